@@ -1,0 +1,94 @@
+"""dygrad: a define-by-run deep-learning framework on NumPy with PyTorch's API.
+
+    import dygrad as torch
+"""
+__version__ = "0.1.0"
+
+from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types, can_cast,  # noqa: F401
+                     bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
+from ._dtype import float16 as half, float32 as float, float64 as double  # noqa: F401
+from ._dtype import int16 as short, int32 as int, int64 as long  # noqa: F401
+from ._tensor import Tensor, Size  # noqa: F401
+from .device import device  # noqa: F401
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: F401
+                                 is_grad_enabled, is_inference_mode_enabled)
+from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator  # noqa: F401
+from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full,  # noqa: F401
+                        zeros_like, ones_like, empty_like, full_like, rand_like, randn_like,
+                        randint_like, arange, linspace, logspace, eye, rand, randn, randint,
+                        randperm, normal, bernoulli, multinomial, scalar_tensor)
+from ._creation import range as _range_fn
+from ._tensor_str import set_printoptions  # noqa: F401
+from . import autograd, cuda, accelerator, random  # noqa: F401
+from ._functions import *  # noqa: F401,F403  (the torch.* functional namespace)
+
+range = _range_fn
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    return t.is_floating_point()
+
+
+def numel(t):
+    return t.numel()
+
+
+def typename(obj):
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
+
+
+def set_num_threads(n):
+    """Accepted for compatibility; NumPy's BLAS threads are set by OPENBLAS_NUM_THREADS."""
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(int(n))
+    except ImportError:
+        pass
+
+
+def get_num_threads():
+    import os
+    return int(os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """dygrad's algorithms are deterministic already."""
+
+
+def are_deterministic_algorithms_enabled():
+    return True
+
+
+def compile(model=None, **kwargs):
+    """torch.compile: dygrad runs eagerly; returns the model (or a decorator) unchanged."""
+    if model is None:
+        return lambda m: m
+    return model
+
+
+FloatTensor = DoubleTensor = HalfTensor = LongTensor = IntTensor = ShortTensor = CharTensor = ByteTensor = BoolTensor = None
+
+
+def _legacy_types():
+    # torch.FloatTensor(...) etc.: constructors producing a fixed dtype
+    g = globals()
+    for name, dt in (("FloatTensor", float32), ("DoubleTensor", float64), ("HalfTensor", float16),
+                     ("LongTensor", int64), ("IntTensor", int32), ("ShortTensor", int16),
+                     ("CharTensor", int8), ("ByteTensor", uint8), ("BoolTensor", bool)):
+        def make(dt):
+            class _T(Tensor):
+                def __new__(cls, *args, **kwargs):
+                    kwargs["dtype"] = dt
+                    t = Tensor.__new__(Tensor, *args, **kwargs)
+                    return t
+            return _T
+        cls = make(dt)
+        cls.__name__ = cls.__qualname__ = name
+        g[name] = cls
+
+
+_legacy_types()

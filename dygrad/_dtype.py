@@ -1,0 +1,182 @@
+"""dtype objects and PyTorch's type-promotion rules.
+
+A dygrad dtype wraps one NumPy dtype. Promotion follows PyTorch, not NumPy: operands are ranked
+by priority (tensors with dimensions, then 0-dim tensors, then Python scalars) and by category
+(bool < integer < floating); a lower-priority operand only changes the result when it belongs to
+a higher category (so int64 tensor + 2.5 -> float32, float32 tensor + float64 0-dim -> float32).
+"""
+import numpy as np
+
+__all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types", "can_cast"]
+
+
+class dtype:
+    __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "is_complex", "_cat")
+
+    def __init__(self, name, npdtype, cat):
+        self.name = name
+        self.np = np.dtype(npdtype)
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = cat == 2
+        self.is_complex = False
+        self.is_signed = self.np.kind in "fi"
+        self._cat = cat  # 0 bool, 1 integer, 2 floating
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    def to_complex(self):  # pragma: no cover - complex dtypes are not supported
+        raise TypeError("dygrad does not support complex dtypes")
+
+
+bool_ = dtype("bool", np.bool_, 0)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 1)
+int16 = dtype("int16", np.int16, 1)
+int32 = dtype("int32", np.int32, 1)
+int64 = dtype("int64", np.int64, 1)
+float16 = dtype("float16", np.float16, 2)
+float32 = dtype("float32", np.float32, 2)
+float64 = dtype("float64", np.float64, 2)
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_BY_NP = {d.np: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+# PyTorch's aliases
+_BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
+
+_default = [float32]
+
+
+def _by_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(npdt):
+    try:
+        return _BY_NP[npdt]
+    except KeyError:
+        try:
+            return _BY_NP[np.dtype(npdt)]
+        except (KeyError, TypeError):
+            raise TypeError(
+                f"can't convert NumPy array of dtype {np.dtype(npdt)}: the supported dtypes are "
+                "float64, float32, float16, int64, int32, int16, int8, uint8, and bool"
+            ) from None
+
+
+def to_numpy_dtype(dt):
+    """Accepts a dygrad dtype, a NumPy dtype, a Python type or a name; returns a NumPy dtype."""
+    if type(dt) is dtype:
+        return dt.np
+    return as_dtype(dt).np
+
+
+def as_dtype(dt):
+    if type(dt) is dtype:
+        return dt
+    if dt is None:
+        return _default[0]
+    if dt is float:
+        return float64
+    if dt is int:
+        return int64
+    if dt is bool:
+        return bool_
+    if isinstance(dt, str):
+        try:
+            return _BY_NAME[dt.replace("torch.", "")]
+        except KeyError:
+            raise TypeError(f"unknown dtype name {dt!r}") from None
+    return from_numpy_dtype(dt)
+
+
+def get_default_dtype():
+    return _default[0]
+
+
+def set_default_dtype(d):
+    d = as_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
+
+
+def _promote_np(a, b):
+    """PyTorch's promote_types on NumPy dtypes (int + float takes the float type as it is)."""
+    if a is b or a == b:
+        return a
+    ka, kb = a.kind, b.kind
+    if ka == "f" and kb in "iub":
+        return a
+    if kb == "f" and ka in "iub":
+        return b
+    return np.promote_types(a, b)
+
+
+def promote_types(a, b):
+    return from_numpy_dtype(_promote_np(as_dtype(a).np, as_dtype(b).np))
+
+
+def _category(npdt):
+    k = npdt.kind
+    return 2 if k == "f" else (0 if k == "b" else 1)
+
+
+def _combine(higher, lower):
+    """PyTorch's combine_categories: a lower-priority operand only wins through a higher category."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return _promote_np(higher, lower)
+    return higher
+
+
+_NP_F32 = np.dtype(np.float32)
+_NP_I64 = np.dtype(np.int64)
+_NP_BOOL = np.dtype(np.bool_)
+
+
+def scalar_np_dtype(v):
+    """The dtype a Python scalar takes when wrapped (PyTorch's 'wrapped number')."""
+    t = type(v)
+    if t is bool or t is np.bool_:
+        return _NP_BOOL
+    if t is int:
+        return _NP_I64
+    if t is float:
+        return _default[0].np
+    if isinstance(v, np.generic):
+        k = v.dtype.kind
+        return _NP_BOOL if k == "b" else (_NP_I64 if k in "iu" else _default[0].np)
+    raise TypeError(f"unsupported scalar type {t.__name__}")
+
+
+_cache = {}
+
+
+def result_np_dtype(operands):
+    """Result NumPy dtype of an elementwise op over Tensors and Python scalars (PyTorch rules)."""
+    dim = zero = wrapped = None
+    for o in operands:
+        d = getattr(o, "_data", None)
+        if d is None:
+            s = scalar_np_dtype(o)
+            wrapped = s if wrapped is None else _promote_np(wrapped, s)
+        elif d.ndim:
+            dim = d.dtype if dim is None else _promote_np(dim, d.dtype)
+        else:
+            zero = d.dtype if zero is None else _promote_np(zero, d.dtype)
+    return _combine(dim, _combine(zero, wrapped))
+
+
+def can_cast(from_, to):
+    """PyTorch's can_cast: no casting to a lower category (float -> int, int -> bool)."""
+    return _category(as_dtype(from_).np) <= _category(as_dtype(to).np)

@@ -1,0 +1,611 @@
+"""The torch.* function namespace (torch.add, torch.cat, torch.max, ...).
+
+Each function forwards to its op family module; names and signatures follow PyTorch.
+"""
+from ._tensor import Tensor
+from .ops import elementwise as _ew
+from .ops import reduction as _red
+from .ops import shape as _shape
+from .ops import indexing as _idx
+from .ops import linalg as _la
+from .ops import nn_ops as _nn
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "neg", "negative", "abs", "absolute", "exp", "exp2", "expm1", "log",
+    "log1p", "log2", "log10", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan",
+    "atan2", "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "sigmoid", "relu", "erf", "reciprocal", "sign",
+    "sgn", "floor", "ceil", "round", "trunc", "fix", "frac", "clamp", "clip", "clamp_min", "clamp_max",
+    "maximum", "minimum", "fmax", "fmin", "where", "lerp", "addcmul", "addcdiv", "eq", "ne", "lt",
+    "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "equal",
+    "allclose", "isclose", "logical_not", "logical_and", "logical_or", "logical_xor",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite",
+    "isposinf", "isneginf", "nan_to_num", "clone",
+    "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax",
+    "argmin", "var", "std", "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all",
+    "any", "count_nonzero", "median", "sort", "argsort", "topk",
+    "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze",
+    "flatten", "unflatten", "ravel", "broadcast_to", "cat", "concat", "concatenate", "stack",
+    "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select", "flip", "roll", "movedim",
+    "moveaxis", "tril", "triu", "diagonal", "diag", "tile", "broadcast_tensors", "meshgrid",
+    "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "take",
+    "nonzero", "argwhere", "unique", "index_add",
+    "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "inverse",
+    "det", "tensordot", "cross", "softmax", "log_softmax", "dropout", "cdist",
+]
+
+
+def add(input, other, *, alpha=1, out=None):
+    return _ew.add(input, other, alpha=alpha, out=out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    return _ew.sub(input, other, alpha=alpha, out=out)
+
+
+subtract = sub
+
+
+def mul(input, other, *, out=None):
+    return _ew.mul(input, other, out=out)
+
+
+multiply = mul
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    return _ew.div(input, other, rounding_mode=rounding_mode, out=out)
+
+
+divide = true_divide = div
+
+
+def floor_divide(input, other):
+    return _ew.floor_divide(input, other)
+
+
+def remainder(input, other):
+    return _ew.remainder(input, other)
+
+
+def fmod(input, other):
+    return _ew.fmod(input, other)
+
+
+def pow(input, exponent):
+    return _ew.pow(input, exponent)
+
+
+def _unary(name):
+    fn = getattr(_ew, name)
+
+    def f(input, *, out=None):
+        r = fn(input)
+        return _ew._out(r, out) if out is not None else r
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"torch.{name} (elementwise)."
+    return f
+
+
+neg = _unary("neg")
+negative = neg
+abs = _unary("abs")
+absolute = abs
+exp = _unary("exp")
+exp2 = _unary("exp2")
+expm1 = _unary("expm1")
+log = _unary("log")
+log1p = _unary("log1p")
+log2 = _unary("log2")
+log10 = _unary("log10")
+sqrt = _unary("sqrt")
+rsqrt = _unary("rsqrt")
+square = _unary("square")
+sin = _unary("sin")
+cos = _unary("cos")
+tan = _unary("tan")
+asin = arcsin = _unary("asin")
+acos = arccos = _unary("acos")
+atan = arctan = _unary("atan")
+sinh = _unary("sinh")
+cosh = _unary("cosh")
+tanh = _unary("tanh")
+sigmoid = _unary("sigmoid")
+relu = _unary("relu")
+erf = _unary("erf")
+reciprocal = _unary("reciprocal")
+sign = sgn = _unary("sign")
+floor = _unary("floor")
+ceil = _unary("ceil")
+trunc = fix = _unary("trunc")
+frac = _unary("frac")
+isnan = _unary("isnan")
+isinf = _unary("isinf")
+isfinite = _unary("isfinite")
+isposinf = _unary("isposinf")
+isneginf = _unary("isneginf")
+logical_not = _unary("logical_not")
+bitwise_not = _unary("bitwise_not")
+
+
+def atan2(input, other):
+    return _ew.atan2(input, other)
+
+
+arctan2 = atan2
+
+
+def round(input, *, decimals=0):
+    return _ew.round(input, decimals=decimals)
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    return _ew.clamp(input, min, max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return _ew.clamp(input, min, None)
+
+
+def clamp_max(input, max):
+    return _ew.clamp(input, None, max)
+
+
+def maximum(input, other):
+    return _ew.maximum(input, other)
+
+
+def minimum(input, other):
+    return _ew.minimum(input, other)
+
+
+fmax = maximum
+fmin = minimum
+
+
+def where(condition, input=None, other=None):
+    return _ew.where(condition, input, other)
+
+
+def lerp(input, end, weight):
+    return _ew.lerp(input, end, weight)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return _ew.addcmul(input, tensor1, tensor2, value=value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return _ew.addcdiv(input, tensor1, tensor2, value=value)
+
+
+def eq(input, other):
+    return _ew.eq(input, other)
+
+
+def ne(input, other):
+    return _ew.ne(input, other)
+
+
+def lt(input, other):
+    return _ew.lt(input, other)
+
+
+def le(input, other):
+    return _ew.le(input, other)
+
+
+def gt(input, other):
+    return _ew.gt(input, other)
+
+
+def ge(input, other):
+    return _ew.ge(input, other)
+
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def equal(input, other):
+    return input.equal(other)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return input.allclose(other, rtol, atol, equal_nan)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return input.isclose(other, rtol, atol, equal_nan)
+
+
+def logical_and(input, other):
+    return _ew.logical_and(input, other)
+
+
+def logical_or(input, other):
+    return _ew.logical_or(input, other)
+
+
+def logical_xor(input, other):
+    return _ew.logical_xor(input, other)
+
+
+def bitwise_and(input, other):
+    return _ew.bitwise_and(input, other)
+
+
+def bitwise_or(input, other):
+    return _ew.bitwise_or(input, other)
+
+
+def bitwise_xor(input, other):
+    return _ew.bitwise_xor(input, other)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    return _ew.nan_to_num(input, nan, posinf, neginf)
+
+
+def clone(input, *, memory_format=None):
+    return _ew.clone(input)
+
+
+# -- reductions ----------------------------------------------------------------------------------
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+    return _red.sum(input, dim if axis is None else axis, keepdim, dtype=dtype)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    return _red.nansum(input, dim, keepdim, dtype=dtype)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+    return _red.mean(input, dim if axis is None else axis, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    return _red.nanmean(input, dim, keepdim, dtype=dtype)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    return _red.prod(input, dim, keepdim, dtype=dtype)
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    if isinstance(dim, Tensor):
+        return _ew.maximum(input, dim)
+    return _red.max(input, dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    if isinstance(dim, Tensor):
+        return _ew.minimum(input, dim)
+    return _red.min(input, dim, keepdim)
+
+
+def amax(input, dim=(), keepdim=False):
+    return _red.amax(input, dim, keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    return _red.amin(input, dim, keepdim)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    return _red.aminmax(input, dim=dim, keepdim=keepdim)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _red.argmax(input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _red.argmin(input, dim, keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _red.var(input, dim, unbiased, keepdim, correction=correction)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _red.std(input, dim, unbiased, keepdim, correction=correction)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _red.var_mean(input, dim, unbiased, keepdim, correction=correction)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return _red.std_mean(input, dim, unbiased, keepdim, correction=correction)
+
+
+def logsumexp(input, dim, keepdim=False):
+    return _red.logsumexp(input, dim, keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    return _red.norm(input, p, dim, keepdim, dtype=dtype)
+
+
+def cumsum(input, dim, *, dtype=None):
+    return _red.cumsum(input, dim, dtype=dtype)
+
+
+def cumprod(input, dim, *, dtype=None):
+    return _red.cumprod(input, dim, dtype=dtype)
+
+
+def all(input, dim=None, keepdim=False):
+    return _red.all(input, dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):
+    return _red.any(input, dim, keepdim)
+
+
+def count_nonzero(input, dim=None):
+    return _red.count_nonzero(input, dim)
+
+
+def median(input, dim=None, keepdim=False):
+    return _red.median(input, dim, keepdim)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    return _red.sort(input, dim, descending, stable=stable)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return _red.argsort(input, dim, descending, stable=stable)
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    return _red.topk(input, k, dim, largest, sorted)
+
+
+# -- shape -----------------------------------------------------------------------------------------
+def reshape(input, shape):
+    return _shape.reshape(input, shape)
+
+
+def permute(input, dims):
+    return _shape.permute(input, *dims)
+
+
+def transpose(input, dim0, dim1):
+    return _shape.transpose(input, dim0, dim1)
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    return _shape.t(input)
+
+
+def squeeze(input, dim=None):
+    return _shape.squeeze(input, dim)
+
+
+def unsqueeze(input, dim):
+    return _shape.unsqueeze(input, dim)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return _shape.flatten(input, start_dim, end_dim)
+
+
+def unflatten(input, dim, sizes):
+    return _shape.unflatten(input, dim, sizes)
+
+
+def ravel(input):
+    return _shape.reshape(input, -1)
+
+
+def broadcast_to(input, size):
+    return _shape.expand(input, size)
+
+
+def cat(tensors, dim=0, *, out=None):
+    return _shape.cat(tensors, dim)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    return _shape.stack(tensors, dim)
+
+
+def hstack(tensors):
+    return _shape.hstack(tensors)
+
+
+def vstack(tensors):
+    return _shape.vstack(tensors)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    return _shape.split(tensor, split_size_or_sections, dim)
+
+
+def chunk(input, chunks, dim=0):
+    return _shape.chunk(input, chunks, dim)
+
+
+def unbind(input, dim=0):
+    return _shape.unbind(input, dim)
+
+
+def narrow(input, dim, start, length):
+    return _shape.narrow(input, dim, start, length)
+
+
+def select(input, dim, index):
+    return _shape.select(input, dim, index)
+
+
+def flip(input, dims):
+    return _shape.flip(input, dims)
+
+
+def roll(input, shifts, dims=None):
+    return _shape.roll(input, shifts, dims)
+
+
+def movedim(input, source, destination):
+    return _shape.movedim(input, source, destination)
+
+
+moveaxis = movedim
+
+
+def tril(input, diagonal=0):
+    return _shape.tril(input, diagonal)
+
+
+def triu(input, diagonal=0):
+    return _shape.triu(input, diagonal)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    return _shape.diagonal(input, offset, dim1, dim2)
+
+
+def diag(input, diagonal=0):
+    return _shape.diag(input, diagonal)
+
+
+def tile(input, dims):
+    return _shape.tile(input, dims)
+
+
+def broadcast_tensors(*tensors):
+    return _shape.broadcast_tensors(*tensors)
+
+
+def meshgrid(*tensors, indexing=None):
+    return _shape.meshgrid(*tensors, indexing=indexing)
+
+
+# -- indexing --------------------------------------------------------------------------------------
+def gather(input, dim, index, *, sparse_grad=False):
+    return _idx.gather(input, dim, index)
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    return _idx.scatter(input, dim, index, src, value=value, reduce=reduce)
+
+
+def scatter_add(input, dim, index, src):
+    return _idx.scatter_add(input, dim, index, src)
+
+
+def index_select(input, dim, index):
+    return _idx.index_select(input, dim, index)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    return _idx.index_add(input, dim, index, source, alpha=alpha)
+
+
+def masked_fill(input, mask, value):
+    return _idx.masked_fill(input, mask, value)
+
+
+def masked_select(input, mask):
+    return _idx.masked_select(input, mask)
+
+
+def take(input, index):
+    return _idx.take(input, index)
+
+
+def nonzero(input, *, as_tuple=False):
+    return _idx.nonzero(input, as_tuple=as_tuple)
+
+
+def argwhere(input):
+    return _idx.nonzero(input)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    return _idx.unique(input, sorted, return_inverse, return_counts, dim)
+
+
+# -- linear algebra --------------------------------------------------------------------------------
+def matmul(input, other):
+    return _la.matmul(input, other)
+
+
+def mm(input, mat2):
+    return _la.mm(input, mat2)
+
+
+def bmm(input, mat2):
+    return _la.bmm(input, mat2)
+
+
+def mv(input, vec):
+    return _la.mv(input, vec)
+
+
+def dot(input, other):
+    return _la.dot(input, other)
+
+
+def outer(input, vec2):
+    return _la.outer(input, vec2)
+
+
+ger = outer
+
+
+def einsum(equation, *operands):
+    return _la.einsum(equation, *operands)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    return _la.addmm(input, mat1, mat2, beta=beta, alpha=alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return _la.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha)
+
+
+def inverse(input):
+    return _la.inverse(input)
+
+
+def det(input):
+    return _la.det(input)
+
+
+def tensordot(a, b, dims=2):
+    return _la.tensordot(a, b, dims)
+
+
+def cross(input, other, dim=None):
+    return _la.cross(input, other, dim)
+
+
+def cdist(x1, x2, p=2.0):
+    return _la.cdist(x1, x2, p)
+
+
+# -- nn-flavoured -----------------------------------------------------------------------------------
+def softmax(input, dim, dtype=None):
+    return _nn.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    return _nn.log_softmax(input, dim, dtype=dtype)
+
+
+def dropout(input, p=0.5, train=True):
+    from .nn import functional as F
+    return F.dropout(input, p, train)

@@ -1,0 +1,1299 @@
+"""The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn, version).
+
+Methods are written out one by one and delegate to the op modules (dygrad/ops/*), so editors and
+type checkers see them. Only four slots are set when a tensor is made; rarely used fields
+(grad, hooks, view base) fall back to class-level defaults until assigned.
+"""
+import weakref
+
+import numpy as np
+
+from . import _dtype
+from .autograd.grad_mode import STATE
+from .autograd.node import AccumulateGrad
+
+ndarray = np.ndarray
+_new = object.__new__
+
+
+class Tensor:
+    __slots__ = ("_data", "_rg", "grad_fn", "_vc", "__dict__", "__weakref__")
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
+    __array_priority__ = 1000
+
+    grad = None
+    _nr = 0            # which output of grad_fn this tensor is
+    _accum = None      # cached AccumulateGrad node of a leaf
+    _base = None       # the tensor this one is a view of
+    _hooks = None      # hooks of a leaf (non-leaf hooks live on grad_fn)
+    _post_hooks = None
+    _retains = False
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    is_cuda = False
+    is_mps = False
+    layout = "torch.strided"
+
+    def __new__(cls, *args, **kwargs):
+        return _legacy_new(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    # -- pickling (DataLoader workers send tensors between processes; never used for files) --
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (self._data, self._rg))
+
+    # -- basic properties ----------------------------------------------------------------
+    @property
+    def data(self):
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def requires_grad(self):
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        flag = bool(flag)
+        if self.grad_fn is not None and not flag:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if flag and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype})")
+        self._rg = flag
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def retains_grad(self):
+        return self._retains
+
+    @property
+    def output_nr(self):
+        return self._nr
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def dtype(self):
+        return _dtype._BY_NP[self._data.dtype]
+
+    @property
+    def device(self):
+        from .device import CPU
+        return CPU
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def stride(self, dim=None):
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return False
+
+    def is_signed(self):
+        return self._data.dtype.kind in "fi"
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    def storage_offset(self):
+        d = self._data
+        b = d
+        while isinstance(b.base, ndarray):
+            b = b.base
+        return (d.__array_interface__["data"][0] - b.__array_interface__["data"][0]) // d.itemsize
+
+    def get_device(self):
+        return -1
+
+    def is_inference(self):
+        return False
+
+    @property
+    def T(self):
+        return _shape.permute(self, *range(self._data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return _shape.transpose(self, -2, -1)
+
+    @property
+    def H(self):
+        return self.T
+
+    @property
+    def mH(self):
+        return self.mT
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        if dtype is None:
+            return _TYPE_NAMES[self._data.dtype]
+        if isinstance(dtype, str):
+            inv = {v: k for k, v in _TYPE_NAMES.items()}
+            dtype = _dtype.from_numpy_dtype(inv[dtype.replace("torch.cuda.", "torch.")])
+        return self.to(dtype)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        if not (self._rg and STATE.enabled):
+            return iter([_wrap(x) for x in self._data])
+        return iter(_shape.unbind(self, 0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous (shape "
+                f"{tuple(self._data.shape)})")
+        return bool(self._data.reshape(-1)[0])
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.ndim or self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data)
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __repr__(self):
+        from ._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __array__(self, dtype=None, copy=None):
+        d = self._data
+        return d if dtype is None else d.astype(dtype)
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    # -- conversion ----------------------------------------------------------------------
+    def numpy(self, *, force=False):
+        if self._rg and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(-1)[0].item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def detach(self):
+        t = _wrap(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        if self._base is not None and self._base._rg:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    def clone(self, *, memory_format=None):
+        return _ew.clone(self)
+
+    def contiguous(self, memory_format=None):
+        if self._data.flags.c_contiguous:
+            return self
+        return _ew.clone(self)
+
+    def to(self, *args, **kwargs):
+        from .device import parse_to_args
+        dtype, copy = parse_to_args("to", args, kwargs)
+        if dtype is None or dtype.np == self._data.dtype:
+            return _ew.clone(self) if copy else self
+        return _ew.cast(self, dtype)
+
+    def cpu(self, memory_format=None):
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        from .device import raise_no_cuda
+        raise_no_cuda("Tensor.cuda()")
+
+    def float(self, memory_format=None):
+        return self.to(_dtype.float32)
+
+    def double(self, memory_format=None):
+        return self.to(_dtype.float64)
+
+    def half(self, memory_format=None):
+        return self.to(_dtype.float16)
+
+    def long(self, memory_format=None):
+        return self.to(_dtype.int64)
+
+    def int(self, memory_format=None):
+        return self.to(_dtype.int32)
+
+    def short(self, memory_format=None):
+        return self.to(_dtype.int16)
+
+    def char(self, memory_format=None):
+        return self.to(_dtype.int8)
+
+    def byte(self, memory_format=None):
+        return self.to(_dtype.uint8)
+
+    def bool(self, memory_format=None):
+        return self.to(_dtype.bool_)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def pin_memory(self, device=None):
+        return self
+
+    def is_pinned(self, device=None):
+        return False
+
+    def share_memory_(self):
+        return self
+
+    def is_shared(self):
+        return False
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from ._creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import zeros
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import ones
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        from ._creation import full
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import empty
+        return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    # -- autograd ------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def retain_grad(self):
+        if self.grad_fn is None:
+            return
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._retains:
+            return
+        self._retains = True
+        self.grad_fn._add_pre_hook(("retain", weakref.ref(self)))
+
+    def register_hook(self, hook):
+        if not self._rg:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            from .autograd.node import _RemovableHandle
+            return _RemovableHandle(self._hooks, hook)
+        return self.grad_fn._add_pre_hook((("tensor", self._nr), hook))
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        from .autograd.node import _RemovableHandle
+        return _RemovableHandle(self._post_hooks, hook)
+
+    def _grad_node(self):
+        """(node, output_nr) that receives this tensor's gradient, creating a leaf's sink."""
+        fn = self.grad_fn
+        if fn is not None:
+            return fn, self._nr
+        if not self._rg:
+            return None, 0
+        acc = self._accum
+        if acc is None:
+            acc = self._accum = AccumulateGrad(self)
+        return acc, 0
+
+    # -- arithmetic operators --------------------------------------------------------------
+    def __add__(self, other):
+        return _ew.add(self, other)
+
+    def __radd__(self, other):
+        return _ew.add(self, other)
+
+    def __iadd__(self, other):
+        return _ew.add_(self, other)
+
+    def __sub__(self, other):
+        return _ew.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ew.rsub(self, other)
+
+    def __isub__(self, other):
+        return _ew.sub_(self, other)
+
+    def __mul__(self, other):
+        return _ew.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ew.mul(self, other)
+
+    def __imul__(self, other):
+        return _ew.mul_(self, other)
+
+    def __truediv__(self, other):
+        return _ew.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ew.rdiv(self, other)
+
+    def __itruediv__(self, other):
+        return _ew.div_(self, other)
+
+    def __floordiv__(self, other):
+        return _ew.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ew.floor_divide(_ew.scalar_like(other, self), self)
+
+    def __ifloordiv__(self, other):
+        return _inplace(self, _ew.floor_divide(self, other))
+
+    def __mod__(self, other):
+        return _ew.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ew.remainder(_ew.scalar_like(other, self), self)
+
+    def __imod__(self, other):
+        return _inplace(self, _ew.remainder(self, other))
+
+    def __pow__(self, other):
+        return _ew.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ew.rpow(self, other)
+
+    def __ipow__(self, other):
+        return _inplace(self, _ew.pow(self, other))
+
+    def __matmul__(self, other):
+        return _la.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _la.matmul(_ew.as_tensor_like(other, self), self)
+
+    def __imatmul__(self, other):
+        return _inplace(self, _la.matmul(self, other))
+
+    def __neg__(self):
+        return _ew.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ew.abs(self)
+
+    def __invert__(self):
+        return _ew.bitwise_not(self)
+
+    def __and__(self, other):
+        return _ew.bitwise_and(self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return _ew.bitwise_or(self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return _ew.bitwise_xor(self, other)
+
+    __rxor__ = __xor__
+
+    def __iand__(self, other):
+        return _inplace(self, _ew.bitwise_and(self, other))
+
+    def __ior__(self, other):
+        return _inplace(self, _ew.bitwise_or(self, other))
+
+    def __ixor__(self, other):
+        return _inplace(self, _ew.bitwise_xor(self, other))
+
+    def __lshift__(self, other):
+        return _ew.bitwise_left_shift(self, other)
+
+    def __rshift__(self, other):
+        return _ew.bitwise_right_shift(self, other)
+
+    def __eq__(self, other):
+        return _ew.eq(self, other)
+
+    def __ne__(self, other):
+        return _ew.ne(self, other)
+
+    def __lt__(self, other):
+        return _ew.lt(self, other)
+
+    def __le__(self, other):
+        return _ew.le(self, other)
+
+    def __gt__(self, other):
+        return _ew.gt(self, other)
+
+    def __ge__(self, other):
+        return _ew.ge(self, other)
+
+    def __getitem__(self, key):
+        return _idx.getitem(self, key)
+
+    def __setitem__(self, key, value):
+        _idx.setitem(self, key, value)
+
+    # -- elementwise methods -----------------------------------------------------------------
+    def add(self, other, *, alpha=1):
+        return _ew.add(self, other, alpha=alpha)
+
+    def add_(self, other, *, alpha=1):
+        return _ew.add_(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _ew.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def sub_(self, other, *, alpha=1):
+        return _ew.sub_(self, other, alpha=alpha)
+
+    def mul(self, other):
+        return _ew.mul(self, other)
+
+    multiply = mul
+
+    def mul_(self, other):
+        return _ew.mul_(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        return _ew.div(self, other, rounding_mode=rounding_mode)
+
+    divide = true_divide = div
+
+    def div_(self, other, *, rounding_mode=None):
+        return _ew.div_(self, other, rounding_mode=rounding_mode)
+
+    def floor_divide(self, other):
+        return _ew.floor_divide(self, other)
+
+    def remainder(self, other):
+        return _ew.remainder(self, other)
+
+    def fmod(self, other):
+        return _ew.fmod(self, other)
+
+    def pow(self, exponent):
+        return _ew.pow(self, exponent)
+
+    def pow_(self, exponent):
+        return _inplace(self, _ew.pow(self, exponent))
+
+    def neg(self):
+        return _ew.neg(self)
+
+    negative = neg
+
+    def neg_(self):
+        return _inplace(self, _ew.neg(self))
+
+    def abs(self):
+        return _ew.abs(self)
+
+    absolute = abs
+
+    def abs_(self):
+        return _inplace(self, _ew.abs(self))
+
+    def exp(self):
+        return _ew.exp(self)
+
+    def exp_(self):
+        return _inplace(self, _ew.exp(self))
+
+    def exp2(self):
+        return _ew.exp2(self)
+
+    def expm1(self):
+        return _ew.expm1(self)
+
+    def log(self):
+        return _ew.log(self)
+
+    def log_(self):
+        return _inplace(self, _ew.log(self))
+
+    def log1p(self):
+        return _ew.log1p(self)
+
+    def log2(self):
+        return _ew.log2(self)
+
+    def log10(self):
+        return _ew.log10(self)
+
+    def sqrt(self):
+        return _ew.sqrt(self)
+
+    def sqrt_(self):
+        return _inplace(self, _ew.sqrt(self))
+
+    def rsqrt(self):
+        return _ew.rsqrt(self)
+
+    def square(self):
+        return _ew.square(self)
+
+    def sin(self):
+        return _ew.sin(self)
+
+    def cos(self):
+        return _ew.cos(self)
+
+    def tan(self):
+        return _ew.tan(self)
+
+    def asin(self):
+        return _ew.asin(self)
+
+    def acos(self):
+        return _ew.acos(self)
+
+    def atan(self):
+        return _ew.atan(self)
+
+    def atan2(self, other):
+        return _ew.atan2(self, other)
+
+    def sinh(self):
+        return _ew.sinh(self)
+
+    def cosh(self):
+        return _ew.cosh(self)
+
+    def tanh(self):
+        return _ew.tanh(self)
+
+    def tanh_(self):
+        return _inplace(self, _ew.tanh(self))
+
+    def sigmoid(self):
+        return _ew.sigmoid(self)
+
+    def sigmoid_(self):
+        return _inplace(self, _ew.sigmoid(self))
+
+    def relu(self):
+        return _ew.relu(self)
+
+    def relu_(self):
+        return _inplace(self, _ew.relu(self))
+
+    def erf(self):
+        return _ew.erf(self)
+
+    def reciprocal(self):
+        return _ew.reciprocal(self)
+
+    def reciprocal_(self):
+        return _inplace(self, _ew.reciprocal(self))
+
+    def sign(self):
+        return _ew.sign(self)
+
+    sgn = sign
+
+    def floor(self):
+        return _ew.floor(self)
+
+    def ceil(self):
+        return _ew.ceil(self)
+
+    def round(self, *, decimals=0):
+        return _ew.round(self, decimals=decimals)
+
+    def trunc(self):
+        return _ew.trunc(self)
+
+    fix = trunc
+
+    def frac(self):
+        return _ew.frac(self)
+
+    def clamp(self, min=None, max=None):
+        return _ew.clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_(self, min=None, max=None):
+        return _ew.clamp_(self, min, max)
+
+    clip_ = clamp_
+
+    def clamp_min(self, min):
+        return _ew.clamp(self, min, None)
+
+    def clamp_max(self, max):
+        return _ew.clamp(self, None, max)
+
+    def maximum(self, other):
+        return _ew.maximum(self, other)
+
+    def minimum(self, other):
+        return _ew.minimum(self, other)
+
+    def fmax(self, other):
+        return _ew.maximum(self, other)
+
+    def fmin(self, other):
+        return _ew.minimum(self, other)
+
+    def lerp(self, end, weight):
+        return _ew.lerp(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return _ew.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return _ew.addcdiv(self, tensor1, tensor2, value=value)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _inplace(self, _ew.addcmul(self, tensor1, tensor2, value=value))
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return _inplace(self, _ew.addcdiv(self, tensor1, tensor2, value=value))
+
+    def where(self, condition, other):
+        return _ew.where(condition, self, other)
+
+    def eq(self, other):
+        return _ew.eq(self, other)
+
+    def ne(self, other):
+        return _ew.ne(self, other)
+
+    not_equal = ne
+
+    def lt(self, other):
+        return _ew.lt(self, other)
+
+    less = lt
+
+    def le(self, other):
+        return _ew.le(self, other)
+
+    less_equal = le
+
+    def gt(self, other):
+        return _ew.gt(self, other)
+
+    greater = gt
+
+    def ge(self, other):
+        return _ew.ge(self, other)
+
+    greater_equal = ge
+
+    def equal(self, other):
+        return bool(self._data.shape == other._data.shape and np.array_equal(self._data, other._data))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def logical_not(self):
+        return _ew.logical_not(self)
+
+    def logical_and(self, other):
+        return _ew.logical_and(self, other)
+
+    def logical_or(self, other):
+        return _ew.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return _ew.logical_xor(self, other)
+
+    def isnan(self):
+        return _ew.isnan(self)
+
+    def isinf(self):
+        return _ew.isinf(self)
+
+    def isfinite(self):
+        return _ew.isfinite(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _ew.nan_to_num(self, nan, posinf, neginf)
+
+    # -- in-place fills (used by init and optimizers) -------------------------------------
+    def zero_(self):
+        return _ew.fill_(self, 0)
+
+    def fill_(self, value):
+        return _ew.fill_(self, value)
+
+    def copy_(self, src, non_blocking=False):
+        return _ew.copy_(self, src)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        from . import random as _r
+        return _ew.set_data_(self, _r._uniform(self._data.shape, a, b, generator))
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from . import random as _r
+        return _ew.set_data_(self, _r._normal(self._data.shape, mean, std, generator))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from . import random as _r
+        return _ew.set_data_(self, _r._uniform(self._data.shape, 0.0, 1.0, generator) < p)
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        from . import random as _r
+        if to is None:
+            from_, to = 0, from_ if from_ else 2 ** 24
+        return _ew.set_data_(self, _r._randint(from_, to, self._data.shape, generator))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        from . import random as _r
+        u = _r._uniform(self._data.shape, 0.0, 1.0, generator)
+        return _ew.set_data_(self, -np.log1p(-u) / lambd)
+
+    def bernoulli(self, p=None, *, generator=None):
+        from . import random as _r
+        prob = self._data if p is None else p
+        return _wrap((_r._uniform(self._data.shape, 0.0, 1.0, generator) < prob).astype(self._data.dtype))
+
+    def masked_fill_(self, mask, value):
+        return _inplace(self, _idx.masked_fill(self, mask, value))
+
+    def index_fill_(self, dim, index, value):
+        return _inplace(self, _idx.index_fill(self, dim, index, value))
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        return _inplace(self, _idx.scatter(self, dim, index, src, value=value, reduce=reduce))
+
+    def scatter_add_(self, dim, index, src):
+        return _inplace(self, _idx.scatter_add(self, dim, index, src))
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return _inplace(self, _idx.index_add(self, dim, index, source, alpha=alpha))
+
+    def index_copy_(self, dim, index, source):
+        return _inplace(self, _idx.index_copy(self, dim, index, source))
+
+    def put_(self, index, source, accumulate=False):
+        return _inplace(self, _idx.put(self, index, source, accumulate))
+
+    def unsqueeze_(self, dim):
+        self._data = self._data.reshape(_shape.unsqueeze(self.detach(), dim)._data.shape)
+        return self
+
+    def squeeze_(self, dim=None):
+        self._data = self._data.reshape(_shape.squeeze(self.detach(), dim)._data.shape)
+        return self
+
+    def resize_(self, *size):
+        size = _shape._size_args(size)
+        n = int(np.prod(size))
+        flat = self._data.reshape(-1)
+        if flat.size >= n:
+            self._data = flat[:n].reshape(size).copy()
+        else:
+            self._data = np.concatenate([flat, np.zeros(n - flat.size, self._data.dtype)]).reshape(size)
+        return self
+
+    def t_(self):
+        self._data = self._data.T
+        return self
+
+    def transpose_(self, dim0, dim1):
+        self._data = np.swapaxes(self._data, dim0, dim1)
+        return self
+
+    # -- reductions ------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+        return _red.sum(self, dim if axis is None else axis, keepdim, dtype=dtype)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return _red.nansum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+        return _red.mean(self, dim if axis is None else axis, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return _red.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return _red.prod(self, dim, keepdim, dtype=dtype)
+
+    def max(self, dim=None, keepdim=False):
+        return _red.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _red.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return _red.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _red.amin(self, dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _red.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _red.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _red.argmin(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _red.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return _red.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _red.logsumexp(self, dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _red.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def cumsum(self, dim, *, dtype=None):
+        return _red.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return _red.cumprod(self, dim, dtype=dtype)
+
+    def all(self, dim=None, keepdim=False):
+        return _red.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return _red.any(self, dim, keepdim)
+
+    def count_nonzero(self, dim=None):
+        return _red.count_nonzero(self, dim)
+
+    def median(self, dim=None, keepdim=False):
+        return _red.median(self, dim, keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return _red.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return _red.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return _red.topk(self, k, dim, largest, sorted)
+
+    # -- shape -------------------------------------------------------------------------------
+    def view(self, *shape):
+        return _shape.view(self, *shape)
+
+    def view_as(self, other):
+        return _shape.view(self, other.shape)
+
+    def reshape(self, *shape):
+        return _shape.reshape(self, *shape)
+
+    def reshape_as(self, other):
+        return _shape.reshape(self, other.shape)
+
+    def permute(self, *dims):
+        return _shape.permute(self, *dims)
+
+    def transpose(self, dim0, dim1):
+        return _shape.transpose(self, dim0, dim1)
+
+    swapaxes = swapdims = transpose
+
+    def t(self):
+        return _shape.t(self)
+
+    def squeeze(self, dim=None):
+        return _shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return _shape.unsqueeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return _shape.unflatten(self, dim, sizes)
+
+    def ravel(self):
+        return _shape.reshape(self, -1)
+
+    def expand(self, *sizes):
+        return _shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return _shape.expand(self, other.shape)
+
+    def broadcast_to(self, size):
+        return _shape.expand(self, size)
+
+    def repeat(self, *sizes):
+        return _shape.repeat(self, *sizes)
+
+    def tile(self, dims):
+        return _shape.tile(self, dims)
+
+    def split(self, split_size, dim=0):
+        return _shape.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _shape.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return _shape.unbind(self, dim)
+
+    def narrow(self, dim, start, length):
+        return _shape.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return _shape.select(self, dim, index)
+
+    def flip(self, dims):
+        return _shape.flip(self, dims)
+
+    def roll(self, shifts, dims=None):
+        return _shape.roll(self, shifts, dims)
+
+    def movedim(self, source, destination):
+        return _shape.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def tril(self, diagonal=0):
+        return _shape.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _shape.triu(self, diagonal)
+
+    def tril_(self, diagonal=0):
+        return _inplace(self, _shape.tril(self, diagonal))
+
+    def triu_(self, diagonal=0):
+        return _inplace(self, _shape.triu(self, diagonal))
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return _shape.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return _shape.diag(self, diagonal)
+
+    def unfold(self, dimension, size, step):
+        return _shape.unfold(self, dimension, size, step)
+
+    def sum_to_size(self, *size):
+        return _shape.sum_to_size(self, *size)
+
+    # -- indexing ------------------------------------------------------------------------------
+    def gather(self, dim, index):
+        return _idx.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        return _idx.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return _idx.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim, index):
+        return _idx.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return _idx.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_fill(self, dim, index, value):
+        return _idx.index_fill(self, dim, index, value)
+
+    def index_copy(self, dim, index, source):
+        return _idx.index_copy(self, dim, index, source)
+
+    def masked_fill(self, mask, value):
+        return _idx.masked_fill(self, mask, value)
+
+    def masked_select(self, mask):
+        return _idx.masked_select(self, mask)
+
+    def masked_scatter(self, mask, source):
+        return _idx.masked_scatter(self, mask, source)
+
+    def take(self, index):
+        return _idx.take(self, index)
+
+    def nonzero(self, *, as_tuple=False):
+        return _idx.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return _idx.nonzero(self)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _idx.unique(self, sorted, return_inverse, return_counts, dim)
+
+    # -- linear algebra --------------------------------------------------------------------
+    def matmul(self, other):
+        return _la.matmul(self, other)
+
+    def mm(self, mat2):
+        return _la.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return _la.bmm(self, mat2)
+
+    def mv(self, vec):
+        return _la.mv(self, vec)
+
+    def dot(self, other):
+        return _la.dot(self, other)
+
+    def outer(self, other):
+        return _la.outer(self, other)
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _la.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _la.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def inverse(self):
+        return _la.inverse(self)
+
+    def det(self):
+        return _la.det(self)
+
+    # -- nn-flavoured methods ---------------------------------------------------------------
+    def softmax(self, dim, dtype=None):
+        return _nn.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return _nn.log_softmax(self, dim, dtype=dtype)
+
+
+def _legacy_new(cls, *args, **kwargs):
+    """torch.Tensor(...) / torch.FloatTensor(...): data or sizes, always the default dtype."""
+    if cls is not Tensor and kwargs.get("_internal"):
+        return _new(cls)
+    dtype = kwargs.pop("dtype", None) or _dtype.get_default_dtype()
+    kwargs.pop("device", None)
+    rg = kwargs.pop("requires_grad", False)
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)) and not isinstance(args[0], Size):
+        src = args[0]
+        arr = src._data.astype(dtype.np) if isinstance(src, Tensor) else np.array(src, dtype=dtype.np)
+    elif all(isinstance(a, (int, np.integer)) for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
+        shape = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else tuple(int(a) for a in args)
+        if any(s < 0 for s in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
+        arr = np.zeros(shape, dtype=dtype.np)
+    else:
+        raise TypeError(
+            f"Tensor(): expected sizes (ints) or data (a sequence), got {[type(a).__name__ for a in args]}")
+    t = _new(cls)
+    t._data = arr
+    t._rg = False
+    t.grad_fn = None
+    t._vc = [0]
+    if rg:
+        t.requires_grad = True
+    return t
+
+
+def _wrap(arr, rg=False):
+    """Fast internal constructor: arr must be an ndarray of a supported dtype."""
+    t = _new(Tensor)
+    t._data = arr
+    t._rg = rg
+    t.grad_fn = None
+    t._vc = [0]
+    return t
+
+
+def _rebuild(arr, rg):
+    t = _wrap(np.array(arr))
+    t._rg = rg
+    return t
+
+
+def _inplace(self, result):
+    """Writes an out-of-place result into self, keeping aliasing views, and rebases history."""
+    if self._rg and self.grad_fn is None and STATE.enabled:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+    rd = result._data
+    if rd.dtype != self._data.dtype:
+        if not _dtype.can_cast(rd.dtype, self._data.dtype):
+            raise RuntimeError(
+                f"result type {_dtype.from_numpy_dtype(rd.dtype)} can't be cast to the desired "
+                f"output type {self.dtype}")
+        rd = rd.astype(self._data.dtype)
+    if rd.shape != self._data.shape:
+        raise RuntimeError(
+            f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+            f"{list(rd.shape)}")
+    if result.grad_fn is not None:
+        if self._base is not None and (self._base._rg or self._base.grad_fn is not None):
+            raise RuntimeError(
+                "dygrad does not record in-place operations on a view of a tensor that is part "
+                "of a graph; write the result out of place (e.g. with torch.cat / torch.where).")
+        self.grad_fn = result.grad_fn
+        self._nr = result._nr
+        self._rg = True
+    np.copyto(self._data, rd)
+    self._vc[0] += 1
+    return self
+
+
+def _wrap_dim(dim, ndim, op):
+    n = ndim if ndim else 1
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints with PyTorch's repr."""
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, k):
+        r = tuple.__getitem__(self, k)
+        return Size(r) if isinstance(k, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+
+_TYPE_NAMES = {
+    np.dtype(np.float32): "torch.FloatTensor", np.dtype(np.float64): "torch.DoubleTensor",
+    np.dtype(np.float16): "torch.HalfTensor", np.dtype(np.int64): "torch.LongTensor",
+    np.dtype(np.int32): "torch.IntTensor", np.dtype(np.int16): "torch.ShortTensor",
+    np.dtype(np.int8): "torch.CharTensor", np.dtype(np.uint8): "torch.ByteTensor",
+    np.dtype(np.bool_): "torch.BoolTensor",
+}
+
+from .ops import elementwise as _ew  # noqa: E402  (op modules import Tensor from here)
+from .ops import reduction as _red  # noqa: E402
+from .ops import shape as _shape  # noqa: E402
+from .ops import indexing as _idx  # noqa: E402
+from .ops import linalg as _la  # noqa: E402
+from .ops import nn_ops as _nn  # noqa: E402

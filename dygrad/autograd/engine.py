@@ -1,0 +1,260 @@
+"""Reverse-mode engine: dependency counting and a ready queue, no recursion.
+
+Gradients travel as NumPy arrays, or as Tensors when `create_graph=True` (then every node's
+backward records its own graph, which is what makes higher-order derivatives work).
+"""
+import sys
+
+import numpy as np
+
+from .grad_mode import STATE
+from .node import AccumulateGrad
+
+ndarray = np.ndarray
+_getrefcount = sys.getrefcount
+
+
+def _topo_deps(roots):
+    """Number of incoming edges of every node reachable from `roots`."""
+    deps = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for nf, _ in node.next_functions:
+            if nf is None:
+                continue
+            if nf in deps:
+                deps[nf] += 1
+            else:
+                deps[nf] = 1
+            if nf not in seen:
+                seen.add(nf)
+                stack.append(nf)
+    return deps
+
+
+def _needed(roots, targets):
+    """Nodes from which some target node can be reached (the only ones worth running)."""
+    order = []
+    stack = [(r, False) for r in roots]
+    seen = set()
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for nf, _ in node.next_functions:
+            if nf is not None and nf not in seen:
+                stack.append((nf, False))
+    needed = set(targets)
+    for node in order:  # post-order: children before parents
+        if node in needed:
+            continue
+        for nf, _ in node.next_functions:
+            if nf is not None and nf in needed:
+                needed.add(node)
+                break
+    return needed
+
+
+def _as_tensor(g):
+    from .._tensor import _wrap
+    return _wrap(g if type(g) is ndarray else np.asarray(g))
+
+
+def _call_tensor_hooks(hooks, g, create_graph):
+    """Tensor hooks see Tensors; an ordinary backward passes arrays, so wrap and unwrap."""
+    if create_graph:
+        for h in hooks:
+            r = h(g)
+            if r is not None:
+                g = r
+        return g
+    t = _as_tensor(g)
+    for h in hooks:
+        r = h(t)
+        if r is not None:
+            t = r
+    return t._data
+
+
+def _run_pre_hooks(node, buf, create_graph):
+    retain = []
+    for kind, fn in node._pre_hooks:
+        if kind == "node":
+            wrapped = tuple(x if x is None or create_graph else _as_tensor(x) for x in buf)
+            r = fn(wrapped)
+            if r is not None:
+                buf = [x if x is None or create_graph else x._data for x in r]
+        elif kind == "retain":
+            retain.append(fn)
+        else:  # ("tensor", nr): a hook registered on a non-leaf tensor
+            nr, hook = kind[1], fn
+            if buf[nr] is not None:
+                buf[nr] = _call_tensor_hooks((hook,), buf[nr], create_graph)
+    for tensor_ref in retain:  # retain_grad runs after the user's hooks, as in PyTorch
+        t = tensor_ref()
+        if t is not None and buf[t._nr] is not None:
+            _store_grad(t, buf[t._nr], create_graph, steal=False)
+    return buf
+
+
+def _store_grad(t, g, create_graph, steal):
+    """Accumulates g into t.grad following PyTorch (in place unless building a graph)."""
+    from .._tensor import _wrap
+    if type(g) is not ndarray and not create_graph:
+        g = np.asarray(g)
+    old = t.grad
+    if create_graph:
+        gt = g if type(g) is not ndarray else _wrap(g)
+        if gt._data.dtype != t._data.dtype:
+            gt = gt.to(t.dtype)
+        t.grad = gt if old is None else old + gt
+        return
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+        steal = True
+    if g.shape != t._data.shape:
+        g = np.broadcast_to(g, t._data.shape)
+        steal = False
+    if old is None:
+        # Keep the array when nothing else refers to it; copy otherwise, because the same
+        # array may be handed to several inputs (e.g. by AddBackward) or live in a view.
+        if not (steal and g.base is None and g.flags.writeable and g.flags.c_contiguous):
+            g = g.copy()
+        t.grad = _wrap(g)
+    elif old.grad_fn is not None or old.requires_grad:
+        t.grad = old + _wrap(g)
+    else:
+        od = old._data
+        if od.dtype == g.dtype:
+            np.add(od, g, out=od)
+        else:
+            od += g
+        old._vc[0] += 1
+
+
+def _accumulate(node, g, create_graph):
+    t = node.variable
+    if t._hooks:
+        g = _call_tensor_hooks(t._hooks, g, create_graph)
+    # refcount: the caller's list slot, the argument, getrefcount's own parameter, our local
+    _store_grad(t, g, create_graph, steal=type(g) is ndarray and _getrefcount(g) <= 4)
+    if t._post_hooks:
+        for h in t._post_hooks:
+            h(t)
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
+                 accumulate=True, allow_unused=False):
+    """Runs backward from `roots` (list of (node, output_nr)) with `root_grads`.
+
+    When `inputs` is given (a list of (node, output_nr) to capture), returns the gradients
+    flowing into those points, and with accumulate=False touches no leaf's `.grad`.
+    """
+    root_nodes = []
+    buffers = {}
+    for (node, nr), g in zip(roots, root_grads):
+        if node is None:
+            continue
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._nout
+            root_nodes.append(node)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    deps = _topo_deps(root_nodes)
+    capture = None
+    needed = None
+    if inputs is not None:
+        capture = {}
+        for i, (node, nr) in enumerate(inputs):
+            if node is not None:
+                capture.setdefault(node, []).append((i, nr))
+        needed = _needed(root_nodes, list(capture))
+        results = [None] * len(inputs)
+
+    ready = [n for n in root_nodes if n not in deps]
+    prev_enabled = STATE.enabled
+    STATE.enabled = create_graph
+    anomaly = STATE.anomaly
+    try:
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(node, None)
+            if buf is None:
+                buf = [None] * node._nout
+            if node._pre_hooks:
+                buf = _run_pre_hooks(node, buf, create_graph)
+
+            if capture is not None:
+                hit = capture.get(node)
+                if hit is not None:
+                    for i, nr in hit:
+                        results[i] = buf[nr]
+                    if not accumulate or type(node) is not AccumulateGrad:
+                        # gradients past a captured point are not needed for that input
+                        pass
+                if node not in needed or (not accumulate and type(node) is AccumulateGrad):
+                    outs = None
+                else:
+                    outs = _run_node(node, buf, create_graph, retain_graph, anomaly)
+            else:
+                outs = _run_node(node, buf, create_graph, retain_graph, anomaly)
+
+            nfs = node.next_functions
+            for k in range(len(nfs)):
+                nf, nr = nfs[k]
+                if nf is None:
+                    continue
+                g = outs[k] if outs is not None else None
+                if g is not None:
+                    b = buffers.get(nf)
+                    if b is None:
+                        b = buffers[nf] = [None] * nf._nout
+                    old = b[nr]
+                    b[nr] = g if old is None else old + g
+                d = deps[nf] - 1
+                deps[nf] = d
+                if d == 0:
+                    ready.append(nf)
+    finally:
+        STATE.enabled = prev_enabled
+
+    if capture is not None:
+        return results
+    return None
+
+
+def _run_node(node, buf, create_graph, retain_graph, anomaly):
+    if type(node) is AccumulateGrad:
+        g = buf[0]
+        if g is not None:
+            _accumulate(node, g, create_graph)
+        return None
+    if all(g is None for g in buf):
+        if not retain_graph:
+            node._release()
+        return None
+    if node._nout == 1 and buf[0] is None:
+        return None
+    if anomaly:
+        from .anomaly_mode import run_checked
+        outs = run_checked(node, buf, create_graph)
+    else:
+        outs = node._apply(buf, create_graph)
+    if node._hooks:
+        for h in node._hooks:
+            gi = tuple(x if x is None or create_graph else _as_tensor(x) for x in outs)
+            go = tuple(x if x is None or create_graph else _as_tensor(x) for x in buf)
+            r = h(gi, go)
+            if r is not None:
+                outs = tuple(x if x is None or create_graph else x._data for x in r)
+    if not retain_graph:
+        node._release()
+    return outs

@@ -1,0 +1,187 @@
+"""Graph nodes: what each op records so that backward can run.
+
+A node's `backward(g, *saved)` is written once. In an ordinary backward it receives NumPy arrays;
+with `create_graph=True` it receives Tensors (NumPy defers to Tensor operators because Tensor sets
+`__array_ufunc__ = None`), so the same code builds a differentiable graph of the gradient.
+"""
+import traceback
+
+import numpy as np
+
+from .grad_mode import STATE
+
+ndarray = np.ndarray
+
+
+class Node:
+    """Base of every grad_fn. Subclasses implement `backward(self, g, *saved)`.
+
+    `backward` returns one gradient per entry of `next_functions` (a tuple, or a bare value when
+    there is a single input); None means no gradient flows there.
+    """
+
+    __slots__ = ("next_functions", "_saved", "_vers", "_sout", "_pre_hooks", "_hooks", "_trace",
+                 "_freed", "__weakref__", "__dict__")
+    _nout = 1
+
+    def __init__(self, next_functions=()):
+        self.next_functions = next_functions
+        self._saved = ()
+        self._vers = None
+        self._sout = None
+        self._pre_hooks = None
+        self._hooks = None
+        self._freed = False
+        self._trace = traceback.format_stack()[:-2] if STATE.anomaly else None
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    # -- saving -------------------------------------------------------------------------
+    def save(self, *tensors):
+        self._saved = tensors
+        self._vers = tuple([t._vc[0] for t in tensors])
+
+    def _vals(self, as_tensors):
+        if self._saved == () and self._sout is None:
+            return ()
+        return self._unpack(as_tensors)
+
+    def save_output(self, t):
+        """Saves this node's own output without a reference cycle (array + version counter)."""
+        self._sout = (t._data, t._vc, t._vc[0], t._nr)
+
+    def _unpack(self, as_tensors):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                f"retain_graph=True if you need to backward through the graph a second time "
+                f"(in {self.name()}).")
+        vers = self._vers
+        for i, t in enumerate(saved):
+            if t._vc[0] != vers[i]:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{t.type()} {list(t._data.shape)}] is at version "
+                    f"{t._vc[0]}; expected version {vers[i]} instead (needed by {self.name()}). "
+                    "Hint: replace the in-place operation (e.g. `x += y`, `x.add_(y)`, "
+                    "`x[i] = v`) by its out-of-place form, or clone the tensor first.")
+        vals = list(saved) if as_tensors else [t._data for t in saved]
+        so = self._sout
+        if so is not None:
+            arr, vc, ver, nr = so
+            if vc[0] != ver:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{list(arr.shape)}], which is output {nr} of "
+                    f"{self.name()}, is at version {vc[0]}; expected version {ver} instead. "
+                    "Hint: replace the in-place operation by its out-of-place form.")
+            if as_tensors:
+                from .._tensor import _wrap
+                t = _wrap(arr, True)
+                t.grad_fn = self
+                t._vc = vc
+                t._nr = nr
+                arr = t
+            vals.append(arr)
+        return vals
+
+    def _release(self):
+        if self._saved or self._sout is not None:
+            self._saved = None
+            self._sout = None
+            self._freed = True
+        self._release_extra()
+
+    def _release_extra(self):
+        """Subclasses that keep arrays outside `save` drop them here."""
+
+    # -- running --------------------------------------------------------------------------
+    def _apply(self, grads, create_graph):
+        """grads: list (one per output). Returns a tuple aligned with next_functions."""
+        out = self.backward(grads[0], *self._vals(create_graph))
+        if type(out) is not tuple:
+            out = (out,)
+        return out
+
+    def backward(self, g, *saved):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{self.name()} has no backward")
+
+    # -- hooks (PyTorch's Node API) ---------------------------------------------------------
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node; may return new grad_outputs."""
+        return self._add_pre_hook(("node", fn))
+
+    def _add_pre_hook(self, entry):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(entry)
+        return _RemovableHandle(self._pre_hooks, entry)
+
+    @property
+    def metadata(self):
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self.__dict__["_metadata"] = {}
+        return d
+
+
+class _RemovableHandle:
+    __slots__ = ("_list", "_item")
+
+    def __init__(self, lst, item):
+        self._list = lst
+        self._item = item
+
+    def remove(self):
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """Sink for a leaf tensor: accumulates the incoming gradient into `variable.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        Node.__init__(self, ())
+        self.variable = variable
+
+
+class GraphRoot(Node):
+    __slots__ = ()
+
+
+def sum_to(g, shape):
+    """Sums a broadcast gradient back down to `shape` (ndarray or Tensor)."""
+    gs = g.shape
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and gs[i + lead] != 1)
+    if type(g) is ndarray:
+        r = g.sum(axis=axes) if axes else g
+        return r.reshape(shape) if r.shape != shape else r
+    r = g.sum(dim=axes) if axes else g
+    return r.reshape(shape) if tuple(r.shape) != tuple(shape) else r

@@ -1,0 +1,108 @@
+"""Functions that backward code calls on either NumPy values or Tensors.
+
+An ordinary backward passes NumPy arrays (fast); `create_graph=True` passes Tensors (recorded).
+Writing each backward once against these keeps first- and higher-order gradients in one place.
+"""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+
+
+def is_t(x):
+    return isinstance(x, Tensor)
+
+
+def exp(x):
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+
+
+def log(x):
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def sqrt(x):
+    return x.sqrt() if isinstance(x, Tensor) else np.sqrt(x)
+
+
+def sin(x):
+    return x.sin() if isinstance(x, Tensor) else np.sin(x)
+
+
+def cos(x):
+    return x.cos() if isinstance(x, Tensor) else np.cos(x)
+
+
+def tanh(x):
+    return x.tanh() if isinstance(x, Tensor) else np.tanh(x)
+
+
+def sigmoid(x):
+    if isinstance(x, Tensor):
+        return x.sigmoid()
+    return _np_sigmoid(x)
+
+
+def _np_sigmoid(x):
+    # exp of a negative argument only, so large |x| neither overflows nor warns
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def sign(x):
+    return x.sign() if isinstance(x, Tensor) else np.sign(x)
+
+
+def where(cond, a, b):
+    """cond is a NumPy bool array (a constant of the graph); a, b values or scalars."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        from .elementwise import where as _where
+        return _where(_wrap(np.asarray(cond)), a, b)
+    return np.where(cond, a, b)
+
+
+def zeros_like(x):
+    if isinstance(x, Tensor):
+        return _wrap(np.zeros(x._data.shape, x._data.dtype))
+    return np.zeros(np.shape(x), getattr(x, "dtype", None))
+
+
+def cast(x, npdt):
+    if isinstance(x, Tensor):
+        if x._data.dtype == npdt:
+            return x
+        from .elementwise import cast as _cast
+        from .._dtype import from_numpy_dtype
+        return _cast(x, from_numpy_dtype(npdt))
+    x = np.asarray(x)
+    return x if x.dtype == npdt else x.astype(npdt)
+
+
+def expand(x, shape):
+    if isinstance(x, Tensor):
+        return x.expand(shape)
+    return np.broadcast_to(x, shape)
+
+
+def reshape(x, shape):
+    return x.reshape(shape) if isinstance(x, Tensor) else np.reshape(x, shape)
+
+
+def sum(x, axis=None, keepdims=False):
+    if isinstance(x, Tensor):
+        return x.sum(dim=axis, keepdim=keepdims)
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def matmul(a, b):
+    return a @ b
+
+
+def transpose_last(x):
+    if isinstance(x, Tensor):
+        return x.transpose(-2, -1)
+    return np.swapaxes(x, -1, -2)
+
+
+def const(x, like):
+    """A NumPy constant combined with `like` (a Tensor in a double-backward, else an array)."""
+    return _wrap(np.asarray(x)) if isinstance(like, Tensor) else x
