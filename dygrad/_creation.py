@@ -16,23 +16,28 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "emp
 
 
 def _infer_np_dtype(data):
-    """dtype PyTorch infers from Python data: any float -> default, ints -> int64, bools -> bool."""
-    kinds = set()
+    """dtype PyTorch infers from data: Python floats take the default dtype, ints int64, bools
+    bool; NumPy scalars, arrays and Tensors keep theirs; mixed items promote (torch rules)."""
+    from ._dtype import _promote_np
+    found = [None]
+
+    def add(npdt):
+        found[0] = npdt if found[0] is None else _promote_np(found[0], npdt)
 
     def walk(x):
         if isinstance(x, Tensor):
-            kinds.add(x._data.dtype.kind if x._data.dtype.kind != "u" else "i")
+            add(x._data.dtype)
         elif isinstance(x, (list, tuple)):
             for y in x:
                 walk(y)
-        elif isinstance(x, (bool, np.bool_)):
-            kinds.add("b")
-        elif isinstance(x, (int, np.integer)):
-            kinds.add("i")
-        elif isinstance(x, (float, np.floating)):
-            kinds.add("f")
-        elif isinstance(x, np.ndarray):
-            kinds.add(x.dtype.kind)
+        elif isinstance(x, (np.ndarray, np.generic)):
+            add(_dtype.from_numpy_dtype(x.dtype).np)
+        elif isinstance(x, bool):
+            add(np.dtype(np.bool_))
+        elif isinstance(x, int):
+            add(np.dtype(np.int64))
+        elif isinstance(x, float):
+            add(_dtype._default[0].np)
         elif isinstance(x, complex):
             raise TypeError("dygrad does not support complex numbers")
         else:
@@ -41,13 +46,7 @@ def _infer_np_dtype(data):
                 "nested lists/tuples of them, NumPy arrays and Tensors")
 
     walk(data)
-    if "f" in kinds:
-        return _dtype._default[0].np
-    if "i" in kinds or "u" in kinds:
-        return np.dtype(np.int64)
-    if "b" in kinds:
-        return np.dtype(np.bool_)
-    return _dtype._default[0].np  # empty list
+    return found[0] if found[0] is not None else _dtype._default[0].np
 
 
 def _to_nested(data):

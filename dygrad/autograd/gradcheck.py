@@ -27,8 +27,7 @@ def _outputs(fn, inputs):
 
 def _numerical_jacobian(fn, inputs, wrt, eps):
     """J[i][j]: d out_j / d input_i as a (numel_in, numel_out) array, by central differences."""
-    from .grad_mode import no_grad
-    with no_grad():
+    with enable_grad():
         outs = _outputs(fn, inputs)
     jac = []
     for i in wrt:
@@ -38,10 +37,10 @@ def _numerical_jacobian(fn, inputs, wrt, eps):
         for k in range(flat.size):
             orig = flat[k].item()
             flat[k] = orig + eps
-            with no_grad():
+            with enable_grad():
                 plus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
             flat[k] = orig - eps
-            with no_grad():
+            with enable_grad():
                 minus = [o._data.astype(np.float64).reshape(-1).copy() for o in _outputs(fn, inputs)]
             flat[k] = orig
             for b, p, m in zip(blocks, plus, minus):

@@ -84,6 +84,7 @@ class _Binary(Node):
     """Base for broadcasting binary ops: reduces each gradient to its input's shape and dtype."""
 
     __slots__ = ("shapes", "dtypes", "scalar")
+    _scalar_saves = True  # whether backward needs the tensor operand when the other is a scalar
 
     def _apply(self, grads, create_graph):
         ga, gb = self.backward(grads[0], *self._vals(create_graph))
@@ -132,7 +133,7 @@ def _binary(a, b, npop, node_cls, opname, save=True):
             node.shapes = (ad.shape, ())
             node.dtypes = (None if a._data.dtype == npdt else a._data.dtype, None)
             node.scalar = bd
-            if save:
+            if save and node_cls._scalar_saves:
                 node.save(a)
         t = _wrap(out, True)
         t.grad_fn = node
@@ -174,9 +175,10 @@ class RsubBackward1(_Binary):
 
 class MulBackward0(_Binary):
     __slots__ = ()
+    _scalar_saves = False
 
-    def backward(self, g, a, b=None):
-        if b is None:  # tensor * scalar
+    def backward(self, g, a=None, b=None):
+        if a is None:  # tensor * scalar
             return g * self.scalar, None
         nf = self.next_functions
         return (g * b if nf[0][0] is not None else None,
@@ -185,9 +187,10 @@ class MulBackward0(_Binary):
 
 class DivBackward0(_Binary):
     __slots__ = ()
+    _scalar_saves = False
 
-    def backward(self, g, a, b=None):
-        if b is None:
+    def backward(self, g, a=None, b=None):
+        if a is None:
             return g / self.scalar, None
         nf = self.next_functions
         ga = g / b if nf[0][0] is not None else None
@@ -294,9 +297,10 @@ def floor_divide(a, b):
 
 class RemainderBackward0(_Binary):
     __slots__ = ()
+    _scalar_saves = False
 
-    def backward(self, g, a, b=None):
-        if b is None:
+    def backward(self, g, a=None, b=None):
+        if a is None:
             return g, None
         gb = None
         if self.next_functions[1][0] is not None:
@@ -317,9 +321,10 @@ def remainder(a, b):
 
 class FmodBackward0(_Binary):
     __slots__ = ()
+    _scalar_saves = False
 
-    def backward(self, g, a, b=None):
-        if b is None:
+    def backward(self, g, a=None, b=None):
+        if a is None:
             return g, None
         gb = None
         if self.next_functions[1][0] is not None:
