@@ -363,8 +363,7 @@ class Tensor:
 
     # -- autograd ------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def retain_grad(self):
         if self.grad_fn is None:
@@ -1291,6 +1290,7 @@ _TYPE_NAMES = {
     np.dtype(np.bool_): "torch.BoolTensor",
 }
 
+from .autograd import backward as _autograd_backward  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402  (op modules import Tensor from here)
 from .ops import reduction as _red  # noqa: E402
 from .ops import shape as _shape  # noqa: E402

@@ -15,9 +15,14 @@ __all__ = ["backward", "grad", "Variable", "Function", "no_grad", "enable_grad",
            "functional", "once_differentiable"]
 
 
+_T = []
+
+
 def _tensor_cls():
-    from .._tensor import Tensor
-    return Tensor
+    if not _T:
+        from .._tensor import Tensor
+        _T.append(Tensor)
+    return _T[0]
 
 
 def _make_grads(outputs, grad_outputs, create_graph, op):
@@ -51,7 +56,7 @@ def _make_grads(outputs, grad_outputs, create_graph, op):
 
 
 def _wrap(a):
-    from .._tensor import _wrap as w
+    from .engine import _wrap as w
     return w(a)
 
 
@@ -75,7 +80,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not t._rg:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn")
-    grads = _make_grads(tensors, grad_tensors, create_graph, "backward")
+    if len(tensors) == 1 and grad_tensors[0] is None and tensors[0]._data.size == 1 \
+            and not create_graph and tensors[0]._data.dtype.kind == "f":
+        out = tensors[0]
+        grads = [np.ones(out._data.shape, out._data.dtype)]
+    else:
+        grads = _make_grads(tensors, grad_tensors, create_graph, "backward")
     roots = [t._grad_node() for t in tensors]
     if inputs is not None:
         inputs = _as_seq(inputs)

@@ -62,8 +62,18 @@ def _needed(roots, targets):
     return needed
 
 
+_wrap_fn = None
+
+
+def _wrap(g):
+    global _wrap_fn
+    if _wrap_fn is None:
+        from .._tensor import _wrap as w
+        _wrap_fn = w
+    return _wrap_fn(g)
+
+
 def _as_tensor(g):
-    from .._tensor import _wrap
     return _wrap(g if type(g) is ndarray else np.asarray(g))
 
 
@@ -106,7 +116,6 @@ def _run_pre_hooks(node, buf, create_graph):
 
 def _store_grad(t, g, create_graph, steal):
     """Accumulates g into t.grad following PyTorch (in place unless building a graph)."""
-    from .._tensor import _wrap
     if type(g) is not ndarray and not create_graph:
         g = np.asarray(g)
     old = t.grad
@@ -169,8 +178,80 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
     deps = _topo_deps(root_nodes)
+    ready = [n for n in root_nodes if n not in deps]
+    prev_enabled = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        if inputs is None and not STATE.anomaly:
+            _loop(ready, buffers, deps, create_graph, retain_graph)
+            return None
+        return _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate,
+                             root_nodes)
+    finally:
+        STATE.enabled = prev_enabled
+
+
+def _loop(ready, buffers, deps, create_graph, retain_graph):
+    """The common case: plain backward, no captured inputs, no anomaly mode."""
+    pop = ready.pop
+    push = ready.append
+    Accumulate = AccumulateGrad
+    while ready:
+        node = pop()
+        buf = buffers.pop(node, None)
+        if node._pre_hooks and buf is not None:
+            buf = _run_pre_hooks(node, buf, create_graph)
+        if type(node) is Accumulate:
+            if buf is not None and buf[0] is not None:
+                _accumulate(node, buf[0], create_graph)
+            continue
+        if buf is None or (buf[0] is None and (len(buf) == 1 or all(g is None for g in buf))):
+            outs = None
+            if not retain_graph:
+                node._release()
+        else:
+            outs = node._apply(buf, create_graph)
+            if node._hooks:
+                outs = _run_node_hooks(node, outs, buf, create_graph)
+            if not retain_graph:
+                node._release()
+        k = 0
+        for nf, nr in node.next_functions:
+            if nf is not None:
+                if outs is not None:
+                    g = outs[k]
+                    if g is not None:
+                        b = buffers.get(nf)
+                        if b is None:
+                            if nf._nout == 1:
+                                buffers[nf] = [g]
+                            else:
+                                b = buffers[nf] = [None] * nf._nout
+                                b[nr] = g
+                        else:
+                            old = b[nr]
+                            b[nr] = g if old is None else old + g
+                d = deps[nf] - 1
+                deps[nf] = d
+                if d == 0:
+                    push(nf)
+            k += 1
+
+
+def _run_node_hooks(node, outs, buf, create_graph):
+    for h in node._hooks:
+        gi = tuple(x if x is None or create_graph else _as_tensor(x) for x in outs)
+        go = tuple(x if x is None or create_graph else _as_tensor(x) for x in buf)
+        r = h(gi, go)
+        if r is not None:
+            outs = tuple(x if x is None or create_graph else x._data for x in r)
+    return outs
+
+
+def _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate, root_nodes):
     capture = None
     needed = None
+    results = None
     if inputs is not None:
         capture = {}
         for i, (node, nr) in enumerate(inputs):
@@ -178,57 +259,41 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 capture.setdefault(node, []).append((i, nr))
         needed = _needed(root_nodes, list(capture))
         results = [None] * len(inputs)
-
-    ready = [n for n in root_nodes if n not in deps]
-    prev_enabled = STATE.enabled
-    STATE.enabled = create_graph
     anomaly = STATE.anomaly
-    try:
-        while ready:
-            node = ready.pop()
-            buf = buffers.pop(node, None)
-            if buf is None:
-                buf = [None] * node._nout
-            if node._pre_hooks:
-                buf = _run_pre_hooks(node, buf, create_graph)
-
-            if capture is not None:
-                hit = capture.get(node)
-                if hit is not None:
-                    for i, nr in hit:
-                        results[i] = buf[nr]
-                    if not accumulate or type(node) is not AccumulateGrad:
-                        # gradients past a captured point are not needed for that input
-                        pass
-                if node not in needed or (not accumulate and type(node) is AccumulateGrad):
-                    outs = None
-                else:
-                    outs = _run_node(node, buf, create_graph, retain_graph, anomaly)
-            else:
+    while ready:
+        node = ready.pop()
+        buf = buffers.pop(node, None)
+        if buf is None:
+            buf = [None] * node._nout
+        if node._pre_hooks:
+            buf = _run_pre_hooks(node, buf, create_graph)
+        outs = None
+        if capture is not None:
+            hit = capture.get(node)
+            if hit is not None:
+                for i, nr in hit:
+                    results[i] = buf[nr]
+            if node in needed and (accumulate or type(node) is not AccumulateGrad):
                 outs = _run_node(node, buf, create_graph, retain_graph, anomaly)
-
-            nfs = node.next_functions
-            for k in range(len(nfs)):
-                nf, nr = nfs[k]
-                if nf is None:
-                    continue
-                g = outs[k] if outs is not None else None
-                if g is not None:
-                    b = buffers.get(nf)
-                    if b is None:
-                        b = buffers[nf] = [None] * nf._nout
-                    old = b[nr]
-                    b[nr] = g if old is None else old + g
-                d = deps[nf] - 1
-                deps[nf] = d
-                if d == 0:
-                    ready.append(nf)
-    finally:
-        STATE.enabled = prev_enabled
-
-    if capture is not None:
-        return results
-    return None
+        else:
+            outs = _run_node(node, buf, create_graph, retain_graph, anomaly)
+        nfs = node.next_functions
+        for k in range(len(nfs)):
+            nf, nr = nfs[k]
+            if nf is None:
+                continue
+            g = outs[k] if outs is not None else None
+            if g is not None:
+                b = buffers.get(nf)
+                if b is None:
+                    b = buffers[nf] = [None] * nf._nout
+                old = b[nr]
+                b[nr] = g if old is None else old + g
+            d = deps[nf] - 1
+            deps[nf] = d
+            if d == 0:
+                ready.append(nf)
+    return results
 
 
 def _run_node(node, buf, create_graph, retain_graph, anomaly):
@@ -241,20 +306,13 @@ def _run_node(node, buf, create_graph, retain_graph, anomaly):
         if not retain_graph:
             node._release()
         return None
-    if node._nout == 1 and buf[0] is None:
-        return None
     if anomaly:
         from .anomaly_mode import run_checked
         outs = run_checked(node, buf, create_graph)
     else:
         outs = node._apply(buf, create_graph)
     if node._hooks:
-        for h in node._hooks:
-            gi = tuple(x if x is None or create_graph else _as_tensor(x) for x in outs)
-            go = tuple(x if x is None or create_graph else _as_tensor(x) for x in buf)
-            r = h(gi, go)
-            if r is not None:
-                outs = tuple(x if x is None or create_graph else x._data for x in r)
+        outs = _run_node_hooks(node, outs, buf, create_graph)
     if not retain_graph:
         node._release()
     return outs

@@ -22,6 +22,8 @@ class SumBackward0(Node):
     __slots__ = ("shape",)
 
     def backward(self, g):
+        if type(g) is np.ndarray or isinstance(g, np.generic):
+            return np.full(self.shape, g, dtype=g.dtype)  # owned and writable: no copy later
         return _bw.expand(_bw.reshape(g, (1,) * len(self.shape)) if self.shape else g, self.shape)
 
 
