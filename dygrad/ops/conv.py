@@ -1,0 +1,334 @@
+"""Convolutions (1-D, 2-D, transposed 2-D) through strided windows and BLAS matmul.
+
+Layout choice: patches are gathered per sample as (N, C*kh*kw, OH*OW), so one broadcast matmul
+with the (O, C*kh*kw) weight yields (N, O, OH*OW), which is already NCHW: no output transpose.
+The input gradient is scattered back with one strided add per kernel tap (kh*kw adds), which is
+far cheaper than materialising a transposed convolution's patch matrix for small kernels.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+
+
+def _pair(v, n=2):
+    if isinstance(v, (tuple, list)):
+        if len(v) != n:
+            raise ValueError(f"expected {n} values, got {tuple(v)}")
+        return tuple(int(x) for x in v)
+    return (int(v),) * n
+
+
+def _windows(xp, kh, kw, sh, sw, dh, dw, oh, ow):
+    """Strided view (N, C, kh, kw, OH, OW) of a padded input: no copy."""
+    n, c, _, _ = xp.shape
+    s0, s1, s2, s3 = xp.strides
+    return as_strided(xp, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw),
+                      writeable=False)
+
+
+def _out_size(size, k, s, p0, p1, d, op):
+    o = (size + p0 + p1 - d * (k - 1) - 1) // s + 1
+    if o <= 0:
+        raise RuntimeError(
+            f"{op}: calculated output size is too small ({o}); input size {size} with kernel {k}, "
+            f"stride {s}, padding {p0}+{p1}, dilation {d}")
+    return o
+
+
+def _same_padding(size, k, s, d):
+    total = d * (k - 1)
+    return total // 2, total - total // 2
+
+
+class ConvolutionBackward0(Node):
+    __slots__ = ("cols", "xshape", "pads", "geom", "groups", "has_bias")
+
+    def backward(self, g, x, w):
+        if isinstance(g, Tensor):
+            return _conv_backward_graph(self, g, x, w)
+        nf = self.next_functions
+        n, c, h, wd = self.xshape
+        o, cg, kh, kw = w.shape
+        sh, sw, dh, dw, oh, ow = self.geom
+        G = self.groups
+        og = o // G
+        g3 = g.reshape(n, o, oh * ow)
+        cols = self.cols  # (N, C*kh*kw, P)
+        gx = gw = gb = None
+        if nf[1][0] is not None:
+            if G == 1:
+                gw = np.einsum("nop,nkp->ok", g3, cols, optimize=True).reshape(w.shape)
+            else:
+                k = cg * kh * kw
+                gw = np.concatenate([
+                    np.einsum("nop,nkp->ok", g3[:, i * og:(i + 1) * og], cols[:, i * k:(i + 1) * k],
+                              optimize=True) for i in range(G)]).reshape(w.shape)
+        if self.has_bias and nf[2][0] is not None:
+            gb = g.sum(axis=(0, 2, 3))
+        if nf[0][0] is not None:
+            wm = w.reshape(o, -1)
+            if G == 1:
+                dcols = np.matmul(wm.T, g3)  # (N, C*kh*kw, P)
+            else:
+                k = cg * kh * kw
+                dcols = np.concatenate([np.matmul(wm[i * og:(i + 1) * og].T, g3[:, i * og:(i + 1) * og])
+                                        for i in range(G)], axis=1)
+            dcols = dcols.reshape(n, c, kh, kw, oh, ow)
+            (pt, pb), (pl, pr) = self.pads
+            dxp = np.zeros((n, c, h + pt + pb, wd + pl + pr), dtype=g.dtype)
+            for i in range(kh):
+                hi = i * dh
+                for j in range(kw):
+                    wj = j * dw
+                    dxp[:, :, hi:hi + sh * (oh - 1) + 1:sh, wj:wj + sw * (ow - 1) + 1:sw] += dcols[:, :, i, j]
+            gx = dxp[:, :, pt:pt + h, pl:pl + wd]
+            if pt or pb or pl or pr:
+                gx = np.ascontiguousarray(gx)
+        out = (gx, gw)
+        return out + (gb,) if self.has_bias else out
+
+    def _release_extra(self):
+        self.cols = None
+
+
+def _conv_backward_graph(node, g, x, w):
+    """Differentiable backward (create_graph): express the gradients as convolutions."""
+    from .. import _functions as F  # noqa: F401
+    sh, sw, dh, dw, oh, ow = node.geom
+    (pt, pb), (pl, pr) = node.pads
+    G = node.groups
+    nf = node.next_functions
+    gx = gw = gb = None
+    if nf[0][0] is not None:
+        # transposed convolution of g with w gives the input gradient
+        hp = x.shape[2] + pt + pb
+        wp = x.shape[3] + pl + pr
+        out_pad = (hp - ((oh - 1) * sh + dh * (w.shape[2] - 1) + 1),
+                   wp - ((ow - 1) * sw + dw * (w.shape[3] - 1) + 1))
+        full = conv_transpose2d(g, w, None, (sh, sw), 0, out_pad, G, (dh, dw))
+        gx = full[:, :, pt:pt + x.shape[2], pl:pl + x.shape[3]]
+    if nf[1][0] is not None:
+        # correlate input with g: swap batch and channel roles
+        xp = x
+        if pt or pb or pl or pr:
+            from .pad import pad_constant
+            xp = pad_constant(x, (pl, pr, pt, pb), 0.0)
+        o = w.shape[0]
+        cg = w.shape[1]
+        parts = []
+        for i in range(G):
+            xi = xp[:, i * cg:(i + 1) * cg].transpose(0, 1)  # (Cg, N, H, W)
+            gi = g[:, i * (o // G):(i + 1) * (o // G)].transpose(0, 1)  # (Og, N, OH, OW)
+            r = conv2d(xi, gi, None, (dh, dw), 0, (sh, sw), 1)  # (Cg, Og, kh', kw')
+            parts.append(r[:, :, :w.shape[2], :w.shape[3]].transpose(0, 1))
+        from .shape import cat
+        gw = parts[0] if G == 1 else cat(parts, 0)
+    if node.has_bias and nf[2][0] is not None:
+        gb = g.sum(dim=(0, 2, 3))
+    out = (gx, gw)
+    return out + (gb,) if node.has_bias else out
+
+
+def _check_conv_args(op, x, w, b, G, nd):
+    if not isinstance(x, Tensor) or not isinstance(w, Tensor):
+        raise TypeError(f"{op}(): input and weight must be Tensors")
+    xd, wd = x._data, w._data
+    if wd.ndim != nd + 2:
+        raise RuntimeError(f"{op}: expected a {nd + 2}-D weight, got shape {list(wd.shape)}")
+    if xd.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"{op}: Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input, but got input of "
+            f"size: {list(xd.shape)}")
+    if xd.dtype != wd.dtype:
+        raise RuntimeError(
+            f"{op}: Input type ({x.dtype}) and weight type ({w.dtype}) should be the same")
+    c = xd.shape[-nd - 1]
+    if wd.shape[1] * G != c:
+        raise RuntimeError(
+            f"{op}: Given groups={G}, weight of size {list(wd.shape)}, expected input"
+            f"{list(xd.shape)} to have {wd.shape[1] * G} channels, but got {c} channels instead")
+    if wd.shape[0] % G:
+        raise RuntimeError(f"{op}: out_channels ({wd.shape[0]}) must be divisible by groups ({G})")
+    if b is not None and b._data.shape != (wd.shape[0],):
+        raise RuntimeError(f"{op}: bias must have shape [{wd.shape[0]}], got {list(b._data.shape)}")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    _check_conv_args("conv2d", input, weight, bias, groups, 2)
+    x = input
+    unbatched = x._data.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    xd, wd = x._data, weight._data
+    n, c, h, w_ = xd.shape
+    o, cg, kh, kw = wd.shape
+    sh, sw = _pair(stride)
+    dh, dw = _pair(dilation)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0), (0, 0))
+        elif padding == "same":
+            if (sh, sw) != (1, 1):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            pads = (_same_padding(h, kh, sh, dh), _same_padding(w_, kw, sw, dw))
+        else:
+            raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+    else:
+        ph, pw = _pair(padding)
+        pads = ((ph, ph), (pw, pw))
+    (pt, pb), (pl, pr) = pads
+    oh = _out_size(h, kh, sh, pt, pb, dh, "conv2d")
+    ow = _out_size(w_, kw, sw, pl, pr, dw, "conv2d")
+    xp = np.pad(xd, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if (pt or pb or pl or pr) else xd
+    win = _windows(xp, kh, kw, sh, sw, dh, dw, oh, ow)
+    cols = win.reshape(n, c * kh * kw, oh * ow)  # the one copy of the patches
+    wm = wd.reshape(o, -1)
+    if groups == 1:
+        out = np.matmul(wm, cols)
+    else:
+        og, k = o // groups, cg * kh * kw
+        out = np.concatenate([np.matmul(wm[i * og:(i + 1) * og], cols[:, i * k:(i + 1) * k])
+                              for i in range(groups)], axis=1)
+    if bias is not None:
+        out += bias._data.reshape(1, o, 1).astype(out.dtype, copy=False)
+    out = out.reshape(n, o, oh, ow)
+    rg = x._rg or weight._rg or (bias is not None and bias._rg)
+    if STATE.enabled and rg:
+        nfs = (x._grad_node(), weight._grad_node())
+        if bias is not None:
+            nfs += (bias._grad_node(),)
+        node = ConvolutionBackward0(nfs)
+        node.save(x, weight)
+        node.cols = cols if weight._rg else None
+        node.xshape = xd.shape
+        node.pads = pads
+        node.geom = (sh, sw, dh, dw, oh, ow)
+        node.groups = groups
+        node.has_bias = bias is not None
+        t = _wrap(out, True)
+        t.grad_fn = node
+    else:
+        t = _wrap(out)
+    return t.squeeze(0) if unbatched else t
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    _check_conv_args("conv1d", input, weight, bias, groups, 1)
+    x = input
+    unbatched = x._data.ndim == 2
+    if unbatched:
+        x = x.unsqueeze(0)
+    s = _pair(stride, 1)[0]
+    d = _pair(dilation, 1)[0]
+    if isinstance(padding, str):
+        pad2 = padding
+        if padding == "same":
+            k = weight._data.shape[-1]
+            total = d * (k - 1)
+            lo, hi = total // 2, total - total // 2
+            if lo != hi:
+                from .pad import pad_constant
+                x = pad_constant(x, (lo, hi), 0.0)
+                pad2 = 0
+    else:
+        pad2 = (0, _pair(padding, 1)[0])
+    out = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), pad2, (1, d), groups)
+    out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+class ConvTranspose2dBackward(Node):
+    __slots__ = ("geom", "groups", "has_bias", "xshape")
+
+    def backward(self, g, x, w):
+        # the adjoint of a transposed convolution is a plain convolution
+        sh, sw, ph, pw, dh, dw = self.geom
+        gt = g if isinstance(g, Tensor) else _wrap(g)
+        nf = self.next_functions
+        gx = gw = gb = None
+        xt = x if isinstance(x, Tensor) else _wrap(x)
+        wt = w if isinstance(w, Tensor) else _wrap(w)
+        grad_mode = isinstance(g, Tensor)
+        prev = STATE.enabled
+        STATE.enabled = grad_mode
+        try:
+            if nf[0][0] is not None:
+                gx = conv2d(gt, wt, None, (sh, sw), (ph, pw), (dh, dw), self.groups)
+            if nf[1][0] is not None:
+                gx_ = None
+                G = self.groups
+                cin = xt.shape[1]
+                cg = cin // G
+                og = wt.shape[1]
+                parts = []
+                for i in range(G):
+                    gi = gt[:, i * og:(i + 1) * og].transpose(0, 1)  # (Og, N, H', W')
+                    xi = xt[:, i * cg:(i + 1) * cg].transpose(0, 1)  # (Cg, N, H, W)
+                    r = conv2d(gi, xi, None, (dh, dw), (ph, pw), (sh, sw), 1)  # (Og, Cg, kh, kw)
+                    parts.append(r[:, :, :wt.shape[2], :wt.shape[3]].transpose(0, 1))
+                from .shape import cat
+                gw = parts[0] if G == 1 else cat(parts, 0)
+                del gx_
+            if self.has_bias and nf[2][0] is not None:
+                gb = gt.sum(dim=(0, 2, 3))
+        finally:
+            STATE.enabled = prev
+        res = [gx, gw] + ([gb] if self.has_bias else [])
+        if not grad_mode:
+            res = [r._data if r is not None else None for r in res]
+        return tuple(res)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    x = input
+    unbatched = x._data.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    xd, wd = x._data, weight._data
+    n, cin, h, w_ = xd.shape
+    if wd.shape[0] != cin:
+        raise RuntimeError(
+            f"conv_transpose2d: weight of size {list(wd.shape)} expects {wd.shape[0]} input channels, "
+            f"got input of size {list(xd.shape)}")
+    G = groups
+    og, kh, kw = wd.shape[1], wd.shape[2], wd.shape[3]
+    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    oph, opw = _pair(output_padding)
+    dh, dw = _pair(dilation)
+    oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+    ow = (w_ - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    cg = cin // G
+    # scatter each input pixel's contribution: cols = W^T x, then col2im with kh*kw strided adds
+    full = np.zeros((n, og * G, oh + 2 * ph, ow + 2 * pw), dtype=xd.dtype)
+    x3 = xd.reshape(n, cin, h * w_)
+    for gi in range(G):
+        wmat = wd[gi * cg:(gi + 1) * cg].reshape(cg, og * kh * kw)
+        cols = np.matmul(wmat.T, x3[:, gi * cg:(gi + 1) * cg]).reshape(n, og, kh, kw, h, w_)
+        for i in range(kh):
+            for j in range(kw):
+                full[:, gi * og:(gi + 1) * og, i * dh:i * dh + sh * (h - 1) + 1:sh,
+                     j * dw:j * dw + sw * (w_ - 1) + 1:sw] += cols[:, :, i, j]
+    out = np.ascontiguousarray(full[:, :, ph:ph + oh, pw:pw + ow])
+    if bias is not None:
+        out += bias._data.reshape(1, -1, 1, 1)
+    rg = x._rg or weight._rg or (bias is not None and bias._rg)
+    if STATE.enabled and rg:
+        nfs = (x._grad_node(), weight._grad_node())
+        if bias is not None:
+            nfs += (bias._grad_node(),)
+        node = ConvTranspose2dBackward(nfs)
+        node.save(x, weight)
+        node.geom = (sh, sw, ph, pw, dh, dw)
+        node.groups = G
+        node.has_bias = bias is not None
+        node.xshape = xd.shape
+        t = _wrap(out, True)
+        t.grad_fn = node
+    else:
+        t = _wrap(out)
+    return t.squeeze(0) if unbatched else t
