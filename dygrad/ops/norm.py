@@ -1,0 +1,288 @@
+"""Fused normalisation ops: batch_norm, layer_norm, group_norm (forward and backward in NumPy).
+
+Running statistics follow PyTorch: running_var is updated with the unbiased batch variance
+(n / (n - 1)) while the output is normalised with the biased one. With create_graph the backward
+is rebuilt from differentiable tensor ops so double backward works.
+"""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+
+
+def _affine_shape(ndim, axis):
+    shape = [1] * ndim
+    shape[axis] = -1
+    return tuple(shape)
+
+
+class NativeBatchNormBackward0(Node):
+    """Training-mode batch norm: gradient through the batch statistics."""
+    __slots__ = ("xhat", "invstd", "axes", "sum_axes", "bshape", "has_w", "has_b", "eps", "wshape")
+
+    def backward(self, g, x, *wb):
+        w = wb[0] if self.has_w else None
+        if isinstance(g, Tensor):
+            return _norm_backward_graph(self, g, x, w)
+        return _norm_backward_np(self, g, w, batch_axes=self.axes, bshape=self.bshape)
+
+    def _release_extra(self):
+        self.xhat = None
+
+
+def _norm_backward_np(node, g, w, batch_axes, bshape):
+    nf = node.next_functions
+    xhat, invstd = node.xhat, node.invstd
+    axes = node.axes
+    gx = gw = gb = None
+    stat_axes = axes
+    if node.has_w and nf[1][0] is not None:
+        gw = (g * xhat).sum(axis=batch_axes).reshape(node.wshape)
+    if node.has_b and nf[1 + node.has_w][0] is not None:
+        gb = g.sum(axis=batch_axes).reshape(node.wshape)
+    if nf[0][0] is not None:
+        dxhat = g * w.reshape(bshape) if w is not None else g
+        n = 1
+        for a in stat_axes:
+            n *= g.shape[a]
+        s1 = dxhat.sum(axis=stat_axes, keepdims=True)
+        s2 = (dxhat * xhat).sum(axis=stat_axes, keepdims=True)
+        gx = (dxhat - s1 / n - xhat * (s2 / n)) * invstd
+    out = [gx]
+    if node.has_w:
+        out.append(gw)
+    if node.has_b:
+        out.append(gb)
+    return tuple(out)
+
+
+def _norm_backward_graph(node, g, x, w):
+    """Recompute the normalisation with tensor ops, then differentiate through it."""
+    from . import _bw  # noqa: F401
+    from ..autograd import grad as _grad
+    nf = node.next_functions
+    axes = node.axes
+    mean = x.mean(dim=axes, keepdim=True)
+    var = ((x - mean) ** 2).mean(dim=axes, keepdim=True)
+    xhat = (x - mean) * (var + node.eps).rsqrt()
+    y = xhat * w.reshape(node.bshape) if w is not None else xhat
+    inputs = [x] + ([w] if w is not None else [])
+    grads = _grad([y], inputs, [g], create_graph=True, allow_unused=True)
+    gx = grads[0] if nf[0][0] is not None else None
+    out = [gx]
+    if node.has_w:
+        out.append(grads[1] if nf[1][0] is not None else None)
+    if node.has_b:
+        out.append(g.sum(dim=node.sum_axes).reshape(node.wshape) if nf[-1][0] is not None else None)
+    return tuple(out)
+
+
+class NativeBatchNormEvalBackward(Node):
+    """Eval-mode batch norm: an affine map with constant running statistics."""
+    __slots__ = ("scale", "invstd_b", "xhat", "axes", "sum_axes", "bshape", "has_w", "has_b", "wshape")
+
+    def backward(self, g, x, *wb):
+        nf = self.next_functions
+        gx = gw = gb = None
+        if nf[0][0] is not None:
+            sc = self.scale if not isinstance(g, Tensor) else _wrap(self.scale)
+            gx = g * sc
+            if self.has_w and isinstance(g, Tensor):
+                gx = g * (wb[0].reshape(self.bshape) * _wrap(self.invstd_b))
+        if self.has_w and nf[1][0] is not None:
+            if isinstance(g, Tensor):
+                gw = (g * _wrap(self.xhat)).sum(dim=self.axes).reshape(self.wshape)
+            else:
+                gw = (g * self.xhat).sum(axis=self.axes).reshape(self.wshape)
+        if self.has_b and nf[1 + self.has_w][0] is not None:
+            gb = (g.sum(axis=self.axes) if not isinstance(g, Tensor) else g.sum(dim=self.axes)).reshape(-1)
+        out = [gx]
+        if self.has_w:
+            out.append(gw)
+        if self.has_b:
+            out.append(gb)
+        return tuple(out)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    x = input
+    xd = x._data
+    if xd.ndim < 2:
+        raise ValueError(f"batch_norm: expected 2D or more input (got {xd.ndim}D input of shape {list(xd.shape)})")
+    c = xd.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t._data.shape != (c,):
+            raise RuntimeError(
+                f"batch_norm: {name} should contain {c} elements (the input's channel dim of shape "
+                f"{list(xd.shape)}), not {t._data.size}")
+    axes = (0,) + tuple(range(2, xd.ndim))
+    bshape = _affine_shape(xd.ndim, 1)
+    n = xd.size // c
+    if training:
+        if n <= 1:
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {list(xd.shape)}")
+        mean = xd.mean(axis=axes, keepdims=True)
+        xc = xd - mean
+        var = np.mean(xc * xc, axis=axes, keepdims=True)
+        invstd = 1.0 / np.sqrt(var + eps)
+        xhat = xc * invstd
+        if running_mean is not None:
+            rm = running_mean._data
+            rm *= 1 - momentum
+            rm += momentum * mean.reshape(-1).astype(rm.dtype, copy=False)
+            running_mean._vc[0] += 1
+        if running_var is not None:
+            rv = running_var._data
+            rv *= 1 - momentum
+            rv += momentum * (var.reshape(-1) * (n / (n - 1))).astype(rv.dtype, copy=False)
+            running_var._vc[0] += 1
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("batch_norm: running_mean and running_var must be given when training=False")
+        mean = running_mean._data.reshape(bshape)
+        invstd = 1.0 / np.sqrt(running_var._data.reshape(bshape) + eps)
+        xhat = (xd - mean) * invstd
+    xhat = xhat.astype(xd.dtype, copy=False)
+    out = xhat
+    if weight is not None:
+        out = out * weight._data.reshape(bshape)
+    if bias is not None:
+        out = out + bias._data.reshape(bshape)
+    if out is xhat:
+        out = xhat.copy()
+    rg = x._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)
+    if STATE.enabled and rg:
+        nfs = (x._grad_node(),)
+        saved = [x]
+        if weight is not None:
+            nfs += (weight._grad_node(),)
+            saved.append(weight)
+        if bias is not None:
+            nfs += (bias._grad_node(),)
+        if training:
+            node = NativeBatchNormBackward0(nfs)
+            node.invstd = invstd.astype(xd.dtype, copy=False)
+            node.eps = eps
+        else:
+            node = NativeBatchNormEvalBackward(nfs)
+            sc = invstd if weight is None else invstd * weight._data.reshape(bshape)
+            node.scale = sc.astype(xd.dtype, copy=False)
+            node.invstd_b = invstd.astype(xd.dtype, copy=False)
+        node.save(*saved)
+        node.xhat = xhat
+        node.axes = axes
+        node.sum_axes = axes
+        node.bshape = bshape
+        node.wshape = (c,)
+        node.has_w = weight is not None
+        node.has_b = bias is not None
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t
+    return _wrap(out)
+
+
+class NativeLayerNormBackward0(NativeBatchNormBackward0):
+    __slots__ = ()
+
+    def backward(self, g, x, *wb):
+        w = wb[0] if self.has_w else None
+        if isinstance(g, Tensor):
+            return _norm_backward_graph(self, g, x, w)
+        return _norm_backward_np(self, g, w, batch_axes=self.sum_axes, bshape=self.bshape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    x = input
+    xd = x._data
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if xd.shape[xd.ndim - k:] != normalized_shape:
+        raise RuntimeError(
+            f"layer_norm: Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(xd.shape)}")
+    axes = tuple(range(xd.ndim - k, xd.ndim))
+    mean = xd.mean(axis=axes, keepdims=True)
+    xc = xd - mean
+    var = np.mean(xc * xc, axis=axes, keepdims=True)
+    invstd = (1.0 / np.sqrt(var + eps)).astype(xd.dtype, copy=False)
+    xhat = xc * invstd
+    out = xhat
+    if weight is not None:
+        out = out * weight._data
+    if bias is not None:
+        out = out + bias._data
+    if out is xhat:
+        out = xhat.copy()
+    rg = x._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)
+    if STATE.enabled and rg:
+        nfs = (x._grad_node(),)
+        saved = [x]
+        if weight is not None:
+            nfs += (weight._grad_node(),)
+            saved.append(weight)
+        if bias is not None:
+            nfs += (bias._grad_node(),)
+        node = NativeLayerNormBackward0(nfs)
+        node.save(*saved)
+        node.xhat, node.invstd, node.eps = xhat, invstd, eps
+        node.axes = axes
+        node.sum_axes = tuple(range(xd.ndim - k))
+        node.bshape = normalized_shape
+        node.wshape = normalized_shape
+        node.has_w = weight is not None
+        node.has_b = bias is not None
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t
+    return _wrap(out)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    x = input
+    xd = x._data
+    n, c = xd.shape[0], xd.shape[1]
+    if c % num_groups:
+        raise RuntimeError(
+            f"group_norm: Expected number of channels in input to be divisible by num_groups, but "
+            f"got input of shape {list(xd.shape)} and num_groups={num_groups}")
+    grouped = x.reshape(n, num_groups, -1)
+    normed = layer_norm(grouped, grouped._data.shape[-1:], None, None, eps).reshape(xd.shape)
+    bshape = _affine_shape(xd.ndim, 1)
+    if weight is not None:
+        normed = normed * weight.reshape(bshape)
+    if bias is not None:
+        normed = normed + bias.reshape(bshape)
+    return normed
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    x = input
+    n, c = x._data.shape[:2]
+    if use_input_stats:
+        flat = x.reshape(n, c, -1)
+        normed = layer_norm(flat, flat._data.shape[-1:], None, None, eps).reshape(x._data.shape)
+        if running_mean is not None or running_var is not None:
+            axes = tuple(range(2, x._data.ndim))
+            m = flat._data.mean(axis=-1).mean(axis=0)
+            v = flat._data.var(axis=-1, ddof=1).mean(axis=0)
+            if running_mean is not None:
+                running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * m
+            if running_var is not None:
+                running_var._data[...] = (1 - momentum) * running_var._data + momentum * v
+            del axes
+    else:
+        bshape = _affine_shape(x._data.ndim, 1)
+        normed = (x - running_mean.reshape(bshape)) * (running_var.reshape(bshape) + eps).rsqrt()
+    bshape = _affine_shape(x._data.ndim, 1)
+    if weight is not None:
+        normed = normed * weight.reshape(bshape)
+    if bias is not None:
+        normed = normed + bias.reshape(bshape)
+    return normed
