@@ -41,6 +41,27 @@ class Tensor:
     def __init__(self, *args, **kwargs):
         pass
 
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may be "
+                "because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001")
+        import copy
+        new = _new(type(self))
+        new._data = self._data.copy()
+        new._rg = self._rg
+        new.grad_fn = None
+        new._vc = [0]
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = copy.deepcopy(self.grad, memo)
+        for k, v in self.__dict__.items():
+            if k not in ("grad", "_accum", "_base", "_hooks", "_post_hooks"):
+                setattr(new, k, copy.deepcopy(v, memo))
+        return new
+
     # -- pickling (DataLoader workers send tensors between processes; never used for files) --
     def __reduce_ex__(self, proto):
         return (_rebuild, (self._data, self._rg))
@@ -857,7 +878,13 @@ class Tensor:
     def random_(self, from_=0, to=None, *, generator=None):
         from . import random as _r
         if to is None:
-            from_, to = 0, from_ if from_ else 2 ** 24
+            if from_:
+                from_, to = 0, from_
+            else:  # the full range of the dtype, as PyTorch (2**24 / 2**53 for float mantissas)
+                d = self._data.dtype
+                to = (2 ** 24 if d == np.float32 else 2 ** 53 if d == np.float64 else 2 ** 11
+                      if d == np.float16 else 2 if d == np.bool_ else int(np.iinfo(d).max) + 1)
+                from_ = 0
         return _ew.set_data_(self, _r._randint(from_, to, self._data.shape, generator))
 
     def exponential_(self, lambd=1.0, *, generator=None):
@@ -1220,7 +1247,7 @@ def _wrap(arr, rg=False):
 
 
 def _rebuild(arr, rg):
-    t = _wrap(np.array(arr))
+    t = _wrap(arr if arr.flags.writeable else arr.copy())
     t._rg = rg
     return t
 

@@ -115,7 +115,8 @@ def tensor_repr(t):
     default_ok = {"float32", "int64", "bool"}
     from ._dtype import get_default_dtype
     dname = t.dtype.name
-    implicit = (dname == get_default_dtype().name) or dname in ("int64", "bool")
+    # empty tensors always name a non-default dtype (no values show what it is)
+    implicit = (dname == get_default_dtype().name) or (dname in ("int64", "bool") and d.size > 0)
     if d.size == 0 and d.shape != (0,):
         suffix.append(f"size={tuple(d.shape)}")
     if not implicit:
