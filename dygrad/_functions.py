@@ -31,7 +31,7 @@ __all__ = [
     "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "take",
     "nonzero", "argwhere", "unique", "index_add",
     "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "inverse",
-    "det", "tensordot", "cross", "softmax", "log_softmax", "dropout", "cdist",
+    "det", "slogdet", "vdot", "tensordot", "cross", "softmax", "log_softmax", "dropout", "cdist",
 ]
 
 
@@ -583,6 +583,14 @@ def inverse(input):
 
 def det(input):
     return _la.det(input)
+
+
+def slogdet(input):
+    return _la.slogdet(input)
+
+
+def vdot(input, other):
+    return _la.vdot(input, other)
 
 
 def tensordot(a, b, dims=2):

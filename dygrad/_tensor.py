@@ -1197,6 +1197,12 @@ class Tensor:
     def inverse(self):
         return _la.inverse(self)
 
+    def cross(self, other, dim=None):
+        return _la.cross(self, other, dim)
+
+    def slogdet(self):
+        return _la.slogdet(self)
+
     def det(self):
         return _la.det(self)
 

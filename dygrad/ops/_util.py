@@ -21,10 +21,13 @@ def wrap_dims(dims, ndim, op="op"):
         return tuple(range(ndim))
     if isinstance(dims, (int, np.integer)):
         return (wrap_dim(int(dims), ndim, op),)
-    out = tuple(sorted({wrap_dim(int(d), ndim, op) for d in dims}))
-    if len(out) != len(tuple(dims)):
-        raise RuntimeError(f"{op}: dim appears multiple times in the list of dims")
-    return out
+    seen = []
+    for d in dims:
+        w = wrap_dim(int(d), ndim, op)
+        if w in seen:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        seen.append(w)
+    return tuple(sorted(seen))
 
 
 def size_args(args):

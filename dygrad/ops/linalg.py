@@ -1,14 +1,63 @@
-"""Linear algebra: matmul in all its forms, mm, bmm, mv, dot, outer, einsum."""
+"""Products: matmul in all its forms, mm, bmm, mv, dot, outer, addmm, baddbmm, cross, cdist.
+
+einsum and tensordot live in einsum.py; inverse/det/solve in dense.py. They are re-exported
+here because Tensor methods and torch.* call `linalg.<op>`.
+"""
+import warnings
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
+from ._reduce_util import scalar_type_name
+from ._util import wrap_dim
+from .einsum import einsum, tensordot  # noqa: F401
+from .dense import inverse, det, slogdet, solve, LinAlgError  # noqa: F401
 
 
-def _fmt(x):
-    return f"{list(x._data.shape)} ({x.dtype})"
+def _x(shape):
+    return "x".join(map(str, shape))
+
+
+def _dtname(d):
+    return scalar_type_name(d.dtype).lower()
+
+
+def _check(a, b, op):
+    if not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): argument 'other' must be Tensor, not {type(b).__name__}")
+    ad, bd = a._data, b._data
+    if ad.dtype != bd.dtype:
+        if ad.ndim == 1 and bd.ndim == 1:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{scalar_type_name(ad.dtype)} and {scalar_type_name(bd.dtype)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtname(ad)} != "
+                           f"{_dtname(bd)}")
+    if ad.dtype.kind == "b":
+        raise NotImplementedError(f"\"{op}\" not implemented for 'Bool'")
+    return ad, bd
+
+
+def _mismatch(ad, bd):
+    if ad.ndim == 1 and bd.ndim == 1:
+        return RuntimeError(
+            f"inconsistent tensor size, expected tensor [{ad.shape[0]}] and src [{bd.shape[0]}] "
+            f"to have the same number of elements, but got {ad.shape[0]} and {bd.shape[0]} "
+            "elements respectively")
+    if ad.ndim == 2 and bd.ndim == 1:
+        return RuntimeError(f"size mismatch, got input ({ad.shape[0]}), mat ({_x(ad.shape)}), "
+                            f"vec ({bd.shape[0]})")
+    sa = ad.shape[-2:] if ad.ndim > 1 else (1,) + ad.shape
+    sb = bd.shape[-2:] if bd.ndim > 1 else bd.shape + (1,)
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_x(sa)} and {_x(sb)})")
+
+
+def _np_matmul(ad, bd):
+    if ad.dtype == np.float16:  # accumulate in float32, as PyTorch's CPU kernels do
+        return np.matmul(ad.astype(np.float32), bd.astype(np.float32)).astype(np.float16)
+    return np.matmul(ad, bd)
 
 
 class MmBackward0(Node):
@@ -20,6 +69,27 @@ class MmBackward0(Node):
                 _bw.transpose_last(a) @ g if nf[1][0] is not None else None)
 
 
+class DotBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, g, a, b):
+        nf = self.next_functions
+        return (g * b if nf[0][0] is not None else None, g * a if nf[1][0] is not None else None)
+
+
+class MvBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, g, a, v):
+        nf = self.next_functions
+        ga = gv = None
+        if nf[0][0] is not None:
+            ga = _bw.reshape(g, (-1, 1)) * _bw.reshape(v, (1, -1))
+        if nf[1][0] is not None:
+            gv = _bw.transpose_last(a) @ g
+        return ga, gv
+
+
 class MatmulBackward0(Node):
     """General matmul: 1-D operands promoted as NumPy/PyTorch do, batch dims broadcast."""
     __slots__ = ("sa", "sb")
@@ -29,69 +99,252 @@ class MatmulBackward0(Node):
         nf = self.next_functions
         a2 = _bw.reshape(a, (1,) + sa) if len(sa) == 1 else a
         b2 = _bw.reshape(b, sb + (1,)) if len(sb) == 1 else b
-        g2 = g
-        if len(sa) == 1 and len(sb) == 1:
-            g2 = _bw.reshape(g, (1, 1))
-        elif len(sa) == 1:
-            g2 = _bw.reshape(g, g.shape[:-1] + (1, g.shape[-1]))
+        gs = tuple(g.shape)
+        if len(sa) == 1:
+            g = _bw.reshape(g, gs[:-1] + (1, gs[-1]))
         elif len(sb) == 1:
-            g2 = _bw.reshape(g, tuple(g.shape) + (1,))
+            g = _bw.reshape(g, gs + (1,))
         ga = gb = None
         if nf[0][0] is not None:
-            ga = g2 @ _bw.transpose_last(b2)
-            ga = sum_to(ga, (1,) + sa if len(sa) == 1 else sa)
-            ga = _bw.reshape(ga, sa)
+            ga = _bw.reshape(sum_to(g @ _bw.transpose_last(b2), tuple(a2.shape)), sa)
         if nf[1][0] is not None:
-            gb = _bw.transpose_last(a2) @ g2
-            gb = sum_to(gb, sb + (1,) if len(sb) == 1 else sb)
-            gb = _bw.reshape(gb, sb)
+            gb = _bw.reshape(sum_to(_bw.transpose_last(a2) @ g, tuple(b2.shape)), sb)
         return ga, gb
 
 
-def matmul(a, b):
-    if not isinstance(b, Tensor):
-        raise TypeError(f"matmul(): argument 'other' must be Tensor, not {type(b).__name__}")
-    ad, bd = a._data, b._data
-    if ad.ndim == 0 or bd.ndim == 0:
-        raise RuntimeError(
-            f"both arguments to matmul need to be at least 1D, but they are {ad.ndim}D and {bd.ndim}D")
-    if ad.dtype != bd.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
-    try:
-        out = np.matmul(ad, bd)
-    except ValueError:
-        ka = ad.shape[-1]
-        kb = bd.shape[-2] if bd.ndim > 1 else bd.shape[0]
-        if ka != kb:
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({'x'.join(map(str, ad.shape[-2:] if ad.ndim > 1 else ad.shape))} "
-                f"and {'x'.join(map(str, bd.shape[-2:] if bd.ndim > 1 else bd.shape))}) in matmul of {_fmt(a)} and {_fmt(b)}") from None
-        raise RuntimeError(f"matmul: batch dimensions of {_fmt(a)} and {_fmt(b)} cannot be broadcast") from None
+def _record2(out, a, b, node_cls):
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     if STATE.enabled and (a._rg or b._rg):
-        if ad.ndim == 2 and bd.ndim == 2:
-            node = MmBackward0((a._grad_node(), b._grad_node()))
-        else:
-            node = MatmulBackward0((a._grad_node(), b._grad_node()))
-            node.sa, node.sb = ad.shape, bd.shape
+        node = node_cls((a._grad_node(), b._grad_node()))
         node.save(a, b)
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t, node
+    return _wrap(out), None
+
+
+def matmul(a, b):
+    ad, bd = _check(a, b, "matmul")
+    na, nb = ad.ndim, bd.ndim
+    if na == 0 or nb == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D")
+    if ad.shape[-1] != (bd.shape[-2] if nb > 1 else bd.shape[0]):
+        raise _mismatch(ad, bd)
+    try:
+        out = _np_matmul(ad, bd)
+    except ValueError:
+        sa, sb = ad.shape[:-2], bd.shape[:-2]
+        for i in range(1, min(len(sa), len(sb)) + 1):
+            if sa[-i] != sb[-i] and sa[-i] != 1 and sb[-i] != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({sa[-i]}) must match the size of tensor b ({sb[-i]}) "
+                    f"at non-singleton dimension {max(len(sa), len(sb)) - i}") from None
+        raise
+    cls = (MmBackward0 if na == 2 and nb == 2 else DotBackward0 if na == 1 and nb == 1
+           else MvBackward0 if na == 2 and nb == 1 else MatmulBackward0)
+    t, node = _record2(out, a, b, cls)
+    if cls is MatmulBackward0 and node is not None:
+        node.sa, node.sb = ad.shape, bd.shape
+    return t
+
+
+def mm(a, b):
+    if a._data.ndim != 2:
+        raise RuntimeError(f"self must be a matrix (got a {a._data.ndim}-D tensor in mm)")
+    if not isinstance(b, Tensor) or b._data.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix (got shape {list(np.shape(_d(b)))} in mm)")
+    return matmul(a, b)
+
+
+def _d(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def bmm(a, b):
+    for name, x in (("batch1", a), ("batch2", b)):
+        if _d(x).ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    sa, sb = a._data.shape, b._data.shape
+    if sb[:2] != (sa[0], sa[2]):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
+    return matmul(a, b)
+
+
+def mv(a, v):
+    if a._data.ndim != 2 or _d(v).ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a._data.ndim}, {_d(v).ndim}")
+    return matmul(a, v)
+
+
+def dot(a, b):
+    if a._data.ndim != 1 or _d(b).ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {_d(b).ndim}D tensors")
+    return matmul(a, b)
+
+
+vdot = dot
+
+
+def outer(a, b):
+    for name, x in (("self", a), ("vec2", b)):
+        if _d(x).ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {_d(x).ndim}-D")
+    return a.reshape(-1, 1) * b
+
+
+ger = outer
+
+
+# ---------------------------------------------------------------------------------------------
+# fused multiply-add
+class AddmmBackward0(Node):
+    """beta * input + alpha * (m1 @ m2), batched or not."""
+    __slots__ = ("alpha", "beta", "ishape")
+
+    def backward(self, g, m1, m2):
+        nf = self.next_functions
+        gi = g1 = g2 = None
+        al = self.alpha
+        if nf[0][0] is not None:
+            gi = sum_to(g if self.beta == 1 else g * self.beta, self.ishape)
+        if nf[1][0] is not None:
+            g1 = g @ _bw.transpose_last(m2)
+            g1 = g1 if al == 1 else g1 * al
+        if nf[2][0] is not None:
+            g2 = _bw.transpose_last(m1) @ g
+            g2 = g2 if al == 1 else g2 * al
+        return gi, g1, g2
+
+
+class BaddbmmBackward0(AddmmBackward0):
+    __slots__ = ()
+
+
+def _addmm(inp, m1, m2, beta, alpha, node_cls, op):
+    prod = _np_matmul(m1._data, m2._data)
+    idt = inp._data
+    if idt.dtype != prod.dtype:
+        raise RuntimeError(f"{op}: expected self and mat2 to have the same dtype, but got: "
+                           f"{_dtname(idt)} != {_dtname(prod)}")
+    try:
+        np.broadcast_shapes(idt.shape, prod.shape)
+        if np.broadcast_shapes(idt.shape, prod.shape) != prod.shape:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(
+            f"The expanded size of the tensor of shape {list(idt.shape)} must match the result of "
+            f"{op} of shape {list(prod.shape)}.  Target sizes: {list(prod.shape)}.  Tensor "
+            f"sizes: {list(idt.shape)}") from None
+    out = prod if alpha == 1 else prod * alpha
+    if beta != 0:  # beta == 0 ignores input entirely (so NaN/inf in it do not propagate)
+        out = out + (idt if beta == 1 else idt * beta)
+    else:
+        out = np.broadcast_to(out, prod.shape).copy() if out is prod else out
+    out = out.astype(prod.dtype, copy=False)
+    if STATE.enabled and (inp._rg or m1._rg or m2._rg):
+        node = node_cls((inp._grad_node(), m1._grad_node(), m2._grad_node()))
+        node.alpha, node.beta, node.ishape = alpha, beta, idt.shape
+        node.save(m1, m2)
         t = _wrap(out, True)
         t.grad_fn = node
         return t
     return _wrap(out)
 
 
-def mm(a, b):
-    if a._data.ndim != 2 or b._data.ndim != 2:
-        raise RuntimeError(f"mm: expected 2-D tensors, got {_fmt(a)} and {_fmt(b)}")
-    return matmul(a, b)
+def addmm(inp, mat1, mat2, *, beta=1, alpha=1):
+    for name, x in (("mat1", mat1), ("mat2", mat2)):
+        if _d(x).ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {_d(x).ndim}-D tensor")
+    _check(mat1, mat2, "addmm")
+    if mat1._data.shape[1] != mat2._data.shape[0]:
+        raise _mismatch(mat1._data, mat2._data)
+    return _addmm(inp, mat1, mat2, beta, alpha, AddmmBackward0, "addmm")
 
 
-def bmm(a, b):
-    if a._data.ndim != 3 or b._data.ndim != 3:
-        raise RuntimeError(f"bmm: expected 3-D tensors, got {_fmt(a)} and {_fmt(b)}")
-    if a._data.shape[0] != b._data.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ: {_fmt(a)} and {_fmt(b)}")
-    return matmul(a, b)
+def baddbmm(inp, batch1, batch2, *, beta=1, alpha=1):
+    for name, x in (("batch1", batch1), ("batch2", batch2)):
+        if _d(x).ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    _check(batch1, batch2, "baddbmm")
+    sa, sb = batch1._data.shape, batch2._data.shape
+    if sb[:2] != (sa[0], sa[2]):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
+    return _addmm(inp, batch1, batch2, beta, alpha, BaddbmmBackward0, "baddbmm")
+
+
+# ---------------------------------------------------------------------------------------------
+# cross product and pairwise distances
+class LinalgCrossBackward0(Node):
+    __slots__ = ("dim", "shapes")
+
+    def backward(self, g, a, b):
+        nf = self.next_functions
+        ga = gb = None
+        if nf[0][0] is not None:
+            ga = sum_to(_cross_any(b, g, self.dim), self.shapes[0])
+        if nf[1][0] is not None:
+            gb = sum_to(_cross_any(g, a, self.dim), self.shapes[1])
+        return ga, gb
+
+
+def _cross_any(a, b, dim):
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        a = a if isinstance(a, Tensor) else _wrap(a)
+        b = b if isinstance(b, Tensor) else _wrap(b)
+        return cross(a, b, dim)
+    return np.cross(a, b, axis=dim)
+
+
+def cross(a, b, dim=None):
+    ad, bd = a._data, b._data
+    if ad.ndim != bd.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions "
+                           f"(got {list(ad.shape)} and {list(bd.shape)}).")
+    try:
+        shape = np.broadcast_shapes(ad.shape, bd.shape)
+    except ValueError:
+        raise RuntimeError(f"linalg.cross: shapes {list(ad.shape)} and {list(bd.shape)} cannot "
+                           "be broadcast") from None
+    if dim is None:
+        # torch.cross without dim: the first dim of size 3 (deprecated in PyTorch, so it warns)
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
+        dim = next((i for i, n in enumerate(shape) if n == 3), -1)
+    shown = dim
+    dim = wrap_dim(dim, len(shape), "linalg.cross")
+    na, nb = ad.shape[dim], bd.shape[dim]
+    if na != 3 or nb != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {shown} must have length 3. "
+                           f"Got {na} and {nb}")
+    if ad.dtype != bd.dtype:
+        raise RuntimeError(f"linalg.cross: expected both inputs to have the same dtype, got "
+                           f"{a.dtype} and {b.dtype}")
+    out = np.cross(ad, bd, axis=dim)
+    t, node = _record2(out, a, b, LinalgCrossBackward0)
+    if node is not None:
+        node.dim, node.shapes = dim, (ad.shape, bd.shape)
+    return t
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    from .norms import vector_norm
+    d1, d2 = x1._data, x2._data
+    for name, d in (("X1", d1), ("X2", d2)):
+        if d.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {d.ndim}D")
+    if d1.shape[-1] != d2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {d1.shape[-1]} "
+                           f"X2: {d2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values (got p={p})")
+    for d in (d1, d2):
+        if d.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype}")
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    return vector_norm(diff, p, -1)

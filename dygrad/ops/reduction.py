@@ -1,110 +1,371 @@
-"""Reductions: sum, mean, max/min, var/std, norms, cumulative ops, logical reductions."""
+"""Reductions: sums, means, products, logsumexp, logical reductions and cumulative ops.
+
+Max/min-style reductions live in minmax.py, sorting/median/topk in sort_ops.py, var/std in
+moments.py and norms in norms.py; they are re-exported here because Tensor methods and torch.*
+call `reduction.<op>`.
+"""
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
-from ._util import wrap_dims
+from ._reduce_util import (rdims, one_dim, expand_back, finish, acc_dtype, scalar_type_name, flip,
+                           shift, select, stack)
+from .minmax import max, min, amax, amin, aminmax, argmax, argmin  # noqa: F401
+from .sort_ops import sort, argsort, topk, median  # noqa: F401
+from .moments import var, std, var_mean, std_mean  # noqa: F401
+from .norms import norm, vector_norm, matrix_norm  # noqa: F401
+
+_I64 = np.dtype(np.int64)
 
 
-def _expand_back(g, shape, dims, keepdim):
-    """Broadcasts a reduced gradient back over the reduced dims."""
-    if not keepdim and dims:
-        kshape = tuple(1 if i in dims else n for i, n in enumerate(shape))
-        g = _bw.reshape(g, kshape)
-    return _bw.expand(g, shape)
+def _sum_dtype(d, dtype):
+    if dtype is not None:
+        return dtype.np
+    return _I64 if d.dtype.kind in "biu" else d.dtype
 
 
-class SumBackward0(Node):
-    """Full sum."""
-    __slots__ = ("shape",)
+class _Reduce(Node):
+    """Gradient of a sum-like reduction, broadcast back over the reduced dims."""
+    __slots__ = ("shape", "dims", "keepdim", "src")
+
+    def _back(self, g):
+        g = expand_back(g, self.shape, self.dims, self.keepdim)
+        return g if self.src is None else _bw.cast(g, self.src)
+
+
+class SumBackward0(_Reduce):
+    __slots__ = ()
 
     def backward(self, g):
-        if type(g) is np.ndarray or isinstance(g, np.generic):
+        if self.dims is None and self.src is None and type(g) is np.ndarray:
             return np.full(self.shape, g, dtype=g.dtype)  # owned and writable: no copy later
-        return _bw.expand(_bw.reshape(g, (1,) * len(self.shape)) if self.shape else g, self.shape)
+        return self._back(g)
 
 
-class SumBackward1(Node):
-    """Sum over dims."""
-    __slots__ = ("shape", "dims", "keepdim")
+class SumBackward1(_Reduce):
+    __slots__ = ()
 
     def backward(self, g):
-        return _expand_back(g, self.shape, self.dims, self.keepdim)
+        return self._back(g)
 
 
 def sum(x, dim=None, keepdim=False, *, dtype=None):
     d = x._data
-    npdt = dtype.np if dtype is not None else (np.dtype(np.int64) if d.dtype.kind in "bi" or d.dtype.kind == "u" else d.dtype)
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0 and False):
-        out = np.asarray(d.sum(dtype=npdt))
-        if keepdim:
-            out = out.reshape((1,) * d.ndim)
-        if STATE.enabled and x._rg:
-            node = SumBackward0((x._grad_node(),)) if not keepdim else SumBackward1((x._grad_node(),))
-            node.shape = d.shape
-            if keepdim:
-                node.dims = tuple(range(d.ndim))
-                node.keepdim = True
-            t = _wrap(out, True)
-            t.grad_fn = node
-            return t
-        return _wrap(out)
-    dims = wrap_dims(dim, d.ndim, "sum") if not (isinstance(dim, (tuple, list)) and len(dim) == 0) else tuple(range(d.ndim))
-    out = d.sum(axis=dims, keepdims=keepdim, dtype=npdt)
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    if STATE.enabled and x._rg:
-        node = SumBackward1((x._grad_node(),))
-        node.shape, node.dims, node.keepdim = d.shape, dims, keepdim
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
-    return _wrap(out)
+    npdt = _sum_dtype(d, dtype)
+    dims = rdims(dim, d.shape, "sum")
+    if npdt == np.float16:
+        out = d.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(npdt)
+    else:
+        out = d.sum(axis=dims, keepdims=keepdim, dtype=npdt)
+    t, node = finish(out, x, SumBackward0 if dim is None else SumBackward1)
+    if node is not None:
+        # dims None marks the full sum, whose gradient is one value filled over the input
+        node.shape, node.dims, node.keepdim = d.shape, None if dim is None else dims, keepdim
+        node.src = None if npdt == d.dtype else d.dtype
+    return t
 
 
-class MeanBackward0(Node):
-    __slots__ = ("shape", "n")
+class NansumBackward0(_Reduce):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        g = self._back(g)
+        return _bw.where(np.isnan(_data(x)), 0, g)
+
+
+def nansum(x, dim=None, keepdim=False, *, dtype=None):
+    d = x._data
+    npdt = _sum_dtype(d, dtype)
+    dims = rdims(dim, d.shape, "nansum")
+    out = np.nansum(d, axis=dims, keepdims=keepdim, dtype=np.float32 if npdt == np.float16 else npdt)
+    t, node = finish(out.astype(npdt, copy=False), x, NansumBackward0)
+    if node is not None:
+        node.shape, node.dims, node.keepdim, node.src = d.shape, dims, keepdim, None
+        node.save(x)
+    return t
+
+
+class MeanBackward0(_Reduce):
+    __slots__ = ("n",)
 
     def backward(self, g):
-        return _bw.expand(_bw.reshape(g / self.n, (1,) * len(self.shape)) if self.shape else g / self.n, self.shape)
+        return self._back(g / self.n)
 
 
-class MeanBackward1(Node):
-    __slots__ = ("shape", "dims", "keepdim", "n")
+class MeanBackward1(MeanBackward0):
+    __slots__ = ()
 
-    def backward(self, g):
-        return _expand_back(g / self.n, self.shape, self.dims, self.keepdim)
+
+def _check_mean_dtype(d, op):
+    raise RuntimeError(
+        f"{op}(): could not infer output dtype. Input dtype must be either a floating point or "
+        f"complex dtype. Got: {scalar_type_name(d.dtype)}")
 
 
 def mean(x, dim=None, keepdim=False, *, dtype=None):
     d = x._data
-    if dtype is not None:
+    src = d.dtype
+    if dtype is not None and dtype.np != src:
         d = d.astype(dtype.np)
     if d.dtype.kind != "f":
-        raise RuntimeError(
-            f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {_dtype.from_numpy_dtype(d.dtype).name.capitalize()}")
-    all_dims = dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0)
-    dims = tuple(range(d.ndim)) if all_dims else wrap_dims(dim, d.ndim, "mean")
+        _check_mean_dtype(d, "mean")
+    dims = rdims(dim, d.shape, "mean")
     n = 1
     for i in dims:
         n *= d.shape[i]
-    out = d.mean(axis=dims, keepdims=keepdim) if d.size else np.full(
-        tuple(1 if i in dims else s for i, s in enumerate(d.shape)) if keepdim else
-        tuple(s for i, s in enumerate(d.shape) if i not in dims), np.nan, d.dtype)
-    if type(out) is not np.ndarray:
-        out = np.asarray(out, dtype=d.dtype)
-    if STATE.enabled and x._rg:
-        if all_dims and not keepdim:
-            node = MeanBackward0((x._grad_node(),))
-            node.shape, node.n = d.shape, n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = d.sum(axis=dims, keepdims=keepdim, dtype=acc_dtype(d)) / n
+    out = np.asarray(out, dtype=d.dtype)
+    t, node = finish(out, x, MeanBackward0 if dim is None else MeanBackward1)
+    if node is not None:
+        node.shape, node.dims, node.keepdim, node.n = d.shape, dims, keepdim, n
+        node.src = None if src == d.dtype else src
+    return t
+
+
+class NanmeanBackward0(_Reduce):
+    __slots__ = ("count",)
+
+    def backward(self, g, x):
+        # multiplying by the mask (not selecting) gives NaN for all-NaN slices, as PyTorch does
+        keep = (~np.isnan(_data(x))).astype(_data(x).dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self._back(g / _bw.const(self.count, g)) * _bw.const(keep, g)
+
+
+def nanmean(x, dim=None, keepdim=False, *, dtype=None):
+    d = x._data
+    if dtype is not None and dtype.np != d.dtype:
+        d = d.astype(dtype.np)
+    if d.dtype.kind != "f":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {scalar_type_name(d.dtype)}")
+    dims = rdims(dim, d.shape, "nanmean")
+    count = (~np.isnan(d)).sum(axis=dims, keepdims=keepdim).astype(d.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (np.nansum(d, axis=dims, keepdims=keepdim, dtype=acc_dtype(d)) / count).astype(d.dtype)
+    t, node = finish(out, x, NanmeanBackward0)
+    if node is not None:
+        node.shape, node.dims, node.keepdim = d.shape, dims, keepdim
+        node.src = None if x._data.dtype == d.dtype else x._data.dtype
+        node.count = count
+        node.save(x)
+    return t
+
+
+def _data(v):
+    return v._data if isinstance(v, Tensor) else v
+
+
+# ---------------------------------------------------------------------------------------------
+# products
+def _prod_others(x, dim):
+    """For each element, the product of all other elements along dim (exact with zeros)."""
+    before = cumprod_raw(shift(x, dim, False, 1), dim)
+    after = flip(cumprod_raw(flip(shift(x, dim, True, 1), dim), dim), dim)
+    return before * after
+
+
+class ProdBackward0(Node):
+    """Full product."""
+    __slots__ = ("shape",)
+
+    def backward(self, g, x, y):
+        if not (_data(x) == 0).any():
+            return g * y / x
+        flat = _bw.reshape(x, (-1,))
+        return g * _bw.reshape(_prod_others(flat, 0), self.shape)
+
+
+class ProdBackward1(Node):
+    __slots__ = ("dim", "keepdim")
+
+    def backward(self, g, x, y):
+        dim = self.dim
+        if not self.keepdim and _data(x).ndim:
+            g = _bw.reshape(g, _kshape(g, x, dim))
+            y = _bw.reshape(y, _kshape(y, x, dim))
+        if not (_data(x) == 0).any():
+            return g * y / x
+        return g * _prod_others(x, dim)
+
+
+def _kshape(v, x, dim):
+    s = list(x.shape)
+    s[dim] = 1
+    return tuple(s)
+
+
+def prod(x, dim=None, keepdim=False, *, dtype=None):
+    x = _cast_for_grad(x, dtype)
+    d = x._data
+    npdt = _sum_dtype(d, dtype)
+    if dim is None:
+        out = np.asarray(np.prod(d, dtype=npdt))
+        if keepdim:
+            out = out.reshape((1,) * d.ndim)
+        t, node = finish(out, x, ProdBackward0)
+        if node is not None:
+            node.shape = d.shape
+    else:
+        dim = one_dim(dim, d.shape, "prod")
+        out = np.prod(d, axis=dim if d.ndim else None, keepdims=keepdim, dtype=npdt)
+        t, node = finish(out, x, ProdBackward1)
+        if node is not None:
+            node.dim, node.keepdim = dim, keepdim
+    if node is not None:
+        node.save(x)
+        node.save_output(t)
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# logsumexp
+class LogsumexpBackward0(Node):
+    __slots__ = ("dims", "keepdim")
+
+    def backward(self, g, x, out):
+        shape = x.shape
+        g = expand_back(g, shape, self.dims, self.keepdim)
+        out = expand_back(out, shape, self.dims, self.keepdim)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return g * _bw.exp(x - out)
+
+
+def logsumexp(x, dim, keepdim=False):
+    d = x._data
+    if d.dtype.kind != "f":
+        d = d.astype(_dtype._default[0].np)
+    dims = rdims(dim, d.shape, "logsumexp")
+    w = d.astype(np.float32) if d.dtype == np.float16 else d
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if w.size:
+            m = np.amax(w, axis=dims, keepdims=True)
+            m = np.where(np.isfinite(m), m, 0)
         else:
-            node = MeanBackward1((x._grad_node(),))
-            node.shape, node.dims, node.keepdim, node.n = d.shape, dims, keepdim, n
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
-    return _wrap(out)
+            m = np.zeros((1,) * w.ndim, w.dtype)
+        out = np.log(np.exp(w - m).sum(axis=dims, keepdims=True)) + m
+    if not keepdim:
+        out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
+    t, node = finish(out.astype(d.dtype, copy=False), x, LogsumexpBackward0)
+    if node is not None:
+        node.dims, node.keepdim = dims, keepdim
+        node.save(x)
+        node.save_output(t)
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# logical reductions
+def _logical(x, dim, keepdim, npfn, op):
+    d = x._data
+    dims = rdims(dim, d.shape, op)
+    out = np.asarray(npfn(d, axis=dims, keepdims=keepdim))
+    # uint8 inputs give uint8 results (PyTorch keeps that legacy behaviour)
+    return _wrap(out.astype(np.uint8) if d.dtype == np.uint8 else out)
+
+
+def all(x, dim=None, keepdim=False):
+    return _logical(x, dim, keepdim, np.all, "all")
+
+
+def any(x, dim=None, keepdim=False):
+    return _logical(x, dim, keepdim, np.any, "any")
+
+
+def count_nonzero(x, dim=None):
+    d = x._data
+    dims = rdims(dim, d.shape, "count_nonzero")
+    return _wrap(np.asarray(np.count_nonzero(d, axis=dims), dtype=_I64))
+
+
+# ---------------------------------------------------------------------------------------------
+# cumulative ops
+def _rcumsum(g, dim):
+    return flip(cumsum_raw(flip(g, dim), dim), dim)
+
+
+def cumsum_raw(v, dim):
+    return cumsum(v, dim) if isinstance(v, Tensor) else np.cumsum(v, axis=dim)
+
+
+def cumprod_raw(v, dim):
+    return cumprod(v, dim) if isinstance(v, Tensor) else np.cumprod(v, axis=dim)
+
+
+class CumsumBackward0(Node):
+    __slots__ = ("dim", "src")
+
+    def backward(self, g):
+        if self.dim is not None:  # None: a 0-d input, where cumsum is the identity
+            g = _rcumsum(g, self.dim)
+        return g if self.src is None else _bw.cast(g, self.src)
+
+
+def _cum(x, dim, dtype, npfn, op):
+    d = x._data
+    npdt = _sum_dtype(d, dtype)
+    dim = one_dim(dim, d.shape, op)
+    src = d
+    if d.ndim == 0:
+        src = d.reshape(1)
+    if npdt == np.float16:  # accumulate in float32, as PyTorch does
+        out = npfn(src, axis=dim, dtype=np.float32).astype(npdt).reshape(d.shape)
+    else:
+        out = npfn(src, axis=dim, dtype=npdt).reshape(d.shape)
+    return out, dim, npdt
+
+
+def cumsum(x, dim, *, dtype=None):
+    out, dim, npdt = _cum(x, dim, dtype, np.cumsum, "cumsum")
+    t, node = finish(out, x, CumsumBackward0)
+    if node is not None:
+        node.dim = dim if x._data.ndim else None
+        node.src = None if npdt == x._data.dtype else x._data.dtype
+    return t
+
+
+class CumprodBackward0(Node):
+    __slots__ = ("dim",)
+
+    def backward(self, g, x, y):
+        dim = self.dim
+        if not (_data(x) == 0).any():
+            return _rcumsum(g * y, dim) / x
+        # With zeros, division is undefined: use grad_k = prod_{i<k} x_i * S_k where
+        # S_k = g_k + x_{k+1} * S_{k+1} (a recurrence along dim).
+        n = x.shape[dim]
+        s = [None] * n
+        s[n - 1] = select(g, dim, n - 1)
+        for k in range(n - 2, -1, -1):
+            s[k] = select(g, dim, k) + select(x, dim, k + 1) * s[k + 1]
+        out = [s[0]]
+        pre = None
+        for k in range(1, n):
+            xk = select(x, dim, k - 1)
+            pre = xk if pre is None else pre * xk
+            out.append(pre * s[k])
+        return stack(out, dim)
+
+
+def cumprod(x, dim, *, dtype=None):
+    x = _cast_for_grad(x, dtype)
+    out, dim, npdt = _cum(x, dim, dtype, np.cumprod, "cumprod")
+    if x._data.ndim == 0:
+        return cumsum(x, dim, dtype=dtype)  # one element: the identity, like cumsum
+    t, node = finish(out, x, CumprodBackward0)
+    if node is not None:
+        node.dim = dim
+        node.save(x)
+        node.save_output(t)
+    return t
+
+
+def _cast_for_grad(x, dtype):
+    """A dtype= argument on a tensor that requires grad: cast first so the cast is recorded."""
+    if dtype is not None and x._rg and dtype.np != x._data.dtype and dtype.np.kind == "f":
+        from .elementwise import cast
+        return cast(x, dtype)
+    return x

@@ -1,0 +1,198 @@
+"""Shared pieces of the reduction ops: dim handling, result recording, and a few private
+differentiable helpers (flip, shift, gather/scatter along a dim) that backward code uses on
+either NumPy arrays or Tensors, so gradients of reductions are themselves differentiable.
+"""
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+from . import _bw
+from ._util import wrap_dim
+
+
+def _wrap1(d, shape, op):
+    try:
+        return wrap_dim(d, len(shape), op)
+    except IndexError as e:
+        raise IndexError(f"{e} (input of shape {list(shape)})") from None
+
+
+def rdims(dim, shape, op):
+    """Reduced dims (sorted tuple) of a reduction over an input of `shape`; None and () mean all
+    dims. Bad dims raise PyTorch's errors, naming the op and the shape."""
+    ndim = len(shape)
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(ndim))
+    if isinstance(dim, (tuple, list)):
+        seen = set()
+        for d in dim:
+            w = _wrap1(d, shape, op)
+            if w in seen:
+                raise RuntimeError(f"{op}: dim {w} appears multiple times in the list of dims")
+            seen.add(w)
+        return tuple(sorted(seen)) if ndim else ()
+    w = _wrap1(dim, shape, op)
+    return (w,) if ndim else ()
+
+
+def one_dim(dim, shape, op):
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    w = _wrap1(dim, shape, op)
+    return w if shape else 0
+
+
+def kept_shape(shape, dims):
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+def out_shape(shape, dims, keepdim):
+    if keepdim:
+        return kept_shape(shape, dims)
+    return tuple(n for i, n in enumerate(shape) if i not in dims)
+
+
+def expand_back(g, shape, dims, keepdim):
+    """Broadcasts a reduced gradient back over the reduced dims."""
+    if not keepdim and dims:
+        g = _bw.reshape(g, kept_shape(shape, dims))
+    return _bw.expand(g, shape)
+
+
+def dtype_name(npdt):
+    return str(_dtype.from_numpy_dtype(npdt)).replace("torch.", "")
+
+
+def require_float(d, op):
+    if d.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op}(): expected a floating point input, but got {dtype_name(d.dtype)} "
+            f"(shape {list(d.shape)})")
+
+
+def acc_dtype(d):
+    """float16 reductions accumulate in float32 (as PyTorch's CPU kernels do)."""
+    return np.float32 if d.dtype == np.float16 else d.dtype
+
+
+def finish(out, x, node_cls, inputs=None):
+    """Wraps `out`; returns (tensor, node or None). The node is built only if grad is needed."""
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    if STATE.enabled and x._rg and out.dtype.kind == "f":
+        node = node_cls((x._grad_node(),))
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t, node
+    return _wrap(out), None
+
+
+def _index(ndim, dim, sl):
+    return (slice(None),) * dim + (sl,)
+
+
+# ---------------------------------------------------------------------------------------------
+# private differentiable helpers
+class FlipBackward0(Node):
+    __slots__ = ("dim",)
+
+    def backward(self, g):
+        return flip(g, self.dim)
+
+
+def flip(x, dim):
+    """x reversed along dim (ndarray or Tensor)."""
+    if not isinstance(x, Tensor):
+        return np.flip(x, dim)
+    t, node = finish(np.flip(x._data, dim).copy(), x, FlipBackward0)
+    if node is not None:
+        node.dim = dim
+    return t
+
+
+class ShiftBackward0(Node):
+    __slots__ = ("dim", "reverse")
+
+    def backward(self, g):
+        return shift(g, self.dim, not self.reverse, 0)
+
+
+def shift(x, dim, reverse, fill):
+    """y[i] = x[i-1] (y[0] = fill); with reverse, y[i] = x[i+1] (y[-1] = fill)."""
+    d = x._data if isinstance(x, Tensor) else x
+    out = np.empty_like(d)
+    n = d.shape[dim]
+    if n:
+        if reverse:
+            out[_index(d.ndim, dim, slice(0, n - 1))] = d[_index(d.ndim, dim, slice(1, n))]
+            out[_index(d.ndim, dim, slice(n - 1, n))] = fill
+        else:
+            out[_index(d.ndim, dim, slice(1, n))] = d[_index(d.ndim, dim, slice(0, n - 1))]
+            out[_index(d.ndim, dim, slice(0, 1))] = fill
+    if not isinstance(x, Tensor):
+        return out
+    t, node = finish(out, x, ShiftBackward0)
+    if node is not None:
+        node.dim, node.reverse = dim, reverse
+    return t
+
+
+class GatherAlongBackward(Node):
+    __slots__ = ("idx", "dim", "shape")
+
+    def backward(self, g):
+        return scatter_along(g, self.idx, self.dim, self.shape)
+
+
+def gather_along(x, idx, dim):
+    """x values at `idx` (NumPy int array) along dim."""
+    if not isinstance(x, Tensor):
+        return np.take_along_axis(x, idx, dim)
+    t, node = finish(np.take_along_axis(x._data, idx, dim), x, GatherAlongBackward)
+    if node is not None:
+        node.idx, node.dim, node.shape = idx, dim, x._data.shape
+    return t
+
+
+class ScatterAlongBackward(Node):
+    __slots__ = ("idx", "dim")
+
+    def backward(self, g):
+        return gather_along(g, self.idx, self.dim)
+
+
+def scatter_along(g, idx, dim, shape):
+    """Zeros of `shape` with g written at `idx` along dim (indices distinct within a slice)."""
+    d = g._data if isinstance(g, Tensor) else g
+    out = np.zeros(shape, d.dtype)
+    np.put_along_axis(out, idx, d, dim)
+    if not isinstance(g, Tensor):
+        return out
+    t, node = finish(out, g, ScatterAlongBackward)
+    if node is not None:
+        node.idx, node.dim = idx, dim
+    return t
+
+
+def select(x, dim, i):
+    if isinstance(x, Tensor):
+        return x.select(dim, i)
+    return np.take(x, i, axis=dim)
+
+
+def stack(xs, dim):
+    if isinstance(xs[0], Tensor):
+        from .shape import stack as _stack
+        return _stack(xs, dim)
+    return np.stack(xs, axis=dim)
+
+
+_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                 "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def scalar_type_name(npdt):
+    """PyTorch's ScalarType name of a NumPy dtype ("Long" for int64), as in its messages."""
+    return _SCALAR_NAMES.get(np.dtype(npdt).name, str(npdt))

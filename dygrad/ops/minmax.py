@@ -1,0 +1,219 @@
+"""max/min (full and along a dim), amax/amin, aminmax, argmax/argmin.
+
+Gradients follow PyTorch: a full max/min and amax/amin split the gradient evenly among tied
+extrema; max/min along a dim send it to the returned (first) index.
+"""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+from . import _bw, return_types
+from ._reduce_util import rdims, one_dim, kept_shape, expand_back, finish, scatter_along
+
+_I64 = np.dtype(np.int64)
+
+
+def _ties(xd, out_kept):
+    """Mask of the elements equal to their slice's extremum (NaN counts as equal to NaN)."""
+    mask = xd == out_kept
+    if xd.dtype.kind == "f":
+        mask |= np.isnan(xd) & np.isnan(out_kept)
+    return mask
+
+
+class _EvenlyBackward(Node):
+    """Gradient split evenly among the tied extrema of each reduced slice."""
+    __slots__ = ("dims", "keepdim", "mask", "count")
+
+    def backward(self, g):
+        shape = self.mask.shape
+        g = expand_back(g, shape, self.dims, self.keepdim)
+        return g * _bw.const(self.mask / self.count, g)
+
+
+class MaxBackward1(_EvenlyBackward):
+    __slots__ = ()
+
+
+class MinBackward1(_EvenlyBackward):
+    __slots__ = ()
+
+
+class AmaxBackward0(_EvenlyBackward):
+    __slots__ = ()
+
+
+class AminBackward0(_EvenlyBackward):
+    __slots__ = ()
+
+
+def _evenly(node, xd, out, dims, keepdim):
+    kept = out.reshape(kept_shape(xd.shape, dims)) if not keepdim else out
+    mask = _ties(xd, kept)
+    node.mask = mask.astype(xd.dtype)
+    node.count = mask.sum(axis=dims, keepdims=True).astype(xd.dtype)
+    node.dims, node.keepdim = dims, keepdim
+
+
+def _check_nonempty(d, dims, op, sep="():"):
+    for i in dims:
+        if d.shape[i] == 0:
+            raise IndexError(f"{op}{sep} Expected reduction dim {i} to have non-zero size.")
+
+
+def _no_dim_empty(op):
+    return RuntimeError(
+        f"{op}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+        "reduction dim with the 'dim' argument.")
+
+
+class MaxBackward0(Node):
+    """max/min along a dim: the gradient goes to the returned index."""
+    __slots__ = ("idx", "dim", "keepdim", "shape")
+
+    def backward(self, g):
+        if not self.keepdim and len(self.shape):
+            g = _bw.reshape(g, self.idx.shape)
+        return scatter_along(g, self.idx, self.dim, self.shape) if len(self.shape) else g
+
+
+class MinBackward0(MaxBackward0):
+    __slots__ = ()
+
+
+def _full(x, npfn, node_cls, op):
+    d = x._data
+    if d.size == 0:
+        raise _no_dim_empty(op)
+    out = np.asarray(npfn(d))
+    t, node = finish(out, x, node_cls)
+    if node is not None:
+        _evenly(node, d, out, tuple(range(d.ndim)), False)
+    return t
+
+
+def _along(x, dim, keepdim, argfn, node_cls, result_cls, op):
+    d = x._data
+    dim = one_dim(dim, d.shape, op)
+    if d.ndim == 0:
+        idx = np.zeros((), _I64)
+        vals = d.copy()
+    else:
+        _check_nonempty(d, (dim,), op)
+        idx = argfn(d, axis=dim, keepdims=True)
+        vals = np.take_along_axis(d, idx, dim)
+        if not keepdim:
+            vals = vals.reshape(vals.shape[:dim] + vals.shape[dim + 1:])
+    t, node = finish(vals, x, node_cls)
+    if node is not None:
+        node.idx, node.dim, node.keepdim, node.shape = idx, dim, keepdim, d.shape
+    if not keepdim and d.ndim:
+        idx = idx.reshape(vals.shape)
+    return result_cls(t, _wrap(idx.astype(_I64, copy=False)))
+
+
+def max(x, dim=None, keepdim=False):
+    if dim is None:
+        return _full(x, np.max, MaxBackward1, "max")
+    if isinstance(dim, Tensor):
+        from .elementwise import maximum
+        return maximum(x, dim)
+    return _along(x, dim, keepdim, np.argmax, MaxBackward0, return_types.max, "max")
+
+
+def min(x, dim=None, keepdim=False):
+    if dim is None:
+        return _full(x, np.min, MinBackward1, "min")
+    if isinstance(dim, Tensor):
+        from .elementwise import minimum
+        return minimum(x, dim)
+    return _along(x, dim, keepdim, np.argmin, MinBackward0, return_types.min, "min")
+
+
+def _amaxmin(x, dim, keepdim, npfn, node_cls, op):
+    d = x._data
+    dims = rdims(dim, d.shape, op)
+    if d.size == 0:
+        if len(dims) == d.ndim and (dim is None or dim == ()):
+            raise _no_dim_empty(op)
+        _check_nonempty(d, dims, op)
+    out = np.asarray(npfn(d, axis=dims, keepdims=keepdim))
+    t, node = finish(out, x, node_cls)
+    if node is not None:
+        _evenly(node, d, out, dims, keepdim)
+    return t
+
+
+def amax(x, dim=(), keepdim=False):
+    return _amaxmin(x, dim, keepdim, np.amax, AmaxBackward0, "amax")
+
+
+def amin(x, dim=(), keepdim=False):
+    return _amaxmin(x, dim, keepdim, np.amin, AminBackward0, "amin")
+
+
+class AminmaxBackward0(Node):
+    __slots__ = ("dims", "keepdim", "wmin", "wmax")
+    _nout = 2
+
+    def _apply(self, grads, create_graph):
+        gmin, gmax = grads
+        out = None
+        for g, w in ((gmin, self.wmin), (gmax, self.wmax)):
+            if g is not None:
+                part = expand_back(g, w.shape, self.dims, self.keepdim) * _bw.const(w, g)
+                out = part if out is None else out + part
+        return (out,)
+
+
+def aminmax(x, *, dim=None, keepdim=False):
+    d = x._data
+    if dim is None:
+        if d.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        dims = tuple(range(d.ndim))
+    else:
+        dims = (one_dim(dim, d.shape, "aminmax"),) if d.ndim else ()
+        _check_nonempty(d, dims, "aminmax", ":")
+    lo = np.asarray(np.amin(d, axis=dims, keepdims=keepdim))
+    hi = np.asarray(np.amax(d, axis=dims, keepdims=keepdim))
+    if STATE.enabled and x._rg and d.dtype.kind == "f":
+        node = AminmaxBackward0((x._grad_node(),))
+        node.dims, node.keepdim = dims, keepdim
+        ws = []
+        for out in (lo, hi):
+            kept = out if keepdim else out.reshape(kept_shape(d.shape, dims))
+            mask = _ties(d, kept)
+            ws.append(mask / mask.sum(axis=dims, keepdims=True).astype(d.dtype))
+        node.wmin, node.wmax = (w.astype(d.dtype, copy=False) for w in ws)
+        a, b = _wrap(lo, True), _wrap(hi, True)
+        a.grad_fn = b.grad_fn = node
+        b._nr = 1
+        return return_types.aminmax(a, b)
+    return return_types.aminmax(_wrap(lo), _wrap(hi))
+
+
+def _arg(x, dim, keepdim, npfn, op):
+    d = x._data
+    if d.dtype.kind == "b":
+        raise RuntimeError(f"{op}(): does not support bool input")
+    if dim is None:
+        if d.size == 0:
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        out = np.asarray(npfn(d), dtype=_I64)
+        return _wrap(out.reshape((1,) * d.ndim) if keepdim else out)
+    dim = one_dim(dim, d.shape, op)
+    if d.ndim == 0:
+        return _wrap(np.zeros((), _I64))
+    _check_nonempty(d, (dim,), op)
+    return _wrap(np.asarray(npfn(d, axis=dim, keepdims=keepdim), dtype=_I64))
+
+
+def argmax(x, dim=None, keepdim=False):
+    return _arg(x, dim, keepdim, np.argmax, "argmax")
+
+
+def argmin(x, dim=None, keepdim=False):
+    return _arg(x, dim, keepdim, np.argmin, "argmin")

@@ -1,0 +1,136 @@
+"""sort, argsort, topk and median, with gradients routed through the selected indices.
+
+Sorting is always stable (ties keep their input order, also when descending) and NaN sorts as
+the largest value, as in PyTorch.
+"""
+import numpy as np
+
+from .._tensor import _wrap
+from ..autograd.node import Node
+from . import _bw, return_types
+from ._reduce_util import one_dim, finish, scatter_along
+
+_I64 = np.dtype(np.int64)
+
+
+def _argsort(d, dim, descending):
+    if not descending:
+        return np.argsort(d, axis=dim, kind="stable")
+    # a stable descending order: sort the reversed array, then reverse the result back
+    n = d.shape[dim]
+    rev = np.argsort(np.flip(d, dim), axis=dim, kind="stable")
+    return (n - 1) - np.flip(rev, dim)
+
+
+class SortBackward0(Node):
+    """Values picked at `idx` along dim: the gradient is scattered back there."""
+    __slots__ = ("idx", "dim", "shape", "kshape")
+
+    def backward(self, g):
+        if not len(self.shape):
+            return g
+        if self.kshape is not None:  # the reduced dim was dropped from the output
+            g = _bw.reshape(g, self.kshape)
+        return scatter_along(g, self.idx, self.dim, self.shape)
+
+
+class TopkBackward0(SortBackward0):
+    __slots__ = ()
+
+
+class MedianBackward1(SortBackward0):
+    __slots__ = ()
+
+
+def _picked(x, vals, idx, dim, node_cls, squeeze=False):
+    kshape = None
+    if squeeze:
+        kshape = vals.shape
+        vals = vals.reshape(kshape[:dim] + kshape[dim + 1:])
+    t, node = finish(vals, x, node_cls)
+    if node is not None:
+        node.idx, node.dim, node.shape, node.kshape = idx, dim, x._data.shape, kshape
+    return t
+
+
+def sort(x, dim=-1, descending=False, *, stable=False):
+    d = x._data
+    dim = one_dim(dim, d.shape, "sort")
+    if d.ndim == 0:
+        return return_types.sort(_picked(x, d.copy(), None, 0, SortBackward0), _wrap(np.zeros((), _I64)))
+    idx = _argsort(d, dim, descending)
+    vals = np.take_along_axis(d, idx, dim)
+    return return_types.sort(_picked(x, vals, idx, dim, SortBackward0), _wrap(idx.astype(_I64, copy=False)))
+
+
+def argsort(x, dim=-1, descending=False, *, stable=False):
+    d = x._data
+    dim = one_dim(dim, d.shape, "argsort")
+    if d.ndim == 0:
+        return _wrap(np.zeros((), _I64))
+    return _wrap(_argsort(d, dim, descending).astype(_I64, copy=False))
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):
+    d = x._data
+    dim = one_dim(dim, d.shape, "topk")
+    n = d.shape[dim] if d.ndim else 1
+    k = int(k)
+    if not 0 <= k <= n:
+        raise RuntimeError(f"selected index k out of range (topk of k={k} along dim {dim} of "
+                           f"a tensor of shape {list(d.shape)})")
+    if d.ndim == 0:
+        return return_types.topk(_picked(x, d.copy(), None, 0, TopkBackward0), _wrap(np.zeros((), _I64)))
+    idx = np.take(_argsort(d, dim, largest), np.arange(k), axis=dim)
+    vals = np.take_along_axis(d, idx, dim)
+    return return_types.topk(_picked(x, vals, idx, dim, TopkBackward0), _wrap(idx.astype(_I64, copy=False)))
+
+
+class MedianBackward0(Node):
+    """Full median: the gradient is split evenly among the elements equal to the median."""
+    __slots__ = ("w",)
+
+    def backward(self, g):
+        return g * _bw.const(self.w, g)
+
+
+def _lower_median_idx(d, dim):
+    """Index (keepdims) of the lower median along dim; a slice with NaN gives its first NaN."""
+    n = d.shape[dim]
+    order = np.argsort(d, axis=dim, kind="stable")
+    idx = np.take(order, [(n - 1) // 2], axis=dim)
+    if d.dtype.kind == "f":
+        nan = np.isnan(d)
+        has = nan.any(axis=dim, keepdims=True)
+        if has.any():
+            idx = np.where(has, np.argmax(nan, axis=dim, keepdims=True), idx)
+    return idx
+
+
+def median(x, dim=None, keepdim=False):
+    d = x._data
+    if dim is None:
+        if d.size == 0:
+            if d.dtype.kind != "f":
+                raise RuntimeError("median() of an empty tensor has no value for an integer dtype")
+            return _wrap(np.asarray(np.nan, d.dtype))
+        flat = d.reshape(-1)
+        val = flat[_lower_median_idx(flat, 0)[0]]
+        t, node = finish(np.asarray(val), x, MedianBackward0)
+        if node is not None:
+            mask = d == val
+            if d.dtype.kind == "f" and np.isnan(val):
+                mask = np.isnan(d)
+            node.w = (mask / mask.sum()).astype(d.dtype)
+        return t
+    dim = one_dim(dim, d.shape, "median")
+    if d.ndim == 0:
+        return return_types.median(_picked(x, d.copy(), None, 0, MedianBackward1), _wrap(np.zeros((), _I64)))
+    if d.shape[dim] == 0:
+        raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size.")
+    idx = _lower_median_idx(d, dim)
+    vals = np.take_along_axis(d, idx, dim)
+    t = _picked(x, vals, idx, dim, MedianBackward1, squeeze=not keepdim)
+    if not keepdim:
+        idx = idx.squeeze(dim)
+    return return_types.median(t, _wrap(idx.astype(_I64, copy=False)))
