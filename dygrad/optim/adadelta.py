@@ -1,0 +1,54 @@
+"""Adadelta: step sizes from running averages of squared gradients and squared updates."""
+import numpy as np
+
+from .._tensor import _wrap
+from .optimizer import (Optimizer, _check_lr, _ema_sq_, _new_step, _no_capturable_on_cpu, _num,
+                        _step_state)
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 capturable=False, maximize=False, differentiable=False):
+        _check_lr(lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+            "maximize": maximize, "capturable": capturable, "foreach": foreach,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _update(self, p, g, states, group):
+        if group["capturable"]:
+            _no_capturable_on_cpu(supports_xla=False)
+        d = p._data
+        state = states[p]
+        if len(state) == 0:
+            state["step"] = _new_step()
+            state["square_avg"] = _wrap(np.zeros_like(d))
+            state["acc_delta"] = _wrap(np.zeros_like(d))
+        t, std, delta = self._scratch(p, d, 3)
+        _step_state(state)
+        rho = group["rho"]
+        eps = group["eps"]
+        g = self._effective_grad(g, d, t, group["maximize"], group["weight_decay"])
+        square_avg = state["square_avg"]._data
+        acc_delta = state["acc_delta"]._data
+        _ema_sq_(square_avg, g, rho, std)
+        np.add(square_avg, eps, out=std)
+        np.sqrt(std, out=std)
+        # delta = sqrt(acc_delta + eps) / std * grad
+        np.add(acc_delta, eps, out=delta)
+        np.sqrt(delta, out=delta)
+        np.divide(delta, std, out=delta)
+        np.multiply(delta, g, out=delta)
+        _ema_sq_(acc_delta, delta, rho, std)
+        np.multiply(delta, _num(group["lr"]), out=delta)
+        np.subtract(d, delta, out=d)

@@ -1,0 +1,59 @@
+"""Adagrad: per-coordinate step sizes from the running sum of squared gradients."""
+import numpy as np
+
+from .._tensor import _wrap
+from .optimizer import Optimizer, _addcdiv_, _check_fused, _check_lr, _new_step, _num, _step_state
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
+        _check_lr(lr)
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = {
+            "lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+            "maximize": maximize, "differentiable": differentiable, "fused": fused,
+        }
+        super().__init__(params, defaults)
+        _check_fused(fused, differentiable, foreach)
+        # Unlike the other optimizers, Adagrad creates its state up front (so a state_dict taken
+        # before the first step already lists every parameter).
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(self.state[p], p, group, initial_accumulator_value)
+
+    @staticmethod
+    def _init_state(state, p, group, init_value):
+        state["step"] = _wrap(np.zeros((), np.float32)) if group["fused"] else _new_step()
+        state["sum"] = _wrap(np.full_like(p._data, init_value))
+
+    def share_memory(self):
+        """No-op: dygrad tensors live in ordinary process memory."""
+
+    def _update(self, p, g, states, group):
+        d = p._data
+        state = states[p]
+        if len(state) == 0:
+            # torch takes the accumulator's start from the optimizer defaults here, not the group
+            self._init_state(state, p, group, self.defaults["initial_accumulator_value"])
+        t, std = self._scratch(p, d, 2)
+        step = _step_state(state)
+        g = self._effective_grad(g, d, t, group["maximize"], group["weight_decay"])
+        clr = _num(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
+        acc = state["sum"]._data
+        np.multiply(g, g, out=std)
+        np.add(acc, std, out=acc)
+        np.sqrt(acc, out=std)
+        np.add(std, group["eps"], out=std)
+        _addcdiv_(d, g, std, -clr, t)

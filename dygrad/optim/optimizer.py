@@ -1,0 +1,496 @@
+"""Optimizer base class: parameter groups, per-parameter state, state_dict, step hooks.
+
+An algorithm subclass only writes `_update(p, g, states, group)`: the per-parameter update, done
+in place on NumPy arrays (`p._data`, state tensors' `._data`). The base `step` walks the groups,
+skips parameters without a gradient and bumps each updated parameter's version counter. Updates
+never go through autograd, so they behave as if run under no_grad whatever the grad mode.
+"""
+import functools
+import itertools
+import warnings
+from collections import OrderedDict, defaultdict
+from copy import deepcopy
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import enable_grad
+
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
+
+
+class _RequiredParameter:
+    """Marks a default that every parameter group must set itself."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+_hook_ids = itertools.count()
+_global_step_pre_hooks = OrderedDict()
+_global_step_post_hooks = OrderedDict()
+
+
+class _HookHandle:
+    """What registering a hook returns: `remove()` unregisters it (also usable with `with`)."""
+
+    __slots__ = ("hooks_dict", "id")
+
+    def __init__(self, hooks_dict):
+        self.hooks_dict = hooks_dict
+        self.id = next(_hook_ids)
+
+    def remove(self):
+        self.hooks_dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _add_hook(hooks, hook, prepend=False):
+    handle = _HookHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Hook run before every optimizer's step: hook(optimizer, args, kwargs)."""
+    return _add_hook(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """Hook run after every optimizer's step: hook(optimizer, args, kwargs)."""
+    return _add_hook(_global_step_post_hooks, hook)
+
+
+def _with_step_hooks(step):
+    """Wraps a `step` so that step hooks run around it and schedulers can tell it was called."""
+
+    @functools.wraps(step)
+    def hooked_step(*args, **kwargs):
+        self = args[0]
+        self._opt_called = True
+        if not (self._optimizer_step_pre_hooks or _global_step_pre_hooks
+                or self._optimizer_step_post_hooks or _global_step_post_hooks):
+            return step(*args, **kwargs)
+        for hook in itertools.chain(list(_global_step_pre_hooks.values()),
+                                    list(self._optimizer_step_pre_hooks.values())):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"{step} must return None or a tuple of (new_args, new_kwargs), but got "
+                        f"{result}.")
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for hook in itertools.chain(list(self._optimizer_step_post_hooks.values()),
+                                    list(_global_step_post_hooks.values())):
+            hook(self, args, kwargs)
+        return out
+
+    hooked_step._dygrad_hooked = True
+    return hooked_step
+
+
+def _typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__name__
+
+
+def _scalar_np_dtype():
+    """dtype of 'step'-like scalar state: float64 only when that is the default dtype."""
+    return np.float64 if _dtype.get_default_dtype().np == np.float64 else np.float32
+
+
+def _new_step():
+    return _wrap(np.zeros((), _scalar_np_dtype()))
+
+
+def _num(x):
+    """A hyperparameter as a Python number (torch accepts 1-element tensors for lr)."""
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _check_lr(lr):
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_betas(betas):
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def _check_nonneg(value, what):
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {what}: {value}")
+
+
+def _check_fused(fused, differentiable, foreach):
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def _no_capturable_on_cpu(supports_xla=True):
+    devices = ["cuda", "xpu", "hpu", "privateuseone"] + (["xla"] if supports_xla else [])
+    raise AssertionError(
+        f"If capturable=True, params and state_steps must be on supported devices: {devices}.")
+
+
+class Optimizer:
+    """Base class of all optimizers (torch.optim.Optimizer)."""
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self._optimizer_step_pre_hooks = OrderedDict()
+        self._optimizer_step_post_hooks = OrderedDict()
+        self._optimizer_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_state_dict_post_hooks = OrderedDict()
+        self._optimizer_load_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_load_state_dict_post_hooks = OrderedDict()
+        self._bufs = {}
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                "dicts, but got " + _typename(params))
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        groups = list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # torch runs step hooks around every optimizer's step, including a user subclass's own
+        # `step`; wrap each one as its class is created (once: a marker flags wrapped ones).
+        step = cls.__dict__.get("step")
+        if step is not None and callable(step) and not getattr(step, "_dygrad_hooked", False):
+            cls.step = _with_step_hooks(step)
+
+    # -- pickling ------------------------------------------------------------------------
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state,
+                "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
+                     "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
+                     "_optimizer_load_state_dict_pre_hooks",
+                     "_optimizer_load_state_dict_post_hooks"):
+            if name not in self.__dict__:
+                setattr(self, name, OrderedDict())
+        if "_bufs" not in self.__dict__:
+            self._bufs = {}
+        self.defaults.setdefault("differentiable", False)
+
+    def __repr__(self):
+        # each group opens with a newline, so groups after the first follow a blank line
+        out = type(self).__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            out += f"\nParameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    out += f"    {key}: {group[key]}\n"
+        return out + ")"
+
+    # -- parameter groups -----------------------------------------------------------------
+    def add_param_group(self, param_group):
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead.")
+        else:
+            params = list(params)
+        tensors, names = [], []
+        for param in params:
+            if isinstance(param, tuple):
+                names.append(param[0])
+                tensors.append(param[1])
+            else:
+                tensors.append(param)
+        param_group["params"] = tensors
+        if names:
+            if len(names) != len(tensors):
+                raise ValueError(
+                    "all optimizer params should be with/without names. Some param names are "
+                    "missing")
+            param_group["param_names"] = names
+
+        for param in tensors:
+            if not isinstance(param, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + _typename(param))
+            if not self.defaults.get("differentiable", None) and not (
+                    param.is_leaf or param.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(
+                    f"parameter group didn't specify a value of required optimization "
+                    f"parameter {name}")
+            param_group.setdefault(name, default)
+        if param_group.get("differentiable"):
+            raise NotImplementedError(
+                f"{type(self).__name__}: differentiable=True is not supported by dygrad "
+                "(optimizer steps update parameters in place, outside autograd)")
+
+        if len(tensors) != len(set(tensors)):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, this "
+                "will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
+                "information", stacklevel=3)
+
+        seen = set()
+        for group in self.param_groups:
+            seen.update(group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. "
+                    f"cannot add param group {which} to the optimizer")
+        if not seen.isdisjoint(tensors):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    # -- gradients -----------------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                    continue
+                if g.grad_fn is not None:
+                    g.detach_()
+                else:
+                    g._rg = False
+                arr = g._data
+                if arr.flags.writeable:
+                    arr.fill(0)
+                else:  # e.g. a broadcast view handed over by backward
+                    g._data = np.zeros(arr.shape, arr.dtype)
+                g._vc[0] += 1
+
+    # -- stepping ------------------------------------------------------------------------
+    @_with_step_hooks
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        states = self.state
+        update = self._update
+        # torch's float math never warns (0/0 just gives nan); NumPy's would, so silence it here
+        with np.errstate(all="ignore"):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    g = p.grad
+                    if g is None:
+                        continue
+                    d = p._data
+                    ga = g._data
+                    if ga.shape != d.shape or ga.dtype != d.dtype:
+                        self._bad_grad(p, g)
+                    update(p, ga, states, group)
+                    p._vc[0] += 1
+        return loss
+
+    def _update(self, p, g, states, group):
+        """Updates parameter `p` in place given its gradient array `g`; `states[p]` is its state."""
+        raise NotImplementedError
+
+    def _bad_grad(self, p, g):
+        raise RuntimeError(
+            f"{type(self).__name__}.step: the gradient of a parameter must match it, got a "
+            f"parameter of shape {list(p.shape)} and dtype {p.dtype} with a gradient of shape "
+            f"{list(g.shape)} and dtype {g.dtype}")
+
+    def _scratch(self, p, d, n):
+        """n reusable work arrays shaped like parameter p (kept out of `state`/state_dict)."""
+        bufs = self._bufs.get(p)
+        if bufs is None or len(bufs) < n or bufs[0].shape != d.shape or bufs[0].dtype != d.dtype:
+            bufs = self._bufs[p] = [np.empty(d.shape, d.dtype) for _ in range(n)]
+        return bufs
+
+    @staticmethod
+    def _effective_grad(g, d, t, maximize, weight_decay):
+        """The gradient after `maximize` and L2 weight decay (g + wd * param), in t if changed."""
+        if weight_decay != 0:
+            np.multiply(d, weight_decay, out=t)
+            if maximize:
+                np.subtract(t, g, out=t)
+            else:
+                np.add(g, t, out=t)
+            return t
+        if maximize:
+            return np.negative(g, out=t)
+        return g
+
+    # -- hooks ---------------------------------------------------------------------------
+    def register_step_pre_hook(self, hook):
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        return _add_hook(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
+    # -- state_dict ----------------------------------------------------------------------
+    def state_dict(self):
+        """{'state': {param id: state}, 'param_groups': [group with 'params' as ids]}.
+
+        Ids number the parameters in group order; the state tensors are the live ones.
+        """
+        for hook in list(self._optimizer_state_dict_pre_hooks.values()):
+            hook(self)
+        ids = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                if id(p) not in ids:
+                    ids[id(p)] = len(ids)
+            packed["params"] = [ids[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {(ids[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        out = {"state": state, "param_groups": groups}
+        for hook in list(self._optimizer_state_dict_post_hooks.values()):
+            result = hook(self, out)
+            if result is not None:
+                out = result
+        return out
+
+    def load_state_dict(self, state_dict):
+        state_dict = state_dict.copy()
+        for hook in list(self._optimizer_load_state_dict_pre_hooks.values()):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        groups = self.param_groups
+        saved_groups = deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of "
+                "optimizer's group")
+        id_map = dict(zip(itertools.chain.from_iterable(s["params"] for s in saved_groups),
+                          itertools.chain.from_iterable(g["params"] for g in groups)))
+        raw_groups = state_dict["param_groups"]
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k in id_map:
+                param = id_map[k]
+                keep_step = _step_keeps_float32(k, raw_groups)
+                state[param] = _cast_state(param, v, None, keep_step)
+            else:
+                state[k] = v
+        new_groups = []
+        for group, saved in zip(groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+            new_groups.append(saved)
+        self.__setstate__({"state": state, "param_groups": new_groups})
+        for hook in list(self._optimizer_load_state_dict_post_hooks.values()):
+            hook(self)
+
+
+def _step_keeps_float32(param_id, groups):
+    """Whether this parameter's group is fused/capturable (then 'step' is made float32)."""
+    for g in groups:
+        if param_id in g["params"]:
+            return bool(g.get("fused", False) or g.get("capturable", False))
+    return False
+
+
+def _cast_state(param, value, key, step_to_f32):
+    """Copies loaded state for `param`: tensors take the parameter's float dtype, except 'step'."""
+    if isinstance(value, Tensor):
+        if key == "step":
+            if step_to_f32 and value._data.dtype != np.float32:
+                return _wrap(value._data.astype(np.float32))
+            return value
+        pd = param._data.dtype
+        if pd.kind == "f" and value._data.dtype != pd:
+            return _wrap(value._data.astype(pd))
+        return value
+    if isinstance(value, dict):
+        return {k: _cast_state(param, v, k, step_to_f32) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(param, v, None, step_to_f32) for v in value)
+    return value
+
+
+def _lerp_(a, b, weight, t):
+    """a <- lerp(a, b, weight) in place, with torch's two-sided formula; t is work space."""
+    w = a.dtype.type(weight)
+    np.subtract(b, a, out=t)
+    if abs(w) < 0.5:
+        np.multiply(t, w, out=t)
+        np.add(a, t, out=a)
+    else:
+        np.multiply(t, 1 - w, out=t)
+        np.subtract(b, t, out=a)
+
+
+def _ema_sq_(v, g, beta, t):
+    """v <- v * beta + (1 - beta) * g * g in place (torch's mul_ then addcmul_)."""
+    np.multiply(v, beta, out=v)
+    np.multiply(g, 1 - beta, out=t)
+    np.multiply(t, g, out=t)
+    np.add(v, t, out=v)
+
+
+def _addcdiv_(d, a, b, value, t):
+    """d <- d + value * a / b in place; t is work space (it may be a, not b)."""
+    np.multiply(a, value, out=t)
+    np.divide(t, b, out=t)
+    np.add(d, t, out=d)
+
+
+def _step_state(state):
+    """Increments the 0-dim 'step' tensor in place and returns its value as a Python float."""
+    s = state["step"]._data
+    s += 1
+    return float(s)

@@ -1,0 +1,68 @@
+"""RAdam: Adam whose adaptive step is switched on (and rectified) once its variance is tractable."""
+import numpy as np
+
+from .._tensor import _wrap
+from .optimizer import (Optimizer, _check_betas, _check_lr, _ema_sq_, _lerp_, _new_step,
+                        _no_capturable_on_cpu, _num, _step_state)
+
+__all__ = ["RAdam"]
+
+
+class RAdam(Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False):
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+            "maximize": maximize, "foreach": foreach, "capturable": capturable,
+            "decoupled_weight_decay": decoupled_weight_decay, "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _update(self, p, g, states, group):
+        if group["capturable"]:
+            _no_capturable_on_cpu()
+        d = p._data
+        state = states[p]
+        if len(state) == 0:
+            state["step"] = _new_step()
+            state["exp_avg"] = _wrap(np.zeros_like(d))
+            state["exp_avg_sq"] = _wrap(np.zeros_like(d))
+        t, upd = self._scratch(p, d, 2)
+        step = _step_state(state)
+        lr = _num(group["lr"])
+        beta1, beta2 = group["betas"]
+        wd = group["weight_decay"]
+        if wd != 0 and group["decoupled_weight_decay"]:
+            np.multiply(d, 1 - lr * wd, out=d)
+            wd = 0
+        g = self._effective_grad(g, d, t, group["maximize"], wd)
+        exp_avg = state["exp_avg"]._data
+        exp_avg_sq = state["exp_avg_sq"]._data
+        _lerp_(exp_avg, g, 1 - beta1, upd)
+        _ema_sq_(exp_avg_sq, g, beta2, upd)
+
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        # length of the approximated simple moving average, and its limit
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+
+        # update = exp_avg / bias_correction1 * lr [* adaptive_lr * rect]
+        np.divide(exp_avg, bias_correction1, out=upd)
+        np.multiply(upd, lr, out=upd)
+        if rho_t > 5.0:
+            np.sqrt(exp_avg_sq, out=t)
+            np.add(t, group["eps"], out=t)
+            np.divide(bias_correction2 ** 0.5, t, out=t)
+            np.multiply(upd, t, out=upd)
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            np.multiply(upd, rect, out=upd)
+        np.subtract(d, upd, out=d)

@@ -1,0 +1,71 @@
+"""RMSprop: divides the gradient by its running root-mean-square (optionally centered)."""
+import numpy as np
+
+from .._tensor import _wrap
+from .optimizer import (Optimizer, _addcdiv_, _check_lr, _ema_sq_, _lerp_, _new_step,
+                        _no_capturable_on_cpu, _num, _step_state)
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = {
+            "lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
+            "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach,
+            "maximize": maximize, "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _update(self, p, g, states, group):
+        if group["capturable"]:
+            _no_capturable_on_cpu()
+        d = p._data
+        state = states[p]
+        momentum = group["momentum"]
+        centered = group["centered"]
+        if len(state) == 0:
+            state["step"] = _new_step()
+            state["square_avg"] = _wrap(np.zeros_like(d))
+            if momentum > 0:
+                state["momentum_buffer"] = _wrap(np.zeros_like(d))
+            if centered:
+                state["grad_avg"] = _wrap(np.zeros_like(d))
+        t, avg = self._scratch(p, d, 2)
+        _step_state(state)
+        alpha = group["alpha"]
+        lr = _num(group["lr"])
+        g = self._effective_grad(g, d, t, group["maximize"], group["weight_decay"])
+
+        square_avg = state["square_avg"]._data
+        _ema_sq_(square_avg, g, alpha, avg)
+        if centered:
+            grad_avg = state["grad_avg"]._data
+            _lerp_(grad_avg, g, 1 - alpha, avg)
+            np.multiply(grad_avg, grad_avg, out=avg)
+            np.subtract(square_avg, avg, out=avg)
+            np.sqrt(avg, out=avg)
+        else:
+            np.sqrt(square_avg, out=avg)
+        np.add(avg, group["eps"], out=avg)
+
+        if momentum > 0:
+            buf = state["momentum_buffer"]._data
+            np.multiply(buf, momentum, out=buf)
+            np.divide(g, avg, out=t)
+            np.add(buf, t, out=buf)
+            np.multiply(buf, lr, out=t)
+            np.subtract(d, t, out=d)
+        else:
+            _addcdiv_(d, g, avg, -lr, t)
