@@ -29,7 +29,9 @@ __all__ = [
     "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select", "flip", "roll", "movedim",
     "moveaxis", "tril", "triu", "diagonal", "diag", "tile", "broadcast_tensors", "meshgrid",
     "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "take",
-    "nonzero", "argwhere", "unique", "index_add",
+    "nonzero", "argwhere", "unique", "index_add", "atleast_1d", "atleast_2d", "atleast_3d",
+    "dstack", "row_stack", "fliplr", "flipud", "index_put", "index_put_", "scatter_reduce",
+    "index_copy", "index_fill", "masked_scatter",
     "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "inverse",
     "det", "slogdet", "vdot", "tensordot", "cross", "softmax", "log_softmax", "dropout", "cdist",
 ]
@@ -411,22 +413,27 @@ def broadcast_to(input, size):
 
 
 def cat(tensors, dim=0, *, out=None):
-    return _shape.cat(tensors, dim)
+    return _shape.cat(tensors, dim, out=out)
 
 
 concat = concatenate = cat
 
 
 def stack(tensors, dim=0, *, out=None):
-    return _shape.stack(tensors, dim)
+    return _shape.stack(tensors, dim, out=out)
 
 
-def hstack(tensors):
-    return _shape.hstack(tensors)
+def hstack(tensors, *, out=None):
+    return _shape.hstack(tensors, out=out)
 
 
-def vstack(tensors):
-    return _shape.vstack(tensors)
+def vstack(tensors, *, out=None):
+    return _shape.vstack(tensors, out=out)
+
+
+from .ops.join import atleast_1d, atleast_2d, atleast_3d, dstack, row_stack  # noqa: E402
+from .ops.rearrange import fliplr, flipud  # noqa: E402
+from .ops.indexing import index_put, index_put_, scatter_reduce, index_copy, index_fill, masked_scatter  # noqa: E402
 
 
 def split(tensor, split_size_or_sections, dim=0):

@@ -1071,8 +1071,8 @@ class Tensor:
     def repeat(self, *sizes):
         return _shape.repeat(self, *sizes)
 
-    def tile(self, dims):
-        return _shape.tile(self, dims)
+    def tile(self, *dims):
+        return _shape.tile(self, dims[0] if len(dims) == 1 else dims)
 
     def split(self, split_size, dim=0):
         return _shape.split(self, split_size, dim)
@@ -1089,8 +1089,14 @@ class Tensor:
     def select(self, dim, index):
         return _shape.select(self, dim, index)
 
-    def flip(self, dims):
-        return _shape.flip(self, dims)
+    def flip(self, *dims):
+        return _shape.flip(self, *dims)
+
+    def fliplr(self):
+        return _shape.fliplr(self)
+
+    def flipud(self):
+        return _shape.flipud(self)
 
     def roll(self, shifts, dims=None):
         return _shape.roll(self, shifts, dims)
@@ -1157,6 +1163,24 @@ class Tensor:
 
     def take(self, index):
         return _idx.take(self, index)
+
+    def index_put(self, indices, values, accumulate=False):
+        return _idx.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return _idx.index_put_(self, indices, values, accumulate)
+
+    def put(self, index, source, accumulate=False):
+        return _idx.put(self, index, source, accumulate)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return _idx.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return _inplace(self, _idx.scatter_reduce(self, dim, index, src, reduce, include_self=include_self))
+
+    def masked_scatter_(self, mask, source):
+        return _inplace(self, _idx.masked_scatter(self, mask, source))
 
     def nonzero(self, *, as_tuple=False):
         return _idx.nonzero(self, as_tuple=as_tuple)

@@ -1,137 +1,353 @@
-"""Indexing: __getitem__/__setitem__ (basic and advanced), gather/scatter, index_select, masks."""
+"""Indexing with [] (getitem/setitem, basic and advanced) and index_put.
+
+A key is applied in two steps, as PyTorch does: ints, slices, None and Ellipsis make a view of the
+input (`bkey`); integer arrays and masks are then applied to that view (`akey`: NumPy advanced
+indexing over full slices and arrays). Doing it in this order gives PyTorch's layout where it
+differs from NumPy's, e.g. x[0, :, [0, 1]] has shape (3, 2) for x of shape (2, 3, 4).
+
+gather/scatter live in scatter.py, index_*/take/put in index_ops.py and the mask ops in masked.py;
+all are re-exported at the bottom because Tensor methods call `_idx.<name>`.
+"""
+import operator
+import warnings
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
-from ..autograd.node import Node
-from ._util import as_view
+from ..autograd.node import Node, sum_to
+from . import _bw
+from ._flat import flat_put, flat_take, positions
+from .shape import expand_shape
+from .slicing import SelectBackward0, SliceBackward0, picked as _picked
+
+_ALL = slice(None)
+_TRUE = np.zeros(1, np.intp)
+_FALSE = np.zeros(0, np.intp)
+_INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
+_BAD_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
 
 
-def _convert_key(key, shape):
-    """Turns a PyTorch index into a NumPy one; returns (key, is_basic)."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    out = []
-    basic = True
+def _seq_as_tuple(key):
+    """PyTorch reads a list holding slices, None, Ellipsis, Tensors or sequences as a tuple."""
+    if len(key) >= 32:
+        return False
     for k in key:
-        if isinstance(k, Tensor):
-            kd = k._data
-            if kd.dtype.kind == "f":
-                raise IndexError(
-                    f"tensors used as indices must be long, int, byte or bool tensors (got a "
-                    f"{k.dtype} tensor of shape {list(kd.shape)})")
-            if kd.dtype == np.uint8:
-                kd = kd.astype(bool)
-            out.append(kd)
-            basic = False
-        elif isinstance(k, (list, np.ndarray)):
-            arr = np.asarray(k)
-            if arr.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(arr)
-            basic = False
-        elif isinstance(k, bool):
-            out.append(np.asarray(k))
-            basic = False
+        if k is None or k is Ellipsis or isinstance(k, (slice, Tensor, np.ndarray, list, tuple, range)):
+            return True
+    return False
+
+
+def _array_item(arr):
+    """(kind, value) of an index given as an array: 'arr', 'mask', or a 0-d 'int'/'bool'."""
+    dt = arr.dtype
+    if dt == np.uint8:
+        warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                      "torch.bool instead.", UserWarning, stacklevel=4)
+        arr = arr.astype(bool)
+        dt = arr.dtype
+    if dt.kind == "b":
+        return ("bool", bool(arr)) if arr.ndim == 0 else ("mask", arr)
+    if dt not in _INDEX_DTYPES:
+        raise IndexError(_BAD_DTYPE)
+    return ("int", int(arr)) if arr.ndim == 0 else ("arr", arr)
+
+
+def _item(k):
+    if k is None:
+        return "none", None
+    if k is Ellipsis:
+        return "ell", None
+    if isinstance(k, slice):
+        if k.step is not None:
+            step = operator.index(k.step)
+            if step == 0:
+                raise ValueError("slice step cannot be zero")
+            if step < 0:
+                raise ValueError("step must be greater than zero")
+        return "slice", k
+    if isinstance(k, (bool, np.bool_)):
+        return "bool", bool(k)
+    if isinstance(k, (int, np.integer)):
+        return "int", int(k)
+    if isinstance(k, Tensor):
+        return _array_item(k._data)
+    if isinstance(k, np.ndarray):
+        return _array_item(k)
+    if isinstance(k, (list, tuple, range)):
+        arr = np.asarray([int(v) if isinstance(v, Tensor) and v._data.dtype.kind in "iu" else v
+                          for v in k]) if k else np.zeros(0, np.int64)
+        if arr.dtype.kind == "b":
+            return "mask", arr
+        if arr.dtype.kind not in "iu":
+            raise IndexError(_BAD_DTYPE)
+        return "arr", arr.astype(np.int64, copy=False)
+    if isinstance(k, float):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         "Variables are valid indices (got float)")
+    try:
+        return "int", operator.index(k)
+    except TypeError:
+        raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         f"Variables are valid indices (got {type(k).__name__})") from None
+
+
+def _check_bounds(arr, n, ordinal):
+    if arr.size and (arr.min() < -n or arr.max() >= n):
+        bad = arr[(arr < -n) | (arr >= n)].flat[0]
+        raise IndexError(f"index {bad} is out of bounds for dimension {ordinal} with size {n}")
+
+
+def parse_key(shape, key):
+    """(bkey, akey): the basic key (a tuple ending in Ellipsis) and the advanced key applied to
+    its result (None when the index is basic only)."""
+    if type(key) is not tuple:
+        if type(key) is list and _seq_as_tuple(key):
+            warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated; "
+                          "use x[tuple(seq)] instead of x[seq]", UserWarning, stacklevel=3)
+            key = tuple(key)
         else:
-            out.append(k)
-    return tuple(out), basic
+            key = (key,)
+    items = [_item(k) for k in key]
+    ndim = len(shape)
+    used = 0
+    n_ell = 0
+    for kind, k in items:
+        if kind in ("int", "slice", "arr"):
+            used += 1
+        elif kind == "mask":
+            used += k.ndim
+        elif kind == "ell":
+            n_ell += 1
+    if n_ell > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if used > ndim:
+        if ndim == 0 and any(kind == "int" for kind, _ in items):
+            raise IndexError(
+                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    bkey = []
+    akey = []
+    adv = []
+    src = extra = 0
+    for kind, k in items:
+        if kind == "int":
+            n = shape[src]
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for dimension {src + extra} with size {n}")
+            bkey.append(k)
+            src += 1
+        elif kind == "slice":
+            bkey.append(k)
+            akey.append(_ALL)
+            src += 1
+        elif kind == "none" or kind == "bool":
+            bkey.append(None)
+            akey.append(_ALL if kind == "none" else (_TRUE if k else _FALSE))
+            extra += 1
+        elif kind == "ell":
+            fill = ndim - used
+            bkey += [_ALL] * fill
+            akey += [_ALL] * fill
+            src += fill
+        elif kind == "arr":
+            _check_bounds(k, shape[src], len(adv))
+            bkey.append(_ALL)
+            akey.append(k)
+            adv.append(k)
+            src += 1
+        else:  # mask
+            for j in range(k.ndim):
+                if k.shape[j] != shape[src + j]:
+                    raise IndexError(
+                        f"The shape of the mask {list(k.shape)} at index {j} does not match the "
+                        f"shape of the indexed tensor {list(shape)} at index {src + j}")
+            nz = k.nonzero()
+            bkey += [_ALL] * k.ndim
+            akey += nz
+            adv += nz
+            src += k.ndim
+        if kind == "bool":
+            adv.append(akey[-1])
+    if not adv:
+        return tuple(bkey) + (Ellipsis,), None
+    if len(adv) > 1:
+        try:
+            np.broadcast_shapes(*(a.shape for a in adv))
+        except ValueError:
+            raise IndexError(
+                "shape mismatch: indexing tensors could not be broadcast together with shapes "
+                + ", ".join(str(list(a.shape)) for a in adv)) from None
+    while akey[-1] is _ALL:
+        akey.pop()
+    return tuple(bkey) + (Ellipsis,), tuple(akey)
 
 
 class IndexBackward0(Node):
-    __slots__ = ("shape", "key", "dtype")
+    __slots__ = ("shape", "bkey", "akey")
 
     def backward(self, g):
         if isinstance(g, Tensor):
-            from .. import _creation
-            z = _creation.zeros(self.shape, dtype=g.dtype)
-            return index_put(z, self.key, g, accumulate=True)
+            return flat_put(g, self.shape, positions(self.shape)[self.bkey][self.akey])
         out = np.zeros(self.shape, g.dtype)
-        np.add.at(out, self.key, g)
+        np.add.at(out[self.bkey], self.akey, g)
         return out
 
 
-def _index_error(x, key, e):
-    return IndexError(f"index {key!r} is out of bounds for tensor of shape {list(x._data.shape)}: {e}")
-
-
 def getitem(x, key):
-    k, basic = _convert_key(key, x._data.shape)
-    try:
-        res = x._data[k]
-    except IndexError as e:
-        raise _index_error(x, key, e) from None
-    if type(res) is not np.ndarray:
-        res = np.asarray(res)
-    t = _wrap(res)
-    if basic:
-        as_view(t, x)
+    d = x._data
+    tk = type(key)
+    if tk is int and d.ndim:  # fast path: x[i]
+        n = d.shape[0]
+        if not -n <= key < n:
+            raise IndexError(f"index {key} is out of bounds for dimension 0 with size {n}")
+        return _picked(x, (key, Ellipsis), SelectBackward0)
+    if tk is slice and key.step is None and d.ndim:  # fast path: x[a:b]
+        return _picked(x, (key,), SliceBackward0)
+    bkey, akey = parse_key(d.shape, key)
+    if akey is None:
+        return _picked(x, bkey, SliceBackward0)
+    out = d[bkey][akey]
     if STATE.enabled and x._rg:
         node = IndexBackward0((x._grad_node(),))
-        node.shape = x._data.shape
-        node.key = k
-        t._rg = True
-        t.grad_fn = node
-    return t
-
-
-class IndexPutBackward0(Node):
-    __slots__ = ("key", "vshape", "accumulate")
-
-    def backward(self, g):
-        nf = self.next_functions
-        gx = gv = None
-        if nf[0][0] is not None:
-            if self.accumulate:
-                gx = g
-            elif isinstance(g, Tensor):
-                mask = np.ones(g._data.shape, g._data.dtype)
-                mask[self.key] = 0
-                gx = g * _wrap(mask)
-            else:
-                gx = g.copy()
-                gx[self.key] = 0
-        if nf[1][0] is not None:
-            gv = g[self.key] if not isinstance(g, Tensor) else getitem(g, self.key)
-            from ..autograd.node import sum_to
-            gv = sum_to(gv, self.vshape)
-        return gx, gv
-
-
-def index_put(x, key, value, accumulate=False):
-    """Out-of-place x with x[key] = value (or += when accumulate), differentiable in both."""
-    if not isinstance(value, Tensor):
-        value = _wrap(np.asarray(value, dtype=x._data.dtype))
-    out = x._data.copy()
-    vd = value._data.astype(out.dtype, copy=False)
-    try:
-        if accumulate:
-            np.add.at(out, key, vd)
-        else:
-            out[key] = vd
-    except (IndexError, ValueError) as e:
-        raise IndexError(
-            f"index_put: cannot assign a value of shape {list(vd.shape)} at index {key!r} of a "
-            f"tensor of shape {list(x._data.shape)}: {e}") from None
-    if STATE.enabled and (x._rg or value._rg):
-        node = IndexPutBackward0((x._grad_node(), value._grad_node()))
-        node.key, node.vshape, node.accumulate = key, vd.shape, accumulate
+        node.shape, node.bkey, node.akey = d.shape, bkey, akey
         t = _wrap(out, True)
         t.grad_fn = node
         return t
     return _wrap(out)
 
 
-def setitem(x, key, value):
-    k, _ = _convert_key(key, x._data.shape)
-    if STATE.enabled and (x._rg or (isinstance(value, Tensor) and value._rg)):
-        _inplace(x, index_put(x, k, value))
-        return
-    vd = value._data if isinstance(value, Tensor) else value
+def _assign(target, akey, vd, x):
+    """target[akey] = vd (target[...] when basic) with PyTorch's errors for a bad value shape."""
     try:
-        x._data[k] = vd
-    except (IndexError, ValueError) as e:
-        raise IndexError(
-            f"setitem: cannot assign {('a tensor of shape ' + str(list(np.shape(vd)))) if isinstance(value, Tensor) else repr(value)} "
-            f"to index {key!r} of a tensor of shape {list(x._data.shape)}: {e}") from None
+        if akey is None:
+            target[...] = vd
+        else:
+            target[akey] = vd
+    except ValueError:
+        if not target.flags.writeable:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to a "
+                "single memory location. Please clone() the tensor before performing the "
+                "operation.") from None
+        vshape = tuple(np.shape(vd))
+        if akey is not None:
+            tshape = target[akey].shape
+            raise RuntimeError(
+                f"shape mismatch: value tensor of shape {list(vshape)} cannot be broadcast to "
+                f"indexing result of shape {list(tshape)}") from None
+        while vshape and vshape[0] == 1 and len(vshape) > target.ndim:
+            vshape = vshape[1:]
+        expand_shape(vshape, target.shape, x.type())
+        raise
+
+
+def _write(target, akey, vd, accumulate, x):
+    """target[akey] = vd, or += with repeated indices accumulating."""
+    if not accumulate:
+        _assign(target, akey, vd, x)
+    elif akey is None:
+        target += vd.astype(target.dtype, copy=False)
+    else:
+        np.add.at(target, akey, vd.astype(target.dtype, copy=False))
+
+
+def _value_array(x, value):
+    if isinstance(value, Tensor):
+        return value._data
+    if isinstance(value, (bool, int, float, np.generic)):
+        return np.asarray(value)
+    raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
+
+
+def setitem(x, key, value):
+    vd = _value_array(x, value)
+    d = x._data
+    bkey, akey = parse_key(d.shape, key)
+    if STATE.enabled and d.dtype.kind == "f" and (x._rg or (isinstance(value, Tensor) and value._rg)):
+        _inplace(x, _put(x, bkey, akey, value, False))
+        return
+    _assign(d[bkey], akey, vd, x)
     x._vc[0] += 1
+
+
+def _reduce_to(g, shape):
+    """Sums a gradient over the dims its value was broadcast along (incl. dropped leading 1s)."""
+    nd = len(g.shape)
+    if len(shape) > nd:
+        g = _bw.reshape(g, (1,) * (len(shape) - nd) + tuple(g.shape))
+    return sum_to(g, shape)
+
+
+class IndexPutBackward0(Node):
+    __slots__ = ("bkey", "akey", "vshape", "vdtype", "accumulate")
+
+    def backward(self, g):
+        nf = self.next_functions
+        bkey, akey = self.bkey, self.akey
+        is_t = isinstance(g, Tensor)
+        gx = gv = None
+        if nf[0][0] is not None:
+            if self.accumulate:
+                gx = g
+            elif is_t:
+                mask = np.ones(g._data.shape, g._data.dtype)
+                _assign(mask[bkey], akey, 0, g)
+                gx = g * _wrap(mask)
+            else:
+                gx = g.copy()
+                _assign(gx[bkey], akey, 0, g)
+        if nf[1][0] is not None:
+            if is_t:
+                pos = positions(g._data.shape)[bkey]
+                sel = flat_take(g, pos if akey is None else pos[akey])
+            else:
+                sel = g[bkey] if akey is None else g[bkey][akey]
+            gv = _reduce_to(sel, self.vshape)
+            if self.vdtype is not None:
+                gv = _bw.cast(gv, self.vdtype)
+        return gx, gv
+
+
+def _put(x, bkey, akey, value, accumulate):
+    """Out of place: a copy of x with x[key] = value (or += value), differentiable in both."""
+    out = x._data.copy()
+    vt = isinstance(value, Tensor)
+    vd = _value_array(x, value)
+    _write(out[bkey], akey, vd, accumulate, x)
+    if STATE.enabled and out.dtype.kind == "f" and (x._rg or (vt and value._rg)):
+        node = IndexPutBackward0((x._grad_node(), value._grad_node() if vt else (None, 0)))
+        node.bkey, node.akey, node.accumulate = bkey, akey, accumulate
+        node.vshape = vd.shape
+        node.vdtype = vd.dtype if vt and vd.dtype != out.dtype else None
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t
+    return _wrap(out)
+
+
+def _indices_key(indices):
+    if isinstance(indices, Tensor) or not isinstance(indices, (tuple, list)):
+        raise TypeError("index_put(): argument 'indices' must be a tuple of Tensors")
+    return tuple(_ALL if i is None else i for i in indices)
+
+
+def index_put(x, indices, values, accumulate=False):
+    bkey, akey = parse_key(x._data.shape, _indices_key(indices))
+    return _put(x, bkey, akey, values, accumulate)
+
+
+def index_put_(x, indices, values, accumulate=False):
+    if STATE.enabled and (x._rg or (isinstance(values, Tensor) and values._rg)):
+        return _inplace(x, index_put(x, indices, values, accumulate))
+    bkey, akey = parse_key(x._data.shape, _indices_key(indices))
+    _write(x._data[bkey], akey, _value_array(x, values), accumulate, x)
+    x._vc[0] += 1
+    return x
+
+
+# re-exports: Tensor methods and torch.* functions reach these through this module
+from .scatter import gather, scatter, scatter_add, scatter_reduce  # noqa: E402,F401
+from .index_ops import index_select, index_add, index_fill, index_copy, take, put  # noqa: E402,F401
+from .masked import masked_fill, masked_select, masked_scatter, nonzero, unique  # noqa: E402,F401

@@ -1,0 +1,239 @@
+"""Whole-slice index ops along one dim (index_select, index_add, index_fill, index_copy) and
+flat-index ops (take, put), each with its gradient."""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.node import Node
+from . import _bw
+from ._flat import flat_take
+from ._util import wrap_dim
+from .scatter import _NAMES, _dt, _index, _nd1, _record, _shape1
+
+
+def _index_vector(x, dim, index, op, int64_only=False, msg=None, vector_msg=None, err=RuntimeError):
+    idx = _index(index, op, int64_only, msg, err)
+    if idx.ndim > 1:
+        raise IndexError(vector_msg or f"{op}(): Index is supposed to be a vector")
+    x1 = _nd1(x._data)
+    dim = wrap_dim(dim, x1.ndim, op)
+    return x1, idx.reshape(-1), dim
+
+
+def _bounds(idx, n, dim, err=IndexError, low=None):
+    low = -n if low is None else low
+    if idx.size and (idx.min() < low or idx.max() >= n):
+        bad = idx[(idx < low) | (idx >= n)].flat[0]
+        raise err(f"index {bad} is out of bounds for dimension {dim} with size {n}")
+
+
+class IndexSelectBackward0(Node):
+    __slots__ = ("shape", "dim", "idx")
+
+    def backward(self, g):
+        if isinstance(g, Tensor):
+            return index_add(_wrap(np.zeros(self.shape, g._data.dtype)), self.dim, _wrap(self.idx), g)
+        s1 = _shape1(self.shape)
+        z = np.zeros(s1, g.dtype)
+        g1 = np.reshape(g, s1[:self.dim] + (self.idx.size,) + s1[self.dim + 1:])
+        np.add.at(z, (slice(None),) * self.dim + (self.idx,), g1)
+        return z.reshape(self.shape)
+
+
+def index_select(x, dim, index):
+    x1, idx, dim = _index_vector(x, dim, index, "index_select",
+                                 msg="index_select(): Expected dtype int32 or int64 for index")
+    if x._data.ndim == 0 and idx.size != 1:
+        raise RuntimeError(
+            f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+    n = x1.shape[dim]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")
+    out = np.take(x1, idx, axis=dim)
+    t, node = _record(out.reshape(()) if x._data.ndim == 0 else out, IndexSelectBackward0, x)
+    if node is not None:
+        node.shape, node.dim, node.idx = x._data.shape, dim, idx
+    return t
+
+
+class IndexAddBackward0(Node):
+    __slots__ = ("dim", "idx", "alpha")
+
+    def backward(self, g):
+        gs = None
+        if self.next_functions[1][0] is not None:
+            gs = index_select(g, self.dim, _wrap(self.idx)) if isinstance(g, Tensor) else \
+                np.take(_nd1(g), self.idx, axis=self.dim)
+            if self.alpha != 1:
+                gs = gs * self.alpha
+        return g, gs
+
+
+def _check_source(x1, s1, dim, idx, op):
+    if s1.ndim != x1.ndim or any(a != b for k, (a, b) in enumerate(zip(x1.shape, s1.shape)) if k != dim):
+        raise RuntimeError(
+            f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+            f"Got self.shape = {list(x1.shape)} source.shape = {list(s1.shape)}")
+    if s1.shape[dim] != idx.size:
+        raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim): ({s1.shape[dim]}), for dim: {dim}")
+
+
+def index_add(x, dim, index, source, *, alpha=1):
+    idx = index._data if isinstance(index, Tensor) else np.empty(0)
+    x1, idx, dim = _index_vector(
+        x, dim, index, "index_add",
+        msg=f"index_add_(): Expected dtype int32/int64 for index but got: {_NAMES.get(idx.dtype)}",
+        vector_msg=f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with "
+                   f"type: {_NAMES.get(idx.dtype)} and size: {list(idx.shape)}")
+    s1 = _nd1(source._data)
+    if source._data.dtype != x._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({_NAMES[x._data.dtype]}) and source "
+                           f"({_NAMES[source._data.dtype]}) must have the same scalar type")
+    _check_source(x1, s1, dim, idx, "index_add_")
+    _bounds(idx, x1.shape[dim], dim, RuntimeError, low=0)
+    out = x1.copy()
+    np.add.at(out, (slice(None),) * dim + (idx,), s1 * alpha if alpha != 1 else s1)
+    t, node = _record(out.reshape(x._data.shape), IndexAddBackward0, x, source)
+    if node is not None:
+        node.dim, node.idx, node.alpha = dim, idx, alpha
+    return t
+
+
+class IndexFillBackward0(Node):
+    __slots__ = ("mask", "vdtype")
+
+    def backward(self, g):
+        nf = self.next_functions
+        m = _bw.const(self.mask.astype(_dt(g)), g)
+        gx = g * (1 - m) if nf[0][0] is not None else None
+        gv = None
+        if len(nf) > 1 and nf[1][0] is not None:
+            gv = _bw.sum(g * m)
+            if self.vdtype is not None:
+                gv = _bw.cast(gv, self.vdtype)
+        return gx, gv
+
+
+def _slice_mask(x1, dim, idx, shape):
+    m = np.zeros(x1.shape, bool)
+    m[(slice(None),) * dim + (idx,)] = True
+    return m.reshape(shape)
+
+
+def index_fill(x, dim, index, value):
+    x1, idx, dim = _index_vector(x, dim, index, "index_fill", int64_only=True,
+                                 msg="index_fill_(): Expected dtype int64 for index.", err=IndexError)
+    if index._data.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    vt = isinstance(value, Tensor)
+    if vt and value._data.ndim:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                           f"with {value._data.ndim} dimension(s).")
+    _bounds(idx, x1.shape[dim], dim)
+    out = x1.copy()
+    out[(slice(None),) * dim + (idx,)] = value._data if vt else value
+    t, node = _record(out.reshape(x._data.shape), IndexFillBackward0, x, value)
+    if node is not None:
+        node.mask = _slice_mask(x1, dim, idx, x._data.shape)
+        node.vdtype = value._data.dtype if vt and value._data.dtype != out.dtype else None
+    return t
+
+
+class IndexCopyBackward0(Node):
+    __slots__ = ("mask", "dim", "idx")
+
+    def backward(self, g):
+        nf = self.next_functions
+        gx = gs = None
+        if nf[0][0] is not None:
+            gx = g * _bw.const(~self.mask, g) if isinstance(g, Tensor) else np.where(self.mask, 0, g).astype(g.dtype)
+        if nf[1][0] is not None:
+            gs = index_select(g, self.dim, _wrap(self.idx)) if isinstance(g, Tensor) else \
+                np.take(_nd1(g), self.idx, axis=self.dim)
+        return gx, gs
+
+
+def index_copy(x, dim, index, source):
+    x1, idx, dim = _index_vector(x, dim, index, "index_copy", int64_only=True,
+                                 msg=f"index_copy_(): Expected a long tensor for index, but got "
+                                 f"{_NAMES.get(getattr(index, '_data', np.empty(0)).dtype, '?')}")
+    s1 = _nd1(source._data)
+    if source._data.dtype != x._data.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got "
+                           f"(self) {_NAMES[x._data.dtype]} and (source) {_NAMES[source._data.dtype]}")
+    if s1.ndim == x1.ndim and s1.shape[dim] != idx.size:
+        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
+                         f"source.size(dim) ({s1.shape[dim]})")
+    for k in range(x1.ndim):
+        if k != dim and (s1.ndim != x1.ndim or s1.shape[k] != x1.shape[k]):
+            raise RuntimeError(
+                f"index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+                f"slice shape: {x1.shape[k]} at dimension {k} and source slice shape: "
+                f"{s1.shape[k] if k < s1.ndim else None} at dimension {k}.")
+    n = x1.shape[dim]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].flat[0]
+        raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {dim} with size {n}")
+    out = x1.copy()
+    out[(slice(None),) * dim + (idx,)] = s1
+    t, node = _record(out.reshape(x._data.shape), IndexCopyBackward0, x, source)
+    if node is not None:
+        node.mask = _slice_mask(x1, dim, idx, x._data.shape)
+        node.dim, node.idx = dim, idx
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# take / put: indices into the flattened tensor
+def _flat_index(x, index, op):
+    idx = _index(index, op, int64_only=True,
+                 msg=f"{op}(): Expected a long tensor for index, but got "
+                 f"{_NAMES.get(getattr(index, '_data', np.empty(0)).dtype, '?')}")
+    n = x._data.size
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = idx[(idx < -n) | (idx >= n)].flat[0]
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    return np.where(idx < 0, idx + n, idx)
+
+
+def take(x, index):
+    return flat_take(x, _flat_index(x, index, "take"))
+
+
+class PutBackward0(Node):
+    __slots__ = ("idx", "sshape", "accumulate")
+
+    def backward(self, g):
+        nf = self.next_functions
+        gx = gs = None
+        if nf[0][0] is not None:
+            if self.accumulate:
+                gx = g
+            else:
+                keep = np.ones(tuple(g.shape), bool)
+                keep.reshape(-1)[self.idx] = False
+                gx = g * _bw.const(keep, g) if isinstance(g, Tensor) else np.where(keep, g, 0).astype(g.dtype)
+        if nf[1][0] is not None:
+            gs = _bw.reshape(flat_take(g, self.idx), self.sshape)
+        return gx, gs
+
+
+def put(x, index, source, accumulate=False):
+    idx = _flat_index(x, index, "put_")
+    if source._data.dtype != x._data.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {_NAMES[x._data.dtype]} and source.dtype = "
+                           f"{_NAMES[source._data.dtype]}")
+    if source._data.size != idx.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, "
+                         f"but got source.numel() = {source._data.size}, index.numel() = {idx.size}")
+    out = x._data.copy()
+    flat = out.reshape(-1)
+    if accumulate:
+        np.add.at(flat, idx.reshape(-1), source._data.reshape(-1))
+    else:
+        flat[idx.reshape(-1)] = source._data.reshape(-1)
+    t, node = _record(out, PutBackward0, x, source)
+    if node is not None:
+        node.idx, node.sshape, node.accumulate = idx, source._data.shape, accumulate
+    return t

@@ -1,0 +1,259 @@
+"""Joining tensors: cat, stack, hstack/vstack/dstack, atleast_*d, broadcast_tensors, meshgrid."""
+import warnings
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+from . import _bw
+from ._util import wrap_dim
+
+
+def _tensor_list(tensors, op):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    return tensors
+
+
+def _promoted(tensors):
+    npdt = tensors[0]._data.dtype
+    for t in tensors[1:]:
+        if t._data.dtype != npdt:
+            npdt = _dtype._promote_np(npdt, t._data.dtype)
+    return npdt
+
+
+def _record(res, node_cls, tensors, npdt):
+    """Wraps a join result; the node remembers which inputs need a cast-back of their gradient."""
+    if STATE.enabled and npdt.kind == "f" and any(t._rg for t in tensors):
+        node = node_cls(tuple(t._grad_node() for t in tensors))
+        node.dtypes = tuple(None if t._data.dtype == npdt else t._data.dtype for t in tensors)
+        r = _wrap(res, True)
+        r.grad_fn = node
+        return r, node
+    return _wrap(res), None
+
+
+class CatBackward0(Node):
+    __slots__ = ("dim", "sizes", "dtypes")
+
+    def backward(self, g):
+        outs = []
+        start = 0
+        dim = self.dim
+        is_t = isinstance(g, Tensor)
+        for (nf, _), n, dt in zip(self.next_functions, self.sizes, self.dtypes):
+            if nf is None:
+                outs.append(None)
+            elif n is None:  # a skipped empty 1-D input
+                z = np.zeros(0, dt or (g._data.dtype if is_t else g.dtype))
+                outs.append(_wrap(z) if is_t else z)
+            else:
+                p = g.narrow(dim, start, n) if is_t else g[(slice(None),) * dim + (slice(start, start + n),)]
+                outs.append(p if dt is None else _bw.cast(p, dt))
+            start += n or 0
+        return tuple(outs)
+
+
+def cat(tensors, dim=0, *, out=None):
+    tensors = _tensor_list(tensors, "cat")
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    # PyTorch skips empty 1-D inputs when checking shapes (legacy behaviour)
+    skip = [t._data.ndim == 1 and t._data.size == 0 for t in tensors]
+    if all(skip):
+        skip[0] = False
+    keep = [t for t, s in zip(tensors, skip) if not s]
+    ref = keep[0]._data.shape
+    nd = len(ref)
+    dim = wrap_dim(dim, nd, "cat")
+    for i, t in enumerate(tensors):
+        s = t._data.shape
+        if skip[i]:
+            continue
+        if len(s) != nd:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and {len(s)}")
+        for k in range(nd):
+            if k != dim and s[k] != ref[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {dim}. Expected size {ref[k]} "
+                    f"but got size {s[k]} for tensor number {i} in the list "
+                    f"(shapes {[list(q._data.shape) for q in tensors]}).")
+    npdt = _promoted(tensors)
+    res = np.concatenate([t._data for t in keep], axis=dim, dtype=npdt, casting="unsafe")
+    r, node = _record(res, CatBackward0, tensors, npdt)
+    if node is not None:
+        node.dim = dim
+        node.sizes = [None if sk else t._data.shape[dim] for t, sk in zip(tensors, skip)]
+    if out is not None:
+        from .elementwise import _out
+        return _out(r, out)
+    return r
+
+
+concat = concatenate = cat
+
+
+class StackBackward0(Node):
+    __slots__ = ("dim", "dtypes")
+
+    def backward(self, g):
+        dim = self.dim
+        if isinstance(g, Tensor):
+            parts = g.unbind(dim)
+        else:
+            parts = [g[(slice(None),) * dim + (i, Ellipsis)] for i in range(g.shape[dim])]
+        return tuple(None if nf is None else (p if dt is None else _bw.cast(p, dt))
+                     for p, (nf, _), dt in zip(parts, self.next_functions, self.dtypes))
+
+
+def stack(tensors, dim=0, *, out=None):
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
+                f"{list(t._data.shape)} at entry {i}")
+    dim = wrap_dim(dim, len(shape) + 1, "stack")
+    npdt = _promoted(tensors)
+    res = np.stack([t._data for t in tensors], axis=dim, dtype=npdt, casting="unsafe")
+    r, node = _record(res, StackBackward0, tensors, npdt)
+    if node is not None:
+        node.dim = dim
+    if out is not None:
+        from .elementwise import _out
+        return _out(r, out)
+    return r
+
+
+def _unpack(tensors):
+    return tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+
+
+def _atleast(tensors, fn):
+    tensors = _unpack(tensors)
+    res = tuple(fn(t) for t in tensors)
+    return res[0] if len(res) == 1 and isinstance(tensors, tuple) and len(tensors) == 1 else res
+
+
+def _at1(t):
+    return t.reshape(1) if t._data.ndim == 0 else t
+
+
+def _at2(t):
+    nd = t._data.ndim
+    return t.reshape(1, 1) if nd == 0 else (t.unsqueeze(0) if nd == 1 else t)
+
+
+def _at3(t):
+    nd = t._data.ndim
+    if nd == 0:
+        return t.reshape(1, 1, 1)
+    if nd == 1:
+        return t.reshape(1, -1, 1)
+    return t.unsqueeze(-1) if nd == 2 else t
+
+
+def atleast_1d(*tensors):
+    return _atleast(tensors, _at1)
+
+
+def atleast_2d(*tensors):
+    return _atleast(tensors, _at2)
+
+
+def atleast_3d(*tensors):
+    return _atleast(tensors, _at3)
+
+
+def _nonempty(tensors, op):
+    tensors = _tensor_list(tensors, op)
+    if not tensors:
+        raise RuntimeError(f"{op} expects a non-empty TensorList")
+    return tensors
+
+
+def hstack(tensors, *, out=None):
+    ts = [_at1(t) for t in _nonempty(tensors, "hstack")]
+    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1, out=out)
+
+
+def vstack(tensors, *, out=None):
+    return cat([_at2(t) for t in _nonempty(tensors, "vstack")], 0, out=out)
+
+
+row_stack = vstack
+
+
+def dstack(tensors, *, out=None):
+    return cat([_at3(t) for t in _nonempty(tensors, "dstack")], 2, out=out)
+
+
+def broadcast_shape(*shapes):
+    """The shape `shapes` broadcast to, with the error PyTorch's elementwise ops give."""
+    out = []
+    for shape in shapes:
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        if len(shape) > len(out):
+            out = [1] * (len(shape) - len(out)) + out
+        for i in range(1, len(shape) + 1):
+            a, b = out[-i], shape[-i]
+            if a != b and a != 1 and b != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                    f"non-singleton dimension {len(out) - i}")
+            if a == 1:
+                out[-i] = b
+    return tuple(out)
+
+
+def broadcast_tensors(*tensors):
+    tensors = _unpack(tensors)
+    shape = broadcast_shape(*(t._data.shape for t in tensors))
+    return tuple(t.expand(shape) for t in tensors)
+
+
+def meshgrid(*tensors, indexing=None):
+    tensors = _tensor_list(_unpack(tensors), "meshgrid")
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(
+            f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in tensors:
+        if t._data.ndim > 1:
+            raise RuntimeError(
+                f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got a tensor of "
+                f"shape {list(t._data.shape)}")
+        if t._data.dtype != tensors[0]._data.dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    n = len(tensors)
+    sizes = [t._data.size for t in tensors]
+    pos = list(range(n))
+    if indexing == "xy" and n >= 2:
+        pos[0], pos[1] = 1, 0
+    shape = [0] * n
+    for i, p in enumerate(pos):
+        shape[p] = sizes[i]
+    out = []
+    for i, t in enumerate(tensors):
+        vshape = [1] * n
+        vshape[pos[i]] = sizes[i]
+        out.append(t.reshape(vshape).expand(shape))
+    return tuple(out)

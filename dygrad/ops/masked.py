@@ -1,0 +1,158 @@
+"""Mask-driven ops (masked_fill, masked_select, masked_scatter) and nonzero / unique."""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node, sum_to
+from . import _bw
+from ._flat import flat_put, flat_take
+from .join import broadcast_shape
+from .scatter import _NAMES
+
+# PyTorch names the dtype of a bad mask by its C++ type in masked_fill's message
+_CNAMES = {np.dtype(k): v for k, v in (
+    (np.float32, "float"), (np.float64, "double"), (np.float16, "c10::Half"), (np.int64, "long int"),
+    (np.int32, "int"), (np.int16, "short int"), (np.int8, "signed char"), (np.uint8, "unsigned char"))}
+
+
+def _mask(mask, msg):
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"mask must be a Tensor, not {type(mask).__name__}")
+    m = mask._data
+    if m.dtype.kind != "b":
+        raise RuntimeError(msg(m.dtype))
+    return m
+
+
+def _record(out, node_cls, x, other=None):
+    ot = isinstance(other, Tensor)
+    if STATE.enabled and out.dtype.kind == "f" and (x._rg or (ot and other._rg)):
+        node = node_cls((x._grad_node(), other._grad_node() if ot else (None, 0)))
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t, node
+    return _wrap(out), None
+
+
+class MaskedFillBackward0(Node):
+    __slots__ = ("mask", "shape", "vdtype")
+
+    def backward(self, g):
+        nf = self.next_functions
+        gx = gv = None
+        if nf[0][0] is not None:
+            gx = sum_to(_bw.where(self.mask, 0, g), self.shape)
+        if nf[1][0] is not None:
+            gv = _bw.sum(_bw.where(self.mask, g, 0))
+            if self.vdtype is not None:
+                gv = _bw.cast(gv, self.vdtype)
+        return gx, gv
+
+
+def masked_fill(x, mask, value):
+    m = _mask(mask, lambda dt: f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                               f"{_CNAMES.get(dt, dt)}")
+    vt = isinstance(value, Tensor)
+    if vt and value._data.ndim:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                           f"with {value._data.ndim} dimension(s).")
+    d = x._data
+    shape = broadcast_shape(m.shape, d.shape)
+    out = np.array(np.broadcast_to(d, shape))
+    mb = np.broadcast_to(m, shape)
+    np.copyto(out, value._data if vt else value, casting="unsafe", where=mb)
+    t, node = _record(out, MaskedFillBackward0, x, value)
+    if node is not None:
+        node.mask, node.shape = mb, d.shape
+        node.vdtype = value._data.dtype if vt and value._data.dtype != d.dtype else None
+    return t
+
+
+class MaskedSelectBackward0(Node):
+    __slots__ = ("mask", "shape")
+
+    def backward(self, g):
+        m = self.mask
+        if isinstance(g, Tensor):
+            return sum_to(flat_put(g, m.shape, np.flatnonzero(m)), self.shape)
+        out = np.zeros(m.shape, g.dtype)
+        out[m] = g
+        return sum_to(out, self.shape)
+
+
+def masked_select(x, mask):
+    m = _mask(mask, lambda dt: "masked_select: expected BoolTensor for mask")
+    d = x._data
+    shape = broadcast_shape(m.shape, d.shape)
+    mb = np.broadcast_to(m, shape)
+    t, node = _record(np.broadcast_to(d, shape)[mb], MaskedSelectBackward0, x)
+    if node is not None:
+        node.mask, node.shape = mb, d.shape
+    return t
+
+
+class MaskedScatterBackward0(Node):
+    __slots__ = ("mask", "shape", "sshape", "count")
+
+    def backward(self, g):
+        nf = self.next_functions
+        m = self.mask
+        gx = gs = None
+        if nf[0][0] is not None:
+            gx = sum_to(_bw.where(m, 0, g), self.shape)
+        if nf[1][0] is not None:
+            n = int(np.prod(self.sshape))
+            sel = flat_take(g, np.flatnonzero(m))
+            gs = _bw.reshape(flat_put(sel, (n,), np.arange(self.count)), self.sshape)
+        return gx, gs
+
+
+def masked_scatter(x, mask, source):
+    m = _mask(mask, lambda dt: f"masked_scatter_ only supports boolean masks, but got mask with "
+                               f"dtype {_NAMES.get(dt, dt)}")
+    d, s = x._data, source._data
+    if s.dtype != d.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_NAMES[d.dtype]} and {_NAMES[s.dtype]}")
+    shape = broadcast_shape(m.shape, d.shape)
+    mb = np.broadcast_to(m, shape)
+    count = int(np.count_nonzero(mb))
+    if s.size < count:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    out = np.array(np.broadcast_to(d, shape))
+    out[mb] = s.reshape(-1)[:count]
+    t, node = _record(out, MaskedScatterBackward0, x, source)
+    if node is not None:
+        node.mask, node.shape, node.sshape, node.count = mb, d.shape, s.shape, count
+    return t
+
+
+def nonzero(x, *, as_tuple=False):
+    d = x._data
+    if as_tuple:
+        return tuple(_wrap(i.astype(np.int64, copy=False)) for i in np.nonzero(d.reshape(-1) if d.ndim == 0 else d))
+    return _wrap(np.argwhere(d).astype(np.int64, copy=False))
+
+
+def argwhere(x):
+    return nonzero(x)
+
+
+def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    d = x._data
+    if dim is None:
+        res = np.unique(d.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+        inv = res[1].reshape(d.shape)
+    else:
+        if d.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        from ._util import wrap_dim
+        dim = wrap_dim(dim, d.ndim, "unique")
+        res = np.unique(d, return_inverse=True, return_counts=True, axis=dim)
+        inv = res[1].reshape(-1)
+    out = [_wrap(res[0])]
+    if return_inverse:
+        out.append(_wrap(inv.astype(np.int64, copy=False)))
+    if return_counts:
+        out.append(_wrap(res[2].astype(np.int64, copy=False)))
+    return out[0] if len(out) == 1 else tuple(out)

@@ -1,0 +1,292 @@
+"""Gathers and scatters along a dim: gather, scatter, scatter_add, scatter_reduce, with gradients.
+
+0-d inputs are handled as 1-element 1-d arrays (PyTorch allows them); results are reshaped back.
+index_select/index_add/index_fill/index_copy and take/put live in index_ops.py.
+"""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+from . import _bw
+from ._flat import flat_put, flat_take, positions
+from ._util import wrap_dim
+
+_NAMES = {np.dtype(k): v for k, v in (
+    (np.float32, "Float"), (np.float64, "Double"), (np.float16, "Half"), (np.int64, "Long"),
+    (np.int32, "Int"), (np.int16, "Short"), (np.int8, "Char"), (np.uint8, "Byte"), (np.bool_, "Bool"))}
+_I64 = np.dtype(np.int64)
+_I32 = np.dtype(np.int32)
+
+
+def _index(index, op, int64_only=False, msg=None, err=RuntimeError):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    idx = index._data
+    if idx.dtype != _I64 and (int64_only or idx.dtype != _I32):
+        raise err(msg or f"{op}(): Expected dtype int32/int64 for index")
+    return idx
+
+
+def _nd1(a):
+    return a.reshape(1) if a.ndim == 0 else a
+
+
+def _shape1(shape):
+    return tuple(shape) or (1,)
+
+
+def _record(out, node_cls, x, other=None):
+    """Wraps out; records node_cls over (x, other) when grad mode is on and one requires grad."""
+    ot = isinstance(other, Tensor)
+    if STATE.enabled and out.dtype.kind == "f" and (x._rg or (ot and other._rg)):
+        node = node_cls((x._grad_node(), other._grad_node() if ot else (None, 0)))
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t, node
+    return _wrap(out), None
+
+
+# ---------------------------------------------------------------------------------------------
+# gather / scatter along a dim
+def _coords(idx, dim):
+    """Full coordinates of the elements that index (idx along dim) addresses."""
+    nd = idx.ndim
+    out = []
+    for k in range(nd):
+        if k == dim:
+            out.append(idx)
+        else:
+            shape = [1] * nd
+            shape[k] = idx.shape[k]
+            out.append(np.arange(idx.shape[k]).reshape(shape))
+    return tuple(out)
+
+
+def _prepare(x, dim, index, op, src=None, what="self"):
+    """Validates a gather/scatter call; returns (x1, idx1, dim, coords, src1, src_key)."""
+    idx = _index(index, op if op != "scatter_add" else "scatter")
+    x1, i1 = _nd1(x._data), _nd1(idx)
+    dim = wrap_dim(dim, x1.ndim, op)
+    if x1.ndim != i1.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {what} tensor")
+    s1 = _nd1(src._data) if src is not None else None
+    for k in range(x1.ndim):
+        if (k != dim and i1.shape[k] > x1.shape[k]) or (s1 is not None and i1.shape[k] > s1.shape[k]):
+            if what == "input":
+                raise RuntimeError(
+                    f"Size does not match at dimension {k} expected index {list(i1.shape)} to be no "
+                    f"larger than self {list(x1.shape)} apart from dimension {dim}")
+            tail = f" and to be no larger size than src {list(s1.shape)}" if s1 is not None else ""
+            raise RuntimeError(f"Expected index {list(i1.shape)} to be no larger than self "
+                               f"{list(x1.shape)} apart from dimension {dim}{tail}")
+    n = x1.shape[dim]
+    if i1.size and (i1.min() < 0 or i1.max() >= n):
+        bad = i1[(i1 < 0) | (i1 >= n)].flat[0]
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
+    if s1 is not None and src._data.dtype != x._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    skey = tuple(slice(0, s) for s in i1.shape)
+    return x1, i1, dim, _coords(i1, dim), s1, skey
+
+
+class GatherBackward0(Node):
+    __slots__ = ("shape", "dim", "idx")
+
+    def backward(self, g):
+        if isinstance(g, Tensor):
+            return scatter_add(_wrap(np.zeros(self.shape, g._data.dtype)), self.dim, _wrap(self.idx), g)
+        x1 = np.zeros(self.shape, g.dtype)
+        out = _nd1(x1)
+        i1 = _nd1(self.idx)
+        np.add.at(out, _coords(i1, self.dim), np.reshape(g, i1.shape))
+        return x1
+
+
+def gather(x, dim, index, *, sparse_grad=False):
+    x1, i1, dim, coords, _, _ = _prepare(x, dim, index, "gather", what="input")
+    t, node = _record(x1[coords].reshape(index._data.shape), GatherBackward0, x)
+    if node is not None:
+        node.shape, node.dim, node.idx = x._data.shape, dim, index._data
+    return t
+
+
+class _ScatterBackward(Node):
+    """Shared plumbing: gradients are computed on the 1-d-ified arrays and reshaped back."""
+    __slots__ = ("shape", "sshape", "coords", "skey", "hit")
+
+    def to_src(self, gsel):
+        """Places gathered gradient values into a zero gradient of src's shape."""
+        s1 = _shape1(self.sshape)
+        if isinstance(gsel, Tensor):
+            return flat_put(gsel, self.sshape, positions(s1)[self.skey])
+        out = np.zeros(s1, gsel.dtype)
+        out[self.skey] = gsel
+        return out.reshape(self.sshape)
+
+    def pick(self, g):
+        """g (shape of self) at the scattered coordinates."""
+        if isinstance(g, Tensor):
+            return flat_take(g, positions(_shape1(self.shape))[self.coords])
+        return _nd1(g)[self.coords]
+
+    def masked(self, g, keep):
+        """g with zeros where `keep` (a constant bool array of self's shape) is False."""
+        if isinstance(g, Tensor):
+            return g * _wrap(keep.reshape(self.shape).astype(g._data.dtype))
+        return np.where(keep.reshape(self.shape), g, 0).astype(g.dtype, copy=False)
+
+
+class ScatterBackward0(_ScatterBackward):
+    __slots__ = ()
+
+    def backward(self, g):
+        nf = self.next_functions
+        gx = self.masked(g, ~self.hit) if nf[0][0] is not None else None
+        gs = self.to_src(self.pick(g)) if nf[1][0] is not None else None
+        return gx, gs
+
+
+class ScatterAddBackward0(_ScatterBackward):
+    __slots__ = ()
+
+    def backward(self, g):
+        gs = self.to_src(self.pick(g)) if self.next_functions[1][0] is not None else None
+        return g, gs
+
+
+class ScatterReduceBackward0(_ScatterBackward):
+    __slots__ = ("reduce", "include_self", "scale", "src_scale")
+
+    def backward(self, g):
+        if self.reduce == "prod" and isinstance(g, Tensor):
+            raise RuntimeError("dygrad: double backward of scatter_reduce(reduce='prod') is not supported")
+        nf = self.next_functions
+        gx = gs = None
+        if nf[0][0] is not None:
+            gx = self.masked(g, self.scale != 0) if self.reduce == "sum" else g * _bw.const(
+                self.scale.reshape(self.shape).astype(_dt(g)), g)
+        if nf[1][0] is not None:
+            gs = self.to_src(self.pick(g) * _bw.const(self.src_scale.astype(_dt(g)), g))
+        return gx, gs
+
+
+def _dt(g):
+    return g._data.dtype if isinstance(g, Tensor) else g.dtype
+
+
+def _scatter_node(node, x, x1, coords, skey, src):
+    node.shape, node.coords, node.skey = x._data.shape, coords, skey
+    node.sshape = src._data.shape if isinstance(src, Tensor) else ()
+    hit = np.zeros(x1.shape, bool)
+    hit[coords] = True
+    node.hit = hit
+    return hit
+
+
+def scatter(x, dim, index, src=None, value=None, *, reduce=None):
+    if src is not None and not isinstance(src, Tensor):
+        src, value = None, src
+    if src is None and value is None:
+        raise TypeError("scatter() missing 1 required positional argument: 'src' or 'value'")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter", src)
+    vals = s1[skey] if s1 is not None else value
+    out = x1.copy()
+    if reduce is None:
+        out[coords] = vals
+    else:
+        (np.add if reduce == "add" else np.multiply).at(out, coords, vals)
+    t, node = _record(out.reshape(x._data.shape), ScatterBackward0 if reduce is None else _NoGrad,
+                      x, src)
+    if node is not None:
+        _scatter_node(node, x, x1, coords, skey, src)
+    return t
+
+
+class _NoGrad(_ScatterBackward):
+    __slots__ = ()
+
+    def backward(self, g):
+        raise RuntimeError("derivative for aten::scatter is not implemented")
+
+
+def scatter_add(x, dim, index, src):
+    x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter_add", src)
+    out = x1.copy()
+    np.add.at(out, coords, s1[skey])
+    t, node = _record(out.reshape(x._data.shape), ScatterAddBackward0, x, src)
+    if node is not None:
+        _scatter_node(node, x, x1, coords, skey, src)
+    return t
+
+
+_REDUCE = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
+
+
+def _identity(reduce, dt):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dt.kind == "f":
+        lo, hi = -np.inf, np.inf
+    elif dt.kind == "b":
+        lo, hi = False, True
+    else:
+        lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
+    return lo if reduce == "amax" else hi
+
+
+def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
+    if reduce not in _REDUCE:
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter_reduce", src)
+    vals = s1[skey]
+    out = x1.copy()
+    if not include_self:
+        out[coords] = _identity(reduce, out.dtype)
+    _REDUCE[reduce].at(out, coords, vals)
+    cnt = None
+    if reduce == "mean":
+        cnt = np.full(x1.shape, int(include_self), np.int64)
+        np.add.at(cnt, coords, 1)
+        cnt = np.maximum(cnt, 1)
+        out = (out / cnt if out.dtype.kind == "f" else out // cnt).astype(out.dtype)
+    t, node = _record(out.reshape(x._data.shape), ScatterReduceBackward0, x, src)
+    if node is not None:
+        hit = _scatter_node(node, x, x1, coords, skey, src)
+        node.reduce, node.include_self = reduce, include_self
+        node.scale, node.src_scale = _reduce_scales(reduce, include_self, x1, vals, out, coords, hit, cnt)
+    return t
+
+
+def _reduce_scales(reduce, include_self, x1, vals, out, coords, hit, cnt):
+    """d out / d self (per element of self) and d out / d src (per scattered element)."""
+    own = np.ones(x1.shape) if include_self else (~hit).astype(np.float64)
+    if reduce == "sum":
+        return own, np.ones(vals.shape)
+    if reduce == "mean":
+        return own / cnt, 1.0 / cnt[coords]
+    if reduce in ("amax", "amin"):
+        # ties share the gradient evenly; like PyTorch, an excluded self still counts as a tie
+        sx = (x1 == out).astype(np.float64)
+        sv = (vals == out[coords]).astype(np.float64)
+        ties = sx.copy()
+        np.add.at(ties, coords, sv)
+        ties = np.maximum(ties, 1)
+        return own * sx / ties, sv / ties[coords]
+    # prod: the product of the other factors, exact when some factors are zero
+    zeros = own * (x1 == 0)
+    np.add.at(zeros, coords, vals == 0)
+    nz = np.where(own.astype(bool) & (x1 != 0), x1, 1).astype(np.float64)
+    np.multiply.at(nz, coords, np.where(vals != 0, vals, 1))
+    sx = own * np.where(x1 != 0, np.where(zeros == 0, nz / np.where(x1 != 0, x1, 1), 0),
+                        np.where(zeros == 1, nz, 0))
+    zc, pc = zeros[coords], nz[coords]
+    sv = np.where(vals != 0, np.where(zc == 0, pc / np.where(vals != 0, vals, 1), 0),
+                  np.where(zc == 1, pc, 0))
+    return sx, sv
+

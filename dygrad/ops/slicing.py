@@ -1,0 +1,259 @@
+"""Views that pick part of their input (select, narrow, diagonal, unfold) and the splits (split,
+chunk, unbind). Their gradients scatter into zeros; on Tensors (create_graph=True) they go through
+the flat gather/scatter pair of _flat.py, so every order of derivative is available.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+from ._flat import flat_put, positions
+from ._util import wrap_dim, as_view
+
+
+def view_of(x, arr, node_cls):
+    """Wraps arr as a view of x, recording node_cls when x needs a gradient; returns (t, node)."""
+    t = as_view(_wrap(arr), x)
+    if STATE.enabled and x._rg:
+        node = node_cls((x._grad_node(),))
+        t._rg = True
+        t.grad_fn = node
+        return t, node
+    return t, None
+
+
+class _PickBackward(Node):
+    """Gradient of a view that picks elements of its input: g placed into zeros.
+
+    Subclasses define `pick(arr)`, the same view applied to any array of the input's shape.
+    """
+    __slots__ = ("shape",)
+    overlap = False
+
+    def backward(self, g):
+        if isinstance(g, Tensor) or self.overlap:
+            return flat_put(g, self.shape, self.pick(positions(self.shape)))
+        out = np.zeros(self.shape, g.dtype)
+        self.pick(out)[...] = g
+        return out
+
+
+class SelectBackward0(_PickBackward):
+    __slots__ = ("key",)
+
+    def pick(self, arr):
+        return arr[self.key]
+
+
+class SliceBackward0(SelectBackward0):
+    __slots__ = ()
+
+
+def picked(x, key, node_cls):
+    t, node = view_of(x, x._data[key], node_cls)
+    if node is not None:
+        node.shape, node.key = x._data.shape, key
+    return t
+
+
+def select(x, dim, index):
+    shape = x._data.shape
+    if not shape:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    dim = wrap_dim(dim, len(shape), "select")
+    index = int(index)
+    n = shape[dim]
+    if not -n <= index < n:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {dim}")
+    return picked(x, (slice(None),) * dim + (index % n, Ellipsis), SelectBackward0)
+
+
+def narrow(x, dim, start, length):
+    shape = x._data.shape
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = wrap_dim(dim, len(shape), "narrow")
+    start, length, n = int(start), int(length), shape[dim]
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    start = start + n if start < 0 else start
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return picked(x, (slice(None),) * dim + (slice(start, start + length),), SliceBackward0)
+
+
+def _diag_view(a, offset, d1, d2):
+    """a.diagonal(offset, d1, d2) as a writable view (NumPy's own is read-only)."""
+    v = np.diagonal(a, offset, d1, d2)
+    if a.flags.writeable:
+        v.flags.writeable = True
+    return v
+
+
+class DiagonalBackward0(_PickBackward):
+    __slots__ = ("offset", "d1", "d2")
+
+    def pick(self, arr):
+        return _diag_view(arr, self.offset, self.d1, self.d2)
+
+
+def diagonal(x, offset=0, dim1=0, dim2=1):
+    nd = x._data.ndim
+    d1 = wrap_dim(dim1, nd, "diagonal")
+    d2 = wrap_dim(dim2, nd, "diagonal")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    t, node = view_of(x, _diag_view(x._data, offset, d1, d2), DiagonalBackward0)
+    if node is not None:
+        node.shape, node.offset, node.d1, node.d2 = x._data.shape, offset, d1, d2
+    return t
+
+
+class UnfoldBackward0(_PickBackward):
+    __slots__ = ("dim", "size", "step", "overlap")
+
+    def pick(self, arr):
+        return _unfold_view(arr, self.dim, self.size, self.step)
+
+
+def _unfold_view(a, dim, size, step):
+    if a.ndim == 0:
+        return a.reshape(1)
+    n = (a.shape[dim] - size) // step + 1
+    shape = a.shape[:dim] + (n,) + a.shape[dim + 1:] + (size,)
+    st = a.strides
+    strides = st[:dim] + (st[dim] * step,) + st[dim + 1:] + (st[dim],)
+    return as_strided(a, shape, strides, writeable=a.flags.writeable)
+
+
+def unfold(x, dimension, size, step):
+    d = x._data
+    dim = wrap_dim(dimension, d.ndim, "unfold")
+    n = d.shape[dim] if d.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    t, node = view_of(x, _unfold_view(d, dim, size, step), UnfoldBackward0)
+    if node is not None:
+        node.shape, node.dim, node.size, node.step = d.shape, dim, size, step
+        node.overlap = step < size
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# splits: one node with an output per piece
+class _SplitNode(Node):
+    __slots__ = ("_nout", "dim", "shape", "sizes", "np_dtype")
+
+    def _apply(self, grads, create_graph):
+        shape = list(self.shape)
+        is_t = any(isinstance(g, Tensor) for g in grads)
+        parts = []
+        for g, n in zip(grads, self.sizes):
+            if g is None:
+                shape[self.dim] = n
+                g = np.zeros(shape, self.np_dtype)
+                g = _wrap(g) if is_t else g
+            else:
+                g = self.prep(_wrap(g) if is_t and not isinstance(g, Tensor) else g)
+            parts.append(g)
+        if is_t:
+            from .join import cat
+            return (cat(parts, self.dim),)
+        return (np.concatenate(parts, axis=self.dim),)
+
+    def prep(self, g):
+        return g
+
+
+class SplitBackward0(_SplitNode):
+    __slots__ = ()
+
+
+class SplitWithSizesBackward0(_SplitNode):
+    __slots__ = ()
+
+
+class UnbindBackward0(_SplitNode):
+    __slots__ = ()
+
+    def prep(self, g):
+        return g.unsqueeze(self.dim) if isinstance(g, Tensor) else np.expand_dims(g, self.dim)
+
+
+def _split_pieces(x, dim, sizes, node_cls, unbind=False):
+    d = x._data
+    rec = STATE.enabled and x._rg
+    if rec:
+        node = node_cls((x._grad_node(),))
+        node._nout, node.dim, node.shape, node.sizes = len(sizes), dim, d.shape, sizes
+        node.np_dtype = d.dtype
+    pieces = []
+    start = 0
+    pre = (slice(None),) * dim
+    for i, n in enumerate(sizes):
+        key = pre + ((start, Ellipsis) if unbind else (slice(start, start + n),))
+        t = as_view(_wrap(d[key]), x)
+        if rec:
+            t._rg = True
+            t.grad_fn = node
+            t._nr = i
+        pieces.append(t)
+        start += n
+    return tuple(pieces)
+
+
+def split(x, split_size_or_sections, dim=0):
+    shape = x._data.shape
+    if not shape:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    dim = wrap_dim(dim, len(shape), "split")
+    n = shape[dim]
+    s = split_size_or_sections
+    if isinstance(s, (int, np.integer)) or (isinstance(s, Tensor) and s._data.ndim == 0):
+        s = int(s)
+        if s < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
+        if s == 0 and n:
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else []
+        return _split_pieces(x, dim, sizes or [0], SplitBackward0)
+    sizes = [int(v) for v in s]
+    if any(v < 0 for v in sizes):
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+            f"split_sizes={sizes}")
+    if sum(sizes) != n:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+            f"dimension {dim}), but got split_sizes={sizes}")
+    return _split_pieces(x, dim, sizes, SplitWithSizesBackward0)
+
+
+def chunk(x, chunks, dim=0):
+    shape = x._data.shape
+    if not shape:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    dim = wrap_dim(dim, len(shape), "chunk")
+    n = shape[dim]
+    if n == 0:
+        return _split_pieces(x, dim, [0] * chunks, SplitWithSizesBackward0)
+    return split(x, -(-n // chunks), dim)
+
+
+def unbind(x, dim=0):
+    shape = x._data.shape
+    if not shape:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    dim = wrap_dim(dim, len(shape), "unbind")
+    return _split_pieces(x, dim, [1] * shape[dim], UnbindBackward0, unbind=True)

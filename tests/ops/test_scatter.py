@@ -1,0 +1,218 @@
+"""gather, scatter, scatter_add, scatter_reduce, index_select/add/fill/copy, take, put: parity with
+PyTorch (values, dtypes, gradients incl. repeated indices), gradchecks and index validation."""
+import numpy as np
+import pytest
+
+import dygrad
+from dygrad.ops import indexing as sc
+from dygrad.testing import check_op, check_raises, gradcheck_op
+
+rng = np.random.default_rng(9)
+
+
+def R(*shape, dtype=np.float64):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def I(*v, dtype=np.int64):
+    return np.array(v, dtype=dtype)
+
+
+def is_dy(t):
+    return isinstance(t, dygrad.Tensor)
+
+
+def scatter_reduce(t, *args, **kw):
+    """torch.scatter_reduce; dygrad's Tensor has no scatter_reduce method yet (reported)."""
+    return sc.scatter_reduce(t, *args, **kw) if is_dy(t) else t.scatter_reduce(*args, **kw)
+
+
+def put(t, *args, **kw):
+    return sc.put(t, *args, **kw) if is_dy(t) else t.put(*args, **kw)
+
+
+G = I([0, 2, 2, 1], [3, 0, 0, 0])                  # (2, 4) with repeats, for x of shape (3, 4)
+V = I(2, 0, 2)                                     # index vector with a repeat
+
+# name -> (op over (x, other inputs...), input arrays); requires_grad for every float input
+OPS = {
+    "gather": (lambda x, i: x.gather(1, i), (R(3, 4), G)),
+    "gather_dim0": (lambda x, i: x.gather(0, i), (R(3, 4), I([0, 2], [2, 2]))),
+    "gather_wide": (lambda x, i: x.gather(1, i), (R(3, 4), I([0, 1, 2, 3, 3, 0]))),
+    "gather_int32": (lambda x, i: x.gather(-1, i), (R(3, 4), G.astype(np.int32))),
+    "gather_0d": (lambda x, i: x.gather(0, i), (R(), I(0, 0))),
+    "gather_vec_0d_index": (lambda x, i: x.gather(0, i), (R(4), np.array(2))),
+    "scatter_src": (lambda x, i, s: x.scatter(1, i, s), (R(3, 4), I([0, 2], [3, 1]), R(2, 2))),
+    "scatter_value": (lambda x, i: x.scatter(1, i, 1.5), (R(3, 4), I([0, 2], [3, 1]))),
+    "scatter_value_kw": (lambda x, i: x.scatter(0, i, value=-2.0), (R(3, 4), I([0, 2, 1, 1]))),
+    "scatter_add": (lambda x, i, s: x.scatter_add(1, i, s), (R(3, 4), G, R(2, 4))),
+    "scatter_add_dim0": (lambda x, i, s: x.scatter_add(0, i, s), (R(3, 4), I([0, 0, 2, 0]), R(1, 4))),
+    "scatter_reduce_sum": (lambda x, i, s: scatter_reduce(x, 1, i, s, "sum"), (R(3, 4), G, R(2, 4))),
+    "scatter_reduce_sum_noself": (lambda x, i, s: scatter_reduce(x, 1, i, s, "sum", include_self=False),
+                                  (R(3, 4), G, R(2, 4))),
+    "scatter_reduce_mean": (lambda x, i, s: scatter_reduce(x, 1, i, s, "mean"), (R(3, 4), G, R(2, 4))),
+    "scatter_reduce_mean_noself": (lambda x, i, s: scatter_reduce(x, 1, i, s, "mean", include_self=False),
+                                   (R(3, 4), G, R(2, 4))),
+    "scatter_reduce_amax": (lambda x, i, s: scatter_reduce(x, 1, i, s, "amax"), (R(3, 4), G, R(2, 4))),
+    "scatter_reduce_amin_noself": (lambda x, i, s: scatter_reduce(x, 1, i, s, "amin", include_self=False),
+                                   (R(3, 4), G, R(2, 4))),
+    "scatter_reduce_prod": (lambda x, i, s: scatter_reduce(x, 1, i, s, "prod"), (R(3, 4), G, R(2, 4))),
+    "scatter_reduce_prod_noself": (lambda x, i, s: scatter_reduce(x, 0, i, s, "prod", include_self=False),
+                                   (R(3, 4), I([0, 2, 2, 0], [0, 0, 2, 0]), R(2, 4))),
+    "index_select": (lambda x, i: x.index_select(0, i), (R(3, 4), V)),
+    "index_select_dim1": (lambda x, i: x.index_select(-1, i), (R(3, 4), I(3, 3, 0, 1, 0))),
+    "index_select_0d_index": (lambda x, i: x.index_select(1, i), (R(3, 4), np.array(1))),
+    "index_select_int32": (lambda x, i: x.index_select(0, i), (R(3, 4), V.astype(np.int32))),
+    "index_select_empty": (lambda x, i: x.index_select(0, i), (R(3, 4), I())),
+    "index_add": (lambda x, i, s: x.index_add(0, i, s), (R(3, 4), V, R(3, 4))),
+    "index_add_alpha": (lambda x, i, s: x.index_add(1, i, s, alpha=-1.5), (R(3, 4), I(1, 1), R(3, 2))),
+    "index_fill": (lambda x, i: x.index_fill(1, i, 2.5), (R(3, 4), I(0, 3, 0))),
+    "index_fill_tensor": (lambda x, i, v: x.index_fill(0, i, v), (R(3, 4), I(2, 0, 2), R())),
+    "index_fill_neg": (lambda x, i: x.index_fill(0, i, -1.0), (R(3, 4), I(-1))),
+    "index_copy": (lambda x, i, s: x.index_copy(0, i, s), (R(3, 4), I(2, 0), R(2, 4))),
+    "index_copy_dim1": (lambda x, i, s: x.index_copy(1, i, s), (R(3, 4), I(3,), R(3, 1))),
+    "take": (lambda x, i: x.take(i), (R(3, 4), I([0, 11], [-1, 5], [0, 0]))),
+    "take_0d": (lambda x, i: x.take(i), (R(3, 4), np.array(7))),
+    "put": (lambda x, i, s: put(x, i, s), (R(3, 4), I(0, 5, -1), R(3))),
+    "put_accumulate": (lambda x, i, s: put(x, i, s, accumulate=True), (R(3, 4), I([0, 5], [0, 0]), R(2, 2))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_parity(name, dtype):
+    fn, arrays = OPS[name]
+    arrays = [a.astype(dtype) if a.dtype.kind == "f" else a for a in arrays]
+    check_op(fn, None, *arrays)
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_gradcheck(name):
+    fn, arrays = OPS[name]
+    gradcheck_op(fn, *arrays, gradgradcheck=not name.startswith("scatter_reduce_prod"))
+
+
+@pytest.mark.parametrize("name", ["gather", "scatter_src", "scatter_add", "index_select", "index_add",
+                                  "index_copy", "take", "put_accumulate", "scatter_reduce_amax",
+                                  "scatter_reduce_mean", "scatter_reduce_prod"])
+def test_integer_inputs(name):
+    fn, arrays = OPS[name]
+    check_op(fn, None, *[rng.integers(-5, 5, a.shape) if a.dtype.kind == "f" else a for a in arrays])
+
+
+def test_src_larger_than_index():
+    """Only the leading index-shaped block of src is used; the rest gets a zero gradient (torch
+    rejects this case in backward, so only values are compared)."""
+    for fn in (lambda x, i, s: x.scatter(1, i, s), lambda x, i, s: x.scatter_add(0, i, s)):
+        check_op(fn, None, R(3, 4), I([0, 2], [2, 1]), R(3, 5), check_grad=False)
+        gradcheck_op(fn, R(3, 4), I([0, 2], [2, 1]), R(3, 5), gradgradcheck=True)
+
+
+def test_scatter_reduce_ties_and_zeros():
+    x = np.array([[1., 3., 0., 2.], [0., 0., 5., 5.]])
+    src = np.array([[3., 3., 0., 2.], [0., 5., 1., 0.]])
+    idx = I([1, 1, 2, 0], [2, 2, 3, 3])
+    for red in ("amax", "amin", "prod"):
+        for inc in (True, False):
+            check_op(lambda a, i, s, r=red, inc=inc: scatter_reduce(a, 1, i, s, r, include_self=inc),
+                     None, x, idx, src)
+    check_op(lambda a, i, s: scatter_reduce(a, 1, i, s, "mean"), None,
+             rng.integers(-9, 9, (2, 4)), idx, rng.integers(-9, 9, (2, 4)))
+
+
+def test_scatter_with_reduce_has_no_derivative():
+    x = dygrad.randn(3, 4, requires_grad=True)
+    y = x.scatter(1, dygrad.tensor([[0, 1]]), 2.0, reduce="add")
+    check_op(lambda a, i: a.scatter(1, i, 2.0, reduce="multiply"), None, R(3, 4), I([0, 0]),
+             check_grad=False)
+    with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+        y.sum().backward()
+
+
+def test_inplace_variants():
+    import torch
+    for name, args in (("scatter_", (1, I([0, 1]), 3.0)), ("scatter_add_", (0, I([0, 0, 1, 2]), R(1, 4))),
+                       ("index_add_", (0, V, R(3, 4))), ("index_fill_", (1, I(0, 2), 7.0)),
+                       ("index_copy_", (0, I(2, 1), R(2, 4))), ("put_", (I(3, 1), R(2)))):
+        base = R(3, 4)
+        d = dygrad.tensor(base.copy())
+        t = torch.tensor(base.copy())
+        conv = [dygrad.from_numpy(a.copy()) if isinstance(a, np.ndarray) else a for a in args]
+        tconv = [torch.from_numpy(a.copy()) if isinstance(a, np.ndarray) else a for a in args]
+        v0 = d._version
+        assert getattr(d, name)(*conv) is d
+        getattr(t, name)(*tconv)
+        np.testing.assert_allclose(d.numpy(), t.numpy())
+        assert d._version > v0
+
+
+ERRORS = [
+    (lambda x, i: x.gather(1, i), (R(3, 4), I([0, 7], [1, 2])), RuntimeError,
+     "index 7 is out of bounds for dimension 1 with size 4"),
+    (lambda x, i: x.gather(1, i), (R(3, 4), I([-1])), RuntimeError, "index -1 is out of bounds"),
+    (lambda x, i: x.gather(1, i), (R(3, 4), I(0.5, 1.0, dtype=np.float32).reshape(1, 2)), RuntimeError,
+     "Expected dtype int32/int64 for index"),
+    (lambda x, i: x.gather(1, i), (R(3, 4), I(0, 1)), RuntimeError,
+     "Index tensor must have the same number of dimensions as input tensor"),
+    (lambda x, i: x.gather(1, i), (R(3, 4), np.zeros((4, 1), np.int64)), RuntimeError,
+     r"Size does not match at dimension 0 expected index \[4, 1\] to be no larger than self \[3, 4\] apart from dimension 1"),
+    (lambda x, i: x.gather(2, i), (R(3, 4), I([0])), IndexError, "Dimension out of range"),
+    (lambda x, i, s: x.scatter(1, i, s), (R(3, 4), I([0, 1]), R(1, 1)), RuntimeError,
+     r"Expected index \[1, 2\] to be no larger than self \[3, 4\] apart from dimension 1 and to be no larger size than src \[1, 1\]"),
+    (lambda x, i, s: x.scatter(1, i, s), (R(3, 4), I([0, 1]), R(1, 2, dtype=np.float32)), RuntimeError,
+     "Expected self.dtype to be equal to src.dtype"),
+    (lambda x, i: x.scatter(1, i, 1.0), (R(3, 4), I(0, 1)), RuntimeError,
+     "Index tensor must have the same number of dimensions as self tensor"),
+    (lambda x, i: x.scatter(0, i, 1.0), (R(3, 4), I([0, 3])), RuntimeError,
+     "index 3 is out of bounds for dimension 0 with size 3"),
+    (lambda x, i: x.scatter(1, i, 1.0, reduce="mean"), (R(3, 4), I([0, 1])), RuntimeError,
+     "reduce argument must be either add or multiply"),
+    (lambda x, i, s: x.scatter_add(1, i, s), (R(3, 4), I([0, 9]), R(1, 2)), RuntimeError,
+     "index 9 is out of bounds for dimension 1 with size 4"),
+    (lambda x, i, s: scatter_reduce(x, 1, i, s, "foo"), (R(3, 4), I([0, 0]), R(1, 2)), RuntimeError,
+     "reduce argument must be either sum, prod, mean, amax or amin, got foo"),
+    (lambda x, i: x.index_select(0, i), (R(3, 4), I(0, 5)), IndexError, "index out of range in self"),
+    (lambda x, i: x.index_select(0, i), (R(3, 4), I([0, 1])), IndexError, "Index is supposed to be a vector"),
+    (lambda x, i: x.index_select(0, i), (R(3, 4), I(0.0, dtype=np.float32)), RuntimeError,
+     "Expected dtype int32 or int64 for index"),
+    (lambda x, i: x.index_select(0, i), (R(), I(0, 0)), RuntimeError, "Index to scalar can have only 1 value"),
+    (lambda x, i, s: x.index_add(0, i, s), (R(3, 4), I(0, 5), R(2, 4)), RuntimeError,
+     "index 5 is out of bounds for dimension 0 with size 3"),
+    (lambda x, i, s: x.index_add(0, i, s), (R(3, 4), I(0, -1), R(2, 4)), RuntimeError,
+     "index -1 is out of bounds for dimension 0 with size 3"),
+    (lambda x, i: x.index_fill(0, i, 1.0), (R(3, 4), I(-4)), IndexError,
+     "index -4 is out of bounds for dimension 0 with size 3"),
+    (lambda x, i, s: x.index_add(0, i, s), (R(3, 4), I(0, 1), R(3, 4)), RuntimeError,
+     r"Number of indices \(2\) should be equal to source.size\(dim\): \(3\), for dim: 0"),
+    (lambda x, i, s: x.index_add(0, i, s), (R(3, 4), I(0, 1), R(2, 3)), RuntimeError,
+     "source tensor shape must match self tensor shape"),
+    (lambda x, i, s: x.index_add(0, i, s), (R(3, 4), I(0, 1), R(2, 4, dtype=np.float32)), RuntimeError,
+     r"self \(Double\) and source \(Float\) must have the same scalar type"),
+    (lambda x, i: x.index_fill(0, i, 1.0), (R(3, 4), I(0, 5)), IndexError,
+     "index 5 is out of bounds for dimension 0 with size 3"),
+    (lambda x, i: x.index_fill(0, i, 1.0), (R(3, 4), I(0, dtype=np.int32)), IndexError,
+     "Expected dtype int64 for index"),
+    (lambda x, i, v: x.index_fill(0, i, v), (R(3, 4), I(0), R(1)), RuntimeError,
+     "only supports a 0-dimensional value tensor, but got tensor with 1 dimension"),
+    (lambda x, i, s: x.index_copy(0, i, s), (R(3, 4), I(0, 1), R(3, 4)), IndexError,
+     r"Number of indices \(2\) should be equal to source.size\(dim\) \(3\)"),
+    (lambda x, i, s: x.index_copy(0, i, s), (R(3, 4), I(0, 1), R(2, 3)), RuntimeError,
+     "Source/destination tensor must have same slice shapes"),
+    (lambda x, i, s: x.index_copy(0, i, s), (R(3, 4), I(0, 7), R(2, 4)), IndexError,
+     "index 7 is out of bounds for dimension 0 with size 3"),
+    (lambda x, i, s: x.index_copy(0, i, s), (R(3, 4), I(0, 1), R(2, 4, dtype=np.float32)), RuntimeError,
+     "self and source expected to have the same dtype"),
+    (lambda x, i: x.take(i), (R(3, 4), I(0, 13)), IndexError,
+     "out of range: tried to access index 13 on a tensor of 12 elements"),
+    (lambda x, i: x.take(i), (R(3, 4), I(0, dtype=np.int32)), RuntimeError, "Expected a long tensor for index"),
+    (lambda x, i, s: put(x, i, s), (R(3, 4), I(0, 1), R(1)), IndexError,
+     "Expected source and index to have the same number of elements"),
+    (lambda x, i, s: put(x, i, s), (R(3, 4), I(0, -13), R(2)), IndexError, "tried to access index -13"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(ERRORS)))
+def test_errors(case):
+    fn, arrays, exc, match = ERRORS[case]
+    e = check_raises(fn, None, *arrays, match=match)
+    assert isinstance(e, exc)
