@@ -1,0 +1,135 @@
+"""In-place arithmetic and fills: true NumPy in-place writes when no graph is recorded."""
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap, _inplace
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+from .elementwise import (_fmt, as_tensor_like, cast, clone, add, sub, mul,
+                          div)
+
+ndarray = np.ndarray
+
+
+def _check_inplace_target(self, other, op):
+    if self._rg and STATE.enabled and self.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def _fast_inplace(self, other, npop, opname):
+    """Returns True if done directly on self's array (no grad to record)."""
+    if STATE.enabled and (self._rg or (isinstance(other, Tensor) and other._rg)):
+        return False
+    sd = self._data
+    if isinstance(other, Tensor):
+        od = other._data
+        npdt = _dtype.result_np_dtype((self, other))
+    else:
+        od = other
+        npdt = _dtype.result_np_dtype((self, other))
+    if npdt != sd.dtype and not _dtype.can_cast(npdt, sd.dtype):
+        raise RuntimeError(
+            f"result type {_dtype.from_numpy_dtype(npdt)} can't be cast to the desired output "
+            f"type {_dtype.from_numpy_dtype(sd.dtype)}")
+    try:
+        npop(sd, od, out=sd, casting="unsafe")
+    except ValueError:
+        raise RuntimeError(
+            f"{opname}: output with shape {list(sd.shape)} doesn't match the broadcast shape of "
+            f"the operands {_fmt(self)} and {_fmt(other)}") from None
+    self._vc[0] += 1
+    return True
+
+
+def add_(self, other, *, alpha=1):
+    if alpha != 1:
+        other = other * alpha
+    if _fast_inplace(self, other, np.add, "add_"):
+        return self
+    return _inplace(self, add(self, other))
+
+
+def sub_(self, other, *, alpha=1):
+    if alpha != 1:
+        other = other * alpha
+    if _fast_inplace(self, other, np.subtract, "sub_"):
+        return self
+    return _inplace(self, sub(self, other))
+
+
+def mul_(self, other):
+    if _fast_inplace(self, other, np.multiply, "mul_"):
+        return self
+    return _inplace(self, mul(self, other))
+
+
+def div_(self, other, *, rounding_mode=None):
+    if rounding_mode is None and self._data.dtype.kind == "f" and _fast_inplace(self, other, np.true_divide, "div_"):
+        return self
+    return _inplace(self, div(self, other, rounding_mode=rounding_mode))
+
+
+def fill_(self, value):
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value._data.ndim} dimensions.")
+        if STATE.enabled and value._rg:
+            return _inplace(self, mul(zeros_like_t(self), 0) + value)
+        value = value._data.item()
+    if self._rg and STATE.enabled and self.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+    self._data.fill(value)
+    self._vc[0] += 1
+    if STATE.enabled and self.grad_fn is not None:
+        # the old history no longer contributes: the result is a constant
+        self.grad_fn = _ConstNode(())
+    return self
+
+
+class _ConstNode(Node):
+    """History of a tensor overwritten with a constant (fill_, zero_): gradient stops here."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return ()
+
+
+def zeros_like_t(t):
+    return _wrap(np.zeros_like(t._data))
+
+
+def copy_(self, src):
+    if not isinstance(src, Tensor):
+        src = as_tensor_like(src, self)
+    if STATE.enabled and (src._rg or self._rg):
+        return _inplace(self, expand_as_copy(src, self))
+    try:
+        np.copyto(self._data, src._data, casting="unsafe")
+    except ValueError:
+        raise RuntimeError(
+            f"copy_: the source of shape {list(src._data.shape)} cannot be broadcast to the "
+            f"destination of shape {list(self._data.shape)}") from None
+    self._vc[0] += 1
+    return self
+
+
+def expand_as_copy(src, like):
+    r = cast(src, like.dtype) if src._data.dtype != like._data.dtype else clone(src)
+    if r._data.shape != like._data.shape:
+        r = r.expand(like._data.shape) + zeros_like_t(like)
+    return r
+
+
+def set_data_(self, arr):
+    """Overwrite self's values with arr (used by random in-place fills; no history)."""
+    if self._rg and STATE.enabled and self.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation.")
+    np.copyto(self._data, arr, casting="unsafe")
+    self._vc[0] += 1
+    return self

@@ -1,0 +1,210 @@
+"""Clamping and selection: clamp, maximum/minimum (ties split the gradient), where, lerp."""
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap, _inplace
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node, sum_to
+from . import _bw
+from .elementwise import (_Binary, _binary, _fmt, _float_np, _data, as_tensor_like)
+
+from .unary import _Unary
+
+ndarray = np.ndarray
+
+
+class ClampBackward1(_Unary):
+    __slots__ = ("lo", "hi")
+
+    def backward(self, g, x):
+        xd = _data(x)
+        keep = np.ones(xd.shape, bool)
+        if self.lo is not None:
+            keep &= xd >= _data(self.lo)
+        if self.hi is not None:
+            keep &= xd <= _data(self.hi)
+        return _bw.where(keep, g, 0)
+
+
+def clamp(x, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        r = x
+        if min is not None:
+            r = maximum(r, as_tensor_like(min, x))
+        if max is not None:
+            r = minimum(r, as_tensor_like(max, x))
+        return r
+    d = x._data
+    lo = min
+    hi = max
+    if d.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
+        d = d.astype(_dtype._default[0].np)
+    out = np.clip(d, lo, hi) if lo is not None and hi is not None else (
+        np.maximum(d, lo) if lo is not None else np.minimum(d, hi))
+    if lo is not None and hi is not None and lo > hi:
+        out = np.full_like(d, hi)
+    out = np.asarray(out, dtype=d.dtype)
+    if STATE.enabled and x._rg:
+        node = ClampBackward1((x._grad_node(),))
+        node.save(x)
+        node.lo, node.hi = lo, hi
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t
+    return _wrap(out)
+
+
+clip = clamp
+
+
+def clamp_(x, min=None, max=None):
+    if not (STATE.enabled and x._rg) and not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        d = x._data
+        if min is not None and max is not None:
+            np.clip(d, min, max, out=d)
+        elif min is not None:
+            np.maximum(d, min, out=d)
+        else:
+            np.minimum(d, max, out=d)
+        x._vc[0] += 1
+        return x
+    return _inplace(x, clamp(x, min, max))
+
+
+def clamp_min(x, min):
+    return clamp(x, min, None)
+
+
+def clamp_max(x, max):
+    return clamp(x, None, max)
+
+
+class MaximumBackward0(_Binary):
+    __slots__ = ("sign",)
+
+    def backward(self, g, a, b):
+        ad, bd = _data(a), _data(b)
+        wa = np.where(ad == bd, 0.5, (ad > bd) if self.sign > 0 else (ad < bd)).astype(_float_np(ad))
+        nf = self.next_functions
+        ga = g * _bw.const(wa, g) if nf[0][0] is not None else None
+        gb = g * _bw.const(1 - wa, g) if nf[1][0] is not None else None
+        return ga, gb
+
+
+class MinimumBackward0(MaximumBackward0):
+    __slots__ = ()
+
+
+def maximum(a, b):
+    if not isinstance(b, Tensor):
+        raise TypeError("maximum(): argument 'other' must be Tensor, not " + type(b).__name__)
+    r = _binary(a, b, np.maximum, MaximumBackward0, "maximum")
+    if r.grad_fn is not None:
+        r.grad_fn.sign = 1
+    return r
+
+
+def minimum(a, b):
+    if not isinstance(b, Tensor):
+        raise TypeError("minimum(): argument 'other' must be Tensor, not " + type(b).__name__)
+    r = _binary(a, b, np.minimum, MinimumBackward0, "minimum")
+    if r.grad_fn is not None:
+        r.grad_fn.sign = -1
+    return r
+
+
+fmax = maximum
+fmin = minimum
+
+
+class WhereBackward0(Node):
+    __slots__ = ("cond", "shapes", "dtypes")
+
+    def backward(self, g):
+        c = self.cond
+        nf = self.next_functions
+        ga = gb = None
+        if nf[0][0] is not None:
+            ga = sum_to(_bw.where(c, g, 0), self.shapes[0])
+            if self.dtypes[0] is not None:
+                ga = _bw.cast(ga, self.dtypes[0])
+        if nf[1][0] is not None:
+            gb = sum_to(_bw.where(c, 0, g), self.shapes[1])
+            if self.dtypes[1] is not None:
+                gb = _bw.cast(gb, self.dtypes[1])
+        return ga, gb
+
+    def _release_extra(self):
+        pass
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(condition, Tensor):
+        condition = as_tensor_like(condition, None)
+    cd = condition._data
+    if cd.dtype.kind != "b":
+        if cd.dtype == np.uint8:
+            cd = cd.astype(bool)
+        else:
+            raise RuntimeError(
+                f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                f"{condition.dtype}")
+    a = input if isinstance(input, Tensor) else None
+    b = other if isinstance(other, Tensor) else None
+    operands = [x for x in (input, other)]
+    npdt = _dtype.result_np_dtype(operands)
+    ad = a._data if a is not None else input
+    bd = b._data if b is not None else other
+    try:
+        out = np.where(cd, ad, bd)
+    except ValueError:
+        raise RuntimeError(
+            f"where: shapes of condition {list(cd.shape)}, input {_fmt(input)} and other "
+            f"{_fmt(other)} cannot be broadcast together") from None
+    out = np.asarray(out, dtype=npdt)
+    rg = (a is not None and a._rg) or (b is not None and b._rg)
+    if STATE.enabled and rg:
+        node = WhereBackward0((a._grad_node() if a is not None else (None, 0),
+                               b._grad_node() if b is not None else (None, 0)))
+        node.cond = np.broadcast_to(cd, out.shape)
+        node.shapes = (np.shape(ad), np.shape(bd))
+        node.dtypes = (None if a is None or a._data.dtype == npdt else a._data.dtype,
+                       None if b is None or b._data.dtype == npdt else b._data.dtype)
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t
+    return _wrap(out)
+
+
+class LerpBackward0(Node):
+    __slots__ = ("shapes", "w_is_t")
+
+    def backward(self, g, start, end, *w):
+        weight = w[0] if w else self.__dict__["wscalar"]
+        nf = self.next_functions
+        gs = sum_to(g * (-weight + 1), self.shapes[0]) if nf[0][0] is not None else None
+        ge = sum_to(g * weight, self.shapes[1]) if nf[1][0] is not None else None
+        gw = None
+        if len(nf) > 2 and nf[2][0] is not None:
+            gw = sum_to(g * (end - start), self.shapes[2])
+        return (gs, ge, gw) if len(nf) > 2 else (gs, ge)
+
+
+def lerp(start, end, weight):
+    return start + (end - start) * weight
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
