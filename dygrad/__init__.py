@@ -27,7 +27,7 @@ from ._creation import range as _range_fn
 from ._tensor_str import set_printoptions  # noqa: F401
 from . import autograd, cuda, accelerator, random  # noqa: F401
 from ._functions import *  # noqa: F401,F403  (the torch.* functional namespace)
-from . import utils, linalg, testing, optim  # noqa: F401,E402
+from . import utils, linalg, testing, optim, nn  # noqa: F401,E402
 from . import serialization  # noqa: F401,E402
 from .serialization import save, load  # noqa: F401,E402
 from .ops import return_types  # noqa: F401,E402

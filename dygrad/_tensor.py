@@ -236,6 +236,11 @@ class Tensor:
         return bool(self._data.reshape(-1)[0])
 
     def __float__(self):
+        if self._rg:
+            import warnings
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.", UserWarning,
+                          stacklevel=2)
         return float(self.item())
 
     def __int__(self):

@@ -3,3 +3,4 @@ transforms`). Images are NumPy arrays (H x W or H x W x C) or dygrad Tensors (..
 from . import datasets, transforms
 
 __all__ = ["datasets", "transforms"]
+from . import models  # noqa: F401,E402

@@ -1,0 +1,1 @@
+"""Implementation files of dygrad.nn.functional (imported through nn/functional.py)."""

@@ -1,0 +1,298 @@
+"""Piecewise activation functions (the smooth ones are in activations_smooth.py).
+
+Each is one fused node whose backward matches PyTorch's formula, including its choice at the
+kink points (e.g. ELU takes the negative branch at x == 0). Backward code reads masks from
+NumPy values and combines gradients with operators, so it runs on arrays normally and on
+Tensors under create_graph=True (double backward).
+"""
+import numpy as np
+
+from ..._tensor import Tensor, _wrap, _inplace
+from ...autograd.grad_mode import STATE
+from ...autograd.node import Node
+from ...ops import _bw
+from ...ops import elementwise as _ew
+from ._util import attach, npv
+
+__all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_",
+           "celu", "celu_", "sigmoid", "tanh", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish",
+           "softsign", "threshold", "threshold_", "tanhshrink", "softshrink", "hardshrink", "prelu",
+           "rrelu", "rrelu_"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class _Act(Node):
+    __slots__ = ("p",)
+
+
+def _act(x, op, fwd, node_cls, p=(), inplace=False):
+    """Runs fwd(ndarray, *p); records node_cls (saving x) when x requires grad."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    d = x._data
+    if d.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point input, got {x.dtype} (\"{op}\" is not "
+                           "implemented for integer tensors)")
+    if inplace:
+        if STATE.enabled and x._rg:
+            # compute from a copy: the node keeps the pre-activation values it needs
+            return _inplace(x, _act(x.clone(), op, fwd, node_cls, p))
+        np.copyto(d, fwd(d, *p), casting="unsafe")
+        x._vc[0] += 1
+        return x
+    out = fwd(d, *p)
+    if out.dtype != d.dtype:
+        out = out.astype(d.dtype)
+    if STATE.enabled and x._rg:
+        node = node_cls((x._grad_node(),))
+        node.p = p
+        node.save(x)
+        return attach(out, node)
+    return _wrap(out)
+
+
+# -- ReLU family -------------------------------------------------------------------------------
+def relu(input, inplace=False):
+    if inplace:
+        return relu_(input)
+    return _ew.relu(input)
+
+
+def relu_(input):
+    if STATE.enabled and input._rg:
+        return _inplace(input, _ew.relu(input))
+    np.maximum(input._data, 0, out=input._data)
+    input._vc[0] += 1
+    return input
+
+
+class HardtanhBackward0(_Act):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        lo, hi = self.p
+        xv = npv(x)
+        return _bw.where((xv <= lo) | (xv >= hi), 0, g)
+
+
+def _np_hardtanh(d, lo, hi):
+    return np.clip(d, lo, hi)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _act(input, "hardtanh", _np_hardtanh, HardtanhBackward0, (min_val, max_val), inplace)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, True)
+
+
+def relu6(input, inplace=False):
+    return _act(input, "relu6", _np_hardtanh, HardtanhBackward0, (0.0, 6.0), inplace)
+
+
+class LeakyReluBackward0(_Act):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        return _bw.where(npv(x) > 0, g, g * self.p[0])
+
+
+def _np_leaky(d, slope):
+    return np.where(d > 0, d, d * d.dtype.type(slope))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _act(input, "leaky_relu", _np_leaky, LeakyReluBackward0, (negative_slope,), inplace)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, True)
+
+
+class EluBackward0(_Act):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        alpha, scale, in_scale = self.p
+        neg = npv(x) <= 0
+        xn = _bw.where(neg, x, 0)  # exp only of the negative branch (no overflow)
+        return _bw.where(neg, g * (scale * alpha * in_scale) * _bw.exp(xn * in_scale), g * scale)
+
+
+def _np_elu(d, alpha, scale, in_scale):
+    t = d.dtype.type
+    neg = np.expm1(np.minimum(d, 0) * t(in_scale)) * t(alpha * scale)
+    return np.where(d <= 0, neg, d * t(scale))
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return _act(input, "elu", _np_elu, EluBackward0, (alpha, 1.0, 1.0), inplace)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, True)
+
+
+def selu(input, inplace=False):
+    return _act(input, "selu", _np_elu, EluBackward0, (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+
+
+def selu_(input):
+    return selu(input, True)
+
+
+class CeluBackward0(EluBackward0):
+    __slots__ = ()
+
+
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu: alpha must not be 0")
+    return _act(input, "celu", _np_elu, CeluBackward0, (alpha, 1.0, 1.0 / alpha), inplace)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, True)
+
+
+class ThresholdBackward0(_Act):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        return _bw.where(npv(x) > self.p[0], g, 0)
+
+
+def _np_threshold(d, th, value):
+    return np.where(d > th, d, d.dtype.type(value))
+
+
+def threshold(input, threshold, value, inplace=False):
+    return _act(input, "threshold", _np_threshold, ThresholdBackward0, (threshold, value), inplace)
+
+
+def threshold_(input, threshold, value):
+    return _act(input, "threshold", _np_threshold, ThresholdBackward0, (threshold, value), True)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomized leaky ReLU: random slopes in [lower, upper] when training, their mean otherwise."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    from ... import random as _random
+    slopes = _random._uniform(input._data.shape, lower, upper).astype(input._data.dtype)
+    slopes = np.where(input._data >= 0, 1, slopes).astype(input._data.dtype)
+    out = input * _wrap(slopes)
+    return _inplace(input, out) if inplace else out
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, True)
+
+
+def prelu(input, weight):
+    """max(0, x) + weight * min(0, x), weight broadcast along the channel dim (dim 1)."""
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu(): argument 'weight' must be Tensor, not {type(weight).__name__}")
+    n = weight.numel()
+    if n != 1:
+        if input.dim() == 0 or (input.dim() >= 2 and input.shape[1] != n) or \
+                (input.dim() == 1 and input.shape[0] != n):
+            raise RuntimeError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                f"{n} and channel size = {input.shape[1] if input.dim() >= 2 else input.shape[0]}.")
+        if input.dim() >= 2:
+            weight = weight.reshape((n,) + (1,) * (input.dim() - 2))
+    elif weight.dim() != 0:
+        weight = weight.reshape(())
+    return _ew.where(input > 0, input, weight * input)
+
+
+class HardsigmoidBackward0(_Act):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        xv = npv(x)
+        return _bw.where((xv > -3) & (xv < 3), g * (1.0 / 6), 0)
+
+
+def _np_hardsigmoid(d):
+    t = d.dtype.type
+    return np.clip(d + t(3), 0, 6) / t(6)
+
+
+def hardsigmoid(input, inplace=False):
+    return _act(input, "hardsigmoid", _np_hardsigmoid, HardsigmoidBackward0, (), inplace)
+
+
+class HardswishBackward0(_Act):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        xv = npv(x)
+        return _bw.where(xv <= -3, 0, _bw.where(xv < 3, g * (x * (1.0 / 3) + 0.5), g))
+
+
+def _np_hardswish(d):
+    t = d.dtype.type
+    return d * np.clip(d + t(3), 0, 6) / t(6)
+
+
+def hardswish(input, inplace=False):
+    return _act(input, "hardswish", _np_hardswish, HardswishBackward0, (), inplace)
+
+
+class _ShrinkBackward(_Act):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        xv = npv(x)
+        lam = self.p[0]
+        return _bw.where((xv > lam) | (xv < -lam), g, 0)
+
+
+class SoftshrinkBackward0(_ShrinkBackward):
+    __slots__ = ()
+
+
+class HardshrinkBackward0(_ShrinkBackward):
+    __slots__ = ()
+
+
+def _np_softshrink(d, lam):
+    t = d.dtype.type
+    return np.where(d > lam, d - t(lam), np.where(d < -lam, d + t(lam), t(0)))
+
+
+def _np_hardshrink(d, lam):
+    return np.where((d > lam) | (d < -lam), d, d.dtype.type(0))
+
+
+def softshrink(input, lambd=0.5):
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return _act(input, "softshrink", _np_softshrink, SoftshrinkBackward0, (lambd,))
+
+
+def hardshrink(input, lambd=0.5):
+    return _act(input, "hardshrink", _np_hardshrink, HardshrinkBackward0, (lambd,))
+
+
+def sigmoid(input):
+    return _ew.sigmoid(input)
+
+
+def tanh(input):
+    return _ew.tanh(input)
+
+
+def softsign(input):
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    return input - _ew.tanh(input)

@@ -1,0 +1,133 @@
+"""Attention: scaled_dot_product_attention and the multi-head attention forward."""
+import math
+
+import numpy as np
+
+from ... import _creation
+from ..._tensor import _wrap
+from ...ops import nn_ops
+
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+
+def _dropout(x, p, training):
+    if not training or p == 0.0:
+        return x
+    keep = (_creation.rand(tuple(x.shape), dtype=x.dtype) >= p).to(x.dtype)
+    return x * keep * (1.0 / (1.0 - p))
+
+
+def _additive_mask(mask, dtype):
+    """Bool masks mark positions NOT allowed to attend (True = masked) -> -inf; float masks add."""
+    if mask is None:
+        return None
+    md = mask._data
+    if md.dtype == np.bool_:
+        return _wrap(np.where(md, -np.inf, 0.0).astype(dtype))
+    return mask
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
+                                 scale=None, enable_gqa=False):
+    L, S = query.shape[-2], key.shape[-2]
+    sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * sc
+    if is_causal:
+        causal = np.triu(np.ones((L, S), dtype=bool), 1)
+        scores = scores + _wrap(np.where(causal, -np.inf, 0.0).astype(scores._data.dtype))
+    if attn_mask is not None:
+        if attn_mask._data.dtype == np.bool_:
+            # in SDPA a True entry means "may attend" (the opposite of nn.MultiheadAttention)
+            scores = scores + _wrap(np.where(attn_mask._data, 0.0, -np.inf).astype(scores._data.dtype))
+        else:
+            scores = scores + attn_mask
+    attn = nn_ops.softmax(scores, -1)
+    attn = _dropout(attn, dropout_p, True)
+    return attn @ value
+
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
+                                 in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p,
+                                 out_proj_weight, out_proj_bias, training=True,
+                                 key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None,
+                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
+                                 static_v=None, average_attn_weights=True, is_causal=False):
+    """Inputs are (L, N, E) (sequence first); returns (output (L, N, E), weights or None)."""
+    from ...ops.shape import cat
+    from ...ops.pad import pad_constant
+    unbatched = query.dim() == 2
+    if unbatched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if not use_separate_proj_weight:
+        wq, wk, wv = in_proj_weight.chunk(3, 0)
+    else:
+        wq, wk, wv = q_proj_weight, k_proj_weight, v_proj_weight
+    bq = bk = bv = None
+    if in_proj_bias is not None:
+        bq, bk, bv = in_proj_bias.chunk(3, 0)
+
+    def lin(x, w, b):
+        y = x @ w.t()
+        return y + b if b is not None else y
+
+    q = lin(query, wq, bq)
+    k = lin(key, wk, bk)
+    v = lin(value, wv, bv)
+    if attn_mask is not None and key_padding_mask is not None and \
+            (attn_mask._data.dtype == np.bool_) != (key_padding_mask._data.dtype == np.bool_):
+        import warnings
+        warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same "
+                      "type for both instead.", UserWarning, stacklevel=3)
+    if is_causal and attn_mask is None:
+        attn_mask = _wrap(np.triu(np.ones((tgt_len, key.shape[0]), dtype=bool), 1))
+    amask = _additive_mask(attn_mask, q._data.dtype)
+    kpm = _additive_mask(key_padding_mask, q._data.dtype)
+    if bias_k is not None and bias_v is not None:
+        k = cat([k, bias_k.expand(1, bsz, embed_dim)], 0)
+        v = cat([v, bias_v.expand(1, bsz, embed_dim)], 0)
+        if amask is not None:
+            amask = pad_constant(amask, (0, 1))
+        if kpm is not None:
+            kpm = pad_constant(kpm, (0, 1))
+    # (L, N, E) -> (N * heads, L, head_dim)
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    if add_zero_attn:
+        k = cat([k, _creation.zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype)], 1)
+        v = cat([v, _creation.zeros((bsz * num_heads, 1, head_dim), dtype=v.dtype)], 1)
+        if amask is not None:
+            amask = pad_constant(amask, (0, 1))
+        if kpm is not None:
+            kpm = pad_constant(kpm, (0, 1))
+    src_len = k.shape[1]
+    scores = (q * (1.0 / math.sqrt(head_dim))) @ k.transpose(1, 2)
+    if amask is not None:
+        am = amask if amask.dim() == 3 else amask.unsqueeze(0)
+        scores = scores + am
+    if kpm is not None:
+        scores = (scores.reshape(bsz, num_heads, tgt_len, src_len)
+                  + kpm.reshape(bsz, 1, 1, src_len)).reshape(bsz * num_heads, tgt_len, src_len)
+    attn = nn_ops.softmax(scores, -1)
+    attn_d = _dropout(attn, dropout_p, training)
+    out = attn_d @ v  # (N*h, L, hd)
+    out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+    out = lin(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    weights = None
+    if need_weights:
+        weights = attn.reshape(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+    if unbatched:
+        out = out.squeeze(1)
+        weights = weights.squeeze(0) if weights is not None else None
+    return out, weights

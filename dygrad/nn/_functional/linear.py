@@ -1,0 +1,260 @@
+"""linear, bilinear and embedding: each one fused graph node with a NumPy backward.
+
+The backward formulas use only operators, reshape and `.T`, so they run on NumPy arrays in an
+ordinary backward and on Tensors under create_graph=True (double backward).
+"""
+import numpy as np
+
+from ..._tensor import Tensor, _wrap
+from ...autograd.grad_mode import STATE, no_grad
+from ...autograd.node import Node, sum_to
+from ...ops import _bw
+from ._util import attach, edges, needs_grad, short_name, check_tensor
+
+__all__ = ["linear", "bilinear", "embedding"]
+
+
+class _LinearBackward(Node):
+    """y = x @ W.T (+ b); x of any rank >= 1, W of shape (out, in)."""
+    __slots__ = ("bshape",)
+
+    def backward(self, g, x, w):
+        nf = self.next_functions
+        xs = x.shape
+        n_in = w.shape[1]
+        gx = gw = gb = None
+        if len(xs) == 2:
+            g2, x2 = g, x
+        else:
+            g2 = _bw.reshape(g, (-1, w.shape[0]))
+            x2 = _bw.reshape(x, (-1, n_in))
+        if nf[0][0] is not None:
+            gx = g2 @ w
+            if len(xs) != 2:
+                gx = _bw.reshape(gx, tuple(xs))
+        if nf[1][0] is not None:
+            gw = g2.T @ x2
+        if len(nf) > 2 and nf[2][0] is not None:
+            gb = sum_to(g, self.bshape)
+        return gx, gw, gb
+
+
+class AddmmBackward0(_LinearBackward):
+    __slots__ = ()
+
+
+class MmBackward0(_LinearBackward):
+    __slots__ = ()
+
+
+class ViewBackward0(_LinearBackward):
+    __slots__ = ()
+
+
+def _linear_checks(x, w, b):
+    xd, wd = x._data, w._data
+    if xd.dtype != wd.dtype or (b is not None and b._data.dtype != xd.dtype):
+        other = wd.dtype if xd.dtype != wd.dtype else b._data.dtype
+        raise RuntimeError(f"linear: expected m1 and m2 to have the same dtype, but got: "
+                           f"{short_name(xd.dtype)} != {short_name(other)}")
+    if xd.ndim == 0:
+        raise RuntimeError("linear: both arguments to linear need to be at least 1D, but they are "
+                           f"0D and {wd.ndim}D")
+    if xd.shape[-1] != wd.shape[1]:
+        lead = int(np.prod(xd.shape[:-1])) if xd.ndim > 1 else 1
+        raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied "
+                           f"({lead}x{xd.shape[-1]} and {wd.shape[1]}x{wd.shape[0]})")
+
+
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias, recorded as a single node."""
+    try:
+        xd, wd = input._data, weight._data
+    except AttributeError:
+        check_tensor(input, "input", "linear")
+        check_tensor(weight, "weight", "linear")
+        raise
+    if wd.ndim != 2:
+        if wd.ndim == 1:  # a vector weight gives one value per row: matmul covers that form
+            out = input.matmul(weight)
+            return out if bias is None else out + bias
+        raise RuntimeError(f"linear: weight must be 1-D or 2-D, got {wd.ndim}-D of shape {list(wd.shape)}")
+    if xd.dtype is not wd.dtype or xd.ndim == 0 or xd.shape[-1] != wd.shape[1] or \
+            (bias is not None and bias._data.dtype is not xd.dtype):
+        _linear_checks(input, weight, bias)
+    if xd.ndim == 2:
+        out = np.dot(xd, wd.T)
+    elif xd.ndim == 1:
+        out = wd @ xd
+    else:
+        out = (xd.reshape(-1, xd.shape[-1]) @ wd.T).reshape(xd.shape[:-1] + (wd.shape[0],))
+    if bias is not None:
+        bd = bias._data
+        if bd.shape != out.shape[-1:]:
+            try:
+                full = np.broadcast_shapes(out.shape, bd.shape)
+            except ValueError:
+                raise RuntimeError(f"linear: bias of shape {list(bd.shape)} cannot be broadcast to "
+                                   f"the output shape {list(out.shape)}") from None
+            if full != out.shape:
+                # a bias larger than the product: keep the matmul node and add separately
+                return linear(input, weight) + bias
+        out += bd
+    if STATE.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
+        if bias is None:
+            node = (MmBackward0 if xd.ndim == 2 else ViewBackward0)((input._grad_node(), weight._grad_node()))
+            node.bshape = None
+        else:
+            node = (AddmmBackward0 if xd.ndim == 2 else ViewBackward0)(
+                (input._grad_node(), weight._grad_node(), bias._grad_node()))
+            node.bshape = bias._data.shape
+        node.save(input, weight)
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t
+    return _wrap(out)
+
+
+class _BilinearBackward(Node):
+    __slots__ = ("bshape",)
+
+    def backward(self, g, x1, x2, w):
+        nf = self.next_functions
+        ein = _einsum_for(g)
+        g1 = ein("...o,oij,...j->...i", g, w, x2) if nf[0][0] is not None else None
+        g2 = ein("...o,oij,...i->...j", g, w, x1) if nf[1][0] is not None else None
+        gw = None
+        if nf[2][0] is not None:
+            gw = ein("...o,...i,...j->oij", g, x1, x2)
+        gb = sum_to(g, self.bshape) if len(nf) > 3 and nf[3][0] is not None else None
+        return g1, g2, gw, gb
+
+
+class BilinearBackward0(_BilinearBackward):
+    __slots__ = ()
+
+
+def _einsum_for(v):
+    if isinstance(v, Tensor):
+        from ...ops.linalg import einsum
+        return einsum
+    return lambda spec, *ops: np.einsum(spec, *ops, optimize=True)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o]."""
+    for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        check_tensor(t, name, "bilinear")
+    a, b, w = input1._data, input2._data, weight._data
+    if w.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional, got {w.ndim}-D")
+    if a.shape[:-1] != b.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+                           f"{list(a.shape[:-1])} and {list(b.shape[:-1])}")
+    if a.shape[-1] != w.shape[1] or b.shape[-1] != w.shape[2]:
+        raise RuntimeError(
+            f"bilinear(): input sizes {a.shape[-1]} and {b.shape[-1]} do not match weight of shape "
+            f"{list(w.shape)} (expected weight.size(1) == input1.size(-1) and weight.size(2) == "
+            "input2.size(-1))")
+    if a.dtype != w.dtype or b.dtype != w.dtype:
+        raise RuntimeError(f"bilinear(): expected all inputs to have the same dtype, got "
+                           f"{input1.dtype}, {input2.dtype} and {weight.dtype}")
+    out = np.einsum("...i,oij,...j->...o", a, w, b, optimize=True)
+    if bias is not None:
+        out = out + bias._data
+    if needs_grad(input1, input2, weight, bias):
+        ins = (input1, input2, weight) if bias is None else (input1, input2, weight, bias)
+        node = BilinearBackward0(edges(*ins))
+        node.bshape = None if bias is None else bias._data.shape
+        node.save(input1, input2, weight)
+        return attach(np.ascontiguousarray(out), node)
+    return _wrap(np.ascontiguousarray(out))
+
+
+class EmbeddingBackward0(Node):
+    __slots__ = ("idx", "wshape", "padding_idx", "scale")
+
+    def backward(self, g):
+        idx = self.idx.reshape(-1)
+        n, d = self.wshape
+        if isinstance(g, Tensor):
+            from ...ops.indexing import index_put
+            from ..._creation import zeros
+            g2 = g.reshape(-1, d)
+            if self.scale is not None:
+                g2 = g2 * _wrap(self.scale[:, None].astype(g2._data.dtype))
+            gw = index_put(zeros((n, d), dtype=g.dtype), (_wrap(idx),), g2, accumulate=True)
+            if self.padding_idx is not None:
+                keep = np.ones((n, 1), g._data.dtype)
+                keep[self.padding_idx] = 0
+                gw = gw * _wrap(keep)
+            return gw
+        g2 = g.reshape(-1, d)
+        if self.scale is not None:
+            g2 = g2 * self.scale[:, None].astype(g2.dtype)
+        gw = np.zeros((n, d), g.dtype)
+        np.add.at(gw, idx, g2)
+        if self.padding_idx is not None:
+            gw[self.padding_idx] = 0
+        return gw
+
+
+def _embedding_renorm_(weight, idx, max_norm, norm_type):
+    """Rescales (in place, without history) the looked-up rows whose norm exceeds max_norm."""
+    rows = np.unique(idx)
+    w = weight._data
+    sub = w[rows]
+    if norm_type == float("inf"):
+        norms = np.abs(sub).max(axis=1)
+    else:
+        norms = (np.abs(sub) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    over = norms > max_norm
+    if over.any():
+        scale = (max_norm / (norms[over] + 1e-7)).astype(w.dtype)
+        with no_grad():
+            w[rows[over]] *= scale[:, None]
+            weight._vc[0] += 1
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of `weight` picked by the integer tensor `input`."""
+    check_tensor(input, "input", "embedding")
+    check_tensor(weight, "weight", "embedding")
+    idx = input._data
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following "
+                           f"scalar types: Long, Int; but got {input.type()} instead (while checking "
+                           "arguments for embedding)")
+    w = weight._data
+    if w.ndim != 2:
+        raise RuntimeError(f"embedding(): 'weight' must be 2-D, got {w.ndim}-D")
+    n = w.shape[0]
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= n:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -n:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = n + padding_idx
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"index out of range in self (embedding: index {int(bad)} with "
+                         f"num_embeddings={n})")
+    if max_norm is not None:
+        _embedding_renorm_(weight, idx, max_norm, norm_type)
+        w = weight._data
+    out = w[idx]
+    if needs_grad(weight):
+        node = EmbeddingBackward0(edges(weight))
+        node.idx = idx.copy()
+        node.wshape = w.shape
+        node.padding_idx = padding_idx
+        node.scale = None
+        if scale_grad_by_freq:
+            flat = idx.reshape(-1)
+            counts = np.bincount(flat, minlength=n)
+            node.scale = 1.0 / counts[flat]
+        return attach(out, node)
+    return _wrap(out)

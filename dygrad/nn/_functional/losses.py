@@ -1,0 +1,368 @@
+"""The hot losses as single fused nodes: cross_entropy, nll_loss, mse_loss and binary cross
+entropy (with and without logits). Reductions and weighted means follow PyTorch exactly: a
+weighted 'mean' divides by the summed weights of the non-ignored targets.
+
+Each backward has a NumPy fast path and a Tensor path (create_graph=True) built from operators.
+"""
+import warnings
+
+import numpy as np
+
+from ... import _dtype
+from ..._tensor import Tensor, _wrap
+from ...autograd.grad_mode import STATE
+from ...autograd.node import Node, sum_to
+from ...ops import _bw
+from ...ops import nn_ops as _nn
+from ._util import (attach, check_reduction, check_tensor, not_differentiable, reduction_of,
+                    scalar_name, npv)
+
+__all__ = ["cross_entropy", "nll_loss", "mse_loss"]
+
+
+def reduce_loss(loss, reduction):
+    """Applies a reduction to an elementwise loss Tensor."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _np_log_softmax(d, axis):
+    s = d - d.max(axis=axis, keepdims=True)
+    e = np.exp(s)
+    tot = e.sum(axis=axis, keepdims=True)
+    return s - np.log(tot), e / tot
+
+
+def _scale(g, reduction, denom, cdim):
+    """Upstream gradient as a per-sample factor broadcastable over the class dim."""
+    if reduction == "none":
+        return _bw.reshape(g, tuple(g.shape[:cdim]) + (1,) + tuple(g.shape[cdim:]))
+    return g / denom if reduction == "mean" else g
+
+
+# -- class-index losses ----------------------------------------------------------------------------
+def _index_targets(x, target, weight, ignore_index, op):
+    """Validates class-index targets; returns (cdim, targets with ignored ones set to 0, validity
+    mask or None, per-sample weights or None when all are 1, class weights or None)."""
+    xd, td = x._data, target._data
+    if td.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got "
+                           f"{scalar_name(td.dtype)}")
+    if xd.ndim == 0:
+        raise RuntimeError(f"{op}: input tensor should be 1D or more, got a 0-D tensor")
+    if xd.ndim == 1:
+        if td.ndim != 0:
+            raise RuntimeError(f"{op}: 0D target tensor expected when input is 1D (unbatched), "
+                               f"got target of shape {list(td.shape)}")
+    elif xd.ndim == 2:
+        if td.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if td.shape[0] != xd.shape[0]:
+            raise ValueError(f"Expected input batch_size ({xd.shape[0]}) to match target "
+                             f"batch_size ({td.shape[0]}).")
+    elif td.shape != xd.shape[:1] + xd.shape[2:]:
+        raise RuntimeError(f"Expected target size {list(xd.shape[:1] + xd.shape[2:])}, got "
+                           f"{list(td.shape)}")
+    cdim = 0 if xd.ndim == 1 else 1
+    C = xd.shape[cdim]
+    w = None
+    if weight is not None:
+        w = weight._data
+        if w.ndim != 1 or w.shape[0] != C:
+            raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
+                               f"classes but got weight tensor of shape: {list(w.shape)}")
+        if w.dtype != xd.dtype:
+            raise RuntimeError(f"expected scalar type {scalar_name(xd.dtype)} but found "
+                               f"{scalar_name(w.dtype)}")
+    t = td if td.dtype == np.int64 else td.astype(np.int64)
+    lo, hi = (int(t.min()), int(t.max())) if t.size else (0, 0)
+    valid = None  # None: every target counts (the common case, kept free of masks)
+    if lo <= ignore_index <= hi:
+        valid = t != ignore_index
+        if valid.all():
+            valid = None
+    if lo < 0 or hi >= C:
+        bad = (t < 0) | (t >= C)
+        if valid is not None:
+            bad &= valid
+        if bad.any():
+            raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+    if valid is not None:
+        t = np.where(valid, t, 0)
+    if w is not None:
+        wt = w[t] if valid is None else np.where(valid, w[t], 0).astype(xd.dtype)
+    else:
+        wt = None if valid is None else valid.astype(xd.dtype)
+    return cdim, t, valid, wt, w
+
+
+def _class_key(t, cdim):
+    """Index picking, for every sample (and position), the entry of its target class."""
+    if cdim == 1 and t.ndim == 1:
+        return np.arange(t.shape[0]), t
+    grids = np.indices(t.shape, sparse=True)
+    return tuple(grids[:cdim]) + (t,) + tuple(grids[cdim:])
+
+
+class NllLossBackward0(Node):
+    """Backward of cross_entropy (log_softmax fused in) and nll_loss with class-index targets."""
+    __slots__ = ("fused", "cdim", "red", "denom", "t", "valid", "wt", "w", "eps", "p")
+
+    def backward(self, g, x):
+        if self.red == "mean" and self.denom == 0:  # every target ignored: PyTorch gives zeros
+            return _bw.zeros_like(x)
+        cdim, t = self.cdim, self.t
+        s = _scale(g, self.red, self.denom, cdim)
+        if not self.fused:  # nll_loss: d/dx = -w[t] at the target position
+            if isinstance(g, Tensor):
+                return _wrap(-self._target_weights(x._data)) * s
+            out = np.zeros(x.shape, x.dtype)
+            out[_class_key(t, cdim)] = -1 if self.wt is None else -self.wt
+            out *= s
+            return out
+        if isinstance(g, Tensor) or self.eps or self.w is not None:
+            # general form: d loss_i / d x_ic = p_ic * sum_c q_ic - q_ic
+            xv = npv(x)
+            q = self._target_weights(xv)
+            Q = q.sum(axis=cdim, keepdims=True)
+            p = _nn.softmax(x, cdim) if isinstance(x, Tensor) else self.p
+            return (p * Q - q) * s
+        grad = self.p.copy()
+        grad[_class_key(t, cdim)] -= 1
+        if self.valid is not None:
+            grad *= np.expand_dims(self.valid, cdim)
+        grad *= s
+        return grad
+
+    def _target_weights(self, xv):
+        """q: each sample's (smoothed, weighted) target distribution, zero where ignored."""
+        cdim, eps = self.cdim, self.eps
+        C = xv.shape[cdim]
+        q = np.zeros(xv.shape, xv.dtype)
+        q[_class_key(self.t, cdim)] = (1 - eps) if self.wt is None else self.wt * (1 - eps)
+        if eps:
+            wb = np.ones(C, xv.dtype) if self.w is None else self.w
+            wb = wb.reshape((C,) + (1,) * (xv.ndim - cdim - 1)) * xv.dtype.type(eps / C)
+            q += wb if self.valid is None else np.expand_dims(self.valid, cdim) * wb
+        return q
+
+    def _release_extra(self):
+        self.p = None
+
+
+def _class_loss(x, target, weight, ignore_index, reduction, eps, fused, op):
+    not_differentiable("nll_loss_forward", "weight", weight)
+    cdim, t, valid, wt, w = _index_targets(x, target, weight, ignore_index, op)
+    xd = x._data
+    if fused:
+        logp, p = _np_log_softmax(xd, cdim)
+    else:
+        if xd.dtype.kind != "f":
+            raise RuntimeError(f"{op}: expected a floating-point input, got {x.dtype}")
+        logp, p = xd, None
+    picked = logp[_class_key(t, cdim)]
+    loss = -picked if wt is None else -(wt * picked)
+    if eps:
+        C = xd.shape[cdim]
+        wb = 1 if w is None else w.reshape((C,) + (1,) * (xd.ndim - cdim - 1))
+        smooth = -(logp * wb).sum(axis=cdim)
+        if valid is not None:
+            smooth *= valid
+        loss = loss * xd.dtype.type(1 - eps) + smooth * xd.dtype.type(eps / C)
+    denom = None
+    if reduction == "sum":
+        out = loss.sum(dtype=xd.dtype)
+    elif reduction == "mean":
+        denom = xd.dtype.type(t.size) if wt is None else wt.sum(dtype=xd.dtype)
+        out = loss.sum(dtype=xd.dtype) / denom  # all ignored: 0 / 0 = nan, like PyTorch
+    else:
+        out = loss
+    out = np.asarray(out, dtype=xd.dtype)
+    if STATE.enabled and x._rg:
+        node = NllLossBackward0((x._grad_node(),))
+        node.fused, node.cdim, node.red, node.denom = fused, cdim, reduction, denom
+        node.t, node.valid, node.wt, node.w, node.eps, node.p = t, valid, wt, w, eps, p
+        node.save(x)
+        return attach(out, node)
+    return _wrap(out)
+
+
+# -- probability targets ------------------------------------------------------------------------------
+class CrossEntropyLossBackward0(Node):
+    __slots__ = ("cdim", "red", "denom", "eps", "wb", "p")
+
+    def backward(self, g, x, t):
+        nf = self.next_functions
+        cdim, eps = self.cdim, self.eps
+        C = x.shape[cdim]
+        s = _scale(g, self.red, self.denom, cdim)
+        tq = t * (1 - eps) + eps / C if eps else t
+        q = tq * self.wb if self.wb is not None else tq
+        gx = gt = None
+        if nf[0][0] is not None:
+            p = _nn.softmax(x, cdim) if isinstance(x, Tensor) else self.p
+            gx = (p * _bw.sum(q, cdim, True) - q) * s
+        if nf[1][0] is not None:
+            logp = _nn.log_softmax(x, cdim) if isinstance(x, Tensor) else _np_log_softmax(x, cdim)[0]
+            wl = logp * self.wb if self.wb is not None else logp
+            gt = -(wl * s) * (1 - eps)
+        return gx, gt
+
+    def _release_extra(self):
+        self.p = None
+
+
+def _prob_loss(x, target, weight, reduction, eps):
+    not_differentiable("cross_entropy", "weight", weight)
+    xd, td = x._data, target._data
+    if td.dtype != xd.dtype:
+        raise RuntimeError(f"expected scalar type {scalar_name(xd.dtype)} but found "
+                           f"{scalar_name(td.dtype)}")
+    cdim = 0 if xd.ndim == 1 else 1
+    C = xd.shape[cdim]
+    wb = None
+    if weight is not None:
+        w = weight._data
+        if w.ndim != 1 or w.shape[0] != C:
+            raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
+                               f"classes but got weight tensor of shape: {list(w.shape)}")
+        wb = w.reshape((C,) + (1,) * (xd.ndim - cdim - 1))
+    logp, p = _np_log_softmax(xd, cdim)
+    tq = td * xd.dtype.type(1 - eps) + xd.dtype.type(eps / C) if eps else td
+    q = tq if wb is None else tq * wb
+    loss = -(q * logp).sum(axis=cdim)
+    denom = None
+    if reduction == "sum":
+        out = loss.sum(dtype=xd.dtype)
+    elif reduction == "mean":
+        denom = xd.dtype.type(xd.size // C)
+        out = loss.sum(dtype=xd.dtype) / denom
+    else:
+        out = loss
+    out = np.asarray(out, dtype=xd.dtype)
+    if STATE.enabled and (x._rg or target._rg):
+        node = CrossEntropyLossBackward0((x._grad_node(), target._grad_node()))
+        node.cdim, node.red, node.denom, node.eps, node.wb, node.p = cdim, reduction, denom, eps, wb, p
+        node.save(x, target)
+        return attach(out, node)
+    return _wrap(out)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """log_softmax over dim 1 (dim 0 for unbatched input) and the negative log likelihood, fused."""
+    check_tensor(input, "input", "cross_entropy")
+    check_tensor(target, "target", "cross_entropy")
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for "
+                                  f"'{scalar_name(input._data.dtype)}'")
+    if target._data.dtype.kind == "f":
+        if target._data.shape != input._data.shape:
+            if input._data.ndim == 2 and target._data.ndim != 1:
+                raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+            raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                               f"{scalar_name(target._data.dtype)} (class-probability targets must "
+                               f"have the input's shape {list(input._data.shape)}, got "
+                               f"{list(target._data.shape)})")
+        if ignore_index != -100:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        return _prob_loss(input, target, weight, reduction, label_smoothing)
+    return _class_loss(input, target, weight, ignore_index, reduction, label_smoothing, True,
+                       "cross_entropy")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    check_tensor(input, "input", "nll_loss")
+    check_tensor(target, "target", "nll_loss")
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    return _class_loss(input, target, weight, ignore_index, reduction, 0.0, False, "nll_loss")
+
+
+# -- regression / binary ----------------------------------------------------------------------------
+def _size_warning(input, target):
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
+class _PairLoss(Node):
+    """Elementwise loss of (input, target) reduced; gradients reduced back to each shape."""
+    __slots__ = ("red", "n", "shapes", "dtypes")
+
+    def _apply(self, grads, create_graph):
+        gx, gt = self.backward(grads[0], *self._vals(create_graph))
+        if gx is not None:
+            gx = _bw.cast(sum_to(gx, self.shapes[0]), self.dtypes[0])
+        if gt is not None:
+            gt = _bw.cast(sum_to(gt, self.shapes[1]), self.dtypes[1])
+        return gx, gt
+
+    def _s(self, g):
+        return g / self.n if self.red == "mean" else g
+
+
+class MseLossBackward0(_PairLoss):
+    __slots__ = ()
+
+    def backward(self, g, x, t):
+        d = (x - t) * (2 * self._s(g))
+        nf = self.next_functions
+        return (d if nf[0][0] is not None else None, -d if nf[1][0] is not None else None)
+
+
+def _pair_arrays(input, target, op):
+    xd, td = input._data, target._data
+    if xd.dtype != td.dtype:
+        npdt = _dtype.result_np_dtype((input, target))
+        if npdt.kind != "f":
+            npdt = _dtype.get_default_dtype().np
+        xd, td = xd.astype(npdt, copy=False), td.astype(npdt, copy=False)
+    try:
+        np.broadcast_shapes(xd.shape, td.shape)
+    except ValueError:
+        raise RuntimeError(f"{op}: The size of input {list(xd.shape)} and target {list(td.shape)} "
+                           "cannot be broadcast together") from None
+    return xd, td
+
+
+def _finish_pair(elem, reduction, node_cls, input, target, save, extra=None):
+    n = elem.size
+    out = elem if reduction == "none" else (elem.sum() if reduction == "sum" else elem.mean())
+    out = np.asarray(out, dtype=elem.dtype)
+    if STATE.enabled and (input._rg or target._rg):
+        node = node_cls((input._grad_node(), target._grad_node()))
+        node.red, node.n, node.shapes = reduction, n, (input._data.shape, target._data.shape)
+        node.dtypes = (input._data.dtype, target._data.dtype)
+        if extra is not None:
+            node.extra = extra
+        node.save(*save)
+        return attach(out, node)
+    return _wrap(out)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    check_tensor(input, "input", "mse_loss")
+    check_tensor(target, "target", "mse_loss")
+    _size_warning(input, target)
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    if weight is not None:
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        err = (input - target) ** 2 * weight
+        return err if reduction == "none" else (err.sum() if reduction == "sum" else
+                                                err.sum() / weight.sum())
+    xd, td = _pair_arrays(input, target, "mse_loss")
+    d = xd - td
+    x_, t_ = (input, target) if xd is input._data and td is target._data else \
+        (_wrap(xd), _wrap(td))
+    return _finish_pair(d * d, reduction, MseLossBackward0, input, target, (x_, t_))

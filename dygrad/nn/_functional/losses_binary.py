@@ -1,0 +1,233 @@
+"""Probabilistic losses: binary cross entropy (fused, with PyTorch's clamps), KL divergence,
+soft-margin, Poisson and Gaussian negative log likelihoods."""
+import math
+import warnings
+
+import numpy as np
+
+from ..._tensor import _wrap
+from ...ops import _bw
+from ...ops import elementwise as _ew
+from ._util import check_reduction, check_tensor, not_differentiable, reduction_of, npv
+from .losses import _PairLoss, _finish_pair, _pair_arrays, reduce_loss
+from .activations_smooth import logsigmoid
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",
+           "multilabel_soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss"]
+
+_BCE_EPS = 1e-12
+
+
+def _clamp_min(v, m):
+    return v.clamp(min=m) if not isinstance(v, np.ndarray) else np.maximum(v, m)
+
+
+def _softplus_neg(x):
+    """log(1 + exp(-x)), stable, for arrays or Tensors."""
+    if isinstance(x, np.ndarray):
+        return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+    return (-x).clamp(min=0) + (-x.abs()).exp().log1p()
+
+
+class BinaryCrossEntropyBackward0(_PairLoss):
+    __slots__ = ("extra",)
+
+    def backward(self, g, x, t):
+        w, = self.extra
+        s = self._s(g)
+        if w is not None:
+            s = s * w
+        nf = self.next_functions
+        gx = gt = None
+        if nf[0][0] is not None:
+            gx = (x - t) / _clamp_min((1 - x) * x, _BCE_EPS) * s
+        if nf[1][0] is not None:
+            lx = _bw.log(x) if not isinstance(x, np.ndarray) else np.log(x)
+            l1x = _bw.log(1 - x) if not isinstance(x, np.ndarray) else np.log1p(-x)
+            gt = (l1x - lx) * s
+        return gx, gt
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    check_tensor(input, "input", "binary_cross_entropy")
+    check_tensor(target, "target", "binary_cross_entropy")
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    not_differentiable("binary_cross_entropy", "weight", weight)
+    xd, td = _pair_arrays(input, target, "binary_cross_entropy")
+    if xd.dtype.kind != "f":
+        raise RuntimeError("binary_cross_entropy: expected a floating-point input, got "
+                           f"{input.dtype}")
+    if ((xd < 0) | (xd > 1)).any() or np.isnan(xd).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    with np.errstate(divide="ignore"):
+        lx = np.maximum(np.log(xd), -100)
+        l1x = np.maximum(np.log1p(-xd), -100)
+    elem = -(td * lx + (1 - td) * l1x)
+    w = None
+    if weight is not None:
+        w = np.broadcast_to(weight._data, elem.shape).astype(elem.dtype)
+        elem = elem * w
+    save = (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
+    return _finish_pair(elem, reduction, BinaryCrossEntropyBackward0, input, target, save, (w,))
+
+
+class BinaryCrossEntropyWithLogitsBackward0(_PairLoss):
+    __slots__ = ("extra",)
+
+    def backward(self, g, x, t):
+        w, pw = self.extra
+        s = self._s(g)
+        if w is not None:
+            s = s * w
+        nf = self.next_functions
+        gx = gt = None
+        if nf[0][0] is not None:
+            sig = _bw.sigmoid(x)
+            if pw is None:
+                gx = (sig - t) * s
+            else:
+                lw = (pw - 1) * t + 1
+                gx = (lw * sig - pw * t) * s
+        if nf[1][0] is not None:
+            gt = -x * s if pw is None else (-x + (pw - 1) * _softplus_neg(x)) * s
+        return gx, gt
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    check_tensor(input, "input", "binary_cross_entropy_with_logits")
+    check_tensor(target, "target", "binary_cross_entropy_with_logits")
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
+    not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    xd, td = _pair_arrays(input, target, "binary_cross_entropy_with_logits")
+    pw = None
+    if pos_weight is None:
+        elem = (1 - td) * xd + _softplus_neg(xd)
+    else:
+        pw = pos_weight._data.astype(xd.dtype, copy=False)
+        elem = (1 - td) * xd + ((pw - 1) * td + 1) * _softplus_neg(xd)
+    w = None
+    if weight is not None:
+        w = weight._data.astype(xd.dtype, copy=False)
+        elem = elem * w
+    elem = np.ascontiguousarray(elem, dtype=xd.dtype)
+    save = (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
+    return _finish_pair(elem, reduction, BinaryCrossEntropyWithLogitsBackward0, input, target,
+                        save, (w, pw))
+
+
+class KlDivBackward0(_PairLoss):
+    __slots__ = ("extra",)
+
+    def backward(self, g, x, t):
+        log_target, = self.extra
+        s = self._s(g)
+        nf = self.next_functions
+        gx = gt = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if log_target:
+                et = _bw.exp(t)
+                if nf[0][0] is not None:
+                    gx = -et * s
+                if nf[1][0] is not None:
+                    gt = et * (t - x + 1) * s
+            else:
+                if nf[0][0] is not None:
+                    gx = -t * s
+                if nf[1][0] is not None:
+                    # d/dt (xlogy(t, t) - t x): xlogy's rule, so t == 0 gives nan like PyTorch
+                    nz = npv(t) != 0
+                    logt = _bw.where(nz, _bw.log(_bw.where(nz, t, 1.0)), 0.0)
+                    gt = (logt + t / t - x) * s
+        return gx, gt
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Pointwise KL divergence with `input` given as log-probabilities."""
+    check_tensor(input, "input", "kl_div")
+    check_tensor(target, "target", "kl_div")
+    if size_average is not None or reduce is not None:
+        reduction = reduction_of(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with the "
+                      "KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    if reduction != "batchmean":
+        check_reduction(reduction)
+    xd, td = _pair_arrays(input, target, "kl_div")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if log_target:
+            elem = np.exp(td) * (td - xd)
+        else:
+            elem = np.where(td == 0, 0, td * np.log(np.where(td == 0, 1, td))) - td * xd
+    elem = np.asarray(elem, dtype=xd.dtype)
+    save = (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
+    if reduction != "batchmean":
+        return _finish_pair(elem, reduction, KlDivBackward0, input, target, save, (log_target,))
+    out = _finish_pair(elem, "sum", KlDivBackward0, input, target, save, (log_target,))
+    return out / input.shape[0] if input.dim() != 0 else out
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    not_differentiable("soft_margin_loss", "target", target)
+    return reduce_loss(_softplus_neg(target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(dim=class_dim) / input.shape[class_dim]
+    return reduce_loss(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    reduction = reduction_of(size_average, reduce, reduction)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not a valid value for reduction")
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        # Stirling's term, kept for targets above 1; computed on every target as PyTorch does
+        # (so a zero target's gradient is nan there too)
+        stirling = target * target.log() - target + (target * (2 * math.pi)).log() * 0.5
+        loss = loss + _ew.where(_wrap(target._data > 1), stirling, 0.0)
+    return reduce_loss(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = _wrap(np.full(input._data.shape, var, dtype=input._data.dtype))
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)  # one variance per sample, shared across the last dim
+        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    if (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    vd = var.detach()
+    var = var + (vd.clamp(min=eps) - vd)  # clamped value, unclamped gradient (as in PyTorch)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return reduce_loss(loss, reduction)

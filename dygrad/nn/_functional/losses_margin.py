@@ -1,0 +1,160 @@
+"""Distance and margin losses, composed from differentiable tensor ops (their gradients, including
+the kink conventions, come out as PyTorch's)."""
+import numpy as np
+
+from ..._tensor import _wrap
+from ...ops import elementwise as _ew
+from ._util import check_reduction, check_tensor, not_differentiable, reduction_of
+from .losses import _size_warning, reduce_loss
+from .misc import pairwise_distance
+
+__all__ = ["l1_loss", "smooth_l1_loss", "huber_loss", "hinge_embedding_loss", "margin_ranking_loss",
+           "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+           "multi_margin_loss"]
+
+
+def _weighted(elem, weight, input, reduction, mean_by_weight):
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    elem = elem * weight
+    if reduction == "mean":
+        return elem.sum() / weight.sum() if mean_by_weight else elem.mean()
+    return reduce_loss(elem, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    check_tensor(input, "input", "l1_loss")
+    check_tensor(target, "target", "l1_loss")
+    _size_warning(input, target)
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    elem = (input - target).abs()
+    if weight is not None:
+        return _weighted(elem, weight, input, reduction, True)
+    return reduce_loss(elem, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    check_tensor(input, "input", "smooth_l1_loss")
+    check_tensor(target, "target", "smooth_l1_loss")
+    _size_warning(input, target)
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = input - target
+    ad = d.abs()
+    if beta == 0:
+        return reduce_loss(ad, reduction)
+    small = _wrap(ad._data < beta)
+    elem = _ew.where(small, d * d * (0.5 / beta), ad - 0.5 * beta)
+    return reduce_loss(elem, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    check_tensor(input, "input", "huber_loss")
+    check_tensor(target, "target", "huber_loss")
+    _size_warning(input, target)
+    check_reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    d = input - target
+    ad = d.abs()
+    small = _wrap(ad._data <= delta)
+    elem = _ew.where(small, d * d * 0.5, (ad - 0.5 * delta) * delta)
+    if weight is not None:
+        return _weighted(elem, weight, input, reduction, False)
+    return reduce_loss(elem, reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    td = target._data
+    margin_part = _ew.where(_wrap(td != 1), (margin - input).clamp(min=0), 0.0)
+    self_part = _ew.where(_wrap(td != -1), input, 0.0)
+    return reduce_loss(margin_part + self_part, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    if not (input1.dim() == input2.dim() == target.dim()):
+        raise RuntimeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
+    return reduce_loss((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    tdim = target.dim()
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"cosine_embedding_loss: inputs must have the same number of dims, got "
+                           f"{input1.dim()} and {input2.dim()}")
+    if input1.dim() != tdim + 1:
+        raise RuntimeError(f"{tdim + 1}D target tensor expects {tdim + 2}D input tensors, but "
+                           f"found inputs with sizes {list(input1.shape)} and {list(input2.shape)}.")
+    dim = tdim
+    eps = 1e-12
+    prod = (input1 * input2).sum(dim)
+    mag1 = (input1 * input1).sum(dim) + eps
+    mag2 = (input2 * input2).sum(dim) + eps
+    cos = prod / (mag1 * mag2).sqrt()
+    td = target._data
+    pos = _ew.where(_wrap(td == 1), 1 - cos, 0.0)
+    neg = _ew.where(_wrap(td == -1), (cos - margin).clamp(min=0), 0.0)
+    return reduce_loss(pos + neg, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    a, pdim, n = anchor.dim(), positive.dim(), negative.dim()
+    if not (a == pdim == n):
+        raise RuntimeError(
+            f"The anchor, positive, and negative tensors are expected to have the same number of "
+            f"dimensions, but got: anchor {a}D, positive {pdim}D, and negative {n}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = _ew.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return reduce_loss((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    if margin <= 0:
+        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, "
+                         f"got {margin} instead")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = _ew.minimum(d_neg, dist(positive, negative))
+    return reduce_loss((d_pos - d_neg + margin).clamp(min=0), check_reduction(reduction))
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    """Multi-class hinge loss: sum_{j != y} max(0, margin - x[y] + x[j])^p / C per sample."""
+    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    not_differentiable("multi_margin_loss", "weight", weight)
+    x = input if input.dim() == 2 else input.reshape(1, -1)
+    t = target._data.reshape(-1).astype(np.int64)
+    C = x.shape[1]
+    if ((t < 0) | (t >= C)).any():
+        raise RuntimeError(f"multi_margin_loss: target out of range (expected values in [0, {C}))")
+    xy = x.gather(1, _wrap(t[:, None]))
+    m = (x - xy + margin).clamp(min=0)
+    if p == 2:
+        m = m * m
+    if weight is not None:
+        m = m * _wrap(weight._data[t][:, None])
+    not_target = np.ones(x._data.shape, x._data.dtype)
+    not_target[np.arange(t.size), t] = 0
+    loss = (m * _wrap(not_target)).sum(1) / C
+    if input.dim() < 2 and reduction == "none":
+        loss = loss.reshape(())
+    return reduce_loss(loss, reduction)

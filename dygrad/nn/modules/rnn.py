@@ -1,0 +1,296 @@
+"""Recurrent layers RNN, LSTM, GRU (fused per direction and layer) and their cells."""
+import math
+
+from ... import _creation
+from ...ops import rnn as _rnn
+from ...ops.shape import cat, stack
+from ..parameter import Parameter
+from .. import init
+from .module import Module
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _dropout(x, p, training):
+    if not training or p == 0:
+        return x
+    keep = (_creation.rand(tuple(x.shape), dtype=x.dtype) >= p).to(x.dtype)
+    return x * keep * (1.0 / (1 - p))
+
+
+class RNNBase(Module):
+    __constants__ = ["mode", "input_size", "hidden_size", "num_layers", "bias", "batch_first",
+                     "dropout", "bidirectional", "proj_size"]
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__()
+        if not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1 or isinstance(dropout, bool):
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             "probability of an element being zeroed")
+        if not isinstance(hidden_size, int) or hidden_size <= 0:
+            raise ValueError("hidden_size must be a positive integer" if isinstance(hidden_size, int)
+                             else f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than or equal to 1")
+        if proj_size:
+            raise NotImplementedError("proj_size is not supported by dygrad's LSTM yet")
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        dirs = 2 if bidirectional else 1
+        g = _GATES[mode] * hidden_size
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            for d in range(dirs):
+                in_size = input_size if layer == 0 else hidden_size * dirs
+                sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
+                names = [f"weight_ih{sfx}", f"weight_hh{sfx}"]
+                shapes = [(g, in_size), (g, hidden_size)]
+                if bias:
+                    names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
+                    shapes += [(g,), (g,)]
+                for n, s in zip(names, shapes):
+                    setattr(self, n, Parameter(_creation.empty(s, dtype=dtype)))
+                    self._flat_weights_names.append(n)
+        self.reset_parameters()
+
+    @property
+    def _flat_weights(self):
+        return [getattr(self, n) for n in self._flat_weights_names]
+
+    @property
+    def all_weights(self):
+        per = 4 if self.bias else 2
+        w = self._flat_weights
+        return [w[i:i + per] for i in range(0, len(w), per)]
+
+    def reset_parameters(self):
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for w in self.parameters():
+            init.uniform_(w, -stdv, stdv)
+
+    def flatten_parameters(self):
+        """cuDNN weight packing in PyTorch; nothing to do on dygrad."""
+
+    def extra_repr(self):
+        s = "{input_size}, {hidden_size}"
+        if self.proj_size != 0:
+            s += ", proj_size={proj_size}"
+        if self.num_layers != 1:
+            s += ", num_layers={num_layers}"
+        if self.bias is not True:
+            s += ", bias={bias}"
+        if self.batch_first is not False:
+            s += ", batch_first={batch_first}"
+        if self.dropout != 0:
+            s += ", dropout={dropout}"
+        if self.bidirectional is not False:
+            s += ", bidirectional={bidirectional}"
+        return s.format(**self.__dict__)
+
+    def _check_input(self, x):
+        if x.dim() not in (2, 3):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {x.dim()}D "
+                             f"tensor of shape {list(x.shape)}")
+        if x.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {x.shape[-1]}")
+
+    def _hidden(self, hx, batch, unbatched, x, name="hx"):
+        dirs = 2 if self.bidirectional else 1
+        expect = (self.num_layers * dirs, batch, self.hidden_size)
+        if hx is None:
+            return _creation.zeros(expect, dtype=x.dtype)
+        h = hx.unsqueeze(1) if unbatched else hx
+        if tuple(h.shape) != expect:
+            raise RuntimeError(f"Expected hidden size {expect}, got {list(hx.shape)}")
+        return h
+
+    def _run(self, x, hx, cx):
+        dirs = 2 if self.bidirectional else 1
+        layer_in = x
+        hn, cn = [], []
+        ws = self._flat_weights
+        per = 4 if self.bias else 2
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                idx = layer * dirs + d
+                w = ws[idx * per:(idx + 1) * per]
+                b = (w[2], w[3]) if self.bias else (None, None)
+                rev = d == 1
+                if self.mode == "LSTM":
+                    o, h, c = _rnn.lstm_layer(layer_in, hx[idx], cx[idx], w[0], w[1], b[0], b[1], rev)
+                    cn.append(c)
+                elif self.mode == "GRU":
+                    o, h = _rnn.gru_layer(layer_in, hx[idx], w[0], w[1], b[0], b[1], rev)
+                else:
+                    nl = "tanh" if self.mode == "RNN_TANH" else "relu"
+                    o, h = _rnn.rnn_layer(layer_in, hx[idx], w[0], w[1], b[0], b[1], nl, rev)
+                outs.append(o)
+                hn.append(h)
+            layer_in = outs[0] if dirs == 1 else cat(outs, 2)
+            if layer < self.num_layers - 1:
+                layer_in = _dropout(layer_in, self.dropout, self.training)
+        return layer_in, stack(hn, 0), (stack(cn, 0) if cn else None)
+
+    def forward(self, input, hx=None):
+        if type(input).__name__ == "PackedSequence":
+            raise NotImplementedError("PackedSequence inputs are not supported by dygrad's RNNs yet")
+        self._check_input(input)
+        unbatched = input.dim() == 2
+        x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
+        batch = x.shape[1]
+        if self.mode == "LSTM":
+            if hx is None:
+                h0 = self._hidden(None, batch, unbatched, x)
+                c0 = self._hidden(None, batch, unbatched, x)
+            else:
+                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                    raise RuntimeError("LSTM expects hx as a tuple (h_0, c_0)")
+                h0 = self._hidden(hx[0], batch, unbatched, x)
+                c0 = self._hidden(hx[1], batch, unbatched, x)
+            out, hn, cn = self._run(x, h0, c0)
+        else:
+            h0 = self._hidden(hx, batch, unbatched, x)
+            out, hn, cn = self._run(x, h0, None)
+        if unbatched:
+            out = out.squeeze(1)
+            hn = hn.squeeze(1)
+            cn = cn.squeeze(1) if cn is not None else None
+        elif self.batch_first:
+            out = out.transpose(0, 1)
+        return (out, (hn, cn)) if self.mode == "LSTM" else (out, hn)
+
+
+class RNN(RNNBase):
+    def __init__(self, *args, **kwargs):
+        nl = kwargs.pop("nonlinearity", "tanh")
+        if len(args) > 3:
+            nl = args[3]
+            args = args[:3] + args[4:]
+        if nl not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nl}'. Select from 'tanh' or 'relu'.")
+        self.nonlinearity = nl
+        super().__init__("RNN_TANH" if nl == "tanh" else "RNN_RELU", *args, **kwargs)
+
+
+class LSTM(RNNBase):
+    def __init__(self, *args, **kwargs):
+        super().__init__("LSTM", *args, **kwargs)
+
+
+class GRU(RNNBase):
+    def __init__(self, *args, **kwargs):
+        super().__init__("GRU", *args, **kwargs)
+
+
+class RNNCellBase(Module):
+    __constants__ = ["input_size", "hidden_size", "bias"]
+
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        self.weight_ih = Parameter(_creation.empty((num_chunks * hidden_size, input_size), dtype=dtype))
+        self.weight_hh = Parameter(_creation.empty((num_chunks * hidden_size, hidden_size), dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(_creation.empty(num_chunks * hidden_size, dtype=dtype))
+            self.bias_hh = Parameter(_creation.empty(num_chunks * hidden_size, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for w in self.parameters():
+            init.uniform_(w, -stdv, stdv)
+
+    def extra_repr(self):
+        s = "{input_size}, {hidden_size}"
+        if self.bias is not True:
+            s += ", bias={bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += ", nonlinearity={nonlinearity}"
+        return s.format(**self.__dict__)
+
+    def _lin(self, x, h):
+        gi = x @ self.weight_ih.t()
+        gh = h @ self.weight_hh.t()
+        if self.bias:
+            gi = gi + self.bias_ih
+            gh = gh + self.bias_hh
+        return gi, gh
+
+    def _prep(self, input, hx):
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.dim()}D instead")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} expected {self.input_size}")
+        unbatched = input.dim() == 1
+        x = input.unsqueeze(0) if unbatched else input
+        if hx is None:
+            hx = _creation.zeros((x.shape[0], self.hidden_size), dtype=x.dtype)
+        elif unbatched:
+            hx = hx.unsqueeze(0)
+        return x, hx, unbatched
+
+
+class RNNCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+
+    def forward(self, input, hx=None):
+        x, h, unb = self._prep(input, hx)
+        gi, gh = self._lin(x, h)
+        out = (gi + gh).tanh() if self.nonlinearity == "tanh" else (gi + gh).relu()
+        return out.squeeze(0) if unb else out
+
+
+class LSTMCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input, hx=None):
+        unb = input.dim() == 1
+        if hx is None:
+            x, h, _ = self._prep(input, None)
+            c = _creation.zeros_like(h)
+        else:
+            x, h, _ = self._prep(input, hx[0])
+            c = hx[1].unsqueeze(0) if unb else hx[1]
+        gi, gh = self._lin(x, h)
+        i, f, g, o = (gi + gh).chunk(4, 1)
+        c2 = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        h2 = o.sigmoid() * c2.tanh()
+        return (h2.squeeze(0), c2.squeeze(0)) if unb else (h2, c2)
+
+
+class GRUCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input, hx=None):
+        x, h, unb = self._prep(input, hx)
+        gi, gh = self._lin(x, h)
+        ir, iz, inn = gi.chunk(3, 1)
+        hr, hz, hn = gh.chunk(3, 1)
+        r = (ir + hr).sigmoid()
+        z = (iz + hz).sigmoid()
+        n = (inn + r * hn).tanh()
+        out = (1 - z) * n + z * h
+        return out.squeeze(0) if unb else out
+
+

@@ -1,0 +1,2 @@
+"""dygrad.nn.parallel: DataParallel as a single-process wrapper (dygrad runs on the CPU)."""
+from .data_parallel import DataParallel, data_parallel  # noqa: F401
