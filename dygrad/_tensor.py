@@ -236,7 +236,8 @@ class Tensor:
         return bool(self._data.reshape(-1)[0])
 
     def __float__(self):
-        if self._rg:
+        if self._rg and not _WARNED_FLOAT:  # once per process, as PyTorch
+            _WARNED_FLOAT.append(True)
             import warnings
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.", UserWarning,
@@ -1241,6 +1242,9 @@ class Tensor:
 
     def log_softmax(self, dim, dtype=None):
         return _nn.log_softmax(self, dim, dtype=dtype)
+
+
+_WARNED_FLOAT = []
 
 
 def _legacy_new(cls, *args, **kwargs):

@@ -133,6 +133,11 @@ def _wrapped(v):
     return v
 
 
+def _scalar(v):
+    """A closure's loss as a Python float (item() does not warn about requires_grad)."""
+    return v.item() if hasattr(v, "item") else float(v)
+
+
 class LBFGS(Optimizer):
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
                  tolerance_change=1e-9, history_size=100, line_search_fn=None):
@@ -183,7 +188,7 @@ class LBFGS(Optimizer):
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)
-        loss = float(closure())
+        loss = _scalar(closure())
         flat_grad = self._gather_flat_grad()
         self._set_param(x)
         return loss, flat_grad
@@ -212,7 +217,7 @@ class LBFGS(Optimizer):
         state.setdefault("n_iter", 0)
 
         orig_loss = evaluate()
-        loss = float(orig_loss)
+        loss = _scalar(orig_loss)
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._gather_flat_grad()
@@ -298,7 +303,7 @@ class LBFGS(Optimizer):
             else:
                 self._add_grad(t, d)
                 if n_iter != max_iter:
-                    loss = float(evaluate())
+                    loss = _scalar(evaluate())
                     flat_grad = self._gather_flat_grad()
                     opt_cond = np.abs(flat_grad).max() <= tolerance_grad
                     ls_func_evals = 1
