@@ -1,0 +1,20 @@
+"""The benchmark workloads, in report order. Names are what --only accepts."""
+from .gru import GRU
+from .lenet import LeNet
+from .mlp import Mlp
+from .mnist_epoch import SUBSET, MnistEpoch
+from .resnet import ResNet
+from .small import Elementwise, MatmulRelu
+
+
+def all_workloads(mnist_images=SUBSET):
+    return [Elementwise(), MatmulRelu(), Mlp(64), Mlp(512), LeNet(), GRU(), ResNet(),
+            MnistEpoch(n_images=mnist_images)]
+
+
+def by_name(name, mnist_images=SUBSET):
+    for w in all_workloads(mnist_images):
+        if w.name == name:
+            return w
+    raise KeyError(f"unknown workload {name!r}; known: "
+                   f"{', '.join(w.name for w in all_workloads())}")
