@@ -27,10 +27,30 @@ from ._creation import range as _range_fn
 from ._tensor_str import set_printoptions  # noqa: F401
 from . import autograd, cuda, accelerator, random  # noqa: F401
 from ._functions import *  # noqa: F401,F403  (the torch.* functional namespace)
-from . import utils, linalg, testing, optim, nn  # noqa: F401,E402
-from . import serialization  # noqa: F401,E402
-from .serialization import save, load  # noqa: F401,E402
 from .ops import return_types  # noqa: F401,E402
+
+# Subpackages load on first use: `import dygrad` stays fast (the import-time benchmark), while
+# `dygrad.nn`, `import dygrad.nn as nn` and `from dygrad import optim` all work as usual.
+_LAZY_MODULES = frozenset({"nn", "optim", "utils", "linalg", "testing", "serialization", "vision",
+                           "distributed", "backends", "cli"})
+_LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
+
+
+def __getattr__(name):
+    import importlib
+    if name in _LAZY_MODULES:
+        mod = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = mod
+        return mod
+    if name in _LAZY_ATTRS:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_ATTRS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dygrad' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_ATTRS))
 
 range = _range_fn
 
