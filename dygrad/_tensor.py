@@ -390,6 +390,12 @@ class Tensor:
 
     # -- autograd ------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        d = self._data
+        if (gradient is None and inputs is None and not create_graph and self.grad_fn is not None
+                and d.size == 1 and d.dtype.kind == "f"):
+            # the usual `loss.backward()`: skip the general argument handling
+            _run_backward([(self.grad_fn, self._nr)], [np.ones(d.shape, d.dtype)], bool(retain_graph))
+            return
         _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def retain_grad(self):
@@ -1357,6 +1363,7 @@ _TYPE_NAMES = {
 }
 
 from .autograd import backward as _autograd_backward  # noqa: E402
+from .autograd.engine import run_backward as _run_backward  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402  (op modules import Tensor from here)
 from .ops import reduction as _red  # noqa: E402
 from .ops import shape as _shape  # noqa: E402

@@ -20,19 +20,22 @@ class Node:
     there is a single input); None means no gradient flows there.
     """
 
-    __slots__ = ("next_functions", "_saved", "_vers", "_sout", "_pre_hooks", "_hooks", "_trace",
-                 "_freed", "__weakref__", "__dict__")
+    __slots__ = ("next_functions", "__weakref__", "__dict__")
+    # Rarely set fields live in the instance dict only once assigned; until then these class
+    # defaults answer. Creating a node is then a single assignment (this is the hot path).
     _nout = 1
+    _saved = ()
+    _vers = None
+    _sout = None
+    _pre_hooks = None
+    _hooks = None
+    _freed = False
+    _trace = None
 
     def __init__(self, next_functions=()):
         self.next_functions = next_functions
-        self._saved = ()
-        self._vers = None
-        self._sout = None
-        self._pre_hooks = None
-        self._hooks = None
-        self._freed = False
-        self._trace = traceback.format_stack()[:-2] if STATE.anomaly else None
+        if STATE.anomaly:
+            self._trace = traceback.format_stack()[:-2]
 
     def name(self):
         return type(self).__name__
