@@ -101,13 +101,35 @@ class _Binary(Node):
         return ga, gb
 
 
+_NO_CAST = (None, None)
+
+
 def _binary(a, b, npop, node_cls, opname, save=True):
     """Shared path of add/sub/mul/div-like ops between a Tensor `a` and a Tensor or scalar `b`."""
-    if isinstance(b, Tensor) and a._data.dtype is b._data.dtype:
-        ad, bd = a._data, b._data
-        npdt = ad.dtype
-    else:
-        ad, bd, npdt = _operands(a, b, opname)
+    if isinstance(b, Tensor):
+        ad = a._data
+        bd = b._data
+        if ad.dtype is bd.dtype:  # the common case, kept short
+            try:
+                out = npop(ad, bd)
+            except ValueError as e:
+                raise _broadcast_error(opname, a, b, e) from None
+            if type(out) is not ndarray:
+                out = np.asarray(out)
+            if STATE.enabled and (a._rg or b._rg):
+                if ad.dtype.kind != "f":
+                    raise RuntimeError(f"{opname}: integer results cannot require gradients")
+                node = node_cls((a._grad_node(), b._grad_node()))
+                node.shapes = (ad.shape, bd.shape)
+                node.dtypes = _NO_CAST
+                node.scalar = None
+                if save:
+                    node.save(a, b)
+                t = _wrap(out, True)
+                t.grad_fn = node
+                return t
+            return _wrap(out)
+    ad, bd, npdt = _operands(a, b, opname)
     try:
         out = npop(ad, bd)
     except ValueError as e:
