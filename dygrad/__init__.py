@@ -22,17 +22,21 @@ from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, s
 from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full,  # noqa: F401
                         zeros_like, ones_like, empty_like, full_like, rand_like, randn_like,
                         randint_like, arange, linspace, logspace, eye, rand, randn, randint,
-                        randperm, normal, bernoulli, multinomial, scalar_tensor)
+                        randperm, normal, bernoulli, multinomial, scalar_tensor, frombuffer,
+                        empty_strided, poisson, tril_indices, triu_indices, cartesian_prod,
+                        combinations)
+from .ops.bucketing import searchsorted, bucketize, histc, bincount, heaviside, diag_embed  # noqa: F401
+from .device import get_default_device, set_default_device  # noqa: F401
 from ._creation import range as _range_fn
 from ._tensor_str import set_printoptions  # noqa: F401
-from . import autograd, cuda, accelerator, random  # noqa: F401
+from . import autograd, cuda, accelerator, random, backends  # noqa: F401
 from ._functions import *  # noqa: F401,F403  (the torch.* functional namespace)
 from .ops import return_types  # noqa: F401,E402
 
 # Subpackages load on first use: `import dygrad` stays fast (the import-time benchmark), while
 # `dygrad.nn`, `import dygrad.nn as nn` and `from dygrad import optim` all work as usual.
 _LAZY_MODULES = frozenset({"nn", "optim", "utils", "linalg", "testing", "serialization", "vision",
-                           "distributed", "backends", "cli"})
+                           "distributed", "cli"})
 _LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
 
 

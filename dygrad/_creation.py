@@ -1,310 +1,298 @@
-"""Tensor creation: from data, filled, ranges, and random."""
-import math
+"""Tensor creation from data and filled tensors, with PyTorch's inference, checks and errors.
+
+Ranges live in _ranges.py and random sampling in _sampling.py; this module re-exports them so
+that `dygrad._creation` is the one place the package imports creation functions from.
+"""
+import warnings
 
 import numpy as np
 
 from . import _dtype
-from . import random as _random
+from ._convert import (_BOOL, _CTYPE, _F32, _F64, _I64, _int_like, _warn_once, cast, check_shape,
+                       checked, finish, from_data, from_ndarray, np_dtype, number, shape_arg,
+                       type_name)
 from ._tensor import Tensor, _wrap
 from .device import check_device
-from .ops._util import size_args
+from ._ranges import arange, range, linspace, logspace, tril_indices, triu_indices, cartesian_prod, combinations  # noqa: F401,E501
+from ._sampling import (rand, randn, randint, randperm, normal, bernoulli, multinomial, poisson,  # noqa: F401
+                        rand_like, randn_like, randint_like)
 
-__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full",
-           "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
-           "randint_like", "arange", "range", "linspace", "logspace", "eye", "rand", "randn",
-           "randint", "randperm", "normal", "bernoulli", "multinomial", "scalar_tensor"]
-
-
-def _infer_np_dtype(data):
-    """dtype PyTorch infers from data: Python floats take the default dtype, ints int64, bools
-    bool; NumPy scalars, arrays and Tensors keep theirs; mixed items promote (torch rules)."""
-    from ._dtype import _promote_np
-    found = [None]
-
-    def add(npdt):
-        found[0] = npdt if found[0] is None else _promote_np(found[0], npdt)
-
-    def walk(x):
-        if isinstance(x, Tensor):
-            add(x._data.dtype)
-        elif isinstance(x, (list, tuple)):
-            for y in x:
-                walk(y)
-        elif isinstance(x, (np.ndarray, np.generic)):
-            add(_dtype.from_numpy_dtype(x.dtype).np)
-        elif isinstance(x, bool):
-            add(np.dtype(np.bool_))
-        elif isinstance(x, int):
-            add(np.dtype(np.int64))
-        elif isinstance(x, float):
-            add(_dtype._default[0].np)
-        elif isinstance(x, complex):
-            raise TypeError("dygrad does not support complex numbers")
-        else:
-            raise TypeError(
-                f"Could not infer dtype of {type(x).__name__}: tensor() accepts numbers, bools, "
-                "nested lists/tuples of them, NumPy arrays and Tensors")
-
-    walk(data)
-    return found[0] if found[0] is not None else _dtype._default[0].np
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "frombuffer", "scalar_tensor", "zeros",
+           "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "eye",
+           "empty_strided", "arange", "range", "linspace", "logspace", "tril_indices",
+           "triu_indices", "cartesian_prod", "combinations", "rand", "randn", "randint",
+           "randperm", "normal", "bernoulli", "multinomial", "poisson", "rand_like", "randn_like",
+           "randint_like"]
 
 
-def _to_nested(data):
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)):
-        return [_to_nested(x) for x in data]
-    return data
-
-
-def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of `data`, with PyTorch's dtype inference and checks."""
     check_device(device, "tensor()")
+    npdt = None if dtype is None else np_dtype(dtype)
     if isinstance(data, Tensor):
-        arr = data._data.copy() if dtype is None else data._data.astype(_dtype.to_numpy_dtype(dtype))
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+            "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+            "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
+        arr = data._data.copy() if npdt is None or npdt == data._data.dtype else cast(data._data, npdt)
     elif isinstance(data, np.ndarray):
-        if dtype is None:
-            _dtype.from_numpy_dtype(data.dtype)
-            arr = np.array(data, copy=True)
-        else:
-            arr = np.array(data, dtype=_dtype.to_numpy_dtype(dtype))
+        arr = from_ndarray(data, npdt)
     else:
-        npdt = _dtype.to_numpy_dtype(dtype) if dtype is not None else _infer_np_dtype(data)
-        try:
-            arr = np.array(_to_nested(data), dtype=npdt)
-        except ValueError as e:
-            raise ValueError(f"tensor(): could not build a tensor from the data ({e}); nested "
-                             "sequences must have equal lengths") from None
-        except OverflowError:
-            raise RuntimeError(f"tensor(): value cannot be converted to type {_dtype.from_numpy_dtype(npdt)} without overflow") from None
-    if arr.dtype.byteorder not in "=|":
-        arr = arr.astype(arr.dtype.newbyteorder("="))
-    t = _wrap(arr)
-    if requires_grad:
-        t.requires_grad = True
-    return t
+        arr = from_data(data, npdt)
+    return finish(arr, requires_grad)
 
 
-def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
-    return tensor(s, dtype=dtype or _dtype.get_default_dtype(), requires_grad=requires_grad)
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    check_device(device, "scalar_tensor()")
+    v = number("scalar_tensor", s, "s", 1)
+    return finish(checked(np.asarray(v, dtype=_F64 if not isinstance(v, bool) else _BOOL),
+                          np_dtype(dtype), ctype=True), requires_grad)
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with `ndarray` (writes show through both ways)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type_name(ndarray)})")
+    if ndarray.dtype.byteorder == ">" or (ndarray.dtype.byteorder == "<" and np.little_endian is False):
+        raise ValueError("given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    if not ndarray.flags.writeable:
+        _warn_once("readonly",
+                   "The given NumPy array is not writable, and PyTorch does not support non-writable "
+                   "tensors. This means writing to this tensor will result in undefined behavior. "
+                   "You may want to copy the array to protect its data or make it writable before "
+                   "converting it to a tensor. This type of warning will be suppressed for the rest "
+                   "of this program.")
+    return _wrap(ndarray)
 
 
 def as_tensor(data, dtype=None, device=None):
+    """Shares memory with a Tensor or ndarray of the requested dtype; converts otherwise (a
+    Tensor converts through .to(dtype), so autograd tracks it)."""
     check_device(device, "as_tensor()")
     if isinstance(data, Tensor):
-        return data if dtype is None or _dtype.as_dtype(dtype).np == data._data.dtype else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or _dtype.to_numpy_dtype(dtype) == data.dtype):
+        if dtype is None or np_dtype(dtype) == data._data.dtype:
+            return data
+        return data.to(_dtype.as_dtype(dtype))
+    if isinstance(data, np.ndarray) and (dtype is None or np_dtype(dtype) == data.dtype):
         return from_numpy(data)
     return tensor(data, dtype=dtype)
 
 
-asarray = as_tensor
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
+    """torch.asarray: shares memory unless a copy is needed or copy=True; copy=False forbids
+    copying. requires_grad=None keeps a tensor's own flag."""
+    check_device(device, "asarray()")
+    npdt = None if dtype is None else np_dtype(dtype)
+    if isinstance(obj, Tensor):
+        if requires_grad is None and obj._rg:
+            _warn_once("asarray_rg",
+                       "torch.asarray: unspecified requires_grad now defaults to obj.requires_grad "
+                       "instead of False. Pass requires_grad=False explicitly to get the old "
+                       "behavior and silence this warning.")
+        same = npdt is None or npdt == obj._data.dtype
+        if not same and copy is False:
+            raise ValueError(f"can't alias tensor with dtype '{obj.dtype}' into dtype "
+                             f"'{_dtype.from_numpy_dtype(npdt)}'.")
+        t = obj if same else obj.to(_dtype.from_numpy_dtype(npdt))
+        if copy:
+            t = t.clone()
+        if requires_grad is not None and not requires_grad and t._rg:
+            t = t.detach()
+        elif requires_grad and not t._rg:
+            t = t.detach().requires_grad_(True) if t is obj else t.requires_grad_(True)
+        return t
+    if isinstance(obj, np.ndarray):
+        src = _dtype.from_numpy_dtype(obj.dtype).np
+        if npdt is not None and npdt != src and copy is False:
+            raise ValueError(f"can't alias NumPy array with dtype '{src}' into dtype '{npdt}'.")
+        if copy or (npdt is not None and npdt != src):
+            return finish(from_ndarray(obj, npdt), bool(requires_grad))
+        t = from_numpy(obj)
+        return finish(obj, True) if requires_grad else t
+    if _is_buffer(obj):  # bytes-like objects are reinterpreted in place, as by frombuffer
+        t = frombuffer(obj, dtype=dtype if dtype is not None else _dtype._default[0])
+        t = t.clone() if copy else t
+        return t.requires_grad_(True) if requires_grad else t
+    if copy is False:
+        raise ValueError(f"can't alias a {type_name(obj)} into a tensor without copying; pass "
+                         "copy=None or copy=True")
+    return tensor(obj, dtype=dtype, requires_grad=bool(requires_grad))
 
 
-def from_numpy(ndarray):
-    if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _dtype.from_numpy_dtype(ndarray.dtype)
-    if ndarray.dtype.byteorder == ">":
-        raise ValueError("given numpy array has byte order different from the native byte order. "
-                         "Conversion between byte orders is currently not supported.")
-    return _wrap(ndarray)
+def _is_buffer(obj):
+    if isinstance(obj, (list, tuple, np.generic)):
+        return False
+    try:
+        memoryview(obj)
+    except TypeError:
+        return False
+    return True
 
 
-def _make(shape, npdt, filler, requires_grad, device, op):
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-d tensor over an object exposing the buffer protocol, sharing its memory."""
+    npdt = np_dtype(dtype)
+    mv = memoryview(buffer)
+    if mv.readonly:
+        _warn_once("readonly_buffer",
+                   "The given buffer is not writable, and PyTorch does not support non-writable "
+                   "tensors. This means you can write to the underlying (supposedly non-writable) "
+                   "buffer using the tensor. You may want to copy the buffer to protect its data or "
+                   "make it writable before converting it to a tensor. This type of warning will be "
+                   "suppressed for the rest of this program.")
+    n = mv.nbytes
+    if n == 0 or count == 0:
+        raise ValueError(f"both buffer length ({n}) and count ({count}) must not be 0")
+    if not 0 <= offset < n:
+        raise ValueError(f"both buffer length ({n}) and offset ({offset}) must be greater than 0 "
+                         "and offset must be smaller than the buffer length")
+    if count == 0 or count < -1:
+        raise ValueError(f"expected 'count' to be -1 or a positive number, got {count}")
+    if count == -1 and (n - offset) % npdt.itemsize:
+        raise ValueError(f"buffer length ({n - offset} bytes) after offset ({offset} bytes) must be "
+                         f"a multiple of element size ({npdt.itemsize})")
+    if count > 0 and n - offset < count * npdt.itemsize:
+        raise ValueError(f"requested buffer length ({count} * {npdt.itemsize} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length ({n} bytes)")
+    arr = np.frombuffer(buffer, dtype=npdt, count=count, offset=offset)
+    if mv.readonly:
+        arr = arr.view()
+        arr.flags.writeable = False
+    return finish(arr, requires_grad)
+
+
+# -- filled tensors ------------------------------------------------------------------------------
+def _filled(op, args, size, fill, dtype, requires_grad, device, out):
     check_device(device, f"{op}()")
-    for s in shape:
-        if s < 0:
-            raise RuntimeError(f"{op}(): Trying to create tensor with negative dimension {s}: {list(shape)}")
-    arr = filler(shape, npdt)
-    t = _wrap(arr)
-    if requires_grad:
-        t.requires_grad = True
-    return t
+    if not args and size is None:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "size"')
+    shape = shape_arg(op, args, size)
+    check_shape(shape, op)
+    if dtype is None and out is not None:
+        dtype = out.dtype
+    return finish(fill(shape, dtype=np_dtype(dtype)), requires_grad, out, op)
 
 
-def _np_dt(dtype):
-    return _dtype._default[0].np if dtype is None else _dtype.to_numpy_dtype(dtype)
+def zeros(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    return _filled("zeros", sizes, size, np.zeros, dtype, requires_grad, device, out)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _make(size_args(size), _np_dt(dtype), np.zeros, requires_grad, device, "zeros")
+def ones(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    return _filled("ones", sizes, size, np.ones, dtype, requires_grad, device, out)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    return _make(size_args(size), _np_dt(dtype), np.ones, requires_grad, device, "ones")
-
-
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, memory_format=None):
+def empty(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
     # zero-filled: uninitialised memory would make runs irreproducible for no real gain
-    return _make(size_args(size), _np_dt(dtype), np.zeros, requires_grad, device, "empty")
+    return _filled("empty", sizes, size, np.zeros, dtype, requires_grad, device, out)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False):
+    """A zero-filled tensor with the given strides (in elements), viewing a buffer just large
+    enough, like PyTorch's (overlapping strides share elements)."""
+    check_device(device, "empty_strided()")
+    shape = shape_arg("empty_strided", (size,))
+    strides = shape_arg("empty_strided", (stride,))
+    if len(shape) != len(strides):
+        raise RuntimeError(f"dimensionality of sizes ({len(shape)}) must match dimensionality of "
+                           f"strides ({len(strides)})")
+    check_shape(shape)
+    npdt = np_dtype(dtype)
+    n = 0 if 0 in shape else 1 + sum((s - 1) * st for s, st in zip(shape, strides))
+    buf = np.zeros(n, dtype=npdt)
+    arr = np.lib.stride_tricks.as_strided(buf, shape, tuple(st * npdt.itemsize for st in strides))
+    return finish(arr, requires_grad)
+
+
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _fill_array(op, shape, value, npdt):
+    t = type(value)
+    # fast paths for the common fills; the general path below applies PyTorch's checks
+    if t is float and (npdt == _F64 or (npdt == _F32 and not abs(value) > _F32_MAX)):
+        return np.full(shape, value, npdt)
+    if t is bool or (t is int and npdt == _I64 and -(1 << 63) <= value < (1 << 63)):
+        return np.full(shape, value, npdt)
+    nat_dt = _BOOL if isinstance(value, bool) else _I64 if isinstance(value, int) else _F64
+    try:
+        nat = np.array(value, dtype=nat_dt)
+    except OverflowError:
+        if npdt.kind == "f":
+            nat = np.array(float(value))
+        else:
+            raise RuntimeError(f"value cannot be converted to type {_CTYPE[npdt.name]} without "
+                               "overflow") from None
+    return np.full(shape, checked(nat, npdt, ctype=True), dtype=npdt)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False, names=None):
+    """Filled with fill_value; without dtype it follows the value: bool -> bool, int -> int64,
+    float -> the default dtype."""
+    check_device(device, "full()")
+    if _int_like(size) is not None or not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type_name(size)}")
+    shape = shape_arg("full", (size,))
+    value = number("full", fill_value)
+    check_shape(shape)
     if dtype is None:
-        npdt = _dtype.scalar_np_dtype(fill_value)
-    else:
-        npdt = _dtype.to_numpy_dtype(dtype)
-    return _make(size_args((size,) if isinstance(size, int) else tuple(size)), npdt,
-                 lambda s, d: np.full(s, fill_value, dtype=d), requires_grad, device, "full")
+        dtype = out.dtype if out is not None else _dtype.from_numpy_dtype(_dtype.scalar_np_dtype(value))
+    return finish(_fill_array("full", shape, value, np_dtype(dtype)), requires_grad, out, "full")
 
 
-def _like(x, dtype):
-    return x._data.dtype if dtype is None else _dtype.to_numpy_dtype(dtype)
+def _like_dt(op, input, dtype):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
+    return input._data.dtype if dtype is None else np_dtype(dtype)
 
 
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _make(input._data.shape, _like(input, dtype), np.zeros, requires_grad, device, "zeros_like")
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    check_device(device, "zeros_like()")
+    npdt = _like_dt("zeros_like", input, dtype)
+    return finish(np.zeros(input._data.shape, npdt), requires_grad)
 
 
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _make(input._data.shape, _like(input, dtype), np.ones, requires_grad, device, "ones_like")
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    check_device(device, "ones_like()")
+    npdt = _like_dt("ones_like", input, dtype)
+    return finish(np.ones(input._data.shape, npdt), requires_grad)
 
 
-def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _make(input._data.shape, _like(input, dtype), np.zeros, requires_grad, device, "empty_like")
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    check_device(device, "empty_like()")
+    npdt = _like_dt("empty_like", input, dtype)
+    return finish(np.zeros(input._data.shape, npdt), requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return _make(input._data.shape, _like(input, dtype),
-                 lambda s, d: np.full(s, fill_value, dtype=d), requires_grad, device, "full_like")
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    """Filled with fill_value in input's dtype (converted with PyTorch's range checks)."""
+    check_device(device, "full_like()")
+    npdt = _like_dt("full_like", input, dtype)
+    value = number("full_like", fill_value)
+    return finish(_fill_array("full_like", input._data.shape, value, npdt), requires_grad)
 
 
-def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return rand(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    return randn(input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
-    if high is None:
-        low, high = 0, low
-    return randint(low, high, input._data.shape, dtype=dtype or input.dtype)
-
-
-def _num(x):
-    return x.item() if isinstance(x, Tensor) else x
-
-
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    start, end, step = _num(start), _num(end), _num(step)
-    if end is None:
-        start, end = 0, start
-    if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
-    if (end - start) / step < 0:
-        raise RuntimeError(
-            f"arange: upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})")
-    if dtype is None:
-        npdt = _dtype._default[0].np if any(isinstance(v, float) for v in (start, end, step)) else np.dtype(np.int64)
-    else:
-        npdt = _dtype.to_numpy_dtype(dtype)
-    n = max(0, math.ceil((end - start) / step))
-    arr = (start + np.arange(n, dtype=np.float64 if npdt.kind == "f" else np.int64) * step).astype(npdt)
-    return _make(arr.shape, npdt, lambda s, d: arr, requires_grad, device, "arange")
-
-
-def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
-    """Deprecated torch.range: end inclusive, default float dtype."""
-    if end is None:
-        start, end = 0, start
-    n = int(math.floor((end - start) / step)) + 1
-    npdt = _np_dt(dtype)
-    arr = (start + np.arange(n, dtype=np.float64) * step).astype(npdt)
-    return _make(arr.shape, npdt, lambda s, d: arr, requires_grad, device, "range")
-
-
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    start, end = _num(start), _num(end)
-    if steps < 0:
-        raise RuntimeError("linspace: number of steps must be non-negative")
-    npdt = _np_dt(dtype)
-    # PyTorch fills the first half from start and the second half from end (symmetric rounding)
-    if steps == 1:
-        vals = np.array([start], dtype=np.float64)
-    else:
-        step = (end - start) / (steps - 1)
-        i = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        vals = np.where(i < half, start + step * i, end - step * (steps - 1 - i))
-    arr = vals.astype(npdt) if npdt.kind == "f" else np.trunc(vals).astype(npdt)
-    return _make(arr.shape, npdt, lambda s, d: arr, requires_grad, device, "linspace")
-
-
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    lin = linspace(start, end, steps, dtype=_dtype.float64)._data
-    arr = np.power(base, lin).astype(_np_dt(dtype))
-    return _make(arr.shape, arr.dtype, lambda s, d: arr, requires_grad, device, "logspace")
-
-
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if m is None:
-        m = n
-    return _make((n, m), _np_dt(dtype), lambda s, d: np.eye(n, m, dtype=d), requires_grad, device, "eye")
-
-
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    npdt = _random._float_dt(dtype)
-    shape = size_args(size)
-    return _make(shape, npdt, lambda s, d: _random._uniform(s, 0.0, 1.0, generator, d), requires_grad, device, "rand")
-
-
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    npdt = _random._float_dt(dtype)
-    shape = size_args(size)
-    return _make(shape, npdt, lambda s, d: _random._normal(s, 0.0, 1.0, generator, d), requires_grad, device, "randn")
-
-
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
-    if high is None:
-        raise TypeError("randint() missing required argument 'size'")
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    npdt = np.dtype(np.int64) if dtype is None else _dtype.to_numpy_dtype(dtype)
-    shape = size_args((size,) if isinstance(size, int) else tuple(size))
-    return _make(shape, npdt, lambda s, d: _random._randint(low, high, s, generator).astype(d),
-                 requires_grad, device, "randint")
-
-
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    npdt = np.dtype(np.int64) if dtype is None else _dtype.to_numpy_dtype(dtype)
-    return _make((n,), npdt, lambda s, d: _random._rng(generator).permutation(n).astype(d), requires_grad, device, "randperm")
-
-
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = mean._data if isinstance(mean, Tensor) else mean
-        s = std._data if isinstance(std, Tensor) else std
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        npdt = (mean if isinstance(mean, Tensor) else std)._data.dtype
-        z = _random._normal(shape, 0.0, 1.0, generator)
-        return _wrap((z * s + m).astype(npdt))
-    if size is None:
-        raise TypeError("normal() with float mean and std requires a size")
-    npdt = _random._float_dt(dtype)
-    shape = size_args((size,) if isinstance(size, int) else tuple(size))
-    return _make(shape, npdt, lambda s, d: _random._normal(s, mean, std, generator, d), requires_grad, device, "normal")
-
-
-def bernoulli(input, p=None, *, generator=None, out=None):
-    return input.bernoulli(p, generator=generator)
-
-
-def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    d = input._data.astype(np.float64)
-    rng = _random._rng(generator)
-    rows = d.reshape(-1, d.shape[-1])
-    res = []
-    for row in rows:
-        if (row < 0).any() or not np.isfinite(row).all() or row.sum() <= 0:
-            raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0, or sums to 0")
-        if not replacement and num_samples > np.count_nonzero(row):
-            raise RuntimeError("multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        res.append(rng.choice(len(row), size=num_samples, replace=replacement, p=row / row.sum()))
-    arr = np.array(res, dtype=np.int64).reshape(d.shape[:-1] + (num_samples,))
-    return _wrap(arr)
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+        pin_memory=False):
+    check_device(device, "eye()")
+    for name, v, pos in (("n", n, 1), ("m", m, 2)):
+        if v is not None and _int_like(v) is None:
+            raise TypeError(f"eye(): argument '{name}' (position {pos}) must be int, not {type_name(v)}")
+        if v is not None and int(v) < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {int(v)}")
+    n = int(n)
+    m = n if m is None else int(m)
+    if dtype is None and out is not None:
+        dtype = out.dtype
+    return finish(np.eye(n, m, dtype=np_dtype(dtype)), requires_grad, out, "eye")

@@ -32,6 +32,7 @@ class Tensor:
     is_quantized = False
     is_meta = False
     is_cuda = False
+    is_cpu = True
     is_mps = False
     layout = "torch.strided"
 
@@ -75,6 +76,9 @@ class Tensor:
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        if self._rg and value._data.dtype.kind != "f":
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value._data
 
     @property
@@ -183,10 +187,23 @@ class Tensor:
 
     @property
     def T(self):
-        return _shape.permute(self, *range(self._data.ndim - 1, -1, -1))
+        n = self._data.ndim
+        if n != 2 and not _WARNED_T:
+            _WARNED_T.append(True)
+            import warnings
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                "to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+        return _shape.permute(self, *range(n - 1, -1, -1))
 
     @property
     def mT(self):
+        n = self._data.ndim
+        if n < 2:
+            raise RuntimeError(
+                f"tensor.mT is only supported on matrices or batches of matrices. Got {n}-D tensor.")
         return _shape.transpose(self, -2, -1)
 
     @property
@@ -208,9 +225,14 @@ class Tensor:
     def type(self, dtype=None, non_blocking=False, **kwargs):
         if dtype is None:
             return _TYPE_NAMES[self._data.dtype]
+        if isinstance(dtype, type) and dtype.__name__ in _LEGACY_TYPES:
+            dtype = "torch." + dtype.__name__
         if isinstance(dtype, str):
             inv = {v: k for k, v in _TYPE_NAMES.items()}
-            dtype = _dtype.from_numpy_dtype(inv[dtype.replace("torch.cuda.", "torch.")])
+            try:
+                dtype = _dtype.from_numpy_dtype(inv[dtype.replace("torch.cuda.", "torch.")])
+            except KeyError:
+                raise ValueError(f"invalid type: '{dtype}'") from None
         return self.to(dtype)
 
     def __len__(self):
@@ -229,13 +251,20 @@ class Tensor:
         return id(self)
 
     def __bool__(self):
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous (shape "
                 f"{tuple(self._data.shape)})")
         return bool(self._data.reshape(-1)[0])
 
+    def _one_element(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+
     def __float__(self):
+        self._one_element()
         if self._rg and not _WARNED_FLOAT:  # once per process, as PyTorch
             _WARNED_FLOAT.append(True)
             import warnings
@@ -245,7 +274,14 @@ class Tensor:
         return float(self.item())
 
     def __int__(self):
+        self._one_element()
         return int(self.item())
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, bool, int, float, np.generic)):
+            return bool((self == element).any())
+        raise RuntimeError(
+            f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
 
     def __index__(self):
         if self._data.ndim or self._data.dtype.kind not in "iub":
@@ -258,7 +294,9 @@ class Tensor:
     def __format__(self, spec):
         if self._data.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     def __repr__(self):
         from ._tensor_str import tensor_repr
@@ -267,6 +305,9 @@ class Tensor:
     __str__ = __repr__
 
     def __array__(self, dtype=None, copy=None):
+        if self._rg:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         d = self._data
         return d if dtype is None else d.astype(dtype)
 
@@ -372,21 +413,26 @@ class Tensor:
         from ._creation import tensor
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
         from ._creation import zeros
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
         from ._creation import ones
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         from ._creation import full
         return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
         from ._creation import empty
-        return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
+
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+        from ._creation import empty_strided
+        return empty_strided(size, stride, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad)
 
     # -- autograd ------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -905,9 +951,8 @@ class Tensor:
         return _ew.set_data_(self, -np.log1p(-u) / lambd)
 
     def bernoulli(self, p=None, *, generator=None):
-        from . import random as _r
-        prob = self._data if p is None else p
-        return _wrap((_r._uniform(self._data.shape, 0.0, 1.0, generator) < prob).astype(self._data.dtype))
+        from ._sampling import bernoulli
+        return bernoulli(self, p, generator=generator)
 
     def masked_fill_(self, mask, value):
         return _inplace(self, _idx.masked_fill(self, mask, value))
@@ -1251,6 +1296,9 @@ class Tensor:
 
 
 _WARNED_FLOAT = []
+_WARNED_T = []
+_LEGACY_TYPES = {"FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+                 "CharTensor", "ByteTensor", "BoolTensor"}
 
 
 def _legacy_new(cls, *args, **kwargs):
@@ -1350,8 +1398,25 @@ class Size(tuple):
         r = tuple.__getitem__(self, k)
         return Size(r) if isinstance(k, slice) else r
 
+    def __new__(cls, iterable=()):
+        items = []
+        for i, v in enumerate(iterable):
+            if isinstance(v, (bool, float)) or not hasattr(v, "__index__"):
+                raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is "
+                                f"'{type(v).__name__}')")
+            items.append(v.__index__())
+        return tuple.__new__(cls, items)
+
     def __add__(self, other):
         return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
 
 
 _TYPE_NAMES = {

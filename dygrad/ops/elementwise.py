@@ -435,7 +435,11 @@ class ToCopyBackward0(Node):
 
 def cast(x, dtype):
     npdt = dtype.np
-    out = x._data.astype(npdt)
+    d = x._data
+    if npdt.itemsize == 2 and npdt.kind == "f" and d.dtype.itemsize == 8 and d.dtype.kind == "f":
+        out = d.astype(np.float32).astype(npdt)  # double -> half through float, as PyTorch
+    else:
+        out = d.astype(npdt)
     if STATE.enabled and x._rg:
         if npdt.kind != "f":
             return _wrap(out)

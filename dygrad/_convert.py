@@ -1,0 +1,309 @@
+"""Argument parsing, result wrapping and data conversion shared by the creation functions, with
+PyTorch's rules: size arguments, dtype inference from Python data, checked scalar conversions
+(the overflow errors of torch.tensor / torch.full), `out=` handling."""
+import warnings
+
+import numpy as np
+
+from . import _dtype
+from ._tensor import Tensor, _wrap
+
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+_I64, _BOOL = np.dtype(np.int64), np.dtype(np.bool_)
+_PLAIN = {float, int, bool}
+_warned = set()  # PyTorch gives some warnings once per process
+
+
+# dtype names as PyTorch's "not implemented for 'Long'" errors print them
+TORCH_NAME = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+              "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def not_implemented(kernel, npdt):
+    raise NotImplementedError(f'"{kernel}" not implemented for \'{TORCH_NAME[npdt.name]}\'')
+
+
+def _warn_once(key, msg):
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(msg, UserWarning, stacklevel=3)
+
+
+def type_name(x):
+    """Type name as PyTorch's argument errors print it (builtins bare, others module-qualified)."""
+    if isinstance(x, Tensor):
+        return "Tensor"
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__.split('.')[0]}.{t.__name__}"
+
+
+# -- shared helpers ---------------------------------------------------------------------------
+def np_dtype(dtype):
+    """NumPy dtype for a dtype argument (None -> the default float dtype)."""
+    if dtype is None:
+        return _dtype._default[0].np
+    if type(dtype) is _dtype.dtype:
+        return dtype.np
+    return _dtype.to_numpy_dtype(dtype)
+
+
+def _int_like(a):
+    if isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)):
+        return int(a)
+    if isinstance(a, Tensor):
+        a = a._data
+    if isinstance(a, np.ndarray) and a.ndim == 0 and a.dtype.kind in "iu":
+        return int(a)
+    return None
+
+
+def shape_arg(op, args, size=None):
+    """The size of f(2, 3), f((2, 3)), f([2, 3]), f(torch.Size(...)) or f(size=(2, 3))."""
+    if size is not None:
+        if args:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        args = (size,)
+    if len(args) == 1 and _int_like(args[0]) is None:
+        seq = args[0]
+        if not isinstance(seq, (tuple, list)):
+            raise TypeError(f"{op}(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{type_name(seq)}")
+        args = seq
+    shape = []
+    for i, a in enumerate(args):
+        v = _int_like(a)
+        if v is None:
+            raise TypeError(f"{op}(): argument 'size' (position 1) must be tuple of ints, but found "
+                            f"element of type {type_name(a)} at pos {i}")
+        shape.append(v)
+    return tuple(shape)
+
+
+def check_shape(shape, op=None):
+    for s in shape:
+        if s < 0:
+            if op == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+
+
+def finish(arr, requires_grad, out=None, op="op"):
+    """Wraps a fresh array; applies requires_grad (floating only) and out=."""
+    if out is not None:
+        return write_out(out, arr, op)
+    t = _wrap(arr)
+    if requires_grad:
+        if arr.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._rg = True
+    return t
+
+
+def write_out(out, arr, op):
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type_name(out)}")
+    if out._rg:
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    d = out._data
+    if d.shape != arr.shape:
+        if d.size:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape "
+                f"{list(d.shape)}, which does not match the required output shape "
+                f"{list(arr.shape)}. This behavior is deprecated, and in a future PyTorch release "
+                "outputs will not be resized unless they have zero elements. You can explicitly "
+                "reuse an out tensor t by resizing it, inplace, to zero elements with "
+                "t.resize_(0).", UserWarning, stacklevel=3)
+        out._data = arr.astype(d.dtype, copy=False)
+    else:
+        np.copyto(d, arr, casting="unsafe")
+    out._vc[0] += 1
+    return out
+
+
+def cast(arr, npdt):
+    """astype with PyTorch's rounding: double -> half goes through float, as c10::Half does."""
+    if npdt == _F16 and arr.dtype == _F64:
+        return arr.astype(_F32).astype(_F16)
+    return arr.astype(npdt)
+
+
+# Range checks of PyTorch's checked scalar conversion, used by tensor(), full() and friends.
+_CTYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+          "int64": "int64_t", "float32": "float", "float16": "c10::Half", "float64": "double",
+          "bool": "bool"}
+
+
+def checked(nat, npdt, ctype=False):
+    """Converts a float64/int64/bool array to npdt, raising where PyTorch's checked conversion
+    does: out-of-range (or nan/inf) floats into integers, integers outside [min, max] (unsigned
+    types also take negatives down to -max, wrapping), and, for full(), finite doubles beyond
+    the float range. Integer sources into float and anything into bool never fail."""
+    k = npdt.kind
+    if k in "iu" and nat.dtype.kind != "b" and nat.size:
+        info = np.iinfo(npdt)
+        lo = -int(info.max) if k == "u" and nat.dtype.kind in "iu" else int(info.min)
+        if nat.dtype.kind == "f":
+            bad = ~np.isfinite(nat) | (nat < lo) | (nat > info.max)
+        else:
+            bad = (nat < lo) | (nat > info.max)
+        if bad.any():
+            name = _CTYPE[npdt.name] if ctype else npdt.name
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+        if nat.dtype.kind == "f":
+            nat = np.trunc(nat)
+        return nat.astype(np.int64).astype(npdt) if k == "u" else nat.astype(npdt)
+    if ctype and npdt == _F32 and nat.dtype == _F64 and nat.size:
+        big = np.isfinite(nat) & (np.abs(nat) > np.finfo(np.float32).max)
+        if big.any():
+            raise RuntimeError("value cannot be converted to type float without overflow")
+    return cast(nat, npdt)
+
+
+# -- Python data -> ndarray ---------------------------------------------------------------------
+def _is_seq(x):
+    if isinstance(x, (list, tuple, range, np.ndarray)):
+        return True
+    if isinstance(x, (str, bytes, dict, Tensor, np.generic)):
+        return False
+    t = type(x)
+    return hasattr(t, "__len__") and hasattr(t, "__getitem__")
+
+
+def _leaf(v, found):
+    """One scalar element: records its dtype in `found`, returns a NumPy-friendly value."""
+    t = type(v)
+    if t in _PLAIN:
+        found.add(t)
+        return v
+    if isinstance(v, np.generic):
+        found.add(_dtype.from_numpy_dtype(v.dtype).np)
+        return v
+    if isinstance(v, Tensor):
+        if v._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if v._rg:
+            _warn_once("scalar_rg", "Converting a tensor with requires_grad=True to a scalar may "
+                       "lead to unexpected behavior.\nConsider using tensor.detach() first.")
+        found.add(v._data.dtype)
+        return v._data.reshape(())[()]
+    if isinstance(v, (bool, int, float)):  # subclasses (e.g. IntEnum)
+        found.add(float if isinstance(v, float) else bool if isinstance(v, bool) else int)
+        return v
+    if isinstance(v, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(v).__name__}'")
+    if isinstance(v, complex):
+        raise TypeError("tensor(): dygrad does not support complex numbers")
+    if _is_seq(v):
+        raise TypeError(f"tensor(): expected a number but found a {type_name(v)}: the nested "
+                        "sequences have different depths")
+    raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
+
+
+def _walk(x, d, shape, found):
+    """Checks x against `shape` from dim d; returns x, or a copy with scalars made plain."""
+    if d == len(shape):
+        return _leaf(x, found)
+    if not _is_seq(x):
+        raise TypeError(f"tensor(): expected a sequence at dim {d} but got {type_name(x)} (nested "
+                        "sequences must have equal depths)")
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            raise TypeError("len() of unsized object")
+        if x.shape != tuple(shape[d:]):
+            n = x.shape[0]
+            if n != shape[d]:
+                raise ValueError(f"expected sequence of length {shape[d]} at dim {d} (got {n})")
+            raise ValueError(f"expected sequence of shape {tuple(shape[d:])} at dim {d} (got "
+                             f"an array of shape {x.shape})")
+        found.add(_dtype.from_numpy_dtype(x.dtype).np)
+        return x
+    n = len(x)
+    if n != shape[d]:
+        raise ValueError(f"expected sequence of length {shape[d]} at dim {d} (got {n})")
+    if d == len(shape) - 1:
+        types = set(map(type, x))
+        if types <= _PLAIN:
+            found.update(types)
+            return x
+        return [_leaf(v, found) for v in x]
+    return [_walk(v, d + 1, shape, found) for v in x]
+
+
+def _infer(found):
+    """PyTorch's dtype for data: promote_types over the elements, Python float -> default dtype,
+    int -> int64, bool -> bool; NumPy scalars, arrays and tensors keep their own dtype."""
+    res = None
+    for f in found:
+        npdt = _dtype._default[0].np if f is float else _I64 if f is int else _BOOL if f is bool else f
+        res = npdt if res is None else _dtype._promote_np(res, npdt)
+    return _dtype._default[0].np if res is None else res
+
+
+def from_data(data, npdt):
+    """ndarray from Python data (scalars, nested sequences, NumPy scalars, one-element tensors)."""
+    shape = []
+    x = data
+    while _is_seq(x):
+        if isinstance(x, np.ndarray):
+            shape.extend(x.shape)
+            if x.ndim == 0:
+                raise TypeError("len() of unsized object")
+            break
+        shape.append(len(x))
+        if not len(x):
+            break
+        x = x[0]
+    if isinstance(data, list) and data and isinstance(data[0], np.ndarray):
+        _warn_once("ndarray_list",
+                   "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please "
+                   "consider converting the list to a single numpy.ndarray with numpy.array() "
+                   "before converting to a tensor.")
+    found = set()
+    clean = _walk(data, 0, shape, found)
+    target = _infer(found) if npdt is None else npdt
+    # build exactly first (Python ints as int64, anything with floats as float64), then convert
+    if target.kind == "b" and npdt is not None:
+        nat_dt = _F64 if found - {bool, _BOOL} else _BOOL
+    elif target.kind == "f" or any(f is float or (f is not int and f is not bool and f.kind == "f")
+                                   for f in found):
+        nat_dt = _F64
+    elif found <= {bool, _BOOL}:
+        nat_dt = _BOOL
+    else:
+        nat_dt = _I64
+    try:
+        nat = np.array(clean, dtype=nat_dt)
+    except OverflowError:
+        raise ValueError("Overflow when unpacking long long") from None
+    except TypeError as e:
+        raise TypeError(f"tensor(): could not convert the data: {e}") from None
+    if nat.shape != tuple(shape):
+        nat = nat.reshape(shape)
+    return checked(nat, target)
+
+
+def from_ndarray(a, npdt):
+    if a.dtype.byteorder not in "=|" and a.dtype.itemsize > 1:
+        raise ValueError("given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
+    src = _dtype.from_numpy_dtype(a.dtype).np
+    if npdt is None or npdt == src:
+        return np.array(a, dtype=src, copy=True)
+    return cast(a, npdt)
+
+
+def number(op, v, arg="fill_value", pos=2):
+    """A Number argument: Python/NumPy scalars and 0-d tensors that don't require grad."""
+    if isinstance(v, (bool, int, float)):
+        return v
+    if isinstance(v, np.generic) and v.dtype.kind in "iuf":
+        return v.item()
+    if isinstance(v, np.bool_):  # PyTorch reads a NumPy bool as a double
+        return float(v)
+    if isinstance(v, Tensor) and v._data.ndim == 0 and not v._rg:
+        return v._data.item()
+    if isinstance(v, complex):
+        raise TypeError(f"{op}(): dygrad does not support complex numbers")
+    raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Number, not {type_name(v)}")
