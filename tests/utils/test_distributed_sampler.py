@@ -1,4 +1,3 @@
-import importlib.util
 
 import pytest
 
@@ -75,12 +74,11 @@ def test_invalid_rank(rank):
         DistributedSampler(range(5), num_replicas=3, rank=rank)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("dygrad.distributed") is not None,
-                    reason="dygrad.distributed exists: world size and rank come from it")
-def test_missing_replicas_without_distributed_package():
-    with pytest.raises(RuntimeError, match="pass num_replicas and rank"):
+def test_missing_replicas_before_init_process_group():
+    # like PyTorch: the sampler asks the (uninitialised) default process group
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
         DistributedSampler(range(5))
-    with pytest.raises(RuntimeError, match="pass num_replicas and rank"):
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
         DistributedSampler(range(5), num_replicas=2)
 
 

@@ -11,6 +11,8 @@ import contextlib
 import numpy as np
 
 from ...autograd.grad_mode import STATE
+from ...distributed._reducer import Reducer
+from ...distributed.process_group import _mpi, _resolve
 from ..modules.module import Module
 
 __all__ = ["DistributedDataParallel"]
@@ -26,8 +28,6 @@ class DistributedDataParallel(Module):
                  find_unused_parameters=False, check_reduction=False,
                  gradient_as_bucket_view=False, static_graph=False):
         super().__init__()
-        from ...distributed.process_group import _resolve
-        from ...distributed._reducer import Reducer
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel expects an nn.Module, got "
                             f"{type(module).__name__}")
@@ -69,6 +69,8 @@ class DistributedDataParallel(Module):
         # DDP's own communicator: its non-blocking reductions never interleave with the
         # program's collectives on the group
         self._comm = pg._comm.Dup()
+        self._mpi = _mpi()
+        self._size = self._comm.Get_size()
         _verify_same_model(self._comm, named)
         if init_sync:
             _broadcast_arrays(self._comm, [p for _, p in named] + self.modules_buffers)
@@ -84,7 +86,9 @@ class DistributedDataParallel(Module):
         sync = STATE.enabled and self.require_backward_grad_sync
         if sync:
             self.reducer.prepare_for_forward()
-        if self.require_forward_param_sync and self.broadcast_buffers:
+        elif STATE.enabled:
+            self.reducer.skip_backward()  # a no_sync forward: its backward stays local
+        if self.require_forward_param_sync and self.broadcast_buffers and self._size > 1:
             # looked up again each time: a module may have replaced a buffer tensor
             self.modules_buffers = [b for n, b in self.module.named_buffers()
                                     if n not in self.parameters_to_ignore]
@@ -121,12 +125,11 @@ class DistributedDataParallel(Module):
                 "static_graph": self.static_graph, "backend_name": "mpi"}
 
     def __del__(self):
-        comm = self.__dict__.get("_comm")
-        if comm is not None:
-            self.__dict__["reducer"] = None  # its hooks leave the parameters with it
-            from ...distributed.process_group import _mpi
-            if not _mpi().Is_finalized():
-                comm.Free()
+        d = self.__dict__
+        comm, mpi = d.get("_comm"), d.get("_mpi")
+        d["reducer"] = None  # its hooks leave the parameters with it
+        if comm is not None and mpi is not None and not mpi.Is_finalized():
+            comm.Free()
 
 
 def _verify_same_model(comm, named):
