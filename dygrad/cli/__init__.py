@@ -1,0 +1,95 @@
+"""The `dygrad` command: `dygrad train` and `dygrad eval` (also `python -m dygrad ...`).
+
+Expected problems (bad options, missing or corrupt data, unusable checkpoints) end with one
+message naming the problem and the fix, and exit status 2; only real bugs show a traceback.
+"""
+import argparse
+import math
+import sys
+
+__all__ = ["main", "build_parser", "CLIError"]
+
+
+class CLIError(Exception):
+    """A problem with the user's input: printed as one message (problem and fix), exit status 2."""
+
+
+# -- option helpers shared by the subcommands ----------------------------------------------------
+def _number(kind, ok, what):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
+
+
+positive_int = _number(int, lambda v: v >= 1, "a positive integer")
+nonneg_int = _number(int, lambda v: v >= 0, "an integer >= 0")
+positive_float = _number(float, lambda v: v > 0, "a positive number")
+nonneg_float = _number(float, lambda v: v >= 0, "a number >= 0")
+
+
+def model_names():
+    from ..vision.models import list_models
+    return list_models()
+
+
+def add_data_arguments(p, default_note):
+    from .data import DATASETS
+    p.add_argument("--dataset", type=str.lower, choices=list(DATASETS),
+                   help=f"dataset {default_note}")
+    p.add_argument("--data-dir", metavar="DIR",
+                   help="folder with the dataset files (for MNIST: the four official .gz files, "
+                        "directly or in torchvision's MNIST/raw layout); implies --dataset mnist")
+    p.add_argument("--download", action="store_true",
+                   help="download the dataset (checksum-verified) into --data-dir (default ./data)")
+    p.add_argument("--workers", type=nonneg_int, metavar="N",
+                   help="DataLoader worker processes (default 0: load in the main process)")
+
+
+# -- entry point ---------------------------------------------------------------------------------
+
+
+def build_parser():
+    from . import eval as eval_cmd
+    from . import train as train_cmd
+    parser = argparse.ArgumentParser(
+        prog="dygrad", description="Train and evaluate image classifiers with dygrad, offline.",
+        epilog="Run 'dygrad train' with no options to train LeNet-5 on the MNIST images shipped "
+               "with dygrad (a couple of minutes on a laptop CPU).")
+    from .. import __version__
+    parser.add_argument("--version", action="version", version=f"dygrad {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    train_cmd.add_parser(sub)
+    eval_cmd.add_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the `dygrad` script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args) or 0
+    except CLIError as exc:
+        sys.stdout.flush()
+        print(f"dygrad {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # the reader went away (`dygrad train | head`): stop quietly, like other command-line tools
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        sys.stdout.flush()
+        hint = getattr(args, "interrupt_hint", None)
+        print(f"\ndygrad {args.command}: interrupted" + (f"; {hint}" if hint else ""),
+              file=sys.stderr)
+        return 130

@@ -1,0 +1,490 @@
+"""`dygrad train`: train an image classifier, with checkpoints that resume bit-exactly.
+
+The loop is the one a PyTorch user writes (DataLoader, model, F.cross_entropy, optimizer,
+scheduler); around it: a progress display, per-epoch evaluation on the held-out split,
+last.ckpt/best.ckpt, metrics files, plots and TensorBoard logs.
+
+Exact resumption: the shuffling order of epoch e comes from a generator seeded with (seed, e),
+and last.ckpt holds everything else the next epoch depends on (weights and buffers, optimizer
+and scheduler state, the global RNG state), so 1 + 1 epochs give the same weights, bit for bit,
+as 2 epochs in one go.
+"""
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+from . import (CLIError, add_data_arguments, model_names, nonneg_float, nonneg_int, positive_float,
+               positive_int)
+from .data import load_data
+from .progress import EpochProgress, choose_mode, format_duration
+from .report import (EXTRAS_HINT, TensorBoardLogger, format_history_table, have_matplotlib,
+                     plot_curves, write_metrics, atomic_write_text)
+from .eval import (CHECKPOINT_KIND, build_model, evaluate, load_checkpoint, load_model_state,
+                   make_loader, resolve_checkpoint_path)
+
+__all__ = ["add_parser", "run", "make_optimizer", "make_scheduler", "epoch_seed", "DEFAULTS"]
+
+# Measured on the embedded MNIST-10k: 98.45-98.95% held-out accuracy over 8 seeds, about 7 s on
+# two idle CPU cores (the goal was > 97% within a couple of minutes). OneCycleLR beat a constant
+# lr (95.8-98.7%), cosine annealing (97.4-99.1%) and Adam (97.5-98.3%) in reliability.
+DEFAULTS = {"model": "lenet5", "epochs": 5, "batch_size": 64, "optimizer": "sgd",
+            "scheduler": "onecycle", "seed": 0, "workers": 0, "gamma": 0.1}
+DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "nadam": 2e-3, "radam": 1e-3,
+              "rmsprop": 1e-3, "adagrad": 1e-2}
+OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "nadam": "NAdam", "radam": "RAdam",
+              "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+SCHEDULERS = ("none", "step", "cosine", "onecycle")
+# options that define the training run itself; a resumed run must not change them
+RUN_KEYS = ("model", "dataset", "batch_size", "optimizer", "lr", "momentum", "weight_decay",
+            "scheduler", "step_size", "gamma", "seed", "limit_train", "limit_eval")
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "train", help="train a model (default: LeNet-5 on the MNIST images shipped with dygrad)",
+        description="Train an image classifier. With no options: LeNet-5 on MNIST-10k, the "
+                    "official MNIST test set shipped with dygrad, split 8,000 train / 2,000 "
+                    "held out; about 98.5% held-out accuracy in seconds to a couple of minutes "
+                    "on two CPU cores.")
+    p.add_argument("--model", type=str.lower, choices=model_names(),
+                   help=f"model architecture (default {DEFAULTS['model']})")
+    add_data_arguments(p, "(default mnist-embedded; mnist when --data-dir is given)")
+    p.add_argument("--epochs", type=positive_int, help=f"epochs (default {DEFAULTS['epochs']})")
+    p.add_argument("--batch-size", type=positive_int, metavar="N",
+                   help=f"training batch size (default {DEFAULTS['batch_size']})")
+    p.add_argument("--optimizer", type=str.lower, choices=list(OPTIMIZERS),
+                   help=f"optimizer (default {DEFAULTS['optimizer']})")
+    lr_defaults = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items())
+    p.add_argument("--lr", type=positive_float,
+                   help=f"learning rate, the peak one with onecycle (default: {lr_defaults})")
+    p.add_argument("--momentum", type=nonneg_float,
+                   help="momentum for sgd (default 0.9) and rmsprop (default 0); onecycle "
+                        "cycles it between 0.95 and 0.85 unless this is given")
+    p.add_argument("--weight-decay", type=nonneg_float, metavar="WD",
+                   help="weight decay (default: the optimizer's own, 0 except adamw's 0.01)")
+    p.add_argument("--scheduler", type=str.lower, choices=SCHEDULERS,
+                   help="learning-rate schedule (default onecycle): step = StepLR(--step-size, "
+                        "--gamma) per epoch, cosine = CosineAnnealingLR over the epochs, "
+                        "onecycle = OneCycleLR(max_lr=--lr) per batch")
+    p.add_argument("--step-size", type=positive_int, metavar="EPOCHS",
+                   help="StepLR period in epochs (default half the epochs)")
+    p.add_argument("--gamma", type=positive_float, help="StepLR decay factor (default 0.1)")
+    p.add_argument("--seed", type=nonneg_int, help=f"random seed (default {DEFAULTS['seed']})")
+    p.add_argument("--limit-train", type=positive_int, metavar="N",
+                   help="train on the first N training images only (quick runs)")
+    p.add_argument("--limit-eval", type=positive_int, metavar="N",
+                   help="evaluate on the first N held-out images only (quick runs)")
+    p.add_argument("--output-dir", metavar="DIR",
+                   help="where checkpoints, metrics and plots go (default runs/<--name or time>)")
+    p.add_argument("--name", help="run name, for the default output dir runs/NAME")
+    p.add_argument("--resume", metavar="CKPT_OR_DIR",
+                   help="continue a run from its checkpoint (a .ckpt file or an output dir, "
+                        "meaning its last.ckpt); --epochs may be raised to train longer")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start a new run in a non-empty output dir (its best.ckpt is replaced "
+                        "only if the new run beats it)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar or progress lines, only one line per epoch")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the final result")
+    p.set_defaults(run=run)
+    return p
+
+
+# -- configuration ----------------------------------------------------------------------------
+def _explicit(args):
+    keys = RUN_KEYS + ("epochs", "data_dir")
+    return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+
+
+def _fresh_config(args):
+    cfg = dict(DEFAULTS)
+    cfg.update(_explicit(args))
+    if cfg.get("dataset") is None:
+        cfg["dataset"] = "mnist" if cfg.get("data_dir") else "mnist-embedded"
+    cfg.setdefault("data_dir", None)
+    cfg.setdefault("limit_train", None)
+    cfg.setdefault("limit_eval", None)
+    opt = cfg["optimizer"]
+    cfg.setdefault("lr", DEFAULT_LR[opt])
+    if "momentum" in cfg and opt not in ("sgd", "rmsprop"):
+        raise CLIError(f"--momentum applies to sgd and rmsprop, not {opt} (whose momentum terms "
+                       f"are its betas). Fix: drop --momentum, or pass --optimizer sgd")
+    # OneCycleLR cycles momentum (beta1 for the Adam family) from 0.95 down to 0.85 and back,
+    # as in PyTorch; an explicit --momentum keeps it fixed instead
+    cfg["cycle_momentum"] = (cfg["scheduler"] == "onecycle" and "momentum" not in cfg
+                             and opt != "adagrad")
+    if opt == "sgd":
+        cfg.setdefault("momentum", 0.9)
+    cfg.setdefault("momentum", None)
+    cfg.setdefault("weight_decay", None)
+    if cfg["scheduler"] == "step":
+        cfg.setdefault("step_size", max(1, cfg["epochs"] // 2))
+    else:
+        if "step_size" in _explicit(args):
+            raise CLIError("--step-size only applies to --scheduler step. Fix: add --scheduler "
+                           "step, or drop --step-size")
+        cfg.setdefault("step_size", None)
+    if cfg["data_dir"] is not None:
+        cfg["data_dir"] = os.path.abspath(cfg["data_dir"])
+    return cfg
+
+
+def _resumed_config(args, saved, ckpt_path):
+    cfg = dict(saved)
+    for key, value in _explicit(args).items():
+        if key == "epochs":
+            continue
+        if key == "data_dir":
+            # the same dataset may have moved; its contents are checked when it is read
+            cfg["data_dir"] = os.path.abspath(value)
+            continue
+        if value != saved.get(key):
+            flag = "--" + key.replace("_", "-")
+            if key == "model":
+                raise CLIError(f"{ckpt_path} was trained with model '{saved['model']}', not "
+                               f"'{value}'. Fix: drop --model to resume it, or start a new run "
+                               "with another --output-dir")
+            raise CLIError(f"{flag} {value} differs from the resumed run's {saved.get(key)} "
+                           f"(saved in {ckpt_path}); a resumed run keeps its settings. Fix: drop "
+                           f"{flag}, or start a new run with another --output-dir")
+    if args.epochs is not None and args.epochs != saved["epochs"]:
+        if saved["scheduler"] in ("cosine", "onecycle"):
+            raise CLIError(f"the {saved['scheduler']} schedule of {ckpt_path} was laid out for "
+                           f"{saved['epochs']} epochs and can't be stretched to {args.epochs}. "
+                           "Fix: drop --epochs, or start a new run")
+        cfg["epochs"] = args.epochs
+    return cfg
+
+
+# -- building blocks ---------------------------------------------------------------------------
+def make_optimizer(cfg, params):
+    from .. import optim
+    cls = getattr(optim, OPTIMIZERS[cfg["optimizer"]])
+    kwargs = {"lr": cfg["lr"]}
+    if cfg.get("momentum") is not None:
+        kwargs["momentum"] = cfg["momentum"]
+    if cfg.get("weight_decay") is not None:
+        kwargs["weight_decay"] = cfg["weight_decay"]
+    return cls(params, **kwargs)
+
+
+def make_scheduler(cfg, optimizer, steps_per_epoch):
+    """(scheduler or None, steps per batch?)."""
+    from ..optim import lr_scheduler
+    kind = cfg["scheduler"]
+    if kind == "step":
+        return lr_scheduler.StepLR(optimizer, cfg["step_size"], cfg["gamma"]), False
+    if kind == "cosine":
+        return lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg["epochs"]), False
+    if kind == "onecycle":
+        return lr_scheduler.OneCycleLR(optimizer, max_lr=cfg["lr"],
+                                       total_steps=cfg["epochs"] * steps_per_epoch,
+                                       cycle_momentum=cfg.get("cycle_momentum", True)), True
+    return None, False
+
+
+def epoch_seed(seed, epoch):
+    """The shuffling seed of one epoch: a function of (seed, epoch) only, so that a resumed run
+    visits the data in the same order as an uninterrupted one."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1, np.uint64)[0])
+
+
+# -- output directory ----------------------------------------------------------------------------
+def _default_output_dir(name):
+    base = os.path.join("runs", name or time.strftime("%Y%m%d-%H%M%S"))
+    out, i = base, 2
+    while os.path.exists(out) and not name:
+        out, i = f"{base}-{i}", i + 1
+    return out
+
+
+def _check_fresh_output_dir(out_dir, overwrite):
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise CLIError(f"output directory {out_dir} is a file. Fix: pass another --output-dir")
+    if not os.path.isdir(out_dir) or not os.listdir(out_dir) or overwrite:
+        return
+    entries = sorted(os.listdir(out_dir))
+    shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+    raise CLIError(f"output directory {out_dir} is not empty ({shown}). Fix: pass --resume "
+                   f"{out_dir} to continue that run, --overwrite to start over in it (its "
+                   "best.ckpt is kept unless the new run beats it), or another --output-dir")
+
+
+def _existing_best(out_dir):
+    """Accuracy of the best.ckpt already in out_dir, which a run must beat to replace it."""
+    path = os.path.join(out_dir, "best.ckpt")
+    if not os.path.exists(path):
+        return None
+    try:
+        ckpt = load_checkpoint(path)
+        return float(ckpt["history"][-1]["val_acc"])  # saved at the end of its best epoch
+    except (CLIError, KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+# -- the run -----------------------------------------------------------------------------------
+class _Printer:
+    def __init__(self, quiet):
+        self.quiet = quiet
+
+    def __call__(self, *lines):
+        if not self.quiet:
+            for line in lines:
+                print(line, flush=True)
+
+
+def _checkpoint(cfg, model, optimizer, scheduler, epoch, step, history, best):
+    from .. import __version__, get_rng_state
+    return {"kind": CHECKPOINT_KIND, "dygrad_version": __version__, "config": cfg,
+            "epoch": epoch, "step": step,
+            "model_state_dict": model.state_dict(),
+            "optimizer_state_dict": optimizer.state_dict(),
+            "scheduler_state_dict": scheduler.state_dict() if scheduler is not None else None,
+            "rng_state": get_rng_state(), "history": history, "best": best}
+
+
+def _skipped_extras():
+    import importlib.util
+    skipped = []
+    if not have_matplotlib():
+        skipped.append("plots (matplotlib not installed)")
+    if (importlib.util.find_spec("tensorboardX") is None
+            and importlib.util.find_spec("tensorboard") is None):
+        skipped.append("TensorBoard logs (tensorboard not installed)")
+    return skipped
+
+
+def run(args):
+    from .. import __version__, manual_seed, set_rng_state
+    from ..serialization import save
+    say = _Printer(args.quiet)
+
+    saved = None
+    if args.resume:
+        ckpt_path = resolve_checkpoint_path(args.resume, prefer="last.ckpt", purpose="resume")
+        saved = load_checkpoint(ckpt_path)
+        if saved.get("kind") != CHECKPOINT_KIND:
+            raise CLIError(f"{ckpt_path} holds no training state (it looks like a bare "
+                           "state_dict, not a checkpoint written by dygrad train). Fix: resume "
+                           f"from a last.ckpt/best.ckpt of a dygrad train run; to evaluate it, "
+                           f"run dygrad eval {ckpt_path} --model NAME")
+        cfg = _resumed_config(args, saved["config"], ckpt_path)
+        out_dir = os.path.dirname(os.path.abspath(ckpt_path))
+        if args.output_dir and os.path.abspath(args.output_dir) != out_dir:
+            out_dir = args.output_dir  # continue the run somewhere else: same rules as a new one
+            _check_fresh_output_dir(out_dir, args.overwrite)
+    else:
+        cfg = _fresh_config(args)
+        out_dir = args.output_dir or _default_output_dir(args.name)
+        _check_fresh_output_dir(out_dir, args.overwrite)
+
+    data = load_data(cfg["dataset"], cfg["data_dir"], args.download, cfg["limit_train"],
+                     cfg["limit_eval"])
+    source = cfg["data_dir"] if cfg["data_dir"] else ""
+    cfg.update(image_shape=list(data.image_shape), num_classes=len(data.classes),
+               classes=list(data.classes), mean=list(data.mean), std=list(data.std),
+               eval_label=data.eval_label, data_description=data.describe(source))
+    for note in data.notes:
+        print(note, file=sys.stderr)
+
+    manual_seed(cfg["seed"])
+    model = build_model(cfg)
+    optimizer = make_optimizer(cfg, model.parameters())
+    steps_per_epoch = math.ceil(len(data.train) / cfg["batch_size"])
+    scheduler, per_batch = make_scheduler(cfg, optimizer, steps_per_epoch)
+    cfg["weight_decay"] = float(optimizer.param_groups[0].get("weight_decay", 0.0))
+
+    # best: this run's epoch that best.ckpt holds (None while an earlier run's best.ckpt, kept
+    # by --overwrite, is still better); best_to_beat: the accuracy of what best.ckpt holds
+    history, best, start_epoch, step = [], {"epoch": None, "val_acc": None}, 0, 0
+    best_to_beat = _existing_best(out_dir)
+    if saved is not None:
+        load_model_state(model, saved, ckpt_path, cfg["model"])
+        optimizer.load_state_dict(saved["optimizer_state_dict"])
+        if scheduler is not None:
+            scheduler.load_state_dict(saved["scheduler_state_dict"])
+        set_rng_state(saved["rng_state"])
+        history, best = list(saved["history"]), dict(saved["best"])
+        start_epoch, step = saved["epoch"], saved["step"]
+
+    n_params = sum(p.numel() for p in model.parameters())
+    opt_desc = f"{cfg['optimizer']} lr {cfg['lr']:g}"
+    if cfg.get("cycle_momentum"):
+        opt_desc += (" momentum" if "momentum" in optimizer.defaults else " beta1") + \
+            " 0.95-0.85 (cycled)"
+    elif cfg.get("momentum") is not None:
+        opt_desc += f" momentum {cfg['momentum']:g}"
+    opt_desc += f" weight decay {cfg['weight_decay']:g}"
+    sched_desc = cfg["scheduler"] + (f" (step {cfg['step_size']}, gamma {cfg['gamma']:g})"
+                                     if cfg["scheduler"] == "step" else "")
+    say(f"dygrad {__version__} train",
+        f"  data       {cfg['data_description']}",
+        f"  model      {cfg['model']} ({n_params:,} parameters)",
+        f"  training   {cfg['epochs']} epoch{'s' if cfg['epochs'] > 1 else ''}, batch "
+        f"{cfg['batch_size']}, {opt_desc}, "
+        f"scheduler {sched_desc}, seed {cfg['seed']}",
+        f"  output     {out_dir}")
+    if saved is not None:
+        say(f"  resuming   from {ckpt_path} (epoch {start_epoch} of {cfg['epochs']} done)")
+    if best_to_beat is not None and best["epoch"] is None:
+        say(f"  keeping    the existing best.ckpt ({best_to_beat:.2%}) unless this run beats it")
+
+    mode, bar_note = choose_mode(sys.stdout, enabled=not (args.no_progress or args.quiet))
+    skipped = _skipped_extras() + ([bar_note] if bar_note else [])
+    if skipped:
+        say(f"  skipping   {', '.join(skipped)}: {EXTRAS_HINT}")
+
+    if start_epoch >= cfg["epochs"]:
+        say(f"{ckpt_path} has already trained {start_epoch} of {cfg['epochs']} epochs: nothing to "
+            "do. Pass a larger --epochs to train longer.")
+        if history:
+            say("", format_history_table(history, best["epoch"]))
+        return 0
+
+    created = [p for p in (out_dir, os.path.join(out_dir, "tensorboard")) if not os.path.exists(p)]
+    os.makedirs(out_dir, exist_ok=True)
+    # resumed: hide what a crashed attempt logged after the checkpoint; --overwrite: hide all
+    purge = step + 1 if saved is not None else (0 if args.overwrite else None)
+    tb = TensorBoardLogger(os.path.join(out_dir, "tensorboard"), purge_step=purge)
+    finished = 0
+    args.interrupt_hint = ("nothing saved yet (no epoch finished)" if saved is None else
+                           f"{ckpt_path} is unchanged; resume with: dygrad train --resume "
+                           f"{out_dir}")
+    eval_label = data.eval_label.replace(" ", "-")
+    tb_backend = tb.backend
+    try:
+        for epoch in range(start_epoch + 1, cfg["epochs"] + 1):
+            t0 = time.perf_counter()
+            lr = float(optimizer.param_groups[0]["lr"])
+            train_loss, train_acc, step, rate = _train_epoch(
+                model, optimizer, scheduler if per_batch else None, data.train, cfg, epoch, step,
+                args.workers or 0, mode, tb)
+            if scheduler is not None and not per_batch:
+                scheduler.step()
+            val_loss, val_acc, _ = evaluate(model, data.eval, len(data.classes),
+                                            workers=args.workers or 0)
+            rec = {"epoch": epoch, "step": step, "train_loss": train_loss, "train_acc": train_acc,
+                   "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
+                   "time_s": round(time.perf_counter() - t0, 3), "samples_per_s": round(rate, 1)}
+            history.append(rec)
+            improved = best_to_beat is None or val_acc > best_to_beat
+            if improved:
+                best = {"epoch": epoch, "val_acc": val_acc}
+                best_to_beat = val_acc
+            ckpt = _checkpoint(cfg, model, optimizer, scheduler, epoch, step, history, best)
+            save(ckpt, os.path.join(out_dir, "last.ckpt"))
+            if improved:
+                save(ckpt, os.path.join(out_dir, "best.ckpt"))
+            args.interrupt_hint = (f"{out_dir}/last.ckpt holds epoch {epoch}; resume with: "
+                                   f"dygrad train --resume {out_dir}")
+            _write_epoch_artifacts(out_dir, history, cfg, tb, rec)
+            finished += 1
+            say(f"epoch {epoch}/{cfg['epochs']}  train loss {train_loss:.4f} acc {train_acc:.2%}"
+                f"  |  {eval_label} loss {val_loss:.4f} acc {val_acc:.2%}  |  "
+                f"{format_duration(rec['time_s'])}, {rate:,.0f} img/s"
+                + ("  *best" if improved else ""))
+    finally:
+        tb.close()
+        if not finished:
+            _remove_created(created)
+
+    _final_report(say, args, cfg, data, history, best, out_dir, tb_backend)
+    return 0
+
+
+def _remove_created(paths):
+    """Undoes the folders a run created when it stops before finishing an epoch, so that trying
+    again doesn't find a non-empty output dir (they hold at most a partial TensorBoard log)."""
+    import shutil
+    for path in reversed(paths):
+        if path.endswith("tensorboard"):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+
+
+def _json(obj):
+    import json
+    return json.dumps(obj, indent=2) + "\n"
+
+
+def _train_epoch(model, optimizer, batch_scheduler, dataset, cfg, epoch, step, workers, mode, tb):
+    from ..nn import functional as F
+    model.train()
+    loader = make_loader(dataset, cfg["batch_size"], workers, shuffle=True,
+                         seed=epoch_seed(cfg["seed"], epoch))
+    progress = EpochProgress(len(dataset), f"epoch {epoch}/{cfg['epochs']}", mode)
+    total_loss, correct, seen = 0.0, 0, 0
+    log_every = max(1, len(loader) // 20)
+    try:
+        for x, y in loader:
+            out = model(x)
+            loss = F.cross_entropy(out, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if batch_scheduler is not None:
+                batch_scheduler.step()
+            step += 1
+            value = loss.item()
+            if not math.isfinite(value):
+                raise CLIError(f"training diverged: the loss became {value} at epoch {epoch}, "
+                               f"step {step} (nothing of this epoch was saved). Fix: lower --lr "
+                               f"(it is {cfg['lr']:g})")
+            n = len(y)
+            seen += n
+            total_loss += value * n
+            correct += int((out.argmax(1)._data == y._data).sum())
+            progress.update(n, total_loss / seen, correct / seen)
+            if step % log_every == 0:
+                tb.add_scalar("train/batch_loss", value, step)
+    finally:
+        progress.close()
+    return total_loss / seen, correct / seen, step, progress.rate()
+
+
+def _write_epoch_artifacts(out_dir, history, cfg, tb, rec):
+    atomic_write_text(os.path.join(out_dir, "config.json"), _json(cfg))
+    write_metrics(out_dir, history)
+    if have_matplotlib():
+        plot_curves(os.path.join(out_dir, "curves.png"), history,
+                    f"{cfg['model']} on {cfg['data_description']}")
+    for key in ("loss", "acc"):
+        tb.add_scalar(f"train/{key}", rec[f"train_{key}"], rec["step"])
+        tb.add_scalar(f"val/{key}", rec[f"val_{key}"], rec["step"])
+    tb.add_scalar("train/lr", rec["lr"], rec["step"])
+    tb.flush()
+
+
+def _final_report(say, args, cfg, data, history, best, out_dir, tb_backend):
+    last = history[-1]
+    label = f"{data.eval_label.replace(' ', '-')} accuracy"
+    if best["epoch"] is None:
+        best_line = (f"best.ckpt kept from the earlier run in {out_dir}: this run's best "
+                     f"({max(r['val_acc'] for r in history):.2%}) did not beat it")
+    else:
+        best_line = f"best {label} {best['val_acc']:.2%} (epoch {best['epoch']})"
+    if args.quiet:
+        print(f"{best_line}, last {last['val_acc']:.2%}: {os.path.join(out_dir, 'best.ckpt')}")
+        return
+    total = sum(r["time_s"] for r in history)
+    say("", f"val = the {len(data.eval):,} {data.eval_label.replace(' ', '-')} images of "
+            f"{data.title}; * = the epoch saved as best.ckpt",
+        format_history_table(history, best["epoch"]), "")
+    say(f"final {label}: {last['val_acc']:.2%}; {best_line} "
+        f"(training time {format_duration(total)})")
+    files = ["last.ckpt", "best.ckpt", "metrics.jsonl", "metrics.csv", "config.json"]
+    if have_matplotlib():
+        files.append("curves.png")
+    if tb_backend:
+        files.append("tensorboard/")
+    say(f"saved in {out_dir}: {', '.join(files)}",
+        f"evaluate:  dygrad eval {os.path.join(out_dir, 'best.ckpt')}")
+    if tb_backend:
+        say(f"curves:    tensorboard --logdir {out_dir}")
