@@ -105,7 +105,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     Tensor = _tensor_cls()
     outputs = _as_seq(outputs)
-    single = isinstance(inputs, Tensor)
     inputs = _as_seq(inputs)
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)

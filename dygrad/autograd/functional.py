@@ -40,7 +40,6 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """Forward-mode product computed with the double-vjp trick (two reverse passes)."""
     from .._tensor import _wrap
-    single = not isinstance(inputs, (tuple, list))
     xs = _prep_inputs(_tup(inputs), create_graph)
     vs = _tup(v) if v is not None else tuple(_wrap(np.ones(x._data.shape, x._data.dtype)) for x in xs)
     with enable_grad():
