@@ -1,4 +1,5 @@
-"""The `dygrad` command: `dygrad train` and `dygrad eval` (also `python -m dygrad ...`).
+"""The `dygrad` command: `dygrad train`, `dygrad eval` and `dygrad run` (also
+`python -m dygrad ...`).
 
 Expected problems (bad options, missing or corrupt data, unusable checkpoints) end with one
 message naming the problem and the fix, and exit status 2; only real bugs show a traceback.
@@ -11,7 +12,9 @@ __all__ = ["main", "build_parser", "CLIError"]
 
 
 class CLIError(Exception):
-    """A problem with the user's input: printed as one message (problem and fix), exit status 2."""
+    """A problem with the user's input: printed as one message (problem and fix), exit status 2.
+    `reported` is set when the message was already printed (by rank 0 of a distributed run)."""
+    reported = False
 
 
 # -- option helpers shared by the subcommands ----------------------------------------------------
@@ -66,21 +69,39 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     train_cmd.add_parser(sub)
     eval_cmd.add_parser(sub)
+    # main() hands `dygrad run ...` to the launcher before parsing; listed here for --help
+    run = sub.add_parser("run", add_help=False,
+                         help="run a Python program as an N-process MPI job, like torchrun: "
+                              "dygrad run -n N script.py [args] (see dygrad run --help)")
+    run.add_argument("launch_args", nargs=argparse.REMAINDER)
+    run.set_defaults(run=lambda args: _launch(args.launch_args))
     return parser
+
+
+def _launch(argv):
+    from ..distributed.launch import main as launch_main
+    return launch_main(argv, prog="dygrad run")
 
 
 def main(argv=None):
     """Entry point of the `dygrad` script; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["run"]:  # its options and the program's arguments go to the launcher as is
+        return _launch(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
+    args.argv = argv[argv.index(args.command) + 1:]  # for `dygrad train --nproc` to relaunch
     try:
         return args.run(args) or 0
     except CLIError as exc:
         sys.stdout.flush()
-        print(f"dygrad {args.command}: error: {exc}", file=sys.stderr)
+        if not exc.reported:
+            rank = getattr(args, "rank", 0)
+            where = f" (rank {rank})" if rank else ""
+            print(f"dygrad {args.command}{where}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader went away (`dygrad train | head`): stop quietly, like other command-line tools
@@ -89,6 +110,8 @@ def main(argv=None):
         return 1
     except KeyboardInterrupt:
         sys.stdout.flush()
+        if getattr(args, "rank", 0):  # rank 0 of a distributed run speaks for the job
+            return 130
         hint = getattr(args, "interrupt_hint", None)
         print(f"\ndygrad {args.command}: interrupted" + (f"; {hint}" if hint else ""),
               file=sys.stderr)

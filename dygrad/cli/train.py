@@ -22,8 +22,9 @@ from .data import load_data
 from .progress import EpochProgress, choose_mode, format_duration
 from .report import (EXTRAS_HINT, TensorBoardLogger, format_history_table, have_matplotlib,
                      plot_curves, write_metrics, atomic_write_text)
-from .eval import (CHECKPOINT_KIND, build_model, evaluate, load_checkpoint, load_model_state,
-                   make_loader, resolve_checkpoint_path)
+from .eval import (CHECKPOINT_KIND, build_model, load_checkpoint, load_model_state,
+                   resolve_checkpoint_path)
+from .distributed import NullLogger, Ranks, Solo, check_processes, job_world_size, relaunch
 
 __all__ = ["add_parser", "run", "make_optimizer", "make_scheduler", "epoch_seed", "DEFAULTS"]
 
@@ -39,7 +40,7 @@ OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "nadam": "NAdam", 
 SCHEDULERS = ("none", "step", "cosine", "onecycle")
 # options that define the training run itself; a resumed run must not change them
 RUN_KEYS = ("model", "dataset", "batch_size", "optimizer", "lr", "momentum", "weight_decay",
-            "scheduler", "step_size", "gamma", "seed", "limit_train", "limit_eval")
+            "scheduler", "step_size", "gamma", "seed", "limit_train", "limit_eval", "nproc")
 
 
 def add_parser(sub):
@@ -54,7 +55,8 @@ def add_parser(sub):
     add_data_arguments(p, "(default mnist-embedded; mnist when --data-dir is given)")
     p.add_argument("--epochs", type=positive_int, help=f"epochs (default {DEFAULTS['epochs']})")
     p.add_argument("--batch-size", type=positive_int, metavar="N",
-                   help=f"training batch size (default {DEFAULTS['batch_size']})")
+                   help=f"training batch size per process (default {DEFAULTS['batch_size']}); "
+                        "with --nproc P each optimizer step sees P x N images")
     p.add_argument("--optimizer", type=str.lower, choices=list(OPTIMIZERS),
                    help=f"optimizer (default {DEFAULTS['optimizer']})")
     lr_defaults = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items())
@@ -77,6 +79,10 @@ def add_parser(sub):
                    help="train on the first N training images only (quick runs)")
     p.add_argument("--limit-eval", type=positive_int, metavar="N",
                    help="evaluate on the first N held-out images only (quick runs)")
+    p.add_argument("--nproc", type=positive_int, metavar="P",
+                   help="train data-parallel on P processes (DistributedDataParallel over MPI, "
+                        "needs pip install 'dygrad[distributed]'); default 1, or the size of "
+                        "the MPI job when started by dygrad run")
     p.add_argument("--output-dir", metavar="DIR",
                    help="where checkpoints, metrics and plots go (default runs/<--name or time>)")
     p.add_argument("--name", help="run name, for the default output dir runs/NAME")
@@ -99,9 +105,10 @@ def _explicit(args):
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
 
 
-def _fresh_config(args):
+def _fresh_config(args, world=None):
     cfg = dict(DEFAULTS)
     cfg.update(_explicit(args))
+    cfg.setdefault("nproc", world or 1)
     if cfg.get("dataset") is None:
         cfg["dataset"] = "mnist" if cfg.get("data_dir") else "mnist-embedded"
     cfg.setdefault("data_dir", None)
@@ -257,12 +264,10 @@ def _skipped_extras():
     return skipped
 
 
-def run(args):
-    from .. import __version__, manual_seed, set_rng_state
-    from ..serialization import save
-    say = _Printer(args.quiet)
-
-    saved = None
+def _setup(args, world):
+    """(cfg, saved checkpoint or None, its path, output dir, accuracy best.ckpt must beat):
+    everything decided before the data is read. `world`: the MPI job's size, None outside."""
+    saved = ckpt_path = None
     if args.resume:
         ckpt_path = resolve_checkpoint_path(args.resume, prefer="last.ckpt", purpose="resume")
         saved = load_checkpoint(ckpt_path)
@@ -271,38 +276,64 @@ def run(args):
                            "state_dict, not a checkpoint written by dygrad train). Fix: resume "
                            f"from a last.ckpt/best.ckpt of a dygrad train run; to evaluate it, "
                            f"run dygrad eval {ckpt_path} --model NAME")
-        cfg = _resumed_config(args, saved["config"], ckpt_path)
+        cfg = _resumed_config(args, {"nproc": 1, **saved["config"]}, ckpt_path)
         out_dir = os.path.dirname(os.path.abspath(ckpt_path))
         if args.output_dir and os.path.abspath(args.output_dir) != out_dir:
             out_dir = args.output_dir  # continue the run somewhere else: same rules as a new one
             _check_fresh_output_dir(out_dir, args.overwrite)
     else:
-        cfg = _fresh_config(args)
+        cfg = _fresh_config(args, world)
         out_dir = args.output_dir or _default_output_dir(args.name)
         _check_fresh_output_dir(out_dir, args.overwrite)
+    check_processes(cfg["nproc"], world, ckpt_path)
+    return cfg, saved, ckpt_path, out_dir, _existing_best(out_dir)
 
-    data = load_data(cfg["dataset"], cfg["data_dir"], args.download, cfg["limit_train"],
-                     cfg["limit_eval"])
+
+def run(args):
+    world = job_world_size()
+    if world is None or world == 1:
+        setup = _setup(args, world)
+        if setup[0]["nproc"] > 1:  # world is None here: _setup checked it against the job
+            return relaunch(getattr(args, "argv", []), setup[0]["nproc"])
+        return _train(args, setup, Solo())
+    job = Ranks()
+    args.rank = job.rank
+    setup = job.from_main(lambda: _setup(args, world))
+    code = _train(args, setup, job)
+    job.close()
+    return code
+
+
+def _train(args, setup, job):
+    from .. import __version__, manual_seed, set_rng_state
+    from ..serialization import save
+    say = _Printer(args.quiet or not job.is_main)
+    cfg, saved, ckpt_path, out_dir, best_to_beat = setup
+
+    data = job.main_first(lambda first: load_data(
+        cfg["dataset"], cfg["data_dir"], args.download and first, cfg["limit_train"],
+        cfg["limit_eval"]))
     source = cfg["data_dir"] if cfg["data_dir"] else ""
     cfg.update(image_shape=list(data.image_shape), num_classes=len(data.classes),
                classes=list(data.classes), mean=list(data.mean), std=list(data.std),
                eval_label=data.eval_label, data_description=data.describe(source))
-    for note in data.notes:
+    for note in data.notes if job.is_main else ():
         print(note, file=sys.stderr)
 
     manual_seed(cfg["seed"])
     model = build_model(cfg)
+    if saved is not None:  # before wrapping: DDP then copies rank 0's weights to every rank
+        load_model_state(model, saved, ckpt_path, cfg["model"])
+    model = job.wrap(model)
     optimizer = make_optimizer(cfg, model.parameters())
-    steps_per_epoch = math.ceil(len(data.train) / cfg["batch_size"])
+    steps_per_epoch = job.steps_per_epoch(len(data.train), cfg["batch_size"])
     scheduler, per_batch = make_scheduler(cfg, optimizer, steps_per_epoch)
     cfg["weight_decay"] = float(optimizer.param_groups[0].get("weight_decay", 0.0))
 
     # best: this run's epoch that best.ckpt holds (None while an earlier run's best.ckpt, kept
     # by --overwrite, is still better); best_to_beat: the accuracy of what best.ckpt holds
     history, best, start_epoch, step = [], {"epoch": None, "val_acc": None}, 0, 0
-    best_to_beat = _existing_best(out_dir)
     if saved is not None:
-        load_model_state(model, saved, ckpt_path, cfg["model"])
         optimizer.load_state_dict(saved["optimizer_state_dict"])
         if scheduler is not None:
             scheduler.load_state_dict(saved["scheduler_state_dict"])
@@ -327,12 +358,16 @@ def run(args):
         f"{cfg['batch_size']}, {opt_desc}, "
         f"scheduler {sched_desc}, seed {cfg['seed']}",
         f"  output     {out_dir}")
+    if job.world > 1:
+        say(f"  parallel   {job.world} processes (DistributedDataParallel over MPI): batch "
+            f"{cfg['batch_size']} per process, {job.world * cfg['batch_size']} per step")
     if saved is not None:
         say(f"  resuming   from {ckpt_path} (epoch {start_epoch} of {cfg['epochs']} done)")
     if best_to_beat is not None and best["epoch"] is None:
         say(f"  keeping    the existing best.ckpt ({best_to_beat:.2%}) unless this run beats it")
 
-    mode, bar_note = choose_mode(sys.stdout, enabled=not (args.no_progress or args.quiet))
+    show = not (args.no_progress or args.quiet) and job.is_main
+    mode, bar_note = choose_mode(job.stdout(), enabled=show)
     skipped = _skipped_extras() + ([bar_note] if bar_note else [])
     if skipped:
         say(f"  skipping   {', '.join(skipped)}: {EXTRAS_HINT}")
@@ -344,11 +379,14 @@ def run(args):
             say("", format_history_table(history, best["epoch"]))
         return 0
 
-    created = [p for p in (out_dir, os.path.join(out_dir, "tensorboard")) if not os.path.exists(p)]
-    os.makedirs(out_dir, exist_ok=True)
-    # resumed: hide what a crashed attempt logged after the checkpoint; --overwrite: hide all
-    purge = step + 1 if saved is not None else (0 if args.overwrite else None)
-    tb = TensorBoardLogger(os.path.join(out_dir, "tensorboard"), purge_step=purge)
+    created, tb = [], NullLogger()
+    if job.is_main:  # the other ranks leave the file system alone
+        created = [p for p in (out_dir, os.path.join(out_dir, "tensorboard"))
+                   if not os.path.exists(p)]
+        os.makedirs(out_dir, exist_ok=True)
+        # resumed: hide what a crashed attempt logged after the checkpoint; --overwrite: hide all
+        purge = step + 1 if saved is not None else (0 if args.overwrite else None)
+        tb = TensorBoardLogger(os.path.join(out_dir, "tensorboard"), purge_step=purge)
     finished = 0
     args.interrupt_hint = ("nothing saved yet (no epoch finished)" if saved is None else
                            f"{ckpt_path} is unchanged; resume with: dygrad train --resume "
@@ -361,11 +399,11 @@ def run(args):
             lr = float(optimizer.param_groups[0]["lr"])
             train_loss, train_acc, step, rate = _train_epoch(
                 model, optimizer, scheduler if per_batch else None, data.train, cfg, epoch, step,
-                args.workers or 0, mode, tb)
+                args.workers or 0, mode, tb, job)
             if scheduler is not None and not per_batch:
                 scheduler.step()
-            val_loss, val_acc, _ = evaluate(model, data.eval, len(data.classes),
-                                            workers=args.workers or 0)
+            val_loss, val_acc, _ = job.evaluate(model, data.eval, len(data.classes),
+                                                args.workers or 0)
             rec = {"epoch": epoch, "step": step, "train_loss": train_loss, "train_acc": train_acc,
                    "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
                    "time_s": round(time.perf_counter() - t0, 3), "samples_per_s": round(rate, 1)}
@@ -374,13 +412,15 @@ def run(args):
             if improved:
                 best = {"epoch": epoch, "val_acc": val_acc}
                 best_to_beat = val_acc
-            ckpt = _checkpoint(cfg, model, optimizer, scheduler, epoch, step, history, best)
-            save(ckpt, os.path.join(out_dir, "last.ckpt"))
-            if improved:
-                save(ckpt, os.path.join(out_dir, "best.ckpt"))
+            if job.is_main:
+                ckpt = _checkpoint(cfg, job.unwrap(model), optimizer, scheduler, epoch, step,
+                                   history, best)
+                save(ckpt, os.path.join(out_dir, "last.ckpt"))
+                if improved:
+                    save(ckpt, os.path.join(out_dir, "best.ckpt"))
+                _write_epoch_artifacts(out_dir, history, cfg, tb, rec)
             args.interrupt_hint = (f"{out_dir}/last.ckpt holds epoch {epoch}; resume with: "
                                    f"dygrad train --resume {out_dir}")
-            _write_epoch_artifacts(out_dir, history, cfg, tb, rec)
             finished += 1
             say(f"epoch {epoch}/{cfg['epochs']}  train loss {train_loss:.4f} acc {train_acc:.2%}"
                 f"  |  {eval_label} loss {val_loss:.4f} acc {val_acc:.2%}  |  "
@@ -391,7 +431,8 @@ def run(args):
         if not finished:
             _remove_created(created)
 
-    _final_report(say, args, cfg, data, history, best, out_dir, tb_backend)
+    if job.is_main:
+        _final_report(say, args, cfg, data, history, best, out_dir, tb_backend)
     return 0
 
 
@@ -414,12 +455,15 @@ def _json(obj):
     return json.dumps(obj, indent=2) + "\n"
 
 
-def _train_epoch(model, optimizer, batch_scheduler, dataset, cfg, epoch, step, workers, mode, tb):
+def _train_epoch(model, optimizer, batch_scheduler, dataset, cfg, epoch, step, workers, mode, tb,
+                 job):
+    """(loss, accuracy, step, images/s) of one epoch, over all processes of the job."""
     from ..nn import functional as F
     model.train()
-    loader = make_loader(dataset, cfg["batch_size"], workers, shuffle=True,
-                         seed=epoch_seed(cfg["seed"], epoch))
-    progress = EpochProgress(len(dataset), f"epoch {epoch}/{cfg['epochs']}", mode)
+    loader = job.train_loader(dataset, cfg, epoch, workers)
+    # rank 0's progress stands for the job's: the ranks move in step
+    progress = EpochProgress(len(loader.sampler) * job.world, f"epoch {epoch}/{cfg['epochs']}",
+                             mode)
     total_loss, correct, seen = 0.0, 0, 0
     log_every = max(1, len(loader) // 20)
     try:
@@ -441,11 +485,12 @@ def _train_epoch(model, optimizer, batch_scheduler, dataset, cfg, epoch, step, w
             seen += n
             total_loss += value * n
             correct += int((out.argmax(1)._data == y._data).sum())
-            progress.update(n, total_loss / seen, correct / seen)
+            progress.update(n * job.world, total_loss / seen, correct / seen)
             if step % log_every == 0:
                 tb.add_scalar("train/batch_loss", value, step)
     finally:
         progress.close()
+    total_loss, correct, seen = job.sum(total_loss, correct, seen)
     return total_loss / seen, correct / seen, step, progress.rate()
 
 
