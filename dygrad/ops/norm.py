@@ -9,6 +9,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
+from . import _buffers
 
 
 def _affine_shape(ndim, axis):
@@ -18,17 +19,55 @@ def _affine_shape(ndim, axis):
 
 
 class NativeBatchNormBackward0(Node):
-    """Training-mode batch norm: gradient through the batch statistics."""
-    __slots__ = ("xhat", "invstd", "axes", "sum_axes", "bshape", "has_w", "has_b", "eps", "wshape")
+    """Training-mode batch norm: gradient through the batch statistics.
+
+    Batch norm keeps xc = x - mean (pooled scratch, given back once the last backward has run)
+    rather than xhat = xc * invstd: the forward then never materialises xhat. Layer norm (the
+    subclass) keeps xhat."""
+    __slots__ = ("xhat", "xc", "invstd", "axes", "sum_axes", "bshape", "has_w", "has_b", "eps",
+                 "wshape")
 
     def backward(self, g, x, *wb):
         w = wb[0] if self.has_w else None
         if isinstance(g, Tensor):
             return _norm_backward_graph(self, g, x, w)
-        return _norm_backward_np(self, g, w, batch_axes=self.axes, bshape=self.bshape)
+        return _batch_norm_backward_np(self, g, w)
 
     def _release_extra(self):
         self.xhat = None
+        xc = getattr(self, "xc", None)
+        if xc is not None:
+            self.xc = None
+            _buffers.give(xc)
+
+
+def _channel_dot(a, b):
+    """sum over every axis but 1 of a * b, shape (C,), without a full-size product array."""
+    ix = "abcdefghijklmnop"[:a.ndim]
+    return np.einsum(f"{ix},{ix}->{ix[1]}", a, b)
+
+
+def _batch_norm_backward_np(node, g, w):
+    """gx = w * invstd * (g - mean(g) - xhat * mean(g * xhat)) with xhat = xc * invstd; the
+    output is the only full-size allocation."""
+    nf = node.next_functions
+    xc, invstd, bshape = node.xc, node.invstd, node.bshape
+    n = g.size // g.shape[1]
+    gsum = np.add.reduce(g, axis=node.axes, keepdims=True)
+    gxsum = _channel_dot(g, xc).reshape(bshape) * invstd  # sum(g * xhat)
+    gx = None
+    if nf[0][0] is not None:
+        scale = invstd if w is None else invstd * w.reshape(bshape)
+        gx = np.multiply(xc, gxsum * (invstd / n))
+        np.subtract(g, gx, out=gx)
+        gx -= gsum / n
+        gx *= scale
+    out = [gx]
+    if node.has_w:
+        out.append(gxsum.reshape(node.wshape) if nf[1][0] is not None else None)
+    if node.has_b:
+        out.append(gsum.reshape(node.wshape) if nf[1 + node.has_w][0] is not None else None)
+    return tuple(out)
 
 
 def _norm_backward_np(node, g, w, batch_axes, bshape):
@@ -124,11 +163,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if n <= 1:
             raise ValueError(
                 f"Expected more than 1 value per channel when training, got input size {list(xd.shape)}")
+        # xc lives in pooled scratch: it is private to this op and its backward node
         mean = xd.mean(axis=axes, keepdims=True)
-        xc = xd - mean
-        var = np.mean(xc * xc, axis=axes, keepdims=True)
-        invstd = 1.0 / np.sqrt(var + eps)
-        xhat = xc * invstd
+        xc = _buffers.take(xd.shape, xd.dtype)
+        np.subtract(xd, mean, out=xc)
+        var = _channel_dot(xc, xc).reshape(bshape) / n
+        invstd = (1.0 / np.sqrt(var + eps)).astype(xd.dtype, copy=False)
+        # out = xc * (w * invstd) + b: xhat itself is never needed
+        scale = invstd if weight is None else invstd * weight._data.reshape(bshape)
+        out = np.multiply(xc, scale.astype(xd.dtype, copy=False))
+        if bias is not None:
+            out += bias._data.reshape(bshape)
         if running_mean is not None:
             rm = running_mean._data
             rm *= 1 - momentum
@@ -144,15 +189,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError("batch_norm: running_mean and running_var must be given when training=False")
         mean = running_mean._data.reshape(bshape)
         invstd = 1.0 / np.sqrt(running_var._data.reshape(bshape) + eps)
-        xhat = (xd - mean) * invstd
-    xhat = xhat.astype(xd.dtype, copy=False)
-    out = xhat
-    if weight is not None:
-        out = out * weight._data.reshape(bshape)
-    if bias is not None:
-        out = out + bias._data.reshape(bshape)
-    if out is xhat:
-        out = xhat.copy()
+        xhat = ((xd - mean) * invstd).astype(xd.dtype, copy=False)
+        if weight is not None:
+            out = np.multiply(xhat, weight._data.reshape(bshape))
+            if bias is not None:
+                out += bias._data.reshape(bshape)
+        elif bias is not None:
+            out = np.add(xhat, bias._data.reshape(bshape))
+        else:
+            out = xhat.copy()
     rg = x._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)
     if STATE.enabled and rg:
         nfs = (x._grad_node(),)
@@ -164,15 +209,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             nfs += (bias._grad_node(),)
         if training:
             node = NativeBatchNormBackward0(nfs)
-            node.invstd = invstd.astype(xd.dtype, copy=False)
+            node.invstd = invstd
             node.eps = eps
+            node.xc = xc
+            node.xhat = None
         else:
             node = NativeBatchNormEvalBackward(nfs)
             sc = invstd if weight is None else invstd * weight._data.reshape(bshape)
             node.scale = sc.astype(xd.dtype, copy=False)
             node.invstd_b = invstd.astype(xd.dtype, copy=False)
+            node.xhat = xhat
         node.save(*saved)
-        node.xhat = xhat
         node.axes = axes
         node.sum_axes = axes
         node.bshape = bshape
@@ -182,6 +229,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         t = _wrap(out, True)
         t.grad_fn = node
         return t
+    if training:
+        _buffers.give(xc)
     return _wrap(out)
 
 
@@ -269,14 +318,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         flat = x.reshape(n, c, -1)
         normed = layer_norm(flat, flat._data.shape[-1:], None, None, eps).reshape(x._data.shape)
         if running_mean is not None or running_var is not None:
-            axes = tuple(range(2, x._data.ndim))
             m = flat._data.mean(axis=-1).mean(axis=0)
             v = flat._data.var(axis=-1, ddof=1).mean(axis=0)
             if running_mean is not None:
                 running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * m
             if running_var is not None:
                 running_var._data[...] = (1 - momentum) * running_var._data + momentum * v
-            del axes
     else:
         bshape = _affine_shape(x._data.ndim, 1)
         normed = (x - running_mean.reshape(bshape)) * (running_var.reshape(bshape) + eps).rsqrt()

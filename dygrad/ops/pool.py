@@ -1,16 +1,17 @@
-"""Pooling: max (with indices), average and adaptive pools over strided window views.
+"""Pooling: max (with indices), average and adaptive pools.
 
-Max pooling picks the first maximum of each window in row-major order (PyTorch's tie rule) and
-routes the gradient to it with one bincount; average pooling spreads it with one strided add per
-kernel tap.
+Both work tap by tap: one whole-array operation per kernel offset on the strided slice of the input
+it touches (np.maximum / np.add forward; equality masks / strided adds backward), never a window
+array. Max pooling with return_indices or padding builds PyTorch's indices instead (first maximum
+of each window in row-major order) and routes the gradient with one bincount.
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
+from . import _buffers, _im2col, _maxpool
 
 
 def _pair(v):
@@ -41,13 +42,6 @@ def _batched(x, op):
     if d.ndim != 4:
         raise RuntimeError(f"{op}: Expected 3D or 4D (batch mode) tensor, got shape {list(d.shape)}")
     return x, False
-
-
-def _windows(xp, kh, kw, sh, sw, dh, dw, oh, ow):
-    n, c = xp.shape[:2]
-    s0, s1, s2, s3 = xp.strides
-    return as_strided(xp, (n, c, oh, ow, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw),
-                      writeable=False)
 
 
 class MaxPoolBackward(Node):
@@ -94,23 +88,26 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     dh, dw = _pair(dilation)
     oh = _pool_out(h, kh, sh, ph, dh, ceil_mode, "max_pool2d")
     ow = _pool_out(w, kw, sw, pw, dw, ceil_mode, "max_pool2d")
-    need_h = (oh - 1) * sh + dh * (kh - 1) + 1
-    need_w = (ow - 1) * sw + dw * (kw - 1) + 1
-    pad_b = max(0, need_h - h - ph)
-    pad_r = max(0, need_w - w - pw)
-    if ph or pw or pad_b or pad_r:
-        fill = -np.inf if xd.dtype.kind == "f" else np.iinfo(xd.dtype).min
-        xp = np.pad(xd, ((0, 0), (0, 0), (ph, pad_b), (pw, pad_r)), constant_values=fill)
+    geom = (sh, sw, dh, dw, oh, ow)
+    fits = (oh - 1) * sh + dh * (kh - 1) < h and (ow - 1) * sw + dw * (kw - 1) < w
+    if not (return_indices or ph or pw) and fits:
+        return _max_over_taps(x, kh, kw, geom, unbatched)
+    local, flat = _maxpool.window_argmax(xd, kh, kw, geom, ph, pw)
+    return _max_by_index(x, flat, local, unbatched, return_indices)
+
+
+def _max_over_taps(x, kh, kw, geom, unbatched):
+    out = _maxpool.max_over_taps(x._data, kh, kw, geom)
+    if STATE.enabled and x._rg:
+        node = _maxpool.MaxPool2DWithIndicesBackward0((x._grad_node(),))
+        node.kh, node.kw, node.geom = kh, kw, geom
+        node.save(x)
+        t = _wrap(out, True)
+        t.grad_fn = node
+        node.out = (out, t._vc, t._vc[0])
     else:
-        xp = xd
-    win = _windows(xp, kh, kw, sh, sw, dh, dw, oh, ow).reshape(n, c, oh, ow, kh * kw)
-    arg = win.argmax(axis=-1)
-    # window-local argmax -> row/col in the unpadded input
-    rows = (np.arange(oh) * sh)[:, None] + (arg // kw) * dh - ph
-    cols = (np.arange(ow) * sw)[None, :] + (arg % kw) * dw - pw
-    local = rows * w + cols
-    base = (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
-    return _max_by_index(x, local + base, local, unbatched, return_indices)
+        t = _wrap(out)
+    return t.squeeze(0) if unbatched else t
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -134,10 +131,17 @@ class AvgPoolBackward(Node):
         if isinstance(g, Tensor):
             return _avg_backward_graph(self, g)
         gd = g / self.div
+        geom = (sh, sw, 1, 1, oh, ow)
+        if not (ph or pw) and _maxpool.covers_once(self.xshape, kh, kw, geom):
+            dx = np.empty(self.xshape, g.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    _maxpool.tap(dx, i, j, geom)[...] = gd
+            return dx
         dxp = np.zeros((n, c, hp, wp), dtype=g.dtype)
         for i in range(kh):
             for j in range(kw):
-                dxp[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += gd
+                _maxpool.tap(dxp, i, j, geom)[...] += gd
         return np.ascontiguousarray(dxp[:, :, ph:ph + h, pw:pw + w])
 
 
@@ -153,6 +157,20 @@ def _avg_backward_graph(node, g):
     return full[:, :, ph:ph + h, pw:pw + w]
 
 
+def _sum_over_taps(xp, kh, kw, geom):
+    # integers are averaged in float64 (then truncated back), as the window sums could overflow
+    acc = xp.dtype if xp.dtype.kind == "f" else np.float64
+    total = None
+    for i in range(kh):
+        for j in range(kw):
+            t = _maxpool.tap(xp, i, j, geom)
+            if total is None:
+                total = t.astype(acc)
+            else:
+                total += t
+    return total
+
+
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     x, unbatched = _batched(input, "avg_pool2d")
@@ -165,10 +183,12 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     ow = _pool_out(w, kw, sw, pw, 1, ceil_mode, "avg_pool2d")
     hp = max(h + 2 * ph, (oh - 1) * sh + kh)
     wp = max(w + 2 * pw, (ow - 1) * sw + kw)
-    xp = np.zeros((n, c, hp, wp), xd.dtype)
-    xp[:, :, ph:ph + h, pw:pw + w] = xd
-    win = _windows(xp, kh, kw, sh, sw, 1, 1, oh, ow)
-    total = win.sum(axis=(-2, -1))
+    pads = ((ph, hp - h - ph), (pw, wp - w - pw))
+    padded = hp != h or wp != w
+    xp = _im2col.padded(xd, pads) if padded else xd
+    total = _sum_over_taps(xp, kh, kw, (sh, sw, 1, 1, oh, ow))
+    if padded:
+        _buffers.give(xp)
     if divisor_override:
         div = np.asarray(float(divisor_override))
     else:

@@ -1,0 +1,110 @@
+"""Max pooling over unpadded windows without indices: one np.maximum per kernel tap.
+
+Forward: the maximum of the kh*kw strided tap slices (each a whole (N, C, OH, OW) array), with
+no window array and no argmax. Backward: PyTorch routes each output's gradient to the FIRST
+maximum of its window in row-major order (strict '>' while scanning), so walking the taps in
+that order and keeping, per output, the first tap whose value equals the output reproduces it
+exactly. A NaN maximum equals nothing; PyTorch sends its gradient to the window's last NaN, so
+such a backward (detected because some output found no tap) falls back to explicit indices.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .._tensor import Tensor, _wrap
+from ..autograd.node import Node
+
+
+def window_argmax(xd, kh, kw, geom, ph, pw):
+    """PyTorch's max-pool indices: (local, flat) int64 (N, C, OH, OW) positions in the unpadded
+    input, local within one (H, W) plane and flat within the whole array."""
+    n, c, h, w = xd.shape
+    sh, sw, dh, dw, oh, ow = geom
+    pad_b = max(0, (oh - 1) * sh + dh * (kh - 1) + 1 - h - ph)
+    pad_r = max(0, (ow - 1) * sw + dw * (kw - 1) + 1 - w - pw)
+    if ph or pw or pad_b or pad_r:
+        fill = -np.inf if xd.dtype.kind == "f" else np.iinfo(xd.dtype).min
+        xp = np.pad(xd, ((0, 0), (0, 0), (ph, pad_b), (pw, pad_r)), constant_values=fill)
+    else:
+        xp = xd
+    s0, s1, s2, s3 = xp.strides
+    win = as_strided(xp, (n, c, oh, ow, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw),
+                     writeable=False).reshape(n, c, oh, ow, kh * kw)
+    arg = win.argmax(axis=-1)
+    if xd.dtype.kind == "f":
+        # argmax stops at a window's first NaN; PyTorch's scan ends on its last one
+        bad = np.isnan(np.take_along_axis(win, arg[..., None], -1)[..., 0])
+        if bad.any():
+            arg[bad] = kh * kw - 1 - np.isnan(win[bad])[:, ::-1].argmax(axis=-1)
+    rows = (np.arange(oh) * sh)[:, None] + (arg // kw) * dh - ph
+    cols = (np.arange(ow) * sw)[None, :] + (arg % kw) * dw - pw
+    local = rows * w + cols
+    return local, local + (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
+
+
+def tap(a, i, j, geom):
+    sh, sw, dh, dw, oh, ow = geom
+    hi, wj = i * dh, j * dw
+    return a[:, :, hi:hi + sh * (oh - 1) + 1:sh, wj:wj + sw * (ow - 1) + 1:sw]
+
+
+def max_over_taps(xd, kh, kw, geom):
+    out = None
+    for i in range(kh):
+        for j in range(kw):
+            t = tap(xd, i, j, geom)
+            if out is None:
+                out = t.copy()
+            else:
+                np.maximum(out, t, out=out)
+    return out
+
+
+def covers_once(xshape, kh, kw, geom):
+    """True when the windows tile the input exactly: every element in exactly one window."""
+    sh, sw, dh, dw, oh, ow = geom
+    return (sh, sw) == (kh, kw) and dh == dw == 1 and oh * kh == xshape[2] and ow * kw == xshape[3]
+
+
+class MaxPool2DWithIndicesBackward0(Node):
+    # out: (output array, its version counter, the version then). Not saved as a tensor: PyTorch
+    # keeps indices, so modifying the pooled output in place (a relu_) must stay legal; when that
+    # happened the maxima are recomputed from the input instead.
+    __slots__ = ("kh", "kw", "geom", "out")
+
+    def backward(self, g, x):
+        if isinstance(g, Tensor):
+            return self._graph_backward(g, x)
+        kh, kw, geom = self.kh, self.kw, self.geom
+        y, vc, ver = self.out
+        if vc[0] != ver:
+            y = max_over_taps(x, kh, kw, geom)
+        once = covers_once(x.shape, kh, kw, geom)
+        dx = np.empty(x.shape, g.dtype) if once else np.zeros(x.shape, g.dtype)
+        taken = None
+        for i in range(kh):
+            for j in range(kw):
+                eq = tap(x, i, j, geom) == y
+                if taken is None:
+                    taken = eq  # later taps make their own eq; this one is used up first
+                else:
+                    np.greater(eq, taken, out=eq)  # equal here and not claimed by an earlier tap
+                    taken |= eq
+                if once:
+                    np.multiply(g, eq, out=tap(dx, i, j, geom))
+                else:
+                    tap(dx, i, j, geom)[...] += g * eq
+        if not taken.all():  # a NaN maximum: take PyTorch's index instead
+            flat = window_argmax(x, kh, kw, geom, 0, 0)[1].reshape(-1)
+            dx = np.bincount(flat, weights=g.reshape(-1), minlength=x.size)
+            return dx.astype(g.dtype, copy=False).reshape(x.shape)
+        return dx
+
+    def _release_extra(self):
+        self.out = None
+
+    def _graph_backward(self, g, x):
+        from .indexing import index_put
+        xd = x._data
+        flat = _wrap(window_argmax(xd, self.kh, self.kw, self.geom, 0, 0)[1].reshape(-1))
+        z = _wrap(np.zeros((xd.size,), g._data.dtype))
+        return index_put(z, (flat,), g.reshape(-1), accumulate=True).reshape(xd.shape)
