@@ -164,8 +164,12 @@ def minimum(input, other):
     return _ew.minimum(input, other)
 
 
-fmax = maximum
-fmin = minimum
+def fmax(input, other):
+    return _ew.fmax(input, other)
+
+
+def fmin(input, other):
+    return _ew.fmin(input, other)
 
 
 def where(condition, input=None, other=None):
@@ -624,3 +628,10 @@ def log_softmax(input, dim, dtype=None):
 def dropout(input, p=0.5, train=True):
     from .nn import functional as F
     return F.dropout(input, p, train)
+
+
+# the less common functions live in _functions_extra.py (same namespace)
+from ._functions_extra import *  # noqa: E402,F401,F403
+from ._functions_extra import __all__ as _extra_all  # noqa: E402
+
+__all__ += _extra_all

@@ -11,12 +11,13 @@ import numpy as np
 from . import _dtype
 from .autograd.grad_mode import STATE
 from .autograd.node import AccumulateGrad
+from ._tensor_ext import TensorExtMethods
 
 ndarray = np.ndarray
 _new = object.__new__
 
 
-class Tensor:
+class Tensor(TensorExtMethods):
     __slots__ = ("_data", "_rg", "grad_fn", "_vc", "__dict__", "__weakref__")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
     __array_priority__ = 1000
@@ -538,7 +539,7 @@ class Tensor:
         return _ew.remainder(self, other)
 
     def __rmod__(self, other):
-        return _ew.remainder(_ew.scalar_like(other, self), self)
+        return _ew.remainder(other, self)
 
     def __imod__(self, other):
         return _inplace(self, _ew.remainder(self, other))
@@ -827,10 +828,10 @@ class Tensor:
         return _ew.minimum(self, other)
 
     def fmax(self, other):
-        return _ew.maximum(self, other)
+        return _ew.fmax(self, other)
 
     def fmin(self, other):
-        return _ew.minimum(self, other)
+        return _ew.fmin(self, other)
 
     def lerp(self, end, weight):
         return _ew.lerp(self, end, weight)
@@ -975,13 +976,22 @@ class Tensor:
     def put_(self, index, source, accumulate=False):
         return _inplace(self, _idx.put(self, index, source, accumulate))
 
-    def unsqueeze_(self, dim):
-        self._data = self._data.reshape(_shape.unsqueeze(self.detach(), dim)._data.shape)
+    def _rebase_shape(self, r):
+        """In-place view ops (t_, transpose_, squeeze_, unsqueeze_): self takes the layout and
+        history of r, the same op applied out of place."""
+        if self._rg and self.grad_fn is None and STATE.enabled:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation.")
+        self._data = r._data
+        if r.grad_fn is not None:
+            self.grad_fn, self._nr = r.grad_fn, r._nr
         return self
 
+    def unsqueeze_(self, dim):
+        return self._rebase_shape(_shape.unsqueeze(self, dim))
+
     def squeeze_(self, dim=None):
-        self._data = self._data.reshape(_shape.squeeze(self.detach(), dim)._data.shape)
-        return self
+        return self._rebase_shape(_shape.squeeze(self, dim))
 
     def resize_(self, *size):
         size = _shape._size_args(size)
@@ -994,12 +1004,10 @@ class Tensor:
         return self
 
     def t_(self):
-        self._data = self._data.T
-        return self
+        return self._rebase_shape(_shape.t(self))
 
     def transpose_(self, dim0, dim1):
-        self._data = np.swapaxes(self._data, dim0, dim1)
-        return self
+        return self._rebase_shape(_shape.transpose(self, dim0, dim1))
 
     # -- reductions ------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None):
@@ -1362,16 +1370,42 @@ def _inplace(self, result):
             f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
             f"{list(rd.shape)}")
     if result.grad_fn is not None:
+        _snapshot_saved(result.grad_fn, self)
         if self._base is not None and (self._base._rg or self._base.grad_fn is not None):
-            raise RuntimeError(
-                "dygrad does not record in-place operations on a view of a tensor that is part "
-                "of a graph; write the result out of place (e.g. with torch.cat / torch.where).")
+            return _inplace_view(self, result)
         self.grad_fn = result.grad_fn
         self._nr = result._nr
         self._rg = True
     np.copyto(self._data, rd)
     self._vc[0] += 1
     return self
+
+
+def _inplace_view(self, result):
+    """An in-place op on a view of a tensor in a graph: recorded on the base as an index
+    assignment of the result, so both the base's and the view's histories include it."""
+    if self._base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    from .ops._util import write_through_view
+    if not write_through_view(self, result):
+        raise RuntimeError("dygrad cannot record this in-place op on a view (its memory layout "
+                           "does not map onto its base); write the result out of place")
+    self.grad_fn, self._nr, self._rg = result.grad_fn, result._nr, True
+    return self
+
+
+def _snapshot_saved(node, t):
+    """`node` (the op an in-place write records) saved `t`, whose values the write is about to
+    replace: give the node a private copy with t's old history instead (PyTorch saves the
+    original self), so `y *= mask` or `y /= y.norm()` on a non-leaf works."""
+    saved = node._saved
+    if not saved or not any(s is t for s in saved):
+        return
+    old = _wrap(t._data.copy(), t._rg)
+    old.grad_fn, old._nr = t.grad_fn, t._nr
+    node._saved = tuple(old if s is t else s for s in saved)
+    node._vers = tuple(s._vc[0] for s in node._saved)
 
 
 def _wrap_dim(dim, ndim, op):

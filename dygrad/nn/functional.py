@@ -25,3 +25,5 @@ from ._functional.conv import (  # noqa: F401,E402
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, lp_pool2d,
     batch_norm, layer_norm, group_norm, instance_norm, interpolate, upsample, local_response_norm)
 from ._functional.attention import scaled_dot_product_attention, multi_head_attention_forward  # noqa: F401,E402
+from ._functional.reshaping import (pixel_shuffle, pixel_unshuffle, channel_shuffle,  # noqa: F401,E402
+                                     native_channel_shuffle, pdist, rms_norm, unfold, fold)

@@ -59,8 +59,54 @@ def record(out, node, inputs):
     return _wrap(out), None
 
 
+def checked_scalar(value, npdt):
+    """A fill value converted to npdt the way PyTorch checks it: RuntimeError when it does not
+    fit an integer dtype (300 into uint8, nan into int64)."""
+    if npdt.kind in "iu" and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        from .._convert import checked
+        return checked(np.asarray(value), npdt, ctype=True)[()]
+    return value
+
+
 def as_view(t, base):
     """Marks t as a view of base: shared version counter, `_base` set (PyTorch's view semantics)."""
     t._vc = base._vc
     t._base = base._base if base._base is not None else base
     return t
+
+
+def root_positions(root, view):
+    """Flat (C-order) positions in `root` of each element of `view`, an ndarray sharing root's
+    memory; None when the layouts cannot be matched (e.g. a view with another element size)."""
+    isz = root.itemsize
+    if view.itemsize != isz or any(s % isz for s in root.strides + view.strides):
+        return None
+    r_off = np.zeros(root.shape, np.int64)
+    for i, (n, s) in enumerate(zip(root.shape, root.strides)):
+        r_off = r_off + (np.arange(n) * (s // isz)).reshape((n,) + (1,) * (root.ndim - i - 1))
+    start = (view.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // isz
+    v_off = np.full(view.shape, start, np.int64)
+    for i, (n, s) in enumerate(zip(view.shape, view.strides)):
+        v_off = v_off + (np.arange(n) * (s // isz)).reshape((n,) + (1,) * (view.ndim - i - 1))
+    lo = int(r_off.min()) if r_off.size else 0
+    inv = np.full(int(r_off.max()) - lo + 1 if r_off.size else 1, -1, np.int64)
+    inv[(r_off - lo).reshape(-1)] = np.arange(root.size)
+    rel = v_off - lo
+    if rel.size and (rel.min() < 0 or rel.max() >= inv.size):
+        return None
+    pos = inv[rel]
+    return None if (pos < 0).any() else pos
+
+
+def write_through_view(view, values):
+    """In-place write of `values` (a Tensor of view's shape) into a view of a tensor that is part
+    of a graph: the write is recorded on the view's base (as an index assignment), so the base's
+    gradient sees it. Returns False when the view's layout cannot be mapped (caller raises)."""
+    base = view._base
+    pos = root_positions(base._data, view._data)
+    if pos is None:
+        return False
+    key = np.unravel_index(pos.reshape(-1), base._data.shape)
+    from .indexing import setitem  # noqa: PLC0415 - indexing imports this module
+    setitem(base, tuple(_wrap(k) for k in key), values.reshape(-1))
+    return True

@@ -66,26 +66,38 @@ def logical_not(x):
     return _wrap(np.logical_not(x._data))
 
 
+def _logical(a, b, npop, opname):
+    if not isinstance(b, Tensor):
+        raise TypeError(f"{opname}(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
+    try:
+        return _wrap(np.asarray(npop(a._data, b._data)))
+    except ValueError as e:
+        raise _broadcast_error(opname, a, b, e) from None
+
+
 def logical_and(a, b):
-    return _wrap(np.logical_and(a._data, as_tensor_like(b, a)._data))
+    return _logical(a, b, np.logical_and, "logical_and")
 
 
 def logical_or(a, b):
-    return _wrap(np.logical_or(a._data, as_tensor_like(b, a)._data))
+    return _logical(a, b, np.logical_or, "logical_or")
 
 
 def logical_xor(a, b):
-    return _wrap(np.logical_xor(a._data, as_tensor_like(b, a)._data))
+    return _logical(a, b, np.logical_xor, "logical_xor")
 
 
 def _bitwise(a, b, npop, opname):
     if not isinstance(a, Tensor):
         a = as_tensor_like(a, b)
     if a._data.dtype.kind == "f" or (isinstance(b, Tensor) and b._data.dtype.kind == "f") or isinstance(b, float):
-        raise RuntimeError(f"{opname}: not implemented for floating-point tensors "
-                           f"(got {_fmt(a)} and {_fmt(b)})")
+        raise NotImplementedError(f"{opname}: not implemented for floating-point tensors "
+                                  f"(got {_fmt(a)} and {_fmt(b)})")
     ad, bd, _ = _operands(a, b, opname)
-    return _wrap(np.asarray(npop(ad, bd)))
+    try:
+        return _wrap(np.asarray(npop(ad, bd)))
+    except ValueError as e:
+        raise _broadcast_error(opname, a, b, e) from None
 
 
 def bitwise_and(a, b):
@@ -108,9 +120,15 @@ def bitwise_right_shift(a, b):
     return _bitwise(a, b, np.right_shift, "bitwise_right_shift")
 
 
+class _InvertError(NotImplementedError, TypeError):
+    """torch.bitwise_not of a float tensor raises NotImplementedError and `~t` raises TypeError;
+    both reach this one function."""
+
+
 def bitwise_not(x):
     if x._data.dtype.kind == "f":
-        raise RuntimeError("bitwise_not: not implemented for floating-point tensors")
+        raise _InvertError("bitwise_not (~): only implemented on integer and bool tensors, got "
+                           f"{_fmt(x)}")
     return _wrap(np.invert(x._data))
 
 

@@ -60,6 +60,19 @@ def scalar_like(x, like):
     raise TypeError(f"unsupported operand type {type(x).__name__} for a Tensor operation")
 
 
+def scalar_of(npdt, v):
+    """A Python scalar as a NumPy scalar of npdt; an integer out of the dtype's range wraps
+    around (two's complement), as PyTorch's arithmetic and comparisons do."""
+    try:
+        return npdt.type(v)
+    except OverflowError:
+        bits = npdt.itemsize * 8
+        v = int(v) % (1 << bits)
+        if npdt.kind == "i" and v >= 1 << (bits - 1):
+            v -= 1 << bits
+        return npdt.type(v)
+
+
 def _operands(a, b, op):
     """Promoted NumPy operands of a binary op (slow path: differing dtypes or scalars)."""
     if isinstance(b, Tensor):
@@ -71,7 +84,11 @@ def _operands(a, b, op):
         ad = a._data
         if isinstance(b, np.generic):
             b = b.item()
-        return (ad if ad.dtype == npdt else ad.astype(npdt)), npdt.type(b), npdt
+        try:
+            bs = npdt.type(b)
+        except OverflowError:
+            bs = scalar_of(npdt, b)
+        return (ad if ad.dtype == npdt else ad.astype(npdt)), bs, npdt
     if isinstance(b, ndarray):
         return _operands(a, _wrap(b), op)
     raise TypeError(
@@ -218,14 +235,23 @@ class DivBackward0(_Binary):
         return ga, gb
 
 
+def _scaled(a, b, alpha, opname):
+    """alpha * b for add/sub, computed in the result dtype of a and b (as PyTorch)."""
+    bk = b._data.dtype.kind if isinstance(b, Tensor) else ("b" if isinstance(b, bool) else "?")
+    if a._data.dtype.kind == "b" and bk == "b":
+        return b if alpha else b & False
+    if isinstance(alpha, float) and _dtype.result_np_dtype((a, b)).kind != "f":
+        raise RuntimeError(f"{opname}: for integral input tensors, argument alpha must not be a "
+                           "floating point number.")
+    return b * alpha
+
+
 def add(a, b, *, alpha=1, out=None):
     if not isinstance(a, Tensor):
         a, b = as_tensor_like(a, b), b
     if alpha != 1:
-        b = b * alpha
-        r = _binary(a, b, np.add, AddBackward0, "add", save=False)
-    else:
-        r = _binary(a, b, np.add, AddBackward0, "add", save=False)
+        b = _scaled(a, b, alpha, "add")
+    r = _binary(a, b, np.add, AddBackward0, "add", save=False)
     if r.grad_fn is not None:
         r.grad_fn.alpha = 1
     return _out(r, out)
@@ -239,7 +265,7 @@ def sub(a, b, *, alpha=1, out=None):
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     if alpha != 1:
-        b = b * alpha
+        b = _scaled(a, b, alpha, "sub")
     r = _binary(a, b, np.subtract, SubBackward0, "sub", save=False)
     if r.grad_fn is not None:
         r.grad_fn.alpha = 1
@@ -268,8 +294,10 @@ def div(a, b, *, rounding_mode=None, out=None):
         a = as_tensor_like(a, b)
     if rounding_mode is not None:
         if rounding_mode == "floor":
-            return _out(floor_divide(a, b), out)
+            _int_div_checks(a, b, "div")
+            return _out(_binary(a, b, _floor_div, DivRoundBackward, "div"), out)
         if rounding_mode == "trunc":
+            _int_div_checks(a, b, "div")
             q = _binary(a, b, _trunc_div, DivRoundBackward, "div")
             return _out(q, out)
         raise ValueError(
@@ -291,8 +319,11 @@ def rdiv(a, b):
 
 
 def _trunc_div(x, y):
-    q = np.trunc(np.true_divide(x, y))
-    return q.astype(np.result_type(x, y), copy=False) if np.result_type(x, y).kind != "f" else q
+    if np.result_type(x, y).kind == "f":
+        return np.trunc(np.true_divide(x, y))
+    # exact integer truncation (through float64, large int64 values would lose digits)
+    q = np.floor_divide(x, y)
+    return q + ((np.remainder(x, y) != 0) & ((x < 0) != (y < 0)))
 
 
 def _floor_div(x, y):
@@ -307,12 +338,34 @@ class DivRoundBackward(_Binary):
         return _bw.zeros_like(g), (None if self.scalar is not None else _bw.zeros_like(g))
 
 
+def _int_div_checks(a, b, opname):
+    """PyTorch has no bool kernel for rounded division/remainder, and integer division by zero
+    is an error (a float zero divisor gives inf/nan instead)."""
+    ak = a._data.dtype.kind
+    bt = isinstance(b, Tensor)
+    bk = b._data.dtype.kind if bt else ("b" if isinstance(b, bool) else ("f" if isinstance(b, float) else "i"))
+    if ak == "f" or bk == "f":
+        return
+    if ak == "b" and bk == "b":
+        raise NotImplementedError(f"{opname}: not implemented for torch.bool tensors")
+    if (b._data == 0).any() if bt else b == 0:
+        raise RuntimeError(f"ZeroDivisionError ({opname}: integer division by zero)")
+
+
+class FloorDivideBackward0(_Binary):
+    """floor_divide records a node but, as PyTorch, has no derivative."""
+    __slots__ = ()
+    _scalar_saves = False
+
+    def backward(self, g, *saved):
+        raise RuntimeError("derivative for floor_divide is not implemented")
+
+
 def floor_divide(a, b):
     if not isinstance(a, Tensor):
         a = as_tensor_like(a, b)
-    if isinstance(b, Tensor) and b._data.dtype.kind in "iu" and (b._data == 0).any() and a._data.dtype.kind in "iu":
-        raise ZeroDivisionError("floor_divide: integer division by zero")
-    return _binary(a, b, _floor_div, DivRoundBackward, "floor_divide")
+    _int_div_checks(a, b, "floor_divide")
+    return _binary(a, b, _floor_div, FloorDivideBackward0, "floor_divide", save=False)
 
 
 class RemainderBackward0(_Binary):
@@ -329,14 +382,26 @@ class RemainderBackward0(_Binary):
         return g, gb
 
 
+class RemainderBackward1(_Binary):
+    """scalar % tensor: no derivative in PyTorch."""
+    __slots__ = ()
+    _scalar_saves = False
+
+    def backward(self, g, *saved):
+        raise RuntimeError("derivative for remainder (scalar % tensor) is not implemented")
+
+
 def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
 def remainder(a, b):
+    node_cls = RemainderBackward0
     if not isinstance(a, Tensor):
         a = as_tensor_like(a, b)
-    return _binary(a, b, np.remainder, RemainderBackward0, "remainder")
+        node_cls = RemainderBackward1
+    _int_div_checks(a, b, "remainder")
+    return _binary(a, b, np.remainder, node_cls, "remainder")
 
 
 class FmodBackward0(_Binary):
@@ -356,6 +421,7 @@ class FmodBackward0(_Binary):
 def fmod(a, b):
     if not isinstance(a, Tensor):
         a = as_tensor_like(a, b)
+    _int_div_checks(a, b, "fmod")
     return _binary(a, b, np.fmod, FmodBackward0, "fmod")
 
 
@@ -389,8 +455,18 @@ class PowBackward1(_Binary):
 
 
 def _np_pow(x, p):
-    if isinstance(p, np.integer) or (type(p) is int):
-        if x.dtype.kind in "iu" and p < 0:
+    k = x.dtype.kind
+    if k == "b":
+        raise NotImplementedError("pow: not implemented for torch.bool tensors")
+    if k in "iu":
+        if type(p) is ndarray:
+            if p.dtype.kind == "i" and (p < 0).any():
+                # integer powers with negative exponents truncate: only 1 and -1 survive
+                neg = p < 0
+                out = np.power(x, np.where(neg, 0, p))
+                inv = np.where(x == 1, 1, np.where(x == -1, np.where(p % 2 == 0, 1, -1), 0))
+                return np.where(neg, inv.astype(out.dtype), out)
+        elif p < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
     return np.power(x, p)
 
@@ -473,3 +549,8 @@ from .unary import *  # noqa: E402,F401,F403
 from .unary import _erf_array, _unary  # noqa: E402,F401  (used by nn activations)
 from .select import *  # noqa: E402,F401,F403
 from .compare import *  # noqa: E402,F401,F403
+from .special_unary import (asinh, acosh, atanh, arcsinh, arccosh, arctanh, erfc, erfinv,  # noqa: E402,F401
+                            lgamma, digamma, polygamma, logit, sinc, deg2rad, rad2deg, signbit,
+                            positive, i0, entr)
+from .special_binary import (xlogy, logaddexp, logaddexp2, hypot, copysign, float_power, ldexp,  # noqa: E402,F401
+                             nextafter, gcd, lcm, xlog1py)

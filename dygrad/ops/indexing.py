@@ -247,10 +247,17 @@ def _write(target, akey, vd, accumulate, x):
     """target[akey] = vd, or += with repeated indices accumulating."""
     if not accumulate:
         _assign(target, akey, vd, x)
-    elif akey is None:
-        target += vd.astype(target.dtype, copy=False)
     else:
-        np.add.at(target, akey, vd.astype(target.dtype, copy=False))
+        try:
+            if akey is None:
+                target += vd.astype(target.dtype, copy=False)
+            else:
+                np.add.at(target, akey, vd.astype(target.dtype, copy=False))
+        except ValueError:
+            tshape = target.shape if akey is None else target[akey].shape
+            raise RuntimeError(
+                f"shape mismatch: value tensor of shape {list(np.shape(vd))} cannot be broadcast to "
+                f"indexing result of shape {list(tshape)}") from None
 
 
 def _value_array(x, value):

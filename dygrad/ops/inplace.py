@@ -6,8 +6,9 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
+from ._util import write_through_view, checked_scalar
 from .elementwise import (_fmt, as_tensor_like, cast, clone, add, sub, mul,
-                          div)
+                          div, scalar_of)
 
 ndarray = np.ndarray
 
@@ -27,8 +28,8 @@ def _fast_inplace(self, other, npop, opname):
         od = other._data
         npdt = _dtype.result_np_dtype((self, other))
     else:
-        od = other
         npdt = _dtype.result_np_dtype((self, other))
+        od = scalar_of(npdt, other) if type(other) is int else other
     if npdt != sd.dtype and not _dtype.can_cast(npdt, sd.dtype):
         raise RuntimeError(
             f"result type {_dtype.from_numpy_dtype(npdt)} can't be cast to the desired output "
@@ -80,9 +81,12 @@ def fill_(self, value):
         if STATE.enabled and value._rg:
             return _inplace(self, mul(zeros_like_t(self), 0) + value)
         value = value._data.item()
+    value = checked_scalar(value, self._data.dtype)
     if self._rg and STATE.enabled and self.grad_fn is None:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
+    if _graph_view(self):
+        return _const_through_view(self, _wrap(np.full(self._data.shape, value, self._data.dtype)))
     self._data.fill(value)
     self._vc[0] += 1
     if STATE.enabled and self.grad_fn is not None:
@@ -99,6 +103,27 @@ class _ConstNode(Node):
         return ()
 
 
+def _graph_view(t):
+    """Whether t is a view of a tensor that is part of an autograd graph (grad mode on)."""
+    b = t._base
+    return STATE.enabled and b is not None and (b._rg or b.grad_fn is not None)
+
+
+def _through_view(view, values):
+    if view._base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if not write_through_view(view, values):
+        raise RuntimeError("dygrad cannot record this in-place write into a view (its memory "
+                           "layout does not map onto its base); write it out of place")
+
+
+def _const_through_view(view, values):
+    _through_view(view, values)
+    view.grad_fn, view._rg = _ConstNode(()), True
+    return view
+
+
 def zeros_like_t(t):
     return _wrap(np.zeros_like(t._data))
 
@@ -107,6 +132,18 @@ def copy_(self, src):
     if not isinstance(src, Tensor):
         src = as_tensor_like(src, self)
     if STATE.enabled and (src._rg or self._rg):
+        if _graph_view(self):
+            vals = expand_as_copy(src, self)
+            if not src._rg:
+                return _const_through_view(self, vals)
+            _through_view(self, vals)
+            self.grad_fn, self._nr, self._rg = vals.grad_fn, vals._nr, True
+            return self
+        if not src._rg and self.grad_fn is not None:
+            # the old history no longer contributes: the new values are a constant
+            _inplace(self, expand_as_copy(src, self))
+            self.grad_fn = _ConstNode(())
+            return self
         return _inplace(self, expand_as_copy(src, self))
     try:
         np.copyto(self._data, src._data, casting="unsafe")

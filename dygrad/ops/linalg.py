@@ -348,3 +348,8 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
             raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype}")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return vector_norm(diff, p, -1)
+
+
+# matrix helpers composed from the ops above; Tensor methods reach them through this module
+from .linalg_extra import (trace, kron, inner, addmv, addr, addbmm, matrix_power, logdet,  # noqa: E402,F401
+                           block_diag, chain_matmul, dist, cov, corrcoef)

@@ -6,6 +6,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take
+from ._util import checked_scalar
 from .join import broadcast_shape
 from .scatter import _NAMES
 
@@ -60,7 +61,7 @@ def masked_fill(x, mask, value):
     shape = broadcast_shape(m.shape, d.shape)
     out = np.array(np.broadcast_to(d, shape))
     mb = np.broadcast_to(m, shape)
-    np.copyto(out, value._data if vt else value, casting="unsafe", where=mb)
+    np.copyto(out, value._data if vt else checked_scalar(value, d.dtype), casting="unsafe", where=mb)
     t, node = _record(out, MaskedFillBackward0, x, value)
     if node is not None:
         node.mask, node.shape = mb, d.shape

@@ -14,10 +14,11 @@ from ._reduce_util import rdims, one_dim, kept_shape, expand_back, finish, scatt
 _I64 = np.dtype(np.int64)
 
 
-def _ties(xd, out_kept):
-    """Mask of the elements equal to their slice's extremum (NaN counts as equal to NaN)."""
+def _ties(xd, out_kept, nan_ties=True):
+    """Mask of the elements equal to their slice's extremum (NaN counts as equal to NaN for
+    max/min; for amax/amin it does not, so a NaN slice gets a NaN gradient, as PyTorch)."""
     mask = xd == out_kept
-    if xd.dtype.kind == "f":
+    if nan_ties and xd.dtype.kind == "f":
         mask |= np.isnan(xd) & np.isnan(out_kept)
     return mask
 
@@ -48,9 +49,9 @@ class AminBackward0(_EvenlyBackward):
     __slots__ = ()
 
 
-def _evenly(node, xd, out, dims, keepdim):
+def _evenly(node, xd, out, dims, keepdim, nan_ties=True):
     kept = out.reshape(kept_shape(xd.shape, dims)) if not keepdim else out
-    mask = _ties(xd, kept)
+    mask = _ties(xd, kept, nan_ties)
     node.mask = mask.astype(xd.dtype)
     node.count = mask.sum(axis=dims, keepdims=True).astype(xd.dtype)
     node.dims, node.keepdim = dims, keepdim
@@ -141,7 +142,7 @@ def _amaxmin(x, dim, keepdim, npfn, node_cls, op):
     out = np.asarray(npfn(d, axis=dims, keepdims=keepdim))
     t, node = finish(out, x, node_cls)
     if node is not None:
-        _evenly(node, d, out, dims, keepdim)
+        _evenly(node, d, out, dims, keepdim, nan_ties=False)
     return t
 
 

@@ -29,7 +29,7 @@ def _prep(x, dim, dtype, op):
     if dtype is not None:
         d = d.astype(dtype.np)
     elif d.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating-point tensor, got {x.dtype}")
+        raise NotImplementedError(f"{op}: expected a floating-point tensor, got {x.dtype}")
     if dim is None:
         dim = 0 if d.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit-dim choice
     return d, wrap_dim(dim, d.ndim, op)

@@ -261,8 +261,10 @@ def logsumexp(x, dim, keepdim=False):
 # logical reductions
 def _logical(x, dim, keepdim, npfn, op):
     d = x._data
-    dims = rdims(dim, d.shape, op)
-    out = np.asarray(npfn(d, axis=dims, keepdims=keepdim))
+    if isinstance(dim, (tuple, list)) and not len(dim):  # dim=() reduces nothing (unlike sum)
+        out = d != 0
+    else:
+        out = np.asarray(npfn(d, axis=rdims(dim, d.shape, op), keepdims=keepdim))
     # uint8 inputs give uint8 results (PyTorch keeps that legacy behaviour)
     return _wrap(out.astype(np.uint8) if d.dtype == np.uint8 else out)
 
@@ -369,3 +371,9 @@ def _cast_for_grad(x, dtype):
         from .elementwise import cast
         return cast(x, dtype)
     return x
+
+
+# more reductions along a dim, in their own modules; Tensor methods reach them through this one
+from .cumulative import (cummax, cummin, logcumsumexp, diff, trapezoid, trapz,  # noqa: E402,F401
+                         cumulative_trapezoid)
+from .stats import quantile, nanquantile, nanmedian, mode, kthvalue, msort  # noqa: E402,F401

@@ -10,6 +10,7 @@ from . import _bw
 from .elementwise import (_Binary, _binary, _fmt, _float_np, _data, as_tensor_like)
 
 from .unary import _Unary
+from ._util import checked_scalar
 
 ndarray = np.ndarray
 
@@ -42,6 +43,9 @@ def clamp(x, min=None, max=None):
     hi = max
     if d.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
         d = d.astype(_dtype._default[0].np)
+    elif d.dtype.kind in "iu":  # integer bounds must fit the dtype (PyTorch's checked conversion)
+        lo = None if lo is None else checked_scalar(lo, d.dtype)
+        hi = None if hi is None else checked_scalar(hi, d.dtype)
     out = np.clip(d, lo, hi) if lo is not None and hi is not None else (
         np.maximum(d, lo) if lo is not None else np.minimum(d, hi))
     if lo is not None and hi is not None and lo > hi:
@@ -73,7 +77,8 @@ def clamp_(x, min=None, max=None):
             np.minimum(d, max, out=d)
         x._vc[0] += 1
         return x
-    return _inplace(x, clamp(x, min, max))
+    # clamp the values of a copy: the gradient needs the pre-clamp values, which x loses
+    return _inplace(x, clamp(x.clone(), min, max))
 
 
 def clamp_min(x, min):
@@ -88,11 +93,13 @@ class MaximumBackward0(_Binary):
     __slots__ = ("sign",)
 
     def backward(self, g, a, b):
+        # PyTorch's rule: ties split the gradient; a NaN pair sends it to both inputs
         ad, bd = _data(a), _data(b)
-        wa = np.where(ad == bd, 0.5, (ad > bd) if self.sign > 0 else (ad < bd)).astype(_float_np(ad))
+        lt, gt = (ad < bd, ad > bd) if self.sign > 0 else (ad > bd, ad < bd)
+        tie = np.where(ad == bd, 0.5, 1.0).astype(_float_np(ad))
         nf = self.next_functions
-        ga = g * _bw.const(wa, g) if nf[0][0] is not None else None
-        gb = g * _bw.const(1 - wa, g) if nf[1][0] is not None else None
+        ga = g * _bw.const(np.where(lt, 0, tie), g) if nf[0][0] is not None else None
+        gb = g * _bw.const(np.where(gt, 0, tie), g) if nf[1][0] is not None else None
         return ga, gb
 
 
@@ -118,8 +125,41 @@ def minimum(a, b):
     return r
 
 
-fmax = maximum
-fmin = minimum
+class FmaxBackward0(_Binary):
+    __slots__ = ("sign",)
+
+    def backward(self, g, a, b):
+        # the gradient goes to `a` where a wins or ties or b is NaN, else to `b` (no split)
+        ad, bd = _data(a), _data(b)
+        to_a = ((ad >= bd) if self.sign > 0 else (ad <= bd)) | np.isnan(bd)
+        nf = self.next_functions
+        ga = _bw.where(to_a, g, 0) if nf[0][0] is not None else None
+        gb = _bw.where(to_a, 0, g) if nf[1][0] is not None else None
+        return ga, gb
+
+
+class FminBackward0(FmaxBackward0):
+    __slots__ = ()
+
+
+def fmax(a, b):
+    """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
+    if not isinstance(b, Tensor):
+        raise TypeError("fmax(): argument 'other' must be Tensor, not " + type(b).__name__)
+    r = _binary(a, b, np.fmax, FmaxBackward0, "fmax")
+    if r.grad_fn is not None:
+        r.grad_fn.sign = 1
+    return r
+
+
+def fmin(a, b):
+    """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
+    if not isinstance(b, Tensor):
+        raise TypeError("fmin(): argument 'other' must be Tensor, not " + type(b).__name__)
+    r = _binary(a, b, np.fmin, FminBackward0, "fmin")
+    if r.grad_fn is not None:
+        r.grad_fn.sign = -1
+    return r
 
 
 class WhereBackward0(Node):
@@ -161,8 +201,8 @@ def where(condition, input=None, other=None):
     b = other if isinstance(other, Tensor) else None
     operands = [x for x in (input, other)]
     npdt = _dtype.result_np_dtype(operands)
-    ad = a._data if a is not None else input
-    bd = b._data if b is not None else other
+    ad = a._data if a is not None else checked_scalar(input, npdt)
+    bd = b._data if b is not None else checked_scalar(other, npdt)
     try:
         out = np.where(cd, ad, bd)
     except ValueError:
@@ -207,4 +247,8 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
+    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError("Integer division with addcdiv is no longer supported; use "
+                           "(input + value * tensor1 / tensor2) for a true division, or "
+                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype)")
     return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2

@@ -113,8 +113,8 @@ def view(x, *shape):
 
 def _view_dtype(x, dt):
     d = x._data
-    if dt.np == d.dtype:
-        return _reshaped(x, d.view(), AliasBackward0)
+    if dt.np == d.dtype:  # still a dtype view: PyTorch records no gradient for it
+        return as_view(_wrap(d.view()), x)
     if dt.np.itemsize != d.itemsize and (d.ndim == 0 or d.strides[-1] != d.itemsize or
                                          d.shape[-1] * d.itemsize % dt.np.itemsize):
         raise RuntimeError(
@@ -351,4 +351,8 @@ def expand_as(x, other):
 # re-exports: Tensor methods and torch.* functions reach these through this module
 from .join import (cat, concat, concatenate, stack, hstack, vstack, broadcast_tensors,  # noqa: E402,F401
                    meshgrid)
-from .rearrange import repeat, tile, flip, roll, tril, triu, diag, sum_to_size  # noqa: E402,F401
+from .rearrange import repeat, tile, flip, fliplr, flipud, roll, tril, triu, diag, sum_to_size  # noqa: E402,F401
+from .shape_extra import (repeat_interleave, tensor_split, hsplit, vsplit, dsplit, rot90,  # noqa: E402,F401
+                          take_along_dim, column_stack, diagflat, narrow_copy, select_scatter,
+                          slice_scatter, diagonal_scatter, vander, renorm, unique_consecutive, isin,
+                          broadcast_shapes, unravel_index)

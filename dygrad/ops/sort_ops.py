@@ -73,6 +73,8 @@ def argsort(x, dim=-1, descending=False, *, stable=False):
 
 def topk(x, k, dim=-1, largest=True, sorted=True):
     d = x._data
+    if d.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool tensors")
     dim = one_dim(dim, d.shape, "topk")
     n = d.shape[dim] if d.ndim else 1
     k = int(k)
@@ -109,11 +111,16 @@ def _lower_median_idx(d, dim):
 
 def median(x, dim=None, keepdim=False):
     d = x._data
+    if d.dtype.kind == "b":
+        raise NotImplementedError("median: not implemented for torch.bool tensors")
     if dim is None:
         if d.size == 0:
             if d.dtype.kind != "f":
                 raise RuntimeError("median() of an empty tensor has no value for an integer dtype")
-            return _wrap(np.asarray(np.nan, d.dtype))
+            t, node = finish(np.asarray(np.nan, d.dtype), x, MedianBackward0)
+            if node is not None:
+                node.w = np.zeros(d.shape, d.dtype)
+            return t
         flat = d.reshape(-1)
         val = flat[_lower_median_idx(flat, 0)[0]]
         t, node = finish(np.asarray(val), x, MedianBackward0)

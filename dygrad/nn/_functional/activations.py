@@ -27,13 +27,14 @@ class _Act(Node):
     __slots__ = ("p",)
 
 
-def _act(x, op, fwd, node_cls, p=(), inplace=False):
-    """Runs fwd(ndarray, *p); records node_cls (saving x) when x requires grad."""
+def _act(x, op, fwd, node_cls, p=(), inplace=False, ints=False):
+    """Runs fwd(ndarray, *p); records node_cls (saving x) when x requires grad. `ints`: the op
+    also has integer kernels (hardtanh, relu6, threshold), with its parameters truncated."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
     d = x._data
-    if d.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating-point input, got {x.dtype} (\"{op}\" is not "
+    if d.dtype.kind != "f" and not (ints and d.dtype.kind in "iu"):
+        raise NotImplementedError(f"{op}: expected a floating-point input, got {x.dtype} (\"{op}\" is not "
                            "implemented for integer tensors)")
     if inplace:
         if STATE.enabled and x._rg:
@@ -78,13 +79,15 @@ class HardtanhBackward0(_Act):
 
 
 def _np_hardtanh(d, lo, hi):
+    if d.dtype.kind != "f":
+        return np.clip(d, int(lo), int(hi)).astype(d.dtype, copy=False)
     return np.clip(d, lo, hi)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _act(input, "hardtanh", _np_hardtanh, HardtanhBackward0, (min_val, max_val), inplace)
+    return _act(input, "hardtanh", _np_hardtanh, HardtanhBackward0, (min_val, max_val), inplace, ints=True)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -92,7 +95,7 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 
 def relu6(input, inplace=False):
-    return _act(input, "relu6", _np_hardtanh, HardtanhBackward0, (0.0, 6.0), inplace)
+    return _act(input, "relu6", _np_hardtanh, HardtanhBackward0, (0.0, 6.0), inplace, ints=True)
 
 
 class LeakyReluBackward0(_Act):
@@ -168,15 +171,15 @@ class ThresholdBackward0(_Act):
 
 
 def _np_threshold(d, th, value):
-    return np.where(d > th, d, d.dtype.type(value))
+    return np.where(d > th, d, d.dtype.type(value if d.dtype.kind == "f" else int(value)))
 
 
 def threshold(input, threshold, value, inplace=False):
-    return _act(input, "threshold", _np_threshold, ThresholdBackward0, (threshold, value), inplace)
+    return _act(input, "threshold", _np_threshold, ThresholdBackward0, (threshold, value), inplace, ints=True)
 
 
 def threshold_(input, threshold, value):
-    return _act(input, "threshold", _np_threshold, ThresholdBackward0, (threshold, value), True)
+    return _act(input, "threshold", _np_threshold, ThresholdBackward0, (threshold, value), True, ints=True)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):

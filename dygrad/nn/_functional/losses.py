@@ -163,7 +163,7 @@ def _class_loss(x, target, weight, ignore_index, reduction, eps, fused, op):
         logp, p = _np_log_softmax(xd, cdim)
     else:
         if xd.dtype.kind != "f":
-            raise RuntimeError(f"{op}: expected a floating-point input, got {x.dtype}")
+            raise NotImplementedError(f"{op}: expected a floating-point input, got {x.dtype}")
         logp, p = xd, None
     picked = logp[_class_key(t, cdim)]
     loss = -picked if wt is None else -(wt * picked)
@@ -322,10 +322,13 @@ class MseLossBackward0(_PairLoss):
 
 def _pair_arrays(input, target, op):
     xd, td = input._data, target._data
+    npdt = xd.dtype if xd.dtype == td.dtype else _dtype.result_np_dtype((input, target))
+    if npdt.kind != "f":  # PyTorch has no integer kernel for these losses
+        if op == "kl_div":
+            raise RuntimeError("kl_div: Integral inputs not supported.")
+        raise NotImplementedError(f"{op}: not implemented for integer inputs (got {input.dtype} "
+                                  f"and {target.dtype})")
     if xd.dtype != td.dtype:
-        npdt = _dtype.result_np_dtype((input, target))
-        if npdt.kind != "f":
-            npdt = _dtype.get_default_dtype().np
         xd, td = xd.astype(npdt, copy=False), td.astype(npdt, copy=False)
     try:
         np.broadcast_shapes(xd.shape, td.shape)

@@ -59,7 +59,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     not_differentiable("binary_cross_entropy", "weight", weight)
     xd, td = _pair_arrays(input, target, "binary_cross_entropy")
     if xd.dtype.kind != "f":
-        raise RuntimeError("binary_cross_entropy: expected a floating-point input, got "
+        raise NotImplementedError("binary_cross_entropy: expected a floating-point input, got "
                            f"{input.dtype}")
     if ((xd < 0) | (xd > 1)).any() or np.isnan(xd).any():
         raise RuntimeError("all elements of input should be between 0 and 1")

@@ -22,6 +22,12 @@ def _weighted(elem, weight, input, reduction, mean_by_weight):
     return reduce_loss(elem, reduction)
 
 
+def _float_only(input, target, op):
+    if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for integer inputs (got {input.dtype} "
+                                  f"and {target.dtype})")
+
+
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     check_tensor(input, "input", "l1_loss")
     check_tensor(target, "target", "l1_loss")
@@ -37,6 +43,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     check_tensor(input, "input", "smooth_l1_loss")
     check_tensor(target, "target", "smooth_l1_loss")
     _size_warning(input, target)
+    _float_only(input, target, "smooth_l1_loss")
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -53,6 +60,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     check_tensor(input, "input", "huber_loss")
     check_tensor(target, "target", "huber_loss")
     _size_warning(input, target)
+    _float_only(input, target, "huber_loss")
     check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")

@@ -49,6 +49,8 @@ def glu(input, dim=-1):
     if n % 2:
         d = dim if dim >= 0 else dim + input.dim()
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"glu: expected a floating-point input, got {input.dtype}")
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()
 

@@ -28,3 +28,6 @@ from .normalization import LayerNorm, GroupNorm, LocalResponseNorm, RMSNorm  # n
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .transformer import (MultiheadAttention, TransformerEncoderLayer,  # noqa: F401
                           TransformerEncoder)
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d  # noqa: F401
+from .pixelshuffle import PixelShuffle, PixelUnshuffle, ChannelShuffle, Unfold, Fold  # noqa: F401
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: F401

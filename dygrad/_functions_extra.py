@@ -1,0 +1,145 @@
+"""The less common part of the torch.* namespace: special math, cumulative ops, order statistics,
+shape and matrix helpers, torch.* spellings of nn ops, and dtype/predicate helpers.
+
+The ops live in their op family modules; this module gathers them for dygrad._functions.
+"""
+from .ops import elementwise as _ew
+__all__ = [
+    # less common math (ops/special_unary.py, ops/special_binary.py)
+    "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc", "erfinv", "lgamma",
+    "digamma", "polygamma", "logit", "sinc", "deg2rad", "rad2deg", "signbit", "positive", "i0",
+    "xlogy", "logaddexp", "logaddexp2", "hypot", "copysign", "float_power", "ldexp", "nextafter",
+    "gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift", "clamp_", "result_type",
+    "is_nonzero", "is_complex", "is_same_size", "conj", "resolve_conj", "resolve_neg", "finfo", "iinfo",
+    # cumulative ops and order statistics (ops/cumulative.py, ops/stats.py)
+    "cummax", "cummin", "logcumsumexp", "diff", "trapezoid", "trapz", "cumulative_trapezoid",
+    "quantile", "nanquantile", "nanmedian", "mode", "kthvalue", "msort",
+    # shape helpers (ops/shape_extra.py)
+    "repeat_interleave", "tensor_split", "hsplit", "vsplit", "dsplit", "rot90", "take_along_dim",
+    "column_stack", "diagflat", "narrow_copy", "select_scatter", "slice_scatter", "diagonal_scatter",
+    "vander", "renorm", "unique_consecutive", "isin", "broadcast_shapes", "unravel_index",
+    # matrix helpers (ops/linalg_extra.py)
+    "trace", "kron", "inner", "addmv", "addr", "addbmm", "matrix_power", "logdet", "block_diag",
+    "chain_matmul", "dist", "cov", "corrcoef",
+    # torch.* spellings of nn.functional ops
+    "selu", "celu", "threshold", "hardshrink", "prelu", "rrelu", "conv1d", "conv2d",
+    "conv_transpose2d", "batch_norm", "layer_norm", "group_norm", "instance_norm", "embedding",
+    "pixel_shuffle", "pixel_unshuffle", "cosine_similarity", "pairwise_distance", "pdist",
+    "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+    "alpha_dropout", "feature_dropout", "channel_shuffle", "native_channel_shuffle", "bilinear",
+]
+
+from .ops.special_unary import (asinh, acosh, atanh, arcsinh, arccosh, arctanh, erfc, erfinv,  # noqa: E402,F401
+                                lgamma, digamma, polygamma, logit, sinc, deg2rad, rad2deg, signbit,
+                                positive, i0)
+from .ops.special_binary import (xlogy, logaddexp, logaddexp2, hypot, copysign, float_power,  # noqa: E402,F401
+                                 ldexp, nextafter, gcd, lcm)
+from .ops.compare import bitwise_left_shift, bitwise_right_shift  # noqa: E402,F401
+from .ops.cumulative import cummax, cummin, logcumsumexp, diff, trapezoid, trapz, cumulative_trapezoid  # noqa: E402,F401
+from .ops.stats import quantile, nanquantile, nanmedian, mode, kthvalue, msort  # noqa: E402,F401
+from .ops.shape_extra import (repeat_interleave, tensor_split, hsplit, vsplit, dsplit, rot90,  # noqa: E402,F401
+                              take_along_dim, column_stack, diagflat, narrow_copy, select_scatter,
+                              slice_scatter, diagonal_scatter, vander, renorm, unique_consecutive,
+                              isin, broadcast_shapes, unravel_index)
+from .ops.linalg_extra import (trace, kron, inner, addmv, addr, addbmm, matrix_power, logdet,  # noqa: E402,F401
+                               block_diag, chain_matmul, dist, cov, corrcoef)
+from ._functions_nn import (selu, celu, threshold, hardshrink, prelu, rrelu, conv1d, conv2d,  # noqa: E402,F401
+                            conv_transpose2d, batch_norm, layer_norm, group_norm, instance_norm,
+                            embedding, pixel_shuffle, pixel_unshuffle, cosine_similarity,
+                            pairwise_distance, pdist, max_pool1d, max_pool2d, avg_pool1d,
+                            adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, feature_dropout,
+                            channel_shuffle, native_channel_shuffle, bilinear)
+
+
+def clamp_(input, min=None, max=None):
+    return _ew.clamp_(input, min, max)
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an arithmetic op on the two operands (tensors or Python scalars) produces."""
+    from . import _dtype
+    return _dtype.from_numpy_dtype(_dtype.result_np_dtype((tensor1, tensor2)))
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        if input.numel() == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(input._data.reshape(-1)[0])
+
+
+def is_complex(input):
+    return False
+
+
+def is_same_size(input, other):
+    return tuple(input.shape) == tuple(other.shape)
+
+
+def conj(input):
+    return input
+
+
+def resolve_conj(input):
+    return input
+
+
+def resolve_neg(input):
+    return input
+
+
+class finfo:
+    """torch.finfo: limits of a floating dtype (the default dtype when none is given)."""
+
+    def __init__(self, type=None):
+        from . import _dtype
+        dt = _dtype.get_default_dtype() if type is None else type
+        npdt = getattr(dt, "np", None)
+        if npdt is None or npdt.kind != "f":
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to "
+                            "handle 'torch.finfo'")
+        import numpy as np
+        fi = np.finfo(npdt)
+        self.bits = int(fi.bits)
+        self.eps = float(fi.eps)
+        self.max = float(fi.max)
+        self.min = float(fi.min)
+        self.tiny = self.smallest_normal = float(fi.smallest_normal)
+        self.resolution = 10.0 ** -int(fi.precision)
+        self.dtype = npdt.name
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and other.dtype == self.dtype
+
+    def __hash__(self):
+        return hash(("finfo", self.dtype))
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """torch.iinfo: limits of an integer dtype."""
+
+    def __init__(self, type):
+        npdt = getattr(type, "np", None)
+        if npdt is not None and npdt.kind == "b":
+            raise TypeError(f"{type} is not supported by torch.iinfo")
+        if npdt is None or npdt.kind not in "iu":
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                            "'torch.iinfo'")
+        import numpy as np
+        ii = np.iinfo(npdt)
+        self.bits, self.min, self.max, self.dtype = int(ii.bits), int(ii.min), int(ii.max), npdt.name
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and other.dtype == self.dtype
+
+    def __hash__(self):
+        return hash(("iinfo", self.dtype))
+
+    def __repr__(self):
+        return f"iinfo(min={float(self.min):g}, max={float(self.max):g}, dtype={self.dtype})"

@@ -1,0 +1,361 @@
+"""More Tensor methods: the less common math, in-place spellings, cumulative ops and order
+statistics, shape and matrix helpers. Tensor inherits them from this mixin (one base class, no
+per-method registration); each delegates to its op family module, as Tensor's own methods do.
+"""
+from . import _tensor as _T  # partially initialised here; its op modules are looked up per call
+
+
+class TensorExtMethods:
+    __slots__ = ()
+
+    # -- less common math (ops/special_unary.py, ops/special_binary.py) ----------------------------
+    def arcsin(self):
+        return self.asin()
+
+    def arccos(self):
+        return self.acos()
+
+    def arctan(self):
+        return self.atan()
+
+    def arctan2(self, other):
+        return self.atan2(other)
+
+    def asinh(self):
+        return _T._ew.asinh(self)
+
+    def acosh(self):
+        return _T._ew.acosh(self)
+
+    def atanh(self):
+        return _T._ew.atanh(self)
+
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def erfc(self):
+        return _T._ew.erfc(self)
+
+    def erfinv(self):
+        return _T._ew.erfinv(self)
+
+    def lgamma(self):
+        return _T._ew.lgamma(self)
+
+    def digamma(self):
+        return _T._ew.digamma(self)
+
+    def polygamma(self, n):
+        return _T._ew.polygamma(n, self)
+
+    def logit(self, eps=None):
+        return _T._ew.logit(self, eps)
+
+    def sinc(self):
+        return _T._ew.sinc(self)
+
+    def deg2rad(self):
+        return _T._ew.deg2rad(self)
+
+    def rad2deg(self):
+        return _T._ew.rad2deg(self)
+
+    def signbit(self):
+        return _T._ew.signbit(self)
+
+    def positive(self):
+        return _T._ew.positive(self)
+
+    def i0(self):
+        return _T._ew.i0(self)
+
+    def xlogy(self, other):
+        return _T._ew.xlogy(self, other)
+
+    def logaddexp(self, other):
+        return _T._ew.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        return _T._ew.logaddexp2(self, other)
+
+    def hypot(self, other):
+        return _T._ew.hypot(self, other)
+
+    def copysign(self, other):
+        return _T._ew.copysign(self, other)
+
+    def float_power(self, exponent):
+        return _T._ew.float_power(self, exponent)
+
+    def ldexp(self, other):
+        return _T._ew.ldexp(self, other)
+
+    def nextafter(self, other):
+        return _T._ew.nextafter(self, other)
+
+    def gcd(self, other):
+        return _T._ew.gcd(self, other)
+
+    def lcm(self, other):
+        return _T._ew.lcm(self, other)
+
+    def bitwise_and(self, other):
+        return _T._ew.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return _T._ew.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return _T._ew.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return _T._ew.bitwise_not(self)
+
+    def bitwise_left_shift(self, other):
+        return _T._ew.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return _T._ew.bitwise_right_shift(self, other)
+
+    def heaviside(self, values):
+        from .ops.bucketing import heaviside
+        return heaviside(self, values)
+
+    def bincount(self, weights=None, minlength=0):
+        from .ops.bucketing import bincount
+        return bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):
+        from .ops.bucketing import histc
+        return histc(self, bins, min, max)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        from .ops.bucketing import diag_embed
+        return diag_embed(self, offset, dim1, dim2)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from ._sampling import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    # -- in-place spellings: out of place, then written back (history rebased). The comparisons
+    # give constants, so they go through copy_, which cuts the history (as PyTorch); PyTorch's
+    # logical_*_ leave it untouched, which _inplace does for a result without history ---------
+    def sin_(self):
+        return _T._inplace(self, _T._ew.sin(self))
+
+    def cos_(self):
+        return _T._inplace(self, _T._ew.cos(self))
+
+    def tan_(self):
+        return _T._inplace(self, _T._ew.tan(self))
+
+    def erf_(self):
+        return _T._inplace(self, _T._ew.erf(self))
+
+    def log1p_(self):
+        return _T._inplace(self, _T._ew.log1p(self))
+
+    def log2_(self):
+        return _T._inplace(self, _T._ew.log2(self))
+
+    def log10_(self):
+        return _T._inplace(self, _T._ew.log10(self))
+
+    def expm1_(self):
+        return _T._inplace(self, _T._ew.expm1(self))
+
+    def exp2_(self):
+        return _T._inplace(self, _T._ew.exp2(self))
+
+    def rsqrt_(self):
+        return _T._inplace(self, _T._ew.rsqrt(self))
+
+    def square_(self):
+        return _T._inplace(self, _T._ew.square(self))
+
+    def floor_(self):
+        return _T._inplace(self, _T._ew.floor(self))
+
+    def ceil_(self):
+        return _T._inplace(self, _T._ew.ceil(self))
+
+    def round_(self, *, decimals=0):
+        return _T._inplace(self, _T._ew.round(self, decimals=decimals))
+
+    def trunc_(self):
+        return _T._inplace(self, _T._ew.trunc(self))
+
+    fix_ = trunc_
+
+    def frac_(self):
+        return _T._inplace(self, _T._ew.frac(self))
+
+    def sign_(self):
+        return _T._inplace(self, _T._ew.sign(self))
+
+    def clamp_min_(self, min):
+        return _T._ew.clamp_(self, min, None)
+
+    def clamp_max_(self, max):
+        return _T._ew.clamp_(self, None, max)
+
+    def clip_(self, min=None, max=None):
+        return self.clamp_(min, max)
+
+    def lerp_(self, end, weight):
+        return _T._inplace(self, _T._ew.lerp(self, end, weight))
+
+    def fmod_(self, other):
+        return _T._inplace(self, _T._ew.fmod(self, other))
+
+    def remainder_(self, other):
+        return _T._inplace(self, _T._ew.remainder(self, other))
+
+    def floor_divide_(self, other):
+        return _T._inplace(self, _T._ew.floor_divide(self, other))
+
+    def atan2_(self, other):
+        return _T._inplace(self, _T._ew.atan2(self, other))
+
+    def hypot_(self, other):
+        return _T._inplace(self, _T._ew.hypot(self, other))
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return _T._inplace(self, _T._ew.nan_to_num(self, nan, posinf, neginf))
+
+    def logical_not_(self):
+        return _T._inplace(self, _T._ew.logical_not(self))
+
+    def logical_and_(self, other):
+        return _T._inplace(self, _T._ew.logical_and(self, other))
+
+    def logical_or_(self, other):
+        return _T._inplace(self, _T._ew.logical_or(self, other))
+
+    def eq_(self, other):
+        return _T._ew.copy_(self, _T._ew.eq(self, other))
+
+    def ne_(self, other):
+        return _T._ew.copy_(self, _T._ew.ne(self, other))
+
+    def lt_(self, other):
+        return _T._ew.copy_(self, _T._ew.lt(self, other))
+
+    def le_(self, other):
+        return _T._ew.copy_(self, _T._ew.le(self, other))
+
+    def gt_(self, other):
+        return _T._ew.copy_(self, _T._ew.gt(self, other))
+
+    def ge_(self, other):
+        return _T._ew.copy_(self, _T._ew.ge(self, other))
+
+    def cumsum_(self, dim, *, dtype=None):
+        return _T._inplace(self, _T._red.cumsum(self, dim, dtype=dtype))
+
+    def cumprod_(self, dim, *, dtype=None):
+        return _T._inplace(self, _T._red.cumprod(self, dim, dtype=dtype))
+
+    def bitwise_and_(self, other):
+        return _T._inplace(self, _T._ew.bitwise_and(self, other))
+
+    def bitwise_or_(self, other):
+        return _T._inplace(self, _T._ew.bitwise_or(self, other))
+
+    def bitwise_xor_(self, other):
+        return _T._inplace(self, _T._ew.bitwise_xor(self, other))
+
+    # -- reductions along a dim and order statistics (ops/cumulative.py, ops/stats.py via _red) ---
+    def cummax(self, dim):
+        return _T._red.cummax(self, dim)
+
+    def cummin(self, dim):
+        return _T._red.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return _T._red.logcumsumexp(self, dim)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return _T._red.diff(self, n, dim, prepend, append)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _T._red.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return _T._red.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return _T._red.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _T._red.mode(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return _T._red.kthvalue(self, k, dim, keepdim)
+
+    def msort(self):
+        return _T._red.msort(self)
+
+    # -- shape helpers (ops/shape_extra.py via _shape) -------------------------------------------
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return _T._shape.repeat_interleave(self, repeats, dim)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return _T._shape.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections):
+        return _T._shape.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return _T._shape.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return _T._shape.dsplit(self, indices_or_sections)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return _T._shape.rot90(self, k, dims)
+
+    def take_along_dim(self, indices, dim=None):
+        return _T._shape.take_along_dim(self, indices, dim)
+
+    def diagflat(self, offset=0):
+        return _T._shape.diagflat(self, offset)
+
+    def narrow_copy(self, dim, start, length):
+        return _T._shape.narrow_copy(self, dim, start, length)
+
+    def renorm(self, p, dim, maxnorm):
+        return _T._shape.renorm(self, p, dim, maxnorm)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _T._shape.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    # -- matrix helpers (ops/linalg_extra.py via _la) --------------------------------------------
+    def trace(self):
+        return _T._la.trace(self)
+
+    def kron(self, other):
+        return _T._la.kron(self, other)
+
+    def inner(self, other):
+        return _T._la.inner(self, other)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _T._la.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return _T._la.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _T._la.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def matrix_power(self, n):
+        return _T._la.matrix_power(self, n)
+
+    def logdet(self):
+        return _T._la.logdet(self)
+
+    def dist(self, other, p=2):
+        return _T._la.dist(self, other, p)
+
+    def vdot(self, other):
+        return _T._la.vdot(self, other)

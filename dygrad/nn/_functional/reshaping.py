@@ -1,0 +1,157 @@
+"""Channel/space rearrangements (pixel_shuffle, pixel_unshuffle, channel_shuffle), sliding
+blocks (unfold / fold: im2col and col2im), pdist and rms_norm, composed from differentiable
+tensor ops (index_select / index_add carry the gradients)."""
+import numpy as np
+
+from ..._tensor import _wrap
+from ._util import check_tensor
+
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "pdist",
+           "rms_norm", "unfold", "fold"]
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
+    check_tensor(input, "input", "pixel_shuffle")
+    r = int(upscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input "
+                           f"with {input.dim()} dimension(s)")
+    *lead, c, h, w = input.shape
+    if r <= 0 or c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by "
+                           f"the square of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    n = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
+    check_tensor(input, "input", "pixel_unshuffle")
+    r = int(downscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input "
+                           f"with {input.dim()} dimension(s)")
+    *lead, c, h, w = input.shape
+    if r <= 0 or h % r or w % r:
+        raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by "
+                           f"downscale_factor, but got {h}x{w} and {r}")
+    n = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input, groups):
+    """(N, g*k, *) -> (N, k*g, *): the channels of the g groups interleaved."""
+    g = int(groups)
+    if input.dim() < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.dim()} dimension(s)")
+    n, c, *rest = input.shape
+    if g <= 0 or c % g:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and "
+                           f"{g} groups.")
+    return input.reshape(n, g, c // g, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle
+
+
+def pdist(input, p=2):
+    """Distances between all pairs of rows i < j of an (N, M) input, as a vector of N(N-1)/2."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    n = input.shape[0]
+    i, j = np.triu_indices(n, 1)
+    diff = input.index_select(0, _wrap(i.astype(np.int64))) - input.index_select(0, _wrap(j.astype(np.int64)))
+    return diff.norm(p, dim=1) if diff.shape[0] else diff.sum(1)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    check_tensor(input, "input", "rms_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if tuple(input.shape[input.dim() - k:]) != shape:
+        raise RuntimeError(f"rms_norm: normalized_shape {list(shape)} does not match the last dims of "
+                           f"the input of shape {list(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps) if input._data.dtype.kind == "f" else 1.1920928955078125e-07
+    dims = tuple(range(input.dim() - k, input.dim()))
+    out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def _pair(v):
+    return (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
+
+
+def _block_index(c, hp, wp, k, d, st, oh, ow):
+    """Flat indices into (C, Hp, Wp) of each (channel, kernel row, kernel col) x block position,
+    shaped (C*kh*kw, oh*ow): the im2col layout."""
+    ci = np.arange(c).reshape(c, 1, 1, 1, 1)
+    ki = np.arange(k[0]).reshape(1, k[0], 1, 1, 1) * d[0]
+    kj = np.arange(k[1]).reshape(1, 1, k[1], 1, 1) * d[1]
+    oi = np.arange(oh).reshape(1, 1, 1, oh, 1) * st[0]
+    oj = np.arange(ow).reshape(1, 1, 1, 1, ow) * st[1]
+    idx = ci * (hp * wp) + (ki + oi) * wp + (kj + oj)
+    return idx.reshape(c * k[0] * k[1], oh * ow).astype(np.int64)
+
+
+def _blocks(size, k, d, p, st):
+    return [(size[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // st[i] + 1 for i in range(2)]
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: (N, C, H, W) -> (N, C*kh*kw, L) with the L sliding blocks as columns."""
+    if input.dim() < 3:  # PyTorch indexes the missing spatial dims first
+        raise IndexError(f"unfold: Dimension out of range: expected a 3D or 4D input, got {input.dim()}D")
+    if input.dim() > 4:
+        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    batched = input.dim() == 4
+    x = input if batched else input.unsqueeze(0)
+    k, d, p, st = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
+    n, c, h, w = x.shape
+    oh, ow = _blocks((h, w), k, d, p, st)
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"Given input with spatial size ({h}, {w}), kernel_size={k}, dilation={d}, "
+                           f"padding={p}, calculated shape of the array of sliding blocks as ({oh}, {ow}), "
+                           "but its components must be at least one.")
+    if p != (0, 0):
+        from .misc import pad
+        x = pad(x, (p[1], p[1], p[0], p[0]))
+    hp, wp = h + 2 * p[0], w + 2 * p[1]
+    idx = _block_index(c, hp, wp, k, d, st, oh, ow)
+    cols = x.reshape(n, c * hp * wp).index_select(1, _wrap(idx.reshape(-1)))
+    out = cols.reshape(n, c * k[0] * k[1], oh * ow)
+    return out if batched else out.squeeze(0)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """col2im: (N, C*kh*kw, L) -> (N, C, H, W), summing overlapping blocks."""
+    if input.dim() not in (2, 3):
+        raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
+                                  f"supported (got {input.dim()}D)")
+    batched = input.dim() == 3
+    x = input if batched else input.unsqueeze(0)
+    size, k, d, p, st = _pair(output_size), _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
+    n, ck, L = x.shape
+    if ck % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of "
+                           f"kernel_size, but got input.size(1)={ck} and kernel_size={k}")
+    c = ck // (k[0] * k[1])
+    oh, ow = _blocks(size, k, d, p, st)
+    if oh * ow != L:
+        raise RuntimeError(f"Given output_size={size}, kernel_size={k}, dilation={d}, padding={p}, "
+                           f"stride={st}, expected size of input's dimension 2 to match the calculated "
+                           f"number of sliding blocks {oh} * {ow} = {oh * ow}, but got input.size(2)={L}.")
+    hp, wp = size[0] + 2 * p[0], size[1] + 2 * p[1]
+    idx = _block_index(c, hp, wp, k, d, st, oh, ow)
+    zeros = _wrap(np.zeros((n, c * hp * wp), x._data.dtype))
+    out = zeros.index_add(1, _wrap(idx.reshape(-1)), x.reshape(n, -1)).reshape(n, c, hp, wp)
+    out = out[:, :, p[0]:p[0] + size[0], p[1]:p[1] + size[1]]
+    return out if batched else out.squeeze(0)

@@ -1,0 +1,211 @@
+"""Less common binary math: xlogy/xlog1py, logaddexp/logaddexp2, hypot, copysign, float_power, ldexp,
+nextafter, gcd/lcm; broadcasting and dtype promotion as the arithmetic ops."""
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from . import _bw
+from .elementwise import _Binary, _binary, _data, _fmt, cast, mul, pow as _pow
+
+
+def _tensor_arg(x, opname, pos):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{opname}(): argument '{'input' if pos == 1 else 'other'}' (position {pos}) "
+                        f"must be Tensor, not {type(x).__name__}")
+
+
+def _lhs(x, y):
+    """A Python scalar first operand as a 0-dim tensor of the promoted dtype (a wrapped number)."""
+    if isinstance(x, Tensor):
+        return x
+    return _wrap(np.asarray(x, dtype=_dtype.result_np_dtype((x, y))))
+
+
+def _to_float(a, b):
+    """Integer/bool operands compute in the default float dtype (as PyTorch's float-only ops)."""
+    if _dtype.result_np_dtype((a, b)).kind != "f":
+        a = cast(a, _dtype.get_default_dtype())
+    return a
+
+
+def _float_kernel_only(a, b, opname):
+    if _dtype.result_np_dtype((a, b)).kind != "f":
+        raise NotImplementedError(f"{opname}: not implemented for integer inputs (got {_fmt(a)} and {_fmt(b)})")
+
+
+# -- xlogy -------------------------------------------------------------------------------------------
+def _np_xlogy(x, y):
+    out = x * np.log(y)
+    return np.where((x == 0) & ~np.isnan(y), 0, out).astype(out.dtype, copy=False)
+
+
+class XlogyBackward0(_Binary):
+    __slots__ = ()
+
+    def backward(self, g, x, y=None):
+        y = self.scalar if y is None else y
+        xd, yd = _data(x), _data(y)
+        nf = self.next_functions
+        gx = gy = None
+        if nf[0][0] is not None:
+            gx = _bw.where((xd == 0) & (yd <= 0), 0, g * (_bw.log(y) if isinstance(y, Tensor) else np.log(y)))
+        if nf[1][0] is not None:
+            gy = g * x / y
+        return gx, gy
+
+
+def xlogy(input, other):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError("xlogy(): at least one of 'input' and 'other' must be a Tensor")
+    a = _to_float(_lhs(input, other), other)
+    return _binary(a, other, _np_xlogy, XlogyBackward0, "xlogy")
+
+
+def _np_xlog1py(x, y):
+    out = x * np.log1p(y)
+    return np.where((x == 0) & ~np.isnan(y), 0, out).astype(out.dtype, copy=False)
+
+
+class Xlog1pyBackward0(_Binary):
+    __slots__ = ()
+
+    def backward(self, g, x, y=None):
+        y = self.scalar if y is None else y
+        xd, yd = _data(x), _data(y)
+        nf = self.next_functions
+        gx = gy = None
+        if nf[0][0] is not None:
+            l1p = y.log1p() if isinstance(y, Tensor) else np.log1p(y)
+            gx = _bw.where((xd == 0) & (yd <= -1), 0, g * l1p)
+        if nf[1][0] is not None:
+            gy = g * x / (y + 1)
+        return gx, gy
+
+
+def xlog1py(input, other):
+    """input * log1p(other), 0 where input == 0 (unless other is NaN)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError("xlog1py(): at least one of 'input' and 'other' must be a Tensor")
+    a = _to_float(_lhs(input, other), other)
+    return _binary(a, other, _np_xlog1py, Xlog1pyBackward0, "xlog1py")
+
+
+# -- logaddexp -----------------------------------------------------------------------------------------
+class LogaddexpBackward0(_Binary):
+    __slots__ = ("base2",)
+
+    def backward(self, g, a, b):
+        nf = self.next_functions
+        if self.base2:
+            ea, eb = 2 ** (b - a), 2 ** (a - b)
+        else:
+            ea, eb = _bw.exp(b - a), _bw.exp(a - b)
+        return (g / (ea + 1) if nf[0][0] is not None else None,
+                g / (eb + 1) if nf[1][0] is not None else None)
+
+
+def _logaddexp(input, other, npop, base2, opname):
+    _tensor_arg(input, opname, 1)
+    _tensor_arg(other, opname, 2)
+    _float_kernel_only(input, other, opname)
+    t = _binary(input, other, npop, LogaddexpBackward0, opname)
+    if t.grad_fn is not None:
+        t.grad_fn.base2 = base2
+    return t
+
+
+def logaddexp(input, other):
+    return _logaddexp(input, other, np.logaddexp, False, "logaddexp")
+
+
+def logaddexp2(input, other):
+    return _logaddexp(input, other, np.logaddexp2, True, "logaddexp2")
+
+
+# -- hypot, copysign -------------------------------------------------------------------------------------
+class HypotBackward0(_Binary):
+    __slots__ = ()
+
+    def backward(self, g, a, b):
+        r = _bw.sqrt(a * a + b * b)
+        nf = self.next_functions
+        return (g * a / r if nf[0][0] is not None else None,
+                g * b / r if nf[1][0] is not None else None)
+
+
+def hypot(input, other):
+    _tensor_arg(input, "hypot", 1)
+    _tensor_arg(other, "hypot", 2)
+    _float_kernel_only(input, other, "hypot")
+    return _binary(input, other, np.hypot, HypotBackward0, "hypot")
+
+
+class CopysignBackward0(_Binary):
+    __slots__ = ()
+
+    def backward(self, g, a, b=None):
+        # d/da copysign(a, b) = sign(a) * sign(result); zero at a == 0 (as PyTorch)
+        ad = _data(a)
+        bd = self.scalar if b is None else _data(b)
+        flip = np.where(np.signbit(ad) != np.signbit(np.copysign(np.ones_like(ad), bd)), -1.0, 1.0)
+        ga = _bw.where(ad == 0, 0, g * _bw.const(flip.astype(ad.dtype), g))
+        gb = None if b is None or self.next_functions[1][0] is None else _bw.zeros_like(g)
+        return ga, gb
+
+
+def copysign(input, other):
+    _tensor_arg(input, "copysign", 1)
+    return _binary(_to_float(input, other), other, np.copysign, CopysignBackward0, "copysign")
+
+
+# -- float_power, ldexp ------------------------------------------------------------------------------------
+def float_power(input, exponent):
+    """input ** exponent computed in float64 (the result is always double)."""
+    f64 = _dtype.float64
+    if not isinstance(input, Tensor):
+        return _pow(float(input), cast(exponent, f64)) if isinstance(exponent, Tensor) else \
+            _wrap(np.asarray(float(input) ** exponent, np.float64))
+    a = cast(input, f64)
+    b = cast(exponent, f64) if isinstance(exponent, Tensor) else float(exponent)
+    return _pow(a, b)
+
+
+def ldexp(input, other):
+    """input * 2 ** other."""
+    _tensor_arg(input, "ldexp", 1)
+    _tensor_arg(other, "ldexp", 2)
+    return mul(input, _pow(2.0, other))
+
+
+# -- nextafter, gcd, lcm ---------------------------------------------------------------------------------
+class NextafterBackward0(_Binary):
+    """PyTorch passes the gradient straight to input (the result moves by one ulp)."""
+    __slots__ = ()
+
+    def backward(self, g, *saved):
+        gb = _bw.zeros_like(g) if self.next_functions[1][0] is not None else None
+        return g, gb
+
+
+def nextafter(input, other):
+    _tensor_arg(input, "nextafter", 1)
+    _tensor_arg(other, "nextafter", 2)
+    _float_kernel_only(input, other, "nextafter")
+    return _binary(input, other, np.nextafter, NextafterBackward0, "nextafter", save=False)
+
+
+def _int_only(input, other, npop, opname):
+    _tensor_arg(input, opname, 1)
+    _tensor_arg(other, opname, 2)
+    if input._data.dtype.kind not in "iu" or other._data.dtype.kind not in "iu":
+        raise NotImplementedError(f"{opname}: only integer tensors are supported (got {_fmt(input)} and {_fmt(other)})")
+    return _binary(input, other, npop, _Binary, opname, save=False)
+
+
+def gcd(input, other):
+    return _int_only(input, other, np.gcd, "gcd")
+
+
+def lcm(input, other):
+    return _int_only(input, other, np.lcm, "lcm")
+

@@ -1,0 +1,238 @@
+"""Less common unary math: inverse hyperbolics, erfc/erfinv, lgamma/digamma/polygamma, logit,
+sinc, entr, angle conversions, signbit, positive; each with its gradient (double-backward capable
+where PyTorch's is)."""
+import math
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from . import _bw
+from . import _special_fns as _sf
+from .unary import _Unary, _unary
+
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _on(x, method, npfn):
+    """Calls the op on a Tensor (double backward) or its NumPy kernel on an array."""
+    return getattr(x, method)() if isinstance(x, Tensor) else npfn(x)
+
+
+class AsinhBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        return g / _bw.sqrt(x * x + 1)
+
+
+def asinh(input):
+    return _unary(input, np.arcsinh, AsinhBackward0)
+
+
+class AcoshBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        return g / _bw.sqrt(x * x - 1)
+
+
+def acosh(input):
+    return _unary(input, np.arccosh, AcoshBackward0)
+
+
+class AtanhBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        return g / (1 - x * x)
+
+
+def atanh(input):
+    return _unary(input, np.arctanh, AtanhBackward0)
+
+
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+class ErfcBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        return g * (-2.0 / _SQRT_PI) * _bw.exp(-(x * x))
+
+
+def erfc(input):
+    return _unary(input, _sf.erfc, ErfcBackward0)
+
+
+class ErfinvBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, y):
+        return g * (_SQRT_PI / 2) * _bw.exp(y * y)
+
+
+def erfinv(input):
+    return _unary(input, _sf.erfinv, ErfinvBackward0, save_in=False, save_out=True)
+
+
+class LgammaBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        return g * _on(x, "digamma", _sf.digamma)
+
+
+def lgamma(input):
+    return _unary(input, _sf.lgamma, LgammaBackward0)
+
+
+class DigammaBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        return g * (polygamma(1, x) if isinstance(x, Tensor) else _sf.polygamma(1, x))
+
+
+def digamma(input):
+    return _unary(input, _sf.digamma, DigammaBackward0)
+
+
+class PolygammaBackward0(_Unary):
+    __slots__ = ("n",)
+
+    def backward(self, g, x):
+        n = self.n + 1
+        return g * (polygamma(n, x) if isinstance(x, Tensor) else _sf.polygamma(n, x))
+
+
+def polygamma(n, input):
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n (got n={n})")
+    t = _unary(input, lambda d: _sf.polygamma(n, d), PolygammaBackward0)
+    if t.grad_fn is not None:
+        t.grad_fn.n = n
+    return t
+
+
+class LogitBackward0(_Unary):
+    __slots__ = ("eps",)
+
+    def backward(self, g, x):
+        xd = _bw_data(x)
+        gx = g / (x * (1 - x))
+        eps = self.eps
+        if eps is None:
+            return _bw.where((xd < 0) | (xd > 1), np.nan, gx)
+        return _bw.where((xd < eps) | (xd > 1 - eps), 0, gx)
+
+
+def _bw_data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def logit(input, eps=None):
+    def f(d):
+        if eps is not None:
+            d = np.clip(d, eps, 1 - eps)
+        return np.log(d / (1 - d))
+    t = _unary(input, f, LogitBackward0)
+    if t.grad_fn is not None:
+        t.grad_fn.eps = eps
+    return t
+
+
+class SincBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        xd = _bw_data(x)
+        zero = xd == 0
+        px = x * math.pi
+        safe = _bw.where(zero, 1.0, x)
+        d = (px * _bw.cos(px) - _bw.sin(px)) / (safe * safe * math.pi)
+        return _bw.where(zero, 0.0, g * d)
+
+
+def sinc(input):
+    return _unary(input, np.sinc, SincBackward0)
+
+
+class Deg2RadBackward0(_Unary):
+    __slots__ = ("k",)
+
+    def backward(self, g):
+        return g * self.k
+
+
+def _scale(input, k):
+    t = _unary(input, lambda d: d * d.dtype.type(k), Deg2RadBackward0, save_in=False)
+    if t.grad_fn is not None:
+        t.grad_fn.k = k
+    return t
+
+
+def deg2rad(input):
+    return _scale(input, math.pi / 180.0)
+
+
+def rad2deg(input):
+    return _scale(input, 180.0 / math.pi)
+
+
+def signbit(input):
+    d = input._data
+    return _wrap(np.zeros(d.shape, bool) if d.dtype.kind == "b" else np.signbit(d))
+
+
+def positive(input):
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+class I0Backward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        if isinstance(x, Tensor):
+            raise RuntimeError("i0: double backward is not supported")
+        return g * _i1(x)
+
+
+def _i1(d):
+    # modified Bessel function I1 by its power series (converges for all x; fine for |x| < 50)
+    x = np.asarray(d, np.float64)
+    half = x / 2
+    term = half.copy()
+    out = term.copy()
+    q = half * half
+    for k in range(1, 200):
+        term = term * q / (k * (k + 1))
+        out = out + term
+        if np.all(np.abs(term) <= 1e-17 * np.abs(out)):
+            break
+    return out.astype(d.dtype, copy=False)
+
+
+def i0(input):
+    return _unary(input, np.i0, I0Backward0)
+
+
+class EntrBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x):
+        return -g * (_bw.log(x) + 1)
+
+
+def _np_entr(d):
+    with np.errstate(all="ignore"):
+        out = -d * np.log(np.where(d > 0, d, 1))
+    return np.where(d < 0, -np.inf, out).astype(d.dtype, copy=False)
+
+
+def entr(input):
+    """-x * log(x): 0 at x = 0, -inf for x < 0; gradient -(log(x) + 1) as PyTorch."""
+    return _unary(input, _np_entr, EntrBackward0)

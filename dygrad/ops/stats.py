@@ -1,0 +1,181 @@
+"""Order statistics: quantile/nanquantile, nanmedian, mode, kthvalue, msort.
+
+Quantiles are built from differentiable pieces (sort, gather, lerp), so their gradient follows
+the interpolation weights as in PyTorch; the others route the gradient to the chosen index.
+"""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from . import return_types
+from ._reduce_util import one_dim, finish
+from .sort_ops import sort, _picked, MedianBackward0, MedianBackward1, SortBackward0
+
+_I64 = np.dtype(np.int64)
+_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _q_array(q, x):
+    if isinstance(q, Tensor):
+        if q._data.dtype != x._data.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        if q.dim() > 1:
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        return q._data.astype(np.float64), q.dim() == 0
+    if isinstance(q, (list, tuple)):
+        return np.asarray(q, np.float64), False
+    return np.asarray(float(q), np.float64), True
+
+
+def _quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
+    d = x._data
+    if d.dtype.kind != "f":
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
+    if d.size == 0:
+        raise RuntimeError(f"{op}() input tensor must be non-empty")
+    if interpolation not in _MODES:
+        raise RuntimeError(f"{op}() interpolation must be one of linear, lower, higher, midpoint or "
+                           f"nearest, but got {interpolation}")
+    qs, scalar_q = _q_array(q, x)
+    if ((qs < 0) | (qs > 1)).any():
+        raise RuntimeError(f"{op}() q must be in the range [0, 1] but got {qs.reshape(-1)[((qs < 0) | (qs > 1)).reshape(-1)][0]}")
+    ndim = d.ndim
+    if dim is None:
+        src, ax = x.reshape(-1), 0
+    else:
+        ax = one_dim(dim, d.shape, op)
+        src = x if ndim else x.reshape(1)
+    xs = sort(src, ax).values.movedim(ax, -1)  # NaN sorts last
+    sd = xs._data
+    n = sd.shape[-1]
+    nan = np.isnan(sd)
+    k = (n - nan.sum(-1, keepdims=True)) if ignore_nan else np.full(sd.shape[:-1] + (1,), n)
+    pos = qs.reshape(-1) * (k - 1).astype(np.float64)  # (..., nq)
+    lo, hi = np.floor(pos), np.ceil(pos)
+    w = pos - lo
+    if interpolation == "lower":
+        hi, w = lo, w * 0
+    elif interpolation == "higher":
+        lo, w = hi, w * 0
+    elif interpolation == "nearest":
+        lo = hi = np.round(pos)
+        w = w * 0
+    elif interpolation == "midpoint":
+        w = np.where(hi > lo, 0.5, 0.0)
+    # a slice with NaN (quantile) or only NaN (nanquantile) picks a NaN, so its result is NaN
+    # and its gradient goes to that element, as in PyTorch
+    bad = (k == 0) if ignore_nan else nan.any(-1, keepdims=True)
+    if bad.any():
+        pick = 0 if ignore_nan else n - 1
+        lo, hi, w = np.where(bad, pick, lo), np.where(bad, pick, hi), np.where(bad, 0.0, w)
+    lo = np.clip(lo, 0, n - 1).astype(_I64)
+    hi = np.clip(hi, 0, n - 1).astype(_I64)
+    vlo, vhi = xs.gather(-1, _wrap(lo)), xs.gather(-1, _wrap(hi))
+    out = vlo + (vhi - vlo) * _wrap(w.astype(sd.dtype))
+    out = out.movedim(-1, 0)  # (nq, reduced...)
+    if keepdim:
+        if dim is None:
+            out = out.reshape((out.shape[0],) + (1,) * ndim)
+        elif ndim:
+            out = out.unsqueeze(ax + 1)
+    return out.squeeze(0) if scalar_q else out
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
+
+
+def _nan_order(d, dim):
+    """Stable ascending order along dim, NaN last; and the count of non-NaN per slice."""
+    order = np.argsort(d, axis=dim, kind="stable")
+    nn = d.shape[dim] - (np.isnan(d).sum(axis=dim, keepdims=True) if d.dtype.kind == "f" else 0)
+    return order, nn
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    d = input._data
+    if d.dtype.kind == "b":
+        raise NotImplementedError("nanmedian: not implemented for torch.bool tensors")
+    if dim is None:
+        flat = d.reshape(-1)
+        if flat.size == 0:
+            return _wrap(np.asarray(np.nan, d.dtype))
+        order, nn = _nan_order(flat, 0)
+        val = flat[order[max(int(np.asarray(nn).reshape(-1)[0]) - 1, 0) // 2]]
+        t, node = finish(np.asarray(val), input, MedianBackward0)
+        if node is not None:
+            mask = (d == val) if not np.isnan(val) else np.isnan(d)
+            node.w = (mask / mask.sum()).astype(d.dtype)
+        return t
+    dim = one_dim(dim, d.shape, "nanmedian")
+    if d.ndim == 0:
+        return return_types.nanmedian(_picked(input, d.copy(), None, 0, MedianBackward1), _wrap(np.zeros((), _I64)))
+    if d.shape[dim] == 0:
+        raise IndexError(f"nanmedian(): Expected reduction dim {dim} to have non-zero size.")
+    order, nn = _nan_order(d, dim)
+    idx = np.take_along_axis(order, np.maximum(nn - 1, 0) // 2, dim)
+    vals = np.take_along_axis(d, idx, dim)
+    t = _picked(input, vals, idx, dim, MedianBackward1, squeeze=not keepdim)
+    return return_types.nanmedian(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
+
+
+def _along_last(d, dim):
+    return np.moveaxis(d, dim, -1)
+
+
+def mode(input, dim=-1, keepdim=False):
+    """Most frequent value of each slice (the smallest among equally frequent ones) and the
+    index of its last occurrence."""
+    d = input._data
+    dim = one_dim(dim, d.shape, "mode")
+    if d.ndim == 0:
+        return return_types.mode(_picked(input, d.copy(), None, 0, SortBackward0), _wrap(np.zeros((), _I64)))
+    if d.shape[dim] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size.")
+    m = _along_last(d, dim)
+    rows = m.reshape(-1, m.shape[-1])
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1, kind="stable")
+    s = np.take_along_axis(rows, order, 1)
+    starts = np.ones(s.shape, bool)
+    starts[:, 1:] = s[:, 1:] != s[:, :-1]  # NaN != NaN: every NaN is a run of its own
+    pos = np.arange(n)
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=1)
+    ends = np.ones(s.shape, bool)
+    ends[:, :-1] = starts[:, 1:]
+    last = np.flip(np.minimum.accumulate(np.flip(np.where(ends, pos, n), 1), axis=1), 1)
+    best = np.argmax(last - first, axis=1)  # the first (smallest) of the most frequent runs
+    run = first[np.arange(len(rows)), best][:, None]
+    same = first == run
+    idx = np.where(same, order, -1).max(axis=1)
+    idx = idx.reshape(m.shape[:-1] + (1,))
+    idx = np.moveaxis(idx, -1, dim)
+    vals = np.take_along_axis(d, idx, dim)
+    t = _picked(input, vals, idx, dim, SortBackward0, squeeze=not keepdim)
+    return return_types.mode(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    d = input._data
+    if d.dtype.kind == "b":
+        raise NotImplementedError("kthvalue: not implemented for torch.bool tensors")
+    dim = one_dim(dim, d.shape, "kthvalue")
+    n = d.shape[dim] if d.ndim else 1
+    k = int(k)
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} "
+                           f"(k={k}, size {n})")
+    if d.ndim == 0:
+        return return_types.kthvalue(_picked(input, d.copy(), None, 0, SortBackward0), _wrap(np.zeros((), _I64)))
+    order = np.argsort(d, axis=dim, kind="stable")
+    idx = np.take(order, [k - 1], axis=dim)
+    vals = np.take_along_axis(d, idx, dim)
+    t = _picked(input, vals, idx, dim, SortBackward0, squeeze=not keepdim)
+    return return_types.kthvalue(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
+
+
+def msort(input):
+    return sort(input, 0).values

@@ -1,0 +1,130 @@
+"""torch.special: special functions, as aliases of the torch.* ops or compositions of them."""
+import math
+
+from ._tensor import _wrap
+from .ops import elementwise as _ew
+from .ops import reduction as _red
+from .ops import nn_ops as _nn
+
+__all__ = ["expit", "logit", "erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma",
+           "multigammaln", "xlogy", "xlog1py", "entr", "ndtr", "ndtri", "log_ndtr", "logsumexp",
+           "softmax", "log_softmax", "log1p", "expm1", "exp2", "sinc", "round", "i0"]
+
+
+def expit(input):
+    return _ew.sigmoid(input)
+
+
+def logit(input, eps=None):
+    return _ew.logit(input, eps)
+
+
+def erf(input):
+    return _ew.erf(input)
+
+
+def erfc(input):
+    return _ew.erfc(input)
+
+
+def erfinv(input):
+    return _ew.erfinv(input)
+
+
+def gammaln(input):
+    return _ew.lgamma(input)
+
+
+def digamma(input):
+    return _ew.digamma(input)
+
+
+psi = digamma
+
+
+def polygamma(n, input):
+    return _ew.polygamma(n, input)
+
+
+def multigammaln(input, p):
+    """log of the multivariate gamma function of dimension p."""
+    p = int(p)
+    if p < 1:
+        raise RuntimeError(f"p has to be greater than or equal to 1 (got {p})")
+    out = _ew.lgamma(input)
+    for j in range(2, p + 1):
+        out = out + _ew.lgamma(input - (j - 1) / 2)
+    return out + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def xlogy(input, other):
+    return _ew.xlogy(input, other)
+
+
+def xlog1py(input, other):
+    return _ew.xlog1py(input, other)
+
+
+def entr(input):
+    return _ew.entr(input)
+
+
+def ndtr(input):
+    """The standard normal CDF."""
+    return _ew.erfc(input * (-1.0 / math.sqrt(2.0))) * 0.5
+
+
+def ndtri(input):
+    """The inverse of the standard normal CDF."""
+    return _ew.erfinv(input * 2.0 - 1.0) * math.sqrt(2.0)
+
+
+def log_ndtr(input):
+    """log of the standard normal CDF, accurate far into the lower tail."""
+    d = input._data
+    far = d < -20
+    safe = _ew.where(_wrap(far), 0.0, input)
+    near = _ew.log(ndtr(safe))
+    if not far.any():
+        return near
+    # asymptotic expansion: log Phi(x) ~ -x^2/2 - log(-x) - log(2 pi)/2 + log(1 - 1/x^2 + 3/x^4)
+    z = _ew.where(_wrap(far), input, -30.0)
+    z2 = z * z
+    tail = -z2 * 0.5 - _ew.log(-z) - 0.5 * math.log(2 * math.pi) + _ew.log1p(-1.0 / z2 + 3.0 / (z2 * z2))
+    return _ew.where(_wrap(far), tail, near)
+
+
+def logsumexp(input, dim, keepdim=False):
+    return _red.logsumexp(input, dim, keepdim)
+
+
+def softmax(input, dim, *, dtype=None):
+    return _nn.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, *, dtype=None):
+    return _nn.log_softmax(input, dim, dtype=dtype)
+
+
+def log1p(input):
+    return _ew.log1p(input)
+
+
+def expm1(input):
+    return _ew.expm1(input)
+
+
+def exp2(input):
+    return _ew.exp2(input)
+
+
+def sinc(input):
+    return _ew.sinc(input)
+
+
+def round(input, *, decimals=0):
+    return _ew.round(input, decimals=decimals)
+
+
+def i0(input):
+    return _ew.i0(input)

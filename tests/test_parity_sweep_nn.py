@@ -1,0 +1,255 @@
+"""Parity sweep of torch.nn.functional (see parity_helpers): activations, softmax family, losses
+with reductions / weights / ignore_index / label smoothing, dropout in eval, padding modes,
+one_hot, normalize, linear, embedding, interpolate, conv and pooling basics."""
+import numpy as np
+import pytest
+
+from parity_helpers import A, case, params, run_case
+
+torch = pytest.importorskip("torch")
+
+CASES = []
+add = CASES.append
+TOL = (1e-5, 1e-5)
+
+
+def F(T):
+    return T.nn.functional
+
+
+def FR(T):
+    """F, or for dygrad its newer functions by module path (until nn.functional exports them)."""
+    if T is torch:
+        return T.nn.functional
+    from dygrad.nn._functional import reshaping
+    return reshaping
+
+
+# -- activations -----------------------------------------------------------------------------------
+ACTS = {
+    "relu": {}, "relu6": {}, "elu": {}, "elu_a": {"alpha": 0.5}, "selu": {}, "celu": {"alpha": 2.0},
+    "leaky_relu": {}, "leaky_relu_s": {"negative_slope": 0.2}, "gelu": {}, "gelu_tanh": {"approximate": "tanh"},
+    "silu": {}, "mish": {}, "softplus": {}, "softplus_b": {"beta": 2.0, "threshold": 1.0}, "logsigmoid": {},
+    "hardtanh": {}, "hardtanh_r": {"min_val": -0.5, "max_val": 0.3}, "hardsigmoid": {}, "hardswish": {},
+    "softsign": {}, "tanhshrink": {}, "softshrink": {}, "hardshrink": {"lambd": 0.3}, "sigmoid": {},
+    "tanh": {}, "threshold": {"threshold": 0.1, "value": -2.0}, "rrelu": {}, "glu": {},
+}
+for name, kw in ACTS.items():
+    fname = name.split("_")[0] if name not in ("leaky_relu", "leaky_relu_s", "gelu_tanh") else \
+        ("leaky_relu" if name.startswith("leaky") else "gelu")
+    for dt in ("f32", "f64"):
+        add(case(f"F.{name}_{dt}", lambda T, x, f=fname, k=kw: getattr(F(T), f)(x, **k), A(dt, 3, 4) * 3, tol=TOL))
+    add(case(f"F.{name}_0d", lambda T, x, f=fname, k=kw: getattr(F(T), f)(x, **k) if f != "glu" else F(T).glu(x.reshape(2)),
+             np.asarray(np.float32(0.7))))
+for name in ("relu", "relu6", "hardtanh", "leaky_relu", "elu", "hardsigmoid", "hardswish", "silu", "selu", "celu",
+             "threshold"):
+    kw = {"threshold": 0.0, "value": 0.0} if name == "threshold" else {}
+    add(case(f"F.{name}_inplace", lambda T, x, f=name, k=kw: getattr(F(T), f)(x * 1, inplace=True, **k), A("f32", 5)))
+for name in ("relu", "relu6", "elu", "selu", "celu", "leaky_relu", "gelu", "silu", "mish", "softplus", "logsigmoid",
+             "hardtanh", "hardsigmoid", "hardswish", "softsign", "tanhshrink", "softshrink", "hardshrink", "sigmoid",
+             "tanh", "rrelu", "glu", "threshold"):
+    kw = {"threshold": 0, "value": 5} if name == "threshold" else {}
+    add(case(f"F.{name}_int", lambda T, x, f=name, k=kw: getattr(F(T), f)(x, **k), A("i64", 4)))
+for name in ("mse_loss", "l1_loss", "smooth_l1_loss", "binary_cross_entropy", "huber_loss"):
+    add(case(f"F.{name}_int", lambda T, x, f=name: getattr(F(T), f)(x, x), A("i64", 4, lo=0, hi=2)))
+add(case("F.cross_entropy_int_err", lambda T, x, t: F(T).cross_entropy(x, t), A("i64", 2, 3), np.array([0, 1], np.int64)))
+add(case("F.log_softmax_int_err", lambda T, x: F(T).log_softmax(x, 0), A("i64", 4)))
+add(case("F.relu_ties", lambda T, x: F(T).relu(x), np.array([0.0, -1.0, 1.0])))
+add(case("F.hardtanh_ties", lambda T, x: F(T).hardtanh(x), np.array([-1.0, 1.0, 0.0, 2.0])))
+add(case("F.relu6_ties", lambda T, x: F(T).relu6(x), np.array([0.0, 6.0, 3.0, 7.0])))
+add(case("F.leaky_relu_zero", lambda T, x: F(T).leaky_relu(x, 0.1), np.array([0.0, -1.0])))
+add(case("F.gelu_int_err", lambda T, x: F(T).gelu(x), A("i64", 3)))
+add(case("F.prelu", lambda T, x, w: F(T).prelu(x, w), A("f32", 2, 3, 4), np.array([0.25, 0.1, -0.2], np.float32)))
+add(case("F.prelu_single", lambda T, x, w: F(T).prelu(x, w), A("f32", 2, 3), np.array([0.25], np.float32)))
+add(case("F.glu_dim", lambda T, x: F(T).glu(x, 0), A("f32", 4, 3)))
+add(case("F.glu_odd_err", lambda T, x: F(T).glu(x), A("f32", 4, 3)))
+add(case("F.softplus_large", lambda T, x: F(T).softplus(x), np.array([-100.0, 0.0, 30.0, 100.0])))
+add(case("F.logsigmoid_large", lambda T, x: F(T).logsigmoid(x), np.array([-100.0, 0.0, 100.0])))
+add(case("F.sigmoid_extreme", lambda T, x: T.sigmoid(x), np.array([-100.0, 100.0], np.float32)))
+
+# -- softmax family --------------------------------------------------------------------------------
+S = A("f32", 2, 3, 4)
+for dim in (0, 1, -1):
+    add(case(f"F.softmax_{dim}", lambda T, x, d=dim: F(T).softmax(x, d), S, tol=TOL))
+    add(case(f"F.log_softmax_{dim}", lambda T, x, d=dim: F(T).log_softmax(x, dim=d), S, tol=TOL))
+    add(case(f"F.softmin_{dim}", lambda T, x, d=dim: F(T).softmin(x, d), S, tol=TOL))
+    add(case(f"softmax_method_{dim}", lambda T, x, d=dim: x.softmax(d), S, tol=TOL))
+    add(case(f"torch.log_softmax_{dim}", lambda T, x, d=dim: T.log_softmax(x, d), S, tol=TOL))
+add(case("F.softmax_dtype", lambda T, x: F(T).softmax(x, -1, dtype=T.float64), S))
+add(case("F.log_softmax_dtype", lambda T, x: x.log_softmax(-1, dtype=T.float64), S))
+add(case("F.softmax_0d", lambda T, x: F(T).softmax(x, 0), np.asarray(np.float32(3.0))))
+add(case("F.softmax_inf", lambda T, x: F(T).softmax(x, 1), np.array([[-np.inf, 0.0, 1.0], [-np.inf] * 3])))
+add(case("F.log_softmax_large", lambda T, x: F(T).log_softmax(x, 0), np.array([1000.0, 0.0, -1000.0])))
+add(case("F.softmax_int_err", lambda T, x: F(T).softmax(x, 0), A("i64", 3)))
+add(case("F.softmax_int_dtype", lambda T, x: F(T).softmax(x, 0, dtype=T.float32), A("i64", 3)))
+
+# -- losses ----------------------------------------------------------------------------------------
+N, C = 5, 4
+LOGITS, TGT = A("f32", N, C), np.array([0, 3, 1, 3, 2], np.int64)
+TGT_IGN = np.array([0, -100, 1, 3, -100], np.int64)
+W = np.array([0.5, 1.0, 2.0, 0.1], np.float32)
+PROBS = np.abs(A("f32", N, C))
+PROBS /= PROBS.sum(1, keepdims=True)
+for red in ("mean", "sum", "none"):
+    add(case(f"F.cross_entropy_{red}", lambda T, x, t, r=red: F(T).cross_entropy(x, t, reduction=r), LOGITS, TGT, tol=TOL))
+    add(case(f"F.cross_entropy_w_{red}", lambda T, x, t, w, r=red: F(T).cross_entropy(x, t, w, reduction=r), LOGITS, TGT, W, tol=TOL))
+    add(case(f"F.cross_entropy_ign_{red}", lambda T, x, t, r=red: F(T).cross_entropy(x, t, reduction=r), LOGITS, TGT_IGN, tol=TOL))
+    add(case(f"F.cross_entropy_ign_w_{red}", lambda T, x, t, w, r=red: F(T).cross_entropy(x, t, weight=w, reduction=r),
+             LOGITS, TGT_IGN, W, tol=TOL))
+    add(case(f"F.cross_entropy_ls_{red}", lambda T, x, t, r=red: F(T).cross_entropy(x, t, reduction=r, label_smoothing=0.1),
+             LOGITS, TGT, tol=TOL))
+    add(case(f"F.cross_entropy_ls_w_ign_{red}", lambda T, x, t, w, r=red: F(T).cross_entropy(
+        x, t, w, ignore_index=1, reduction=r, label_smoothing=0.2), LOGITS, TGT, W, tol=TOL))
+    add(case(f"F.cross_entropy_probs_{red}", lambda T, x, p, r=red: F(T).cross_entropy(x, p, reduction=r), LOGITS, PROBS, tol=TOL))
+    add(case(f"F.cross_entropy_probs_ls_w_{red}", lambda T, x, p, w, r=red: F(T).cross_entropy(
+        x, p, w, reduction=r, label_smoothing=0.1), LOGITS, PROBS, W, tol=TOL, grad=(True, True, False)))
+    add(case(f"F.nll_loss_{red}", lambda T, x, t, r=red: F(T).nll_loss(F(T).log_softmax(x, 1), t, reduction=r), LOGITS, TGT_IGN, tol=TOL))
+    add(case(f"F.nll_loss_w_{red}", lambda T, x, t, w, r=red: F(T).nll_loss(x, t, w, reduction=r), LOGITS, TGT, W, tol=TOL))
+    add(case(f"F.cross_entropy_2d_{red}", lambda T, x, t, r=red: F(T).cross_entropy(x, t, reduction=r),
+             A("f32", 2, C, 3, 2), np.array([[[0, 1], [3, -100], [2, 2]], [[1, 1], [0, 3], [3, 0]]], np.int64), tol=TOL))
+    for loss in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss"):
+        add(case(f"F.{loss}_{red}", lambda T, x, y, f=loss, r=red: getattr(F(T), f)(x, y, reduction=r), A("f32", 3, 4), A("f32", 3, 4), tol=TOL))
+    add(case(f"F.bce_{red}", lambda T, x, y, r=red: F(T).binary_cross_entropy(x, y, reduction=r),
+            A("f32", 3, 4, lo=0.05, hi=0.95), A("f32", 3, 4, lo=0, hi=1), tol=TOL))
+    add(case(f"F.bce_w_{red}", lambda T, x, y, w, r=red: F(T).binary_cross_entropy(x, y, w, reduction=r),
+            A("f32", 3, 4, lo=0.05, hi=0.95), A("f32", 3, 4, lo=0, hi=1), A("f32", 4, lo=0.1, hi=2), tol=TOL))
+    add(case(f"F.bce_logits_{red}", lambda T, x, y, r=red: F(T).binary_cross_entropy_with_logits(x, y, reduction=r),
+             A("f32", 3, 4) * 5, A("f32", 3, 4, lo=0, hi=1), tol=TOL))
+    add(case(f"F.bce_logits_pw_{red}", lambda T, x, y, w, r=red: F(T).binary_cross_entropy_with_logits(x, y, pos_weight=w, reduction=r),
+             A("f32", 3, 4), A("f32", 3, 4, lo=0, hi=1), A("f32", 4, lo=0.1, hi=3), tol=TOL))
+    add(case(f"F.kl_div_{red}", lambda T, x, y, r=red: F(T).kl_div(x, y, reduction=r), A("f32", 3, 4), A("f32", 3, 4, lo=0, hi=1), tol=TOL))
+    add(case(f"F.margin_ranking_{red}", lambda T, a, b, y, r=red: F(T).margin_ranking_loss(a, b, y, margin=0.1, reduction=r),
+             A("f32", 5), A("f32", 5), np.array([1, -1, 1, 1, -1], np.float32), tol=TOL))
+    add(case(f"F.cosine_embedding_{red}", lambda T, a, b, y, r=red: F(T).cosine_embedding_loss(a, b, y, reduction=r),
+             A("f32", 3, 4), A("f32", 3, 4), np.array([1, -1, 1], np.int64), tol=TOL))
+add(case("F.kl_div_batchmean", lambda T, x, y: F(T).kl_div(x, y, reduction="batchmean"), A("f32", 3, 4), A("f32", 3, 4, lo=0, hi=1), tol=TOL))
+add(case("F.kl_div_log_target", lambda T, x, y: F(T).kl_div(x, y, reduction="sum", log_target=True), A("f32", 3, 4), A("f32", 3, 4), tol=TOL))
+add(case("F.smooth_l1_beta", lambda T, x, y: F(T).smooth_l1_loss(x, y, beta=0.5), A("f32", 3, 4), A("f32", 3, 4), tol=TOL))
+add(case("F.huber_delta", lambda T, x, y: F(T).huber_loss(x, y, delta=0.3), A("f32", 3, 4), A("f32", 3, 4), tol=TOL))
+add(case("F.l1_ties", lambda T, x, y: F(T).l1_loss(x, y), np.array([1.0, 2.0]), np.array([1.0, 0.0])))
+add(case("F.mse_bcast", lambda T, x, y: F(T).mse_loss(x, y), A("f32", 3, 4), A("f32", 4), tol=TOL))
+add(case("F.cross_entropy_1d", lambda T, x, t: F(T).cross_entropy(x, t), A("f32", 4), np.asarray(np.int64(2)), tol=TOL))
+add(case("F.cross_entropy_bad_target", lambda T, x, t: F(T).cross_entropy(x, t), LOGITS, np.array([0, 4, 1, 1, 1], np.int64)))
+add(case("F.cross_entropy_float_target_shape_err", lambda T, x, t: F(T).cross_entropy(x, t), LOGITS, A("f32", N)))
+add(case("F.cross_entropy_int32_target", lambda T, x, t: F(T).cross_entropy(x, t), LOGITS, TGT.astype(np.int32)))
+add(case("F.cross_entropy_all_ignored", lambda T, x, t: F(T).cross_entropy(x, t), LOGITS, np.full(N, -100, np.int64)))
+add(case("F.nll_bad_reduction", lambda T, x, t: F(T).nll_loss(x, t, reduction="avg"), LOGITS, TGT))
+add(case("F.bce_out_of_range", lambda T, x, y: F(T).binary_cross_entropy(x, y), np.array([1.5, 0.5], np.float32), np.array([1.0, 0.0], np.float32)))
+add(case("F.bce_zero_one", lambda T, x, y: F(T).binary_cross_entropy(x, y), np.array([0.0, 1.0, 0.5], np.float32),
+         np.array([1.0, 0.0, 1.0], np.float32), check_grad=False))
+add(case("F.poisson_nll", lambda T, x, y: F(T).poisson_nll_loss(x, y), A("f32", 3, 4), A("f32", 3, 4, lo=0, hi=3), tol=TOL))
+add(case("F.gaussian_nll", lambda T, x, y, v: F(T).gaussian_nll_loss(x, y, v), A("f32", 3, 4), A("f32", 3, 4), A("f32", 3, 4, lo=0.1, hi=2), tol=TOL))
+add(case("F.hinge_embedding", lambda T, x, y: F(T).hinge_embedding_loss(x, y), A("f32", 3, 4), np.sign(A("f32", 3, 4)), tol=TOL))
+add(case("F.multi_margin", lambda T, x, t: F(T).multi_margin_loss(x, t), LOGITS, TGT, tol=TOL))
+add(case("F.multilabel_soft_margin", lambda T, x, y: F(T).multilabel_soft_margin_loss(x, y), LOGITS, (PROBS > 0.25).astype(np.float32), tol=TOL))
+add(case("F.triplet_margin", lambda T, a, p, n: F(T).triplet_margin_loss(a, p, n), A("f32", 3, 4), A("f32", 3, 4), A("f32", 3, 4), tol=TOL))
+
+# -- dropout, one_hot, pad, normalize, linear, embedding -------------------------------------------
+D = A("f32", 2, 3, 4)
+for p in (0.0, 0.3, 1.0):
+    add(case(f"F.dropout_eval_{p}", lambda T, x, p=p: F(T).dropout(x, p, training=False), D))
+    add(case(f"F.dropout2d_eval_{p}", lambda T, x, p=p: F(T).dropout2d(x.unsqueeze(0), p, False), D))
+    add(case(f"F.alpha_dropout_eval_{p}", lambda T, x, p=p: F(T).alpha_dropout(x, p), D))
+add(case("F.dropout_p1_train", lambda T, x: F(T).dropout(x, 1.0), D))
+add(case("F.dropout_bad_p", lambda T, x: F(T).dropout(x, 1.5), D))
+add(case("torch.dropout_eval", lambda T, x: T.dropout(x, 0.5, False), D))
+add(case("F.one_hot", lambda T, t: F(T).one_hot(t), np.array([0, 3, 1], np.int64)))
+add(case("F.one_hot_n", lambda T, t: F(T).one_hot(t, 5), np.array([[0, 3], [1, 1]], np.int64)))
+add(case("F.one_hot_bad", lambda T, t: F(T).one_hot(t, 2), np.array([0, 3], np.int64)))
+add(case("F.one_hot_float_err", lambda T, t: F(T).one_hot(t), np.array([0.0, 1.0])))
+add(case("F.one_hot_neg_err", lambda T, t: F(T).one_hot(t), np.array([0, -1], np.int64)))
+P = A("f32", 1, 2, 3, 4)
+for mode in ("constant", "reflect", "replicate", "circular"):
+    add(case(f"F.pad_{mode}", lambda T, x, m=mode: F(T).pad(x, (1, 2, 2, 1), mode=m), P))
+    add(case(f"F.pad_{mode}_1side", lambda T, x, m=mode: F(T).pad(x, (1, 1), mode=m), P))
+add(case("F.pad_value", lambda T, x: F(T).pad(x, (1, 1, 0, 2), value=-1.5), P))
+add(case("F.pad_negative", lambda T, x: F(T).pad(x, (-1, 1)), P))
+add(case("F.pad_3dims_const", lambda T, x: F(T).pad(x, (1, 0, 1, 0, 1, 1)), P))
+add(case("F.pad_odd_err", lambda T, x: F(T).pad(x, (1, 2, 3)), P))
+add(case("F.pad_reflect_too_big", lambda T, x: F(T).pad(x, (4, 4), mode="reflect"), P))
+add(case("F.pad_int", lambda T, x: F(T).pad(x, (1, 1)), A("i64", 2, 3)))
+add(case("F.normalize", lambda T, x: F(T).normalize(x), A("f32", 3, 4)))
+add(case("F.normalize_p1_dim0", lambda T, x: F(T).normalize(x, p=1, dim=0), A("f32", 3, 4)))
+add(case("F.normalize_zero", lambda T, x: F(T).normalize(x), np.zeros((2, 3), np.float32)))
+add(case("F.cosine_similarity", lambda T, a, b: F(T).cosine_similarity(a, b), A("f32", 3, 4), A("f32", 3, 4), tol=TOL))
+add(case("F.cosine_similarity_bcast", lambda T, a, b: F(T).cosine_similarity(a, b, dim=-1), A("f32", 3, 4), A("f32", 4), tol=TOL))
+add(case("F.pairwise_distance", lambda T, a, b: F(T).pairwise_distance(a, b), A("f32", 3, 4), A("f32", 3, 4), tol=TOL))
+add(case("F.linear", lambda T, x, w, b: F(T).linear(x, w, b), A("f32", 2, 3, 4), A("f32", 5, 4), A("f32", 5), tol=TOL))
+add(case("F.linear_nobias", lambda T, x, w: F(T).linear(x, w), A("f32", 4), A("f32", 5, 4), tol=TOL))
+add(case("F.linear_bad", lambda T, x, w: F(T).linear(x, w), A("f32", 2, 3), A("f32", 5, 4)))
+add(case("F.linear_dtype_err", lambda T, x, w: F(T).linear(x, w), A("f64", 2, 4), A("f32", 5, 4)))
+add(case("F.bilinear", lambda T, a, b, w, bias: F(T).bilinear(a, b, w, bias), A("f32", 3, 2), A("f32", 3, 4), A("f32", 5, 2, 4), A("f32", 5), tol=TOL))
+EMB = A("f32", 6, 3)
+add(case("F.embedding", lambda T, i, w: F(T).embedding(i, w), np.array([[0, 2], [5, 2]], np.int64), EMB))
+add(case("F.embedding_pad", lambda T, i, w: F(T).embedding(i, w, padding_idx=2), np.array([[0, 2], [5, 2]], np.int64), EMB))
+add(case("F.embedding_oob", lambda T, i, w: F(T).embedding(i, w), np.array([0, 6], np.int64), EMB))
+add(case("F.embedding_float_idx", lambda T, i, w: F(T).embedding(i, w), np.array([0.0, 1.0]), EMB))
+add(case("F.embedding_int32", lambda T, i, w: F(T).embedding(i, w), np.array([0, 1], np.int32), EMB))
+
+# -- interpolate, conv, pool -----------------------------------------------------------------------
+IMG = A("f32", 1, 2, 3, 4)
+INTERP = [("nearest", None), ("bilinear", False), ("bilinear", True), ("nearest-exact", None), ("area", None)]
+for mode, ac in INTERP:
+    for size in ((5, 7), (2, 3), (6, 8)):
+        add(case(f"F.interpolate_{mode}_{ac}_{size}", lambda T, x, m=mode, a=ac, s=size: F(T).interpolate(x, size=s, mode=m, align_corners=a),
+                 IMG, tol=TOL))
+    add(case(f"F.interpolate_{mode}_{ac}_scale", lambda T, x, m=mode, a=ac: F(T).interpolate(x, scale_factor=1.5, mode=m, align_corners=a),
+             IMG, tol=TOL))
+add(case("F.interpolate_linear_1d", lambda T, x: F(T).interpolate(x, size=7, mode="linear"), A("f32", 1, 2, 4), tol=TOL))
+add(case("F.interpolate_nearest_1d", lambda T, x: F(T).interpolate(x, scale_factor=2), A("f32", 1, 2, 4)))
+add(case("F.interpolate_recompute", lambda T, x: F(T).interpolate(x, scale_factor=1.7, mode="bilinear", recompute_scale_factor=True), IMG, tol=TOL))
+add(case("F.interpolate_ac_nearest_err", lambda T, x: F(T).interpolate(x, size=(4, 4), align_corners=True), IMG))
+add(case("F.interpolate_both_err", lambda T, x: F(T).interpolate(x, size=(4, 4), scale_factor=2), IMG))
+CX, CW, CB = A("f32", 2, 3, 6, 5), A("f32", 4, 3, 3, 2), A("f32", 4)
+add(case("F.conv2d", lambda T, x, w, b: F(T).conv2d(x, w, b), CX, CW, CB, tol=TOL))
+add(case("F.conv2d_stride_pad", lambda T, x, w, b: F(T).conv2d(x, w, b, stride=2, padding=1), CX, CW, CB, tol=TOL))
+add(case("F.conv2d_same", lambda T, x, w: F(T).conv2d(x, w, padding="same", dilation=(2, 1)), CX, CW, tol=TOL))
+add(case("F.conv2d_groups", lambda T, x, w: F(T).conv2d(x, w, groups=3), A("f32", 1, 6, 5, 5), A("f32", 3, 2, 2, 2), tol=TOL))
+add(case("F.conv2d_unbatched", lambda T, x, w: F(T).conv2d(x, w), A("f32", 3, 6, 5), CW, tol=TOL))
+add(case("F.conv2d_bad_channels", lambda T, x, w: F(T).conv2d(x, w), A("f32", 1, 2, 6, 5), CW))
+add(case("F.conv1d", lambda T, x, w: F(T).conv1d(x, w, padding=1), A("f32", 2, 3, 7), A("f32", 4, 3, 3), tol=TOL))
+add(case("F.conv_transpose2d", lambda T, x, w: F(T).conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
+         A("f32", 1, 3, 4, 4), A("f32", 3, 2, 3, 3), tol=TOL))
+add(case("F.max_pool2d", lambda T, x: F(T).max_pool2d(x, 2), A("f32", 1, 2, 5, 6)))
+add(case("F.max_pool2d_ties", lambda T, x: F(T).max_pool2d(x, 2, stride=1), np.ones((1, 1, 3, 3), np.float32)))
+add(case("F.max_pool2d_ceil_pad", lambda T, x: F(T).max_pool2d(x, 3, 2, padding=1, ceil_mode=True), A("f32", 1, 2, 6, 7)))
+add(case("F.max_pool2d_indices", lambda T, x: F(T).max_pool2d(x, 2, return_indices=True), A("f32", 1, 2, 4, 4)))
+add(case("F.avg_pool2d", lambda T, x: F(T).avg_pool2d(x, 2), A("f32", 1, 2, 5, 6), tol=TOL))
+add(case("F.avg_pool2d_pad_nocount", lambda T, x: F(T).avg_pool2d(x, 3, 2, 1, count_include_pad=False), A("f32", 1, 2, 5, 6), tol=TOL))
+add(case("F.avg_pool2d_ceil", lambda T, x: F(T).avg_pool2d(x, 2, ceil_mode=True), A("f32", 1, 2, 5, 5), tol=TOL))
+add(case("F.adaptive_avg_pool2d", lambda T, x: F(T).adaptive_avg_pool2d(x, (2, 3)), A("f32", 1, 2, 5, 7), tol=TOL))
+add(case("F.adaptive_avg_pool2d_1", lambda T, x: F(T).adaptive_avg_pool2d(x, 1), A("f32", 2, 5, 7), tol=TOL))
+add(case("F.adaptive_max_pool2d", lambda T, x: F(T).adaptive_max_pool2d(x, (2, 3)), A("f32", 1, 2, 5, 7)))
+add(case("F.max_pool1d", lambda T, x: F(T).max_pool1d(x, 3, 2), A("f32", 2, 3, 8)))
+add(case("F.avg_pool1d", lambda T, x: F(T).avg_pool1d(x, 2), A("f32", 2, 3, 8), tol=TOL))
+add(case("F.batch_norm_eval", lambda T, x, m, v, w, b: F(T).batch_norm(x, m, v, w, b), A("f32", 4, 3, 2),
+         A("f32", 3), A("f32", 3, lo=0.5, hi=2), A("f32", 3), A("f32", 3), tol=TOL, grad=(True, False, False, True, True)))
+add(case("F.batch_norm_train", lambda T, x, w, b: F(T).batch_norm(x, None, None, w, b, training=True), A("f32", 4, 3, 2),
+         A("f32", 3), A("f32", 3), tol=TOL))
+add(case("F.layer_norm", lambda T, x, w, b: F(T).layer_norm(x, (4,), w, b), A("f32", 2, 3, 4), A("f32", 4), A("f32", 4), tol=TOL))
+add(case("F.group_norm", lambda T, x: F(T).group_norm(x, 2), A("f32", 2, 4, 3), tol=TOL))
+
+# -- sliding blocks, pixel shuffle, rms_norm (nn/_functional/reshaping.py) -------------------------------
+U = A("f32", 2, 3, 5, 4)
+UNFOLD = {"k2": dict(kernel_size=2), "k23_pad_stride": dict(kernel_size=(2, 3), padding=1, stride=(2, 1)),
+          "dil": dict(kernel_size=2, dilation=2), "all": dict(kernel_size=(3, 2), dilation=(1, 2), padding=(1, 0), stride=2)}
+for name, kw in UNFOLD.items():
+    add(case(f"F.unfold_{name}", lambda T, x, kw=kw: FR(T).unfold(x, **kw), U))
+    add(case(f"F.fold_roundtrip_{name}", lambda T, x, kw=kw: FR(T).fold(FR(T).unfold(x, **kw), (5, 4), **kw), U))
+add(case("F.unfold_unbatched", lambda T, x: FR(T).unfold(x, 2), A("f32", 3, 4, 4)))
+add(case("F.unfold_2d_err", lambda T, x: FR(T).unfold(x, 2), A("f32", 4, 4)))
+add(case("F.unfold_too_big_err", lambda T, x: FR(T).unfold(x, 6), U))
+add(case("F.fold", lambda T, x: FR(T).fold(x, (4, 5), 2), A("f32", 1, 12, 12)))
+add(case("F.fold_stride_pad", lambda T, x: FR(T).fold(x, (5, 5), 3, padding=1, stride=2), A("f32", 2, 18, 9)))
+add(case("F.fold_bad_L", lambda T, x: FR(T).fold(x, (4, 5), 2), A("f32", 1, 12, 11)))
+add(case("F.fold_unbatched", lambda T, x: FR(T).fold(x, (3, 3), 2), A("f32", 8, 4)))
+add(case("F.pixel_shuffle", lambda T, x: FR(T).pixel_shuffle(x, 2), A("f32", 2, 8, 2, 3)))
+add(case("F.pixel_unshuffle", lambda T, x: FR(T).pixel_unshuffle(x, 3), A("f32", 1, 2, 3, 6)))
+add(case("F.rms_norm", lambda T, x, w: FR(T).rms_norm(x, (4,), w), A("f32", 2, 3, 4), A("f32", 4), tol=TOL))
+add(case("F.rms_norm_eps_2d", lambda T, x: FR(T).rms_norm(x, (3, 4), eps=1e-3), A("f64", 2, 3, 4)))
+add(case("F.rms_norm_bad_shape", lambda T, x: FR(T).rms_norm(x, (3,)), A("f32", 2, 4)))
+
+
+@pytest.mark.parametrize("c", params(CASES))
+def test_parity(c):
+    run_case(c, torch)

@@ -1,0 +1,136 @@
+"""Parity sweep of reductions, sorting and cumulative ops (see parity_helpers): dim / keepdim /
+dtype variants, integer and bool inputs, 0-dim and empty tensors, ties in max/min/median
+gradients, and error classes."""
+import numpy as np
+import pytest
+
+from parity_helpers import A, case, params, run_case
+
+torch = pytest.importorskip("torch")
+
+CASES = []
+add = CASES.append
+
+X = A("f32", 3, 4, 5)
+DIMS = [None, 0, -1, (0, 2), (1,), ()]
+for name in ("sum", "mean", "nansum", "nanmean", "amax", "amin", "logsumexp", "std", "var", "norm",
+             "count_nonzero", "all", "any"):
+    for dim in DIMS:
+        for keep in (False, True):
+            if name == "count_nonzero" and keep:
+                continue
+            if name in ("logsumexp",) and dim is None:
+                continue
+            if name in ("logsumexp", "std", "var") and dim == ():  # torch mishandles dim=() there
+                continue
+            if name == "count_nonzero":
+                fn = lambda T, x, n=name, d=dim: getattr(T, n)(x, d) if d is not None else getattr(T, n)(x)
+            elif name == "norm":
+                fn = lambda T, x, d=dim, k=keep: x.norm(dim=d, keepdim=k)
+            elif dim is None:
+                if keep:
+                    continue
+                fn = lambda T, x, n=name: getattr(x, n)()
+            else:
+                fn = lambda T, x, n=name, d=dim, k=keep: getattr(T, n)(x, d, keepdim=k)
+            add(case(f"{name}_{dim}_{keep}", fn, X))
+for name in ("sum", "prod", "mean", "amax", "argmax", "max", "min", "all", "any", "std", "median",
+             "logsumexp", "cumsum", "cumprod", "nansum", "count_nonzero", "argmin", "amin", "var"):
+    for dt in ("i64", "i32", "b", "u8", "f64"):
+        x = A(dt, 3, 4)
+        add(case(f"{name}_{dt}_all", lambda T, x, n=name: getattr(T, n)(x) if n not in ("cumsum", "cumprod", "logsumexp")
+                 else getattr(T, n)(x, 0), x))
+        add(case(f"{name}_{dt}_dim1", lambda T, x, n=name: getattr(T, n)(x, 1), x))
+    add(case(f"{name}_0d", lambda T, x, n=name: getattr(T, n)(x) if n not in ("cumsum", "cumprod", "logsumexp")
+             else getattr(T, n)(x, 0), np.asarray(A("f64", 1)[0])))
+    add(case(f"{name}_0d_dim0", lambda T, x, n=name: getattr(T, n)(x, 0), np.asarray(A("f32", 1)[0])))
+    add(case(f"{name}_0d_dim_out_of_range", lambda T, x, n=name: getattr(T, n)(x, 1), np.asarray(A("f32", 1)[0])))
+    add(case(f"{name}_dim_out_of_range", lambda T, x, n=name: getattr(T, n)(x, 3), A("f32", 2, 3)))
+    add(case(f"{name}_empty", lambda T, x, n=name: getattr(T, n)(x) if n not in ("cumsum", "cumprod", "logsumexp")
+             else getattr(T, n)(x, 0), np.zeros((0, 3), np.float32)))
+    add(case(f"{name}_empty_dim0", lambda T, x, n=name: getattr(T, n)(x, 0), np.zeros((0, 3), np.float32)))
+    add(case(f"{name}_empty_dim1", lambda T, x, n=name: getattr(T, n)(x, 1), np.zeros((0, 3), np.float32)))
+
+for dt in ("f32", "i64", "b", "i8"):
+    add(case(f"sum_dtype_f64_{dt}", lambda T, x: x.sum(dtype=T.float64), A(dt, 3, 4)))
+    add(case(f"sum_dim_dtype_{dt}", lambda T, x: T.sum(x, 1, dtype=T.int32), A(dt, 3, 4), grad=False))
+    add(case(f"prod_dtype_{dt}", lambda T, x: x.prod(1, dtype=T.float64), A(dt, 3, 4)))
+    add(case(f"cumsum_dtype_{dt}", lambda T, x: x.cumsum(1, dtype=T.float64), A(dt, 3, 4)))
+    add(case(f"mean_dtype_{dt}", lambda T, x: x.mean(dtype=T.float64), A(dt, 3, 4)))
+add(case("sum_axis_kw", lambda T, x: x.sum(axis=1), A("f32", 3, 4)))
+add(case("sum_list_dims", lambda T, x: x.sum([0, 1]), A("f32", 3, 4)))
+add(case("sum_repeated_dim", lambda T, x: x.sum((0, 0)), A("f32", 3, 4)))
+add(case("mean_int_err", lambda T, x: x.mean(), A("i64", 3)))
+add(case("max_ties_grad", lambda T, x: x.max(), np.array([[1.0, 3.0, 3.0], [3.0, 0.0, 1.0]])))
+add(case("max_dim_ties_grad", lambda T, x: x.max(1), np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 1.0]])))
+add(case("min_dim_ties_keep", lambda T, x: x.min(0, keepdim=True), np.array([[1.0, 0.0, 3.0], [1.0, 0.0, 1.0]])))
+add(case("amax_ties_grad", lambda T, x: x.amax(1), np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])))
+add(case("amin_ties_all", lambda T, x: x.amin(), np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 2.0]])))
+add(case("argmax_ties", lambda T, x: x.argmax(1), np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 1.0]])))
+add(case("argmin_ties_flat", lambda T, x: x.argmin(), np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 1.0]])))
+add(case("argmax_keep", lambda T, x: T.argmax(x, dim=0, keepdim=True), A("f32", 3, 4)))
+add(case("max_nan", lambda T, x: x.max(1), np.array([[1.0, np.nan, 3.0], [2.0, 5.0, 1.0]])))
+add(case("argmax_nan", lambda T, x: x.argmax(), np.array([1.0, np.nan, 3.0])))
+add(case("amax_nan", lambda T, x: x.amax(), np.array([1.0, np.nan, 3.0])))
+add(case("median_even", lambda T, x: x.median(), A("f32", 4, 2)))
+add(case("median_dim_even", lambda T, x: x.median(1), A("f32", 3, 4)))
+add(case("median_ties", lambda T, x: x.median(1), np.array([[1.0, 2.0, 2.0, 3.0], [5.0, 5.0, 5.0, 5.0]])))
+add(case("median_nan", lambda T, x: x.median(), np.array([1.0, np.nan, 3.0])))
+add(case("aminmax", lambda T, x: T.aminmax(x), A("f32", 3, 4)))
+add(case("aminmax_dim", lambda T, x: T.aminmax(x, dim=1, keepdim=True), A("i64", 3, 4)))
+add(case("var_unbiased_false", lambda T, x: x.var(1, unbiased=False), A("f32", 3, 4)))
+add(case("var_correction", lambda T, x: T.var(x, (0, 1), correction=2), A("f32", 3, 4)))
+add(case("std_single", lambda T, x: x.std(), A("f32", 1)))
+add(case("var_single_dim", lambda T, x: x.var(0), A("f64", 1, 3)))
+add(case("var_mean", lambda T, x: T.var_mean(x, 1), A("f32", 3, 4)))
+add(case("std_mean_keep", lambda T, x: T.std_mean(x, 0, keepdim=True, correction=0), A("f64", 3, 4)))
+add(case("std_int_err", lambda T, x: x.std(), A("i64", 4)))
+add(case("norm_p1", lambda T, x: x.norm(1), A("f32", 3, 4)))
+add(case("norm_inf", lambda T, x: x.norm(float("inf"), dim=1), A("f32", 3, 4)))
+add(case("norm_ninf", lambda T, x: x.norm(float("-inf")), A("f32", 3, 4)))
+add(case("norm_p0", lambda T, x: x.norm(0, dim=1), A("f32", 3, 4)))
+add(case("norm_p3", lambda T, x: T.norm(x, 3, dim=(0, 1), keepdim=True), A("f64", 3, 4)))
+add(case("norm_fro_dims", lambda T, x: T.norm(x, "fro", dim=(1, 2)), A("f32", 2, 3, 4)))
+add(case("norm_zero_grad", lambda T, x: x.norm(), np.zeros(3)))
+add(case("norm_int_err", lambda T, x: x.norm(), A("i64", 3)))
+add(case("logsumexp_inf", lambda T, x: x.logsumexp(1), np.array([[-np.inf, -np.inf], [np.inf, 1.0]])))
+add(case("logsumexp_int", lambda T, x: T.logsumexp(x, 0), A("i64", 4)))
+add(case("prod_zeros_grad", lambda T, x: x.prod(1), np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 2.0], [1.0, 2.0, 3.0]])))
+add(case("prod_zero_all", lambda T, x: x.prod(), np.array([[0.0, 2.0], [3.0, 4.0]])))
+add(case("cumprod_zeros_grad", lambda T, x: x.cumprod(1), np.array([[0.0, 2.0, 3.0], [2.0, 0.0, 0.0]])))
+add(case("cumsum_neg_dim", lambda T, x: T.cumsum(x, -2), A("f32", 3, 4)))
+add(case("cumsum_bool", lambda T, x: x.cumsum(0), A("b", 5)))
+add(case("cumsum_i32", lambda T, x: x.cumsum(0), A("i32", 5)))
+add(case("all_float", lambda T, x: x.all(1), np.array([[0.0, 1.0], [2.0, 3.0]], np.float32)))
+add(case("any_uint8", lambda T, x: x.any(), np.array([0, 3], np.uint8)))
+add(case("all_uint8_dim", lambda T, x: x.all(0), np.array([0, 3], np.uint8)))
+add(case("count_nonzero_dims", lambda T, x: T.count_nonzero(x, (0, 1)), A("i64", 3, 4)))
+
+# sorting
+for dt in ("f32", "i64", "b"):
+    # distinct values: the order topk gives tied values is unspecified in PyTorch
+    x = A(dt, 4, 5) if dt != "i64" else np.random.default_rng(0).permutation(20).reshape(4, 5) - 10
+    add(case(f"sort_{dt}", lambda T, x: x.sort(), x))
+    add(case(f"sort_desc_{dt}", lambda T, x: T.sort(x, dim=0, descending=True), x))
+    add(case(f"sort_stable_{dt}", lambda T, x: T.sort(x, stable=True, dim=0), x))
+    add(case(f"argsort_{dt}", lambda T, x: x.argsort(1, descending=True), x))
+    add(case(f"topk_{dt}", lambda T, x: x.topk(2), x))
+    add(case(f"topk_smallest_{dt}", lambda T, x: T.topk(x, 3, dim=0, largest=False), x))
+TIES = np.array([[3.0, 1.0, 3.0, 2.0, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+add(case("sort_ties_stable", lambda T, x: x.sort(stable=True), TIES))
+add(case("sort_ties_desc_stable", lambda T, x: x.sort(descending=True, stable=True), TIES))
+add(case("argsort_stable_kw", lambda T, x: T.argsort(x, stable=True), TIES))
+add(case("sort_nan", lambda T, x: x.sort(), np.array([3.0, np.nan, 1.0, -np.inf])))
+add(case("sort_nan_desc", lambda T, x: x.sort(descending=True), np.array([3.0, np.nan, 1.0, -np.inf])))
+add(case("topk_nan", lambda T, x: x.topk(2), np.array([3.0, np.nan, 1.0])))
+add(case("topk_k_too_big", lambda T, x: x.topk(6), A("f32", 5)))
+add(case("topk_k0", lambda T, x: x.topk(0), A("f32", 5)))
+add(case("topk_0d", lambda T, x: x.topk(1), np.asarray(np.float32(2.0))))
+add(case("sort_0d", lambda T, x: x.sort(), np.asarray(np.float32(2.0))))
+add(case("argsort_0d", lambda T, x: x.argsort(), np.asarray(np.float32(2.0))))
+add(case("msort", lambda T, x: T.msort(x), A("f32", 3, 4)))
+
+
+@pytest.mark.parametrize("c", params(CASES))
+def test_parity(c):
+    run_case(c, torch)
