@@ -1,6 +1,7 @@
 """Ratios, met/missed verdicts, and the printed tables."""
 
 FW_COLS = ("dygrad", "torch", "floor")
+ALL_COLS = FW_COLS + ("traced",)  # traced: the dygrad step under dygrad.jit.trace
 
 
 def fmt_time(s):
@@ -34,9 +35,10 @@ def _ratio(a, b):
 
 def summarize(rec):
     """Add ratios and verdicts to one timed workload record."""
-    d, t, f = (_median(rec, fw) for fw in FW_COLS)
+    d, t, f, j = (_median(rec, fw) for fw in ALL_COLS)
     rec["ratios"] = {"dygrad/torch": _ratio(d, t), "dygrad/floor": _ratio(d, f),
-                     "torch/floor": _ratio(t, f)}
+                     "torch/floor": _ratio(t, f), "traced/torch": _ratio(j, t),
+                     "traced/floor": _ratio(j, f)}
     tg = rec["targets"]
     rec["verdict"] = {
         "dygrad/torch": verdict(rec["ratios"]["dygrad/torch"], tg["dygrad/torch"]),
@@ -83,7 +85,7 @@ def _table(header, rows):
 
 def timed_table(records):
     header = ["workload", "dygrad", "torch", "floor", "dygrad/torch", "dygrad/floor",
-              "torch/floor", "IQR% d/t/f", "losses"]
+              "torch/floor", "traced", "traced/torch", "traced/floor", "IQR% d/t/f", "losses"]
     rows, notes = [], []
     for rec in records:
         r, tg, v = rec["ratios"], rec["targets"], rec["verdict"]
@@ -92,8 +94,11 @@ def timed_table(records):
             _ratio_cell(r["dygrad/torch"], tg["dygrad/torch"], v["dygrad/torch"]),
             _ratio_cell(r["dygrad/floor"], tg["dygrad/floor"], v["dygrad/floor"]),
             "-" if r["torch/floor"] is None else f"{r['torch/floor']:.2f}",
+            _cell(rec, "traced") if "traced" in rec["frameworks"] else "-",
+            "-" if r.get("traced/torch") is None else f"{r['traced/torch']:.2f}",
+            "-" if r.get("traced/floor") is None else f"{r['traced/floor']:.2f}",
             _spread(rec), rec["check"]["summary"]])
-        for fw in FW_COLS:
+        for fw in ALL_COLS:
             info = rec["frameworks"].get(fw, {})
             if info.get("status", "ok") != "ok":
                 notes.append(f"  {rec['name']}: {fw} {info['status']}")

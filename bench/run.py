@@ -73,7 +73,7 @@ def _check(rec, rtol):
     torch is unavailable)."""
     fws = rec["frameworks"]
     losses = {k: v["losses"] for k, v in fws.items() if "losses" in v}
-    pairs = [("dygrad", "torch"), ("floor", "torch")]
+    pairs = [("dygrad", "torch"), ("traced", "torch"), ("floor", "torch")]
     if "torch" not in losses:
         pairs = [("floor", "dygrad")]
     results, messages = {}, []
@@ -88,6 +88,30 @@ def _check(rec, rtol):
     bad = [k for k, v in results.items() if v != "ok"]
     summary = "n/a" if not results else ("ok" if not bad else "MISMATCH")
     rec["check"] = {"summary": summary, "rtol": rtol, "pairs": results, "messages": messages}
+
+
+def _add_traced(w, mod, data, rec, steps):
+    """The same dygrad step under dygrad.jit.trace (a fresh model: training changes weights).
+
+    Its first call traces (eager), the next ones replay; the loss check covers both. A step
+    that cannot be replayed runs eagerly and is reported with the tracer's reason, untimed.
+    """
+    import warnings
+    try:
+        runner = w.build(mod, data)
+        traced = mod.jit.TracedFunction(runner.step, w.name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", mod.jit.TracerWarning)
+            losses = [float(traced().item()) for _ in range(w.check_steps)]
+    except Exception as exc:
+        rec["frameworks"]["traced"] = {"status": f"n/a (error: {_short(exc)})",
+                                       "trace": traceback.format_exc()}
+        return
+    if traced.reasons:
+        rec["frameworks"]["traced"] = {"status": f"runs eagerly: {traced.reasons[0]}"}
+        return
+    rec["frameworks"]["traced"] = {"status": "ok", "losses": losses}
+    steps["traced"] = traced
 
 
 def run_workload(w, fws, settings):
@@ -111,6 +135,8 @@ def run_workload(w, fws, settings):
             continue
         rec["frameworks"][name] = {"status": "ok", "losses": losses}
         steps[name] = runner.step
+        if name == "dygrad":
+            _add_traced(w, mod, data, rec, steps)
     floor = w.floor(data)
     if floor is not None:
         rec["frameworks"]["floor"] = {"status": "ok",
@@ -121,7 +147,8 @@ def run_workload(w, fws, settings):
     timings = harness.time_alternating(steps, settings)
     rec["paired_ratios"] = {
         f"{a}/{b}": harness.paired_ratios(timings[a], timings[b])
-        for a, b in (("dygrad", "torch"), ("dygrad", "floor"), ("torch", "floor"))
+        for a, b in (("dygrad", "torch"), ("dygrad", "floor"), ("torch", "floor"),
+                     ("traced", "torch"), ("traced", "floor"))
         if a in timings and b in timings}
     for name, tm in timings.items():
         info = rec["frameworks"][name]

@@ -22,7 +22,7 @@ class Tensor(TensorExtMethods):
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
     __array_priority__ = 1000
 
-    grad = None
+    _grad = None
     _nr = 0            # which output of grad_fn this tensor is
     _accum = None      # cached AccumulateGrad node of a leaf
     _base = None       # the tensor this one is a view of
@@ -60,7 +60,7 @@ class Tensor(TensorExtMethods):
         if self.grad is not None:
             new.grad = copy.deepcopy(self.grad, memo)
         for k, v in self.__dict__.items():
-            if k not in ("grad", "_accum", "_base", "_hooks", "_post_hooks"):
+            if k not in ("_grad", "_accum", "_base", "_hooks", "_post_hooks"):
                 setattr(new, k, copy.deepcopy(v, memo))
         return new
 
@@ -252,6 +252,8 @@ class Tensor(TensorExtMethods):
         return id(self)
 
     def __bool__(self):
+        if STATE.trace is not None:
+            STATE.trace.escape("bool(tensor)")
         if self._data.size == 0:
             raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._data.size != 1:
@@ -265,6 +267,8 @@ class Tensor(TensorExtMethods):
             raise ValueError("only one element tensors can be converted to Python scalars")
 
     def __float__(self):
+        if STATE.trace is not None:
+            STATE.trace.escape("float(tensor)")
         self._one_element()
         if self._rg and not _WARNED_FLOAT:  # once per process, as PyTorch
             _WARNED_FLOAT.append(True)
@@ -275,6 +279,8 @@ class Tensor(TensorExtMethods):
         return float(self.item())
 
     def __int__(self):
+        if STATE.trace is not None:
+            STATE.trace.escape("int(tensor)")
         self._one_element()
         return int(self.item())
 
@@ -285,6 +291,8 @@ class Tensor(TensorExtMethods):
             f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}.")
 
     def __index__(self):
+        if STATE.trace is not None:
+            STATE.trace.escape("using a tensor as an index")
         if self._data.ndim or self._data.dtype.kind not in "iub":
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data)
@@ -306,6 +314,8 @@ class Tensor(TensorExtMethods):
     __str__ = __repr__
 
     def __array__(self, dtype=None, copy=None):
+        if STATE.trace is not None:
+            STATE.trace.escape("numpy()/__array__")
         if self._rg:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
@@ -320,18 +330,24 @@ class Tensor(TensorExtMethods):
 
     # -- conversion ----------------------------------------------------------------------
     def numpy(self, *, force=False):
+        if STATE.trace is not None:
+            STATE.trace.escape("numpy()")
         if self._rg and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
     def item(self):
+        if STATE.trace is not None:
+            STATE.trace.escape("item()")
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.reshape(-1)[0].item()
 
     def tolist(self):
+        if STATE.trace is not None:
+            STATE.trace.escape("tolist()")
         return self._data.tolist()
 
     def detach(self):
@@ -436,7 +452,41 @@ class Tensor(TensorExtMethods):
                              requires_grad=requires_grad)
 
     # -- autograd ------------------------------------------------------------------------
+    @property
+    def grad(self):
+        g = self._grad
+        if STATE.trace is not None and g is not None:
+            STATE.trace.grad_read(g)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
+        if STATE.trace is not None:
+            STATE.trace.grad_write(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self.grad = None
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        tr = STATE.trace
+        if tr is not None:  # a traced step: record it, then run it eagerly with recording off
+            tr.record_backward(self, gradient, retain_graph, create_graph, inputs)
+            STATE.trace = None
+            try:
+                return self.backward(gradient, retain_graph, create_graph, inputs)
+            finally:
+                STATE.trace = tr
         d = self._data
         if (gradient is None and inputs is None and not create_graph and self.grad_fn is not None
                 and d.size == 1 and d.dtype.kind == "f"):
@@ -1344,6 +1394,8 @@ def _wrap(arr, rg=False):
     t._rg = rg
     t.grad_fn = None
     t._vc = [0]
+    if STATE.trace is not None:
+        STATE.trace.created(t)
     return t
 
 

@@ -118,12 +118,12 @@ def _store_grad(t, g, create_graph, steal):
     """Accumulates g into t.grad following PyTorch (in place unless building a graph)."""
     if type(g) is not ndarray and not create_graph:
         g = np.asarray(g)
-    old = t.grad
+    old = t._grad  # internal: the property's checks are for users
     if create_graph:
         gt = g if type(g) is not ndarray else _wrap(g)
         if gt._data.dtype != t._data.dtype:
             gt = gt.to(t.dtype)
-        t.grad = gt if old is None else old + gt
+        t._grad = gt if old is None else old + gt
         return
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
@@ -136,9 +136,9 @@ def _store_grad(t, g, create_graph, steal):
         # array may be handed to several inputs (e.g. by AddBackward) or live in a view.
         if not (steal and g.base is None and g.flags.writeable and g.flags.c_contiguous):
             g = g.copy()
-        t.grad = _wrap(g)
+        t._grad = _wrap(g)
     elif old.grad_fn is not None or old.requires_grad:
-        t.grad = old + _wrap(g)
+        t._grad = old + _wrap(g)
     else:
         od = old._data
         if od.dtype == g.dtype:
@@ -166,6 +166,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     When `inputs` is given (a list of (node, output_nr) to capture), returns the gradients
     flowing into those points, and with accumulate=False touches no leaf's `.grad`.
     """
+    if STATE.trace is not None:
+        STATE.trace.escape("backward() or autograd.grad()")
     root_nodes = []
     buffers = {}
     for (node, nr), g in zip(roots, root_grads):

@@ -9,9 +9,11 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_g
 
 
 class _State:
-    __slots__ = ("enabled", "anomaly", "anomaly_nan", "inference")
+    # trace: the dygrad.jit recording in progress (None almost always; ops test it cheaply)
+    __slots__ = ("enabled", "anomaly", "anomaly_nan", "inference", "trace")
 
     def __init__(self):
+        self.trace = None
         self.enabled = True
         self.anomaly = False
         self.anomaly_nan = True

@@ -53,7 +53,10 @@ def as_tensor_like(x, like):
 
 def scalar_like(x, like):
     if isinstance(x, (bool, int, float, np.generic)):
-        return _wrap(np.asarray(x, dtype=_dtype.scalar_np_dtype(x)))
+        t = _wrap(np.asarray(x, dtype=_dtype.scalar_np_dtype(x)))
+        if STATE.trace is not None:
+            STATE.trace.constant(t)
+        return t
     if isinstance(x, (list, tuple)):
         from .._creation import tensor
         return tensor(x)
@@ -144,8 +147,11 @@ def _binary(a, b, npop, node_cls, opname, save=True):
                     node.save(a, b)
                 t = _wrap(out, True)
                 t.grad_fn = node
-                return t
-            return _wrap(out)
+            else:
+                t = _wrap(out)
+            if STATE.trace is not None:
+                STATE.trace.record(npop, (a, b), t, opname)
+            return t
     ad, bd, npdt = _operands(a, b, opname)
     try:
         out = npop(ad, bd)
@@ -174,8 +180,30 @@ def _binary(a, b, npop, node_cls, opname, save=True):
                 node.save(a)
         t = _wrap(out, True)
         t.grad_fn = node
-        return t
-    return _wrap(out)
+    else:
+        t = _wrap(out)
+    if STATE.trace is not None:
+        _record_promoted(npop, a, b, npdt, t, opname)
+    return t
+
+
+def _record_promoted(npop, a, b, npdt, t, opname):
+    """Records a binary op whose operands were cast to npdt (or whose b is a scalar)."""
+    if isinstance(b, Tensor):
+        def kernel(x, y):
+            return npop(x if x.dtype == npdt else x.astype(npdt),
+                        y if y.dtype == npdt else y.astype(npdt))
+        STATE.trace.record(kernel, (a, b), t, opname)
+        return
+    bs = b.item() if isinstance(b, np.generic) else b
+    try:
+        bs = npdt.type(bs)
+    except OverflowError:
+        bs = scalar_of(npdt, bs)
+
+    def kernel(x, s):
+        return npop(x if x.dtype == npdt else x.astype(npdt), s)
+    STATE.trace.record(kernel, (a, bs), t, opname)
 
 
 # ---------------------------------------------------------------------------------------------

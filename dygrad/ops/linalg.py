@@ -147,6 +147,8 @@ def matmul(a, b):
     t, node = _record2(out, a, b, cls)
     if cls is MatmulBackward0 and node is not None:
         node.sa, node.sb = ad.shape, bd.shape
+    if STATE.trace is not None:
+        STATE.trace.record(_np_matmul, (a, b), t, "matmul")
     return t
 
 

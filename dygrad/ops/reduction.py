@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
 from ._reduce_util import (rdims, one_dim, expand_back, finish, acc_dtype, scalar_type_name, flip,
@@ -55,16 +56,26 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
     d = x._data
     npdt = _sum_dtype(d, dtype)
     dims = rdims(dim, d.shape, "sum")
-    if npdt == np.float16:
-        out = d.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(npdt)
-    else:
-        out = d.sum(axis=dims, keepdims=keepdim, dtype=npdt)
+    out = _np_sum(d, dims, keepdim, npdt)
     t, node = finish(out, x, SumBackward0 if dim is None else SumBackward1)
     if node is not None:
         # dims None marks the full sum, whose gradient is one value filled over the input
         node.shape, node.dims, node.keepdim = d.shape, None if dim is None else dims, keepdim
         node.src = None if npdt == d.dtype else d.dtype
+    if STATE.trace is not None:
+        if npdt == np.float16:
+            def sum(d):
+                return _np_sum(d, dims, keepdim, npdt)
+            STATE.trace.record(sum, (x,), t)
+        else:  # ndarray.sum is this ufunc reduction; calling it directly skips two layers
+            STATE.trace.record(np.add.reduce, (x, dims, npdt, None, keepdim), t, "sum")
     return t
+
+
+def _np_sum(d, dims, keepdim, npdt):
+    if npdt == np.float16:
+        return d.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(npdt)
+    return d.sum(axis=dims, keepdims=keepdim, dtype=npdt)
 
 
 class NansumBackward0(_Reduce):
@@ -115,14 +126,23 @@ def mean(x, dim=None, keepdim=False, *, dtype=None):
     n = 1
     for i in dims:
         n *= d.shape[i]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = d.sum(axis=dims, keepdims=keepdim, dtype=acc_dtype(d)) / n
-    out = np.asarray(out, dtype=d.dtype)
+    npdt = d.dtype
+    out = _np_mean(d, dims, keepdim, n, npdt)
     t, node = finish(out, x, MeanBackward0 if dim is None else MeanBackward1)
     if node is not None:
         node.shape, node.dims, node.keepdim, node.n = d.shape, dims, keepdim, n
         node.src = None if src == d.dtype else src
+    if STATE.trace is not None:
+        def mean(d):
+            return _np_mean(d if d.dtype == npdt else d.astype(npdt), dims, keepdim, n, npdt)
+        STATE.trace.record(mean, (x,), t)
     return t
+
+
+def _np_mean(d, dims, keepdim, n, npdt):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = d.sum(axis=dims, keepdims=keepdim, dtype=acc_dtype(d)) / n
+    return np.asarray(out, dtype=npdt)
 
 
 class NanmeanBackward0(_Reduce):

@@ -56,7 +56,17 @@ def _reshaped(x, arr, node_cls):
     t, node = _view_of(x, arr, node_cls)
     if node is not None:
         node.shape = x._data.shape
+    if STATE.trace is not None:
+        _record_reshape(x, t)
     return t
+
+
+def _record_reshape(x, t):
+    shape = t._data.shape
+
+    def reshape(d):
+        return d.reshape(shape)
+    STATE.trace.record(reshape, (x,), t, "reshape")
 
 
 def _infer_shape(shape, numel):
@@ -139,6 +149,8 @@ def reshape(x, *shape):
         t._rg = True
         t.grad_fn = UnsafeViewBackward0((x._grad_node(),))
         t.grad_fn.shape = d.shape
+    if STATE.trace is not None:
+        _record_reshape(x, t)
     return t
 
 
@@ -231,6 +243,10 @@ def permute(x, *dims):
     t, node = _view_of(x, np.transpose(x._data, dims), PermuteBackward0)
     if node is not None:
         node.inv = tuple(int(i) for i in np.argsort(dims))
+    if STATE.trace is not None:
+        def permute(d):
+            return np.transpose(d, dims)
+        STATE.trace.record(permute, (x,), t, "permute")
     return t
 
 
@@ -255,6 +271,10 @@ def transpose(x, dim0, dim1, _node=TransposeBackward0):
     t, node = _view_of(x, arr, _node)
     if node is not None:
         node.d0, node.d1 = (d0, d1) if nd else (-1, -1)
+    if STATE.trace is not None:
+        def transpose(d):
+            return np.swapaxes(d, d0, d1) if nd else d.view()
+        STATE.trace.record(transpose, (x,), t, "transpose")
     return t
 
 

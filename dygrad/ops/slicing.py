@@ -54,6 +54,10 @@ def picked(x, key, node_cls):
     t, node = view_of(x, x._data[key], node_cls)
     if node is not None:
         node.shape, node.key = x._data.shape, key
+    if STATE.trace is not None:  # key is basic (ints, slices, None, Ellipsis): a fixed view
+        def index(d):
+            return d[key]
+        STATE.trace.record(index, (x,), t, "getitem")
     return t
 
 

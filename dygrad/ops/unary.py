@@ -34,8 +34,22 @@ def _unary(x, npfn, node_cls, save_in=True, save_out=False, float_only=True):
         t.grad_fn = node
         if save_out:
             node.save_output(t)
-        return t
-    return _wrap(out)
+    else:
+        t = _wrap(out)
+    if STATE.trace is not None:
+        _record_unary(npfn, x, t, float_only)
+    return t
+
+
+def _record_unary(npfn, x, t, float_only):
+    if float_only and x._data.dtype.kind != "f":
+        npdt = _dtype._default[0].np
+
+        def kernel(d):
+            return npfn(d.astype(npdt))
+        STATE.trace.record(kernel, (x,), t, getattr(npfn, "__name__", "unary"))
+    else:
+        STATE.trace.record(npfn, (x,), t)
 
 
 class NegBackward0(_Unary):

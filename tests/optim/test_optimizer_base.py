@@ -171,7 +171,7 @@ def test_zero_grad_on_read_only_gradient_array():
     (dp,), = [_pair((3,))[1]]
     ro = np.ones(3, np.float32)
     ro.flags.writeable = False
-    dp.grad = dygrad.tensor(0.0)
+    dp.grad = dygrad.zeros(3)
     dp.grad._data = np.broadcast_to(np.float32(1.0), (3,))
     opt = optim.SGD([dp])
     opt.zero_grad(set_to_none=False)

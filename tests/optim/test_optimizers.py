@@ -247,7 +247,9 @@ def test_tensor_lr_is_accepted():
 def test_wrong_gradient_shape_is_an_error():
     p = dy_param(np.ones(3, np.float32))
     opt = optim.SGD([p], lr=0.1)
-    p.grad = dygrad.tensor(np.ones(1, np.float32))
+    with pytest.raises(RuntimeError, match=r"assign a gradient of size '\[1\]' to a tensor of size"):
+        p.grad = dygrad.tensor(np.ones(1, np.float32))  # refused at assignment, as in PyTorch
+    p._grad = dygrad.tensor(np.ones(1, np.float32))  # past that check: the step still refuses it
     with pytest.raises(RuntimeError, match=r"SGD.step.*shape \[3\].*shape \[1\]"):
         opt.step()
 

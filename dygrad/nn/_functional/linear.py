@@ -82,24 +82,43 @@ def linear(input, weight, bias=None):
     if xd.dtype is not wd.dtype or xd.ndim == 0 or xd.shape[-1] != wd.shape[1] or \
             (bias is not None and bias._data.dtype is not xd.dtype):
         _linear_checks(input, weight, bias)
+    if bias is not None:
+        bd = bias._data
+        oshape = xd.shape[:-1] + wd.shape[:1]
+        if bd.shape != oshape[-1:]:
+            try:
+                full = np.broadcast_shapes(oshape, bd.shape)
+            except ValueError:
+                raise RuntimeError(f"linear: bias of shape {list(bd.shape)} cannot be broadcast to "
+                                   f"the output shape {list(oshape)}") from None
+            if full != oshape:
+                # a bias larger than the product: keep the matmul node and add separately
+                return linear(input, weight) + bias
+        out = _np_linear(xd, wd, bd)
+    else:
+        out = _np_linear(xd, wd)
+    if STATE.trace is not None:
+        t = _linear_node(input, weight, bias, out)
+        STATE.trace.record(_np_linear, (input, weight) if bias is None else (input, weight, bias),
+                           t, "linear")
+        return t
+    return _linear_node(input, weight, bias, out)
+
+
+def _np_linear(xd, wd, bd=None):
     if xd.ndim == 2:
         out = np.dot(xd, wd.T)
     elif xd.ndim == 1:
         out = wd @ xd
     else:
         out = (xd.reshape(-1, xd.shape[-1]) @ wd.T).reshape(xd.shape[:-1] + (wd.shape[0],))
-    if bias is not None:
-        bd = bias._data
-        if bd.shape != out.shape[-1:]:
-            try:
-                full = np.broadcast_shapes(out.shape, bd.shape)
-            except ValueError:
-                raise RuntimeError(f"linear: bias of shape {list(bd.shape)} cannot be broadcast to "
-                                   f"the output shape {list(out.shape)}") from None
-            if full != out.shape:
-                # a bias larger than the product: keep the matmul node and add separately
-                return linear(input, weight) + bias
+    if bd is not None:
         out += bd
+    return out
+
+
+def _linear_node(input, weight, bias, out):
+    xd = input._data
     if STATE.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
         if bias is None:
             node = (MmBackward0 if xd.ndim == 2 else ViewBackward0)((input._grad_node(), weight._grad_node()))

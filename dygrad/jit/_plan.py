@@ -1,0 +1,391 @@
+"""Turns a finished trace into straight-line Python: one forward function and one backward.
+
+The forward is the recorded kernels in order, on bare arrays. The backward is the graph that the
+eager run built, flattened: each node's own `backward` (the code eager backward runs) is called
+in a fixed topological order with the arrays it saved, so gradients are computed by exactly the
+code that eager mode uses, minus the engine's scheduling and the per-op tensor wrappers.
+"""
+import sys
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.engine import _accumulate
+from ..autograd.node import Node, sum_to
+from ..ops import _bw
+from ..ops.elementwise import _Binary
+from ._recorder import same_array
+
+ndarray = np.ndarray
+_getrefcount = sys.getrefcount
+_STANDARD = {"next_functions", "_saved", "_vers", "_sout", "_trace", "__weakref__", "__dict__"}
+
+
+class NotReplayable(Exception):
+    """The trace cannot be replayed; the message says why."""
+
+
+def _acc(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def _post2(node, r):
+    """What _Binary._apply does after backward: reduce broadcast gradients, undo promotion."""
+    ga, gb = r
+    sa, sb = node.shapes
+    da, db = node.dtypes
+    if ga is not None:
+        if ga.shape != sa:
+            ga = sum_to(ga, sa)
+        if da is not None:
+            ga = _bw.cast(ga, da)
+    if gb is not None:
+        if gb.shape != sb:
+            gb = sum_to(gb, sb)
+        if db is not None:
+            gb = _bw.cast(gb, db)
+    return ga, gb
+
+
+def _holds_data(x):
+    if isinstance(x, (np.ndarray, Tensor)):
+        return True
+    if isinstance(x, (tuple, list)):
+        return any(isinstance(y, (np.ndarray, Tensor)) for y in x)
+    return False
+
+
+def _check_node(node):
+    """A node is replayable when its backward reads data only through what it saved."""
+    cls = type(node)
+    if node._pre_hooks or node._hooks:
+        raise NotReplayable(f"{node.name()} has hooks registered on it")
+    if node._nout != 1:
+        raise NotReplayable(f"{node.name()} has several outputs")
+    if cls._apply is Node._apply:
+        kind = "plain"
+    elif isinstance(node, _Binary):
+        kind = "binary"
+    else:
+        raise NotReplayable(f"{node.name()} has no replayable backward yet")
+    names = set(node.__dict__)
+    for k in cls.__mro__:
+        names.update(getattr(k, "__slots__", ()))
+    for name in names - _STANDARD:
+        try:
+            val = getattr(node, name)
+        except AttributeError:
+            continue
+        if _holds_data(val):
+            raise NotReplayable(f"{node.name()} keeps data of the run outside its saved tensors")
+    return kind
+
+
+class Graph:
+    """The part of an eager graph a backward walks, in the order the replay runs it."""
+
+    def __init__(self):
+        self.order = []         # nodes, each before the nodes it sends gradients to
+        self.kinds = []         # "plain" or "binary" per node
+        self.saved = []         # per node: the Values its backward reads
+        self.edges = []         # per node: (k, ("node", j) or ("src", Value))
+        self.sources = []       # Values (args/externals) that receive gradients
+        self.index = {}         # id(node) -> position in order
+        self.out_shapes = []    # shape of each node's forward output
+
+
+def analyze(trace, roots, leaves_only=False):
+    """Walks back from root nodes through traced nodes to the arguments and captured tensors."""
+    source_of = {}
+    for v in trace.args + trace.externals:
+        t = v.tensor
+        if t._rg or t.grad_fn is not None:
+            node, nr = t._grad_node()
+            source_of[(id(node), nr)] = v
+    order, seen = [], set()
+    stack = [(r, False) for r in roots]
+    while stack:  # iterative DFS; post-order reversed is a topological order
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if id(node) not in trace.node_op:
+            raise NotReplayable(f"the graph reaches {node.name()}, an operation that was not "
+                                "traced")
+        stack.append((node, True))
+        for nf, nr in node.next_functions:
+            if nf is not None and (id(nf), nr) not in source_of and id(nf) not in seen:
+                stack.append((nf, False))
+    order.reverse()
+    g = Graph()
+    g.order = order
+    g.index = {id(n): i for i, n in enumerate(order)}
+    src_seen = set()
+    for node in order:
+        g.kinds.append(_check_node(node))
+        op = trace.node_op[id(node)]
+        g.out_shapes.append(op.out.tensor._data.shape)
+        vals = []
+        for t in node._saved or ():
+            v = trace.by_id.get(id(t))
+            if v is None:
+                raise NotReplayable(f"{node.name()} saves a tensor that was not traced")
+            vals.append(v)
+        if node._sout is not None:
+            if op.out.tensor._data is not node._sout[0]:
+                raise NotReplayable(f"{node.name()} saves an array that was not traced")
+            vals.append(op.out)
+        g.saved.append(vals)
+        edges = []
+        for k, (nf, nr) in enumerate(node.next_functions):
+            if nf is None:
+                continue
+            src = source_of.get((id(nf), nr))
+            if src is None:
+                edges.append((k, ("node", g.index[id(nf)])))
+                continue
+            if leaves_only and src.tensor.grad_fn is not None:
+                raise NotReplayable("backward() inside the traced function would continue into "
+                                    "the graph of an input that is not a leaf")
+            if id(src) not in src_seen:
+                src_seen.add(id(src))
+                g.sources.append(src)
+            edges.append((k, ("src", src)))
+        g.edges.append(edges)
+    return g
+
+
+def emit_backward(g, roots, val, ns, tag, indent="    "):
+    """Code lines running graph g. roots: (node, expression of its incoming gradient); val(Value)
+    names an array. Returns (lines, {id(source Value): variable holding its gradient})."""
+    count = {}
+
+    def bump(var):
+        count[var] = count.get(var, 0) + 1
+
+    src_var = {id(v): f"{tag}p{j}" for j, v in enumerate(g.sources)}
+    for node, _ in roots:
+        bump(f"{tag}n{g.index[id(node)]}")
+    for edges in g.edges:
+        for _, (kind, target) in edges:
+            bump(f"{tag}n{target}" if kind == "node" else src_var[id(target)])
+    lines = [f"{indent}{var} = None" for var in count]
+    for node, expr in roots:
+        var = f"{tag}n{g.index[id(node)]}"
+        lines.append(f"{indent}{var} = {expr}" if count[var] == 1 else
+                     f"{indent}{var} = _acc({var}, {expr})")
+    for i, node in enumerate(g.order):
+        name = f"{tag}T{i}"
+        ns[name] = node
+        args = "".join(", " + val(v) for v in g.saved[i])
+        lines.append(f"{indent}if {tag}n{i} is not None:")
+        lines.append(f"{indent}    r = {name}.backward({tag}n{i}{args})")
+        if g.kinds[i] == "plain":
+            lines.append(f"{indent}    if type(r) is not tuple:")
+            lines.append(f"{indent}        r = (r,)")
+        else:
+            sa, sb = node.shapes
+            oshape = g.out_shapes[i]
+            if sa != oshape or sb != oshape or node.dtypes != (None, None):
+                lines.append(f"{indent}    r = _post2({name}, r)")
+        for k, (kind, target) in g.edges[i]:
+            var = f"{tag}n{target}" if kind == "node" else src_var[id(target)]
+            if count[var] == 1:
+                lines.append(f"{indent}    {var} = r[{k}]")
+            else:  # gradients meeting from several uses add up, None meaning none
+                lines.append(f"{indent}    x = r[{k}]")
+                lines.append(f"{indent}    if x is not None:")
+                lines.append(f"{indent}        {var} = x if {var} is None else {var} + x")
+    return lines, src_var
+
+
+def _leaf_acc(t, g):
+    """Stores a gradient into a leaf's .grad exactly as the engine's AccumulateGrad does."""
+    if g is None:
+        return
+    # the common case, decided as _store_grad decides it: an empty .grad, no hooks, and an
+    # array nobody else holds (the caller's variable, our parameter, getrefcount's) is kept as is
+    d = t._data
+    if (t._grad is None and t._hooks is None and t._post_hooks is None and type(g) is ndarray
+            and g.dtype == d.dtype and g.shape == d.shape and _getrefcount(g) <= 3
+            and g.base is None and g.flags.writeable and g.flags.c_contiguous):
+        t._grad = _wrap(g)
+        return
+    _accumulate(t._grad_node()[0], g, False)
+
+
+class Plan:
+    """A replayable trace: generated code and what it needs from the caller."""
+
+    def __init__(self, trace, outputs):
+        trace.check_versions()
+        if trace.problem is not None:
+            raise NotReplayable(trace.problem)
+        vc_users = {}
+        for v in trace.values:
+            vc_users[id(v.tensor._vc)] = vc_users.get(id(v.tensor._vc), 0) + 1
+        out_values = []
+        for o in outputs:
+            v = trace.by_id.get(id(o))
+            if v is None or v.kind != "out":
+                raise NotReplayable("the function returns a tensor that none of its traced "
+                                    "operations computed (an input, or a captured tensor)")
+            if vc_users[id(o._vc)] > 1:
+                raise NotReplayable("the function returns a view of another tensor")
+            if o.grad_fn is not None and o._nr != 0:
+                raise NotReplayable("an output is not the first output of its operation")
+            out_values.append(v)
+        self.ext = [v.tensor for v in trace.externals]
+        self.out_diff = [o.grad_fn is not None for o in outputs]
+        self.out_index = {v.vid: k for k, v in enumerate(out_values)}
+        self.n_diff = sum(self.out_diff)
+        self.consumed = None    # shared grad_fn of outputs whose graph a backward() consumed
+        self.sources = []
+        self.residuals = []
+        self.bwd = None
+        self.bwd_code = ""
+        self.stepped = any(op.kind == "backward" for op in trace.ops)
+        if self.stepped:
+            inner = next(op.graph for op in trace.ops if op.kind == "backward")
+            for o in outputs:
+                if o.grad_fn is not None and id(o.grad_fn) not in inner.index:
+                    raise NotReplayable("an output has a graph that the backward() inside the "
+                                        "function did not consume")
+        else:
+            roots = [o.grad_fn for o in outputs if o.grad_fn is not None]
+            if roots:
+                self._build_backward(analyze(trace, roots), outputs)
+        self._build_forward(trace, out_values)
+        # residuals the user can reach (inputs, captured tensors, outputs): in-place changes to
+        # them before backward must raise, as they do in eager mode
+        self.visible = []
+        for v in self.residuals:
+            if v.kind in ("arg", "ext"):
+                self.visible.append((v.kind, v.index))
+            elif v.vid in self.out_index:
+                self.visible.append(("out", self.out_index[v.vid]))
+
+    def _build_backward(self, g, outputs):
+        res_index = {}
+
+        def val(v):
+            if v.vid not in res_index:
+                res_index[v.vid] = len(self.residuals)
+                self.residuals.append(v)
+            return f"s{res_index[v.vid]}"
+
+        ns = {"_acc": _acc, "_post2": _post2}
+        roots, params = [], []
+        for o in outputs:
+            if o.grad_fn is not None:
+                params.append(f"g{len(params)}")
+                roots.append((o.grad_fn, params[-1]))
+        lines, src_var = emit_backward(g, roots, val, ns, "")
+        self.sources = [(v.kind, v.index) for v in g.sources]
+        params += [f"s{j}" for j in range(len(self.residuals))]
+        ret = "".join(src_var[id(v)] + ", " for v in g.sources)
+        code = [f"def backward({', '.join(params)}):"] + lines + [f"    return ({ret})"]
+        self.bwd_code = "\n".join(code) + "\n"
+        exec(compile(self.bwd_code, "<dygrad.jit backward>", "exec"), ns)
+        self.bwd = ns["backward"]
+
+    # -- forward ------------------------------------------------------------------------------
+    def _build_forward(self, trace, out_values):
+        self.fwd_code, self.fwd = self._emit_forward(trace, out_values, True)
+        # the replay must give what the eager run gave, bit for bit, on the same inputs (checked
+        # on the forward alone: replaying a backward() would accumulate gradients again)
+        check = self.fwd if not self.stepped else self._emit_forward(trace, out_values, False)[1]
+        outs, _ = check([v.tensor for v in trace.args], self.ext)
+        for arr, v in zip(outs, out_values):
+            if not same_array(np.asarray(arr), v.tensor._data):
+                raise NotReplayable("replaying the recorded operations does not reproduce "
+                                    "the eager result")
+
+    def _emit_forward(self, trace, out_values, full):
+        needed = {v.vid for v in out_values} | {v.vid for v in self.residuals}
+        live = []
+        for op in reversed(trace.ops):  # drop ops whose results nothing uses
+            if op.kind == "op" and op.out.vid not in needed or op.kind != "op" and not full:
+                continue
+            live.append(op)
+            if op.kind == "backward":
+                for vals in op.graph.saved:
+                    needed.update(v.vid for v in vals)
+            for x in op.ins:
+                if not isinstance(x, tuple):
+                    needed.add(x.vid)
+        live.reverse()
+        ns = {"_asarray": np.asarray, "_acc": _acc, "_post2": _post2, "_leaf_acc": _leaf_acc,
+              "_ones": np.ones, "_array": np.array}
+        lines = ["def forward(A, E):"]
+        for v in trace.args:
+            if v.vid in needed:
+                lines.append(f"    v{v.vid} = A[{v.index}]._data")
+        for v in trace.externals:
+            # a captured tensor is read afresh each call; if it changed shape, dtype or
+            # requires_grad the plan no longer fits and the caller traces again
+            t = v.tensor
+            j = v.index
+            ns[f"S{j}"], ns[f"D{j}"] = t._data.shape, t._data.dtype
+            lines.append(f"    e = E[{j}]")
+            lines.append(f"    v{v.vid} = e._data")
+            lines.append(f"    if v{v.vid}.shape != S{j} or v{v.vid}.dtype != D{j} or e._rg is not "
+                         f"{t._rg} or e.grad_fn is {'not ' if t.grad_fn is None else ''}None:")
+            lines.append("        return None")
+
+        def tensor_of(v):
+            return f"A[{v.index}]" if v.kind == "arg" else f"E[{v.index}]"
+
+        consts = 0
+        for i, op in enumerate(live):
+            if op.kind == "clear_grad":  # replays never run inside a trace: skip the setter
+                lines.append(f"    {tensor_of(op.ins[0])}._grad = None")
+                continue
+            if op.kind == "backward":
+                g = op.graph
+                root = op.ins[0]
+                d = root.tensor._data
+                if len(op.ins) > 1:
+                    expr = f"v{op.ins[1].vid}"
+                else:
+                    ns["_root_dtype"] = d.dtype
+                    expr = (f"_array(1, _root_dtype)" if d.ndim == 0 else
+                            f"_ones({d.shape!r}, _root_dtype)")
+                blines, src_var = emit_backward(g, [(root.tensor.grad_fn, expr)],
+                                                lambda v: f"v{v.vid}", ns, "b")
+                lines.append("    # backward()")
+                lines += blines
+                # drop every other reference to the gradients, so that (as in the engine) a
+                # gradient nothing else holds is stored as .grad without a copy
+                lines.append("    r = x = None")
+                lines += [f"    bn{j} = None" for j in range(len(g.order))]
+                for v in g.sources:
+                    lines.append(f"    _leaf_acc({tensor_of(v)}, {src_var[id(v)]})")
+                continue
+            ns[f"k{i}"] = op.kernel
+            names = []
+            for x in op.ins:
+                if isinstance(x, tuple):
+                    ns[f"c{consts}"] = x[1]
+                    names.append(f"c{consts}")
+                    consts += 1
+                else:
+                    names.append(f"v{x.vid}")
+            expr = f"k{i}({', '.join(names)})"
+            if op.out.tensor._data.ndim == 0:
+                expr = f"_asarray({expr})"
+            lines.append(f"    v{op.out.vid} = {expr}  # {op.name}")
+        outs = "".join(f"v{v.vid}, " for v in out_values)
+        res = "".join(f"v{v.vid}, " for v in self.residuals)
+        lines.append(f"    return ({outs}), ({res})")
+        code = "\n".join(lines) + "\n"
+        self.ops = [op for op in live if op.kind == "op"]
+        exec(compile(code, "<dygrad.jit forward>", "exec"), ns)
+        return code, ns["forward"]

@@ -1,0 +1,182 @@
+"""What a trace records while the user's function runs eagerly once.
+
+Ops that know how to replay themselves call `STATE.trace.record(kernel, inputs, out)` after
+computing `out`: `kernel(*input_arrays)` must give `out`'s array again for new inputs of the same
+shapes and dtypes. Everything else that could make a replay differ from running the function
+(a tensor made by an op that does not record, a value turned into a Python number, an in-place
+write, a backward inside the function) marks the trace as not replayable, with the reason.
+"""
+import numpy as np
+
+from .._tensor import Tensor
+
+
+class Value:
+    """One array of the trace: an argument, a captured tensor, or an op's output."""
+    __slots__ = ("vid", "kind", "index", "tensor")
+
+    def __init__(self, vid, kind, index, tensor):
+        self.vid = vid          # position in Trace.values; names the array `v{vid}` in code
+        self.kind = kind        # "arg", "ext" (captured from outside) or "out"
+        self.index = index      # position among the arguments / externals
+        self.tensor = tensor
+
+
+class Op:
+    __slots__ = ("kernel", "ins", "out", "node", "name", "kind", "graph")
+
+    def __init__(self, kernel, ins, out, node, name, kind="op"):
+        self.kernel = kernel    # callable on arrays and constants
+        self.ins = ins          # list of Value or ("const", obj)
+        self.out = out          # Value of the output tensor
+        self.node = node        # the output's grad_fn (None when no gradient is recorded)
+        self.name = name
+        self.kind = kind        # "op"; "clear_grad" (ins[0].grad = None); "backward" (of ins[0])
+        self.graph = None       # for "backward": the analysed graph (see _plan.analyze)
+
+
+class Trace:
+    def __init__(self, args):
+        self.values = []
+        self.by_id = {}         # id(tensor) -> Value
+        self.made = {}          # id(tensor) -> tensor, every tensor built while tracing
+        self.ops = []
+        self.node_op = {}       # id(node) -> Op
+        self.args = []
+        self.externals = []
+        self.versions = []      # (tensor, version when first seen): in-place writes show here
+        self.grads = {}         # id -> .grad tensors read while tracing (never replayable inputs)
+        self.backwards = 0
+        self.problem = None
+        for t in args:
+            self.args.append(self._add(t, "arg", len(self.args)))
+
+    # -- what ops call --------------------------------------------------------------------------
+    def created(self, t):
+        self.made[id(t)] = t
+
+    def escape(self, what):
+        self.fail(f"{what} turns a traced value into a Python value or runs autograd, which a "
+                  "replay could not repeat")
+
+    def fail(self, reason):
+        if self.problem is None:
+            self.problem = reason
+
+    def record(self, kernel, inputs, out, name=None):
+        """out (a Tensor) is kernel(*arrays of inputs); inputs are Tensors or constants."""
+        if self.problem is not None:
+            return
+        ins = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                v = self._value_of(x)
+                if v is None:
+                    return
+                ins.append(v)
+            else:
+                ins.append(("const", x))
+        node = out.grad_fn
+        op = Op(kernel, ins, None, node, name or getattr(kernel, "__name__", "op"))
+        op.out = self._add(out, "out", len(self.ops))
+        self.ops.append(op)
+        if node is not None:
+            self.node_op[id(node)] = op
+
+    def grad_read(self, g):
+        if id(g) not in self.grads:
+            self.grads[id(g)] = g
+            self.versions.append((g, g._vc[0]))
+
+    def grad_write(self, t, value):
+        if self.problem is not None:
+            return
+        if value is not None:
+            self.fail("assigning a tensor to .grad is not replayable (only .grad = None is)")
+            return
+        v = self._value_of(t)
+        if v is not None:
+            self.ops.append(Op(None, [v], None, None, "clear_grad", "clear_grad"))
+
+    def record_backward(self, root, gradient, retain_graph, create_graph, inputs):
+        """loss.backward() inside the traced function: analysed now, while the graph is intact."""
+        if self.problem is not None:
+            return
+        if create_graph or retain_graph or inputs is not None:
+            self.fail("backward() with retain_graph, create_graph or inputs is not replayable")
+            return
+        if self.backwards:
+            self.fail("more than one backward() in a traced function is not replayable")
+            return
+        self.backwards += 1
+        v = self.by_id.get(id(root))
+        if v is None or v.kind != "out" or root.grad_fn is None:
+            self.fail("backward() of a tensor that the traced operations did not compute")
+            return
+        ins = [v]
+        if gradient is not None:
+            if not isinstance(gradient, Tensor) or gradient._data.shape != root._data.shape or \
+                    gradient._data.dtype != root._data.dtype:
+                self.fail("backward(gradient) with a gradient unlike its tensor is not replayable")
+                return
+            g = self._value_of(gradient)
+            if g is None:
+                return
+            ins.append(g)
+        elif root._data.size != 1:
+            return  # eager raises its own error for this
+        op = Op(None, ins, None, None, "backward", "backward")
+        from ._plan import NotReplayable, analyze
+        try:
+            op.graph = analyze(self, [root.grad_fn], leaves_only=True)
+        except NotReplayable as e:
+            self.fail(str(e))
+            return
+        self.ops.append(op)
+
+    def constant(self, t):
+        """t wraps a Python scalar of the function's code: the same value at every replay."""
+        arr = t._data
+
+        def constant():
+            return arr
+        self.record(constant, (), t)
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+    def _add(self, t, kind, index):
+        v = Value(len(self.values), kind, index, t)
+        self.values.append(v)
+        self.by_id[id(t)] = v
+        self.versions.append((t, t._vc[0]))
+        return v
+
+    def _value_of(self, t):
+        v = self.by_id.get(id(t))
+        if v is not None:
+            return v
+        if id(t) in self.grads:
+            self.fail("a .grad tensor is used inside the traced function")
+            return None
+        if id(t) in self.made:
+            fn = t.grad_fn
+            how = f" (its grad_fn is {fn.name()})" if fn is not None else ""
+            self.fail(f"a tensor{how} comes from an operation that tracing cannot replay yet")
+            return None
+        v = self._add(t, "ext", len(self.externals))
+        self.externals.append(v)
+        return v
+
+    def check_versions(self):
+        for t, ver in self.versions:
+            if t._vc[0] != ver:
+                self.fail(f"a tensor of shape {list(t._data.shape)} was changed in place")
+                return
+
+
+def same_array(a, b):
+    """Bit-for-bit equality, NaNs in the same places counting as equal."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.dtype.kind == "f":
+        return bool(np.array_equal(a, b, equal_nan=True))
+    return bool(np.array_equal(a, b))
