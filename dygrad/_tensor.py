@@ -491,7 +491,8 @@ class Tensor(TensorExtMethods):
         if (gradient is None and inputs is None and not create_graph and self.grad_fn is not None
                 and d.size == 1 and d.dtype.kind == "f"):
             # the usual `loss.backward()`: skip the general argument handling
-            _run_backward([(self.grad_fn, self._nr)], [np.ones(d.shape, d.dtype)], bool(retain_graph))
+            one = np.array(1, d.dtype) if not d.ndim else np.ones(d.shape, d.dtype)  # array(): 4x faster
+            _run_backward([(self.grad_fn, self._nr)], [one], bool(retain_graph))
             return
         _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 

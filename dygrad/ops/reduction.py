@@ -41,7 +41,9 @@ class SumBackward0(_Reduce):
 
     def backward(self, g):
         if self.dims is None and self.src is None and type(g) is np.ndarray:
-            return np.full(self.shape, g, dtype=g.dtype)  # owned and writable: no copy later
+            out = np.empty(self.shape, g.dtype)  # owned and writable: no copy later
+            out.fill(g)  # (np.full does this in Python, twice as slowly)
+            return out
         return self._back(g)
 
 
