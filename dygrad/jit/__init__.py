@@ -16,7 +16,8 @@ from ..nn.modules.module import Module
 from ._traced import TracedFunction, TracedFunctionBackward, TracerWarning  # noqa: F401
 from ._module import TracedModule
 
-__all__ = ["trace", "TracedModule", "TracedFunction", "TracerWarning", "is_tracing"]
+__all__ = ["trace", "TracedModule", "TracedFunction", "TracedFunctionBackward", "TracerWarning",
+           "is_tracing"]
 
 
 def is_tracing():

@@ -11,8 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.engine import _accumulate
-from ..autograd.node import Node, sum_to
-from ..ops import _bw
+from ..autograd.node import Node
 from ..ops.elementwise import _Binary
 from ._recorder import same_array
 
@@ -34,21 +33,7 @@ def _acc(a, b):
 
 
 def _post2(node, r):
-    """What _Binary._apply does after backward: reduce broadcast gradients, undo promotion."""
-    ga, gb = r
-    sa, sb = node.shapes
-    da, db = node.dtypes
-    if ga is not None:
-        if ga.shape != sa:
-            ga = sum_to(ga, sa)
-        if da is not None:
-            ga = _bw.cast(ga, da)
-    if gb is not None:
-        if gb.shape != sb:
-            gb = sum_to(gb, sb)
-        if db is not None:
-            gb = _bw.cast(gb, db)
-    return ga, gb
+    return node.finish(*r)
 
 
 def _holds_data(x):
@@ -356,7 +341,7 @@ class Plan:
                     expr = f"v{op.ins[1].vid}"
                 else:
                     ns["_root_dtype"] = d.dtype
-                    expr = (f"_array(1, _root_dtype)" if d.ndim == 0 else
+                    expr = ("_array(1, _root_dtype)" if d.ndim == 0 else
                             f"_ones({d.shape!r}, _root_dtype)")
                 blines, src_var = emit_backward(g, [(root.tensor.grad_fn, expr)],
                                                 lambda v: f"v{v.vid}", ns, "b")

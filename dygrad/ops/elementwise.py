@@ -105,7 +105,10 @@ class _Binary(Node):
     _scalar_saves = True  # whether backward needs the tensor operand when the other is a scalar
 
     def _apply(self, grads, create_graph):
-        ga, gb = self.backward(grads[0], *self._vals(create_graph))
+        return self.finish(*self.backward(grads[0], *self._vals(create_graph)))
+
+    def finish(self, ga, gb):
+        """Reduces broadcast gradients to each input's shape and undoes dtype promotion."""
         sa, sb = self.shapes
         da, db = self.dtypes
         if ga is not None:
