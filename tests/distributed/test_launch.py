@@ -108,8 +108,9 @@ def test_module_mode_and_thread_override(tmp_path):
 
 @needs_mpi
 def test_a_failing_rank_ends_the_job_with_its_traceback():
-    # rank 0 waits in an all_reduce rank 1 never joins: only the launcher can end it
-    p = launch_script("ranks_fail.py", "raise", timeout=10)
+    # rank 0 waits in an all_reduce rank 1 never joins: only the launcher can end it. The
+    # timeout only guards against a hang; how fast the job ends is measured in bench/.
+    p = launch_script("ranks_fail.py", "raise", timeout=120)
     assert p.returncode != 0
     assert "rank 0 was not stopped" not in p.stdout
     assert "[rank 1] failed" in p.stderr
