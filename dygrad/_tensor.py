@@ -455,8 +455,8 @@ class Tensor(TensorExtMethods):
     @property
     def grad(self):
         g = self._grad
-        if STATE.trace is not None and g is not None:
-            STATE.trace.grad_read(g)
+        if STATE.trace is not None:
+            STATE.trace.grad_read(self, g)
         return g
 
     @grad.setter

@@ -310,6 +310,10 @@ class Plan:
         ns = {"_asarray": np.asarray, "_acc": _acc, "_post2": _post2, "_leaf_acc": _leaf_acc,
               "_ones": np.ones, "_array": np.array}
         lines = ["def forward(A, E):"]
+        for j, t in enumerate(trace.none_grads if full else ()):
+            ns[f"G{j}"] = t
+            lines.append(f"    if G{j}._grad is not None:")
+            lines.append("        return None")
         for v in trace.args:
             if v.vid in needed:
                 lines.append(f"    v{v.vid} = A[{v.index}]._data")

@@ -47,6 +47,8 @@ class Trace:
         self.versions = []      # (tensor, version when first seen): in-place writes show here
         self.grads = {}         # id -> .grad tensors read while tracing (never replayable inputs)
         self.backwards = 0
+        self.none_grads = []    # tensors whose .grad was read as None (see grad_read)
+        self.cleared = set()    # ids of tensors whose .grad the function set to None
         self.problem = None
         for t in args:
             self.args.append(self._add(t, "arg", len(self.args)))
@@ -83,7 +85,13 @@ class Trace:
         if node is not None:
             self.node_op[id(node)] = op
 
-    def grad_read(self, g):
+    def grad_read(self, t, g):
+        if g is None:
+            # code may branch on it (optimizer.zero_grad skips a None .grad): the plan holds
+            # only while this .grad is still None, so replays check it and trace again if not
+            if id(t) not in self.cleared:
+                self.none_grads.append(t)
+            return
         if id(g) not in self.grads:
             self.grads[id(g)] = g
             self.versions.append((g, g._vc[0]))
@@ -96,6 +104,7 @@ class Trace:
             return
         v = self._value_of(t)
         if v is not None:
+            self.cleared.add(id(t))
             self.ops.append(Op(None, [v], None, None, "clear_grad", "clear_grad"))
 
     def record_backward(self, root, gradient, retain_graph, create_graph, inputs):

@@ -219,3 +219,20 @@ def test_is_tracing_and_grad_assignment_checks():
         t.grad = 5
     with pytest.raises(RuntimeError, match="assign a gradient of size"):
         t.grad = dygrad.zeros(2)
+
+
+def test_zero_grad_inside_a_traced_step_clears_on_every_replay():
+    w = dygrad.ones(3, requires_grad=True)
+    opt = dygrad.optim.SGD([w], lr=0.1)
+    x = dygrad.tensor([1.0, 2.0, 3.0])
+
+    def step():  # .grad is None while tracing, so zero_grad has nothing to clear then
+        opt.zero_grad()
+        loss = (w * x).sum()
+        loss.backward()
+        return loss
+
+    traced = dygrad.jit.trace(step, ())
+    for _ in range(3):
+        traced()
+        np.testing.assert_array_equal(w.grad.numpy(), x.numpy())
