@@ -10,10 +10,11 @@ import sys
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ..autograd.engine import _accumulate
+from ..autograd.engine import _call_tensor_hooks, _store_grad
 from ..autograd.node import Node
 from ..ops.elementwise import _Binary
 from ._recorder import same_array
+from . import _inline
 
 ndarray = np.ndarray
 _getrefcount = sys.getrefcount
@@ -148,62 +149,168 @@ def analyze(trace, roots, leaves_only=False):
 
 
 def emit_backward(g, roots, val, ns, tag, indent="    "):
-    """Code lines running graph g. roots: (node, expression of its incoming gradient); val(Value)
-    names an array. Returns (lines, {id(source Value): variable holding its gradient})."""
-    count = {}
+    """Code lines running graph g. roots: (node, expression of its incoming gradient, ones, sure)
+    where ones is the dtype of an implicit all-ones gradient (else None) and sure says the
+    gradient cannot be None; val(Value) names an array. Returns (lines, {id(source Value):
+    variable holding its gradient}, the set of those variables that certainly hold an array,
+    the temporaries to drop before gradients are stored)."""
+    consts = [0]
 
-    def bump(var):
-        count[var] = count.get(var, 0) + 1
+    def const(value):
+        name = f"{tag}C{consts[0]}"
+        consts[0] += 1
+        ns[name] = value
+        return name
 
     src_var = {id(v): f"{tag}p{j}" for j, v in enumerate(g.sources)}
-    for node, _ in roots:
-        bump(f"{tag}n{g.index[id(node)]}")
-    for edges in g.edges:
-        for _, (kind, target) in edges:
-            bump(f"{tag}n{target}" if kind == "node" else src_var[id(target)])
-    lines = [f"{indent}{var} = None" for var in count]
-    for node, expr in roots:
-        var = f"{tag}n{g.index[id(node)]}"
-        lines.append(f"{indent}{var} = {expr}" if count[var] == 1 else
-                     f"{indent}{var} = _acc({var}, {expr})")
+    state = {}   # variable -> "sure" (an array) or "maybe" (an array or None); absent: unset
+    # variables that may hold a constant of the plan (or a view of one): never written in place
+    # and never handed to code that might keep or modify it, without a copy first
+    borrowed = set()
+    lines = []
+
+    def give(var, expr, sure, pad, lent=False):
+        """Adds a gradient contribution expr to var (None-valued contributions add nothing)."""
+        st = state.get(var)
+        if st is None:
+            lines.append(f"{pad}{var} = {expr}")
+            state[var] = "sure" if sure else "maybe"
+            if lent:
+                borrowed.add(var)
+            return
+        borrowed.discard(var)  # a sum is a new array
+        if sure and st == "sure":
+            lines.append(f"{pad}{var} = _add({var}, {expr})")
+        elif sure:
+            lines.append(f"{pad}x = {expr}")
+            lines.append(f"{pad}{var} = x if {var} is None else {var} + x")
+            state[var] = "sure"
+        else:
+            lines.append(f"{pad}x = {expr}")
+            lines.append(f"{pad}if x is not None:")
+            lines.append(f"{pad}    {var} = x if {var} is None else {var} + x")
+
+    ones_root = {}
+    for node, expr, ones, sure in roots:
+        i = g.index[id(node)]
+        var = f"{tag}n{i}"
+        if ones is not None and len(roots) == 1 and not g.saved[i]:
+            # backward() of a loss with an implicit gradient of one, through a node that saved
+            # nothing (sum, mean, a view): what it sends on is a constant, computed once
+            ones_root[var] = _constant_grads(node, g.kinds[i], g.out_shapes[i], ones, const)
+            state[var] = "sure"
+            continue
+        give(var, expr, sure, indent)
     for i, node in enumerate(g.order):
+        var = f"{tag}n{i}"
+        st = state.get(var)
+        if st is None:
+            continue
+        pad = indent
+        if st == "maybe":
+            lines.append(f"{indent}if {var} is not None:")
+            pad = indent + "    "
+        saved = [val(v) for v in g.saved[i]]
+        if var in ones_root:
+            exprs = ones_root[var]
+            lent = set(range(len(exprs)))
+        else:
+            exprs = _inline.emit(node, var, saved, g.out_shapes[i], const)
+            lent = set()
+            if exprs is not None and var in borrowed:
+                lent = {k for k, e in enumerate(exprs) if e is not None and _inline.is_view(e, var)}
+        if exprs is not None:
+            for k, (kind, target) in g.edges[i]:
+                if exprs[k] is not None:
+                    give(f"{tag}n{target}" if kind == "node" else src_var[id(target)], exprs[k],
+                         st == "sure", pad, k in lent)
+            continue
+        if var in borrowed:
+            lines.append(f"{pad}{var} = {var}.copy()")
         name = f"{tag}T{i}"
         ns[name] = node
-        args = "".join(", " + val(v) for v in g.saved[i])
-        lines.append(f"{indent}if {tag}n{i} is not None:")
-        lines.append(f"{indent}    r = {name}.backward({tag}n{i}{args})")
+        args = "".join(", " + s for s in saved)
+        lines.append(f"{pad}r = {name}.backward({var}{args})")
         if g.kinds[i] == "plain":
-            lines.append(f"{indent}    if type(r) is not tuple:")
-            lines.append(f"{indent}        r = (r,)")
+            lines.append(f"{pad}if type(r) is not tuple:")
+            lines.append(f"{pad}    r = (r,)")
         else:
             sa, sb = node.shapes
             oshape = g.out_shapes[i]
             if sa != oshape or sb != oshape or node.dtypes != (None, None):
-                lines.append(f"{indent}    r = _post2({name}, r)")
+                lines.append(f"{pad}r = _post2({name}, r)")
         for k, (kind, target) in g.edges[i]:
-            var = f"{tag}n{target}" if kind == "node" else src_var[id(target)]
-            if count[var] == 1:
-                lines.append(f"{indent}    {var} = r[{k}]")
-            else:  # gradients meeting from several uses add up, None meaning none
-                lines.append(f"{indent}    x = r[{k}]")
-                lines.append(f"{indent}    if x is not None:")
-                lines.append(f"{indent}        {var} = x if {var} is None else {var} + x")
-    return lines, src_var
+            give(f"{tag}n{target}" if kind == "node" else src_var[id(target)], f"r[{k}]", False,
+                 pad)
+    # a variable first set inside an `if` must exist afterwards: declare those up front
+    first = [f"{indent}{var} = None" for var, st in state.items() if st == "maybe"]
+    unset = [f"{indent}{v} = None" for v in src_var.values() if v not in state]
+    sure = {v for v in src_var.values() if state.get(v) == "sure"}
+    srcs = set(src_var.values())
+    # what to drop before gradients are stored: the engine keeps a gradient nobody else holds
+    # without a copy, which the replay decides by reference counts as the engine does
+    assigned = {ln.split(" = ")[0].strip() for ln in lines if " = " in ln}
+    temps = [v for v in state if v not in srcs and v in assigned]
+    temps += [v for v in ("r", "x") if v in assigned]
+    return first + lines + unset, src_var, sure, temps
 
 
-def _leaf_acc(t, g):
-    """Stores a gradient into a leaf's .grad exactly as the engine's AccumulateGrad does."""
-    if g is None:
-        return
-    # the common case, decided as _store_grad decides it: an empty .grad, no hooks, and an
-    # array nobody else holds (the caller's variable, our parameter, getrefcount's) is kept as is
-    d = t._data
-    if (t._grad is None and t._hooks is None and t._post_hooks is None and type(g) is ndarray
-            and g.dtype == d.dtype and g.shape == d.shape and _getrefcount(g) <= 3
-            and g.base is None and g.flags.writeable and g.flags.c_contiguous):
-        t._grad = _wrap(g)
-        return
-    _accumulate(t._grad_node()[0], g, False)
+def _constant_grads(node, kind, shape, dtype, const):
+    """Names of the (read-only) gradients node sends on for an incoming gradient of ones."""
+    r = node.backward(np.ones(shape, dtype))
+    if kind == "plain":
+        r = r if type(r) is tuple else (r,)
+    else:
+        r = node.finish(*r)
+    names = []
+    for x in r:
+        if isinstance(x, ndarray):
+            x.setflags(write=False)
+        names.append(None if x is None else const(x))
+    return tuple(names)
+
+
+def emit_leaf_acc(tensor, var, sure, like, ns, indent="    "):
+    """Lines storing the gradient in var into the leaf `tensor` (an expression), as
+    AccumulateGrad does; the common case (an empty .grad, no hooks, an array only var holds)
+    keeps the array without a copy, decided as the engine's _store_grad decides it."""
+    lines = []
+    pad = indent
+    if not sure:
+        lines.append(f"{indent}if {var} is not None:")
+        pad = indent + "    "
+    # the leaf's shape and dtype are guarded (argument key, captured-tensor guard): constants
+    k = len([n for n in ns if n.startswith("LS")])
+    ns[f"LS{k}"], ns[f"LD{k}"] = like.shape, like.dtype
+    lines += [
+        f"{pad}t = {tensor}",
+        f"{pad}if (t._grad is None and t._hooks is None and t._post_hooks is None and "
+        f"type({var}) is _ndarray and {var}.dtype == LD{k} and {var}.shape == LS{k} and "
+        f"_getrefcount({var}) <= 2 and {var}.base is None and (f := {var}.flags).writeable "
+        f"and f.c_contiguous):",
+        f"{pad}    n = _new(_Tensor)  # _wrap({var}), inlined",
+        f"{pad}    n._data = {var}",
+        f"{pad}    n._rg = False",
+        f"{pad}    n.grad_fn = None",
+        f"{pad}    n._vc = [0]",
+        f"{pad}    t._grad = n",
+        f"{pad}else:",
+        f"{pad}    _leaf_store(t, {var}, _getrefcount({var}) <= 2)",
+    ]
+    return lines
+
+
+def _leaf_store(t, g, owned):
+    """AccumulateGrad for a replay; owned: the replay's variable is the only reference to g (the
+    engine's own refcount threshold counts references a replay does not have)."""
+    if t._hooks:
+        h = _call_tensor_hooks(t._hooks, g, False)
+        owned = owned and h is g
+        g = h
+    _store_grad(t, g, False, owned and type(g) is ndarray)
+    if t._post_hooks:
+        for h in t._post_hooks:
+            h(t)
 
 
 class Plan:
@@ -266,13 +373,15 @@ class Plan:
                 self.residuals.append(v)
             return f"s{res_index[v.vid]}"
 
-        ns = {"_acc": _acc, "_post2": _post2}
+        ns = {"_acc": _acc, "_post2": _post2, **_inline.HELPERS}
         roots, params = [], []
         for o in outputs:
             if o.grad_fn is not None:
                 params.append(f"g{len(params)}")
-                roots.append((o.grad_fn, params[-1]))
-        lines, src_var = emit_backward(g, roots, val, ns, "")
+                roots.append((o.grad_fn, params[-1], None, False))
+        if len(roots) == 1:  # the engine runs a one-output node only with a gradient
+            roots[0] = roots[0][:3] + (True,)
+        lines, src_var, _, _ = emit_backward(g, roots, val, ns, "")
         self.sources = [(v.kind, v.index) for v in g.sources]
         params += [f"s{j}" for j in range(len(self.residuals))]
         ret = "".join(src_var[id(v)] + ", " for v in g.sources)
@@ -307,8 +416,10 @@ class Plan:
                 if not isinstance(x, tuple):
                     needed.add(x.vid)
         live.reverse()
-        ns = {"_asarray": np.asarray, "_acc": _acc, "_post2": _post2, "_leaf_acc": _leaf_acc,
-              "_ones": np.ones, "_array": np.array}
+        ns = {"_asarray": np.asarray, "_acc": _acc, "_post2": _post2, "_ones": np.ones,
+              "_array": np.array, "_ndarray": ndarray, "_getrefcount": _getrefcount,
+              "_new": object.__new__, "_Tensor": Tensor, "_leaf_store": _leaf_store,
+              **_inline.HELPERS}
         lines = ["def forward(A, E):"]
         for j, t in enumerate(trace.none_grads if full else ()):
             ns[f"G{j}"] = t
@@ -341,22 +452,23 @@ class Plan:
                 g = op.graph
                 root = op.ins[0]
                 d = root.tensor._data
+                ones = None
                 if len(op.ins) > 1:
                     expr = f"v{op.ins[1].vid}"
                 else:
+                    ones = d.dtype
                     ns["_root_dtype"] = d.dtype
                     expr = ("_array(1, _root_dtype)" if d.ndim == 0 else
                             f"_ones({d.shape!r}, _root_dtype)")
-                blines, src_var = emit_backward(g, [(root.tensor.grad_fn, expr)],
-                                                lambda v: f"v{v.vid}", ns, "b")
+                blines, src_var, sure, temps = emit_backward(
+                    g, [(root.tensor.grad_fn, expr, ones, True)], lambda v: f"v{v.vid}", ns, "b")
                 lines.append("    # backward()")
                 lines += blines
-                # drop every other reference to the gradients, so that (as in the engine) a
-                # gradient nothing else holds is stored as .grad without a copy
-                lines.append("    r = x = None")
-                lines += [f"    bn{j} = None" for j in range(len(g.order))]
+                if temps:
+                    lines.append(f"    {' = '.join(temps)} = None")
                 for v in g.sources:
-                    lines.append(f"    _leaf_acc({tensor_of(v)}, {src_var[id(v)]})")
+                    var = src_var[id(v)]
+                    lines += emit_leaf_acc(tensor_of(v), var, var in sure, v.tensor._data, ns)
                 continue
             ns[f"k{i}"] = op.kernel
             names = []

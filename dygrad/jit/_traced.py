@@ -8,7 +8,7 @@ attaches one graph node whose backward is the generated backward.
 import warnings
 
 from .. import _dtype
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor, _new, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._plan import NotReplayable, Plan
@@ -83,11 +83,19 @@ def _arg_key(x, tensors):
 
 
 class _Entry:
-    __slots__ = ("plan", "layout")
+    __slots__ = ("plan", "layout", "simple", "simple_rg")
 
     def __init__(self, plan, layout):
         self.plan = plan
         self.layout = layout
+        # one output tensor and no graph left to attach (a whole training step returning its
+        # loss, or a function of tensors that need no gradient): the call wraps one array
+        self.simple = layout is None and plan.bwd is None
+        self.simple_rg = bool(plan.out_diff[0])
+        if self.simple and self.simple_rg and plan.consumed is None:
+            plan.consumed = TracedFunctionBackward(())
+            plan.consumed.res = None
+            plan.consumed._freed = True
 
 
 class TracedFunction:
@@ -103,11 +111,14 @@ class TracedFunction:
 
     # -- calling --------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        st = STATE
+        if st.trace is not None or st.anomaly:  # inside another trace, or anomaly checks
+            return self._fn(*args, **kwargs)
         tensors = []
-        key = [STATE.enabled, _dtype._default[0]]
+        key = [st.enabled, _dtype._default[0]]
         try:
             for a in args:
-                if isinstance(a, Tensor):
+                if type(a) is Tensor:
                     tensors.append(a)
                     d = a._data
                     key.append((d.shape, d.dtype, a._rg))
@@ -119,14 +130,23 @@ class TracedFunction:
             return self._fn(*args, **kwargs)
         if self._flags is not None:
             key.append(self._flags())
-        if STATE.trace is not None or STATE.anomaly:  # inside another trace, or anomaly checks
-            return self._fn(*args, **kwargs)
         key = tuple(key)
         entry = self._plans.get(key)
         if entry is None:
             return self._trace(key, tensors, args, kwargs)
         if entry is _EAGER:
             return self._fn(*args, **kwargs)
+        if entry.simple:
+            plan = entry.plan
+            r = plan.fwd(tensors, plan.ext)
+            if r is not None:
+                t = _new(Tensor)  # _wrap, inlined: this is the whole cost of a small replay
+                t._data = r[0][0]
+                t._rg = entry.simple_rg
+                t.grad_fn = plan.consumed
+                t._vc = [0]
+                return t
+            return self._trace(key, tensors, args, kwargs)
         out = _replay(entry, tensors)
         if out is None:  # a captured tensor changed shape, dtype or requires_grad: trace again
             return self._trace(key, tensors, args, kwargs)

@@ -70,11 +70,16 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
                 return _np_sum(d, dims, keepdim, npdt)
             STATE.trace.record(sum, (x,), t)
         else:  # ndarray.sum is this ufunc reduction; calling it directly skips two layers
-            STATE.trace.record(np.add.reduce, (x, dims, npdt, None, keepdim), t, "sum")
+            STATE.trace.record(np.add.reduce, (x, dims, None if npdt == d.dtype else npdt, None,
+                                               keepdim), t, "sum")
     return t
 
 
 def _np_sum(d, dims, keepdim, npdt):
+    if npdt == d.dtype and npdt != np.float16:
+        # the same reduction as d.sum(dtype=npdt); naming the dtype costs NumPy ~0.4 µs of
+        # dtype resolution, a fifth of a small op
+        return np.add.reduce(d, dims, None, None, keepdim)
     if npdt == np.float16:
         return d.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(npdt)
     return d.sum(axis=dims, keepdims=keepdim, dtype=npdt)
