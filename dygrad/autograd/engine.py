@@ -148,12 +148,16 @@ def _store_grad(t, g, create_graph, steal):
         old._vc[0] += 1
 
 
-def _accumulate(node, g, create_graph):
+def _accumulate(node, g, create_graph, steal):
+    """steal: the caller's one variable is the only reference to g, so .grad may keep it."""
     t = node.variable
     if t._hooks:
-        g = _call_tensor_hooks(t._hooks, g, create_graph)
-    # refcount: the caller's list slot, the argument, getrefcount's own parameter, our local
-    _store_grad(t, g, create_graph, steal=type(g) is ndarray and _getrefcount(g) <= 4)
+        h = _call_tensor_hooks(t._hooks, g, create_graph)
+        # references left when nothing else kept it: ours (g, h) and the caller's, or h alone
+        steal = type(h) is ndarray and (_getrefcount(h) <= 4 and steal if h is g
+                                        else _getrefcount(h) <= 2)
+        g = h
+    _store_grad(t, g, create_graph, steal and type(g) is ndarray)
     if t._post_hooks:
         for h in t._post_hooks:
             h(t)
@@ -205,7 +209,10 @@ def _loop(ready, buffers, deps, create_graph, retain_graph):
             buf = _run_pre_hooks(node, buf, create_graph)
         if type(node) is Accumulate:
             if buf is not None and buf[0] is not None:
-                _accumulate(node, buf[0], create_graph)
+                g = buf[0]
+                buf = None  # g alone now: the only reference unless it was handed out twice
+                steal = _getrefcount(g) <= 2  # (not in the call: its argument list holds g)
+                _accumulate(node, g, create_graph, steal)
             continue
         if buf is None or (buf[0] is None and (len(buf) == 1 or all(g is None for g in buf))):
             outs = None
@@ -238,6 +245,9 @@ def _loop(ready, buffers, deps, create_graph, retain_graph):
                 if d == 0:
                     push(nf)
             k += 1
+        # drop this frame's references, so that a gradient that only its buffer holds reaches
+        # AccumulateGrad with the refcount that lets .grad keep it instead of a copy
+        outs = g = buf = None
 
 
 def _run_node_hooks(node, outs, buf, create_graph):
@@ -295,6 +305,7 @@ def _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accu
             deps[nf] = d
             if d == 0:
                 ready.append(nf)
+        outs = g = buf = None  # as in _loop: leave gradients to their buffers alone
     return results
 
 
@@ -302,7 +313,9 @@ def _run_node(node, buf, create_graph, retain_graph, anomaly):
     if type(node) is AccumulateGrad:
         g = buf[0]
         if g is not None:
-            _accumulate(node, g, create_graph)
+            buf[0] = None
+            steal = _getrefcount(g) <= 2
+            _accumulate(node, g, create_graph, steal)
         return None
     if all(g is None for g in buf):
         if not retain_graph:

@@ -30,6 +30,23 @@ def test_shared_gradient_arrays_are_not_aliased():
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
 
 
+def test_shared_gradients_stay_unaliased_on_every_engine_path():
+    """.grad keeps a gradient array only when nothing else holds it: not when one array goes to
+    two leaves, not when a hook kept the tensor, in the plain loop and in the anomaly loop."""
+    for anomaly in (False, True):
+        a = torch.tensor([1.0, 2.0], requires_grad=True)
+        b = torch.tensor([3.0, 4.0], requires_grad=True)
+        kept = []
+        b.register_hook(kept.append)
+        with torch.autograd.set_detect_anomaly(anomaly):
+            (a + b).sum().backward()
+        a.grad.add_(1.0)
+        np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+        b.grad.add_(1.0)
+        np.testing.assert_array_equal(kept[0].numpy(), [1.0, 1.0])
+        np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0])
+
+
 def test_second_backward_through_freed_graph_raises():
     x = torch.randn(3, requires_grad=True)
     y = (x * x).sum()
