@@ -295,7 +295,8 @@ def emit_leaf_acc(tensor, var, sure, like, ns, indent="    "):
         f"{pad}    n._vc = [0]",
         f"{pad}    t._grad = n",
         f"{pad}else:",
-        f"{pad}    _leaf_store(t, {var}, _getrefcount({var}) <= 2)",
+        f"{pad}    f = _getrefcount({var}) <= 2",
+        f"{pad}    _leaf_store(t, {var}, f)",
     ]
     return lines
 
@@ -395,8 +396,17 @@ class Plan:
         self.fwd_code, self.fwd = self._emit_forward(trace, out_values, True)
         # the replay must give what the eager run gave, bit for bit, on the same inputs (checked
         # on the forward alone: replaying a backward() would accumulate gradients again)
-        check = self.fwd if not self.stepped else self._emit_forward(trace, out_values, False)[1]
-        outs, _ = check([v.tensor for v in trace.args], self.ext)
+        pure = all(op.kind == "op" for op in trace.ops)
+        check = self.fwd if pure else self._emit_forward(trace, out_values, False)[1]
+
+        def as_run(v):  # the tensor as the traced run read it (before an effect wrote it)
+            arr = trace.before.get(v.vid)
+            if arr is None:
+                return v.tensor
+            t = _wrap(arr, v.tensor._rg)
+            t.grad_fn = v.tensor.grad_fn
+            return t
+        outs, _ = check([as_run(v) for v in trace.args], [as_run(v) for v in trace.externals])
         for arr, v in zip(outs, out_values):
             if not same_array(np.asarray(arr), v.tensor._data):
                 raise NotReplayable("replaying the recorded operations does not reproduce "
@@ -447,6 +457,13 @@ class Plan:
         for i, op in enumerate(live):
             if op.kind == "clear_grad":  # replays never run inside a trace: skip the setter
                 lines.append(f"    {tensor_of(op.ins[0])}._grad = None")
+                continue
+            if op.kind == "effect":
+                ns[f"k{i}"] = op.kernel
+                lines.append(f"    k{i}()  # {op.name}")
+                for v in op.ins:  # later ops see the tensors as the effect left them
+                    if v.kind in ("arg", "ext"):
+                        lines.append(f"    v{v.vid} = {tensor_of(v)}._data")
                 continue
             if op.kind == "backward":
                 g = op.graph

@@ -31,7 +31,9 @@ class Op:
         self.out = out          # Value of the output tensor
         self.node = node        # the output's grad_fn (None when no gradient is recorded)
         self.name = name
-        self.kind = kind        # "op"; "clear_grad" (ins[0].grad = None); "backward" (of ins[0])
+        # "op"; "clear_grad" (ins[0].grad = None); "backward" (of ins[0]); "effect" (kernel()
+        # updates the tensors of ins in place, e.g. optimizer.step())
+        self.kind = kind
         self.graph = None       # for "backward": the analysed graph (see _plan.analyze)
 
 
@@ -50,6 +52,7 @@ class Trace:
         self.none_grads = []    # tensors whose .grad was read as None (see grad_read)
         self.cleared = set()    # ids of tensors whose .grad the function set to None
         self.problem = None
+        self.before = {}        # vid -> array before an effect wrote it in place
         for t in args:
             self.args.append(self._add(t, "arg", len(self.args)))
 
@@ -119,6 +122,9 @@ class Trace:
             return
         self.backwards += 1
         v = self.by_id.get(id(root))
+        if v is None and id(root) in self.made:
+            self._value_of(root)  # says which operation made it
+            return
         if v is None or v.kind != "out" or root.grad_fn is None:
             self.fail("backward() of a tensor that the traced operations did not compute")
             return
@@ -142,6 +148,27 @@ class Trace:
             self.fail(str(e))
             return
         self.ops.append(op)
+
+    def effect(self, fn, writes, name):
+        """Runs fn(), which updates the tensors `writes` in place (an optimizer step), with
+        tracing suspended, and records it to be called again at the same point of each replay."""
+        from ..autograd.grad_mode import STATE
+        written = [v for t in writes for v in (self.by_id.get(id(t)),) if v is not None]
+        # the plan checks its forward against this run on the arrays as they were before fn
+        for v in written:
+            if v.kind in ("arg", "ext") and v.vid not in self.before:
+                self.before[v.vid] = v.tensor._data.copy()
+        old = [(t, t._vc[0]) for t in writes]
+        STATE.trace = None
+        try:
+            result = fn()
+        finally:
+            STATE.trace = self
+        moved = {id(t) for t, ver in old if t._vc[0] != ver}
+        self.versions = [(t, t._vc[0] if id(t) in moved else ver) for t, ver in self.versions]
+        if self.problem is None:
+            self.ops.append(Op(fn, written, None, None, name, "effect"))
+        return result
 
     def constant(self, t):
         """t wraps a Python scalar of the function's code: the same value at every replay."""

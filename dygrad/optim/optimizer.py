@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import enable_grad
+from ..autograd.grad_mode import STATE, enable_grad
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
@@ -78,6 +78,15 @@ def _with_step_hooks(step):
     @functools.wraps(step)
     def hooked_step(*args, **kwargs):
         self = args[0]
+        trace = STATE.trace
+        if trace is not None:  # inside dygrad.jit.trace: a replay calls step() again
+            if len(args) > 1 or any(v is not None for v in kwargs.values()):
+                trace.fail("optimizer.step(closure) is not replayable (the closure reruns the "
+                           "model)")
+            else:
+                return trace.effect(self.step, [p for g in self.param_groups
+                                                for p in g["params"]],
+                                    f"{type(self).__name__}.step")
         self._opt_called = True
         if not (self._optimizer_step_pre_hooks or _global_step_pre_hooks
                 or self._optimizer_step_post_hooks or _global_step_post_hooks):

@@ -46,10 +46,9 @@ def _scale(g, reduction, denom, cdim):
 
 
 # -- class-index losses ----------------------------------------------------------------------------
-def _index_targets(x, target, weight, ignore_index, op):
-    """Validates class-index targets; returns (cdim, targets with ignored ones set to 0, validity
-    mask or None, per-sample weights or None when all are 1, class weights or None)."""
-    xd, td = x._data, target._data
+def _index_targets(xd, td, w, ignore_index, op):
+    """Validates class-index targets (arrays); returns (cdim, targets with ignored ones set to 0,
+    validity mask or None, per-sample weights or None when all are 1)."""
     if td.dtype not in (np.int64, np.uint8):
         raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got "
                            f"{scalar_name(td.dtype)}")
@@ -70,9 +69,7 @@ def _index_targets(x, target, weight, ignore_index, op):
                            f"{list(td.shape)}")
     cdim = 0 if xd.ndim == 1 else 1
     C = xd.shape[cdim]
-    w = None
-    if weight is not None:
-        w = weight._data
+    if w is not None:
         if w.ndim != 1 or w.shape[0] != C:
             raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
                                f"classes but got weight tensor of shape: {list(w.shape)}")
@@ -98,7 +95,7 @@ def _index_targets(x, target, weight, ignore_index, op):
         wt = w[t] if valid is None else np.where(valid, w[t], 0).astype(xd.dtype)
     else:
         wt = None if valid is None else valid.astype(xd.dtype)
-    return cdim, t, valid, wt, w
+    return cdim, t, valid, wt
 
 
 def _class_key(t, cdim):
@@ -110,60 +107,71 @@ def _class_key(t, cdim):
 
 
 class NllLossBackward0(Node):
-    """Backward of cross_entropy (log_softmax fused in) and nll_loss with class-index targets."""
-    __slots__ = ("fused", "cdim", "red", "denom", "t", "valid", "wt", "w", "eps", "p")
+    """Backward of cross_entropy (log_softmax fused in) and nll_loss with class-index targets.
 
-    def backward(self, g, x):
-        if self.red == "mean" and self.denom == 0:  # every target ignored: PyTorch gives zeros
+    Eager nodes keep the arrays of their run (targets, mask, softmax). A node made while
+    tracing (`again` set) keeps none: it saves the target and recomputes them from the saved
+    input, so that a replay can run it on new values."""
+    __slots__ = ("fused", "cdim", "red", "denom", "t", "valid", "wt", "w", "eps", "p", "again")
+
+    def backward(self, g, x, target=None):
+        if self.again is not None:
+            _, _, t, valid, wt, p, denom = _class_forward(
+                npv(x), npv(target), self.w, self.again[0], self.red, self.eps, self.fused,
+                self.again[1])
+        else:
+            t, valid, wt, p, denom = self.t, self.valid, self.wt, self.p, self.denom
+        if self.red == "mean" and denom == 0:  # every target ignored: PyTorch gives zeros
             return _bw.zeros_like(x)
-        cdim, t = self.cdim, self.t
-        s = _scale(g, self.red, self.denom, cdim)
+        cdim = self.cdim
+        s = _scale(g, self.red, denom, cdim)
         if not self.fused:  # nll_loss: d/dx = -w[t] at the target position
             if isinstance(g, Tensor):
-                return _wrap(-self._target_weights(x._data)) * s
+                return _wrap(-self._target_weights(x._data, t, valid, wt)) * s
             out = np.zeros(x.shape, x.dtype)
-            out[_class_key(t, cdim)] = -1 if self.wt is None else -self.wt
+            out[_class_key(t, cdim)] = -1 if wt is None else -wt
             out *= s
             return out
         if isinstance(g, Tensor) or self.eps or self.w is not None:
             # general form: d loss_i / d x_ic = p_ic * sum_c q_ic - q_ic
             xv = npv(x)
-            q = self._target_weights(xv)
+            q = self._target_weights(xv, t, valid, wt)
             Q = q.sum(axis=cdim, keepdims=True)
-            p = _nn.softmax(x, cdim) if isinstance(x, Tensor) else self.p
+            p = _nn.softmax(x, cdim) if isinstance(x, Tensor) else p
             return (p * Q - q) * s
-        grad = self.p.copy()
+        grad = p.copy()
         grad[_class_key(t, cdim)] -= 1
-        if self.valid is not None:
-            grad *= np.expand_dims(self.valid, cdim)
+        if valid is not None:
+            grad *= np.expand_dims(valid, cdim)
         grad *= s
         return grad
 
-    def _target_weights(self, xv):
+    def _target_weights(self, xv, t, valid, wt):
         """q: each sample's (smoothed, weighted) target distribution, zero where ignored."""
         cdim, eps = self.cdim, self.eps
         C = xv.shape[cdim]
         q = np.zeros(xv.shape, xv.dtype)
-        q[_class_key(self.t, cdim)] = (1 - eps) if self.wt is None else self.wt * (1 - eps)
+        q[_class_key(t, cdim)] = (1 - eps) if wt is None else wt * (1 - eps)
         if eps:
             wb = np.ones(C, xv.dtype) if self.w is None else self.w
             wb = wb.reshape((C,) + (1,) * (xv.ndim - cdim - 1)) * xv.dtype.type(eps / C)
-            q += wb if self.valid is None else np.expand_dims(self.valid, cdim) * wb
+            q += wb if valid is None else np.expand_dims(valid, cdim) * wb
         return q
 
     def _release_extra(self):
         self.p = None
 
 
-def _class_loss(x, target, weight, ignore_index, reduction, eps, fused, op):
-    not_differentiable("nll_loss_forward", "weight", weight)
-    cdim, t, valid, wt, w = _index_targets(x, target, weight, ignore_index, op)
-    xd = x._data
+def _class_forward(xd, td, w, ignore_index, reduction, eps, fused, op):
+    """The loss on arrays, and what its backward needs:
+    (loss, cdim, targets, validity mask, per-sample weights, softmax, denominator)."""
+    cdim, t, valid, wt = _index_targets(xd, td, w, ignore_index, op)
     if fused:
         logp, p = _np_log_softmax(xd, cdim)
     else:
         if xd.dtype.kind != "f":
-            raise NotImplementedError(f"{op}: expected a floating-point input, got {x.dtype}")
+            raise NotImplementedError(f"{op}: expected a floating-point input, got "
+                                      f"{_dtype.from_numpy_dtype(xd.dtype)}")
         logp, p = xd, None
     picked = logp[_class_key(t, cdim)]
     loss = -picked if wt is None else -(wt * picked)
@@ -182,14 +190,34 @@ def _class_loss(x, target, weight, ignore_index, reduction, eps, fused, op):
         out = loss.sum(dtype=xd.dtype) / denom  # all ignored: 0 / 0 = nan, like PyTorch
     else:
         out = loss
-    out = np.asarray(out, dtype=xd.dtype)
+    return np.asarray(out, dtype=xd.dtype), cdim, t, valid, wt, p, denom
+
+
+def _class_loss(x, target, weight, ignore_index, reduction, eps, fused, op):
+    not_differentiable("nll_loss_forward", "weight", weight)
+    w = None if weight is None else weight._data
+    out, cdim, t, valid, wt, p, denom = _class_forward(x._data, target._data, w, ignore_index,
+                                                       reduction, eps, fused, op)
+    replayable = STATE.trace is not None and w is None
     if STATE.enabled and x._rg:
         node = NllLossBackward0((x._grad_node(),))
-        node.fused, node.cdim, node.red, node.denom = fused, cdim, reduction, denom
-        node.t, node.valid, node.wt, node.w, node.eps, node.p = t, valid, wt, w, eps, p
-        node.save(x)
-        return attach(out, node)
-    return _wrap(out)
+        node.fused, node.cdim, node.red, node.w, node.eps = fused, cdim, reduction, w, eps
+        if replayable:
+            node.again = (ignore_index, op)
+            node.t = node.valid = node.wt = node.p = node.denom = None
+            node.save(x, target)
+        else:
+            node.again = None
+            node.t, node.valid, node.wt, node.p, node.denom = t, valid, wt, p, denom
+            node.save(x)
+        r = attach(out, node)
+    else:
+        r = _wrap(out)
+    if replayable:
+        def kernel(xd, td):
+            return _class_forward(xd, td, None, ignore_index, reduction, eps, fused, op)[0]
+        STATE.trace.record(kernel, (x, target), r, op)
+    return r
 
 
 # -- probability targets ------------------------------------------------------------------------------
