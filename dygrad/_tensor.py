@@ -492,7 +492,7 @@ class Tensor(TensorExtMethods):
                 and d.size == 1 and d.dtype.kind == "f"):
             # the usual `loss.backward()`: skip the general argument handling
             one = np.array(1, d.dtype) if not d.ndim else np.ones(d.shape, d.dtype)  # array(): 4x faster
-            _run_backward([(self.grad_fn, self._nr)], [one], bool(retain_graph))
+            _backward_root(self.grad_fn, self._nr, one, bool(retain_graph))
             return
         _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -1515,7 +1515,7 @@ _TYPE_NAMES = {
 }
 
 from .autograd import backward as _autograd_backward  # noqa: E402
-from .autograd.engine import run_backward as _run_backward  # noqa: E402
+from .autograd.engine import backward_root as _backward_root  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402  (op modules import Tensor from here)
 from .ops import reduction as _red  # noqa: E402
 from .ops import shape as _shape  # noqa: E402

@@ -197,6 +197,30 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
         STATE.enabled = prev_enabled
 
 
+def backward_root(node, nr, g, retain_graph):
+    """`loss.backward()`: run_backward for one root and a plain (first-order) backward."""
+    if STATE.trace is not None:
+        STATE.trace.escape("backward() or autograd.grad()")
+    if node._nout == 1:
+        buf = [g]
+    else:
+        buf = [None] * node._nout
+        buf[nr] = g
+    buffers = {node: buf}
+    buf = g = None
+    deps = _topo_deps((node,))
+    st = STATE
+    prev_enabled = st.enabled
+    st.enabled = False
+    try:  # the root has no dependencies: nothing it reaches leads back to it
+        if not st.anomaly:
+            _loop([node], buffers, deps, False, retain_graph)
+        else:
+            _loop_general([node], buffers, deps, False, retain_graph, None, True, [node])
+    finally:
+        st.enabled = prev_enabled
+
+
 def _loop(ready, buffers, deps, create_graph, retain_graph):
     """The common case: plain backward, no captured inputs, no anomaly mode."""
     pop = ready.pop
