@@ -115,22 +115,26 @@ class TracedFunction:
         if st.trace is not None or st.anomaly:  # inside another trace, or anomaly checks
             return self._fn(*args, **kwargs)
         tensors = []
-        key = [st.enabled, _dtype._default[0]]
-        try:
-            for a in args:
-                if type(a) is Tensor:
-                    tensors.append(a)
-                    d = a._data
-                    key.append((d.shape, d.dtype, a._rg))
-                else:
-                    key.append(_arg_key(a, tensors))
-            if kwargs:
-                key.append(tuple((k, _arg_key(v, tensors)) for k, v in sorted(kwargs.items())))
-        except TypeError:
-            return self._fn(*args, **kwargs)
-        if self._flags is not None:
-            key.append(self._flags())
-        key = tuple(key)
+        if args or kwargs or self._flags is not None:
+            key = [st.enabled, _dtype._default[0]]
+            try:
+                for a in args:
+                    if type(a) is Tensor:
+                        tensors.append(a)
+                        d = a._data
+                        key.append((d.shape, d.dtype, a._rg))
+                    else:
+                        key.append(_arg_key(a, tensors))
+                if kwargs:
+                    key.append(tuple((k, _arg_key(v, tensors))
+                                     for k, v in sorted(kwargs.items())))
+            except TypeError:
+                return self._fn(*args, **kwargs)
+            if self._flags is not None:
+                key.append(self._flags())
+            key = tuple(key)
+        else:  # a training step closing over its model: the key is the global state alone
+            key = (st.enabled, _dtype._default[0])
         entry = self._plans.get(key)
         if entry is None:
             return self._trace(key, tensors, args, kwargs)
