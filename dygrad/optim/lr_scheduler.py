@@ -6,6 +6,7 @@ switches to the closed form where one exists (deprecated in torch, kept for comp
 A scheduler's state_dict is its __dict__ without the optimizer, so attribute order matters and
 follows torch's.
 """
+import functools
 import math
 import types
 import warnings
@@ -14,6 +15,7 @@ from collections import Counter
 from functools import partial
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from .optimizer import Optimizer
 
 __all__ = [
@@ -112,11 +114,34 @@ def _lambdas_for(optimizer, lr_lambda):
     return [lr_lambda] * len(optimizer.param_groups)
 
 
+def _replayable_step(step):
+    """A scheduler step inside dygrad.jit.trace changes learning rates, which no tensor op shows:
+    it is recorded as an effect, to be called again at each replay."""
+
+    @functools.wraps(step)
+    def replayable_step(self, *args, **kwargs):
+        trace = STATE.trace
+        if trace is None or self._is_initial:
+            return step(self, *args, **kwargs)
+        if any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
+            trace.fail(f"{type(self).__name__}.step() with a tensor argument is not replayable "
+                       "(a replay would reuse its traced value)")
+            return step(self, *args, **kwargs)
+        return trace.effect(lambda: replayable_step(self, *args, **kwargs), [],
+                            f"{type(self).__name__}.step")
+    return replayable_step
+
+
 class LRScheduler:
     """Base class: subclasses implement `get_lr` (and optionally `_get_closed_form_lr`)."""
 
     _get_lr_called_within_step = False
     _is_initial = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _replayable_step(cls.__dict__["step"])
 
     def __init__(self, optimizer, last_epoch=-1):
         _check_optimizer(optimizer)
@@ -155,6 +180,7 @@ class LRScheduler:
     def get_lr(self):
         raise NotImplementedError
 
+    @_replayable_step
     def step(self, epoch=None):
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
             warnings.warn(
@@ -163,10 +189,10 @@ class LRScheduler:
                 "before `lr_scheduler.step()`.  Failure to do this will result in PyTorch "
                 "skipping the first value of the learning rate schedule. See more details at "
                 "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
-                UserWarning, stacklevel=2)
+                UserWarning, stacklevel=3)
         self._step_count += 1
         if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):
@@ -540,7 +566,7 @@ class ReduceLROnPlateau(LRScheduler):
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
         self.last_epoch = epoch
         if self._is_better(current, self.best):
             self.best = current

@@ -135,3 +135,47 @@ def test_class_weights_and_closures_run_eagerly_with_a_reason():
         traced()  # eager: still trains
         assert any(not np.array_equal(b, p.detach().numpy())
                    for b, p in zip(before, model.parameters()))
+
+
+def test_scheduler_step_inside_a_traced_step_replays():
+    lrs = []
+    for traced in (False, True):
+        model = _model(0)
+        opt = dygrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        sched = dygrad.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=10)
+        x, y = dygrad.randn(8, 12), dygrad.randint(0, 5, (8,))
+
+        def step():
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            sched.step()
+            return loss
+
+        fn = TracedFunction(step) if traced else step
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", TracerWarning)
+            lrs.append([(fn().item(), sched.get_last_lr()[0]) for _ in range(6)])
+        if traced:
+            assert "OneCycleLR.step" in fn.code
+    assert lrs[0] == lrs[1]
+
+
+def test_scheduler_step_with_a_tensor_metric_runs_eagerly():
+    model = _model(0)
+    opt = dygrad.optim.SGD(model.parameters(), lr=0.1)
+    sched = dygrad.optim.lr_scheduler.ReduceLROnPlateau(opt)
+    x, y = dygrad.randn(8, 12), dygrad.randint(0, 5, (8,))
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        sched.step(loss.detach())
+        return loss
+
+    traced = TracedFunction(step)
+    with pytest.warns(TracerWarning, match="ReduceLROnPlateau.step"):
+        traced()
