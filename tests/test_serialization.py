@@ -12,7 +12,6 @@ import stat
 import struct
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -669,14 +668,14 @@ def test_overwrite_keeps_permissions_and_follows_symlinks(tmp_path):
 
 
 _KILLED_WRITER = """
-import sys, time
+import sys
 import numpy as np
 from dygrad import serialization as S
 from dygrad._tensor import _wrap
 
 def pause():
-    open(sys.argv[2], "w").close()  # tell the test we are mid-write, then wait to be killed
-    time.sleep(120)
+    print("mid-write", flush=True)  # tell the test, then block until it kills us
+    sys.stdin.read()
 
 S._CHUNK = 4096
 S._after_chunk = pause
@@ -690,18 +689,19 @@ def test_kill_9_mid_write_leaves_previous_checkpoint(tmp_path):
     old = {"w": _wrap(np.full(10, 1.0, np.float32)), "epoch": 1}
     S.save(old, p)
     before = p.read_bytes()
-    started = tmp_path / "started"
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(p), str(started)], env=env)
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(p)], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while not started.exists():
-            assert proc.poll() is None, "the writer exited before reaching the pause"
-            assert time.monotonic() < deadline, "the writer never started writing"
-            time.sleep(0.02)
+        # a blocking read: the writer's line says it is mid-write; EOF says it died first
+        assert proc.stdout.readline() == "mid-write\n", "the writer exited before the pause"
         os.kill(proc.pid, signal.SIGKILL)
     finally:
+        if proc.poll() is None:
+            proc.kill()
         proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
     tmps = [f for f in tmp_path.iterdir() if f.name.startswith(".ck.pt.")]
     assert len(tmps) == 1 and 0 < tmps[0].stat().st_size < 400000  # a partial new file
