@@ -185,6 +185,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
 
     deps = _topo_deps(root_nodes)
     ready = [n for n in root_nodes if n not in deps]
+    return _execute(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate,
+                    root_nodes)
+
+
+def _execute(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate, root_nodes):
+    """Runs the loop with grad mode set as backward needs it (on only to build a graph)."""
     prev_enabled = STATE.enabled
     STATE.enabled = create_graph
     try:
@@ -208,17 +214,8 @@ def backward_root(node, nr, g, retain_graph):
         buf[nr] = g
     buffers = {node: buf}
     buf = g = None
-    deps = _topo_deps((node,))
-    st = STATE
-    prev_enabled = st.enabled
-    st.enabled = False
-    try:  # the root has no dependencies: nothing it reaches leads back to it
-        if not st.anomaly:
-            _loop([node], buffers, deps, False, retain_graph)
-        else:
-            _loop_general([node], buffers, deps, False, retain_graph, None, True, [node])
-    finally:
-        st.enabled = prev_enabled
+    # the root is ready at once: nothing it reaches leads back to it
+    _execute([node], buffers, _topo_deps((node,)), False, retain_graph, None, True, [node])
 
 
 def _loop(ready, buffers, deps, create_graph, retain_graph):

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ..autograd.engine import _call_tensor_hooks, _store_grad
+from ..autograd.engine import _accumulate
 from ..autograd.node import Node
 from ..ops.elementwise import _Binary
 from ._recorder import same_array
@@ -23,14 +23,6 @@ _STANDARD = {"next_functions", "_saved", "_vers", "_sout", "_trace", "__weakref_
 
 class NotReplayable(Exception):
     """The trace cannot be replayed; the message says why."""
-
-
-def _acc(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a + b
 
 
 def _post2(node, r):
@@ -167,11 +159,13 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
     # variables that may hold a constant of the plan (or a view of one): never written in place
     # and never handed to code that might keep or modify it, without a copy first
     borrowed = set()
+    assigned = set()  # every variable the lines set (dropped before gradients are stored)
     lines = []
 
     def give(var, expr, sure, pad, lent=False):
         """Adds a gradient contribution expr to var (None-valued contributions add nothing)."""
         st = state.get(var)
+        assigned.add(var)
         if st is None:
             lines.append(f"{pad}{var} = {expr}")
             state[var] = "sure" if sure else "maybe"
@@ -182,10 +176,12 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
         if sure and st == "sure":
             lines.append(f"{pad}{var} = _add({var}, {expr})")
         elif sure:
+            assigned.add("x")
             lines.append(f"{pad}x = {expr}")
             lines.append(f"{pad}{var} = x if {var} is None else {var} + x")
             state[var] = "sure"
         else:
+            assigned.add("x")
             lines.append(f"{pad}x = {expr}")
             lines.append(f"{pad}if x is not None:")
             lines.append(f"{pad}    {var} = x if {var} is None else {var} + x")
@@ -230,6 +226,7 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
         name = f"{tag}T{i}"
         ns[name] = node
         args = "".join(", " + s for s in saved)
+        assigned.add("r")
         lines.append(f"{pad}r = {name}.backward({var}{args})")
         if g.kinds[i] == "plain":
             lines.append(f"{pad}if type(r) is not tuple:")
@@ -246,12 +243,9 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
     first = [f"{indent}{var} = None" for var, st in state.items() if st == "maybe"]
     unset = [f"{indent}{v} = None" for v in src_var.values() if v not in state]
     sure = {v for v in src_var.values() if state.get(v) == "sure"}
-    srcs = set(src_var.values())
     # what to drop before gradients are stored: the engine keeps a gradient nobody else holds
     # without a copy, which the replay decides by reference counts as the engine does
-    assigned = {ln.split(" = ")[0].strip() for ln in lines if " = " in ln}
-    temps = [v for v in state if v not in srcs and v in assigned]
-    temps += [v for v in ("r", "x") if v in assigned]
+    temps = sorted(assigned - set(src_var.values()))
     return first + lines + unset, src_var, sure, temps
 
 
@@ -295,23 +289,10 @@ def emit_leaf_acc(tensor, var, sure, like, ns, indent="    "):
         f"{pad}    n._vc = [0]",
         f"{pad}    t._grad = n",
         f"{pad}else:",
-        f"{pad}    f = _getrefcount({var}) <= 2",
-        f"{pad}    _leaf_store(t, {var}, f)",
+        f"{pad}    f = _getrefcount({var}) <= 2  # only this variable holds it",
+        f"{pad}    _accumulate(t._grad_node()[0], {var}, False, f)",
     ]
     return lines
-
-
-def _leaf_store(t, g, owned):
-    """AccumulateGrad for a replay; owned: the replay's variable is the only reference to g (the
-    engine's own refcount threshold counts references a replay does not have)."""
-    if t._hooks:
-        h = _call_tensor_hooks(t._hooks, g, False)
-        owned = owned and h is g
-        g = h
-    _store_grad(t, g, False, owned and type(g) is ndarray)
-    if t._post_hooks:
-        for h in t._post_hooks:
-            h(t)
 
 
 class Plan:
@@ -374,7 +355,7 @@ class Plan:
                 self.residuals.append(v)
             return f"s{res_index[v.vid]}"
 
-        ns = {"_acc": _acc, "_post2": _post2, **_inline.HELPERS}
+        ns = {"_post2": _post2, **_inline.HELPERS}
         roots, params = [], []
         for o in outputs:
             if o.grad_fn is not None:
@@ -426,9 +407,9 @@ class Plan:
                 if not isinstance(x, tuple):
                     needed.add(x.vid)
         live.reverse()
-        ns = {"_asarray": np.asarray, "_acc": _acc, "_post2": _post2, "_ones": np.ones,
+        ns = {"_asarray": np.asarray, "_post2": _post2, "_ones": np.ones,
               "_array": np.array, "_ndarray": ndarray, "_getrefcount": _getrefcount,
-              "_new": object.__new__, "_Tensor": Tensor, "_leaf_store": _leaf_store,
+              "_new": object.__new__, "_Tensor": Tensor, "_accumulate": _accumulate,
               **_inline.HELPERS}
         lines = ["def forward(A, E):"]
         for j, t in enumerate(trace.none_grads if full else ()):

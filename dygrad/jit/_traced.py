@@ -92,10 +92,17 @@ class _Entry:
         # loss, or a function of tensors that need no gradient): the call wraps one array
         self.simple = layout is None and plan.bwd is None
         self.simple_rg = bool(plan.out_diff[0])
-        if self.simple and self.simple_rg and plan.consumed is None:
-            plan.consumed = TracedFunctionBackward(())
-            plan.consumed.res = None
-            plan.consumed._freed = True
+        if self.simple and self.simple_rg:
+            _consumed(plan)
+
+
+def _consumed(plan):
+    """The grad_fn shared by outputs whose graph a backward() inside the function consumed."""
+    if plan.consumed is None:
+        node = plan.consumed = TracedFunctionBackward(())
+        node.res = None
+        node._freed = True
+    return plan.consumed
 
 
 class TracedFunction:
@@ -220,11 +227,7 @@ def _replay(entry, tensors):
         if plan.n_diff != 1:
             node._nout = plan.n_diff
     elif plan.n_diff:  # the backward() inside the function consumed the graph of the outputs
-        node = plan.consumed
-        if node is None:
-            node = plan.consumed = TracedFunctionBackward(())
-            node.res = None
-            node._freed = True
+        node = _consumed(plan)
     if entry.layout is None:  # a single tensor
         t = _wrap(outs[0], diff[0])
         if diff[0]:

@@ -62,16 +62,10 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
     dt = d.dtype
     if dim is None and dtype is None and (dt is _F32 or dt is _F64) and STATE.trace is None:
         # `loss = (...).sum()`: the commonest reduction, without the general argument handling
-        out = np.add.reduce(d, None, None, None, keepdim)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        if STATE.enabled and x._rg:
-            node = SumBackward0((x._grad_node(),))
+        t, node = finish(np.add.reduce(d, None, None, None, keepdim), x, SumBackward0)
+        if node is not None:
             node.shape, node.dims, node.keepdim, node.src = d.shape, None, keepdim, None
-            t = _wrap(out, True)
-            t.grad_fn = node
-            return t
-        return _wrap(out)
+        return t
     npdt = _sum_dtype(d, dtype)
     dims = rdims(dim, d.shape, "sum")
     out = _np_sum(d, dims, keepdim, npdt)

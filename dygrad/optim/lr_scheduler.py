@@ -123,9 +123,10 @@ def _replayable_step(step):
         trace = STATE.trace
         if trace is None or self._is_initial:
             return step(self, *args, **kwargs)
-        if any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
-            trace.fail(f"{type(self).__name__}.step() with a tensor argument is not replayable "
-                       "(a replay would reuse its traced value)")
+        if args or any(v is not None for v in kwargs.values()):
+            # a metric or an epoch would be replayed with its traced value
+            trace.fail(f"{type(self).__name__}.step() with an argument is not replayable (a "
+                       "replay would reuse its traced value)")
             return step(self, *args, **kwargs)
         return trace.effect(lambda: replayable_step(self, *args, **kwargs), [],
                             f"{type(self).__name__}.step")
