@@ -49,7 +49,14 @@ def _np_sigmoid(x):
 
 
 def sign(x):
-    return x.sign() if isinstance(x, Tensor) else np.sign(x)
+    return x.sign() if isinstance(x, Tensor) else np_sign(x)
+
+
+def np_sign(d):
+    """PyTorch's sign: 0 (not NumPy's nan) for a nan."""
+    if d.dtype.kind == "f":
+        return np.subtract(d > 0, d < 0, dtype=d.dtype)
+    return np.sign(d)
 
 
 def where(cond, a, b):

@@ -20,8 +20,10 @@ def _correction(dim, unbiased, correction):
     return dim, (0 if unbiased is False else 1)
 
 
-def _moments(x, dim, unbiased, keepdim, correction, op):
-    """(var, mean, dims, n, dof) as NumPy arrays, in x's dtype."""
+def _moments(x, dim, unbiased, keepdim, correction, op, root=False):
+    """(var or, with `root`, std; mean; dims; n; dof) as NumPy arrays in x's dtype. Narrower
+    floats accumulate in float64 (as PyTorch's CPU kernel does), so the squares of large float32
+    values do not overflow where the standard deviation is finite."""
     d = x._data
     if d.dtype.kind != "f":
         raise RuntimeError(f"std and var only support floating point and complex dtypes "
@@ -37,11 +39,13 @@ def _moments(x, dim, unbiased, keepdim, correction, op):
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
         dof = 0
-    w = d.astype(np.float32) if d.dtype == np.float16 else d
-    with np.errstate(invalid="ignore", divide="ignore"):
+    w = d if d.dtype == np.float64 else d.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         mean = w.sum(axis=dims, keepdims=True) / n
         diff = w - mean
         var = np.square(diff).sum(axis=dims, keepdims=keepdim) / dof
+        if root:
+            var = np.sqrt(var)
     if not keepdim:
         mean = mean.reshape(var.shape)
     return var.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False), dims, n, dof
@@ -143,8 +147,8 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    v, _, dims, n, dof = _moments(x, dim, unbiased, keepdim, correction, "std")
-    (t,) = _record(x, (np.sqrt(v),), StdBackward0, (dims, n, dof), True)
+    v, _, dims, n, dof = _moments(x, dim, unbiased, keepdim, correction, "std", True)
+    (t,) = _record(x, (v,), StdBackward0, (dims, n, dof), True)
     if t.grad_fn is not None:
         t.grad_fn.keepdim = keepdim
     return t
@@ -159,8 +163,8 @@ def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    v, m, dims, n, dof = _moments(x, dim, unbiased, keepdim, correction, "std_mean")
-    ts = _record(x, (np.sqrt(v), m), StdMeanBackward0, (dims, n, dof), True)
+    v, m, dims, n, dof = _moments(x, dim, unbiased, keepdim, correction, "std_mean", True)
+    ts = _record(x, (v, m), StdMeanBackward0, (dims, n, dof), True)
     if ts[0].grad_fn is not None:
         ts[0].grad_fn.keepdim = keepdim
     return ts

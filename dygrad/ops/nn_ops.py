@@ -37,8 +37,9 @@ def _prep(x, dim, dtype, op):
 
 def softmax(x, dim=None, dtype=None):
     d, dim = _prep(x, dim, dtype, "softmax")
-    if d.ndim == 0:
-        y = np.ones_like(d)
+    if d.ndim == 0 or d.size == 0:  # a 0-dim x is a row of one (NaN for a non-finite x)
+        with np.errstate(invalid="ignore"):
+            y = np.asarray(np.exp(d - d) if d.ndim == 0 else d.copy())
     else:
         m = d.max(axis=dim, keepdims=True)
         e = np.exp(d - m)
@@ -55,8 +56,9 @@ def softmax(x, dim=None, dtype=None):
 
 def log_softmax(x, dim=None, dtype=None):
     d, dim = _prep(x, dim, dtype, "log_softmax")
-    if d.ndim == 0:
-        y = np.zeros_like(d)
+    if d.ndim == 0 or d.size == 0:
+        with np.errstate(invalid="ignore"):
+            y = np.asarray(d - d if d.ndim == 0 else d.copy())
     else:
         m = d.max(axis=dim, keepdims=True)
         s = d - m

@@ -28,16 +28,75 @@ class ClampBackward1(_Unary):
         return _bw.where(keep, g, 0)
 
 
+class ClampBackward0(Node):
+    """clamp with tensor bounds. PyTorch's masks: x gets g where lo <= x <= hi, lo where
+    x < lo < hi, hi where x > hi or lo > hi (hi is the result); a NaN where it decides sends g
+    nowhere."""
+    __slots__ = ("has", "shapes", "dtypes")
+
+    def backward(self, g, *vals):
+        has_lo, has_hi = self.has
+        xd = _data(vals[0])
+        lo = _data(vals[1]) if has_lo else None
+        hi = _data(vals[1 + has_lo]) if has_hi else None
+        keep = (xd >= lo) & (xd <= hi) if has_lo and has_hi else (xd >= lo if has_lo else xd <= hi)
+        masks = [keep]
+        if has_lo:
+            masks.append((xd < lo) & (lo < hi) if has_hi else xd < lo)
+        if has_hi:
+            masks.append((xd > hi) | (lo > hi) if has_lo else xd > hi)
+        outs = []
+        for m, nf, shape, dt in zip(masks, self.next_functions, self.shapes, self.dtypes):
+            if nf[0] is None:
+                outs.append(None)
+                continue
+            r = sum_to(_bw.where(m, g, 0), shape)
+            outs.append(_bw.cast(r, dt))
+        return tuple(outs)
+
+
+def _np_clamp(d, lo, hi):
+    # max then min, as PyTorch: NaN (in x or a bound) propagates, and lo > hi gives hi
+    if lo is not None:
+        d = np.maximum(d, lo)
+    return d if hi is None else np.minimum(d, hi)
+
+
+def _clamp_tensors(x, min, max):
+    if (min is not None and not isinstance(min, Tensor)) or (max is not None and not isinstance(max, Tensor)):
+        raise TypeError(f"clamp(): min and max must both be Tensors or both numbers, got "
+                        f"({type(min).__name__}, {type(max).__name__})")
+    ts = [t for t in (x, min, max) if t is not None]
+    npdt = _dtype.result_np_dtype(ts)
+    if npdt.kind == "b":
+        raise RuntimeError("clamp is not supported for complex types or bool")
+    arrs = [t._data if t._data.dtype == npdt else t._data.astype(npdt) for t in ts]
+    has = (min is not None, max is not None)
+
+    def kernel(*a):
+        return np.asarray(_np_clamp(a[0], a[1] if has[0] else None, a[-1] if has[1] else None), npdt)
+
+    out = kernel(*arrs)
+    if STATE.enabled and any(t._rg for t in ts):
+        node = ClampBackward0(tuple(t._grad_node() for t in ts))
+        node.has = has
+        node.shapes = [t._data.shape for t in ts]
+        node.dtypes = [t._data.dtype for t in ts]
+        node.save(*ts)
+        r = _wrap(out, True)
+        r.grad_fn = node
+    else:
+        r = _wrap(out)
+    if STATE.trace is not None:
+        STATE.trace.record(lambda *a: kernel(*[v.astype(npdt, copy=False) for v in a]), ts, r, "clamp")
+    return r
+
+
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        r = x
-        if min is not None:
-            r = maximum(r, as_tensor_like(min, x))
-        if max is not None:
-            r = minimum(r, as_tensor_like(max, x))
-        return r
+        return _clamp_tensors(x, min, max)
     d = x._data
     lo = min
     hi = max
@@ -46,11 +105,7 @@ def clamp(x, min=None, max=None):
     elif d.dtype.kind in "iu":  # integer bounds must fit the dtype (PyTorch's checked conversion)
         lo = None if lo is None else checked_scalar(lo, d.dtype)
         hi = None if hi is None else checked_scalar(hi, d.dtype)
-    out = np.clip(d, lo, hi) if lo is not None and hi is not None else (
-        np.maximum(d, lo) if lo is not None else np.minimum(d, hi))
-    if lo is not None and hi is not None and lo > hi:
-        out = np.full_like(d, hi)
-    out = np.asarray(out, dtype=d.dtype)
+    out = np.asarray(_np_clamp(d, lo, hi), dtype=d.dtype)
     if STATE.enabled and x._rg:
         node = ClampBackward1((x._grad_node(),))
         node.save(x)

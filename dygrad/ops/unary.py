@@ -288,8 +288,11 @@ class Atan2Backward0(_Binary):
             b = self.scalar
         den = a * a + b * b
         nf = self.next_functions
-        return (g * b / den if nf[0][0] is not None else None,
-                -g * a / den if nf[1][0] is not None else None)
+        # PyTorch's rule: the gradient is 0 where a == b == 0 (not 0/0 = nan)
+        at0 = _data(den) == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (_bw.where(at0, 0, g * b / den) if nf[0][0] is not None else None,
+                    _bw.where(at0, 0, -g * a / den) if nf[1][0] is not None else None)
 
 
 def atan2(a, b):
@@ -356,10 +359,11 @@ class ReluBackward0(_Unary):
     def backward(self, g, y):
         if type(g) is np.ndarray and g.dtype.kind == "f" and g.ndim and g.shape == y.shape:
             # g where y > 0 else +0.0, bit for bit as np.where but ~10x faster: AND with -1/0 masks
+            # the mask is `not y <= 0` (PyTorch's rule): a NaN output passes its gradient through
             it = _INT_OF_SIZE[g.itemsize]
-            m = np.subtract(0, y > 0, dtype=it)
+            m = np.subtract(y <= 0, 1, dtype=it)
             return np.bitwise_and(np.ascontiguousarray(g).view(it), m, out=m).view(g.dtype)
-        return _bw.where(_data(y) > 0, g, 0)
+        return _bw.where(_data(y) <= 0, 0, g)
 
 
 def _np_relu(d):
@@ -456,7 +460,7 @@ def _int_copy(x, node_cls):
 def sign(x):
     if x._data.dtype.kind == "b":
         return _wrap(x._data.copy())
-    return _unary(x, np.sign, SignBackward0, save_in=False, float_only=False)
+    return _unary(x, _bw.np_sign, SignBackward0, save_in=False, float_only=False)
 
 
 sgn = sign

@@ -167,11 +167,12 @@ class ThresholdBackward0(_Act):
     __slots__ = ()
 
     def backward(self, g, x):
-        return _bw.where(npv(x) > self.p[0], g, 0)
+        return _bw.where(npv(x) <= self.p[0], 0, g)
 
 
 def _np_threshold(d, th, value):
-    return np.where(d > th, d, d.dtype.type(value if d.dtype.kind == "f" else int(value)))
+    # `x <= th` selects the value (PyTorch's test): a NaN input, or a NaN threshold, keeps x
+    return np.where(d <= th, d.dtype.type(value if d.dtype.kind == "f" else int(value)), d)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -255,7 +256,7 @@ class _ShrinkBackward(_Act):
     def backward(self, g, x):
         xv = npv(x)
         lam = self.p[0]
-        return _bw.where((xv > lam) | (xv < -lam), g, 0)
+        return _bw.where((xv >= -lam) & (xv <= lam), 0, g)
 
 
 class SoftshrinkBackward0(_ShrinkBackward):
@@ -266,13 +267,14 @@ class HardshrinkBackward0(_ShrinkBackward):
     __slots__ = ()
 
 
+# the zero band is `-lam <= x <= lam` (PyTorch's test), so a NaN input stays NaN
 def _np_softshrink(d, lam):
     t = d.dtype.type
-    return np.where(d > lam, d - t(lam), np.where(d < -lam, d + t(lam), t(0)))
+    return np.where((d >= -lam) & (d <= lam), t(0), np.where(d > lam, d - t(lam), d + t(lam)))
 
 
 def _np_hardshrink(d, lam):
-    return np.where((d > lam) | (d < -lam), d, d.dtype.type(0))
+    return np.where((d >= -lam) & (d <= lam), d.dtype.type(0), d)
 
 
 def softshrink(input, lambd=0.5):
