@@ -15,13 +15,19 @@ from ..autograd.node import Node
 
 
 def window_argmax(xd, kh, kw, geom, ph, pw):
-    """PyTorch's max-pool indices: (local, flat) int64 (N, C, OH, OW) positions in the unpadded
-    input, local within one (H, W) plane and flat within the whole array."""
+    """PyTorch's max-pool indices: (local, flat, vals) with local and flat int64 (N, C, OH, OW)
+    positions in the unpadded input, local within one (H, W) plane and flat within the whole
+    array. A window whose maximum is -inf (or lies wholly in padding, possible with dilation)
+    names its first in-range tap, as PyTorch does, never a padding slot (whose flat position
+    would belong to a neighbouring sample). Windows wholly in padding keep PyTorch's -inf in
+    `vals` (otherwise None: gather the values at flat) and get flat = xd.size, a slot past the
+    end that the backward drops."""
     n, c, h, w = xd.shape
     sh, sw, dh, dw, oh, ow = geom
     pad_b = max(0, (oh - 1) * sh + dh * (kh - 1) + 1 - h - ph)
     pad_r = max(0, (ow - 1) * sw + dw * (kw - 1) + 1 - w - pw)
-    if ph or pw or pad_b or pad_r:
+    padded = bool(ph or pw or pad_b or pad_r)
+    if padded:
         fill = -np.inf if xd.dtype.kind == "f" else np.iinfo(xd.dtype).min
         xp = np.pad(xd, ((0, 0), (0, 0), (ph, pad_b), (pw, pad_r)), constant_values=fill)
     else:
@@ -37,8 +43,31 @@ def window_argmax(xd, kh, kw, geom, ph, pw):
             arg[bad] = kh * kw - 1 - np.isnan(win[bad])[:, ::-1].argmax(axis=-1)
     rows = (np.arange(oh) * sh)[:, None] + (arg // kw) * dh - ph
     cols = (np.arange(ow) * sw)[None, :] + (arg % kw) * dw - pw
+    vals = None
+    dead = None
+    if padded:
+        outside = (rows < 0) | (rows >= h) | (cols < 0) | (cols >= w)
+        if outside.any():
+            r0, c0 = _first_tap(oh, sh, ph, dh), _first_tap(ow, sw, pw, dw)
+            rows = np.where(outside, r0[:, None], rows)
+            cols = np.where(outside, c0[None, :], cols)
+            d = (r0 >= h)[:, None] | (c0 >= w)[None, :]
+            if d.any():
+                dead = np.broadcast_to(d, rows.shape)
+                vals = np.take_along_axis(win, arg[..., None], -1)[..., 0]
     local = rows * w + cols
-    return local, local + (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
+    flat = local + (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
+    if dead is not None:
+        flat[dead] = xd.size
+    return local, flat, vals
+
+
+def _first_tap(o, s, p, d):
+    """Per output position, the first tap row (or column) at or past 0: where PyTorch's scan
+    of a window starts."""
+    start = np.arange(o) * s - p
+    steps = np.maximum(-start + d - 1, 0) // d  # taps skipped in the left padding
+    return start + d * steps
 
 
 def tap(a, i, j, geom):

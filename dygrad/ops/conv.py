@@ -14,28 +14,17 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers, _im2col
+from ._window_args import check_conv
 
 
-def _pair(v, n=2):
-    if isinstance(v, (tuple, list)):
-        if len(v) != n:
-            raise ValueError(f"expected {n} values, got {tuple(v)}")
-        return tuple(int(x) for x in v)
-    return (int(v),) * n
-
-
-def _out_size(size, k, s, p0, p1, d, op):
-    o = (size + p0 + p1 - d * (k - 1) - 1) // s + 1
-    if o <= 0:
-        raise RuntimeError(
-            f"{op}: calculated output size is too small ({o}); input size {size} with kernel {k}, "
-            f"stride {s}, padding {p0}+{p1}, dilation {d}")
-    return o
-
-
-def _same_padding(size, k, s, d):
+def _same_padding(k, d):
+    # PyTorch's 'same': the total d*(k-1) split with the extra element on the far side
     total = d * (k - 1)
     return total // 2, total - total // 2
+
+
+def _out_size(size, k, s, p0, p1, d):
+    return (size + p0 + p1 - d * (k - 1) - 1) // s + 1
 
 
 class ConvolutionBackward0(Node):
@@ -156,56 +145,30 @@ def _conv_backward_graph(node, g, x, w):
     return out + (gb,) if node.has_bias else out
 
 
-def _check_conv_args(op, x, w, b, G, nd):
-    if not isinstance(x, Tensor) or not isinstance(w, Tensor):
-        raise TypeError(f"{op}(): input and weight must be Tensors")
-    xd, wd = x._data, w._data
-    if wd.ndim != nd + 2:
-        raise RuntimeError(f"{op}: expected a {nd + 2}-D weight, got shape {list(wd.shape)}")
-    if xd.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(
-            f"{op}: Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input, but got input of "
-            f"size: {list(xd.shape)}")
-    if xd.dtype != wd.dtype:
-        raise RuntimeError(
-            f"{op}: Input type ({x.dtype}) and weight type ({w.dtype}) should be the same")
-    c = xd.shape[-nd - 1]
-    if wd.shape[1] * G != c:
-        raise RuntimeError(
-            f"{op}: Given groups={G}, weight of size {list(wd.shape)}, expected input"
-            f"{list(xd.shape)} to have {wd.shape[1] * G} channels, but got {c} channels instead")
-    if wd.shape[0] % G:
-        raise RuntimeError(f"{op}: out_channels ({wd.shape[0]}) must be divisible by groups ({G})")
-    if b is not None and b._data.shape != (wd.shape[0],):
-        raise RuntimeError(f"{op}: bias must have shape [{wd.shape[0]}], got {list(b._data.shape)}")
-
-
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    _check_conv_args("conv2d", input, weight, bias, groups, 2)
-    x = input
+    (sh, sw), p, (dh, dw), _, groups = check_conv(
+        "conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
+    kh, kw = weight._data.shape[2:]
+    if p == "same":
+        pads = (_same_padding(kh, dh), _same_padding(kw, dw))
+    elif p == "valid":
+        pads = ((0, 0), (0, 0))
+    else:
+        pads = ((p[0], p[0]), (p[1], p[1]))
+    return _conv2d(input, weight, bias, sh, sw, pads, dh, dw, groups)
+
+
+def _conv2d(x, weight, bias, sh, sw, pads, dh, dw, groups):
+    """The convolution itself, on checked arguments; pads = ((top, bottom), (left, right))."""
     unbatched = x._data.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
     xd, wd = x._data, weight._data
     n, c, h, w_ = xd.shape
     o, cg, kh, kw = wd.shape
-    sh, sw = _pair(stride)
-    dh, dw = _pair(dilation)
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = ((0, 0), (0, 0))
-        elif padding == "same":
-            if (sh, sw) != (1, 1):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-            pads = (_same_padding(h, kh, sh, dh), _same_padding(w_, kw, sw, dw))
-        else:
-            raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
-    else:
-        ph, pw = _pair(padding)
-        pads = ((ph, ph), (pw, pw))
     (pt, pb), (pl, pr) = pads
-    oh = _out_size(h, kh, sh, pt, pb, dh, "conv2d")
-    ow = _out_size(w_, kw, sw, pl, pr, dw, "conv2d")
+    oh = _out_size(h, kh, sh, pt, pb, dh)
+    ow = _out_size(w_, kw, sw, pl, pr, dw)
     p = oh * ow
     wm = wd.reshape(o, -1)
     if groups == 1:
@@ -248,28 +211,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    _check_conv_args("conv1d", input, weight, bias, groups, 1)
-    x = input
-    unbatched = x._data.ndim == 2
-    if unbatched:
-        x = x.unsqueeze(0)
-    s = _pair(stride, 1)[0]
-    d = _pair(dilation, 1)[0]
-    if isinstance(padding, str):
-        pad2 = padding
-        if padding == "same":
-            k = weight._data.shape[-1]
-            total = d * (k - 1)
-            lo, hi = total // 2, total - total // 2
-            if lo != hi:
-                from .pad import pad_constant
-                x = pad_constant(x, (lo, hi), 0.0)
-                pad2 = 0
+    (s,), p, (d,), _, groups = check_conv(
+        "conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
+    if p == "same":
+        pad = _same_padding(weight._data.shape[2], d)
     else:
-        pad2 = (0, _pair(padding, 1)[0])
-    out = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), pad2, (1, d), groups)
-    out = out.squeeze(2)
-    return out.squeeze(0) if unbatched else out
+        pad = (0, 0) if p == "valid" else (p[0], p[0])
+    x = input.unsqueeze(-2)
+    out = _conv2d(x, weight.unsqueeze(2), bias, 1, s, ((0, 0), pad), 1, d, groups)
+    return out.squeeze(-2)
 
 
 class ConvTranspose2dBackward(Node):
@@ -289,6 +239,11 @@ class ConvTranspose2dBackward(Node):
         try:
             if nf[0][0] is not None:
                 gx = conv2d(gt, wt, None, (sh, sw), (ph, pw), (dh, dw), self.groups)
+                h, w_ = self.xshape[-2:]
+                if gx.shape[-2:] != (h, w_):
+                    # output_padding >= stride (allowed below the dilation) adds taps past
+                    # the last input position: they have no input to flow back to
+                    gx = gx[..., :h, :w_]
             if nf[1][0] is not None:
                 G = self.groups
                 cin = xt.shape[1]
@@ -314,22 +269,16 @@ class ConvTranspose2dBackward(Node):
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
+    (sh, sw), (ph, pw), (dh, dw), (oph, opw), G = check_conv(
+        "conv_transpose2d", input, weight, bias, stride, padding, dilation, groups, 2, True,
+        output_padding)
     x = input
     unbatched = x._data.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
     xd, wd = x._data, weight._data
     n, cin, h, w_ = xd.shape
-    if wd.shape[0] != cin:
-        raise RuntimeError(
-            f"conv_transpose2d: weight of size {list(wd.shape)} expects {wd.shape[0]} input channels, "
-            f"got input of size {list(xd.shape)}")
-    G = groups
     og, kh, kw = wd.shape[1], wd.shape[2], wd.shape[3]
-    sh, sw = _pair(stride)
-    ph, pw = _pair(padding)
-    oph, opw = _pair(output_padding)
-    dh, dw = _pair(dilation)
     oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
     ow = (w_ - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
     cg = cin // G

@@ -12,56 +12,40 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers, _im2col, _maxpool
+from ._window_args import ints, pool_args, pool_input, pool_out
 
 
-def _pair(v):
-    if isinstance(v, (tuple, list)):
-        return tuple(int(x) for x in v) if len(v) == 2 else (int(v[0]),) * 2
-    return (int(v), int(v))
-
-
-def _pool_out(size, k, s, p, d, ceil_mode, op):
-    if p * 2 > k:
-        raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got "
-                           f"pad={p}, kernel_size={k}")
-    span = size + 2 * p - d * (k - 1) - 1
-    o = (-(-span // s) if ceil_mode else span // s) + 1
-    if ceil_mode and (o - 1) * s >= size + p:
-        o -= 1
-    if o <= 0:
-        raise RuntimeError(
-            f"{op}: Given input size {size}, kernel {k}, stride {s}, padding {p}: calculated "
-            f"output size {o} is too small")
-    return o
-
-
-def _batched(x, op):
-    d = x._data
-    if d.ndim == 3:
+def _batched(x, op, nd=2):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    pool_input(op, x, nd)
+    if x._data.ndim == nd + 1:
         return x.unsqueeze(0), True
-    if d.ndim != 4:
-        raise RuntimeError(f"{op}: Expected 3D or 4D (batch mode) tensor, got shape {list(d.shape)}")
     return x, False
 
 
 class MaxPoolBackward(Node):
-    """Routes each output's gradient to the input position its index names."""
+    """Routes each output's gradient to the input position its index names; a window wholly
+    in padding has index xd.size (one past the end), and its gradient is dropped."""
     __slots__ = ("flat_idx", "xshape")
 
     def backward(self, g):
         n, c, h, w = self.xshape
+        size = n * c * h * w
         if isinstance(g, Tensor):
             from .indexing import index_put
-            z = _wrap(np.zeros((n * c * h * w,), g._data.dtype))
-            return index_put(z, (self.flat_idx.reshape(-1),), g.reshape(-1), accumulate=True).reshape(n, c, h, w)
-        dx = np.bincount(self.flat_idx.reshape(-1), weights=g.reshape(-1), minlength=n * c * h * w)
-        return dx.astype(g.dtype, copy=False).reshape(n, c, h, w)
+            z = _wrap(np.zeros((size + 1,), g._data.dtype))
+            dx = index_put(z, (_wrap(self.flat_idx.reshape(-1)),), g.reshape(-1), accumulate=True)
+            return dx[:size].reshape(n, c, h, w)
+        dx = np.bincount(self.flat_idx.reshape(-1), weights=g.reshape(-1), minlength=size)
+        return dx[:size].astype(g.dtype, copy=False).reshape(n, c, h, w)
 
 
-def _max_by_index(x, flat_idx, local_idx, unbatched, return_indices):
-    """Output = input values at flat_idx (global flat positions); records MaxPoolBackward."""
+def _max_by_index(x, flat_idx, local_idx, unbatched, return_indices, vals=None):
+    """Output = input values at flat_idx (global flat positions), or vals when given (windows
+    wholly in padding); records MaxPoolBackward."""
     xd = x._data
-    out = xd.reshape(-1)[flat_idx]
+    out = xd.reshape(-1)[flat_idx] if vals is None else vals
     if STATE.enabled and x._rg:
         node = MaxPoolBackward((x._grad_node(),))
         node.flat_idx = flat_idx
@@ -80,20 +64,21 @@ def _max_by_index(x, flat_idx, local_idx, unbatched, return_indices):
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     x, unbatched = _batched(input, "max_pool2d")
+    k, s, p, d = pool_args("max_pool2d", kernel_size, stride, padding, dilation, 2)
+    return _max_pool(x, k, s, p, d, ceil_mode, return_indices, unbatched, "max_pool2d")
+
+
+def _max_pool(x, k, s, p, d, ceil_mode, return_indices, unbatched, op):
     xd = x._data
     n, c, h, w = xd.shape
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(stride) if stride not in (None, [], ()) else (kh, kw)
-    ph, pw = _pair(padding)
-    dh, dw = _pair(dilation)
-    oh = _pool_out(h, kh, sh, ph, dh, ceil_mode, "max_pool2d")
-    ow = _pool_out(w, kw, sw, pw, dw, ceil_mode, "max_pool2d")
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = k, s, p, d
+    oh, ow = pool_out(op, (h, w), k, s, p, d, ceil_mode)
     geom = (sh, sw, dh, dw, oh, ow)
     fits = (oh - 1) * sh + dh * (kh - 1) < h and (ow - 1) * sw + dw * (kw - 1) < w
     if not (return_indices or ph or pw) and fits:
         return _max_over_taps(x, kh, kw, geom, unbatched)
-    local, flat = _maxpool.window_argmax(xd, kh, kw, geom, ph, pw)
-    return _max_by_index(x, flat, local, unbatched, return_indices)
+    local, flat, vals = _maxpool.window_argmax(xd, kh, kw, geom, ph, pw)
+    return _max_by_index(x, flat, local, unbatched, return_indices, vals)
 
 
 def _max_over_taps(x, kh, kw, geom, unbatched):
@@ -112,11 +97,14 @@ def _max_over_taps(x, kh, kw, geom, unbatched):
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    k = kernel_size[0] if isinstance(kernel_size, (tuple, list)) else kernel_size
-    s = (stride[0] if isinstance(stride, (tuple, list)) and stride else stride) or k
-    p = padding[0] if isinstance(padding, (tuple, list)) else padding
-    d = dilation[0] if isinstance(dilation, (tuple, list)) else dilation
-    r = max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
+    pool_input("max_pool1d", input, 1)
+    (k,), (s,), (p,), (d,) = pool_args("max_pool1d", kernel_size, stride, padding, dilation, 1)
+    x = input.unsqueeze(-2)
+    unbatched = x._data.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    r = _max_pool(x, (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices, unbatched,
+                  "max_pool1d")
     if return_indices:
         return r[0].squeeze(-2), r[1].squeeze(-2)
     return r.squeeze(-2)
@@ -174,13 +162,18 @@ def _sum_over_taps(xp, kh, kw, geom):
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     x, unbatched = _batched(input, "avg_pool2d")
+    k, s, p, _ = pool_args("avg_pool2d", kernel_size, stride, padding, 1, 2)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("avg_pool2d: divisor must be not zero")
+    return _avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override, unbatched,
+                     "avg_pool2d")
+
+
+def _avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override, unbatched, op):
     xd = x._data
     n, c, h, w = xd.shape
-    kh, kw = _pair(kernel_size)
-    sh, sw = _pair(stride) if stride not in (None, [], ()) else (kh, kw)
-    ph, pw = _pair(padding)
-    oh = _pool_out(h, kh, sh, ph, 1, ceil_mode, "avg_pool2d")
-    ow = _pool_out(w, kw, sw, pw, 1, ceil_mode, "avg_pool2d")
+    (kh, kw), (sh, sw), (ph, pw) = k, s, p
+    oh, ow = pool_out(op, (h, w), k, s, p, (1, 1), ceil_mode)
     hp = max(h + 2 * ph, (oh - 1) * sh + kh)
     wp = max(w + 2 * pw, (ow - 1) * sw + kw)
     pads = ((ph, hp - h - ph), (pw, wp - w - pw))
@@ -189,7 +182,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     total = _sum_over_taps(xp, kh, kw, (sh, sw, 1, 1, oh, ow))
     if padded:
         _buffers.give(xp)
-    if divisor_override:
+    if divisor_override is not None:
         div = np.asarray(float(divisor_override))
     else:
         hs = np.arange(oh) * sh - ph
@@ -217,10 +210,15 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    k = kernel_size[0] if isinstance(kernel_size, (tuple, list)) else kernel_size
-    s = (stride[0] if isinstance(stride, (tuple, list)) and stride else stride) or k
-    p = padding[0] if isinstance(padding, (tuple, list)) else padding
-    return avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad).squeeze(-2)
+    pool_input("avg_pool1d", input, 1)
+    (k,), (s,), (p,), _ = pool_args("avg_pool1d", kernel_size, stride, padding, 1, 1)
+    x = input.unsqueeze(-2)
+    unbatched = x._data.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    r = _avg_pool(x, (1, k), (1, s), (0, p), ceil_mode, count_include_pad, None, unbatched,
+                  "avg_pool1d")
+    return r.squeeze(-2)
 
 
 def _adaptive_bounds(size, out):
@@ -229,17 +227,44 @@ def _adaptive_bounds(size, out):
     return starts, ends
 
 
-def _out_hw(output_size, h, w):
-    if isinstance(output_size, int):
-        return output_size, output_size
-    oh, ow = output_size
-    return (h if oh is None else oh), (w if ow is None else ow)
+def _adaptive_size(op, output_size, size):
+    """output_size as ints (None keeps that input size); negative sizes are refused, while 0
+    gives an empty result as in PyTorch."""
+    nd = len(size)
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != nd:
+            raise RuntimeError(f"{op}: output_size must be {nd}, got {list(output_size)}")
+        if nd == 1 and output_size[0] is None:
+            raise TypeError(f"{op}(): argument 'output_size' must be tuple of ints, but found "
+                            f"element of type NoneType at pos 0")
+        out = tuple(n if o is None else o for o, n in zip(output_size, size))
+    elif output_size is None:
+        raise TypeError(f"{op}(): argument 'output_size' must be tuple of ints, not NoneType")
+    else:
+        out = (output_size,) * nd
+    out = ints(out, nd, "output_size", op)
+    if min(out) < 0:
+        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 "
+                           f"but received {list(out)}")
+    return out
+
+
+def _empty_adaptive(x, oh, ow, return_indices, unbatched):
+    # an output size of 0: an empty result still connected to the input (zero gradient)
+    n, c = x._data.shape[:2]
+    r = (x[:, :, :1, :1] * 0).expand(n, c, oh, ow).contiguous()
+    idx = _wrap(np.zeros((n, c, oh, ow), np.int64))
+    if unbatched:
+        r, idx = r.squeeze(0), idx.squeeze(0)
+    return (r, idx) if return_indices else r
 
 
 def adaptive_avg_pool2d(input, output_size):
     x, unbatched = _batched(input, "adaptive_avg_pool2d")
     n, c, h, w = x._data.shape
-    oh, ow = _out_hw(output_size, h, w)
+    oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, (h, w))
+    if oh == 0 or ow == 0:
+        return _empty_adaptive(x, oh, ow, False, unbatched)
     if h % oh == 0 and w % ow == 0:
         r = avg_pool2d(x, (h // oh, w // ow))
     else:
@@ -256,7 +281,9 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     x, unbatched = _batched(input, "adaptive_max_pool2d")
     xd = x._data
     n, c, h, w = xd.shape
-    oh, ow = _out_hw(output_size, h, w)
+    oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, (h, w))
+    if oh == 0 or ow == 0:
+        return _empty_adaptive(x, oh, ow, return_indices, unbatched)
     if h % oh == 0 and w % ow == 0:
         r = max_pool2d(x, (h // oh, w // ow), return_indices=return_indices)
         if unbatched:
@@ -269,19 +296,21 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         for j in range(ow):
             win = xd[:, :, hs[i]:he[i], ws[j]:we[j]]
             kw_ = we[j] - ws[j]
-            a = win.reshape(n, c, -1).argmax(-1)
+            a = win.reshape(n, c, win.shape[2] * kw_).argmax(-1)
             local[:, :, i, j] = (hs[i] + a // kw_) * w + ws[j] + a % kw_
     base = (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
     return _max_by_index(x, local + base, local, unbatched, return_indices)
 
 
 def adaptive_avg_pool1d(input, output_size):
-    o = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    pool_input("adaptive_avg_pool1d", input, 1)
+    (o,) = _adaptive_size("adaptive_avg_pool1d", output_size, input.shape[-1:])
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    o = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    pool_input("adaptive_max_pool1d", input, 1)
+    (o,) = _adaptive_size("adaptive_max_pool1d", output_size, input.shape[-1:])
     r = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), return_indices)
     if return_indices:
         return r[0].squeeze(-2), r[1].squeeze(-2)
@@ -289,8 +318,14 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    kh, kw = _pair(kernel_size)
-    p = avg_pool2d(input ** norm_type, (kh, kw), stride, 0, ceil_mode)
-    return (p.sign() * p.abs().relu()).mul(kh * kw) ** (1.0 / norm_type)
+    pool_input("lp_pool2d", input, 2)
+    k, s, _, _ = pool_args("lp_pool2d", kernel_size, stride, 0, 1, 2)
+    p = avg_pool2d(input ** norm_type, k, s, 0, ceil_mode)
+    return (p.sign() * p.abs().relu()).mul(k[0] * k[1]) ** (1.0 / norm_type)
 
 
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    pool_input("lp_pool1d", input, 1)
+    (k,), s, _, _ = pool_args("lp_pool1d", kernel_size, stride, 0, 1, 1)
+    p = avg_pool1d(input ** norm_type, k, s, 0, ceil_mode)
+    return (p.sign() * p.abs().relu()).mul(k) ** (1.0 / norm_type)

@@ -10,7 +10,7 @@ from ...ops import pool as _pool
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "lp_pool2d", "batch_norm", "layer_norm", "group_norm",
+           "adaptive_max_pool2d", "lp_pool1d", "lp_pool2d", "batch_norm", "layer_norm", "group_norm",
            "instance_norm", "interpolate", "upsample", "local_response_norm"]
 
 conv1d = _conv.conv1d
@@ -25,6 +25,7 @@ adaptive_avg_pool1d = _pool.adaptive_avg_pool1d
 adaptive_max_pool2d = _pool.adaptive_max_pool2d
 adaptive_max_pool1d = _pool.adaptive_max_pool1d
 lp_pool2d = _pool.lp_pool2d
+lp_pool1d = _pool.lp_pool1d
 group_norm = _norm.group_norm
 
 
