@@ -142,6 +142,8 @@ def _combine(higher, lower):
 _NP_F32 = np.dtype(np.float32)
 _NP_I64 = np.dtype(np.int64)
 _NP_BOOL = np.dtype(np.bool_)
+_NP_U64 = np.dtype(np.uint64)
+_2_63, _2_64 = 1 << 63, 1 << 64
 
 
 def scalar_np_dtype(v):
@@ -150,7 +152,14 @@ def scalar_np_dtype(v):
     if t is bool or t is np.bool_:
         return _NP_BOOL
     if t is int:
-        return _NP_I64
+        if -_2_63 <= v < _2_63:
+            return _NP_I64
+        # PyTorch holds a Python int in [2**63, 2**64) as an unsigned 64-bit scalar; beyond
+        # that (or below -2**63) it cannot become a Scalar at all
+        if _2_63 <= v < _2_64:
+            return _NP_U64
+        raise OverflowError("int too big to convert" if v > 0
+                            else "can't convert negative int to unsigned")
     if t is float:
         return _default[0].np
     if isinstance(v, np.generic):
@@ -174,7 +183,59 @@ def result_np_dtype(operands):
             dim = d.dtype if dim is None else _promote_np(dim, d.dtype)
         else:
             zero = d.dtype if zero is None else _promote_np(zero, d.dtype)
-    return _combine(dim, _combine(zero, wrapped))
+    r = _combine(dim, _combine(zero, wrapped))
+    if r is _NP_U64:  # only a Python int >= 2**63 brings uint64 in; PyTorch has no such dtype
+        other = "Bool" if dim is not None or zero is not None else "Long"
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, "
+                           f"attempted to promote {other} and UInt64")
+    return r
+
+
+_FMAX = {np.dtype(np.float16): 65504.0, np.dtype(np.float32): float(np.finfo(np.float32).max)}
+
+
+def scalar_value(npdt, v):
+    """A Python scalar converted to npdt the way PyTorch casts a wrapped number into an op's
+    dtype: an integer out of range wraps around (two's complement), a float beyond a narrow
+    float type's range becomes inf (without NumPy's overflow warning)."""
+    try:
+        if npdt.kind == "f" and npdt.itemsize < 8 and abs(v) > _FMAX[npdt]:
+            with np.errstate(over="ignore"):
+                return npdt.type(v)
+        return npdt.type(v)
+    except OverflowError:
+        bits = npdt.itemsize * 8
+        v = int(v) % (1 << bits)
+        if npdt.kind == "i" and v >= 1 << (bits - 1):
+            v -= 1 << bits
+        return npdt.type(v)
+
+
+_CTYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+          "int64": "int64_t", "float32": "float", "float16": "c10::Half", "float64": "double",
+          "bool": "bool"}
+
+
+def checked_value(npdt, v):
+    """A Python scalar argument (alpha, value, a clamp bound, a pow exponent) converted to npdt
+    with PyTorch's checked conversion: RuntimeError where it does not fit. Integers go into an
+    unsigned type from -max to max (negatives wrap); floats must lie in the integer range, and
+    finite floats within a narrow float type's range; bool takes anything."""
+    k = npdt.kind
+    if k == "b":
+        return npdt.type(v)
+    if k == "f":
+        if npdt.itemsize < 8 and v == v and abs(v) != float("inf") and abs(v) > _FMAX[npdt]:
+            raise RuntimeError(f"value cannot be converted to type {_CTYPE[npdt.name]} without overflow")
+        return npdt.type(v)
+    info = np.iinfo(npdt)
+    if isinstance(v, (float, np.floating)):
+        ok = v == v and info.min <= v <= info.max
+    else:
+        ok = (-int(info.max) if k == "u" else int(info.min)) <= v <= info.max
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {_CTYPE[npdt.name]} without overflow")
+    return scalar_value(npdt, int(v))
 
 
 def can_cast(from_, to):

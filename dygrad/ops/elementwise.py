@@ -42,18 +42,29 @@ def _broadcast_error(op, a, b, exc):
     return RuntimeError(f"{op}: {detail}Got shapes {_fmt(a)} and {_fmt(b)}")
 
 
-def as_tensor_like(x, like):
+def as_tensor_like(x, like, npdt=None):
     """Turns a Python/NumPy value into a Tensor for a binary op (PyTorch's wrapped scalar)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, ndarray):
         return _wrap(x)
-    return scalar_like(x, like)
+    return scalar_like(x, like, npdt)
 
 
-def scalar_like(x, like):
+def scalar_like(x, like, npdt=None):
+    """A Python scalar operand as a 0-dim tensor: PyTorch's wrapped number, a weak operand.
+
+    It is made directly in the dtype the op computes in (npdt, or the promotion of `like` and x),
+    so it never changes the result dtype whichever side it is on, and its value is converted
+    once, as PyTorch converts it: 0.1 against a float64 tensor stays a double (a float32 copy
+    would be off by 1e-9), 2 against int16 stays int16, 300 against uint8 wraps to 44."""
     if isinstance(x, (bool, int, float, np.generic)):
-        t = _wrap(np.asarray(x, dtype=_dtype.scalar_np_dtype(x)))
+        if isinstance(x, np.generic):
+            x = x.item()
+        if npdt is None:
+            npdt = (_dtype.result_np_dtype((like, x)) if isinstance(like, Tensor)
+                    else _dtype.scalar_np_dtype(x))
+        t = _wrap(np.asarray(_dtype.scalar_value(npdt, x)))
         if STATE.trace is not None:
             STATE.trace.constant(t)
         return t
@@ -63,17 +74,9 @@ def scalar_like(x, like):
     raise TypeError(f"unsupported operand type {type(x).__name__} for a Tensor operation")
 
 
-def scalar_of(npdt, v):
-    """A Python scalar as a NumPy scalar of npdt; an integer out of the dtype's range wraps
-    around (two's complement), as PyTorch's arithmetic and comparisons do."""
-    try:
-        return npdt.type(v)
-    except OverflowError:
-        bits = npdt.itemsize * 8
-        v = int(v) % (1 << bits)
-        if npdt.kind == "i" and v >= 1 << (bits - 1):
-            v -= 1 << bits
-        return npdt.type(v)
+# A Python scalar as a NumPy scalar of npdt (integers out of range wrap, as PyTorch's arithmetic
+# and comparisons do)
+scalar_of = _dtype.scalar_value
 
 
 def _operands(a, b, op):
@@ -87,10 +90,7 @@ def _operands(a, b, op):
         ad = a._data
         if isinstance(b, np.generic):
             b = b.item()
-        try:
-            bs = npdt.type(b)
-        except OverflowError:
-            bs = scalar_of(npdt, b)
+        bs = scalar_of(npdt, b)
         return (ad if ad.dtype == npdt else ad.astype(npdt)), bs, npdt
     if isinstance(b, ndarray):
         return _operands(a, _wrap(b), op)
@@ -198,11 +198,7 @@ def _record_promoted(npop, a, b, npdt, t, opname):
                         y if y.dtype == npdt else y.astype(npdt))
         STATE.trace.record(kernel, (a, b), t, opname)
         return
-    bs = b.item() if isinstance(b, np.generic) else b
-    try:
-        bs = npdt.type(bs)
-    except OverflowError:
-        bs = scalar_of(npdt, bs)
+    bs = scalar_of(npdt, b.item() if isinstance(b, np.generic) else b)
 
     def kernel(x, s):
         return npop(x if x.dtype == npdt else x.astype(npdt), s)
@@ -267,14 +263,20 @@ class DivBackward0(_Binary):
 
 
 def _scaled(a, b, alpha, opname):
-    """alpha * b for add/sub, computed in the result dtype of a and b (as PyTorch)."""
-    bk = b._data.dtype.kind if isinstance(b, Tensor) else ("b" if isinstance(b, bool) else "?")
-    if a._data.dtype.kind == "b" and bk == "b":
-        return b if alpha else b & False
-    if isinstance(alpha, float) and _dtype.result_np_dtype((a, b)).kind != "f":
-        raise RuntimeError(f"{opname}: for integral input tensors, argument alpha must not be a "
+    """alpha * b for add/sub, computed as PyTorch does: b cast to the result dtype of a and b
+    first (uint8 b * 2 must not wrap when a is int16), alpha converted to it with a range check."""
+    npdt = _dtype.result_np_dtype((a, b))
+    if isinstance(alpha, (float, np.floating)) and npdt.kind != "f":
+        raise RuntimeError(f"{opname}: For integral input tensors, argument alpha must not be a "
                            "floating point number.")
-    return b * alpha
+    if npdt.kind == "b":
+        return b if alpha else b & False
+    al = _dtype.checked_value(npdt, alpha)
+    if not isinstance(b, Tensor):
+        b = scalar_like(b, a, npdt)
+    elif b._data.dtype != npdt:
+        b = cast(b, _dtype.from_numpy_dtype(npdt))
+    return mul(b, al)
 
 
 def add(a, b, *, alpha=1, out=None):
@@ -289,9 +291,11 @@ def add(a, b, *, alpha=1, out=None):
 
 
 def sub(a, b, *, alpha=1, out=None):
-    if not isinstance(a, Tensor):
+    if type(a) is bool or type(b) is bool or type(a) is np.bool_ or type(b) is np.bool_:
+        a = None  # a Python bool is a bool operand too
+    elif not isinstance(a, Tensor):
         a = as_tensor_like(a, b)
-    if a._data.dtype.kind == "b" or (isinstance(b, Tensor) and b._data.dtype.kind == "b"):
+    if a is None or a._data.dtype.kind == "b" or (isinstance(b, Tensor) and b._data.dtype.kind == "b"):
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
@@ -307,6 +311,8 @@ def rsub(a, b, *, alpha=1):
     """b - a for a Tensor a and a scalar b (Python's reflected subtraction)."""
     if isinstance(b, Tensor):
         return sub(b, a, alpha=alpha)
+    if type(b) is bool:
+        return sub(b, a)  # raises: no bool subtraction
     return sub(scalar_like(b, a), a, alpha=alpha)
 
 
@@ -322,6 +328,9 @@ def _true_divide(x, y):
 
 def div(a, b, *, rounding_mode=None, out=None):
     if not isinstance(a, Tensor):
+        if rounding_mode is None and isinstance(b, Tensor):
+            _dtype.result_np_dtype((b, a))  # torch.div(2**63, bool tensor) cannot promote
+            return _out(rdiv(b, a), out)
         a = as_tensor_like(a, b)
     if rounding_mode is not None:
         if rounding_mode == "floor":
@@ -337,6 +346,7 @@ def div(a, b, *, rounding_mode=None, out=None):
     bd_kind = b._data.dtype.kind if isinstance(b, Tensor) else ("f" if isinstance(b, float) else "i")
     if ad.dtype.kind != "f" and bd_kind != "f":
         # integer / integer is true division in the default float dtype
+        _dtype.result_np_dtype((a, b))  # still rejects what cannot promote (bool, 2**63)
         a = cast(a, _dtype.get_default_dtype())
     r = _binary(a, b, np.true_divide, DivBackward0, "div")
     return _out(r, out)
@@ -346,7 +356,14 @@ true_divide = divide = div
 
 
 def rdiv(a, b):
-    return div(as_tensor_like(b, a), a)
+    """b / a for a scalar b: true division computes in a floating dtype, so an integer b is
+    made a float there directly (2**40 / int8 must not wrap 2**40 into int8 first)."""
+    if type(b) is int:
+        _dtype.scalar_np_dtype(b)  # OverflowError beyond [-2**63, 2**64), as PyTorch
+    npdt = a._data.dtype
+    if npdt.kind != "f":
+        npdt = _dtype._default[0].np
+    return div(scalar_like(b, a, npdt), a)
 
 
 def _trunc_div(x, y):
@@ -379,7 +396,7 @@ def _int_div_checks(a, b, opname):
         return
     if ak == "b" and bk == "b":
         raise NotImplementedError(f"{opname}: not implemented for torch.bool tensors")
-    if (b._data == 0).any() if bt else b == 0:
+    if (b._data == 0).any() if bt else scalar_of(_dtype.result_np_dtype((a, b)), b) == 0:
         raise RuntimeError(f"ZeroDivisionError ({opname}: integer division by zero)")
 
 
@@ -488,6 +505,8 @@ class PowBackward1(_Binary):
 def _np_pow(x, p):
     k = x.dtype.kind
     if k == "b":
+        if type(p) is not ndarray:  # bool ** Python bool stays bool, as PyTorch
+            return x.copy() if p else np.ones_like(x)
         raise NotImplementedError("pow: not implemented for torch.bool tensors")
     if k in "iu":
         if type(p) is ndarray:
@@ -509,6 +528,12 @@ def pow(a, b):
         a = as_tensor_like(a, b)
     if isinstance(b, Tensor):
         return _binary(a, b, _np_pow, PowBackward1, "pow")
+    if type(b) is not bool:
+        # PyTorch checks a scalar exponent (an integer's sign, then the range of the result
+        # dtype: uint8 ** 300 and float16 ** 1e10 raise) instead of wrapping it
+        if b < 0 and a._data.dtype.kind in "iub" and isinstance(b, (int, np.integer)):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        _dtype.checked_value(_dtype.result_np_dtype((a, b)), b)
     return _binary(a, b, _np_pow, PowBackward0, "pow")
 
 

@@ -162,6 +162,9 @@ def copysign(input, other):
 def float_power(input, exponent):
     """input ** exponent computed in float64 (the result is always double)."""
     f64 = _dtype.float64
+    for v in (input, exponent):
+        if type(v) is int:
+            _dtype.scalar_np_dtype(v)  # OverflowError beyond [-2**63, 2**64), as PyTorch
     if not isinstance(input, Tensor):
         return _pow(float(input), cast(exponent, f64)) if isinstance(exponent, Tensor) else \
             _wrap(np.asarray(float(input) ** exponent, np.float64))
