@@ -53,7 +53,7 @@ def _index_targets(xd, td, w, ignore_index, op):
         raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got "
                            f"{scalar_name(td.dtype)}")
     if xd.ndim == 0:
-        raise RuntimeError(f"{op}: input tensor should be 1D or more, got a 0-D tensor")
+        raise ValueError(f"{op}: expected 1 or more dimensions (got 0)")
     if xd.ndim == 1:
         if td.ndim != 0:
             raise RuntimeError(f"{op}: 0D target tensor expected when input is 1D (unbatched), "
@@ -222,35 +222,46 @@ def _class_loss(x, target, weight, ignore_index, reduction, eps, fused, op):
 
 # -- probability targets ------------------------------------------------------------------------------
 class CrossEntropyLossBackward0(Node):
-    __slots__ = ("cdim", "red", "denom", "eps", "wb", "p")
+    """PyTorch computes this loss as -(log_softmax(x) * target * weight).sum(cdim), so input,
+    target and weight promote to one dtype and all three are differentiable."""
+    __slots__ = ("cdim", "red", "denom", "eps", "has_w", "p", "dtypes")
 
-    def backward(self, g, x, t):
+    def backward(self, g, x, t, w=None):
         nf = self.next_functions
         cdim, eps = self.cdim, self.eps
+        nd = len(x.shape)
         C = x.shape[cdim]
+        wb = None if w is None else _bw.reshape(w, (C,) + (1,) * (nd - cdim - 1))
+        if not isinstance(g, Tensor):
+            # arrays: compute in the result's dtype (g's), as the forward did
+            x, t = _bw.cast(x, g.dtype), _bw.cast(t, g.dtype)
+            wb = None if wb is None else _bw.cast(wb, g.dtype)
         s = _scale(g, self.red, self.denom, cdim)
         tq = t * (1 - eps) + eps / C if eps else t
-        q = tq * self.wb if self.wb is not None else tq
-        gx = gt = None
+        q = tq * wb if wb is not None else tq
+        gx = gt = gw = None
         if nf[0][0] is not None:
             p = _nn.softmax(x, cdim) if isinstance(x, Tensor) else self.p
-            gx = (p * _bw.sum(q, cdim, True) - q) * s
-        if nf[1][0] is not None:
+            gx = _bw.cast((p * _bw.sum(q, cdim, True) - q) * s, self.dtypes[0])
+        if nf[1][0] is not None or (w is not None and nf[2][0] is not None):
             logp = _nn.log_softmax(x, cdim) if isinstance(x, Tensor) else _np_log_softmax(x, cdim)[0]
-            wl = logp * self.wb if self.wb is not None else logp
-            gt = -(wl * s) * (1 - eps)
-        return gx, gt
+            if nf[1][0] is not None:
+                wl = logp * wb if wb is not None else logp
+                gt = _bw.cast(-(wl * s) * (1 - eps), self.dtypes[1])
+            if w is not None and nf[2][0] is not None:
+                gw = _bw.cast(sum_to(-(logp * tq * s), (1,) * cdim + (C,) + (1,) * (nd - cdim - 1)),
+                              self.dtypes[2])
+                gw = _bw.reshape(gw, (C,))
+        return (gx, gt) if w is None else (gx, gt, gw)
 
     def _release_extra(self):
         self.p = None
 
 
 def _prob_loss(x, target, weight, reduction, eps):
-    not_differentiable("cross_entropy", "weight", weight)
-    xd, td = x._data, target._data
-    if td.dtype != xd.dtype:
-        raise RuntimeError(f"expected scalar type {scalar_name(xd.dtype)} but found "
-                           f"{scalar_name(td.dtype)}")
+    ts = (x, target) if weight is None else (x, target, weight)
+    npdt = _dtype.result_np_dtype(ts)
+    xd, td = (v._data if v._data.dtype == npdt else v._data.astype(npdt) for v in (x, target))
     cdim = 0 if xd.ndim == 1 else 1
     C = xd.shape[cdim]
     wb = None
@@ -259,24 +270,26 @@ def _prob_loss(x, target, weight, reduction, eps):
         if w.ndim != 1 or w.shape[0] != C:
             raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
                                f"classes but got weight tensor of shape: {list(w.shape)}")
-        wb = w.reshape((C,) + (1,) * (xd.ndim - cdim - 1))
-    logp, p = _np_log_softmax(xd, cdim)
-    tq = td * xd.dtype.type(1 - eps) + xd.dtype.type(eps / C) if eps else td
-    q = tq if wb is None else tq * wb
-    loss = -(q * logp).sum(axis=cdim)
-    denom = None
-    if reduction == "sum":
-        out = loss.sum(dtype=xd.dtype)
-    elif reduction == "mean":
-        denom = xd.dtype.type(xd.size // C)
-        out = loss.sum(dtype=xd.dtype) / denom
-    else:
-        out = loss
-    out = np.asarray(out, dtype=xd.dtype)
-    if STATE.enabled and (x._rg or target._rg):
-        node = CrossEntropyLossBackward0((x._grad_node(), target._grad_node()))
-        node.cdim, node.red, node.denom, node.eps, node.wb, node.p = cdim, reduction, denom, eps, wb, p
-        node.save(x, target)
+        wb = w.astype(npdt, copy=False).reshape((C,) + (1,) * (xd.ndim - cdim - 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        logp, p = _np_log_softmax(xd, cdim)
+        tq = td * npdt.type(1 - eps) + npdt.type(eps / C) if eps else td
+        q = tq if wb is None else tq * wb
+        loss = -(q * logp).sum(axis=cdim)
+        denom = None
+        if reduction == "sum":
+            out = loss.sum(dtype=npdt)
+        elif reduction == "mean":
+            denom = npdt.type(xd.size // C if C else 0)
+            out = loss.sum(dtype=npdt) / denom  # an empty batch: 0 / 0 = nan, as PyTorch
+        else:
+            out = loss
+    out = np.asarray(out, dtype=npdt)
+    if STATE.enabled and any(v._rg for v in ts):
+        node = CrossEntropyLossBackward0(tuple(v._grad_node() for v in ts))
+        node.cdim, node.red, node.denom, node.eps, node.p = cdim, reduction, denom, eps, p
+        node.dtypes = tuple(v._data.dtype for v in ts)
+        node.save(*ts)
         return attach(out, node)
     return _wrap(out)
 
@@ -292,7 +305,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for "
                                   f"'{scalar_name(input._data.dtype)}'")
+    if input._data.ndim == target._data.ndim and target._data.dtype.kind != "f":
+        # equal ranks mean class probabilities to PyTorch (even for a 0-dim input)
+        raise RuntimeError(f"cross_entropy: expected floating point type for target with class "
+                           f"probabilities, got {scalar_name(target._data.dtype)}")
     if target._data.dtype.kind == "f":
+        if input._data.ndim == 0:
+            raise IndexError("cross_entropy: dimension specified as 1 but the input has no dimensions")
         if target._data.shape != input._data.shape:
             if input._data.ndim == 2 and target._data.ndim != 1:
                 raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from ..._tensor import _wrap
+from ..._tensor import Tensor, _wrap
 from ...ops import _bw
 from ...ops import elementwise as _ew
 from ._util import check_reduction, check_tensor, not_differentiable, reduction_of, npv
@@ -19,7 +19,8 @@ _BCE_EPS = 1e-12
 
 
 def _clamp_min(v, m):
-    return v.clamp(min=m) if not isinstance(v, np.ndarray) else np.maximum(v, m)
+    # v may be a NumPy scalar (arithmetic on 0-dim arrays gives one), so test for a Tensor
+    return v.clamp(min=m) if isinstance(v, Tensor) else np.maximum(v, m)
 
 
 def _softplus_neg(x):
@@ -118,7 +119,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if weight is not None:
         w = weight._data.astype(xd.dtype, copy=False)
         elem = elem * w
-    elem = np.ascontiguousarray(elem, dtype=xd.dtype)
+    elem = np.asarray(elem, dtype=xd.dtype, order="C")  # (ascontiguousarray makes 0-dim 1-dim)
     save = (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
     return _finish_pair(elem, reduction, BinaryCrossEntropyWithLogitsBackward0, input, target,
                         save, (w, pw))
