@@ -1,5 +1,6 @@
 """Functional convolution, pooling, normalisation and resampling (torch.nn.functional names)."""
 import math
+import numbers
 
 import numpy as np
 
@@ -60,19 +61,63 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
     return input / (div * alpha + k) ** beta
 
 
-def _out_size(in_size, size, scale_factor, nd):
+_MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+
+
+def _out_size(in_size, size, scale_factor, nd, recompute):
+    """Output sizes and the scales the index maps use (None: from the sizes), with PyTorch's
+    rules: exactly one of size / scale_factor, one value or one per spatial dim, ints for sizes,
+    and every output size at least 1 (checked by the caller)."""
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     if size is not None:
-        size = (size,) * nd if isinstance(size, int) else tuple(size)
+        if recompute:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+        size = (size,) * nd if isinstance(size, numbers.Integral) else tuple(size)
+        if not all(isinstance(v, numbers.Integral) for v in size):
+            raise TypeError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                            f"Tuple[int, int, int], but got size with types "
+                            f"{[type(v) for v in size]}")
         if len(size) != nd:
             raise ValueError(f"Input and output must have the same number of spatial dimensions, but got "
-                             f"input with spatial dimensions of {list(in_size)} and output size of {list(size)}.")
-        return size, [None] * nd
+                             f"input with spatial dimensions of {list(in_size)} and output size of {size}.")
+        return tuple(int(v) for v in size), [None] * nd
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
-    sf = (scale_factor,) * nd if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
-    return tuple(int(math.floor(s * f)) for s, f in zip(in_size, sf)), list(sf)
+    sf = (scale_factor,) * nd if isinstance(scale_factor, numbers.Real) else tuple(scale_factor)
+    if len(sf) != nd:
+        raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but "
+                         f"got input with spatial dimensions of {list(in_size)} and scale_factor of "
+                         f"shape {sf}.")
+    sf = [float(f) for f in sf]
+    if not all(math.isfinite(f) for f in sf):
+        raise RuntimeError(f"interpolate: scale_factor must be finite, got {sf}")
+    out = tuple(int(math.floor(s * f)) for s, f in zip(in_size, sf))
+    return out, ([None] * nd if recompute else sf)
+
+
+def _check_sizes(in_size, out):
+    if min(in_size) <= 0 or min(out) <= 0:
+        names = "DHW"[3 - len(out):] if len(out) <= 3 else [str(i) for i in range(len(out))]
+        fmt = lambda v: ", ".join(f"{n}: {x}" for n, x in zip(names, v))  # noqa: E731
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({fmt(in_size)}) output ({fmt(out)})")
+
+
+def _area(input, out):
+    """Area interpolation is an adaptive average; its boxes are products of per-axis ranges, so
+    a 3-D one is a 2-D one over (H, W) followed by one over (D, kept)."""
+    nd = len(out)
+    if nd == 1:
+        return adaptive_avg_pool1d(input, out[0])
+    if nd == 2:
+        return adaptive_avg_pool2d(input, out)
+    n, c, d, h, w = input.shape
+    if 0 in out:
+        return adaptive_avg_pool2d(input.reshape(n, c * d, h, w), (0, 0)).reshape(n, c, *out)
+    y = adaptive_avg_pool2d(input.reshape(n, c * d, h, w), out[1:])
+    y = adaptive_avg_pool2d(y.reshape(n, c, d, out[1] * out[2]), (out[0], None))
+    return y.reshape(n, c, *out)
 
 
 def _src_index(out_n, in_n, scale, align_corners, mode):
@@ -108,15 +153,34 @@ def _linear_axis(x, axis, out_n, scale, align_corners):
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     nd = input.dim() - 2
-    if nd < 1:
-        raise ValueError(f"interpolate: expected at least 3-D input (N, C, ...), got {list(input.shape)}")
+    known = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
+    if nd not in (1, 2, 3) or mode not in known + ("lanczos",):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                                  f"{input.dim()}D) for the modes: {_MODES} (got {mode})")
     if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and nd == 2):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
+                         "and requires a 4-D tensor as input")
     in_size = tuple(input.shape[2:])
-    out, scales = _out_size(in_size, size, scale_factor, nd)
-    if recompute_scale_factor:
-        scales = [None] * nd
+    out, scales = _out_size(in_size, size, scale_factor, nd, recompute_scale_factor)
+    need = {"linear": 1, "bilinear": 2, "bicubic": 2, "lanczos": 2, "trilinear": 3}.get(mode, nd)
+    if nd != need:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {need + 2}D input")
+    if mode != "area":  # area is an adaptive average: an output size of 0 gives an empty result
+        _check_sizes(in_size, out)
+    dt = input._data.dtype
+    if dt.kind != "f" and not (dt == np.uint8 and mode in ("nearest", "nearest-exact")):
+        # interpolation weights would be truncated to the integer dtype: refuse, as PyTorch
+        # does for all but uint8 (whose rounded linear modes are not implemented here)
+        from ._util import scalar_name
+        raise NotImplementedError(f'interpolate: mode "{mode}" not implemented for '
+                                  f"'{scalar_name(dt)}'")
+    if mode in ("bicubic", "lanczos") or antialias:
+        what = "antialias=True" if antialias else f"mode '{mode}'"
+        raise NotImplementedError(f"interpolate: {what} is not supported (nearest, nearest-exact, "
+                                  "linear, bilinear, trilinear, area are, without antialias)")
     if mode in ("nearest", "nearest-exact"):
         x = input
         for i in range(nd):
@@ -124,20 +188,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             x = x.index_select(2 + i, _wrap(idx))
         return x
     if mode in ("linear", "bilinear", "trilinear"):
-        expected = {"linear": 1, "bilinear": 2, "trilinear": 3}[mode]
-        if nd != expected:
-            raise NotImplementedError(
-                f"Got {input.dim()}D input, but {mode} mode needs {expected + 2}D input")
         x = input
         for i in range(nd):
             x = _linear_axis(x, 2 + i, out[i], scales[i], bool(align_corners))
         return x
-    if mode == "area":
-        if nd == 2:
-            return adaptive_avg_pool2d(input, out)
-        return adaptive_avg_pool1d(input, out[0])
-    raise NotImplementedError(f"interpolate: mode '{mode}' is not supported (nearest, nearest-exact, "
-                              "linear, bilinear, trilinear, area are)")
+    return _area(input, out)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

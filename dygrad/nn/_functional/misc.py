@@ -300,8 +300,19 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"Padding size {len(pads)} is not supported for {nd}D input "
                                   f"tensor.\n{_NONCONST_HELP}")
     x = input
-    if any(p < 0 for p in pads):
+    sizes = [input.shape[nd - 1 - i] for i in range(k)]
+    outs = [n + pads[2 * i] + pads[2 * i + 1] for i, n in enumerate(sizes)]
+    if mode != "circular" and (max(outs) <= 0 or min(outs) < 0):  # some may come out empty
+        raise RuntimeError(f"pad: input of size {list(input.shape)} is too small for padding "
+                           f"{pads}: calculated output sizes {outs[::-1]}")
+    if mode == "circular" and any(p < 0 for p in pads):
+        # circular padding wraps the cropped input; reflect and replicate map output positions
+        # onto the original one (a negative pad just starts or ends the map inside it)
         crop = [(max(-pads[2 * i], 0), max(-pads[2 * i + 1], 0)) for i in range(k)]
+        for i, (a, b) in enumerate(crop):
+            if sizes[i] - a - b < 0 or (sizes[i] - a - b == 0 and outs[i] > 0):
+                raise RuntimeError(f"pad: negative circular padding {pads[2 * i:2 * i + 2]} leaves "
+                                   f"nothing of dimension {nd - 1 - i} (size {sizes[i]}) to wrap")
         x = _constant_pad(x, [-a for pair in crop for a in pair], 0.0)
         pads = [max(p, 0) for p in pads]
     shape = x.shape

@@ -86,8 +86,18 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     return out if weight is None else out * weight
 
 
-def _pair(v):
-    return (int(v), int(v)) if isinstance(v, (int, np.integer)) else tuple(int(a) for a in v)
+def _fold_args(op, kernel_size, dilation, padding, stride):
+    """PyTorch's rules for fold/unfold's sliding blocks: positive kernel, dilation and stride,
+    non-negative padding (a negative one would index past the padded plane's rows)."""
+    from ...ops._window_args import ints
+    k, d = ints(kernel_size, 2, "kernel_size", op), ints(dilation, 2, "dilation", op)
+    p, st = ints(padding, 2, "padding", op), ints(stride, 2, "stride", op)
+    for name, v, lo in (("kernel size", k, 1), ("dilation", d, 1), ("stride", st, 1),
+                        ("padding", p, 0)):
+        if min(v) < lo:
+            rule = "greater than zero" if lo else "non-negative"
+            raise RuntimeError(f"{op}: {name} should be {rule}, but got {name.split()[0]}={list(v)}")
+    return k, d, p, st
 
 
 def _block_index(c, hp, wp, k, d, st, oh, ow):
@@ -114,7 +124,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
     batched = input.dim() == 4
     x = input if batched else input.unsqueeze(0)
-    k, d, p, st = _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
+    k, d, p, st = _fold_args("unfold", kernel_size, dilation, padding, stride)
     n, c, h, w = x.shape
     oh, ow = _blocks((h, w), k, d, p, st)
     if oh <= 0 or ow <= 0:
@@ -138,14 +148,16 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                                   f"supported (got {input.dim()}D)")
     batched = input.dim() == 3
     x = input if batched else input.unsqueeze(0)
-    size, k, d, p, st = _pair(output_size), _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride)
+    from ...ops._window_args import ints
+    size = ints(output_size, 2, "output_size", "fold")
+    k, d, p, st = _fold_args("fold", kernel_size, dilation, padding, stride)
     n, ck, L = x.shape
     if ck % (k[0] * k[1]):
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of "
                            f"kernel_size, but got input.size(1)={ck} and kernel_size={k}")
     c = ck // (k[0] * k[1])
     oh, ow = _blocks(size, k, d, p, st)
-    if oh * ow != L:
+    if oh <= 0 or ow <= 0 or oh * ow != L:
         raise RuntimeError(f"Given output_size={size}, kernel_size={k}, dilation={d}, padding={p}, "
                            f"stride={st}, expected size of input's dimension 2 to match the calculated "
                            f"number of sliding blocks {oh} * {ow} = {oh * ow}, but got input.size(2)={L}.")
