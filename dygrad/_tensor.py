@@ -25,7 +25,9 @@ class Tensor(TensorExtMethods):
     _grad = None
     _nr = 0            # which output of grad_fn this tensor is
     _accum = None      # cached AccumulateGrad node of a leaf
-    _base = None       # the tensor this one is a view of
+    _base = None       # the root tensor this one is a view of
+    _views = None      # weak references to the live views of a root (autograd/views.py)
+    _vkind = None      # how a view was made, when it forbids in-place writes (views.py)
     _hooks = None      # hooks of a leaf (non-leaf hooks live on grad_fn)
     _post_hooks = None
     _retains = False
@@ -60,7 +62,7 @@ class Tensor(TensorExtMethods):
         if self.grad is not None:
             new.grad = copy.deepcopy(self.grad, memo)
         for k, v in self.__dict__.items():
-            if k not in ("_grad", "_accum", "_base", "_hooks", "_post_hooks"):
+            if k not in ("_grad", "_accum", "_base", "_hooks", "_post_hooks", "_views", "_vkind"):
                 setattr(new, k, copy.deepcopy(v, memo))
         return new
 
@@ -98,6 +100,8 @@ class Tensor(TensorExtMethods):
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype})")
         self._rg = flag
+        if flag and self._views:
+            _views.mark_requires_grad(self)
 
     def requires_grad_(self, requires_grad=True):
         self.requires_grad = requires_grad
@@ -1407,8 +1411,9 @@ def _rebuild(arr, rg):
 
 
 def _inplace(self, result):
-    """Writes an out-of-place result into self, keeping aliasing views, and rebases history."""
-    if self._rg and self.grad_fn is None and STATE.enabled:
+    """Writes an out-of-place result into self, keeping aliasing views, and rebases history
+    (on the root and every live view when self belongs to a view family: autograd/views.py)."""
+    if self._rg and self.grad_fn is None and STATE.enabled and self._base is None:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
     rd = result._data
@@ -1417,34 +1422,29 @@ def _inplace(self, result):
             raise RuntimeError(
                 f"result type {_dtype.from_numpy_dtype(rd.dtype)} can't be cast to the desired "
                 f"output type {self.dtype}")
-        rd = rd.astype(self._data.dtype)
+        if result.grad_fn is not None:
+            result = _ew.cast(result, self.dtype)
+        rd = result._data.astype(self._data.dtype)
     if rd.shape != self._data.shape:
         raise RuntimeError(
             f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
             f"{list(rd.shape)}")
     if result.grad_fn is not None:
         _snapshot_saved(result.grad_fn, self)
-        if self._base is not None and (self._base._rg or self._base.grad_fn is not None):
-            return _inplace_view(self, result)
+        if self._base is not None:
+            return _views.inplace_on_view(self, result)
+        _views.check_no_overlap(self._data)
+        np.copyto(self._data, rd)
+        self._vc[0] += 1
         self.grad_fn = result.grad_fn
         self._nr = result._nr
         self._rg = True
+        if self._views:
+            _views.regenerate(self)
+        return self
+    _views.check_no_overlap(self._data)
     np.copyto(self._data, rd)
     self._vc[0] += 1
-    return self
-
-
-def _inplace_view(self, result):
-    """An in-place op on a view of a tensor in a graph: recorded on the base as an index
-    assignment of the result, so both the base's and the view's histories include it."""
-    if self._base.grad_fn is None:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
-    from .ops._util import write_through_view
-    if not write_through_view(self, result):
-        raise RuntimeError("dygrad cannot record this in-place op on a view (its memory layout "
-                           "does not map onto its base); write the result out of place")
-    self.grad_fn, self._nr, self._rg = result.grad_fn, result._nr, True
     return self
 
 
@@ -1515,6 +1515,7 @@ _TYPE_NAMES = {
 }
 
 from .autograd import backward as _autograd_backward  # noqa: E402
+from .autograd import views as _views  # noqa: E402
 from .autograd.engine import backward_root as _backward_root  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402  (op modules import Tensor from here)
 from .ops import reduction as _red  # noqa: E402

@@ -68,11 +68,7 @@ def checked_scalar(value, npdt):
     return value
 
 
-def as_view(t, base):
-    """Marks t as a view of base: shared version counter, `_base` set (PyTorch's view semantics)."""
-    t._vc = base._vc
-    t._base = base._base if base._base is not None else base
-    return t
+from ..autograd.views import as_view  # noqa: E402,F401 - re-exported for the view ops
 
 
 def root_positions(root, view):
@@ -96,17 +92,3 @@ def root_positions(root, view):
         return None
     pos = inv[rel]
     return None if (pos < 0).any() else pos
-
-
-def write_through_view(view, values):
-    """In-place write of `values` (a Tensor of view's shape) into a view of a tensor that is part
-    of a graph: the write is recorded on the view's base (as an index assignment), so the base's
-    gradient sees it. Returns False when the view's layout cannot be mapped (caller raises)."""
-    base = view._base
-    pos = root_positions(base._data, view._data)
-    if pos is None:
-        return False
-    key = np.unravel_index(pos.reshape(-1), base._data.shape)
-    from .indexing import setitem  # noqa: PLC0415 - indexing imports this module
-    setitem(base, tuple(_wrap(k) for k in key), values.reshape(-1))
-    return True

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
+from ..autograd.views import check_no_overlap
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take, positions
@@ -275,7 +276,10 @@ def setitem(x, key, value):
     if STATE.enabled and d.dtype.kind == "f" and (x._rg or (isinstance(value, Tensor) and value._rg)):
         _inplace(x, _put(x, bkey, akey, value, False))
         return
-    _assign(d[bkey], akey, vd, x)
+    target = d[bkey]
+    if akey is None and 0 in target.strides:
+        check_no_overlap(target)
+    _assign(target, akey, vd, x)
     x._vc[0] += 1
 
 

@@ -6,7 +6,8 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
-from ._util import write_through_view, checked_scalar
+from ._util import checked_scalar
+from ..autograd.views import check_no_overlap
 from .elementwise import (_fmt, as_tensor_like, cast, clone, add, sub, mul,
                           div, scalar_of)
 
@@ -30,6 +31,8 @@ def _fast_inplace(self, other, npop, opname):
     else:
         npdt = _dtype.result_np_dtype((self, other))
         od = scalar_of(npdt, other) if type(other) is int else other
+    if 0 in sd.strides:
+        check_no_overlap(self._data)
     if npdt != sd.dtype and not _dtype.can_cast(npdt, sd.dtype):
         raise RuntimeError(
             f"result type {_dtype.from_numpy_dtype(npdt)} can't be cast to the desired output "
@@ -78,50 +81,32 @@ def fill_(self, value):
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions.")
-        if STATE.enabled and value._rg:
+        if STATE.enabled and value._rg and self._data.dtype.kind == "f":
             return _inplace(self, mul(zeros_like_t(self), 0) + value)
         value = value._data.item()
     value = checked_scalar(value, self._data.dtype)
-    if self._rg and STATE.enabled and self.grad_fn is None:
-        raise RuntimeError(
-            "a leaf Variable that requires grad is being used in an in-place operation.")
-    if _graph_view(self):
-        return _const_through_view(self, _wrap(np.full(self._data.shape, value, self._data.dtype)))
+    if STATE.enabled and self._rg:
+        return _inplace(self, constant(np.full(self._data.shape, value, self._data.dtype)))
     self._data.fill(value)
     self._vc[0] += 1
-    if STATE.enabled and self.grad_fn is not None:
-        # the old history no longer contributes: the result is a constant
-        self.grad_fn = _ConstNode(())
     return self
 
 
 class _ConstNode(Node):
-    """History of a tensor overwritten with a constant (fill_, zero_): gradient stops here."""
+    """History of values written as a constant (fill_, zero_, copy_ from a constant): the
+    gradient of what they overwrote stops here."""
     __slots__ = ()
 
     def backward(self, g):
         return ()
 
 
-def _graph_view(t):
-    """Whether t is a view of a tensor that is part of an autograd graph (grad mode on)."""
-    b = t._base
-    return STATE.enabled and b is not None and (b._rg or b.grad_fn is not None)
-
-
-def _through_view(view, values):
-    if view._base.grad_fn is None:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
-    if not write_through_view(view, values):
-        raise RuntimeError("dygrad cannot record this in-place write into a view (its memory "
-                           "layout does not map onto its base); write it out of place")
-
-
-def _const_through_view(view, values):
-    _through_view(view, values)
-    view.grad_fn, view._rg = _ConstNode(()), True
-    return view
+def constant(arr):
+    """A result that requires grad but whose gradient goes nowhere: what an in-place write of
+    constant values into a tensor in a graph records."""
+    t = _wrap(arr, True)
+    t.grad_fn = _ConstNode(())
+    return t
 
 
 def zeros_like_t(t):
@@ -131,20 +116,12 @@ def zeros_like_t(t):
 def copy_(self, src):
     if not isinstance(src, Tensor):
         src = as_tensor_like(src, self)
-    if STATE.enabled and (src._rg or self._rg):
-        if _graph_view(self):
-            vals = expand_as_copy(src, self)
-            if not src._rg:
-                return _const_through_view(self, vals)
-            _through_view(self, vals)
-            self.grad_fn, self._nr, self._rg = vals.grad_fn, vals._nr, True
-            return self
-        if not src._rg and self.grad_fn is not None:
-            # the old history no longer contributes: the new values are a constant
-            _inplace(self, expand_as_copy(src, self))
-            self.grad_fn = _ConstNode(())
-            return self
-        return _inplace(self, expand_as_copy(src, self))
+    if STATE.enabled and (src._rg or self._rg) and self._data.dtype.kind == "f":
+        vals = expand_as_copy(src, self)
+        if not src._rg:
+            vals = constant(vals._data)
+        return _inplace(self, vals)
+    check_no_overlap(self._data)
     try:
         np.copyto(self._data, src._data, casting="unsafe")
     except ValueError:

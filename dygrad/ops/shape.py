@@ -7,6 +7,7 @@ tril, ...) in rearrange.py; all are importable from here because Tensor methods 
 `_shape.<name>`.
 """
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
@@ -354,7 +355,12 @@ def expand(x, *sizes):
     target = expand_shape(shape, size_args(sizes), x.type())
     if target == shape:
         return _reshaped(x, x._data.view(), AliasBackward0)
-    t, node = _view_of(x, np.broadcast_to(x._data, target), ExpandBackward0)
+    d = x._data
+    lead = len(target) - d.ndim
+    # writeable like PyTorch's expand (fill_ may write into it; overlapping writes are refused)
+    strides = (0,) * lead + tuple(0 if n != m else s for n, m, s in
+                                  zip(d.shape, target[lead:], d.strides))
+    t, node = _view_of(x, as_strided(d, target, strides), ExpandBackward0)
     if node is not None:
         node.shape = shape
     return t

@@ -10,6 +10,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._flat import flat_put, positions
 from ._util import wrap_dim, as_view
+from ..autograd.views import MULTI, MULTI_NO_GRAD
 
 
 def view_of(x, arr, node_cls):
@@ -195,6 +196,7 @@ class UnbindBackward0(_SplitNode):
 def _split_pieces(x, dim, sizes, node_cls, unbind=False):
     d = x._data
     rec = STATE.enabled and x._rg
+    kind = MULTI if rec else MULTI_NO_GRAD
     if rec:
         node = node_cls((x._grad_node(),))
         node._nout, node.dim, node.shape, node.sizes = len(sizes), dim, d.shape, sizes
@@ -204,7 +206,7 @@ def _split_pieces(x, dim, sizes, node_cls, unbind=False):
     pre = (slice(None),) * dim
     for i, n in enumerate(sizes):
         key = pre + ((start, Ellipsis) if unbind else (slice(start, start + n),))
-        t = as_view(_wrap(d[key]), x)
+        t = as_view(_wrap(d[key]), x, kind)
         if rec:
             t._rg = True
             t.grad_fn = node

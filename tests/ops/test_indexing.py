@@ -235,7 +235,9 @@ def test_setitem_writes_through_views_and_bumps_version():
 def test_setitem_into_expanded_tensor_raises():
     x = dygrad.zeros(3, 1).expand(3, 4)
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
-        x[0, 1] = 1.0
+        x[0] = 1.0  # the row selected is one memory location repeated
+    x[0, 1] = 1.0  # one element: no overlap, and the whole row shares it (as in PyTorch)
+    assert x.tolist()[0] == [1.0] * 4
 
 
 def test_setitem_on_leaf_requiring_grad_raises():

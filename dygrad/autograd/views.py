@@ -1,0 +1,232 @@
+"""Views and in-place ops: PyTorch's autograd semantics, in one place.
+
+A view shares its root's memory and version counter, and the root keeps weak references to its
+live views. When an in-place op writes into a tensor of such a family while grad mode records a
+graph:
+
+- a write into a view rebases the *root's* history: the root gets a `CopySlices` node whose
+  backward routes the gradient of the written region into the op's own node and the rest into
+  the root's old history;
+- every live view of the root (the written one included) then regenerates its `grad_fn` as an
+  `AsStridedBackward0` of the root's new history, so a view taken before the write sees the new
+  values *and* differentiates through the write;
+- writes that would be ambiguous raise PyTorch's errors: into outputs of multi-output view ops
+  (split, chunk, unbind), into views made under `no_grad`, into a view of a leaf that requires
+  grad, and into memory that overlaps itself (an `expand()`ed view).
+
+Code that never writes into a view pays one weak reference per view made; code without views
+pays nothing.
+"""
+import weakref
+
+import numpy as np
+
+from .grad_mode import STATE
+from .node import Node
+
+ndarray = np.ndarray
+_ref = weakref.ref
+
+# creation kinds of a view (PyTorch's CreationMeta); None is the ordinary view
+NO_GRAD = 1        # made while grad mode was off
+MULTI = 2          # an output of split/chunk/unbind whose input required grad
+MULTI_NO_GRAD = 3  # an output of split/chunk/unbind whose input did not require grad
+
+_PRUNE_EVERY = 64
+
+
+class _Discard(Node):
+    """Gradient sink of a view that reports requires_grad only through its root (made under
+    no_grad, or before the root was set to require grad): PyTorch gives it no gradient edge, so
+    what reaches it is dropped."""
+    __slots__ = ()
+
+    def backward(self, g):
+        return ()
+
+
+def as_view(t, base, kind=None):
+    """Marks t as a view of base: shared version counter, the root recorded, the view registered
+    on its root so an in-place op anywhere in the family can regenerate its history."""
+    t._vc = base._vc
+    root = base._base
+    if root is None:
+        root = base
+    t._base = root
+    views = root._views
+    if views is None:
+        views = root._views = []
+    elif len(views) % _PRUNE_EVERY == _PRUNE_EVERY - 1:
+        views[:] = [r for r in views if r() is not None]
+    views.append(_ref(t))
+    if kind is None:
+        kind = base._vkind
+    if not STATE.enabled:
+        kind = NO_GRAD
+        if base._rg:
+            t._rg = True
+            t._accum = _Discard(())
+    if kind is not None:
+        t._vkind = kind
+    return t
+
+
+def live_views(root):
+    views = root._views
+    if not views:
+        return ()
+    alive = []
+    refs = []
+    for r in views:
+        v = r()
+        if v is not None:
+            alive.append(v)
+            refs.append(r)
+    views[:] = refs
+    return alive
+
+
+def mark_requires_grad(root):
+    """root.requires_grad_() with live views: they report requires_grad through it, with no
+    gradient edge of their own (PyTorch's behaviour)."""
+    for v in live_views(root):
+        if not v._rg and v.grad_fn is None:
+            v._rg = True
+            v._accum = _Discard(())
+
+
+def view_positions(root, view):
+    """Flat C-order positions in ndarray `root` of each element of `view` (which shares root's
+    memory): O(view size) when root is C-contiguous, a full layout match otherwise."""
+    isz = root.itemsize
+    if root.flags.c_contiguous and view.itemsize == isz and not any(s % isz for s in view.strides):
+        off = (view.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // isz
+        pos = np.full(view.shape, off, np.int64)
+        for i, (n, s) in enumerate(zip(view.shape, view.strides)):
+            if n > 1 and s:
+                pos += (np.arange(n, dtype=np.int64) * (s // isz)).reshape(
+                    (n,) + (1,) * (view.ndim - i - 1))
+        return pos
+    from ..ops._util import root_positions  # noqa: PLC0415 - ops import autograd
+    pos = root_positions(root, view)
+    if pos is None:
+        raise RuntimeError(
+            f"in-place write into a view of shape {list(view.shape)} (strides {list(view.strides)}) "
+            f"whose memory layout does not map onto its base of shape {list(root.shape)}: write "
+            "the result out of place")
+    return pos
+
+
+def has_internal_overlap(arr):
+    """True when two elements of arr share memory (a stride of 0 on a dimension longer than 1),
+    the case PyTorch refuses to write into."""
+    st = arr.strides
+    if 0 not in st:
+        return False
+    return any(s == 0 and n > 1 for n, s in zip(arr.shape, st))
+
+
+def check_no_overlap(arr):
+    """PyTorch's error for a write into memory that overlaps itself (arr: the target ndarray)."""
+    if has_internal_overlap(arr):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation.")
+
+
+class CopySlices(Node):
+    """History of a root after an in-place op wrote into one of its views: the written region's
+    gradient goes to the op (second input), the rest to the root's previous history (first)."""
+    __slots__ = ("shape", "pos")
+
+    def backward(self, g):
+        pos = self.pos
+        if type(g) is ndarray:
+            gb = np.array(g, order="C")
+            flat = gb.reshape(-1)
+            gv = flat[pos]
+            flat[pos] = 0
+            return gb, gv
+        from .._tensor import _wrap  # noqa: PLC0415 - the tensor module imports autograd
+        from ..ops._flat import flat_take  # noqa: PLC0415
+        mask = np.ones(self.shape, g._data.dtype)
+        mask.reshape(-1)[pos] = 0
+        return g * _wrap(mask), flat_take(g, pos)
+
+
+class AsStridedBackward0(Node):
+    """A view's history regenerated from its root's after an in-place op in the family."""
+    __slots__ = ("shape", "pos", "overlap")
+
+    def backward(self, g):
+        if type(g) is ndarray and not self.overlap:
+            out = np.zeros(self.shape, g.dtype)
+            out.reshape(-1)[self.pos] = g
+            return out
+        from ..ops._flat import flat_put  # noqa: PLC0415 - ops import autograd
+        return flat_put(g, self.shape, self.pos)
+
+
+def regenerate(root, written=None, written_pos=None):
+    """Gives every live view of root a grad_fn over root's current history."""
+    edge = root._grad_node()
+    shape = root._data.shape
+    rd = root._data
+    for v in live_views(root):
+        n = AsStridedBackward0((edge,))
+        n.shape = shape
+        n.pos = written_pos if v is written else view_positions(rd, v._data)
+        n.overlap = has_internal_overlap(v._data)
+        v.grad_fn, v._nr, v._rg = n, 0, True
+
+
+def _multi_name(v):
+    name = v.grad_fn.name() if v.grad_fn is not None else "view"
+    for suffix in ("Backward0", "Backward1"):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+def check_view_rebase(v):
+    """PyTorch's errors for an in-place op that would rebase the history of view v."""
+    kind = v._vkind
+    if kind == MULTI:
+        raise RuntimeError(
+            f"Output {v._nr} of {_multi_name(v)} is a view and is being modified inplace. This "
+            "view is the output of a function that returns multiple views. Such functions do not "
+            "allow the output views to be modified inplace. You should replace the inplace "
+            "operation by an out-of-place one.")
+    if kind == NO_GRAD:
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You "
+            "can clarify your code by moving both the view and the inplace either both inside the "
+            "no_grad block (if you don't want the inplace to be tracked) or both outside (if you "
+            "want the inplace to be tracked).")
+    if kind == MULTI_NO_GRAD:
+        raise RuntimeError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled. This view is the output of a function that returns multiple views. Such "
+            "functions do not allow the output views to be modified inplace. You should replace "
+            "the inplace operation by an out-of-place one.")
+    root = v._base
+    if root.grad_fn is None and root._rg:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    check_no_overlap(v._data)
+
+
+def inplace_on_view(v, result):
+    """Writes `result` (an out-of-place result with a grad_fn, already of v's dtype and shape)
+    into view v and rebases the family's history on it."""
+    check_view_rebase(v)
+    root = v._base
+    np.copyto(v._data, result._data)
+    pos = view_positions(root._data, v._data)
+    node = CopySlices((root._grad_node(), (result.grad_fn, result._nr)))
+    node.shape, node.pos = root._data.shape, pos
+    root.grad_fn, root._nr, root._rg = node, 0, True
+    v._vc[0] += 1
+    regenerate(root, v, pos)
+    return v
