@@ -253,7 +253,13 @@ def _write(target, akey, vd, accumulate, x):
             if akey is None:
                 target += vd.astype(target.dtype, copy=False)
             else:
-                np.add.at(target, akey, vd.astype(target.dtype, copy=False))
+                # NumPy's ufunc.at misreads values it has to broadcast (stale or uninitialised
+                # memory): hand it values of exactly the indexing result's shape
+                rshape = np.broadcast_to(np.empty((), np.int8), target.shape)[akey].shape
+                vd = vd.astype(target.dtype, copy=False)
+                if vd.shape != rshape:
+                    vd = np.ascontiguousarray(np.broadcast_to(vd, rshape))
+                np.add.at(target, akey, vd)
         except ValueError:
             tshape = target.shape if akey is None else target[akey].shape
             raise RuntimeError(
@@ -341,7 +347,11 @@ def _put(x, bkey, akey, value, accumulate):
 def _indices_key(indices):
     if isinstance(indices, Tensor) or not isinstance(indices, (tuple, list)):
         raise TypeError("index_put(): argument 'indices' must be a tuple of Tensors")
-    return tuple(_ALL if i is None else i for i in indices)
+    for k, i in enumerate(indices):
+        if not isinstance(i, Tensor):  # PyTorch takes no slices, ints, lists or None here
+            raise TypeError(f"index_put(): expected Tensor as element {k} in argument 0, but got "
+                            f"{type(i).__name__}")
+    return tuple(indices)
 
 
 def index_put(x, indices, values, accumulate=False):

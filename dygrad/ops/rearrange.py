@@ -66,7 +66,11 @@ def flip(x, *dims):
     if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
         dims = dims[0]
     dims = _dims(dims, x._data.ndim, "flip") if x._data.ndim else ()
-    t, node = record(np.flip(x._data, dims).copy(), FlipBackward0, (x,))
+    # PyTorch's flip writes into empty_like(x): the result keeps x's dimension order (a flip of
+    # a transposed tensor is not contiguous), which NumPy's 'K' order reproduces; PyTorch leaves
+    # broadcast (stride-0) dimensions in place, hence 'C' for those
+    d = x._data
+    t, node = record(np.flip(d, dims).copy(order="C" if 0 in d.strides else "K"), FlipBackward0, (x,))
     if node is not None:
         node.dims = dims
     return t

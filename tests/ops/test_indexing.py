@@ -326,3 +326,31 @@ def test_setitem_errors(case):
     fn, exc, match = SET_ERRORS[case]
     e = check_raises(fn, None, R(4, 3, 5), match=match)
     assert isinstance(e, exc)
+
+
+def test_index_put_accumulate_broadcast_values_match_torch():
+    # NumPy's ufunc.at misreads broadcast values; repeated indices must still accumulate exactly
+    torch = pytest.importorskip("torch")
+    import dygrad
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 4))
+        idx = rng.integers(-n, n, (int(rng.integers(1, 4)), int(rng.integers(1, 4))))
+        v = rng.standard_normal(idx.shape[-1:]).astype(np.float32)
+        outs = []
+        for T in (torch, dygrad):
+            x = T.zeros(n)
+            x.index_put_((T.from_numpy(idx.copy()),), T.from_numpy(v.copy()), accumulate=True)
+            outs.append(x.numpy())
+        np.testing.assert_allclose(outs[1], outs[0], rtol=1e-6, atol=1e-6)
+    x = dygrad.zeros(3, 4, dtype=dygrad.long)
+    x.index_put_((dygrad.tensor([[0], [0]]), dygrad.tensor([1, 1, 3])), dygrad.tensor([5, 6, 7]), accumulate=True)
+    assert x.tolist() == [[0, 22, 0, 14], [0, 0, 0, 0], [0, 0, 0, 0]]
+
+
+def test_index_put_takes_only_tensors():
+    import dygrad
+    x = dygrad.zeros(3, 4)
+    for ind in ((dygrad.tensor([0, 0]), slice(None)), (None, dygrad.tensor([1])), ([0, 1],)):
+        with pytest.raises(TypeError, match="expected Tensor as element"):
+            x.index_put_(ind, dygrad.tensor(1.), accumulate=True)

@@ -116,3 +116,26 @@ ERRORS = [
 def test_errors(case):
     shape, fn, match = ERRORS[case]
     check_raises(fn, None, R(*shape), match=match)
+
+
+@pytest.mark.parametrize("make", [
+    lambda T: T.zeros(2, 3, 4).permute(2, 0, 1).flip(0),
+    lambda T: T.zeros(2, 3, 4).permute(2, 0, 1).flip(1).permute(1, 2, 0),
+    lambda T: T.zeros(3, 4).t().flip(0, 1),
+    lambda T: T.zeros(3, 1).expand(3, 4).t().flip(0),
+    lambda T: T.zeros(4, 4)[:, ::2].t().flip(0),
+    lambda T: T.zeros(2, 3).flip(0),
+    lambda T: T.zeros(3, 4).t(),
+    lambda T: T.zeros(3, 1, 4).transpose(0, 1),
+    lambda T: T.zeros(3, 1).expand(3, 4),
+    lambda T: T.zeros(4, 4).narrow(1, 0, 2),
+    lambda T: T.zeros(4, 1)[::2],
+    lambda T: T.zeros(0, 3).t(),
+])
+def test_flip_and_shape_ops_is_contiguous_like_torch(make):
+    # flip keeps its input's dimension order (PyTorch's empty_like), so .view() agrees too
+    torch = pytest.importorskip("torch")
+    t, d = make(torch), make(dygrad)
+    assert d.is_contiguous() == t.is_contiguous()
+    if t.numel():
+        assert tuple(d.stride()) == tuple(t.stride())
