@@ -1,0 +1,89 @@
+"""Family `matmul`: mm, bmm, matmul over ranks 1-4, addmm/addmv/addr/baddbmm, einsum, linear."""
+MM_DTYPES = ("float32", "float32", "float64", "int64", "int32", "bool")
+
+
+def _dt(g, base):
+    return base if g.chance(0.85) else g.pick(MM_DTYPES)
+
+
+def _bad(g, n):
+    return n + 1 if g.chance(0.03) else n
+
+
+def gen_matmul(g):
+    op = g.pick(("mm", "bmm", "matmul", "matmul", "addmm", "addmv", "addr", "baddbmm", "einsum",
+                 "einsum", "linear", "dot", "mv", "outer", "matmul_op", "tensordot"))
+    g.tag("matmul", "op:" + op)
+    dt = g.pick(MM_DTYPES)
+    m, k, n, bt = (g.r.randint(0 if g.chance(0.05) else 1, 4) for _ in range(4))
+    g.tol = 2.0 * max(k, 1)
+    out = g.fresh("out")
+    T = g.tensor
+    if op == "mm":
+        a, b = T(dt, (m, k)), T(_dt(g, dt), (_bad(g, k), n))
+        g.emit(f"{out} = torch.mm({a}, {b})")
+    elif op == "bmm":
+        a, b = T(dt, (bt, m, k)), T(_dt(g, dt), (bt, _bad(g, k), n))
+        g.emit(f"{out} = torch.bmm({a}, {b})")
+    elif op in ("matmul", "matmul_op"):
+        ra, rb = g.r.randint(1, 4), g.r.randint(1, 4)
+        batch = g.shape(max_dims=2, max_size=3)
+        sa = (batch[:max(ra - 2, 0)] + (m, k))[-ra:] if ra > 1 else (k,)
+        sb = (g.broadcast_partner(batch, bad=0)[:max(rb - 2, 0)] + (_bad(g, k), n))[-rb:] \
+            if rb > 1 else (_bad(g, k),)
+        a, b = T(dt, sa), T(_dt(g, dt), sb)
+        g.emit(f"{out} = {a} @ {b}" if op == "matmul_op" else f"{out} = torch.matmul({a}, {b})")
+    elif op in ("addmm", "addmv", "addr", "baddbmm"):
+        shapes = {"addmm": ((m, k), (k, n), (m, n)), "addmv": ((m, k), (k,), (m,)),
+                  "addr": ((m,), (n,), (m, n)), "baddbmm": ((bt, m, k), (bt, k, n), (bt, m, n))}
+        sa, sb, sc = shapes[op]
+        if g.chance(0.3):
+            sc = g.broadcast_partner(sc, bad=0)
+        c, a, b = T(_dt(g, dt), sc), T(dt, sa), T(_dt(g, dt), sb)
+        kw = ""
+        if g.chance(0.5):
+            kw += f", beta={g.scalar(g.pick(('int', 'float')))}"
+        if g.chance(0.5):
+            kw += f", alpha={g.scalar(g.pick(('int', 'float')))}"
+        g.emit(f"{out} = torch.{op}({c}, {a}, {b}{kw})")
+    elif op == "einsum":
+        _einsum(g, dt, out)
+    elif op == "linear":
+        x = T(dt, g.shape(max_dims=2, max_size=3) + (_bad(g, k),))
+        w = T(_dt(g, dt), (n, k) if g.chance(0.9) else (k,))
+        bias = ""
+        if g.chance(0.6):
+            bias = ", " + T(_dt(g, dt), (n,) if g.chance(0.9) else ())
+        g.emit(f"{out} = F.linear({x}, {w}{bias})")
+    elif op == "dot":
+        g.emit(f"{out} = torch.dot({T(dt, (k,))}, {T(_dt(g, dt), (_bad(g, k),))})")
+    elif op == "mv":
+        g.emit(f"{out} = torch.mv({T(dt, (m, k))}, {T(_dt(g, dt), (_bad(g, k),))})")
+    elif op == "outer":
+        g.emit(f"{out} = torch.outer({T(dt, (m,))}, {T(_dt(g, dt), (n,))})")
+    else:
+        a, b = T(dt, (m, k, n)), T(_dt(g, dt), (k, n, bt))
+        g.emit(f"{out} = torch.tensordot({a}, {b}, dims={g.pick(('2', '([1], [0])', '0'))})")
+
+
+def _einsum(g, dt, out):
+    letters = "ijkl"
+    na = g.r.randint(1, 3)
+    sa = "".join(g.r.sample(letters, na))
+    sb = "".join(g.r.sample(letters, g.r.randint(1, 3)))
+    sizes = {c: g.r.randint(1, 3) for c in letters}
+    pool = sorted(set(sa + sb))
+    keep = [c for c in pool if g.chance(0.5)]
+    g.r.shuffle(keep)
+    eq = f"{sa},{sb}->{''.join(keep)}"
+    if g.chance(0.15):
+        eq = f"{sa},{sb}"       # implicit output
+    if g.chance(0.1) and sa:
+        eq = f"{sa}->"          # unary: full reduction
+        a = g.tensor(dt, tuple(sizes[c] for c in sa))
+        g.emit(f"{out} = torch.einsum('{eq}', {a})")
+        return
+    a = g.tensor(dt, tuple(sizes[c] for c in sa))
+    b = g.tensor(_dt(g, dt), tuple(sizes[c] for c in sb))
+    g.tag("einsum")
+    g.emit(f"{out} = torch.einsum('{eq}', {a}, {b})")

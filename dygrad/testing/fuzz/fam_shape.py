@@ -1,0 +1,126 @@
+"""Families `join` (cat/stack/split/chunk/...) and `order` (gather/scatter/sort/topk/...)."""
+from .gen import DTYPES
+
+
+def gen_join(g):
+    dt = g.dtype(DTYPES + ("float32",))
+    shape = g.shape(min_dims=1, max_dims=3, max_size=4)
+    op = g.pick(("cat", "cat", "stack", "hstack", "vstack", "split", "split_list", "chunk",
+                 "unbind", "tensor_split", "flip", "roll", "repeat", "tile", "movedim",
+                 "cat_empty", "dstack", "column_stack"))
+    g.tag("join", "op:" + op)
+    out = g.fresh("out")
+    d = g.dim(len(shape))
+    if op in ("cat", "stack", "hstack", "vstack", "dstack", "column_stack", "cat_empty"):
+        k = g.r.randint(1, 3)
+        names = []
+        for _ in range(k):
+            s = list(shape)
+            if op == "cat" and isinstance(d, int) and -len(s) <= d < len(s) and g.chance(0.7):
+                s[d] = g.r.randint(0, 3)
+            if g.chance(0.03):
+                s = list(g.shape(min_dims=1))
+            names.append(g.tensor(dt if g.chance(0.8) else g.dtype(), tuple(s)))
+        if op == "cat_empty":
+            names.append("torch.tensor([])")
+            op = "cat"
+        seq = "[" + ", ".join(names) + "]" if g.chance(0.7) else "(" + ", ".join(names) + ",)"
+        if op in ("cat", "stack"):
+            dim = d if op == "cat" else g.r.randint(-len(shape) - 1, len(shape))
+            g.emit(f"{out} = torch.{op}({seq}, dim={dim})")
+        else:
+            g.emit(f"{out} = torch.{op}({seq})")
+        return
+    x = g.tensor(dt, shape)
+    if op == "split":
+        g.emit(f"{out} = torch.split({x}, {g.r.randint(1, 3)}, dim={d})")
+    elif op == "split_list":
+        n = shape[d] if -len(shape) <= d < len(shape) else 2
+        a = g.r.randint(0, n)
+        sizes = [a, n - a] if g.chance(0.9) else [a, n - a + 1]
+        g.emit(f"{out} = {x}.split({sizes!r}, {d})")
+    elif op == "chunk":
+        g.emit(f"{out} = torch.chunk({x}, {g.r.randint(1, 4)}, dim={d})")
+    elif op == "unbind":
+        g.emit(f"{out} = {x}.unbind({d})")
+    elif op == "tensor_split":
+        arg = g.pick(("2", "3", "[1, 2]", "(1,)"))
+        g.emit(f"{out} = torch.tensor_split({x}, {arg}, dim={d})")
+    elif op == "flip":
+        g.emit(f"{out} = torch.flip({x}, ({d},))")
+    elif op == "roll":
+        g.emit(f"{out} = torch.roll({x}, {g.r.randint(-3, 3)}, {d})")
+    elif op in ("repeat", "tile"):
+        reps = tuple(g.r.randint(0 if g.chance(0.05) else 1, 2)
+                     for _ in range(len(shape) + g.r.randint(0, 1)))
+        g.emit(f"{out} = {x}.{op}({reps!r})")
+    else:
+        g.emit(f"{out} = torch.movedim({x}, {d}, {g.dim(len(shape))})")
+    if g.chance(0.3):
+        g.emit(f"{g.fresh('u')} = {out}[0] * 2" if op in ("split", "split_list", "chunk",
+                                                           "unbind", "tensor_split")
+               else f"{g.fresh('u')} = {out} * 2")
+
+
+def gen_order(g):
+    dt = g.dtype(("float32", "float32", "float64", "int64", "int32", "bool"))
+    shape = g.shape(min_dims=1, max_dims=3, max_size=5)
+    x = g.tensor(dt, shape, special=0.05)
+    nd = len(shape)
+    d = g.dim(nd)
+    dd = d if -nd <= d < nd else 0
+    n = shape[dd]
+    op = g.pick(("gather", "scatter", "scatter_value", "scatter_add", "scatter_reduce", "sort",
+                 "argsort", "topk", "kthvalue", "take_along_dim", "unique", "msort",
+                 "searchsorted", "sort_stable"))
+    g.tag("order", "op:" + op)
+    out = g.fresh("out")
+    ishape = tuple(g.r.randint(0, s) if i != dd else g.r.randint(0, 4) for i, s in enumerate(shape))
+    if op in ("gather", "take_along_dim"):
+        idx = g.fresh("i")
+        g.emit(f"{idx} = torch.tensor(rng.integers(0, {max(n, 1)}, {ishape!r}))")
+        call = f"torch.gather({x}, {d}, {idx})" if op == "gather" else \
+            f"torch.take_along_dim({x}, {idx}, dim={d})"
+        if g.chance(0.05):
+            call = call.replace(idx, f"{idx}.int()")
+        g.emit(f"{out} = {call}")
+    elif op.startswith("scatter"):
+        idx = g.fresh("i")
+        g.emit(f"{idx} = torch.tensor(rng.integers(0, {max(n, 1)}, {ishape!r}))")
+        src = g.tensor(dt if g.chance(0.9) else g.dtype(), shape)
+        y = g.fresh("y")
+        g.emit(f"{y} = {x}.clone()")
+        if op == "scatter":
+            g.emit(f"{out} = torch.scatter({y}, {d}, {idx}, {src})")
+        elif op == "scatter_value":
+            g.emit(f"{y}.scatter_({d}, {idx}, {g.scalar()})")
+        elif op == "scatter_add":
+            g.emit(f"{out} = {y}.scatter_add({d}, {idx}, {src})")
+        else:
+            red = g.pick(("sum", "prod", "mean", "amax", "amin"))
+            g.emit(f"{out} = {y}.scatter_reduce({d}, {idx}, {src}, {red!r}, "
+                   f"include_self={g.chance(0.5)})")
+    elif op in ("sort", "sort_stable"):
+        st = ", stable=True" if op == "sort_stable" else ""
+        g.emit(f"{out} = torch.sort({x}, dim={d}, descending={g.chance(0.5)}{st})")
+        if dt != "bool" and not op.endswith("stable") and g.chance(0.9):
+            # Ties make unstable sort indices implementation-defined: compare values only.
+            g.emit(f"{out} = {out}.values")
+    elif op == "argsort":
+        g.emit(f"{out} = torch.argsort({x}, dim={d}, descending={g.chance(0.5)}, stable=True)")
+    elif op == "topk":
+        k = g.r.randint(0, n + (1 if g.chance(0.05) else 0))
+        g.emit(f"{out} = torch.topk({x}, {k}, dim={d}, largest={g.chance(0.5)}).values")
+    elif op == "kthvalue":
+        k = g.r.randint(1, max(n, 1))
+        g.emit(f"{out} = torch.kthvalue({x}, {k}, dim={d}).values")
+    elif op == "unique":
+        kw = f"sorted=True, return_inverse={g.chance(0.5)}, return_counts={g.chance(0.5)}"
+        g.emit(f"{out} = torch.unique({x}, {kw})")
+    elif op == "msort":
+        g.emit(f"{out} = torch.msort({x})")
+    else:
+        sx = g.fresh("sx")
+        g.emit(f"{sx} = torch.sort({x}.flatten()).values")
+        v = g.tensor(dt, g.shape(max_dims=1))
+        g.emit(f"{out} = torch.searchsorted({sx}, {v}, right={g.chance(0.5)})")
