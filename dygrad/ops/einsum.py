@@ -232,6 +232,9 @@ def _sublist(args):
     return eq, ops
 
 
+_I64 = np.dtype(np.int64)
+
+
 def einsum(*args):
     if not args:
         raise TypeError("einsum(): must specify the equation string and at least one operand")
@@ -251,6 +254,13 @@ def einsum(*args):
             raise RuntimeError(f"einsum(): expected scalar type {scalar_type_name(dt)} but found "
                                f"{scalar_type_name(o._data.dtype)}")
     sizes = _sizes(terms, [o._data for o in ops])
+    if dt.kind in "biu" and set().union(*map(set, terms)) - set(out):
+        if len(ops) == 1 and dt != _I64:
+            # PyTorch sums a lone integer/bool operand with sum(), which widens to int64 first
+            ops = [_wrap(ops[0]._data.astype(_I64))]
+        elif len(ops) > 1 and dt.kind == "b":
+            raise NotImplementedError("einsum(): contracting bool tensors is not implemented "
+                                      "(PyTorch has no bool bmm kernel)")
     norm = [_normalise(t, o, sizes) for t, o in zip(terms, ops)]
     return _core([t for t, _ in norm], out, [o for _, o in norm])
 

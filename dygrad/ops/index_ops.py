@@ -2,6 +2,7 @@
 flat-index ops (take, put), each with its gradient."""
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.node import Node
 from . import _bw
@@ -92,6 +93,8 @@ def index_add(x, dim, index, source, *, alpha=1):
     _check_source(x1, s1, dim, idx, "index_add_")
     _bounds(idx, x1.shape[dim], dim, RuntimeError, low=0)
     out = x1.copy()
+    if alpha != 1:  # alpha in the tensor's dtype, checked (PyTorch: 0.5 -> 0 for integers)
+        alpha = _dtype.checked_value(x1.dtype, alpha)
     np.add.at(out, (slice(None),) * dim + (idx,), s1 * alpha if alpha != 1 else s1)
     t, node = _record(out.reshape(x._data.shape), IndexAddBackward0, x, source)
     if node is not None:

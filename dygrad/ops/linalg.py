@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
@@ -240,6 +241,8 @@ def _addmm(inp, m1, m2, beta, alpha, node_cls, op):
             f"The expanded size of the tensor of shape {list(idt.shape)} must match the result of "
             f"{op} of shape {list(prod.shape)}.  Target sizes: {list(prod.shape)}.  Tensor "
             f"sizes: {list(idt.shape)}") from None
+    if prod.dtype.kind in "iu":  # PyTorch converts alpha/beta to the integer type (0.5 -> 0)
+        alpha, beta = _dtype.checked_value(prod.dtype, alpha), _dtype.checked_value(prod.dtype, beta)
     out = prod if alpha == 1 else prod * alpha
     if beta != 0:  # beta == 0 ignores input entirely (so NaN/inf in it do not propagate)
         out = out + (idt if beta == 1 else idt * beta)

@@ -34,6 +34,9 @@ def inner(input, other):
 
 
 def _beta_alpha(inp, prod, beta, alpha):
+    npdt = prod._data.dtype
+    if npdt.kind in "iu":  # PyTorch converts alpha/beta to the integer type (0.5 -> 0)
+        alpha, beta = _dtype.checked_value(npdt, alpha), _dtype.checked_value(npdt, beta)
     out = prod if alpha == 1 else prod * alpha
     if beta == 0:  # the input is ignored: its NaN/inf do not propagate
         return out

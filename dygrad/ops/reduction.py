@@ -80,15 +80,16 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
                 return _np_sum(d, dims, keepdim, npdt)
             STATE.trace.record(sum, (x,), t)
         else:  # ndarray.sum is this ufunc reduction; calling it directly skips two layers
-            STATE.trace.record(np.add.reduce, (x, dims, None if npdt == d.dtype else npdt, None,
-                                               keepdim), t, "sum")
+            STATE.trace.record(np.add.reduce, (x, dims, None if npdt == d.dtype and npdt.kind == "f"
+                                               else npdt, None, keepdim), t, "sum")
     return t
 
 
 def _np_sum(d, dims, keepdim, npdt):
-    if npdt == d.dtype and npdt != np.float16:
+    if npdt == d.dtype and npdt.kind == "f" and npdt != np.float16:
         # the same reduction as d.sum(dtype=npdt); naming the dtype costs NumPy ~0.4 µs of
-        # dtype resolution, a fifth of a small op
+        # dtype resolution, a fifth of a small op (integers must name it: NumPy would widen
+        # an int8 sum to int64 where sum(dtype=torch.int8) keeps int8)
         return np.add.reduce(d, dims, None, None, keepdim)
     if npdt == np.float16:
         return d.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(npdt)
@@ -346,6 +347,8 @@ class CumsumBackward0(Node):
 def _cum(x, dim, dtype, npfn, op):
     d = x._data
     npdt = _sum_dtype(d, dtype)
+    if npdt.kind == "b":
+        raise NotImplementedError(f"{op}: not implemented for dtype=torch.bool")
     dim = one_dim(dim, d.shape, op)
     src = d
     if d.ndim == 0:

@@ -297,7 +297,21 @@ def lerp(start, end, weight):
     return start + (end - start) * weight
 
 
+def _addc_operands(input, tensor1, tensor2, value):
+    """addcmul/addcdiv compute in the promoted dtype of all three tensors (uint8 * uint8 must not
+    wrap when input is int16), with value converted to it as PyTorch does (0.5 -> 0 for ints)."""
+    from .elementwise import cast
+    ts = (input, tensor1, tensor2)
+    npdt = _dtype.result_np_dtype(ts)
+    if npdt.kind == "b":
+        raise NotImplementedError("addcmul/addcdiv: not implemented for torch.bool tensors")
+    dt = _dtype.from_numpy_dtype(npdt)
+    ts = [t if t._data.dtype == npdt else cast(t, dt) for t in ts]
+    return ts, (value if value == 1 and type(value) is int else _dtype.checked_value(npdt, value))
+
+
 def addcmul(input, tensor1, tensor2, *, value=1):
+    (input, tensor1, tensor2), value = _addc_operands(input, tensor1, tensor2, value)
     return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
 
 
@@ -306,4 +320,5 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
         raise RuntimeError("Integer division with addcdiv is no longer supported; use "
                            "(input + value * tensor1 / tensor2) for a true division, or "
                            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype)")
+    (input, tensor1, tensor2), value = _addc_operands(input, tensor1, tensor2, value)
     return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2

@@ -140,3 +140,64 @@ def test_binary_promotion_grid_matches_torch(op):
 def test_tensor_first_promotion_grid_matches_torch(op):
     bad = [b for b in _grid(TENSOR_FIRST[op], scalar_left=False) if not _known(op, b)]
     assert not bad, f"{op}: {len(bad)} mismatches\n" + "\n".join(bad[:40])
+
+
+def _int_mat(L, d, shape=(2, 3)):
+    a = np.arange(int(np.prod(shape))).reshape(shape) % 5 - 2
+    if d == "uint8":
+        a = (a + 2) * 60
+    return L.tensor(a.tolist(), dtype=getattr(L, d))
+
+
+# integer tensors with float or out-of-range alpha/beta/value, reduction dtypes, einsum
+INT_OPS = {
+    "sum(dtype=same)": lambda L, d: _int_mat(L, d).sum(dtype=getattr(L, d)),
+    "sum(1, dtype=same)": lambda L, d: _int_mat(L, d).sum(1, dtype=getattr(L, d)),
+    "cumsum(dtype=bool)": lambda L, d: _int_mat(L, d).cumsum(1, dtype=L.bool),
+    "einsum(ij->j)": lambda L, d: L.einsum("ij->j", _int_mat(L, d)),
+    "einsum(ij->ji)": lambda L, d: L.einsum("ij->ji", _int_mat(L, d)),
+    "addmm(alpha=1.9, beta=2.5)": lambda L, d: L.addmm(
+        _int_mat(L, d, (2, 2)), _int_mat(L, d), _int_mat(L, d, (3, 2)), alpha=1.9, beta=2.5),
+    "addmm(alpha=300)": lambda L, d: L.addmm(
+        _int_mat(L, d, (2, 2)), _int_mat(L, d), _int_mat(L, d, (3, 2)), alpha=300),
+    "addmv(alpha=0.5, beta=1.5)": lambda L, d: L.addmv(
+        _int_mat(L, d, (2,)), _int_mat(L, d), _int_mat(L, d, (3,)), alpha=0.5, beta=1.5),
+    "index_add(alpha=1.5)": lambda L, d: L.index_add(
+        _int_mat(L, d), 0, L.tensor([1, 0]), _int_mat(L, d), alpha=1.5),
+    "addcmul(value=-1.5)": lambda L, d: L.addcmul(
+        _int_mat(L, d), _int_mat(L, d), _int_mat(L, d), value=-1.5),
+    "addcmul(value=300)": lambda L, d: L.addcmul(
+        _int_mat(L, d), _int_mat(L, d), _int_mat(L, d), value=300),
+    "addcmul(int16, uint8, uint8)": lambda L, d: L.addcmul(
+        _int_mat(L, "int16"), _int_mat(L, d), _int_mat(L, d)),
+    "addcdiv(float64, float32 / float32)": lambda L, d: L.addcdiv(
+        _int_mat(L, d).double(), _int_mat(L, d).float(), _int_mat(L, d).float() + 7, value=2),
+}
+
+
+@pytest.mark.parametrize("op", list(INT_OPS))
+@pytest.mark.parametrize("d", ["bool", "uint8", "int8", "int16", "int32", "int64"])
+def test_integer_ops_match_torch(op, d):
+    fn = INT_OPS[op]
+    try:
+        r1, e1 = fn(torch, d), None
+    except Exception as e:  # noqa: BLE001
+        r1, e1 = None, e
+    if e1 is not None:
+        with pytest.raises(Exception):
+            fn(dygrad, d)
+        return
+    why = _mismatch(r1, fn(dygrad, d))
+    assert why is None, why
+
+
+def test_python_scalar_left_keeps_double_precision_and_int_dtype():
+    x = dygrad.tensor([0.3, 1e-3], dtype=dygrad.float64)
+    assert (0.1 - x).tolist() == (0.1 - torch.tensor([0.3, 1e-3], dtype=torch.float64)).tolist()
+    assert (2 - dygrad.ones(2, dtype=dygrad.int16)).dtype == dygrad.int16
+    assert dygrad.add(3, x).tolist() == (x + 3).tolist()
+    assert (dygrad.ones(2, dtype=dygrad.uint8) + 300).tolist() == [45, 45]  # wraps, as torch
+    with pytest.raises(RuntimeError, match="without overflow"):
+        dygrad.add(dygrad.ones(2, dtype=dygrad.uint8), 1, alpha=300)
+    with pytest.raises(OverflowError):
+        dygrad.ones(2) + 2**64
