@@ -490,6 +490,17 @@ def _read_into(fh, mv, fname):
         pos += got
 
 
+def _read_growing(fh, n, fname):
+    """Exactly n bytes into a bytearray that grows chunk by chunk (writable, no final copy)."""
+    ba = bytearray()
+    while len(ba) < n:
+        b = fh.read(min(n - len(ba), _CHUNK))
+        if not b:
+            raise CheckpointError(f"{fname} is truncated: it ends inside the tensor data")
+        ba += b
+    return ba
+
+
 def _bad(fname, what):
     return CheckpointError(f"{fname} is not a valid dygrad checkpoint: {what}")
 
@@ -543,9 +554,16 @@ def _load_native(fh, fname, weights_only):
     for a in arrays:
         if a["offset"] > pos:
             h.update(_read_exact(fh, a["offset"] - pos, fname, "tensor data"))
-        buf = np.empty(a["nbytes"], np.uint8)
-        mv = memoryview(buf)
-        _read_into(fh, mv, fname)
+        if have is not None:  # the file is known to hold these bytes: read straight in
+            buf = np.empty(a["nbytes"], np.uint8)
+            mv = memoryview(buf)
+            _read_into(fh, mv, fname)
+        else:
+            # a stream of unknown length: grow with what arrives, so a header that claims an
+            # impossible size ends as "truncated", never as a huge allocation (MemoryError)
+            ba = _read_growing(fh, a["nbytes"], fname)
+            buf = np.frombuffer(ba, np.uint8)
+            mv = memoryview(ba)
         h.update(mv)
         pos = a["offset"] + a["nbytes"]
         dt = np.dtype(a["dtype"]).newbyteorder("<")

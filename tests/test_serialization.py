@@ -709,3 +709,49 @@ def test_kill_9_mid_write_leaves_previous_checkpoint(tmp_path):
     assert_same(S.load(p), old)
     with pytest.raises(CheckpointError, match="truncated"):
         S.load(tmps[0])
+
+
+def test_manifest_claiming_an_impossible_payload_is_a_checkpoint_error():
+    # a header (with a valid checksum) that claims a petabyte of tensor data must end as a
+    # CheckpointError, also from a stream whose length is unknown, never as a huge allocation
+    import hashlib
+    import io
+    import json
+    from dygrad.serialization import CheckpointError, MAGIC, _PREFIX
+    buf = io.BytesIO()
+    dygrad.save({"w": dygrad.ones(4)}, buf)
+    raw = buf.getvalue()
+    _, ver, flags, hlen, _ = _PREFIX.unpack(raw[:_PREFIX.size])
+    header = json.loads(raw[64:64 + hlen])
+    big = 1 << 50
+    header["payload_size"] = big
+    header["arrays"][0].update(shape=[big // 4], nbytes=big)
+    h = json.dumps(header).encode("ascii")
+    fields = _PREFIX.pack(MAGIC, ver, flags, len(h), big)
+    crafted = fields + hashlib.sha256(fields + h).digest() + h + raw[64 + hlen:]
+
+    class Stream(io.RawIOBase):  # readable, not seekable (a pipe, a socket)
+        def __init__(self, b):
+            self.b = io.BytesIO(b)
+
+        def readable(self):
+            return True
+
+        def readinto(self, m):
+            return self.b.readinto(m)
+
+        def seekable(self):
+            return False
+
+        def tell(self):
+            raise OSError("not seekable")
+
+        def seek(self, *a):
+            raise OSError("not seekable")
+
+    for src in (io.BytesIO(crafted), Stream(crafted)):
+        with pytest.raises(CheckpointError, match="truncated"):
+            dygrad.load(src)
+    out = dygrad.load(Stream(raw))  # a valid checkpoint still loads from such a stream, writable
+    out["w"].add_(1)
+    assert out["w"].tolist() == [2.0] * 4

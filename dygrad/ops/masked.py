@@ -6,6 +6,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take
+from .bucketing import _NotDifferentiable
 from ._util import checked_scalar
 from .join import broadcast_shape
 from .scatter import _NAMES
@@ -139,6 +140,24 @@ def argwhere(x):
     return nonzero(x)
 
 
+class _UniqueBackward(_NotDifferentiable):
+    __slots__ = ()
+
+    def backward(self, g, *saved):
+        raise NotImplementedError(f"the derivative for '{self._op}' is not implemented.")
+
+
+def unique_values(arr, x, op):
+    """unique's values, as PyTorch's: they require grad when x does, and backward refuses."""
+    if not (STATE.enabled and x._rg):
+        return _wrap(arr)
+    node = _UniqueBackward((x._grad_node(),))
+    node._op = op
+    t = _wrap(arr, True)
+    t.grad_fn = node
+    return t
+
+
 def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
     d = x._data
     if dim is None:
@@ -151,7 +170,7 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
         dim = wrap_dim(dim, d.ndim, "unique")
         res = np.unique(d, return_inverse=True, return_counts=True, axis=dim)
         inv = res[1].reshape(-1)
-    out = [_wrap(res[0])]
+    out = [unique_values(res[0], x, "_unique2" if dim is None else "unique_dim")]
     if return_inverse:
         out.append(_wrap(inv.astype(np.int64, copy=False)))
     if return_counts:

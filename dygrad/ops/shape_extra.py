@@ -180,16 +180,17 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
             starts = np.zeros(0, bool)
         else:
             starts = np.concatenate([[True], flat[1:] != flat[:-1]])
-        vals = _wrap(flat[starts])
+        vals = flat[starts]
         inv_shape = d.shape
     else:
         ax = wrap_dim(dim, d.ndim, "unique_consecutive")
         m = np.moveaxis(d, ax, 0).reshape(d.shape[ax], -1)
         starts = np.ones(m.shape[0], bool)
         starts[1:] = (m[1:] != m[:-1]).any(axis=1)
-        vals = _wrap(np.compress(starts, d, axis=ax))
+        vals = np.compress(starts, d, axis=ax)
         inv_shape = (d.shape[ax],)
-    out = [vals]
+    from .masked import unique_values
+    out = [unique_values(vals, input, "unique_consecutive")]
     if return_inverse:
         out.append(_wrap((np.cumsum(starts) - 1).astype(_I64).reshape(inv_shape)))
     if return_counts:

@@ -311,8 +311,14 @@ class Optimizer:
                 g._vc[0] += 1
 
     # -- stepping ------------------------------------------------------------------------
+    # set by load_state_dict when a loaded state tensor's shape is not its parameter's: step()
+    # then raises (PyTorch fails there too) instead of letting NumPy broadcast the update
+    _state_mismatch = None
+
     @_with_step_hooks
     def step(self, closure=None):
+        if self._state_mismatch is not None:
+            raise RuntimeError(self._state_mismatch)
         loss = None
         if closure is not None:
             with enable_grad():
@@ -333,6 +339,9 @@ class Optimizer:
                     update(p, ga, states, group)
                     p._vc[0] += 1
         return loss
+
+    def _check_state_shapes(self, state, params):
+        return _state_shape_error(self, state, params)
 
     def _update(self, p, g, states, group):
         """Updates parameter `p` in place given its gradient array `g`; `states[p]` is its state."""
@@ -441,8 +450,25 @@ class Optimizer:
                 saved["param_names"] = group["param_names"]
             new_groups.append(saved)
         self.__setstate__({"state": state, "param_groups": new_groups})
+        self._state_mismatch = self._check_state_shapes(state, id_map.values())
         for hook in list(self._optimizer_load_state_dict_post_hooks.values()):
             hook(self)
+
+
+def _state_shape_error(opt, state, params):
+    """A message for the first loaded state tensor (not 0-dim) whose shape is not its
+    parameter's, or None."""
+    for p in params:
+        st = state.get(p)
+        if not isinstance(st, dict):
+            continue
+        for k, v in st.items():
+            # 0-dim state is per-parameter scalars (step, NAdam's mu_product, ...)
+            if isinstance(v, Tensor) and v._data.ndim and v._data.shape != p._data.shape:
+                return (f"{type(opt).__name__}.step: the loaded state '{k}' of a parameter has shape "
+                        f"{list(v._data.shape)}, but the parameter has shape {list(p._data.shape)} "
+                        f"(load_state_dict was given the state of a different parameter)")
+    return None
 
 
 def _step_keeps_float32(param_id, groups):

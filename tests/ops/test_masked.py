@@ -111,10 +111,11 @@ def test_unique_dim(dim):
              requires_grad=False)
 
 
-def test_unique_has_no_gradient():
+def test_unique_values_have_a_refusing_grad_fn():
+    # as PyTorch: the values require grad, and backward through them raises
     x = dygrad.tensor([2., 1., 2.], requires_grad=True)
     u = x.unique()
-    assert not u.requires_grad and u.grad_fn is None
+    assert u.requires_grad and u.grad_fn is not None
     assert_close(u, np.array([1., 2.], np.float32))
 
 
@@ -145,3 +146,25 @@ def test_errors(case):
     fn, arrays, exc, match = ERRORS[case]
     e = check_raises(fn, None, *arrays, match=match)
     assert isinstance(e, exc)
+
+
+@pytest.mark.parametrize("make", [
+    lambda T, x: T.unique(x),
+    lambda T, x: T.unique(x, sorted=False, return_inverse=True, return_counts=True),
+    lambda T, x: T.unique(x, dim=0),
+    lambda T, x: T.unique_consecutive(x, return_counts=True),
+    lambda T, x: x.unique_consecutive(dim=0),
+])
+def test_unique_values_require_grad_and_refuse_backward_like_torch(make):
+    torch = pytest.importorskip("torch")
+    flags = []
+    for T in (torch, dygrad):
+        x = T.tensor([1., 2., 2., -1.], requires_grad=True)
+        out = make(T, x)
+        outs = out if isinstance(out, tuple) else (out,)
+        flags.append([o.requires_grad for o in outs])
+        with pytest.raises(NotImplementedError, match="derivative for"):
+            outs[0].sum().backward()
+    assert flags[0] == flags[1]
+    with dygrad.no_grad():
+        assert not dygrad.unique(dygrad.tensor([1., 1.], requires_grad=True)).requires_grad

@@ -331,3 +331,24 @@ def test_deepcopy_of_an_optimizer():
     clone.step()
     opt.step()
     np.testing.assert_array_equal(to_np(cp), to_np(dp))
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam",
+                                  "RAdam", "Adadelta"])
+@pytest.mark.parametrize("pshape,sshape", [((4,), (3,)), ((4,), (1,)), ((1,), (4,)), ((4,), (1, 4)),
+                                           ((2, 2), (4,))])
+def test_loaded_state_of_another_shape_raises_at_step(name, pshape, sshape):
+    # PyTorch fails at step(); NumPy would broadcast some of these updates silently
+    kw = {"momentum": 0.9} if name in ("SGD", "RMSprop") else {}
+    p = dygrad.nn.Parameter(dygrad.ones(sshape))
+    opt = getattr(dygrad.optim, name)([p], lr=0.1, **kw)
+    p.grad = dygrad.ones_like(p)
+    opt.step()
+    p2 = dygrad.nn.Parameter(dygrad.ones(pshape))
+    opt2 = getattr(dygrad.optim, name)([p2], lr=0.1, **kw)
+    opt2.load_state_dict(opt.state_dict())
+    p2.grad = dygrad.ones(pshape)
+    before = p2.detach().clone()
+    with pytest.raises(RuntimeError, match=r"has shape \[.*\], but the parameter has shape"):
+        opt2.step()
+    assert p2.tolist() == before.tolist()
