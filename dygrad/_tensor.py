@@ -360,8 +360,13 @@ class Tensor(TensorExtMethods):
         return t
 
     def detach_(self):
-        if self._base is not None and self._base._rg:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in dygrad/optim/optimizer.py as the solution.")
         self.grad_fn = None
         self._rg = False
         return self
@@ -1011,10 +1016,10 @@ class Tensor(TensorExtMethods):
         return bernoulli(self, p, generator=generator)
 
     def masked_fill_(self, mask, value):
-        return _inplace(self, _idx.masked_fill(self, mask, value))
+        return _inplace(self, _idx.masked_fill(self, mask, value), True)
 
     def index_fill_(self, dim, index, value):
-        return _inplace(self, _idx.index_fill(self, dim, index, value))
+        return _inplace(self, _idx.index_fill(self, dim, index, value), True)
 
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         return _inplace(self, _idx.scatter(self, dim, index, src, value=value, reduce=reduce))
@@ -1233,10 +1238,10 @@ class Tensor(TensorExtMethods):
         return _shape.triu(self, diagonal)
 
     def tril_(self, diagonal=0):
-        return _inplace(self, _shape.tril(self, diagonal))
+        return _inplace(self, _shape.tril(self, diagonal), True)
 
     def triu_(self, diagonal=0):
-        return _inplace(self, _shape.triu(self, diagonal))
+        return _inplace(self, _shape.triu(self, diagonal), True)
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
         return _shape.diagonal(self, offset, dim1, dim2)
@@ -1410,9 +1415,10 @@ def _rebuild(arr, rg):
     return t
 
 
-def _inplace(self, result):
+def _inplace(self, result, overlap_ok=False):
     """Writes an out-of-place result into self, keeping aliasing views, and rebases history
-    (on the root and every live view when self belongs to a view family: autograd/views.py)."""
+    (on the root and every live view when self belongs to a view family: autograd/views.py).
+    `overlap_ok`: the op is a fill, which PyTorch lets write into self-overlapping memory."""
     if self._rg and self.grad_fn is None and STATE.enabled and self._base is None:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
@@ -1429,11 +1435,12 @@ def _inplace(self, result):
         raise RuntimeError(
             f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
             f"{list(rd.shape)}")
+    if not overlap_ok and 0 in self._data.strides:
+        _views.check_no_overlap(self._data)
     if result.grad_fn is not None:
         _snapshot_saved(result.grad_fn, self)
         if self._base is not None:
             return _views.inplace_on_view(self, result)
-        _views.check_no_overlap(self._data)
         np.copyto(self._data, rd)
         self._vc[0] += 1
         self.grad_fn = result.grad_fn
@@ -1442,23 +1449,28 @@ def _inplace(self, result):
         if self._views:
             _views.regenerate(self)
         return self
-    _views.check_no_overlap(self._data)
     np.copyto(self._data, rd)
-    self._vc[0] += 1
-    return self
+    return _views.written(self, True)
 
 
 def _snapshot_saved(node, t):
     """`node` (the op an in-place write records) saved `t`, whose values the write is about to
     replace: give the node a private copy with t's old history instead (PyTorch saves the
-    original self), so `y *= mask` or `y /= y.norm()` on a non-leaf works."""
+    original self), so `y *= mask` on a non-leaf works. Ops save self first, so only the first
+    entry is self's; a later one is the same tensor passed as another argument (`y.mul_(y)`),
+    which PyTorch saves as it is: backward then reports the in-place modification."""
     saved = node._saved
-    if not saved or not any(s is t for s in saved):
+    if not saved:
+        return
+    for i, s in enumerate(saved):
+        if s is t:
+            break
+    else:
         return
     old = _wrap(t._data.copy(), t._rg)
     old.grad_fn, old._nr = t.grad_fn, t._nr
-    node._saved = tuple(old if s is t else s for s in saved)
-    node._vers = tuple(s._vc[0] for s in node._saved)
+    node._saved = saved[:i] + (old,) + saved[i + 1:]
+    node._vers = node._vers[:i] + (0,) + node._vers[i + 1:]
 
 
 def _wrap_dim(dim, ndim, op):

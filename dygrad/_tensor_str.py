@@ -204,9 +204,15 @@ def tensor_repr(t, prefix="tensor("):
         if dt is not default and dt.name not in ("int64", "bool"):
             suffixes.append(f"dtype={dt}")
         body = format_values(d, indent)
-    fn = t.grad_fn
-    if fn is not None:
+    try:
+        fn = t.grad_fn
+    except RuntimeError:  # an invalid view (autograd/views.py): PyTorch prints it this way
+        suffixes.append("grad_fn=<Invalid>")
+        fn = False
+    if fn:
         suffixes.append(f"grad_fn=<{fn.name()}>")
+    elif fn is False:
+        pass
     elif t._rg:
         suffixes.append("requires_grad=True")
     return _join_suffixes(prefix + body, suffixes, indent)

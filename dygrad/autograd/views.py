@@ -121,7 +121,7 @@ def has_internal_overlap(arr):
     """True when two elements of arr share memory (a stride of 0 on a dimension longer than 1),
     the case PyTorch refuses to write into."""
     st = arr.strides
-    if 0 not in st:
+    if 0 not in st or arr.size < 2:
         return False
     return any(s == 0 and n > 1 for n, s in zip(arr.shape, st))
 
@@ -137,9 +137,11 @@ def check_no_overlap(arr):
 class CopySlices(Node):
     """History of a root after an in-place op wrote into one of its views: the written region's
     gradient goes to the op (second input), the rest to the root's previous history (first)."""
-    __slots__ = ("shape", "pos")
+    __slots__ = ("shape", "pos", "overlap")
 
     def backward(self, g):
+        if self.overlap:  # PyTorch's backward writes through the view, and refuses there
+            check_no_overlap(np.lib.stride_tricks.as_strided(np.zeros(2), (2,), (0,)))
         pos = self.pos
         if type(g) is ndarray:
             gb = np.array(g, order="C")
@@ -168,11 +170,16 @@ class AsStridedBackward0(Node):
 
 
 def regenerate(root, written=None, written_pos=None):
-    """Gives every live view of root a grad_fn over root's current history."""
+    """Gives every live view of root a grad_fn over root's current history (views whose kind
+    forbids it become invalid instead, as in PyTorch)."""
     edge = root._grad_node()
     shape = root._data.shape
     rd = root._data
     for v in live_views(root):
+        if v._vkind is not None:
+            if v is not written:
+                invalidate(v)
+            continue
         n = AsStridedBackward0((edge,))
         n.shape = shape
         n.pos = written_pos if v is written else view_positions(rd, v._data)
@@ -180,8 +187,99 @@ def regenerate(root, written=None, written_pos=None):
         v.grad_fn, v._nr, v._rg = n, 0, True
 
 
+def bumped(t):
+    """A write without recorded history (grad mode off, or nothing requires grad) changed the
+    values of t's view family: views whose kind forbids rebasing become invalid once their
+    history would have to change (PyTorch checks their version when their grad_fn is read)."""
+    root = t._base
+    if root is None:
+        root = t
+    if not root._views:
+        return
+    _init()
+    for v in live_views(root):
+        if v._vkind is not None and (root._rg or _SLOT_FN.__get__(v) is not None):
+            invalidate(v)
+
+
+_SLOT_FN = None   # Tensor's grad_fn slot, read past an invalid view's property
+_INVALID = None   # the class of invalid views
+_TENSOR = None
+
+
+def _init():
+    global _INVALID, _SLOT_FN, _TENSOR
+    if _INVALID is None:
+        from .._tensor import Tensor  # noqa: PLC0415 - the tensor module imports this one
+        _TENSOR = Tensor
+        _SLOT_FN = Tensor.__dict__["grad_fn"]
+        _INVALID = _make_invalid_class(Tensor, _SLOT_FN)
+
+
+def invalidate(v):
+    """Turns v into an invalid view: reading its grad_fn or using it in a recorded op raises
+    PyTorch's error; its values stay readable (and usable under no_grad). Only plain tensors
+    change class (a subclass never is a view of these kinds in practice)."""
+    _init()
+    if type(v) is not _TENSOR:
+        return
+    v._vmsg = _indirect_message(v)
+    if v._base._rg:
+        v._rg = True  # it reports requires_grad through its root, so recorded ops read it
+    v.__class__ = _INVALID
+
+
+def _make_invalid_class(Tensor, slot):
+    class Tensor(Tensor):  # noqa: F811 - shown to users as a Tensor, like PyTorch's
+        __slots__ = ()
+
+        @property
+        def grad_fn(self):
+            raise RuntimeError(self._vmsg)
+
+        @grad_fn.setter
+        def grad_fn(self, value):
+            slot.__set__(self, value)
+
+        @property
+        def is_leaf(self):
+            raise RuntimeError(self._vmsg)
+
+        def _grad_node(self):
+            raise RuntimeError(self._vmsg)
+
+        def _repr_grad_fn(self):
+            return "Invalid"
+    Tensor.__module__ = "dygrad"
+    return Tensor
+
+
+def _indirect_message(v):
+    kind = v._vkind
+    if kind == MULTI:
+        return (f"Output {v._nr} of {_multi_name(v)} is a view and its base or another view of "
+                "its base has been modified inplace. This view is the output of a function that "
+                "returns multiple views. Such functions do not allow the output views to be "
+                "modified inplace. You should replace the inplace operation by an out-of-place "
+                "one.")
+    head = ("A view was created in no_grad mode and its base or another view of its base has "
+            "been modified inplace with grad mode enabled. ")
+    if kind == NO_GRAD:
+        return head + (
+            "Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+            "clarify your code by moving both the view and the inplace either both inside the "
+            "no_grad block (if you don't want the inplace to be tracked) or both outside (if you "
+            "want the inplace to be tracked).")
+    return head + (
+        "This view is the output of a function that returns multiple views. Such functions do "
+        "not allow the output views to be modified inplace. You should replace the inplace "
+        "operation by an out-of-place one.")
+
+
 def _multi_name(v):
-    name = v.grad_fn.name() if v.grad_fn is not None else "view"
+    _init()
+    fn = _SLOT_FN.__get__(v)
+    name = fn.name() if fn is not None else "view"
     for suffix in ("Backward0", "Backward1"):
         if name.endswith(suffix):
             return name[:-len(suffix)]
@@ -214,7 +312,19 @@ def check_view_rebase(v):
     if root.grad_fn is None and root._rg:
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation.")
-    check_no_overlap(v._data)
+
+
+def written(t, overlap_ok=False):
+    """Bookkeeping of an in-place write into t that records no history (grad mode off or
+    nothing requires grad), called by the kernels that write directly: the overlap check of
+    PyTorch's element-wise kernels (fills are exempt), the version bump, and the views of t's
+    family whose kind forbids rebasing."""
+    if not overlap_ok and 0 in t._data.strides:
+        check_no_overlap(t._data)
+    t._vc[0] += 1
+    if t._base is not None or t._views:
+        bumped(t)
+    return t
 
 
 def inplace_on_view(v, result):
@@ -226,6 +336,7 @@ def inplace_on_view(v, result):
     pos = view_positions(root._data, v._data)
     node = CopySlices((root._grad_node(), (result.grad_fn, result._nr)))
     node.shape, node.pos = root._data.shape, pos
+    node.overlap = has_internal_overlap(v._data)
     root.grad_fn, root._nr, root._rg = node, 0, True
     v._vc[0] += 1
     regenerate(root, v, pos)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
-from ..autograd.views import check_no_overlap
+from ..autograd.views import check_no_overlap, written
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take, positions
@@ -286,7 +286,7 @@ def setitem(x, key, value):
     if akey is None and 0 in target.strides:
         check_no_overlap(target)
     _assign(target, akey, vd, x)
-    x._vc[0] += 1
+    written(x, True)
 
 
 def _reduce_to(g, shape):

@@ -7,7 +7,7 @@ from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._util import checked_scalar
-from ..autograd.views import check_no_overlap
+from ..autograd.views import check_no_overlap, written
 from .elementwise import (_fmt, as_tensor_like, cast, clone, add, sub, mul,
                           div, scalar_of)
 
@@ -43,7 +43,7 @@ def _fast_inplace(self, other, npop, opname):
         raise RuntimeError(
             f"{opname}: output with shape {list(sd.shape)} doesn't match the broadcast shape of "
             f"the operands {_fmt(self)} and {_fmt(other)}") from None
-    self._vc[0] += 1
+    written(self, True)
     return True
 
 
@@ -82,30 +82,34 @@ def fill_(self, value):
                 f"fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions.")
         if STATE.enabled and value._rg and self._data.dtype.kind == "f":
-            return _inplace(self, mul(zeros_like_t(self), 0) + value)
+            return _inplace(self, mul(zeros_like_t(self), 0) + value, True)
         value = value._data.item()
     value = checked_scalar(value, self._data.dtype)
     if STATE.enabled and self._rg:
-        return _inplace(self, constant(np.full(self._data.shape, value, self._data.dtype)))
+        return _inplace(self, constant(np.full(self._data.shape, value, self._data.dtype), self), True)
     self._data.fill(value)
-    self._vc[0] += 1
-    return self
+    return written(self, True)
 
 
 class _ConstNode(Node):
-    """History of values written as a constant (fill_, zero_, copy_ from a constant): the
-    gradient of what they overwrote stops here."""
+    """History of values written as a constant (fill_, zero_, copy_ from a constant): what they
+    overwrote gets a zero gradient (PyTorch's FillBackward0 / ZeroBackward0 give zeros, not
+    None)."""
     __slots__ = ()
 
     def backward(self, g):
-        return ()
+        if self.next_functions[0][0] is None:
+            return None
+        if isinstance(g, Tensor):
+            return _wrap(np.zeros(g._data.shape, g._data.dtype))
+        return np.zeros(g.shape, g.dtype)
 
 
-def constant(arr):
-    """A result that requires grad but whose gradient goes nowhere: what an in-place write of
-    constant values into a tensor in a graph records."""
+def constant(arr, over):
+    """A result that requires grad and overwrites `over` with constant values: what an
+    in-place write of constants into a tensor in a graph records."""
     t = _wrap(arr, True)
-    t.grad_fn = _ConstNode(())
+    t.grad_fn = _ConstNode((over._grad_node(),))
     return t
 
 
@@ -119,7 +123,7 @@ def copy_(self, src):
     if STATE.enabled and (src._rg or self._rg) and self._data.dtype.kind == "f":
         vals = expand_as_copy(src, self)
         if not src._rg:
-            vals = constant(vals._data)
+            vals = constant(vals._data, self)
         return _inplace(self, vals)
     check_no_overlap(self._data)
     try:
@@ -128,8 +132,7 @@ def copy_(self, src):
         raise RuntimeError(
             f"copy_: the source of shape {list(src._data.shape)} cannot be broadcast to the "
             f"destination of shape {list(self._data.shape)}") from None
-    self._vc[0] += 1
-    return self
+    return written(self, True)
 
 
 def expand_as_copy(src, like):
@@ -144,6 +147,6 @@ def set_data_(self, arr):
     if self._rg and STATE.enabled and self.grad_fn is None:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation.")
+    check_no_overlap(self._data)
     np.copyto(self._data, arr, casting="unsafe")
-    self._vc[0] += 1
-    return self
+    return written(self, True)

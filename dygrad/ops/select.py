@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..autograd.views import check_no_overlap, written
 from .. import _dtype
 from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
@@ -124,14 +125,15 @@ def clamp_(x, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         d = x._data
+        if 0 in d.strides:
+            check_no_overlap(d)
         if min is not None and max is not None:
             np.clip(d, min, max, out=d)
         elif min is not None:
             np.maximum(d, min, out=d)
         else:
             np.minimum(d, max, out=d)
-        x._vc[0] += 1
-        return x
+        return written(x)
     # clamp the values of a copy: the gradient needs the pre-clamp values, which x loses
     return _inplace(x, clamp(x.clone(), min, max))
 

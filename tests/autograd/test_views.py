@@ -126,6 +126,14 @@ y[:2].mul_(x[1:])
 g, = torch.autograd.grad((y ** 2).sum(), x, create_graph=True)
 g.sum().backward()
 """,
+    "zero_ on a non-leaf gives its input zero gradient, not None": """
+t1 = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+b = t1.clone()
+v1 = b.t()
+b.zero_()
+use_v1 = v1 * 2
+(use_v1 + b).sum().backward()
+""",
     "expand is writable by fill_": """
 e = torch.zeros(3).expand(2, 3)
 e.fill_(1.5)
@@ -148,6 +156,18 @@ RAISES = {
                                 "created in no_grad mode"),
     "view of a leaf": ("x = torch.ones(3, requires_grad=True)\nx[:2].mul_(2)",
                        "view of a leaf Variable"),
+    "split output used after its base was written": (
+        "y = torch.ones(4, requires_grad=True) * 1\na, b = y.split(2)\ny.mul_(2)\nc = a * 2",
+        "its base or another view of its base has been modified inplace"),
+    "split output used after a write with grad mode off": (
+        "y = torch.ones(4, requires_grad=True) * 1\na, b = y.split(2)\n"
+        "with torch.no_grad():\n    y.mul_(2)\nc = a * 2", "Output 0 of Split"),
+    "no_grad view read after its base was written": (
+        "y = torch.ones(4, requires_grad=True) * 1\nwith torch.no_grad():\n    v = y[:2]\n"
+        "y.mul_(2)\nv.grad_fn", "created in no_grad mode and its base"),
+    "backward through a fill_ of an expanded view": (
+        "b = torch.ones(3, requires_grad=True) * 1\nb[:1].expand(3).fill_(2.5)\nb.sum().backward()",
+        "single memory location"),
     "add_ into an expanded tensor": ("torch.zeros(3).expand(2, 3).add_(1)", "single memory location"),
     "copy_ into an expanded tensor": ("torch.zeros(3).expand(2, 3).copy_(torch.ones(2, 3))",
                                       "single memory location"),
@@ -239,3 +259,14 @@ def test_views_of_a_root_are_tracked_weakly():
     with dygrad.no_grad():
         x.add_(1)
     assert all(k.tolist() == 1.0 for k in keep)
+
+
+def test_invalid_view_prints_and_reads_like_torch():
+    y = dygrad.ones(4, requires_grad=True) * 1
+    a, _ = y.split(2)
+    y.mul_(2)
+    assert "grad_fn=<Invalid>" in repr(a)
+    assert a.requires_grad and a.detach().tolist() == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="Output 0 of Split"):
+        a.is_leaf
+    assert isinstance(a, dygrad.Tensor)

@@ -7,6 +7,7 @@ Tensors under create_graph=True (double backward).
 """
 import numpy as np
 
+from ...autograd.views import check_no_overlap, written
 from ..._tensor import Tensor, _wrap, _inplace
 from ...autograd.grad_mode import STATE
 from ...autograd.node import Node
@@ -40,9 +41,9 @@ def _act(x, op, fwd, node_cls, p=(), inplace=False, ints=False):
         if STATE.enabled and x._rg:
             # compute from a copy: the node keeps the pre-activation values it needs
             return _inplace(x, _act(x.clone(), op, fwd, node_cls, p))
+        check_no_overlap(d)
         np.copyto(d, fwd(d, *p), casting="unsafe")
-        x._vc[0] += 1
-        return x
+        return written(x)
     out = fwd(d, *p)
     if out.dtype != d.dtype:
         out = out.astype(d.dtype)
@@ -64,9 +65,9 @@ def relu(input, inplace=False):
 def relu_(input):
     if STATE.enabled and input._rg:
         return _inplace(input, _ew.relu(input))
+    check_no_overlap(input._data)
     np.maximum(input._data, 0, out=input._data)
-    input._vc[0] += 1
-    return input
+    return written(input)
 
 
 class HardtanhBackward0(_Act):
