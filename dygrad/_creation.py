@@ -242,8 +242,13 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     shape = shape_arg("full", (size,))
     value = number("full", fill_value)
     check_shape(shape)
-    if dtype is None:
-        dtype = out.dtype if out is not None else _dtype.from_numpy_dtype(_dtype.scalar_np_dtype(value))
+    if dtype is None and out is not None:
+        dtype = out.dtype
+    elif dtype is None:
+        npdt = _dtype.scalar_np_dtype(value)
+        # an int in [2**63, 2**64) is an unsigned scalar, but tensors made from it are int64
+        # (so the checked conversion refuses it, as PyTorch does)
+        dtype = _dtype.int64 if npdt.kind == "u" else _dtype.from_numpy_dtype(npdt)
     return finish(_fill_array("full", shape, value, np_dtype(dtype)), requires_grad, out, "full")
 
 
