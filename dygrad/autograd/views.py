@@ -146,7 +146,7 @@ class CopySlices(Node):
         if type(g) is ndarray:
             gb = np.array(g, order="C")
             flat = gb.reshape(-1)
-            gv = flat[pos]
+            gv = flat[pos.reshape(-1)].reshape(pos.shape)  # an ndarray even for a 0-dim view
             flat[pos] = 0
             return gb, gv
         from .._tensor import _wrap  # noqa: PLC0415 - the tensor module imports autograd

@@ -43,9 +43,10 @@ class FlatPutBackward(Node):
 
 def flat_take(x, idx):
     """x.reshape(-1)[idx] for an ndarray or a Tensor (recorded)."""
+    idx = np.asarray(idx)
     if not isinstance(x, Tensor):
-        return np.reshape(x, -1)[idx]
-    t, node = record(x._data.reshape(-1)[idx], FlatTakeBackward, (x,))
+        return np.reshape(x, -1)[idx.reshape(-1)].reshape(idx.shape)
+    t, node = record(x._data.reshape(-1)[idx.reshape(-1)].reshape(idx.shape), FlatTakeBackward, (x,))
     if node is not None:
         node.shape, node.idx = x._data.shape, idx
     return t

@@ -105,6 +105,16 @@ class _ConstNode(Node):
         return np.zeros(g.shape, g.dtype)
 
 
+class CopyBackwards(Node):
+    """copy_ of a source that requires grad over a tensor with history: the source gets the
+    gradient, what was overwritten gets zeros (as PyTorch's CopyBackwards)."""
+    __slots__ = ()
+
+    def backward(self, g):
+        z = _ConstNode.backward(self, g)
+        return z, g
+
+
 def constant(arr, over):
     """A result that requires grad and overwrites `over` with constant values: what an
     in-place write of constants into a tensor in a graph records."""
@@ -124,6 +134,10 @@ def copy_(self, src):
         vals = expand_as_copy(src, self)
         if not src._rg:
             vals = constant(vals._data, self)
+        elif self._rg:
+            t = _wrap(vals._data, True)
+            t.grad_fn = CopyBackwards((self._grad_node(), (vals.grad_fn, vals._nr)))
+            vals = t
         return _inplace(self, vals)
     check_no_overlap(self._data)
     try:

@@ -22,9 +22,6 @@ def _family(family):
 # Entries as of the first sweep (seed 1, 120,000 cases, commit 276628b); repros for each are in
 # the fuzz findings report. Coarse on purpose: one entry per family and cause, by op.
 KNOWN_GAPS = [
-    ("views-inplace", _family("views"),
-     "in-place through views: no CopySlices history, views not regenerated, no errors for "
-     "multi-output/no_grad/expand views (issue 11 classes 1-2)"),
     ("unary-missing-api", lambda p: p.family == "unary" and (
         _ops("unary", "angle", "isposinf", "isneginf", "i0", "sinc")(p) or
         ("inplace" in p.tags and _ops("unary", "erfc", "lgamma", "rad2deg", "deg2rad", "asin",
@@ -59,8 +56,13 @@ KNOWN_GAPS = [
     ("order", _ops("order", "unique", "scatter_reduce", "scatter_add", "scatter",
                    "scatter_value", "searchsorted", "take_along_dim", "kthvalue"),
      "scatter index-shape validation and backward, unique requires_grad, bool searchsorted"),
-    ("conv", _family("conv"),
-     "conv/pool validation (issue 11 class 6); conv_transpose1d and lp_pool1d missing"),
+    ("conv-transpose1d", _ops("conv", "conv_transpose1d"),
+     "F.conv_transpose1d is missing"),
+    ("conv-empty-grad", lambda p: p.family == "conv" and (
+        _ops("conv", "adaptive_avg1d", "adaptive_avg2d", "adaptive_max1d", "adaptive_max2d",
+             "conv2d", "conv1d")(p)),
+     "adaptive pools and conv on empty non-batch dims: PyTorch refuses the backward / the "
+     "forward of zero-size spatial inputs that dygrad computes"),
     ("norm", _ops("norm", "instance_norm", "InstanceNorm", "group_norm", "GroupNorm",
                   "batch_norm", "layer_norm", "LayerNorm"),
      "norm layers accept one value per channel in training where PyTorch raises"),
