@@ -260,6 +260,9 @@ def from_data(data, npdt):
                    "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please "
                    "consider converting the list to a single numpy.ndarray with numpy.array() "
                    "before converting to a tensor.")
+    if type(data) is np.bool_ and npdt is not None and npdt.kind in "iu":
+        # PyTorch reads a NumPy bool scalar through Python's integer protocol, which it lacks
+        raise TypeError("'numpy.bool' object cannot be interpreted as an integer")
     found = set()
     clean = _walk(data, 0, shape, found)
     target = _infer(found) if npdt is None else npdt
@@ -281,7 +284,28 @@ def from_data(data, npdt):
         raise TypeError(f"tensor(): could not convert the data: {e}") from None
     if nat.shape != tuple(shape):
         nat = nat.reshape(shape)
+    if target.kind == "u" and nat.dtype == _F64 and int in found:
+        nat = _wrap_negative_ints(clean, nat, target)
     return checked(nat, target)
+
+
+def _flat(x):
+    if isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _flat(v)
+    else:
+        yield x
+
+
+def _wrap_negative_ints(clean, nat, target):
+    """PyTorch checks each element of mixed data by its own Python type: an int element of an
+    unsigned tensor may be as low as -max (and wraps), a float element may not be negative."""
+    if isinstance(clean, np.ndarray):
+        return nat
+    is_int = np.fromiter((type(v) is int for v in _flat(clean)), bool, nat.size).reshape(nat.shape)
+    top = float(np.iinfo(target).max)
+    neg = is_int & (nat < 0) & (nat >= -top)
+    return np.where(neg, nat + (top + 1), nat) if neg.any() else nat
 
 
 def from_ndarray(a, npdt):

@@ -393,3 +393,17 @@ def test_cartesian_prod_and_combinations_are_differentiable():
     np.testing.assert_array_equal(a.grad._data, ref[0])
     np.testing.assert_array_equal(b.grad._data, ref[1])
     np.testing.assert_array_equal(c.grad._data, ref[2])
+
+
+def test_mixed_int_float_data_into_unsigned_checks_each_element_by_its_type():
+    # an int element may be as low as -max (it wraps), a float element may not be negative
+    assert dygrad.tensor([1.5, -1], dtype=dygrad.uint8).tolist() == [1, 255]
+    assert dygrad.tensor([False, -1, 1.5], dtype=dygrad.uint8).tolist() == [0, 255, 1]
+    with pytest.raises(RuntimeError, match="without overflow"):
+        dygrad.tensor([-1.5, 2], dtype=dygrad.uint8)
+
+
+def test_numpy_bool_scalar_into_an_integer_dtype_raises_like_torch():
+    with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
+        dygrad.as_tensor(np.bool_(True), dtype=dygrad.int32)
+    assert dygrad.as_tensor(np.bool_(True), dtype=dygrad.float32).item() == 1.0
