@@ -304,6 +304,10 @@ def _addc_operands(input, tensor1, tensor2, value):
     wrap when input is int16), with value converted to it as PyTorch does (0.5 -> 0 for ints)."""
     from .elementwise import cast
     ts = (input, tensor1, tensor2)
+    for name, t in zip(("input", "tensor1", "tensor2"), ts):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"addcmul/addcdiv: argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
     npdt = _dtype.result_np_dtype(ts)
     if npdt.kind == "b":
         raise NotImplementedError("addcmul/addcdiv: not implemented for torch.bool tensors")
