@@ -316,9 +316,62 @@ def _addc_operands(input, tensor1, tensor2, value):
     return ts, (value if value == 1 and type(value) is int else _dtype.checked_value(npdt, value))
 
 
-def addcmul(input, tensor1, tensor2, *, value=1):
+class _AddcBackward(Node):
+    """One node for input + value * t1 (*|/) t2, with PyTorch's formulas: each tensor's
+    gradient is formed at full size and then summed down (the order decides where inf and nan
+    appear)."""
+    __slots__ = ("shapes", "value")
+
+    def backward(self, g, t1, t2):
+        nf = self.next_functions
+        s0, s1, s2 = self.shapes
+        v = self.value
+        g0 = sum_to(g, s0) if nf[0][0] is not None else None
+        g1 = sum_to(self.d1(g, t1, t2, v), s1) if nf[1][0] is not None else None
+        g2 = sum_to(self.d2(g, t1, t2, v), s2) if nf[2][0] is not None else None
+        return g0, g1, g2
+
+
+class AddcmulBackward0(_AddcBackward):
+    __slots__ = ()
+
+    @staticmethod
+    def d1(g, t1, t2, v):
+        return g * t2 * v
+
+    @staticmethod
+    def d2(g, t1, t2, v):
+        return g * t1 * v
+
+
+class AddcdivBackward0(_AddcBackward):
+    __slots__ = ()
+
+    @staticmethod
+    def d1(g, t1, t2, v):
+        return g * (v / t2)
+
+    @staticmethod
+    def d2(g, t1, t2, v):
+        return -g * (v * t1 / (t2 * t2))
+
+
+def _addc(input, tensor1, tensor2, value, fwd, node_cls):
+    from ._util import record
     (input, tensor1, tensor2), value = _addc_operands(input, tensor1, tensor2, value)
-    return input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2
+    a, b, c = input._data, tensor1._data, tensor2._data
+    out = a + fwd(value * b, c) if value != 1 else a + fwd(b, c)
+    out = np.asarray(out)  # 0-dim operands give a NumPy scalar
+    t, node = record(out, node_cls, (input, tensor1, tensor2))
+    if node is not None:
+        node.shapes = (a.shape, b.shape, c.shape)
+        node.value = value
+        node.save(tensor1, tensor2)
+    return t
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return _addc(input, tensor1, tensor2, value, np.multiply, AddcmulBackward0)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
@@ -326,5 +379,4 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
         raise RuntimeError("Integer division with addcdiv is no longer supported; use "
                            "(input + value * tensor1 / tensor2) for a true division, or "
                            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype)")
-    (input, tensor1, tensor2), value = _addc_operands(input, tensor1, tensor2, value)
-    return input + tensor1 / tensor2 * value if value != 1 else input + tensor1 / tensor2
+    return _addc(input, tensor1, tensor2, value, np.true_divide, AddcdivBackward0)
