@@ -23,7 +23,8 @@ __all__ = [
     "chain_matmul", "dist", "cov", "corrcoef",
     # torch.* spellings of nn.functional ops
     "selu", "celu", "threshold", "hardshrink", "prelu", "rrelu", "conv1d", "conv2d",
-    "conv_transpose2d", "batch_norm", "layer_norm", "group_norm", "instance_norm", "embedding",
+    "conv_transpose1d", "conv_transpose2d", "batch_norm", "layer_norm", "group_norm",
+    "instance_norm", "embedding",
     "pixel_shuffle", "pixel_unshuffle", "cosine_similarity", "pairwise_distance", "pdist",
     "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
     "alpha_dropout", "feature_dropout", "channel_shuffle", "native_channel_shuffle", "bilinear",
@@ -44,7 +45,8 @@ from .ops.shape_extra import (repeat_interleave, tensor_split, hsplit, vsplit, d
 from .ops.linalg_extra import (trace, kron, inner, addmv, addr, addbmm, matrix_power, logdet,  # noqa: E402,F401
                                block_diag, chain_matmul, dist, cov, corrcoef)
 from ._functions_nn import (selu, celu, threshold, hardshrink, prelu, rrelu, conv1d, conv2d,  # noqa: E402,F401
-                            conv_transpose2d, batch_norm, layer_norm, group_norm, instance_norm,
+                            conv_transpose1d, conv_transpose2d, batch_norm, layer_norm, group_norm,
+                            instance_norm,
                             embedding, pixel_shuffle, pixel_unshuffle, cosine_similarity,
                             pairwise_distance, pdist, max_pool1d, max_pool2d, avg_pool1d,
                             adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, feature_dropout,

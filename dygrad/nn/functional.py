@@ -21,9 +21,9 @@ from ._functional.losses_margin import (  # noqa: F401
     cosine_embedding_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
     multi_margin_loss)
 from ._functional.conv import (  # noqa: F401,E402
-    conv1d, conv2d, conv_transpose2d, max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,
-    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d,
-    lp_pool2d, batch_norm, layer_norm, group_norm, instance_norm, interpolate, upsample,
+    conv1d, conv2d, conv_transpose1d, conv_transpose2d, max_pool1d, max_pool2d, avg_pool1d,
+    avg_pool2d, adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
+    lp_pool1d, lp_pool2d, batch_norm, layer_norm, group_norm, instance_norm, interpolate, upsample,
     local_response_norm)
 from ._functional.attention import scaled_dot_product_attention, multi_head_attention_forward  # noqa: F401,E402
 from ._functional.reshaping import (pixel_shuffle, pixel_unshuffle, channel_shuffle,  # noqa: F401,E402

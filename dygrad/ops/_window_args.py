@@ -8,12 +8,14 @@ slice neighbouring samples, and an output size <= 0 would come out as an empty o
 import numbers
 
 
-def ints(v, n, name, op, one_ok=True):
+def ints(v, n, name, op, one_ok=True, bool_items=True):
     """v as a tuple of n Python ints: an int, or a sequence of n (or, when one_ok, 1) ints.
-    Floats are refused (int() would truncate 1.5 to a different stride without a word)."""
+    Floats are refused (int() would truncate 1.5 to a different stride without a word), so is a
+    bare bool (PyTorch refuses stride=True), and bools inside the sequence unless bool_items
+    (PyTorch's pooling takes kernel_size=(2, True), its convolutions do not)."""
     if isinstance(v, (tuple, list)):
         for a in v:
-            if not isinstance(a, numbers.Integral):
+            if not isinstance(a, numbers.Integral) or (not bool_items and isinstance(a, bool)):
                 raise TypeError(f"{op}(): argument '{name}' must be a tuple of ints, but found "
                                 f"an element of type {type(a).__name__}")
         if len(v) == n:
@@ -22,7 +24,7 @@ def ints(v, n, name, op, one_ok=True):
             return (int(v[0]),) * n
         raise RuntimeError(f"{op}: expected {name} to be a single integer value or a list of {n} "
                            f"values to match the dimensions, but got {name}={list(v)}")
-    if not isinstance(v, numbers.Integral):
+    if not isinstance(v, numbers.Integral) or isinstance(v, bool):
         raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of ints, not "
                         f"{type(v).__name__}")
     return (int(v),) * n
@@ -48,9 +50,10 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
     if len(xs) not in (nd + 1, nd + 2):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, "
                            f"but got input of size: {list(xs)}")
-    s = ints(stride, nd, "stride", op)
-    d = ints(dilation, nd, "dilation", op)
-    op_ = ints(output_padding, nd, "output_padding", op) if transposed else (0,) * nd
+    s = ints(stride, nd, "stride", op, bool_items=False)
+    d = ints(dilation, nd, "dilation", op, bool_items=False)
+    op_ = ints(output_padding, nd, "output_padding", op, bool_items=False) if transposed else \
+        (0,) * nd
     if isinstance(padding, str):
         if transposed:
             raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
@@ -59,7 +62,7 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
                                f"'valid' or 'same'")
         p = padding
     else:
-        p = ints(padding, nd, "padding", op)
+        p = ints(padding, nd, "padding", op, bool_items=False)
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
         raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
     groups = int(groups)
@@ -76,7 +79,7 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
         raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
     if p == "same" and max(s) != 1:
         raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
-    if ws[0] < 1 and not transposed:
+    if ws[0] < 1:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at dimension 0, "
                            f"but got weight of size {list(ws)} instead")
     if ws[0] % groups:
@@ -91,9 +94,17 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
         t = "transposed=1" if transposed else f"groups={groups}"
         raise RuntimeError(f"Given {t}, weight of size {list(ws)}, expected input{list(xs)} to "
                            f"have {want} channels, but got {c} channels instead")
+    if transposed and 0 in ws[1:]:
+        raise RuntimeError(f"{op}: non-empty {nd + 2}D weight tensor expected, but got: {list(ws)}")
+    if transposed and 0 in xs[-nd:] and 0 not in xs[:-nd]:
+        # no input position, so nothing but the bias would reach the output: PyTorch refuses
+        raise RuntimeError(f"{op}: Only zero batch or zero channel inputs are supported, but got "
+                           f"input shape: {list(xs)}")
     if x._data.dtype != w._data.dtype:
         raise RuntimeError(f"{op}: Input type ({_tn(x)}) and weight type ({_tn(w)}) should be "
                            f"the same")
+    if transposed:
+        _check_transposed_dtype(op, x)
     if b is not None:
         o = ws[1] * groups if transposed else ws[0]
         if b._data.shape != (o,):
@@ -101,9 +112,8 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
             raise RuntimeError(f"Given {t}, weight of size {list(ws)}, expected bias to be "
                                f"1-dimensional with {o} elements, but got bias of size "
                                f"{list(b._data.shape)} instead")
-        if b._data.dtype != x._data.dtype and not transposed:
-            raise RuntimeError(f"{op}: Input type ({_tn(x)}) and bias type ({_tn(b)}) should be "
-                               f"the same")
+        if b._data.dtype != x._data.dtype:
+            _check_bias_dtype(op, x, b, transposed)
     size, k = xs[-nd:], ws[2:]
     eff = tuple(di * (ki - 1) + 1 for di, ki in zip(d, k))
     if transposed:
@@ -124,6 +134,31 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
                                f"Kernel size: ({_fmt(eff)}). Kernel size can't be greater than "
                                f"actual input size")
     return s, p, d, op_, groups
+
+
+def _check_bias_dtype(op, x, b, transposed):
+    """A bias of another dtype than the input: PyTorch's transposed convolution adds it in the
+    input's dtype when that is double (any bias) or long (an integer bias); otherwise it raises
+    (an in-place NumPy add would silently round a double bias into a float output)."""
+    xt, bt = x._data.dtype, b._data.dtype
+    if transposed and xt.name == "float64":
+        return
+    if transposed and xt.name == "int64":
+        if bt.kind in "biu":
+            return
+        from ..nn._functional._util import scalar_name
+        raise RuntimeError(f"{op}: result type {scalar_name(bt)} can't be cast to the desired "
+                           f"output type Long")
+    raise RuntimeError(f"{op}: Input type ({_tn(x)}) and bias type ({_tn(b)}) should be the same")
+
+
+def _check_transposed_dtype(op, x):
+    # PyTorch's CPU transposed convolution has floating and long kernels only; narrower integers
+    # and bool would wrap around or saturate in the NumPy products
+    dt = x._data.dtype
+    if dt.kind != "f" and dt.name != "int64":
+        from ..nn._functional._util import scalar_name
+        raise NotImplementedError(f'"{op}" not implemented for \'{scalar_name(dt)}\'')
 
 
 def _tn(t):

@@ -227,7 +227,6 @@ class ConvTranspose2dBackward(Node):
 
     def backward(self, g, x, w):
         # the adjoint of a transposed convolution is a plain convolution
-        sh, sw, ph, pw, dh, dw = self.geom
         gt = g if isinstance(g, Tensor) else _wrap(g)
         nf = self.next_functions
         gx = gw = gb = None
@@ -237,26 +236,15 @@ class ConvTranspose2dBackward(Node):
         prev = STATE.enabled
         STATE.enabled = grad_mode
         try:
-            if nf[0][0] is not None:
-                gx = conv2d(gt, wt, None, (sh, sw), (ph, pw), (dh, dw), self.groups)
-                h, w_ = self.xshape[-2:]
-                if gx.shape[-2:] != (h, w_):
-                    # output_padding >= stride (allowed below the dilation) adds taps past
-                    # the last input position: they have no input to flow back to
-                    gx = gx[..., :h, :w_]
-            if nf[1][0] is not None:
-                G = self.groups
-                cin = xt.shape[1]
-                cg = cin // G
-                og = wt.shape[1]
-                parts = []
-                for i in range(G):
-                    gi = gt[:, i * og:(i + 1) * og].transpose(0, 1)  # (Og, N, H', W')
-                    xi = xt[:, i * cg:(i + 1) * cg].transpose(0, 1)  # (Cg, N, H, W)
-                    r = conv2d(gi, xi, None, (dh, dw), (ph, pw), (sh, sw), 1)  # (Og, Cg, kh, kw)
-                    parts.append(r[:, :, :wt.shape[2], :wt.shape[3]].transpose(0, 1))
-                from .shape import cat
-                gw = parts[0] if G == 1 else cat(parts, 0)
+            if 0 in self.xshape[-2:]:
+                # an empty batch of empty planes (the only empty plane allowed): no input
+                # position reached the output, and the convolutions below would refuse g
+                if nf[0][0] is not None:
+                    gx = _wrap(np.zeros(self.xshape, xt._data.dtype))
+                if nf[1][0] is not None:
+                    gw = _wrap(np.zeros(wt.shape, wt._data.dtype))
+            else:
+                gx, gw = self._conv_grads(gt, xt, wt, nf)
             if self.has_bias and nf[2][0] is not None:
                 gb = gt.sum(dim=(0, 2, 3))
         finally:
@@ -266,13 +254,55 @@ class ConvTranspose2dBackward(Node):
             res = [r._data if r is not None else None for r in res]
         return tuple(res)
 
+    def _conv_grads(self, gt, xt, wt, nf):
+        """Input and weight gradients, each a plain convolution of g."""
+        sh, sw, ph, pw, dh, dw = self.geom
+        gx = gw = None
+        if nf[0][0] is not None:
+            gx = conv2d(gt, wt, None, (sh, sw), (ph, pw), (dh, dw), self.groups)
+            h, w_ = self.xshape[-2:]
+            if gx.shape[-2:] != (h, w_):
+                # output_padding >= stride (allowed below the dilation) adds taps past
+                # the last input position: they have no input to flow back to
+                gx = gx[..., :h, :w_]
+        if nf[1][0] is not None:
+            G = self.groups
+            cin = xt.shape[1]
+            cg = cin // G
+            og = wt.shape[1]
+            parts = []
+            for i in range(G):
+                gi = gt[:, i * og:(i + 1) * og].transpose(0, 1)  # (Og, N, H', W')
+                xi = xt[:, i * cg:(i + 1) * cg].transpose(0, 1)  # (Cg, N, H, W)
+                r = conv2d(gi, xi, None, (dh, dw), (ph, pw), (sh, sw), 1)  # (Og, Cg, kh, kw)
+                parts.append(r[:, :, :wt.shape[2], :wt.shape[3]].transpose(0, 1))
+            from .shape import cat
+            gw = parts[0] if G == 1 else cat(parts, 0)
+        return gx, gw
+
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
-    (sh, sw), (ph, pw), (dh, dw), (oph, opw), G = check_conv(
-        "conv_transpose2d", input, weight, bias, stride, padding, dilation, groups, 2, True,
+    s, p, d, op_, G = check_conv("conv_transpose2d", input, weight, bias, stride, padding, dilation,
+                                 groups, 2, True, output_padding)
+    return _conv_transpose2d(input, weight, bias, s, p, op_, d, G)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    # checked as 1-D (errors name conv_transpose1d and 1-D shapes), then run as a 2-D transposed
+    # convolution over a height-1 plane with a height-1 kernel: the height axis adds nothing
+    (s,), (p,), (d,), (op_,), G = check_conv(
+        "conv_transpose1d", input, weight, bias, stride, padding, dilation, groups, 1, True,
         output_padding)
-    x = input
+    out = _conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, (1, s), (0, p),
+                            (0, op_), (1, d), G)
+    return out.squeeze(-2)
+
+
+def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, dilation, G):
+    """The transposed convolution itself, on checked arguments (pairs of ints)."""
+    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = stride, padding, output_padding, dilation
     unbatched = x._data.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
@@ -285,7 +315,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     # scatter each input pixel's contribution: cols = W^T x, then col2im with kh*kw strided adds
     full = np.zeros((n, og * G, oh + 2 * ph, ow + 2 * pw), dtype=xd.dtype)
     x3 = xd.reshape(n, cin, h * w_)
-    for gi in range(G):
+    for gi in range(G if h and w_ else 0):  # an empty plane (empty batch) scatters nothing
         wmat = wd[gi * cg:(gi + 1) * cg].reshape(cg, og * kh * kw)
         cols = np.matmul(wmat.T, x3[:, gi * cg:(gi + 1) * cg]).reshape(n, og, kh, kw, h, w_)
         for i in range(kh):

@@ -9,13 +9,15 @@ from ...ops import conv as _conv
 from ...ops import norm as _norm
 from ...ops import pool as _pool
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
-           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "lp_pool1d", "lp_pool2d", "batch_norm", "layer_norm", "group_norm",
-           "instance_norm", "interpolate", "upsample", "local_response_norm"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
+           "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "lp_pool1d", "lp_pool2d", "batch_norm",
+           "layer_norm", "group_norm", "instance_norm", "interpolate", "upsample",
+           "local_response_norm"]
 
 conv1d = _conv.conv1d
 conv2d = _conv.conv2d
+conv_transpose1d = _conv.conv_transpose1d
 conv_transpose2d = _conv.conv_transpose2d
 max_pool2d = _pool.max_pool2d
 max_pool1d = _pool.max_pool1d

@@ -1,4 +1,5 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose2d (PyTorch's init, repr and state_dict)."""
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (PyTorch's init, repr and
+state_dict)."""
 import math
 
 from ... import _creation
@@ -7,7 +8,7 @@ from .. import init
 from ...ops import conv as _conv
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
 def _ntuple(v, n):
@@ -131,34 +132,59 @@ class Conv2d(_ConvNd):
         return self._conv_forward(input, self.weight, self.bias)
 
 
-class ConvTranspose2d(_ConvNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
+class _ConvTransposeNd(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                 groups, bias, dilation, padding_mode, n, device, dtype):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True,
-                         output_padding, groups, bias, padding_mode, 2, device, dtype)
+                         output_padding, groups, bias, padding_mode, n, device, dtype)
 
     def _output_padding(self, input, output_size):
+        """The output_padding that gives output_size (spatial sizes, optionally led by the batch
+        and channel sizes); as in PyTorch only sizes up to stride - 1 past the smallest one are
+        reachable."""
         if output_size is None:
             return self.output_padding
-        output_size = tuple(output_size)[-2:]
-        res = []
-        for d in range(2):
-            in_n = input.shape[d - 2]
-            min_size = (in_n - 1) * self.stride[d] - 2 * self.padding[d] + self.dilation[d] * (self.kernel_size[d] - 1) + 1
-            op = output_size[d] - min_size
-            if not 0 <= op < max(self.stride[d], self.dilation[d]):
-                raise ValueError(
-                    f"requested an output size of {list(output_size)}, but valid sizes range from "
-                    f"{min_size} to {min_size + self.stride[d] - 1} (for an input of {list(input.shape[2:])})")
-            res.append(op)
-        return tuple(res)
+        n = len(self.kernel_size)
+        lead = 2 if input.dim() == n + 2 else 1
+        output_size = list(output_size)
+        if len(output_size) == n + lead:
+            output_size = output_size[lead:]
+        if len(output_size) != n:
+            raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have "
+                             f"{n} or {n + lead} elements (got {len(output_size)})")
+        size = list(input.shape[-n:])
+        lo = [(size[d] - 1) * self.stride[d] - 2 * self.padding[d] +
+              self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(n)]
+        hi = [lo[d] + self.stride[d] - 1 for d in range(n)]
+        if any(not lo[d] <= output_size[d] <= hi[d] for d in range(n)):
+            raise ValueError(f"requested an output size of {output_size}, but valid sizes range "
+                             f"from {lo} to {hi} (for an input of {size})")
+        return tuple(output_size[d] - lo[d] for d in range(n))
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, 1, device, dtype)
+
+    def forward(self, input, output_size=None):
+        op = self._output_padding(input, output_size)
+        return _conv.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, op,
+                                      self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                         groups, bias, dilation, padding_mode, 2, device, dtype)
 
     def forward(self, input, output_size=None):
         op = self._output_padding(input, output_size)
         return _conv.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, op,
                                       self.groups, self.dilation)
-
-
