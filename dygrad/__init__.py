@@ -29,6 +29,8 @@ from .ops.bucketing import searchsorted, bucketize, histc, bincount, heaviside, 
 from .device import get_default_device, set_default_device  # noqa: F401
 from ._creation import range as _range_fn
 from ._tensor_str import set_printoptions  # noqa: F401
+from ._layout import (memory_format, contiguous_format, preserve_format, channels_last,  # noqa: F401
+                      channels_last_3d)
 from . import autograd, cuda, accelerator, random, backends  # noqa: F401
 from ._functions import *  # noqa: F401,F403  (the torch.* functional namespace)
 from .ops import return_types  # noqa: F401,E402

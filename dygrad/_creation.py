@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from ._layout import preserve_order
 from . import _dtype
 from ._convert import (_BOOL, _CTYPE, _F32, _F64, _I64, _int_like, _warn_once, cast, check_shape,
                        checked, finish, from_data, from_ndarray, np_dtype, number, shape_arg,
@@ -262,21 +263,24 @@ def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
                memory_format=None):
     check_device(device, "zeros_like()")
     npdt = _like_dt("zeros_like", input, dtype)
-    return finish(np.zeros(input._data.shape, npdt), requires_grad)
+    return finish(np.zeros_like(input._data, npdt, preserve_order(input._data, memory_format)),
+                  requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     check_device(device, "ones_like()")
     npdt = _like_dt("ones_like", input, dtype)
-    return finish(np.ones(input._data.shape, npdt), requires_grad)
+    return finish(np.ones_like(input._data, npdt, preserve_order(input._data, memory_format)),
+                  requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     check_device(device, "empty_like()")
     npdt = _like_dt("empty_like", input, dtype)
-    return finish(np.zeros(input._data.shape, npdt), requires_grad)
+    return finish(np.zeros_like(input._data, npdt, preserve_order(input._data, memory_format)),
+                  requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -285,7 +289,16 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     check_device(device, "full_like()")
     npdt = _like_dt("full_like", input, dtype)
     value = number("full_like", fill_value)
-    return finish(_fill_array("full_like", input._data.shape, value, npdt), requires_grad)
+    arr = _fill_array("full_like", input._data.shape, value, npdt)
+    if preserve_order(input._data, memory_format) == "K":
+        arr = _in_layout_of(input._data, arr)
+    return finish(arr, requires_grad)
+
+
+def _in_layout_of(like, arr):
+    out = np.empty_like(like, arr.dtype, "K")
+    out[...] = arr
+    return out
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,

@@ -407,3 +407,22 @@ def test_numpy_bool_scalar_into_an_integer_dtype_raises_like_torch():
     with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
         dygrad.as_tensor(np.bool_(True), dtype=dygrad.int32)
     assert dygrad.as_tensor(np.bool_(True), dtype=dygrad.float32).item() == 1.0
+
+
+@pytest.mark.parametrize("make", ["zeros_like", "ones_like", "empty_like", "full_like"])
+def test_like_constructors_keep_the_input_layout_like_torch(make):
+    for build in (lambda m: m.arange(12.).reshape(3, 4).t(),
+                  lambda m: m.arange(24.).reshape(2, 3, 4).permute(2, 0, 1)[::2],
+                  lambda m: m.zeros(3).expand(2, 3)):
+        args = (2.0,) if make == "full_like" else ()
+        got = getattr(dygrad, make)(build(dygrad), *args)
+        want = getattr(torch, make)(build(torch), *args)
+        assert got.stride() == want.stride(), (make, got.stride(), want.stride())
+    x = dygrad.zeros(3, 4).t()
+    assert dygrad.zeros_like(x, memory_format=dygrad.contiguous_format).is_contiguous()
+
+
+def test_cat_and_stack_of_transposed_inputs_are_contiguous():
+    x = dygrad.arange(12.).reshape(3, 4).t()
+    assert dygrad.cat([x, x]).is_contiguous() and dygrad.stack([x, x]).is_contiguous()
+    assert dygrad.cat([x, x]).view(-1).shape == (24,)

@@ -90,6 +90,8 @@ def cat(tensors, dim=0, *, out=None):
                     f"(shapes {[list(q._data.shape) for q in tensors]}).")
     npdt = _promoted(tensors)
     res = np.concatenate([t._data for t in keep], axis=dim, dtype=npdt, casting="unsafe")
+    if not res.flags.c_contiguous:  # PyTorch's cat is contiguous whatever its inputs' layout
+        res = np.ascontiguousarray(res)
     r, node = _record(res, CatBackward0, tensors, npdt)
     if node is not None:
         node.dim = dim
@@ -129,6 +131,8 @@ def stack(tensors, dim=0, *, out=None):
     dim = wrap_dim(dim, len(shape) + 1, "stack")
     npdt = _promoted(tensors)
     res = np.stack([t._data for t in tensors], axis=dim, dtype=npdt, casting="unsafe")
+    if not res.flags.c_contiguous:
+        res = np.ascontiguousarray(res)
     r, node = _record(res, StackBackward0, tensors, npdt)
     if node is not None:
         node.dim = dim
