@@ -32,7 +32,7 @@ NO_GRAD = 1        # made while grad mode was off
 MULTI = 2          # an output of split/chunk/unbind whose input required grad
 MULTI_NO_GRAD = 3  # an output of split/chunk/unbind whose input did not require grad
 
-_PRUNE_EVERY = 64
+_PRUNE_MASK = 63  # dead references are pruned every 64 views made
 
 
 class _Discard(Node):
@@ -55,19 +55,21 @@ def as_view(t, base, kind=None):
     t._base = root
     views = root._views
     if views is None:
-        views = root._views = []
-    elif len(views) % _PRUNE_EVERY == _PRUNE_EVERY - 1:
-        views[:] = [r for r in views if r() is not None]
-    views.append(_ref(t))
+        root._views = [_ref(t)]
+    else:
+        views.append(_ref(t))
+        if not len(views) & _PRUNE_MASK:
+            views[:] = [r for r in views if r() is not None]
     if kind is None:
         kind = base._vkind
+        if kind is None and STATE.enabled:
+            return t
     if not STATE.enabled:
         kind = NO_GRAD
         if base._rg:
             t._rg = True
             t._accum = _Discard(())
-    if kind is not None:
-        t._vkind = kind
+    t._vkind = kind
     return t
 
 
