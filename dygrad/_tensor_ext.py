@@ -5,6 +5,19 @@ per-method registration); each delegates to its op family module, as Tensor's ow
 from . import _tensor as _T  # partially initialised here; its op modules are looked up per call
 
 
+def _inplace_of(name):
+    """The in-place spelling of the unary op `name`: computed out of place, then written back."""
+    def method(self):
+        return _T._inplace(self, getattr(_T._ew, name)(self))
+    method.__name__ = method.__qualname__ = name + "_"
+    return method
+
+
+def _inverse_hyperbolic(x, op):
+    from .ops.special_unary import inverse_hyperbolic_for_inplace
+    return inverse_hyperbolic_for_inplace(x, op)
+
+
 class TensorExtMethods:
     __slots__ = ()
 
@@ -67,6 +80,15 @@ class TensorExtMethods:
 
     def i0(self):
         return _T._ew.i0(self)
+
+    def angle(self):
+        return _T._ew.angle(self)
+
+    def isposinf(self):
+        return _T._ew.isposinf(self)
+
+    def isneginf(self):
+        return _T._ew.isneginf(self)
 
     def xlogy(self, other):
         return _T._ew.xlogy(self, other)
@@ -221,6 +243,32 @@ class TensorExtMethods:
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return _T._inplace(self, _T._ew.nan_to_num(self, nan, posinf, neginf))
+
+    asin_, acos_, atan_ = _inplace_of("asin"), _inplace_of("acos"), _inplace_of("atan")
+    arcsin_, arccos_, arctan_ = asin_, acos_, atan_
+    sinh_, cosh_ = _inplace_of("sinh"), _inplace_of("cosh")
+    def asinh_(self):
+        return _T._inplace(self, _inverse_hyperbolic(self, "asinh"))
+
+    def acosh_(self):
+        return _T._inplace(self, _inverse_hyperbolic(self, "acosh"))
+
+    def atanh_(self):
+        return _T._inplace(self, _inverse_hyperbolic(self, "atanh"))
+
+    arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
+    erfc_, erfinv_ = _inplace_of("erfc"), _inplace_of("erfinv")
+    lgamma_, digamma_ = _inplace_of("lgamma"), _inplace_of("digamma")
+    deg2rad_, rad2deg_ = _inplace_of("deg2rad"), _inplace_of("rad2deg")
+    i0_, sinc_, sgn_ = _inplace_of("i0"), _inplace_of("sinc"), _inplace_of("sign")
+    bitwise_not_ = _inplace_of("bitwise_not")
+    negative_, absolute_ = _inplace_of("neg"), _inplace_of("abs")
+
+    def logit_(self, eps=None):
+        return _T._inplace(self, _T._ew.logit(self, eps))
+
+    def polygamma_(self, n):
+        return _T._inplace(self, _T._ew.polygamma(n, self))
 
     def logical_not_(self):
         return _T._inplace(self, _T._ew.logical_not(self))

@@ -69,7 +69,8 @@ def digamma(d):
         # reflection: psi(x) = psi(1 - x) - pi / tan(pi x)
         refl = pos - math.pi / np.tan(math.pi * np.where(neg, x, 0.5))
     out = np.where(neg, refl, pos)
-    out = np.where(x == 0, -np.inf, out)  # PyTorch: -inf at 0, nan at the negative integers
+    # PyTorch: -inf at +0 and +inf at -0 (the limit from that side), nan at the negative integers
+    out = np.where(x == 0, np.copysign(np.inf, -x), out)
     out = np.where(neg & (x == np.floor(x)), np.nan, out)
     out = np.where(np.isposinf(x), np.inf, out)
     return out.astype(_ftype(d), copy=False)
@@ -85,7 +86,8 @@ def polygamma(n, d):
     acc = np.zeros_like(x)
     z = x.copy()
     with np.errstate(all="ignore"):
-        steps = int(np.clip(np.ceil(_SHIFT - np.nanmin(x, initial=_SHIFT)), 0, 100000)) if x.size else 0
+        lo = np.min(x, where=np.isfinite(x), initial=_SHIFT)   # -inf would mean 1e5 steps
+        steps = int(np.clip(np.ceil(_SHIFT - lo), 0, 100000))
         for _ in range(steps):
             small = z < _SHIFT
             if not small.any():
@@ -96,7 +98,13 @@ def polygamma(n, d):
         for k, b in enumerate(_B2K, 1):
             series = series + b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * z ** (2 * k + n))
         out = sign * (series + acc)
-    out = np.where((x <= 0) & (x == np.floor(x)), np.inf if n % 2 else np.nan, out)
+    # PyTorch's values off the finite domain: the poles at 0, -1, ... and -inf give
+    # (-1)^(n+1) inf, except trigamma, which is nan at -inf; at +inf trigamma is 0, higher n nan
+    out = np.where((x <= 0) & (x == np.floor(x)), sign * np.inf, out)
+    if n == 1:
+        out = np.where(np.isneginf(x), np.nan, np.where(np.isposinf(x), 0.0, out))
+    else:
+        out = np.where(np.isposinf(x), np.nan, out)
     return out.astype(_ftype(d), copy=False)
 
 

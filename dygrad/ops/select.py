@@ -103,7 +103,9 @@ def clamp(x, min=None, max=None):
     hi = max
     if d.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
         d = d.astype(_dtype._default[0].np)
-    elif d.dtype.kind in "iu":  # integer bounds must fit the dtype (PyTorch's checked conversion)
+    elif d.dtype.kind == "b":
+        d = _bool_clamp_input(d, lo, hi)
+    if d.dtype.kind in "iu":  # integer bounds must fit the dtype (PyTorch's checked conversion)
         lo = None if lo is None else checked_scalar(lo, d.dtype)
         hi = None if hi is None else checked_scalar(hi, d.dtype)
     out = np.asarray(_np_clamp(d, lo, hi), dtype=d.dtype)
@@ -120,11 +122,33 @@ def clamp(x, min=None, max=None):
 clip = clamp
 
 
+def _bool_clamp_input(d, lo, hi):
+    """A bool tensor clamped by scalars computes in the promoted dtype: int bounds give int64
+    (PyTorch's promotion, not logical ops); bool bounds alone have no kernel in PyTorch."""
+    if all(b is None or type(b) is bool for b in (lo, hi)):
+        which = "clamp" if lo is not None and hi is not None else \
+            "clamp_min" if lo is not None else "clamp_max"
+        raise NotImplementedError(f'"{which}_scalar_cpu" not implemented for \'Bool\'')
+    return d.astype(np.int64)
+
+
+def _fits_in_place(d, lo, hi):
+    """Scalar bounds that clamp a tensor of d's dtype without changing its dtype."""
+    if d.dtype.kind == "f":
+        return True
+    return d.dtype.kind in "iu" and all(b is None or isinstance(b, (int, np.integer))
+                                        for b in (lo, hi))
+
+
 def clamp_(x, min=None, max=None):
-    if not (STATE.enabled and x._rg) and not isinstance(min, Tensor) and not isinstance(max, Tensor):
+    if not (STATE.enabled and x._rg) and not isinstance(min, Tensor) and not isinstance(max, Tensor) \
+            and _fits_in_place(x._data, min, max):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         d = x._data
+        if d.dtype.kind in "iu":
+            min = None if min is None else checked_scalar(min, d.dtype)
+            max = None if max is None else checked_scalar(max, d.dtype)
         if 0 in d.strides:
             check_no_overlap(d)
         if min is not None and max is not None:

@@ -1,5 +1,5 @@
 """Less common unary math: inverse hyperbolics, erfc/erfinv, lgamma/digamma/polygamma, logit,
-sinc, entr, angle conversions, signbit, positive; each with its gradient (double-backward capable
+sinc, entr, angle and angle conversions, signbit, positive; each with its gradient (double-backward capable
 where PyTorch's is)."""
 import math
 
@@ -52,6 +52,24 @@ def atanh(input):
 
 
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+class InplaceHyperbolicBackward(_Unary):
+    __slots__ = ("op",)
+
+    def backward(self, g):
+        raise NotImplementedError(
+            f"the derivative for 'inplace version of {self.op}' is not implemented.")
+
+
+def inverse_hyperbolic_for_inplace(input, op):
+    """asinh/acosh/atanh for their in-place methods: PyTorch defines no derivative for those
+    forms, so backward through them raises (as PyTorch) rather than giving a gradient."""
+    npfn = {"asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh}[op]
+    t = _unary(input, npfn, InplaceHyperbolicBackward, save_in=False)
+    if t.grad_fn is not None:
+        t.grad_fn.op = op
+    return t
 
 
 class ErfcBackward0(_Unary):
@@ -121,7 +139,8 @@ class LogitBackward0(_Unary):
 
     def backward(self, g, x):
         xd = _bw_data(x)
-        gx = g / (x * (1 - x))
+        # + 0.0 turns a -0.0 denominator into +0.0: PyTorch's gradient at x = -0.0 is +inf * g
+        gx = g / (x * (1 - x) + 0.0)
         eps = self.eps
         if eps is None:
             return _bw.where((xd < 0) | (xd > 1), np.nan, gx)
@@ -181,6 +200,22 @@ def rad2deg(input):
     return _scale(input, 180.0 / math.pi)
 
 
+class AngleBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g):
+        return g * 0     # a real number's angle is piecewise constant (0 or pi): zero gradient
+
+
+def _np_angle(d):
+    # pi below zero, 0 at or above it (-0.0 included), nan stays nan: PyTorch's real angle
+    return np.where(np.isnan(d), d, np.where(d < 0, d.dtype.type(math.pi), d.dtype.type(0)))
+
+
+def angle(input):
+    return _unary(input, _np_angle, AngleBackward0, save_in=False)
+
+
 def signbit(input):
     d = input._data
     return _wrap(np.zeros(d.shape, bool) if d.dtype.kind == "b" else np.signbit(d))
@@ -198,7 +233,7 @@ class I0Backward0(_Unary):
     def backward(self, g, x):
         if isinstance(x, Tensor):
             raise RuntimeError("i0: double backward is not supported")
-        return g * _i1(x)
+        return g * np.where(np.isinf(x), np.nan, _i1(x))   # PyTorch's i1 is nan at +-inf
 
 
 def _i1(d):
