@@ -4,12 +4,16 @@ Running statistics follow PyTorch: running_var is updated with the unbiased batc
 (n / (n - 1)) while the output is normalised with the biased one. With create_graph the backward
 is rebuilt from differentiable tensor ops so double backward works.
 """
+import math
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers
+from . import _norm_checks as _checks
+from . import _norm_nonfinite as _nonfinite
 
 
 def _affine_shape(ndim, axis):
@@ -70,7 +74,7 @@ def _batch_norm_backward_np(node, g, w):
     return tuple(out)
 
 
-def _norm_backward_np(node, g, w, batch_axes, bshape):
+def _norm_backward_np(node, g, w, batch_axes, bshape, x=None):
     nf = node.next_functions
     xhat, invstd = node.xhat, node.invstd
     axes = node.axes
@@ -85,6 +89,9 @@ def _norm_backward_np(node, g, w, batch_axes, bshape):
         n = 1
         for a in stat_axes:
             n *= g.shape[a]
+        if x is not None and w is not None and not np.isfinite(w).all():
+            return _with_dx(_nonfinite.layer_norm_dx(dxhat, x, invstd, stat_axes, n), node,
+                            gw, gb)
         s1 = dxhat.sum(axis=stat_axes, keepdims=True)
         s2 = (dxhat * xhat).sum(axis=stat_axes, keepdims=True)
         gx = (dxhat - s1 / n - xhat * (s2 / n)) * invstd
@@ -94,6 +101,10 @@ def _norm_backward_np(node, g, w, batch_axes, bshape):
     if node.has_b:
         out.append(gb)
     return tuple(out)
+
+
+def _with_dx(gx, node, gw, gb):
+    return (gx,) + ((gw,) if node.has_w else ()) + ((gb,) if node.has_b else ())
 
 
 def _norm_backward_graph(node, g, x, w):
@@ -144,25 +155,29 @@ class NativeBatchNormEvalBackward(Node):
         return tuple(out)
 
 
+def _empty_affine(x, weight, bias, bshape):
+    out = x * 1
+    if weight is not None:
+        out = out * weight.reshape(bshape)
+    if bias is not None:
+        out = out + bias.reshape(bshape)
+    return out
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     x = input
     xd = x._data
-    if xd.ndim < 2:
-        raise ValueError(f"batch_norm: expected 2D or more input (got {xd.ndim}D input of shape {list(xd.shape)})")
+    _checks.batch_norm_args(x, running_mean, running_var, weight, bias, training, momentum, eps)
     c = xd.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
-        if t is not None and t._data.shape != (c,):
-            raise RuntimeError(
-                f"batch_norm: {name} should contain {c} elements (the input's channel dim of shape "
-                f"{list(xd.shape)}), not {t._data.size}")
     axes = (0,) + tuple(range(2, xd.ndim))
     bshape = _affine_shape(xd.ndim, 1)
-    n = xd.size // c
+    n = xd.shape[0] * math.prod(xd.shape[2:])  # values per channel (c may be 0)
+    if training and n == 0:
+        # nothing to normalise (PyTorch returns the empty input through the affine map and
+        # leaves the running statistics alone)
+        return _empty_affine(x, weight, bias, bshape)
     if training:
-        if n <= 1:
-            raise ValueError(
-                f"Expected more than 1 value per channel when training, got input size {list(xd.shape)}")
         # xc lives in pooled scratch: it is private to this op and its backward node
         mean = xd.mean(axis=axes, keepdims=True)
         xc = _buffers.take(xd.shape, xd.dtype)
@@ -174,6 +189,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         out = np.multiply(xc, scale.astype(xd.dtype, copy=False))
         if bias is not None:
             out += bias._data.reshape(bshape)
+        out = _nonfinite.fused_if_nonfinite(out, xd, mean, scale, bias, bshape)
         if running_mean is not None:
             rm = running_mean._data
             rm *= 1 - momentum
@@ -185,8 +201,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             rv += momentum * (var.reshape(-1) * (n / (n - 1))).astype(rv.dtype, copy=False)
             running_var._vc[0] += 1
     else:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("batch_norm: running_mean and running_var must be given when training=False")
         mean = running_mean._data.reshape(bshape)
         invstd = 1.0 / np.sqrt(running_var._data.reshape(bshape) + eps)
         xhat = ((xd - mean) * invstd).astype(xd.dtype, copy=False)
@@ -198,6 +212,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             out = np.add(xhat, bias._data.reshape(bshape))
         else:
             out = xhat.copy()
+        out = _nonfinite.fused_if_nonfinite(out, xd, mean, invstd if weight is None
+                                  else invstd * weight._data.reshape(bshape), bias, bshape)
     rg = x._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)
     if STATE.enabled and rg:
         nfs = (x._grad_node(),)
@@ -241,21 +257,18 @@ class NativeLayerNormBackward0(NativeBatchNormBackward0):
         w = wb[0] if self.has_w else None
         if isinstance(g, Tensor):
             return _norm_backward_graph(self, g, x, w)
-        return _norm_backward_np(self, g, w, batch_axes=self.sum_axes, bshape=self.bshape)
+        return _norm_backward_np(self, g, w, batch_axes=self.sum_axes, bshape=self.bshape, x=x)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     x = input
     xd = x._data
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(normalized_shape)
+    normalized_shape = _checks.normalized_shape_arg(normalized_shape)
+    _checks.layer_norm_args(x, normalized_shape, weight, bias)
     k = len(normalized_shape)
-    if xd.shape[xd.ndim - k:] != normalized_shape:
-        raise RuntimeError(
-            f"layer_norm: Given normalized_shape={list(normalized_shape)}, expected input with shape "
-            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(xd.shape)}")
     axes = tuple(range(xd.ndim - k, xd.ndim))
+    if xd.size == 0:
+        return _empty_affine(x, weight, bias, normalized_shape)
     mean = xd.mean(axis=axes, keepdims=True)
     xc = xd - mean
     var = np.mean(xc * xc, axis=axes, keepdims=True)
@@ -294,15 +307,16 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     x = input
+    _checks.group_norm_args(x, num_groups, weight, bias)
     xd = x._data
     n, c = xd.shape[0], xd.shape[1]
-    if c % num_groups:
-        raise RuntimeError(
-            f"group_norm: Expected number of channels in input to be divisible by num_groups, but "
-            f"got input of shape {list(xd.shape)} and num_groups={num_groups}")
+    bshape = _affine_shape(xd.ndim, 1)
+    if xd.size == 0:
+        return _empty_affine(x, weight, bias, bshape)
+    if weight is not None and not np.isfinite(weight._data).all():
+        return _nonfinite.group_norm(x, num_groups, weight, bias, eps)
     grouped = x.reshape(n, num_groups, -1)
     normed = layer_norm(grouped, grouped._data.shape[-1:], None, None, eps).reshape(xd.shape)
-    bshape = _affine_shape(xd.ndim, 1)
     if weight is not None:
         normed = normed * weight.reshape(bshape)
     if bias is not None:
@@ -312,24 +326,30 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Batch norm of the input seen as one sample with N*C channels (PyTorch's definition):
+    the per-channel arguments are repeated N times and the running statistics get the mean of
+    the N per-sample updates."""
     x = input
-    n, c = x._data.shape[:2]
+    shape = x._data.shape
     if use_input_stats:
-        flat = x.reshape(n, c, -1)
-        normed = layer_norm(flat, flat._data.shape[-1:], None, None, eps).reshape(x._data.shape)
-        if running_mean is not None or running_var is not None:
-            m = flat._data.mean(axis=-1).mean(axis=0)
-            v = flat._data.var(axis=-1, ddof=1).mean(axis=0)
-            if running_mean is not None:
-                running_mean._data[...] = (1 - momentum) * running_mean._data + momentum * m
-            if running_var is not None:
-                running_var._data[...] = (1 - momentum) * running_var._data + momentum * v
-    else:
-        bshape = _affine_shape(x._data.ndim, 1)
-        normed = (x - running_mean.reshape(bshape)) * (running_var.reshape(bshape) + eps).rsqrt()
-    bshape = _affine_shape(x._data.ndim, 1)
-    if weight is not None:
-        normed = normed * weight.reshape(bshape)
-    if bias is not None:
-        normed = normed + bias.reshape(bshape)
-    return normed
+        _checks.spatial_more_than_one(shape)
+    elif running_mean is None or running_var is None:
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
+    if len(shape) < 2:
+        raise IndexError(f"instance_norm: expected an input with a channel dim (2D or more), "
+                         f"got input of size {list(shape)}")
+    b, c = shape[0], shape[1]
+    dt = x._data.dtype
+    stats = [None if t is None else _wrap(np.tile(t._data, b).astype(dt, copy=False))
+             for t in (running_mean, running_var)]
+    w = weight.repeat(b) if weight is not None else None
+    bb = bias.repeat(b) if bias is not None else None
+    out = batch_norm(x.reshape((1, b * c) + shape[2:]), stats[0], stats[1], w, bb,
+                     use_input_stats, momentum, eps)
+    if use_input_stats and b:
+        for t, rep in zip((running_mean, running_var), stats):
+            if t is not None:
+                t._data[...] = rep._data.reshape(b, c).mean(axis=0)
+                t._vc[0] += 1
+    return out.reshape(shape)

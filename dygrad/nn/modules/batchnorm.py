@@ -1,4 +1,6 @@
 """Batch normalisation layers with running statistics (PyTorch's buffers, momentum and eval)."""
+import warnings
+
 from ... import _creation
 from ... import _dtype
 from ...autograd.grad_mode import no_grad
@@ -109,10 +111,19 @@ class _InstanceNorm(_NormBase):
         if input.dim() not in (self._nd + 1, self._nd + 2):
             raise ValueError(f"expected {self._nd + 1}D or {self._nd + 2}D input (got {input.dim()}D input)")
         unbatched = input.dim() == self._nd + 1
+        feature_dim = input.dim() - self._nd - 1
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match num_features "
+                                 f"({self.num_features}), but got: {input.shape[feature_dim]}.")
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You can "
+                          "silence this warning by not passing in num_features, which is not used "
+                          "because affine=False")
         x = input.unsqueeze(0) if unbatched else input
         use_stats = self.training or not self.track_running_stats
+        # momentum=None means no update here (PyTorch has no cumulative average for instance norm)
         out = _norm.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                                  use_stats, self.momentum if self.momentum is not None else 0.1,
+                                  use_stats, self.momentum if self.momentum is not None else 0.0,
                                   self.eps)
         return out.squeeze(0) if unbatched else out
 

@@ -53,7 +53,8 @@ class GroupNorm(Module):
                  bias=True):
         super().__init__()
         if num_channels % num_groups != 0:
-            raise ValueError("num_channels must be divisible by num_groups")
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps
@@ -90,6 +91,9 @@ class LocalResponseNorm(Module):
 
     def forward(self, input):
         from .._functional.conv import local_response_norm
+        if input.dim() < 3:
+            raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} "
+                             "dimensions)")
         return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self):

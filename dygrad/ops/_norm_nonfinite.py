@@ -1,0 +1,95 @@
+"""Normalisation with a non-finite affine weight (or statistic), in PyTorch's CPU arithmetic.
+
+PyTorch's kernels compute y = x * scale + (bias - mean * scale) with scale = w * rstd, and
+input gradients as rstd * w * dy + c2 * x + c3 from per-row sums. With finite values this equals
+dygrad's (x - mean) * rstd * w form up to rounding; with an infinite weight the two differ (NaN
+against +-inf), so these forms are used only then: the checks cost O(C), never O(input).
+"""
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+
+
+def fused_if_nonfinite(out, xd, mean, scale, bias, bshape):
+    shift = -mean * scale
+    if bias is not None:
+        shift = shift + bias._data.reshape(bshape)
+    if np.isfinite(scale).all() and np.isfinite(shift).all():
+        return out
+    with np.errstate(invalid="ignore", over="ignore"):
+        return (xd * scale + shift).astype(xd.dtype, copy=False)
+
+
+def layer_norm_dx(dxhat, x, invstd, axes, n):
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean = x.mean(axis=axes, keepdims=True)
+        ds = (dxhat * x).sum(axis=axes, keepdims=True)
+        db = dxhat.sum(axis=axes, keepdims=True)
+        b = (db * mean - ds) * invstd ** 3 / n
+        c = -b * mean - db * invstd / n
+        return (invstd * dxhat + b * x + c).astype(x.dtype, copy=False)
+
+
+class NativeGroupNormBackward0(Node):
+    __slots__ = ("mean", "rstd", "groups", "has_b")
+
+    def backward(self, g, x, w):
+        as_t = isinstance(g, Tensor)
+        gd = g._data if as_t else g
+        xd = x._data if isinstance(x, Tensor) else x
+        wd = w._data if isinstance(w, Tensor) else w
+        gx, gw, gb = _group_norm_grads(gd, xd, wd, self.mean, self.rstd, self.groups)
+        nf = self.next_functions
+        out = [gx if nf[0][0] is not None else None, gw if nf[1][0] is not None else None]
+        if self.has_b:
+            out.append(gb if nf[2][0] is not None else None)
+        # no double backward through this rare path: the gradients are constants
+        return tuple(_wrap(o) if as_t and o is not None else o for o in out)
+
+
+def _group_norm_grads(g, x, w, mean, rstd, groups):
+    n, c = x.shape[0], x.shape[1]
+    per = c // groups
+    gr, xr = g.reshape(n, c, -1), x.reshape(n, c, -1)
+    inv = 1.0 / (per * xr.shape[-1])
+    with np.errstate(invalid="ignore", over="ignore"):
+        ds = (gr * xr).sum(-1)
+        db = gr.sum(-1)
+        ds_g = (ds * w).reshape(n, groups, per).sum(-1)
+        db_g = (db * w).reshape(n, groups, per).sum(-1)
+        c2 = (db_g * mean - ds_g) * rstd ** 3 * inv
+        c3 = -c2 * mean - db_g * rstd * inv
+        rep = (lambda a: np.repeat(a, per, axis=1)[:, :, None])
+        c1 = rep(rstd) * w[None, :, None]
+        gx = (c1 * gr + rep(c2) * xr + rep(c3)).reshape(x.shape).astype(x.dtype, copy=False)
+        gw = ((ds - db * rep(mean)[..., 0]) * rep(rstd)[..., 0]).sum(0).astype(x.dtype, copy=False)
+        gb = db.sum(0).astype(x.dtype, copy=False)
+    return gx, gw, gb
+
+
+def group_norm(x, groups, weight, bias, eps):
+    xd = x._data
+    n, c = xd.shape[0], xd.shape[1]
+    per = c // groups
+    xg = xd.reshape(n, groups, -1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean = xg.mean(-1)
+        rstd = 1.0 / np.sqrt(xg.var(-1) + eps)
+        scale = np.repeat(rstd, per, axis=1) * weight._data
+        shift = -scale * np.repeat(mean, per, axis=1)
+        if bias is not None:
+            shift = shift + bias._data
+        out = (xd.reshape(n, c, -1) * scale[:, :, None] + shift[:, :, None])
+    out = out.reshape(xd.shape).astype(xd.dtype, copy=False)
+    rg = x._rg or weight._rg or (bias is not None and bias._rg)
+    if not (STATE.enabled and rg):
+        return _wrap(out)
+    nfs = (x._grad_node(), weight._grad_node()) + ((bias._grad_node(),) if bias is not None else ())
+    node = NativeGroupNormBackward0(nfs)
+    node.save(x, weight)
+    node.mean, node.rstd, node.groups, node.has_b = mean, rstd, groups, bias is not None
+    t = _wrap(out, True)
+    t.grad_fn = node
+    return t
