@@ -1016,7 +1016,7 @@ class Tensor(TensorExtMethods):
         return bernoulli(self, p, generator=generator)
 
     def masked_fill_(self, mask, value):
-        return _inplace(self, _idx.masked_fill(self, mask, value), True)
+        return _inplace(self, _idx.masked_fill(self, mask, value, True), True)
 
     def index_fill_(self, dim, index, value):
         return _inplace(self, _idx.index_fill(self, dim, index, value), True)

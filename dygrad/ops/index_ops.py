@@ -7,7 +7,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.node import Node
 from . import _bw
 from ._flat import flat_take
-from ._util import wrap_dim
+from ._util import checked_scalar, wrap_dim
 from .scatter import _NAMES, _dt, _index, _nd1, _record, _shape1
 
 
@@ -132,9 +132,12 @@ def index_fill(x, dim, index, value):
     if vt and value._data.ndim:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor "
                            f"with {value._data.ndim} dimension(s).")
-    _bounds(idx, x1.shape[dim], dim)
+    if x1.size or 0 not in x1.shape[:dim] + x1.shape[dim + 1:]:  # no check when slices are empty
+        _bounds(idx, x1.shape[dim], dim)
+    else:
+        idx = idx[:0]
     out = x1.copy()
-    out[(slice(None),) * dim + (idx,)] = value._data if vt else value
+    out[(slice(None),) * dim + (idx,)] = checked_scalar(value._data[()] if vt else value, out.dtype)
     t, node = _record(out.reshape(x._data.shape), IndexFillBackward0, x, value)
     if node is not None:
         node.mask = _slice_mask(x1, dim, idx, x._data.shape)

@@ -19,6 +19,8 @@ from ..autograd.views import check_no_overlap, written
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take, positions
+from ._reduce_util import scalar_type_name
+from ._util import checked_scalar
 from .shape import expand_shape
 from .slicing import SelectBackward0, SliceBackward0, picked as _picked
 
@@ -271,15 +273,69 @@ def _value_array(x, value):
     if isinstance(value, Tensor):
         return value._data
     if isinstance(value, (bool, int, float, np.generic)):
-        return np.asarray(value)
+        return np.asarray(checked_scalar(value, x._data.dtype))
     raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
+
+
+def _check_put_dtype(x, value, bkey=None, akey=None):
+    """index_put (advanced-index writes) takes only values of x's own dtype, as PyTorch does
+    (after checking that the value broadcasts to the indexing result, as PyTorch does)."""
+    if isinstance(value, Tensor) and value._data.dtype != x._data.dtype:
+        if akey is not None:
+            rshape = np.broadcast_to(np.empty((), np.int8), x._data.shape)[bkey][akey].shape
+            vshape = value._data.shape
+            while vshape and vshape[0] == 1 and len(vshape) > len(rshape):
+                vshape = vshape[1:]
+            try:
+                fits = np.broadcast_shapes(vshape, rshape) == rshape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise RuntimeError(
+                    f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be "
+                    f"broadcast to indexing result of shape {list(rshape)}")
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got "
+            f"{scalar_type_name(x._data.dtype)} for the destination and "
+            f"{scalar_type_name(value._data.dtype)} for the source.")
+
+
+def _single_mask(key):
+    """The mask of a key whose only advanced index is one bool/uint8 tensor of >= 1 dims (PyTorch
+    writes a one-element value there with masked_fill_, which converts dtypes), else None."""
+    mask = None
+    for k in (key if type(key) is tuple else (key,)):
+        if isinstance(k, Tensor):
+            k = k._data
+        if isinstance(k, np.ndarray):
+            if k.ndim == 0 or k.dtype.kind not in "bu" or mask is not None:
+                return None
+            mask = k
+        elif isinstance(k, (list, tuple)) and k and all(type(v) is bool for v in k):
+            if mask is not None:
+                return None
+            mask = np.asarray(k)
+        elif isinstance(k, (list, tuple, range, bool, np.bool_)):
+            return None
+    return mask
 
 
 def setitem(x, key, value):
     vd = _value_array(x, value)
     d = x._data
     bkey, akey = parse_key(d.shape, key)
-    if STATE.enabled and d.dtype.kind == "f" and (x._rg or (isinstance(value, Tensor) and value._rg)):
+    vt = isinstance(value, Tensor)
+    if akey is not None and (not vt or vd.size == 1 or vd.dtype != d.dtype):
+        mask = _single_mask(key) if not vt or vd.size == 1 else None
+        if mask is not None and mask.dtype.kind == "u":
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with "
+                               "dtype unsigned char")
+        if vt and vd.dtype != d.dtype:
+            if mask is None:
+                _check_put_dtype(x, value, bkey, akey)
+            # PyTorch's masked_fill_ converts the value as a checked scalar
+            vd = np.asarray(checked_scalar(vd.reshape(-1)[0], d.dtype))
+    if STATE.enabled and d.dtype.kind == "f" and (x._rg or (vt and value._rg)):
         _inplace(x, _put(x, bkey, akey, value, False))
         return
     target = d[bkey]
@@ -356,6 +412,7 @@ def _indices_key(indices):
 
 def index_put(x, indices, values, accumulate=False):
     bkey, akey = parse_key(x._data.shape, _indices_key(indices))
+    _check_put_dtype(x, values, bkey, akey)
     return _put(x, bkey, akey, values, accumulate)
 
 
@@ -363,6 +420,7 @@ def index_put_(x, indices, values, accumulate=False):
     if STATE.enabled and (x._rg or (isinstance(values, Tensor) and values._rg)):
         return _inplace(x, index_put(x, indices, values, accumulate))
     bkey, akey = parse_key(x._data.shape, _indices_key(indices))
+    _check_put_dtype(x, values, bkey, akey)
     _write(x._data[bkey], akey, _value_array(x, values), accumulate, x)
     x._vc[0] += 1
     return x

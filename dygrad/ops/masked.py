@@ -51,7 +51,7 @@ class MaskedFillBackward0(Node):
         return gx, gv
 
 
-def masked_fill(x, mask, value):
+def masked_fill(x, mask, value, inplace=False):
     m = _mask(mask, lambda dt: f"masked_fill_ only supports boolean masks, but got mask with dtype "
                                f"{_CNAMES.get(dt, dt)}")
     vt = isinstance(value, Tensor)
@@ -59,10 +59,15 @@ def masked_fill(x, mask, value):
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                            f"with {value._data.ndim} dimension(s).")
     d = x._data
+    if vt and value._rg and d.dtype.kind != "f" and STATE.enabled and not inplace:
+        # PyTorch refuses to record history on an integer/bool result (masked_fill_ into such a
+        # tensor does record it, a PyTorch quirk the fuzzer does not generate)
+        raise RuntimeError(f"Autograd not support dtype: {_NAMES.get(d.dtype, d.dtype)}")
     shape = broadcast_shape(m.shape, d.shape)
     out = np.array(np.broadcast_to(d, shape))
     mb = np.broadcast_to(m, shape)
-    np.copyto(out, value._data if vt else checked_scalar(value, d.dtype), casting="unsafe", where=mb)
+    np.copyto(out, checked_scalar(value._data[()] if vt else value, d.dtype), casting="unsafe",
+              where=mb)
     t, node = _record(out, MaskedFillBackward0, x, value)
     if node is not None:
         node.mask, node.shape = mb, d.shape

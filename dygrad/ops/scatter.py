@@ -10,7 +10,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
 from ._flat import flat_put, flat_take, positions
-from ._util import wrap_dim
+from ._util import checked_scalar, wrap_dim
 
 _NAMES = {np.dtype(k): v for k, v in (
     (np.float32, "Float"), (np.float64, "Double"), (np.float16, "Half"), (np.int64, "Long"),
@@ -192,7 +192,7 @@ def scatter(x, dim, index, src=None, value=None, *, reduce=None):
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
     x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter", src)
-    vals = s1[skey] if s1 is not None else value
+    vals = s1[skey] if s1 is not None else checked_scalar(value, x1.dtype)
     out = x1.copy()
     if reduce is None:
         out[coords] = vals

@@ -354,3 +354,51 @@ def test_index_put_takes_only_tensors():
     for ind in ((dygrad.tensor([0, 0]), slice(None)), (None, dygrad.tensor([1])), ([0, 1],)):
         with pytest.raises(TypeError, match="expected Tensor as element"):
             x.index_put_(ind, dygrad.tensor(1.), accumulate=True)
+
+
+def _write_outcome(T, ydt, key, v):
+    """Result or (exception class, message) of y[key] = v on a fresh y (2, 3) of dtype ydt."""
+    y = T.zeros(2, 3, dtype=getattr(T, ydt))
+    k = key(T) if callable(key) else key
+    try:
+        y[k] = v(T) if callable(v) else v
+    except Exception as e:
+        return type(e), str(e)
+    return str(y.tolist())  # nan compares equal as text
+
+
+def test_advanced_setitem_and_index_put_value_dtype_like_torch():
+    # index_put takes only values of self's dtype; a one-element value under a single bool mask
+    # goes through masked_fill_ (converted); basic keys copy_ (converted); scalars are checked
+    torch = pytest.importorskip("torch")
+    import warnings
+    keys = [slice(0, 1), 0, [0, 1], ([True, False],), ([True, False], 0),
+            lambda T: T.tensor([True, False]), lambda T: (Ellipsis, T.tensor([True, False, True])),
+            lambda T: T.tensor([1, 0], dtype=T.uint8), lambda T: (T.tensor([True, False]), [0])]
+    vals = [lambda T: T.tensor(1.5), lambda T: T.tensor([2.5]), lambda T: T.tensor([1, 2, 3]),
+            lambda T: T.tensor([float("inf")], dtype=T.float64), lambda T: T.tensor(True),
+            -1, -1.5, 300, float("nan"), 2.5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for ydt in ("int64", "uint8", "float32", "bool"):
+            for key in keys:
+                for v in vals:
+                    a = _write_outcome(dygrad, ydt, key, v)
+                    b = _write_outcome(torch, ydt, key, v)
+                    assert a == b, (ydt, key, v, a, b)
+    x = dygrad.zeros(2, dtype=dygrad.long)
+    with pytest.raises(RuntimeError, match="got Long for the destination and Float for the source"):
+        x.index_put_((dygrad.tensor([0]),), dygrad.tensor(1.5), accumulate=True)
+    with pytest.raises(RuntimeError, match="cannot be converted to type uint8_t without overflow"):
+        dygrad.zeros(2, dtype=dygrad.uint8)[0] = 300
+
+
+def test_masked_fill_integer_result_with_grad_value_raises_like_torch():
+    v = dygrad.tensor(1.5, requires_grad=True)
+    m = dygrad.tensor([True, False])
+    with pytest.raises(RuntimeError, match="Autograd not support dtype: Long"):
+        dygrad.zeros(2, dtype=dygrad.long).masked_fill(m, v)
+    with dygrad.no_grad():
+        assert dygrad.zeros(2, dtype=dygrad.long).masked_fill(m, v).tolist() == [1, 0]
+    with pytest.raises(RuntimeError, match="cannot be converted to type int64_t"):
+        dygrad.zeros(2, dtype=dygrad.long).masked_fill(m, dygrad.tensor(float("inf")))

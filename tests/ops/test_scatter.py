@@ -216,3 +216,28 @@ def test_errors(case):
     fn, arrays, exc, match = ERRORS[case]
     e = check_raises(fn, None, *arrays, match=match)
     assert isinstance(e, exc)
+
+
+def test_fill_values_are_checked_scalars_like_torch():
+    # index_fill_/scatter_ convert their value as PyTorch does: -3 wraps into uint8, 2.5 truncates,
+    # nan/inf/out-of-range raise; empty slices take any index
+    torch = pytest.importorskip("torch")
+
+    def run(T, op, dt, v):
+        x = T.zeros(2, 3, dtype=getattr(T, dt))
+        i = T.tensor([0])
+        try:
+            if op == "index_fill_":
+                x.index_fill_(0, i, v)
+            else:
+                x.scatter_(0, T.tensor([[0, 1, 0]]), v)
+        except RuntimeError as e:
+            return str(e)
+        return x.tolist()
+
+    for op in ("index_fill_", "scatter_"):
+        for dt in ("uint8", "int8", "int64", "bool"):
+            for v in (-3, 2.5, 300, float("nan"), float("inf"), True):
+                assert run(dygrad, op, dt, v) == run(torch, op, dt, v), (op, dt, v)
+    for shape, dim in (((0, 3, 0), 0), ((3, 0), 0)):
+        assert dygrad.zeros(shape).index_fill_(dim, dygrad.tensor([5]), 1.0).shape == shape

@@ -42,10 +42,19 @@ def _index_expr(g, shape):
     return ", ".join(parts) if parts else "..."
 
 
+# Writing a value that requires grad into an integer/bool tensor in place makes PyTorch give that
+# tensor a grad_fn (requires_grad=True on an integer tensor; any later op on it raises "Autograd
+# not support dtype" and backward hits an internal assert): a quirk dygrad does not copy, so such
+# values are drawn without requires_grad.
+def _no_grad(dtype):
+    return None if dtype.startswith("float") else False
+
+
 def _value(g, dtype):
     if g.chance(0.5):
         return g.scalar()
-    return g.tensor(g.dtype(rare=0) if g.chance(0.3) else dtype, g.shape(max_dims=1, max_size=2))
+    return g.tensor(g.dtype(rare=0) if g.chance(0.3) else dtype, g.shape(max_dims=1, max_size=2),
+                    grad=_no_grad(dtype))
 
 
 def gen_index(g):
@@ -94,7 +103,8 @@ def gen_index(g):
         g.tag("accumulate" if acc else "put")
         g.emit(f"{y}.index_put_(({idx},), {vals}, accumulate={acc})")
     elif op in ("masked_fill", "masked_fill_"):
-        v = g.scalar() if g.chance(0.7) else g.tensor(g.dtype(), ())
+        v = g.scalar() if g.chance(0.7) else g.tensor(
+            g.dtype(), (), grad=_no_grad(dtype) if op == "masked_fill_" else None)
         if op == "masked_fill":
             g.emit(f"{out} = {x}.masked_fill({mask}, {v})")
         else:
