@@ -99,13 +99,22 @@ def finish(arr, requires_grad, out=None, op="op"):
     return t
 
 
-def write_out(out, arr, op):
+def write_out(out, arr, op, rg=False):
+    """Writes a result into `out` as PyTorch's out= does: into out's own memory (views of it see
+    the values), in out's dtype when the result can be cast to it, resizing (with PyTorch's
+    warning) only when the shapes differ. `rg`: an input requires grad, which out= refuses."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type_name(out)}")
-    if out._rg:
+    from .autograd.grad_mode import STATE  # noqa: PLC0415
+    if STATE.enabled and (rg or out._rg):
         raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     d = out._data
+    if arr.dtype != d.dtype and not _dtype.can_cast(arr.dtype, d.dtype):
+        raise RuntimeError(f"result type {SCALAR_NAMES[arr.dtype.name]} can't be cast to the "
+                           f"desired output type {SCALAR_NAMES[d.dtype.name]}")
+    from .autograd.views import check_no_overlap, written  # noqa: PLC0415
+    check_no_overlap(d)
     if d.shape != arr.shape:
         if d.size:
             warnings.warn(
@@ -115,11 +124,20 @@ def write_out(out, arr, op):
                 "outputs will not be resized unless they have zero elements. You can explicitly "
                 "reuse an out tensor t by resizing it, inplace, to zero elements with "
                 "t.resize_(0).", UserWarning, stacklevel=3)
-        out._data = arr.astype(d.dtype, copy=False)
+        out._data = arr.astype(d.dtype, copy=True)
     else:
         np.copyto(d, arr, casting="unsafe")
-    out._vc[0] += 1
+    written(out, True)
     return out
+
+
+def write_outs(outs, results, op, rg=False):
+    """out=(a, b) of ops that return several tensors (max/min/sort with dim ...)."""
+    if not isinstance(outs, (tuple, list)) or len(outs) != len(results):
+        raise TypeError(f"{op}(): argument 'out' must be a tuple of {len(results)} Tensors")
+    for o, r in zip(outs, results):
+        write_out(o, r._data, op, rg)
+    return type(results)(*outs) if hasattr(results, "_fields") else tuple(outs)
 
 
 def cast(arr, npdt):
@@ -130,6 +148,10 @@ def cast(arr, npdt):
 
 
 # Range checks of PyTorch's checked scalar conversion, used by tensor(), full() and friends.
+# PyTorch's scalar type names, as its messages print them
+SCALAR_NAMES = {"uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                "float16": "Half", "float32": "Float", "float64": "Double", "bool": "Bool",
+                "uint64": "UInt64"}
 _CTYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
           "int64": "int64_t", "float32": "float", "float16": "c10::Half", "float64": "double",
           "bool": "bool"}

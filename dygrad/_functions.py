@@ -143,7 +143,7 @@ def round(input, *, decimals=0):
 
 
 def clamp(input, min=None, max=None, *, out=None):
-    return _ew.clamp(input, min, max)
+    return _ew._out(_ew.clamp(input, min, max), out, "clamp")
 
 
 clip = clamp
@@ -283,14 +283,23 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 
 def max(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, Tensor):
-        return _ew.maximum(input, dim)
-    return _red.max(input, dim, keepdim)
+        return _ew._out(_ew.maximum(input, dim), out, "max")
+    return _reduction_out(_red.max(input, dim, keepdim), out, "max")
+
+
+def _reduction_out(r, out, op):
+    if out is None:
+        return r
+    from ._convert import write_outs
+    if isinstance(r, Tensor):
+        return _ew._out(r, out, op)
+    return write_outs(out, r, op, r[0]._rg)
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
     if isinstance(dim, Tensor):
-        return _ew.minimum(input, dim)
-    return _red.min(input, dim, keepdim)
+        return _ew._out(_ew.minimum(input, dim), out, "min")
+    return _reduction_out(_red.min(input, dim, keepdim), out, "min")
 
 
 def amax(input, dim=(), keepdim=False):
@@ -334,7 +343,7 @@ def logsumexp(input, dim, keepdim=False):
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    return _red.norm(input, p, dim, keepdim, dtype=dtype)
+    return _ew._out(_red.norm(input, p, dim, keepdim, dtype=dtype), out, "norm")
 
 
 def cumsum(input, dim, *, dtype=None):

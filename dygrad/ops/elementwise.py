@@ -542,18 +542,12 @@ def rpow(a, b):
     return _binary(scalar_like(b, a), a, _np_pow, PowBackward1, "pow")
 
 
-def _out(r, out):
+def _out(r, out, op="out"):
+    """out= of an op whose result is r: written into out's own memory (autograd refused)."""
     if out is None:
         return r
-    if not isinstance(out, Tensor):
-        raise TypeError("out= must be a Tensor")
-    if out._rg and STATE.enabled:
-        raise RuntimeError("out= arguments don't support automatic differentiation")
-    out._data = r._data if out._data.shape == r._data.shape else r._data.copy()
-    if out._data.shape == r._data.shape:
-        out._data = r._data
-    out._vc[0] += 1
-    return out
+    from .._convert import write_out
+    return write_out(out, r._data, op, r._rg)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -81,11 +81,19 @@ def _quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
+    r = _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
+    if out is None:
+        return r
+    from .elementwise import _out
+    return _out(r, out, "quantile")
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
+    r = _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
+    if out is None:
+        return r
+    from .elementwise import _out
+    return _out(r, out, "nanquantile")
 
 
 def _nan_order(d, dim):
