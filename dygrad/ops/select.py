@@ -320,6 +320,16 @@ class LerpBackward0(Node):
 
 
 def lerp(start, end, weight):
+    sd, ed = start._data.dtype, end._data.dtype
+    if sd != ed:
+        from .._convert import _CTYPE
+        raise RuntimeError(f"expected dtype {_CTYPE.get(sd.name, sd.name)} for `end` but got "
+                           f"dtype {_CTYPE.get(ed.name, ed.name)}")
+    if sd.kind != "f":
+        from .._convert import SCALAR_NAMES
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{SCALAR_NAMES.get(sd.name, sd.name)}\'')
     return start + (end - start) * weight
 
 

@@ -34,3 +34,11 @@ def test_broadcast_gradient_of_an_infinite_operand_is_nan_like_torch():
 def test_non_tensor_operand_is_a_type_error():
     with pytest.raises(TypeError, match="tensor1"):
         dygrad.ones(2).addcmul_(2, dygrad.ones(2))
+
+
+def test_lerp_dtype_rules_like_torch():
+    with pytest.raises(RuntimeError, match="expected dtype float for `end` but got dtype double"):
+        dygrad.lerp(dygrad.ones(2), dygrad.ones(2, dtype=dygrad.float64), 0.5)
+    with pytest.raises(NotImplementedError, match="lerp_kernel_scalar"):
+        dygrad.lerp(dygrad.ones(2, dtype=dygrad.int64), dygrad.ones(2, dtype=dygrad.int64), 1)
+    assert dygrad.lerp(dygrad.ones(2), dygrad.zeros(2), 0.25).tolist() == [0.75, 0.75]
