@@ -47,6 +47,9 @@ def index_select(x, dim, index):
         raise RuntimeError(
             f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     n = x1.shape[dim]
+    if not x1.size and 0 in x1.shape[:dim] + x1.shape[dim + 1:]:  # empty slices: no check
+        idx = idx[:0]
+        s1 = s1[(slice(None),) * dim + (slice(0, 0),)]
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")
     out = np.take(x1, idx, axis=dim)
@@ -91,11 +94,12 @@ def index_add(x, dim, index, source, *, alpha=1):
         raise RuntimeError(f"index_add_(): self ({_NAMES[x._data.dtype]}) and source "
                            f"({_NAMES[source._data.dtype]}) must have the same scalar type")
     _check_source(x1, s1, dim, idx, "index_add_")
-    _bounds(idx, x1.shape[dim], dim, RuntimeError, low=0)
     out = x1.copy()
     if alpha != 1:  # alpha in the tensor's dtype, checked (PyTorch: 0.5 -> 0 for integers)
         alpha = _dtype.checked_value(x1.dtype, alpha)
-    np.add.at(out, (slice(None),) * dim + (idx,), s1 * alpha if alpha != 1 else s1)
+    if x1.size:  # PyTorch checks no index when self is empty
+        _bounds(idx, x1.shape[dim], dim, RuntimeError, low=0)
+        np.add.at(out, (slice(None),) * dim + (idx,), s1 * alpha if alpha != 1 else s1)
     t, node = _record(out.reshape(x._data.shape), IndexAddBackward0, x, source)
     if node is not None:
         node.dim, node.idx, node.alpha = dim, idx, alpha
@@ -177,14 +181,16 @@ def index_copy(x, dim, index, source):
                 f"slice shape: {x1.shape[k]} at dimension {k} and source slice shape: "
                 f"{s1.shape[k] if k < s1.ndim else None} at dimension {k}.")
     n = x1.shape[dim]
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
+    skip = not x1.size and 0 in x1.shape[:dim] + x1.shape[dim + 1:]  # empty slices: no check
+    if not skip and idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx[(idx < 0) | (idx >= n)].flat[0]
         raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {dim} with size {n}")
     out = x1.copy()
-    out[(slice(None),) * dim + (idx,)] = s1
+    if not skip:
+        out[(slice(None),) * dim + (idx,)] = s1
     t, node = _record(out.reshape(x._data.shape), IndexCopyBackward0, x, source)
     if node is not None:
-        node.mask = _slice_mask(x1, dim, idx, x._data.shape)
+        node.mask = _slice_mask(x1, dim, idx[:0] if skip else idx, x._data.shape)
         node.dim, node.idx = dim, idx
     return t
 

@@ -241,3 +241,19 @@ def test_fill_values_are_checked_scalars_like_torch():
                 assert run(dygrad, op, dt, v) == run(torch, op, dt, v), (op, dt, v)
     for shape, dim in (((0, 3, 0), 0), ((3, 0), 0)):
         assert dygrad.zeros(shape).index_fill_(dim, dygrad.tensor([5]), 1.0).shape == shape
+
+
+def test_index_add_copy_on_empty_self_check_no_index_like_torch():
+    torch = pytest.importorskip("torch")
+    for shape, dim in (((0, 3), 0), ((3, 0), 0), ((0, 3, 0), 0), ((3, 0), 1)):
+        sshape = list(shape)
+        sshape[dim] = 2
+        for op in ("index_add_", "index_copy_"):
+            res = []
+            for T in (dygrad, torch):
+                try:
+                    getattr(T.zeros(shape), op)(dim, T.tensor([0, 5]), T.ones(sshape))
+                    res.append("ok")
+                except (RuntimeError, IndexError):
+                    res.append("raise")
+            assert res[0] == res[1], (shape, dim, op, res)
