@@ -80,7 +80,34 @@ def polygamma(n, d):
     """The n-th derivative of digamma (n >= 1), by the recurrence and its asymptotic series."""
     if n == 0:
         return digamma(d)
+    if n == 1:
+        return _trigamma(d)
     x = _f64(d)
+    out = _polygamma_series(n, x)
+    # PyTorch's values off the finite domain: the poles at 0, -1, ... and -inf give
+    # (-1)^(n+1) inf; +inf gives nan
+    sign = 1.0 if n % 2 else -1.0
+    out = np.where((x <= 0) & (x == np.floor(x)), sign * np.inf, out)
+    out = np.where(np.isposinf(x), np.nan, out)
+    return out.astype(_ftype(d), copy=False)
+
+
+def _trigamma(d):
+    """polygamma(1, x); below 1/2 by the reflection psi1(x) = pi^2 / sin(pi x)^2 - psi1(1 - x)
+    with sin(pi x) taken in the input's precision, as PyTorch does: near and at the poles this
+    gives PyTorch's values (large finite ones at the negative integers, inf at 0, nan at -inf)."""
+    x = _f64(d)
+    low = x < 0.5
+    base = _polygamma_series(1, np.where(low, 1.0 - x, x))
+    ft = np.dtype(_ftype(d))
+    with np.errstate(all="ignore"):
+        s = np.sin(x.astype(ft) * ft.type(math.pi)).astype(np.float64)
+        out = np.where(low, math.pi ** 2 / (s * s) - base, base)
+    return out.astype(ft, copy=False)
+
+
+def _polygamma_series(n, x):
+    """polygamma(n, x) for n >= 1 by the recurrence up to x >= _SHIFT and the asymptotic series."""
     sign = 1.0 if n % 2 else -1.0  # (-1)^(n+1)
     fact = math.factorial(n)
     acc = np.zeros_like(x)
@@ -97,15 +124,7 @@ def polygamma(n, d):
         series = math.factorial(n - 1) / z ** n + fact / (2 * z ** (n + 1))
         for k, b in enumerate(_B2K, 1):
             series = series + b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * z ** (2 * k + n))
-        out = sign * (series + acc)
-    # PyTorch's values off the finite domain: the poles at 0, -1, ... and -inf give
-    # (-1)^(n+1) inf, except trigamma, which is nan at -inf; at +inf trigamma is 0, higher n nan
-    out = np.where((x <= 0) & (x == np.floor(x)), sign * np.inf, out)
-    if n == 1:
-        out = np.where(np.isneginf(x), np.nan, np.where(np.isposinf(x), 0.0, out))
-    else:
-        out = np.where(np.isposinf(x), np.nan, out)
-    return out.astype(_ftype(d), copy=False)
+        return sign * (series + acc)
 
 
 def erfc(d):

@@ -90,7 +90,8 @@ def logcumsumexp(input, dim):
     if d.dtype.kind != "f":
         raise NotImplementedError(f"logcumsumexp: not implemented for {input.dtype} tensors")
     if d.ndim == 0:
-        return logcumsumexp(input.reshape(1), 0).reshape(())
+        # one element is its own logcumsumexp; PyTorch's gradient is g even at nan and inf
+        return input.clone()
     t, node = finish(np.logaddexp.accumulate(d, axis=dim), input, LogcumsumexpBackward0)
     if node is not None:
         node.dim = dim

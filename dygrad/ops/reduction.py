@@ -374,8 +374,12 @@ class CumprodBackward0(Node):
 
     def backward(self, g, x, y):
         dim = self.dim
+        if x.shape[dim] == 1:
+            return g      # PyTorch: the identity along a dim of size 1, even at nan and inf
         if not (_data(x) == 0).any():
             return _rcumsum(g * y, dim) / x
+        if not isinstance(x, Tensor):
+            return _cumprod_grad_with_zeros(g, x, y, dim)
         # With zeros, division is undefined: use grad_k = prod_{i<k} x_i * S_k where
         # S_k = g_k + x_{k+1} * S_{k+1} (a recurrence along dim).
         n = x.shape[dim]
@@ -390,6 +394,28 @@ class CumprodBackward0(Node):
             pre = xk if pre is None else pre * xk
             out.append(pre * s[k])
         return stack(out, dim)
+
+
+def _cumprod_grad_with_zeros(g, x, y, dim):
+    """PyTorch's cumprod gradient when x has zeros along dim, z the first and z2 the second:
+    before z, the ratio formula over the outputs before z; at z, prod(x[:z]) times the sum of
+    g[k] * prod(x[z+1:k+1]) for z <= k < z2; after z, exactly 0 (never 0 * inf = nan)."""
+    g, x, y = (np.moveaxis(np.asarray(a), dim, -1) for a in (g, x, y))
+    zero = x == 0
+    nz = np.cumsum(zero, -1)
+    before, first = nz == 0, zero & (nz == 1)
+    seg = (nz == 1) | (zero & (nz == 2))     # z <= k <= z2: the z2 term is 0, or nan after an inf
+    with np.errstate(all="ignore"):
+        pre = _rcumsum_np(np.where(before, g * y, 0)) / np.where(before, x, 1)
+        lead = np.prod(np.where(before, x, 1), -1, keepdims=True)
+        s = np.sum(np.where(seg, g * np.cumprod(np.where(seg & ~first, x, 1), -1), 0), -1,
+                   keepdims=True)
+        out = np.where(before, pre, np.where(first, lead * s, 0))
+    return np.moveaxis(out.astype(x.dtype, copy=False), -1, dim)
+
+
+def _rcumsum_np(a):
+    return np.flip(np.cumsum(np.flip(a, -1), -1), -1)
 
 
 def cumprod(x, dim, *, dtype=None):

@@ -1,6 +1,7 @@
 """Parity with PyTorch of the less common unary ops and their in-place methods: angle,
 isposinf/isneginf as methods, the in-place spellings (`asin_`, `erfc_`, `sgn_`, ...), values and
-gradients of the gamma family and logit at their poles and at +-0, and clamp of bool tensors."""
+gradients of the gamma family, logit and cumprod at poles, zeros and non-finite values, and
+integer and bool inputs of clamp, threshold and hardtanh."""
 import numpy as np
 import pytest
 
@@ -37,6 +38,23 @@ CASES = [
     case("polygamma3_nonfinite", lambda T, x: T.polygamma(3, x),
          f32(-inf, inf, nan, -0., 0., -3., -2.5, 0.7), grad=False),
     case("i0_grad_nonfinite", lambda T, x: T.i0(x), X),
+    # trigamma by reflection in the input's precision: PyTorch's values near the poles
+    case("digamma_grad_near_poles", lambda T, x: T.digamma(x), f32(-2.0016572, -1.1115013, -0.003, 0.2)),
+    case("polygamma1_at_poles", lambda T, x: T.polygamma(1, x), f32(-1., -3., 0., -2.0016572), grad=False),
+    case("polygamma1_at_poles_f64", lambda T, x: T.polygamma(1, x), np.array([-1., -3., -2.5]), grad=False),
+    # cumprod's gradient with zeros (nothing after the first zero, the segment up to the second
+    # zero at it) and along a dim of size 1 (the identity, even at nan)
+    case("cumprod_zeros_nonfinite", lambda T, x: T.cumprod(x, 1),
+         np.array([[2., 0., 3., inf], [nan, 2., 0., 3.], [0., 0., inf, 1.], [inf, 0., 2., nan],
+                   [0., -inf, -.35, 0.], [0., 1., 0., inf], [-inf, 0., 1., 0.], [3., 2., 0., 0.]])),
+    case("cumprod_size1_dim", lambda T, x: T.cumprod(x, 1), np.array([[nan], [inf], [0.]])),
+    case("logcumsumexp_0d_nan", lambda T, x: T.logcumsumexp(x, 0), np.array(nan)),
+    # integer threshold/hardtanh convert their parameters (checked) to the dtype
+    case("threshold_uint8_wraps", lambda T, x: T.nn.functional.threshold(x, -1, 2), I.astype(np.uint8) % 4),
+    case("threshold_uint8_overflow", lambda T, x: T.nn.functional.threshold(x, .5, -.5), I.astype(np.uint8) % 4),
+    case("hardtanh_uint8_negative", lambda T, x: T.nn.functional.hardtanh(x), I.astype(np.uint8) % 4),
+    case("hardtanh_bool", lambda T, x: T.nn.functional.hardtanh(x), B),
+    case("relu6_bool", lambda T, x: T.nn.functional.relu6(x), B),
     case("clamp_bool_int_min", lambda T, x: T.clamp(x, min=0), B),
     case("clamp_bool_int_max", lambda T, x: T.clamp(x, max=-1), B),
     case("clamp_bool_float", lambda T, x: T.clamp(x, min=0.5), B),

@@ -12,6 +12,7 @@ from ..._tensor import Tensor, _wrap, _inplace
 from ...autograd.grad_mode import STATE
 from ...autograd.node import Node
 from ...ops import _bw
+from ...ops._util import checked_scalar
 from ...ops import elementwise as _ew
 from ._util import attach, npv
 
@@ -88,7 +89,17 @@ def _np_hardtanh(d, lo, hi):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    _check_hardtanh_input(input, min_val)
     return _act(input, "hardtanh", _np_hardtanh, HardtanhBackward0, (min_val, max_val), inplace, ints=True)
+
+
+def _check_hardtanh_input(input, min_val):
+    # PyTorch's integer kernels refuse bool, and unsigned inputs a limit they cannot hold
+    kind = input._data.dtype.kind if isinstance(input, Tensor) else ""
+    if kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if kind == "u" and min_val < 0:
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -96,6 +107,7 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 
 def relu6(input, inplace=False):
+    _check_hardtanh_input(input, 0)
     return _act(input, "relu6", _np_hardtanh, HardtanhBackward0, (0.0, 6.0), inplace, ints=True)
 
 
@@ -177,11 +189,18 @@ def _np_threshold(d, th, value):
 
 
 def threshold(input, threshold, value, inplace=False):
+    if isinstance(input, Tensor) and input._data.dtype.kind in "iu":
+        # PyTorch converts both to the integer dtype first, checked (-1 is 255 for uint8)
+        threshold = checked_scalar(threshold, input._data.dtype)
+        value = checked_scalar(value, input._data.dtype)
     return _act(input, "threshold", _np_threshold, ThresholdBackward0, (threshold, value), inplace, ints=True)
 
 
+_threshold = threshold    # threshold_'s argument hides the function's name
+
+
 def threshold_(input, threshold, value):
-    return _act(input, "threshold", _np_threshold, ThresholdBackward0, (threshold, value), True, ints=True)
+    return _threshold(input, threshold, value, True)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):

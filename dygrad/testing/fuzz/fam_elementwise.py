@@ -97,24 +97,38 @@ FUNCTIONAL = {
 }
 
 
-# PyTorch's gradient of these at nan depends on where the element sits in memory (its
-# vectorised loop gives nan or 0, its scalar tail 1 or the slope), so no answer matches it:
-# their inputs get infinities and zeros but no nan.
-NAN_GRAD_BY_POSITION = {"elu", "celu", "selu", "hardswish", "hardshrink", "softshrink",
-                        "hardtanh", "relu6"}
+# Special values whose PyTorch answer depends on where the element sits in memory (its
+# vectorised loop and its scalar tail disagree), so no answer matches it; inputs of these ops get
+# the other special values only. The gradient at nan of these activations is nan or 0 in the
+# vectorised loop, the slope in the tail; float32 gelu(inf) is nan there, inf in the tail.
+POSITION_DEPENDENT = {op: ("np.nan",) for op in (
+    "elu", "celu", "selu", "hardswish", "hardshrink", "softshrink", "hardtanh", "relu6")}
+POSITION_DEPENDENT["gelu"] = ("np.inf",)
+_SPECIALS = ("np.nan", "np.inf", "-np.inf", "-0.0", "0.0")
 
 
 def _input(g, dtype, shape, op):
-    if op in NAN_GRAD_BY_POSITION and dtype.startswith("float") and g.chance(0.2):
-        g.tag("nonfinite")
-        s = repr(tuple(shape))
-        name = g.fresh()
-        grad = ", requires_grad=True" if dtype != "float16" and g.chance(0.6) else ""
-        g.emit(f"{name} = torch.tensor(np.where(rng.random({s}) < 0.3, rng.choice("
-               f"[np.inf, -np.inf, -0.0, 0.0], {s}), rng.standard_normal({s}))"
-               f".astype('{dtype}'){grad})")
-        return name
-    return g.tensor(dtype, shape, special=0 if op in NAN_GRAD_BY_POSITION else 0.2)
+    avoid = POSITION_DEPENDENT.get(op)
+    if avoid is None or not dtype.startswith("float"):
+        return g.tensor(dtype, shape, special=0.2)
+    if not g.chance(0.2):
+        return g.tensor(dtype, shape, special=0)
+    g.tag("nonfinite")
+    s = repr(tuple(shape))
+    name = g.fresh()
+    grad = ", requires_grad=True" if dtype != "float16" and g.chance(0.6) else ""
+    vals = ", ".join(v for v in _SPECIALS if v not in avoid)
+    g.emit(f"{name} = torch.tensor(np.where(rng.random({s}) < 0.3, rng.choice([{vals}], {s}), "
+           f"rng.standard_normal({s})).astype('{dtype}'){grad})")
+    return name
+
+
+def _no_wider(g, shape):
+    """A shape that broadcasts with `shape` without enlarging it: clamp with tensor bounds that
+    broadcast x to a larger shape fails in PyTorch's backward (its gradient is not reduced back
+    to x's shape), a PyTorch bug not worth copying."""
+    p = g.broadcast_partner(shape)
+    return p if len(p) <= len(shape) else p[1:]
 
 
 def gen_unary(g):
@@ -142,8 +156,8 @@ def gen_unary(g):
         hi = g.pick(("1", "0.5", "None", "-1.0", "2"))
         tlo = tlh = None
         if "{tlo}" in FUNCTIONAL[op]:
-            tlo = g.tensor(g.dtype(), g.broadcast_partner(shape), grad=False)
-            tlh = g.tensor(g.dtype(), g.broadcast_partner(shape), grad=False)
+            tlo = g.tensor(g.dtype(), _no_wider(g, shape), grad=False)
+            tlh = g.tensor(g.dtype(), _no_wider(g, shape), grad=False)
         text = FUNCTIONAL[op].format(x=x, p=p, q=g.pick(("0.5", "0.0", "1.5")), lo=lo, hi=hi,
                                      d=g.dim(len(shape)), tlo=tlo, thi=tlh)
         g.emit(f"{out} = {text}")
