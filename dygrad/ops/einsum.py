@@ -11,6 +11,7 @@ import string
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
@@ -248,25 +249,85 @@ def einsum(*args):
         if not isinstance(o, Tensor):
             raise TypeError(f"einsum(): operand {k} must be a Tensor, not {type(o).__name__}")
     terms, out = _parse(equation, [o._data for o in ops])
-    dt = ops[0]._data.dtype
-    for o in ops[1:]:
-        if o._data.dtype != dt:
-            raise RuntimeError(f"einsum(): expected scalar type {scalar_type_name(dt)} but found "
-                               f"{scalar_type_name(o._data.dtype)}")
     sizes = _sizes(terms, [o._data for o in ops])
-    if dt.kind in "biu" and set().union(*map(set, terms)) - set(out):
-        if len(ops) == 1 and dt != _I64:
-            # PyTorch sums a lone integer/bool operand with sum(), which widens to int64 first
-            ops = [_wrap(ops[0]._data.astype(_I64))]
-        elif len(ops) > 1 and dt.kind == "b":
-            raise NotImplementedError("einsum(): contracting bool tensors is not implemented "
-                                      "(PyTorch has no bool bmm kernel)")
+    dt = _result_dtype(terms, out, [o._data for o in ops])
     norm = [_normalise(t, o, sizes) for t, o in zip(terms, ops)]
+    if any(o._data.dtype != dt for o in ops):
+        # as PyTorch: subscripts of one operand alone are summed in its own dtype first, then
+        # the operands meet in the result dtype
+        norm = _sum_alone(norm, out) if len(norm) > 1 else norm
+        norm = [(t, o if o._data.dtype == dt else o.to(_dtype.from_numpy_dtype(dt)))
+                for t, o in norm]
     return _core([t for t, _ in norm], out, [o for _, o in norm])
+
+
+def _sum_alone(norm, out):
+    res = []
+    for k, (t, o) in enumerate(norm):
+        others = set(out).union(*(u for j, (u, _) in enumerate(norm) if j != k))
+        alone = tuple(i for i, c in enumerate(t) if c not in others and o.shape[i] != 1)
+        if alone:
+            o = o.sum(alone)
+            t = [c for i, c in enumerate(t) if i not in alone]
+        res.append((t, o))
+    return res
+
+
+def _sum_dtype(dt):
+    return _I64 if dt.kind in "biu" else dt
+
+
+def _result_dtype(terms, out, arrays):
+    """The dtype PyTorch's einsum gives, or its error. It combines operands left to right: a
+    subscript summed out of one operand alone goes through sum() (int/bool widen to int64);
+    a pair with no subscript left to contract is a broadcast mul (dtypes promote); a pair that
+    contracts goes through bmm (dtypes must match, no bool kernel unless nothing to compute)."""
+    keep = set(out)
+    dims = [dict(zip(t, a.shape)) for t, a in zip(terms, arrays)]
+    if len(arrays) == 1:
+        dt = arrays[0].dtype
+        return _sum_dtype(dt) if set(terms[0]) - keep else dt
+    # per contracted subscript: how many operands still hold it with a size other than 1
+    count = {}
+    for d in dims:
+        for c, n in d.items():
+            if c not in keep and n != 1:
+                count[c] = count.get(c, 0) + 1
+    da, left = arrays[0].dtype, dict(dims[0])
+    for k in range(1, len(arrays)):
+        db, right = arrays[k].dtype, dims[k]
+        sum_a = sum_b = contract = False
+        for c in count:
+            na, nb = left.get(c, 1), right.get(c, 1)
+            if na != 1 and nb != 1:
+                count[c] -= 1
+                if count[c] == 1:
+                    contract, count[c] = True, 0
+            elif count[c] == 1 and (na != 1 or nb != 1):
+                sum_a, sum_b = sum_a or na != 1, sum_b or nb != 1
+                count[c] = 0
+        if sum_a:
+            da = _sum_dtype(da)
+        if sum_b:
+            db = _sum_dtype(db)
+        if not contract:
+            da = _dtype._promote_np(da, db)
+        elif da.kind == "b" and all(n for n in {**left, **right}.values()):
+            raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
+        elif da != db:
+            raise RuntimeError(f"expected scalar type {scalar_type_name(da)} but found "
+                               f"{scalar_type_name(db)}")
+        for c, n in right.items():
+            if left.get(c, 1) == 1:
+                left[c] = n
+    return da
 
 
 def tensordot(a, b, dims=2):
     na, nb = a._data.ndim, b._data.ndim
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"tensordot: both inputs should have same dtype, got "
+                           f"{scalar_type_name(a._data.dtype)} and {scalar_type_name(b._data.dtype)}")
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, (int, np.integer)):
@@ -290,4 +351,8 @@ def tensordot(a, b, dims=2):
         lb[j] = la[i]
     contracted = {la[i] for i in da}
     out = [c for c in la if c not in contracted] + [c for c in lb if c not in contracted]
-    return einsum("".join(la) + "," + "".join(lb) + "->" + "".join(out), a, b)
+    res = einsum("".join(la) + "," + "".join(lb) + "->" + "".join(out), a, b)
+    if res._data.dtype.kind == "b" and res._data.size and \
+            all(a._data.shape[i] for i in da):  # PyTorch runs it as one mm: no bool kernel
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+    return res

@@ -31,14 +31,30 @@ def _check(a, b, op):
         raise TypeError(f"{op}(): argument 'other' must be Tensor, not {type(b).__name__}")
     ad, bd = a._data, b._data
     if ad.dtype != bd.dtype:
+        if ad.dtype.kind == "b" and bd.ndim > 2:  # bmm looks at the kernel before the dtypes
+            raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
         if ad.ndim == 1 and bd.ndim == 1:
             raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                                f"{scalar_type_name(ad.dtype)} and {scalar_type_name(bd.dtype)}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtname(ad)} != "
                            f"{_dtname(bd)}")
-    if ad.dtype.kind == "b":
-        raise NotImplementedError(f"\"{op}\" not implemented for 'Bool'")
     return ad, bd
+
+
+def _kernel(na, nb):
+    """The name of the PyTorch CPU kernel that matmul of these ranks lands in (its messages)."""
+    if na == 1 and nb == 1:
+        return "dot"
+    if nb == 1:
+        return "addmv_impl_cpu"
+    return "addmm_impl_cpu_" if nb == 2 else "bmm"
+
+
+def _no_bool(out, k, kernel):
+    """PyTorch has no bool kernels for products; it only answers without one when there is
+    nothing to compute (an empty result, or a sum over zero terms giving all False)."""
+    if kernel == "dot" or (out.size and k):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 
 def _mismatch(ad, bd):
@@ -143,6 +159,8 @@ def matmul(a, b):
                     f"The size of tensor a ({sa[-i]}) must match the size of tensor b ({sb[-i]}) "
                     f"at non-singleton dimension {max(len(sa), len(sb)) - i}") from None
         raise
+    if ad.dtype.kind == "b":
+        _no_bool(out, ad.shape[-1], _kernel(na, nb))
     cls = (MmBackward0 if na == 2 and nb == 2 else DotBackward0 if na == 1 and nb == 1
            else MvBackward0 if na == 2 and nb == 1 else MatmulBackward0)
     t, node = _record2(out, a, b, cls)
@@ -227,11 +245,13 @@ class BaddbmmBackward0(AddmmBackward0):
 
 
 def _addmm(inp, m1, m2, beta, alpha, node_cls, op):
-    prod = _np_matmul(m1._data, m2._data)
     idt = inp._data
-    if idt.dtype != prod.dtype:
-        raise RuntimeError(f"{op}: expected self and mat2 to have the same dtype, but got: "
-                           f"{_dtname(idt)} != {_dtname(prod)}")
+    if idt.dtype != m1._data.dtype:
+        raise RuntimeError(f"{op}: self and mat2 must have the same dtype, but got "
+                           f"{scalar_type_name(idt.dtype)} and {scalar_type_name(m1._data.dtype)}")
+    prod = _np_matmul(m1._data, m2._data)
+    if prod.dtype.kind == "b":
+        _no_bool(prod, m1._data.shape[-1], "addmm_impl_cpu_" if op == "addmm" else op)
     try:
         np.broadcast_shapes(idt.shape, prod.shape)
         if np.broadcast_shapes(idt.shape, prod.shape) != prod.shape:
@@ -243,7 +263,10 @@ def _addmm(inp, m1, m2, beta, alpha, node_cls, op):
             f"sizes: {list(idt.shape)}") from None
     if prod.dtype.kind in "iu":  # PyTorch converts alpha/beta to the integer type (0.5 -> 0)
         alpha, beta = _dtype.checked_value(prod.dtype, alpha), _dtype.checked_value(prod.dtype, beta)
-    out = prod if alpha == 1 else prod * alpha
+    if alpha == 0 and op == "addmm":  # BLAS gemm skips the product: its NaN/inf do not show
+        out = np.zeros_like(prod)
+    else:
+        out = prod if alpha == 1 else prod * alpha
     if beta != 0:  # beta == 0 ignores input entirely (so NaN/inf in it do not propagate)
         out = out + (idt if beta == 1 else idt * beta)
     else:

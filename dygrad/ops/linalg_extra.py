@@ -4,6 +4,9 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node, sum_to
+from ._reduce_util import scalar_type_name
 from .linalg import matmul, mm, mv, outer, tensordot
 from .dense import slogdet, inverse
 
@@ -33,31 +36,113 @@ def inner(input, other):
     return tensordot(input, other, ([-1], [-1]))
 
 
-def _beta_alpha(inp, prod, beta, alpha):
-    npdt = prod._data.dtype
-    if npdt.kind in "iu":  # PyTorch converts alpha/beta to the integer type (0.5 -> 0)
-        alpha, beta = _dtype.checked_value(npdt, alpha), _dtype.checked_value(npdt, beta)
-    out = prod if alpha == 1 else prod * alpha
-    if beta == 0:  # the input is ignored: its NaN/inf do not propagate
-        return out
-    return out + (inp if beta == 1 else inp * beta)
+class _AxpbyBackward(Node):
+    """out = alpha * prod + beta * input, where prod is already a recorded product."""
+    __slots__ = ("alpha", "beta", "ishape")
+
+    def backward(self, g):
+        nf = self.next_functions
+        gp = gi = None
+        if nf[0][0] is not None:
+            gp = g if self.alpha == 1 else g * self.alpha
+        if nf[1][0] is not None:  # beta == 0 still gives the input a (zero) gradient
+            gi = sum_to(g if self.beta == 1 else g * self.beta, self.ishape)
+        return gp, gi
+
+
+class AddmvBackward0(_AxpbyBackward):
+    __slots__ = ()
+
+
+class AddrBackward0(_AxpbyBackward):
+    __slots__ = ()
+
+
+class AddbmmBackward0(_AxpbyBackward):
+    __slots__ = ()
+
+
+def _axpby(inp, prod, beta, alpha, node_cls, op):
+    """beta * input + alpha * prod for inputs already checked to share prod's dtype. As in
+    PyTorch, beta == 0 ignores the input's values (its NaN/inf do not propagate) but the input
+    stays in the graph; integer results take integer alpha/beta (0.5 -> 0)."""
+    pd, idt = prod._data, inp._data
+    try:
+        ok = np.broadcast_shapes(idt.shape, pd.shape) == pd.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"{op}: the input of shape {list(idt.shape)} cannot be broadcast to the "
+                           f"result shape {list(pd.shape)}")
+    dt = pd.dtype
+    if dt.kind == "b":
+        out = pd if alpha else np.zeros_like(pd)
+        out = out | idt if beta else out.copy()
+    else:
+        if dt.kind in "iu":
+            alpha, beta = _dtype.checked_value(dt, alpha), _dtype.checked_value(dt, beta)
+        if alpha == 0 and op != "addr":  # addmv/addbmm (BLAS) skip the product altogether
+            out = np.zeros_like(pd)
+        else:
+            out = pd if alpha == 1 else pd * alpha
+        if beta != 0:
+            out = out + (idt if beta == 1 else idt * beta)
+        elif out is pd:
+            out = pd.copy()
+        out = out.astype(dt, copy=False)
+    if STATE.enabled and (prod._rg or inp._rg) and dt.kind == "f":
+        node = node_cls((prod._grad_node(), inp._grad_node()))
+        node.alpha, node.beta, node.ishape = alpha, beta, idt.shape
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t
+    return _wrap(out)
+
+
+def _scalar_kinds(dt, beta, alpha):
+    """addr's checks: integral results refuse float alpha/beta, non-bool ones bool alpha/beta."""
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if dt.kind in "biu" and isinstance(v, (float, np.floating)):
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a "
+                               "floating point number.")
+        if dt.kind != "b" and isinstance(v, (bool, np.bool_)):
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
-    return _beta_alpha(input, mv(mat, vec), beta, alpha)
+    if mat.dim() == 2 and vec.dim() == 1:
+        dts = (input._data.dtype, mat._data.dtype, vec._data.dtype)
+        if len(set(dts)) > 1:
+            raise RuntimeError("addmv input tensors must have the same dtype, but got "
+                               f"{', '.join(map(scalar_type_name, dts[:2]))}, and "
+                               f"{scalar_type_name(dts[2])}")
+        if dts[0].kind == "b" and mat._data.size and mat.shape[1]:
+            raise NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'")
+    return _axpby(input, mv(mat, vec), beta, alpha, AddmvBackward0, "addmv")
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     if vec1.dim() != 1 or vec2.dim() != 1:
         raise RuntimeError(f"addr: expected 1-D vectors, but got {vec1.dim()}-D and {vec2.dim()}-D")
-    return _beta_alpha(input, outer(vec1, vec2), beta, alpha)
+    # all three operands take part in the result type (a 0-dim input too, unlike add)
+    dt = _dtype._promote_np(_dtype._promote_np(input._data.dtype, vec1._data.dtype),
+                            vec2._data.dtype)
+    _scalar_kinds(dt, beta, alpha)
+    cast = [t if t._data.dtype == dt else t.to(_dtype.from_numpy_dtype(dt))
+            for t in (input, vec1, vec2)]
+    return _axpby(cast[0], outer(cast[1], cast[2]), beta, alpha, AddrBackward0, "addr")
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if batch1.dim() != 3 or batch2.dim() != 3:
         raise RuntimeError(f"addbmm: batch1 and batch2 must be 3-D tensors, got {batch1.dim()}-D and "
                            f"{batch2.dim()}-D")
-    return _beta_alpha(input, matmul(batch1, batch2).sum(0), beta, alpha)
+    dts = (input._data.dtype, batch1._data.dtype)
+    if dts[0] != dts[1]:
+        raise RuntimeError("addbmm: self and mat2 must have the same dtype, but got "
+                           f"{scalar_type_name(dts[0])} and {scalar_type_name(dts[1])}")
+    prod = matmul(batch1, batch2)
+    return _axpby(input, prod.sum(0, dtype=prod.dtype), beta, alpha, AddbmmBackward0, "addbmm")
 
 
 def matrix_power(input, n):

@@ -13,6 +13,8 @@ from ._util import attach, edges, needs_grad, short_name, check_tensor
 
 __all__ = ["linear", "bilinear", "embedding"]
 
+_BOOL = np.dtype(bool)
+
 
 class _LinearBackward(Node):
     """y = x @ W.T (+ b); x of any rank >= 1, W of shape (out, in)."""
@@ -25,9 +27,10 @@ class _LinearBackward(Node):
         gx = gw = gb = None
         if len(xs) == 2:
             g2, x2 = g, x
-        else:
-            g2 = _bw.reshape(g, (-1, w.shape[0]))
-            x2 = _bw.reshape(x, (-1, n_in))
+        else:  # explicit leading size: -1 is ambiguous when a size is 0
+            lead = int(np.prod(xs[:-1]))
+            g2 = _bw.reshape(g, (lead, w.shape[0]))
+            x2 = _bw.reshape(x, (lead, n_in))
         if nf[0][0] is not None:
             gx = g2 @ w
             if len(xs) != 2:
@@ -53,7 +56,10 @@ class ViewBackward0(_LinearBackward):
 
 def _linear_checks(x, w, b):
     xd, wd = x._data, w._data
-    if xd.dtype != wd.dtype or (b is not None and b._data.dtype != xd.dtype):
+    # PyTorch adds a 0-dim bias of a non-matrix input in place after the product, taking any
+    # dtype that casts to the output's; other biases meet addmm/addmv's same-dtype check
+    if xd.dtype != wd.dtype or (b is not None and b._data.dtype != xd.dtype and (
+            xd.ndim == 2 or b._data.ndim)):
         other = wd.dtype if xd.dtype != wd.dtype else b._data.dtype
         raise RuntimeError(f"linear: expected m1 and m2 to have the same dtype, but got: "
                            f"{short_name(xd.dtype)} != {short_name(other)}")
@@ -64,6 +70,8 @@ def _linear_checks(x, w, b):
         lead = int(np.prod(xd.shape[:-1])) if xd.ndim > 1 else 1
         raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied "
                            f"({lead}x{xd.shape[-1]} and {wd.shape[1]}x{wd.shape[0]})")
+    if xd.dtype is _BOOL and xd.size and wd.size:  # no bool kernel unless nothing to compute
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 
 
 def linear(input, weight, bias=None):
@@ -76,12 +84,18 @@ def linear(input, weight, bias=None):
         raise
     if wd.ndim != 2:
         if wd.ndim == 1:  # a vector weight gives one value per row: matmul covers that form
+            if bias is not None and (xd.ndim == 2 or bias._data.ndim):
+                # PyTorch routes a biased product through addmm, which needs a matrix weight;
+                # only a 0-dim bias on a non-matrix input takes its matmul + add path
+                raise RuntimeError("linear: mat2 must be a matrix, got 1-D tensor")
             out = input.matmul(weight)
-            return out if bias is None else out + bias
+            return out if bias is None else out.add_(bias)
         raise RuntimeError(f"linear: weight must be 1-D or 2-D, got {wd.ndim}-D of shape {list(wd.shape)}")
     if xd.dtype is not wd.dtype or xd.ndim == 0 or xd.shape[-1] != wd.shape[1] or \
-            (bias is not None and bias._data.dtype is not xd.dtype):
+            (bias is not None and bias._data.dtype is not xd.dtype) or xd.dtype is _BOOL:
         _linear_checks(input, weight, bias)
+        if bias is not None and bias._data.dtype is not xd.dtype:
+            return linear(input, weight).add_(bias)
     if bias is not None:
         bd = bias._data
         oshape = xd.shape[:-1] + wd.shape[:1]
@@ -111,7 +125,8 @@ def _np_linear(xd, wd, bd=None):
     elif xd.ndim == 1:
         out = wd @ xd
     else:
-        out = (xd.reshape(-1, xd.shape[-1]) @ wd.T).reshape(xd.shape[:-1] + (wd.shape[0],))
+        lead = int(np.prod(xd.shape[:-1]))  # not -1: ambiguous when a size is 0
+        out = (xd.reshape(lead, xd.shape[-1]) @ wd.T).reshape(xd.shape[:-1] + (wd.shape[0],))
     if bd is not None:
         out += bd
     return out
