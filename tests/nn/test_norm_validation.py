@@ -145,3 +145,11 @@ def test_group_norm_infinite_weight_gradients():
         grads.append([out.detach().numpy()] + [t.grad.numpy() for t in xs])
     for a, b in zip(*grads):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_local_response_norm_needs_3d(shape):
+    with pytest.raises(ValueError, match="3D or higher"):
+        DF.local_response_norm(dygrad.ones(*shape), 2)
+    with pytest.raises(ValueError, match="3D or higher"):
+        TF.local_response_norm(torch.ones(*shape), 2)

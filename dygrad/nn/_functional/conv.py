@@ -48,6 +48,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 
 def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
+    if input.dim() < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     sq = (input * input).unsqueeze(1)
     from ...ops.pad import pad_constant
     if input.dim() == 3:

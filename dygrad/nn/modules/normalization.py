@@ -91,9 +91,6 @@ class LocalResponseNorm(Module):
 
     def forward(self, input):
         from .._functional.conv import local_response_norm
-        if input.dim() < 3:
-            raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} "
-                             "dimensions)")
         return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self):
