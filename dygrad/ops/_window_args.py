@@ -1,7 +1,8 @@
 """Argument checks shared by the sliding-window ops (convolution, transposed convolution,
 pooling, fold/unfold): per-dimension hyper-parameters as int tuples, and PyTorch's rules on
 them (positive stride, dilation and kernel, non-negative padding, output sizes of at least 1,
-output_padding below stride or dilation). Invalid values raise PyTorch's error type here, before
+output_padding below stride or dilation; transposed convolutions relax some of these where
+PyTorch's kernels do, see _transposed_sizes). Invalid values raise PyTorch's error type here, before
 any array is touched: a zero stride would otherwise divide by zero, a negative padding would
 slice neighbouring samples, and an output size <= 0 would come out as an empty or odd shape.
 """
@@ -73,7 +74,7 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
     if min(op_) < 0:
         raise RuntimeError(f"{op}: negative output_padding is not supported, got "
                            f"output_padding={list(op_)}")
-    if min(d) <= 0:
+    if min(d) < 0 or (min(d) == 0 and not transposed):  # transposed: see _transposed_sizes
         raise RuntimeError(f"{op}: dilation should be greater than zero, got dilation={list(d)}")
     if groups <= 0:
         raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
@@ -115,18 +116,10 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
         if b._data.dtype != x._data.dtype:
             _check_bias_dtype(op, x, b, transposed)
     size, k = xs[-nd:], ws[2:]
-    eff = tuple(di * (ki - 1) + 1 for di, ki in zip(d, k))
     if transposed:
-        for i in range(nd):
-            if op_[i] >= s[i] and op_[i] >= d[i]:
-                raise RuntimeError(
-                    f"{op}: output padding must be smaller than either stride or dilation, but got "
-                    f"output_padding={list(op_)}, stride={list(s)}, dilation={list(d)}")
-        out = tuple((size[i] - 1) * s[i] - 2 * p[i] + eff[i] + op_[i] for i in range(nd))
-        if min(out) <= 0:
-            raise RuntimeError(f"{op}: Given input size per channel: ({_fmt(size)}). Calculated "
-                               f"output size per channel: ({_fmt(out)}). Output size is too small")
+        d = _transposed_sizes(op, x, w, s, p, d, op_, nd)
     elif p != "same":
+        eff = tuple(di * (ki - 1) + 1 for di, ki in zip(d, k))
         pp = (0,) * nd if p == "valid" else p
         padded = tuple(size[i] + 2 * pp[i] for i in range(nd))
         if any(padded[i] < eff[i] for i in range(nd)):
@@ -134,6 +127,32 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
                                f"Kernel size: ({_fmt(eff)}). Kernel size can't be greater than "
                                f"actual input size")
     return s, p, d, op_, groups
+
+
+def _transposed_sizes(op, x, w, s, p, d, op_, nd):
+    """PyTorch's output_padding, dilation and output-size rules for a transposed convolution;
+    returns the dilation to compute with. PyTorch checks these in its kernels, which an empty
+    batch never reaches: only a negative output size is refused then. (Its float kernel skips
+    the zero-dilation and empty-output checks too, but only for some batch sizes: dygrad keeps
+    its double kernel's rule, a clear error, for every dtype.)"""
+    xs, k = x._data.shape, w._data.shape[2:]
+    empty = len(xs) == nd + 2 and xs[0] == 0
+    if not empty:
+        if min(d) == 0:
+            raise RuntimeError(f"{op}: dilation should be greater than zero, got "
+                               f"dilation={list(d)}")
+        for i in range(nd):
+            if op_[i] >= s[i] and op_[i] >= d[i]:
+                raise RuntimeError(
+                    f"{op}: output padding must be smaller than either stride or dilation, but "
+                    f"got output_padding={list(op_)}, stride={list(s)}, dilation={list(d)}")
+    size = xs[-nd:]
+    out = tuple((size[i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1 + op_[i]
+                for i in range(nd))
+    if min(out) < 0 or (min(out) == 0 and not empty):
+        raise RuntimeError(f"{op}: Given input size per channel: ({_fmt(size)}). Calculated "
+                           f"output size per channel: ({_fmt(out)}). Output size is too small")
+    return d
 
 
 def _check_bias_dtype(op, x, b, transposed):
