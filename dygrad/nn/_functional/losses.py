@@ -342,6 +342,27 @@ def _size_warning(input, target):
                       "broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
+def _fit(g, shape):
+    """A gradient summed down (or, where a reduced loss's gradient only involves the smaller
+    operand, broadcast up) to an operand's shape."""
+    gs = tuple(g.shape)
+    if gs != shape:
+        full = np.broadcast_shapes(gs, shape)
+        if full != gs:
+            g = _bw.expand(g, full)
+            g = g.copy() if isinstance(g, np.ndarray) and full == shape else g
+    return sum_to(g, shape)
+
+
+def broadcast_pair(input, target):
+    """PyTorch's mse/l1/smooth_l1/huber losses broadcast both operands first, so a 0-dim
+    operand promotes like a dimensioned one (float32 (3,) against float64 () is float64)."""
+    if input._data.shape == target._data.shape:
+        return input, target
+    from ...ops.join import broadcast_tensors
+    return broadcast_tensors(input, target)
+
+
 class _PairLoss(Node):
     """Elementwise loss of (input, target) reduced; gradients reduced back to each shape."""
     __slots__ = ("red", "n", "shapes", "dtypes")
@@ -349,9 +370,9 @@ class _PairLoss(Node):
     def _apply(self, grads, create_graph):
         gx, gt = self.backward(grads[0], *self._vals(create_graph))
         if gx is not None:
-            gx = _bw.cast(sum_to(gx, self.shapes[0]), self.dtypes[0])
+            gx = _bw.cast(_fit(gx, self.shapes[0]), self.dtypes[0])
         if gt is not None:
-            gt = _bw.cast(sum_to(gt, self.shapes[1]), self.dtypes[1])
+            gt = _bw.cast(_fit(gt, self.shapes[1]), self.dtypes[1])
         return gx, gt
 
     def _s(self, g):
@@ -411,6 +432,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         err = (input - target) ** 2 * weight
         return err if reduction == "none" else (err.sum() if reduction == "sum" else
                                                 err.sum() / weight.sum())
+    input, target = broadcast_pair(input, target)
     xd, td = _pair_arrays(input, target, "mse_loss")
     d = xd - td
     x_, t_ = (input, target) if xd is input._data and td is target._data else \

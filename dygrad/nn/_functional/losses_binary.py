@@ -8,6 +8,7 @@ import numpy as np
 from ..._tensor import Tensor, _wrap
 from ...ops import _bw
 from ...ops import elementwise as _ew
+from ...ops._reduce_util import scalar_type_name
 from ._util import check_reduction, check_tensor, not_differentiable, reduction_of, npv
 from .losses import _PairLoss, _finish_pair, _pair_arrays, reduce_loss
 from .activations_smooth import logsigmoid
@@ -62,8 +63,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if xd.dtype.kind != "f":
         raise NotImplementedError("binary_cross_entropy: expected a floating-point input, got "
                            f"{input.dtype}")
-    if ((xd < 0) | (xd > 1)).any() or np.isnan(xd).any():
+    if input._data.dtype != target._data.dtype:
+        raise RuntimeError(f"Found dtype {scalar_type_name(target._data.dtype)} but expected "
+                           f"{scalar_type_name(input._data.dtype)}")
+    if not ((xd >= 0) & (xd <= 1)).all():  # (a NaN fails both)
         raise RuntimeError("all elements of input should be between 0 and 1")
+    if not ((td >= 0) & (td <= 1)).all():
+        raise RuntimeError("all elements of target should be between 0 and 1")
     with np.errstate(divide="ignore"):
         lx = np.maximum(np.log(xd), -100)
         l1x = np.maximum(np.log1p(-xd), -100)
@@ -119,7 +125,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if weight is not None:
         w = weight._data.astype(xd.dtype, copy=False)
         elem = elem * w
-    elem = np.asarray(elem, dtype=xd.dtype, order="C")  # (ascontiguousarray makes 0-dim 1-dim)
+    # PyTorch builds the loss in place from (1 - target): it keeps the target's dtype
+    elem = np.asarray(elem, dtype=target._data.dtype if target._data.dtype.kind == "f"
+                      else xd.dtype, order="C")  # (ascontiguousarray makes 0-dim 1-dim)
     save = (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
     return _finish_pair(elem, reduction, BinaryCrossEntropyWithLogitsBackward0, input, target,
                         save, (w, pw))
@@ -181,7 +189,16 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     not_differentiable("soft_margin_loss", "target", target)
-    return reduce_loss(_softplus_neg(target * input), reduction)
+    # PyTorch computes -input * target in place in a tensor like input: the target must
+    # broadcast to input's shape, and the loss keeps input's dtype
+    shape = np.broadcast_shapes(input._data.shape, target._data.shape)
+    if shape != input._data.shape:
+        raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the "
+                           f"broadcast shape {list(shape)}")
+    elem = _softplus_neg(target * input)
+    if elem._data.dtype != input._data.dtype:
+        elem = elem.to(input.dtype)
+    return reduce_loss(elem, reduction)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,

@@ -3,9 +3,12 @@ the kink conventions, come out as PyTorch's)."""
 import numpy as np
 
 from ..._tensor import _wrap
+from ...autograd.grad_mode import STATE
+from ...autograd.node import Node
+from ...ops._reduce_util import scalar_type_name
 from ...ops import elementwise as _ew
-from ._util import check_reduction, check_tensor, not_differentiable, reduction_of
-from .losses import _size_warning, reduce_loss
+from ._util import attach, check_reduction, check_tensor, not_differentiable, reduction_of
+from .losses import _size_warning, broadcast_pair, reduce_loss
 from .misc import pairwise_distance
 
 __all__ = ["l1_loss", "smooth_l1_loss", "huber_loss", "hinge_embedding_loss", "margin_ranking_loss",
@@ -33,6 +36,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     check_tensor(target, "target", "l1_loss")
     _size_warning(input, target)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
+    input, target = broadcast_pair(input, target)
     elem = (input - target).abs()
     if weight is not None:
         return _weighted(elem, weight, input, reduction, True)
@@ -47,6 +51,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    input, target = broadcast_pair(input, target)
     d = input - target
     ad = d.abs()
     if beta == 0:
@@ -64,13 +69,38 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    d = input - target
+    x, t = broadcast_pair(input, target)
+    d = x - t
     ad = d.abs()
     small = _wrap(ad._data <= delta)
     elem = _ew.where(small, d * d * 0.5, (ad - 0.5 * delta) * delta)
     if weight is not None:
-        return _weighted(elem, weight, input, reduction, False)
-    return reduce_loss(elem, reduction)
+        out = _weighted(elem, weight, x, reduction, False)
+    else:
+        out = reduce_loss(elem, reduction)
+    if input._data.dtype != target._data.dtype:
+        return _mixed_dtype_result(out, input, target)
+    return out
+
+
+class HuberLossBackward0(Node):
+    """PyTorch's huber_loss writes its result in the input's dtype and its backward then fails
+    on operands of two dtypes; this node keeps that (the forward value is still given)."""
+    __slots__ = ("msg",)
+
+    def backward(self, g, *saved):
+        raise RuntimeError(self.msg)
+
+
+def _mixed_dtype_result(out, input, target):
+    arr = out._data.astype(input._data.dtype)
+    if not (STATE.enabled and (input._rg or target._rg)):
+        return _wrap(arr)
+    node = HuberLossBackward0((input._grad_node(), target._grad_node()))
+    a, b = (target, input) if input._rg else (input, target)
+    node.msg = (f"Found dtype {scalar_type_name(a._data.dtype)} but expected "
+                f"{scalar_type_name(b._data.dtype)}")
+    return attach(arr, node)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
