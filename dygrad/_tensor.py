@@ -28,6 +28,8 @@ class Tensor(TensorExtMethods):
     _base = None       # the root tensor this one is a view of
     _views = None      # weak references to the live views of a root (autograd/views.py)
     _vkind = None      # how a view was made, when it forbids in-place writes (views.py)
+    _vver = 0          # the version a view's history was made at (views.py)
+    _vfam = None       # the root a detached tensor shares its version counter with
     _hooks = None      # hooks of a leaf (non-leaf hooks live on grad_fn)
     _post_hooks = None
     _retains = False
@@ -62,7 +64,8 @@ class Tensor(TensorExtMethods):
         if self.grad is not None:
             new.grad = copy.deepcopy(self.grad, memo)
         for k, v in self.__dict__.items():
-            if k not in ("_grad", "_accum", "_base", "_hooks", "_post_hooks", "_views", "_vkind"):
+            if k not in ("_grad", "_accum", "_base", "_hooks", "_post_hooks", "_views", "_vkind",
+                         "_vver", "_vfam"):
                 setattr(new, k, copy.deepcopy(v, memo))
         return new
 
@@ -357,6 +360,9 @@ class Tensor(TensorExtMethods):
     def detach(self):
         t = _wrap(self._data)
         t._vc = self._vc
+        # writes through t reach the family it shares a version counter with
+        root = self._base if self._base is not None else self
+        t._vfam = root._vfam if root._vfam is not None else root
         return t
 
     def detach_(self):
@@ -1441,15 +1447,18 @@ def _inplace(self, result, overlap_ok=False):
         _snapshot_saved(result.grad_fn, self)
         if self._base is not None:
             return _views.inplace_on_view(self, result)
-        np.copyto(self._data, rd)
+        _views.copy_into(self._data, rd)
         self._vc[0] += 1
+        _views.retarget_saved_output(result.grad_fn, result, self)
         self.grad_fn = result.grad_fn
         self._nr = result._nr
         self._rg = True
         if self._views:
             _views.regenerate(self)
+        elif self._vfam is not None:
+            _views.bumped(self)
         return self
-    np.copyto(self._data, rd)
+    _views.copy_into(self._data, rd)
     return _views.written(self, True)
 
 

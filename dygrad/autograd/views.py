@@ -48,11 +48,12 @@ class _Discard(Node):
 def as_view(t, base, kind=None):
     """Marks t as a view of base: shared version counter, the root recorded, the view registered
     on its root so an in-place op anywhere in the family can regenerate its history."""
-    t._vc = base._vc
+    vc = t._vc = base._vc
     root = base._base
     if root is None:
         root = base
     t._base = root
+    t._vver = vc[0]   # PyTorch's attr_version: history is valid for this version
     views = root._views
     if views is None:
         root._views = [_ref(t)]
@@ -89,12 +90,28 @@ def live_views(root):
 
 
 def mark_requires_grad(root):
-    """root.requires_grad_() with live views: they report requires_grad through it, with no
-    gradient edge of their own (PyTorch's behaviour)."""
+    """root.requires_grad_() with live views: they report requires_grad through it. A view whose
+    family was written since it was made gets a history from the root (or becomes invalid, for
+    the kinds that forbid it); one that was not has no gradient edge of its own (PyTorch)."""
+    ver = root._vc[0]
+    edge = None
     for v in live_views(root):
-        if not v._rg and v.grad_fn is None:
+        if v._rg or _fn(v) is not None:
+            continue
+        if v._vver == ver:
             v._rg = True
             v._accum = _Discard(())
+        elif v._vkind is not None:
+            invalidate(v)
+        else:
+            if edge is None:
+                edge = root._grad_node()
+            _regenerate_one(v, edge, root._data)
+
+
+def _fn(v):
+    _init()
+    return _SLOT_FN.__get__(v)
 
 
 def view_positions(root, view):
@@ -175,33 +192,39 @@ def regenerate(root, written=None, written_pos=None):
     """Gives every live view of root a grad_fn over root's current history (views whose kind
     forbids it become invalid instead, as in PyTorch)."""
     edge = root._grad_node()
-    shape = root._data.shape
     rd = root._data
     for v in live_views(root):
         if v._vkind is not None:
             if v is not written:
                 invalidate(v)
             continue
-        n = AsStridedBackward0((edge,))
-        n.shape = shape
-        n.pos = written_pos if v is written else view_positions(rd, v._data)
-        n.overlap = has_internal_overlap(v._data)
-        v.grad_fn, v._nr, v._rg = n, 0, True
+        _regenerate_one(v, edge, rd, written_pos if v is written else None)
+
+
+def _regenerate_one(v, edge, rd, pos=None):
+    n = AsStridedBackward0((edge,))
+    n.shape = rd.shape
+    n.pos = view_positions(rd, v._data) if pos is None else pos
+    n.overlap = has_internal_overlap(v._data)
+    v.grad_fn, v._nr, v._rg = n, 0, True
+    v._vver = v._vc[0]
 
 
 def bumped(t):
     """A write without recorded history (grad mode off, or nothing requires grad) changed the
     values of t's view family: views whose kind forbids rebasing become invalid once their
-    history would have to change (PyTorch checks their version when their grad_fn is read)."""
+    history would have to change (PyTorch checks their version when their grad_fn is read).
+    A detached tensor shares its source's version counter, so its writes reach that family."""
     root = t._base
     if root is None:
         root = t
-    if not root._views:
-        return
     _init()
-    for v in live_views(root):
-        if v._vkind is not None and (root._rg or _SLOT_FN.__get__(v) is not None):
-            invalidate(v)
+    for r in (root, root._vfam):
+        if r is None or not r._views:
+            continue
+        for v in live_views(r):
+            if v._vkind is not None and (r._rg or _SLOT_FN.__get__(v) is not None):
+                invalidate(v)
 
 
 _SLOT_FN = None   # Tensor's grad_fn slot, read past an invalid view's property
@@ -324,9 +347,29 @@ def written(t, overlap_ok=False):
     if not overlap_ok and 0 in t._data.strides:
         check_no_overlap(t._data)
     t._vc[0] += 1
-    if t._base is not None or t._views:
+    if t._base is not None or t._views or t._vfam is not None:
         bumped(t)
     return t
+
+
+def copy_into(dst, src):
+    """Writes an out-of-place result into dst. Where dst's memory overlaps itself (a fill into
+    an expand()ed tensor), only the elements the op changed are written, so an unselected
+    alias cannot put an old value back over a selected one (PyTorch's fills write only what
+    they select)."""
+    if 0 in dst.strides and has_internal_overlap(dst):
+        np.copyto(dst, src, where=src != dst)
+    else:
+        np.copyto(dst, src)
+
+
+def retarget_saved_output(node, result, t):
+    """The op an in-place write records saved its own output (exp_, sigmoid_, relu_...): that
+    output now lives in t's memory, so the node checks t's version from here on, and later
+    writes into t are seen (PyTorch saves the written tensor itself)."""
+    so = node._sout
+    if so is not None and so[0] is result._data:
+        node._sout = (t._data, t._vc, t._vc[0], so[3])
 
 
 def inplace_on_view(v, result):
@@ -334,12 +377,15 @@ def inplace_on_view(v, result):
     into view v and rebases the family's history on it."""
     check_view_rebase(v)
     root = v._base
-    np.copyto(v._data, result._data)
+    copy_into(v._data, result._data)
+    v._vc[0] += 1
+    retarget_saved_output(result.grad_fn, result, v)
     pos = view_positions(root._data, v._data)
     node = CopySlices((root._grad_node(), (result.grad_fn, result._nr)))
     node.shape, node.pos = root._data.shape, pos
     node.overlap = has_internal_overlap(v._data)
     root.grad_fn, root._nr, root._rg = node, 0, True
-    v._vc[0] += 1
     regenerate(root, v, pos)
+    if root._vfam is not None:  # a view of a detached tensor: the source's family was written
+        bumped(root._vfam)
     return v

@@ -336,6 +336,11 @@ def setitem(x, key, value):
             # PyTorch's masked_fill_ converts the value as a checked scalar
             vd = np.asarray(checked_scalar(vd.reshape(-1)[0], d.dtype))
     if STATE.enabled and d.dtype.kind == "f" and (x._rg or (vt and value._rg)):
+        if akey is None and (not vt or value._data.ndim <= d[bkey].ndim):
+            # x[key] = v is x[key].copy_(v), as in PyTorch: the history records the region
+            from .inplace import copy_
+            copy_(x[bkey], value)
+            return
         _inplace(x, _put(x, bkey, akey, value, False))
         return
     target = d[bkey]

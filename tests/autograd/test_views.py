@@ -134,6 +134,28 @@ b.zero_()
 use_v1 = v1 * 2
 (use_v1 + b).sum().backward()
 """,
+    "index_fill_ into an expanded view writes only what it selects": """
+b = torch.tensor([3., 4.])
+ex = b[..., :1].expand(b.shape)
+ex.index_fill_(-1, torch.tensor([0]), 1.25)
+""",
+    "a view written before its root requires grad takes the root's history": """
+b = torch.zeros(4, 2)
+v1 = b.unsqueeze(0).mT
+b.abs_()
+b.requires_grad_()
+use_v1 = v1 * 2
+flags = (v1.is_leaf, v1.requires_grad)
+(use_v1 * torch.arange(8.).reshape(1, 2, 4)).sum().backward()
+""",
+    "setitem into a region of an expanded view records only that region": """
+x = torch.tensor([[1., 2., 3.]], requires_grad=True)
+b = x * 1
+ex = b[..., :1].expand(b.shape)
+t = torch.tensor(0.5, requires_grad=True)
+ex[..., :1] = t * 2
+(b * torch.tensor([[1., 2., 3.]])).sum().backward()
+""",
     "expand is writable by fill_": """
 e = torch.zeros(3).expand(2, 3)
 e.fill_(1.5)
@@ -168,6 +190,16 @@ RAISES = {
     "backward through a fill_ of an expanded view": (
         "b = torch.ones(3, requires_grad=True) * 1\nb[:1].expand(3).fill_(2.5)\nb.sum().backward()",
         "single memory location"),
+    "a saved output written again": (
+        "x = torch.ones(2, requires_grad=True)\nb = x.clone()\nv = b.reshape(2)\nv.exp_()\n"
+        "v.sqrt_()\nb.sum().backward()", "modified by an inplace operation"),
+    "a split output after a write through detach()": (
+        "t = torch.ones(2, requires_grad=True)\nd = t.detach()\np = t.unsqueeze(0).split(1, 1)[0]\n"
+        "d.div_(2)\nu = p * 2", "its base or another view of its base"),
+    "a no_grad view after a write into a view of a detached tensor": (
+        "b = torch.ones(3, 2, requires_grad=True) * 1\nwith torch.no_grad():\n    v1 = b[0]\n"
+        "v2 = b.detach()[1]\nwith torch.no_grad():\n    v2.add_(1)\nu = v1 * 2",
+        "created in no_grad mode and its base"),
     "add_ into an expanded tensor": ("torch.zeros(3).expand(2, 3).add_(1)", "single memory location"),
     "copy_ into an expanded tensor": ("torch.zeros(3).expand(2, 3).copy_(torch.ones(2, 3))",
                                       "single memory location"),
@@ -179,9 +211,13 @@ RAISES = {
 
 
 def _run(lib, src):
+    import warnings
     import dygrad.nn.functional as dF
     ns = {"torch": lib, "np": np, "F": dF if lib is dygrad else lib.nn.functional}
-    exec(src, ns)
+    with warnings.catch_warnings():
+        if lib is not dygrad:  # PyTorch's deprecation notes (index_fill_ on expanded tensors)
+            warnings.simplefilter("ignore", UserWarning)
+        exec(src, ns)
     return {k: v for k, v in ns.items() if k not in ("torch", "np", "F", "__builtins__")}
 
 

@@ -9,11 +9,12 @@ in-place write, `no_grad` blocks, multi-output views (split/chunk/unbind), `expa
 def _view(g, v, shape):
     """(text, new shape) of one view op applied to the expression `v` of `shape`."""
     nd = len(shape)
-    choices = ["unsqueeze", "view_flat", "reshape"]
+    choices = ["unsqueeze", "view_flat", "reshape", "none_index", "flatten", "detach"]
     if nd >= 1:
-        choices += ["slice", "select", "narrow", "flip_t", "unflatten", "squeeze"]
+        choices += ["slice", "select", "narrow", "flip_t", "unflatten", "squeeze", "int_index",
+                    "split_piece", "movedim", "unfold"]
     if nd >= 2:
-        choices += ["transpose", "permute", "diagonal", "t", "mT"]
+        choices += ["transpose", "permute", "diagonal", "t", "mT", "swapaxes"]
     op = g.pick(choices)
     g.tag("view:" + op)
     if op == "unsqueeze":
@@ -27,7 +28,38 @@ def _view(g, v, shape):
     if op == "reshape":
         return f"{v}.reshape({shape[::-1]!r})" if nd <= 1 else f"{v}.reshape(-1, {shape[-1]})", \
             (shape if nd <= 1 else (-1,))
+    if op == "none_index":
+        return f"{v}[None]", (1,) + shape
+    if op == "flatten":
+        n = 1
+        for s in shape:
+            n *= s
+        return f"{v}.flatten()", (n,)
+    if op == "detach":   # shares the version counter, not the history
+        return f"{v}.detach()", shape
     d = g.r.randrange(nd) if nd else 0
+    if op == "int_index":
+        if shape[0] == 0:
+            return f"{v}[...]", shape
+        return f"{v}[{g.r.randrange(shape[0])}]", shape[1:]
+    if op == "split_piece":
+        return f"{v}.split(1, {d})[0]", shape[:d] + (min(1, shape[d]),) + shape[d + 1:]
+    if op == "movedim":
+        e = g.r.randrange(nd)
+        perm = [i for i in range(nd) if i != d]
+        perm.insert(e, d)
+        return f"{v}.movedim({d}, {e})", tuple(shape[p] for p in perm)
+    if op == "unfold":
+        # windows that do not overlap: element-wise writes into overlapping windows are
+        # undefined behaviour in PyTorch (the result depends on its kernel's visiting order)
+        size = g.r.randint(1, 2)
+        if shape[d] < size:
+            return f"{v}[...]", shape
+        n = (shape[d] - size) // size + 1
+        return f"{v}.unfold({d}, {size}, {size})", shape[:d] + (n,) + shape[d + 1:] + (size,)
+    if op == "swapaxes":
+        return f"{v}.swapaxes(0, {nd - 1})", (shape[-1],) + shape[1:-1] + (shape[0],) \
+            if nd > 1 else shape
     if op == "slice":
         n = shape[d]
         a = g.r.randint(0, max(n - 1, 0))
@@ -68,6 +100,10 @@ INPLACE = (
     "{v}.clamp_(-0.5, 0.5)", "{v}.relu_()", "F.relu({v}, inplace=True)", "{v}.sub_({val}, alpha=2)",
     "{v}[...] = {val}", "{v}.masked_fill_({v} > 0, 0.0)", "{v}.exp_()", "{v}.div_(2)",
     "{v}.addcmul_({val}, {val}, value=0.5)", "{v}.sigmoid_()", "{v}.neg_()",
+    "{v}.clamp_min_(0.1)", "{v}.abs_()", "{v}.pow_(2)", "{v}.tanh_()", "{v}.sqrt_()",
+    "{v}.lerp_(torch.ones_like({v}), 0.3)", "{v}.data.add_(1)", "torch.mul({v}, 0, out={v})",
+    "{v}.index_fill_(-1, torch.tensor([0]), 1.25)", "{v}[..., :1] = {val}",
+    "{v}.addcdiv_({val}, torch.full_like({v}, 2.0))", "{v}.copy_({v}.detach() * 3)",
 )
 
 
@@ -143,6 +179,12 @@ def gen_views(g):
         g.tag("no_grad")
         stmt = "with torch.no_grad():\n    " + stmt
     g.emit(stmt)
+    if g.chance(0.25):
+        g.tag("second_write")
+        g.emit(_inplace(g, g.pick(names + [b]), val))
+    if kind == "buffer" and g.chance(0.15):
+        g.tag("requires_grad_after")
+        g.emit(f"{b}.requires_grad_()")
     for n in names:
         if g.chance(0.7):
             g.emit(f"use_{n} = {n} * 2")

@@ -56,8 +56,6 @@ KNOWN_GAPS = [
     ("order", _ops("order", "unique", "scatter_reduce", "scatter_add", "scatter",
                    "scatter_value", "searchsorted", "take_along_dim", "kthvalue"),
      "scatter index-shape validation and backward, unique requires_grad, bool searchsorted"),
-    ("conv-transpose1d", _ops("conv", "conv_transpose1d"),
-     "F.conv_transpose1d is missing"),
     ("conv-empty-grad", lambda p: p.family == "conv" and (
         _ops("conv", "adaptive_avg1d", "adaptive_avg2d", "adaptive_max1d", "adaptive_max2d",
              "conv2d", "conv1d")(p)),
