@@ -71,6 +71,8 @@ def remainder(input, other):
 
 
 def fmod(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("fmod", input, other, True)
     return _ew.fmod(input, other)
 
 
@@ -87,6 +89,18 @@ def _unary(name):
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"torch.{name} (elementwise)."
     return f
+
+
+def _tensor_first(name, input, other, overloads=False):
+    """PyTorch's TypeError for a non-tensor first argument of an op whose function form takes
+    a tensor there (torch.eq(2, t), torch.maximum(2, t)); `2 == t` reaches the tensor's method."""
+    if overloads:
+        return TypeError(
+            f"{name}() received an invalid combination of arguments - got "
+            f"({type(input).__name__}, {type(other).__name__}), but expected one of:\n"
+            " * (Tensor input, Tensor other)\n * (Tensor input, Number other)")
+    return TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                     f"{type(input).__name__}")
 
 
 neg = _unary("neg")
@@ -132,6 +146,8 @@ bitwise_not = _unary("bitwise_not")
 
 
 def atan2(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("atan2", input, other)
     return _ew.atan2(input, other)
 
 
@@ -158,18 +174,26 @@ def clamp_max(input, max):
 
 
 def maximum(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("maximum", input, other)
     return _ew.maximum(input, other)
 
 
 def minimum(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("minimum", input, other)
     return _ew.minimum(input, other)
 
 
 def fmax(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("fmax", input, other)
     return _ew.fmax(input, other)
 
 
 def fmin(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("fmin", input, other)
     return _ew.fmin(input, other)
 
 
@@ -190,26 +214,38 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 
 def eq(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("eq", input, other, True)
     return _ew.eq(input, other)
 
 
 def ne(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("ne", input, other, True)
     return _ew.ne(input, other)
 
 
 def lt(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("lt", input, other, True)
     return _ew.lt(input, other)
 
 
 def le(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("le", input, other, True)
     return _ew.le(input, other)
 
 
 def gt(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("gt", input, other, True)
     return _ew.gt(input, other)
 
 
 def ge(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("ge", input, other, True)
     return _ew.ge(input, other)
 
 
@@ -221,22 +257,32 @@ def equal(input, other):
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("allclose", input, other)
     return input.allclose(other, rtol, atol, equal_nan)
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("isclose", input, other)
     return input.isclose(other, rtol, atol, equal_nan)
 
 
 def logical_and(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("logical_and", input, other)
     return _ew.logical_and(input, other)
 
 
 def logical_or(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("logical_or", input, other)
     return _ew.logical_or(input, other)
 
 
 def logical_xor(input, other):
+    if not isinstance(input, Tensor):
+        raise _tensor_first("logical_xor", input, other)
     return _ew.logical_xor(input, other)
 
 

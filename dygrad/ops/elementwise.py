@@ -269,6 +269,8 @@ def _scaled(a, b, alpha, opname):
     if isinstance(alpha, (float, np.floating)) and npdt.kind != "f":
         raise RuntimeError(f"{opname}: For integral input tensors, argument alpha must not be a "
                            "floating point number.")
+    if alpha == 1 and npdt.kind != "b":
+        return b
     if npdt.kind == "b":
         return b if alpha else b & False
     al = _dtype.checked_value(npdt, alpha)
@@ -282,7 +284,7 @@ def _scaled(a, b, alpha, opname):
 def add(a, b, *, alpha=1, out=None):
     if not isinstance(a, Tensor):
         a, b = as_tensor_like(a, b), b
-    if alpha != 1:
+    if alpha != 1 or type(alpha) is not int:    # alpha=1.0 is still checked against int dtypes
         b = _scaled(a, b, alpha, "add")
     r = _binary(a, b, np.add, AddBackward0, "add", save=False)
     if r.grad_fn is not None:
@@ -290,16 +292,28 @@ def add(a, b, *, alpha=1, out=None):
     return _out(r, out)
 
 
-def sub(a, b, *, alpha=1, out=None):
-    if type(a) is bool or type(b) is bool or type(a) is np.bool_ or type(b) is np.bool_:
-        a = None  # a Python bool is a bool operand too
-    elif not isinstance(a, Tensor):
-        a = as_tensor_like(a, b)
-    if a is None or a._data.dtype.kind == "b" or (isinstance(b, Tensor) and b._data.dtype.kind == "b"):
+def _is_bool(x):
+    return type(x) is bool or type(x) is np.bool_ or (
+        isinstance(x, Tensor) and x._data.dtype.kind == "b")
+
+
+def no_bool_sub(a, b):
+    """PyTorch has no subtraction with a bool operand (a Python bool counts), in any form."""
+    ab, bb = _is_bool(a), _is_bool(b)
+    if ab and bb:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if ab or bb:
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    if alpha != 1:
+
+
+def sub(a, b, *, alpha=1, out=None):
+    no_bool_sub(a, b)
+    if not isinstance(a, Tensor):
+        a = as_tensor_like(a, b)
+    if alpha != 1 or type(alpha) is not int:
         b = _scaled(a, b, alpha, "sub")
     r = _binary(a, b, np.subtract, SubBackward0, "sub", save=False)
     if r.grad_fn is not None:
@@ -498,7 +512,8 @@ class PowBackward1(_Binary):
             xd, pd = _data(x), _data(p)
             zero = (xd == 0) & (pd >= 0)
             safe_x = _bw.where(zero, 1, x)
-            gp = _bw.where(zero, 0, g * x ** p * _bw.log(safe_x))
+            # masked before the incoming gradient multiplies (PyTorch's order): inf * 0 is nan
+            gp = g * _bw.where(zero, 0, x ** p * _bw.log(safe_x))
         return gx, gp
 
 

@@ -9,7 +9,7 @@ from ..autograd.node import Node
 from ._util import checked_scalar
 from ..autograd.views import check_no_overlap, written
 from .elementwise import (_fmt, as_tensor_like, cast, clone, add, sub, mul,
-                          div, scalar_of)
+                          div, scalar_of, no_bool_sub, _scaled)
 
 ndarray = np.ndarray
 
@@ -48,16 +48,17 @@ def _fast_inplace(self, other, npop, opname):
 
 
 def add_(self, other, *, alpha=1):
-    if alpha != 1:
-        other = other * alpha
+    if alpha != 1 or type(alpha) is not int:
+        other = _scaled(self, other, alpha, "add_")
     if _fast_inplace(self, other, np.add, "add_"):
         return self
     return _inplace(self, add(self, other))
 
 
 def sub_(self, other, *, alpha=1):
-    if alpha != 1:
-        other = other * alpha
+    no_bool_sub(self, other)
+    if alpha != 1 or type(alpha) is not int:
+        other = _scaled(self, other, alpha, "sub_")
     if _fast_inplace(self, other, np.subtract, "sub_"):
         return self
     return _inplace(self, sub(self, other))

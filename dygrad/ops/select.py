@@ -174,13 +174,15 @@ class MaximumBackward0(_Binary):
     __slots__ = ("sign",)
 
     def backward(self, g, a, b):
-        # PyTorch's rule: ties split the gradient; a NaN pair sends it to both inputs
+        # PyTorch's rule: ties split the gradient; a NaN pair sends it to both inputs; the
+        # loser gets exactly 0 (masked, so a nan or inf incoming gradient does not leak)
         ad, bd = _data(a), _data(b)
         lt, gt = (ad < bd, ad > bd) if self.sign > 0 else (ad > bd, ad < bd)
-        tie = np.where(ad == bd, 0.5, 1.0).astype(_float_np(ad))
+        tie = ad == bd
+        gs = g * _bw.const(np.where(tie, 0.5, 1.0).astype(_float_np(ad)), g) if tie.any() else g
         nf = self.next_functions
-        ga = g * _bw.const(np.where(lt, 0, tie), g) if nf[0][0] is not None else None
-        gb = g * _bw.const(np.where(gt, 0, tie), g) if nf[1][0] is not None else None
+        ga = _bw.where(lt, 0, gs) if nf[0][0] is not None else None
+        gb = _bw.where(gt, 0, gs) if nf[1][0] is not None else None
         return ga, gb
 
 

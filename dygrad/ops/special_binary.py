@@ -39,6 +39,14 @@ def _np_xlogy(x, y):
     return np.where((x == 0) & ~np.isnan(y), 0, out).astype(out.dtype, copy=False)
 
 
+def _log_in(y, g, npfn, method):
+    """log/log1p of the other operand in the gradient's (the result's) dtype, as PyTorch: never
+    in float16 for an int8 or float16 y (a Tensor y means double backward)."""
+    if isinstance(y, Tensor):
+        return getattr(y if y.dtype == g.dtype else cast(y, g.dtype), method)()
+    return npfn(np.asarray(y, dtype=g.dtype))
+
+
 class XlogyBackward0(_Binary):
     __slots__ = ()
 
@@ -48,7 +56,7 @@ class XlogyBackward0(_Binary):
         nf = self.next_functions
         gx = gy = None
         if nf[0][0] is not None:
-            gx = _bw.where((xd == 0) & (yd <= 0), 0, g * (_bw.log(y) if isinstance(y, Tensor) else np.log(y)))
+            gx = _bw.where((xd == 0) & (yd <= 0), 0, g * _log_in(y, g, np.log, "log"))
         if nf[1][0] is not None:
             gy = g * x / y
         return gx, gy
@@ -75,8 +83,7 @@ class Xlog1pyBackward0(_Binary):
         nf = self.next_functions
         gx = gy = None
         if nf[0][0] is not None:
-            l1p = y.log1p() if isinstance(y, Tensor) else np.log1p(y)
-            gx = _bw.where((xd == 0) & (yd <= -1), 0, g * l1p)
+            gx = _bw.where((xd == 0) & (yd <= -1), 0, g * _log_in(y, g, np.log1p, "log1p"))
         if nf[1][0] is not None:
             gy = g * x / (y + 1)
         return gx, gy

@@ -54,11 +54,25 @@ def gen_binary(g):
     form = g.pick(forms)
     if form.startswith("torch.") and op in TENSOR_FIRST and not a.startswith("t"):
         a, b = b, a
+        da, db = db, da
+    bool_b = db == "bool" and b.startswith("t")
+    if op == "pow" and a in ("True", "False"):
+        a = g.scalar("int")     # PyTorch's backward of a bool base fails an internal assert
+    # PyTorch's backward formulas of pow (exponent - 1) and atan2 (-input) run on a bool tensor
+    # operand and raise there (a PyTorch bug, not copied): no bool tensor in those places.
+    if op == "pow" and bool_b:
+        return _emit_binary(g, op, form, a, g.tensor("float32", shape), shape)
+    if op == "atan2" and da == "bool" and a.startswith("t"):
+        return _emit_binary(g, op, form, g.tensor("float32", shape), b, shape, bool_b)
+    return _emit_binary(g, op, form, a, b, shape, bool_b)
+
+
+def _emit_binary(g, op, form, a, b, shape, bool_b=False):
     out = g.fresh("out")
     g.emit(f"{out} = " + form.format(a=a, b=b, s=g.scalar("int" if g.chance(0.5) else "float")))
     if g.chance(0.25):
         # In-place on a clone (a non-leaf) so autograd and dtype rules of the _ forms are hit.
-        ip = g.pick(INPLACE)
+        ip = g.pick(tuple(i for i in INPLACE if i != "pow_" or not bool_b))  # as pow above
         g.tag("inplace", "op:" + ip)
         c = g.fresh("c")
         g.emit(f"{c} = {out}.clone()")

@@ -1,0 +1,72 @@
+"""Parity with PyTorch of binary ops at their edges: the function forms that need a tensor
+first (torch.eq(2, t) is a TypeError), subtraction with a bool operand in every spelling,
+a float alpha=1.0 on integer add/sub, gradients taken in the result dtype (xlogy of an int8 or
+float16 other) and masked gradients (maximum's loser, pow's exponent at a zero base) when the
+incoming gradient is nan or inf."""
+import numpy as np
+import pytest
+
+import dygrad
+from tests.parity_helpers import case, params, run_case
+
+inf, nan = np.inf, np.nan
+I = np.array([3, -2, 0])
+B = np.array([True, False, True])
+F = np.array([0.5, -1.5, 2.0], np.float32)
+
+CASES = [
+    case(f"{op}_scalar_first", lambda T, x, o=op: getattr(T, o)(2, x), I)
+    for op in ("eq", "ne", "lt", "le", "gt", "ge", "fmod", "maximum", "minimum", "fmax", "fmin",
+               "atan2", "logical_and", "logical_or", "logical_xor", "isclose")
+] + [
+    case("eq_tensor_first", lambda T, x: T.eq(x, 2), I),
+    case("reflected_eq", lambda T, x: 2 == x, I),
+    case("sub__bool_scalar", lambda T, x: x.clone().sub_(False), B),
+    case("sub__int_bool_scalar", lambda T, x: x.clone().sub_(True), I),
+    case("sub__float_bool_tensor", lambda T, x, b: x.clone().sub_(b), F, B),
+    case("sub_bool_bool", lambda T, x: x - x, B),
+    case("rsub_bool", lambda T, x: True - x, B),
+    case("add_float_alpha_one_int", lambda T, x: T.add(x, 1, alpha=1.0), I),
+    case("add_scalar_first_float_alpha", lambda T, x: T.add(False, x, alpha=1.0), I),
+    case("sub_float_alpha_one_int", lambda T, x: T.sub(2, x, alpha=1.0), I),
+    case("add__float_alpha_one_int", lambda T, x: x.clone().add_(1, alpha=1.0), I),
+    case("add_float_alpha_one_float", lambda T, x: T.add(x, 1, alpha=1.0), F),
+    case("add__alpha_f64_other", lambda T, x, y: (x * 1).add_(y, alpha=3), F, np.array([0.1])),
+    case("sub__alpha_int", lambda T, x: x.clone().sub_(x, alpha=-2), I),
+    case("xlogy_int8_other", lambda T, x, y: T.xlogy(x, y), np.array([0.5, 0., 2.]),
+         np.array([3, 0, -2], np.int8), grad=(True, False)),
+    case("xlogy_float16_other", lambda T, x, y: T.xlogy(x, y), np.array([0.5, 0., 2.]),
+         np.array([3.3, 0, 1.7], np.float16), grad=(True, False)),
+    case("xlog1py_float16_other", lambda T, x, y: T.special.xlog1py(x, y), np.array([0.5, 0., 2.]),
+         np.array([3.3, 0, 1.7], np.float16), grad=(True, False)),
+    # an incoming nan/inf gradient: maximum's loser and pow's exponent at 0 ** p
+    case("maximum_grad_nan_masked", lambda T, a, b: T.maximum(a, b) * T.tensor([nan, 1., 2., 3., inf]),
+         np.array([1., 2., nan, 3., 4.]), np.array([2., 2., 1., nan, 1.])),
+    case("minimum_broadcast_ties", lambda T, a, b: T.minimum(a, b), np.array([[1., 2.]]),
+         np.array([[2.], [1.]])),
+    case("pow_exponent_grad_zero_base_inf", lambda T, x, p: (T.tensor([0., 0., 1.]) ** p) ** p,
+         np.array([0.]), np.array([0.16, 2., 0.5])),
+    case("pow_grads_nonfinite_incoming", lambda T, x, p: (x ** p) * T.tensor([nan, inf, nan]),
+         np.array([0., 2., 0.]), np.array([0., 0., 1.])),
+]
+
+
+@pytest.mark.parametrize("c", params(CASES))
+def test_binary_parity(c):
+    run_case(c, pytest.importorskip("torch"))
+
+
+def test_binary_edges_without_torch():
+    t = dygrad.tensor([1, 2])
+    with pytest.raises(TypeError, match="invalid combination"):
+        dygrad.eq(2, t)
+    with pytest.raises(TypeError, match="must be Tensor"):
+        dygrad.maximum(2, t)
+    with pytest.raises(RuntimeError, match="two bool tensors"):
+        dygrad.tensor([True]).sub_(False)
+    with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
+        dygrad.add(t, 1, alpha=1.0)
+    a = dygrad.tensor([1., 3.], requires_grad=True)
+    b = dygrad.tensor([2., 2.], requires_grad=True)
+    dygrad.maximum(a, b).backward(dygrad.tensor([np.nan, 1.]))
+    assert a.grad.numpy()[0] == 0 and np.isnan(b.grad.numpy()[0])
