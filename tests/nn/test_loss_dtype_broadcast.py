@@ -81,3 +81,18 @@ def test_huber_mixed_dtypes_keeps_input_dtype_and_refuses_backward_torch_free():
     assert out.dtype == dygrad.float32
     with pytest.raises(RuntimeError, match="Found dtype Double but expected Float"):
         out.backward()
+
+
+@pytest.mark.parametrize("src", ["F.huber_loss(x, y, delta=0.5, reduction='sum')",
+                                 "F.smooth_l1_loss(x, y, beta=0.5, reduction='sum')",
+                                 "F.smooth_l1_loss(x, y, beta=0.0, reduction='sum')"])
+def test_piecewise_losses_at_infinite_differences(src):
+    vals = ([0.3, 2.0, -3.0, np.inf, np.nan, 0.0], [-np.inf, 0.0, 0.0, 0.0, 1.0, np.inf])
+    res = []
+    for lib, F in ((dygrad, DF), (torch, TF)):
+        x, y = (lib.tensor(np.array(v, np.float32), requires_grad=True) for v in vals)
+        out = eval(src, {"F": F, "x": x, "y": y})
+        out.backward()
+        res.append([out.detach().numpy(), x.grad.numpy(), y.grad.numpy()])
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

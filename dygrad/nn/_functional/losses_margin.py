@@ -6,9 +6,12 @@ from ..._tensor import _wrap
 from ...autograd.grad_mode import STATE
 from ...autograd.node import Node
 from ...ops._reduce_util import scalar_type_name
+from ...ops import _bw
 from ...ops import elementwise as _ew
-from ._util import attach, check_reduction, check_tensor, not_differentiable, reduction_of
-from .losses import _size_warning, broadcast_pair, reduce_loss
+from ._util import (attach, check_reduction, check_tensor, not_differentiable, npv,
+                    reduction_of)
+from .losses import (_PairLoss, _finish_pair, _pair_arrays, _size_warning, broadcast_pair,
+                     reduce_loss)
 from .misc import pairwise_distance
 
 __all__ = ["l1_loss", "smooth_l1_loss", "huber_loss", "hinge_embedding_loss", "margin_ranking_loss",
@@ -52,13 +55,45 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     input, target = broadcast_pair(input, target)
-    d = input - target
-    ad = d.abs()
     if beta == 0:
-        return reduce_loss(ad, reduction)
-    small = _wrap(ad._data < beta)
-    elem = _ew.where(small, d * d * (0.5 / beta), ad - 0.5 * beta)
-    return reduce_loss(elem, reduction)
+        return reduce_loss((input - target).abs(), reduction)
+    xd, td = _pair_arrays(input, target, "smooth_l1_loss")
+    ad = np.abs(xd - td)
+    elem = np.where(ad < beta, (0.5 / beta) * ad * ad, ad - 0.5 * beta).astype(xd.dtype)
+    return _finish_pair(elem, reduction, SmoothL1LossBackward0, input, target,
+                        _saved(input, target, xd, td), (beta,))
+
+
+class SmoothL1LossBackward0(_PairLoss):
+    """PyTorch's piecewise gradient: +-1 beyond beta, d / beta inside, so an infinite
+    difference gets +-1 (a where() of the two branches would give 0 * inf = nan)."""
+    __slots__ = ("extra",)
+
+    def backward(self, g, x, t):
+        beta, = self.extra
+        d = x - t
+        dv = npv(d)
+        gx = _bw.where(dv < -beta, -1.0, _bw.where(dv > beta, 1.0, d / beta)) * self._s(g)
+        nf = self.next_functions
+        return (gx if nf[0][0] is not None else None, -gx if nf[1][0] is not None else None)
+
+
+class HuberLossBackward0(_PairLoss):
+    """PyTorch's piecewise gradient: +-delta beyond delta, d inside."""
+    __slots__ = ("extra",)
+
+    def backward(self, g, x, t):
+        delta, = self.extra
+        d = x - t
+        dv = npv(d)
+        gx = _bw.where(dv <= -delta, -delta, _bw.where(dv >= delta, delta, d)) * self._s(g)
+        nf = self.next_functions
+        return (gx if nf[0][0] is not None else None, -gx if nf[1][0] is not None else None)
+
+
+def _saved(input, target, xd, td):
+    return (input, target) if xd is input._data and td is target._data else \
+        (_wrap(xd), _wrap(td))
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -70,20 +105,24 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     x, t = broadcast_pair(input, target)
-    d = x - t
-    ad = d.abs()
-    small = _wrap(ad._data <= delta)
-    elem = _ew.where(small, d * d * 0.5, (ad - 0.5 * delta) * delta)
     if weight is not None:
+        d = x - t
+        ad = d.abs()
+        small = _wrap(ad._data <= delta)
+        elem = _ew.where(small, d * d * 0.5, (ad - 0.5 * delta) * delta)
         out = _weighted(elem, weight, x, reduction, False)
     else:
-        out = reduce_loss(elem, reduction)
+        xd, td = _pair_arrays(x, t, "huber_loss")
+        ad = np.abs(xd - td)
+        elem = np.where(ad < delta, 0.5 * ad * ad, delta * (ad - 0.5 * delta)).astype(xd.dtype)
+        out = _finish_pair(elem, reduction, HuberLossBackward0, x, t, _saved(x, t, xd, td),
+                           (delta,))
     if input._data.dtype != target._data.dtype:
         return _mixed_dtype_result(out, input, target)
     return out
 
 
-class HuberLossBackward0(Node):
+class HuberLossMixedDtypeBackward0(Node):
     """PyTorch's huber_loss writes its result in the input's dtype and its backward then fails
     on operands of two dtypes; this node keeps that (the forward value is still given)."""
     __slots__ = ("msg",)
@@ -96,7 +135,7 @@ def _mixed_dtype_result(out, input, target):
     arr = out._data.astype(input._data.dtype)
     if not (STATE.enabled and (input._rg or target._rg)):
         return _wrap(arr)
-    node = HuberLossBackward0((input._grad_node(), target._grad_node()))
+    node = HuberLossMixedDtypeBackward0((input._grad_node(), target._grad_node()))
     a, b = (target, input) if input._rg else (input, target)
     node.msg = (f"Found dtype {scalar_type_name(a._data.dtype)} but expected "
                 f"{scalar_type_name(b._data.dtype)}")
