@@ -96,6 +96,8 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
                                f"{list(sorter._data.shape)}")
         bd = np.take_along_axis(bd, sorter._data.astype(np.int64), axis=-1)
     common = _dtype._promote_np(bd.dtype, _dtype.scalar_np_dtype(values) if scalar else vd.dtype)
+    if common.kind == "b":
+        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
     idx = _binary_search(bd.astype(common, copy=False), vd.astype(common, copy=False), right)
     res = idx.astype(np.int32 if out_int32 else np.int64)
     if out is not None:

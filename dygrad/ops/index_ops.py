@@ -47,9 +47,6 @@ def index_select(x, dim, index):
         raise RuntimeError(
             f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     n = x1.shape[dim]
-    if not x1.size and 0 in x1.shape[:dim] + x1.shape[dim + 1:]:  # empty slices: no check
-        idx = idx[:0]
-        s1 = s1[(slice(None),) * dim + (slice(0, 0),)]
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")
     out = np.take(x1, idx, axis=dim)

@@ -68,9 +68,14 @@ def _prepare(x, dim, index, op, src=None, what="self"):
     idx = _index(index, op if op != "scatter_add" else "scatter")
     x1, i1 = _nd1(x._data), _nd1(idx)
     dim = wrap_dim(dim, x1.ndim, op)
+    s1 = _nd1(src._data) if src is not None else None
+    if s1 is not None and src._data.dtype != x._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if idx.size == 0:  # PyTorch checks neither shapes nor bounds of an empty index
+        none = np.zeros(0, np.intp)
+        return x1, i1, dim, (none,) * x1.ndim, s1, None if s1 is None else (none,) * s1.ndim
     if x1.ndim != i1.ndim:
         raise RuntimeError(f"Index tensor must have the same number of dimensions as {what} tensor")
-    s1 = _nd1(src._data) if src is not None else None
     for k in range(x1.ndim):
         if (k != dim and i1.shape[k] > x1.shape[k]) or (s1 is not None and i1.shape[k] > s1.shape[k]):
             if what == "input":
@@ -84,8 +89,6 @@ def _prepare(x, dim, index, op, src=None, what="self"):
     if i1.size and (i1.min() < 0 or i1.max() >= n):
         bad = i1[(i1 < 0) | (i1 >= n)].flat[0]
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {n}")
-    if s1 is not None and src._data.dtype != x._data.dtype:
-        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     skey = tuple(slice(0, s) for s in i1.shape)
     return x1, i1, dim, _coords(i1, dim), s1, skey
 
@@ -97,9 +100,9 @@ class GatherBackward0(Node):
         if isinstance(g, Tensor):
             return scatter_add(_wrap(np.zeros(self.shape, g._data.dtype)), self.dim, _wrap(self.idx), g)
         x1 = np.zeros(self.shape, g.dtype)
-        out = _nd1(x1)
-        i1 = _nd1(self.idx)
-        np.add.at(out, _coords(i1, self.dim), np.reshape(g, i1.shape))
+        if self.idx.size:  # an empty index may have any shape (PyTorch checks none)
+            i1 = _nd1(self.idx)
+            np.add.at(_nd1(x1), _coords(i1, self.dim), np.reshape(g, i1.shape))
         return x1
 
 
@@ -113,7 +116,27 @@ def gather(x, dim, index, *, sparse_grad=False):
 
 class _ScatterBackward(Node):
     """Shared plumbing: gradients are computed on the 1-d-ified arrays and reshaped back."""
-    __slots__ = ("shape", "sshape", "coords", "skey", "hit")
+    __slots__ = ("shape", "sshape", "coords", "skey", "hit", "ishape")
+
+    def check_src(self, reduce=None):
+        """PyTorch's src gradient has the index's shape: unless src's shape expands to it, the
+        backward raises. prod/amax/amin broadcast src against the index-shaped values in their
+        formulas (for self's gradient too), so they raise only when the two do not broadcast."""
+        ss, si = tuple(self.sshape), tuple(self.ishape)
+        if ss == si:
+            return
+        if reduce in ("prod", "amax", "amin"):
+            bad = [k for k in range(-1, -min(len(ss), len(si)) - 1, -1)
+                   if ss[k] != si[k] and ss[k] != 1 and si[k] != 1]
+            if bad:
+                k = bad[0]
+                raise RuntimeError(f"The size of tensor a ({ss[k]}) must match the size of tensor "
+                                   f"b ({si[k]}) at non-singleton dimension {max(len(ss), len(si)) + k}")
+            return
+        if len(ss) <= len(si) and all(a == 1 or a == b for a, b in zip(ss[::-1], si[::-1])):
+            return
+        raise RuntimeError(f"Function {type(self).__name__} returned an invalid gradient at index 1 "
+                           f"- got {list(si)} but expected shape compatible with {list(ss)}")
 
     def to_src(self, gsel):
         """Places gathered gradient values into a zero gradient of src's shape."""
@@ -142,6 +165,8 @@ class ScatterBackward0(_ScatterBackward):
 
     def backward(self, g):
         nf = self.next_functions
+        if nf[1][0] is not None:
+            self.check_src()
         gx = self.masked(g, ~self.hit) if nf[0][0] is not None else None
         gs = self.to_src(self.pick(g)) if nf[1][0] is not None else None
         return gx, gs
@@ -151,7 +176,10 @@ class ScatterAddBackward0(_ScatterBackward):
     __slots__ = ()
 
     def backward(self, g):
-        gs = self.to_src(self.pick(g)) if self.next_functions[1][0] is not None else None
+        gs = None
+        if self.next_functions[1][0] is not None:
+            self.check_src()
+            gs = self.to_src(self.pick(g))
         return g, gs
 
 
@@ -163,6 +191,8 @@ class ScatterReduceBackward0(_ScatterBackward):
             raise RuntimeError("dygrad: double backward of scatter_reduce(reduce='prod') is not supported")
         nf = self.next_functions
         gx = gs = None
+        if nf[1][0] is not None or self.reduce in ("prod", "amax", "amin"):
+            self.check_src(self.reduce)
         if nf[0][0] is not None:
             gx = self.masked(g, self.scale != 0) if self.reduce == "sum" else g * _bw.const(
                 self.scale.reshape(self.shape).astype(_dt(g)), g)
@@ -175,8 +205,9 @@ def _dt(g):
     return g._data.dtype if isinstance(g, Tensor) else g.dtype
 
 
-def _scatter_node(node, x, x1, coords, skey, src):
+def _scatter_node(node, x, x1, coords, skey, src, index):
     node.shape, node.coords, node.skey = x._data.shape, coords, skey
+    node.ishape = index._data.shape
     node.sshape = src._data.shape if isinstance(src, Tensor) else ()
     hit = np.zeros(x1.shape, bool)
     hit[coords] = True
@@ -192,16 +223,19 @@ def scatter(x, dim, index, src=None, value=None, *, reduce=None):
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
     x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter", src)
-    vals = s1[skey] if s1 is not None else checked_scalar(value, x1.dtype)
+    # the value is converted (checked) only by a kernel that runs: not for an empty index
+    vals = s1[skey] if s1 is not None else checked_scalar(value, x1.dtype) if i1.size else None
     out = x1.copy()
-    if reduce is None:
+    if not i1.size:
+        pass
+    elif reduce is None:
         out[coords] = vals
     else:
         (np.add if reduce == "add" else np.multiply).at(out, coords, vals)
     t, node = _record(out.reshape(x._data.shape), ScatterBackward0 if reduce is None else _NoGrad,
                       x, src)
     if node is not None:
-        _scatter_node(node, x, x1, coords, skey, src)
+        _scatter_node(node, x, x1, coords, skey, src, index)
     return t
 
 
@@ -218,7 +252,7 @@ def scatter_add(x, dim, index, src):
     np.add.at(out, coords, s1[skey])
     t, node = _record(out.reshape(x._data.shape), ScatterAddBackward0, x, src)
     if node is not None:
-        _scatter_node(node, x, x1, coords, skey, src)
+        _scatter_node(node, x, x1, coords, skey, src, index)
     return t
 
 
@@ -244,6 +278,9 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
         raise RuntimeError(
             f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter_reduce", src)
+    if reduce == "mean" and x1.dtype.kind == "b":
+        raise NotImplementedError(
+            "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
     vals = s1[skey]
     out = x1.copy()
     if not include_self:
@@ -257,7 +294,7 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
         out = (out / cnt if out.dtype.kind == "f" else out // cnt).astype(out.dtype)
     t, node = _record(out.reshape(x._data.shape), ScatterReduceBackward0, x, src)
     if node is not None:
-        hit = _scatter_node(node, x, x1, coords, skey, src)
+        hit = _scatter_node(node, x, x1, coords, skey, src, index)
         node.reduce, node.include_self = reduce, include_self
         node.scale, node.src_scale = _reduce_scales(reduce, include_self, x1, vals, out, coords, hit, cnt)
     return t
@@ -276,15 +313,17 @@ def _reduce_scales(reduce, include_self, x1, vals, out, coords, hit, cnt):
         sv = (vals == out[coords]).astype(np.float64)
         ties = sx.copy()
         np.add.at(ties, coords, sv)
-        ties = np.maximum(ties, 1)
-        return own * sx / ties, sv / ties[coords]
+        # no element equal to a nan result: 0/0 = nan, as PyTorch's formula gives
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(own != 0, sx / ties, 0), sv / ties[coords]
     # prod: the product of the other factors, exact when some factors are zero
     zeros = own * (x1 == 0)
     np.add.at(zeros, coords, vals == 0)
     nz = np.where(own.astype(bool) & (x1 != 0), x1, 1).astype(np.float64)
     np.multiply.at(nz, coords, np.where(vals != 0, vals, 1))
-    sx = own * np.where(x1 != 0, np.where(zeros == 0, nz / np.where(x1 != 0, x1, 1), 0),
-                        np.where(zeros == 1, nz, 0))
+    # where, not own * ...: an excluded self gets 0 even when the product is nan/inf
+    sx = np.where(own != 0, np.where(x1 != 0, np.where(zeros == 0, nz / np.where(x1 != 0, x1, 1), 0),
+                                     np.where(zeros == 1, nz, 0)), 0)
     zc, pc = zeros[coords], nz[coords]
     sv = np.where(vals != 0, np.where(zc == 0, pc / np.where(vals != 0, vals, 1), 0),
                   np.where(zc == 1, pc, 0))

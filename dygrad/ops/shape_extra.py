@@ -96,14 +96,24 @@ def rot90(input, k=1, dims=(0, 1)):
 def take_along_dim(input, indices, dim=None):
     if dim is None:
         return input.reshape(-1).gather(0, indices.reshape(-1))
+    idt = indices._data.dtype if isinstance(indices, Tensor) else None
+    if idt is not None and idt != np.int64:
+        from ._reduce_util import scalar_type_name
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{scalar_type_name(idt)}")
     d = wrap_dim(dim, input.dim(), "take_along_dim")
     if input.dim() != indices.dim():
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of "
                            f"dimensions, but got {input.dim()} dimensions for input, and "
                            f"{indices.dim()} dimensions for indices")
+    n = input.shape[d] if input.dim() else 1
+    ind = indices._data
+    if ind.size and ind.min() < 0 and ind.min() >= -n:  # PyTorch takes negative indices here
+        indices = _wrap(np.where(ind < 0, ind + n, ind))
+    from .join import broadcast_shape
     si, sx = list(input.shape), list(indices.shape)
     si[d] = sx[d] = 1
-    shape = np.broadcast_shapes(tuple(si), tuple(sx))
+    shape = broadcast_shape(tuple(si), tuple(sx))
     xs, ixs = list(shape), list(shape)
     xs[d], ixs[d] = input.shape[d], indices.shape[d]
     return input.expand(xs).gather(d, indices.expand(ixs))

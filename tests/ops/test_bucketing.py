@@ -152,3 +152,14 @@ def test_diag_embed_double_backward():
     x = dygrad.tensor([[1., 2.], [3., 4.]], dtype=dygrad.float64, requires_grad=True)
     assert dygrad.autograd.gradcheck(lambda t: B.diag_embed(t, 1, 0, 2), (x,))
     assert dygrad.autograd.gradgradcheck(lambda t: B.diag_embed(t, -1, 2, 0) ** 2, (x,))
+
+
+def test_searchsorted_on_bool_raises_like_torch():
+    torch = pytest.importorskip("torch")
+    for T in (dygrad, torch):
+        b = T.tensor([False, True])
+        for call in (lambda: T.searchsorted(b, b), lambda: T.searchsorted(b, True),
+                     lambda: T.bucketize(b, b)):
+            with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+                call()
+        assert T.searchsorted(b, T.tensor([0.5])).tolist() == [1]  # promoted: fine

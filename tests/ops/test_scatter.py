@@ -101,11 +101,58 @@ def test_integer_inputs(name):
 
 
 def test_src_larger_than_index():
-    """Only the leading index-shaped block of src is used; the rest gets a zero gradient (torch
-    rejects this case in backward, so only values are compared)."""
+    """Only the leading index-shaped block of src is used; PyTorch's src gradient has the index's
+    shape, so backward raises its shape check unless src's shape expands to the index's."""
     for fn in (lambda x, i, s: x.scatter(1, i, s), lambda x, i, s: x.scatter_add(0, i, s)):
         check_op(fn, None, R(3, 4), I([0, 2], [2, 1]), R(3, 5), check_grad=False)
-        gradcheck_op(fn, R(3, 4), I([0, 2], [2, 1]), R(3, 5), gradgradcheck=True)
+        x, s = dygrad.tensor(R(3, 4), requires_grad=True), dygrad.tensor(R(3, 5), requires_grad=True)
+        with pytest.raises(RuntimeError, match="returned an invalid gradient at index 1 - got "
+                                               r"\[2, 2\] but expected shape compatible with \[3, 5\]"):
+            fn(x, dygrad.tensor(I([0, 2], [2, 1])), s).sum().backward()
+        fn(x, dygrad.tensor(I([0, 2], [2, 1])), s.detach()).sum().backward()  # self alone: fine
+    # src (1, 4) expands to an empty index (0, 4): a zero gradient
+    s = dygrad.ones(1, 4, requires_grad=True)
+    dygrad.zeros(3, 4).scatter_add(0, dygrad.zeros(0, 4, dtype=dygrad.long), s).sum().backward()
+    assert s.grad.tolist() == [[0.0] * 4]
+
+
+def test_scatter_backward_shape_checks_like_torch():
+    torch = pytest.importorskip("torch")
+    shapes = [((3,), (5,), (2,)), ((3,), (5,), (1,)), ((2, 1), (2, 1), (4, 0)), ((3, 2), (3, 2), (1, 2)),
+              ((3, 2), (3, 2), (2, 2)), ((3,), (1,), (0,)), ((2, 3), (2, 3), (0, 5))]
+
+    def run(T, ys, ss, is_, red, xg, sg):
+        x = T.ones(ys, requires_grad=xg)
+        s = T.ones(ss, requires_grad=sg)
+        try:
+            i = T.zeros(is_, dtype=T.long)
+            o = (x * 1).scatter_reduce(0, i, s * 1, red) if red else (x * 1).scatter_add(0, i, s * 1)
+            o.sum().backward()
+        except RuntimeError as e:
+            return str(e)
+        return "ok"
+
+    for ys, ss, is_ in shapes:
+        for red in (None, "sum", "mean", "prod", "amax", "amin"):
+            for xg, sg in ((True, False), (False, True)):
+                assert run(dygrad, ys, ss, is_, red, xg, sg) == run(torch, ys, ss, is_, red, xg, sg), \
+                    (ys, ss, is_, red, xg, sg)
+
+
+def test_empty_index_checks_nothing_like_torch():
+    x = dygrad.zeros(2, 3)
+    for shape in ((0, 5), (5, 0), (0,), (0, 1, 1)):
+        i = dygrad.full(shape, 7, dtype=dygrad.long)
+        assert dygrad.gather(x, 0, i).shape == shape
+        assert dygrad.scatter(x, 0, i, dygrad.ones(2, 3)).tolist() == x.tolist()
+        assert x.scatter_add(0, i, dygrad.ones(2, 3)).tolist() == x.tolist()
+        assert x.scatter_reduce(0, i, dygrad.ones(2, 3), "amax").tolist() == x.tolist()
+    u = dygrad.zeros(3, dtype=dygrad.uint8)
+    assert u.scatter_(0, dygrad.zeros(0, dtype=dygrad.long), -2.5).tolist() == [0, 0, 0]
+    with pytest.raises(RuntimeError, match="cannot be converted to type uint8_t"):
+        u.scatter_(0, dygrad.zeros(1, dtype=dygrad.long), -2.5)
+    with pytest.raises(NotImplementedError, match="reduce_mean\" not implemented for 'Bool'"):
+        dygrad.ones(3, dtype=dygrad.bool).scatter_reduce(0, dygrad.tensor([0]), dygrad.ones(1, dtype=dygrad.bool), "mean")
 
 
 def test_scatter_reduce_ties_and_zeros():
@@ -257,3 +304,38 @@ def test_index_add_copy_on_empty_self_check_no_index_like_torch():
                 except (RuntimeError, IndexError):
                     res.append("raise")
             assert res[0] == res[1], (shape, dim, op, res)
+
+
+def test_scatter_reduce_prod_excluded_self_gets_zero_gradient_with_nonfinite_src():
+    x = dygrad.tensor([-0.5, -1.5], requires_grad=True)
+    src = dygrad.tensor([float("nan"), -0.5])
+    x.scatter_reduce(0, dygrad.tensor([1]), src, "prod", include_self=False).sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0]
+
+
+def test_take_along_dim_index_dtype_negative_indices_and_broadcast_errors():
+    torch = pytest.importorskip("torch")
+    for T in (dygrad, torch):
+        f = T.tensor([1.0, 2.0, 3.0])
+        with pytest.raises(RuntimeError, match="dtype of indices should be Long but got Int"):
+            T.take_along_dim(f, T.tensor([0], dtype=T.int32), dim=0)
+        assert T.take_along_dim(f, T.tensor([0], dtype=T.int32)).tolist() == [1.0]  # dim=None
+        assert T.take_along_dim(f, T.tensor([-1, -3]), 0).tolist() == [3.0, 1.0]
+        with pytest.raises(RuntimeError, match=r"size of tensor a \(3\) must match the size of "
+                                               r"tensor b \(5\) at non-singleton dimension 1"):
+            T.take_along_dim(T.zeros(2, 3), T.zeros(0, 5, dtype=T.long), 0)
+
+
+def test_scatter_reduce_amax_amin_nan_result_gradients_like_torch():
+    # no element equals a nan result: PyTorch's tie count is 0 and its gradients are 0/0 = nan
+    torch = pytest.importorskip("torch")
+    nan = float("nan")
+    for xs, ss in (([1., 2.], [nan, 1.]), ([nan, 2.], [3., 1.]), ([1., nan], [nan, nan])):
+        for red in ("amax", "amin"):
+            for inc in (True, False):
+                grads = []
+                for T in (dygrad, torch):
+                    x, s = T.tensor(xs, requires_grad=True), T.tensor(ss, requires_grad=True)
+                    x.scatter_reduce(0, T.tensor([0, 0]), s, red, include_self=inc).sum().backward()
+                    grads.append(str(x.grad.tolist() + s.grad.tolist()))
+                assert grads[0] == grads[1], (xs, ss, red, inc)

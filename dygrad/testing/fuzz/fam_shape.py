@@ -87,7 +87,17 @@ def gen_order(g):
     elif op.startswith("scatter"):
         idx = g.fresh("i")
         g.emit(f"{idx} = torch.tensor(rng.integers(0, {max(n, 1)}, {ishape!r}))")
-        src = g.tensor(dt if g.chance(0.9) else g.dtype(), shape)
+        red = g.pick(("sum", "prod", "mean", "amax", "amin"))
+        sshape, sgrad = shape, None
+        if op == "scatter_reduce" and red in ("prod", "amax", "amin") and ishape != shape:
+            # PyTorch's src gradient for these broadcasts src against the index-shaped values
+            # and gives elements outside the index's block nonzero gradients (a PyTorch bug):
+            # src requires grad only when it has the index's shape
+            if g.chance(0.6):
+                sshape = ishape
+            else:
+                sgrad = False
+        src = g.tensor(dt if g.chance(0.9) else g.dtype(), sshape, grad=sgrad)
         y = g.fresh("y")
         g.emit(f"{y} = {x}.clone()")
         if op == "scatter":
@@ -97,7 +107,6 @@ def gen_order(g):
         elif op == "scatter_add":
             g.emit(f"{out} = {y}.scatter_add({d}, {idx}, {src})")
         else:
-            red = g.pick(("sum", "prod", "mean", "amax", "amin"))
             g.emit(f"{out} = {y}.scatter_reduce({d}, {idx}, {src}, {red!r}, "
                    f"include_self={g.chance(0.5)})")
     elif op in ("sort", "sort_stable"):
@@ -121,6 +130,8 @@ def gen_order(g):
         g.emit(f"{out} = torch.msort({x})")
     else:
         sx = g.fresh("sx")
-        g.emit(f"{sx} = torch.sort({x}.flatten()).values")
+        # stable: the gradient follows the sort's permutation, which ties (-0.0 and 0.0, repeated
+        # infinities or nans) leave implementation-defined in an unstable sort
+        g.emit(f"{sx} = torch.sort({x}.flatten(), stable=True).values")
         v = g.tensor(dt, g.shape(max_dims=1))
         g.emit(f"{out} = torch.searchsorted({sx}, {v}, right={g.chance(0.5)})")
