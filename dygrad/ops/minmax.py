@@ -176,7 +176,8 @@ def aminmax(x, *, dim=None, keepdim=False):
                                "operation has no identity.")
         dims = tuple(range(d.ndim))
     else:
-        dims = (one_dim(dim, d.shape, "aminmax"),) if d.ndim else ()
+        w = one_dim(dim, d.shape, "aminmax")  # validates dim on a 0-dim input too
+        dims = (w,) if d.ndim else ()
         _check_nonempty(d, dims, "aminmax", ":")
     lo = np.asarray(np.amin(d, axis=dims, keepdims=keepdim))
     hi = np.asarray(np.amax(d, axis=dims, keepdims=keepdim))
@@ -186,8 +187,9 @@ def aminmax(x, *, dim=None, keepdim=False):
         ws = []
         for out in (lo, hi):
             kept = out if keepdim else out.reshape(kept_shape(d.shape, dims))
-            mask = _ties(d, kept)
-            ws.append(mask / mask.sum(axis=dims, keepdims=True).astype(d.dtype))
+            mask = _ties(d, kept, nan_ties=False)  # as amin/amax: a NaN slice gets NaN grads
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ws.append(mask / mask.sum(axis=dims, keepdims=True).astype(d.dtype))
         node.wmin, node.wmax = (w.astype(d.dtype, copy=False) for w in ws)
         a, b = _wrap(lo, True), _wrap(hi, True)
         a.grad_fn = b.grad_fn = node

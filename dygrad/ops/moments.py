@@ -30,46 +30,68 @@ def _moments(x, dim, unbiased, keepdim, correction, op, root=False):
                            f"(got {x.dtype} in {op})")
     dim, c = _correction(dim, unbiased, correction)
     dims = rdims(dim, d.shape, op)
+    full = dim is None or d.ndim == 0  # PyTorch's backward treats these apart when dof <= 0
     n = 1
     for i in dims:
         n *= d.shape[i]
-    dof = n - c
+    dof = n - c  # the gradient uses it as it is (2 / -1 gives -0.0 where it is 0 * ...)
     if dof <= 0:
         warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
-        dof = 0
     w = d if d.dtype == np.float64 else d.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         mean = w.sum(axis=dims, keepdims=True) / n
         diff = w - mean
-        var = np.square(diff).sum(axis=dims, keepdims=keepdim) / dof
+        var = np.square(diff).sum(axis=dims, keepdims=keepdim) / max(dof, 0)
         if root:
             var = np.sqrt(var)
+    if op.endswith("_mean"):
+        mean = _running_mean(w, mean, dims)
     if not keepdim:
         mean = mean.reshape(var.shape)
-    return var.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False), dims, n, dof
+    return var.astype(d.dtype, copy=False), mean.astype(d.dtype, copy=False), dims, n, (dof, full)
+
+
+def _running_mean(w, mean, dims):
+    """var_mean/std_mean take the mean from PyTorch's running (Welford) update, in memory order:
+    once it is infinite, any later element makes it NaN, so it stays ±inf only when the slice's
+    one infinity is its last element."""
+    inf = np.isinf(mean)
+    if not inf.any():
+        return mean
+    dims = sorted(dims)
+    kept = tuple(s for i, s in enumerate(w.shape) if i not in dims)
+    rows = np.moveaxis(w, dims, range(w.ndim - len(dims), w.ndim)).reshape(kept + (-1,))
+    last_only = np.isinf(rows[..., -1]) & ((~np.isfinite(rows)).sum(-1) == 1)
+    last_only = last_only.reshape(mean.shape)
+    return np.where(inf & ~last_only, np.nan, mean)
 
 
 class _MomentBackward(Node):
-    __slots__ = ("dims", "keepdim", "n", "dof")
+    __slots__ = ("dims", "keepdim", "n", "dof", "full")
 
     def _diff(self, x):
         return x - _bw.sum(x, self.dims, True) / self.n
 
     def _var_grad(self, g, x):
         g = expand_back(g, x.shape, self.dims, self.keepdim)
+        if self.full and self.dof <= 0:
+            # PyTorch (full reduction or 0-dim input): 2/dof is taken as infinite, times
+            # x - mean gives NaN where x equals the mean and inf elsewhere
+            xd = _data(x)
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                w = np.where(xd == xd.mean(), np.nan, np.inf).astype(xd.dtype)
+            return g * _bw.const(w, g)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return g * self._diff(x) * (2.0 / self.dof if self.dof else np.inf)
+            return (2.0 / self.dof if self.dof else np.inf) * g * self._diff(x)
 
     def _std_grad(self, g, x, std):
-        shape = x.shape
-        g = expand_back(g, shape, self.dims, self.keepdim)
-        std = expand_back(std, shape, self.dims, self.keepdim)
-        zero = np.broadcast_to(_data(std) == 0, shape)
+        # PyTorch: the variance's gradient of grad / (2 std), taken as 0 where std == 0
+        zero = _data(std) == 0
         with np.errstate(invalid="ignore", divide="ignore"):
-            r = g * self._diff(x) / (std * self.dof)
-        return _bw.where(zero, 0, r) if zero.any() else r
+            gv = g / (2 * std)
+        return self._var_grad(_bw.where(zero, 0, gv) if zero.any() else gv, x)
 
     def _mean_grad(self, g, x):
         return expand_back(g / self.n, x.shape, self.dims, self.keepdim)
@@ -125,7 +147,7 @@ def _record(x, outs, node_cls, meta, save_std):
     if not (STATE.enabled and x._rg):
         return tuple(_wrap(np.asarray(o)) for o in outs)
     node = node_cls((x._grad_node(),))
-    node.dims, node.n, node.dof = meta
+    node.dims, node.n, (node.dof, node.full) = meta
     ts = []
     for nr, o in enumerate(outs):
         t = _wrap(np.asarray(o), True)

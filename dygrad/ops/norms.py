@@ -30,9 +30,13 @@ class LinalgVectorNormBackward0(Node):
         norm = expand_back(norm, shape, self.dims, self.keepdim)
         nd, xd = np.broadcast_to(_data(norm), shape), _data(x)
         if math.isinf(p):
-            mask = (np.abs(xd) == nd).astype(xd.dtype)
-            mask /= mask.sum(axis=self.dims, keepdims=True)
-            return g * _bw.sign(x) * _bw.const(mask, g)
+            # PyTorch: the extrema and the NaNs share the gradient; a NaN's sign counts as 0
+            nan = np.isnan(xd)
+            mask = ((np.abs(xd) == nd) | nan).astype(xd.dtype)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mask /= mask.sum(axis=self.dims, keepdims=True)
+            mask *= np.where(nan, 0, np.sign(xd))
+            return g * _bw.const(mask, g)
         zero = nd == 0
         with np.errstate(invalid="ignore", divide="ignore"):
             if p == 2:
@@ -58,9 +62,14 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     w = d.astype(np.float32) if d.dtype == np.float16 else d
     a = np.abs(w)
     if math.isinf(p):
-        if any(d.shape[i] == 0 for i in dims) or d.size == 0:
+        if d.size == 0 and (dim is None or dim == ()):
             raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty "
                                "tensor because the operation does not have an identity")
+        for i in dims:  # an empty tensor may still be reduced along its non-empty dims
+            if d.shape[i] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the "
+                                   f"dimension {i} because this dimension is empty and the "
+                                   "operation does not have an identity")
         out = (np.amax if p > 0 else np.amin)(a, axis=dims, keepdims=keepdim)
     elif p == 0:
         out = (a != 0).sum(axis=dims, keepdims=keepdim).astype(w.dtype)

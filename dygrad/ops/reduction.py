@@ -66,6 +66,8 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
         if node is not None:
             node.shape, node.dims, node.keepdim, node.src = d.shape, None, keepdim, None
         return t
+    if dtype is not None:
+        _grad_dtype(x, dtype)
     npdt = _sum_dtype(d, dtype)
     dims = rdims(dim, d.shape, "sum")
     out = _np_sum(d, dims, keepdim, npdt)
@@ -106,6 +108,7 @@ class NansumBackward0(_Reduce):
 
 def nansum(x, dim=None, keepdim=False, *, dtype=None):
     d = x._data
+    _grad_dtype(x, dtype)
     npdt = _sum_dtype(d, dtype)
     dims = rdims(dim, d.shape, "nansum")
     out = np.nansum(d, axis=dims, keepdims=keepdim, dtype=np.float32 if npdt == np.float16 else npdt)
@@ -127,10 +130,10 @@ class MeanBackward1(MeanBackward0):
     __slots__ = ()
 
 
-def _check_mean_dtype(d, op):
+def _check_mean_dtype(d, op, given=False):
     raise RuntimeError(
-        f"{op}(): could not infer output dtype. Input dtype must be either a floating point or "
-        f"complex dtype. Got: {scalar_type_name(d.dtype)}")
+        f"{op}(): could not infer output dtype. {'Optional' if given else 'Input'} dtype must be "
+        f"either a floating point or complex dtype. Got: {scalar_type_name(d.dtype)}")
 
 
 def mean(x, dim=None, keepdim=False, *, dtype=None):
@@ -139,7 +142,7 @@ def mean(x, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None and dtype.np != src:
         d = d.astype(dtype.np)
     if d.dtype.kind != "f":
-        _check_mean_dtype(d, "mean")
+        _check_mean_dtype(d, "mean", dtype is not None)
     dims = rdims(dim, d.shape, "mean")
     n = 1
     for i in dims:
@@ -175,11 +178,13 @@ class NanmeanBackward0(_Reduce):
 
 def nanmean(x, dim=None, keepdim=False, *, dtype=None):
     d = x._data
-    if dtype is not None and dtype.np != d.dtype:
-        d = d.astype(dtype.np)
-    if d.dtype.kind != "f":
+    if d.dtype.kind != "f":  # checked before dtype=: an integer input is refused either way
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {scalar_type_name(d.dtype)}")
+    if dtype is not None and dtype.np != d.dtype:
+        if dtype.np.kind != "f":
+            _check_mean_dtype(np.empty(0, dtype.np), "nanmean", True)
+        d = d.astype(dtype.np)
     dims = rdims(dim, d.shape, "nanmean")
     count = (~np.isnan(d)).sum(axis=dims, keepdims=keepdim).astype(d.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -211,8 +216,13 @@ class ProdBackward0(Node):
     __slots__ = ("shape",)
 
     def backward(self, g, x, y):
-        if not (_data(x) == 0).any():
-            return g * y / x
+        if not self.shape:  # PyTorch passes a 0-dim input's gradient through (no 0 * inf)
+            return g
+        zeros = int((_data(x) == 0).sum())
+        if not zeros:
+            return g * (y / x)  # PyTorch's rounding order
+        if zeros > 1 and not isinstance(x, Tensor):  # (without create_graph) PyTorch: exact 0
+            return np.zeros(self.shape, _data(x).dtype)
         flat = _bw.reshape(x, (-1,))
         return g * _bw.reshape(_prod_others(flat, 0), self.shape)
 
@@ -222,11 +232,13 @@ class ProdBackward1(Node):
 
     def backward(self, g, x, y):
         dim = self.dim
-        if not self.keepdim and _data(x).ndim:
+        if not _data(x).ndim:
+            return g
+        if not self.keepdim:
             g = _bw.reshape(g, _kshape(g, x, dim))
             y = _bw.reshape(y, _kshape(y, x, dim))
         if not (_data(x) == 0).any():
-            return g * y / x
+            return g * (y / x)
         return g * _prod_others(x, dim)
 
 
@@ -361,6 +373,7 @@ def _cum(x, dim, dtype, npfn, op):
 
 
 def cumsum(x, dim, *, dtype=None):
+    _grad_dtype(x, dtype)
     out, dim, npdt = _cum(x, dim, dtype, np.cumsum, "cumsum")
     t, node = finish(out, x, CumsumBackward0)
     if node is not None:
@@ -433,10 +446,19 @@ def cumprod(x, dim, *, dtype=None):
 
 def _cast_for_grad(x, dtype):
     """A dtype= argument on a tensor that requires grad: cast first so the cast is recorded."""
-    if dtype is not None and x._rg and dtype.np != x._data.dtype and dtype.np.kind == "f":
-        from .elementwise import cast
-        return cast(x, dtype)
+    if dtype is not None and x._rg:
+        _grad_dtype(x, dtype)
+        if dtype.np != x._data.dtype and dtype.np.kind == "f":
+            from .elementwise import cast
+            return cast(x, dtype)
     return x
+
+
+def _grad_dtype(x, dtype):
+    """PyTorch refuses a dtype= that autograd cannot follow: a non-float result of a tensor
+    that requires grad (while grad mode is on)."""
+    if dtype is not None and x._rg and STATE.enabled and dtype.np.kind != "f":
+        raise RuntimeError(f"Autograd not support dtype: {scalar_type_name(dtype.np)}")
 
 
 # more reductions along a dim, in their own modules; Tensor methods reach them through this one

@@ -99,18 +99,29 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ou
 def _nan_order(d, dim):
     """Stable ascending order along dim, NaN last; and the count of non-NaN per slice."""
     order = np.argsort(d, axis=dim, kind="stable")
-    nn = d.shape[dim] - (np.isnan(d).sum(axis=dim, keepdims=True) if d.dtype.kind == "f" else 0)
+    if d.dtype.kind == "f":
+        nn = d.shape[dim] - np.isnan(d).sum(axis=dim, keepdims=True)
+    else:  # an array too, so that take_along_axis sees the slice's dims
+        nn = np.full(order.take([0], axis=dim).shape, d.shape[dim])
     return order, nn
 
 
 def nanmedian(input, dim=None, keepdim=False):
     d = input._data
     if d.dtype.kind == "b":
+        if dim is not None:
+            one_dim(dim, d.shape, "nanmedian")  # a bad dim is reported first, as PyTorch
         raise NotImplementedError("nanmedian: not implemented for torch.bool tensors")
     if dim is None:
         flat = d.reshape(-1)
         if flat.size == 0:
-            return _wrap(np.asarray(np.nan, d.dtype))
+            if d.dtype.kind != "f":
+                raise RuntimeError("nanmedian() of an empty tensor has no value for an integer "
+                                   "dtype")
+            t, node = finish(np.asarray(np.nan, d.dtype), input, MedianBackward0)
+            if node is not None:
+                node.w = np.zeros(d.shape, d.dtype)
+            return t
         order, nn = _nan_order(flat, 0)
         val = flat[order[max(int(np.asarray(nn).reshape(-1)[0]) - 1, 0) // 2]]
         t, node = finish(np.asarray(val), input, MedianBackward0)
@@ -159,11 +170,41 @@ def mode(input, dim=-1, keepdim=False):
     run = first[np.arange(len(rows)), best][:, None]
     same = first == run
     idx = np.where(same, order, -1).max(axis=1)
+    if d.dtype.kind == "f" and n <= 16:
+        for r in np.flatnonzero(np.isnan(rows).any(1)):
+            idx[r] = _mode_with_nan(rows[r])
     idx = idx.reshape(m.shape[:-1] + (1,))
     idx = np.moveaxis(idx, -1, dim)
     vals = np.take_along_axis(d, idx, dim)
     t = _picked(input, vals, idx, dim, SortBackward0, squeeze=not keepdim)
     return return_types.mode(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
+
+
+def _mode_with_nan(row):
+    """PyTorch sorts a slice with `<` (std::sort: insertion sort up to 16 elements), under which
+    NaN compares neither way and so stays where that sort leaves it; then it takes the first
+    longest run of `==` values (NaN never equal) and the original index of the run's last
+    element. Replayed here for the slices with NaN, which a stable argsort orders otherwise."""
+    el = list(range(len(row)))
+    for i in range(1, len(el)):
+        k = el[i]
+        if row[k] < row[el[0]]:
+            el[1:i + 1] = el[:i]
+            el[0] = k
+            continue
+        j = i
+        while row[k] < row[el[j - 1]]:
+            el[j] = el[j - 1]
+            j -= 1
+        el[j] = k
+    best, freq, run = el[0], 0, 0
+    for i, k in enumerate(el):
+        run += 1
+        if i == len(el) - 1 or row[k] != row[el[i + 1]]:
+            if run > freq:
+                best, freq = k, run
+            run = 0
+    return best
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
