@@ -97,7 +97,7 @@ def check_conv(op, x, w, b, stride, padding, dilation, groups, nd, transposed=Fa
                            f"have {want} channels, but got {c} channels instead")
     if transposed and 0 in ws[1:]:
         raise RuntimeError(f"{op}: non-empty {nd + 2}D weight tensor expected, but got: {list(ws)}")
-    if transposed and 0 in xs[-nd:] and 0 not in xs[:-nd]:
+    if 0 in xs[-nd:] and 0 not in xs[:-nd]:
         # no input position, so nothing but the bias would reach the output: PyTorch refuses
         raise RuntimeError(f"{op}: Only zero batch or zero channel inputs are supported, but got "
                            f"input shape: {list(xs)}")

@@ -236,10 +236,10 @@ class ConvTranspose2dBackward(Node):
         prev = STATE.enabled
         STATE.enabled = grad_mode
         try:
-            if 0 in self.xshape:
-                # an empty batch (the only input with an empty plane): no input position
-                # reached the output, and the convolutions below may refuse g (zero dilation,
-                # output_padding past stride and dilation: PyTorch checks neither here)
+            if 0 in self.xshape or 0 in gt._data.shape:
+                # an empty batch, or an empty output (PyTorch's float kernel allows it): no
+                # input position reached the output, and the convolutions below may refuse g
+                # (zero dilation, output_padding past stride and dilation, an empty plane)
                 if nf[0][0] is not None:
                     gx = _wrap(np.zeros(self.xshape, xt._data.dtype))
                 if nf[1][0] is not None:

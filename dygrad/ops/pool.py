@@ -249,22 +249,63 @@ def _adaptive_size(op, output_size, size):
     return out
 
 
-def _empty_adaptive(x, oh, ow, return_indices, unbatched):
-    # an output size of 0: an empty result still connected to the input (zero gradient)
+class _EmptyAdaptiveBackward(Node):
+    """An adaptive pool with an output size of 0: the forward gives an empty result, and
+    PyTorch's backward refuses an empty gradient."""
+    __slots__ = ("op", "gshape")
+
+    def backward(self, g):
+        dim = next(i for i, n in enumerate(self.gshape) if n == 0 and i >= len(self.gshape) - 2)
+        raise RuntimeError(
+            f"{self.op}_backward(): Expected grad_output to have non-zero size for non-batch "
+            f"dimensions, but grad_output has sizes {list(self.gshape)} with dimension {dim} "
+            "being empty")
+
+
+def _empty_adaptive(x, oh, ow, return_indices, unbatched, op):
     n, c = x._data.shape[:2]
-    r = (x[:, :, :1, :1] * 0).expand(n, c, oh, ow).contiguous()
-    idx = _wrap(np.zeros((n, c, oh, ow), np.int64))
-    if unbatched:
-        r, idx = r.squeeze(0), idx.squeeze(0)
+    shape = (c, oh, ow) if unbatched else (n, c, oh, ow)
+    r = _wrap(np.zeros(shape, x._data.dtype))
+    if STATE.enabled and x._rg:
+        node = _EmptyAdaptiveBackward((x._grad_node(),))
+        node.op, node.gshape = op, shape
+        r._rg, r.grad_fn = True, node
+    idx = _wrap(np.zeros(shape, np.int64))
     return (r, idx) if return_indices else r
 
 
+def _first_max_or_last_nan(flat):
+    """PyTorch's adaptive max pool takes the first maximum of a window, or its last NaN."""
+    isn = np.isnan(flat)
+    a = flat.argmax(-1)
+    if isn.any():
+        last = flat.shape[-1] - 1 - isn[..., ::-1].argmax(-1)
+        a = np.where(isn.any(-1), last, a)
+    return a
+
+
+def _global_mean(input, output_size, nd):
+    """adaptive_avg_pool to size 1 is a mean, which PyTorch also takes over empty dimensions
+    (giving nan)."""
+    if not isinstance(input, Tensor) or input._data.ndim not in (nd + 1, nd + 2):
+        return None
+    if output_size != 1 and tuple(output_size if isinstance(output_size, (tuple, list))
+                                  else (output_size,)) != (1,) * nd:
+        return None
+    if 0 not in input._data.shape[-nd:]:
+        return None
+    return input.mean(dim=tuple(range(-nd, 0)), keepdim=True)
+
+
 def adaptive_avg_pool2d(input, output_size):
+    r = _global_mean(input, output_size, 2)
+    if r is not None:
+        return r
     x, unbatched = _batched(input, "adaptive_avg_pool2d")
     n, c, h, w = x._data.shape
     oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, (h, w))
     if oh == 0 or ow == 0:
-        return _empty_adaptive(x, oh, ow, False, unbatched)
+        return _empty_adaptive(x, oh, ow, False, unbatched, "adaptive_avg_pool2d")
     if h % oh == 0 and w % ow == 0:
         r = avg_pool2d(x, (h // oh, w // ow))
     else:
@@ -283,7 +324,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     n, c, h, w = xd.shape
     oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, (h, w))
     if oh == 0 or ow == 0:
-        return _empty_adaptive(x, oh, ow, return_indices, unbatched)
+        return _empty_adaptive(x, oh, ow, return_indices, unbatched, "adaptive_max_pool2d")
     if h % oh == 0 and w % ow == 0:
         r = max_pool2d(x, (h // oh, w // ow), return_indices=return_indices)
         if unbatched:
@@ -296,13 +337,16 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         for j in range(ow):
             win = xd[:, :, hs[i]:he[i], ws[j]:we[j]]
             kw_ = we[j] - ws[j]
-            a = win.reshape(n, c, win.shape[2] * kw_).argmax(-1)
+            a = _first_max_or_last_nan(win.reshape(n, c, win.shape[2] * kw_))
             local[:, :, i, j] = (hs[i] + a // kw_) * w + ws[j] + a % kw_
     base = (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
     return _max_by_index(x, local + base, local, unbatched, return_indices)
 
 
 def adaptive_avg_pool1d(input, output_size):
+    r = _global_mean(input, output_size, 1)
+    if r is not None:
+        return r
     pool_input("adaptive_avg_pool1d", input, 1)
     (o,) = _adaptive_size("adaptive_avg_pool1d", output_size, input.shape[-1:])
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)

@@ -56,11 +56,6 @@ KNOWN_GAPS = [
     ("order", _ops("order", "unique", "scatter_reduce", "scatter_add", "scatter",
                    "scatter_value", "searchsorted", "take_along_dim", "kthvalue"),
      "scatter index-shape validation and backward, unique requires_grad, bool searchsorted"),
-    ("conv-empty-grad", lambda p: p.family == "conv" and (
-        _ops("conv", "adaptive_avg1d", "adaptive_avg2d", "adaptive_max1d", "adaptive_max2d",
-             "conv2d", "conv1d")(p)),
-     "adaptive pools and conv on empty non-batch dims: PyTorch refuses the backward / the "
-     "forward of zero-size spatial inputs that dygrad computes"),
     ("norm", _ops("norm", "instance_norm", "InstanceNorm", "group_norm", "GroupNorm",
                   "batch_norm", "layer_norm", "LayerNorm"),
      "norm layers accept one value per channel in training where PyTorch raises"),
