@@ -96,7 +96,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
                                f"{list(sorter._data.shape)}")
         bd = np.take_along_axis(bd, sorter._data.astype(np.int64), axis=-1)
     common = _dtype._promote_np(bd.dtype, _dtype.scalar_np_dtype(values) if scalar else vd.dtype)
-    if common.kind == "b":
+    if common.kind == "b" and vd.size:  # (no kernel runs for no values)
         raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
     idx = _binary_search(bd.astype(common, copy=False), vd.astype(common, copy=False), right)
     res = idx.astype(np.int32 if out_int32 else np.int64)

@@ -94,7 +94,10 @@ def index_add(x, dim, index, source, *, alpha=1):
     out = x1.copy()
     if alpha != 1:  # alpha in the tensor's dtype, checked (PyTorch: 0.5 -> 0 for integers)
         alpha = _dtype.checked_value(x1.dtype, alpha)
-    if x1.size:  # PyTorch checks no index when self is empty
+    if x._data.ndim <= 1:  # PyTorch's 0-d/1-d kernel checks every index, with this message
+        if idx.size and (idx.min() < 0 or idx.max() >= x1.shape[0]):
+            raise IndexError("index out of range in self")
+    if x1.size:  # its n-d kernel checks no index when self is empty
         _bounds(idx, x1.shape[dim], dim, RuntimeError, low=0)
         np.add.at(out, (slice(None),) * dim + (idx,), s1 * alpha if alpha != 1 else s1)
     t, node = _record(out.reshape(x._data.shape), IndexAddBackward0, x, source)

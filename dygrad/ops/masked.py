@@ -45,7 +45,10 @@ class MaskedFillBackward0(Node):
         if nf[0][0] is not None:
             gx = sum_to(_bw.where(self.mask, 0, g), self.shape)
         if nf[1][0] is not None:
-            gv = _bw.sum(_bw.where(self.mask, g, 0))
+            # the selected elements' sum, as PyTorch adds them (not a sum with zeros elsewhere,
+            # whose float32 rounding differs)
+            gv = _bw.sum(_bw.where(self.mask, g, 0)) if isinstance(g, Tensor) else \
+                np.asarray(np.broadcast_to(g, self.mask.shape)[self.mask].sum(), g.dtype)
             if self.vdtype is not None:
                 gv = _bw.cast(gv, self.vdtype)
         return gx, gv

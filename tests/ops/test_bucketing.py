@@ -163,3 +163,8 @@ def test_searchsorted_on_bool_raises_like_torch():
             with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
                 call()
         assert T.searchsorted(b, T.tensor([0.5])).tolist() == [1]  # promoted: fine
+
+
+def test_searchsorted_on_bool_with_no_values_returns():
+    b = dygrad.tensor([False, True])
+    assert dygrad.searchsorted(b, dygrad.zeros(0, dtype=dygrad.bool)).shape == (0,)

@@ -168,3 +168,16 @@ def test_unique_values_require_grad_and_refuse_backward_like_torch(make):
     assert flags[0] == flags[1]
     with dygrad.no_grad():
         assert not dygrad.unique(dygrad.tensor([1., 1.], requires_grad=True)).requires_grad
+
+
+def test_masked_fill_value_gradient_sums_the_selected_elements():
+    # float32 rounding as PyTorch's: the sum of the selected gradient elements only
+    torch = pytest.importorskip("torch")
+    g = np.random.default_rng(0).standard_normal((3, 5, 7)).astype(np.float32)
+    m = np.random.default_rng(1).random((5, 7)) < 0.5
+    res = []
+    for T in (dygrad, torch):
+        v = T.tensor(0.5, dtype=T.float64, requires_grad=True)
+        T.zeros(3, 5, 7).masked_fill(T.tensor(m), v).backward(T.tensor(g))
+        res.append(v.grad.item())
+    assert abs(res[0] - res[1]) <= 1e-9 * abs(res[1])

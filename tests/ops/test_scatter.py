@@ -339,3 +339,14 @@ def test_scatter_reduce_amax_amin_nan_result_gradients_like_torch():
                     x.scatter_reduce(0, T.tensor([0, 0]), s, red, include_self=inc).sum().backward()
                     grads.append(str(x.grad.tolist() + s.grad.tolist()))
                 assert grads[0] == grads[1], (xs, ss, red, inc)
+
+
+def test_index_add_bounds_like_torch():
+    # PyTorch's 0-d/1-d kernel raises IndexError for any bad index (empty self too); its n-d
+    # kernel raises RuntimeError, and checks nothing when self is empty
+    for shape, src in (((2,), (1,)), ((0,), (1,)), ((), ())):
+        with pytest.raises(IndexError, match="index out of range in self"):
+            dygrad.zeros(shape).index_add_(0, dygrad.tensor([5] if shape else 5), dygrad.ones(src))
+    with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with size 2"):
+        dygrad.zeros(2, 3).index_add_(0, dygrad.tensor([5]), dygrad.ones(1, 3))
+    assert dygrad.zeros(0, 3).index_add_(0, dygrad.tensor([5]), dygrad.ones(1, 3)).shape == (0, 3)

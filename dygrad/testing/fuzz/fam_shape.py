@@ -117,12 +117,16 @@ def gen_order(g):
             g.emit(f"{out} = {out}.values")
     elif op == "argsort":
         g.emit(f"{out} = torch.argsort({x}, dim={d}, descending={g.chance(0.5)}, stable=True)")
-    elif op == "topk":
-        k = g.r.randint(0, n + (1 if g.chance(0.05) else 0))
-        g.emit(f"{out} = torch.topk({x}, {k}, dim={d}, largest={g.chance(0.5)}).values")
-    elif op == "kthvalue":
-        k = g.r.randint(1, max(n, 1))
-        g.emit(f"{out} = torch.kthvalue({x}, {k}, dim={d}).values")
+    elif op in ("topk", "kthvalue"):
+        # Special values tie (-0.0 and 0.0, repeated infinities): which of the tied elements
+        # topk/kthvalue pick, and so gets the gradient, is implementation-defined
+        xs = f"{x}.detach()" if "nonfinite" in g.tags else x
+        if op == "topk":
+            k = g.r.randint(0, n + (1 if g.chance(0.05) else 0))
+            g.emit(f"{out} = torch.topk({xs}, {k}, dim={d}, largest={g.chance(0.5)}).values")
+        else:
+            k = g.r.randint(1, max(n, 1))
+            g.emit(f"{out} = torch.kthvalue({xs}, {k}, dim={d}).values")
     elif op == "unique":
         kw = f"sorted=True, return_inverse={g.chance(0.5)}, return_counts={g.chance(0.5)}"
         g.emit(f"{out} = torch.unique({x}, {kw})")
