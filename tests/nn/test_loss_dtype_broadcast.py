@@ -96,3 +96,37 @@ def test_piecewise_losses_at_infinite_differences(src):
         res.append([out.detach().numpy(), x.grad.numpy(), y.grad.numpy()])
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+NONFINITE = np.array([[np.inf, 1.0, 2.0], [np.nan, 1.0, 2.0], [0.0, np.inf, 2.0],
+                      [0.0, -np.inf, 2.0]], np.float32)
+
+
+@pytest.mark.parametrize("src", [
+    "F.multi_margin_loss(x, torch.tensor([0, 1, 0, 0]), reduction='none')",
+    "F.multi_margin_loss(x, torch.tensor([0, 1, 0, 0]), p=2, reduction='sum')",
+    "F.cross_entropy(x, torch.tensor([0, 0, 1, 2]), ignore_index=0, reduction='none')",
+    "F.cross_entropy(x, torch.tensor([0, 0, 1, 2]), ignore_index=0, label_smoothing=0.2)",
+    "F.nll_loss(x, torch.tensor([0, 0, 1, 1]), ignore_index=0, reduction='sum')",
+    "F.soft_margin_loss(x, torch.tensor(np.sign(NONFINITE - 1)), reduction='none')",
+    "F.soft_margin_loss(x * 50, torch.tensor(np.full((4, 3), -1.0, np.float32)))",
+    "F.gaussian_nll_loss(x[:, 2:], torch.zeros(4, 1), torch.ones(4, 1))",
+    "F.gaussian_nll_loss(x[:, 2:].expand(4, 3), torch.zeros(1, 3), torch.ones(1, 3))",
+    "F.gaussian_nll_loss(x[:, 2:].expand(4, 3), torch.zeros(4, 3), torch.ones(1, 1))",
+])
+def test_losses_with_nonfinite_inputs_match_torch(src):
+    res = []
+    for lib, F in ((dygrad, DF), (torch, TF)):
+        x = lib.tensor(NONFINITE, requires_grad=True)
+        try:
+            out = eval(src, {"F": F, "x": x, "torch": lib, "np": np, "NONFINITE": NONFINITE})
+        except ValueError as e:
+            res.append(type(e))
+            continue
+        out.sum().backward()
+        res.append([out.detach().numpy(), x.grad.numpy()])
+    if isinstance(res[1], type):
+        assert res[0] is res[1]
+        return
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -175,12 +175,14 @@ def _class_forward(xd, td, w, ignore_index, reduction, eps, fused, op):
         logp, p = xd, None
     picked = logp[_class_key(t, cdim)]
     loss = -picked if wt is None else -(wt * picked)
+    if valid is not None:  # an ignored row adds 0 even when its input is nan or infinite
+        loss = np.where(valid, loss, 0).astype(loss.dtype, copy=False)
     if eps:
         C = xd.shape[cdim]
         wb = 1 if w is None else w.reshape((C,) + (1,) * (xd.ndim - cdim - 1))
         smooth = -(logp * wb).sum(axis=cdim)
         if valid is not None:
-            smooth *= valid
+            smooth = np.where(valid, smooth, 0).astype(smooth.dtype, copy=False)
         loss = loss * xd.dtype.type(1 - eps) + smooth * xd.dtype.type(eps / C)
     denom = None
     if reduction == "sum":

@@ -195,10 +195,24 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     if shape != input._data.shape:
         raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the "
                            f"broadcast shape {list(shape)}")
-    elem = _softplus_neg(target * input)
-    if elem._data.dtype != input._data.dtype:
-        elem = elem.to(input.dtype)
-    return reduce_loss(elem, reduction)
+    xd, td = input._data, target._data
+    if xd.dtype.kind != "f":
+        raise NotImplementedError(f"soft_margin_loss: expected a floating-point input, got "
+                                  f"{input.dtype}")
+    # PyTorch's literal log(1 + exp(-y x)) (overflowing to inf as PyTorch does)
+    with np.errstate(over="ignore"):
+        elem = np.log1p(np.exp((-xd * td).astype(xd.dtype, copy=False)))
+    return _finish_pair(elem, reduction, SoftMarginLossBackward0, input, target, (input, target))
+
+
+class SoftMarginLossBackward0(_PairLoss):
+    """PyTorch's gradient -y z / (1 + z) with z = exp(-y x): nan where z overflows."""
+    __slots__ = ()
+
+    def backward(self, g, x, t):
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = _bw.exp(-t * x)
+            return -t * z / (1 + z) * self._s(g), None
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
@@ -234,15 +248,18 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = _wrap(np.full(input._data.shape, var, dtype=input._data.dtype))
+    if (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
     if var.shape != input.shape:
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)  # one variance per sample, shared across the last dim
-        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1] == 1):
+        elif not (input.dim() == var.dim() and
+                  sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            # PyTorch's rule: same rank, the sizes of var where they differ sum to 1 (one
+            # dim of size 1 that broadcasts)
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    if (var._data < 0).any():
-        raise ValueError("var has negative entry/entries")
     vd = var.detach()
     var = var + (vd.clamp(min=eps) - vd)  # clamped value, unclamped gradient (as in PyTorch)
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)

@@ -224,14 +224,17 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if ((t < 0) | (t >= C)).any():
         raise RuntimeError(f"multi_margin_loss: target out of range (expected values in [0, {C}))")
     xy = x.gather(1, _wrap(t[:, None]))
-    m = (x - xy + margin).clamp(min=0)
+    z = x - xy + margin
+    # PyTorch adds the terms with z > 0 over the classes j != y only: a NaN term and the
+    # target's own column (NaN when x[y] is infinite) count as nothing
+    keep = z._data > 0
+    keep[np.arange(t.size), t] = False
+    m = _ew.where(_wrap(keep), z, 0.0)
     if p == 2:
         m = m * m
     if weight is not None:
         m = m * _wrap(weight._data[t][:, None])
-    not_target = np.ones(x._data.shape, x._data.dtype)
-    not_target[np.arange(t.size), t] = 0
-    loss = (m * _wrap(not_target)).sum(1) / C
+    loss = m.sum(1) / C
     if input.dim() < 2 and reduction == "none":
         loss = loss.reshape(())
     return reduce_loss(loss, reduction)
