@@ -105,7 +105,10 @@ class _Binary(Node):
     _scalar_saves = True  # whether backward needs the tensor operand when the other is a scalar
 
     def _apply(self, grads, create_graph):
-        return self.finish(*self.backward(grads[0], *self._vals(create_graph)))
+        vals = self._vals(create_graph)
+        if self.dtypes is not _NO_CAST:
+            vals = _as_torch_promotes(vals, grads[0])
+        return self.finish(*self.backward(grads[0], *vals))
 
     def finish(self, ga, gb):
         """Reduces broadcast gradients to each input's shape and undoes dtype promotion."""
@@ -125,6 +128,26 @@ class _Binary(Node):
 
 
 _NO_CAST = (None, None)
+
+
+def _as_torch_promotes(vals, g):
+    """Saved operands of mixed dtypes, cast so that NumPy evaluates a gradient formula in the
+    dtypes PyTorch's does: an integer operand in the result dtype (NumPy takes an int8's log in
+    float16, PyTorch in the default float), and a wider 0-dim float operand beside a
+    dimensioned one in the result dtype (for PyTorch it does not promote the dimensioned
+    operands; for NumPy it does). Other float operands keep their dtype, as in PyTorch's
+    formulas: a float16 `other` is squared in float16, a 0-dim float16 exponent's `p - 1` is
+    taken in float16."""
+    npdt = _data(g).dtype
+    dims = any(_data(v).ndim for v in vals)
+    out = []
+    for v in vals:
+        d = _data(v)
+        if d.dtype != npdt and (d.dtype.kind != "f" or (
+                dims and d.ndim == 0 and np.can_cast(npdt, d.dtype))):
+            v = _bw.cast(v, npdt)
+        out.append(v)
+    return tuple(out)
 
 
 def _binary(a, b, npop, node_cls, opname, save=True):
@@ -493,7 +516,7 @@ class PowBackward0(_Binary):
 
     def backward(self, g, x):
         p = self.scalar
-        if p == 0:
+        if p == 0 and type(p) is not bool:     # (nan at x = 0 for a False exponent)
             return _bw.zeros_like(g), None
         return g * p * x ** (p - 1), None
 
@@ -549,7 +572,11 @@ def pow(a, b):
         if b < 0 and a._data.dtype.kind in "iub" and isinstance(b, (int, np.integer)):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         _dtype.checked_value(_dtype.result_np_dtype((a, b)), b)
-    return _binary(a, b, _np_pow, PowBackward0, "pow")
+        return _binary(a, b, _np_pow, PowBackward0, "pow")
+    r = _binary(a, b, _np_pow, PowBackward0, "pow")
+    if r.grad_fn is not None:
+        r.grad_fn.scalar = b    # a bool: PyTorch's gradient of x ** False is 0 * x ** -1
+    return r
 
 
 def rpow(a, b):

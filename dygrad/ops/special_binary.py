@@ -151,11 +151,13 @@ class CopysignBackward0(_Binary):
     __slots__ = ()
 
     def backward(self, g, a, b=None):
-        # d/da copysign(a, b) = sign(a) * sign(result); zero at a == 0 (as PyTorch)
+        # d/da copysign(a, b) = result / a as PyTorch takes it: +-1, zero at a == 0, and nan at
+        # a = +-inf or nan (inf / inf)
         ad = _data(a)
         bd = self.scalar if b is None else _data(b)
-        flip = np.where(np.signbit(ad) != np.signbit(np.copysign(np.ones_like(ad), bd)), -1.0, 1.0)
-        ga = _bw.where(ad == 0, 0, g * _bw.const(flip.astype(ad.dtype), g))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(ad == 0, 0, np.copysign(ad, bd) / ad).astype(ad.dtype, copy=False)
+        ga = g * _bw.const(ratio, g)
         gb = None if b is None or self.next_functions[1][0] is None else _bw.zeros_like(g)
         return ga, gb
 

@@ -46,6 +46,20 @@ CASES = [
          np.array([[2.], [1.]])),
     case("pow_exponent_grad_zero_base_inf", lambda T, x, p: (T.tensor([0., 0., 1.]) ** p) ** p,
          np.array([0.]), np.array([0.16, 2., 0.5])),
+    case("pow_false_exponent_grad", lambda T, x: (x * 1).pow(False), np.array([0., 2.])),
+    case("pow__false_exponent_grad", lambda T, x: (x * 1).pow_(False), np.array([0., 2.])),
+    case("copysign_grad_nonfinite", lambda T, x, y: T.copysign(x, y) * T.tensor([1., nan, 1., inf, 1., 2., 1.], dtype=T.float64),
+         np.array([nan, -nan, inf, -0., 0., 1.5, -2.]), np.array([1, -1, -2, 3, -1, 0, 0], np.int32)),
+    # mixed dtypes: gradient formulas in PyTorch's dtypes (an integer operand in the result
+    # dtype, a wider 0-dim operand beside a dimensioned one in the result dtype)
+    case("atan2_f16_dims_f32_0d_grad", lambda T, x, y: T.atan2(x, y * 1),
+         np.array([[0.3]], np.float16), np.array(0.0123, np.float32), grad=(False, True), gtol=(1e-6, 1e-9)),
+    case("pow_uint8_base_f32_0d_exponent_grad", lambda T, x, p: T.pow(x, p),
+         np.array([3, 7], np.uint8), np.array(-1.3, np.float32), grad=(False, True), gtol=(1e-6, 1e-9)),
+    case("pow_f64_base_f16_0d_exponent_grad", lambda T, x, p: T.pow(x, p),
+         np.array([0.7, 1.9]), np.array(-0.77, np.float16), grad=(True, False), gtol=(1e-9, 1e-12)),
+    case("atan2_f64_dims_f16_dims_grad", lambda T, x, y: T.atan2(x, y),
+         np.array([0.3, -1.2]), np.array([0.0123, 2.5], np.float16), grad=(True, False), gtol=(1e-9, 1e-12)),
     case("pow_grads_nonfinite_incoming", lambda T, x, p: (x ** p) * T.tensor([nan, inf, nan]),
          np.array([0., 2., 0.]), np.array([0., 0., 1.])),
 ]

@@ -62,7 +62,8 @@ def gen_binary(g):
     # operand and raise there (a PyTorch bug, not copied): no bool tensor in those places.
     if op == "pow" and bool_b:
         return _emit_binary(g, op, form, a, g.tensor("float32", shape), shape)
-    if op == "atan2" and da == "bool" and a.startswith("t"):
+    # atan2's gradient for `other` negates `input` in its own dtype: uint8 wraps (PyTorch bug)
+    if op == "atan2" and da in ("bool", "uint8") and a.startswith("t"):
         return _emit_binary(g, op, form, g.tensor("float32", shape), b, shape, bool_b)
     return _emit_binary(g, op, form, a, b, shape, bool_b)
 
