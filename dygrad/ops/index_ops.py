@@ -47,6 +47,8 @@ def index_select(x, dim, index):
         raise RuntimeError(
             f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     n = x1.shape[dim]
+    if idx.size and not n and x1.ndim > 1:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")
     out = np.take(x1, idx, axis=dim)
@@ -137,7 +139,8 @@ def index_fill(x, dim, index, value):
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor "
                            f"with {value._data.ndim} dimension(s).")
     if x1.size or 0 not in x1.shape[:dim] + x1.shape[dim + 1:]:  # no check when slices are empty
-        _bounds(idx, x1.shape[dim], dim)
+        # (an index into an empty dim: PyTorch fails in a RuntimeError)
+        _bounds(idx, x1.shape[dim], dim, IndexError if x1.shape[dim] else RuntimeError)
     else:
         idx = idx[:0]
     out = x1.copy()
@@ -184,7 +187,8 @@ def index_copy(x, dim, index, source):
     skip = not x1.size and 0 in x1.shape[:dim] + x1.shape[dim + 1:]  # empty slices: no check
     if not skip and idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx[(idx < 0) | (idx >= n)].flat[0]
-        raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {dim} with size {n}")
+        raise (IndexError if n else RuntimeError)(
+            f"index_copy_(): index {bad} is out of bounds for dimension {dim} with size {n}")
     out = x1.copy()
     if not skip:
         out[(slice(None),) * dim + (idx,)] = s1

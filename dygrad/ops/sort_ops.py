@@ -73,9 +73,9 @@ def argsort(x, dim=-1, descending=False, *, stable=False):
 
 def topk(x, k, dim=-1, largest=True, sorted=True):
     d = x._data
+    dim = one_dim(dim, d.shape, "topk")  # (PyTorch checks dim before dtype)
     if d.dtype.kind == "b":
-        raise RuntimeError("topk does not support bool tensors")
-    dim = one_dim(dim, d.shape, "topk")
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     n = d.shape[dim] if d.ndim else 1
     k = int(k)
     if not 0 <= k <= n:

@@ -350,3 +350,25 @@ def test_index_add_bounds_like_torch():
     with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with size 2"):
         dygrad.zeros(2, 3).index_add_(0, dygrad.tensor([5]), dygrad.ones(1, 3))
     assert dygrad.zeros(0, 3).index_add_(0, dygrad.tensor([5]), dygrad.ones(1, 3)).shape == (0, 3)
+
+
+def test_index_ops_into_an_empty_dim_raise_torchs_exception_class():
+    torch = pytest.importorskip("torch")
+    for shape, dim in (((0,), 0), ((0, 3), 0), ((3, 0), 1)):
+        sshape = list(shape)
+        sshape[dim] = 1
+        calls = (lambda T: T.zeros(shape).index_fill_(dim, T.tensor([0]), 1.0),
+                 lambda T: T.zeros(shape).index_copy_(dim, T.tensor([0]), T.ones(sshape)),
+                 lambda T: T.index_select(T.zeros(shape), dim, T.tensor([0])))
+        for call in calls:
+            kinds = []
+            for T in (dygrad, torch):
+                with pytest.raises((RuntimeError, IndexError)) as e:
+                    call(T)
+                kinds.append(e.type)
+            assert kinds[0] is kinds[1], (shape, dim, kinds)
+    for T in (dygrad, torch):
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            T.topk(T.zeros(3, dtype=T.bool), 1, dim=2)
+        with pytest.raises(RuntimeError, match="topk does not support bool"):
+            T.topk(T.zeros(3, dtype=T.bool), 1)
