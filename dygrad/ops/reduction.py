@@ -66,10 +66,10 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
         if node is not None:
             node.shape, node.dims, node.keepdim, node.src = d.shape, None, keepdim, None
         return t
-    if dtype is not None:
-        _grad_dtype(x, dtype)
     npdt = _sum_dtype(d, dtype)
     dims = rdims(dim, d.shape, "sum")
+    if dtype is not None:
+        _grad_dtype(x, dtype)
     out = _np_sum(d, dims, keepdim, npdt)
     t, node = finish(out, x, SumBackward0 if dim is None else SumBackward1)
     if node is not None:
@@ -108,9 +108,9 @@ class NansumBackward0(_Reduce):
 
 def nansum(x, dim=None, keepdim=False, *, dtype=None):
     d = x._data
-    _grad_dtype(x, dtype)
     npdt = _sum_dtype(d, dtype)
     dims = rdims(dim, d.shape, "nansum")
+    _grad_dtype(x, dtype)
     out = np.nansum(d, axis=dims, keepdims=keepdim, dtype=np.float32 if npdt == np.float16 else npdt)
     t, node = finish(out.astype(npdt, copy=False), x, NansumBackward0)
     if node is not None:
@@ -249,6 +249,8 @@ def _kshape(v, x, dim):
 
 
 def prod(x, dim=None, keepdim=False, *, dtype=None):
+    if dim is not None:  # a bad dim is reported before the dtype
+        dim = one_dim(dim, x._data.shape, "prod")
     x = _cast_for_grad(x, dtype)
     d = x._data
     npdt = _sum_dtype(d, dtype)
@@ -260,7 +262,6 @@ def prod(x, dim=None, keepdim=False, *, dtype=None):
         if node is not None:
             node.shape = d.shape
     else:
-        dim = one_dim(dim, d.shape, "prod")
         out = np.prod(d, axis=dim if d.ndim else None, keepdims=keepdim, dtype=npdt)
         t, node = finish(out, x, ProdBackward1)
         if node is not None:
@@ -373,8 +374,8 @@ def _cum(x, dim, dtype, npfn, op):
 
 
 def cumsum(x, dim, *, dtype=None):
-    _grad_dtype(x, dtype)
     out, dim, npdt = _cum(x, dim, dtype, np.cumsum, "cumsum")
+    _grad_dtype(x, dtype)
     t, node = finish(out, x, CumsumBackward0)
     if node is not None:
         node.dim = dim if x._data.ndim else None
@@ -432,6 +433,8 @@ def _rcumsum_np(a):
 
 
 def cumprod(x, dim, *, dtype=None):
+    if dtype is not None:  # a bad dim is reported before the dtype
+        one_dim(dim, x._data.shape, "cumprod")
     x = _cast_for_grad(x, dtype)
     out, dim, npdt = _cum(x, dim, dtype, np.cumprod, "cumprod")
     if x._data.ndim == 0:

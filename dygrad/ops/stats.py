@@ -109,8 +109,10 @@ def _nan_order(d, dim):
 def nanmedian(input, dim=None, keepdim=False):
     d = input._data
     if d.dtype.kind == "b":
-        if dim is not None:
-            one_dim(dim, d.shape, "nanmedian")  # a bad dim is reported first, as PyTorch
+        if dim is not None:  # a bad or empty dim is reported first, as PyTorch
+            w = one_dim(dim, d.shape, "nanmedian")
+            if d.ndim and d.shape[w] == 0:
+                raise IndexError(f"nanmedian(): Expected reduction dim {w} to have non-zero size.")
         raise NotImplementedError("nanmedian: not implemented for torch.bool tensors")
     if dim is None:
         flat = d.reshape(-1)

@@ -143,3 +143,13 @@ def test_empty_inf_norm_along_non_empty_dims_and_aminmax_dim_check():
     _same(lambda L: L.linalg.vector_norm(L.zeros(5, 0, 3), float("inf"), dim=1))
     _same(lambda L: L.tensor(1.0).aminmax(dim=1))
     _same(lambda L: L.tensor(1.0).aminmax(dim=-1))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x: L.sum(x, dim=3, dtype=L.int64), lambda L, x: L.nansum(x, dim=3, dtype=L.int64),
+    lambda L, x: L.prod(x, dim=3, dtype=L.int64), lambda L, x: L.cumsum(x, 3, dtype=L.int64),
+    lambda L, x: L.cumprod(x, 3, dtype=L.int64),
+    lambda L, x: L.nanmedian(L.ones(2, 0, dtype=L.bool), dim=1),
+])
+def test_bad_dims_are_reported_before_dtype_errors(fn):
+    _same(lambda L: fn(L, L.ones(4, requires_grad=True)))
