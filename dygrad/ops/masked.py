@@ -176,6 +176,9 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         from ._util import wrap_dim
         dim = wrap_dim(dim, d.ndim, "unique")
+        if 0 in d.shape[:dim] + d.shape[dim + 1:]:
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                               "cannot be applied")
         res = np.unique(d, return_inverse=True, return_counts=True, axis=dim)
         inv = res[1].reshape(-1)
     out = [unique_values(res[0], x, "_unique2" if dim is None else "unique_dim")]

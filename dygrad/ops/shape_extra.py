@@ -193,8 +193,13 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         vals = flat[starts]
         inv_shape = d.shape
     else:
+        if d.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         ax = wrap_dim(dim, d.ndim, "unique_consecutive")
-        m = np.moveaxis(d, ax, 0).reshape(d.shape[ax], -1)
+        if 0 in d.shape[:ax] + d.shape[ax + 1:]:
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                               "cannot be applied")
+        m = np.moveaxis(d, ax, 0).reshape(d.shape[ax], -1) if d.size else np.zeros((0, 1))
         starts = np.ones(m.shape[0], bool)
         starts[1:] = (m[1:] != m[:-1]).any(axis=1)
         vals = np.compress(starts, d, axis=ax)

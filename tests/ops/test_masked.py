@@ -181,3 +181,19 @@ def test_masked_fill_value_gradient_sums_the_selected_elements():
         T.zeros(3, 5, 7).masked_fill(T.tensor(m), v).backward(T.tensor(g))
         res.append(v.grad.item())
     assert abs(res[0] - res[1]) <= 1e-9 * abs(res[1])
+
+
+def test_unique_with_dim_and_zero_sized_dims_like_torch():
+    torch = pytest.importorskip("torch")
+    for shape, dim in (((0, 3), 1), ((0, 3), 0), ((3, 0), 0), ((3, 0), 1), ((0,), 0), ((2, 0, 3), 2),
+                       ((), 0)):
+        for op in ("unique", "unique_consecutive"):
+            res = []
+            for T in (dygrad, torch):
+                try:
+                    out = getattr(T, op)(T.zeros(shape), dim=dim, return_inverse=True,
+                                         return_counts=True)
+                    res.append([tuple(o.shape) for o in out])
+                except (RuntimeError, IndexError) as e:
+                    res.append((type(e), str(e)))
+            assert res[0] == res[1], (shape, dim, op, res)
