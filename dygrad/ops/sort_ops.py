@@ -112,6 +112,10 @@ def _lower_median_idx(d, dim):
 def median(x, dim=None, keepdim=False):
     d = x._data
     if d.dtype.kind == "b":
+        if dim is not None:  # a bad or empty dim is reported first, as PyTorch
+            w = one_dim(dim, d.shape, "median")
+            if d.ndim and d.shape[w] == 0:
+                raise IndexError(f"median(): Expected reduction dim {w} to have non-zero size.")
         raise NotImplementedError("median: not implemented for torch.bool tensors")
     if dim is None:
         if d.size == 0:

@@ -153,3 +153,8 @@ def test_empty_inf_norm_along_non_empty_dims_and_aminmax_dim_check():
 ])
 def test_bad_dims_are_reported_before_dtype_errors(fn):
     _same(lambda L: fn(L, L.ones(4, requires_grad=True)))
+
+
+def test_median_of_bool_reports_an_empty_dim_first():
+    _same(lambda L: L.median(L.ones(3, 0, dtype=L.bool), dim=1))
+    _same(lambda L: L.median(L.ones(3, 2, dtype=L.bool), dim=1))
