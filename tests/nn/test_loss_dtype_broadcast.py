@@ -130,3 +130,34 @@ def test_losses_with_nonfinite_inputs_match_torch(src):
         return
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("src", [
+    "F.cross_entropy(x, torch.tensor([0, 1, 2, 0]), label_smoothing=-0.3)",
+    "F.cross_entropy(x, x.detach().softmax(1), label_smoothing=-0.3)",
+    "F.cross_entropy(x, torch.tensor([0, 1, 2, 0]), label_smoothing=1.5)",
+    "F.multi_margin_loss(x, torch.tensor([0, 1, 2, 0]), weight=torch.ones(2))",
+    "F.multi_margin_loss(x, torch.tensor([0, 1, 2, 0]), weight=torch.ones(3, dtype=torch.float64))",
+    "F.multi_margin_loss(x, torch.tensor([0, 1, 2, 0]).int())",
+    "F.multi_margin_loss(x, torch.tensor([0, 1, 2, 0]), margin=-1.0, weight=torch.ones(3))",
+    "F.binary_cross_entropy_with_logits(x * torch.tensor([float('-inf'), float('inf'), 1.0]),"
+    " y, pos_weight=torch.tensor([0.5, 2.0, 3.0]), reduction='none')",
+])
+def test_loss_options_match_torch(src):
+    x0 = np.random.default_rng(4).standard_normal((4, 3)).astype(np.float32)
+    res = []
+    for lib, F in ((dygrad, DF), (torch, TF)):
+        x = lib.tensor(x0, requires_grad=True)
+        y = lib.tensor(np.full((4, 3), 0.3, np.float32), requires_grad=True)
+        try:
+            out = eval(src, {"F": F, "x": x, "y": y, "torch": lib})
+        except RuntimeError as e:
+            res.append(type(e))
+            continue
+        out.sum().backward()
+        res.append([out.detach().numpy(), x.grad.numpy()] + ([y.grad.numpy()] if y.grad is not None else []))
+    if isinstance(res[1], type):
+        assert res[0] is res[1]
+        return
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

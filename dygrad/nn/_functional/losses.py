@@ -302,8 +302,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     check_tensor(input, "input", "cross_entropy")
     check_tensor(target, "target", "cross_entropy")
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
-    if not 0.0 <= label_smoothing <= 1.0:
+    if not label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    # PyTorch checks only the upper bound and smooths only when label_smoothing > 0
+    label_smoothing = label_smoothing if label_smoothing > 0 else 0.0
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for "
                                   f"'{scalar_name(input._data.dtype)}'")

@@ -100,7 +100,9 @@ class BinaryCrossEntropyWithLogitsBackward0(_PairLoss):
                 lw = (pw - 1) * t + 1
                 gx = (lw * sig - pw * t) * s
         if nf[1][0] is not None:
-            gt = -x * s if pw is None else (-x + (pw - 1) * _softplus_neg(x)) * s
+            # PyTorch's form log_sigmoid(-x) - pw * log_sigmoid(x): the same value as
+            # (1 - pw) log_sigmoid(x) - x, but +inf rather than nan at x = -inf with pw < 1
+            gt = -x * s if pw is None else (pw * _softplus_neg(x) - _softplus_neg(-x)) * s
         return gx, gt
 
 

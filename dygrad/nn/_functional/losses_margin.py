@@ -218,9 +218,19 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     not_differentiable("multi_margin_loss", "weight", weight)
+    if target._data.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found "
+                           f"{scalar_type_name(target._data.dtype)}")
     x = input if input.dim() == 2 else input.reshape(1, -1)
     t = target._data.reshape(-1).astype(np.int64)
     C = x.shape[1]
+    if weight is not None:
+        if weight._data.ndim > 1 or weight._data.size != C:
+            raise RuntimeError(f"inconsistent weight size, expected {C} but got "
+                               f"{list(weight._data.shape)}")
+        if weight._data.dtype != input._data.dtype:
+            raise RuntimeError(f"expected scalar type {scalar_type_name(input._data.dtype)} but "
+                               f"found {scalar_type_name(weight._data.dtype)}")
     if ((t < 0) | (t >= C)).any():
         raise RuntimeError(f"multi_margin_loss: target out of range (expected values in [0, {C}))")
     xy = x.gather(1, _wrap(t[:, None]))

@@ -191,7 +191,7 @@ def gen_loss(g):
                  "soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
                  "cosine_embedding_loss", "multi_margin_loss", "triplet_margin_loss"))
     g.tag("loss", "op:" + op)
-    red = g.pick(("'mean'", "'sum'", "'none'"))
+    red = g.pick(("'mean'", "'sum'", "'none'")) if g.chance(0.99) else "'avg'"
     dt = "float32" if g.chance(0.85) else "float64"
     out = g.fresh("out")
     g.tol = 10.0
@@ -202,8 +202,10 @@ def gen_loss(g):
         shape = (n, c) + extra if g.chance(0.9) else (c,)
         x = T(dt, shape, special=0.03)
         kw = f"reduction={red}"
-        if op != "multi_margin_loss" and g.chance(0.3):
-            kw += f", weight={T(dt, (c,), grad=g.chance(0.2), special=0)}.abs()"
+        if g.chance(0.3):
+            # now and then a weight of the other dtype or size
+            wdt = dt if g.chance(0.9) else g.pick(("float32", "float64"))
+            kw += f", weight={T(wdt, (c,) if g.chance(0.97) else (c + 1,), grad=g.chance(0.2), special=0)}.abs()"
         if op == "cross_entropy_prob":
             tgt = g.fresh("p")
             pdt = "float32" if g.chance(0.9) else "float64"
@@ -214,18 +216,18 @@ def gen_loss(g):
             g.emit(f"{tgt} = F.softmax(torch.tensor(rng.standard_normal({shape!r}).astype("
                    f"'{pdt}')), dim={1 if len(shape) > 1 else 0})")
             if g.chance(0.4):
-                kw += f", label_smoothing={g.pick(('0.1', '0.5', '1.0'))}"
+                kw += f", label_smoothing={g.pick(('0.1', '0.5', '1.0', '-0.1', '1.5'))}"
             g.emit(f"{out} = F.cross_entropy({x}, {tgt}, {kw})")
             return
         tshape = (shape[0],) + shape[2:] if len(shape) > 1 else ()
         tgt = g.fresh("y")
         g.emit(f"{tgt} = torch.tensor(rng.integers(0, {c + (1 if g.chance(0.03) else 0)}, "
-               f"{tshape!r}))")
+               f"{tshape!r})){'.int()' if g.chance(0.03) else ''}")
         if op != "multi_margin_loss" and g.chance(0.3):
             kw += f", ignore_index={g.pick(('0', '1', '-100', '-1'))}"
         if op == "cross_entropy":
             if g.chance(0.3):
-                kw += f", label_smoothing={g.pick(('0.1', '0.5'))}"
+                kw += f", label_smoothing={g.pick(('0.1', '0.5', '0.0', '-0.1', '1.5'))}"
             g.emit(f"{out} = F.cross_entropy({x}, {tgt}, {kw})")
         elif op == "nll_loss":
             g.emit(f"{out} = F.nll_loss(F.log_softmax({x}, {1 if len(shape) > 1 else 0}), "
@@ -237,9 +239,9 @@ def gen_loss(g):
             if shape[0] == 0:
                 # PyTorch 2.13 returns uninitialised memory for the sum or mean over an empty
                 # batch
-                red = "'none'"
-            g.emit(f"{out} = F.multi_margin_loss({x}, {tgt}, p={g.pick((1, 2))}, "
-                   f"margin={g.pick(('1.0', '0.5'))}, reduction={red})")
+                kw = kw.replace(f"reduction={red}", "reduction='none'")
+            g.emit(f"{out} = F.multi_margin_loss({x}, {tgt}, p={g.pick((1, 2, 1, 2, 3))}, "
+                   f"margin={g.pick(('1.0', '0.5', '0.0', '-1.0'))}, {kw})")
         return
     shape = g.shape(max_dims=3)
     x = T(dt, shape, special=0.03)
@@ -254,9 +256,9 @@ def gen_loss(g):
         g.emit(f"{out} = F.{op}({x}, {y}, reduction={red})")
     elif op == "smooth_l1_loss":
         g.emit(f"{out} = F.smooth_l1_loss({x}, {y}, reduction={red}, "
-               f"beta={g.pick(('1.0', '0.5', '0.0'))})")
+               f"beta={g.pick(('1.0', '0.5', '0.0', '1.0', '0.5', '-1.0'))})")
     elif op == "huber_loss":
-        g.emit(f"{out} = F.huber_loss({x}, {y}, reduction={red}, delta={g.pick(('1.0', '0.3'))})")
+        g.emit(f"{out} = F.huber_loss({x}, {y}, reduction={red}, delta={g.pick(('1.0', '0.3', '1.0', '0.3', '0.0', '-1.0'))})")
     elif op == "binary_cross_entropy":
         w = f", weight={T(dt, shape, grad=False, special=0)}.abs()" if g.chance(0.3) else ""
         g.emit(f"{out} = F.binary_cross_entropy(torch.sigmoid({x}), torch.sigmoid({y}){w}, "
@@ -281,10 +283,14 @@ def gen_loss(g):
         g.emit(f"{out} = F.hinge_embedding_loss({x}, torch.sign({y}).detach(), reduction={red})")
     elif op == "poisson_nll_loss":
         g.emit(f"{out} = F.poisson_nll_loss({x}, {y}.abs(), log_input={g.chance(0.5)}, "
-               f"full={g.chance(0.3)}, reduction={red})")
+               f"full={g.chance(0.3)}, reduction={red}, eps={g.pick(('1e-8', '0.1', '1e-8'))})")
     elif op == "gaussian_nll_loss":
-        g.emit(f"{out} = F.gaussian_nll_loss({x}, {y}, {y}.abs() + 0.1, full={g.chance(0.3)}, "
-               f"reduction={red})")
+        # var: like the target, one per sample (input's shape less its last dim), a float, or
+        # with a negative entry
+        var = g.pick((f"{y}.abs() + 0.1", f"{y}.abs() + 0.1", f"{x}.detach()[..., 0].abs()",
+                      "0.5", f"{y} - 0.5"))
+        g.emit(f"{out} = F.gaussian_nll_loss({x}, {y}, {var}, full={g.chance(0.3)}, "
+               f"reduction={red}, eps={g.pick(('1e-6', '0.5'))})")
     elif op == "cosine_embedding_loss":
         if len(shape) != 2:
             g.emit(f"{x} = {x}.reshape(1, -1)")
