@@ -14,7 +14,7 @@ def _bad(g, n):
 
 def gen_matmul(g):
     op = g.pick(("mm", "bmm", "matmul", "matmul", "addmm", "addmv", "addr", "baddbmm", "einsum",
-                 "einsum", "linear", "dot", "mv", "outer", "matmul_op", "tensordot"))
+                 "einsum", "linear", "dot", "mv", "outer", "matmul_op", "tensordot", "addbmm"))
     g.tag("matmul", "op:" + op)
     dt = g.pick(MM_DTYPES)
     m, k, n, bt = (g.r.randint(0 if g.chance(0.05) else 1, 4) for _ in range(4))
@@ -25,7 +25,9 @@ def gen_matmul(g):
         # beta*input with the scalar's own type and then fail to cast it back; bool linear
         # with bias likewise. So empty cases use one dtype, and a float one there.
         g.mixed_ok = False
-        if (dt == "bool" and op == "linear") or (k == 0 and op in ("addmm", "addmv", "baddbmm")):
+        if (dt == "bool" and op == "linear") or \
+                (k == 0 and op in ("addmm", "addmv", "baddbmm", "addbmm")) or \
+                (bt == 0 and op == "addbmm"):
             dt = "float32"
     out = g.fresh("out")
     T = g.tensor
@@ -45,9 +47,10 @@ def gen_matmul(g):
             g.mixed_ok = False  # bmm's unchecked empty fast path, as above
         a, b = T(dt, sa), T(_dt(g, dt), sb)
         g.emit(f"{out} = {a} @ {b}" if op == "matmul_op" else f"{out} = torch.matmul({a}, {b})")
-    elif op in ("addmm", "addmv", "addr", "baddbmm"):
+    elif op in ("addmm", "addmv", "addr", "baddbmm", "addbmm"):
         shapes = {"addmm": ((m, k), (k, n), (m, n)), "addmv": ((m, k), (k,), (m,)),
-                  "addr": ((m,), (n,), (m, n)), "baddbmm": ((bt, m, k), (bt, k, n), (bt, m, n))}
+                  "addr": ((m,), (n,), (m, n)), "baddbmm": ((bt, m, k), (bt, k, n), (bt, m, n)),
+                  "addbmm": ((bt, m, k), (bt, k, n), (m, n))}
         sa, sb, sc = shapes[op]
         if g.chance(0.3) and not (op == "addmv" and 0 in (m, k)):
             # (PyTorch's addmv with an empty matrix returns beta * input in the input's own
