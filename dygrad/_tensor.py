@@ -512,10 +512,10 @@ class Tensor(TensorExtMethods):
         _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def retain_grad(self):
-        if self.grad_fn is None:
-            return
         if not self._rg:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
         if self._retains:
             return
         self._retains = True

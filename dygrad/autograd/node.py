@@ -13,6 +13,18 @@ from .grad_mode import STATE
 ndarray = np.ndarray
 
 
+# Nodes whose PyTorch counterpart saves tensors (so a second backward through a freed graph
+# raises) while dygrad's keeps that state in attributes: the scalar of x * 3 and x / 2, the
+# indices of advanced indexing, gather, index_select, sort/topk/kthvalue and max/min, the masks
+# of where and masked_fill.
+STATEFUL = frozenset({
+    "MulBackward0", "DivBackward0", "IndexBackward0", "MaxBackward0", "MaxBackward1",
+    "MinBackward0", "MinBackward1", "AmaxBackward0", "AminBackward0", "WhereBackward0",
+    "MaskedFillBackward0", "GatherBackward0", "IndexSelectBackward0", "SortBackward0",
+    "TopkBackward0",
+})
+
+
 class Node:
     """Base of every grad_fn. Subclasses implement `backward(self, g, *saved)`.
 
@@ -32,11 +44,16 @@ class Node:
     _freed = False
     _trace = None
     _extra = False  # whether the class overrides _release_extra (set by __init_subclass__)
+    # whether the node keeps what its backward needs outside `save` (a scalar operand, indices,
+    # a mask): then a second backward through a freed graph is refused as PyTorch refuses it
+    _state = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "_release_extra" in cls.__dict__:
-            cls._extra = True
+            cls._extra = cls._state = True
+        if cls.__name__ in STATEFUL:
+            cls._state = True
 
     def __init__(self, next_functions=()):
         self.next_functions = next_functions
@@ -114,7 +131,7 @@ class Node:
         return vals
 
     def _release(self):
-        if self._saved or self._sout is not None:
+        if self._saved or self._sout is not None or self._state:
             self._saved = None
             self._sout = None
             self._freed = True

@@ -6,6 +6,8 @@ Writing each backward once against these keeps first- and higher-order gradients
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
 
 
 def is_t(x):
@@ -113,3 +115,29 @@ def transpose_last(x):
 def const(x, like):
     """A NumPy constant combined with `like` (a Tensor in a double-backward, else an array)."""
     return _wrap(np.asarray(x)) if isinstance(like, Tensor) else x
+
+
+class ZeroLinkBackward(Node):
+    """Second-order link of a masked gradient to the input its mask came from: the gradient
+    passes to the first input, zeros to the second."""
+    __slots__ = ("xshape",)
+
+    def backward(self, g):
+        if isinstance(g, Tensor):
+            return g, _wrap(np.zeros(self.xshape, g._data.dtype))
+        return g, np.zeros(self.xshape, np.asarray(g).dtype)
+
+
+def zero_link(value, x):
+    """`value` (a gradient computed while building a graph) made to depend on `x` with a zero
+    derivative. PyTorch's backward formulas of relu, threshold, hardtanh, leaky_relu,
+    hardsigmoid and the shrinks read their input, so their gradients require grad (and a second
+    derivative through them is zeros, not an error) even though the mask is piecewise constant."""
+    if not isinstance(value, Tensor) or not isinstance(x, Tensor) or not x._rg \
+            or not STATE.enabled:
+        return value
+    node = ZeroLinkBackward((value._grad_node(), x._grad_node()))
+    node.xshape = x._data.shape
+    t = _wrap(value._data, True)
+    t.grad_fn = node
+    return t

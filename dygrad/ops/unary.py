@@ -363,7 +363,7 @@ class ReluBackward0(_Unary):
             it = _INT_OF_SIZE[g.itemsize]
             m = np.subtract(y <= 0, 1, dtype=it)
             return np.bitwise_and(np.ascontiguousarray(g).view(it), m, out=m).view(g.dtype)
-        return _bw.where(_data(y) <= 0, 0, g)
+        return _bw.zero_link(_bw.where(_data(y) <= 0, 0, g), y)
 
 
 def _np_relu(d):

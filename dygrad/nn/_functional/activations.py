@@ -77,7 +77,7 @@ class HardtanhBackward0(_Act):
     def backward(self, g, x):
         lo, hi = self.p
         xv = npv(x)
-        return _bw.where((xv <= lo) | (xv >= hi), 0, g)
+        return _bw.zero_link(_bw.where((xv <= lo) | (xv >= hi), 0, g), x)
 
 
 def _np_hardtanh(d, lo, hi):
@@ -115,7 +115,7 @@ class LeakyReluBackward0(_Act):
     __slots__ = ()
 
     def backward(self, g, x):
-        return _bw.where(npv(x) > 0, g, g * self.p[0])
+        return _bw.zero_link(_bw.where(npv(x) > 0, g, g * self.p[0]), x)
 
 
 def _np_leaky(d, slope):
@@ -180,7 +180,7 @@ class ThresholdBackward0(_Act):
     __slots__ = ()
 
     def backward(self, g, x):
-        return _bw.where(npv(x) <= self.p[0], 0, g)
+        return _bw.zero_link(_bw.where(npv(x) <= self.p[0], 0, g), x)
 
 
 def _np_threshold(d, th, value):
@@ -241,7 +241,7 @@ class HardsigmoidBackward0(_Act):
 
     def backward(self, g, x):
         xv = npv(x)
-        return _bw.where((xv > -3) & (xv < 3), g * (1.0 / 6), 0)
+        return _bw.zero_link(_bw.where((xv > -3) & (xv < 3), g * (1.0 / 6), 0), x)
 
 
 def _np_hardsigmoid(d):
@@ -276,7 +276,7 @@ class _ShrinkBackward(_Act):
     def backward(self, g, x):
         xv = npv(x)
         lam = self.p[0]
-        return _bw.where((xv >= -lam) & (xv <= lam), 0, g)
+        return _bw.zero_link(_bw.where((xv >= -lam) & (xv <= lam), 0, g), x)
 
 
 class SoftshrinkBackward0(_ShrinkBackward):

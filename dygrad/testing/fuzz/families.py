@@ -1,4 +1,5 @@
 """Family registry: name -> generator(g) that appends statements to a `Gen`."""
+from . import fam_autograd as _ag
 from . import fam_creation as _cr
 from . import fam_elementwise as _ew
 from . import fam_index as _ix
@@ -22,6 +23,7 @@ FAMILIES = {
     "norm": _nn.gen_norm,
     "loss": _nn.gen_loss,
     "creation": _cr.gen_creation,
+    "autograd": _ag.gen_autograd,
 }
 
 
