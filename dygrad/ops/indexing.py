@@ -134,6 +134,7 @@ def parse_key(shape, key):
     akey = []
     adv = []
     src = extra = 0
+    oob = []
     for kind, k in items:
         if kind == "int":
             n = shape[src]
@@ -155,7 +156,9 @@ def parse_key(shape, key):
             akey += [_ALL] * fill
             src += fill
         elif kind == "arr":
-            _check_bounds(k, shape[src], len(adv))
+            n = shape[src]
+            if k.size and (k.min() < -n or k.max() >= n):
+                oob.append((len(akey), n, len(adv)))  # raised below unless the result is empty
             bkey.append(_ALL)
             akey.append(k)
             adv.append(k)
@@ -182,9 +185,28 @@ def parse_key(shape, key):
             raise IndexError(
                 "shape mismatch: indexing tensors could not be broadcast together with shapes "
                 + ", ".join(str(list(a.shape)) for a in adv)) from None
+    if oob:
+        _out_of_bounds(shape, bkey, akey, adv, oob)
     while akey[-1] is _ALL:
         akey.pop()
     return tuple(bkey) + (Ellipsis,), tuple(akey)
+
+
+def _out_of_bounds(shape, bkey, akey, adv, oob):
+    """PyTorch checks index bounds only when the result has elements: raise then, else make the
+    bad indices harmless (zeros) so that the empty result keeps its shape."""
+    vshape = np.broadcast_to(np.empty((), np.int8), shape)[tuple(bkey) + (Ellipsis,)].shape
+    rest = 1
+    for i, s in enumerate(vshape):
+        if i >= len(akey) or akey[i] is _ALL:
+            rest *= s
+    empty = not (rest and np.prod(np.broadcast_shapes(*(a.shape for a in adv))))
+    for pos, n, ordinal in oob:
+        if not n:
+            raise IndexError("index is out of bounds for dimension with size 0")
+        if not empty:
+            _check_bounds(akey[pos], n, ordinal)
+        akey[pos] = np.zeros_like(akey[pos])
 
 
 class IndexBackward0(Node):

@@ -402,3 +402,21 @@ def test_masked_fill_integer_result_with_grad_value_raises_like_torch():
         assert dygrad.zeros(2, dtype=dygrad.long).masked_fill(m, v).tolist() == [1, 0]
     with pytest.raises(RuntimeError, match="cannot be converted to type int64_t"):
         dygrad.zeros(2, dtype=dygrad.long).masked_fill(m, dygrad.tensor(float("inf")))
+
+
+def test_out_of_range_index_with_an_empty_result_is_not_checked_like_torch():
+    torch = pytest.importorskip("torch")
+    keys = [(slice(1, 1), [5]), (slice(None), slice(2, 1), [0, 7]), ([5], slice(3, 3)), ([5], []),
+            (lambda T: T.tensor([False, False]), [5]), ([5, 0], slice(1, 1), [7]), ([5], slice(1, 2))]
+    for key in keys:
+        res = []
+        for T in (dygrad, torch):
+            x = T.arange(24.).reshape(2, 3, 4)
+            k = tuple(k(T) if callable(k) else k for k in key)
+            try:
+                res.append(list(x[k].shape))
+                x[k] = 1.0
+                res.append(x.sum().item())
+            except IndexError as e:
+                res.append(str(e))
+        assert res[:len(res) // 2] == res[len(res) // 2:], (key, res)
