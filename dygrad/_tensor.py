@@ -670,6 +670,18 @@ class Tensor(TensorExtMethods):
     def __rshift__(self, other):
         return _ew.bitwise_right_shift(self, other)
 
+    def __rlshift__(self, other):
+        return _ew.bitwise_left_shift(other, self)
+
+    def __rrshift__(self, other):
+        return _ew.bitwise_right_shift(other, self)
+
+    def __ilshift__(self, other):
+        return _inplace(self, _ew.bitwise_left_shift(self, other))
+
+    def __irshift__(self, other):
+        return _inplace(self, _ew.bitwise_right_shift(self, other))
+
     def __eq__(self, other):
         return _ew.eq(self, other)
 
@@ -949,10 +961,10 @@ class Tensor(TensorExtMethods):
         return bool(self._data.shape == other._data.shape and np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return _ew.allclose(self, other, rtol, atol, equal_nan)
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return _wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return _ew.isclose(self, other, rtol, atol, equal_nan)
 
     def logical_not(self):
         return _ew.logical_not(self)

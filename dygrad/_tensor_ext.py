@@ -312,6 +312,12 @@ class TensorExtMethods:
     def bitwise_xor_(self, other):
         return _T._inplace(self, _T._ew.bitwise_xor(self, other))
 
+    def bitwise_left_shift_(self, other):
+        return _T._inplace(self, _T._ew.bitwise_left_shift(self, other))
+
+    def bitwise_right_shift_(self, other):
+        return _T._inplace(self, _T._ew.bitwise_right_shift(self, other))
+
     # -- reductions along a dim and order statistics (ops/cumulative.py, ops/stats.py via _red) ---
     def cummax(self, dim):
         return _T._red.cummax(self, dim)

@@ -120,6 +120,26 @@ def bitwise_right_shift(a, b):
     return _bitwise(a, b, np.right_shift, "bitwise_right_shift")
 
 
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """PyTorch's isclose: two tensors of one dtype (it does not promote), broadcast."""
+    if not isinstance(b, Tensor):
+        raise TypeError(f"isclose(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(b).__name__}")
+    ad, bd = a._data, b._data
+    if ad.dtype != bd.dtype:
+        from ._reduce_util import scalar_type_name
+        raise RuntimeError(f"{scalar_type_name(ad.dtype)} did not match "
+                           f"{scalar_type_name(bd.dtype)}")
+    try:
+        return _wrap(np.asarray(np.isclose(ad, bd, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    except ValueError as e:
+        raise _broadcast_error("isclose", a, b, e) from None
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
+
+
 class _InvertError(NotImplementedError, TypeError):
     """torch.bitwise_not of a float tensor raises NotImplementedError and `~t` raises TypeError;
     both reach this one function."""

@@ -15,10 +15,12 @@ def _tensor_arg(x, opname, pos):
 
 
 def _lhs(x, y):
-    """A Python scalar first operand as a 0-dim tensor of the promoted dtype (a wrapped number)."""
+    """A Python scalar first operand of a float-only op (xlogy, xlog1py) as a 0-dim tensor of the
+    dtype the op computes in: xlogy(-3, uint8 tensor) is a float op, -3 never becomes uint8."""
     if isinstance(x, Tensor):
         return x
-    return _wrap(np.asarray(x, dtype=_dtype.result_np_dtype((x, y))))
+    npdt = _dtype.result_np_dtype((x, y))
+    return _wrap(np.asarray(x, dtype=npdt if npdt.kind == "f" else _dtype._default[0].np))
 
 
 def _to_float(a, b):
@@ -209,8 +211,11 @@ def nextafter(input, other):
 def _int_only(input, other, npop, opname):
     _tensor_arg(input, opname, 1)
     _tensor_arg(other, opname, 2)
-    if input._data.dtype.kind not in "iu" or other._data.dtype.kind not in "iu":
-        raise NotImplementedError(f"{opname}: only integer tensors are supported (got {_fmt(input)} and {_fmt(other)})")
+    npdt = _dtype.result_np_dtype((input, other))
+    if npdt.kind not in "iu":    # on the promoted dtype: lcm(bool, int64) is an int64 lcm
+        from ._reduce_util import scalar_type_name
+        raise NotImplementedError(f'"{opname}_cpu" not implemented for '
+                                  f"'{scalar_type_name(npdt)}' (got {_fmt(input)} and {_fmt(other)})")
     return _binary(input, other, npop, _Binary, opname, save=False)
 
 
