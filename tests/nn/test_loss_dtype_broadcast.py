@@ -142,6 +142,8 @@ def test_losses_with_nonfinite_inputs_match_torch(src):
     "F.multi_margin_loss(x, torch.tensor([0, 1, 2, 0]), margin=-1.0, weight=torch.ones(3))",
     "F.binary_cross_entropy_with_logits(x * torch.tensor([float('-inf'), float('inf'), 1.0]),"
     " y, pos_weight=torch.tensor([0.5, 2.0, 3.0]), reduction='none')",
+    "F.binary_cross_entropy_with_logits(x[0, 0], y[0, 0], pos_weight=torch.tensor(2.0))",
+    "F.gaussian_nll_loss(x, y, torch.full((4, 3), float('inf')), reduction='none')",
 ])
 def test_loss_options_match_torch(src):
     x0 = np.random.default_rng(4).standard_normal((4, 3)).astype(np.float32)

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from ..._tensor import Tensor, _wrap
+from ...autograd.grad_mode import no_grad
 from ...ops import _bw
 from ...ops import elementwise as _ew
 from ...ops._reduce_util import scalar_type_name
@@ -25,8 +26,9 @@ def _clamp_min(v, m):
 
 
 def _softplus_neg(x):
-    """log(1 + exp(-x)), stable, for arrays or Tensors."""
-    if isinstance(x, np.ndarray):
+    """log(1 + exp(-x)), stable, for arrays (or the NumPy scalars 0-dim arithmetic gives) or
+    Tensors."""
+    if not isinstance(x, Tensor):
         return np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
     return (-x).clamp(min=0) + (-x.abs()).exp().log1p()
 
@@ -262,8 +264,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    vd = var.detach()
-    var = var + (vd.clamp(min=eps) - vd)  # clamped value, unclamped gradient (as in PyTorch)
+    # clamped value, unclamped gradient (as in PyTorch: a clone clamped in place under no_grad;
+    # adding (clamp(v) - v) instead would turn an infinite variance into nan)
+    var = var.clone()
+    with no_grad():
+        var.clamp_(min=eps)
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)

@@ -120,6 +120,9 @@ def gen_norm(g):
     g.tol = 100.0 if per <= 3 else 10.0
     out = g.fresh("out")
     eps = g.pick(("1e-5", "1e-3", "0.1"))
+    if per <= 3:
+        # and a large eps bounds rstd (else two nearly equal values make it arbitrarily large)
+        eps = "0.1"
     if op == "batch_norm":
         rm = g.tensor(dt, (c,), grad=False, special=0)
         rv = g.fresh("rv")
