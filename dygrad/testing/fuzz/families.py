@@ -5,6 +5,7 @@ from . import fam_elementwise as _ew
 from . import fam_index as _ix
 from . import fam_linalg as _la
 from . import fam_nn as _nn
+from . import fam_optim as _op
 from . import fam_reduce as _rd
 from . import fam_shape as _sh
 from . import fam_views as _vw
@@ -24,6 +25,7 @@ FAMILIES = {
     "loss": _nn.gen_loss,
     "creation": _cr.gen_creation,
     "autograd": _ag.gen_autograd,
+    "optim": _op.gen_optim,
 }
 
 
