@@ -55,8 +55,6 @@ def batch_norm_args(x, running_mean, running_var, weight, bias, training, moment
         for name, t in (("running_mean", running_mean), ("running_var", running_var)):
             if t is None:
                 raise RuntimeError(f"{name} must be defined in evaluation mode")
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must either both be None or neither be None")
     if training and eps <= 0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if len(shape) < 2:
@@ -69,6 +67,8 @@ def batch_norm_args(x, running_mean, running_var, weight, bias, training, moment
         if t is not None and t._data.size != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t._data.size} "
                                f"(input of size {list(shape)})")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
     float_input(x, "batch_norm")
     same_dtype(x, weight, bias, running_mean, running_var)
 

@@ -153,3 +153,17 @@ def test_local_response_norm_needs_3d(shape):
         DF.local_response_norm(dygrad.ones(*shape), 2)
     with pytest.raises(ValueError, match="3D or higher"):
         TF.local_response_norm(torch.ones(*shape), 2)
+
+
+@pytest.mark.parametrize("src", [
+    "out = F.batch_norm(T(A24), None, T(np.ones(4, np.float32)), T(np.ones(3, np.float32)), training=True)",
+    "out = F.batch_norm(T(A24), T(np.ones(3, np.float32)), T(np.ones(4, np.float32)), training=True, eps=0.0)",
+    "out = F.batch_norm(T(A24), None, T(np.ones(4, np.float32)), T(np.ones(4)), training=True)",
+])
+def test_batch_norm_check_order_matches_torch(src):
+    errs = []
+    for lib, F in ((dygrad, DF), (torch, TF)):
+        with pytest.raises(Exception) as info:
+            _run(lib, F, src)
+        errs.append(info.type)
+    assert errs[0] is errs[1]

@@ -195,7 +195,12 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     not_differentiable("soft_margin_loss", "target", target)
     # PyTorch computes -input * target in place in a tensor like input: the target must
     # broadcast to input's shape, and the loss keeps input's dtype
-    shape = np.broadcast_shapes(input._data.shape, target._data.shape)
+    try:
+        shape = np.broadcast_shapes(input._data.shape, target._data.shape)
+    except ValueError:
+        raise RuntimeError(f"soft_margin_loss: the size of input {list(input._data.shape)} and "
+                           f"target {list(target._data.shape)} cannot be broadcast together") \
+            from None
     if shape != input._data.shape:
         raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the "
                            f"broadcast shape {list(shape)}")
