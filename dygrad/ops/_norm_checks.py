@@ -25,7 +25,9 @@ def same_dtype(x, *params):
 
 def more_than_one(size, what="value per channel", shown=None):
     """`size` is [batch, channels, *spatial]; one value per channel cannot be normalised."""
-    prod = size[0]
+    if size[0] != 1:
+        return  # (0 or several samples; a size is never negative)
+    prod = 1
     for s in size[2:]:
         prod *= s
     if prod == 1:
@@ -48,7 +50,7 @@ def batch_norm_args(x, running_mean, running_var, weight, bias, training, moment
         if not shape:
             raise IndexError("batch_norm: expected an input with a batch dim, got a 0-dim tensor")
         more_than_one(shape)
-    if not isinstance(momentum, numbers.Real):
+    if type(momentum) is not float and not isinstance(momentum, numbers.Real):
         raise TypeError(f"batch_norm(): argument 'momentum' (position 7) must be float, not "
                         f"{type(momentum).__name__}")
     if not training:
@@ -74,6 +76,9 @@ def batch_norm_args(x, running_mean, running_var, weight, bias, training, moment
 
 
 def normalized_shape_arg(normalized_shape):
+    if type(normalized_shape) is tuple and normalized_shape and \
+            all(type(s) is int for s in normalized_shape):
+        return normalized_shape  # the common case, without ABC isinstance checks
     if isinstance(normalized_shape, numbers.Integral) and not isinstance(normalized_shape, bool):
         return (int(normalized_shape),)
     if not isinstance(normalized_shape, (tuple, list)) or \

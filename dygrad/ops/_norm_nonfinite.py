@@ -13,12 +13,15 @@ from ..autograd.node import Node
 
 
 def fused_if_nonfinite(out, xd, mean, scale, bias, bshape):
-    shift = -mean * scale
-    if bias is not None:
-        shift = shift + bias._data.reshape(bshape)
-    if np.isfinite(scale).all() and np.isfinite(shift).all():
+    # only a non-finite scale tells the forms apart (a non-finite mean or bias gives the same
+    # inf/nan in both); the sum is one cheap reduction over C values (an overflowing sum merely
+    # takes the exact path below)
+    if np.isfinite(np.add.reduce(scale, axis=None)):
         return out
     with np.errstate(invalid="ignore", over="ignore"):
+        shift = -mean * scale
+        if bias is not None:
+            shift = shift + bias._data.reshape(bshape)
         return (xd * scale + shift).astype(xd.dtype, copy=False)
 
 
