@@ -19,12 +19,11 @@ from ..autograd.views import check_no_overlap, written
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take, positions
-from ._reduce_util import scalar_type_name
+from ._index_checks import _ALL, _check_put_dtype, _out_of_bounds, _single_mask
 from ._util import checked_scalar
 from .shape import expand_shape
 from .slicing import SelectBackward0, SliceBackward0, picked as _picked
 
-_ALL = slice(None)
 _TRUE = np.zeros(1, np.intp)
 _FALSE = np.zeros(0, np.intp)
 _INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32))
@@ -93,12 +92,6 @@ def _item(k):
     except TypeError:
         raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                          f"Variables are valid indices (got {type(k).__name__})") from None
-
-
-def _check_bounds(arr, n, ordinal):
-    if arr.size and (arr.min() < -n or arr.max() >= n):
-        bad = arr[(arr < -n) | (arr >= n)].flat[0]
-        raise IndexError(f"index {bad} is out of bounds for dimension {ordinal} with size {n}")
 
 
 def parse_key(shape, key):
@@ -192,23 +185,6 @@ def parse_key(shape, key):
     return tuple(bkey) + (Ellipsis,), tuple(akey)
 
 
-def _out_of_bounds(shape, bkey, akey, adv, oob):
-    """PyTorch checks index bounds only when the result has elements: raise then, else make the
-    bad indices harmless (zeros) so that the empty result keeps its shape."""
-    vshape = np.broadcast_to(np.empty((), np.int8), shape)[tuple(bkey) + (Ellipsis,)].shape
-    rest = 1
-    for i, s in enumerate(vshape):
-        if i >= len(akey) or akey[i] is _ALL:
-            rest *= s
-    empty = not (rest and np.prod(np.broadcast_shapes(*(a.shape for a in adv))))
-    for pos, n, ordinal in oob:
-        if not n:
-            raise IndexError("index is out of bounds for dimension with size 0")
-        if not empty:
-            _check_bounds(akey[pos], n, ordinal)
-        akey[pos] = np.zeros_like(akey[pos])
-
-
 class IndexBackward0(Node):
     __slots__ = ("shape", "bkey", "akey")
 
@@ -297,49 +273,6 @@ def _value_array(x, value):
     if isinstance(value, (bool, int, float, np.generic)):
         return np.asarray(checked_scalar(value, x._data.dtype))
     raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
-
-
-def _check_put_dtype(x, value, bkey=None, akey=None):
-    """index_put (advanced-index writes) takes only values of x's own dtype, as PyTorch does
-    (after checking that the value broadcasts to the indexing result, as PyTorch does)."""
-    if isinstance(value, Tensor) and value._data.dtype != x._data.dtype:
-        if akey is not None:
-            rshape = np.broadcast_to(np.empty((), np.int8), x._data.shape)[bkey][akey].shape
-            vshape = value._data.shape
-            while vshape and vshape[0] == 1 and len(vshape) > len(rshape):
-                vshape = vshape[1:]
-            try:
-                fits = np.broadcast_shapes(vshape, rshape) == rshape
-            except ValueError:
-                fits = False
-            if not fits:
-                raise RuntimeError(
-                    f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be "
-                    f"broadcast to indexing result of shape {list(rshape)}")
-        raise RuntimeError(
-            f"Index put requires the source and destination dtypes match, got "
-            f"{scalar_type_name(x._data.dtype)} for the destination and "
-            f"{scalar_type_name(value._data.dtype)} for the source.")
-
-
-def _single_mask(key):
-    """The mask of a key whose only advanced index is one bool/uint8 tensor of >= 1 dims (PyTorch
-    writes a one-element value there with masked_fill_, which converts dtypes), else None."""
-    mask = None
-    for k in (key if type(key) is tuple else (key,)):
-        if isinstance(k, Tensor):
-            k = k._data
-        if isinstance(k, np.ndarray):
-            if k.ndim == 0 or k.dtype.kind not in "bu" or mask is not None:
-                return None
-            mask = k
-        elif isinstance(k, (list, tuple)) and k and all(type(v) is bool for v in k):
-            if mask is not None:
-                return None
-            mask = np.asarray(k)
-        elif isinstance(k, (list, tuple, range, bool, np.bool_)):
-            return None
-    return mask
 
 
 def setitem(x, key, value):

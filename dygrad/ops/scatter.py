@@ -130,8 +130,9 @@ class _ScatterBackward(Node):
                    if ss[k] != si[k] and ss[k] != 1 and si[k] != 1]
             if bad:
                 k = bad[0]
-                raise RuntimeError(f"The size of tensor a ({ss[k]}) must match the size of tensor "
-                                   f"b ({si[k]}) at non-singleton dimension {max(len(ss), len(si)) + k}")
+                raise RuntimeError(
+                    f"The size of tensor a ({ss[k]}) must match the size of tensor b ({si[k]}) at "
+                    f"non-singleton dimension {max(len(ss), len(si)) + k}")
             return
         if len(ss) <= len(si) and all(a == 1 or a == b for a, b in zip(ss[::-1], si[::-1])):
             return
@@ -322,8 +323,9 @@ def _reduce_scales(reduce, include_self, x1, vals, out, coords, hit, cnt):
     nz = np.where(own.astype(bool) & (x1 != 0), x1, 1).astype(np.float64)
     np.multiply.at(nz, coords, np.where(vals != 0, vals, 1))
     # where, not own * ...: an excluded self gets 0 even when the product is nan/inf
-    sx = np.where(own != 0, np.where(x1 != 0, np.where(zeros == 0, nz / np.where(x1 != 0, x1, 1), 0),
-                                     np.where(zeros == 1, nz, 0)), 0)
+    sx = np.where(x1 != 0, np.where(zeros == 0, nz / np.where(x1 != 0, x1, 1), 0),
+                  np.where(zeros == 1, nz, 0))
+    sx = np.where(own != 0, sx, 0)
     zc, pc = zeros[coords], nz[coords]
     sv = np.where(vals != 0, np.where(zc == 0, pc / np.where(vals != 0, vals, 1), 0),
                   np.where(zc == 1, pc, 0))
