@@ -26,13 +26,14 @@ class LogSoftmaxBackward0(Node):
 
 def _prep(x, dim, dtype, op):
     d = x._data
+    if dim is None:
+        dim = 0 if d.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit-dim choice
+    dim = wrap_dim(dim, d.ndim, op)     # a bad dim is reported before a bad dtype, as PyTorch
     if dtype is not None:
         d = d.astype(dtype.np)
     elif d.dtype.kind != "f":
         raise NotImplementedError(f"{op}: expected a floating-point tensor, got {x.dtype}")
-    if dim is None:
-        dim = 0 if d.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit-dim choice
-    return d, wrap_dim(dim, d.ndim, op)
+    return d, dim
 
 
 def softmax(x, dim=None, dtype=None):

@@ -8,7 +8,8 @@ from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
-from .elementwise import (_Binary, _binary, _fmt, _float_np, _data, as_tensor_like)
+from .elementwise import (_Binary, _binary, _broadcast_error, _fmt, _float_np, _data,
+                          as_tensor_like)
 
 from .unary import _Unary
 from ._util import checked_scalar
@@ -63,6 +64,14 @@ def _np_clamp(d, lo, hi):
     return d if hi is None else np.minimum(d, hi)
 
 
+def _broadcastable(a, b):
+    try:
+        np.broadcast_shapes(a._data.shape, b._data.shape)
+        return True
+    except ValueError:
+        return False
+
+
 def _clamp_tensors(x, min, max):
     if (min is not None and not isinstance(min, Tensor)) or (max is not None and not isinstance(max, Tensor)):
         raise TypeError(f"clamp(): min and max must both be Tensors or both numbers, got "
@@ -77,7 +86,12 @@ def _clamp_tensors(x, min, max):
     def kernel(*a):
         return np.asarray(_np_clamp(a[0], a[1] if has[0] else None, a[-1] if has[1] else None), npdt)
 
-    out = kernel(*arrs)
+    try:
+        out = kernel(*arrs)
+    except ValueError as e:     # shapes that do not broadcast: PyTorch's error, not NumPy's
+        pairs = [(a, b) for i, a in enumerate(ts) for b in ts[i + 1:]]
+        a, b = next(((a, b) for a, b in pairs if not _broadcastable(a, b)), pairs[0])
+        raise _broadcast_error("clamp", a, b, e) from None
     if STATE.enabled and any(t._rg for t in ts):
         node = ClampBackward0(tuple(t._grad_node() for t in ts))
         node.has = has

@@ -372,7 +372,7 @@ def _np_relu(d):
 
 def relu(x):
     if x._data.dtype.kind == "b":
-        raise RuntimeError("relu: not implemented for 'Bool' tensors")
+        raise RuntimeError("Boolean inputs not supported for relu")
     return _unary(x, _np_relu, ReluBackward0, save_in=False, save_out=True, float_only=False)
 
 

@@ -64,6 +64,8 @@ def relu(input, inplace=False):
 
 
 def relu_(input):
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     if STATE.enabled and input._rg:
         return _inplace(input, _ew.relu(input))
     check_no_overlap(input._data)
