@@ -11,10 +11,11 @@ from ._util import checked_scalar, wrap_dim
 from .scatter import _NAMES, _dt, _index, _nd1, _record, _shape1
 
 
-def _index_vector(x, dim, index, op, int64_only=False, msg=None, vector_msg=None, err=RuntimeError):
+def _index_vector(x, dim, index, op, int64_only=False, msg=None, vector_msg=None, err=RuntimeError,
+                  vector_err=IndexError):
     idx = _index(index, op, int64_only, msg, err)
     if idx.ndim > 1:
-        raise IndexError(vector_msg or f"{op}(): Index is supposed to be a vector")
+        raise vector_err(vector_msg or f"{op}(): Index is supposed to be a vector")
     x1 = _nd1(x._data)
     dim = wrap_dim(dim, x1.ndim, op)
     return x1, idx.reshape(-1), dim
@@ -92,6 +93,10 @@ def index_add(x, dim, index, source, *, alpha=1):
     if source._data.dtype != x._data.dtype:
         raise RuntimeError(f"index_add_(): self ({_NAMES[x._data.dtype]}) and source "
                            f"({_NAMES[source._data.dtype]}) must have the same scalar type")
+    if (x._data.ndim == 0) != (source._data.ndim == 0):  # a 0-d self takes only a 0-d source
+        raise RuntimeError(
+            f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+            f"Got self.shape = {list(x._data.shape)} source.shape = {list(source._data.shape)}")
     _check_source(x1, s1, dim, idx, "index_add_")
     out = x1.copy()
     if alpha != 1:  # alpha in the tensor's dtype, checked (PyTorch: 0.5 -> 0 for integers)
@@ -131,9 +136,8 @@ def _slice_mask(x1, dim, idx, shape):
 
 def index_fill(x, dim, index, value):
     x1, idx, dim = _index_vector(x, dim, index, "index_fill", int64_only=True,
-                                 msg="index_fill_(): Expected dtype int64 for index.", err=IndexError)
-    if index._data.ndim > 1:
-        raise RuntimeError("Index has to be a vector/scalar")
+                                 msg="index_fill_(): Expected dtype int64 for index.", err=IndexError,
+                                 vector_msg="Index has to be a vector/scalar", vector_err=RuntimeError)
     vt = isinstance(value, Tensor)
     if vt and value._data.ndim:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor "
@@ -169,8 +173,14 @@ class IndexCopyBackward0(Node):
 def index_copy(x, dim, index, source):
     x1, idx, dim = _index_vector(x, dim, index, "index_copy", int64_only=True,
                                  msg=f"index_copy_(): Expected a long tensor for index, but got "
-                                 f"{_NAMES.get(getattr(index, '_data', np.empty(0)).dtype, '?')}")
+                                 f"{_NAMES.get(getattr(index, '_data', np.empty(0)).dtype, '?')}",
+                                 vector_msg=f"index_copy_(): Index should have dimension 1 or 0 "
+                                 f"(got {getattr(index, '_data', np.empty(0)).ndim})")
     s1 = _nd1(source._data)
+    if x._data.ndim and source._data.ndim and x._data.ndim != source._data.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality "
+                         f"({source._data.ndim}), destination dimensionality ({x._data.ndim})")
     if source._data.dtype != x._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got "
                            f"(self) {_NAMES[x._data.dtype]} and (source) {_NAMES[source._data.dtype]}")

@@ -372,3 +372,20 @@ def test_index_ops_into_an_empty_dim_raise_torchs_exception_class():
             T.topk(T.zeros(3, dtype=T.bool), 1, dim=2)
         with pytest.raises(RuntimeError, match="topk does not support bool"):
             T.topk(T.zeros(3, dtype=T.bool), 1)
+
+
+def test_index_add_fill_copy_validation_like_torch():
+    torch = pytest.importorskip("torch")
+    calls = [lambda T: T.tensor(1.).index_add_(0, T.tensor([0]), T.tensor([2.])),
+             lambda T: T.ones(3).index_add_(0, T.tensor([0]), T.tensor(2.)),
+             lambda T: T.zeros(3, 4).index_fill_(0, T.zeros(2, 1, dtype=T.long), 1.0),
+             lambda T: T.zeros(3, 4).index_copy_(0, T.zeros(2, 1, dtype=T.long), T.ones(2, 4)),
+             lambda T: T.zeros(3, 4).index_copy_(0, T.tensor([0, 1]), T.ones(8))]
+    for call in calls:
+        errs = []
+        for T in (dygrad, torch):
+            with pytest.raises((RuntimeError, IndexError)) as e:
+                call(T)
+            errs.append((e.type, str(e.value)))
+        assert errs[0] == errs[1]
+    assert dygrad.tensor(1.).index_add_(0, dygrad.tensor([0]), dygrad.tensor(2.)).item() == 3.0
