@@ -126,3 +126,30 @@ def test_bad_input_errors():
         mod(dygrad.randn(2, 1, 5))
     with pytest.raises(RuntimeError, match="Expected hidden size"):
         mod(dygrad.randn(2, 1, 3), (dygrad.zeros(2, 1, 4), dygrad.zeros(2, 1, 4)))
+
+
+@pytest.mark.parametrize("cfg", [dict(), dict(num_layers=2, bidirectional=True, batch_first=True),
+                                 dict(num_layers=2, bias=False)])
+def test_lstm_with_projections_matches_torch(cfg):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    mt = torch.nn.LSTM(3, 4, proj_size=2, **cfg).double()
+    md = dygrad.nn.LSTM(3, 4, proj_size=2, **cfg).double()
+    assert [n for n, _ in md.named_parameters()] == [n for n, _ in mt.named_parameters()]
+    md.load_state_dict({k: dygrad.tensor(v.detach().numpy()) for k, v in mt.state_dict().items()})
+    x = rng.standard_normal((2, 5, 3) if cfg.get("batch_first") else (5, 2, 3))
+    xt, xd = torch.tensor(x, requires_grad=True), dygrad.tensor(x, requires_grad=True)
+    (ot, (ht, ct)), (od, (hd, cd)) = mt(xt), md(xd)
+    (ot.sum() + ht.sum() * 2 + ct.sum() * 3).backward()
+    (od.sum() + hd.sum() * 2 + cd.sum() * 3).backward()
+    for a, b in ((ot, od), (ht, hd), (ct, cd), (xt.grad, xd.grad)):
+        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), atol=1e-12)
+    for (_, p), (_, q) in zip(mt.named_parameters(), md.named_parameters()):
+        np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), atol=1e-12)
+
+
+def test_lstm_projection_arguments_are_checked():
+    with pytest.raises(ValueError, match="smaller than hidden_size"):
+        dygrad.nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="only supported for LSTM"):
+        dygrad.nn.GRU(3, 4, proj_size=2)

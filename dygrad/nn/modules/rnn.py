@@ -35,8 +35,12 @@ class RNNBase(Module):
                              else f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than or equal to 1")
-        if proj_size:
-            raise NotImplementedError("proj_size is not supported by dygrad's LSTM yet")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -48,16 +52,20 @@ class RNNBase(Module):
         self.proj_size = proj_size
         dirs = 2 if bidirectional else 1
         g = _GATES[mode] * hidden_size
+        real = proj_size or hidden_size  # the size of h (LSTM projections shrink it)
         self._flat_weights_names = []
         for layer in range(num_layers):
             for d in range(dirs):
-                in_size = input_size if layer == 0 else hidden_size * dirs
+                in_size = input_size if layer == 0 else real * dirs
                 sfx = f"_l{layer}" + ("_reverse" if d == 1 else "")
                 names = [f"weight_ih{sfx}", f"weight_hh{sfx}"]
-                shapes = [(g, in_size), (g, hidden_size)]
+                shapes = [(g, in_size), (g, real)]
                 if bias:
                     names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
                     shapes += [(g,), (g,)]
+                if proj_size:
+                    names.append(f"weight_hr{sfx}")
+                    shapes.append((proj_size, hidden_size))
                 for n, s in zip(names, shapes):
                     setattr(self, n, Parameter(_creation.empty(s, dtype=dtype)))
                     self._flat_weights_names.append(n)
@@ -69,7 +77,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         w = self._flat_weights
         return [w[i:i + per] for i in range(0, len(w), per)]
 
@@ -105,9 +113,9 @@ class RNNBase(Module):
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
 
-    def _hidden(self, hx, batch, unbatched, x, name="hx"):
+    def _hidden(self, hx, batch, unbatched, x, size=None):
         dirs = 2 if self.bidirectional else 1
-        expect = (self.num_layers * dirs, batch, self.hidden_size)
+        expect = (self.num_layers * dirs, batch, size or self.hidden_size)
         if hx is None:
             return _creation.zeros(expect, dtype=x.dtype)
         h = hx.unsqueeze(1) if unbatched else hx
@@ -120,7 +128,7 @@ class RNNBase(Module):
         layer_in = x
         hn, cn = [], []
         ws = self._flat_weights
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         for layer in range(self.num_layers):
             outs = []
             for d in range(dirs):
@@ -128,7 +136,11 @@ class RNNBase(Module):
                 w = ws[idx * per:(idx + 1) * per]
                 b = (w[2], w[3]) if self.bias else (None, None)
                 rev = d == 1
-                if self.mode == "LSTM":
+                if self.proj_size:
+                    o, h, c = _lstm_projected(layer_in, hx[idx], cx[idx], w[0], w[1], b[0], b[1],
+                                              w[-1], rev)
+                    cn.append(c)
+                elif self.mode == "LSTM":
                     o, h, c = _rnn.lstm_layer(layer_in, hx[idx], cx[idx], w[0], w[1], b[0], b[1], rev)
                     cn.append(c)
                 elif self.mode == "GRU":
@@ -151,13 +163,14 @@ class RNNBase(Module):
         x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
         batch = x.shape[1]
         if self.mode == "LSTM":
+            real = self.proj_size or self.hidden_size
             if hx is None:
-                h0 = self._hidden(None, batch, unbatched, x)
+                h0 = self._hidden(None, batch, unbatched, x, real)
                 c0 = self._hidden(None, batch, unbatched, x)
             else:
                 if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                     raise RuntimeError("LSTM expects hx as a tuple (h_0, c_0)")
-                h0 = self._hidden(hx[0], batch, unbatched, x)
+                h0 = self._hidden(hx[0], batch, unbatched, x, real)
                 c0 = self._hidden(hx[1], batch, unbatched, x)
             out, hn, cn = self._run(x, h0, c0)
         else:
@@ -170,6 +183,25 @@ class RNNBase(Module):
         elif self.batch_first:
             out = out.transpose(0, 1)
         return (out, (hn, cn)) if self.mode == "LSTM" else (out, hn)
+
+
+def _lstm_projected(x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+    """One LSTM layer with projections (h_t = W_hr (o_t * tanh(c_t))), built from recorded ops:
+    the fused kernels carry no projection, and autograd gives its backward."""
+    gx = x.matmul(w_ih.t())
+    if b_ih is not None:
+        gx = gx + b_ih
+    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+    outs = [None] * x.shape[0]
+    for t in steps:
+        gates = gx[t] + h.matmul(w_hh.t())
+        if b_hh is not None:
+            gates = gates + b_hh
+        i, f, g, o = gates.chunk(4, -1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        h = (o.sigmoid() * c.tanh()).matmul(w_hr.t())
+        outs[t] = h
+    return stack(outs, 0), h, c
 
 
 class RNN(RNNBase):

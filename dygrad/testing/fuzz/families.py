@@ -4,6 +4,7 @@ from . import fam_creation as _cr
 from . import fam_elementwise as _ew
 from . import fam_index as _ix
 from . import fam_linalg as _la
+from . import fam_modules as _md
 from . import fam_nn as _nn
 from . import fam_optim as _op
 from . import fam_reduce as _rd
@@ -26,6 +27,7 @@ FAMILIES = {
     "creation": _cr.gen_creation,
     "autograd": _ag.gen_autograd,
     "optim": _op.gen_optim,
+    "modules": _md.gen_modules,
 }
 
 
