@@ -90,11 +90,18 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
             f"boundaries tensor and input value tensor must match, but we got boundaries tensor "
             f"{list(bd.shape)} and input value tensor {list(vd.shape)}")
     if sorter is not None:
+        if sorter._data.dtype != np.int64:
+            from ._reduce_util import scalar_type_name
+            raise RuntimeError(f"{op}: sorter must be a tensor of long dtype but got dtype "
+                               f"{scalar_type_name(sorter._data.dtype)}")
         if sorter._data.shape != bd.shape:
             raise RuntimeError(f"{op}: boundary and sorter must have the same size, but got "
                                f"boundary tensor {list(bd.shape)} and got sorter tensor "
                                f"{list(sorter._data.shape)}")
-        bd = np.take_along_axis(bd, sorter._data.astype(np.int64), axis=-1)
+        sd = sorter._data
+        if sd.size and (sd.min() < 0 or sd.max() >= bd.shape[-1]):
+            raise RuntimeError(f"{op}: sorter index out of range")
+        bd = np.take_along_axis(bd, sd, axis=-1)
     common = _dtype._promote_np(bd.dtype, _dtype.scalar_np_dtype(values) if scalar else vd.dtype)
     if common.kind == "b" and vd.size:  # (no kernel runs for no values)
         raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")

@@ -76,6 +76,8 @@ def _prepare(x, dim, index, op, src=None, what="self"):
         return x1, i1, dim, (none,) * x1.ndim, s1, None if s1 is None else (none,) * s1.ndim
     if x1.ndim != i1.ndim:
         raise RuntimeError(f"Index tensor must have the same number of dimensions as {what} tensor")
+    if s1 is not None and s1.ndim != i1.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     for k in range(x1.ndim):
         if (k != dim and i1.shape[k] > x1.shape[k]) or (s1 is not None and i1.shape[k] > s1.shape[k]):
             if what == "input":
@@ -188,6 +190,9 @@ class ScatterReduceBackward0(_ScatterBackward):
     __slots__ = ("reduce", "include_self", "scale", "src_scale")
 
     def backward(self, g):
+        if self.reduce in ("max", "min"):
+            raise RuntimeError(f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', "
+                               f"'amin' but got {self.reduce}.")
         if self.reduce == "prod" and isinstance(g, Tensor):
             raise RuntimeError("dygrad: double backward of scatter_reduce(reduce='prod') is not supported")
         nf = self.next_functions
@@ -275,6 +280,9 @@ def _identity(reduce, dt):
 
 
 def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
+    alias = reduce if reduce in ("max", "min") else None
+    if alias:  # PyTorch's forward takes these for amax/amin; its backward refuses them
+        reduce = "a" + reduce
     if reduce not in _REDUCE:
         raise RuntimeError(
             f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
@@ -296,7 +304,7 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
     t, node = _record(out.reshape(x._data.shape), ScatterReduceBackward0, x, src)
     if node is not None:
         hit = _scatter_node(node, x, x1, coords, skey, src, index)
-        node.reduce, node.include_self = reduce, include_self
+        node.reduce, node.include_self = alias or reduce, include_self
         node.scale, node.src_scale = _reduce_scales(reduce, include_self, x1, vals, out, coords, hit, cnt)
     return t
 

@@ -101,6 +101,8 @@ def take_along_dim(input, indices, dim=None):
         from ._reduce_util import scalar_type_name
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{scalar_type_name(idt)}")
+    if input.dim() == 0 and indices.dim() == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     d = wrap_dim(dim, input.dim(), "take_along_dim")
     if input.dim() != indices.dim():
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same number of "

@@ -389,3 +389,22 @@ def test_index_add_fill_copy_validation_like_torch():
             errs.append((e.type, str(e.value)))
         assert errs[0] == errs[1]
     assert dygrad.tensor(1.).index_add_(0, dygrad.tensor([0]), dygrad.tensor(2.)).item() == 3.0
+
+
+def test_scatter_reduce_max_min_aliases_and_src_ndim_like_torch():
+    torch = pytest.importorskip("torch")
+    for T in (dygrad, torch):
+        x = T.arange(4.).requires_grad_()
+        out = (x * 1).scatter_reduce(0, T.tensor([0, 1]), T.tensor([5., 0.5]), "max")
+        assert out.tolist() == [5.0, 1.0, 2.0, 3.0]
+        with pytest.raises(RuntimeError, match="'amin' but got max"):
+            out.sum().backward()
+        with pytest.raises(RuntimeError, match="same number of dimensions as src tensor"):
+            T.scatter(T.zeros(3, 4), 1, T.tensor([[0]]), T.tensor(3.))
+        b = T.tensor([3., 1, 2])
+        with pytest.raises(RuntimeError, match="sorter must be a tensor of long dtype"):
+            T.searchsorted(b, T.tensor([2.5]), sorter=T.tensor([1, 2, 0], dtype=T.int32))
+        with pytest.raises(RuntimeError, match="sorter index out of range"):
+            T.searchsorted(b, T.tensor([2.5]), sorter=T.tensor([1, 2, 5]))
+        with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no dimensions"):
+            T.take_along_dim(T.tensor(2.), T.tensor(0), dim=0)
