@@ -12,7 +12,8 @@ from dygrad.testing.fuzz import FAMILIES, case_script  # noqa: E402
 from dygrad.testing.fuzz.sweep import run_chunk  # noqa: E402
 
 SEED = 0
-CASES = {"conv": 1200, "norm": 1200, "loss": 1200}   # the slower families run fewer
+CASES = {"conv": 1200, "norm": 1200, "loss": 1200, "optim": 600, "modules": 600,
+         "autograd": 1500}   # the slower families run fewer
 DEFAULT_CASES = 2500
 
 
