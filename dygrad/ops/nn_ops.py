@@ -31,7 +31,7 @@ def _prep(x, dim, dtype, op):
     dim = wrap_dim(dim, d.ndim, op)     # a bad dim is reported before a bad dtype, as PyTorch
     if dtype is not None:
         d = d.astype(dtype.np)
-    elif d.dtype.kind != "f":
+    elif d.dtype.kind != "f" and d.size:   # (PyTorch returns an empty integer input as is)
         raise NotImplementedError(f"{op}: expected a floating-point tensor, got {x.dtype}")
     return d, dim
 

@@ -61,6 +61,8 @@ CASES = [
     case("softmax_bool_bad_dim", lambda T, x: T.nn.functional.softmax(x, dim=1), B),
     case("log_softmax_bool_bad_dim", lambda T, x: T.nn.functional.log_softmax(x, dim=5), B),
     case("softmax_int", lambda T, x: T.nn.functional.softmax(x, dim=0), I),
+    case("softmax_empty_int", lambda T, x: T.nn.functional.softmax(x, dim=1), np.zeros((0, 4), np.int32)),
+    case("log_softmax_empty_int", lambda T, x: T.nn.functional.log_softmax(x, dim=0), np.zeros((0, 4), np.int64)),
     case("clamp_tensor_bounds_unbroadcastable", lambda T, x, lo, hi: T.clamp(x, lo, hi),
          np.ones((1, 4)), np.ones(6) > 0, np.ones((1, 4), np.float32)),
     case("clamp_bool_int_min", lambda T, x: T.clamp(x, min=0), B),

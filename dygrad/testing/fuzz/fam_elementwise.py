@@ -116,9 +116,11 @@ FUNCTIONAL = {
 # vectorised loop and its scalar tail disagree), so no answer matches it; inputs of these ops get
 # the other special values only. The gradient at nan of these activations is nan or 0 in the
 # vectorised loop, the slope in the tail; float32 gelu(inf) is nan there, inf in the tail.
+# (Applies to the unary-op branch too: logit is picked from UNARY.)
 POSITION_DEPENDENT = {op: ("np.nan",) for op in (
     "elu", "celu", "selu", "hardswish", "hardshrink", "softshrink", "hardtanh", "relu6")}
 POSITION_DEPENDENT["gelu"] = ("np.inf",)
+POSITION_DEPENDENT["logit"] = ("-0.0",)     # its gradient there: +inf in the tail, -inf vectorised
 _SPECIALS = ("np.nan", "np.inf", "-np.inf", "-0.0", "0.0")
 
 
