@@ -12,10 +12,13 @@ graph:
   values *and* differentiates through the write;
 - writes that would be ambiguous raise PyTorch's errors: into outputs of multi-output view ops
   (split, chunk, unbind), into views made under `no_grad`, into a view of a leaf that requires
-  grad, and into memory that overlaps itself (an `expand()`ed view).
+  grad, and into memory that overlaps itself (an `expand()`ed view);
+- outputs of split/chunk/unbind and views made under `no_grad` become invalid once their family
+  is written afterwards (reading their grad_fn or using them in a recorded op raises), even by
+  a write through `detach()`, which shares the version counter.
 
-Code that never writes into a view pays one weak reference per view made; code without views
-pays nothing.
+Writes that record no history only bump the version (`written`). Code that never writes into a
+view pays one weak reference per view made; code without views pays nothing.
 """
 import weakref
 
@@ -145,12 +148,14 @@ def has_internal_overlap(arr):
     return any(s == 0 and n > 1 for n, s in zip(arr.shape, st))
 
 
+_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation.")
+
+
 def check_no_overlap(arr):
     """PyTorch's error for a write into memory that overlaps itself (arr: the target ndarray)."""
     if has_internal_overlap(arr):
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation.")
+        raise RuntimeError(_OVERLAP)
 
 
 class CopySlices(Node):
@@ -160,7 +165,7 @@ class CopySlices(Node):
 
     def backward(self, g):
         if self.overlap:  # PyTorch's backward writes through the view, and refuses there
-            check_no_overlap(np.lib.stride_tricks.as_strided(np.zeros(2), (2,), (0,)))
+            raise RuntimeError(_OVERLAP)
         pos = self.pos
         if type(g) is ndarray:
             gb = np.array(g, order="C")
@@ -272,9 +277,6 @@ def _make_invalid_class(Tensor, slot):
 
         def _grad_node(self):
             raise RuntimeError(self._vmsg)
-
-        def _repr_grad_fn(self):
-            return "Invalid"
     Tensor.__module__ = "dygrad"
     return Tensor
 
