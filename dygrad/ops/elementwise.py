@@ -297,6 +297,16 @@ def _scaled(a, b, alpha, opname):
     if npdt.kind == "b":
         return b if alpha else b & False
     al = _dtype.checked_value(npdt, alpha)
+    if isinstance(b, Tensor) and b._rg and isinstance(alpha, (float, np.floating)) \
+            and not np.isfinite(alpha):
+        # PyTorch scales the gradient before reducing it over broadcast dims: inf * g1 +
+        # inf * g2 (nan for mixed signs), not inf * (g1 + g2)
+        try:
+            shape = np.broadcast_shapes(a._data.shape, b._data.shape)
+        except ValueError:
+            shape = b._data.shape       # the op itself reports the shapes
+        if shape != b._data.shape:
+            b = b.expand(shape)
     if not isinstance(b, Tensor):
         b = scalar_like(b, a, npdt)
     elif b._data.dtype != npdt:
@@ -462,7 +472,8 @@ class RemainderBackward0(_Binary):
             return g, None
         gb = None
         if self.next_functions[1][0] is not None:
-            q = np.floor(np.true_divide(_data(a), _data(b)))
+            with np.errstate(all="ignore"):    # PyTorch's floor division: nan for inf // b
+                q = np.floor_divide(_data(a), _data(b))
             gb = -g * _bw.const(q, g)
         return g, gb
 

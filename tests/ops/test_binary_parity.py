@@ -77,6 +77,12 @@ CASES = [
     case("gcd_uint8_int8", lambda T, x, y: T.gcd(x, y), (I % 4).astype(np.uint8), I.astype(np.int8)),
     case("xlogy_negative_scalar_uint8", lambda T, y: T.xlogy(-3, y), (I % 4).astype(np.uint8)),
     case("xlog1py_negative_scalar_uint8", lambda T, y: T.special.xlog1py(-3, y), (I % 4).astype(np.uint8)),
+    case("remainder_grad_other_at_inf", lambda T, a, b: T.remainder(a, b),
+         np.array([inf, -inf, 5., -5., nan, 3., 0.]), np.array([2., 2., 0., 2., 1., -.7, 0.])),
+    case("sub_alpha_inf_broadcast_grad", lambda T, a, b: T.sub(a, b, alpha=float("inf")) * T.tensor([[1., -1.], [-1., 2.]], dtype=T.float64),
+         np.array([[1., 2.], [3., 4.]]), np.array([[1., 2.]])),
+    case("add_alpha_inf_broadcast_grad", lambda T, a, b: T.add(a, b, alpha=-float("inf")) * T.tensor([[1., 1.], [1., 2.]], dtype=T.float64),
+         np.array([[1., 2.], [3., 4.]]), np.array([[1., 2.]])),
     case("pow_grads_nonfinite_incoming", lambda T, x, p: (x ** p) * T.tensor([nan, inf, nan]),
          np.array([0., 2., 0.]), np.array([0., 0., 1.])),
 ]
