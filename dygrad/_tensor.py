@@ -1443,9 +1443,10 @@ def _inplace(self, result, overlap_ok=False):
     rd = result._data
     if rd.dtype != self._data.dtype:
         if not _dtype.can_cast(rd.dtype, self._data.dtype):
+            from ._convert import SCALAR_NAMES
             raise RuntimeError(
-                f"result type {_dtype.from_numpy_dtype(rd.dtype)} can't be cast to the desired "
-                f"output type {self.dtype}")
+                f"result type {SCALAR_NAMES[rd.dtype.name]} can't be cast to the desired "
+                f"output type {SCALAR_NAMES[self._data.dtype.name]}")
         if result.grad_fn is not None:
             result = _ew.cast(result, self.dtype)
         rd = result._data.astype(self._data.dtype)
