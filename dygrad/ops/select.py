@@ -425,7 +425,8 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
-    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+    if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor) and \
+            tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError("Integer division with addcdiv is no longer supported; use "
                            "(input + value * tensor1 / tensor2) for a true division, or "
                            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype)")
