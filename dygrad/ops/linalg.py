@@ -261,8 +261,10 @@ def _addmm(inp, m1, m2, beta, alpha, node_cls, op):
             f"The expanded size of the tensor of shape {list(idt.shape)} must match the result of "
             f"{op} of shape {list(prod.shape)}.  Target sizes: {list(prod.shape)}.  Tensor "
             f"sizes: {list(idt.shape)}") from None
-    if prod.dtype.kind in "iu":  # PyTorch converts alpha/beta to the integer type (0.5 -> 0)
-        alpha, beta = _dtype.checked_value(prod.dtype, alpha), _dtype.checked_value(prod.dtype, beta)
+    if prod.dtype.kind in "iu":  # PyTorch converts alpha/beta to the integer type (0.5 -> 0;
+        # nan/inf raise), but only those it uses: none for an empty result, no alpha for a
+        # product over an empty inner size
+        alpha, beta = _int_scalars(prod, alpha, beta, m1._data.shape[-1] > 0, op)
     if alpha == 0 and op == "addmm":  # BLAS gemm skips the product: its NaN/inf do not show
         out = np.zeros_like(prod)
     else:
@@ -280,6 +282,13 @@ def _addmm(inp, m1, m2, beta, alpha, node_cls, op):
         t.grad_fn = node
         return t
     return _wrap(out)
+
+
+def _int_scalars(prod, alpha, beta, terms, op):
+    dt = prod.dtype
+    if prod.size or op == "addmv":  # (addmv converts beta even then)
+        beta = _dtype.checked_value(dt, beta)
+    return (_dtype.checked_value(dt, alpha) if prod.size and terms else 0), beta
 
 
 def addmm(inp, mat1, mat2, *, beta=1, alpha=1):

@@ -7,7 +7,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from ._reduce_util import scalar_type_name
-from .linalg import matmul, mm, mv, outer, tensordot
+from .linalg import matmul, mm, mv, outer, tensordot, _int_scalars
 from .dense import slogdet, inverse
 
 
@@ -62,7 +62,7 @@ class AddbmmBackward0(_AxpbyBackward):
     __slots__ = ()
 
 
-def _axpby(inp, prod, beta, alpha, node_cls, op):
+def _axpby(inp, prod, beta, alpha, node_cls, op, terms=True):
     """beta * input + alpha * prod for inputs already checked to share prod's dtype. As in
     PyTorch, beta == 0 ignores the input's values (its NaN/inf do not propagate) but the input
     stays in the graph; integer results take integer alpha/beta (0.5 -> 0)."""
@@ -79,8 +79,8 @@ def _axpby(inp, prod, beta, alpha, node_cls, op):
         out = pd if alpha else np.zeros_like(pd)
         out = out | idt if beta else out.copy()
     else:
-        if dt.kind in "iu":
-            alpha, beta = _dtype.checked_value(dt, alpha), _dtype.checked_value(dt, beta)
+        if dt.kind in "iu":  # `terms`: the product sums over at least one term
+            alpha, beta = _int_scalars(pd, alpha, beta, terms, op)
         if alpha == 0 and op != "addr":  # addmv/addbmm (BLAS) skip the product altogether
             out = np.zeros_like(pd)
         else:
@@ -118,7 +118,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
                                f"{scalar_type_name(dts[2])}")
         if dts[0].kind == "b" and mat._data.size and mat.shape[1]:
             raise NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'")
-    return _axpby(input, mv(mat, vec), beta, alpha, AddmvBackward0, "addmv")
+    return _axpby(input, mv(mat, vec), beta, alpha, AddmvBackward0, "addmv", mat.shape[-1] > 0)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
@@ -142,7 +142,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
         raise RuntimeError("addbmm: self and mat2 must have the same dtype, but got "
                            f"{scalar_type_name(dts[0])} and {scalar_type_name(dts[1])}")
     prod = matmul(batch1, batch2)
-    return _axpby(input, prod.sum(0, dtype=prod.dtype), beta, alpha, AddbmmBackward0, "addbmm")
+    return _axpby(input, prod.sum(0, dtype=prod.dtype), beta, alpha, AddbmmBackward0, "addbmm",
+                  batch1.shape[0] > 0 and batch1.shape[2] > 0)
 
 
 def matrix_power(input, n):

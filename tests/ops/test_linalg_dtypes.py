@@ -167,3 +167,17 @@ def test_linear_empty_inner_size_backward():
         L.nn.functional.linear(x, w).sum().backward()
         grads.append((tuple(x.grad.shape), tuple(w.grad.shape)))
     assert grads[0] == grads[1]
+
+
+@pytest.mark.parametrize("op", ["addmm", "addmv", "baddbmm", "addbmm"])
+@pytest.mark.parametrize("beta", [float("nan"), float("inf"), 1e30])
+def test_integer_scalars_that_do_not_fit(op, beta):
+    si, s1, s2 = FUSED[op]
+    _same(lambda L: getattr(L, op)(_ones(L, si, "int32"), _ones(L, s1, "int32"),
+                                   _ones(L, s2, "int32"), beta=beta))
+    # an empty result converts (and so checks) no scalar
+    empty = {"addmm": ((2, 0), (2, 3), (3, 0)), "addmv": ((0,), (0, 3), (3,)),
+             "baddbmm": ((1, 2, 0), (1, 2, 3), (1, 3, 0)), "addbmm": ((2, 0), (1, 2, 3), (1, 3, 0))}
+    si, s1, s2 = empty[op]
+    _same(lambda L: getattr(L, op)(_ones(L, si, "int32"), _ones(L, s1, "int32"),
+                                   _ones(L, s2, "int32"), beta=beta, alpha=0.5))
