@@ -250,7 +250,9 @@ def einsum(*args):
             raise TypeError(f"einsum(): operand {k} must be a Tensor, not {type(o).__name__}")
     terms, out = _parse(equation, [o._data for o in ops])
     sizes = _sizes(terms, [o._data for o in ops])
-    dt = _result_dtype(terms, out, [o._data for o in ops])
+    dt = ops[0]._data.dtype
+    if dt.kind != "f" or any(o._data.dtype != dt for o in ops):  # one float dtype: unchanged
+        dt = _result_dtype(terms, out, [o._data for o in ops])
     norm = [_normalise(t, o, sizes) for t, o in zip(terms, ops)]
     if any(o._data.dtype != dt for o in ops):
         # as PyTorch: subscripts of one operand alone are summed in its own dtype first, then
