@@ -55,6 +55,8 @@ CASES = [
     case("hardtanh_uint8_negative", lambda T, x: T.nn.functional.hardtanh(x), I.astype(np.uint8) % 4),
     case("hardtanh_bool", lambda T, x: T.nn.functional.hardtanh(x), B),
     case("relu6_bool", lambda T, x: T.nn.functional.relu6(x), B),
+    case("hardsigmoid_grad_f64", lambda T, x: T.nn.functional.hardsigmoid(x) * T.tensor([0.123456789, 1., 3.3], dtype=T.float64),
+         np.array([0.5, -1., 2.]), gtol=(1e-14, 1e-15)),
     case("relu_inplace_bool", lambda T, x: T.nn.functional.relu(x.clone(), inplace=True), B),
     case("relu_bool", lambda T, x: T.relu(x), B),
     # a bad dim is reported before a bad dtype; clamp's tensor bounds that do not broadcast

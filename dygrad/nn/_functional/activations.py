@@ -243,7 +243,11 @@ class HardsigmoidBackward0(_Act):
 
     def backward(self, g, x):
         xv = npv(x)
-        return _bw.zero_link(_bw.where((xv > -3) & (xv < 3), g * (1.0 / 6), 0), x)
+        # PyTorch's slope is the float32 1/6 in every dtype (float64 gradients carry it too)
+        return _bw.zero_link(_bw.where((xv > -3) & (xv < 3), g * _SIXTH_F32, 0), x)
+
+
+_SIXTH_F32 = float(np.float32(1.0 / 6))
 
 
 def _np_hardsigmoid(d):

@@ -1,4 +1,6 @@
 """Families `binary` and `unary`: broadcasting elementwise ops across dtypes and Python scalars."""
+import numpy as np
+
 from .gen import DTYPES, FLOATS
 
 # name -> spelling templates; {a}/{b} are operand texts. Operators and functions are both used
@@ -145,7 +147,12 @@ def _no_wider(g, shape):
     broadcast x to a larger shape fails in PyTorch's backward (its gradient is not reduced back
     to x's shape), a PyTorch bug not worth copying."""
     p = g.broadcast_partner(shape)
-    return p if len(p) <= len(shape) else p[1:]
+    p = p if len(p) <= len(shape) else p[1:]
+    try:    # a size-1 dim of x grown by the partner's "bad" variant also widens x
+        wider = np.broadcast_shapes(tuple(shape), p) != tuple(shape)
+    except ValueError:
+        return p        # does not broadcast at all: both raise in the forward
+    return tuple(shape[len(shape) - len(p):]) if wider else p
 
 
 def gen_unary(g):
