@@ -172,6 +172,9 @@ def bincount(input, weights=None, minlength=0):
 
 def heaviside(input, values, *, out=None):
     """0 where input < 0, `values` where input == 0, 1 where input > 0 (NaN stays NaN)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"heaviside(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type_name(input)}")
     if not isinstance(values, Tensor):
         raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not "
                         f"{type_name(values)}")

@@ -17,7 +17,7 @@ F = np.array([0.5, -1.5, 2.0], np.float32)
 CASES = [
     case(f"{op}_scalar_first", lambda T, x, o=op: getattr(T, o)(2, x), I)
     for op in ("eq", "ne", "lt", "le", "gt", "ge", "fmod", "maximum", "minimum", "fmax", "fmin",
-               "atan2", "logical_and", "logical_or", "logical_xor", "isclose")
+               "atan2", "logical_and", "logical_or", "logical_xor", "isclose", "heaviside")
 ] + [
     case("eq_tensor_first", lambda T, x: T.eq(x, 2), I),
     case("reflected_eq", lambda T, x: 2 == x, I),
