@@ -344,6 +344,13 @@ def tensordot(a, b, dims=2):
         db = [db] if isinstance(db, int) else list(db)
     if len(da) != len(db):
         raise RuntimeError(f"both dimension lists should have same length (got {da} and {db})")
+    for dl, n in ((da, na), (db, nb)):
+        seen = set()
+        for i in dl:
+            w = i + n if -n <= i < 0 else i
+            if w in seen:
+                raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+            seen.add(w)
     la, lb = list(_LETTERS[:na]), list(_LETTERS[na:na + nb])
     for i, j in zip(da, db):
         sa, sb = a._data.shape[i], b._data.shape[j]

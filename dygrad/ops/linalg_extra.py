@@ -137,6 +137,13 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if batch1.dim() != 3 or batch2.dim() != 3:
         raise RuntimeError(f"addbmm: batch1 and batch2 must be 3-D tensors, got {batch1.dim()}-D and "
                            f"{batch2.dim()}-D")
+    s1, s2 = batch1._data.shape, batch2._data.shape
+    if s1[0] != s2[0]:  # (matmul would broadcast a batch of 1)
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {s1[0]} and "
+                           f"{s2[0]}")
+    if s1[2] != s2[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({s1[1]}x{s1[2]} and "
+                           f"{s2[1]}x{s2[2]})")
     dts = (input._data.dtype, batch1._data.dtype)
     if dts[0] != dts[1]:
         raise RuntimeError("addbmm: self and mat2 must have the same dtype, but got "

@@ -181,3 +181,18 @@ def test_integer_scalars_that_do_not_fit(op, beta):
     si, s1, s2 = empty[op]
     _same(lambda L: getattr(L, op)(_ones(L, si, "int32"), _ones(L, s1, "int32"),
                                    _ones(L, s2, "int32"), beta=beta, alpha=0.5))
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.tensordot(L.ones(3, 3), L.ones(3, 3), dims=([0, 0], [0, 1])),
+    lambda L: L.tensordot(L.ones(3, 3), L.ones(3, 3), dims=([0, -2], [0, 1])),
+    lambda L: L.addbmm(L.ones(2, 2), L.ones(1, 2, 3), L.ones(2, 3, 2)),
+    lambda L: L.addbmm(L.ones(2, 2), L.ones(1, 2, 3), L.ones(1, 4, 2)),
+    lambda L: L.nn.functional.linear(L.ones(2, 3), L.ones(4, 3), L.ones(1, 2, 4)),
+    lambda L: L.nn.functional.linear(L.ones(3), L.ones(4, 3), L.ones(1, 4)),
+    lambda L: L.nn.functional.linear(L.ones(3), L.ones(4, 3), L.ones(2, 4)),
+    lambda L: L.nn.functional.linear(L.ones(5, 2, 3), L.ones(4, 3), L.ones(2, 4)),
+    lambda L: L.nn.functional.linear(L.ones(5, 2, 3), L.ones(4, 3), L.ones(10, 4)),
+])
+def test_shape_errors(case):
+    _same(case)

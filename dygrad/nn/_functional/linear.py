@@ -106,8 +106,12 @@ def linear(input, weight, bias=None):
                 raise RuntimeError(f"linear: bias of shape {list(bd.shape)} cannot be broadcast to "
                                    f"the output shape {list(oshape)}") from None
             if full != oshape:
-                # a bias larger than the product: keep the matmul node and add separately
-                return linear(input, weight) + bias
+                # PyTorch adds the bias without growing the product's shape; only a 1-D input
+                # (run as a row of a matrix) takes a (1, out) bias
+                if xd.ndim == 1 and bd.ndim == 2 and full == (1,) + oshape:
+                    return linear(input, weight, bias.reshape(bd.shape[1:]))
+                raise RuntimeError(f"linear: bias of shape {list(bd.shape)} cannot be added to "
+                                   f"the output of shape {list(oshape)} without broadcasting it")
         out = _np_linear(xd, wd, bd)
     else:
         out = _np_linear(xd, wd)
