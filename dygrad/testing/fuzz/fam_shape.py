@@ -72,7 +72,7 @@ def gen_order(g):
     n = shape[dd]
     op = g.pick(("gather", "scatter", "scatter_value", "scatter_add", "scatter_reduce", "sort",
                  "argsort", "topk", "kthvalue", "take_along_dim", "unique", "msort",
-                 "searchsorted", "sort_stable"))
+                 "searchsorted", "sort_stable", "unique_dim", "unique_consecutive"))
     g.tag("order", "op:" + op)
     out = g.fresh("out")
     ishape = tuple(g.r.randint(0, s) if i != dd else g.r.randint(0, 4) for i, s in enumerate(shape))
@@ -130,6 +130,14 @@ def gen_order(g):
     elif op == "unique":
         kw = f"sorted=True, return_inverse={g.chance(0.5)}, return_counts={g.chance(0.5)}"
         g.emit(f"{out} = torch.unique({x}, {kw})")
+    elif op in ("unique_dim", "unique_consecutive"):
+        # unique over a dim sorts rows lexicographically; PyTorch's order is undefined for rows
+        # holding nan (nan breaks its comparison), so those compare no values here
+        kw = f"return_inverse={g.chance(0.5)}, return_counts={g.chance(0.5)}"
+        dim = f", dim={d}" if op == "unique_dim" or g.chance(0.5) else ""
+        fn = "unique" if op == "unique_dim" else "unique_consecutive"
+        src = f"{x}.nan_to_num()" if op == "unique_dim" and dt.startswith("float") else x
+        g.emit(f"{out} = torch.{fn}({src}{dim}, {kw})")
     elif op == "msort":
         g.emit(f"{out} = torch.msort({x})")
     else:
