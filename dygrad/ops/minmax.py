@@ -200,6 +200,8 @@ def aminmax(x, *, dim=None, keepdim=False):
 
 def _arg(x, dim, keepdim, npfn, op):
     d = x._data
+    if isinstance(dim, (tuple, list)):  # argument parsing comes first in PyTorch: TypeError
+        one_dim(dim, d.shape, op)
     if d.dtype.kind == "b":
         raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None:

@@ -158,3 +158,8 @@ def test_bad_dims_are_reported_before_dtype_errors(fn):
 def test_median_of_bool_reports_an_empty_dim_first():
     _same(lambda L: L.median(L.ones(3, 0, dtype=L.bool), dim=1))
     _same(lambda L: L.median(L.ones(3, 2, dtype=L.bool), dim=1))
+
+
+@pytest.mark.parametrize("dim", [(0,), 1, None])
+def test_argmax_of_bool_checks_the_dim_type_first(dim):
+    _same(lambda L: L.argmax(L.zeros(3, dtype=L.bool), dim=dim))
