@@ -275,21 +275,32 @@ def _value_array(x, value):
     raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
 
 
+def _put_value(x, key, value, vd, bkey, akey):
+    """The values an advanced-index write stores. PyTorch writes a one-element value under a
+    key whose only advanced index is one mask with masked_fill_ (any dtype, converted as a
+    checked scalar); any other such write is index_put, which takes only x's dtype."""
+    vt = isinstance(value, Tensor)
+    d = x._data
+    if vt and vd.size != 1 and vd.dtype == d.dtype:
+        return vd
+    mask = _single_mask(key) if not vt or vd.size == 1 else None
+    if mask is not None and mask.dtype.kind == "u":
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           "unsigned char")
+    if vt and vd.dtype != d.dtype:
+        if mask is None:
+            _check_put_dtype(x, value, bkey, akey)
+        vd = np.asarray(checked_scalar(vd.reshape(-1)[0], d.dtype))
+    return vd
+
+
 def setitem(x, key, value):
     vd = _value_array(x, value)
     d = x._data
     bkey, akey = parse_key(d.shape, key)
     vt = isinstance(value, Tensor)
-    if akey is not None and (not vt or vd.size == 1 or vd.dtype != d.dtype):
-        mask = _single_mask(key) if not vt or vd.size == 1 else None
-        if mask is not None and mask.dtype.kind == "u":
-            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with "
-                               "dtype unsigned char")
-        if vt and vd.dtype != d.dtype:
-            if mask is None:
-                _check_put_dtype(x, value, bkey, akey)
-            # PyTorch's masked_fill_ converts the value as a checked scalar
-            vd = np.asarray(checked_scalar(vd.reshape(-1)[0], d.dtype))
+    if akey is not None:
+        vd = _put_value(x, key, value, vd, bkey, akey)
     if STATE.enabled and d.dtype.kind == "f" and (x._rg or (vt and value._rg)):
         if akey is None and (not vt or value._data.ndim <= d[bkey].ndim):
             # x[key] = v is x[key].copy_(v), as in PyTorch: the history records the region
@@ -370,18 +381,30 @@ def _indices_key(indices):
     return tuple(indices)
 
 
+def _index_put_value(x, key, values, bkey, akey, accumulate):
+    vd = _value_array(x, values)
+    if accumulate:  # always index_put's kernel
+        _check_put_dtype(x, values, bkey, akey)
+        return vd
+    return _put_value(x, key, values, vd, bkey, akey)
+
+
 def index_put(x, indices, values, accumulate=False):
-    bkey, akey = parse_key(x._data.shape, _indices_key(indices))
-    _check_put_dtype(x, values, bkey, akey)
+    key = _indices_key(indices)
+    bkey, akey = parse_key(x._data.shape, key)
+    vd = _index_put_value(x, key, values, bkey, akey, accumulate)
+    if x._data.dtype.kind != "f" and vd is not getattr(values, "_data", None):
+        values = _wrap(vd)  # converted for an integer/bool x (no gradient to keep)
     return _put(x, bkey, akey, values, accumulate)
 
 
 def index_put_(x, indices, values, accumulate=False):
     if STATE.enabled and (x._rg or (isinstance(values, Tensor) and values._rg)):
         return _inplace(x, index_put(x, indices, values, accumulate))
-    bkey, akey = parse_key(x._data.shape, _indices_key(indices))
-    _check_put_dtype(x, values, bkey, akey)
-    _write(x._data[bkey], akey, _value_array(x, values), accumulate, x)
+    key = _indices_key(indices)
+    bkey, akey = parse_key(x._data.shape, key)
+    vd = _index_put_value(x, key, values, bkey, akey, accumulate)
+    _write(x._data[bkey], akey, vd, accumulate, x)
     x._vc[0] += 1
     return x
 

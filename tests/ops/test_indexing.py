@@ -420,3 +420,26 @@ def test_out_of_range_index_with_an_empty_result_is_not_checked_like_torch():
             except IndexError as e:
                 res.append(str(e))
         assert res[:len(res) // 2] == res[len(res) // 2:], (key, res)
+
+
+def test_index_put_single_mask_one_element_value_like_torch():
+    # index_put_ (accumulate=False) with one bool mask and a one-element value is masked_fill_:
+    # any value dtype, converted as a checked scalar; uint8 masks refused; otherwise same dtype
+    torch = pytest.importorskip("torch")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for ydt in ("long", "float32", "uint8", "bool"):
+            for v in (lambda T: T.tensor(1.5), lambda T: T.tensor([2.5, 1.5]),
+                      lambda T: T.tensor(-1.5, dtype=T.float64), lambda T: T.tensor([True])):
+                for k in (lambda T: T.tensor([True, False, True]), lambda T: T.tensor([0, 2]),
+                          lambda T: T.tensor([1, 0, 1], dtype=T.uint8)):
+                    for acc in (False, True):
+                        res = []
+                        for T in (dygrad, torch):
+                            try:
+                                y = T.zeros(3, dtype=getattr(T, ydt))
+                                res.append(str(y.index_put_((k(T),), v(T), accumulate=acc).tolist()))
+                            except RuntimeError as e:
+                                res.append(str(e))
+                        assert res[0] == res[1], (ydt, acc, res)

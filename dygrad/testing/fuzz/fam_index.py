@@ -109,7 +109,11 @@ def gen_index(g):
                         g.pick(((), (1,), (g.r.randint(0, 3),))) + tuple(shape[1:])[:g.r.randint(0, 2)])
         acc = op.endswith("acc")
         g.tag("accumulate" if acc else "put")
-        g.emit(f"{y}.index_put_(({idx},), {vals}, accumulate={acc})")
+        key = idx
+        if g.chance(0.3):  # a bool mask over dim 0 as the index
+            key = g.fresh("k")
+            g.emit(f"{key} = torch.tensor(rng.random(({n0},)) < 0.5)")
+        g.emit(f"{y}.index_put_(({key},), {vals}, accumulate={acc})")
     elif op in ("masked_fill", "masked_fill_"):
         v = g.scalar() if g.chance(0.7) else g.tensor(
             _mixed_tol(g, dtype, g.dtype()), (),
