@@ -218,7 +218,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
     not_differentiable("multi_margin_loss", "weight", weight)
-    if target._data.dtype != np.int64:
+    if target._data.dtype != np.int64 and target._data.size:  # (PyTorch skips an empty batch)
         raise RuntimeError(f"expected scalar type Long but found "
                            f"{scalar_type_name(target._data.dtype)}")
     x = input if input.dim() == 2 else input.reshape(1, -1)
