@@ -5,6 +5,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._reduce_util import scalar_type_name
+from ._util import checked_scalar
 
 _ALL = slice(None)  # indexing.py's full slice: akey entries are compared to it by identity
 
@@ -73,3 +74,22 @@ def _single_mask(key):
         elif isinstance(k, (list, tuple, range, bool, np.bool_)):
             return None
     return mask
+
+
+def _put_value(x, key, value, vd, bkey, akey):
+    """The values an advanced-index write stores. PyTorch writes a one-element value under a
+    key whose only advanced index is one mask with masked_fill_ (any dtype, converted as a
+    checked scalar); any other such write is index_put, which takes only x's dtype."""
+    vt = isinstance(value, Tensor)
+    d = x._data
+    if vt and vd.size != 1 and vd.dtype == d.dtype:
+        return vd
+    mask = _single_mask(key) if not vt or vd.size == 1 else None
+    if mask is not None and mask.dtype.kind == "u":
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
+                           "unsigned char")
+    if vt and vd.dtype != d.dtype:
+        if mask is None:
+            _check_put_dtype(x, value, bkey, akey)
+        vd = np.asarray(checked_scalar(vd.reshape(-1)[0], d.dtype))
+    return vd

@@ -19,7 +19,7 @@ from ..autograd.views import check_no_overlap, written
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take, positions
-from ._index_checks import _ALL, _check_put_dtype, _out_of_bounds, _single_mask
+from ._index_checks import _ALL, _check_put_dtype, _out_of_bounds, _put_value
 from ._util import checked_scalar
 from .shape import expand_shape
 from .slicing import SelectBackward0, SliceBackward0, picked as _picked
@@ -273,25 +273,6 @@ def _value_array(x, value):
     if isinstance(value, (bool, int, float, np.generic)):
         return np.asarray(checked_scalar(value, x._data.dtype))
     raise TypeError(f"can't assign a {type(value).__name__} to a {x.type()}")
-
-
-def _put_value(x, key, value, vd, bkey, akey):
-    """The values an advanced-index write stores. PyTorch writes a one-element value under a
-    key whose only advanced index is one mask with masked_fill_ (any dtype, converted as a
-    checked scalar); any other such write is index_put, which takes only x's dtype."""
-    vt = isinstance(value, Tensor)
-    d = x._data
-    if vt and vd.size != 1 and vd.dtype == d.dtype:
-        return vd
-    mask = _single_mask(key) if not vt or vd.size == 1 else None
-    if mask is not None and mask.dtype.kind == "u":
-        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           "unsigned char")
-    if vt and vd.dtype != d.dtype:
-        if mask is None:
-            _check_put_dtype(x, value, bkey, akey)
-        vd = np.asarray(checked_scalar(vd.reshape(-1)[0], d.dtype))
-    return vd
 
 
 def setitem(x, key, value):
