@@ -443,6 +443,8 @@ def _int_div_checks(a, b, opname):
         return
     if ak == "b" and bk == "b":
         raise NotImplementedError(f"{opname}: not implemented for torch.bool tensors")
+    if a._data.size == 0 or (bt and b._data.size == 0):
+        return      # an empty result divides nothing: no error in PyTorch
     if (b._data == 0).any() if bt else scalar_of(_dtype.result_np_dtype((a, b)), b) == 0:
         raise RuntimeError(f"ZeroDivisionError ({opname}: integer division by zero)")
 

@@ -288,11 +288,13 @@ class Atan2Backward0(_Binary):
             b = self.scalar
         den = a * a + b * b
         nf = self.next_functions
-        # PyTorch's rule: the gradient is 0 where a == b == 0 (not 0/0 = nan)
+        # PyTorch's rule: 1 / den is taken as 0 where a == b == 0 (not 0/0 = nan), and the
+        # gradient is (g * b) * that, in this order (an inf g there still gives nan)
         at0 = _data(den) == 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (_bw.where(at0, 0, g * b / den) if nf[0][0] is not None else None,
-                    _bw.where(at0, 0, -g * a / den) if nf[1][0] is not None else None)
+            recip = _bw.where(at0, 0, 1 / den)
+            return (g * b * recip if nf[0][0] is not None else None,
+                    g * -a * recip if nf[1][0] is not None else None)
 
 
 def atan2(a, b):

@@ -83,6 +83,13 @@ CASES = [
          np.array([[1., 2.], [3., 4.]]), np.array([[1., 2.]])),
     case("add_alpha_inf_broadcast_grad", lambda T, a, b: T.add(a, b, alpha=-float("inf")) * T.tensor([[1., 1.], [1., 2.]], dtype=T.float64),
          np.array([[1., 2.], [3., 4.]]), np.array([[1., 2.]])),
+    case("atan2_grad_at_origin_inf_incoming", lambda T, a, b: T.atan2(a, b) * T.tensor([inf, inf, 1.], dtype=T.float64),
+         np.array([0., 0., 1.]), np.array([0., 1., 0.])),
+    case("remainder_empty_int_by_zero", lambda T, x: T.remainder(x, 0), np.zeros(0, np.int16)),
+    case("floor_div_empty_int_by_false", lambda T, x: x // False, np.zeros((2, 0), np.int64)),
+    case("div_floor_empty_by_zero_tensor", lambda T, x, y: T.div(x, y, rounding_mode="floor"),
+         np.zeros((2, 0), np.int64), np.array(False)),
+    case("floor_div_int_by_zero", lambda T, x: x // 0, I),
     case("pow_grads_nonfinite_incoming", lambda T, x, p: (x ** p) * T.tensor([nan, inf, nan]),
          np.array([0., 2., 0.]), np.array([0., 0., 1.])),
 ]
