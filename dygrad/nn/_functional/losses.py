@@ -1,10 +1,9 @@
-"""The hot losses as single fused nodes: cross_entropy, nll_loss, mse_loss and binary cross
-entropy (with and without logits). Reductions and weighted means follow PyTorch exactly: a
+"""The hot losses as single fused nodes: cross_entropy and nll_loss (mse_loss and the shared
+elementwise-loss machinery are in losses_pair, binary cross entropy in losses_binary). Reductions and weighted means follow PyTorch exactly: a
 weighted 'mean' divides by the summed weights of the non-ignored targets.
 
 Each backward has a NumPy fast path and a Tensor path (create_graph=True) built from operators.
 """
-import warnings
 
 import numpy as np
 
@@ -339,106 +338,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 
 # -- regression / binary ----------------------------------------------------------------------------
-def _size_warning(input, target):
-    if target.shape != input.shape:
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
-                      f"({input.shape}). This will likely lead to incorrect results due to "
-                      "broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
-def _fit(g, shape):
-    """A gradient summed down (or, where a reduced loss's gradient only involves the smaller
-    operand, broadcast up) to an operand's shape."""
-    gs = tuple(g.shape)
-    if gs != shape:
-        full = np.broadcast_shapes(gs, shape)
-        if full != gs:
-            g = _bw.expand(g, full)
-            g = g.copy() if isinstance(g, np.ndarray) and full == shape else g
-    return sum_to(g, shape)
-
-
-def broadcast_pair(input, target):
-    """PyTorch's mse/l1/smooth_l1/huber losses broadcast both operands first, so a 0-dim
-    operand promotes like a dimensioned one (float32 (3,) against float64 () is float64)."""
-    if input._data.shape == target._data.shape:
-        return input, target
-    from ...ops.join import broadcast_tensors
-    return broadcast_tensors(input, target)
-
-
-class _PairLoss(Node):
-    """Elementwise loss of (input, target) reduced; gradients reduced back to each shape."""
-    __slots__ = ("red", "n", "shapes", "dtypes")
-
-    def _apply(self, grads, create_graph):
-        gx, gt = self.backward(grads[0], *self._vals(create_graph))
-        if gx is not None:
-            gx = _bw.cast(_fit(gx, self.shapes[0]), self.dtypes[0])
-        if gt is not None:
-            gt = _bw.cast(_fit(gt, self.shapes[1]), self.dtypes[1])
-        return gx, gt
-
-    def _s(self, g):
-        return g / self.n if self.red == "mean" else g
-
-
-class MseLossBackward0(_PairLoss):
-    __slots__ = ()
-
-    def backward(self, g, x, t):
-        d = (x - t) * (2 * self._s(g))
-        nf = self.next_functions
-        return (d if nf[0][0] is not None else None, -d if nf[1][0] is not None else None)
-
-
-def _pair_arrays(input, target, op):
-    xd, td = input._data, target._data
-    npdt = xd.dtype if xd.dtype == td.dtype else _dtype.result_np_dtype((input, target))
-    if npdt.kind != "f":  # PyTorch has no integer kernel for these losses
-        if op == "kl_div":
-            raise RuntimeError("kl_div: Integral inputs not supported.")
-        raise NotImplementedError(f"{op}: not implemented for integer inputs (got {input.dtype} "
-                                  f"and {target.dtype})")
-    if xd.dtype != td.dtype:
-        xd, td = xd.astype(npdt, copy=False), td.astype(npdt, copy=False)
-    try:
-        np.broadcast_shapes(xd.shape, td.shape)
-    except ValueError:
-        raise RuntimeError(f"{op}: The size of input {list(xd.shape)} and target {list(td.shape)} "
-                           "cannot be broadcast together") from None
-    return xd, td
-
-
-def _finish_pair(elem, reduction, node_cls, input, target, save, extra=None):
-    n = elem.size
-    out = elem if reduction == "none" else (elem.sum() if reduction == "sum" else elem.mean())
-    out = np.asarray(out, dtype=elem.dtype)
-    if STATE.enabled and (input._rg or target._rg):
-        node = node_cls((input._grad_node(), target._grad_node()))
-        node.red, node.n, node.shapes = reduction, n, (input._data.shape, target._data.shape)
-        node.dtypes = (input._data.dtype, target._data.dtype)
-        if extra is not None:
-            node.extra = extra
-        node.save(*save)
-        return attach(out, node)
-    return _wrap(out)
-
-
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    check_tensor(input, "input", "mse_loss")
-    check_tensor(target, "target", "mse_loss")
-    _size_warning(input, target)
-    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
-    if weight is not None:
-        if weight.shape != input.shape:
-            raise ValueError("Weights and input must have the same size.")
-        err = (input - target) ** 2 * weight
-        return err if reduction == "none" else (err.sum() if reduction == "sum" else
-                                                err.sum() / weight.sum())
-    input, target = broadcast_pair(input, target)
-    xd, td = _pair_arrays(input, target, "mse_loss")
-    d = xd - td
-    x_, t_ = (input, target) if xd is input._data and td is target._data else \
-        (_wrap(xd), _wrap(td))
-    return _finish_pair(d * d, reduction, MseLossBackward0, input, target, (x_, t_))
+# the elementwise (input, target) losses' shared machinery and mse_loss live in losses_pair
+from .losses_pair import (_PairLoss, _finish_pair, _pair_arrays, _size_warning,  # noqa: E402,F401
+                          broadcast_pair, mse_loss)
