@@ -1,10 +1,10 @@
 """The hot losses as single fused nodes: cross_entropy and nll_loss (mse_loss and the shared
-elementwise-loss machinery are in losses_pair, binary cross entropy in losses_binary). Reductions and weighted means follow PyTorch exactly: a
-weighted 'mean' divides by the summed weights of the non-ignored targets.
+elementwise-loss machinery are in losses_pair, binary cross entropy in losses_binary).
+Reductions and weighted means follow PyTorch exactly: a weighted 'mean' divides by the summed
+weights of the non-ignored targets.
 
 Each backward has a NumPy fast path and a Tensor path (create_graph=True) built from operators.
 """
-
 import numpy as np
 
 from ... import _dtype
