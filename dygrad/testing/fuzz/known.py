@@ -41,18 +41,11 @@ KNOWN_GAPS = [
                             "fmod", "fmin", "fmax", "div", "mul", "hypot"),
      "Python scalars/0-dim operands in promotion, bool sub/neg, in-place result casting "
      "(issue 11 class 3-4)"),
-    ("reduce", _ops("reduce", "nanmedian", "sum", "prod", "nansum", "nanmean", "var_mean",
-                    "std_mean", "mode", "var", "aminmax", "median"),
-     "reduction dtype checks, nanmedian on empty/0-dim, mode ties, var/std of non-finite"),
     ("index", _ops("index", "index_put_acc", "index_put_", "masked_fill", "masked_fill_",
                    "index_add_", "index_fill_"),
      "index_put_/masked_fill dtype and broadcast validation, requires_grad of written tensors"),
     ("index-setitem", lambda p: p.family == "index" and bool({"setitem", "index_read"} & p.tags),
      "setitem of a grad-requiring value into a plain tensor (requires_grad), bad-index errors"),
-    ("matmul-dtypes", _ops("matmul", "einsum", "addr", "addmv", "tensordot", "linear", "baddbmm",
-                           "addmm", "matmul", "bmm", "mv", "matmul_op", "mm"),
-     "integer/bool matmul-family dtype rules, float alpha/beta on ints, beta=0 with nan input "
-     "(issue 11 class 4)"),
     ("order", _ops("order", "unique", "scatter_reduce", "scatter_add", "scatter",
                    "scatter_value", "searchsorted", "take_along_dim", "kthvalue"),
      "scatter index-shape validation and backward, unique requires_grad, bool searchsorted"),
