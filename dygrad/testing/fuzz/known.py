@@ -57,8 +57,6 @@ KNOWN_GAPS = [
                   "multi_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "cross_entropy",
                   "mse_loss", "l1_loss", "nll_loss"),
      "mixed float32/float64 operands, broadcast targets, non-finite gradients in losses"),
-    ("creation", _ops("creation", "as_tensor", "tensor_infer"),
-     "as_tensor dtype conversion of special values, nested lists of mixed scalars"),
 ]
 
 
