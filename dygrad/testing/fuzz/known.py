@@ -49,14 +49,6 @@ KNOWN_GAPS = [
     ("order", _ops("order", "unique", "scatter_reduce", "scatter_add", "scatter",
                    "scatter_value", "searchsorted", "take_along_dim", "kthvalue"),
      "scatter index-shape validation and backward, unique requires_grad, bool searchsorted"),
-    ("norm", _ops("norm", "instance_norm", "InstanceNorm", "group_norm", "GroupNorm",
-                  "batch_norm", "layer_norm", "LayerNorm"),
-     "norm layers accept one value per channel in training where PyTorch raises"),
-    ("loss", _ops("loss", "cross_entropy_prob", "binary_cross_entropy", "huber_loss",
-                  "bce_logits", "soft_margin_loss", "smooth_l1_loss", "kl_div",
-                  "multi_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "cross_entropy",
-                  "mse_loss", "l1_loss", "nll_loss"),
-     "mixed float32/float64 operands, broadcast targets, non-finite gradients in losses"),
 ]
 
 
