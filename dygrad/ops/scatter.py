@@ -325,17 +325,24 @@ def _reduce_scales(reduce, include_self, x1, vals, out, coords, hit, cnt):
         # no element equal to a nan result: 0/0 = nan, as PyTorch's formula gives
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(own != 0, sx / ties, 0), sv / ties[coords]
-    # prod: the product of the other factors, exact when some factors are zero
-    zeros = own * (x1 == 0)
-    np.add.at(zeros, coords, vals == 0)
-    nz = np.where(own.astype(bool) & (x1 != 0), x1, 1).astype(np.float64)
-    np.multiply.at(nz, coords, np.where(vals != 0, vals, 1))
-    # where, not own * ...: an excluded self gets 0 even when the product is nan/inf
-    sx = np.where(x1 != 0, np.where(zeros == 0, nz / np.where(x1 != 0, x1, 1), 0),
-                  np.where(zeros == 1, nz, 0))
-    sx = np.where(own != 0, sx, 0)
-    zc, pc = zeros[coords], nz[coords]
-    sv = np.where(vals != 0, np.where(zc == 0, pc / np.where(vals != 0, vals, 1), 0),
-                  np.where(zc == 1, pc, 0))
+    # prod, with PyTorch's formula (so nan/inf factors give its nans): self's factor is the
+    # product with self's zeros replaced by 1, divided by that self; src's is result / src, or,
+    # for a src that is the only zero of its group, the product with that zero replaced by 1
+    def prod_into(start, v):
+        r = start.astype(np.float64)
+        if not include_self:
+            r[coords] = 1
+        np.multiply.at(r, coords, v)
+        return r
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ms = np.where(x1 == 0, 1, x1).astype(np.float64)
+        sx = np.where(own != 0, prod_into(ms, vals) / ms, 0)
+        zero = vals == 0
+        nzero = np.zeros(x1.shape)
+        np.add.at(nzero, coords, zero)
+        single = zero & (nzero[coords] == 1)
+        sv = np.where(single, prod_into(x1, np.where(single, 1, vals))[coords],
+                      out[coords] / np.where(zero, 1, vals))
     return sx, sv
 

@@ -408,3 +408,19 @@ def test_scatter_reduce_max_min_aliases_and_src_ndim_like_torch():
             T.searchsorted(b, T.tensor([2.5]), sorter=T.tensor([1, 2, 5]))
         with pytest.raises(IndexError, match="Dimension specified as 0 but tensor has no dimensions"):
             T.take_along_dim(T.tensor(2.), T.tensor(0), dim=0)
+
+
+def test_scatter_reduce_prod_gradients_with_zeros_and_nonfinite_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    vals = [0.0, -0.0, 2.0, -1.5, float("inf"), float("nan"), 0.5]
+    for _ in range(100):
+        xs, ss, idx = rng.choice(vals, (3,)), rng.choice(vals, (4,)), rng.integers(0, 3, (4,))
+        for inc in (True, False):
+            res = []
+            for T in (dygrad, torch):
+                x, s = T.tensor(xs, requires_grad=True), T.tensor(ss, requires_grad=True)
+                o = x.scatter_reduce(0, T.tensor(idx), s, "prod", include_self=inc)
+                o.backward(T.tensor([1.0, 2.0, 3.0], dtype=T.float64))
+                res.append(str([o.tolist(), x.grad.tolist(), s.grad.tolist()]))
+            assert res[0] == res[1], (xs, ss, idx, inc)

@@ -106,7 +106,8 @@ def gen_index(g):
         g.emit(f"{y}.index_fill_(0, {idx}, {g.scalar()})")
     elif op.startswith("index_put_"):
         vals = g.tensor(dtype if g.chance(0.8) else g.dtype(),
-                        g.pick(((), (1,), (g.r.randint(0, 3),))) + tuple(shape[1:])[:g.r.randint(0, 2)])
+                        g.pick(((), (1,), (g.r.randint(0, 3),))) + tuple(shape[1:])[:g.r.randint(0, 2)],
+                        grad=_no_grad(dtype))
         acc = op.endswith("acc")
         g.tag("accumulate" if acc else "put")
         key = idx
