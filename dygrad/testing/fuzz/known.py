@@ -22,25 +22,6 @@ def _family(family):
 # Entries as of the first sweep (seed 1, 120,000 cases, commit 276628b); repros for each are in
 # the fuzz findings report. Coarse on purpose: one entry per family and cause, by op.
 KNOWN_GAPS = [
-    ("unary-missing-api", lambda p: p.family == "unary" and (
-        _ops("unary", "angle", "isposinf", "isneginf", "i0", "sinc")(p) or
-        ("inplace" in p.tags and _ops("unary", "erfc", "lgamma", "rad2deg", "deg2rad", "asin",
-                                      "acos", "acosh", "asinh", "atanh", "sinh", "cosh", "i0",
-                                      "sinc", "erfinv", "digamma", "logit", "bitwise_not",
-                                      "sgn")(p))),
-     "torch.angle/isposinf/isneginf/i0/sinc and several in-place unary methods are missing"),
-    ("unary-values", _ops("unary", "sgn", "sign", "abs", "clamp_t", "clamp", "clamp_min",
-                          "softshrink", "hardshrink", "threshold", "hardtanh", "log_softmax",
-                          "softmax", "softmin", "relu", "relu_inplace", "gelu", "selu", "logit",
-                          "digamma", "erfinv", "atan", "logcumsumexp", "cumprod", "hardswish",
-                          "relu6", "bitwise_not", "deg2rad", "rad2deg", "lgamma", "elu"),
-     "non-finite inputs/gradients, integer inputs and tensor clamp bounds (issue 11 class 5)"),
-    ("binary-scalars", _ops("binary", "eq", "ge", "lt", "gt", "le", "sub", "pow", "add", "atan2",
-                            "clamp_min_", "add_", "div_", "sub_", "mul_", "pow_", "floor_divide",
-                            "remainder", "bitwise_xor", "bitwise_or", "minimum", "copysign",
-                            "fmod", "fmin", "fmax", "div", "mul", "hypot"),
-     "Python scalars/0-dim operands in promotion, bool sub/neg, in-place result casting "
-     "(issue 11 class 3-4)"),
     ("index", _ops("index", "index_put_acc", "index_put_", "masked_fill", "masked_fill_",
                    "index_add_", "index_fill_"),
      "index_put_/masked_fill dtype and broadcast validation, requires_grad of written tensors"),
