@@ -75,6 +75,8 @@ def cat(tensors, dim=0, *, out=None):
     keep = [t for t, s in zip(tensors, skip) if not s]
     ref = keep[0]._data.shape
     nd = len(ref)
+    if len(keep) == 1 and ref == (0,) and len(tensors) == sum(skip) + 1:
+        dim = 0  # only legacy empty 1-D inputs: PyTorch checks no dim
     dim = wrap_dim(dim, nd, "cat")
     for i, t in enumerate(tensors):
         s = t._data.shape

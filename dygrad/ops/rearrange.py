@@ -114,7 +114,11 @@ def roll(x, shifts, dims=None):
                 f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
         if not x._data.ndim:
             raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
-        dims = tuple(wrap_dim(int(d), x._data.ndim, "roll") for d in dims)
+        if x._data.size == 0:  # PyTorch returns an empty input before looking at dims
+            dims = None
+            shifts = shifts[:1]
+        else:
+            dims = tuple(wrap_dim(int(d), x._data.ndim, "roll") for d in dims)
     t, node = record(np.roll(x._data, shifts[0] if dims is None else shifts, dims), RollBackward0, (x,))
     if node is not None:
         node.shifts, node.dims = shifts, dims

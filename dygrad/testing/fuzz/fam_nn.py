@@ -56,10 +56,10 @@ def gen_conv(g):
         k = tuple(g.r.randint(1, 3) for _ in range(nd))
         ic = c // max(groups, 1) if g.chance(0.95) else c + 1
         wshape = (oc, ic) + k if op == "conv" else (c, max(oc // max(groups, 1), 1)) + k
-        # non-finite weights only where every tap meets a real input: PyTorch's own kernels
-        # disagree on inf * (padding or skipped tap) (its dilated/strided paths skip them)
+        # finite weights: PyTorch's own kernels disagree on inf * (padding or a skipped tap) --
+        # its dilated/strided forwards and its input-gradient kernels skip what others multiply
         plain = pad in ("0", "(0, 0)") and dil in ("1", "(1, 1)") and stride in ("1", "(1, 1)")
-        w = g.tensor(dt, wshape, special=0.02 if plain else 0.0)
+        w = g.tensor(dt, wshape, special=0.0)
         bias = g.tensor(dt, (wshape[0] if op == "conv" else wshape[1] * max(groups, 1),)) \
             if g.chance(0.5) else "None"
         if op == "conv":
