@@ -153,3 +153,12 @@ def test_empty_list_errors():
     with pytest.raises(RuntimeError, match="same dtype"):
         dygrad.meshgrid(dygrad.arange(2), dygrad.ones(2), indexing="ij")
     assert_close(dygrad.broadcast_tensors(), ())
+
+
+def test_cat_of_legacy_empty_tensors_and_roll_of_empty_check_no_dim():
+    assert dygrad.cat((dygrad.zeros(0),), dim=3).shape == (0,)
+    assert dygrad.roll(dygrad.zeros(3, 0), -2, 4).shape == (3, 0)
+    with pytest.raises(IndexError):
+        dygrad.cat((dygrad.zeros(0, 2),), dim=5)
+    with pytest.raises(IndexError):
+        dygrad.roll(dygrad.zeros(3, 1), -2, 4)
