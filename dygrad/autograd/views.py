@@ -167,7 +167,7 @@ class CopySlices(Node):
         if self.overlap:  # PyTorch's backward writes through the view, and refuses there
             raise RuntimeError(_OVERLAP)
         pos = self.pos
-        if type(g) is ndarray:
+        if type(g) is not _tensor_type():  # an ndarray, or a NumPy scalar for a 0-dim root
             gb = np.array(g, order="C")
             flat = gb.reshape(-1)
             gv = flat[pos.reshape(-1)].reshape(pos.shape)  # an ndarray even for a 0-dim view
@@ -185,6 +185,8 @@ class AsStridedBackward0(Node):
     __slots__ = ("shape", "pos", "overlap")
 
     def backward(self, g):
+        if type(g) is not _tensor_type():
+            g = np.asarray(g)
         if type(g) is ndarray and not self.overlap:
             out = np.zeros(self.shape, g.dtype)
             out.reshape(-1)[self.pos] = g
@@ -230,6 +232,11 @@ def bumped(t):
         for v in live_views(r):
             if v._vkind is not None and (r._rg or _SLOT_FN.__get__(v) is not None):
                 invalidate(v)
+
+
+def _tensor_type():
+    _init()
+    return _TENSOR
 
 
 _SLOT_FN = None   # Tensor's grad_fn slot, read past an invalid view's property
@@ -360,7 +367,10 @@ def copy_into(dst, src):
     alias cannot put an old value back over a selected one (PyTorch's fills write only what
     they select)."""
     if 0 in dst.strides and has_internal_overlap(dst):
-        np.copyto(dst, src, where=src != dst)
+        changed = src != dst
+        if dst.dtype.kind == "f":
+            changed &= ~(np.isnan(src) & np.isnan(dst))  # an old NaN kept is not a change
+        np.copyto(dst, src, where=changed)
     else:
         np.copyto(dst, src)
 
