@@ -1,10 +1,13 @@
-"""Reading the MNIST IDX files in /work/shared/data/mnist (or $BENCH_MNIST_DIR) with NumPy."""
+"""Reading the MNIST IDX files in ../shared/data/mnist beside the checkout (or $BENCH_MNIST_DIR)
+with NumPy."""
 import gzip
 import os
 
 import numpy as np
 
-DEFAULT_DIR = "/work/shared/data/mnist"
+# the shared data lies beside the repository: <repo>/../shared/data/mnist
+DEFAULT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__)))), "shared", "data", "mnist")
 MEAN, STD = 0.1307, 0.3081  # the usual MNIST normalisation constants
 
 

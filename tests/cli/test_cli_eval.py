@@ -9,7 +9,8 @@ import pytest
 from dygrad.cli import main
 from dygrad import load, save
 
-FULL_MNIST = "/work/shared/data/mnist"
+FULL_MNIST = os.environ.get("DYGRAD_MNIST_DIR", os.path.join(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), "shared", "data", "mnist"))
 HAVE_MPL = importlib.util.find_spec("matplotlib") is not None
 
 

@@ -14,7 +14,8 @@ from dygrad.cli import main
 from dygrad import load
 from dygrad.vision.models import get_model
 
-FULL_MNIST = "/work/shared/data/mnist"
+FULL_MNIST = os.environ.get("DYGRAD_MNIST_DIR", os.path.join(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), "shared", "data", "mnist"))
 QUICK = ["--limit-train", "512", "--limit-eval", "256", "--epochs", "1", "--no-progress"]
 HAVE_MPL = importlib.util.find_spec("matplotlib") is not None
 HAVE_TB_WRITER = any(importlib.util.find_spec(m) is not None
