@@ -34,9 +34,10 @@ def _fast_inplace(self, other, npop, opname):
     if 0 in sd.strides:
         check_no_overlap(self._data)
     if npdt != sd.dtype and not _dtype.can_cast(npdt, sd.dtype):
+        from .._convert import SCALAR_NAMES
         raise RuntimeError(
-            f"result type {_dtype.from_numpy_dtype(npdt)} can't be cast to the desired output "
-            f"type {_dtype.from_numpy_dtype(sd.dtype)}")
+            f"result type {SCALAR_NAMES[npdt.name]} can't be cast to the desired output type "
+            f"{SCALAR_NAMES[sd.dtype.name]}")
     try:
         npop(sd, od, out=sd, casting="unsafe")
     except ValueError:
