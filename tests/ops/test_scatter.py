@@ -176,21 +176,49 @@ def test_scatter_with_reduce_has_no_derivative():
         y.sum().backward()
 
 
-def test_inplace_variants():
-    import torch
-    for name, args in (("scatter_", (1, I([0, 1]), 3.0)), ("scatter_add_", (0, I([0, 0, 1, 2]), R(1, 4))),
-                       ("index_add_", (0, V, R(3, 4))), ("index_fill_", (1, I(0, 2), 7.0)),
-                       ("index_copy_", (0, I(2, 1), R(2, 4))), ("put_", (I(3, 1), R(2)))):
-        base = R(3, 4)
-        d = dygrad.tensor(base.copy())
-        t = torch.tensor(base.copy())
-        conv = [dygrad.from_numpy(a.copy()) if isinstance(a, np.ndarray) else a for a in args]
-        tconv = [torch.from_numpy(a.copy()) if isinstance(a, np.ndarray) else a for a in args]
-        v0 = d._version
-        assert getattr(d, name)(*conv) is d
-        getattr(t, name)(*tconv)
-        np.testing.assert_allclose(d.numpy(), t.numpy())
-        assert d._version > v0
+def _np_scatter_(o, dim, idx, value):
+    idx = idx.reshape(1, -1)
+    for j in range(idx.shape[1]):
+        o[(idx[0, j], j) if dim == 0 else (0, idx[0, j])] = value
+
+
+def _np_scatter_add_(o, dim, idx, src):
+    for j in range(idx.shape[1]):
+        o[idx[0, j], j] += src[0, j]
+
+
+def _np_index_fill_(o, dim, idx, value):
+    o[:, idx] = value
+
+
+def _np_index_copy_(o, dim, idx, src):
+    o[idx] = src
+
+
+# name -> (args, NumPy reference editing its first argument in place)
+INPLACE = {
+    "scatter_": ((1, I([0, 1]), 3.0), _np_scatter_),
+    "scatter_add_": ((0, I([0, 0, 1, 2]), R(1, 4)), _np_scatter_add_),
+    "index_add_": ((0, V, R(3, 4)), lambda o, d, i, s: np.add.at(o, i, s)),
+    "index_fill_": ((1, I(0, 2), 7.0), _np_index_fill_),
+    "index_copy_": ((0, I(2, 1), R(2, 4)), _np_index_copy_),
+    "put_": ((I(3, 1), R(2)), lambda o, i, s: o.reshape(-1).__setitem__(i, s)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_inplace_variants(name):
+    """Each in-place variant edits self (same object, version bumped) as its NumPy reference."""
+    args, ref = INPLACE[name]
+    base = R(3, 4)
+    d = dygrad.tensor(base.copy())
+    conv = [dygrad.from_numpy(a.copy()) if isinstance(a, np.ndarray) else a for a in args]
+    v0 = d._version
+    assert getattr(d, name)(*conv) is d
+    expected = base.copy()
+    ref(expected, *args)
+    np.testing.assert_allclose(d.numpy(), expected)
+    assert d._version > v0
 
 
 ERRORS = [
