@@ -33,6 +33,7 @@ from ._layout import (memory_format, contiguous_format, preserve_format, channel
                       channels_last_3d)
 from . import autograd, cuda, accelerator, random, backends  # noqa: F401
 from ._functions import *  # noqa: F401,F403  (the torch.* functional namespace)
+from ._op_functions import *  # noqa: F401,F403  (the declared ops, generated from ops/_registry)
 from .ops import return_types  # noqa: F401,E402
 
 # Subpackages load on first use: `import dygrad` stays fast (the import-time benchmark), while

@@ -140,6 +140,24 @@ def write_outs(outs, results, op, rg=False):
     return type(results)(*outs) if hasattr(results, "_fields") else tuple(outs)
 
 
+def write_out_tensor(out, result, op):
+    """out= of an op given its result tensor (the generated torch.* functions call this)."""
+    return write_out(out, result._data, op, result._rg)
+
+
+def not_tensor_error(op, value):
+    """PyTorch's TypeError for a function form given a non-tensor first argument (torch.sin(2))."""
+    return TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type_name(value)}")
+
+
+def not_overload_error(op, *args):
+    """PyTorch's TypeError for torch.eq(2, t)-style calls of ops with Tensor and Number overloads
+    (`2 == t` reaches the tensor's method instead)."""
+    got = ", ".join(type_name(a) for a in args)
+    return TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
+                     "expected one of:\n * (Tensor input, Tensor other)\n * (Tensor input, Number other)")
+
+
 def cast(arr, npdt):
     """astype with PyTorch's rounding: double -> half goes through float, as c10::Half does."""
     if npdt == _F16 and arr.dtype == _F64:

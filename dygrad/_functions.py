@@ -20,7 +20,7 @@ __all__ = [
     "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "equal",
     "allclose", "isclose", "logical_not", "logical_and", "logical_or", "logical_xor",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite",
-    "isposinf", "isneginf", "nan_to_num", "clone", "angle",
+    "isposinf", "isneginf", "nan_to_num", "clone",
     "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax",
     "argmin", "var", "std", "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all",
     "any", "count_nonzero", "median", "sort", "argsort", "topk",
@@ -140,7 +140,6 @@ isinf = _unary("isinf")
 isfinite = _unary("isfinite")
 isposinf = _unary("isposinf")
 isneginf = _unary("isneginf")
-angle = _unary("angle")
 logical_not = _unary("logical_not")
 bitwise_not = _unary("bitwise_not")
 

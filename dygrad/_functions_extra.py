@@ -5,9 +5,7 @@ The ops live in their op family modules; this module gathers them for dygrad._fu
 """
 from .ops import elementwise as _ew
 __all__ = [
-    # less common math (ops/special_unary.py, ops/special_binary.py)
-    "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "erfc", "erfinv", "lgamma",
-    "digamma", "polygamma", "logit", "sinc", "deg2rad", "rad2deg", "signbit", "positive", "i0",
+    # less common math (ops/special_binary.py)
     "xlogy", "logaddexp", "logaddexp2", "hypot", "copysign", "float_power", "ldexp", "nextafter",
     "gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift", "clamp_", "result_type",
     "is_nonzero", "is_complex", "is_same_size", "conj", "resolve_conj", "resolve_neg", "finfo", "iinfo",
@@ -30,9 +28,6 @@ __all__ = [
     "alpha_dropout", "feature_dropout", "channel_shuffle", "native_channel_shuffle", "bilinear",
 ]
 
-from .ops.special_unary import (asinh, acosh, atanh, arcsinh, arccosh, arctanh, erfc, erfinv,  # noqa: E402,F401
-                                lgamma, digamma, polygamma, logit, sinc, deg2rad, rad2deg, signbit,
-                                positive, i0)
 from .ops.special_binary import (xlogy, logaddexp, logaddexp2, hypot, copysign, float_power,  # noqa: E402,F401
                                  ldexp, nextafter, gcd, lcm)
 from .ops.compare import bitwise_left_shift, bitwise_right_shift  # noqa: E402,F401

@@ -12,12 +12,13 @@ from . import _dtype
 from .autograd.grad_mode import STATE
 from .autograd.node import AccumulateGrad
 from ._tensor_ext import TensorExtMethods
+from ._tensor_methods import TensorOpMethods
 
 ndarray = np.ndarray
 _new = object.__new__
 
 
-class Tensor(TensorExtMethods):
+class Tensor(TensorOpMethods, TensorExtMethods):
     __slots__ = ("_data", "_rg", "grad_fn", "_vc", "__dict__", "__weakref__")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
     __array_priority__ = 1000
@@ -1557,3 +1558,6 @@ from .ops import shape as _shape  # noqa: E402
 from .ops import indexing as _idx  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
 from .ops import nn_ops as _nn  # noqa: E402
+from ._tensor_methods import _link as _link_methods  # noqa: E402
+
+_link_methods()  # the declared ops' methods find their family modules from here on

@@ -13,11 +13,6 @@ def _inplace_of(name):
     return method
 
 
-def _inverse_hyperbolic(x, op):
-    from .ops.special_unary import inverse_hyperbolic_for_inplace
-    return inverse_hyperbolic_for_inplace(x, op)
-
-
 class TensorExtMethods:
     __slots__ = ()
 
@@ -33,56 +28,6 @@ class TensorExtMethods:
 
     def arctan2(self, other):
         return self.atan2(other)
-
-    def asinh(self):
-        return _T._ew.asinh(self)
-
-    def acosh(self):
-        return _T._ew.acosh(self)
-
-    def atanh(self):
-        return _T._ew.atanh(self)
-
-    arcsinh, arccosh, arctanh = asinh, acosh, atanh
-
-    def erfc(self):
-        return _T._ew.erfc(self)
-
-    def erfinv(self):
-        return _T._ew.erfinv(self)
-
-    def lgamma(self):
-        return _T._ew.lgamma(self)
-
-    def digamma(self):
-        return _T._ew.digamma(self)
-
-    def polygamma(self, n):
-        return _T._ew.polygamma(n, self)
-
-    def logit(self, eps=None):
-        return _T._ew.logit(self, eps)
-
-    def sinc(self):
-        return _T._ew.sinc(self)
-
-    def deg2rad(self):
-        return _T._ew.deg2rad(self)
-
-    def rad2deg(self):
-        return _T._ew.rad2deg(self)
-
-    def signbit(self):
-        return _T._ew.signbit(self)
-
-    def positive(self):
-        return _T._ew.positive(self)
-
-    def i0(self):
-        return _T._ew.i0(self)
-
-    def angle(self):
-        return _T._ew.angle(self)
 
     def isposinf(self):
         return _T._ew.isposinf(self)
@@ -155,7 +100,7 @@ class TensorExtMethods:
         return diag_embed(self, offset, dim1, dim2)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
-        from ._sampling import multinomial
+        from .ops.sampling import multinomial
         return multinomial(self, num_samples, replacement, generator=generator)
 
     # -- in-place spellings: out of place, then written back (history rebased). The comparisons
@@ -247,28 +192,9 @@ class TensorExtMethods:
     asin_, acos_, atan_ = _inplace_of("asin"), _inplace_of("acos"), _inplace_of("atan")
     arcsin_, arccos_, arctan_ = asin_, acos_, atan_
     sinh_, cosh_ = _inplace_of("sinh"), _inplace_of("cosh")
-    def asinh_(self):
-        return _T._inplace(self, _inverse_hyperbolic(self, "asinh"))
-
-    def acosh_(self):
-        return _T._inplace(self, _inverse_hyperbolic(self, "acosh"))
-
-    def atanh_(self):
-        return _T._inplace(self, _inverse_hyperbolic(self, "atanh"))
-
-    arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
-    erfc_, erfinv_ = _inplace_of("erfc"), _inplace_of("erfinv")
-    lgamma_, digamma_ = _inplace_of("lgamma"), _inplace_of("digamma")
-    deg2rad_, rad2deg_ = _inplace_of("deg2rad"), _inplace_of("rad2deg")
-    i0_, sinc_, sgn_ = _inplace_of("i0"), _inplace_of("sinc"), _inplace_of("sign")
+    sgn_ = _inplace_of("sign")
     bitwise_not_ = _inplace_of("bitwise_not")
     negative_, absolute_ = _inplace_of("neg"), _inplace_of("abs")
-
-    def logit_(self, eps=None):
-        return _T._inplace(self, _T._ew.logit(self, eps))
-
-    def polygamma_(self, n):
-        return _T._inplace(self, _T._ew.polygamma(n, self))
 
     def logical_not_(self):
         return _T._inplace(self, _T._ew.logical_not(self))

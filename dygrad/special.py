@@ -5,45 +5,21 @@ from ._tensor import _wrap
 from .ops import elementwise as _ew
 from .ops import reduction as _red
 from .ops import nn_ops as _nn
+from .ops import special_unary as _su
+from ._ns_special import *  # noqa: F401,F403  (the declared ops of torch.special)
+from ._ns_special import __all__ as _declared
 
-__all__ = ["expit", "logit", "erf", "erfc", "erfinv", "gammaln", "digamma", "psi", "polygamma",
-           "multigammaln", "xlogy", "xlog1py", "entr", "ndtr", "ndtri", "log_ndtr", "logsumexp",
-           "softmax", "log_softmax", "log1p", "expm1", "exp2", "sinc", "round", "i0"]
+__all__ = _declared + [
+    "expit", "erf", "multigammaln", "xlogy", "xlog1py", "ndtr", "ndtri", "log_ndtr", "logsumexp",
+    "softmax", "log_softmax", "log1p", "expm1", "exp2", "round"]
 
 
 def expit(input):
     return _ew.sigmoid(input)
 
 
-def logit(input, eps=None):
-    return _ew.logit(input, eps)
-
-
 def erf(input):
     return _ew.erf(input)
-
-
-def erfc(input):
-    return _ew.erfc(input)
-
-
-def erfinv(input):
-    return _ew.erfinv(input)
-
-
-def gammaln(input):
-    return _ew.lgamma(input)
-
-
-def digamma(input):
-    return _ew.digamma(input)
-
-
-psi = digamma
-
-
-def polygamma(n, input):
-    return _ew.polygamma(n, input)
 
 
 def multigammaln(input, p):
@@ -51,9 +27,9 @@ def multigammaln(input, p):
     p = int(p)
     if p < 1:
         raise RuntimeError(f"p has to be greater than or equal to 1 (got {p})")
-    out = _ew.lgamma(input)
+    out = _su.lgamma(input)
     for j in range(2, p + 1):
-        out = out + _ew.lgamma(input - (j - 1) / 2)
+        out = out + _su.lgamma(input - (j - 1) / 2)
     return out + p * (p - 1) / 4 * math.log(math.pi)
 
 
@@ -65,18 +41,14 @@ def xlog1py(input, other):
     return _ew.xlog1py(input, other)
 
 
-def entr(input):
-    return _ew.entr(input)
-
-
 def ndtr(input):
     """The standard normal CDF."""
-    return _ew.erfc(input * (-1.0 / math.sqrt(2.0))) * 0.5
+    return _su.erfc(input * (-1.0 / math.sqrt(2.0))) * 0.5
 
 
 def ndtri(input):
     """The inverse of the standard normal CDF."""
-    return _ew.erfinv(input * 2.0 - 1.0) * math.sqrt(2.0)
+    return _su.erfinv(input * 2.0 - 1.0) * math.sqrt(2.0)
 
 
 def log_ndtr(input):
@@ -118,13 +90,6 @@ def exp2(input):
     return _ew.exp2(input)
 
 
-def sinc(input):
-    return _ew.sinc(input)
-
-
 def round(input, *, decimals=0):
     return _ew.round(input, decimals=decimals)
 
-
-def i0(input):
-    return _ew.i0(input)

@@ -654,8 +654,5 @@ from .unary import *  # noqa: E402,F401,F403
 from .unary import _erf_array, _unary  # noqa: E402,F401  (used by nn activations)
 from .select import *  # noqa: E402,F401,F403
 from .compare import *  # noqa: E402,F401,F403
-from .special_unary import (asinh, acosh, atanh, arcsinh, arccosh, arctanh, erfc, erfinv,  # noqa: E402,F401
-                            lgamma, digamma, polygamma, logit, sinc, deg2rad, rad2deg, signbit,
-                            positive, i0, entr, angle)
 from .special_binary import (xlogy, logaddexp, logaddexp2, hypot, copysign, float_power, ldexp,  # noqa: E402,F401
                              nextafter, gcd, lcm, xlog1py)

@@ -8,6 +8,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from . import _bw
 from . import _special_fns as _sf
+from ._registry import op
 from .unary import _Unary, _unary
 
 _SQRT_PI = math.sqrt(math.pi)
@@ -25,6 +26,8 @@ class AsinhBackward0(_Unary):
         return g / _bw.sqrt(x * x + 1)
 
 
+@op(inplace="asinh_value", out=True, aliases=("arcsinh",), backward=AsinhBackward0,
+    summary="Inverse hyperbolic sine, elementwise.")
 def asinh(input):
     return _unary(input, np.arcsinh, AsinhBackward0)
 
@@ -36,6 +39,8 @@ class AcoshBackward0(_Unary):
         return g / _bw.sqrt(x * x - 1)
 
 
+@op(inplace="acosh_value", out=True, aliases=("arccosh",), backward=AcoshBackward0,
+    summary="Inverse hyperbolic cosine, elementwise (nan below 1).", example="torch.tensor([1.0, 2.0, 4.0])")
 def acosh(input):
     return _unary(input, np.arccosh, AcoshBackward0)
 
@@ -47,6 +52,8 @@ class AtanhBackward0(_Unary):
         return g / (1 - x * x)
 
 
+@op(inplace="atanh_value", out=True, aliases=("arctanh",), backward=AtanhBackward0,
+    summary="Inverse hyperbolic tangent, elementwise (nan outside [-1, 1]).")
 def atanh(input):
     return _unary(input, np.arctanh, AtanhBackward0)
 
@@ -60,6 +67,18 @@ class InplaceHyperbolicBackward(_Unary):
     def backward(self, g):
         raise NotImplementedError(
             f"the derivative for 'inplace version of {self.op}' is not implemented.")
+
+
+def asinh_value(input):
+    return inverse_hyperbolic_for_inplace(input, "asinh")
+
+
+def acosh_value(input):
+    return inverse_hyperbolic_for_inplace(input, "acosh")
+
+
+def atanh_value(input):
+    return inverse_hyperbolic_for_inplace(input, "atanh")
 
 
 def inverse_hyperbolic_for_inplace(input, op):
@@ -79,6 +98,8 @@ class ErfcBackward0(_Unary):
         return g * (-2.0 / _SQRT_PI) * _bw.exp(-(x * x))
 
 
+@op(inplace=True, out=True, namespaces=("torch", "special"), backward=ErfcBackward0,
+    summary="Complementary error function 1 - erf(x), elementwise.")
 def erfc(input):
     return _unary(input, _sf.erfc, ErfcBackward0)
 
@@ -90,6 +111,8 @@ class ErfinvBackward0(_Unary):
         return g * (_SQRT_PI / 2) * _bw.exp(y * y)
 
 
+@op(inplace=True, inplace_function=False, out=True, namespaces=("torch", "special"),
+    backward=ErfinvBackward0, summary="Inverse error function, elementwise (defined on (-1, 1)).")
 def erfinv(input):
     return _unary(input, _sf.erfinv, ErfinvBackward0, save_in=False, save_out=True)
 
@@ -101,6 +124,8 @@ class LgammaBackward0(_Unary):
         return g * _on(x, "digamma", _sf.digamma)
 
 
+@op(inplace=True, inplace_function=False, out=True, namespaces=("torch", "special:gammaln"),
+    backward=LgammaBackward0, summary="Natural log of the absolute value of the gamma function.")
 def lgamma(input):
     return _unary(input, _sf.lgamma, LgammaBackward0)
 
@@ -112,6 +137,9 @@ class DigammaBackward0(_Unary):
         return g * (polygamma(1, x) if isinstance(x, Tensor) else _sf.polygamma(1, x))
 
 
+@op(inplace=True, inplace_function=False, out=True,
+    namespaces=("torch", "special", "special:psi"), backward=DigammaBackward0,
+    summary="Logarithmic derivative of the gamma function, elementwise.")
 def digamma(input):
     return _unary(input, _sf.digamma, DigammaBackward0)
 
@@ -124,6 +152,10 @@ class PolygammaBackward0(_Unary):
         return g * (polygamma(n, x) if isinstance(x, Tensor) else _sf.polygamma(n, x))
 
 
+@op(inplace=True, inplace_function=False, out=True, self_arg="input", tensor_first=None,
+    namespaces=("torch", "special"), backward=PolygammaBackward0,
+    summary="The n-th derivative of the digamma function, elementwise.",
+    example="1, torch.tensor([0.5, 1.0, 2.0])")
 def polygamma(n, input):
     n = int(n)
     if n < 0:
@@ -151,6 +183,8 @@ def _bw_data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
+@op(inplace=True, out=True, namespaces=("torch", "special"), backward=LogitBackward0,
+    summary="log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given.")
 def logit(input, eps=None):
     def f(d):
         if eps is not None:
@@ -174,6 +208,8 @@ class SincBackward0(_Unary):
         return _bw.where(zero, 0.0, g * d)
 
 
+@op(inplace=True, out=True, namespaces=("torch", "special"), backward=SincBackward0,
+    summary="Normalized sinc: sin(pi*x)/(pi*x), and 1 at 0.")
 def sinc(input):
     return _unary(input, np.sinc, SincBackward0)
 
@@ -192,10 +228,14 @@ def _scale(input, k):
     return t
 
 
+@op(inplace=True, out=True, backward=Deg2RadBackward0,
+    summary="Degrees to radians, elementwise.", example="torch.tensor([90.0, 180.0])")
 def deg2rad(input):
     return _scale(input, math.pi / 180.0)
 
 
+@op(inplace=True, out=True, backward=Deg2RadBackward0,
+    summary="Radians to degrees, elementwise.")
 def rad2deg(input):
     return _scale(input, 180.0 / math.pi)
 
@@ -212,15 +252,21 @@ def _np_angle(d):
     return np.where(np.isnan(d), d, np.where(d < 0, d.dtype.type(math.pi), d.dtype.type(0)))
 
 
+@op(out=True, backward=AngleBackward0,
+    summary="Elementwise angle: pi for negative reals, 0 otherwise (nan stays nan).",
+    example="torch.tensor([-2.0, 0.0, 3.0])")
 def angle(input):
     return _unary(input, _np_angle, AngleBackward0, save_in=False)
 
 
+@op(out=True, summary="True where the sign bit is set (negative numbers and -0.0).",
+    example="torch.tensor([-1.0, -0.0, 2.0])")
 def signbit(input):
     d = input._data
     return _wrap(np.zeros(d.shape, bool) if d.dtype.kind == "b" else np.signbit(d))
 
 
+@op(summary="Returns input itself (an error for bool tensors), as unary plus.")
 def positive(input):
     if input._data.dtype.kind == "b":
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
@@ -251,6 +297,8 @@ def _i1(d):
     return out.astype(d.dtype, copy=False)
 
 
+@op(inplace=True, out=True, namespaces=("torch", "special"), backward=I0Backward0,
+    summary="Modified Bessel function of the first kind, order 0, elementwise.")
 def i0(input):
     return _unary(input, np.i0, I0Backward0)
 
@@ -268,6 +316,8 @@ def _np_entr(d):
     return np.where(d < 0, -np.inf, out).astype(d.dtype, copy=False)
 
 
+@op(method=False, out=True, namespaces=("special",), backward=EntrBackward0,
+    summary="Elementwise entropy -x*log(x): 0 at 0, -inf for negative x.")
 def entr(input):
     """-x * log(x): 0 at x = 0, -inf for x < 0; gradient -(log(x) + 1) as PyTorch."""
     return _unary(input, _np_entr, EntrBackward0)

@@ -1,0 +1,111 @@
+"""The op registry: generated spellings are current, agree with each other, and match PyTorch's."""
+import numpy as np
+import pytest
+
+import dygrad
+from dygrad.ops import _codegen
+from dygrad.ops._registry import OPS
+from dygrad._tensor_methods import TensorOpMethods
+from dygrad._tensor_ext import TensorExtMethods
+
+DECLS = [OPS[k] for k in sorted(OPS)]
+IDS = [d.name for d in DECLS]
+
+
+def test_generated_modules_are_current():
+    assert _codegen.stale() == [], "run: python -m dygrad.ops._codegen"
+
+
+def test_a_declared_method_is_not_also_written_by_hand():
+    generated = {k for k in vars(TensorOpMethods) if not k.startswith("__")}
+    by_hand = (set(vars(dygrad.Tensor)) | set(vars(TensorExtMethods))) & generated
+    assert not by_hand, f"hand-written methods hide declared ones: {sorted(by_hand)}"
+
+
+def test_registry_holds_the_walkthrough_op():
+    d = OPS["sinc"]
+    assert d.method and d.inplace and d.out is True and "special" in d.namespaces
+    assert dygrad.Tensor.sinc.__doc__.startswith("Normalized sinc")
+    assert ">>> torch.sinc(" in dygrad.sinc.__doc__
+
+
+def _args(d, lib):
+    """The declaration's example arguments, built with `lib` (dygrad or torch), in float64."""
+    text = d.example or (_codegen._DEFAULT_UNARY_ARGS if _arity(d) <= 1
+                         else _codegen._DEFAULT_BINARY_ARGS)
+    text = text.replace("])", "], dtype=torch.float64)")
+    return eval(f"_f({text})", {"torch": lib, "_f": lambda *a, **k: (a, k)})
+
+
+def _arity(d):
+    return sum(1 for p in d.signature.parameters.values()
+               if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD)
+
+
+def _function(d, lib):
+    ns = [n for n in d.namespaces if ":" not in n][0]
+    mod = lib if ns == "torch" else getattr(lib, ns)
+    return getattr(mod, d.name)
+
+
+def _self_pos(d):
+    names = list(d.signature.parameters)
+    return names.index(d.self_arg) if d.self_arg else 0
+
+
+def _np(t):
+    return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
+
+
+@pytest.mark.parametrize("d", [d for d in DECLS if d.function], ids=lambda d: d.name)
+def test_spellings_agree(d):
+    """function == method == out= (written into out's memory: a view of out sees it) ==
+    in-place (function and method forms)."""
+    args, kw = _args(d, dygrad)
+    ref = _function(d, dygrad)(*args, **kw)
+    pos = _self_pos(d)
+    x = args[pos]
+    if d.method:
+        rest = args[:pos] + args[pos + 1:]
+        np.testing.assert_array_equal(_np(getattr(x, d.name)(*rest, **kw)), _np(ref))
+    if d.out is True:
+        out = dygrad.zeros(ref.shape, dtype=ref.dtype)
+        view = out.view(-1)
+        r = _function(d, dygrad)(*args, **kw, out=out)
+        assert r is out
+        np.testing.assert_array_equal(_np(view).reshape(ref.shape), _np(ref))
+    if d.inplace:
+        y = x.clone()
+        a2 = args[:pos] + (y,) + args[pos + 1:]
+        r = getattr(y, d.name + "_")(*(a2[:pos] + a2[pos + 1:]), **kw)
+        assert r is y
+        np.testing.assert_allclose(_np(y), _np(ref), equal_nan=True)
+        if d.inplace_function:
+            z = x.clone()
+            getattr(dygrad, d.name + "_")(*(args[:pos] + (z,) + args[pos + 1:]), **kw)
+            np.testing.assert_allclose(_np(z), _np(ref), equal_nan=True)
+
+
+@pytest.mark.parametrize("d", DECLS, ids=IDS)
+def test_spellings_match_pytorch(d):
+    torch = pytest.importorskip("torch")
+    for ns in d.namespaces:
+        ns, _, alias = ns.partition(":")
+        mod = torch if ns == "torch" else getattr(torch, ns)
+        assert hasattr(mod, alias or d.name), f"torch.{ns} has no {alias or d.name}"
+        if ns == "torch":
+            assert hasattr(torch, d.name + "_") == bool(d.inplace_function), "torch.<op>_ differs"
+    for a in d.aliases:
+        assert hasattr(torch, a) or hasattr(torch.Tensor, a)
+    assert hasattr(torch.Tensor, d.name) == bool(d.method)
+    assert hasattr(torch.Tensor, d.name + "_") == bool(d.inplace)
+    if d.function:
+        got = _function(d, dygrad)(*_args(d, dygrad)[0], **_args(d, dygrad)[1])
+        targs, tkw = _args(d, torch)
+        want = _function(d, torch)(*targs, **tkw)
+        assert got.dtype.__repr__().split(".")[-1] == str(want.dtype).split(".")[-1]
+        np.testing.assert_allclose(_np(got), want.numpy(), rtol=1e-7, atol=1e-10, equal_nan=True)
+        if d.out is True:
+            # PyTorch accepts out= for this op, and so do we
+            out = torch.empty(0, dtype=want.dtype)
+            _function(d, torch)(*targs, **tkw, out=out)
