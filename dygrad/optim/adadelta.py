@@ -1,9 +1,8 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 import numpy as np
 
-from .._tensor import _wrap
-from .optimizer import (Optimizer, _check_lr, _ema_sq_, _new_step, _no_capturable_on_cpu, _num,
-                        _step_state)
+from ._updates import bump_step, ema_sq_, new_step, num, with_weight_decay, zeros_state
+from .optimizer import Optimizer, _check_lr, _no_capturable_on_cpu
 
 __all__ = ["Adadelta"]
 
@@ -25,23 +24,23 @@ class Adadelta(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update(self, p, g, states, group):
+    def init_state(self, p, state, group):
+        state["step"] = new_step()
+        state["square_avg"] = zeros_state(p._data)
+        state["acc_delta"] = zeros_state(p._data)
+
+    def update(self, p, g, state, group):
         if group["capturable"]:
             _no_capturable_on_cpu(supports_xla=False)
         d = p._data
-        state = states[p]
-        if len(state) == 0:
-            state["step"] = _new_step()
-            state["square_avg"] = _wrap(np.zeros_like(d))
-            state["acc_delta"] = _wrap(np.zeros_like(d))
         t, std, delta = self._scratch(p, d, 3)
-        _step_state(state)
+        bump_step(state)
         rho = group["rho"]
         eps = group["eps"]
-        g = self._effective_grad(g, d, t, group["maximize"], group["weight_decay"])
+        g = with_weight_decay(g, d, group["weight_decay"], t)
         square_avg = state["square_avg"]._data
         acc_delta = state["acc_delta"]._data
-        _ema_sq_(square_avg, g, rho, std)
+        ema_sq_(square_avg, g, rho, std)
         np.add(square_avg, eps, out=std)
         np.sqrt(std, out=std)
         # delta = sqrt(acc_delta + eps) / std * grad
@@ -49,6 +48,6 @@ class Adadelta(Optimizer):
         np.sqrt(delta, out=delta)
         np.divide(delta, std, out=delta)
         np.multiply(delta, g, out=delta)
-        _ema_sq_(acc_delta, delta, rho, std)
-        np.multiply(delta, _num(group["lr"]), out=delta)
+        ema_sq_(acc_delta, delta, rho, std)
+        np.multiply(delta, num(group["lr"]), out=delta)
         np.subtract(d, delta, out=d)

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .._tensor import _wrap
-from .optimizer import Optimizer, _addcdiv_, _check_fused, _check_lr, _new_step, _num, _step_state
+from ._updates import addcdiv_, bump_step, new_step, num, with_weight_decay
+from .optimizer import Optimizer, _check_fused, _check_lr
 
 __all__ = ["Adagrad"]
 
@@ -31,29 +32,25 @@ class Adagrad(Optimizer):
         # before the first step already lists every parameter).
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(self.state[p], p, group, initial_accumulator_value)
+                self.init_state(p, self.state[p], group)
 
-    @staticmethod
-    def _init_state(state, p, group, init_value):
-        state["step"] = _wrap(np.zeros((), np.float32)) if group["fused"] else _new_step()
-        state["sum"] = _wrap(np.full_like(p._data, init_value))
+    def init_state(self, p, state, group):
+        state["step"] = new_step(float32=bool(group["fused"]))
+        # torch takes the accumulator's start from the optimizer's defaults, not the group's
+        state["sum"] = _wrap(np.full_like(p._data, self.defaults["initial_accumulator_value"]))
 
     def share_memory(self):
         """No-op: dygrad tensors live in ordinary process memory."""
 
-    def _update(self, p, g, states, group):
+    def update(self, p, g, state, group):
         d = p._data
-        state = states[p]
-        if len(state) == 0:
-            # torch takes the accumulator's start from the optimizer defaults here, not the group
-            self._init_state(state, p, group, self.defaults["initial_accumulator_value"])
         t, std = self._scratch(p, d, 2)
-        step = _step_state(state)
-        g = self._effective_grad(g, d, t, group["maximize"], group["weight_decay"])
-        clr = _num(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
+        step = bump_step(state)
+        g = with_weight_decay(g, d, group["weight_decay"], t)
+        clr = num(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
         acc = state["sum"]._data
         np.multiply(g, g, out=std)
         np.add(acc, std, out=acc)
         np.sqrt(acc, out=std)
         np.add(std, group["eps"], out=std)
-        _addcdiv_(d, g, std, -clr, t)
+        addcdiv_(d, g, std, -clr, t)

@@ -1,9 +1,11 @@
 """Adam (and the base of AdamW): bias-corrected first and second moment estimates."""
 import numpy as np
 
-from .._tensor import Tensor, _wrap
-from .optimizer import (Optimizer, _addcdiv_, _check_betas, _check_fused, _check_lr, _ema_sq_,
-                        _lerp_, _new_step, _no_capturable_on_cpu, _num, _step_state)
+from .._tensor import Tensor
+from ._updates import (addcdiv_, bump_step, decay_, ema_sq_, lerp_, new_step, num,
+                       with_weight_decay, zeros_state)
+from .optimizer import (Optimizer, _check_betas, _check_fused, _check_lr,
+                        _no_capturable_on_cpu)
 
 __all__ = ["Adam"]
 
@@ -22,6 +24,13 @@ def _check_tensor_betas(betas, foreach, capturable):
 
 
 class Adam(Optimizer):
+    """torch.optim.Adam: steps by bias-corrected first / second moment estimates.
+
+    Example::
+
+        >>> opt = Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
+    """
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
@@ -45,35 +54,33 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
         _check_fused(fused, differentiable, foreach)
 
-    def _update(self, p, g, states, group):
+    def init_state(self, p, state, group):
+        d = p._data
+        state["step"] = new_step(float32=bool(group["fused"]))
+        state["exp_avg"] = zeros_state(d)
+        state["exp_avg_sq"] = zeros_state(d)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_state(d)
+
+    def update(self, p, g, state, group):
         if group["capturable"]:
             _no_capturable_on_cpu()
         d = p._data
-        state = states[p]
-        if len(state) == 0:
-            step = _new_step()
-            if group["fused"]:
-                step = _wrap(np.zeros((), np.float32))
-            state["step"] = step
-            state["exp_avg"] = _wrap(np.zeros_like(d))
-            state["exp_avg_sq"] = _wrap(np.zeros_like(d))
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = _wrap(np.zeros_like(d))
         t, t2 = self._scratch(p, d, 2)
-        step = _step_state(state)
-        lr = _num(group["lr"])
+        step = bump_step(state)
+        lr = num(group["lr"])
         beta1, beta2 = group["betas"]
-        beta1, beta2 = _num(beta1), _num(beta2)
+        beta1, beta2 = num(beta1), num(beta2)
         wd = group["weight_decay"]
         if wd != 0 and group["decoupled_weight_decay"]:
-            np.multiply(d, 1 - lr * wd, out=d)
+            decay_(d, lr, wd)
             wd = 0
-        g = self._effective_grad(g, d, t, group["maximize"], wd)
+        g = with_weight_decay(g, d, wd, t)
 
         m = state["exp_avg"]._data
         v = state["exp_avg_sq"]._data
-        _lerp_(m, g, 1 - beta1, t2)
-        _ema_sq_(v, g, beta2, t2)
+        lerp_(m, g, 1 - beta1, t2)
+        ema_sq_(v, g, beta2, t2)
 
         step_size = lr / (1 - beta1 ** step)
         bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
@@ -85,4 +92,4 @@ class Adam(Optimizer):
         np.sqrt(v, out=t)
         np.divide(t, bias_correction2_sqrt, out=t)
         np.add(t, group["eps"], out=t)
-        _addcdiv_(d, m, t, -step_size, t2)
+        addcdiv_(d, m, t, -step_size, t2)

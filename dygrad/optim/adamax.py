@@ -1,9 +1,8 @@
 """Adamax: Adam with the second moment replaced by an exponentially weighted infinity norm."""
 import numpy as np
 
-from .._tensor import _wrap
-from .optimizer import (Optimizer, _addcdiv_, _check_betas, _check_lr, _lerp_, _new_step,
-                        _no_capturable_on_cpu, _num, _step_state)
+from ._updates import addcdiv_, bump_step, lerp_, new_step, num, with_weight_decay, zeros_state
+from .optimizer import Optimizer, _check_betas, _check_lr, _no_capturable_on_cpu
 
 __all__ = ["Adamax"]
 
@@ -24,26 +23,26 @@ class Adamax(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update(self, p, g, states, group):
+    def init_state(self, p, state, group):
+        state["step"] = new_step()
+        state["exp_avg"] = zeros_state(p._data)
+        state["exp_inf"] = zeros_state(p._data)
+
+    def update(self, p, g, state, group):
         if group["capturable"]:
             _no_capturable_on_cpu()
         d = p._data
-        state = states[p]
-        if len(state) == 0:
-            state["step"] = _new_step()
-            state["exp_avg"] = _wrap(np.zeros_like(d))
-            state["exp_inf"] = _wrap(np.zeros_like(d))
         t, t2 = self._scratch(p, d, 2)
-        step = _step_state(state)
+        step = bump_step(state)
         beta1, beta2 = group["betas"]
-        g = self._effective_grad(g, d, t, group["maximize"], group["weight_decay"])
+        g = with_weight_decay(g, d, group["weight_decay"], t)
         exp_avg = state["exp_avg"]._data
         exp_inf = state["exp_inf"]._data
-        _lerp_(exp_avg, g, 1 - beta1, t2)
+        lerp_(exp_avg, g, 1 - beta1, t2)
         # exp_inf = max(exp_inf * beta2, |grad| + eps)
         np.multiply(exp_inf, beta2, out=exp_inf)
         np.abs(g, out=t2)
         np.add(t2, group["eps"], out=t2)
         np.maximum(exp_inf, t2, out=exp_inf)
-        clr = _num(group["lr"]) / (1 - beta1 ** step)
-        _addcdiv_(d, exp_avg, exp_inf, -clr, t2)
+        clr = num(group["lr"]) / (1 - beta1 ** step)
+        addcdiv_(d, exp_avg, exp_inf, -clr, t2)

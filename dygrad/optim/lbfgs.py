@@ -8,7 +8,8 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import enable_grad
-from .optimizer import Optimizer, _check_lr, _num
+from ._updates import num as _num
+from .optimizer import Optimizer, _check_lr
 
 __all__ = ["LBFGS"]
 

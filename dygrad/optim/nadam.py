@@ -2,8 +2,9 @@
 import numpy as np
 
 from .._tensor import _wrap
-from .optimizer import (Optimizer, _addcdiv_, _check_betas, _check_lr, _ema_sq_, _lerp_,
-                        _new_step, _no_capturable_on_cpu, _num, _scalar_np_dtype, _step_state)
+from ._updates import (addcdiv_, bump_step, decay_, ema_sq_, lerp_, new_step, num, scalar_dtype,
+                       with_weight_decay, zeros_state)
+from .optimizer import Optimizer, _check_betas, _check_lr, _no_capturable_on_cpu
 
 __all__ = ["NAdam"]
 
@@ -28,27 +29,27 @@ class NAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update(self, p, g, states, group):
+    def init_state(self, p, state, group):
+        state["step"] = new_step()
+        state["mu_product"] = _wrap(np.ones((), scalar_dtype()))
+        state["exp_avg"] = zeros_state(p._data)
+        state["exp_avg_sq"] = zeros_state(p._data)
+
+    def update(self, p, g, state, group):
         if group["capturable"]:
             _no_capturable_on_cpu()
         d = p._data
-        state = states[p]
-        if len(state) == 0:
-            state["step"] = _new_step()
-            state["mu_product"] = _wrap(np.ones((), _scalar_np_dtype()))
-            state["exp_avg"] = _wrap(np.zeros_like(d))
-            state["exp_avg_sq"] = _wrap(np.zeros_like(d))
         t, denom = self._scratch(p, d, 2)
-        step = _step_state(state)
-        lr = _num(group["lr"])
+        step = bump_step(state)
+        lr = num(group["lr"])
         beta1, beta2 = group["betas"]
         momentum_decay = group["momentum_decay"]
         bias_correction2 = 1 - beta2 ** step
         wd = group["weight_decay"]
         if wd != 0 and group["decoupled_weight_decay"]:
-            np.multiply(d, 1 - lr * wd, out=d)
+            decay_(d, lr, wd)
             wd = 0
-        g = self._effective_grad(g, d, t, group["maximize"], wd)
+        g = with_weight_decay(g, d, wd, t)
 
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
@@ -60,10 +61,10 @@ class NAdam(Optimizer):
 
         exp_avg = state["exp_avg"]._data
         exp_avg_sq = state["exp_avg_sq"]._data
-        _lerp_(exp_avg, g, 1 - beta1, denom)
-        _ema_sq_(exp_avg_sq, g, beta2, denom)
+        lerp_(exp_avg, g, 1 - beta1, denom)
+        ema_sq_(exp_avg_sq, g, beta2, denom)
         np.divide(exp_avg_sq, bias_correction2, out=denom)
         np.sqrt(denom, out=denom)
         np.add(denom, group["eps"], out=denom)
-        _addcdiv_(d, g, denom, -lr * (1.0 - mu) / (1.0 - mu_product), t)
-        _addcdiv_(d, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next), t)
+        addcdiv_(d, g, denom, -lr * (1.0 - mu) / (1.0 - mu_product), t)
+        addcdiv_(d, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next), t)

@@ -1,9 +1,14 @@
 """Optimizer base class: parameter groups, per-parameter state, state_dict, step hooks.
 
-An algorithm subclass only writes `_update(p, g, states, group)`: the per-parameter update, done
-in place on NumPy arrays (`p._data`, state tensors' `._data`). The base `step` walks the groups,
-skips parameters without a gradient and bumps each updated parameter's version counter. Updates
-never go through autograd, so they behave as if run under no_grad whatever the grad mode.
+An algorithm is declared per parameter, as MLX's init_single/apply_single: a subclass writes
+`init_state(p, state, group)`, which fills the fresh state dict of a parameter (PyTorch's keys and
+types), and `update(p, grad, state, group)`, which changes the parameter in place. The base `step`
+does the rest once for all: the closure (run with grad enabled), walking the groups, skipping
+parameters without a gradient, `maximize` (the gradient is negated before `update` sees it),
+creating state at a parameter's first step, bumping version counters, and the step hooks.
+`update` works on NumPy arrays (`p._data`, the state tensors' `._data`) with the in-place helpers
+of `_updates.py`; it never goes through autograd, so it behaves as under no_grad whatever the
+grad mode.
 """
 import functools
 import itertools
@@ -13,9 +18,8 @@ from copy import deepcopy
 
 import numpy as np
 
-from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE, enable_grad
+from ..autograd.grad_mode import STATE, enable_grad, no_grad
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
@@ -116,20 +120,6 @@ def _typename(obj):
     return type(obj).__name__
 
 
-def _scalar_np_dtype():
-    """dtype of 'step'-like scalar state: float64 only when that is the default dtype."""
-    return np.float64 if _dtype.get_default_dtype().np == np.float64 else np.float32
-
-
-def _new_step():
-    return _wrap(np.zeros((), _scalar_np_dtype()))
-
-
-def _num(x):
-    """A hyperparameter as a Python number (torch accepts 1-element tensors for lr)."""
-    return x.item() if isinstance(x, Tensor) else x
-
-
 def _check_lr(lr):
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
@@ -175,6 +165,7 @@ class Optimizer:
         self._optimizer_load_state_dict_pre_hooks = OrderedDict()
         self._optimizer_load_state_dict_post_hooks = OrderedDict()
         self._bufs = {}
+        self._neg_bufs = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -212,6 +203,7 @@ class Optimizer:
                 setattr(self, name, OrderedDict())
         if "_bufs" not in self.__dict__:
             self._bufs = {}
+            self._neg_bufs = {}
         self.defaults.setdefault("differentiable", False)
 
     def __repr__(self):
@@ -317,6 +309,8 @@ class Optimizer:
 
     @_with_step_hooks
     def step(self, closure=None):
+        """One optimization step: `update` on every parameter that has a gradient; returns the
+        closure's loss (the closure, if given, is run first, with grad enabled)."""
         if self._state_mismatch is not None:
             raise RuntimeError(self._state_mismatch)
         loss = None
@@ -324,28 +318,65 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         states = self.state
-        update = self._update
+        update = self.update
         # torch's float math never warns (0/0 just gives nan); NumPy's would, so silence it here
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), no_grad():
             for group in self.param_groups:
+                maximize = group.get("maximize", False)
                 for p in group["params"]:
                     g = p.grad
                     if g is None:
                         continue
-                    d = p._data
                     ga = g._data
-                    if ga.shape != d.shape or ga.dtype != d.dtype:
+                    if ga.shape != p._data.shape or ga.dtype != p._data.dtype:
                         self._bad_grad(p, g)
-                    update(p, ga, states, group)
+                    if maximize:
+                        ga = self._negated(p, ga)
+                    state = states.get(p)  # .get: no entry for a parameter that keeps no state
+                    if state:
+                        update(p, ga, state, group)
+                    else:
+                        self._first_update(p, ga, state, group)
                     p._vc[0] += 1
         return loss
 
+    def init_state(self, p, state, group):
+        """Fills `state`, the empty state dict of parameter `p` (of `group`), before its first
+        update: PyTorch's keys and types (e.g. Adam's float32 0-dim 'step', 'exp_avg', ...).
+
+        Example (a momentum buffer)::
+
+            def init_state(self, p, state, group):
+                state["step"] = _updates.new_step()
+                state["buf"] = _updates.zeros_state(p._data)
+        """
+
+    def update(self, p, grad, state, group):
+        """Changes parameter `p` in place, given its gradient `grad` (a NumPy array, already
+        negated when the group has maximize=True), its `state` dict and its `group` options.
+
+        Example (plain gradient descent)::
+
+            def update(self, p, grad, state, group):
+                p._data -= group["lr"] * grad
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must define update(p, grad, state, group) or its own step()")
+
+    def _first_update(self, p, grad, state, group):
+        """The update of a parameter whose state is empty: init_state first; the state is kept
+        only if it holds something (torch's SGD without momentum keeps none)."""
+        if state is None:
+            state = {}
+        self.init_state(p, state, group)
+        if state and p not in self.state:  # kept even if the update raises, as in torch
+            self.state[p] = state
+        self.update(p, grad, state, group)
+        if state and p not in self.state:
+            self.state[p] = state
+
     def _check_state_shapes(self, state, params):
         return _state_shape_error(self, state, params)
-
-    def _update(self, p, g, states, group):
-        """Updates parameter `p` in place given its gradient array `g`; `states[p]` is its state."""
-        raise NotImplementedError
 
     def _bad_grad(self, p, g):
         raise RuntimeError(
@@ -360,19 +391,12 @@ class Optimizer:
             bufs = self._bufs[p] = [np.empty(d.shape, d.dtype) for _ in range(n)]
         return bufs
 
-    @staticmethod
-    def _effective_grad(g, d, t, maximize, weight_decay):
-        """The gradient after `maximize` and L2 weight decay (g + wd * param), in t if changed."""
-        if weight_decay != 0:
-            np.multiply(d, weight_decay, out=t)
-            if maximize:
-                np.subtract(t, g, out=t)
-            else:
-                np.add(g, t, out=t)
-            return t
-        if maximize:
-            return np.negative(g, out=t)
-        return g
+    def _negated(self, p, g):
+        """-g in an array of its own (the scratch arrays are the update's), for maximize=True."""
+        buf = self._neg_bufs.get(p)
+        if buf is None or buf.shape != g.shape or buf.dtype != g.dtype:
+            buf = self._neg_bufs[p] = np.empty(g.shape, g.dtype)
+        return np.negative(g, out=buf)
 
     # -- hooks ---------------------------------------------------------------------------
     def register_step_pre_hook(self, hook):
@@ -497,35 +521,3 @@ def _cast_state(param, value, key, step_to_f32):
     return value
 
 
-def _lerp_(a, b, weight, t):
-    """a <- lerp(a, b, weight) in place, with torch's two-sided formula; t is work space."""
-    w = a.dtype.type(weight)
-    np.subtract(b, a, out=t)
-    if abs(w) < 0.5:
-        np.multiply(t, w, out=t)
-        np.add(a, t, out=a)
-    else:
-        np.multiply(t, 1 - w, out=t)
-        np.subtract(b, t, out=a)
-
-
-def _ema_sq_(v, g, beta, t):
-    """v <- v * beta + (1 - beta) * g * g in place (torch's mul_ then addcmul_)."""
-    np.multiply(v, beta, out=v)
-    np.multiply(g, 1 - beta, out=t)
-    np.multiply(t, g, out=t)
-    np.add(v, t, out=v)
-
-
-def _addcdiv_(d, a, b, value, t):
-    """d <- d + value * a / b in place; t is work space (it may be a, not b)."""
-    np.multiply(a, value, out=t)
-    np.divide(t, b, out=t)
-    np.add(d, t, out=d)
-
-
-def _step_state(state):
-    """Increments the 0-dim 'step' tensor in place and returns its value as a Python float."""
-    s = state["step"]._data
-    s += 1
-    return float(s)

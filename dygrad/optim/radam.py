@@ -1,9 +1,9 @@
 """RAdam: Adam whose adaptive step is switched on (and rectified) once its variance is tractable."""
 import numpy as np
 
-from .._tensor import _wrap
-from .optimizer import (Optimizer, _check_betas, _check_lr, _ema_sq_, _lerp_, _new_step,
-                        _no_capturable_on_cpu, _num, _step_state)
+from ._updates import (bump_step, decay_, ema_sq_, lerp_, new_step, num, with_weight_decay,
+                       zeros_state)
+from .optimizer import Optimizer, _check_betas, _check_lr, _no_capturable_on_cpu
 
 __all__ = ["RAdam"]
 
@@ -25,28 +25,28 @@ class RAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update(self, p, g, states, group):
+    def init_state(self, p, state, group):
+        state["step"] = new_step()
+        state["exp_avg"] = zeros_state(p._data)
+        state["exp_avg_sq"] = zeros_state(p._data)
+
+    def update(self, p, g, state, group):
         if group["capturable"]:
             _no_capturable_on_cpu()
         d = p._data
-        state = states[p]
-        if len(state) == 0:
-            state["step"] = _new_step()
-            state["exp_avg"] = _wrap(np.zeros_like(d))
-            state["exp_avg_sq"] = _wrap(np.zeros_like(d))
         t, upd = self._scratch(p, d, 2)
-        step = _step_state(state)
-        lr = _num(group["lr"])
+        step = bump_step(state)
+        lr = num(group["lr"])
         beta1, beta2 = group["betas"]
         wd = group["weight_decay"]
         if wd != 0 and group["decoupled_weight_decay"]:
-            np.multiply(d, 1 - lr * wd, out=d)
+            decay_(d, lr, wd)
             wd = 0
-        g = self._effective_grad(g, d, t, group["maximize"], wd)
+        g = with_weight_decay(g, d, wd, t)
         exp_avg = state["exp_avg"]._data
         exp_avg_sq = state["exp_avg_sq"]._data
-        _lerp_(exp_avg, g, 1 - beta1, upd)
-        _ema_sq_(exp_avg_sq, g, beta2, upd)
+        lerp_(exp_avg, g, 1 - beta1, upd)
+        ema_sq_(exp_avg_sq, g, beta2, upd)
 
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step

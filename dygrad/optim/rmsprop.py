@@ -1,9 +1,9 @@
 """RMSprop: divides the gradient by its running root-mean-square (optionally centered)."""
 import numpy as np
 
-from .._tensor import _wrap
-from .optimizer import (Optimizer, _addcdiv_, _check_lr, _ema_sq_, _lerp_, _new_step,
-                        _no_capturable_on_cpu, _num, _step_state)
+from ._updates import (addcdiv_, bump_step, ema_sq_, lerp_, new_step, num, with_weight_decay,
+                       zeros_state)
+from .optimizer import Optimizer, _check_lr, _no_capturable_on_cpu
 
 __all__ = ["RMSprop"]
 
@@ -28,31 +28,31 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _update(self, p, g, states, group):
+    def init_state(self, p, state, group):
+        state["step"] = new_step()
+        state["square_avg"] = zeros_state(p._data)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = zeros_state(p._data)
+        if group["centered"]:
+            state["grad_avg"] = zeros_state(p._data)
+
+    def update(self, p, g, state, group):
         if group["capturable"]:
             _no_capturable_on_cpu()
         d = p._data
-        state = states[p]
         momentum = group["momentum"]
         centered = group["centered"]
-        if len(state) == 0:
-            state["step"] = _new_step()
-            state["square_avg"] = _wrap(np.zeros_like(d))
-            if momentum > 0:
-                state["momentum_buffer"] = _wrap(np.zeros_like(d))
-            if centered:
-                state["grad_avg"] = _wrap(np.zeros_like(d))
         t, avg = self._scratch(p, d, 2)
-        _step_state(state)
+        bump_step(state)
         alpha = group["alpha"]
-        lr = _num(group["lr"])
-        g = self._effective_grad(g, d, t, group["maximize"], group["weight_decay"])
+        lr = num(group["lr"])
+        g = with_weight_decay(g, d, group["weight_decay"], t)
 
         square_avg = state["square_avg"]._data
-        _ema_sq_(square_avg, g, alpha, avg)
+        ema_sq_(square_avg, g, alpha, avg)
         if centered:
             grad_avg = state["grad_avg"]._data
-            _lerp_(grad_avg, g, 1 - alpha, avg)
+            lerp_(grad_avg, g, 1 - alpha, avg)
             np.multiply(grad_avg, grad_avg, out=avg)
             np.subtract(square_avg, avg, out=avg)
             np.sqrt(avg, out=avg)
@@ -68,4 +68,4 @@ class RMSprop(Optimizer):
             np.multiply(buf, lr, out=t)
             np.subtract(d, t, out=d)
         else:
-            _addcdiv_(d, g, avg, -lr, t)
+            addcdiv_(d, g, avg, -lr, t)

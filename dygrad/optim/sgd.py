@@ -2,12 +2,23 @@
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from .optimizer import Optimizer, _check_fused, _num
+from ._updates import num, sub_scaled_, with_weight_decay
+from .optimizer import Optimizer, _check_fused
 
 __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
+    """torch.optim.SGD: p -= lr * (momentum buffer or gradient).
+
+    Example::
+
+        >>> opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    """
+
+    # `dygrad train` starts from these instead of the constructor's (tuned on MNIST, LeNet-5)
+    _train_defaults = {"lr": 0.05, "momentum": 0.9}
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False, fused=None):
         if isinstance(lr, Tensor) and lr.numel() != 1:
@@ -28,16 +39,18 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
         _check_fused(fused, differentiable, foreach)
 
-    def _update(self, p, g, states, group):
+    # no init_state: torch creates the momentum buffer from the first gradient (in update), and
+    # keeps no state at all without momentum
+
+    def update(self, p, g, state, group):
         d = p._data
         momentum = group["momentum"]
         dampening = group["dampening"]
         nesterov = group["nesterov"]
         bufs = self._scratch(p, d, 2 if momentum != 0 and (nesterov or dampening != 0) else 1)
         t = bufs[0]
-        g = self._effective_grad(g, d, t, group["maximize"], _num(group["weight_decay"]))
+        g = with_weight_decay(g, d, num(group["weight_decay"]), t)
         if momentum != 0:
-            state = states[p]
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = _wrap(g.copy())
@@ -56,6 +69,5 @@ class SGD(Optimizer):
                 g = np.add(g, t2, out=t2)
             else:
                 g = b
-        # param += -lr * grad (t may hold g itself: elementwise in place is fine)
-        np.multiply(g, _num(group["lr"]), out=t)
-        np.subtract(d, t, out=d)
+        # t may hold g itself: elementwise in place is fine
+        sub_scaled_(d, g, num(group["lr"]), t)

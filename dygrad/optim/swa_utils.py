@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..nn import Module
 from .lr_scheduler import LRScheduler, _per_group
-from .optimizer import _lerp_
+from ._updates import lerp_
 
 __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn",
            "get_swa_multi_avg_fn", "get_ema_avg_fn", "get_swa_avg_fn"]
@@ -28,7 +28,7 @@ def _lerp_all(averaged, current, weight):
     """averaged[i] <- lerp(averaged[i], current[i], weight), in place on the arrays."""
     for a, c in zip(averaged, current):
         ad = a._data
-        _lerp_(ad, c._data, weight, np.empty_like(ad))
+        lerp_(ad, c._data, weight, np.empty_like(ad))
         a._vc[0] += 1
 
 
