@@ -4,7 +4,7 @@ gradients, or its error class."""
 import numpy as np
 import pytest
 
-from tests.parity_helpers import case, params, run_case
+from dygrad.testing.parity import case, params, run_case
 
 torch = pytest.importorskip("torch")
 

@@ -4,7 +4,7 @@ counterpart answers differently there (sign of nan, masks written as `x > t` ins
 import numpy as np
 import pytest
 
-from tests.parity_helpers import case, params, run_case
+from dygrad.testing.parity import case, params, run_case
 
 torch = pytest.importorskip("torch")
 

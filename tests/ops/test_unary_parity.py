@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dygrad
-from tests.parity_helpers import case, params, run_case
+from dygrad.testing.parity import case, params, run_case
 
 inf, nan = np.inf, np.nan
 

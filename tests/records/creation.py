@@ -1,16 +1,17 @@
-"""Parity sweep of creation functions, dtype helpers, conversions and Tensor attribute methods,
-and torch.special (see parity_helpers)."""
+"""Op records: creation functions, dtype helpers, conversions and Tensor attribute methods.
+
+Folded from the parity sweeps: each expression sample keeps its sweep case name as label and is
+filed under the public op its label names (see tests/records/_names.py)."""
 import numpy as np
-import pytest
 
-import dygrad.special  # noqa: F401  (until dygrad/__init__.py loads it lazily as dygrad.special)
-from parity_helpers import A, case, params, run_case
+from dygrad.testing import RecordSet
+from dygrad.testing.parity import A
+from tests.records._names import folder
 
-torch = pytest.importorskip("torch")
-
-CASES = []
-add = CASES.append
+R = RecordSet()
 TOL = (1e-5, 1e-5)
+case, add = folder(R, strip="create_")
+
 
 # -- creation -----------------------------------------------------------------------------------------
 CREATE = {
@@ -63,6 +64,8 @@ LIKE = {
 for name, fn in LIKE.items():
     add(case(f"create_{name}", fn, X))
 
+case, add = folder(R, strip="tensor_")
+
 # -- conversions and attribute methods ------------------------------------------------------------------
 CONV = {
     "float": lambda T, x: x.double().float(), "double": lambda T, x: x.double(), "half": lambda T, x: x.half(),
@@ -101,27 +104,3 @@ add(case("tensor_T_1d", lambda T, x: x.T, A("f32", 3)))
 add(case("tensor_bool_empty_err", lambda T, x: bool(x), np.zeros(0, np.float32)))
 add(case("tensor_int_float_err", lambda T, x: int(x), A("f32", 2)))
 add(case("tensor_index_float_err", lambda T, x: [1, 2][x], np.asarray(np.float32(1))))
-
-# -- torch.special ------------------------------------------------------------------------------------
-SPECIAL = {"expit": {}, "logit": dict(lo=0.05, hi=0.95), "erf": {}, "erfc": {}, "erfinv": dict(lo=-0.9, hi=0.9),
-           "gammaln": dict(lo=0.2, hi=5), "digamma": dict(lo=0.2, hi=5), "psi": dict(lo=0.2, hi=5), "entr": dict(lo=0.1, hi=3),
-           "ndtr": {}, "ndtri": dict(lo=0.05, hi=0.95), "log_ndtr": {}, "log1p": dict(lo=0, hi=3), "expm1": {},
-           "exp2": {}, "sinc": {}, "round": {}, "i0": {}}
-for name, dom in SPECIAL.items():
-    add(case(f"special.{name}", lambda T, x, n=name: getattr(T.special, n)(x), A("f32", 3, 4, **dom), tol=TOL))
-    add(case(f"special.{name}_f64", lambda T, x, n=name: getattr(T.special, n)(x), A("f64", 5, **dom)))
-add(case("special.entr_edges", lambda T, x: T.special.entr(x), np.array([-1.0, 0.0, 0.5])))
-add(case("special.log_ndtr_tail", lambda T, x: T.special.log_ndtr(x), np.array([-40.0, -25.0, -5.0, 0.0, 3.0])))
-add(case("special.xlog1py", lambda T, x, y: T.special.xlog1py(x, y), np.array([0.0, 2.0, 0.0]), np.array([-1.0, 1.0, 3.0])))
-add(case("special.xlogy", lambda T, x, y: T.special.xlogy(x, y), A("f32", 4), A("f32", 4, lo=0.1, hi=2)))
-add(case("special.polygamma", lambda T, x: T.special.polygamma(2, x), A("f64", 4, lo=0.5, hi=3)))
-add(case("special.multigammaln", lambda T, x: T.special.multigammaln(x, 3), A("f64", 4, lo=1.5, hi=4)))
-add(case("special.multigammaln_err", lambda T, x: T.special.multigammaln(x, 3), np.array([0.5])))
-add(case("special.logsumexp", lambda T, x: T.special.logsumexp(x, 1), A("f32", 3, 4), tol=TOL))
-add(case("special.softmax", lambda T, x: T.special.softmax(x, 0), A("f32", 3, 4), tol=TOL))
-add(case("special.log_softmax", lambda T, x: T.special.log_softmax(x, 1, dtype=T.float64), A("f32", 3, 4)))
-
-
-@pytest.mark.parametrize("c", params(CASES))
-def test_parity(c):
-    run_case(c, torch)

@@ -1,28 +1,23 @@
-"""Parity sweep of torch.nn.functional (see parity_helpers): activations, softmax family, losses
-with reductions / weights / ignore_index / label smoothing, dropout in eval, padding modes,
-one_hot, normalize, linear, embedding, interpolate, conv and pooling basics."""
+"""Op records: torch.nn.functional and the torch.* spellings of nn ops.
+
+Folded from the parity sweeps: each expression sample keeps its sweep case name as label and is
+filed under the public op its label names (see tests/records/_names.py)."""
 import numpy as np
-import pytest
 
-from parity_helpers import A, case, params, run_case
+from dygrad.testing import RecordSet
+from dygrad.testing.parity import A
+from tests.records._names import folder
 
-torch = pytest.importorskip("torch")
-
-CASES = []
-add = CASES.append
+R = RecordSet()
 TOL = (1e-5, 1e-5)
+case, add = folder(R)
 
 
 def F(T):
     return T.nn.functional
 
 
-def FR(T):
-    """F, or for dygrad its newer functions by module path (until nn.functional exports them)."""
-    if T is torch:
-        return T.nn.functional
-    from dygrad.nn._functional import reshaping
-    return reshaping
+FR = F
 
 
 # -- activations -----------------------------------------------------------------------------------
@@ -250,6 +245,36 @@ add(case("F.rms_norm_eps_2d", lambda T, x: FR(T).rms_norm(x, (3, 4), eps=1e-3), 
 add(case("F.rms_norm_bad_shape", lambda T, x: FR(T).rms_norm(x, (3,)), A("f32", 2, 4)))
 
 
-@pytest.mark.parametrize("c", params(CASES))
-def test_parity(c):
-    run_case(c, torch)
+# -- torch.* spellings of nn ops ------------------------------------------------------------------------
+add(case("torch.selu", lambda T, x: T.selu(x), A("f32", 5)))
+add(case("torch.celu", lambda T, x: T.celu(x, 0.5), A("f32", 5)))
+add(case("torch.threshold", lambda T, x: T.threshold(x, 0.1, 20.0), A("f32", 5)))
+add(case("torch.hardshrink", lambda T, x: T.hardshrink(x, 0.3), A("f32", 5)))
+add(case("torch.prelu", lambda T, x, w: T.prelu(x, w), A("f32", 2, 3), np.array([0.2], np.float32)))
+add(case("torch.conv2d", lambda T, x, w: T.conv2d(x, w, None, 1, 1), A("f32", 1, 2, 5, 5), A("f32", 3, 2, 3, 3), tol=TOL))
+add(case("torch.conv1d", lambda T, x, w, b: T.conv1d(x, w, b, 2), A("f32", 1, 2, 7), A("f32", 3, 2, 3), A("f32", 3), tol=TOL))
+add(case("torch.layer_norm", lambda T, x, w, b: T.layer_norm(x, (4,), w, b), A("f32", 2, 4), A("f32", 4), A("f32", 4), tol=TOL))
+add(case("torch.group_norm", lambda T, x: T.group_norm(x, 2), A("f32", 2, 4, 3), tol=TOL))
+add(case("torch.batch_norm", lambda T, x, w, b, m, v: T.batch_norm(x, w, b, m, v, False, 0.1, 1e-5, False),
+         A("f32", 4, 3), A("f32", 3), A("f32", 3), A("f32", 3), A("f32", 3, lo=0.5, hi=2), tol=TOL, grad=(True, True, True, False, False)))
+add(case("torch.embedding", lambda T, w, i: T.embedding(w, i), A("f32", 5, 3), np.array([[0, 4], [2, 2]])))
+add(case("torch.pixel_shuffle", lambda T, x: T.pixel_shuffle(x, 2), A("f32", 2, 8, 2, 3)))
+add(case("F.pixel_shuffle_unbatched", lambda T, x: T.pixel_shuffle(x, 3), A("f32", 9, 2, 2)))
+add(case("torch.pixel_unshuffle", lambda T, x: T.pixel_unshuffle(x, 2), A("f32", 1, 2, 4, 6)))
+add(case("torch.pixel_shuffle_err", lambda T, x: T.pixel_shuffle(x, 2), A("f32", 1, 6, 2, 2)))
+add(case("torch.channel_shuffle", lambda T, x: T.channel_shuffle(x, 3), A("f32", 2, 6, 2)))
+add(case("torch.pdist", lambda T, x: T.pdist(x), A("f64", 4, 3)))
+add(case("torch.pdist_p1", lambda T, x: T.pdist(x, 1), A("f64", 5, 2)))
+add(case("torch.cosine_similarity", lambda T, a, b: T.cosine_similarity(a, b), A("f32", 3, 4), A("f32", 3, 4), tol=TOL))
+add(case("torch.pairwise_distance", lambda T, a, b: T.pairwise_distance(a, b), A("f32", 3, 4), A("f32", 3, 4), tol=TOL))
+add(case("torch.max_pool2d", lambda T, x: T.max_pool2d(x, 2), A("f32", 1, 2, 4, 4)))
+add(case("torch.avg_pool1d", lambda T, x: T.avg_pool1d(x, 2), A("f32", 1, 2, 6), tol=TOL))
+add(case("torch.adaptive_avg_pool1d", lambda T, x: T.adaptive_avg_pool1d(x, 3), A("f32", 1, 2, 7), tol=TOL))
+add(case("torch.adaptive_max_pool1d", lambda T, x: T.adaptive_max_pool1d(x, 3), A("f32", 1, 2, 7)))
+add(case("torch.alpha_dropout_eval", lambda T, x: T.alpha_dropout(x, 0.5, False), A("f32", 4)))
+add(case("torch.bilinear", lambda T, a, b, w: T.bilinear(a, b, w), A("f32", 2, 3), A("f32", 2, 4), A("f32", 5, 3, 4), tol=TOL))
+add(case("torch.result_type", lambda T, a, b: T.result_type(a, b), A("i32", 3), np.asarray(np.float64(1))))
+add(case("torch.result_type_scalar", lambda T, a: T.result_type(a, 2.5), A("i64", 3)))
+add(case("torch.is_nonzero", lambda T, a: T.is_nonzero(a), np.array([0.5])))
+add(case("torch.is_nonzero_err", lambda T, a: T.is_nonzero(a), np.array([0.5, 1.0])))
+add(case("torch.clamp_", lambda T, a: T.clamp_(a, -0.1, 0.1), A("f32", 4), grad=False))

@@ -1,15 +1,17 @@
-"""Parity sweep of matmul-family ops, einsum equations and linear algebra (see parity_helpers),
-over the 1-d/2-d/batched shape rules, dtype mixes and errors."""
+"""Op records: matmul-family ops, einsum and linear algebra.
+
+Folded from the parity sweeps: each expression sample keeps its sweep case name as label and is
+filed under the public op its label names (see tests/records/_names.py)."""
 import numpy as np
-import pytest
 
-from parity_helpers import A, case, params, run_case
+from dygrad.testing import RecordSet
+from dygrad.testing.parity import A
+from tests.records._names import folder
 
-torch = pytest.importorskip("torch")
-
-CASES = []
-add = CASES.append
+R = RecordSet()
 TOL = (1e-5, 1e-5)
+case, add = folder(R)
+
 
 MATMUL_SHAPES = [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
                  ((2, 3), (5, 3, 4)), ((5, 2, 3), (5, 3, 4)), ((2, 1, 2, 3), (5, 3, 4)), ((3,), (5, 3, 4)),
@@ -84,6 +86,26 @@ add(case("linalg_norm_int_err", lambda T, m: T.linalg.norm(m), A("i64", 3)))
 add(case("linalg_matmul", lambda T, a, b: T.linalg.matmul(a, b), A("f64", 2, 3), A("f64", 3)))
 
 
-@pytest.mark.parametrize("c", params(CASES))
-def test_parity(c):
-    run_case(c, torch)
+# -- matrix helpers ----------------------------------------------------------------------------------
+M = A("f64", 3, 3) + 3 * np.eye(3)
+MAT = {
+    "trace": lambda T, m, v: T.trace(m), "trace_method": lambda T, m, v: m[:, :2].trace(),
+    "kron": lambda T, m, v: T.kron(m[:2], v[:2]), "kron_2d": lambda T, m, v: T.kron(m[:2, :2], m), "inner": lambda T, m, v: T.inner(m, m[:2]),
+    "inner_vec": lambda T, m, v: T.inner(v, v), "addmv": lambda T, m, v: T.addmv(v, m, v, beta=0.5, alpha=2),
+    "addr": lambda T, m, v: T.addr(m, v, v * 2, alpha=3), "matrix_power_3": lambda T, m, v: T.matrix_power(m, 3),
+    "matrix_power_0": lambda T, m, v: T.matrix_power(m, 0), "matrix_power_neg": lambda T, m, v: T.matrix_power(m, -2),
+    "matrix_power_1": lambda T, m, v: m.matrix_power(1), "logdet": lambda T, m, v: T.logdet(m),
+    "logdet_neg": lambda T, m, v: T.logdet(-m), "block_diag": lambda T, m, v: T.block_diag(m, v, v[0], m[:1, :2]),
+    "chain_matmul": lambda T, m, v: T.chain_matmul(m, m, m[:, :2]), "dist": lambda T, m, v: T.dist(m, m.T),
+    "dist_p1": lambda T, m, v: T.dist(v, v * 0, 1), "cov": lambda T, m, v: T.cov(m), "cov_1d": lambda T, m, v: T.cov(v),
+    "cov_corr0": lambda T, m, v: T.cov(m, correction=0), "corrcoef": lambda T, m, v: T.corrcoef(m),
+    "cov_fw": lambda T, m, v: T.cov(m, fweights=T.tensor([1, 2, 1])),
+    "cov_aw": lambda T, m, v: T.cov(m, aweights=v.abs()), "trace_3d_err": lambda T, m, v: T.trace(m.reshape(1, 3, 3)),
+}
+for name, fn in MAT.items():
+    add(case(name, fn, M, A("f64", 3)))
+add(case("trace_int", lambda T, m: T.trace(m), A("i32", 3, 3)))
+add(case("kron_int", lambda T, a, b: T.kron(a, b), A("i64", 2, 2), A("i64", 3)))
+add(case("block_diag_mixed", lambda T, a, b: T.block_diag(a, b), A("i64", 2, 2), A("f32", 1, 3)))
+add(case("addbmm", lambda T, c, a, b: T.addbmm(c, a, b, beta=0.5), A("f32", 2, 4), A("f32", 3, 2, 3), A("f32", 3, 3, 4), tol=TOL))
+add(case("cov_int", lambda T, x: T.cov(x), A("i64", 2, 5)))

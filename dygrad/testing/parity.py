@@ -1,12 +1,19 @@
-"""Parity-sweep harness: one expression, run through PyTorch and dygrad on the same NumPy inputs.
+"""Parity cases: one expression, run through PyTorch and dygrad on the same NumPy inputs.
 
 A case is `case(name, fn, *inputs)`: `fn(T, *args)` is called once with T = torch and once with
 T = dygrad; NumPy arrays among the inputs (also inside lists/tuples) become tensors of the
 matching library, floating ones requiring grad unless `grad=False`. The results must agree in
 kind (Tensor / tuple / list / named return type / Size / Python scalar), shape, dtype, values
 (dtype tolerances; exact for integers and bools), requires_grad and, for differentiable outputs,
-the gradient of every input for a random grad_output. When torch raises, dygrad must raise an
-exception of the same builtin class.
+the gradient of every input for a random grad_output; in-place calls must change their inputs
+the same way. When torch raises, dygrad must raise an exception of the same builtin class.
+
+The op records (`dygrad.testing.OpRecord`) run their samples through `run_case`; tests that only
+need a table of expressions use `case` / `params` / `run_case` directly:
+
+    >>> from dygrad.testing.parity import A, case, run_case
+    >>> c = case("sinc_zero", lambda T, x: T.sinc(x), A("f64", 3))
+    >>> # run_case(c, torch)   # with torch importable
 """
 import warnings
 import zlib
@@ -14,7 +21,8 @@ import zlib
 import numpy as np
 
 import dygrad
-from dygrad.testing import assert_close
+
+from ._op_test import assert_close
 
 NP = {"f16": np.float16, "f32": np.float32, "f64": np.float64, "i64": np.int64, "i32": np.int32,
       "i16": np.int16, "i8": np.int8, "u8": np.uint8, "b": np.bool_}
@@ -131,19 +139,10 @@ def _tensors(x, cls):
     return []
 
 
-# Cases that need the edits to dygrad/_tensor.py proposed in the parity sweep's report (missing
-# Tensor methods, in-place ops that save `self`, in-place ops on views, t_/transpose_, fmax/fmin,
-# scalar % tensor). They are strict xfails: once an edit lands its cases pass (XPASS), the run
-# fails, and their names must be removed from here.
-LEAD_PENDING = frozenset()  # cases waiting for a change outside the op files (none now)
-
-
 def params(cases):
-    """pytest parameters for a case table, the LEAD_PENDING ones marked as strict xfails."""
+    """pytest parameters for a case table, each with its case name as id."""
     import pytest
-    mark = pytest.mark.xfail(strict=True, reason="needs the lead's _tensor.py edit (parity sweep report)")
-    return [pytest.param(c, id=c.name, marks=mark) if c.name in LEAD_PENDING else pytest.param(c, id=c.name)
-            for c in cases]
+    return [pytest.param(c, id=c.name) for c in cases]
 
 
 def run_case(c, torch):

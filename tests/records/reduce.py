@@ -1,15 +1,17 @@
-"""Parity sweep of reductions, sorting and cumulative ops (see parity_helpers): dim / keepdim /
-dtype variants, integer and bool inputs, 0-dim and empty tensors, ties in max/min/median
-gradients, and error classes."""
+"""Op records: reductions, sorting, cumulative ops and order statistics.
+
+Folded from the parity sweeps: each expression sample keeps its sweep case name as label and is
+filed under the public op its label names (see tests/records/_names.py)."""
 import numpy as np
-import pytest
 
-from parity_helpers import A, case, params, run_case
+from dygrad.testing import RecordSet
+from dygrad.testing.parity import A
+from tests.records._names import folder
 
-torch = pytest.importorskip("torch")
+R = RecordSet()
+TOL = (1e-5, 1e-5)
+case, add = folder(R)
 
-CASES = []
-add = CASES.append
 
 X = A("f32", 3, 4, 5)
 DIMS = [None, 0, -1, (0, 2), (1,), ()]
@@ -131,6 +133,62 @@ add(case("argsort_0d", lambda T, x: x.argsort(), np.asarray(np.float32(2.0))))
 add(case("msort", lambda T, x: T.msort(x), A("f32", 3, 4)))
 
 
-@pytest.mark.parametrize("c", params(CASES))
-def test_parity(c):
-    run_case(c, torch)
+# -- cumulative ops ----------------------------------------------------------------------------------
+for name in ("cummax", "cummin"):
+    for dt in ("f32", "i64", "b", "f64"):
+        add(case(f"{name}_{dt}", lambda T, x, n=name: getattr(T, n)(x, 1), A(dt, 3, 5)))
+    add(case(f"{name}_ties_nan", lambda T, x, n=name: getattr(T, n)(x, 0), np.array([1.0, 3.0, 3.0, 2.0, np.nan, 5.0, np.nan])))
+    add(case(f"{name}_ties_grad", lambda T, x, n=name: getattr(T, n)(x, -1), np.array([[2.0, 2.0, 1.0, 2.0], [0.0, 3.0, 3.0, 0.0]])))
+    add(case(f"{name}_0d", lambda T, x, n=name: getattr(T, n)(x, 0), np.asarray(np.float32(2.0))))
+    add(case(f"{name}_empty", lambda T, x, n=name: getattr(T, n)(x, 0), np.zeros((0, 2), np.float32)))
+add(case("logcumsumexp", lambda T, x: T.logcumsumexp(x, 1), A("f32", 3, 5), tol=TOL))
+add(case("logcumsumexp_f64_dim0", lambda T, x: T.logcumsumexp(x, 0), A("f64", 4, 3) * 10))
+add(case("logcumsumexp_inf", lambda T, x: T.logcumsumexp(x, 0), np.array([-np.inf, 0.0, -np.inf, 2.0]), check_grad=False))
+add(case("logcumsumexp_0d", lambda T, x: T.logcumsumexp(x, 0), np.asarray(np.float64(1.5))))
+add(case("logcumsumexp_int_err", lambda T, x: T.logcumsumexp(x, 0), A("i64", 3)))
+for dt in ("f32", "i64", "b"):
+    add(case(f"diff_{dt}", lambda T, x: T.diff(x), A(dt, 3, 5)))
+    add(case(f"diff_n2_dim0_{dt}", lambda T, x: T.diff(x, n=2, dim=0), A(dt, 4, 3)))
+add(case("diff_prepend_append", lambda T, x, p, a: T.diff(x, dim=1, prepend=p, append=a), A("f32", 3, 4), A("f32", 3, 1), A("f32", 3, 2)))
+add(case("diff_n_too_big", lambda T, x: T.diff(x, n=5), A("f32", 3)))
+add(case("diff_0d_err", lambda T, x: T.diff(x), np.asarray(np.float32(1))))
+add(case("trapezoid", lambda T, y: T.trapezoid(y), A("f32", 3, 5), tol=TOL))
+add(case("trapezoid_x", lambda T, y, x: T.trapezoid(y, x, dim=0), A("f64", 4, 3), np.array([0.0, 0.5, 2.0, 3.0])))
+add(case("trapezoid_dx", lambda T, y: T.trapezoid(y, dx=0.5), A("f32", 5), tol=TOL))
+add(case("trapezoid_int", lambda T, y: T.trapezoid(y), A("i64", 5)))
+add(case("trapz", lambda T, y, x: T.trapz(y, x), A("f64", 2, 4), A("f64", 2, 4)))
+add(case("cumulative_trapezoid", lambda T, y: T.cumulative_trapezoid(y, dim=0), A("f64", 4, 3)))
+
+# -- order statistics -------------------------------------------------------------------------------
+QX = A("f64", 4, 7)
+for interp in ("linear", "lower", "higher", "midpoint", "nearest"):
+    add(case(f"quantile_{interp}", lambda T, x, i=interp: T.quantile(x, 0.3, dim=1, interpolation=i), QX))
+    add(case(f"quantile_qvec_{interp}", lambda T, x, q, i=interp: T.quantile(x, q, dim=0, keepdim=True, interpolation=i),
+             QX, np.array([0.0, 0.25, 0.5, 0.9, 1.0]), grad=(True, False)))
+    add(case(f"nanquantile_{interp}", lambda T, x, i=interp: T.nanquantile(x, 0.6, dim=1, interpolation=i),
+             np.where(A("f64", 4, 7) > 0.8, np.nan, QX)))
+add(case("quantile_all", lambda T, x: T.quantile(x, 0.75), QX))
+add(case("quantile_all_keepdim", lambda T, x: x.quantile(0.75, keepdim=True), QX))
+add(case("quantile_nan", lambda T, x: T.quantile(x, 0.5, dim=1), np.array([[1.0, np.nan, 3.0], [1.0, 2.0, 3.0]])))
+add(case("nanquantile_allnan", lambda T, x: T.nanquantile(x, 0.5, dim=1), np.array([[np.nan, np.nan], [1.0, 2.0]])))
+add(case("quantile_int_err", lambda T, x: T.quantile(x, 0.5), A("i64", 4)))
+add(case("quantile_q_range_err", lambda T, x: T.quantile(x, 1.5), A("f32", 4)))
+add(case("quantile_q_dtype_err", lambda T, x, q: T.quantile(x, q), A("f32", 4), np.array([0.5]), grad=False))
+add(case("quantile_empty_err", lambda T, x: T.quantile(x, 0.5), np.zeros(0, np.float32)))
+add(case("quantile_0d", lambda T, x: T.quantile(x, 0.3), np.asarray(np.float64(2.0))))
+add(case("nanmedian", lambda T, x: T.nanmedian(x), np.array([1.0, np.nan, 3.0, 2.0])))
+add(case("nanmedian_dim", lambda T, x: T.nanmedian(x, 1), np.array([[1.0, np.nan, 3.0, 2.0], [np.nan, 5.0, np.nan, np.nan]])))
+add(case("nanmedian_keep", lambda T, x: x.nanmedian(0, keepdim=True), A("f32", 5, 3)))
+add(case("nanmedian_int", lambda T, x: T.nanmedian(x), A("i64", 5)))
+add(case("mode", lambda T, x: T.mode(x, 1), np.array([[1.0, 3.0, 3.0, 2.0, 1.0, 3.0], [5.0, 5.0, 4.0, 4.0, 0.0, 0.0]])))
+add(case("mode_int_keep", lambda T, x: x.mode(0, keepdim=True), A("i64", 6, 3, lo=0, hi=3)))
+add(case("mode_default_dim", lambda T, x: T.mode(x), A("i64", 2, 9, lo=0, hi=4)))
+add(case("mode_bool", lambda T, x: T.mode(x), A("b", 7)))
+add(case("mode_0d", lambda T, x: T.mode(x), np.asarray(np.float32(3.0))))
+for k in (1, 3, 5):
+    add(case(f"kthvalue_{k}", lambda T, x, k=k: T.kthvalue(x, k, 1), A("f32", 3, 5)))
+add(case("kthvalue_keep_dim0", lambda T, x: x.kthvalue(2, 0, keepdim=True), A("f64", 4, 3)))
+add(case("kthvalue_int", lambda T, x: T.kthvalue(x, 2), np.random.default_rng(1).permutation(10).reshape(2, 5)))
+add(case("kthvalue_oob", lambda T, x: T.kthvalue(x, 6), A("f32", 5)))
+add(case("kthvalue_bool_err", lambda T, x: T.kthvalue(x, 1), A("b", 5)))
+add(case("msort", lambda T, x: T.msort(x), A("f32", 4, 3)))

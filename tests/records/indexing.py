@@ -1,0 +1,136 @@
+"""Op records: indexing, setitem, gather/scatter and masked ops.
+
+Folded from the parity sweeps: each expression sample keeps its sweep case name as label and is
+filed under the public op its label names (see tests/records/_names.py)."""
+import numpy as np
+
+from dygrad.testing import RecordSet
+from dygrad.testing.parity import A
+from tests.records._names import folder
+
+R = RecordSet()
+TOL = (1e-5, 1e-5)
+case, add = folder(R)
+
+
+# -- indexing --------------------------------------------------------------------------------------
+Y = A("f32", 4, 5)
+IDX = {
+    "int": lambda T, x: x[1], "neg_int": lambda T, x: x[-1, -2], "slice": lambda T, x: x[1:3],
+    "slice_step": lambda T, x: x[::2, 1::2], "slice_neg": lambda T, x: x[-3:-1], "slice_oob": lambda T, x: x[2:10],
+    "ellipsis": lambda T, x: x[..., 1], "none": lambda T, x: x[None, :, None], "int_oob": lambda T, x: x[4],
+    "list": lambda T, x: x[[0, 2, 2]], "list_2d": lambda T, x: x[[0, 1], [2, 3]], "tuple_slices": lambda T, x: x[(slice(1, 3), 2)],
+    "bool_list": lambda T, x: x[[True, False, True, False]], "neg_step_err": lambda T, x: x[::-1],
+    "tensor_idx": lambda T, x: x[T.tensor([3, 0])], "tensor_2d_idx": lambda T, x: x[T.tensor([[0, 1], [2, 3]])],
+    "mask": lambda T, x: x[x > 0], "row_mask": lambda T, x: x[T.tensor([True, False, True, True])],
+    "adv_slice": lambda T, x: x[1:, [0, 4]], "adv_sep": lambda T, x: x[None, [1, 2], :, None],
+    "adv_broadcast": lambda T, x: x[T.tensor([[0], [3]]), T.tensor([1, 2])], "zero_dim_idx": lambda T, x: x[T.tensor(2)],
+    "bool_scalar": lambda T, x: x[True], "int_tensor_oob": lambda T, x: x[T.tensor([4])],
+    "float_idx_err": lambda T, x: x[1.0], "float_tensor_idx_err": lambda T, x: x[T.tensor([1.0])],
+    "dup_idx_grad": lambda T, x: x[[1, 1, 1]], "idx_ellipsis_adv": lambda T, x: x[..., [0, 0, 2]],
+    "int32_idx": lambda T, x: x[T.tensor([1, 2], dtype=T.int32)], "uint8_mask": lambda T, x: x[T.tensor([1, 0, 1, 0], dtype=T.uint8)] if False else x[(x > 1)],
+}
+for name, fn in IDX.items():
+    add(case(f"getitem_{name}", fn, Y))
+
+
+def _setitem(key, val):
+    def f(T, x, v=None):
+        y = x.clone()
+        k = key(T, y) if callable(key) else key
+        y[k] = val(T) if callable(val) else (v if v is not None else val)
+        return y
+    return f
+
+
+SET = {
+    "int_scalar": (1, 5.0, None), "slice_tensor": (slice(1, 3), None, A("f32", 2, 5)),
+    "bcast_row": (slice(None), None, A("f32", 5)), "mask": (lambda T, y: y > 0, 0.0, None),
+    "mask_tensor": (lambda T, y: y > 0, lambda T: T.tensor(-1.0), None),
+    "list_dup": ([0, 0], None, A("f32", 2, 5)), "adv_pair": (([0, 1], [2, 3]), 7.0, None),
+    "ellipsis": ((Ellipsis, 0), None, A("f32", 4)), "bad_shape": (slice(0, 2), None, A("f32", 3, 5)),
+    "int_value_into_float": (0, lambda T: T.tensor([1, 2, 3, 4, 5]), None),
+    "double_into_float": (0, None, A("f64", 5)),
+}
+for name, (key, val, arr) in SET.items():
+    if arr is not None:
+        add(case(f"setitem_{name}", _setitem(key, None), Y, arr))
+    else:
+        add(case(f"setitem_{name}", _setitem(key, val), Y))
+add(case("setitem_int_tensor_float_val", _setitem(0, 2.7), A("i64", 3, 2)))
+add(case("setitem_bool_tensor", _setitem(0, True), A("b", 3, 2)))
+add(case("setitem_leaf_err", lambda T, x: x.__setitem__(0, 1.0), A("f32", 3)))
+
+I = np.array([[0, 1, 1], [2, 0, 3]], np.int64)
+Z = A("f32", 3, 4)
+INDEX_OPS = {
+    "gather": lambda T, x, i: T.gather(x, 1, i), "gather_m": lambda T, x, i: x.gather(0, i[:, :2] % 3),
+    "gather_oob": lambda T, x, i: x.gather(1, i + 4), "gather_bad_dtype": lambda T, x, i: x.gather(1, i.int()),
+    "scatter_src": lambda T, x, i: x.scatter(0, i[:, :2] % 3, x[:2, :2] * 2),
+    "scatter_value": lambda T, x, i: T.scatter(x, 1, i, 0.5),
+    "scatter_add": lambda T, x, i: x.scatter_add(1, i, x[:2, :3]),
+    "scatter_reduce_sum": lambda T, x, i: x.scatter_reduce(1, i, x[:2, :3], "sum"),
+    "scatter_reduce_amax": lambda T, x, i: x.scatter_reduce(1, i, x[:2, :3] * 3, "amax", include_self=False),
+    "scatter_reduce_mean": lambda T, x, i: T.scatter_reduce(x, 1, i, x[:2, :3], reduce="mean"),
+    "scatter_reduce_prod": lambda T, x, i: x.scatter_reduce(1, i, x[:2, :3], "prod"),
+    "index_select": lambda T, x, i: T.index_select(x, 1, i[0]), "index_select_m": lambda T, x, i: x.index_select(0, i[1] % 3),
+    "index_select_bad": lambda T, x, i: x.index_select(0, i[1] + 3),
+    "index_add": lambda T, x, i: x.index_add(1, i[0], x[:, :3], alpha=2),
+    "index_copy": lambda T, x, i: x.index_copy(1, i[0, [0, 1]], x[:, :2] * 3),
+    "index_fill": lambda T, x, i: x.index_fill(1, i[0], -1.0),
+    "masked_fill": lambda T, x, i: x.masked_fill(x > 0, 0.0), "masked_fill_bcast": lambda T, x, i: T.masked_fill(x, x[0] > 0, 1.5),
+    "masked_fill_t": lambda T, x, i: x.masked_fill(x < 0, T.tensor(2.0)), "masked_fill_nonbool": lambda T, x, i: x.masked_fill(i[:1, :1].expand(3, 4), 1.0),
+    "masked_select": lambda T, x, i: T.masked_select(x, x > 0.2), "masked_scatter": lambda T, x, i: x.masked_scatter(x > 0, x * 10),
+    "take": lambda T, x, i: T.take(x, i), "take_neg": lambda T, x, i: x.take(-i - 1),
+    "nonzero": lambda T, x, i: T.nonzero(x > 0), "nonzero_tuple": lambda T, x, i: T.nonzero(x > 0, as_tuple=True),
+    "argwhere": lambda T, x, i: T.argwhere(i), "nonzero_0d": lambda T, x, i: T.nonzero(x[0, 0] > -10),
+    "unique": lambda T, x, i: T.unique(i), "unique_all": lambda T, x, i: T.unique(i, return_inverse=True, return_counts=True),
+    "unique_dim": lambda T, x, i: T.unique(T.cat([i, i]), dim=0), "unique_m": lambda T, x, i: i.unique(sorted=True),
+    "index_put": lambda T, x, i: x.index_put((i[0, :2],), T.tensor(3.0)),
+    "index_put_acc": lambda T, x, i: x.index_put((i[1] % 3, i[0]), x[0, :3], accumulate=True),
+    "put": lambda T, x, i: x.put(i[0], x[0, :3] * 2),
+}
+for name, fn in INDEX_OPS.items():
+    add(case(name, fn, Z, I))
+
+# -- more indexing: 3-d advanced combinations, duplicates, augmented assignment ------------------------
+V = A("f32", 3, 4, 5)
+IDX3 = {
+    "adv_first_last": lambda T, x: x[[0, 2], :, [1, 3]], "adv_mid": lambda T, x: x[:, [1, 1, 3]],
+    "adv_two_adjacent": lambda T, x: x[:, [0, 1], [2, 3]], "adv_slice_between": lambda T, x: x[[0, 1], 1:3, [4, 0]],
+    "adv_bcast_2d": lambda T, x: x[T.tensor([[0], [2]]), :, T.tensor([[1, 2, 3]])], "neg_tensor_idx": lambda T, x: x[T.tensor([-1, -3])],
+    "empty_list": lambda T, x: x[[]], "empty_tensor_idx": lambda T, x: x[T.tensor([], dtype=T.int64)],
+    "bool_0d_true": lambda T, x: x[T.tensor(True)], "bool_0d_false": lambda T, x: x[T.tensor(False)],
+    "none_ellipsis_none": lambda T, x: x[None, ..., None], "int_none_slice": lambda T, x: x[1, None, 2:],
+    "list_of_lists": lambda T, x: x[[[0, 1], [2, 2]]], "np_index": lambda T, x: x[np.array([2, 0])],
+    "mask_2d_of_3d": lambda T, x: x[x[:, :, 0] > 0], "mask_and_slice": lambda T, x: x[x[:, 0, 0] > -10, 1:3],
+    "mask_and_list": lambda T, x: x[T.tensor([True, False, True]), :, [0, 4]], "step_slices": lambda T, x: x[::2, 1::2, ::3],
+    "ellipsis_middle": lambda T, x: x[1, ..., 2], "too_many_idx": lambda T, x: x[0, 0, 0, 0],
+    "mask_shape_err": lambda T, x: x[T.tensor([True, False])], "idx_oob_neg": lambda T, x: x[-4],
+}
+for name, fn in IDX3.items():
+    add(case(f"getitem3_{name}", fn, V))
+
+
+def _aug(op):
+    def f(T, x, v):
+        y = x * 1
+        op(T, y, v)
+        return y
+    return f
+
+
+AUG = {
+    "iadd_dup_idx": lambda T, y, v: y.__setitem__([0, 0, 1], y[[0, 0, 1]] + 1),
+    "setitem_dup_tensor_vals": lambda T, y, v: y.__setitem__(T.tensor([1, 1]), v[:2]),
+    "iadd_slice": lambda T, y, v: y[1:].__iadd__(v[0]),
+    "setitem_bcast_col": lambda T, y, v: y.__setitem__((slice(None), 0), v[:, :1]),
+    "setitem_mask_tensor_vals": lambda T, y, v: y.__setitem__(y[:, :, 0] > 0, v[0, 0]),
+    "setitem_adv_pair_vals": lambda T, y, v: y.__setitem__(([0, 2], [1, 3]), v[0, :2]),
+    "index_put_acc_dup": lambda T, y, v: y.index_put_((T.tensor([0, 0, 2]),), v[:3, 0], accumulate=True),
+    "setitem_ellipsis_scalar_t": lambda T, y, v: y.__setitem__((Ellipsis, 1), v[0, 0, 0]),
+    "setitem_none": lambda T, y, v: y.__setitem__((None, 0), v[0]),
+    "setitem_int_into_view": lambda T, y, v: y[0].__setitem__(1, v[1, 1]),
+}
+for name, op in AUG.items():
+    add(case(f"aug_{name}", _aug(op), V, A("f32", 3, 4, 5)))

@@ -1,0 +1,61 @@
+"""Runs every op record (tests/records/<family>.py) through the generic checks of
+dygrad.testing: PyTorch parity (skipped without torch), NumPy reference, raises, float64
+gradcheck / gradgradcheck and the method / in-place / out= spellings. Test ids are the
+record's public name and the sample's index; a failure message names the sample's label."""
+import importlib
+
+import pytest
+
+from dygrad.testing import RecordSet, applicable, check_record
+
+FAMILIES = ("unary", "binary", "inplace", "creation", "reduce", "shape", "indexing", "linalg",
+            "nn_functional")
+RECORDS = RecordSet.merge(*(importlib.import_module(f"tests.records.{f}").R for f in FAMILIES))
+
+
+def _params(check):
+    return [pytest.param(rec, s, id=f"{rec.name}-{i}") for rec in RECORDS
+            for i, s in enumerate(rec.samples) if check in applicable(rec, s)]
+
+
+@pytest.mark.parametrize("rec,sample", _params("parity"))
+def test_parity(rec, sample):
+    check_record(rec, sample, "parity")
+
+
+@pytest.mark.parametrize("rec,sample", _params("reference"))
+def test_reference(rec, sample):
+    check_record(rec, sample, "reference")
+
+
+@pytest.mark.parametrize("rec,sample", _params("raises"))
+def test_raises(rec, sample):
+    check_record(rec, sample, "raises")
+
+
+@pytest.mark.parametrize("rec,sample", _params("gradcheck"))
+def test_gradcheck(rec, sample):
+    check_record(rec, sample, "gradcheck")
+
+
+@pytest.mark.parametrize("rec,sample", _params("gradgradcheck"))
+def test_gradgradcheck(rec, sample):
+    check_record(rec, sample, "gradgradcheck")
+
+
+@pytest.mark.parametrize("rec,sample", _params("variants"))
+def test_variants(rec, sample):
+    check_record(rec, sample, "variants")
+
+
+def _module_specs():
+    from tests.records.modules import SPECS
+    return SPECS
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+@pytest.mark.parametrize("spec", _module_specs(), ids=[s[0] for s in _module_specs()])
+def test_module(spec, mode):
+    torch = pytest.importorskip("torch")
+    from tests.records.modules import check_module
+    check_module(spec, mode, torch)
