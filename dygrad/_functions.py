@@ -12,28 +12,24 @@ from .ops import nn_ops as _nn
 
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-    "remainder", "fmod", "pow", "neg", "negative", "abs", "absolute", "exp", "exp2", "expm1", "log",
-    "log1p", "log2", "log10", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan",
-    "atan2", "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "sigmoid", "relu", "erf", "reciprocal", "sign",
-    "sgn", "floor", "ceil", "round", "trunc", "fix", "frac", "clamp", "clip", "clamp_min", "clamp_max",
-    "maximum", "minimum", "fmax", "fmin", "where", "lerp", "addcmul", "addcdiv", "eq", "ne", "lt",
-    "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal", "equal",
-    "allclose", "isclose", "logical_not", "logical_and", "logical_or", "logical_xor",
-    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite",
-    "isposinf", "isneginf", "nan_to_num", "clone",
-    "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax",
-    "argmin", "var", "std", "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all",
-    "any", "count_nonzero", "median", "sort", "argsort", "topk",
-    "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze",
-    "flatten", "unflatten", "ravel", "broadcast_to", "cat", "concat", "concatenate", "stack",
-    "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select", "flip", "roll", "movedim",
-    "moveaxis", "tril", "triu", "diagonal", "diag", "tile", "broadcast_tensors", "meshgrid",
-    "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "take",
-    "nonzero", "argwhere", "unique", "index_add", "atleast_1d", "atleast_2d", "atleast_3d",
-    "dstack", "row_stack", "fliplr", "flipud", "index_put", "index_put_", "scatter_reduce",
-    "index_copy", "index_fill", "masked_scatter",
-    "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "inverse",
-    "det", "slogdet", "vdot", "tensordot", "cross", "softmax", "log_softmax", "dropout", "cdist",
+    "remainder", "fmod", "pow", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum",
+    "fmax", "fmin", "where", "lerp", "addcmul", "addcdiv", "eq", "ne", "lt", "le", "gt", "ge",
+    "greater", "greater_equal", "less", "less_equal", "not_equal", "equal", "allclose", "isclose",
+    "logical_not", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isposinf", "isneginf",
+    "nan_to_num", "clone", "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax",
+    "amin", "aminmax", "argmax", "argmin", "var", "std", "var_mean", "std_mean", "logsumexp",
+    "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "median", "sort", "argsort",
+    "topk", "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze",
+    "unsqueeze", "flatten", "unflatten", "ravel", "broadcast_to", "cat", "concat", "concatenate",
+    "stack", "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select", "flip", "roll",
+    "movedim", "moveaxis", "tril", "triu", "diagonal", "diag", "tile", "broadcast_tensors",
+    "meshgrid", "gather", "scatter", "scatter_add", "index_select", "masked_fill",
+    "masked_select", "take", "nonzero", "argwhere", "unique", "index_add", "atleast_1d",
+    "atleast_2d", "atleast_3d", "dstack", "row_stack", "fliplr", "flipud", "index_put",
+    "index_put_", "scatter_reduce", "index_copy", "index_fill", "masked_scatter", "matmul", "mm",
+    "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "inverse", "det", "slogdet",
+    "vdot", "tensordot", "cross", "softmax", "log_softmax", "dropout", "cdist",
 ]
 
 
@@ -103,38 +99,6 @@ def _tensor_first(name, input, other, overloads=False):
                      f"{type(input).__name__}")
 
 
-neg = _unary("neg")
-negative = neg
-abs = _unary("abs")
-absolute = abs
-exp = _unary("exp")
-exp2 = _unary("exp2")
-expm1 = _unary("expm1")
-log = _unary("log")
-log1p = _unary("log1p")
-log2 = _unary("log2")
-log10 = _unary("log10")
-sqrt = _unary("sqrt")
-rsqrt = _unary("rsqrt")
-square = _unary("square")
-sin = _unary("sin")
-cos = _unary("cos")
-tan = _unary("tan")
-asin = arcsin = _unary("asin")
-acos = arccos = _unary("acos")
-atan = arctan = _unary("atan")
-sinh = _unary("sinh")
-cosh = _unary("cosh")
-tanh = _unary("tanh")
-sigmoid = _unary("sigmoid")
-relu = _unary("relu")
-erf = _unary("erf")
-reciprocal = _unary("reciprocal")
-sign = sgn = _unary("sign")
-floor = _unary("floor")
-ceil = _unary("ceil")
-trunc = fix = _unary("trunc")
-frac = _unary("frac")
 isnan = _unary("isnan")
 isinf = _unary("isinf")
 isfinite = _unary("isfinite")
@@ -142,19 +106,6 @@ isposinf = _unary("isposinf")
 isneginf = _unary("isneginf")
 logical_not = _unary("logical_not")
 bitwise_not = _unary("bitwise_not")
-
-
-def atan2(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("atan2", input, other)
-    return _ew.atan2(input, other)
-
-
-arctan2 = atan2
-
-
-def round(input, *, decimals=0):
-    return _ew.round(input, decimals=decimals)
 
 
 def clamp(input, min=None, max=None, *, out=None):

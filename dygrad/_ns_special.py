@@ -8,15 +8,22 @@ from ._op_functions import (  # noqa: F401
     digamma,
     digamma as psi,
     entr,
+    erf,
     erfc,
     erfinv,
+    exp2,
+    expm1,
     i0,
     lgamma as gammaln,
+    log1p,
     logit,
     polygamma,
+    round,
+    sigmoid as expit,
     sinc,
 )
 
 __all__ = [
-    'digamma', 'psi', 'entr', 'erfc', 'erfinv', 'i0', 'gammaln', 'logit', 'polygamma', 'sinc',
+    'digamma', 'psi', 'entr', 'erf', 'erfc', 'erfinv', 'exp2', 'expm1', 'i0', 'gammaln', 'log1p',
+    'logit', 'polygamma', 'round', 'expit', 'sinc',
 ]

@@ -9,13 +9,78 @@ from ._convert import not_tensor_error as _not_tensor, not_overload_error as _no
 from ._tensor import Tensor, _inplace
 from ._convert import write_out_tensor as _write_out
 from .ops import special_unary as _special_unary
+from .ops import unary as _unary
 
 __all__ = [
-    'acosh', 'arccosh', 'acosh_', 'arccosh_', 'angle', 'asinh', 'arcsinh', 'asinh_', 'arcsinh_',
-    'atanh', 'arctanh', 'atanh_', 'arctanh_', 'deg2rad', 'deg2rad_', 'digamma', 'erfc', 'erfc_',
-    'erfinv', 'i0', 'i0_', 'lgamma', 'logit', 'logit_', 'polygamma', 'positive', 'rad2deg',
-    'rad2deg_', 'signbit', 'sinc', 'sinc_',
+    'abs', 'absolute', 'abs_', 'absolute_', 'acos', 'arccos', 'acos_', 'arccos_', 'acosh',
+    'arccosh', 'acosh_', 'arccosh_', 'angle', 'asin', 'arcsin', 'asin_', 'arcsin_', 'asinh',
+    'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2', 'arctan2',
+    'atanh', 'arctanh', 'atanh_', 'arctanh_', 'ceil', 'ceil_', 'cos', 'cos_', 'cosh', 'cosh_',
+    'deg2rad', 'deg2rad_', 'digamma', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_',
+    'exp2', 'exp2_', 'expm1', 'expm1_', 'floor', 'floor_', 'frac', 'frac_', 'i0', 'i0_', 'lgamma',
+    'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logit', 'logit_',
+    'neg', 'negative', 'neg_', 'negative_', 'polygamma', 'positive', 'rad2deg', 'rad2deg_',
+    'reciprocal', 'reciprocal_', 'relu', 'relu_', 'round', 'round_', 'rsqrt', 'rsqrt_', 'sigmoid',
+    'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_', 'sqrt',
+    'sqrt_', 'square', 'square_', 'tan', 'tan_', 'tanh', 'tanh_', 'trunc', 'fix', 'trunc_',
+    'fix_',
 ]
+
+
+def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Absolute value, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.abs(torch.tensor([1.0, -2.0, 0.5]))
+        tensor([1.0000, 2.0000, 0.5000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('abs', input)
+    if out is None:
+        return _unary.abs(input)
+    return _write_out(out, _unary.abs(input), 'abs')
+
+
+def abs_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.abs`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('abs_', input)
+    return _inplace(input, _unary.abs(input))
+
+
+absolute = abs
+absolute_ = abs_
+
+
+def acos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inverse cosine, elementwise (nan outside [-1, 1]).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.acos(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([1.3181, 1.0472, 0.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('acos', input)
+    if out is None:
+        return _unary.acos(input)
+    return _write_out(out, _unary.acos(input), 'acos')
+
+
+def acos_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.acos`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('acos_', input)
+    return _inplace(input, _unary.acos(input))
+
+
+arccos = acos
+arccos_ = acos_
 
 
 def acosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -63,6 +128,34 @@ def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _special_unary.angle(input), 'angle')
 
 
+def asin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inverse sine, elementwise (nan outside [-1, 1]).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.asin(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.2527, 0.5236, 1.5708])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('asin', input)
+    if out is None:
+        return _unary.asin(input)
+    return _write_out(out, _unary.asin(input), 'asin')
+
+
+def asin_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.asin`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('asin_', input)
+    return _inplace(input, _unary.asin(input))
+
+
+arcsin = asin
+arcsin_ = asin_
+
+
 def asinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Inverse hyperbolic sine, elementwise.
 
@@ -91,6 +184,54 @@ arcsinh = asinh
 arcsinh_ = asinh_
 
 
+def atan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inverse tangent, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.atan(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.2450, 0.4636, 0.7854])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('atan', input)
+    if out is None:
+        return _unary.atan(input)
+    return _write_out(out, _unary.atan(input), 'atan')
+
+
+def atan_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.atan`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('atan_', input)
+    return _inplace(input, _unary.atan(input))
+
+
+arctan = atan
+arctan_ = atan_
+
+
+def atan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Quadrant-aware inverse tangent of input / other, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.atan2(torch.tensor([1.0, -1.0]), torch.tensor([-1.0, -1.0]))
+        tensor([ 2.3562, -2.3562])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('atan2', input)
+    if out is None:
+        return _unary.atan2(input, other)
+    return _write_out(out, _unary.atan2(input, other), 'atan2')
+
+
+arctan2 = atan2
+
+
 def atanh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Inverse hyperbolic tangent, elementwise (nan outside [-1, 1]).
 
@@ -117,6 +258,78 @@ def atanh_(input: Tensor) -> Tensor:
 
 arctanh = atanh
 arctanh_ = atanh_
+
+
+def ceil(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Smallest integer not less than each element.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.ceil(torch.tensor([-1.5, 0.2, 2.7]))
+        tensor([-1.,  1.,  3.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('ceil', input)
+    if out is None:
+        return _unary.ceil(input)
+    return _write_out(out, _unary.ceil(input), 'ceil')
+
+
+def ceil_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.ceil`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('ceil_', input)
+    return _inplace(input, _unary.ceil(input))
+
+
+def cos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Cosine, elementwise (radians).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.cos(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.9689, 0.8776, 0.5403])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cos', input)
+    if out is None:
+        return _unary.cos(input)
+    return _write_out(out, _unary.cos(input), 'cos')
+
+
+def cos_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.cos`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cos_', input)
+    return _inplace(input, _unary.cos(input))
+
+
+def cosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Hyperbolic cosine, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.cosh(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([1.0314, 1.1276, 1.5431])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cosh', input)
+    if out is None:
+        return _unary.cosh(input)
+    return _write_out(out, _unary.cosh(input), 'cosh')
+
+
+def cosh_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.cosh`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cosh_', input)
+    return _inplace(input, _unary.cosh(input))
 
 
 def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -177,6 +390,30 @@ def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _special_unary.entr(input), 'entr')
 
 
+def erf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Error function, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.erf(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.2763, 0.5205, 0.8427])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('erf', input)
+    if out is None:
+        return _unary.erf(input)
+    return _write_out(out, _unary.erf(input), 'erf')
+
+
+def erf_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.erf`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('erf_', input)
+    return _inplace(input, _unary.erf(input))
+
+
 def erfc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Complementary error function 1 - erf(x), elementwise.
 
@@ -216,6 +453,126 @@ def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _special_unary.erfinv(input)
     return _write_out(out, _special_unary.erfinv(input), 'erfinv')
+
+
+def exp(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Exponential e**x, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.exp(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([1.2840, 1.6487, 2.7183])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('exp', input)
+    if out is None:
+        return _unary.exp(input)
+    return _write_out(out, _unary.exp(input), 'exp')
+
+
+def exp_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.exp`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('exp_', input)
+    return _inplace(input, _unary.exp(input))
+
+
+def exp2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Base-2 exponential 2**x, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.exp2(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([1.1892, 1.4142, 2.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('exp2', input)
+    if out is None:
+        return _unary.exp2(input)
+    return _write_out(out, _unary.exp2(input), 'exp2')
+
+
+def exp2_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.exp2`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('exp2_', input)
+    return _inplace(input, _unary.exp2(input))
+
+
+def expm1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """exp(x) - 1, accurate for small x.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.expm1(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.2840, 0.6487, 1.7183])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('expm1', input)
+    if out is None:
+        return _unary.expm1(input)
+    return _write_out(out, _unary.expm1(input), 'expm1')
+
+
+def expm1_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.expm1`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('expm1_', input)
+    return _inplace(input, _unary.expm1(input))
+
+
+def floor(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Largest integer not greater than each element.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.floor(torch.tensor([-1.5, 0.2, 2.7]))
+        tensor([-2.,  0.,  2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('floor', input)
+    if out is None:
+        return _unary.floor(input)
+    return _write_out(out, _unary.floor(input), 'floor')
+
+
+def floor_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.floor`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('floor_', input)
+    return _inplace(input, _unary.floor(input))
+
+
+def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Fractional part x - trunc(x), elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.frac(torch.tensor([-1.5, 0.2, 2.7]))
+        tensor([-0.5000,  0.2000,  0.7000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('frac', input)
+    if out is None:
+        return _unary.frac(input)
+    return _write_out(out, _unary.frac(input), 'frac')
+
+
+def frac_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.frac`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('frac_', input)
+    return _inplace(input, _unary.frac(input))
 
 
 def i0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -259,6 +616,102 @@ def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _special_unary.lgamma(input), 'lgamma')
 
 
+def log(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Natural logarithm, elementwise (nan below 0, -inf at 0).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.log(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([-1.3863, -0.6931,  0.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log', input)
+    if out is None:
+        return _unary.log(input)
+    return _write_out(out, _unary.log(input), 'log')
+
+
+def log_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.log`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log_', input)
+    return _inplace(input, _unary.log(input))
+
+
+def log10(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Base-10 logarithm, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.log10(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([-0.6021, -0.3010,  0.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log10', input)
+    if out is None:
+        return _unary.log10(input)
+    return _write_out(out, _unary.log10(input), 'log10')
+
+
+def log10_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.log10`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log10_', input)
+    return _inplace(input, _unary.log10(input))
+
+
+def log1p(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """log(1 + x), accurate for small x.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.log1p(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.2231, 0.4055, 0.6931])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log1p', input)
+    if out is None:
+        return _unary.log1p(input)
+    return _write_out(out, _unary.log1p(input), 'log1p')
+
+
+def log1p_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.log1p`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log1p_', input)
+    return _inplace(input, _unary.log1p(input))
+
+
+def log2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Base-2 logarithm, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.log2(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([-2., -1.,  0.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log2', input)
+    if out is None:
+        return _unary.log2(input)
+    return _write_out(out, _unary.log2(input), 'log2')
+
+
+def log2_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.log2`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log2_', input)
+    return _inplace(input, _unary.log2(input))
+
+
 def logit(input: Tensor, eps=None, *, out: Tensor | None = None) -> Tensor:
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given.
 
@@ -281,6 +734,34 @@ def logit_(input: Tensor, eps=None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('logit_', input)
     return _inplace(input, _special_unary.logit(input, eps))
+
+
+def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Negation, elementwise: -input.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.neg(torch.tensor([1.0, -2.0, 0.5]))
+        tensor([-1.0000,  2.0000, -0.5000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('neg', input)
+    if out is None:
+        return _unary.neg(input)
+    return _write_out(out, _unary.neg(input), 'neg')
+
+
+def neg_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.neg`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('neg_', input)
+    return _inplace(input, _unary.neg(input))
+
+
+negative = neg
+negative_ = neg_
 
 
 def polygamma(n, input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -335,6 +816,142 @@ def rad2deg_(input: Tensor) -> Tensor:
     return _inplace(input, _special_unary.rad2deg(input))
 
 
+def reciprocal(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """1 / x, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.reciprocal(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([4., 2., 1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('reciprocal', input)
+    if out is None:
+        return _unary.reciprocal(input)
+    return _write_out(out, _unary.reciprocal(input), 'reciprocal')
+
+
+def reciprocal_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.reciprocal`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('reciprocal_', input)
+    return _inplace(input, _unary.reciprocal(input))
+
+
+def relu(input: Tensor) -> Tensor:
+    """Rectified linear unit max(x, 0), elementwise.
+
+    Example::
+
+        >>> torch.relu(torch.tensor([-1.0, 0.0, 2.0]))
+        tensor([0., 0., 2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('relu', input)
+    return _unary.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.relu`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('relu_', input)
+    return _inplace(input, _unary.relu(input))
+
+
+def round(input: Tensor, *, decimals=0, out: Tensor | None = None) -> Tensor:
+    """Rounds half to even, to `decimals` decimal places.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.round(torch.tensor([0.5, 1.5, 2.675]))
+        tensor([0., 2., 3.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('round', input)
+    if out is None:
+        return _unary.round(input, decimals=decimals)
+    return _write_out(out, _unary.round(input, decimals=decimals), 'round')
+
+
+def round_(input: Tensor, *, decimals=0) -> Tensor:
+    """In-place version of :meth:`Tensor.round`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('round_', input)
+    return _inplace(input, _unary.round(input, decimals=decimals))
+
+
+def rsqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Reciprocal square root 1/sqrt(x), elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.rsqrt(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([2.0000, 1.4142, 1.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('rsqrt', input)
+    if out is None:
+        return _unary.rsqrt(input)
+    return _write_out(out, _unary.rsqrt(input), 'rsqrt')
+
+
+def rsqrt_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.rsqrt`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('rsqrt_', input)
+    return _inplace(input, _unary.rsqrt(input))
+
+
+def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Logistic sigmoid 1 / (1 + exp(-x)), elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.sigmoid(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.5622, 0.6225, 0.7311])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sigmoid', input)
+    if out is None:
+        return _unary.sigmoid(input)
+    return _write_out(out, _unary.sigmoid(input), 'sigmoid')
+
+
+def sigmoid_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.sigmoid`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sigmoid_', input)
+    return _inplace(input, _unary.sigmoid(input))
+
+
+def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Sign of each element: -1, 0 or 1.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.sign(torch.tensor([-3.0, 0.0, 2.5]))
+        tensor([-1.,  0.,  1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sign', input)
+    if out is None:
+        return _unary.sign(input)
+    return _write_out(out, _unary.sign(input), 'sign')
+
+
+sgn = sign
+
+
 def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """True where the sign bit is set (negative numbers and -0.0).
 
@@ -350,6 +967,30 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _special_unary.signbit(input)
     return _write_out(out, _special_unary.signbit(input), 'signbit')
+
+
+def sin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Sine, elementwise (radians).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.sin(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.2474, 0.4794, 0.8415])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sin', input)
+    if out is None:
+        return _unary.sin(input)
+    return _write_out(out, _unary.sin(input), 'sin')
+
+
+def sin_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.sin`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sin_', input)
+    return _inplace(input, _unary.sin(input))
 
 
 def sinc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -374,3 +1015,151 @@ def sinc_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('sinc_', input)
     return _inplace(input, _special_unary.sinc(input))
+
+
+def sinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Hyperbolic sine, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.sinh(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.2526, 0.5211, 1.1752])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sinh', input)
+    if out is None:
+        return _unary.sinh(input)
+    return _write_out(out, _unary.sinh(input), 'sinh')
+
+
+def sinh_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.sinh`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sinh_', input)
+    return _inplace(input, _unary.sinh(input))
+
+
+def sqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Square root, elementwise (nan below 0).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.sqrt(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.5000, 0.7071, 1.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sqrt', input)
+    if out is None:
+        return _unary.sqrt(input)
+    return _write_out(out, _unary.sqrt(input), 'sqrt')
+
+
+def sqrt_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.sqrt`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sqrt_', input)
+    return _inplace(input, _unary.sqrt(input))
+
+
+def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """x * x, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.square(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.0625, 0.2500, 1.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('square', input)
+    if out is None:
+        return _unary.square(input)
+    return _write_out(out, _unary.square(input), 'square')
+
+
+def square_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.square`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('square_', input)
+    return _inplace(input, _unary.square(input))
+
+
+def tan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Tangent, elementwise (radians).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.tan(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.2553, 0.5463, 1.5574])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('tan', input)
+    if out is None:
+        return _unary.tan(input)
+    return _write_out(out, _unary.tan(input), 'tan')
+
+
+def tan_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.tan`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('tan_', input)
+    return _inplace(input, _unary.tan(input))
+
+
+def tanh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Hyperbolic tangent, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.tanh(torch.tensor([0.25, 0.5, 1.0]))
+        tensor([0.2449, 0.4621, 0.7616])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('tanh', input)
+    if out is None:
+        return _unary.tanh(input)
+    return _write_out(out, _unary.tanh(input), 'tanh')
+
+
+def tanh_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.tanh`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('tanh_', input)
+    return _inplace(input, _unary.tanh(input))
+
+
+def trunc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Rounds toward zero, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.trunc(torch.tensor([-1.5, 0.2, 2.7]))
+        tensor([-1.,  0.,  2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('trunc', input)
+    if out is None:
+        return _unary.trunc(input)
+    return _write_out(out, _unary.trunc(input), 'trunc')
+
+
+def trunc_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.trunc`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('trunc_', input)
+    return _inplace(input, _unary.trunc(input))
+
+
+fix = trunc
+fix_ = trunc_

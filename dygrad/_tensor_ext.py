@@ -17,18 +17,6 @@ class TensorExtMethods:
     __slots__ = ()
 
     # -- less common math (ops/special_unary.py, ops/special_binary.py) ----------------------------
-    def arcsin(self):
-        return self.asin()
-
-    def arccos(self):
-        return self.acos()
-
-    def arctan(self):
-        return self.atan()
-
-    def arctan2(self, other):
-        return self.atan2(other)
-
     def isposinf(self):
         return _T._ew.isposinf(self)
 
@@ -106,58 +94,6 @@ class TensorExtMethods:
     # -- in-place spellings: out of place, then written back (history rebased). The comparisons
     # give constants, so they go through copy_, which cuts the history (as PyTorch); PyTorch's
     # logical_*_ leave it untouched, which _inplace does for a result without history ---------
-    def sin_(self):
-        return _T._inplace(self, _T._ew.sin(self))
-
-    def cos_(self):
-        return _T._inplace(self, _T._ew.cos(self))
-
-    def tan_(self):
-        return _T._inplace(self, _T._ew.tan(self))
-
-    def erf_(self):
-        return _T._inplace(self, _T._ew.erf(self))
-
-    def log1p_(self):
-        return _T._inplace(self, _T._ew.log1p(self))
-
-    def log2_(self):
-        return _T._inplace(self, _T._ew.log2(self))
-
-    def log10_(self):
-        return _T._inplace(self, _T._ew.log10(self))
-
-    def expm1_(self):
-        return _T._inplace(self, _T._ew.expm1(self))
-
-    def exp2_(self):
-        return _T._inplace(self, _T._ew.exp2(self))
-
-    def rsqrt_(self):
-        return _T._inplace(self, _T._ew.rsqrt(self))
-
-    def square_(self):
-        return _T._inplace(self, _T._ew.square(self))
-
-    def floor_(self):
-        return _T._inplace(self, _T._ew.floor(self))
-
-    def ceil_(self):
-        return _T._inplace(self, _T._ew.ceil(self))
-
-    def round_(self, *, decimals=0):
-        return _T._inplace(self, _T._ew.round(self, decimals=decimals))
-
-    def trunc_(self):
-        return _T._inplace(self, _T._ew.trunc(self))
-
-    fix_ = trunc_
-
-    def frac_(self):
-        return _T._inplace(self, _T._ew.frac(self))
-
-    def sign_(self):
-        return _T._inplace(self, _T._ew.sign(self))
 
     def clamp_min_(self, min):
         return _T._ew.clamp_(self, min, None)
@@ -180,21 +116,13 @@ class TensorExtMethods:
     def floor_divide_(self, other):
         return _T._inplace(self, _T._ew.floor_divide(self, other))
 
-    def atan2_(self, other):
-        return _T._inplace(self, _T._ew.atan2(self, other))
-
     def hypot_(self, other):
         return _T._inplace(self, _T._ew.hypot(self, other))
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return _T._inplace(self, _T._ew.nan_to_num(self, nan, posinf, neginf))
 
-    asin_, acos_, atan_ = _inplace_of("asin"), _inplace_of("acos"), _inplace_of("atan")
-    arcsin_, arccos_, arctan_ = asin_, acos_, atan_
-    sinh_, cosh_ = _inplace_of("sinh"), _inplace_of("cosh")
-    sgn_ = _inplace_of("sign")
     bitwise_not_ = _inplace_of("bitwise_not")
-    negative_, absolute_ = _inplace_of("neg"), _inplace_of("abs")
 
     def logical_not_(self):
         return _T._inplace(self, _T._ew.logical_not(self))

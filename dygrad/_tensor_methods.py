@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 _MODULES = (
     'dygrad.ops.special_unary',
+    'dygrad.ops.unary',
 )
 
 
@@ -19,6 +20,40 @@ class TensorOpMethods:
     """The declared ops as methods; Tensor inherits them."""
 
     __slots__ = ()
+
+    def abs(self) -> Tensor:
+        """Absolute value, elementwise.
+
+        Example::
+
+            >>> torch.tensor([1.0, -2.0, 0.5]).abs()
+            tensor([1.0000, 2.0000, 0.5000])
+        """
+        return _unary.abs(self)
+
+    def abs_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.abs`."""
+        return _inplace(self, _unary.abs(self))
+
+    absolute = abs
+    absolute_ = abs_
+
+    def acos(self) -> Tensor:
+        """Inverse cosine, elementwise (nan outside [-1, 1]).
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).acos()
+            tensor([1.3181, 1.0472, 0.0000])
+        """
+        return _unary.acos(self)
+
+    def acos_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.acos`."""
+        return _inplace(self, _unary.acos(self))
+
+    arccos = acos
+    arccos_ = acos_
 
     def acosh(self) -> Tensor:
         """Inverse hyperbolic cosine, elementwise (nan below 1).
@@ -47,6 +82,23 @@ class TensorOpMethods:
         """
         return _special_unary.angle(self)
 
+    def asin(self) -> Tensor:
+        """Inverse sine, elementwise (nan outside [-1, 1]).
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).asin()
+            tensor([0.2527, 0.5236, 1.5708])
+        """
+        return _unary.asin(self)
+
+    def asin_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.asin`."""
+        return _inplace(self, _unary.asin(self))
+
+    arcsin = asin
+    arcsin_ = asin_
+
     def asinh(self) -> Tensor:
         """Inverse hyperbolic sine, elementwise.
 
@@ -64,6 +116,40 @@ class TensorOpMethods:
     arcsinh = asinh
     arcsinh_ = asinh_
 
+    def atan(self) -> Tensor:
+        """Inverse tangent, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).atan()
+            tensor([0.2450, 0.4636, 0.7854])
+        """
+        return _unary.atan(self)
+
+    def atan_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.atan`."""
+        return _inplace(self, _unary.atan(self))
+
+    arctan = atan
+    arctan_ = atan_
+
+    def atan2(self, other: Tensor) -> Tensor:
+        """Quadrant-aware inverse tangent of input / other, elementwise.
+
+        Example::
+
+            >>> torch.tensor([1.0, -1.0]).atan2(torch.tensor([-1.0, -1.0]))
+            tensor([ 2.3562, -2.3562])
+        """
+        return _unary.atan2(self, other)
+
+    def atan2_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.atan2`."""
+        return _inplace(self, _unary.atan2(self, other))
+
+    arctan2 = atan2
+    arctan2_ = atan2_
+
     def atanh(self) -> Tensor:
         """Inverse hyperbolic tangent, elementwise (nan outside [-1, 1]).
 
@@ -80,6 +166,48 @@ class TensorOpMethods:
 
     arctanh = atanh
     arctanh_ = atanh_
+
+    def ceil(self) -> Tensor:
+        """Smallest integer not less than each element.
+
+        Example::
+
+            >>> torch.tensor([-1.5, 0.2, 2.7]).ceil()
+            tensor([-1.,  1.,  3.])
+        """
+        return _unary.ceil(self)
+
+    def ceil_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.ceil`."""
+        return _inplace(self, _unary.ceil(self))
+
+    def cos(self) -> Tensor:
+        """Cosine, elementwise (radians).
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).cos()
+            tensor([0.9689, 0.8776, 0.5403])
+        """
+        return _unary.cos(self)
+
+    def cos_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.cos`."""
+        return _inplace(self, _unary.cos(self))
+
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).cosh()
+            tensor([1.0314, 1.1276, 1.5431])
+        """
+        return _unary.cosh(self)
+
+    def cosh_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.cosh`."""
+        return _inplace(self, _unary.cosh(self))
 
     def deg2rad(self) -> Tensor:
         """Degrees to radians, elementwise.
@@ -109,6 +237,20 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.digamma`."""
         return _inplace(self, _special_unary.digamma(self))
 
+    def erf(self) -> Tensor:
+        """Error function, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).erf()
+            tensor([0.2763, 0.5205, 0.8427])
+        """
+        return _unary.erf(self)
+
+    def erf_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.erf`."""
+        return _inplace(self, _unary.erf(self))
+
     def erfc(self) -> Tensor:
         """Complementary error function 1 - erf(x), elementwise.
 
@@ -136,6 +278,76 @@ class TensorOpMethods:
     def erfinv_(self) -> Tensor:
         """In-place version of :meth:`Tensor.erfinv`."""
         return _inplace(self, _special_unary.erfinv(self))
+
+    def exp(self) -> Tensor:
+        """Exponential e**x, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).exp()
+            tensor([1.2840, 1.6487, 2.7183])
+        """
+        return _unary.exp(self)
+
+    def exp_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.exp`."""
+        return _inplace(self, _unary.exp(self))
+
+    def exp2(self) -> Tensor:
+        """Base-2 exponential 2**x, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).exp2()
+            tensor([1.1892, 1.4142, 2.0000])
+        """
+        return _unary.exp2(self)
+
+    def exp2_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.exp2`."""
+        return _inplace(self, _unary.exp2(self))
+
+    def expm1(self) -> Tensor:
+        """exp(x) - 1, accurate for small x.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).expm1()
+            tensor([0.2840, 0.6487, 1.7183])
+        """
+        return _unary.expm1(self)
+
+    def expm1_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.expm1`."""
+        return _inplace(self, _unary.expm1(self))
+
+    def floor(self) -> Tensor:
+        """Largest integer not greater than each element.
+
+        Example::
+
+            >>> torch.tensor([-1.5, 0.2, 2.7]).floor()
+            tensor([-2.,  0.,  2.])
+        """
+        return _unary.floor(self)
+
+    def floor_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.floor`."""
+        return _inplace(self, _unary.floor(self))
+
+    def frac(self) -> Tensor:
+        """Fractional part x - trunc(x), elementwise.
+
+        Example::
+
+            >>> torch.tensor([-1.5, 0.2, 2.7]).frac()
+            tensor([-0.5000,  0.2000,  0.7000])
+        """
+        return _unary.frac(self)
+
+    def frac_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.frac`."""
+        return _inplace(self, _unary.frac(self))
 
     def i0(self) -> Tensor:
         """Modified Bessel function of the first kind, order 0, elementwise.
@@ -165,6 +377,62 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.lgamma`."""
         return _inplace(self, _special_unary.lgamma(self))
 
+    def log(self) -> Tensor:
+        """Natural logarithm, elementwise (nan below 0, -inf at 0).
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).log()
+            tensor([-1.3863, -0.6931,  0.0000])
+        """
+        return _unary.log(self)
+
+    def log_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.log`."""
+        return _inplace(self, _unary.log(self))
+
+    def log10(self) -> Tensor:
+        """Base-10 logarithm, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).log10()
+            tensor([-0.6021, -0.3010,  0.0000])
+        """
+        return _unary.log10(self)
+
+    def log10_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.log10`."""
+        return _inplace(self, _unary.log10(self))
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), accurate for small x.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).log1p()
+            tensor([0.2231, 0.4055, 0.6931])
+        """
+        return _unary.log1p(self)
+
+    def log1p_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.log1p`."""
+        return _inplace(self, _unary.log1p(self))
+
+    def log2(self) -> Tensor:
+        """Base-2 logarithm, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).log2()
+            tensor([-2., -1.,  0.])
+        """
+        return _unary.log2(self)
+
+    def log2_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.log2`."""
+        return _inplace(self, _unary.log2(self))
+
     def logit(self, eps=None) -> Tensor:
         """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given.
 
@@ -178,6 +446,23 @@ class TensorOpMethods:
     def logit_(self, eps=None) -> Tensor:
         """In-place version of :meth:`Tensor.logit`."""
         return _inplace(self, _special_unary.logit(self, eps))
+
+    def neg(self) -> Tensor:
+        """Negation, elementwise: -input.
+
+        Example::
+
+            >>> torch.tensor([1.0, -2.0, 0.5]).neg()
+            tensor([-1.0000,  2.0000, -0.5000])
+        """
+        return _unary.neg(self)
+
+    def neg_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.neg`."""
+        return _inplace(self, _unary.neg(self))
+
+    negative = neg
+    negative_ = neg_
 
     def polygamma(self, n) -> Tensor:
         """The n-th derivative of the digamma function, elementwise.
@@ -217,6 +502,93 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.rad2deg`."""
         return _inplace(self, _special_unary.rad2deg(self))
 
+    def reciprocal(self) -> Tensor:
+        """1 / x, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).reciprocal()
+            tensor([4., 2., 1.])
+        """
+        return _unary.reciprocal(self)
+
+    def reciprocal_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.reciprocal`."""
+        return _inplace(self, _unary.reciprocal(self))
+
+    def relu(self) -> Tensor:
+        """Rectified linear unit max(x, 0), elementwise.
+
+        Example::
+
+            >>> torch.tensor([-1.0, 0.0, 2.0]).relu()
+            tensor([0., 0., 2.])
+        """
+        return _unary.relu(self)
+
+    def relu_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.relu`."""
+        return _inplace(self, _unary.relu(self))
+
+    def round(self, *, decimals=0) -> Tensor:
+        """Rounds half to even, to `decimals` decimal places.
+
+        Example::
+
+            >>> torch.tensor([0.5, 1.5, 2.675]).round()
+            tensor([0., 2., 3.])
+        """
+        return _unary.round(self, decimals=decimals)
+
+    def round_(self, *, decimals=0) -> Tensor:
+        """In-place version of :meth:`Tensor.round`."""
+        return _inplace(self, _unary.round(self, decimals=decimals))
+
+    def rsqrt(self) -> Tensor:
+        """Reciprocal square root 1/sqrt(x), elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).rsqrt()
+            tensor([2.0000, 1.4142, 1.0000])
+        """
+        return _unary.rsqrt(self)
+
+    def rsqrt_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.rsqrt`."""
+        return _inplace(self, _unary.rsqrt(self))
+
+    def sigmoid(self) -> Tensor:
+        """Logistic sigmoid 1 / (1 + exp(-x)), elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).sigmoid()
+            tensor([0.5622, 0.6225, 0.7311])
+        """
+        return _unary.sigmoid(self)
+
+    def sigmoid_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.sigmoid`."""
+        return _inplace(self, _unary.sigmoid(self))
+
+    def sign(self) -> Tensor:
+        """Sign of each element: -1, 0 or 1.
+
+        Example::
+
+            >>> torch.tensor([-3.0, 0.0, 2.5]).sign()
+            tensor([-1.,  0.,  1.])
+        """
+        return _unary.sign(self)
+
+    def sign_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.sign`."""
+        return _inplace(self, _unary.sign(self))
+
+    sgn = sign
+    sgn_ = sign_
+
     def signbit(self) -> Tensor:
         """True where the sign bit is set (negative numbers and -0.0).
 
@@ -226,6 +598,20 @@ class TensorOpMethods:
             tensor([ True,  True, False])
         """
         return _special_unary.signbit(self)
+
+    def sin(self) -> Tensor:
+        """Sine, elementwise (radians).
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).sin()
+            tensor([0.2474, 0.4794, 0.8415])
+        """
+        return _unary.sin(self)
+
+    def sin_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.sin`."""
+        return _inplace(self, _unary.sin(self))
 
     def sinc(self) -> Tensor:
         """Normalized sinc: sin(pi*x)/(pi*x), and 1 at 0.
@@ -240,6 +626,93 @@ class TensorOpMethods:
     def sinc_(self) -> Tensor:
         """In-place version of :meth:`Tensor.sinc`."""
         return _inplace(self, _special_unary.sinc(self))
+
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).sinh()
+            tensor([0.2526, 0.5211, 1.1752])
+        """
+        return _unary.sinh(self)
+
+    def sinh_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.sinh`."""
+        return _inplace(self, _unary.sinh(self))
+
+    def sqrt(self) -> Tensor:
+        """Square root, elementwise (nan below 0).
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).sqrt()
+            tensor([0.5000, 0.7071, 1.0000])
+        """
+        return _unary.sqrt(self)
+
+    def sqrt_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.sqrt`."""
+        return _inplace(self, _unary.sqrt(self))
+
+    def square(self) -> Tensor:
+        """x * x, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).square()
+            tensor([0.0625, 0.2500, 1.0000])
+        """
+        return _unary.square(self)
+
+    def square_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.square`."""
+        return _inplace(self, _unary.square(self))
+
+    def tan(self) -> Tensor:
+        """Tangent, elementwise (radians).
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).tan()
+            tensor([0.2553, 0.5463, 1.5574])
+        """
+        return _unary.tan(self)
+
+    def tan_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.tan`."""
+        return _inplace(self, _unary.tan(self))
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent, elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.25, 0.5, 1.0]).tanh()
+            tensor([0.2449, 0.4621, 0.7616])
+        """
+        return _unary.tanh(self)
+
+    def tanh_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.tanh`."""
+        return _inplace(self, _unary.tanh(self))
+
+    def trunc(self) -> Tensor:
+        """Rounds toward zero, elementwise.
+
+        Example::
+
+            >>> torch.tensor([-1.5, 0.2, 2.7]).trunc()
+            tensor([-1.,  0.,  2.])
+        """
+        return _unary.trunc(self)
+
+    def trunc_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.trunc`."""
+        return _inplace(self, _unary.trunc(self))
+
+    fix = trunc
+    fix_ = trunc_
 
 
 def _link():

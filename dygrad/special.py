@@ -14,14 +14,6 @@ __all__ = _declared + [
     "softmax", "log_softmax", "log1p", "expm1", "exp2", "round"]
 
 
-def expit(input):
-    return _ew.sigmoid(input)
-
-
-def erf(input):
-    return _ew.erf(input)
-
-
 def multigammaln(input, p):
     """log of the multivariate gamma function of dimension p."""
     p = int(p)
@@ -76,20 +68,4 @@ def softmax(input, dim, *, dtype=None):
 
 def log_softmax(input, dim, *, dtype=None):
     return _nn.log_softmax(input, dim, dtype=dtype)
-
-
-def log1p(input):
-    return _ew.log1p(input)
-
-
-def expm1(input):
-    return _ew.expm1(input)
-
-
-def exp2(input):
-    return _ew.exp2(input)
-
-
-def round(input, *, decimals=0):
-    return _ew.round(input, decimals=decimals)
 

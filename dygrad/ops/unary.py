@@ -8,6 +8,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
+from ._registry import op
 from .elementwise import (_Binary, _binary, _data, as_tensor_like, cast)
 
 ndarray = np.ndarray
@@ -59,12 +60,14 @@ class NegBackward0(_Unary):
         return -g
 
 
-def neg(x):
-    if x._data.dtype.kind == "b":
+@op(inplace=True, out=True, aliases=('negative',), backward=NegBackward0,
+    summary='Negation, elementwise: -input.', example='torch.tensor([1.0, -2.0, 0.5])')
+def neg(input):
+    if input._data.dtype.kind == "b":
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead.")
-    return _unary(x, np.negative, NegBackward0, save_in=False, float_only=False)
+    return _unary(input, np.negative, NegBackward0, save_in=False, float_only=False)
 
 
 negative = neg
@@ -77,10 +80,12 @@ class AbsBackward0(_Unary):
         return g * _bw.sign(x)
 
 
-def abs(x):
-    if x._data.dtype.kind == "b":
-        _not_for(x, "abs", "b")
-    return _unary(x, np.abs, AbsBackward0, float_only=False)
+@op(inplace=True, out=True, aliases=('absolute',), backward=AbsBackward0,
+    summary='Absolute value, elementwise.', example='torch.tensor([1.0, -2.0, 0.5])')
+def abs(input):
+    if input._data.dtype.kind == "b":
+        _not_for(input, "abs", "b")
+    return _unary(input, np.abs, AbsBackward0, float_only=False)
 
 
 absolute = abs
@@ -93,8 +98,9 @@ class ExpBackward0(_Unary):
         return g * y
 
 
-def exp(x):
-    return _unary(x, np.exp, ExpBackward0, save_in=False, save_out=True)
+@op(inplace=True, out=True, backward=ExpBackward0, summary='Exponential e**x, elementwise.')
+def exp(input):
+    return _unary(input, np.exp, ExpBackward0, save_in=False, save_out=True)
 
 
 class Exp2Backward0(_Unary):
@@ -104,8 +110,10 @@ class Exp2Backward0(_Unary):
         return g * y * math.log(2.0)
 
 
-def exp2(x):
-    return _unary(x, np.exp2, Exp2Backward0, save_in=False, save_out=True)
+@op(inplace=True, out=True, namespaces=('torch', 'special'), backward=Exp2Backward0,
+    summary='Base-2 exponential 2**x, elementwise.')
+def exp2(input):
+    return _unary(input, np.exp2, Exp2Backward0, save_in=False, save_out=True)
 
 
 class Expm1Backward0(_Unary):
@@ -115,8 +123,10 @@ class Expm1Backward0(_Unary):
         return g * (y + 1)
 
 
-def expm1(x):
-    return _unary(x, np.expm1, Expm1Backward0, save_in=False, save_out=True)
+@op(inplace=True, out=True, namespaces=('torch', 'special'), backward=Expm1Backward0,
+    summary='exp(x) - 1, accurate for small x.')
+def expm1(input):
+    return _unary(input, np.expm1, Expm1Backward0, save_in=False, save_out=True)
 
 
 class LogBackward0(_Unary):
@@ -126,8 +136,10 @@ class LogBackward0(_Unary):
         return g / x
 
 
-def log(x):
-    return _unary(x, np.log, LogBackward0)
+@op(inplace=True, out=True, backward=LogBackward0,
+    summary='Natural logarithm, elementwise (nan below 0, -inf at 0).')
+def log(input):
+    return _unary(input, np.log, LogBackward0)
 
 
 class Log2Backward0(_Unary):
@@ -137,8 +149,9 @@ class Log2Backward0(_Unary):
         return g / (x * math.log(2.0))
 
 
-def log2(x):
-    return _unary(x, np.log2, Log2Backward0)
+@op(inplace=True, out=True, backward=Log2Backward0, summary='Base-2 logarithm, elementwise.')
+def log2(input):
+    return _unary(input, np.log2, Log2Backward0)
 
 
 class Log10Backward0(_Unary):
@@ -148,8 +161,9 @@ class Log10Backward0(_Unary):
         return g / (x * math.log(10.0))
 
 
-def log10(x):
-    return _unary(x, np.log10, Log10Backward0)
+@op(inplace=True, out=True, backward=Log10Backward0, summary='Base-10 logarithm, elementwise.')
+def log10(input):
+    return _unary(input, np.log10, Log10Backward0)
 
 
 class Log1PBackward0(_Unary):
@@ -159,8 +173,10 @@ class Log1PBackward0(_Unary):
         return g / (x + 1)
 
 
-def log1p(x):
-    return _unary(x, np.log1p, Log1PBackward0)
+@op(inplace=True, out=True, namespaces=('torch', 'special'), backward=Log1PBackward0,
+    summary='log(1 + x), accurate for small x.')
+def log1p(input):
+    return _unary(input, np.log1p, Log1PBackward0)
 
 
 class SqrtBackward0(_Unary):
@@ -170,8 +186,10 @@ class SqrtBackward0(_Unary):
         return g / (y * 2)
 
 
-def sqrt(x):
-    return _unary(x, np.sqrt, SqrtBackward0, save_in=False, save_out=True)
+@op(inplace=True, out=True, backward=SqrtBackward0,
+    summary='Square root, elementwise (nan below 0).')
+def sqrt(input):
+    return _unary(input, np.sqrt, SqrtBackward0, save_in=False, save_out=True)
 
 
 def _np_rsqrt(d):
@@ -186,8 +204,10 @@ class RsqrtBackward0(_Unary):
         return g * y * y * y * -0.5
 
 
-def rsqrt(x):
-    return _unary(x, _np_rsqrt, RsqrtBackward0, save_in=False, save_out=True)
+@op(inplace=True, out=True, backward=RsqrtBackward0,
+    summary='Reciprocal square root 1/sqrt(x), elementwise.')
+def rsqrt(input):
+    return _unary(input, _np_rsqrt, RsqrtBackward0, save_in=False, save_out=True)
 
 
 class PowScalarBackward(_Unary):
@@ -197,12 +217,13 @@ class PowScalarBackward(_Unary):
         return g * x * 2
 
 
-def square(x):
-    if x._data.dtype.kind == "b":  # square is pow(x, 2): bool promotes with the int 2
-        return _unary(x, lambda d: np.square(d.astype(np.int64)), PowScalarBackward, float_only=False)
-    if x._data.dtype.kind != "f":
-        return _unary(x, np.square, PowScalarBackward, float_only=False)
-    return pow(x, 2)
+@op(inplace=True, out=True, summary='x * x, elementwise.')
+def square(input):
+    if input._data.dtype.kind == "b":  # square is pow(input, 2): bool promotes with the int 2
+        return _unary(input, lambda d: np.square(d.astype(np.int64)), PowScalarBackward, float_only=False)
+    if input._data.dtype.kind != "f":
+        return _unary(input, np.square, PowScalarBackward, float_only=False)
+    return pow(input, 2)
 
 
 class SinBackward0(_Unary):
@@ -212,8 +233,9 @@ class SinBackward0(_Unary):
         return g * _bw.cos(x)
 
 
-def sin(x):
-    return _unary(x, np.sin, SinBackward0)
+@op(inplace=True, out=True, backward=SinBackward0, summary='Sine, elementwise (radians).')
+def sin(input):
+    return _unary(input, np.sin, SinBackward0)
 
 
 class CosBackward0(_Unary):
@@ -223,8 +245,9 @@ class CosBackward0(_Unary):
         return g * -_bw.sin(x)
 
 
-def cos(x):
-    return _unary(x, np.cos, CosBackward0)
+@op(inplace=True, out=True, backward=CosBackward0, summary='Cosine, elementwise (radians).')
+def cos(input):
+    return _unary(input, np.cos, CosBackward0)
 
 
 class TanBackward0(_Unary):
@@ -234,8 +257,9 @@ class TanBackward0(_Unary):
         return g * (y * y + 1)
 
 
-def tan(x):
-    return _unary(x, np.tan, TanBackward0, save_in=False, save_out=True)
+@op(inplace=True, out=True, backward=TanBackward0, summary='Tangent, elementwise (radians).')
+def tan(input):
+    return _unary(input, np.tan, TanBackward0, save_in=False, save_out=True)
 
 
 class AsinBackward0(_Unary):
@@ -245,8 +269,10 @@ class AsinBackward0(_Unary):
         return g / _bw.sqrt(-(x * x) + 1)
 
 
-def asin(x):
-    return _unary(x, np.arcsin, AsinBackward0)
+@op(inplace=True, out=True, aliases=('arcsin',), backward=AsinBackward0,
+    summary='Inverse sine, elementwise (nan outside [-1, 1]).')
+def asin(input):
+    return _unary(input, np.arcsin, AsinBackward0)
 
 
 arcsin = asin
@@ -259,8 +285,10 @@ class AcosBackward0(_Unary):
         return -g / _bw.sqrt(-(x * x) + 1)
 
 
-def acos(x):
-    return _unary(x, np.arccos, AcosBackward0)
+@op(inplace=True, out=True, aliases=('arccos',), backward=AcosBackward0,
+    summary='Inverse cosine, elementwise (nan outside [-1, 1]).')
+def acos(input):
+    return _unary(input, np.arccos, AcosBackward0)
 
 
 arccos = acos
@@ -273,8 +301,10 @@ class AtanBackward0(_Unary):
         return g / (x * x + 1)
 
 
-def atan(x):
-    return _unary(x, np.arctan, AtanBackward0)
+@op(inplace=True, out=True, aliases=('arctan',), backward=AtanBackward0,
+    summary='Inverse tangent, elementwise.')
+def atan(input):
+    return _unary(input, np.arctan, AtanBackward0)
 
 
 arctan = atan
@@ -297,12 +327,15 @@ class Atan2Backward0(_Binary):
                     g * -a * recip if nf[1][0] is not None else None)
 
 
-def atan2(a, b):
-    if not isinstance(b, Tensor):
-        raise TypeError(f"atan2(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
-    if _dtype.result_np_dtype((a, b)).kind != "f":
-        a = cast(a, _dtype.get_default_dtype())
-    return _binary(a, b, np.arctan2, Atan2Backward0, "atan2")
+@op(inplace=True, inplace_function=False, out=True, aliases=('arctan2',), backward=Atan2Backward0,
+    summary='Quadrant-aware inverse tangent of input / other, elementwise.',
+    example='torch.tensor([1.0, -1.0]), torch.tensor([-1.0, -1.0])')
+def atan2(input, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"atan2(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    if _dtype.result_np_dtype((input, other)).kind != "f":
+        input = cast(input, _dtype.get_default_dtype())
+    return _binary(input, other, np.arctan2, Atan2Backward0, "atan2")
 
 
 arctan2 = atan2
@@ -315,8 +348,9 @@ class SinhBackward0(_Unary):
         return g * (_bw.exp(x) + _bw.exp(-x)) * 0.5
 
 
-def sinh(x):
-    return _unary(x, np.sinh, SinhBackward0)
+@op(inplace=True, out=True, backward=SinhBackward0, summary='Hyperbolic sine, elementwise.')
+def sinh(input):
+    return _unary(input, np.sinh, SinhBackward0)
 
 
 class CoshBackward0(_Unary):
@@ -326,8 +360,9 @@ class CoshBackward0(_Unary):
         return g * (_bw.exp(x) - _bw.exp(-x)) * 0.5
 
 
-def cosh(x):
-    return _unary(x, np.cosh, CoshBackward0)
+@op(inplace=True, out=True, backward=CoshBackward0, summary='Hyperbolic cosine, elementwise.')
+def cosh(input):
+    return _unary(input, np.cosh, CoshBackward0)
 
 
 class TanhBackward0(_Unary):
@@ -337,8 +372,9 @@ class TanhBackward0(_Unary):
         return g * (-(y * y) + 1)
 
 
-def tanh(x):
-    return _unary(x, np.tanh, TanhBackward0, save_in=False, save_out=True)
+@op(inplace=True, out=True, backward=TanhBackward0, summary='Hyperbolic tangent, elementwise.')
+def tanh(input):
+    return _unary(input, np.tanh, TanhBackward0, save_in=False, save_out=True)
 
 
 class SigmoidBackward0(_Unary):
@@ -348,8 +384,10 @@ class SigmoidBackward0(_Unary):
         return g * y * (-y + 1)
 
 
-def sigmoid(x):
-    return _unary(x, _bw._np_sigmoid, SigmoidBackward0, save_in=False, save_out=True)
+@op(inplace=True, out=True, namespaces=('torch', 'special:expit'), backward=SigmoidBackward0,
+    summary='Logistic sigmoid 1 / (1 + exp(-x)), elementwise.')
+def sigmoid(input):
+    return _unary(input, _bw._np_sigmoid, SigmoidBackward0, save_in=False, save_out=True)
 
 
 _INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
@@ -372,10 +410,12 @@ def _np_relu(d):
     return np.maximum(d, 0)
 
 
-def relu(x):
-    if x._data.dtype.kind == "b":
+@op(inplace=True, backward=ReluBackward0, summary='Rectified linear unit max(x, 0), elementwise.',
+    example='torch.tensor([-1.0, 0.0, 2.0])')
+def relu(input):
+    if input._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
-    return _unary(x, _np_relu, ReluBackward0, save_in=False, save_out=True, float_only=False)
+    return _unary(input, _np_relu, ReluBackward0, save_in=False, save_out=True, float_only=False)
 
 
 def _np_erf(d):
@@ -399,8 +439,10 @@ class ErfBackward0(_Unary):
         return g * (2.0 / math.sqrt(math.pi)) * _bw.exp(-(x * x))
 
 
-def erf(x):
-    return _unary(x, _erf_array, ErfBackward0)
+@op(inplace=True, out=True, namespaces=('torch', 'special'), backward=ErfBackward0,
+    summary='Error function, elementwise.')
+def erf(input):
+    return _unary(input, _erf_array, ErfBackward0)
 
 
 class ReciprocalBackward0(_Unary):
@@ -415,8 +457,9 @@ def _np_reciprocal(d):
         return 1 / d
 
 
-def reciprocal(x):
-    return _unary(x, _np_reciprocal, ReciprocalBackward0, save_in=False, save_out=True)
+@op(inplace=True, out=True, backward=ReciprocalBackward0, summary='1 / x, elementwise.')
+def reciprocal(input):
+    return _unary(input, _np_reciprocal, ReciprocalBackward0, save_in=False, save_out=True)
 
 
 class _ZeroGrad(_Unary):
@@ -459,43 +502,56 @@ def _int_copy(x, node_cls):
     return _unary(x, np.copy, node_cls, save_in=False, float_only=False)
 
 
-def sign(x):
-    if x._data.dtype.kind == "b":
-        return _wrap(x._data.copy())
-    return _unary(x, _bw.np_sign, SignBackward0, save_in=False, float_only=False)
+@op(inplace=True, inplace_function=False, out=True, aliases=('sgn',), backward=SignBackward0,
+    summary='Sign of each element: -1, 0 or 1.', example='torch.tensor([-3.0, 0.0, 2.5])')
+def sign(input):
+    if input._data.dtype.kind == "b":
+        return _wrap(input._data.copy())
+    return _unary(input, _bw.np_sign, SignBackward0, save_in=False, float_only=False)
 
 
 sgn = sign
 
 
-def floor(x):
-    if x._data.dtype.kind != "f":
-        _not_for(x, "floor", "b")
-        return _int_copy(x, FloorBackward0)
-    return _unary(x, np.floor, FloorBackward0, save_in=False)
+@op(inplace=True, out=True, backward=FloorBackward0,
+    summary='Largest integer not greater than each element.',
+    example='torch.tensor([-1.5, 0.2, 2.7])')
+def floor(input):
+    if input._data.dtype.kind != "f":
+        _not_for(input, "floor", "b")
+        return _int_copy(input, FloorBackward0)
+    return _unary(input, np.floor, FloorBackward0, save_in=False)
 
 
-def ceil(x):
-    if x._data.dtype.kind != "f":
-        _not_for(x, "ceil", "b")
-        return _int_copy(x, CeilBackward0)
-    return _unary(x, np.ceil, CeilBackward0, save_in=False)
+@op(inplace=True, out=True, backward=CeilBackward0,
+    summary='Smallest integer not less than each element.',
+    example='torch.tensor([-1.5, 0.2, 2.7])')
+def ceil(input):
+    if input._data.dtype.kind != "f":
+        _not_for(input, "ceil", "b")
+        return _int_copy(input, CeilBackward0)
+    return _unary(input, np.ceil, CeilBackward0, save_in=False)
 
 
-def round(x, *, decimals=0):
-    if x._data.dtype.kind != "f":
-        _not_for(x, "round", "b" if decimals == 0 else "biu")
-        return _int_copy(x, RoundBackward0)
+@op(inplace=True, out=True, namespaces=('torch', 'special'), backward=RoundBackward0,
+    summary='Rounds half to even, to `decimals` decimal places.',
+    example='torch.tensor([0.5, 1.5, 2.675])')
+def round(input, *, decimals=0):
+    if input._data.dtype.kind != "f":
+        _not_for(input, "round", "b" if decimals == 0 else "biu")
+        return _int_copy(input, RoundBackward0)
     if decimals:
-        return _unary(x, lambda d: np.round(d, decimals), RoundBackward0, save_in=False)
-    return _unary(x, np.rint, RoundBackward0, save_in=False)
+        return _unary(input, lambda d: np.round(d, decimals), RoundBackward0, save_in=False)
+    return _unary(input, np.rint, RoundBackward0, save_in=False)
 
 
-def trunc(x):
-    if x._data.dtype.kind != "f":
-        _not_for(x, "trunc", "b")
-        return _int_copy(x, TruncBackward0)
-    return _unary(x, np.trunc, TruncBackward0, save_in=False)
+@op(inplace=True, out=True, aliases=('fix',), backward=TruncBackward0,
+    summary='Rounds toward zero, elementwise.', example='torch.tensor([-1.5, 0.2, 2.7])')
+def trunc(input):
+    if input._data.dtype.kind != "f":
+        _not_for(input, "trunc", "b")
+        return _int_copy(input, TruncBackward0)
+    return _unary(input, np.trunc, TruncBackward0, save_in=False)
 
 
 fix = trunc
@@ -508,6 +564,8 @@ class FracBackward0(_Unary):
         return g
 
 
-def frac(x):
-    _not_for(x, "frac", "biu")
-    return _unary(x, lambda d: d - np.trunc(d), FracBackward0, save_in=False, float_only=False)
+@op(inplace=True, out=True, backward=FracBackward0,
+    summary='Fractional part x - trunc(x), elementwise.', example='torch.tensor([-1.5, 0.2, 2.7])')
+def frac(input):
+    _not_for(input, "frac", "biu")
+    return _unary(input, lambda d: d - np.trunc(d), FracBackward0, save_in=False, float_only=False)
