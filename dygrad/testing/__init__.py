@@ -10,8 +10,8 @@ cases (`case`, `run_case`). The PyTorch-parity helpers skip the calling test whe
 installed.
 """
 from ._op_test import assert_close, check_op, check_raises, gradcheck_op
-from ._record_checks import applicable, check_record
+from ._record_checks import applicable, check_record, record_params
 from ._records import E, OpRecord, RecordSet, S, Sample
 
 __all__ = ["assert_close", "check_op", "check_raises", "gradcheck_op", "OpRecord", "RecordSet",
-           "Sample", "S", "E", "applicable", "check_record"]
+           "Sample", "S", "E", "applicable", "check_record", "record_params"]

@@ -74,19 +74,26 @@ def check_raises(rec, sample):
         _quiet(lambda: rec.call(dygrad, sample, _dygrad_args(sample)))
     except Exception as e:  # noqa: BLE001 - the class is compared below
         if not isinstance(e, sample.raises):
-            raise AssertionError(f"{rec.name}{sample.describe()}: raised {type(e).__name__}({e}), "
+            raise AssertionError(f"{rec.name} {sample.describe()}: raised {type(e).__name__}({e}), "
                                  f"expected {sample.raises.__name__}") from e
         return
-    raise AssertionError(f"{rec.name}{sample.describe()}: did not raise {sample.raises.__name__}")
+    raise AssertionError(f"{rec.name} {sample.describe()}: did not raise {sample.raises.__name__}")
 
 
 def check_reference(rec, sample):
     out = _quiet(lambda: rec.call(dygrad, sample, _dygrad_args(sample)))
     arrays = [a.copy() if isinstance(a, np.ndarray) else a for a in sample.args]
-    expected = _quiet(lambda: rec.ref(*arrays, **sample.kwargs))
+    expected = _as_arrays(_quiet(lambda: rec.ref(*arrays, **sample.kwargs)))
     rtol, atol = sample.tol or rec.tol or (None, None)
     assert_close(out, expected, rtol=rtol, atol=atol, equal_nan=True, check_dtype=False,
-                 msg=lambda m: f"{rec.name}{sample.describe()} vs its NumPy reference: {m}")
+                 msg=lambda m: f"{rec.name} {sample.describe()} vs its NumPy reference: {m}")
+
+
+def _as_arrays(x):
+    # NumPy gives a 0-dim result as a scalar (np.float64): compare it as a 0-dim array
+    if isinstance(x, (np.generic, bool, int, float)):
+        return np.asarray(x)
+    return type(x)(_as_arrays(v) for v in x) if type(x) in (tuple, list) else x
 
 
 def check_gradcheck(rec, sample, second=False):
@@ -110,7 +117,7 @@ def check_variants(rec, sample, torch=None):
     """The method, in-place and out= spellings against the function, on dygrad alone; with
     torch, also that PyTorch takes `out=` where the record says so."""
     fn = rec.function(dygrad)
-    where = f"{rec.name}{sample.describe()}"
+    where = f"{rec.name} {sample.describe()}"
     try:
         expected = _quiet(lambda: fn(*_dygrad_args(sample), **sample.kwargs)) if fn else None
     except Exception:  # noqa: BLE001 - the call's error is the parity/raises checks' business
@@ -180,6 +187,21 @@ def _check_out(rec, sample, expected, where, torch):
 def _with_out(sample, out):
     s = type(sample)(sample.args, dict(sample.kwargs, out=out))
     return s
+
+
+def record_params(records, check):
+    """pytest parameters (rec, sample) of every sample of `records` that takes `check`, with id
+    "<op name>-<sample index>"; a check listed in the record's `xfails` is a strict xfail."""
+    import pytest
+    out = []
+    for rec in records:
+        for i, sample in enumerate(rec.samples):
+            if check not in applicable(rec, sample):
+                continue
+            marks = [pytest.mark.xfail(strict=True, reason=rec.xfails[check])] \
+                if check in rec.xfails else []
+            out.append(pytest.param(rec, sample, id=f"{rec.name}-{i}", marks=marks))
+    return out
 
 
 def _optional_torch():

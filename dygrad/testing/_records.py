@@ -87,15 +87,19 @@ class OpRecord:
     tol, grad_tol: (rtol, atol) for values / gradients (default: by dtype).
     skips: {check: reason} for checks that do not apply (check is one of "parity",
         "reference", "gradcheck", "gradgradcheck", "method", "inplace", "out").
+    xfails: {check: reason} for known dygrad gaps ("parity", "reference", "raises",
+        "gradcheck", "gradgradcheck", "variants"): the driver marks them strict xfails, so the
+        run fails once the gap is fixed and the entry must go.
     """
 
     def __init__(self, name, samples=(), *, ref=None, differentiable=True, gradgrad=False,
                  method=None, inplace=None, supports_out=False, tol=None, grad_tol=None,
-                 skips=None):
+                 skips=None, xfails=None):
         self.name, self.samples, self.ref = name, list(samples), ref
         self.differentiable, self.gradgrad = differentiable, gradgrad
         self.method, self.inplace, self.supports_out = method, inplace, supports_out
         self.tol, self.grad_tol, self.skips = tol, grad_tol, dict(skips or {})
+        self.xfails = dict(xfails or {})
         self.bare = False  # created by RecordSet.case: holds expression samples only
 
     def __repr__(self):

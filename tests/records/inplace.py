@@ -9,8 +9,6 @@ from tests.records._names import folder
 
 R = RecordSet()
 TOL = (1e-5, 1e-5)
-case, add = folder(R)
-
 case, add = folder(R, strip="inplace_")
 
 # -- in-place ops on tensors that are part of a graph ------------------------------------------------
@@ -62,5 +60,3 @@ add(case("inplace_int_mul_float_err", lambda T, x: x.mul_(1.5), A("i64", 3)))
 add(case("inplace_bcast_err", lambda T, x, y: x.add_(y), A("f32", 3), A("f32", 2, 3), grad=False))
 add(case("inplace_int_div_err", lambda T, x, y: x.div_(y), A("i64", 3), A("i64", 3, nz=True)))
 add(case("inplace_bool_ior", lambda T, x, y: x.__ior__(y), A("b", 3), A("b", 3)))
-
-case, add = folder(R)

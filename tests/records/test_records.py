@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from dygrad.testing import RecordSet, applicable, check_record
+from dygrad.testing import RecordSet, check_record, record_params
 
 FAMILIES = ("unary", "binary", "inplace", "creation", "reduce", "shape", "indexing", "linalg",
             "nn_functional")
@@ -14,8 +14,7 @@ RECORDS = RecordSet.merge(*(importlib.import_module(f"tests.records.{f}").R for 
 
 
 def _params(check):
-    return [pytest.param(rec, s, id=f"{rec.name}-{i}") for rec in RECORDS
-            for i, s in enumerate(rec.samples) if check in applicable(rec, s)]
+    return record_params(RECORDS, check)
 
 
 @pytest.mark.parametrize("rec,sample", _params("parity"))
