@@ -1,5 +1,5 @@
-"""Each optimizer against the real torch: same start, same 20 gradients, same parameters/state."""
-import copy
+"""Each optimizer against the real torch: same start, same 20 gradients, same parameters/state.
+(The NumPy-reference tests of the same records, which run without torch: test_optim_records.py.)"""
 
 import numpy as np
 import pytest
@@ -7,36 +7,11 @@ import pytest
 import dygrad
 from dygrad import optim
 from optim_helpers import dy_param, grad_of, make_arrays, to_np, torch_param
+from optim_records import CASES
 
 torch = pytest.importorskip("torch")
 
-CASES = [
-    ("SGD", dict(lr=0.1)),
-    ("SGD", dict(lr=0.1, momentum=0.9)),
-    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)),
-    ("SGD", dict(lr=0.05, momentum=0.8, dampening=0.5, maximize=True)),
-    ("Adam", dict(lr=0.01)),
-    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
-    ("Adam", dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, maximize=True)),
-    ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
-    ("AdamW", dict(lr=0.01)),
-    ("AdamW", dict(lr=0.01, amsgrad=True, weight_decay=0.3, maximize=True)),
-    ("RMSprop", dict(lr=0.01)),
-    ("RMSprop", dict(lr=0.01, momentum=0.9, centered=True, weight_decay=0.1)),
-    ("RMSprop", dict(lr=0.01, alpha=0.9, centered=True, maximize=True)),
-    ("Adagrad", dict(lr=0.1)),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.1)),
-    ("Adadelta", dict()),
-    ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1, maximize=True)),
-    ("Adamax", dict()),
-    ("Adamax", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1)),
-    ("NAdam", dict()),
-    ("NAdam", dict(lr=0.01, weight_decay=0.1)),
-    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, momentum_decay=0.01)),
-    ("RAdam", dict()),
-    ("RAdam", dict(lr=0.01, weight_decay=0.1)),
-    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
-]
+# the cases of every optimizer's record (optim_records.py), here against torch
 
 TOL = {np.float32: dict(rtol=2e-6, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
 
@@ -101,7 +76,7 @@ def test_matches_torch_float64(name, kwargs):
 @pytest.mark.parametrize("name,kwargs", [
     ("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)),
     ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)), ("NAdam", dict()),
-    ("Adagrad", dict(lr=0.1)), ("LBFGS", dict()),
+    ("Adagrad", dict(lr=0.1)), ("LBFGS", dict()), ("Rprop", dict()), ("ASGD", dict(t0=2)),
 ])
 def test_param_groups_and_dict_layout_match_torch(name, kwargs):
     init, _ = make_arrays(np.float32)
@@ -124,39 +99,9 @@ def test_param_groups_and_dict_layout_match_torch(name, kwargs):
 
 
 @pytest.mark.parametrize("name,kwargs", [
-    ("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
-    ("AdamW", dict(lr=0.01)), ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
-    ("Adagrad", dict(lr=0.1)), ("Adadelta", dict()), ("Adamax", dict()), ("NAdam", dict()),
-    ("RAdam", dict()),
-])
-def test_state_dict_round_trip_continues_exactly(name, kwargs):
-    init, curv = make_arrays(np.float32)
-    a_params = [dy_param(a) for a in init]
-    a_opt = getattr(optim, name)(a_params, **kwargs)
-    ref_params = [dy_param(a) for a in init]
-    ref_opt = getattr(optim, name)(ref_params, **kwargs)
-
-    def run(opt, params, k0, k1):
-        for k in range(k0, k1):
-            for p, c in zip(params, curv):
-                p.grad = dygrad.tensor(grad_of(c, to_np(p), k))
-            opt.step()
-
-    run(a_opt, a_params, 0, 10)
-    run(ref_opt, ref_params, 0, 20)
-    saved = copy.deepcopy(a_opt.state_dict())  # what a save / load through a file gives
-    b_params = [dy_param(to_np(p)) for p in a_params]
-    b_opt = getattr(optim, name)(b_params, **kwargs)
-    b_opt.load_state_dict(saved)
-    assert b_opt.state_dict()["param_groups"] == a_opt.state_dict()["param_groups"]
-    run(b_opt, b_params, 10, 20)
-    for b, r in zip(b_params, ref_params):
-        np.testing.assert_array_equal(to_np(b), to_np(r))
-
-
-@pytest.mark.parametrize("name,kwargs", [
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)), ("Adam", dict(lr=0.01, amsgrad=True)),
-    ("NAdam", dict(lr=0.01)), ("Adagrad", dict(lr=0.1, lr_decay=0.1)),
+    ("NAdam", dict(lr=0.01)), ("Adagrad", dict(lr=0.1, lr_decay=0.1)), ("Rprop", dict(lr=0.1)),
+    ("ASGD", dict(lr=0.05, t0=2)),
 ])
 def test_loads_a_torch_state_dict_and_continues_like_torch(name, kwargs):
     topt, tps, dopt, dps, curv = _build(name, kwargs, np.float32)
@@ -264,7 +209,7 @@ def test_nan_gradients_propagate_without_warnings():
 
 @pytest.mark.parametrize("kwargs", [dict(capturable=True)])
 @pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adamax", "NAdam", "RAdam",
-                                  "Adadelta"])
+                                  "Adadelta", "Rprop", "ASGD"])
 def test_capturable_fails_on_cpu_like_torch(name, kwargs):
     p = dy_param(np.ones(2, np.float32))
     opt = getattr(optim, name)([p], **kwargs)
@@ -295,6 +240,9 @@ def test_capturable_fails_on_cpu_like_torch(name, kwargs):
     ("NAdam", dict(momentum_decay=-1), "Invalid momentum_decay value: -1"),
     ("RAdam", dict(betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
     ("LBFGS", dict(lr=-1), "Invalid learning rate: -1"),
+    ("Rprop", dict(etas=(0.5, 1.0)), "Invalid eta values: 0.5, 1.0"),
+    ("Rprop", dict(lr=-0.5), "Invalid learning rate: -0.5"),
+    ("ASGD", dict(weight_decay=-1), "Invalid weight_decay value: -1"),
 ])
 def test_argument_validation_matches_torch(name, kwargs, msg):
     tp = torch_param(torch, np.ones(2, np.float32))

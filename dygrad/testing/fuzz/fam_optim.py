@@ -23,6 +23,11 @@ OPTIMIZERS = {
                         "weight_decay": g.pick((0.0, 0.01))},
     "RAdam": lambda g: {"decoupled_weight_decay": g.chance(0.3),
                         "weight_decay": g.pick((0.0, 0.01))},
+    "Rprop": lambda g: {"etas": g.pick(((0.5, 1.2), (0.3, 1.5))),
+                        "step_sizes": g.pick(((1e-6, 50), (1e-3, 0.2))), "maximize": g.chance(0.2)},
+    "ASGD": lambda g: {"lambd": g.pick((1e-4, 1e-2)), "alpha": g.pick((0.75, 0.5)),
+                       "t0": g.pick((1e6, 1.0, 2.0)), "weight_decay": g.pick((0.0, 0.01)),
+                       "maximize": g.chance(0.2)},
 }
 SCHEDULERS = ("torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)",
               "torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)",

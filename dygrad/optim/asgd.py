@@ -1,0 +1,65 @@
+"""ASGD: SGD with a decaying step size eta and a running average `ax` of the parameters (Polyak
+averaging), which starts to average once the step count passes t0."""
+import numpy as np
+
+from .._tensor import _wrap
+from ._updates import bump_step, new_step, num, scalar_dtype, sub_scaled_, with_weight_decay
+from ._updates import zeros_state
+from .optimizer import Optimizer, _check_lr, _check_nonneg
+
+__all__ = ["ASGD"]
+
+
+class ASGD(Optimizer):
+    """torch.optim.ASGD: p = p * (1 - lambd * eta) - eta * grad; after each step
+    eta = lr / (1 + lambd * lr * step) ** alpha and mu = 1 / max(1, step - t0); the state 'ax'
+    is the average of the parameter over the steps since t0 (a copy of it before that).
+
+    Example::
+
+        >>> opt = ASGD(model.parameters(), lr=0.01, t0=100)
+    """
+
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+                 foreach=None, maximize=False, differentiable=False, capturable=False):
+        _check_lr(lr)
+        _check_nonneg(weight_decay, "weight_decay value")
+        defaults = {
+            "lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay,
+            "foreach": foreach, "maximize": maximize, "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def init_state(self, p, state, group):
+        state["step"] = new_step()
+        state["eta"] = _wrap(np.array(num(group["lr"]), scalar_dtype()))
+        state["mu"] = _wrap(np.ones((), scalar_dtype()))
+        state["ax"] = zeros_state(p._data)
+
+    def update(self, p, g, state, group):
+        if group["capturable"]:
+            raise AssertionError(
+                "If capturable=True, params, mus, etas, and state_steps must be on supported "
+                "devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
+        d = p._data
+        (t,) = self._scratch(p, d, 1)
+        step = bump_step(state)
+        lambd = group["lambd"]
+        lr = num(group["lr"])
+        g = with_weight_decay(g, d, group["weight_decay"], t)
+        eta = state["eta"]._data
+        eta_value = float(eta)
+        np.multiply(d, 1 - lambd * eta_value, out=d)
+        sub_scaled_(d, g, eta_value, t)
+        ax = state["ax"]._data
+        mu = state["mu"]._data
+        if float(mu) != 1:
+            np.subtract(d, ax, out=t)
+            np.multiply(t, mu.astype(d.dtype), out=t)
+            np.add(ax, t, out=ax)
+        else:
+            np.copyto(ax, d)
+        # eta and mu keep their dtype: the new values are rounded to it, as torch's copy_ does
+        eta[...] = lr / ((1 + lambd * lr * step) ** group["alpha"])
+        mu[...] = 1 / max(1, step - group["t0"])
