@@ -9,6 +9,16 @@ __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
+    """torch.optim.RMSprop: divides the gradient by the root of its running mean square.
+
+    Example::
+
+        >>> opt = RMSprop(model.parameters(), lr=1e-3, alpha=0.99, momentum=0.9)
+    """
+
+    # `dygrad train` starts from this lr instead of the constructor's 1e-2
+    _train_defaults = {"lr": 1e-3}
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):

@@ -194,6 +194,21 @@ def test_schedulers_and_optimizers_run(tmp_path, capsys):
             assert groups[0]["momentum"] == 0.5
 
 
+def test_optimizer_choices_and_defaults_come_from_dygrad_optim():
+    # no table in the CLI: every optimizer dygrad.optim exports is a choice (but LBFGS, whose
+    # step needs a closure), with its constructor's lr unless its class suggests another
+    from dygrad import optim
+    from dygrad.cli.train import optimizer_defaults, optimizers
+    exported = {n.lower() for n in optim.__all__ if isinstance(getattr(optim, n), type)
+                and issubclass(getattr(optim, n), optim.Optimizer)} - {"optimizer"}
+    assert set(optimizers()) == exported - {"lbfgs"}
+    assert {"rprop", "asgd", "adagrad"} <= set(optimizers())
+    assert optimizer_defaults(optim.Rprop)["lr"] == 1e-2
+    assert optimizer_defaults(optim.Adam)["lr"] == 1e-3
+    assert optimizer_defaults(optim.SGD)["lr"] == 0.05  # SGD._train_defaults
+    assert optimizer_defaults(optim.SGD)["momentum"] == 0.9
+
+
 def test_python_dash_m_entry_point(tmp_path):
     repo = os.path.dirname(os.path.dirname(os.path.abspath(dygrad.__file__)))
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1",
