@@ -188,18 +188,6 @@ def _params(m):
     return {n: p.detach().numpy() for n, p in m.named_parameters()}
 
 
-def lstm_ref(x, h, c, p, sfx=""):
-    """One LSTM layer over time (x: T, N, I): gates in the order input, forget, cell, output."""
-    outs = []
-    for xt in x:
-        z = xt @ p["weight_ih" + sfx].T + p["bias_ih" + sfx] + h @ p["weight_hh" + sfx].T + p["bias_hh" + sfx]
-        i, f, g, o = np.split(z, 4, axis=-1)
-        c = _sig(f) * c + _sig(i) * np.tanh(g)
-        h = _sig(o) * np.tanh(c)
-        outs.append(h)
-    return np.stack(outs), h, c
-
-
 def gru_cell_ref(x, h, p):
     """Reset, update, new gates; the reset gate scales the recurrent part of the new gate only."""
     gi, gh = x @ p["weight_ih"].T + p["bias_ih"], h @ p["weight_hh"].T + p["bias_hh"]
@@ -210,15 +198,66 @@ def gru_cell_ref(x, h, p):
     return (1 - z) * n + z * h
 
 
-def test_lstm_matches_numpy_and_gradcheck():
-    m = nn.LSTM(3, 4).double()
-    x, h0, c0 = R(5, 2, 3), R(1, 2, 4), R(1, 2, 4)
-    out, (hn, cn) = m(T(x, False), (T(h0, False), T(c0, False)))
-    want, wh, wc = lstm_ref(x, h0[0], c0[0], _params(m), "_l0")
+def _cell(kind, x, h, c, p, sfx, nonlinearity):
+    g = lambda n: p.get(n + sfx, 0.0)  # noqa: E731  (bias=False: no bias parameters)
+    if kind == "GRU":
+        q = {k[:-len(sfx)] if sfx else k: v for k, v in p.items() if k.endswith(sfx)}
+        q.setdefault("bias_ih", 0.0), q.setdefault("bias_hh", 0.0)
+        return gru_cell_ref(x, h, q), c
+    z = x @ g("weight_ih").T + g("bias_ih") + h @ g("weight_hh").T + g("bias_hh")
+    if kind == "RNN":
+        return (np.tanh(z) if nonlinearity == "tanh" else np.maximum(z, 0)), c
+    i, f, gg, o = np.split(z, 4, axis=-1)
+    c = _sig(f) * c + _sig(i) * np.tanh(gg)
+    return _sig(o) * np.tanh(c), c
+
+
+def recurrent_ref(kind, x, p, num_layers=1, bidirectional=False, batch_first=False,
+                  nonlinearity="tanh", h0=None, c0=None, hidden=4, **_):
+    """Stacked (and bidirectional) recurrence: each layer reads the concatenated outputs of both
+    directions of the layer below; the reverse direction runs over the reversed sequence."""
+    x = x.transpose(1, 0, 2) if batch_first else x
+    dirs = 2 if bidirectional else 1
+    hs, cs, inp = [], [], x
+    for layer in range(num_layers):
+        outs = []
+        for d in range(dirs):
+            k = layer * dirs + d
+            h = np.zeros((x.shape[1], hidden)) if h0 is None else h0[k]
+            c = np.zeros((x.shape[1], hidden)) if c0 is None else c0[k]
+            ys = []
+            for xt in (inp[::-1] if d else inp):
+                h, c = _cell(kind, xt, h, c, p, f"_l{layer}" + ("_reverse" if d else ""), nonlinearity)
+                ys.append(h)
+            outs.append(np.stack(ys[::-1] if d else ys))
+            hs.append(h), cs.append(c)
+        inp = np.concatenate(outs, -1)
+    return (inp.transpose(1, 0, 2) if batch_first else inp), np.stack(hs), np.stack(cs)
+
+
+RECURRENT = [("GRU", dict(num_layers=2, batch_first=True)), ("GRU", dict(bidirectional=True)),
+             ("LSTM", dict(num_layers=2)), ("LSTM", dict(bidirectional=True, batch_first=True)),
+             ("LSTM", dict(bias=False)), ("RNN", dict(num_layers=2)),
+             ("RNN", dict(nonlinearity="relu", bidirectional=True))]
+
+
+@pytest.mark.parametrize("kind,kw", RECURRENT)
+def test_recurrent_modules_match_numpy_and_gradcheck(kind, kw):
+    m = getattr(nn, kind)(3, 4, **kw).double()
+    L = kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1)
+    x, h0, c0 = R(2, 5, 3) if kw.get("batch_first") else R(5, 2, 3), R(L, 2, 4), R(L, 2, 4)
+    hx = (T(h0, False), T(c0, False)) if kind == "LSTM" else T(h0, False)
+    out, hn = m(T(x, False), hx)
+    want, wh, wc = recurrent_ref(kind, x, _params(m), h0=h0, c0=c0, **kw)
     np.testing.assert_allclose(out.detach().numpy(), want, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(hn.detach().numpy()[0], wh, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(cn.detach().numpy()[0], wc, rtol=1e-10, atol=1e-12)
-    assert gradcheck(lambda *a: m(a[0], (a[1], a[2]))[0], (T(x[:3]), T(h0), T(c0)))
+    hn = hn if kind == "LSTM" else (hn,)
+    for got, ref in zip(hn, (wh, wc)):
+        np.testing.assert_allclose(got.detach().numpy(), ref, rtol=1e-10, atol=1e-12)
+    if kind == "LSTM":
+        assert gradcheck(lambda *a: m(a[0], (a[1], a[2]))[0], (T(x[:, :3] if kw.get("batch_first") else x[:3]),
+                                                               T(h0), T(c0)))
+    else:
+        assert gradcheck(lambda *a: m(*a)[1], (T(x), T(h0)))
 
 
 def test_gru_and_rnn_cells_match_numpy_and_gradcheck():
@@ -234,11 +273,13 @@ def test_gru_and_rnn_cells_match_numpy_and_gradcheck():
     assert gradcheck(r, (T(x), T(h)))
 
 
-def test_recurrent_parameter_gradients_match_finite_differences():
+@pytest.mark.parametrize("kind", ["GRU", "LSTM"])
+def test_recurrent_parameter_gradients_match_finite_differences(kind):
     """Weights are leaves inside the module, out of gradcheck's reach: central differences of a
     scalar loss, one entry at a time, against the accumulated .grad."""
-    m = nn.GRU(2, 3, batch_first=True).double()
-    x, go = R(2, 4, 2), R(2, 4, 3)
+    m = getattr(nn, kind)(2, 3, batch_first=True, num_layers=1 if kind == "LSTM" else 2,
+                              bidirectional=kind == "LSTM").double()
+    x, go = R(2, 4, 2), R(2, 4, 6 if kind == "LSTM" else 3)
 
     def loss():
         return (m(T(x, False))[0] * dygrad.tensor(go)).sum()
