@@ -1,6 +1,6 @@
 """Tensor creation from data and filled tensors, with PyTorch's inference, checks and errors.
 
-Ranges live in _ranges.py and random sampling in _sampling.py; this module re-exports them so
+Ranges live in _ranges.py and random sampling in ops/sampling.py; this module re-exports them so
 that `dygrad._creation` is the one place the package imports creation functions from.
 """
 import warnings
@@ -15,7 +15,7 @@ from ._convert import (_BOOL, _CTYPE, _F32, _F64, _I64, _int_like, _warn_once, c
 from ._tensor import Tensor, _wrap
 from .device import check_device
 from ._ranges import arange, range, linspace, logspace, tril_indices, triu_indices, cartesian_prod, combinations  # noqa: F401,E501
-from ._sampling import (rand, randn, randint, randperm, normal, bernoulli, multinomial, poisson,  # noqa: F401
+from .ops.sampling import (rand, randn, randint, randperm, normal, bernoulli, multinomial, poisson,  # noqa: F401
                         rand_like, randn_like, randint_like)
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "frombuffer", "scalar_tensor", "zeros",

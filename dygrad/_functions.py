@@ -632,8 +632,8 @@ def log_softmax(input, dim, dtype=None):
 
 
 def dropout(input, p=0.5, train=True):
-    from .nn import functional as F
-    return F.dropout(input, p, train)
+    from .ops.dropout import dropout as _dropout
+    return _dropout(input, p, train)
 
 
 # the less common functions live in _functions_extra.py (same namespace)

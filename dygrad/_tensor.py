@@ -900,7 +900,7 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         return _ew.set_data_(self, -np.log1p(-u) / lambd)
 
     def bernoulli(self, p=None, *, generator=None):
-        from ._sampling import bernoulli
+        from .ops.sampling import bernoulli
         return bernoulli(self, p, generator=generator)
 
     def masked_fill_(self, mask, value):

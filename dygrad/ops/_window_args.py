@@ -8,6 +8,9 @@ slice neighbouring samples, and an output size <= 0 would come out as an empty o
 """
 import numbers
 
+from ._layer_util import short_name
+from ._reduce_util import scalar_type_name
+
 
 def ints(v, n, name, op, one_ok=True, bool_items=True):
     """v as a tuple of n Python ints: an int, or a sequence of n (or, when one_ok, 1) ints.
@@ -165,8 +168,7 @@ def _check_bias_dtype(op, x, b, transposed):
     if transposed and xt.name == "int64":
         if bt.kind in "biu":
             return
-        from ..nn._functional._util import scalar_name
-        raise RuntimeError(f"{op}: result type {scalar_name(bt)} can't be cast to the desired "
+        raise RuntimeError(f"{op}: result type {scalar_type_name(bt)} can't be cast to the desired "
                            f"output type Long")
     raise RuntimeError(f"{op}: Input type ({_tn(x)}) and bias type ({_tn(b)}) should be the same")
 
@@ -176,12 +178,10 @@ def _check_transposed_dtype(op, x):
     # and bool would wrap around or saturate in the NumPy products
     dt = x._data.dtype
     if dt.kind != "f" and dt.name != "int64":
-        from ..nn._functional._util import scalar_name
-        raise NotImplementedError(f'"{op}" not implemented for \'{scalar_name(dt)}\'')
+        raise NotImplementedError(f'"{op}" not implemented for \'{scalar_type_name(dt)}\'')
 
 
 def _tn(t):
-    from ..nn._functional._util import short_name
     return short_name(t._data.dtype)
 
 

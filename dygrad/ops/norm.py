@@ -14,6 +14,9 @@ from ..autograd.node import Node
 from . import _buffers
 from . import _norm_checks as _checks
 from . import _norm_nonfinite as _nonfinite
+from ._layer_util import check_tensor
+from .pad import pad_constant
+from .pool import avg_pool2d
 
 
 def _affine_shape(ndim, axis):
@@ -353,3 +356,37 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                 t._data[...] = rep._data.reshape(b, c).mean(axis=0)
                 t._vc[0] += 1
     return out.reshape(shape)
+
+
+def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
+    """Divides each element by (k + alpha * mean of squares over `size` neighbouring channels)
+    ** beta; the window is an average pool over the channel axis (zero-padded), so the gradient
+    comes from the pool and pad ops."""
+    if input.dim() < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
+    sq = (input * input).unsqueeze(1)
+    if input.dim() == 3:
+        sq = pad_constant(sq, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(sq, (size, 1), stride=1).squeeze(1)
+    else:
+        shp = input.shape
+        sq = sq.reshape(shp[0], 1, shp[1], shp[2], -1)
+        sq = pad_constant(sq, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        s = sq.shape
+        div = avg_pool2d(sq.reshape(s[0], 1, s[2], -1), (size, 1), stride=1)
+        div = div.reshape(shp[0], 1, shp[1], shp[2], -1).squeeze(1).reshape(shp)
+    return input / (div * alpha + k) ** beta
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    check_tensor(input, "input", "rms_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if tuple(input.shape[input.dim() - k:]) != shape:
+        raise RuntimeError(f"rms_norm: normalized_shape {list(shape)} does not match the last dims of "
+                           f"the input of shape {list(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps) if input._data.dtype.kind == "f" else 1.1920928955078125e-07
+    dims = tuple(range(input.dim() - k, input.dim()))
+    out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
+    return out if weight is None else out * weight

@@ -4,7 +4,7 @@ import pytest
 
 import dygrad
 from dygrad.nn.modules import transformer as TR
-from dygrad.nn._functional.attention import scaled_dot_product_attention
+from dygrad.ops.attention import scaled_dot_product_attention
 
 rng = np.random.default_rng(21)
 

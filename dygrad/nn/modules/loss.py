@@ -1,6 +1,6 @@
 """Loss modules: hold the options (reduction, weights as buffers) and call nn.functional."""
 from .. import functional as F
-from .._functional._util import legacy_reduction
+from ...ops._layer_util import legacy_reduction
 from .module import Module
 
 __all__ = ["L1Loss", "NLLLoss", "NLLLoss2d", "PoissonNLLLoss", "GaussianNLLLoss", "KLDivLoss",

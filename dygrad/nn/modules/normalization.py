@@ -90,7 +90,7 @@ class LocalResponseNorm(Module):
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
 
     def forward(self, input):
-        from .._functional.conv import local_response_norm
+        from ...ops.norm import local_response_norm
         return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self):

@@ -13,7 +13,7 @@ class PixelShuffle(Module):
         self.upscale_factor = upscale_factor
 
     def forward(self, input):
-        from .._functional.reshaping import pixel_shuffle
+        from ...ops.layer_shape import pixel_shuffle
         return pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self):
@@ -29,7 +29,7 @@ class PixelUnshuffle(Module):
         self.downscale_factor = downscale_factor
 
     def forward(self, input):
-        from .._functional.reshaping import pixel_unshuffle
+        from ...ops.layer_shape import pixel_unshuffle
         return pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self):
@@ -45,7 +45,7 @@ class ChannelShuffle(Module):
         self.groups = groups
 
     def forward(self, input):
-        from .._functional.reshaping import channel_shuffle
+        from ...ops.layer_shape import channel_shuffle
         return channel_shuffle(input, self.groups)
 
     def extra_repr(self):
@@ -61,7 +61,7 @@ class Unfold(Module):
         self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
 
     def forward(self, input):
-        from .._functional.reshaping import unfold
+        from ...ops.layer_shape import unfold
         return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self):
@@ -79,7 +79,7 @@ class Fold(Module):
         self.dilation, self.padding, self.stride = dilation, padding, stride
 
     def forward(self, input):
-        from .._functional.reshaping import fold
+        from ...ops.layer_shape import fold
         return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self):

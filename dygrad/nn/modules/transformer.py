@@ -6,7 +6,7 @@ from ... import _creation
 from ...ops import nn_ops  # noqa: F401
 from ..parameter import Parameter
 from .. import init
-from .._functional.attention import multi_head_attention_forward
+from ...ops.attention import multi_head_attention_forward
 from .module import Module
 from .container import ModuleList
 from .linear import Linear

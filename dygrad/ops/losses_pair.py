@@ -4,12 +4,12 @@ import warnings
 
 import numpy as np
 
-from ... import _dtype
-from ..._tensor import _wrap
-from ...autograd.grad_mode import STATE
-from ...autograd.node import Node, sum_to
-from ...ops import _bw
-from ._util import attach, check_reduction, check_tensor, reduction_of
+from .. import _dtype
+from .._tensor import _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node, sum_to
+from . import _bw
+from ._layer_util import attach, check_reduction, check_tensor, reduction_of
 
 
 def _size_warning(input, target):
@@ -36,7 +36,7 @@ def broadcast_pair(input, target):
     operand promotes like a dimensioned one (float32 (3,) against float64 () is float64)."""
     if input._data.shape == target._data.shape:
         return input, target
-    from ...ops.join import broadcast_tensors
+    from .join import broadcast_tensors
     return broadcast_tensors(input, target)
 
 

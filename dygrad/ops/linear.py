@@ -5,11 +5,11 @@ ordinary backward and on Tensors under create_graph=True (double backward).
 """
 import numpy as np
 
-from ..._tensor import Tensor, _wrap
-from ...autograd.grad_mode import STATE, no_grad
-from ...autograd.node import Node, sum_to
-from ...ops import _bw
-from ._util import attach, edges, needs_grad, short_name, check_tensor
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE, no_grad
+from ..autograd.node import Node, sum_to
+from . import _bw
+from ._layer_util import attach, edges, needs_grad, short_name, check_tensor
 
 __all__ = ["linear", "bilinear", "embedding"]
 
@@ -174,7 +174,7 @@ class BilinearBackward0(_BilinearBackward):
 
 def _einsum_for(v):
     if isinstance(v, Tensor):
-        from ...ops.linalg import einsum
+        from .linalg import einsum
         return einsum
     return lambda spec, *ops: np.einsum(spec, *ops, optimize=True)
 
@@ -216,8 +216,8 @@ class EmbeddingBackward0(Node):
         idx = self.idx.reshape(-1)
         n, d = self.wshape
         if isinstance(g, Tensor):
-            from ...ops.indexing import index_put
-            from ..._creation import zeros
+            from .indexing import index_put
+            from .._creation import zeros
             g2 = g.reshape(-1, d)
             if self.scale is not None:
                 g2 = g2 * _wrap(self.scale[:, None].astype(g2._data.dtype))

@@ -1,68 +1,12 @@
-"""Functional convolution, pooling, normalisation and resampling (torch.nn.functional names)."""
+"""interpolate / upsample: nearest, linear (1-3 D) and area resampling with PyTorch's size rules,
+composed from index_select and adaptive pooling so the gradients come from those ops."""
 import math
 import numbers
 
 import numpy as np
 
-from ..._tensor import _wrap
-from ...ops import conv as _conv
-from ...ops import norm as _norm
-from ...ops import pool as _pool
-
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
-           "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-           "adaptive_max_pool1d", "adaptive_max_pool2d", "lp_pool1d", "lp_pool2d", "batch_norm",
-           "layer_norm", "group_norm", "instance_norm", "interpolate", "upsample",
-           "local_response_norm"]
-
-conv1d = _conv.conv1d
-conv2d = _conv.conv2d
-conv_transpose1d = _conv.conv_transpose1d
-conv_transpose2d = _conv.conv_transpose2d
-max_pool2d = _pool.max_pool2d
-max_pool1d = _pool.max_pool1d
-avg_pool2d = _pool.avg_pool2d
-avg_pool1d = _pool.avg_pool1d
-adaptive_avg_pool2d = _pool.adaptive_avg_pool2d
-adaptive_avg_pool1d = _pool.adaptive_avg_pool1d
-adaptive_max_pool2d = _pool.adaptive_max_pool2d
-adaptive_max_pool1d = _pool.adaptive_max_pool1d
-lp_pool2d = _pool.lp_pool2d
-lp_pool1d = _pool.lp_pool1d
-group_norm = _norm.group_norm
-
-
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-05):
-    return _norm.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
-    return _norm.layer_norm(input, normalized_shape, weight, bias, eps)
-
-
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-05):
-    return _norm.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
-                               momentum, eps)
-
-
-def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
-    if input.dim() < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
-    sq = (input * input).unsqueeze(1)
-    from ...ops.pad import pad_constant
-    if input.dim() == 3:
-        sq = pad_constant(sq, (0, 0, size // 2, (size - 1) // 2))
-        div = _pool.avg_pool2d(sq, (size, 1), stride=1).squeeze(1)
-    else:
-        shp = input.shape
-        sq = sq.reshape(shp[0], 1, shp[1], shp[2], -1)
-        sq = pad_constant(sq, (0, 0, 0, 0, size // 2, (size - 1) // 2))
-        s = sq.shape
-        div = _pool.avg_pool2d(sq.reshape(s[0], 1, s[2], -1), (size, 1), stride=1)
-        div = div.reshape(shp[0], 1, shp[1], shp[2], -1).squeeze(1).reshape(shp)
-    return input / (div * alpha + k) ** beta
+from .._tensor import _wrap
+from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
@@ -178,9 +122,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if dt.kind != "f" and not (dt == np.uint8 and mode in ("nearest", "nearest-exact")):
         # interpolation weights would be truncated to the integer dtype: refuse, as PyTorch
         # does for all but uint8 (whose rounded linear modes are not implemented here)
-        from ._util import scalar_name
+        from ._reduce_util import scalar_type_name
         raise NotImplementedError(f'interpolate: mode "{mode}" not implemented for '
-                                  f"'{scalar_name(dt)}'")
+                                  f"'{scalar_type_name(dt)}'")
     if mode in ("bicubic", "lanczos") or antialias:
         what = "antialias=True" if antialias else f"mode '{mode}'"
         raise NotImplementedError(f"interpolate: {what} is not supported (nearest, nearest-exact, "

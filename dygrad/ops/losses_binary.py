@@ -5,13 +5,14 @@ import warnings
 
 import numpy as np
 
-from ..._tensor import Tensor, _wrap
-from ...autograd.grad_mode import no_grad
-from ...ops import _bw
-from ...ops import elementwise as _ew
-from ...ops._reduce_util import scalar_type_name
-from ._util import check_reduction, check_tensor, not_differentiable, reduction_of, npv
-from .losses import _PairLoss, _finish_pair, _pair_arrays, reduce_loss
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import no_grad
+from . import _bw
+from . import elementwise as _ew
+from ._reduce_util import scalar_type_name
+from ._layer_util import (check_reduction, check_tensor, not_differentiable, reduction_of, npv,
+                          reduce_loss)
+from .losses_pair import _PairLoss, _finish_pair, _pair_arrays
 from .activations_smooth import logsigmoid
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",

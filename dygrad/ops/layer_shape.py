@@ -1,13 +1,13 @@
-"""Channel/space rearrangements (pixel_shuffle, pixel_unshuffle, channel_shuffle), sliding
-blocks (unfold / fold: im2col and col2im), pdist and rms_norm, composed from differentiable
-tensor ops (index_select / index_add carry the gradients)."""
+"""Channel/space rearrangements (pixel_shuffle, pixel_unshuffle, channel_shuffle) and sliding
+blocks (unfold / fold: im2col and col2im), composed from differentiable tensor ops
+(index_select / index_add carry the gradients)."""
 import numpy as np
 
-from ..._tensor import _wrap
-from ._util import check_tensor
+from .._tensor import _wrap
+from ._layer_util import check_tensor
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "pdist",
-           "rms_norm", "unfold", "fold"]
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "unfold",
+           "fold"]
 
 
 def pixel_shuffle(input, upscale_factor):
@@ -60,36 +60,10 @@ def channel_shuffle(input, groups):
 native_channel_shuffle = channel_shuffle
 
 
-def pdist(input, p=2):
-    """Distances between all pairs of rows i < j of an (N, M) input, as a vector of N(N-1)/2."""
-    if input.dim() != 2:
-        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
-    if input._data.dtype.kind != "f":
-        raise RuntimeError("pdist only supports floating-point dtypes")
-    n = input.shape[0]
-    i, j = np.triu_indices(n, 1)
-    diff = input.index_select(0, _wrap(i.astype(np.int64))) - input.index_select(0, _wrap(j.astype(np.int64)))
-    return diff.norm(p, dim=1) if diff.shape[0] else diff.sum(1)
-
-
-def rms_norm(input, normalized_shape, weight=None, eps=None):
-    check_tensor(input, "input", "rms_norm")
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(shape)
-    if tuple(input.shape[input.dim() - k:]) != shape:
-        raise RuntimeError(f"rms_norm: normalized_shape {list(shape)} does not match the last dims of "
-                           f"the input of shape {list(input.shape)}")
-    if eps is None:
-        eps = float(np.finfo(input._data.dtype).eps) if input._data.dtype.kind == "f" else 1.1920928955078125e-07
-    dims = tuple(range(input.dim() - k, input.dim()))
-    out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
-    return out if weight is None else out * weight
-
-
 def _fold_args(op, kernel_size, dilation, padding, stride):
     """PyTorch's rules for fold/unfold's sliding blocks: positive kernel, dilation and stride,
     non-negative padding (a negative one would index past the padded plane's rows)."""
-    from ...ops._window_args import ints
+    from ._window_args import ints
     k, d = ints(kernel_size, 2, "kernel_size", op), ints(dilation, 2, "dilation", op)
     p, st = ints(padding, 2, "padding", op), ints(stride, 2, "stride", op)
     for name, v, lo in (("kernel size", k, 1), ("dilation", d, 1), ("stride", st, 1),
@@ -132,7 +106,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                            f"padding={p}, calculated shape of the array of sliding blocks as ({oh}, {ow}), "
                            "but its components must be at least one.")
     if p != (0, 0):
-        from .misc import pad
+        from .pad import pad
         x = pad(x, (p[1], p[1], p[0], p[0]))
     hp, wp = h + 2 * p[0], w + 2 * p[1]
     idx = _block_index(c, hp, wp, k, d, st, oh, ow)
@@ -148,7 +122,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                                   f"supported (got {input.dim()}D)")
     batched = input.dim() == 3
     x = input if batched else input.unsqueeze(0)
-    from ...ops._window_args import ints
+    from ._window_args import ints
     size = ints(output_size, 2, "output_size", "fold")
     k, d, p, st = _fold_args("fold", kernel_size, dilation, padding, stride)
     n, ck, L = x.shape

@@ -2,17 +2,16 @@
 the kink conventions, come out as PyTorch's)."""
 import numpy as np
 
-from ..._tensor import _wrap
-from ...autograd.grad_mode import STATE
-from ...autograd.node import Node
-from ...ops._reduce_util import scalar_type_name
-from ...ops import _bw
-from ...ops import elementwise as _ew
-from ._util import (attach, check_reduction, check_tensor, not_differentiable, npv,
-                    reduction_of)
-from .losses import (_PairLoss, _finish_pair, _pair_arrays, _size_warning, broadcast_pair,
-                     reduce_loss)
-from .misc import pairwise_distance
+from .._tensor import _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+from ._reduce_util import scalar_type_name
+from . import _bw
+from . import elementwise as _ew
+from ._layer_util import (attach, check_reduction, check_tensor, not_differentiable, npv,
+                          reduce_loss, reduction_of)
+from .losses_pair import _PairLoss, _finish_pair, _pair_arrays, _size_warning, broadcast_pair
+from .distance import pairwise_distance
 
 __all__ = ["l1_loss", "smooth_l1_loss", "huber_loss", "hinge_embedding_loss", "margin_ranking_loss",
            "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",

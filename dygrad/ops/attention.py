@@ -3,9 +3,9 @@ import math
 
 import numpy as np
 
-from ... import _creation
-from ..._tensor import _wrap
-from ...ops import nn_ops
+from .. import _creation
+from .._tensor import _wrap
+from . import nn_ops
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -54,8 +54,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  k_proj_weight=None, v_proj_weight=None, static_k=None,
                                  static_v=None, average_attn_weights=True, is_causal=False):
     """Inputs are (L, N, E) (sequence first); returns (output (L, N, E), weights or None)."""
-    from ...ops.shape import cat
-    from ...ops.pad import pad_constant
+    from .shape import cat
+    from .pad import pad_constant
     unbatched = query.dim() == 2
     if unbatched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)

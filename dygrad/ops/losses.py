@@ -7,27 +7,17 @@ Each backward has a NumPy fast path and a Tensor path (create_graph=True) built 
 """
 import numpy as np
 
-from ... import _dtype
-from ..._tensor import Tensor, _wrap
-from ...autograd.grad_mode import STATE
-from ...autograd.node import Node, sum_to
-from ...ops import _bw
-from ...ops import nn_ops as _nn
-from ._util import (attach, check_reduction, check_tensor, not_differentiable, reduction_of,
-                    scalar_name, npv)
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node, sum_to
+from . import _bw
+from . import nn_ops as _nn
+from ._layer_util import (attach, check_reduction, check_tensor, not_differentiable, reduction_of,
+                          npv)
+from ._reduce_util import scalar_type_name
 
-__all__ = ["cross_entropy", "nll_loss", "mse_loss"]
-
-
-def reduce_loss(loss, reduction):
-    """Applies a reduction to an elementwise loss Tensor."""
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "mean":
-        return loss.mean()
-    raise ValueError(f"{reduction} is not a valid value for reduction")
+__all__ = ["cross_entropy", "nll_loss"]
 
 
 def _np_log_softmax(d, axis):
@@ -50,7 +40,7 @@ def _index_targets(xd, td, w, ignore_index, op):
     validity mask or None, per-sample weights or None when all are 1)."""
     if td.dtype not in (np.int64, np.uint8):
         raise RuntimeError(f"{op}: expected target dtype to be Long or Byte, but got "
-                           f"{scalar_name(td.dtype)}")
+                           f"{scalar_type_name(td.dtype)}")
     if xd.ndim == 0:
         raise ValueError(f"{op}: expected 1 or more dimensions (got 0)")
     if xd.ndim == 1:
@@ -73,8 +63,8 @@ def _index_targets(xd, td, w, ignore_index, op):
             raise RuntimeError(f"weight tensor should be defined either for all {C} classes or no "
                                f"classes but got weight tensor of shape: {list(w.shape)}")
         if w.dtype != xd.dtype:
-            raise RuntimeError(f"expected scalar type {scalar_name(xd.dtype)} but found "
-                               f"{scalar_name(w.dtype)}")
+            raise RuntimeError(f"expected scalar type {scalar_type_name(xd.dtype)} but found "
+                               f"{scalar_type_name(w.dtype)}")
     t = td if td.dtype == np.int64 else td.astype(np.int64)
     lo, hi = (int(t.min()), int(t.max())) if t.size else (0, 0)
     valid = None  # None: every target counts (the common case, kept free of masks)
@@ -307,11 +297,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     label_smoothing = label_smoothing if label_smoothing > 0 else 0.0
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for "
-                                  f"'{scalar_name(input._data.dtype)}'")
+                                  f"'{scalar_type_name(input._data.dtype)}'")
     if input._data.ndim == target._data.ndim and target._data.dtype.kind != "f":
         # equal ranks mean class probabilities to PyTorch (even for a 0-dim input)
         raise RuntimeError(f"cross_entropy: expected floating point type for target with class "
-                           f"probabilities, got {scalar_name(target._data.dtype)}")
+                           f"probabilities, got {scalar_type_name(target._data.dtype)}")
     if target._data.dtype.kind == "f":
         if input._data.ndim == 0:
             raise IndexError("cross_entropy: dimension specified as 1 but the input has no dimensions")
@@ -319,7 +309,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             if input._data.ndim == 2 and target._data.ndim != 1:
                 raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
             raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                               f"{scalar_name(target._data.dtype)} (class-probability targets must "
+                               f"{scalar_type_name(target._data.dtype)} (class-probability targets must "
                                f"have the input's shape {list(input._data.shape)}, got "
                                f"{list(target._data.shape)})")
         if ignore_index != -100:
@@ -338,8 +328,3 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 
 # -- regression / binary ----------------------------------------------------------------------------
-
-
-# the elementwise (input, target) losses' shared machinery and mse_loss live in losses_pair
-from .losses_pair import (_PairLoss, _finish_pair, _pair_arrays, _size_warning,  # noqa: E402,F401
-                          broadcast_pair, mse_loss)

@@ -9,13 +9,13 @@ import warnings
 
 import numpy as np
 
-from . import _dtype
-from . import _convert
-from . import random as _random
-from ._tensor import Tensor, _wrap
-from .autograd.grad_mode import STATE
-from .autograd.node import Node
-from .device import check_device
+from .. import _dtype
+from .. import _convert
+from .. import random as _random
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+from ..device import check_device
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
            "rand_like", "randn_like", "randint_like"]

@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 
-from ..._tensor import Tensor
-from ...ops import _bw
-from ...ops import elementwise as _ew
-from ._util import npv
+from .._tensor import Tensor
+from . import _bw
+from . import elementwise as _ew
+from ._layer_util import npv
 from .activations import _Act, _act
 
 __all__ = ["gelu", "silu", "mish", "softplus", "logsigmoid"]

@@ -1,27 +1,21 @@
-"""Helpers shared by the functional implementations: attaching nodes, reductions, dtype names."""
+"""Helpers shared by the layer-level ops (activations, losses, linear, ...): attaching nodes,
+argument checks, loss reductions, dtype names in PyTorch's messages."""
 import warnings
 
 import numpy as np
 
-from ..._tensor import Tensor, _wrap
-from ...autograd.grad_mode import STATE
-
-ndarray = np.ndarray
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
 
 # PyTorch's short dtype names, used in its error messages ("double != float")
 _SHORT = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long",
           "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
           "bool": "bool"}
-_SCALAR_NAME = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def short_name(npdt):
+    """PyTorch's C type name of a dtype ("double"), as in its "double != float" messages."""
     return _SHORT[np.dtype(npdt).name]
-
-
-def scalar_name(npdt):
-    return _SCALAR_NAME[np.dtype(npdt).name]
 
 
 def npv(x):
@@ -79,6 +73,17 @@ def legacy_reduction(size_average, reduce, emit_warning=True):
         warnings.warn(f"size_average and reduce args will be deprecated, please use "
                       f"reduction='{ret}' instead.", stacklevel=3)
     return ret
+
+
+def reduce_loss(loss, reduction):
+    """Applies a reduction to an elementwise loss Tensor."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
 def reduction_of(size_average, reduce, reduction):

@@ -7,14 +7,14 @@ Tensors under create_graph=True (double backward).
 """
 import numpy as np
 
-from ...autograd.views import check_no_overlap, written
-from ..._tensor import Tensor, _wrap, _inplace
-from ...autograd.grad_mode import STATE
-from ...autograd.node import Node
-from ...ops import _bw
-from ...ops._util import checked_scalar
-from ...ops import elementwise as _ew
-from ._util import attach, npv
+from ..autograd.views import check_no_overlap, written
+from .._tensor import Tensor, _wrap, _inplace
+from ..autograd.grad_mode import STATE
+from ..autograd.node import Node
+from . import _bw
+from ._util import checked_scalar
+from . import elementwise as _ew
+from ._layer_util import attach, npv
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_",
            "celu", "celu_", "sigmoid", "tanh", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish",
@@ -209,7 +209,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU: random slopes in [lower, upper] when training, their mean otherwise."""
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    from ... import random as _random
+    from .. import random as _random
     slopes = _random._uniform(input._data.shape, lower, upper).astype(input._data.dtype)
     slopes = np.where(input._data >= 0, 1, slopes).astype(input._data.dtype)
     out = input * _wrap(slopes)

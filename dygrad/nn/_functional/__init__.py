@@ -1,1 +1,0 @@
-"""Implementation files of dygrad.nn.functional (imported through nn/functional.py)."""

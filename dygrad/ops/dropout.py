@@ -1,0 +1,141 @@
+"""The dropout family: dropout, dropout1d/2d/3d (whole channels), alpha_dropout and
+feature_alpha_dropout; each draws its mask from the default generator and multiplies it in (a
+differentiable product, or in place when no graph is recorded)."""
+import warnings
+
+import numpy as np
+
+from .. import random as _random
+from .._tensor import _wrap, _inplace
+from ..autograd.grad_mode import STATE
+from ._layer_util import check_tensor
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _apply_mask(input, noise, inplace, bias=None):
+    if inplace and not (STATE.enabled and input._rg):
+        d = input._data
+        d *= noise
+        if bias is not None:
+            d += bias
+        input._vc[0] += 1
+        return input
+    # (in place inside a graph: the product is taken of a copy, which the node keeps)
+    out = (input.clone() if inplace else input) * _wrap(noise)
+    if bias is not None:
+        out = out + _wrap(bias)
+    return _inplace(input, out) if inplace else out
+
+
+def _keep_mask(shape, p, npdt):
+    if p == 1.0:
+        return np.zeros(shape, npdt)
+    keep = (_random._uniform(shape, 0.0, 1.0) < 1.0 - p).astype(npdt)
+    keep /= npdt.type(1.0 - p)
+    return keep
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    check_tensor(input, "input", "dropout")
+    if not training or p == 0.0:
+        return input
+    d = input._data
+    return _apply_mask(input, _keep_mask(d.shape, p, d.dtype), inplace)
+
+
+def _feature_shape(shape):
+    return tuple(shape[:2]) + (1,) * (len(shape) - 2)
+
+
+def _feature_dropout(input, p, training, inplace, batched):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    x = input if batched else input.unsqueeze(0)
+    d = x._data
+    noise = _keep_mask(_feature_shape(d.shape), p, d.dtype)
+    if not batched:
+        noise = noise[0]
+    return _apply_mask(input, noise, inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    nd = input.dim()
+    if nd not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {nd}D input. Note that dropout1d "
+            "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
+            "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _feature_dropout(input, p, training, inplace, nd == 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    nd = input.dim()
+    if nd not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result "
+            "in an error in a future release. To retain the behavior and silence this warning, "
+            "please use dropout instead. Note that dropout2d exists to provide channel-wise "
+            "dropout on inputs with 2 spatial dimensions, a channel dimension, and an optional "
+            "batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    if nd == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+            "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel "
+            "dim. This behavior will change in a future release to interpret the input as one "
+            "without a batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+            "dropout behavior, please switch to using dropout1d instead.", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, True)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    _check_p(p)
+    nd = input.dim()
+    if nd not in (4, 5):
+        warnings.warn(
+            f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result "
+            "in an error in a future release. To retain the behavior and silence this warning, "
+            "please use dropout instead. Note that dropout3d exists to provide channel-wise "
+            "dropout on inputs with 3 spatial dimensions, a channel dimension, and an optional "
+            "batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, nd == 5)
+
+
+_SELU_NEG_SAT = 1.7580993408473766  # SELU's scale * alpha: where SELU saturates for x -> -inf
+
+
+def _alpha_noise(shape, p, npdt):
+    """Mask and offset keeping zero mean and unit variance (alpha dropout)."""
+    keep = (_random._uniform(shape, 0.0, 1.0) < 1.0 - p).astype(np.float64)
+    a = 1.0 / np.sqrt((_SELU_NEG_SAT ** 2 * p + 1) * (1 - p))
+    b = (keep - 1) * (_SELU_NEG_SAT * a) + _SELU_NEG_SAT * a * p
+    return (keep * a).astype(npdt), b.astype(npdt)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    d = input._data
+    if p == 1.0:
+        return _apply_mask(input, np.zeros(d.shape, d.dtype), inplace)
+    noise, bias = _alpha_noise(d.shape, p, d.dtype)
+    return _apply_mask(input, noise, inplace, bias)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    d = input._data
+    if p == 1.0:
+        return _apply_mask(input, np.zeros(d.shape, d.dtype), inplace)
+    noise, bias = _alpha_noise(_feature_shape(d.shape), p, d.dtype)
+    return _apply_mask(input, noise, inplace, bias)
