@@ -13,23 +13,20 @@ from .ops import nn_ops as _nn
 __all__ = [
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
     "remainder", "fmod", "pow", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum",
-    "fmax", "fmin", "where", "lerp", "addcmul", "addcdiv", "eq", "ne", "lt", "le", "gt", "ge",
-    "greater", "greater_equal", "less", "less_equal", "not_equal", "equal", "allclose", "isclose",
-    "logical_not", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isposinf", "isneginf",
-    "nan_to_num", "clone", "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax",
-    "amin", "aminmax", "argmax", "argmin", "var", "std", "var_mean", "std_mean", "logsumexp",
-    "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "median", "sort", "argsort",
-    "topk", "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze",
-    "unsqueeze", "flatten", "unflatten", "ravel", "broadcast_to", "cat", "concat", "concatenate",
-    "stack", "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select", "flip", "roll",
-    "movedim", "moveaxis", "tril", "triu", "diagonal", "diag", "tile", "broadcast_tensors",
-    "meshgrid", "gather", "scatter", "scatter_add", "index_select", "masked_fill",
-    "masked_select", "take", "nonzero", "argwhere", "unique", "index_add", "atleast_1d",
-    "atleast_2d", "atleast_3d", "dstack", "row_stack", "fliplr", "flipud", "index_put",
-    "index_put_", "scatter_reduce", "index_copy", "index_fill", "masked_scatter", "matmul", "mm",
-    "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "inverse", "det", "slogdet",
-    "vdot", "tensordot", "cross", "softmax", "log_softmax", "dropout", "cdist",
+    "fmax", "fmin", "where", "lerp", "addcmul", "addcdiv", "equal", "clone", "sum", "nansum",
+    "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "var",
+    "std", "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
+    "count_nonzero", "median", "sort", "argsort", "topk", "reshape", "permute", "transpose",
+    "swapaxes", "swapdims", "t", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel",
+    "broadcast_to", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "split", "chunk",
+    "unbind", "narrow", "select", "flip", "roll", "movedim", "moveaxis", "tril", "triu",
+    "diagonal", "diag", "tile", "broadcast_tensors", "meshgrid", "gather", "scatter",
+    "scatter_add", "index_select", "masked_fill", "masked_select", "take", "nonzero", "argwhere",
+    "unique", "index_add", "atleast_1d", "atleast_2d", "atleast_3d", "dstack", "row_stack",
+    "fliplr", "flipud", "index_put", "index_put_", "scatter_reduce", "index_copy", "index_fill",
+    "masked_scatter", "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm",
+    "baddbmm", "inverse", "det", "slogdet", "vdot", "tensordot", "cross", "softmax",
+    "log_softmax", "dropout", "cdist",
 ]
 
 
@@ -76,17 +73,6 @@ def pow(input, exponent):
     return _ew.pow(input, exponent)
 
 
-def _unary(name):
-    fn = getattr(_ew, name)
-
-    def f(input, *, out=None):
-        r = fn(input)
-        return _ew._out(r, out) if out is not None else r
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"torch.{name} (elementwise)."
-    return f
-
-
 def _tensor_first(name, input, other, overloads=False):
     """PyTorch's TypeError for a non-tensor first argument of an op whose function form takes
     a tensor there (torch.eq(2, t), torch.maximum(2, t)); `2 == t` reaches the tensor's method."""
@@ -99,13 +85,6 @@ def _tensor_first(name, input, other, overloads=False):
                      f"{type(input).__name__}")
 
 
-isnan = _unary("isnan")
-isinf = _unary("isinf")
-isfinite = _unary("isfinite")
-isposinf = _unary("isposinf")
-isneginf = _unary("isneginf")
-logical_not = _unary("logical_not")
-bitwise_not = _unary("bitwise_not")
 
 
 def clamp(input, min=None, max=None, *, out=None):
@@ -163,93 +142,10 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return _ew.addcdiv(input, tensor1, tensor2, value=value)
 
 
-def eq(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("eq", input, other, True)
-    return _ew.eq(input, other)
-
-
-def ne(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("ne", input, other, True)
-    return _ew.ne(input, other)
-
-
-def lt(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("lt", input, other, True)
-    return _ew.lt(input, other)
-
-
-def le(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("le", input, other, True)
-    return _ew.le(input, other)
-
-
-def gt(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("gt", input, other, True)
-    return _ew.gt(input, other)
-
-
-def ge(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("ge", input, other, True)
-    return _ew.ge(input, other)
-
-
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 def equal(input, other):
     return input.equal(other)
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("allclose", input, other)
-    return input.allclose(other, rtol, atol, equal_nan)
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("isclose", input, other)
-    return input.isclose(other, rtol, atol, equal_nan)
-
-
-def logical_and(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("logical_and", input, other)
-    return _ew.logical_and(input, other)
-
-
-def logical_or(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("logical_or", input, other)
-    return _ew.logical_or(input, other)
-
-
-def logical_xor(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("logical_xor", input, other)
-    return _ew.logical_xor(input, other)
-
-
-def bitwise_and(input, other):
-    return _ew.bitwise_and(input, other)
-
-
-def bitwise_or(input, other):
-    return _ew.bitwise_or(input, other)
-
-
-def bitwise_xor(input, other):
-    return _ew.bitwise_xor(input, other)
-
-
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    return _ew.nan_to_num(input, nan, posinf, neginf)
 
 
 def clone(input, *, memory_format=None):

@@ -7,23 +7,29 @@ from __future__ import annotations
 
 from ._convert import not_tensor_error as _not_tensor, not_overload_error as _not_overload
 from ._tensor import Tensor, _inplace
+from .ops.inplace import copy_ as _copy_  # noqa: F401
 from ._convert import write_out_tensor as _write_out
+from .ops import compare as _compare
 from .ops import special_unary as _special_unary
 from .ops import unary as _unary
 
 __all__ = [
     'abs', 'absolute', 'abs_', 'absolute_', 'acos', 'arccos', 'acos_', 'arccos_', 'acosh',
-    'arccosh', 'acosh_', 'arccosh_', 'angle', 'asin', 'arcsin', 'asin_', 'arcsin_', 'asinh',
-    'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2', 'arctan2',
-    'atanh', 'arctanh', 'atanh_', 'arctanh_', 'ceil', 'ceil_', 'cos', 'cos_', 'cosh', 'cosh_',
-    'deg2rad', 'deg2rad_', 'digamma', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_',
-    'exp2', 'exp2_', 'expm1', 'expm1_', 'floor', 'floor_', 'frac', 'frac_', 'i0', 'i0_', 'lgamma',
-    'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logit', 'logit_',
-    'neg', 'negative', 'neg_', 'negative_', 'polygamma', 'positive', 'rad2deg', 'rad2deg_',
-    'reciprocal', 'reciprocal_', 'relu', 'relu_', 'round', 'round_', 'rsqrt', 'rsqrt_', 'sigmoid',
-    'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_', 'sqrt',
-    'sqrt_', 'square', 'square_', 'tan', 'tan_', 'tanh', 'tanh_', 'trunc', 'fix', 'trunc_',
-    'fix_',
+    'arccosh', 'acosh_', 'arccosh_', 'allclose', 'angle', 'asin', 'arcsin', 'asin_', 'arcsin_',
+    'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2',
+    'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_', 'bitwise_and', 'bitwise_left_shift',
+    'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'ceil', 'ceil_', 'cos',
+    'cos_', 'cosh', 'cosh_', 'deg2rad', 'deg2rad_', 'digamma', 'eq', 'erf', 'erf_', 'erfc',
+    'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'floor', 'floor_',
+    'frac', 'frac_', 'ge', 'greater_equal', 'gt', 'greater', 'i0', 'i0_', 'isclose', 'isfinite',
+    'isinf', 'isnan', 'isneginf', 'isposinf', 'le', 'less_equal', 'lgamma', 'log', 'log_',
+    'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logical_and', 'logical_not',
+    'logical_or', 'logical_xor', 'logit', 'logit_', 'lt', 'less', 'nan_to_num', 'nan_to_num_',
+    'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'polygamma', 'positive', 'rad2deg',
+    'rad2deg_', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'round', 'round_', 'rsqrt',
+    'rsqrt_', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_',
+    'sinh', 'sinh_', 'sqrt', 'sqrt_', 'square', 'square_', 'tan', 'tan_', 'tanh', 'tanh_',
+    'trunc', 'fix', 'trunc_', 'fix_',
 ]
 
 
@@ -109,6 +115,19 @@ def acosh_(input: Tensor) -> Tensor:
 
 arccosh = acosh
 arccosh_ = acosh_
+
+
+def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """True when every element of input is close to other (see isclose).
+
+    Example::
+
+        >>> torch.allclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0 + 1e-9, 2.1]))
+        False
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('allclose', input)
+    return _compare.allclose(input, other, rtol, atol, equal_nan)
 
 
 def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -260,6 +279,98 @@ arctanh = atanh
 arctanh_ = atanh_
 
 
+def bitwise_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise bitwise AND of integer or bool tensors.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.bitwise_and(torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3]))
+        tensor([8, 2, 3])
+    """
+    if out is None:
+        return _compare.bitwise_and(input, other)
+    return _write_out(out, _compare.bitwise_and(input, other), 'bitwise_and')
+
+
+def bitwise_left_shift(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise left shift of integer tensors.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.bitwise_left_shift(torch.tensor([1, 8, -8]), torch.tensor([2, 1, 1]))
+        tensor([  4,  16, -16])
+    """
+    if out is None:
+        return _compare.bitwise_left_shift(input, other)
+    return _write_out(out, _compare.bitwise_left_shift(input, other), 'bitwise_left_shift')
+
+
+def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise bitwise NOT of integer or bool tensors.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.bitwise_not(torch.tensor([0, 5, -3]))
+        tensor([-1, -6,  2])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('bitwise_not', input)
+    if out is None:
+        return _compare.bitwise_not(input)
+    return _write_out(out, _compare.bitwise_not(input), 'bitwise_not')
+
+
+def bitwise_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise bitwise OR of integer or bool tensors.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.bitwise_or(torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3]))
+        tensor([14, 14,  7])
+    """
+    if out is None:
+        return _compare.bitwise_or(input, other)
+    return _write_out(out, _compare.bitwise_or(input, other), 'bitwise_or')
+
+
+def bitwise_right_shift(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise right (arithmetic) shift of integer tensors.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.bitwise_right_shift(torch.tensor([1, 8, -8]), torch.tensor([2, 1, 1]))
+        tensor([ 0,  4, -4])
+    """
+    if out is None:
+        return _compare.bitwise_right_shift(input, other)
+    return _write_out(out, _compare.bitwise_right_shift(input, other), 'bitwise_right_shift')
+
+
+def bitwise_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise bitwise XOR of integer or bool tensors.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.bitwise_xor(torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3]))
+        tensor([ 6, 12,  4])
+    """
+    if out is None:
+        return _compare.bitwise_xor(input, other)
+    return _write_out(out, _compare.bitwise_xor(input, other), 'bitwise_xor')
+
+
 def ceil(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Smallest integer not less than each element.
 
@@ -388,6 +499,23 @@ def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _special_unary.entr(input)
     return _write_out(out, _special_unary.entr(input), 'entr')
+
+
+def eq(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input == other, elementwise (a bool tensor).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.eq(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
+        tensor([False,  True, False])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_overload('eq', input, other)
+    if out is None:
+        return _compare.eq(input, other)
+    return _write_out(out, _compare.eq(input, other), 'eq')
 
 
 def erf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -575,6 +703,46 @@ def frac_(input: Tensor) -> Tensor:
     return _inplace(input, _unary.frac(input))
 
 
+def ge(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input >= other, elementwise (a bool tensor).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.ge(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
+        tensor([False,  True,  True])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_overload('ge', input, other)
+    if out is None:
+        return _compare.ge(input, other)
+    return _write_out(out, _compare.ge(input, other), 'ge')
+
+
+greater_equal = ge
+
+
+def gt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input > other, elementwise (a bool tensor).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.gt(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
+        tensor([False, False,  True])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_overload('gt', input, other)
+    if out is None:
+        return _compare.gt(input, other)
+    return _write_out(out, _compare.gt(input, other), 'gt')
+
+
+greater = gt
+
+
 def i0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Modified Bessel function of the first kind, order 0, elementwise.
 
@@ -597,6 +765,112 @@ def i0_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('i0_', input)
     return _inplace(input, _special_unary.i0(input))
+
+
+def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    """Elementwise |input - other| <= atol + rtol * |other| (nan equal when equal_nan).
+
+    Example::
+
+        >>> torch.isclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0 + 1e-9, 2.1]))
+        tensor([ True, False])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('isclose', input)
+    return _compare.isclose(input, other, rtol, atol, equal_nan)
+
+
+def isfinite(input: Tensor) -> Tensor:
+    """True where an element is neither inf nor NaN.
+
+    Example::
+
+        >>> torch.isfinite(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
+        tensor([ True, False, False, False])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('isfinite', input)
+    return _compare.isfinite(input)
+
+
+def isinf(input: Tensor) -> Tensor:
+    """True where an element is +inf or -inf.
+
+    Example::
+
+        >>> torch.isinf(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
+        tensor([False, False,  True,  True])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('isinf', input)
+    return _compare.isinf(input)
+
+
+def isnan(input: Tensor) -> Tensor:
+    """True where an element is NaN.
+
+    Example::
+
+        >>> torch.isnan(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
+        tensor([False,  True, False, False])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('isnan', input)
+    return _compare.isnan(input)
+
+
+def isneginf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """True where an element is -inf.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.isneginf(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
+        tensor([False, False, False,  True])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('isneginf', input)
+    if out is None:
+        return _compare.isneginf(input)
+    return _write_out(out, _compare.isneginf(input), 'isneginf')
+
+
+def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """True where an element is +inf.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.isposinf(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
+        tensor([False, False,  True, False])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('isposinf', input)
+    if out is None:
+        return _compare.isposinf(input)
+    return _write_out(out, _compare.isposinf(input), 'isposinf')
+
+
+def le(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input <= other, elementwise (a bool tensor).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.le(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
+        tensor([ True,  True, False])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_overload('le', input, other)
+    if out is None:
+        return _compare.le(input, other)
+    return _write_out(out, _compare.le(input, other), 'le')
+
+
+less_equal = le
 
 
 def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -712,6 +986,74 @@ def log2_(input: Tensor) -> Tensor:
     return _inplace(input, _unary.log2(input))
 
 
+def logical_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise logical AND (zero is False).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.logical_and(torch.tensor([True, False, True]), torch.tensor([True, True, False]))
+        tensor([ True, False, False])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('logical_and', input)
+    if out is None:
+        return _compare.logical_and(input, other)
+    return _write_out(out, _compare.logical_and(input, other), 'logical_and')
+
+
+def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise logical NOT (zero is False).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.logical_not(torch.tensor([1.0, 0.0, -2.0]))
+        tensor([False,  True, False])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('logical_not', input)
+    if out is None:
+        return _compare.logical_not(input)
+    return _write_out(out, _compare.logical_not(input), 'logical_not')
+
+
+def logical_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise logical OR (zero is False).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.logical_or(torch.tensor([True, False, True]), torch.tensor([True, True, False]))
+        tensor([True, True, True])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('logical_or', input)
+    if out is None:
+        return _compare.logical_or(input, other)
+    return _write_out(out, _compare.logical_or(input, other), 'logical_or')
+
+
+def logical_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise logical XOR (zero is False).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.logical_xor(torch.tensor([True, False, True]), torch.tensor([True, True, False]))
+        tensor([False,  True,  True])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('logical_xor', input)
+    if out is None:
+        return _compare.logical_xor(input, other)
+    return _write_out(out, _compare.logical_xor(input, other), 'logical_xor')
+
+
 def logit(input: Tensor, eps=None, *, out: Tensor | None = None) -> Tensor:
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given.
 
@@ -734,6 +1076,70 @@ def logit_(input: Tensor, eps=None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('logit_', input)
     return _inplace(input, _special_unary.logit(input, eps))
+
+
+def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input < other, elementwise (a bool tensor).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.lt(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
+        tensor([ True, False, False])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_overload('lt', input, other)
+    if out is None:
+        return _compare.lt(input, other)
+    return _write_out(out, _compare.lt(input, other), 'lt')
+
+
+less = lt
+
+
+def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None, *, out: Tensor | None = None) -> Tensor:
+    """Replaces NaN, +inf and -inf by nan, posinf, neginf (default: the dtype's limits).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.nan_to_num(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
+        tensor([ 1.0000e+00,  0.0000e+00,  3.4028e+38, -3.4028e+38])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('nan_to_num', input)
+    if out is None:
+        return _compare.nan_to_num(input, nan, posinf, neginf)
+    return _write_out(out, _compare.nan_to_num(input, nan, posinf, neginf), 'nan_to_num')
+
+
+def nan_to_num_(input: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
+    """In-place version of :meth:`Tensor.nan_to_num`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('nan_to_num_', input)
+    return _inplace(input, _compare.nan_to_num(input, nan, posinf, neginf))
+
+
+def ne(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input != other, elementwise (a bool tensor).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.ne(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
+        tensor([ True, False,  True])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_overload('ne', input, other)
+    if out is None:
+        return _compare.ne(input, other)
+    return _write_out(out, _compare.ne(input, other), 'ne')
+
+
+not_equal = ne
 
 
 def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:

@@ -799,66 +799,8 @@ class Tensor(TensorOpMethods, TensorExtMethods):
     def where(self, condition, other):
         return _ew.where(condition, self, other)
 
-    def eq(self, other):
-        return _ew.eq(self, other)
-
-    def ne(self, other):
-        return _ew.ne(self, other)
-
-    not_equal = ne
-
-    def lt(self, other):
-        return _ew.lt(self, other)
-
-    less = lt
-
-    def le(self, other):
-        return _ew.le(self, other)
-
-    less_equal = le
-
-    def gt(self, other):
-        return _ew.gt(self, other)
-
-    greater = gt
-
-    def ge(self, other):
-        return _ew.ge(self, other)
-
-    greater_equal = ge
-
     def equal(self, other):
         return bool(self._data.shape == other._data.shape and np.array_equal(self._data, other._data))
-
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return _ew.allclose(self, other, rtol, atol, equal_nan)
-
-    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return _ew.isclose(self, other, rtol, atol, equal_nan)
-
-    def logical_not(self):
-        return _ew.logical_not(self)
-
-    def logical_and(self, other):
-        return _ew.logical_and(self, other)
-
-    def logical_or(self, other):
-        return _ew.logical_or(self, other)
-
-    def logical_xor(self, other):
-        return _ew.logical_xor(self, other)
-
-    def isnan(self):
-        return _ew.isnan(self)
-
-    def isinf(self):
-        return _ew.isinf(self)
-
-    def isfinite(self):
-        return _ew.isfinite(self)
-
-    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        return _ew.nan_to_num(self, nan, posinf, neginf)
 
     # -- in-place fills (used by init and optimizers) -------------------------------------
     def zero_(self):

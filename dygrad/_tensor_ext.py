@@ -17,12 +17,6 @@ class TensorExtMethods:
     __slots__ = ()
 
     # -- less common math (ops/special_unary.py, ops/special_binary.py) ----------------------------
-    def isposinf(self):
-        return _T._ew.isposinf(self)
-
-    def isneginf(self):
-        return _T._ew.isneginf(self)
-
     def xlogy(self, other):
         return _T._ew.xlogy(self, other)
 
@@ -52,24 +46,6 @@ class TensorExtMethods:
 
     def lcm(self, other):
         return _T._ew.lcm(self, other)
-
-    def bitwise_and(self, other):
-        return _T._ew.bitwise_and(self, other)
-
-    def bitwise_or(self, other):
-        return _T._ew.bitwise_or(self, other)
-
-    def bitwise_xor(self, other):
-        return _T._ew.bitwise_xor(self, other)
-
-    def bitwise_not(self):
-        return _T._ew.bitwise_not(self)
-
-    def bitwise_left_shift(self, other):
-        return _T._ew.bitwise_left_shift(self, other)
-
-    def bitwise_right_shift(self, other):
-        return _T._ew.bitwise_right_shift(self, other)
 
     def heaviside(self, values):
         from .ops.bucketing import heaviside
@@ -119,58 +95,12 @@ class TensorExtMethods:
     def hypot_(self, other):
         return _T._inplace(self, _T._ew.hypot(self, other))
 
-    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-        return _T._inplace(self, _T._ew.nan_to_num(self, nan, posinf, neginf))
-
-    bitwise_not_ = _inplace_of("bitwise_not")
-
-    def logical_not_(self):
-        return _T._inplace(self, _T._ew.logical_not(self))
-
-    def logical_and_(self, other):
-        return _T._inplace(self, _T._ew.logical_and(self, other))
-
-    def logical_or_(self, other):
-        return _T._inplace(self, _T._ew.logical_or(self, other))
-
-    def eq_(self, other):
-        return _T._ew.copy_(self, _T._ew.eq(self, other))
-
-    def ne_(self, other):
-        return _T._ew.copy_(self, _T._ew.ne(self, other))
-
-    def lt_(self, other):
-        return _T._ew.copy_(self, _T._ew.lt(self, other))
-
-    def le_(self, other):
-        return _T._ew.copy_(self, _T._ew.le(self, other))
-
-    def gt_(self, other):
-        return _T._ew.copy_(self, _T._ew.gt(self, other))
-
-    def ge_(self, other):
-        return _T._ew.copy_(self, _T._ew.ge(self, other))
 
     def cumsum_(self, dim, *, dtype=None):
         return _T._inplace(self, _T._red.cumsum(self, dim, dtype=dtype))
 
     def cumprod_(self, dim, *, dtype=None):
         return _T._inplace(self, _T._red.cumprod(self, dim, dtype=dtype))
-
-    def bitwise_and_(self, other):
-        return _T._inplace(self, _T._ew.bitwise_and(self, other))
-
-    def bitwise_or_(self, other):
-        return _T._inplace(self, _T._ew.bitwise_or(self, other))
-
-    def bitwise_xor_(self, other):
-        return _T._inplace(self, _T._ew.bitwise_xor(self, other))
-
-    def bitwise_left_shift_(self, other):
-        return _T._inplace(self, _T._ew.bitwise_left_shift(self, other))
-
-    def bitwise_right_shift_(self, other):
-        return _T._inplace(self, _T._ew.bitwise_right_shift(self, other))
 
     # -- reductions along a dim and order statistics (ops/cumulative.py, ops/stats.py via _red) ---
     def cummax(self, dim):

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ._tensor import Tensor
 
 _MODULES = (
+    'dygrad.ops.compare',
     'dygrad.ops.special_unary',
     'dygrad.ops.unary',
 )
@@ -71,6 +72,16 @@ class TensorOpMethods:
 
     arccosh = acosh
     arccosh_ = acosh_
+
+    def allclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        """True when every element of input is close to other (see isclose).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).allclose(torch.tensor([1.0 + 1e-9, 2.1]))
+            False
+        """
+        return _compare.allclose(self, other, rtol, atol, equal_nan)
 
     def angle(self) -> Tensor:
         """Elementwise angle: pi for negative reals, 0 otherwise (nan stays nan).
@@ -167,6 +178,90 @@ class TensorOpMethods:
     arctanh = atanh
     arctanh_ = atanh_
 
+    def bitwise_and(self, other: Tensor) -> Tensor:
+        """Elementwise bitwise AND of integer or bool tensors.
+
+        Example::
+
+            >>> torch.tensor([12, 10, 7]).bitwise_and(torch.tensor([10, 6, 3]))
+            tensor([8, 2, 3])
+        """
+        return _compare.bitwise_and(self, other)
+
+    def bitwise_and_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.bitwise_and`."""
+        return _inplace(self, _compare.bitwise_and(self, other))
+
+    def bitwise_left_shift(self, other: Tensor) -> Tensor:
+        """Elementwise left shift of integer tensors.
+
+        Example::
+
+            >>> torch.tensor([1, 8, -8]).bitwise_left_shift(torch.tensor([2, 1, 1]))
+            tensor([  4,  16, -16])
+        """
+        return _compare.bitwise_left_shift(self, other)
+
+    def bitwise_left_shift_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.bitwise_left_shift`."""
+        return _inplace(self, _compare.bitwise_left_shift(self, other))
+
+    def bitwise_not(self) -> Tensor:
+        """Elementwise bitwise NOT of integer or bool tensors.
+
+        Example::
+
+            >>> torch.tensor([0, 5, -3]).bitwise_not()
+            tensor([-1, -6,  2])
+        """
+        return _compare.bitwise_not(self)
+
+    def bitwise_not_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.bitwise_not`."""
+        return _inplace(self, _compare.bitwise_not(self))
+
+    def bitwise_or(self, other: Tensor) -> Tensor:
+        """Elementwise bitwise OR of integer or bool tensors.
+
+        Example::
+
+            >>> torch.tensor([12, 10, 7]).bitwise_or(torch.tensor([10, 6, 3]))
+            tensor([14, 14,  7])
+        """
+        return _compare.bitwise_or(self, other)
+
+    def bitwise_or_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.bitwise_or`."""
+        return _inplace(self, _compare.bitwise_or(self, other))
+
+    def bitwise_right_shift(self, other: Tensor) -> Tensor:
+        """Elementwise right (arithmetic) shift of integer tensors.
+
+        Example::
+
+            >>> torch.tensor([1, 8, -8]).bitwise_right_shift(torch.tensor([2, 1, 1]))
+            tensor([ 0,  4, -4])
+        """
+        return _compare.bitwise_right_shift(self, other)
+
+    def bitwise_right_shift_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.bitwise_right_shift`."""
+        return _inplace(self, _compare.bitwise_right_shift(self, other))
+
+    def bitwise_xor(self, other: Tensor) -> Tensor:
+        """Elementwise bitwise XOR of integer or bool tensors.
+
+        Example::
+
+            >>> torch.tensor([12, 10, 7]).bitwise_xor(torch.tensor([10, 6, 3]))
+            tensor([ 6, 12,  4])
+        """
+        return _compare.bitwise_xor(self, other)
+
+    def bitwise_xor_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.bitwise_xor`."""
+        return _inplace(self, _compare.bitwise_xor(self, other))
+
     def ceil(self) -> Tensor:
         """Smallest integer not less than each element.
 
@@ -236,6 +331,20 @@ class TensorOpMethods:
     def digamma_(self) -> Tensor:
         """In-place version of :meth:`Tensor.digamma`."""
         return _inplace(self, _special_unary.digamma(self))
+
+    def eq(self, other: Tensor) -> Tensor:
+        """input == other, elementwise (a bool tensor).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).eq(torch.tensor([3.0, 2.0, 1.0]))
+            tensor([False,  True, False])
+        """
+        return _compare.eq(self, other)
+
+    def eq_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.eq`."""
+        return _copy_(self, _compare.eq(self, other))
 
     def erf(self) -> Tensor:
         """Error function, elementwise.
@@ -349,6 +458,40 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.frac`."""
         return _inplace(self, _unary.frac(self))
 
+    def ge(self, other: Tensor) -> Tensor:
+        """input >= other, elementwise (a bool tensor).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).ge(torch.tensor([3.0, 2.0, 1.0]))
+            tensor([False,  True,  True])
+        """
+        return _compare.ge(self, other)
+
+    def ge_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.ge`."""
+        return _copy_(self, _compare.ge(self, other))
+
+    greater_equal = ge
+    greater_equal_ = ge_
+
+    def gt(self, other: Tensor) -> Tensor:
+        """input > other, elementwise (a bool tensor).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).gt(torch.tensor([3.0, 2.0, 1.0]))
+            tensor([False, False,  True])
+        """
+        return _compare.gt(self, other)
+
+    def gt_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.gt`."""
+        return _copy_(self, _compare.gt(self, other))
+
+    greater = gt
+    greater_ = gt_
+
     def i0(self) -> Tensor:
         """Modified Bessel function of the first kind, order 0, elementwise.
 
@@ -362,6 +505,83 @@ class TensorOpMethods:
     def i0_(self) -> Tensor:
         """In-place version of :meth:`Tensor.i0`."""
         return _inplace(self, _special_unary.i0(self))
+
+    def isclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+        """Elementwise |input - other| <= atol + rtol * |other| (nan equal when equal_nan).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).isclose(torch.tensor([1.0 + 1e-9, 2.1]))
+            tensor([ True, False])
+        """
+        return _compare.isclose(self, other, rtol, atol, equal_nan)
+
+    def isfinite(self) -> Tensor:
+        """True where an element is neither inf nor NaN.
+
+        Example::
+
+            >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isfinite()
+            tensor([ True, False, False, False])
+        """
+        return _compare.isfinite(self)
+
+    def isinf(self) -> Tensor:
+        """True where an element is +inf or -inf.
+
+        Example::
+
+            >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isinf()
+            tensor([False, False,  True,  True])
+        """
+        return _compare.isinf(self)
+
+    def isnan(self) -> Tensor:
+        """True where an element is NaN.
+
+        Example::
+
+            >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isnan()
+            tensor([False,  True, False, False])
+        """
+        return _compare.isnan(self)
+
+    def isneginf(self) -> Tensor:
+        """True where an element is -inf.
+
+        Example::
+
+            >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isneginf()
+            tensor([False, False, False,  True])
+        """
+        return _compare.isneginf(self)
+
+    def isposinf(self) -> Tensor:
+        """True where an element is +inf.
+
+        Example::
+
+            >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isposinf()
+            tensor([False, False,  True, False])
+        """
+        return _compare.isposinf(self)
+
+    def le(self, other: Tensor) -> Tensor:
+        """input <= other, elementwise (a bool tensor).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).le(torch.tensor([3.0, 2.0, 1.0]))
+            tensor([ True,  True, False])
+        """
+        return _compare.le(self, other)
+
+    def le_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.le`."""
+        return _copy_(self, _compare.le(self, other))
+
+    less_equal = le
+    less_equal_ = le_
 
     def lgamma(self) -> Tensor:
         """Natural log of the absolute value of the gamma function.
@@ -433,6 +653,62 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.log2`."""
         return _inplace(self, _unary.log2(self))
 
+    def logical_and(self, other: Tensor) -> Tensor:
+        """Elementwise logical AND (zero is False).
+
+        Example::
+
+            >>> torch.tensor([True, False, True]).logical_and(torch.tensor([True, True, False]))
+            tensor([ True, False, False])
+        """
+        return _compare.logical_and(self, other)
+
+    def logical_and_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.logical_and`."""
+        return _inplace(self, _compare.logical_and(self, other))
+
+    def logical_not(self) -> Tensor:
+        """Elementwise logical NOT (zero is False).
+
+        Example::
+
+            >>> torch.tensor([1.0, 0.0, -2.0]).logical_not()
+            tensor([False,  True, False])
+        """
+        return _compare.logical_not(self)
+
+    def logical_not_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.logical_not`."""
+        return _inplace(self, _compare.logical_not(self))
+
+    def logical_or(self, other: Tensor) -> Tensor:
+        """Elementwise logical OR (zero is False).
+
+        Example::
+
+            >>> torch.tensor([True, False, True]).logical_or(torch.tensor([True, True, False]))
+            tensor([True, True, True])
+        """
+        return _compare.logical_or(self, other)
+
+    def logical_or_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.logical_or`."""
+        return _inplace(self, _compare.logical_or(self, other))
+
+    def logical_xor(self, other: Tensor) -> Tensor:
+        """Elementwise logical XOR (zero is False).
+
+        Example::
+
+            >>> torch.tensor([True, False, True]).logical_xor(torch.tensor([True, True, False]))
+            tensor([False,  True,  True])
+        """
+        return _compare.logical_xor(self, other)
+
+    def logical_xor_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.logical_xor`."""
+        return _inplace(self, _compare.logical_xor(self, other))
+
     def logit(self, eps=None) -> Tensor:
         """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given.
 
@@ -446,6 +722,54 @@ class TensorOpMethods:
     def logit_(self, eps=None) -> Tensor:
         """In-place version of :meth:`Tensor.logit`."""
         return _inplace(self, _special_unary.logit(self, eps))
+
+    def lt(self, other: Tensor) -> Tensor:
+        """input < other, elementwise (a bool tensor).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).lt(torch.tensor([3.0, 2.0, 1.0]))
+            tensor([ True, False, False])
+        """
+        return _compare.lt(self, other)
+
+    def lt_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.lt`."""
+        return _copy_(self, _compare.lt(self, other))
+
+    less = lt
+    less_ = lt_
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
+        """Replaces NaN, +inf and -inf by nan, posinf, neginf (default: the dtype's limits).
+
+        Example::
+
+            >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).nan_to_num()
+            tensor([ 1.0000e+00,  0.0000e+00,  3.4028e+38, -3.4028e+38])
+        """
+        return _compare.nan_to_num(self, nan, posinf, neginf)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
+        """In-place version of :meth:`Tensor.nan_to_num`."""
+        return _inplace(self, _compare.nan_to_num(self, nan, posinf, neginf))
+
+    def ne(self, other: Tensor) -> Tensor:
+        """input != other, elementwise (a bool tensor).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).ne(torch.tensor([3.0, 2.0, 1.0]))
+            tensor([ True, False,  True])
+        """
+        return _compare.ne(self, other)
+
+    def ne_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.ne`."""
+        return _copy_(self, _compare.ne(self, other))
+
+    not_equal = ne
+    not_equal_ = ne_
 
     def neg(self) -> Tensor:
         """Negation, elementwise: -input.
@@ -720,6 +1044,7 @@ def _link():
     import importlib
     g = globals()
     from ._tensor import _inplace
-    g['_inplace'] = _inplace
+    from .ops.inplace import copy_
+    g['_inplace'], g['_copy_'] = _inplace, copy_
     for m in _MODULES:
         g['_' + m.rsplit('.', 1)[1]] = importlib.import_module(m)

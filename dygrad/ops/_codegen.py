@@ -158,7 +158,7 @@ def _method_source(d):
            f"        return {_alias(d.module)}.{d.fn.__name__}({call})", ""]
     if d.inplace:
         src += [f"    def {d.name}_({sig}) -> {ret}:", _doc(d, "inplace", 8),
-                f"        return _inplace(self, {_alias(d.module)}.{_inplace_fn(d)}({call}))", ""]
+                f"        return {_writer(d)}(self, {_alias(d.module)}.{_inplace_fn(d)}({call}))", ""]
     for a in d.aliases:
         src.append(f"    {a} = {d.name}" + (f"\n    {a}_ = {d.name}_" if d.inplace else ""))
     if d.aliases:
@@ -169,7 +169,13 @@ def _method_source(d):
 def _inplace_fn(d):
     """The function whose result an in-place spelling writes back: the op itself, or the one
     named by `inplace="..."` in the same module (asinh_ records a node without a derivative)."""
-    return d.inplace if isinstance(d.inplace, str) else d.fn.__name__
+    return d.inplace if isinstance(d.inplace, str) and d.inplace != "copy_" else d.fn.__name__
+
+
+def _writer(d):
+    """How an in-place spelling writes its result back: `_inplace` rebases the history onto the
+    result; `inplace="copy_"` copies a history-free result (comparisons give constants)."""
+    return "_copy_" if d.inplace == "copy_" else "_inplace"
 
 
 def _ret(d):
@@ -198,7 +204,7 @@ def _function_source(d):
         isig = _render_params(params)
         src += [f"def {d.name}_({isig}) -> {_ret(d)}:", _doc(d, "inplace", 4)]
         src += _check_first(d, params, name=d.name + "_")
-        src += [f"    return _inplace({first}, {_alias(d.module)}.{_inplace_fn(d)}({call}))", "", ""]
+        src += [f"    return {_writer(d)}({first}, {_alias(d.module)}.{_inplace_fn(d)}({call}))", "", ""]
     for a in d.aliases:
         src.append(f"{a} = {d.name}" + (f"\n{a}_ = {d.name}_" if d.inplace_function else ""))
     if d.aliases:
@@ -228,7 +234,8 @@ def render_methods() -> str:
     out += ["", "def _link():",
             '    """Binds the op family modules (called once Tensor exists: they import it)."""',
             "    import importlib", "    g = globals()", "    from ._tensor import _inplace",
-            "    g['_inplace'] = _inplace", "    for m in _MODULES:",
+            "    from .ops.inplace import copy_", "    g['_inplace'], g['_copy_'] = _inplace, copy_",
+            "    for m in _MODULES:",
             "        g['_' + m.rsplit('.', 1)[1]] = importlib.import_module(m)", ""]
     return "\n".join(out)
 
@@ -240,6 +247,7 @@ def render_functions() -> str:
            "from __future__ import annotations", "",
            "from ._convert import not_tensor_error as _not_tensor, not_overload_error as _not_overload",
            "from ._tensor import Tensor, _inplace",
+           "from .ops.inplace import copy_ as _copy_  # noqa: F401",
            "from ._convert import write_out_tensor as _write_out"]
     out += [f"from .ops import {m.rsplit('.', 1)[1]} as {_alias(m)}" for m in mods]
     out += ["", "__all__ = " + _list(_namespaces(decls).get("torch", []))]

@@ -80,8 +80,9 @@ def op(*, name: str | None = None, method: bool = True, function: bool = True,
     method: a `Tensor.name` method (self takes the place of `self_arg`, by default the first
       parameter). function: functions `name` in each of `namespaces` ("torch", "special", ...).
     inplace: a `Tensor.name_` method computing out of place and writing back (with PyTorch's
-      checks: dtype can't-cast, views, leaves); inplace_function: also `torch.name_` (default: as
-      inplace). out: the function form takes `out=` and writes into it ("native": the op itself
+      checks: dtype can't-cast, views, leaves); a function name of the same module computes the
+      value instead; "copy_" copies a history-free result (comparisons). inplace_function: also
+      `torch.name_` (default: as inplace). out: the function form takes `out=` and writes into it ("native": the op itself
       takes `out=`). aliases: other names for every spelling (`arcsinh` for `asinh`).
     tensor_first: see TENSOR_FIRST. backward: the Node class(es) the op records.
     summary: the one-line docstring of every spelling; example: the arguments of a call whose
