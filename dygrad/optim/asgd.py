@@ -1,10 +1,12 @@
 """ASGD: SGD with a decaying step size eta and a running average `ax` of the parameters (Polyak
 averaging), which starts to average once the step count passes t0."""
+from collections.abc import Iterable
+
 import numpy as np
 
-from .._tensor import _wrap
-from ._updates import bump_step, new_step, num, scalar_dtype, sub_scaled_, with_weight_decay
-from ._updates import zeros_state
+from .._tensor import Tensor, _wrap
+from ._updates import (bump_step, new_step, num, scalar_dtype, sub_scaled_, with_weight_decay,
+                       zeros_state)
 from .optimizer import Optimizer, _check_lr, _check_nonneg
 
 __all__ = ["ASGD"]
@@ -20,8 +22,10 @@ class ASGD(Optimizer):
         >>> opt = ASGD(model.parameters(), lr=0.01, t0=100)
     """
 
-    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
-                 foreach=None, maximize=False, differentiable=False, capturable=False):
+    def __init__(self, params: Iterable, lr: float | Tensor = 1e-2, lambd: float = 1e-4,
+                 alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False) -> None:
         _check_lr(lr)
         _check_nonneg(weight_decay, "weight_decay value")
         defaults = {
@@ -31,13 +35,13 @@ class ASGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def init_state(self, p, state, group):
+    def init_state(self, p: Tensor, state: dict, group: dict) -> None:
         state["step"] = new_step()
         state["eta"] = _wrap(np.array(num(group["lr"]), scalar_dtype()))
         state["mu"] = _wrap(np.ones((), scalar_dtype()))
         state["ax"] = zeros_state(p._data)
 
-    def update(self, p, g, state, group):
+    def update(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
         if group["capturable"]:
             raise AssertionError(
                 "If capturable=True, params, mus, etas, and state_steps must be on supported "

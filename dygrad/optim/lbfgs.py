@@ -1,5 +1,10 @@
 """L-BFGS with an optional strong-Wolfe line search; every parameter is one flat vector.
 
+LBFGS keeps its own `step` instead of the base class's per-parameter `init_state`/`update`: its
+update is not per parameter (the search direction comes from all parameters' gradients joined in
+one flat vector, and the curvature history is one list for them all), and it calls the closure
+many times within one step (line search), which the per-parameter protocol never does.
+
 Scalars that torch keeps as 0-dim tensors (directional derivatives, curvature ratios) are NumPy
 scalars of the parameters' dtype here, so they round the same way; losses and step lengths that
 torch keeps as Python floats stay Python floats.

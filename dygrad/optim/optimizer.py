@@ -15,11 +15,12 @@ import itertools
 import warnings
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
+from types import MappingProxyType
 
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE, enable_grad, no_grad
+from ..autograd.grad_mode import STATE, enable_grad
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
@@ -153,6 +154,10 @@ def _no_capturable_on_cpu(supports_xla=True):
         f"If capturable=True, params and state_steps must be on supported devices: {devices}.")
 
 
+# the state `update` gets in a group whose algorithm keeps none (read-only: nothing is kept)
+_NO_STATE = MappingProxyType({})
+
+
 class Optimizer:
     """Base class of all optimizers (torch.optim.Optimizer)."""
 
@@ -187,6 +192,8 @@ class Optimizer:
         step = cls.__dict__.get("step")
         if step is not None and callable(step) and not getattr(step, "_dygrad_hooked", False):
             cls.step = _with_step_hooks(step)
+        # an algorithm without init_state (SGD) is not called for it at every first update
+        cls._init_is_noop = cls.init_state is Optimizer.init_state
 
     # -- pickling ------------------------------------------------------------------------
     def __getstate__(self):
@@ -306,6 +313,7 @@ class Optimizer:
     # set by load_state_dict when a loaded state tensor's shape is not its parameter's: step()
     # then raises (PyTorch fails there too) instead of letting NumPy broadcast the update
     _state_mismatch = None
+    _init_is_noop = True  # (for the base class itself; __init_subclass__ sets it per class)
 
     @_with_step_hooks
     def step(self, closure=None):
@@ -319,10 +327,22 @@ class Optimizer:
                 loss = closure()
         states = self.state
         update = self.update
+        # as under no_grad (an update written with Tensor ops records no graph); set directly:
+        # a no_grad() context costs as much as a small parameter's update
+        grad_mode = STATE.enabled
+        STATE.enabled = False
+        try:
+            self._update_all(states, update)
+        finally:
+            STATE.enabled = grad_mode
+        return loss
+
+    def _update_all(self, states, update):
         # torch's float math never warns (0/0 just gives nan); NumPy's would, so silence it here
-        with np.errstate(all="ignore"), no_grad():
+        with np.errstate(all="ignore"):
             for group in self.param_groups:
                 maximize = group.get("maximize", False)
+                stateless = not self._keeps_state(group)
                 for p in group["params"]:
                     g = p.grad
                     if g is None:
@@ -332,15 +352,17 @@ class Optimizer:
                         self._bad_grad(p, g)
                     if maximize:
                         ga = self._negated(p, ga)
-                    state = states.get(p)  # .get: no entry for a parameter that keeps no state
-                    if state:
-                        update(p, ga, state, group)
+                    if stateless:
+                        update(p, ga, _NO_STATE, group)
                     else:
-                        self._first_update(p, ga, state, group)
+                        state = states.get(p)  # .get: no entry for a parameter without state
+                        if state:
+                            update(p, ga, state, group)
+                        else:
+                            self._first_update(p, ga, state, group)
                     p._vc[0] += 1
-        return loss
 
-    def init_state(self, p, state, group):
+    def init_state(self, p: Tensor, state: dict, group: dict) -> None:
         """Fills `state`, the empty state dict of parameter `p` (of `group`), before its first
         update: PyTorch's keys and types (e.g. Adam's float32 0-dim 'step', 'exp_avg', ...).
 
@@ -351,7 +373,7 @@ class Optimizer:
                 state["buf"] = _updates.zeros_state(p._data)
         """
 
-    def update(self, p, grad, state, group):
+    def update(self, p: Tensor, grad: np.ndarray, state: dict, group: dict) -> None:
         """Changes parameter `p` in place, given its gradient `grad` (a NumPy array, already
         negated when the group has maximize=True), its `state` dict and its `group` options.
 
@@ -363,14 +385,20 @@ class Optimizer:
         raise NotImplementedError(
             f"{type(self).__name__} must define update(p, grad, state, group) or its own step()")
 
+    def _keeps_state(self, group):
+        """False where the algorithm keeps no per-parameter state for this group's options (SGD
+        without momentum): step then neither looks state up nor creates it."""
+        return True
+
     def _first_update(self, p, grad, state, group):
         """The update of a parameter whose state is empty: init_state first; the state is kept
         only if it holds something (torch's SGD without momentum keeps none)."""
         if state is None:
             state = {}
-        self.init_state(p, state, group)
-        if state and p not in self.state:  # kept even if the update raises, as in torch
-            self.state[p] = state
+        if not self._init_is_noop:
+            self.init_state(p, state, group)
+            if state and p not in self.state:  # kept even if the update raises, as in torch
+                self.state[p] = state
         self.update(p, grad, state, group)
         if state and p not in self.state:
             self.state[p] = state

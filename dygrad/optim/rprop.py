@@ -1,8 +1,10 @@
 """Rprop (resilient backpropagation): per-coordinate step sizes that grow while the gradient
 keeps its sign and shrink when it flips; only the gradient's sign moves the parameter."""
+from collections.abc import Iterable
+
 import numpy as np
 
-from .._tensor import _wrap
+from .._tensor import Tensor, _wrap
 from ._updates import bump_step, new_step, num, zeros_state
 from .optimizer import Optimizer, _check_lr, _no_capturable_on_cpu
 
@@ -19,8 +21,11 @@ class Rprop(Optimizer):
         >>> opt = Rprop(model.parameters(), lr=0.01, etas=(0.5, 1.2), step_sizes=(1e-6, 50))
     """
 
-    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
-                 capturable=False, foreach=None, maximize=False, differentiable=False):
+    def __init__(self, params: Iterable, lr: float | Tensor = 1e-2,
+                 etas: tuple[float, float] = (0.5, 1.2),
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         _check_lr(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
@@ -30,12 +35,12 @@ class Rprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def init_state(self, p, state, group):
+    def init_state(self, p: Tensor, state: dict, group: dict) -> None:
         state["step"] = new_step()
         state["prev"] = zeros_state(p._data)
         state["step_size"] = _wrap(np.full_like(p._data, num(group["lr"])))
 
-    def update(self, p, g, state, group):
+    def update(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
         if group["capturable"]:
             _no_capturable_on_cpu()
         d = p._data

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ._updates import num, sub_scaled_, with_weight_decay
+from ._updates import num, with_weight_decay
 from .optimizer import Optimizer, _check_fused
 
 __all__ = ["SGD"]
@@ -41,15 +41,24 @@ class SGD(Optimizer):
 
     # no init_state: torch creates the momentum buffer from the first gradient (in update), and
     # keeps no state at all without momentum
+    def _keeps_state(self, group):
+        return group["momentum"] != 0
 
     def update(self, p, g, state, group):
         d = p._data
         momentum = group["momentum"]
+        wd = num(group["weight_decay"])
+        if momentum == 0 and wd == 0:  # plain SGD, the most common case: p -= lr * grad
+            t = self._scratch(p, d, 1)[0]
+            np.multiply(g, num(group["lr"]), out=t)
+            np.subtract(d, t, out=d)
+            return
         dampening = group["dampening"]
         nesterov = group["nesterov"]
         bufs = self._scratch(p, d, 2 if momentum != 0 and (nesterov or dampening != 0) else 1)
         t = bufs[0]
-        g = with_weight_decay(g, d, num(group["weight_decay"]), t)
+        if wd != 0:
+            g = with_weight_decay(g, d, wd, t)
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -69,5 +78,6 @@ class SGD(Optimizer):
                 g = np.add(g, t2, out=t2)
             else:
                 g = b
-        # t may hold g itself: elementwise in place is fine
-        sub_scaled_(d, g, num(group["lr"]), t)
+        # p -= lr * g (t may hold g itself: elementwise in place is fine)
+        np.multiply(g, num(group["lr"]), out=t)
+        np.subtract(d, t, out=d)

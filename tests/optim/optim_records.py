@@ -92,7 +92,8 @@ def radam(x, g, st, hp):
     rho_t = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
     upd = m / (1 - b1 ** t)
     if rho_t > 5:
-        rect = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        rect = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                       / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
         upd = upd * np.sqrt(1 - b2 ** t) / (np.sqrt(v) + hp["eps"]) * rect
     return x - hp["lr"] * upd
 

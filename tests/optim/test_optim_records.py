@@ -147,6 +147,7 @@ def test_a_new_optimizer_is_init_state_plus_update():
     b.grad = dygrad.tensor(np.array([2.0]))
     with dygrad.enable_grad():
         opt.step()
+        assert dygrad.is_grad_enabled()  # the updates ran as under no_grad, then it was restored
     np.testing.assert_array_equal(to_np(a), [0.9, -1.9])
     np.testing.assert_array_equal(to_np(b), [0.1])  # maximize: the base negated the gradient
     assert opt.state[a] == {"moves": 1} and opt.state[b] == {"moves": 1}
