@@ -118,8 +118,9 @@ def _dtype_of(d):
 
 
 class _Reader:
-    def __init__(self, fname, weights_only, byteorder="little"):
+    def __init__(self, fname, weights_only, parameter_cls, byteorder="little"):
         self.fname = fname
+        self.parameter_cls = parameter_cls  # nn.Parameter, passed in: this layer never imports nn
         self.weights_only = weights_only
         self.order = "<" if byteorder == "little" else ">"
         self.raw = {}       # storage key -> its bytes (np.uint8)
@@ -215,11 +216,7 @@ class _Reader:
     def rebuild_parameter(self, data, requires_grad, backward_hooks):
         if not isinstance(data, Tensor):
             raise pickle.UnpicklingError("_rebuild_parameter expects a tensor")
-        try:
-            from .nn import Parameter
-        except ImportError:
-            Parameter = Tensor
-        return _make_tensor(Parameter, data._data, requires_grad is True)
+        return _make_tensor(self.parameter_cls, data._data, requires_grad is True)
 
     def rebuild_parameter_with_state(self, data, requires_grad, backward_hooks, state):
         return self.set_state(self.rebuild_parameter(data, requires_grad, backward_hooks), state)
@@ -318,7 +315,7 @@ class _Reader:
                 f"failed to load ({type(e).__name__}: {e})") from e
 
 
-def load_zip(fh, fname, weights_only):
+def load_zip(fh, fname, weights_only, parameter_cls):
     try:
         zf = zipfile.ZipFile(fh)
         names = zf.namelist()
@@ -333,7 +330,7 @@ def load_zip(fh, fname, weights_only):
             order = zf.read(prefix + "byteorder").decode("ascii", "replace").strip()
             if order not in ("little", "big"):
                 raise CheckpointError(f"{fname} is corrupted: unknown byte order {order!r}")
-        r = _Reader(fname, weights_only, order)
+        r = _Reader(fname, weights_only, parameter_cls, order)
         r.zip, r.prefix = zf, prefix
         result = r.unpickle(io.BytesIO(zf.read(pkl[0])), r.persistent_load)
         r.finish()
@@ -344,8 +341,8 @@ def load_zip(fh, fname, weights_only):
                               f"archive ({e})") from e
 
 
-def load_legacy(fh, fname, weights_only):
-    r = _Reader(fname, weights_only)
+def load_legacy(fh, fname, weights_only, parameter_cls):
+    r = _Reader(fname, weights_only, parameter_cls)
     if r.unpickle(fh) != _LEGACY_MAGIC:
         raise CheckpointError(f"{fname} is a pickle file but not a PyTorch checkpoint "
                               "(dygrad never loads arbitrary pickles)")

@@ -779,6 +779,7 @@ def _load_from(fh, fname, weights_only):
         return _load_native(fh, fname, weights_only)
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06") or head[:1] == b"\x80":
         from . import _pt_reader
+        from .nn.parameter import Parameter
         if start is not None:
             fh.seek(start)
             src = fh
@@ -786,8 +787,8 @@ def _load_from(fh, fname, weights_only):
             import io
             src = io.BytesIO(head + fh.read())
         if head[:1] == b"\x80":
-            return _pt_reader.load_legacy(src, fname, weights_only)
-        return _pt_reader.load_zip(src, fname, weights_only)
+            return _pt_reader.load_legacy(src, fname, weights_only, Parameter)
+        return _pt_reader.load_zip(src, fname, weights_only, Parameter)
     if not head:
         raise CheckpointError(f"{fname} is empty: not a checkpoint (was the save interrupted "
                               "before it wrote anything?)")
