@@ -8,7 +8,10 @@ import pytest
 import dygrad
 from dygrad.ops import bucketing as B
 
-torch = pytest.importorskip("torch")
+try:  # the parity oracle; the tests marked requires_torch skip without it
+    import torch
+except ImportError:
+    torch = None
 
 DY = type("dygrad_ns", (), {})()
 vars(DY).update({k: getattr(dygrad, k) for k in dir(dygrad) if not k.startswith("__")})
@@ -90,6 +93,7 @@ CASES = [
 ]
 
 
+@pytest.mark.requires_torch
 @pytest.mark.parametrize("expr", CASES)
 def test_matches_torch(expr):
     t, d = _run(torch, expr), _run(DY, expr)
@@ -101,6 +105,7 @@ def test_matches_torch(expr):
     np.testing.assert_array_equal(d[3], t[3])
 
 
+@pytest.mark.requires_torch
 @pytest.mark.parametrize("dt", [np.float16, np.float32, np.float64])
 def test_histc_bins_bit_for_bit(dt):
     rng = np.random.default_rng(7)
@@ -113,6 +118,7 @@ def test_histc_bins_bit_for_bit(dt):
         np.testing.assert_array_equal(got, ref)
 
 
+@pytest.mark.requires_torch
 def test_searchsorted_random_with_nans():
     rng = np.random.default_rng(8)
     for i in range(40):
@@ -135,6 +141,7 @@ def test_non_differentiable_results_refuse_backward():
         y.sum().backward()
 
 
+@pytest.mark.requires_torch
 @pytest.mark.parametrize("offset,d1,d2", [(0, -2, -1), (1, 0, 2), (-1, 2, 0), (2, 1, 0)])
 def test_diag_embed_gradient_matches_torch(offset, d1, d2):
     data = np.arange(6.).reshape(2, 3)
@@ -154,6 +161,7 @@ def test_diag_embed_double_backward():
     assert dygrad.autograd.gradgradcheck(lambda t: B.diag_embed(t, -1, 2, 0) ** 2, (x,))
 
 
+@pytest.mark.requires_torch
 def test_searchsorted_on_bool_raises_like_torch():
     torch = pytest.importorskip("torch")
     for T in (dygrad, torch):
