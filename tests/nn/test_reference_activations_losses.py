@@ -196,3 +196,51 @@ def test_loss_modules_match_functional():
         np.testing.assert_array_equal(mod(a, b).numpy(), want.numpy())
     np.testing.assert_array_equal(nn.CrossEntropyLoss(label_smoothing=0.1)(a, y).numpy(),
                                   F.cross_entropy(a, y, label_smoothing=0.1).numpy())
+
+
+def _cos(a, b):
+    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
+SIGNS = np.array([1.0, -1.0, -1.0, 1.0])
+CLASSES = np.array([2, 0, 4, 1])
+# name -> (dygrad loss of the float inputs, NumPy reference, float input shapes)
+MORE_LOSSES = {
+    "margin_ranking": (lambda a, b: F.margin_ranking_loss(a, b, dygrad.tensor(SIGNS), margin=0.3),
+                       lambda a, b: np.maximum(0, -SIGNS * (a - b) + 0.3).mean(), [(4,), (4,)]),
+    "hinge_embedding": (lambda a: F.hinge_embedding_loss(a, dygrad.tensor(SIGNS[:, None] * np.ones(3)), margin=0.8),
+                        lambda a: np.where(SIGNS[:, None] > 0, a, np.maximum(0, 0.8 - a)).mean(), [(4, 3)]),
+    "soft_margin": (lambda a: F.soft_margin_loss(a, dygrad.tensor(SIGNS)),
+                    lambda a: np.log1p(np.exp(-SIGNS * a)).mean(), [(4,)]),
+    "multilabel_soft_margin": (
+        lambda a: F.multilabel_soft_margin_loss(a, dygrad.tensor((np.arange(20).reshape(4, 5) % 3 == 0) * 1.0)),
+        lambda a: (-((np.arange(20).reshape(4, 5) % 3 == 0) * -softplus(-a)
+                     + (np.arange(20).reshape(4, 5) % 3 != 0) * -softplus(a)).mean(1)).mean(), [(4, 5)]),
+    "multi_margin_p2": (
+        lambda a: F.multi_margin_loss(a, dygrad.tensor(CLASSES), p=2, margin=0.7),
+        lambda a: np.mean([sum(max(0, 0.7 - r[c] + r[i]) ** 2 for i in range(5) if i != c) / 5
+                           for r, c in zip(a, CLASSES)]), [(4, 5)]),
+    "triplet_margin": (lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=1.5),
+                       lambda a, p, n: np.maximum(np.linalg.norm(a - p + 1e-6, axis=1)
+                                                  - np.linalg.norm(a - n + 1e-6, axis=1) + 1.5, 0).mean(),
+                       [(4, 3)] * 3),
+    "poisson_nll": (lambda a: F.poisson_nll_loss(a, dygrad.tensor(np.arange(12.0).reshape(4, 3)), full=True),
+                    lambda a: (np.exp(a) - np.arange(12.0).reshape(4, 3) * a + np.where(
+                        np.arange(12.0).reshape(4, 3) > 1,
+                        (lambda t: t * np.log(np.maximum(t, 1)) - t + 0.5 * np.log(2 * np.pi * np.maximum(t, 1)))(
+                            np.arange(12.0).reshape(4, 3)), 0)).mean(), [(4, 3)]),
+    "gaussian_nll": (lambda a, b, v: F.gaussian_nll_loss(a, b, v * v + 0.1, full=True),
+                     lambda a, b, v: (0.5 * (np.log(v * v + 0.1) + (a - b) ** 2 / (v * v + 0.1))
+                                      + 0.5 * np.log(2 * np.pi)).mean(), [(4, 3)] * 3),
+    "cosine_embedding": (lambda a, b: F.cosine_embedding_loss(a, b, dygrad.tensor(SIGNS), margin=-0.2),
+                         lambda a, b: np.where(SIGNS > 0, 1 - _cos(a, b), np.maximum(0, _cos(a, b) + 0.2)).mean(),
+                         [(4, 3), (4, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_LOSSES))
+def test_more_losses_forward_and_gradcheck(name):
+    fn, ref, shapes = MORE_LOSSES[name]
+    xs = [R(*s) for s in shapes]
+    np.testing.assert_allclose(fn(*[dygrad.tensor(x) for x in xs]).numpy(), ref(*xs), rtol=1e-10, atol=1e-12)
+    assert gradcheck(fn, tuple(dygrad.tensor(x, requires_grad=True) for x in xs))
