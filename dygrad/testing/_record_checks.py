@@ -4,7 +4,7 @@ check_parity      both libraries agree (values, dtype, shape, requires_grad, gra
 check_reference   dygrad agrees with the record's NumPy reference
 check_raises      a `raises=` sample raises that exception class (no torch needed)
 check_gradcheck   float64 finite differences (and second derivatives with `second=True`)
-check_variants    the Tensor method, the in-place method and `out=` agree with the function;
+check_spelling    the Tensor method, the in-place method or `out=` agrees with the function;
                   `out=` writes into the given tensor (a view taken before sees the result)
 
 `applicable(record, sample)` says which checks a sample takes, so a driver parametrizes each
@@ -34,10 +34,15 @@ def applicable(rec, sample):
             out.append("gradcheck")
         if rec.gradgrad and sample.gradcheck != "first" and "gradgradcheck" not in rec.skips:
             out.append("gradgradcheck")
-    if sample.variants and sample.args and (rec.method is not False or rec.inplace is not False
-                                            or rec.supports_out):
-        out.append("variants")
+    if sample.variants and sample.args and _is_array(sample.args[0]):
+        out += [k for k in ("method", "inplace") if _has(rec, k, _optional_torch())]
+    if sample.variants and rec.supports_out and "out" not in rec.skips:
+        out.append("out")
     return out
+
+
+def _is_array(a):
+    return isinstance(a, np.ndarray)
 
 
 def _quiet(fn):
@@ -113,9 +118,9 @@ def _has(rec, kind, torch):
     return True
 
 
-def check_variants(rec, sample, torch=None):
-    """The method, in-place and out= spellings against the function, on dygrad alone; with
-    torch, also that PyTorch takes `out=` where the record says so."""
+def check_spelling(rec, sample, kind, torch=None):
+    """One spelling (`kind`: "method", "inplace" or "out") against the function, on dygrad
+    alone; for "out", with torch, also that PyTorch takes `out=` where the record says so."""
     fn = rec.function(dygrad)
     where = f"{rec.name} {sample.describe()}"
     try:
@@ -123,23 +128,39 @@ def check_variants(rec, sample, torch=None):
     except Exception:  # noqa: BLE001 - the call's error is the parity/raises checks' business
         return
     first = _dygrad_args(sample)
-    if _has(rec, "method", torch) and isinstance(first[0], dygrad.Tensor):
+    if kind == "method":
         got = _quiet(lambda: getattr(first[0], rec.method_name())(*first[1:], **sample.kwargs))
-        if expected is None:
-            expected = got
-        assert_close(got, expected, equal_nan=True, msg=lambda m: f"{where}: method != function: {m}")
-    if _has(rec, "inplace", torch) and isinstance(first[0], dygrad.Tensor):
-        _check_inplace(rec, sample, expected, where)
-    if rec.supports_out and "out" not in rec.skips:
+        if expected is not None:
+            assert_close(got, expected, equal_nan=True,
+                         msg=lambda m: f"{where}: method != function: {m}")
+    elif kind == "inplace":
+        _check_inplace(rec, sample, expected, where, torch)
+    elif kind == "out":
         _check_out(rec, sample, expected, where, torch)
 
 
-def _check_inplace(rec, sample, expected, where):
+def _torch_inplace_ok(rec, sample, torch):
+    """Whether PyTorch's in-place spelling takes this sample (None without torch)."""
+    if torch is None:
+        return None
+    targs = _build(torch, sample.args, False)[0]
+    try:
+        _quiet(lambda: getattr(targs[0], rec.method_name() + "_")(*targs[1:], **sample.kwargs))
+    except Exception:  # noqa: BLE001 - any error: dygrad must raise too
+        return False
+    return True
+
+
+def _check_inplace(rec, sample, expected, where, torch=None):
     args = _dygrad_args(sample)
     self = args[0]
     method = getattr(self, rec.method_name() + "_")
-    fits = isinstance(expected, dygrad.Tensor) and tuple(expected.shape) == tuple(self.shape) \
-        and dygrad.can_cast(expected.dtype, self.dtype)
+    # the result must fit self (shape; dtype castable): PyTorch decides when importable
+    # (float_power_ wants a float64 self), else the casting rule
+    fits = _torch_inplace_ok(rec, sample, torch)
+    if fits is None:
+        fits = isinstance(expected, dygrad.Tensor) and tuple(expected.shape) == tuple(self.shape) \
+            and dygrad.can_cast(expected.dtype, self.dtype)
     if not fits:
         try:
             _quiet(lambda: method(*args[1:], **sample.kwargs))
@@ -191,25 +212,32 @@ def _with_out(sample, out):
 
 def record_params(records, check):
     """pytest parameters (rec, sample) of every sample of `records` that takes `check`, with id
-    "<op name>-<sample index>"; a check listed in the record's `xfails` is a strict xfail."""
+    "<op name>-<sample index>"; a check listed in the record's or the sample's `xfails` is a
+    strict xfail."""
     import pytest
     out = []
     for rec in records:
         for i, sample in enumerate(rec.samples):
             if check not in applicable(rec, sample):
                 continue
-            marks = [pytest.mark.xfail(strict=True, reason=rec.xfails[check])] \
-                if check in rec.xfails else []
+            known = {**rec.xfails, **getattr(sample, "xfails", {})}
+            marks = [pytest.mark.xfail(strict=True, reason=known[check])] if check in known else []
             out.append(pytest.param(rec, sample, id=f"{rec.name}-{i}", marks=marks))
     return out
 
 
 def _optional_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
+    global _TORCH
+    if _TORCH is False:
+        try:
+            import torch
+        except ImportError:
+            torch = None
+        _TORCH = torch
+    return _TORCH
+
+
+_TORCH = False
 
 
 def check_record(rec, sample, check):
@@ -230,6 +258,6 @@ def check_record(rec, sample, check):
         return check_reference(rec, sample)
     if check in ("gradcheck", "gradgradcheck"):
         return check_gradcheck(rec, sample, second=check == "gradgradcheck")
-    if check == "variants":
-        return check_variants(rec, sample, _optional_torch())
+    if check in ("method", "inplace", "out"):
+        return check_spelling(rec, sample, check, _optional_torch())
     raise ValueError(f"unknown check {check!r}")

@@ -20,7 +20,7 @@ import numpy as np
 
 from .parity import Case
 
-_FLAGS = ("label", "grad", "tol", "gtol", "gradcheck", "ref", "raises", "variants")
+_FLAGS = ("label", "grad", "tol", "gtol", "gradcheck", "ref", "raises", "variants", "xfails")
 
 
 class Sample:
@@ -30,14 +30,17 @@ class Sample:
     ((rtol, atol) for values / gradients), `gradcheck` (finite differences apply here:
     True, False, or "first" for first derivatives only, e.g. at a removable singularity),
     `ref` (the NumPy reference applies here), `raises` (the call must raise this builtin
-    exception class, with and without torch), `variants` (method / in-place / out= apply)."""
+    exception class, with and without torch), `variants` (the method / in-place / out=
+    spellings are checked on this sample), `xfails` ({check: reason}: known gaps of this
+    sample, see OpRecord)."""
     __slots__ = ("args", "kwargs") + _FLAGS
 
     def __init__(self, args=(), kwargs=None, *, label=None, grad=True, tol=None, gtol=None,
-                 gradcheck=True, ref=True, raises=None, variants=True):
+                 gradcheck=True, ref=True, raises=None, variants=True, xfails=None):
         self.args, self.kwargs = tuple(args), dict(kwargs or {})
         self.label, self.grad, self.tol, self.gtol = label, grad, tol, gtol
         self.gradcheck, self.ref, self.raises, self.variants = gradcheck, ref, raises, variants
+        self.xfails = dict(xfails or {})
 
     def describe(self):
         def one(a):
@@ -59,12 +62,13 @@ class Sample:
 
 
 def S(*args, _label=None, _grad=True, _tol=None, _gtol=None, _gradcheck=True, _ref=True,
-      _raises=None, _variants=True, **kwargs):
+      _raises=None, _variants=True, _xfails=None, **kwargs):
     """A call sample: `S(x, 2, dim=1)` calls the op as `op(x, 2, dim=1)`. Flags take a leading
     underscore (`_label`, `_grad`, `_tol`, `_gtol`, `_gradcheck`, `_ref`, `_raises`,
-    `_variants`) so they never collide with the op's own keyword arguments."""
+    `_variants`, `_xfails`) so they never collide with the op's own keyword arguments."""
     return Sample(args, kwargs, label=_label, grad=_grad, tol=_tol, gtol=_gtol,
-                  gradcheck=_gradcheck, ref=_ref, raises=_raises, variants=_variants)
+                  gradcheck=_gradcheck, ref=_ref, raises=_raises, variants=_variants,
+                  xfails=_xfails)
 
 
 def E(label, fn, *inputs, grad=True, tol=None, gtol=None, check_grad=True):
@@ -85,11 +89,11 @@ class OpRecord:
         PyTorch when importable, else dygrad).
     supports_out: the function takes `out=` (PyTorch gives it one).
     tol, grad_tol: (rtol, atol) for values / gradients (default: by dtype).
-    skips: {check: reason} for checks that do not apply (check is one of "parity",
-        "reference", "gradcheck", "gradgradcheck", "method", "inplace", "out").
+    skips: {check: reason} for checks that do not apply (one of "parity", "reference",
+        "gradcheck", "gradgradcheck", "method", "inplace", "out").
     xfails: {check: reason} for known dygrad gaps ("parity", "reference", "raises",
-        "gradcheck", "gradgradcheck", "variants"): the driver marks them strict xfails, so the
-        run fails once the gap is fixed and the entry must go.
+        "gradcheck", "gradgradcheck", "method", "inplace", "out"): the driver marks them strict
+        xfails, so the run fails once the gap is fixed and the entry must go.
     """
 
     def __init__(self, name, samples=(), *, ref=None, differentiable=True, gradgrad=False,

@@ -1,6 +1,7 @@
 """Runs every op record (tests/records/<family>.py) through the generic checks of
 dygrad.testing: PyTorch parity (skipped without torch), NumPy reference, raises, float64
-gradcheck / gradgradcheck and the method / in-place / out= spellings. Test ids are the
+gradcheck / gradgradcheck and the method / in-place / out= spellings (test_method,
+test_inplace, test_out). Test ids are the
 record's public name and the sample's index; a failure message names the sample's label."""
 import importlib
 
@@ -42,9 +43,19 @@ def test_gradgradcheck(rec, sample):
     check_record(rec, sample, "gradgradcheck")
 
 
-@pytest.mark.parametrize("rec,sample", _params("variants"))
-def test_variants(rec, sample):
-    check_record(rec, sample, "variants")
+@pytest.mark.parametrize("rec,sample", _params("method"))
+def test_method(rec, sample):
+    check_record(rec, sample, "method")
+
+
+@pytest.mark.parametrize("rec,sample", _params("inplace"))
+def test_inplace(rec, sample):
+    check_record(rec, sample, "inplace")
+
+
+@pytest.mark.parametrize("rec,sample", _params("out"))
+def test_out(rec, sample):
+    check_record(rec, sample, "out")
 
 
 def _module_specs():
