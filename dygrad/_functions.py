@@ -11,66 +11,21 @@ from .ops import linalg as _la
 from .ops import nn_ops as _nn
 
 __all__ = [
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-    "remainder", "fmod", "pow", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum",
-    "fmax", "fmin", "where", "lerp", "addcmul", "addcdiv", "equal", "clone", "sum", "nansum",
-    "mean", "nanmean", "prod", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "var",
-    "std", "var_mean", "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all", "any",
-    "count_nonzero", "median", "sort", "argsort", "topk", "reshape", "permute", "transpose",
-    "swapaxes", "swapdims", "t", "squeeze", "unsqueeze", "flatten", "unflatten", "ravel",
-    "broadcast_to", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "split", "chunk",
-    "unbind", "narrow", "select", "flip", "roll", "movedim", "moveaxis", "tril", "triu",
-    "diagonal", "diag", "tile", "broadcast_tensors", "meshgrid", "gather", "scatter",
-    "scatter_add", "index_select", "masked_fill", "masked_select", "take", "nonzero", "argwhere",
-    "unique", "index_add", "atleast_1d", "atleast_2d", "atleast_3d", "dstack", "row_stack",
-    "fliplr", "flipud", "index_put", "index_put_", "scatter_reduce", "index_copy", "index_fill",
-    "masked_scatter", "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm",
-    "baddbmm", "inverse", "det", "slogdet", "vdot", "tensordot", "cross", "softmax",
-    "log_softmax", "dropout", "cdist",
+    "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "fmax", "fmin", "where",
+    "lerp", "addcmul", "addcdiv", "equal", "clone", "sum", "nansum", "mean", "nanmean", "prod",
+    "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "var", "std", "var_mean",
+    "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "median",
+    "sort", "argsort", "topk", "reshape", "permute", "transpose", "swapaxes", "swapdims", "t",
+    "squeeze", "unsqueeze", "flatten", "unflatten", "ravel", "broadcast_to", "cat", "concat",
+    "concatenate", "stack", "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select",
+    "flip", "roll", "movedim", "moveaxis", "tril", "triu", "diagonal", "diag", "tile",
+    "broadcast_tensors", "meshgrid", "gather", "scatter", "scatter_add", "index_select",
+    "masked_fill", "masked_select", "take", "nonzero", "argwhere", "unique", "index_add",
+    "atleast_1d", "atleast_2d", "atleast_3d", "dstack", "row_stack", "fliplr", "flipud",
+    "index_put", "index_put_", "scatter_reduce", "index_copy", "index_fill", "masked_scatter",
+    "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "inverse",
+    "det", "slogdet", "vdot", "tensordot", "cross", "softmax", "log_softmax", "dropout", "cdist",
 ]
-
-
-def add(input, other, *, alpha=1, out=None):
-    return _ew.add(input, other, alpha=alpha, out=out)
-
-
-def sub(input, other, *, alpha=1, out=None):
-    return _ew.sub(input, other, alpha=alpha, out=out)
-
-
-subtract = sub
-
-
-def mul(input, other, *, out=None):
-    return _ew.mul(input, other, out=out)
-
-
-multiply = mul
-
-
-def div(input, other, *, rounding_mode=None, out=None):
-    return _ew.div(input, other, rounding_mode=rounding_mode, out=out)
-
-
-divide = true_divide = div
-
-
-def floor_divide(input, other):
-    return _ew.floor_divide(input, other)
-
-
-def remainder(input, other):
-    return _ew.remainder(input, other)
-
-
-def fmod(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("fmod", input, other, True)
-    return _ew.fmod(input, other)
-
-
-def pow(input, exponent):
-    return _ew.pow(input, exponent)
 
 
 def _tensor_first(name, input, other, overloads=False):

@@ -5,9 +5,7 @@ The ops live in their op family modules; this module gathers them for dygrad._fu
 """
 from .ops import elementwise as _ew
 __all__ = [
-    # less common math (ops/special_binary.py)
-    "xlogy", "logaddexp", "logaddexp2", "hypot", "copysign", "float_power", "ldexp", "nextafter",
-    "gcd", "lcm", "clamp_", "result_type",
+    "clamp_", "result_type",
     "is_nonzero", "is_complex", "is_same_size", "conj", "resolve_conj", "resolve_neg", "finfo", "iinfo",
     # cumulative ops and order statistics (ops/cumulative.py, ops/stats.py)
     "cummax", "cummin", "logcumsumexp", "diff", "trapezoid", "trapz", "cumulative_trapezoid",
@@ -28,8 +26,6 @@ __all__ = [
     "alpha_dropout", "feature_dropout", "channel_shuffle", "native_channel_shuffle", "bilinear",
 ]
 
-from .ops.special_binary import (xlogy, logaddexp, logaddexp2, hypot, copysign, float_power,  # noqa: E402,F401
-                                 ldexp, nextafter, gcd, lcm)
 from .ops.cumulative import cummax, cummin, logcumsumexp, diff, trapezoid, trapz, cumulative_trapezoid  # noqa: E402,F401
 from .ops.stats import quantile, nanquantile, nanmedian, mode, kthvalue, msort  # noqa: E402,F401
 from .ops.shape_extra import (repeat_interleave, tensor_split, hsplit, vsplit, dsplit, rot90,  # noqa: E402,F401

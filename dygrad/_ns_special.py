@@ -21,9 +21,11 @@ from ._op_functions import (  # noqa: F401
     round,
     sigmoid as expit,
     sinc,
+    xlog1py,
+    xlogy,
 )
 
 __all__ = [
     'digamma', 'psi', 'entr', 'erf', 'erfc', 'erfinv', 'exp2', 'expm1', 'i0', 'gammaln', 'log1p',
-    'logit', 'polygamma', 'round', 'expit', 'sinc',
+    'logit', 'polygamma', 'round', 'expit', 'sinc', 'xlog1py', 'xlogy',
 ]

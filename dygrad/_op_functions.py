@@ -9,27 +9,32 @@ from ._convert import not_tensor_error as _not_tensor, not_overload_error as _no
 from ._tensor import Tensor, _inplace
 from .ops.inplace import copy_ as _copy_  # noqa: F401
 from ._convert import write_out_tensor as _write_out
-from .ops import compare as _compare
-from .ops import special_unary as _special_unary
-from .ops import unary as _unary
+from .ops import compare as _op_compare
+from .ops import elementwise as _op_elementwise
+from .ops import special_binary as _op_special_binary
+from .ops import special_unary as _op_special_unary
+from .ops import unary as _op_unary
 
 __all__ = [
     'abs', 'absolute', 'abs_', 'absolute_', 'acos', 'arccos', 'acos_', 'arccos_', 'acosh',
-    'arccosh', 'acosh_', 'arccosh_', 'allclose', 'angle', 'asin', 'arcsin', 'asin_', 'arcsin_',
-    'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2',
-    'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_', 'bitwise_and', 'bitwise_left_shift',
-    'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'ceil', 'ceil_', 'cos',
-    'cos_', 'cosh', 'cosh_', 'deg2rad', 'deg2rad_', 'digamma', 'eq', 'erf', 'erf_', 'erfc',
-    'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'floor', 'floor_',
-    'frac', 'frac_', 'ge', 'greater_equal', 'gt', 'greater', 'i0', 'i0_', 'isclose', 'isfinite',
-    'isinf', 'isnan', 'isneginf', 'isposinf', 'le', 'less_equal', 'lgamma', 'log', 'log_',
-    'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logical_and', 'logical_not',
-    'logical_or', 'logical_xor', 'logit', 'logit_', 'lt', 'less', 'nan_to_num', 'nan_to_num_',
-    'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'polygamma', 'positive', 'rad2deg',
-    'rad2deg_', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'round', 'round_', 'rsqrt',
-    'rsqrt_', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_',
-    'sinh', 'sinh_', 'sqrt', 'sqrt_', 'square', 'square_', 'tan', 'tan_', 'tanh', 'tanh_',
-    'trunc', 'fix', 'trunc_', 'fix_',
+    'arccosh', 'acosh_', 'arccosh_', 'add', 'allclose', 'angle', 'asin', 'arcsin', 'asin_',
+    'arcsin_', 'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_',
+    'atan2', 'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_', 'bitwise_and',
+    'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor',
+    'ceil', 'ceil_', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'deg2rad', 'deg2rad_', 'digamma',
+    'div', 'divide', 'true_divide', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_',
+    'exp2', 'exp2_', 'expm1', 'expm1_', 'float_power', 'floor', 'floor_', 'floor_divide', 'fmod',
+    'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal', 'gt', 'greater', 'hypot', 'i0', 'i0_',
+    'isclose', 'isfinite', 'isinf', 'isnan', 'isneginf', 'isposinf', 'lcm', 'lcm_', 'ldexp',
+    'ldexp_', 'le', 'less_equal', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_',
+    'log2', 'log2_', 'logaddexp', 'logaddexp2', 'logical_and', 'logical_not', 'logical_or',
+    'logical_xor', 'logit', 'logit_', 'lt', 'less', 'mul', 'multiply', 'nan_to_num',
+    'nan_to_num_', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'nextafter',
+    'polygamma', 'positive', 'pow', 'rad2deg', 'rad2deg_', 'reciprocal', 'reciprocal_', 'relu',
+    'relu_', 'remainder', 'round', 'round_', 'rsqrt', 'rsqrt_', 'sigmoid', 'sigmoid_', 'sign',
+    'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_', 'sqrt', 'sqrt_', 'square',
+    'square_', 'sub', 'subtract', 'tan', 'tan_', 'tanh', 'tanh_', 'trunc', 'fix', 'trunc_',
+    'fix_', 'xlogy', 'xlogy_',
 ]
 
 
@@ -46,15 +51,15 @@ def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('abs', input)
     if out is None:
-        return _unary.abs(input)
-    return _write_out(out, _unary.abs(input), 'abs')
+        return _op_unary.abs(input)
+    return _write_out(out, _op_unary.abs(input), 'abs')
 
 
 def abs_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.abs`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('abs_', input)
-    return _inplace(input, _unary.abs(input))
+    return _inplace(input, _op_unary.abs(input))
 
 
 absolute = abs
@@ -74,15 +79,15 @@ def acos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('acos', input)
     if out is None:
-        return _unary.acos(input)
-    return _write_out(out, _unary.acos(input), 'acos')
+        return _op_unary.acos(input)
+    return _write_out(out, _op_unary.acos(input), 'acos')
 
 
 def acos_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.acos`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('acos_', input)
-    return _inplace(input, _unary.acos(input))
+    return _inplace(input, _op_unary.acos(input))
 
 
 arccos = acos
@@ -102,19 +107,34 @@ def acosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('acosh', input)
     if out is None:
-        return _special_unary.acosh(input)
-    return _write_out(out, _special_unary.acosh(input), 'acosh')
+        return _op_special_unary.acosh(input)
+    return _write_out(out, _op_special_unary.acosh(input), 'acosh')
 
 
 def acosh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.acosh`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('acosh_', input)
-    return _inplace(input, _special_unary.acosh_value(input))
+    return _inplace(input, _op_special_unary.acosh_value(input))
 
 
 arccosh = acosh
 arccosh_ = acosh_
+
+
+def add(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    """input + alpha * other, with broadcasting and type promotion.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.add(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
+        tensor([1.5000, 6.0000, 1.0000])
+    """
+    if out is None:
+        return _op_elementwise.add(input, other, alpha=alpha)
+    return _write_out(out, _op_elementwise.add(input, other, alpha=alpha), 'add')
 
 
 def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -127,7 +147,7 @@ def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=Fal
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('allclose', input)
-    return _compare.allclose(input, other, rtol, atol, equal_nan)
+    return _op_compare.allclose(input, other, rtol, atol, equal_nan)
 
 
 def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -143,8 +163,8 @@ def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('angle', input)
     if out is None:
-        return _special_unary.angle(input)
-    return _write_out(out, _special_unary.angle(input), 'angle')
+        return _op_special_unary.angle(input)
+    return _write_out(out, _op_special_unary.angle(input), 'angle')
 
 
 def asin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -160,15 +180,15 @@ def asin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('asin', input)
     if out is None:
-        return _unary.asin(input)
-    return _write_out(out, _unary.asin(input), 'asin')
+        return _op_unary.asin(input)
+    return _write_out(out, _op_unary.asin(input), 'asin')
 
 
 def asin_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.asin`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('asin_', input)
-    return _inplace(input, _unary.asin(input))
+    return _inplace(input, _op_unary.asin(input))
 
 
 arcsin = asin
@@ -188,15 +208,15 @@ def asinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('asinh', input)
     if out is None:
-        return _special_unary.asinh(input)
-    return _write_out(out, _special_unary.asinh(input), 'asinh')
+        return _op_special_unary.asinh(input)
+    return _write_out(out, _op_special_unary.asinh(input), 'asinh')
 
 
 def asinh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.asinh`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('asinh_', input)
-    return _inplace(input, _special_unary.asinh_value(input))
+    return _inplace(input, _op_special_unary.asinh_value(input))
 
 
 arcsinh = asinh
@@ -216,15 +236,15 @@ def atan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('atan', input)
     if out is None:
-        return _unary.atan(input)
-    return _write_out(out, _unary.atan(input), 'atan')
+        return _op_unary.atan(input)
+    return _write_out(out, _op_unary.atan(input), 'atan')
 
 
 def atan_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.atan`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('atan_', input)
-    return _inplace(input, _unary.atan(input))
+    return _inplace(input, _op_unary.atan(input))
 
 
 arctan = atan
@@ -244,8 +264,8 @@ def atan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('atan2', input)
     if out is None:
-        return _unary.atan2(input, other)
-    return _write_out(out, _unary.atan2(input, other), 'atan2')
+        return _op_unary.atan2(input, other)
+    return _write_out(out, _op_unary.atan2(input, other), 'atan2')
 
 
 arctan2 = atan2
@@ -264,15 +284,15 @@ def atanh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('atanh', input)
     if out is None:
-        return _special_unary.atanh(input)
-    return _write_out(out, _special_unary.atanh(input), 'atanh')
+        return _op_special_unary.atanh(input)
+    return _write_out(out, _op_special_unary.atanh(input), 'atanh')
 
 
 def atanh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.atanh`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('atanh_', input)
-    return _inplace(input, _special_unary.atanh_value(input))
+    return _inplace(input, _op_special_unary.atanh_value(input))
 
 
 arctanh = atanh
@@ -290,8 +310,8 @@ def bitwise_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> T
         tensor([8, 2, 3])
     """
     if out is None:
-        return _compare.bitwise_and(input, other)
-    return _write_out(out, _compare.bitwise_and(input, other), 'bitwise_and')
+        return _op_compare.bitwise_and(input, other)
+    return _write_out(out, _op_compare.bitwise_and(input, other), 'bitwise_and')
 
 
 def bitwise_left_shift(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -305,8 +325,8 @@ def bitwise_left_shift(input: Tensor, other: Tensor, *, out: Tensor | None = Non
         tensor([  4,  16, -16])
     """
     if out is None:
-        return _compare.bitwise_left_shift(input, other)
-    return _write_out(out, _compare.bitwise_left_shift(input, other), 'bitwise_left_shift')
+        return _op_compare.bitwise_left_shift(input, other)
+    return _write_out(out, _op_compare.bitwise_left_shift(input, other), 'bitwise_left_shift')
 
 
 def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -322,8 +342,8 @@ def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('bitwise_not', input)
     if out is None:
-        return _compare.bitwise_not(input)
-    return _write_out(out, _compare.bitwise_not(input), 'bitwise_not')
+        return _op_compare.bitwise_not(input)
+    return _write_out(out, _op_compare.bitwise_not(input), 'bitwise_not')
 
 
 def bitwise_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -337,8 +357,8 @@ def bitwise_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Te
         tensor([14, 14,  7])
     """
     if out is None:
-        return _compare.bitwise_or(input, other)
-    return _write_out(out, _compare.bitwise_or(input, other), 'bitwise_or')
+        return _op_compare.bitwise_or(input, other)
+    return _write_out(out, _op_compare.bitwise_or(input, other), 'bitwise_or')
 
 
 def bitwise_right_shift(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -352,8 +372,8 @@ def bitwise_right_shift(input: Tensor, other: Tensor, *, out: Tensor | None = No
         tensor([ 0,  4, -4])
     """
     if out is None:
-        return _compare.bitwise_right_shift(input, other)
-    return _write_out(out, _compare.bitwise_right_shift(input, other), 'bitwise_right_shift')
+        return _op_compare.bitwise_right_shift(input, other)
+    return _write_out(out, _op_compare.bitwise_right_shift(input, other), 'bitwise_right_shift')
 
 
 def bitwise_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -367,8 +387,8 @@ def bitwise_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> T
         tensor([ 6, 12,  4])
     """
     if out is None:
-        return _compare.bitwise_xor(input, other)
-    return _write_out(out, _compare.bitwise_xor(input, other), 'bitwise_xor')
+        return _op_compare.bitwise_xor(input, other)
+    return _write_out(out, _op_compare.bitwise_xor(input, other), 'bitwise_xor')
 
 
 def ceil(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -384,15 +404,30 @@ def ceil(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('ceil', input)
     if out is None:
-        return _unary.ceil(input)
-    return _write_out(out, _unary.ceil(input), 'ceil')
+        return _op_unary.ceil(input)
+    return _write_out(out, _op_unary.ceil(input), 'ceil')
 
 
 def ceil_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.ceil`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('ceil_', input)
-    return _inplace(input, _unary.ceil(input))
+    return _inplace(input, _op_unary.ceil(input))
+
+
+def copysign(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The magnitude of input with the sign of other, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.copysign(torch.tensor([1.0, -2.0, 3.0]), torch.tensor([-1.0, 1.0, -0.0]))
+        tensor([-1.,  2., -3.])
+    """
+    if out is None:
+        return _op_special_binary.copysign(input, other)
+    return _write_out(out, _op_special_binary.copysign(input, other), 'copysign')
 
 
 def cos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -408,15 +443,15 @@ def cos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('cos', input)
     if out is None:
-        return _unary.cos(input)
-    return _write_out(out, _unary.cos(input), 'cos')
+        return _op_unary.cos(input)
+    return _write_out(out, _op_unary.cos(input), 'cos')
 
 
 def cos_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.cos`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('cos_', input)
-    return _inplace(input, _unary.cos(input))
+    return _inplace(input, _op_unary.cos(input))
 
 
 def cosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -432,15 +467,15 @@ def cosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('cosh', input)
     if out is None:
-        return _unary.cosh(input)
-    return _write_out(out, _unary.cosh(input), 'cosh')
+        return _op_unary.cosh(input)
+    return _write_out(out, _op_unary.cosh(input), 'cosh')
 
 
 def cosh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.cosh`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('cosh_', input)
-    return _inplace(input, _unary.cosh(input))
+    return _inplace(input, _op_unary.cosh(input))
 
 
 def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -456,15 +491,15 @@ def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('deg2rad', input)
     if out is None:
-        return _special_unary.deg2rad(input)
-    return _write_out(out, _special_unary.deg2rad(input), 'deg2rad')
+        return _op_special_unary.deg2rad(input)
+    return _write_out(out, _op_special_unary.deg2rad(input), 'deg2rad')
 
 
 def deg2rad_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.deg2rad`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('deg2rad_', input)
-    return _inplace(input, _special_unary.deg2rad(input))
+    return _inplace(input, _op_special_unary.deg2rad(input))
 
 
 def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -480,8 +515,27 @@ def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('digamma', input)
     if out is None:
-        return _special_unary.digamma(input)
-    return _write_out(out, _special_unary.digamma(input), 'digamma')
+        return _op_special_unary.digamma(input)
+    return _write_out(out, _op_special_unary.digamma(input), 'digamma')
+
+
+def div(input: Tensor, other: Tensor, *, rounding_mode=None, out: Tensor | None = None) -> Tensor:
+    """input / other; rounding_mode 'trunc' or 'floor' rounds the quotient.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.div(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
+        tensor([ 2.0000,  0.5000, -1.5000])
+    """
+    if out is None:
+        return _op_elementwise.div(input, other, rounding_mode=rounding_mode)
+    return _write_out(out, _op_elementwise.div(input, other, rounding_mode=rounding_mode), 'div')
+
+
+divide = div
+true_divide = div
 
 
 def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -497,8 +551,8 @@ def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('entr', input)
     if out is None:
-        return _special_unary.entr(input)
-    return _write_out(out, _special_unary.entr(input), 'entr')
+        return _op_special_unary.entr(input)
+    return _write_out(out, _op_special_unary.entr(input), 'entr')
 
 
 def eq(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -514,8 +568,8 @@ def eq(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_overload('eq', input, other)
     if out is None:
-        return _compare.eq(input, other)
-    return _write_out(out, _compare.eq(input, other), 'eq')
+        return _op_compare.eq(input, other)
+    return _write_out(out, _op_compare.eq(input, other), 'eq')
 
 
 def erf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -531,15 +585,15 @@ def erf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('erf', input)
     if out is None:
-        return _unary.erf(input)
-    return _write_out(out, _unary.erf(input), 'erf')
+        return _op_unary.erf(input)
+    return _write_out(out, _op_unary.erf(input), 'erf')
 
 
 def erf_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.erf`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('erf_', input)
-    return _inplace(input, _unary.erf(input))
+    return _inplace(input, _op_unary.erf(input))
 
 
 def erfc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -555,15 +609,15 @@ def erfc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('erfc', input)
     if out is None:
-        return _special_unary.erfc(input)
-    return _write_out(out, _special_unary.erfc(input), 'erfc')
+        return _op_special_unary.erfc(input)
+    return _write_out(out, _op_special_unary.erfc(input), 'erfc')
 
 
 def erfc_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.erfc`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('erfc_', input)
-    return _inplace(input, _special_unary.erfc(input))
+    return _inplace(input, _op_special_unary.erfc(input))
 
 
 def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -579,8 +633,8 @@ def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('erfinv', input)
     if out is None:
-        return _special_unary.erfinv(input)
-    return _write_out(out, _special_unary.erfinv(input), 'erfinv')
+        return _op_special_unary.erfinv(input)
+    return _write_out(out, _op_special_unary.erfinv(input), 'erfinv')
 
 
 def exp(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -596,15 +650,15 @@ def exp(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('exp', input)
     if out is None:
-        return _unary.exp(input)
-    return _write_out(out, _unary.exp(input), 'exp')
+        return _op_unary.exp(input)
+    return _write_out(out, _op_unary.exp(input), 'exp')
 
 
 def exp_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.exp`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('exp_', input)
-    return _inplace(input, _unary.exp(input))
+    return _inplace(input, _op_unary.exp(input))
 
 
 def exp2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -620,15 +674,15 @@ def exp2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('exp2', input)
     if out is None:
-        return _unary.exp2(input)
-    return _write_out(out, _unary.exp2(input), 'exp2')
+        return _op_unary.exp2(input)
+    return _write_out(out, _op_unary.exp2(input), 'exp2')
 
 
 def exp2_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.exp2`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('exp2_', input)
-    return _inplace(input, _unary.exp2(input))
+    return _inplace(input, _op_unary.exp2(input))
 
 
 def expm1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -644,15 +698,30 @@ def expm1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('expm1', input)
     if out is None:
-        return _unary.expm1(input)
-    return _write_out(out, _unary.expm1(input), 'expm1')
+        return _op_unary.expm1(input)
+    return _write_out(out, _op_unary.expm1(input), 'expm1')
 
 
 def expm1_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.expm1`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('expm1_', input)
-    return _inplace(input, _unary.expm1(input))
+    return _inplace(input, _op_unary.expm1(input))
+
+
+def float_power(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor:
+    """input ** exponent computed in double precision (float64 result).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.float_power(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
+        tensor([ 0.,  1., 16.], dtype=torch.float64)
+    """
+    if out is None:
+        return _op_special_binary.float_power(input, exponent)
+    return _write_out(out, _op_special_binary.float_power(input, exponent), 'float_power')
 
 
 def floor(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -668,15 +737,47 @@ def floor(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('floor', input)
     if out is None:
-        return _unary.floor(input)
-    return _write_out(out, _unary.floor(input), 'floor')
+        return _op_unary.floor(input)
+    return _write_out(out, _op_unary.floor(input), 'floor')
 
 
 def floor_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.floor`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('floor_', input)
-    return _inplace(input, _unary.floor(input))
+    return _inplace(input, _op_unary.floor(input))
+
+
+def floor_divide(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input / other rounded toward negative infinity (floor division).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.floor_divide(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
+        tensor([ 2.,  0., -2.])
+    """
+    if out is None:
+        return _op_elementwise.floor_divide(input, other)
+    return _write_out(out, _op_elementwise.floor_divide(input, other), 'floor_divide')
+
+
+def fmod(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """C-style remainder: the result has the sign of the dividend.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.fmod(torch.tensor([-3.0, 3.0, 5.5]), torch.tensor([2.0, -2.0, 2.0]))
+        tensor([-1.0000,  1.0000,  1.5000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_overload('fmod', input, other)
+    if out is None:
+        return _op_elementwise.fmod(input, other)
+    return _write_out(out, _op_elementwise.fmod(input, other), 'fmod')
 
 
 def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -692,15 +793,35 @@ def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('frac', input)
     if out is None:
-        return _unary.frac(input)
-    return _write_out(out, _unary.frac(input), 'frac')
+        return _op_unary.frac(input)
+    return _write_out(out, _op_unary.frac(input), 'frac')
 
 
 def frac_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.frac`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('frac_', input)
-    return _inplace(input, _unary.frac(input))
+    return _inplace(input, _op_unary.frac(input))
+
+
+def gcd(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Greatest common divisor of integer tensors, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.gcd(torch.tensor([12, 10, 7]), torch.tensor([8, 4, 3]))
+        tensor([4, 2, 1])
+    """
+    if out is None:
+        return _op_special_binary.gcd(input, other)
+    return _write_out(out, _op_special_binary.gcd(input, other), 'gcd')
+
+
+def gcd_(input: Tensor, other: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.gcd`."""
+    return _inplace(input, _op_special_binary.gcd(input, other))
 
 
 def ge(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -716,8 +837,8 @@ def ge(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_overload('ge', input, other)
     if out is None:
-        return _compare.ge(input, other)
-    return _write_out(out, _compare.ge(input, other), 'ge')
+        return _op_compare.ge(input, other)
+    return _write_out(out, _op_compare.ge(input, other), 'ge')
 
 
 greater_equal = ge
@@ -736,11 +857,26 @@ def gt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_overload('gt', input, other)
     if out is None:
-        return _compare.gt(input, other)
-    return _write_out(out, _compare.gt(input, other), 'gt')
+        return _op_compare.gt(input, other)
+    return _write_out(out, _op_compare.gt(input, other), 'gt')
 
 
 greater = gt
+
+
+def hypot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """sqrt(input**2 + other**2), elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.hypot(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
+        tensor([3.0000, 1.1180, 4.4721])
+    """
+    if out is None:
+        return _op_special_binary.hypot(input, other)
+    return _write_out(out, _op_special_binary.hypot(input, other), 'hypot')
 
 
 def i0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -756,15 +892,15 @@ def i0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('i0', input)
     if out is None:
-        return _special_unary.i0(input)
-    return _write_out(out, _special_unary.i0(input), 'i0')
+        return _op_special_unary.i0(input)
+    return _write_out(out, _op_special_unary.i0(input), 'i0')
 
 
 def i0_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.i0`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('i0_', input)
-    return _inplace(input, _special_unary.i0(input))
+    return _inplace(input, _op_special_unary.i0(input))
 
 
 def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
@@ -777,7 +913,7 @@ def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=Fals
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('isclose', input)
-    return _compare.isclose(input, other, rtol, atol, equal_nan)
+    return _op_compare.isclose(input, other, rtol, atol, equal_nan)
 
 
 def isfinite(input: Tensor) -> Tensor:
@@ -790,7 +926,7 @@ def isfinite(input: Tensor) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('isfinite', input)
-    return _compare.isfinite(input)
+    return _op_compare.isfinite(input)
 
 
 def isinf(input: Tensor) -> Tensor:
@@ -803,7 +939,7 @@ def isinf(input: Tensor) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('isinf', input)
-    return _compare.isinf(input)
+    return _op_compare.isinf(input)
 
 
 def isnan(input: Tensor) -> Tensor:
@@ -816,7 +952,7 @@ def isnan(input: Tensor) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('isnan', input)
-    return _compare.isnan(input)
+    return _op_compare.isnan(input)
 
 
 def isneginf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -832,8 +968,8 @@ def isneginf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('isneginf', input)
     if out is None:
-        return _compare.isneginf(input)
-    return _write_out(out, _compare.isneginf(input), 'isneginf')
+        return _op_compare.isneginf(input)
+    return _write_out(out, _op_compare.isneginf(input), 'isneginf')
 
 
 def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -849,8 +985,48 @@ def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('isposinf', input)
     if out is None:
-        return _compare.isposinf(input)
-    return _write_out(out, _compare.isposinf(input), 'isposinf')
+        return _op_compare.isposinf(input)
+    return _write_out(out, _op_compare.isposinf(input), 'isposinf')
+
+
+def lcm(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Least common multiple of integer tensors, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.lcm(torch.tensor([12, 10, 7]), torch.tensor([8, 4, 3]))
+        tensor([24, 20, 21])
+    """
+    if out is None:
+        return _op_special_binary.lcm(input, other)
+    return _write_out(out, _op_special_binary.lcm(input, other), 'lcm')
+
+
+def lcm_(input: Tensor, other: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.lcm`."""
+    return _inplace(input, _op_special_binary.lcm(input, other))
+
+
+def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input * 2**other, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.ldexp(torch.tensor([1.0, 3.0]), torch.tensor([2, 3]))
+        tensor([ 4., 24.])
+    """
+    if out is None:
+        return _op_special_binary.ldexp(input, other)
+    return _write_out(out, _op_special_binary.ldexp(input, other), 'ldexp')
+
+
+def ldexp_(input: Tensor, other: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.ldexp`."""
+    return _inplace(input, _op_special_binary.ldexp(input, other))
 
 
 def le(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -866,8 +1042,8 @@ def le(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_overload('le', input, other)
     if out is None:
-        return _compare.le(input, other)
-    return _write_out(out, _compare.le(input, other), 'le')
+        return _op_compare.le(input, other)
+    return _write_out(out, _op_compare.le(input, other), 'le')
 
 
 less_equal = le
@@ -886,8 +1062,8 @@ def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('lgamma', input)
     if out is None:
-        return _special_unary.lgamma(input)
-    return _write_out(out, _special_unary.lgamma(input), 'lgamma')
+        return _op_special_unary.lgamma(input)
+    return _write_out(out, _op_special_unary.lgamma(input), 'lgamma')
 
 
 def log(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -903,15 +1079,15 @@ def log(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('log', input)
     if out is None:
-        return _unary.log(input)
-    return _write_out(out, _unary.log(input), 'log')
+        return _op_unary.log(input)
+    return _write_out(out, _op_unary.log(input), 'log')
 
 
 def log_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.log`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('log_', input)
-    return _inplace(input, _unary.log(input))
+    return _inplace(input, _op_unary.log(input))
 
 
 def log10(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -927,15 +1103,15 @@ def log10(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('log10', input)
     if out is None:
-        return _unary.log10(input)
-    return _write_out(out, _unary.log10(input), 'log10')
+        return _op_unary.log10(input)
+    return _write_out(out, _op_unary.log10(input), 'log10')
 
 
 def log10_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.log10`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('log10_', input)
-    return _inplace(input, _unary.log10(input))
+    return _inplace(input, _op_unary.log10(input))
 
 
 def log1p(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -951,15 +1127,15 @@ def log1p(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('log1p', input)
     if out is None:
-        return _unary.log1p(input)
-    return _write_out(out, _unary.log1p(input), 'log1p')
+        return _op_unary.log1p(input)
+    return _write_out(out, _op_unary.log1p(input), 'log1p')
 
 
 def log1p_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.log1p`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('log1p_', input)
-    return _inplace(input, _unary.log1p(input))
+    return _inplace(input, _op_unary.log1p(input))
 
 
 def log2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -975,15 +1151,45 @@ def log2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('log2', input)
     if out is None:
-        return _unary.log2(input)
-    return _write_out(out, _unary.log2(input), 'log2')
+        return _op_unary.log2(input)
+    return _write_out(out, _op_unary.log2(input), 'log2')
 
 
 def log2_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.log2`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('log2_', input)
-    return _inplace(input, _unary.log2(input))
+    return _inplace(input, _op_unary.log2(input))
+
+
+def logaddexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """log(exp(input) + exp(other)), computed without overflow.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.logaddexp(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
+        tensor([3.0486, 1.4741, 4.1269])
+    """
+    if out is None:
+        return _op_special_binary.logaddexp(input, other)
+    return _write_out(out, _op_special_binary.logaddexp(input, other), 'logaddexp')
+
+
+def logaddexp2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """log2(2**input + 2**other), computed without overflow.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.logaddexp2(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
+        tensor([3.1699, 1.7716, 4.3219])
+    """
+    if out is None:
+        return _op_special_binary.logaddexp2(input, other)
+    return _write_out(out, _op_special_binary.logaddexp2(input, other), 'logaddexp2')
 
 
 def logical_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -999,8 +1205,8 @@ def logical_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> T
     if not isinstance(input, Tensor):
         raise _not_tensor('logical_and', input)
     if out is None:
-        return _compare.logical_and(input, other)
-    return _write_out(out, _compare.logical_and(input, other), 'logical_and')
+        return _op_compare.logical_and(input, other)
+    return _write_out(out, _op_compare.logical_and(input, other), 'logical_and')
 
 
 def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1016,8 +1222,8 @@ def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('logical_not', input)
     if out is None:
-        return _compare.logical_not(input)
-    return _write_out(out, _compare.logical_not(input), 'logical_not')
+        return _op_compare.logical_not(input)
+    return _write_out(out, _op_compare.logical_not(input), 'logical_not')
 
 
 def logical_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1033,8 +1239,8 @@ def logical_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Te
     if not isinstance(input, Tensor):
         raise _not_tensor('logical_or', input)
     if out is None:
-        return _compare.logical_or(input, other)
-    return _write_out(out, _compare.logical_or(input, other), 'logical_or')
+        return _op_compare.logical_or(input, other)
+    return _write_out(out, _op_compare.logical_or(input, other), 'logical_or')
 
 
 def logical_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1050,8 +1256,8 @@ def logical_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> T
     if not isinstance(input, Tensor):
         raise _not_tensor('logical_xor', input)
     if out is None:
-        return _compare.logical_xor(input, other)
-    return _write_out(out, _compare.logical_xor(input, other), 'logical_xor')
+        return _op_compare.logical_xor(input, other)
+    return _write_out(out, _op_compare.logical_xor(input, other), 'logical_xor')
 
 
 def logit(input: Tensor, eps=None, *, out: Tensor | None = None) -> Tensor:
@@ -1067,15 +1273,15 @@ def logit(input: Tensor, eps=None, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('logit', input)
     if out is None:
-        return _special_unary.logit(input, eps)
-    return _write_out(out, _special_unary.logit(input, eps), 'logit')
+        return _op_special_unary.logit(input, eps)
+    return _write_out(out, _op_special_unary.logit(input, eps), 'logit')
 
 
 def logit_(input: Tensor, eps=None) -> Tensor:
     """In-place version of :meth:`Tensor.logit`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('logit_', input)
-    return _inplace(input, _special_unary.logit(input, eps))
+    return _inplace(input, _op_special_unary.logit(input, eps))
 
 
 def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1091,11 +1297,29 @@ def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_overload('lt', input, other)
     if out is None:
-        return _compare.lt(input, other)
-    return _write_out(out, _compare.lt(input, other), 'lt')
+        return _op_compare.lt(input, other)
+    return _write_out(out, _op_compare.lt(input, other), 'lt')
 
 
 less = lt
+
+
+def mul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input * other, with broadcasting and type promotion.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.mul(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
+        tensor([ 0.5000,  8.0000, -6.0000])
+    """
+    if out is None:
+        return _op_elementwise.mul(input, other)
+    return _write_out(out, _op_elementwise.mul(input, other), 'mul')
+
+
+multiply = mul
 
 
 def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None, *, out: Tensor | None = None) -> Tensor:
@@ -1111,15 +1335,15 @@ def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None, *, out: Tensor 
     if not isinstance(input, Tensor):
         raise _not_tensor('nan_to_num', input)
     if out is None:
-        return _compare.nan_to_num(input, nan, posinf, neginf)
-    return _write_out(out, _compare.nan_to_num(input, nan, posinf, neginf), 'nan_to_num')
+        return _op_compare.nan_to_num(input, nan, posinf, neginf)
+    return _write_out(out, _op_compare.nan_to_num(input, nan, posinf, neginf), 'nan_to_num')
 
 
 def nan_to_num_(input: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
     """In-place version of :meth:`Tensor.nan_to_num`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('nan_to_num_', input)
-    return _inplace(input, _compare.nan_to_num(input, nan, posinf, neginf))
+    return _inplace(input, _op_compare.nan_to_num(input, nan, posinf, neginf))
 
 
 def ne(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1135,8 +1359,8 @@ def ne(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_overload('ne', input, other)
     if out is None:
-        return _compare.ne(input, other)
-    return _write_out(out, _compare.ne(input, other), 'ne')
+        return _op_compare.ne(input, other)
+    return _write_out(out, _op_compare.ne(input, other), 'ne')
 
 
 not_equal = ne
@@ -1155,19 +1379,34 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('neg', input)
     if out is None:
-        return _unary.neg(input)
-    return _write_out(out, _unary.neg(input), 'neg')
+        return _op_unary.neg(input)
+    return _write_out(out, _op_unary.neg(input), 'neg')
 
 
 def neg_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.neg`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('neg_', input)
-    return _inplace(input, _unary.neg(input))
+    return _inplace(input, _op_unary.neg(input))
 
 
 negative = neg
 negative_ = neg_
+
+
+def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The next representable floating-point value after input toward other.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.nextafter(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 1.0]))
+        tensor([1.0000, 2.0000])
+    """
+    if out is None:
+        return _op_special_binary.nextafter(input, other)
+    return _write_out(out, _op_special_binary.nextafter(input, other), 'nextafter')
 
 
 def polygamma(n, input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1181,8 +1420,8 @@ def polygamma(n, input: Tensor, *, out: Tensor | None = None) -> Tensor:
         tensor([4.9348, 1.6449, 0.6449])
     """
     if out is None:
-        return _special_unary.polygamma(n, input)
-    return _write_out(out, _special_unary.polygamma(n, input), 'polygamma')
+        return _op_special_unary.polygamma(n, input)
+    return _write_out(out, _op_special_unary.polygamma(n, input), 'polygamma')
 
 
 def positive(input: Tensor) -> Tensor:
@@ -1195,7 +1434,22 @@ def positive(input: Tensor) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('positive', input)
-    return _special_unary.positive(input)
+    return _op_special_unary.positive(input)
+
+
+def pow(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor:
+    """input ** exponent, elementwise, with broadcasting.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.pow(torch.tensor([1.0, 2.0, 3.0]), 2)
+        tensor([1., 4., 9.])
+    """
+    if out is None:
+        return _op_elementwise.pow(input, exponent)
+    return _write_out(out, _op_elementwise.pow(input, exponent), 'pow')
 
 
 def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1211,15 +1465,15 @@ def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('rad2deg', input)
     if out is None:
-        return _special_unary.rad2deg(input)
-    return _write_out(out, _special_unary.rad2deg(input), 'rad2deg')
+        return _op_special_unary.rad2deg(input)
+    return _write_out(out, _op_special_unary.rad2deg(input), 'rad2deg')
 
 
 def rad2deg_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.rad2deg`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('rad2deg_', input)
-    return _inplace(input, _special_unary.rad2deg(input))
+    return _inplace(input, _op_special_unary.rad2deg(input))
 
 
 def reciprocal(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1235,15 +1489,15 @@ def reciprocal(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('reciprocal', input)
     if out is None:
-        return _unary.reciprocal(input)
-    return _write_out(out, _unary.reciprocal(input), 'reciprocal')
+        return _op_unary.reciprocal(input)
+    return _write_out(out, _op_unary.reciprocal(input), 'reciprocal')
 
 
 def reciprocal_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.reciprocal`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('reciprocal_', input)
-    return _inplace(input, _unary.reciprocal(input))
+    return _inplace(input, _op_unary.reciprocal(input))
 
 
 def relu(input: Tensor) -> Tensor:
@@ -1256,14 +1510,29 @@ def relu(input: Tensor) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('relu', input)
-    return _unary.relu(input)
+    return _op_unary.relu(input)
 
 
 def relu_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.relu`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('relu_', input)
-    return _inplace(input, _unary.relu(input))
+    return _inplace(input, _op_unary.relu(input))
+
+
+def remainder(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Python-style modulus: the result has the sign of the divisor.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.remainder(torch.tensor([-3.0, 3.0, 5.5]), torch.tensor([2.0, -2.0, 2.0]))
+        tensor([ 1.0000, -1.0000,  1.5000])
+    """
+    if out is None:
+        return _op_elementwise.remainder(input, other)
+    return _write_out(out, _op_elementwise.remainder(input, other), 'remainder')
 
 
 def round(input: Tensor, *, decimals=0, out: Tensor | None = None) -> Tensor:
@@ -1279,15 +1548,15 @@ def round(input: Tensor, *, decimals=0, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('round', input)
     if out is None:
-        return _unary.round(input, decimals=decimals)
-    return _write_out(out, _unary.round(input, decimals=decimals), 'round')
+        return _op_unary.round(input, decimals=decimals)
+    return _write_out(out, _op_unary.round(input, decimals=decimals), 'round')
 
 
 def round_(input: Tensor, *, decimals=0) -> Tensor:
     """In-place version of :meth:`Tensor.round`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('round_', input)
-    return _inplace(input, _unary.round(input, decimals=decimals))
+    return _inplace(input, _op_unary.round(input, decimals=decimals))
 
 
 def rsqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1303,15 +1572,15 @@ def rsqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('rsqrt', input)
     if out is None:
-        return _unary.rsqrt(input)
-    return _write_out(out, _unary.rsqrt(input), 'rsqrt')
+        return _op_unary.rsqrt(input)
+    return _write_out(out, _op_unary.rsqrt(input), 'rsqrt')
 
 
 def rsqrt_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.rsqrt`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('rsqrt_', input)
-    return _inplace(input, _unary.rsqrt(input))
+    return _inplace(input, _op_unary.rsqrt(input))
 
 
 def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1327,15 +1596,15 @@ def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('sigmoid', input)
     if out is None:
-        return _unary.sigmoid(input)
-    return _write_out(out, _unary.sigmoid(input), 'sigmoid')
+        return _op_unary.sigmoid(input)
+    return _write_out(out, _op_unary.sigmoid(input), 'sigmoid')
 
 
 def sigmoid_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sigmoid`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('sigmoid_', input)
-    return _inplace(input, _unary.sigmoid(input))
+    return _inplace(input, _op_unary.sigmoid(input))
 
 
 def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1351,8 +1620,8 @@ def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('sign', input)
     if out is None:
-        return _unary.sign(input)
-    return _write_out(out, _unary.sign(input), 'sign')
+        return _op_unary.sign(input)
+    return _write_out(out, _op_unary.sign(input), 'sign')
 
 
 sgn = sign
@@ -1371,8 +1640,8 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('signbit', input)
     if out is None:
-        return _special_unary.signbit(input)
-    return _write_out(out, _special_unary.signbit(input), 'signbit')
+        return _op_special_unary.signbit(input)
+    return _write_out(out, _op_special_unary.signbit(input), 'signbit')
 
 
 def sin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1388,15 +1657,15 @@ def sin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('sin', input)
     if out is None:
-        return _unary.sin(input)
-    return _write_out(out, _unary.sin(input), 'sin')
+        return _op_unary.sin(input)
+    return _write_out(out, _op_unary.sin(input), 'sin')
 
 
 def sin_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sin`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('sin_', input)
-    return _inplace(input, _unary.sin(input))
+    return _inplace(input, _op_unary.sin(input))
 
 
 def sinc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1412,15 +1681,15 @@ def sinc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('sinc', input)
     if out is None:
-        return _special_unary.sinc(input)
-    return _write_out(out, _special_unary.sinc(input), 'sinc')
+        return _op_special_unary.sinc(input)
+    return _write_out(out, _op_special_unary.sinc(input), 'sinc')
 
 
 def sinc_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sinc`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('sinc_', input)
-    return _inplace(input, _special_unary.sinc(input))
+    return _inplace(input, _op_special_unary.sinc(input))
 
 
 def sinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1436,15 +1705,15 @@ def sinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('sinh', input)
     if out is None:
-        return _unary.sinh(input)
-    return _write_out(out, _unary.sinh(input), 'sinh')
+        return _op_unary.sinh(input)
+    return _write_out(out, _op_unary.sinh(input), 'sinh')
 
 
 def sinh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sinh`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('sinh_', input)
-    return _inplace(input, _unary.sinh(input))
+    return _inplace(input, _op_unary.sinh(input))
 
 
 def sqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1460,15 +1729,15 @@ def sqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('sqrt', input)
     if out is None:
-        return _unary.sqrt(input)
-    return _write_out(out, _unary.sqrt(input), 'sqrt')
+        return _op_unary.sqrt(input)
+    return _write_out(out, _op_unary.sqrt(input), 'sqrt')
 
 
 def sqrt_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sqrt`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('sqrt_', input)
-    return _inplace(input, _unary.sqrt(input))
+    return _inplace(input, _op_unary.sqrt(input))
 
 
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1484,15 +1753,33 @@ def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('square', input)
     if out is None:
-        return _unary.square(input)
-    return _write_out(out, _unary.square(input), 'square')
+        return _op_unary.square(input)
+    return _write_out(out, _op_unary.square(input), 'square')
 
 
 def square_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.square`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('square_', input)
-    return _inplace(input, _unary.square(input))
+    return _inplace(input, _op_unary.square(input))
+
+
+def sub(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    """input - alpha * other, with broadcasting and type promotion.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.sub(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
+        tensor([ 0.5000, -2.0000,  5.0000])
+    """
+    if out is None:
+        return _op_elementwise.sub(input, other, alpha=alpha)
+    return _write_out(out, _op_elementwise.sub(input, other, alpha=alpha), 'sub')
+
+
+subtract = sub
 
 
 def tan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1508,15 +1795,15 @@ def tan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('tan', input)
     if out is None:
-        return _unary.tan(input)
-    return _write_out(out, _unary.tan(input), 'tan')
+        return _op_unary.tan(input)
+    return _write_out(out, _op_unary.tan(input), 'tan')
 
 
 def tan_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.tan`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('tan_', input)
-    return _inplace(input, _unary.tan(input))
+    return _inplace(input, _op_unary.tan(input))
 
 
 def tanh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1532,15 +1819,15 @@ def tanh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('tanh', input)
     if out is None:
-        return _unary.tanh(input)
-    return _write_out(out, _unary.tanh(input), 'tanh')
+        return _op_unary.tanh(input)
+    return _write_out(out, _op_unary.tanh(input), 'tanh')
 
 
 def tanh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.tanh`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('tanh_', input)
-    return _inplace(input, _unary.tanh(input))
+    return _inplace(input, _op_unary.tanh(input))
 
 
 def trunc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1556,16 +1843,51 @@ def trunc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('trunc', input)
     if out is None:
-        return _unary.trunc(input)
-    return _write_out(out, _unary.trunc(input), 'trunc')
+        return _op_unary.trunc(input)
+    return _write_out(out, _op_unary.trunc(input), 'trunc')
 
 
 def trunc_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.trunc`."""
     if not isinstance(input, Tensor):
         raise _not_tensor('trunc_', input)
-    return _inplace(input, _unary.trunc(input))
+    return _inplace(input, _op_unary.trunc(input))
 
 
 fix = trunc
 fix_ = trunc_
+
+
+def xlog1py(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input * log1p(other), and 0 where input is 0.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.special.xlog1py(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
+        tensor([0.0000, 0.4055, 3.2189])
+    """
+    if out is None:
+        return _op_special_binary.xlog1py(input, other)
+    return _write_out(out, _op_special_binary.xlog1py(input, other), 'xlog1py')
+
+
+def xlogy(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input * log(other), and 0 where input is 0.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.xlogy(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
+        tensor([ 0.0000, -0.6931,  2.7726])
+    """
+    if out is None:
+        return _op_special_binary.xlogy(input, other)
+    return _write_out(out, _op_special_binary.xlogy(input, other), 'xlogy')
+
+
+def xlogy_(input: Tensor, other: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.xlogy`."""
+    return _inplace(input, _op_special_binary.xlogy(input, other))

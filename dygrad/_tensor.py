@@ -708,51 +708,6 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         _idx.setitem(self, key, value)
 
     # -- elementwise methods -----------------------------------------------------------------
-    def add(self, other, *, alpha=1):
-        return _ew.add(self, other, alpha=alpha)
-
-    def add_(self, other, *, alpha=1):
-        return _ew.add_(self, other, alpha=alpha)
-
-    def sub(self, other, *, alpha=1):
-        return _ew.sub(self, other, alpha=alpha)
-
-    subtract = sub
-
-    def sub_(self, other, *, alpha=1):
-        return _ew.sub_(self, other, alpha=alpha)
-
-    def mul(self, other):
-        return _ew.mul(self, other)
-
-    multiply = mul
-
-    def mul_(self, other):
-        return _ew.mul_(self, other)
-
-    def div(self, other, *, rounding_mode=None):
-        return _ew.div(self, other, rounding_mode=rounding_mode)
-
-    divide = true_divide = div
-
-    def div_(self, other, *, rounding_mode=None):
-        return _ew.div_(self, other, rounding_mode=rounding_mode)
-
-    def floor_divide(self, other):
-        return _ew.floor_divide(self, other)
-
-    def remainder(self, other):
-        return _ew.remainder(self, other)
-
-    def fmod(self, other):
-        return _ew.fmod(self, other)
-
-    def pow(self, exponent):
-        return _ew.pow(self, exponent)
-
-    def pow_(self, exponent):
-        return _inplace(self, _ew.pow(self, exponent))
-
     def clamp(self, min=None, max=None):
         return _ew.clamp(self, min, max)
 

@@ -17,36 +17,6 @@ class TensorExtMethods:
     __slots__ = ()
 
     # -- less common math (ops/special_unary.py, ops/special_binary.py) ----------------------------
-    def xlogy(self, other):
-        return _T._ew.xlogy(self, other)
-
-    def logaddexp(self, other):
-        return _T._ew.logaddexp(self, other)
-
-    def logaddexp2(self, other):
-        return _T._ew.logaddexp2(self, other)
-
-    def hypot(self, other):
-        return _T._ew.hypot(self, other)
-
-    def copysign(self, other):
-        return _T._ew.copysign(self, other)
-
-    def float_power(self, exponent):
-        return _T._ew.float_power(self, exponent)
-
-    def ldexp(self, other):
-        return _T._ew.ldexp(self, other)
-
-    def nextafter(self, other):
-        return _T._ew.nextafter(self, other)
-
-    def gcd(self, other):
-        return _T._ew.gcd(self, other)
-
-    def lcm(self, other):
-        return _T._ew.lcm(self, other)
-
     def heaviside(self, values):
         from .ops.bucketing import heaviside
         return heaviside(self, values)
@@ -82,19 +52,6 @@ class TensorExtMethods:
 
     def lerp_(self, end, weight):
         return _T._inplace(self, _T._ew.lerp(self, end, weight))
-
-    def fmod_(self, other):
-        return _T._inplace(self, _T._ew.fmod(self, other))
-
-    def remainder_(self, other):
-        return _T._inplace(self, _T._ew.remainder(self, other))
-
-    def floor_divide_(self, other):
-        return _T._inplace(self, _T._ew.floor_divide(self, other))
-
-    def hypot_(self, other):
-        return _T._inplace(self, _T._ew.hypot(self, other))
-
 
     def cumsum_(self, dim, *, dtype=None):
         return _T._inplace(self, _T._red.cumsum(self, dim, dtype=dtype))

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 
 _MODULES = (
     'dygrad.ops.compare',
+    'dygrad.ops.elementwise',
+    'dygrad.ops.inplace',
+    'dygrad.ops.special_binary',
     'dygrad.ops.special_unary',
     'dygrad.ops.unary',
 )
@@ -30,11 +33,11 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, -2.0, 0.5]).abs()
             tensor([1.0000, 2.0000, 0.5000])
         """
-        return _unary.abs(self)
+        return _op_unary.abs(self)
 
     def abs_(self) -> Tensor:
         """In-place version of :meth:`Tensor.abs`."""
-        return _inplace(self, _unary.abs(self))
+        return _inplace(self, _op_unary.abs(self))
 
     absolute = abs
     absolute_ = abs_
@@ -47,11 +50,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).acos()
             tensor([1.3181, 1.0472, 0.0000])
         """
-        return _unary.acos(self)
+        return _op_unary.acos(self)
 
     def acos_(self) -> Tensor:
         """In-place version of :meth:`Tensor.acos`."""
-        return _inplace(self, _unary.acos(self))
+        return _inplace(self, _op_unary.acos(self))
 
     arccos = acos
     arccos_ = acos_
@@ -64,14 +67,28 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0, 4.0]).acosh()
             tensor([0.0000, 1.3170, 2.0634])
         """
-        return _special_unary.acosh(self)
+        return _op_special_unary.acosh(self)
 
     def acosh_(self) -> Tensor:
         """In-place version of :meth:`Tensor.acosh`."""
-        return _inplace(self, _special_unary.acosh_value(self))
+        return _inplace(self, _op_special_unary.acosh_value(self))
 
     arccosh = acosh
     arccosh_ = acosh_
+
+    def add(self, other: Tensor, *, alpha=1) -> Tensor:
+        """input + alpha * other, with broadcasting and type promotion.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).add(torch.tensor([0.5, 4.0, -2.0]))
+            tensor([1.5000, 6.0000, 1.0000])
+        """
+        return _op_elementwise.add(self, other, alpha=alpha)
+
+    def add_(self, other: Tensor, *, alpha=1) -> Tensor:
+        """In-place version of :meth:`Tensor.add`."""
+        return _op_inplace.add_(self, other, alpha=alpha)
 
     def allclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
         """True when every element of input is close to other (see isclose).
@@ -81,7 +98,7 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0]).allclose(torch.tensor([1.0 + 1e-9, 2.1]))
             False
         """
-        return _compare.allclose(self, other, rtol, atol, equal_nan)
+        return _op_compare.allclose(self, other, rtol, atol, equal_nan)
 
     def angle(self) -> Tensor:
         """Elementwise angle: pi for negative reals, 0 otherwise (nan stays nan).
@@ -91,7 +108,7 @@ class TensorOpMethods:
             >>> torch.tensor([-2.0, 0.0, 3.0]).angle()
             tensor([3.1416, 0.0000, 0.0000])
         """
-        return _special_unary.angle(self)
+        return _op_special_unary.angle(self)
 
     def asin(self) -> Tensor:
         """Inverse sine, elementwise (nan outside [-1, 1]).
@@ -101,11 +118,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).asin()
             tensor([0.2527, 0.5236, 1.5708])
         """
-        return _unary.asin(self)
+        return _op_unary.asin(self)
 
     def asin_(self) -> Tensor:
         """In-place version of :meth:`Tensor.asin`."""
-        return _inplace(self, _unary.asin(self))
+        return _inplace(self, _op_unary.asin(self))
 
     arcsin = asin
     arcsin_ = asin_
@@ -118,11 +135,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).asinh()
             tensor([0.2475, 0.4812, 0.8814])
         """
-        return _special_unary.asinh(self)
+        return _op_special_unary.asinh(self)
 
     def asinh_(self) -> Tensor:
         """In-place version of :meth:`Tensor.asinh`."""
-        return _inplace(self, _special_unary.asinh_value(self))
+        return _inplace(self, _op_special_unary.asinh_value(self))
 
     arcsinh = asinh
     arcsinh_ = asinh_
@@ -135,11 +152,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).atan()
             tensor([0.2450, 0.4636, 0.7854])
         """
-        return _unary.atan(self)
+        return _op_unary.atan(self)
 
     def atan_(self) -> Tensor:
         """In-place version of :meth:`Tensor.atan`."""
-        return _inplace(self, _unary.atan(self))
+        return _inplace(self, _op_unary.atan(self))
 
     arctan = atan
     arctan_ = atan_
@@ -152,11 +169,11 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, -1.0]).atan2(torch.tensor([-1.0, -1.0]))
             tensor([ 2.3562, -2.3562])
         """
-        return _unary.atan2(self, other)
+        return _op_unary.atan2(self, other)
 
     def atan2_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.atan2`."""
-        return _inplace(self, _unary.atan2(self, other))
+        return _inplace(self, _op_unary.atan2(self, other))
 
     arctan2 = atan2
     arctan2_ = atan2_
@@ -169,11 +186,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).atanh()
             tensor([0.2554, 0.5493,    inf])
         """
-        return _special_unary.atanh(self)
+        return _op_special_unary.atanh(self)
 
     def atanh_(self) -> Tensor:
         """In-place version of :meth:`Tensor.atanh`."""
-        return _inplace(self, _special_unary.atanh_value(self))
+        return _inplace(self, _op_special_unary.atanh_value(self))
 
     arctanh = atanh
     arctanh_ = atanh_
@@ -186,11 +203,11 @@ class TensorOpMethods:
             >>> torch.tensor([12, 10, 7]).bitwise_and(torch.tensor([10, 6, 3]))
             tensor([8, 2, 3])
         """
-        return _compare.bitwise_and(self, other)
+        return _op_compare.bitwise_and(self, other)
 
     def bitwise_and_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.bitwise_and`."""
-        return _inplace(self, _compare.bitwise_and(self, other))
+        return _inplace(self, _op_compare.bitwise_and(self, other))
 
     def bitwise_left_shift(self, other: Tensor) -> Tensor:
         """Elementwise left shift of integer tensors.
@@ -200,11 +217,11 @@ class TensorOpMethods:
             >>> torch.tensor([1, 8, -8]).bitwise_left_shift(torch.tensor([2, 1, 1]))
             tensor([  4,  16, -16])
         """
-        return _compare.bitwise_left_shift(self, other)
+        return _op_compare.bitwise_left_shift(self, other)
 
     def bitwise_left_shift_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.bitwise_left_shift`."""
-        return _inplace(self, _compare.bitwise_left_shift(self, other))
+        return _inplace(self, _op_compare.bitwise_left_shift(self, other))
 
     def bitwise_not(self) -> Tensor:
         """Elementwise bitwise NOT of integer or bool tensors.
@@ -214,11 +231,11 @@ class TensorOpMethods:
             >>> torch.tensor([0, 5, -3]).bitwise_not()
             tensor([-1, -6,  2])
         """
-        return _compare.bitwise_not(self)
+        return _op_compare.bitwise_not(self)
 
     def bitwise_not_(self) -> Tensor:
         """In-place version of :meth:`Tensor.bitwise_not`."""
-        return _inplace(self, _compare.bitwise_not(self))
+        return _inplace(self, _op_compare.bitwise_not(self))
 
     def bitwise_or(self, other: Tensor) -> Tensor:
         """Elementwise bitwise OR of integer or bool tensors.
@@ -228,11 +245,11 @@ class TensorOpMethods:
             >>> torch.tensor([12, 10, 7]).bitwise_or(torch.tensor([10, 6, 3]))
             tensor([14, 14,  7])
         """
-        return _compare.bitwise_or(self, other)
+        return _op_compare.bitwise_or(self, other)
 
     def bitwise_or_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.bitwise_or`."""
-        return _inplace(self, _compare.bitwise_or(self, other))
+        return _inplace(self, _op_compare.bitwise_or(self, other))
 
     def bitwise_right_shift(self, other: Tensor) -> Tensor:
         """Elementwise right (arithmetic) shift of integer tensors.
@@ -242,11 +259,11 @@ class TensorOpMethods:
             >>> torch.tensor([1, 8, -8]).bitwise_right_shift(torch.tensor([2, 1, 1]))
             tensor([ 0,  4, -4])
         """
-        return _compare.bitwise_right_shift(self, other)
+        return _op_compare.bitwise_right_shift(self, other)
 
     def bitwise_right_shift_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.bitwise_right_shift`."""
-        return _inplace(self, _compare.bitwise_right_shift(self, other))
+        return _inplace(self, _op_compare.bitwise_right_shift(self, other))
 
     def bitwise_xor(self, other: Tensor) -> Tensor:
         """Elementwise bitwise XOR of integer or bool tensors.
@@ -256,11 +273,11 @@ class TensorOpMethods:
             >>> torch.tensor([12, 10, 7]).bitwise_xor(torch.tensor([10, 6, 3]))
             tensor([ 6, 12,  4])
         """
-        return _compare.bitwise_xor(self, other)
+        return _op_compare.bitwise_xor(self, other)
 
     def bitwise_xor_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.bitwise_xor`."""
-        return _inplace(self, _compare.bitwise_xor(self, other))
+        return _inplace(self, _op_compare.bitwise_xor(self, other))
 
     def ceil(self) -> Tensor:
         """Smallest integer not less than each element.
@@ -270,11 +287,25 @@ class TensorOpMethods:
             >>> torch.tensor([-1.5, 0.2, 2.7]).ceil()
             tensor([-1.,  1.,  3.])
         """
-        return _unary.ceil(self)
+        return _op_unary.ceil(self)
 
     def ceil_(self) -> Tensor:
         """In-place version of :meth:`Tensor.ceil`."""
-        return _inplace(self, _unary.ceil(self))
+        return _inplace(self, _op_unary.ceil(self))
+
+    def copysign(self, other: Tensor) -> Tensor:
+        """The magnitude of input with the sign of other, elementwise.
+
+        Example::
+
+            >>> torch.tensor([1.0, -2.0, 3.0]).copysign(torch.tensor([-1.0, 1.0, -0.0]))
+            tensor([-1.,  2., -3.])
+        """
+        return _op_special_binary.copysign(self, other)
+
+    def copysign_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.copysign`."""
+        return _inplace(self, _op_special_binary.copysign(self, other))
 
     def cos(self) -> Tensor:
         """Cosine, elementwise (radians).
@@ -284,11 +315,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).cos()
             tensor([0.9689, 0.8776, 0.5403])
         """
-        return _unary.cos(self)
+        return _op_unary.cos(self)
 
     def cos_(self) -> Tensor:
         """In-place version of :meth:`Tensor.cos`."""
-        return _inplace(self, _unary.cos(self))
+        return _inplace(self, _op_unary.cos(self))
 
     def cosh(self) -> Tensor:
         """Hyperbolic cosine, elementwise.
@@ -298,11 +329,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).cosh()
             tensor([1.0314, 1.1276, 1.5431])
         """
-        return _unary.cosh(self)
+        return _op_unary.cosh(self)
 
     def cosh_(self) -> Tensor:
         """In-place version of :meth:`Tensor.cosh`."""
-        return _inplace(self, _unary.cosh(self))
+        return _inplace(self, _op_unary.cosh(self))
 
     def deg2rad(self) -> Tensor:
         """Degrees to radians, elementwise.
@@ -312,11 +343,11 @@ class TensorOpMethods:
             >>> torch.tensor([90.0, 180.0]).deg2rad()
             tensor([1.5708, 3.1416])
         """
-        return _special_unary.deg2rad(self)
+        return _op_special_unary.deg2rad(self)
 
     def deg2rad_(self) -> Tensor:
         """In-place version of :meth:`Tensor.deg2rad`."""
-        return _inplace(self, _special_unary.deg2rad(self))
+        return _inplace(self, _op_special_unary.deg2rad(self))
 
     def digamma(self) -> Tensor:
         """Logarithmic derivative of the gamma function, elementwise.
@@ -326,11 +357,30 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).digamma()
             tensor([-4.2275, -1.9635, -0.5772])
         """
-        return _special_unary.digamma(self)
+        return _op_special_unary.digamma(self)
 
     def digamma_(self) -> Tensor:
         """In-place version of :meth:`Tensor.digamma`."""
-        return _inplace(self, _special_unary.digamma(self))
+        return _inplace(self, _op_special_unary.digamma(self))
+
+    def div(self, other: Tensor, *, rounding_mode=None) -> Tensor:
+        """input / other; rounding_mode 'trunc' or 'floor' rounds the quotient.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).div(torch.tensor([0.5, 4.0, -2.0]))
+            tensor([ 2.0000,  0.5000, -1.5000])
+        """
+        return _op_elementwise.div(self, other, rounding_mode=rounding_mode)
+
+    def div_(self, other: Tensor, *, rounding_mode=None) -> Tensor:
+        """In-place version of :meth:`Tensor.div`."""
+        return _op_inplace.div_(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+    divide_ = div_
+    true_divide = div
+    true_divide_ = div_
 
     def eq(self, other: Tensor) -> Tensor:
         """input == other, elementwise (a bool tensor).
@@ -340,11 +390,11 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0, 3.0]).eq(torch.tensor([3.0, 2.0, 1.0]))
             tensor([False,  True, False])
         """
-        return _compare.eq(self, other)
+        return _op_compare.eq(self, other)
 
     def eq_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.eq`."""
-        return _copy_(self, _compare.eq(self, other))
+        return _copy_(self, _op_compare.eq(self, other))
 
     def erf(self) -> Tensor:
         """Error function, elementwise.
@@ -354,11 +404,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).erf()
             tensor([0.2763, 0.5205, 0.8427])
         """
-        return _unary.erf(self)
+        return _op_unary.erf(self)
 
     def erf_(self) -> Tensor:
         """In-place version of :meth:`Tensor.erf`."""
-        return _inplace(self, _unary.erf(self))
+        return _inplace(self, _op_unary.erf(self))
 
     def erfc(self) -> Tensor:
         """Complementary error function 1 - erf(x), elementwise.
@@ -368,11 +418,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).erfc()
             tensor([0.7237, 0.4795, 0.1573])
         """
-        return _special_unary.erfc(self)
+        return _op_special_unary.erfc(self)
 
     def erfc_(self) -> Tensor:
         """In-place version of :meth:`Tensor.erfc`."""
-        return _inplace(self, _special_unary.erfc(self))
+        return _inplace(self, _op_special_unary.erfc(self))
 
     def erfinv(self) -> Tensor:
         """Inverse error function, elementwise (defined on (-1, 1)).
@@ -382,11 +432,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).erfinv()
             tensor([0.2253, 0.4769,    inf])
         """
-        return _special_unary.erfinv(self)
+        return _op_special_unary.erfinv(self)
 
     def erfinv_(self) -> Tensor:
         """In-place version of :meth:`Tensor.erfinv`."""
-        return _inplace(self, _special_unary.erfinv(self))
+        return _inplace(self, _op_special_unary.erfinv(self))
 
     def exp(self) -> Tensor:
         """Exponential e**x, elementwise.
@@ -396,11 +446,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).exp()
             tensor([1.2840, 1.6487, 2.7183])
         """
-        return _unary.exp(self)
+        return _op_unary.exp(self)
 
     def exp_(self) -> Tensor:
         """In-place version of :meth:`Tensor.exp`."""
-        return _inplace(self, _unary.exp(self))
+        return _inplace(self, _op_unary.exp(self))
 
     def exp2(self) -> Tensor:
         """Base-2 exponential 2**x, elementwise.
@@ -410,11 +460,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).exp2()
             tensor([1.1892, 1.4142, 2.0000])
         """
-        return _unary.exp2(self)
+        return _op_unary.exp2(self)
 
     def exp2_(self) -> Tensor:
         """In-place version of :meth:`Tensor.exp2`."""
-        return _inplace(self, _unary.exp2(self))
+        return _inplace(self, _op_unary.exp2(self))
 
     def expm1(self) -> Tensor:
         """exp(x) - 1, accurate for small x.
@@ -424,11 +474,25 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).expm1()
             tensor([0.2840, 0.6487, 1.7183])
         """
-        return _unary.expm1(self)
+        return _op_unary.expm1(self)
 
     def expm1_(self) -> Tensor:
         """In-place version of :meth:`Tensor.expm1`."""
-        return _inplace(self, _unary.expm1(self))
+        return _inplace(self, _op_unary.expm1(self))
+
+    def float_power(self, exponent) -> Tensor:
+        """input ** exponent computed in double precision (float64 result).
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.0, 2.0]).float_power(torch.tensor([3.0, 0.5, 4.0]))
+            tensor([ 0.,  1., 16.], dtype=torch.float64)
+        """
+        return _op_special_binary.float_power(self, exponent)
+
+    def float_power_(self, exponent) -> Tensor:
+        """In-place version of :meth:`Tensor.float_power`."""
+        return _inplace(self, _op_special_binary.float_power_value(self, exponent))
 
     def floor(self) -> Tensor:
         """Largest integer not greater than each element.
@@ -438,11 +502,39 @@ class TensorOpMethods:
             >>> torch.tensor([-1.5, 0.2, 2.7]).floor()
             tensor([-2.,  0.,  2.])
         """
-        return _unary.floor(self)
+        return _op_unary.floor(self)
 
     def floor_(self) -> Tensor:
         """In-place version of :meth:`Tensor.floor`."""
-        return _inplace(self, _unary.floor(self))
+        return _inplace(self, _op_unary.floor(self))
+
+    def floor_divide(self, other: Tensor) -> Tensor:
+        """input / other rounded toward negative infinity (floor division).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).floor_divide(torch.tensor([0.5, 4.0, -2.0]))
+            tensor([ 2.,  0., -2.])
+        """
+        return _op_elementwise.floor_divide(self, other)
+
+    def floor_divide_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.floor_divide`."""
+        return _inplace(self, _op_elementwise.floor_divide(self, other))
+
+    def fmod(self, other: Tensor) -> Tensor:
+        """C-style remainder: the result has the sign of the dividend.
+
+        Example::
+
+            >>> torch.tensor([-3.0, 3.0, 5.5]).fmod(torch.tensor([2.0, -2.0, 2.0]))
+            tensor([-1.0000,  1.0000,  1.5000])
+        """
+        return _op_elementwise.fmod(self, other)
+
+    def fmod_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.fmod`."""
+        return _inplace(self, _op_elementwise.fmod(self, other))
 
     def frac(self) -> Tensor:
         """Fractional part x - trunc(x), elementwise.
@@ -452,11 +544,25 @@ class TensorOpMethods:
             >>> torch.tensor([-1.5, 0.2, 2.7]).frac()
             tensor([-0.5000,  0.2000,  0.7000])
         """
-        return _unary.frac(self)
+        return _op_unary.frac(self)
 
     def frac_(self) -> Tensor:
         """In-place version of :meth:`Tensor.frac`."""
-        return _inplace(self, _unary.frac(self))
+        return _inplace(self, _op_unary.frac(self))
+
+    def gcd(self, other: Tensor) -> Tensor:
+        """Greatest common divisor of integer tensors, elementwise.
+
+        Example::
+
+            >>> torch.tensor([12, 10, 7]).gcd(torch.tensor([8, 4, 3]))
+            tensor([4, 2, 1])
+        """
+        return _op_special_binary.gcd(self, other)
+
+    def gcd_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.gcd`."""
+        return _inplace(self, _op_special_binary.gcd(self, other))
 
     def ge(self, other: Tensor) -> Tensor:
         """input >= other, elementwise (a bool tensor).
@@ -466,11 +572,11 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0, 3.0]).ge(torch.tensor([3.0, 2.0, 1.0]))
             tensor([False,  True,  True])
         """
-        return _compare.ge(self, other)
+        return _op_compare.ge(self, other)
 
     def ge_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.ge`."""
-        return _copy_(self, _compare.ge(self, other))
+        return _copy_(self, _op_compare.ge(self, other))
 
     greater_equal = ge
     greater_equal_ = ge_
@@ -483,14 +589,28 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0, 3.0]).gt(torch.tensor([3.0, 2.0, 1.0]))
             tensor([False, False,  True])
         """
-        return _compare.gt(self, other)
+        return _op_compare.gt(self, other)
 
     def gt_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.gt`."""
-        return _copy_(self, _compare.gt(self, other))
+        return _copy_(self, _op_compare.gt(self, other))
 
     greater = gt
     greater_ = gt_
+
+    def hypot(self, other: Tensor) -> Tensor:
+        """sqrt(input**2 + other**2), elementwise.
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.0, 2.0]).hypot(torch.tensor([3.0, 0.5, 4.0]))
+            tensor([3.0000, 1.1180, 4.4721])
+        """
+        return _op_special_binary.hypot(self, other)
+
+    def hypot_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.hypot`."""
+        return _inplace(self, _op_special_binary.hypot(self, other))
 
     def i0(self) -> Tensor:
         """Modified Bessel function of the first kind, order 0, elementwise.
@@ -500,11 +620,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).i0()
             tensor([1.0157, 1.0635, 1.2661])
         """
-        return _special_unary.i0(self)
+        return _op_special_unary.i0(self)
 
     def i0_(self) -> Tensor:
         """In-place version of :meth:`Tensor.i0`."""
-        return _inplace(self, _special_unary.i0(self))
+        return _inplace(self, _op_special_unary.i0(self))
 
     def isclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
         """Elementwise |input - other| <= atol + rtol * |other| (nan equal when equal_nan).
@@ -514,7 +634,7 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0]).isclose(torch.tensor([1.0 + 1e-9, 2.1]))
             tensor([ True, False])
         """
-        return _compare.isclose(self, other, rtol, atol, equal_nan)
+        return _op_compare.isclose(self, other, rtol, atol, equal_nan)
 
     def isfinite(self) -> Tensor:
         """True where an element is neither inf nor NaN.
@@ -524,7 +644,7 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isfinite()
             tensor([ True, False, False, False])
         """
-        return _compare.isfinite(self)
+        return _op_compare.isfinite(self)
 
     def isinf(self) -> Tensor:
         """True where an element is +inf or -inf.
@@ -534,7 +654,7 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isinf()
             tensor([False, False,  True,  True])
         """
-        return _compare.isinf(self)
+        return _op_compare.isinf(self)
 
     def isnan(self) -> Tensor:
         """True where an element is NaN.
@@ -544,7 +664,7 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isnan()
             tensor([False,  True, False, False])
         """
-        return _compare.isnan(self)
+        return _op_compare.isnan(self)
 
     def isneginf(self) -> Tensor:
         """True where an element is -inf.
@@ -554,7 +674,7 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isneginf()
             tensor([False, False, False,  True])
         """
-        return _compare.isneginf(self)
+        return _op_compare.isneginf(self)
 
     def isposinf(self) -> Tensor:
         """True where an element is +inf.
@@ -564,7 +684,35 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).isposinf()
             tensor([False, False,  True, False])
         """
-        return _compare.isposinf(self)
+        return _op_compare.isposinf(self)
+
+    def lcm(self, other: Tensor) -> Tensor:
+        """Least common multiple of integer tensors, elementwise.
+
+        Example::
+
+            >>> torch.tensor([12, 10, 7]).lcm(torch.tensor([8, 4, 3]))
+            tensor([24, 20, 21])
+        """
+        return _op_special_binary.lcm(self, other)
+
+    def lcm_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.lcm`."""
+        return _inplace(self, _op_special_binary.lcm(self, other))
+
+    def ldexp(self, other: Tensor) -> Tensor:
+        """input * 2**other, elementwise.
+
+        Example::
+
+            >>> torch.tensor([1.0, 3.0]).ldexp(torch.tensor([2, 3]))
+            tensor([ 4., 24.])
+        """
+        return _op_special_binary.ldexp(self, other)
+
+    def ldexp_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.ldexp`."""
+        return _inplace(self, _op_special_binary.ldexp(self, other))
 
     def le(self, other: Tensor) -> Tensor:
         """input <= other, elementwise (a bool tensor).
@@ -574,11 +722,11 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0, 3.0]).le(torch.tensor([3.0, 2.0, 1.0]))
             tensor([ True,  True, False])
         """
-        return _compare.le(self, other)
+        return _op_compare.le(self, other)
 
     def le_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.le`."""
-        return _copy_(self, _compare.le(self, other))
+        return _copy_(self, _op_compare.le(self, other))
 
     less_equal = le
     less_equal_ = le_
@@ -591,11 +739,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).lgamma()
             tensor([1.2880, 0.5724, 0.0000])
         """
-        return _special_unary.lgamma(self)
+        return _op_special_unary.lgamma(self)
 
     def lgamma_(self) -> Tensor:
         """In-place version of :meth:`Tensor.lgamma`."""
-        return _inplace(self, _special_unary.lgamma(self))
+        return _inplace(self, _op_special_unary.lgamma(self))
 
     def log(self) -> Tensor:
         """Natural logarithm, elementwise (nan below 0, -inf at 0).
@@ -605,11 +753,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).log()
             tensor([-1.3863, -0.6931,  0.0000])
         """
-        return _unary.log(self)
+        return _op_unary.log(self)
 
     def log_(self) -> Tensor:
         """In-place version of :meth:`Tensor.log`."""
-        return _inplace(self, _unary.log(self))
+        return _inplace(self, _op_unary.log(self))
 
     def log10(self) -> Tensor:
         """Base-10 logarithm, elementwise.
@@ -619,11 +767,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).log10()
             tensor([-0.6021, -0.3010,  0.0000])
         """
-        return _unary.log10(self)
+        return _op_unary.log10(self)
 
     def log10_(self) -> Tensor:
         """In-place version of :meth:`Tensor.log10`."""
-        return _inplace(self, _unary.log10(self))
+        return _inplace(self, _op_unary.log10(self))
 
     def log1p(self) -> Tensor:
         """log(1 + x), accurate for small x.
@@ -633,11 +781,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).log1p()
             tensor([0.2231, 0.4055, 0.6931])
         """
-        return _unary.log1p(self)
+        return _op_unary.log1p(self)
 
     def log1p_(self) -> Tensor:
         """In-place version of :meth:`Tensor.log1p`."""
-        return _inplace(self, _unary.log1p(self))
+        return _inplace(self, _op_unary.log1p(self))
 
     def log2(self) -> Tensor:
         """Base-2 logarithm, elementwise.
@@ -647,11 +795,31 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).log2()
             tensor([-2., -1.,  0.])
         """
-        return _unary.log2(self)
+        return _op_unary.log2(self)
 
     def log2_(self) -> Tensor:
         """In-place version of :meth:`Tensor.log2`."""
-        return _inplace(self, _unary.log2(self))
+        return _inplace(self, _op_unary.log2(self))
+
+    def logaddexp(self, other: Tensor) -> Tensor:
+        """log(exp(input) + exp(other)), computed without overflow.
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.0, 2.0]).logaddexp(torch.tensor([3.0, 0.5, 4.0]))
+            tensor([3.0486, 1.4741, 4.1269])
+        """
+        return _op_special_binary.logaddexp(self, other)
+
+    def logaddexp2(self, other: Tensor) -> Tensor:
+        """log2(2**input + 2**other), computed without overflow.
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.0, 2.0]).logaddexp2(torch.tensor([3.0, 0.5, 4.0]))
+            tensor([3.1699, 1.7716, 4.3219])
+        """
+        return _op_special_binary.logaddexp2(self, other)
 
     def logical_and(self, other: Tensor) -> Tensor:
         """Elementwise logical AND (zero is False).
@@ -661,11 +829,11 @@ class TensorOpMethods:
             >>> torch.tensor([True, False, True]).logical_and(torch.tensor([True, True, False]))
             tensor([ True, False, False])
         """
-        return _compare.logical_and(self, other)
+        return _op_compare.logical_and(self, other)
 
     def logical_and_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.logical_and`."""
-        return _inplace(self, _compare.logical_and(self, other))
+        return _inplace(self, _op_compare.logical_and(self, other))
 
     def logical_not(self) -> Tensor:
         """Elementwise logical NOT (zero is False).
@@ -675,11 +843,11 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 0.0, -2.0]).logical_not()
             tensor([False,  True, False])
         """
-        return _compare.logical_not(self)
+        return _op_compare.logical_not(self)
 
     def logical_not_(self) -> Tensor:
         """In-place version of :meth:`Tensor.logical_not`."""
-        return _inplace(self, _compare.logical_not(self))
+        return _inplace(self, _op_compare.logical_not(self))
 
     def logical_or(self, other: Tensor) -> Tensor:
         """Elementwise logical OR (zero is False).
@@ -689,11 +857,11 @@ class TensorOpMethods:
             >>> torch.tensor([True, False, True]).logical_or(torch.tensor([True, True, False]))
             tensor([True, True, True])
         """
-        return _compare.logical_or(self, other)
+        return _op_compare.logical_or(self, other)
 
     def logical_or_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.logical_or`."""
-        return _inplace(self, _compare.logical_or(self, other))
+        return _inplace(self, _op_compare.logical_or(self, other))
 
     def logical_xor(self, other: Tensor) -> Tensor:
         """Elementwise logical XOR (zero is False).
@@ -703,11 +871,11 @@ class TensorOpMethods:
             >>> torch.tensor([True, False, True]).logical_xor(torch.tensor([True, True, False]))
             tensor([False,  True,  True])
         """
-        return _compare.logical_xor(self, other)
+        return _op_compare.logical_xor(self, other)
 
     def logical_xor_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.logical_xor`."""
-        return _inplace(self, _compare.logical_xor(self, other))
+        return _inplace(self, _op_compare.logical_xor(self, other))
 
     def logit(self, eps=None) -> Tensor:
         """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given.
@@ -717,11 +885,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).logit()
             tensor([-1.0986,  0.0000,     inf])
         """
-        return _special_unary.logit(self, eps)
+        return _op_special_unary.logit(self, eps)
 
     def logit_(self, eps=None) -> Tensor:
         """In-place version of :meth:`Tensor.logit`."""
-        return _inplace(self, _special_unary.logit(self, eps))
+        return _inplace(self, _op_special_unary.logit(self, eps))
 
     def lt(self, other: Tensor) -> Tensor:
         """input < other, elementwise (a bool tensor).
@@ -731,14 +899,31 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0, 3.0]).lt(torch.tensor([3.0, 2.0, 1.0]))
             tensor([ True, False, False])
         """
-        return _compare.lt(self, other)
+        return _op_compare.lt(self, other)
 
     def lt_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.lt`."""
-        return _copy_(self, _compare.lt(self, other))
+        return _copy_(self, _op_compare.lt(self, other))
 
     less = lt
     less_ = lt_
+
+    def mul(self, other: Tensor) -> Tensor:
+        """input * other, with broadcasting and type promotion.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).mul(torch.tensor([0.5, 4.0, -2.0]))
+            tensor([ 0.5000,  8.0000, -6.0000])
+        """
+        return _op_elementwise.mul(self, other)
+
+    def mul_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.mul`."""
+        return _op_inplace.mul_(self, other)
+
+    multiply = mul
+    multiply_ = mul_
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
         """Replaces NaN, +inf and -inf by nan, posinf, neginf (default: the dtype's limits).
@@ -748,11 +933,11 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]).nan_to_num()
             tensor([ 1.0000e+00,  0.0000e+00,  3.4028e+38, -3.4028e+38])
         """
-        return _compare.nan_to_num(self, nan, posinf, neginf)
+        return _op_compare.nan_to_num(self, nan, posinf, neginf)
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
         """In-place version of :meth:`Tensor.nan_to_num`."""
-        return _inplace(self, _compare.nan_to_num(self, nan, posinf, neginf))
+        return _inplace(self, _op_compare.nan_to_num(self, nan, posinf, neginf))
 
     def ne(self, other: Tensor) -> Tensor:
         """input != other, elementwise (a bool tensor).
@@ -762,11 +947,11 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0, 3.0]).ne(torch.tensor([3.0, 2.0, 1.0]))
             tensor([ True, False,  True])
         """
-        return _compare.ne(self, other)
+        return _op_compare.ne(self, other)
 
     def ne_(self, other: Tensor) -> Tensor:
         """In-place version of :meth:`Tensor.ne`."""
-        return _copy_(self, _compare.ne(self, other))
+        return _copy_(self, _op_compare.ne(self, other))
 
     not_equal = ne
     not_equal_ = ne_
@@ -779,14 +964,28 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, -2.0, 0.5]).neg()
             tensor([-1.0000,  2.0000, -0.5000])
         """
-        return _unary.neg(self)
+        return _op_unary.neg(self)
 
     def neg_(self) -> Tensor:
         """In-place version of :meth:`Tensor.neg`."""
-        return _inplace(self, _unary.neg(self))
+        return _inplace(self, _op_unary.neg(self))
 
     negative = neg
     negative_ = neg_
+
+    def nextafter(self, other: Tensor) -> Tensor:
+        """The next representable floating-point value after input toward other.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).nextafter(torch.tensor([2.0, 1.0]))
+            tensor([1.0000, 2.0000])
+        """
+        return _op_special_binary.nextafter(self, other)
+
+    def nextafter_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.nextafter`."""
+        return _inplace(self, _op_special_binary.nextafter(self, other))
 
     def polygamma(self, n) -> Tensor:
         """The n-th derivative of the digamma function, elementwise.
@@ -796,11 +995,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.5, 1.0, 2.0]).polygamma(1)
             tensor([4.9348, 1.6449, 0.6449])
         """
-        return _special_unary.polygamma(n, self)
+        return _op_special_unary.polygamma(n, self)
 
     def polygamma_(self, n) -> Tensor:
         """In-place version of :meth:`Tensor.polygamma`."""
-        return _inplace(self, _special_unary.polygamma(n, self))
+        return _inplace(self, _op_special_unary.polygamma(n, self))
 
     def positive(self) -> Tensor:
         """Returns input itself (an error for bool tensors), as unary plus.
@@ -810,7 +1009,21 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).positive()
             tensor([0.2500, 0.5000, 1.0000])
         """
-        return _special_unary.positive(self)
+        return _op_special_unary.positive(self)
+
+    def pow(self, exponent) -> Tensor:
+        """input ** exponent, elementwise, with broadcasting.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).pow(2)
+            tensor([1., 4., 9.])
+        """
+        return _op_elementwise.pow(self, exponent)
+
+    def pow_(self, exponent) -> Tensor:
+        """In-place version of :meth:`Tensor.pow`."""
+        return _inplace(self, _op_elementwise.pow(self, exponent))
 
     def rad2deg(self) -> Tensor:
         """Radians to degrees, elementwise.
@@ -820,11 +1033,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).rad2deg()
             tensor([14.3239, 28.6479, 57.2958])
         """
-        return _special_unary.rad2deg(self)
+        return _op_special_unary.rad2deg(self)
 
     def rad2deg_(self) -> Tensor:
         """In-place version of :meth:`Tensor.rad2deg`."""
-        return _inplace(self, _special_unary.rad2deg(self))
+        return _inplace(self, _op_special_unary.rad2deg(self))
 
     def reciprocal(self) -> Tensor:
         """1 / x, elementwise.
@@ -834,11 +1047,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).reciprocal()
             tensor([4., 2., 1.])
         """
-        return _unary.reciprocal(self)
+        return _op_unary.reciprocal(self)
 
     def reciprocal_(self) -> Tensor:
         """In-place version of :meth:`Tensor.reciprocal`."""
-        return _inplace(self, _unary.reciprocal(self))
+        return _inplace(self, _op_unary.reciprocal(self))
 
     def relu(self) -> Tensor:
         """Rectified linear unit max(x, 0), elementwise.
@@ -848,11 +1061,25 @@ class TensorOpMethods:
             >>> torch.tensor([-1.0, 0.0, 2.0]).relu()
             tensor([0., 0., 2.])
         """
-        return _unary.relu(self)
+        return _op_unary.relu(self)
 
     def relu_(self) -> Tensor:
         """In-place version of :meth:`Tensor.relu`."""
-        return _inplace(self, _unary.relu(self))
+        return _inplace(self, _op_unary.relu(self))
+
+    def remainder(self, other: Tensor) -> Tensor:
+        """Python-style modulus: the result has the sign of the divisor.
+
+        Example::
+
+            >>> torch.tensor([-3.0, 3.0, 5.5]).remainder(torch.tensor([2.0, -2.0, 2.0]))
+            tensor([ 1.0000, -1.0000,  1.5000])
+        """
+        return _op_elementwise.remainder(self, other)
+
+    def remainder_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.remainder`."""
+        return _inplace(self, _op_elementwise.remainder(self, other))
 
     def round(self, *, decimals=0) -> Tensor:
         """Rounds half to even, to `decimals` decimal places.
@@ -862,11 +1089,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.5, 1.5, 2.675]).round()
             tensor([0., 2., 3.])
         """
-        return _unary.round(self, decimals=decimals)
+        return _op_unary.round(self, decimals=decimals)
 
     def round_(self, *, decimals=0) -> Tensor:
         """In-place version of :meth:`Tensor.round`."""
-        return _inplace(self, _unary.round(self, decimals=decimals))
+        return _inplace(self, _op_unary.round(self, decimals=decimals))
 
     def rsqrt(self) -> Tensor:
         """Reciprocal square root 1/sqrt(x), elementwise.
@@ -876,11 +1103,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).rsqrt()
             tensor([2.0000, 1.4142, 1.0000])
         """
-        return _unary.rsqrt(self)
+        return _op_unary.rsqrt(self)
 
     def rsqrt_(self) -> Tensor:
         """In-place version of :meth:`Tensor.rsqrt`."""
-        return _inplace(self, _unary.rsqrt(self))
+        return _inplace(self, _op_unary.rsqrt(self))
 
     def sigmoid(self) -> Tensor:
         """Logistic sigmoid 1 / (1 + exp(-x)), elementwise.
@@ -890,11 +1117,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).sigmoid()
             tensor([0.5622, 0.6225, 0.7311])
         """
-        return _unary.sigmoid(self)
+        return _op_unary.sigmoid(self)
 
     def sigmoid_(self) -> Tensor:
         """In-place version of :meth:`Tensor.sigmoid`."""
-        return _inplace(self, _unary.sigmoid(self))
+        return _inplace(self, _op_unary.sigmoid(self))
 
     def sign(self) -> Tensor:
         """Sign of each element: -1, 0 or 1.
@@ -904,11 +1131,11 @@ class TensorOpMethods:
             >>> torch.tensor([-3.0, 0.0, 2.5]).sign()
             tensor([-1.,  0.,  1.])
         """
-        return _unary.sign(self)
+        return _op_unary.sign(self)
 
     def sign_(self) -> Tensor:
         """In-place version of :meth:`Tensor.sign`."""
-        return _inplace(self, _unary.sign(self))
+        return _inplace(self, _op_unary.sign(self))
 
     sgn = sign
     sgn_ = sign_
@@ -921,7 +1148,7 @@ class TensorOpMethods:
             >>> torch.tensor([-1.0, -0.0, 2.0]).signbit()
             tensor([ True,  True, False])
         """
-        return _special_unary.signbit(self)
+        return _op_special_unary.signbit(self)
 
     def sin(self) -> Tensor:
         """Sine, elementwise (radians).
@@ -931,11 +1158,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).sin()
             tensor([0.2474, 0.4794, 0.8415])
         """
-        return _unary.sin(self)
+        return _op_unary.sin(self)
 
     def sin_(self) -> Tensor:
         """In-place version of :meth:`Tensor.sin`."""
-        return _inplace(self, _unary.sin(self))
+        return _inplace(self, _op_unary.sin(self))
 
     def sinc(self) -> Tensor:
         """Normalized sinc: sin(pi*x)/(pi*x), and 1 at 0.
@@ -945,11 +1172,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).sinc()
             tensor([ 9.0032e-01,  6.3662e-01, -2.7828e-08])
         """
-        return _special_unary.sinc(self)
+        return _op_special_unary.sinc(self)
 
     def sinc_(self) -> Tensor:
         """In-place version of :meth:`Tensor.sinc`."""
-        return _inplace(self, _special_unary.sinc(self))
+        return _inplace(self, _op_special_unary.sinc(self))
 
     def sinh(self) -> Tensor:
         """Hyperbolic sine, elementwise.
@@ -959,11 +1186,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).sinh()
             tensor([0.2526, 0.5211, 1.1752])
         """
-        return _unary.sinh(self)
+        return _op_unary.sinh(self)
 
     def sinh_(self) -> Tensor:
         """In-place version of :meth:`Tensor.sinh`."""
-        return _inplace(self, _unary.sinh(self))
+        return _inplace(self, _op_unary.sinh(self))
 
     def sqrt(self) -> Tensor:
         """Square root, elementwise (nan below 0).
@@ -973,11 +1200,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).sqrt()
             tensor([0.5000, 0.7071, 1.0000])
         """
-        return _unary.sqrt(self)
+        return _op_unary.sqrt(self)
 
     def sqrt_(self) -> Tensor:
         """In-place version of :meth:`Tensor.sqrt`."""
-        return _inplace(self, _unary.sqrt(self))
+        return _inplace(self, _op_unary.sqrt(self))
 
     def square(self) -> Tensor:
         """x * x, elementwise.
@@ -987,11 +1214,28 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).square()
             tensor([0.0625, 0.2500, 1.0000])
         """
-        return _unary.square(self)
+        return _op_unary.square(self)
 
     def square_(self) -> Tensor:
         """In-place version of :meth:`Tensor.square`."""
-        return _inplace(self, _unary.square(self))
+        return _inplace(self, _op_unary.square(self))
+
+    def sub(self, other: Tensor, *, alpha=1) -> Tensor:
+        """input - alpha * other, with broadcasting and type promotion.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).sub(torch.tensor([0.5, 4.0, -2.0]))
+            tensor([ 0.5000, -2.0000,  5.0000])
+        """
+        return _op_elementwise.sub(self, other, alpha=alpha)
+
+    def sub_(self, other: Tensor, *, alpha=1) -> Tensor:
+        """In-place version of :meth:`Tensor.sub`."""
+        return _op_inplace.sub_(self, other, alpha=alpha)
+
+    subtract = sub
+    subtract_ = sub_
 
     def tan(self) -> Tensor:
         """Tangent, elementwise (radians).
@@ -1001,11 +1245,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).tan()
             tensor([0.2553, 0.5463, 1.5574])
         """
-        return _unary.tan(self)
+        return _op_unary.tan(self)
 
     def tan_(self) -> Tensor:
         """In-place version of :meth:`Tensor.tan`."""
-        return _inplace(self, _unary.tan(self))
+        return _inplace(self, _op_unary.tan(self))
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent, elementwise.
@@ -1015,11 +1259,11 @@ class TensorOpMethods:
             >>> torch.tensor([0.25, 0.5, 1.0]).tanh()
             tensor([0.2449, 0.4621, 0.7616])
         """
-        return _unary.tanh(self)
+        return _op_unary.tanh(self)
 
     def tanh_(self) -> Tensor:
         """In-place version of :meth:`Tensor.tanh`."""
-        return _inplace(self, _unary.tanh(self))
+        return _inplace(self, _op_unary.tanh(self))
 
     def trunc(self) -> Tensor:
         """Rounds toward zero, elementwise.
@@ -1029,14 +1273,28 @@ class TensorOpMethods:
             >>> torch.tensor([-1.5, 0.2, 2.7]).trunc()
             tensor([-1.,  0.,  2.])
         """
-        return _unary.trunc(self)
+        return _op_unary.trunc(self)
 
     def trunc_(self) -> Tensor:
         """In-place version of :meth:`Tensor.trunc`."""
-        return _inplace(self, _unary.trunc(self))
+        return _inplace(self, _op_unary.trunc(self))
 
     fix = trunc
     fix_ = trunc_
+
+    def xlogy(self, other: Tensor) -> Tensor:
+        """input * log(other), and 0 where input is 0.
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.0, 2.0]).xlogy(torch.tensor([3.0, 0.5, 4.0]))
+            tensor([ 0.0000, -0.6931,  2.7726])
+        """
+        return _op_special_binary.xlogy(self, other)
+
+    def xlogy_(self, other: Tensor) -> Tensor:
+        """In-place version of :meth:`Tensor.xlogy`."""
+        return _inplace(self, _op_special_binary.xlogy(self, other))
 
 
 def _link():
@@ -1047,4 +1305,4 @@ def _link():
     from .ops.inplace import copy_
     g['_inplace'], g['_copy_'] = _inplace, copy_
     for m in _MODULES:
-        g['_' + m.rsplit('.', 1)[1]] = importlib.import_module(m)
+        g['_op_' + m.rsplit('.', 1)[1]] = importlib.import_module(m)

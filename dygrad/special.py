@@ -10,8 +10,7 @@ from ._ns_special import *  # noqa: F401,F403  (the declared ops of torch.specia
 from ._ns_special import __all__ as _declared
 
 __all__ = _declared + [
-    "expit", "erf", "multigammaln", "xlogy", "xlog1py", "ndtr", "ndtri", "log_ndtr", "logsumexp",
-    "softmax", "log_softmax", "log1p", "expm1", "exp2", "round"]
+    "multigammaln", "ndtr", "ndtri", "log_ndtr", "logsumexp", "softmax", "log_softmax"]
 
 
 def multigammaln(input, p):
@@ -23,14 +22,6 @@ def multigammaln(input, p):
     for j in range(2, p + 1):
         out = out + _su.lgamma(input - (j - 1) / 2)
     return out + p * (p - 1) / 4 * math.log(math.pi)
-
-
-def xlogy(input, other):
-    return _ew.xlogy(input, other)
-
-
-def xlog1py(input, other):
-    return _ew.xlog1py(input, other)
 
 
 def ndtr(input):

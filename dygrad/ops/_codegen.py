@@ -24,7 +24,7 @@ _DEFAULT_BINARY_ARGS = "torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 1.0, 2
 
 
 def _alias(module: str) -> str:
-    return "_" + module.rsplit(".", 1)[1]
+    return "_op_" + module.rsplit(".", 1)[1]
 
 
 def _ann(p: inspect.Parameter, tensor: bool) -> str:
@@ -158,7 +158,7 @@ def _method_source(d):
            f"        return {_alias(d.module)}.{d.fn.__name__}({call})", ""]
     if d.inplace:
         src += [f"    def {d.name}_({sig}) -> {ret}:", _doc(d, "inplace", 8),
-                f"        return {_writer(d)}(self, {_alias(d.module)}.{_inplace_fn(d)}({call}))", ""]
+                f"        return {_inplace_body(d, 'self', call)}", ""]
     for a in d.aliases:
         src.append(f"    {a} = {d.name}" + (f"\n    {a}_ = {d.name}_" if d.inplace else ""))
     if d.aliases:
@@ -166,16 +166,29 @@ def _method_source(d):
     return src
 
 
-def _inplace_fn(d):
-    """The function whose result an in-place spelling writes back: the op itself, or the one
-    named by `inplace="..."` in the same module (asinh_ records a node without a derivative)."""
-    return d.inplace if isinstance(d.inplace, str) and d.inplace != "copy_" else d.fn.__name__
+def _inplace_body(d, target, call):
+    """The in-place spelling's return expression. `inplace` in the declaration is True (the op's
+    value written back by `_inplace`, which rebases the history), a function name of the same
+    module (that function gives the value), "copy_" (a history-free value copied in, as the
+    comparisons), or "module:function", a function that does the in-place update itself
+    (add_ with its fast path: "dygrad.ops.inplace:add_")."""
+    inp = d.inplace
+    if isinstance(inp, str) and ":" in inp:
+        mod, _, fn = inp.partition(":")
+        return f"{_alias(mod)}.{fn}({call})"
+    name = inp if isinstance(inp, str) and inp != "copy_" else d.fn.__name__
+    writer = "_copy_" if inp == "copy_" else "_inplace"
+    return f"{writer}({target}, {_alias(d.module)}.{name}({call}))"
 
 
-def _writer(d):
-    """How an in-place spelling writes its result back: `_inplace` rebases the history onto the
-    result; `inplace="copy_"` copies a history-free result (comparisons give constants)."""
-    return "_copy_" if d.inplace == "copy_" else "_inplace"
+def _direct(d):
+    return isinstance(d.inplace, str) and ":" in d.inplace
+
+
+def _modules(decls):
+    mods = {d.module for d in decls}
+    mods |= {d.inplace.partition(":")[0] for d in decls if _direct(d)}
+    return sorted(mods)
 
 
 def _ret(d):
@@ -204,7 +217,7 @@ def _function_source(d):
         isig = _render_params(params)
         src += [f"def {d.name}_({isig}) -> {_ret(d)}:", _doc(d, "inplace", 4)]
         src += _check_first(d, params, name=d.name + "_")
-        src += [f"    return {_writer(d)}({first}, {_alias(d.module)}.{_inplace_fn(d)}({call}))", "", ""]
+        src += [f"    return {_inplace_body(d, first, call)}", "", ""]
     for a in d.aliases:
         src.append(f"{a} = {d.name}" + (f"\n{a}_ = {d.name}_" if d.inplace_function else ""))
     if d.aliases:
@@ -220,7 +233,7 @@ def _decls():
 
 def render_methods() -> str:
     decls = [d for d in _decls() if d.method]
-    mods = sorted({d.module for d in decls})
+    mods = _modules(decls)
     out = [_HEADER.format(doc="Tensor methods derived from the op declarations (dygrad/ops/_registry.py)."),
            "from __future__ import annotations", "",
            "from typing import TYPE_CHECKING", "",
@@ -236,13 +249,14 @@ def render_methods() -> str:
             "    import importlib", "    g = globals()", "    from ._tensor import _inplace",
             "    from .ops.inplace import copy_", "    g['_inplace'], g['_copy_'] = _inplace, copy_",
             "    for m in _MODULES:",
-            "        g['_' + m.rsplit('.', 1)[1]] = importlib.import_module(m)", ""]
+            "        g['_op_' + m.rsplit('.', 1)[1]] = importlib.import_module(m)", ""]
     return "\n".join(out)
 
 
 def render_functions() -> str:
     decls = [d for d in _decls() if d.function]
-    mods = sorted({d.module for d in decls})
+    mods = sorted({d.module for d in decls} | {
+        d.inplace.partition(":")[0] for d in decls if d.inplace_function and _direct(d)})
     out = [_HEADER.format(doc="torch.* functions derived from the op declarations (dygrad/ops/_registry.py)."),
            "from __future__ import annotations", "",
            "from ._convert import not_tensor_error as _not_tensor, not_overload_error as _not_overload",

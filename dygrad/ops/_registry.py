@@ -81,7 +81,8 @@ def op(*, name: str | None = None, method: bool = True, function: bool = True,
       parameter). function: functions `name` in each of `namespaces` ("torch", "special", ...).
     inplace: a `Tensor.name_` method computing out of place and writing back (with PyTorch's
       checks: dtype can't-cast, views, leaves); a function name of the same module computes the
-      value instead; "copy_" copies a history-free result (comparisons). inplace_function: also
+      value instead; "copy_" copies a history-free result (comparisons); "module:function" names
+      a function doing the whole in-place update (add_'s fast path). inplace_function: also
       `torch.name_` (default: as inplace). out: the function form takes `out=` and writes into it ("native": the op itself
       takes `out=`). aliases: other names for every spelling (`arcsinh` for `asinh`).
     tensor_first: see TENSOR_FIRST. backward: the Node class(es) the op records.

@@ -10,6 +10,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
+from ._registry import op
 
 ndarray = np.ndarray
 _F32 = np.dtype(np.float32)
@@ -314,15 +315,18 @@ def _scaled(a, b, alpha, opname):
     return mul(b, al)
 
 
-def add(a, b, *, alpha=1, out=None):
-    if not isinstance(a, Tensor):
-        a, b = as_tensor_like(a, b), b
+@op(out=True, inplace="dygrad.ops.inplace:add_", inplace_function=False, tensor_first=None,
+    backward=AddBackward0, summary='input + alpha * other, with broadcasting and type promotion.',
+    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0])')
+def add(input, other, *, alpha=1):
+    if not isinstance(input, Tensor):
+        input, other = as_tensor_like(input, other), other
     if alpha != 1 or type(alpha) is not int:    # alpha=1.0 is still checked against int dtypes
-        b = _scaled(a, b, alpha, "add")
-    r = _binary(a, b, np.add, AddBackward0, "add", save=False)
+        other = _scaled(input, other, alpha, "add")
+    r = _binary(input, other, np.add, AddBackward0, "add", save=False)
     if r.grad_fn is not None:
         r.grad_fn.alpha = 1
-    return _out(r, out)
+    return r
 
 
 def _is_bool(x):
@@ -342,16 +346,20 @@ def no_bool_sub(a, b):
             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
-def sub(a, b, *, alpha=1, out=None):
-    no_bool_sub(a, b)
-    if not isinstance(a, Tensor):
-        a = as_tensor_like(a, b)
+@op(out=True, aliases=('subtract',), inplace="dygrad.ops.inplace:sub_", inplace_function=False,
+    tensor_first=None, backward=SubBackward0,
+    summary='input - alpha * other, with broadcasting and type promotion.',
+    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0])')
+def sub(input, other, *, alpha=1):
+    no_bool_sub(input, other)
+    if not isinstance(input, Tensor):
+        input = as_tensor_like(input, other)
     if alpha != 1 or type(alpha) is not int:
-        b = _scaled(a, b, alpha, "sub")
-    r = _binary(a, b, np.subtract, SubBackward0, "sub", save=False)
+        other = _scaled(input, other, alpha, "sub")
+    r = _binary(input, other, np.subtract, SubBackward0, "sub", save=False)
     if r.grad_fn is not None:
         r.grad_fn.alpha = 1
-    return _out(r, out)
+    return r
 
 
 def rsub(a, b, *, alpha=1):
@@ -363,40 +371,48 @@ def rsub(a, b, *, alpha=1):
     return sub(scalar_like(b, a), a, alpha=alpha)
 
 
-def mul(a, b, *, out=None):
-    if not isinstance(a, Tensor):
-        a, b = (b, a) if isinstance(b, Tensor) else (as_tensor_like(a, b), b)
-    return _out(_binary(a, b, np.multiply, MulBackward0, "mul"), out)
+@op(out=True, aliases=('multiply',), inplace="dygrad.ops.inplace:mul_", inplace_function=False,
+    tensor_first=None, backward=MulBackward0,
+    summary='input * other, with broadcasting and type promotion.',
+    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0])')
+def mul(input, other):
+    if not isinstance(input, Tensor):
+        input, other = (other, input) if isinstance(other, Tensor) else (as_tensor_like(input, other), other)
+    return _binary(input, other, np.multiply, MulBackward0, "mul")
 
 
 def _true_divide(x, y):
     return np.true_divide(x, y)
 
 
-def div(a, b, *, rounding_mode=None, out=None):
-    if not isinstance(a, Tensor):
-        if rounding_mode is None and isinstance(b, Tensor):
-            _dtype.result_np_dtype((b, a))  # torch.div(2**63, bool tensor) cannot promote
-            return _out(rdiv(b, a), out)
-        a = as_tensor_like(a, b)
+@op(out=True, aliases=('divide', 'true_divide'), inplace="dygrad.ops.inplace:div_",
+    inplace_function=False, tensor_first=None, backward=DivBackward0,
+    summary="input / other; rounding_mode 'trunc' or 'floor' rounds the quotient.",
+    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0])')
+def div(input, other, *, rounding_mode=None):
+    if not isinstance(input, Tensor):
+        if rounding_mode is None and isinstance(other, Tensor):
+            _dtype.result_np_dtype((other, input))  # torch.div(2**63, bool tensor) cannot promote
+            return rdiv(other, input)
+        input = as_tensor_like(input, other)
     if rounding_mode is not None:
         if rounding_mode == "floor":
-            _int_div_checks(a, b, "div")
-            return _out(_binary(a, b, _floor_div, DivRoundBackward, "div"), out)
+            _int_div_checks(input, other, "div")
+            return _binary(input, other, _floor_div, DivRoundBackward, "div")
         if rounding_mode == "trunc":
-            _int_div_checks(a, b, "div")
-            q = _binary(a, b, _trunc_div, DivRoundBackward, "div")
-            return _out(q, out)
+            _int_div_checks(input, other, "div")
+            q = _binary(input, other, _trunc_div, DivRoundBackward, "div")
+            return q
         raise ValueError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
-    ad = a._data
-    bd_kind = b._data.dtype.kind if isinstance(b, Tensor) else ("f" if isinstance(b, float) else "i")
+    ad = input._data
+    bd_kind = other._data.dtype.kind if isinstance(other, Tensor) else ("f" if isinstance(other, float) else "i")
     if ad.dtype.kind != "f" and bd_kind != "f":
         # integer / integer is true division in the default float dtype
-        _dtype.result_np_dtype((a, b))  # still rejects what cannot promote (bool, 2**63)
-        a = cast(a, _dtype.get_default_dtype())
-    r = _binary(a, b, np.true_divide, DivBackward0, "div")
-    return _out(r, out)
+        _dtype.result_np_dtype((input, other))  # still rejects what cannot promote (bool, 2**63)
+        input = cast(input, _dtype.get_default_dtype())
+    r = _binary(input, other, np.true_divide, DivBackward0, "div")
+    return r
 
 
 true_divide = divide = div
@@ -458,11 +474,15 @@ class FloorDivideBackward0(_Binary):
         raise RuntimeError("derivative for floor_divide is not implemented")
 
 
-def floor_divide(a, b):
-    if not isinstance(a, Tensor):
-        a = as_tensor_like(a, b)
-    _int_div_checks(a, b, "floor_divide")
-    return _binary(a, b, _floor_div, FloorDivideBackward0, "floor_divide", save=False)
+@op(out=True, inplace=True, inplace_function=False, tensor_first=None,
+    backward=FloorDivideBackward0,
+    summary='input / other rounded toward negative infinity (floor division).',
+    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0])')
+def floor_divide(input, other):
+    if not isinstance(input, Tensor):
+        input = as_tensor_like(input, other)
+    _int_div_checks(input, other, "floor_divide")
+    return _binary(input, other, _floor_div, FloorDivideBackward0, "floor_divide", save=False)
 
 
 class RemainderBackward0(_Binary):
@@ -493,13 +513,17 @@ def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def remainder(a, b):
+@op(out=True, inplace=True, inplace_function=False, tensor_first=None,
+    backward=(RemainderBackward0, RemainderBackward1),
+    summary='Python-style modulus: the result has the sign of the divisor.',
+    example='torch.tensor([-3.0, 3.0, 5.5]), torch.tensor([2.0, -2.0, 2.0])')
+def remainder(input, other):
     node_cls = RemainderBackward0
-    if not isinstance(a, Tensor):
-        a = as_tensor_like(a, b)
+    if not isinstance(input, Tensor):
+        input = as_tensor_like(input, other)
         node_cls = RemainderBackward1
-    _int_div_checks(a, b, "remainder")
-    return _binary(a, b, np.remainder, node_cls, "remainder")
+    _int_div_checks(input, other, "remainder")
+    return _binary(input, other, np.remainder, node_cls, "remainder")
 
 
 class FmodBackward0(_Binary):
@@ -516,11 +540,14 @@ class FmodBackward0(_Binary):
         return g, gb
 
 
-def fmod(a, b):
-    if not isinstance(a, Tensor):
-        a = as_tensor_like(a, b)
-    _int_div_checks(a, b, "fmod")
-    return _binary(a, b, np.fmod, FmodBackward0, "fmod")
+@op(out=True, inplace=True, inplace_function=False, tensor_first="overloads",
+    backward=FmodBackward0, summary='C-style remainder: the result has the sign of the dividend.',
+    example='torch.tensor([-3.0, 3.0, 5.5]), torch.tensor([2.0, -2.0, 2.0])')
+def fmod(input, other):
+    if not isinstance(input, Tensor):
+        input = as_tensor_like(input, other)
+    _int_div_checks(input, other, "fmod")
+    return _binary(input, other, np.fmod, FmodBackward0, "fmod")
 
 
 class PowBackward0(_Binary):
@@ -572,23 +599,27 @@ def _np_pow(x, p):
     return np.power(x, p)
 
 
-def pow(a, b):
-    if not isinstance(a, Tensor):
-        if isinstance(b, Tensor):
-            return rpow(b, a)
-        a = as_tensor_like(a, b)
-    if isinstance(b, Tensor):
-        return _binary(a, b, _np_pow, PowBackward1, "pow")
-    if type(b) is not bool:
+@op(out=True, inplace=True, inplace_function=False, tensor_first=None,
+    backward=(PowBackward1, PowBackward0),
+    summary='input ** exponent, elementwise, with broadcasting.',
+    example='torch.tensor([1.0, 2.0, 3.0]), 2')
+def pow(input, exponent):
+    if not isinstance(input, Tensor):
+        if isinstance(exponent, Tensor):
+            return rpow(exponent, input)
+        input = as_tensor_like(input, exponent)
+    if isinstance(exponent, Tensor):
+        return _binary(input, exponent, _np_pow, PowBackward1, "pow")
+    if type(exponent) is not bool:
         # PyTorch checks a scalar exponent (an integer's sign, then the range of the result
         # dtype: uint8 ** 300 and float16 ** 1e10 raise) instead of wrapping it
-        if b < 0 and a._data.dtype.kind in "iub" and isinstance(b, (int, np.integer)):
+        if exponent < 0 and input._data.dtype.kind in "iub" and isinstance(exponent, (int, np.integer)):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        _dtype.checked_value(_dtype.result_np_dtype((a, b)), b)
-        return _binary(a, b, _np_pow, PowBackward0, "pow")
-    r = _binary(a, b, _np_pow, PowBackward0, "pow")
+        _dtype.checked_value(_dtype.result_np_dtype((input, exponent)), exponent)
+        return _binary(input, exponent, _np_pow, PowBackward0, "pow")
+    r = _binary(input, exponent, _np_pow, PowBackward0, "pow")
     if r.grad_fn is not None:
-        r.grad_fn.scalar = b    # a bool: PyTorch's gradient of x ** False is 0 * x ** -1
+        r.grad_fn.scalar = exponent    # a bool: PyTorch's gradient of x ** False is 0 * x ** -1
     return r
 
 

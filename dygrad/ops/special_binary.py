@@ -5,6 +5,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap
 from . import _bw
+from ._registry import op
 from .elementwise import _Binary, _binary, _data, _fmt, cast, mul, pow as _pow
 
 
@@ -64,6 +65,10 @@ class XlogyBackward0(_Binary):
         return gx, gy
 
 
+@op(inplace=True, out=True, namespaces=('torch', 'special'), tensor_first=None,
+    backward=XlogyBackward0,
+    summary='input * log(other), and 0 where input is 0.',
+    example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def xlogy(input, other):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError("xlogy(): at least one of 'input' and 'other' must be a Tensor")
@@ -91,6 +96,9 @@ class Xlog1pyBackward0(_Binary):
         return gx, gy
 
 
+@op(method=False, out=True, namespaces=('special',), tensor_first=None, backward=Xlog1pyBackward0,
+    summary='input * log1p(other), and 0 where input is 0.',
+    example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def xlog1py(input, other):
     """input * log1p(other), 0 where input == 0 (unless other is NaN)."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
@@ -123,10 +131,14 @@ def _logaddexp(input, other, npop, base2, opname):
     return t
 
 
+@op(out=True, tensor_first=None, summary='log(exp(input) + exp(other)), computed without overflow.',
+    example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def logaddexp(input, other):
     return _logaddexp(input, other, np.logaddexp, False, "logaddexp")
 
 
+@op(out=True, tensor_first=None, summary='log2(2**input + 2**other), computed without overflow.',
+    example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def logaddexp2(input, other):
     return _logaddexp(input, other, np.logaddexp2, True, "logaddexp2")
 
@@ -142,6 +154,9 @@ class HypotBackward0(_Binary):
                 g * b / r if nf[1][0] is not None else None)
 
 
+@op(inplace=True, inplace_function=False, out=True, tensor_first=None, backward=HypotBackward0,
+    summary='sqrt(input**2 + other**2), elementwise.',
+    example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def hypot(input, other):
     _tensor_arg(input, "hypot", 1)
     _tensor_arg(other, "hypot", 2)
@@ -164,12 +179,18 @@ class CopysignBackward0(_Binary):
         return ga, gb
 
 
+@op(inplace=True, inplace_function=False, out=True, tensor_first=None, backward=CopysignBackward0,
+    summary='The magnitude of input with the sign of other, elementwise.',
+    example='torch.tensor([1.0, -2.0, 3.0]), torch.tensor([-1.0, 1.0, -0.0])')
 def copysign(input, other):
     _tensor_arg(input, "copysign", 1)
     return _binary(_to_float(input, other), other, np.copysign, CopysignBackward0, "copysign")
 
 
 # -- float_power, ldexp ------------------------------------------------------------------------------------
+@op(inplace="float_power_value", inplace_function=False, out=True, tensor_first=None,
+    summary='input ** exponent computed in double precision (float64 result).',
+    example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def float_power(input, exponent):
     """input ** exponent computed in float64 (the result is always double)."""
     f64 = _dtype.float64
@@ -184,6 +205,18 @@ def float_power(input, exponent):
     return _pow(a, b)
 
 
+def float_power_value(input, exponent):
+    """float_power_'s value: only a double tensor can hold it (PyTorch refuses a narrowing)."""
+    if input._data.dtype != np.float64:
+        from .._convert import SCALAR_NAMES
+        raise RuntimeError(f"the base given to float_power_ has dtype "
+                           f"{SCALAR_NAMES[input._data.dtype.name]} but the operation's result "
+                           "requires dtype Double")
+    return float_power(input, exponent)
+
+
+@op(inplace=True, out=True, tensor_first=None, summary='input * 2**other, elementwise.',
+    example='torch.tensor([1.0, 3.0]), torch.tensor([2, 3])')
 def ldexp(input, other):
     """input * 2 ** other."""
     _tensor_arg(input, "ldexp", 1)
@@ -201,6 +234,9 @@ class NextafterBackward0(_Binary):
         return g, gb
 
 
+@op(inplace=True, inplace_function=False, out=True, tensor_first=None, backward=NextafterBackward0,
+    summary='The next representable floating-point value after input toward other.',
+    example='torch.tensor([1.0, 2.0]), torch.tensor([2.0, 1.0])')
 def nextafter(input, other):
     _tensor_arg(input, "nextafter", 1)
     _tensor_arg(other, "nextafter", 2)
@@ -219,10 +255,16 @@ def _int_only(input, other, npop, opname):
     return _binary(input, other, npop, _Binary, opname, save=False)
 
 
+@op(inplace=True, out=True, tensor_first=None,
+    summary='Greatest common divisor of integer tensors, elementwise.',
+    example='torch.tensor([12, 10, 7]), torch.tensor([8, 4, 3])')
 def gcd(input, other):
     return _int_only(input, other, np.gcd, "gcd")
 
 
+@op(inplace=True, out=True, tensor_first=None,
+    summary='Least common multiple of integer tensors, elementwise.',
+    example='torch.tensor([12, 10, 7]), torch.tensor([8, 4, 3])')
 def lcm(input, other):
     return _int_only(input, other, np.lcm, "lcm")
 
