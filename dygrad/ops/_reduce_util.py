@@ -10,6 +10,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
 from ._util import wrap_dim
+from .rearrange import flip as _flip_op
 
 
 def _wrap1(d, shape, op):
@@ -95,21 +96,11 @@ def _index(ndim, dim, sl):
 
 # ---------------------------------------------------------------------------------------------
 # private differentiable helpers
-class FlipBackward0(Node):
-    __slots__ = ("dim",)
-
-    def backward(self, g):
-        return flip(g, self.dim)
-
-
 def flip(x, dim):
-    """x reversed along dim (ndarray or Tensor)."""
+    """x reversed along dim (an ndarray, or a Tensor through the recorded flip op)."""
     if not isinstance(x, Tensor):
         return np.flip(x, dim)
-    t, node = finish(np.flip(x._data, dim).copy(), x, FlipBackward0)
-    if node is not None:
-        node.dim = dim
-    return t
+    return _flip_op(x, (dim,))
 
 
 class ShiftBackward0(Node):

@@ -16,9 +16,19 @@ __all__ = ["linear", "bilinear", "embedding"]
 _BOOL = np.dtype(bool)
 
 
-class _LinearBackward(Node):
-    """y = x @ W.T (+ b); x of any rank >= 1, W of shape (out, in)."""
-    __slots__ = ("bshape",)
+class LinearBackward(Node):
+    """y = x @ W.T (+ b); x of any rank >= 1, W of shape (out, in), as one fused node.
+
+    PyTorch records linear as addmm/mm plus views, so its grad_fn is named after the last of
+    those (AddmmBackward0, MmBackward0, ViewBackward0, ...); name() and repr() report that name
+    (`torch_name`) while the class keeps its own, so no two node classes share a name."""
+    __slots__ = ("bshape", "torch_name")
+
+    def name(self):
+        return self.torch_name
+
+    def __repr__(self):
+        return f"<{self.torch_name} object at {hex(id(self))}>"
 
     def backward(self, g, x, w):
         nf = self.next_functions
@@ -42,16 +52,11 @@ class _LinearBackward(Node):
         return gx, gw, gb
 
 
-class AddmmBackward0(_LinearBackward):
-    __slots__ = ()
-
-
-class MmBackward0(_LinearBackward):
-    __slots__ = ()
-
-
-class ViewBackward0(_LinearBackward):
-    __slots__ = ()
+# PyTorch's grad_fn name for linear, by (input rank, whether there is a bias)
+# (rank 3 stands for any rank above 2)
+_TORCH_NAMES = {(2, True): "AddmmBackward0", (2, False): "MmBackward0", (1, True): "ViewBackward0",
+                (1, False): "SqueezeBackward4", (3, True): "ViewBackward0",
+                (3, False): "UnsafeViewBackward0"}
 
 
 def _linear_checks(x, w, b):
@@ -140,12 +145,12 @@ def _linear_node(input, weight, bias, out):
     xd = input._data
     if STATE.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
         if bias is None:
-            node = (MmBackward0 if xd.ndim == 2 else ViewBackward0)((input._grad_node(), weight._grad_node()))
+            node = LinearBackward((input._grad_node(), weight._grad_node()))
             node.bshape = None
         else:
-            node = (AddmmBackward0 if xd.ndim == 2 else ViewBackward0)(
-                (input._grad_node(), weight._grad_node(), bias._grad_node()))
+            node = LinearBackward((input._grad_node(), weight._grad_node(), bias._grad_node()))
             node.bshape = bias._data.shape
+        node.torch_name = _TORCH_NAMES[min(xd.ndim, 3), bias is not None]
         node.save(input, weight)
         t = _wrap(out, True)
         t.grad_fn = node

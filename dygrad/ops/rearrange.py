@@ -156,18 +156,8 @@ def triu(x, diagonal=0):
     return _tri(x, diagonal, np.triu, TriuBackward0, "triu")
 
 
-class DiagEmbedBackward0(Node):
-    __slots__ = ("k",)
-
-    def backward(self, g):
-        if isinstance(g, Tensor):
-            from .slicing import diagonal
-            return diagonal(g, self.k)
-        return np.diagonal(g, self.k)
-
-
 def diag(x, diagonal=0):
-    from .slicing import _diag_view, diagonal as _diagonal
+    from .slicing import diagonal as _diagonal
     d = x._data
     k = int(diagonal)
     if d.ndim == 2:
@@ -175,13 +165,8 @@ def diag(x, diagonal=0):
         return clone(_diagonal(x, k))
     if d.ndim != 1:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {d.ndim}D")
-    m = d.shape[0] + abs(k)
-    out = np.zeros((m, m), d.dtype)
-    _diag_view(out, k, 0, 1)[...] = d
-    t, node = record(out, DiagEmbedBackward0, (x,))
-    if node is not None:
-        node.k = k
-    return t
+    from .bucketing import diag_embed  # a vector's diag matrix is its diag_embed, as PyTorch
+    return diag_embed(x, k, 0, 1)
 
 
 def sum_to_size(x, *size):

@@ -147,7 +147,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
 
 
 # -- differentiable samplers: PyTorch records them with a zero gradient -----------------------
-class _ZeroGrad(Node):
+class _SampleZeroGrad(Node):
     """Sampling is not reparameterised: PyTorch gives the inputs an all-zero gradient."""
 
     __slots__ = ("_inputs",)
@@ -161,23 +161,23 @@ class _ZeroGrad(Node):
         return grads if len(grads) > 1 else grads[0]
 
 
-class NormalBackward1(_ZeroGrad):
+class NormalBackward1(_SampleZeroGrad):
     __slots__ = ()
 
 
-class NormalBackward2(_ZeroGrad):
+class NormalBackward2(_SampleZeroGrad):
     __slots__ = ()
 
 
-class NormalBackward3(_ZeroGrad):
+class NormalBackward3(_SampleZeroGrad):
     __slots__ = ()
 
 
-class BernoulliBackward0(_ZeroGrad):
+class BernoulliBackward0(_SampleZeroGrad):
     __slots__ = ()
 
 
-class PoissonBackward0(_ZeroGrad):
+class PoissonBackward0(_SampleZeroGrad):
     __slots__ = ()
 
 
