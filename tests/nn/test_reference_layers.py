@@ -322,3 +322,41 @@ def test_dropout_scales_kept_entries_and_routes_gradient_through_them():
     np.testing.assert_allclose(x.grad.numpy(), kept / 0.6, rtol=1e-12)
     assert F.dropout(x, 0.4, training=False) is x or np.array_equal(
         F.dropout(x, 0.4, training=False).detach().numpy(), x.detach().numpy())
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf"), 0.0])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_clip_grad_norm_matches_numpy(norm_type, max_norm):
+    """The total norm is the norm of the per-parameter gradient norms (for norm_type 0: how many
+    parameters have a nonzero gradient, not how many entries); gradients scale in place by
+    max_norm / (total + 1e-6) when that is below 1."""
+    grads = [R(3, 4), R(5)]
+    ps = [nn.Parameter(dygrad.zeros(*g.shape, dtype=dygrad.float64)) for g in grads]
+    for p, g in zip(ps, grads):
+        p.grad = dygrad.tensor(g.copy())
+    kept = [p.grad for p in ps]
+    total = nn.utils.clip_grad_norm_(ps, max_norm, norm_type=norm_type)
+    def vnorm(v):
+        return (np.abs(v).max() if norm_type == float("inf") else np.count_nonzero(v) if norm_type == 0
+                else (np.abs(v) ** norm_type).sum() ** (1 / norm_type))
+    want = vnorm(np.array([vnorm(g.ravel()) for g in grads]))
+    np.testing.assert_allclose(total.item(), want, rtol=1e-12)
+    scale = min(1.0, max_norm / (want + 1e-6))
+    for p, g, k in zip(ps, grads, kept):
+        assert p.grad is k
+        np.testing.assert_allclose(p.grad.numpy(), g * scale, rtol=1e-12)
+
+
+def test_clip_grad_value_and_parameter_vectors():
+    ps = [nn.Parameter(dygrad.tensor(R(2, 3))), nn.Parameter(dygrad.tensor(R(4)))]
+    grads = [R(2, 3), R(4)]
+    for p, g in zip(ps, grads):
+        p.grad = dygrad.tensor(g.copy())
+    nn.utils.clip_grad_value_(ps, 0.5)
+    for p, g in zip(ps, grads):
+        np.testing.assert_array_equal(p.grad.numpy(), np.clip(g, -0.5, 0.5))
+    vec = nn.utils.parameters_to_vector(ps)
+    np.testing.assert_array_equal(vec.detach().numpy(), np.concatenate([p.detach().numpy().ravel() for p in ps]))
+    nn.utils.vector_to_parameters(dygrad.arange(10.0, dtype=dygrad.float64), ps)
+    np.testing.assert_array_equal(ps[0].detach().numpy(), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(ps[1].detach().numpy(), np.arange(6.0, 10.0))
