@@ -360,3 +360,35 @@ def test_clip_grad_value_and_parameter_vectors():
     nn.utils.vector_to_parameters(dygrad.arange(10.0, dtype=dygrad.float64), ps)
     np.testing.assert_array_equal(ps[0].detach().numpy(), np.arange(6.0).reshape(2, 3))
     np.testing.assert_array_equal(ps[1].detach().numpy(), np.arange(6.0, 10.0))
+
+
+@pytest.mark.parametrize("mode,np_mode", [("reflect", "reflect"), ("replicate", "edge"), ("circular", "wrap"),
+                                          ("zeros", "constant")])
+def test_conv2d_padding_modes_match_numpy(mode, np_mode):
+    m = nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode=mode).double()
+    x = R(1, 2, 4, 5)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (2, 2)), np_mode)
+    want = conv2d_ref(xp, m.weight.detach().numpy(), m.bias.detach().numpy())
+    np.testing.assert_allclose(m(T(x, False)).detach().numpy(), want, rtol=1e-10, atol=1e-12)
+    if mode != "zeros":
+        got = F.pad(T(x, False), (2, 2, 1, 1), mode=mode)
+        np.testing.assert_array_equal(got.numpy(), xp)
+    assert gradcheck(m, (T(x),))
+
+
+def test_batchnorm_module_running_stats_and_eval():
+    """momentum=None keeps a cumulative average of the batch statistics (the running variance
+    from the unbiased batch variance); eval normalizes with the running statistics."""
+    m = nn.BatchNorm1d(3, momentum=None, affine=False).double()
+    batches = [R(5, 3) * (k + 1) + k for k in range(3)]
+    for b in batches:
+        m(T(b, False))
+    assert m.num_batches_tracked.item() == 3
+    np.testing.assert_allclose(m.running_mean.numpy(), np.mean([b.mean(0) for b in batches], 0), rtol=1e-12)
+    # the k-th batch enters with weight 1/k, so the initial values (0 and 1) drop out at once
+    np.testing.assert_allclose(m.running_var.numpy(), np.mean([b.var(0, ddof=1) for b in batches], 0),
+                               rtol=1e-12)
+    m.eval()
+    x = R(4, 3)
+    want = (x - m.running_mean.numpy()) / np.sqrt(m.running_var.numpy() + 1e-5)
+    np.testing.assert_allclose(m(T(x, False)).numpy(), want, rtol=1e-10, atol=1e-12)
