@@ -9,7 +9,14 @@ from dygrad import optim
 from optim_helpers import dy_param, grad_of, make_arrays, to_np, torch_param
 from optim_records import CASES
 
-torch = pytest.importorskip("torch")
+torch = None
+
+
+def _torch():
+    """torch for the parity tests (they skip without it); the other tests here run without it."""
+    global torch
+    torch = pytest.importorskip("torch")
+    return torch
 
 # the cases of every optimizer's record (optim_records.py), here against torch
 
@@ -17,6 +24,7 @@ TOL = {np.float32: dict(rtol=2e-6, atol=1e-6), np.float64: dict(rtol=1e-12, atol
 
 
 def _build(name, kwargs, dtype, seed=0):
+    _torch()
     init, curv = make_arrays(dtype, seed)
     tps = [torch_param(torch, a) for a in init]
     dps = [dy_param(a) for a in init]
@@ -26,6 +34,7 @@ def _build(name, kwargs, dtype, seed=0):
 
 def _run(topt, tps, dopt, dps, curv, steps, start=0, skip_last=True):
     """`steps` steps on both; the torch parameters' values define the gradients for both."""
+    _torch()
     for k in range(start, start + steps):
         for i, (tp, dp, c) in enumerate(zip(tps, dps, curv)):
             if skip_last and i == len(tps) - 1:
@@ -38,6 +47,7 @@ def _run(topt, tps, dopt, dps, curv, steps, start=0, skip_last=True):
 
 
 def _assert_state_equal(tsd, dsd, tol):
+    _torch()
     assert list(tsd["state"]) == list(dsd["state"])
     for pid, tstate in tsd["state"].items():
         dstate = dsd["state"][pid]
@@ -79,6 +89,7 @@ def test_matches_torch_float64(name, kwargs):
     ("Adagrad", dict(lr=0.1)), ("LBFGS", dict()), ("Rprop", dict()), ("ASGD", dict(t0=2)),
 ])
 def test_param_groups_and_dict_layout_match_torch(name, kwargs):
+    _torch()
     init, _ = make_arrays(np.float32)
     tps = [torch_param(torch, a) for a in init]
     dps = [dy_param(a) for a in init]
@@ -104,6 +115,7 @@ def test_param_groups_and_dict_layout_match_torch(name, kwargs):
     ("ASGD", dict(lr=0.05, t0=2)),
 ])
 def test_loads_a_torch_state_dict_and_continues_like_torch(name, kwargs):
+    _torch()
     topt, tps, dopt, dps, curv = _build(name, kwargs, np.float32)
     _run(topt, tps, dopt, dps, curv, 5, skip_last=False)
     tsd = topt.state_dict()
@@ -176,6 +188,7 @@ def test_step_ignores_grad_mode_and_returns_closure_loss():
 
 
 def test_tensor_lr_is_accepted():
+    _torch()
     tp = torch_param(torch, np.ones(3, np.float32))
     dp = dy_param(np.ones(3, np.float32))
     topt = torch.optim.SGD([tp], lr=torch.tensor(0.25), momentum=0.5)
@@ -245,6 +258,7 @@ def test_capturable_fails_on_cpu_like_torch(name, kwargs):
     ("ASGD", dict(weight_decay=-1), "Invalid weight_decay value: -1"),
 ])
 def test_argument_validation_matches_torch(name, kwargs, msg):
+    _torch()
     tp = torch_param(torch, np.ones(2, np.float32))
     dp = dy_param(np.ones(2, np.float32))
     with pytest.raises(Exception) as texc:
@@ -255,6 +269,7 @@ def test_argument_validation_matches_torch(name, kwargs, msg):
 
 
 def test_adagrad_state_exists_before_the_first_step():
+    _torch()
     tp = torch_param(torch, np.ones(2, np.float32))
     dp = dy_param(np.ones(2, np.float32))
     tsd = torch.optim.Adagrad([tp], initial_accumulator_value=0.5).state_dict()
@@ -295,6 +310,7 @@ LBFGS_KWARGS = [
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kwargs", LBFGS_KWARGS)
 def test_lbfgs_quadratic_matches_torch(kwargs, dtype):
+    _torch()
     x0 = np.full(5, 3.0, dtype)
     tp, dp = torch_param(torch, x0), dy_param(x0)
     topt, dopt = torch.optim.LBFGS([tp], **kwargs), optim.LBFGS([dp], **kwargs)
@@ -317,6 +333,7 @@ def test_lbfgs_quadratic_matches_torch(kwargs, dtype):
 def test_lbfgs_rosenbrock_matches_torch(kwargs, dtype):
     # Rosenbrock's curved valley amplifies last-bit differences (torch fuses multiply-adds), so
     # trajectories are compared closely only at first; both must then reach the same minimum.
+    _torch()
     x0 = np.array([-1.5, 2.0], dtype)
     tp, dp = torch_param(torch, x0), dy_param(x0)
     topt, dopt = torch.optim.LBFGS([tp], **kwargs), optim.LBFGS([dp], **kwargs)
@@ -333,6 +350,7 @@ def test_lbfgs_rosenbrock_matches_torch(kwargs, dtype):
 
 
 def test_lbfgs_with_autograd_closure_matches_torch():
+    _torch()
     tx = torch_param(torch, np.array([-1.2, 1.0]))
     dx = dy_param(np.array([-1.2, 1.0]))
     results = []
@@ -367,6 +385,7 @@ def test_lbfgs_rejects_several_groups_and_unknown_line_search():
 
 
 def test_training_a_linear_model_with_autograd_matches_torch():
+    _torch()
     rng = np.random.default_rng(3)
     X = rng.standard_normal((32, 3)).astype(np.float32)
     y = (X @ np.array([1.5, -2.0, 0.5], np.float32) + 0.3).astype(np.float32)
