@@ -34,9 +34,10 @@ def applicable(rec, sample):
             out.append("gradcheck")
         if rec.gradgrad and sample.gradcheck != "first" and "gradgradcheck" not in rec.skips:
             out.append("gradgradcheck")
-    if sample.variants and sample.args and _is_array(sample.args[0]):
-        out += [k for k in ("method", "inplace") if _has(rec, k, _optional_torch())]
-    if sample.variants and rec.supports_out and "out" not in rec.skips:
+    kinds = ("method", "inplace", "out") if sample.variants is True else (sample.variants or ())
+    if sample.args and _is_array(sample.args[0]):
+        out += [k for k in ("method", "inplace") if k in kinds and _has(rec, k, _optional_torch())]
+    if "out" in kinds and rec.supports_out and "out" not in rec.skips:
         out.append("out")
     return out
 

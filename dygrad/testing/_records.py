@@ -31,7 +31,8 @@ class Sample:
     True, False, or "first" for first derivatives only, e.g. at a removable singularity),
     `ref` (the NumPy reference applies here), `raises` (the call must raise this builtin
     exception class, with and without torch), `variants` (the method / in-place / out=
-    spellings are checked on this sample), `xfails` ({check: reason}: known gaps of this
+    spellings are checked on this sample: True, False, or the kinds that apply, e.g.
+    ("method",) where PyTorch's overload for this call has no out=), `xfails` ({check: reason}: known gaps of this
     sample, see OpRecord)."""
     __slots__ = ("args", "kwargs") + _FLAGS
 

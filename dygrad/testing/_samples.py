@@ -82,19 +82,26 @@ REDUCE_DIMS = ((None, False), (0, False), (-1, True), ((0, 2), False), ((1,), Tr
 
 
 def reduce_samples(name, lo=None, hi=None, *, dims=REDUCE_DIMS, dtypes=("f32", "f64"),
-                   empty=True, keepdim_kw="keepdim", **flags):
-    """Call samples of a reduction `op(x)` / `op(x, dim, keepdim=...)` over a (3, 4, 5) input
-    in each dtype, a 0-dim input and (when `empty`) an empty one reduced over its non-empty dim."""
+                   empty=True, keepdim=True, dim_kw=False, **flags):
+    """Call samples of a reduction `op(x)` / `op(x, dim, keepdim=k)` over a (3, 4, 5) input in
+    each dtype, a 0-dim input and (when `empty`) a (0, 3) input reduced over dim 1. `keepdim`:
+    the op takes keepdim (else it is left out); `dim_kw`: dim goes by keyword (`norm`, whose
+    second positional argument is p). The reduce-all samples check the method spelling only:
+    PyTorch's reduce-all overloads take no out=."""
     rng = rng_for(name)
     out = []
+
+    def call(x, dim, keep, label):
+        kw = {"keepdim": keep} if keepdim else {}
+        if dim is None:
+            return S(x, _label=label, _variants=("method",), **flags)
+        return S(x, dim=dim, **kw, _label=label, **flags) if dim_kw else \
+            S(x, dim, **kw, _label=label, **flags)
     for dt in dtypes:
         for dim, keep in dims:
-            x = array(rng, dt, (3, 4, 5), lo, hi)
-            if dim is None:
-                out.append(S(x, _label=f"{name}_{dt}_all", **flags))
-            else:
-                out.append(S(x, dim, **{keepdim_kw: keep}, _label=f"{name}_{dt}_{dim}_{keep}", **flags))
-    out.append(S(array(rng, "f64", (), lo, hi), _label=f"{name}_0d", **flags))
+            out.append(call(array(rng, dt, (3, 4, 5), lo, hi), dim, keep, f"{name}_{dt}_{dim}_{keep}"))
+    all_dims = any(d is None for d, _ in dims)
+    out.append(call(array(rng, "f64", (), lo, hi), None if all_dims else 0, False, f"{name}_0d"))
     if empty:
-        out.append(S(array(rng, "f32", (0, 3), lo, hi), 1, _label=f"{name}_empty", **flags))
+        out.append(call(array(rng, "f32", (0, 3), lo, hi), 1, False, f"{name}_empty"))
     return out

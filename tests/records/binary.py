@@ -60,8 +60,7 @@ CALLS = {
 }
 NO_INT = {"pow", "float_power", "hypot", "logaddexp", "logaddexp2", "nextafter"}  # float-only or int errors
 # known dygrad gaps (strict xfails: the run fails once fixed, then the entry goes)
-XFAILS = {n: {"out": f"dygrad's {n} takes no out= (PyTorch's does)"}
-          for n in ("maximum", "minimum", "fmax", "fmin")}
+XFAILS = {}
 # PyTorch takes no Python number as `other` here: the scalar sample must raise TypeError
 NO_SCALAR = {"atan2", "maximum", "minimum", "fmax", "fmin", "hypot", "logaddexp", "logaddexp2",
              "logical_and", "logical_or", "logical_xor"}
