@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _dtype
 from .autograd.grad_mode import STATE
-from .autograd.node import AccumulateGrad
+from .autograd.node import AccumulateGrad, add_hook as _add_hook
 from ._tensor_ext import TensorExtMethods
 from ._tensor_methods import TensorOpMethods
 
@@ -527,22 +527,14 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             raise RuntimeError(
                 "cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
-            if self._hooks is None:
-                self._hooks = []
-            self._hooks.append(hook)
-            from .autograd.node import _RemovableHandle
-            return _RemovableHandle(self._hooks, hook)
+            return _add_hook(self, "_hooks", hook)
         return self.grad_fn._add_pre_hook((("tensor", self._nr), hook))
 
     def register_post_accumulate_grad_hook(self, hook):
         if self.grad_fn is not None:
             raise RuntimeError(
                 "post accumulate grad hooks cannot be registered on non-leaf tensors")
-        if self._post_hooks is None:
-            self._post_hooks = []
-        self._post_hooks.append(hook)
-        from .autograd.node import _RemovableHandle
-        return _RemovableHandle(self._post_hooks, hook)
+        return _add_hook(self, "_post_hooks", hook)
 
     def _grad_node(self):
         """(node, output_nr) that receives this tensor's gradient, creating a leaf's sink."""

@@ -95,7 +95,7 @@ def _call_tensor_hooks(hooks, g, create_graph):
 
 def _run_pre_hooks(node, buf, create_graph):
     retain = []
-    for kind, fn in node._pre_hooks:
+    for kind, fn in node._pre_hooks.values():
         if kind == "node":
             wrapped = tuple(x if x is None or create_graph else _as_tensor(x) for x in buf)
             r = fn(wrapped)
@@ -152,14 +152,14 @@ def _accumulate(node, g, create_graph, steal):
     """steal: the caller's one variable is the only reference to g, so .grad may keep it."""
     t = node.variable
     if t._hooks:
-        h = _call_tensor_hooks(t._hooks, g, create_graph)
+        h = _call_tensor_hooks(t._hooks.values(), g, create_graph)
         # references left when nothing else kept it: ours (g, h) and the caller's, or h alone
         steal = type(h) is ndarray and (_getrefcount(h) <= 4 and steal if h is g
                                         else _getrefcount(h) <= 2)
         g = h
     _store_grad(t, g, create_graph, steal and type(g) is ndarray)
     if t._post_hooks:
-        for h in t._post_hooks:
+        for h in t._post_hooks.values():
             h(t)
 
 
@@ -272,7 +272,7 @@ def _loop(ready, buffers, deps, create_graph, retain_graph):
 
 
 def _run_node_hooks(node, outs, buf, create_graph):
-    for h in node._hooks:
+    for h in node._hooks.values():
         gi = tuple(x if x is None or create_graph else _as_tensor(x) for x in outs)
         go = tuple(x if x is None or create_graph else _as_tensor(x) for x in buf)
         r = h(gi, go)

@@ -5,6 +5,8 @@ with `create_graph=True` it receives Tensors (NumPy defers to Tensor operators b
 `__array_ufunc__ = None`), so the same code builds a differentiable graph of the gradient.
 """
 import traceback
+import weakref
+from collections import OrderedDict
 
 import numpy as np
 
@@ -155,20 +157,14 @@ class Node:
     # -- hooks (PyTorch's Node API) ---------------------------------------------------------
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) runs after this node; may return new grad_inputs."""
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(fn)
-        return _RemovableHandle(self._hooks, fn)
+        return add_hook(self, "_hooks", fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) runs before this node; may return new grad_outputs."""
         return self._add_pre_hook(("node", fn))
 
     def _add_pre_hook(self, entry):
-        if self._pre_hooks is None:
-            self._pre_hooks = []
-        self._pre_hooks.append(entry)
-        return _RemovableHandle(self._pre_hooks, entry)
+        return add_hook(self, "_pre_hooks", entry)
 
     @property
     def metadata(self):
@@ -178,24 +174,67 @@ class Node:
         return d
 
 
-class _RemovableHandle:
-    __slots__ = ("_list", "_item")
+class RemovableHandle:
+    """What registering a hook returns (torch.utils.hooks.RemovableHandle): `remove()` takes the
+    hook out of the dict it was stored in, under `id`, and out of any `extra_dict`; usable as a
+    context manager. It holds the dicts weakly, so a handle never keeps a module or node alive.
 
-    def __init__(self, lst, item):
-        self._list = lst
-        self._item = item
+    Example::
 
-    def remove(self):
-        try:
-            self._list.remove(self._item)
-        except ValueError:
-            pass
+        >>> x = torch.ones(2, requires_grad=True)
+        >>> with x.register_hook(lambda g: g * 2):
+        ...     (x * 1).sum().backward()
+        >>> x.grad
+        tensor([2., 2.])
+    """
+    next_id = 0  # ids are unique across all handles (the key of the hook in its dict)
 
-    def __enter__(self):
+    def __init__(self, hooks_dict: "OrderedDict", *, extra_dict=None) -> None:
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+        self.extra_dict_ref = _weak_refs(extra_dict)
+
+    def remove(self) -> None:
+        for ref in (self.hooks_dict_ref,) + self.extra_dict_ref:
+            d = ref()
+            if d is not None:
+                d.pop(self.id, None)
+
+    # pickling keeps the dicts (strongly), as PyTorch's handle does
+    def __getstate__(self):
+        return self.hooks_dict_ref(), self.id, tuple(ref() for ref in self.extra_dict_ref)
+
+    def __setstate__(self, state):
+        self.hooks_dict_ref = weakref.ref(OrderedDict() if state[0] is None else state[0])
+        self.id = state[1]
+        RemovableHandle.next_id = max(RemovableHandle.next_id, self.id + 1)
+        self.extra_dict_ref = _weak_refs(state[2] if len(state) > 2 else None)
+
+    def __enter__(self) -> "RemovableHandle":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc) -> None:
         self.remove()
+
+
+def _weak_refs(dicts):
+    if dicts is None:
+        return ()
+    if isinstance(dicts, (list, tuple)):
+        return tuple(weakref.ref(d) for d in dicts if d is not None)
+    return (weakref.ref(dicts),)
+
+
+def add_hook(owner, attr, entry):
+    """Stores `entry` in owner's hook dict `attr` (created on first use); returns its handle."""
+    hooks = getattr(owner, attr)
+    if hooks is None:
+        hooks = OrderedDict()
+        setattr(owner, attr, hooks)
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = entry
+    return handle
 
 
 class AccumulateGrad(Node):

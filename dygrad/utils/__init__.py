@@ -1,4 +1,4 @@
 """dygrad.utils: helpers outside the core, as torch.utils."""
-from . import data
+from . import data, hooks
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]

@@ -1,10 +1,9 @@
-"""Hook handles and the graph nodes behind Module's full backward hooks.
+"""The graph nodes behind Module's full backward hooks.
 
 A module with backward hooks routes its tensor inputs and outputs through identity nodes. The
 output node sees grad_output first (backward pre-hooks run there); the input node then sees
 grad_input and runs the full backward hooks, whose return value replaces grad_input.
 """
-import itertools
 import warnings
 import weakref
 
@@ -13,35 +12,6 @@ import numpy as np
 from ..._tensor import Tensor, _wrap
 from ...autograd.grad_mode import STATE
 from ...autograd.node import Node
-
-_ids = itertools.count()
-
-
-class RemovableHandle:
-    """Removes a hook from the dicts it was registered in (torch.utils.hooks.RemovableHandle)."""
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = next(_ids)
-        extra = extra_dict if isinstance(extra_dict, (list, tuple)) else \
-            ([] if extra_dict is None else [extra_dict])
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra)
-
-    def remove(self):
-        d = self.hooks_dict_ref()
-        if d is not None and self.id in d:
-            del d[self.id]
-        for ref in self.extra_dict_ref:
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
 
 def _flatten_tensors(value):
     """The tensors of a forward result, in order, plus a function rebuilding it from new ones."""

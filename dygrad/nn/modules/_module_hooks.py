@@ -3,7 +3,8 @@ hook registration and the hooked call path."""
 import warnings
 from collections import OrderedDict
 
-from ._hooks import RemovableHandle, BackwardHook
+from ...autograd.node import RemovableHandle
+from ._hooks import BackwardHook
 
 __all__ = ["register_module_forward_pre_hook", "register_module_forward_hook",
            "register_module_full_backward_pre_hook", "register_module_full_backward_hook"]
@@ -22,46 +23,48 @@ def _refresh_global():
                           or _global_backward_pre_hooks or _global_backward_hooks)
 
 
-def register_module_forward_pre_hook(hook):
-    h = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[h.id] = hook
+class _GlobalHandle(RemovableHandle):
+    """A global hook's handle: removing it also refreshes the flag Module.__call__ checks."""
+
+    def remove(self):
+        super().remove()
+        _refresh_global()
+
+
+def _add(hooks, hook, prepend=False, extra_dict=None, handle_cls=RemovableHandle):
+    """Stores hook in the ordered dict `hooks` under a new handle's id (first when prepend)."""
+    h = handle_cls(hooks, extra_dict=extra_dict)
+    hooks[h.id] = hook
+    if prepend:
+        hooks.move_to_end(h.id, last=False)
+    return h
+
+
+def _add_global(hooks, hook, extra_dict=None):
+    h = _add(hooks, hook, extra_dict=extra_dict, handle_cls=_GlobalHandle)
     _refresh_global()
-    return _GlobalHandle(h)
+    return h
+
+
+def register_module_forward_pre_hook(hook):
+    return _add_global(_global_forward_pre_hooks, hook)
 
 
 def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
     if with_kwargs:
         raise NotImplementedError("global forward hooks with kwargs are not supported (nor in PyTorch)")
-    h = RemovableHandle(_global_forward_hooks)
-    _global_forward_hooks[h.id] = hook
+    h = _add_global(_global_forward_hooks, hook, extra_dict=_global_forward_hooks_always_called)
     if always_call:
         _global_forward_hooks_always_called[h.id] = True
-    _refresh_global()
-    return _GlobalHandle(h)
+    return h
 
 
 def register_module_full_backward_pre_hook(hook):
-    h = RemovableHandle(_global_backward_pre_hooks)
-    _global_backward_pre_hooks[h.id] = hook
-    _refresh_global()
-    return _GlobalHandle(h)
+    return _add_global(_global_backward_pre_hooks, hook)
 
 
 def register_module_full_backward_hook(hook):
-    h = RemovableHandle(_global_backward_hooks)
-    _global_backward_hooks[h.id] = hook
-    _refresh_global()
-    return _GlobalHandle(h)
-
-
-class _GlobalHandle(RemovableHandle):
-    def __init__(self, inner):
-        self.__dict__.update(inner.__dict__)
-
-    def remove(self):
-        RemovableHandle.remove(self)
-        _global_forward_hooks_always_called.pop(self.id, None)
-        _refresh_global()
+    return _add_global(_global_backward_hooks, hook)
 
 
 class _HookMixin:
@@ -127,43 +130,29 @@ class _HookMixin:
 
     # -- hooks -----------------------------------------------------------------------------
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        h = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[h.id] = hook
+        h = _add(self._forward_pre_hooks, hook, prepend, self._forward_pre_hooks_with_kwargs)
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs[h.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(h.id, last=False)
         return h
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        h = RemovableHandle(self._forward_hooks, extra_dict=[self._forward_hooks_with_kwargs,
-                                                             self._forward_hooks_always_called])
-        self._forward_hooks[h.id] = hook
+        h = _add(self._forward_hooks, hook, prepend, [self._forward_hooks_with_kwargs,
+                                                      self._forward_hooks_always_called])
         if with_kwargs:
             self._forward_hooks_with_kwargs[h.id] = True
         if always_call:
             self._forward_hooks_always_called[h.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(h.id, last=False)
         return h
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
-        h = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[h.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(h.id, last=False)
-        return h
+        return _add(self._backward_pre_hooks, hook, prepend)
 
     def register_full_backward_hook(self, hook, prepend=False):
         if self._is_full_backward_hook is False:
             raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
                                "single Module. Please use only one of them.")
         self._is_full_backward_hook = True
-        h = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[h.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(h.id, last=False)
-        return h
+        return _add(self._backward_hooks, hook, prepend)
 
     def register_backward_hook(self, hook):
         """Legacy hook; dygrad reports the module's full grad_input/grad_output to it."""
@@ -171,6 +160,4 @@ class _HookMixin:
             raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
                                "single Module. Please use only one of them.")
         self._is_full_backward_hook = False
-        h = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[h.id] = hook
-        return h
+        return _add(self._backward_hooks, hook)

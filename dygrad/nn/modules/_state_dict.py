@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
-from ._hooks import RemovableHandle
+from ...autograd.node import RemovableHandle
 
 __all__ = ["_StateDictMixin", "_IncompatibleKeys"]
 
