@@ -159,6 +159,8 @@ def _check_inplace(rec, sample, expected, where, torch=None):
     # the result must fit self (shape; dtype castable): PyTorch decides when importable
     # (float_power_ wants a float64 self), else the casting rule
     fits = _torch_inplace_ok(rec, sample, torch)
+    if fits is None and rec.inplace_fits is not None:
+        fits = rec.inplace_fits(expected, self)
     if fits is None:
         fits = isinstance(expected, dygrad.Tensor) and tuple(expected.shape) == tuple(self.shape) \
             and dygrad.can_cast(expected.dtype, self.dtype)

@@ -92,6 +92,9 @@ class OpRecord:
     tol, grad_tol: (rtol, atol) for values / gradients (default: by dtype).
     skips: {check: reason} for checks that do not apply (one of "parity", "reference",
         "gradcheck", "gradgradcheck", "method", "inplace", "out").
+    inplace_fits: `fits(result, self)` -> whether the in-place method takes a sample whose
+        function result is `result` (default: same shape, dtype castable to self's); used when
+        torch is not importable (PyTorch decides otherwise).
     xfails: {check: reason} for known dygrad gaps ("parity", "reference", "raises",
         "gradcheck", "gradgradcheck", "method", "inplace", "out"): the driver marks them strict
         xfails, so the run fails once the gap is fixed and the entry must go.
@@ -99,12 +102,13 @@ class OpRecord:
 
     def __init__(self, name, samples=(), *, ref=None, differentiable=True, gradgrad=False,
                  method=None, inplace=None, supports_out=False, tol=None, grad_tol=None,
-                 skips=None, xfails=None):
+                 skips=None, xfails=None, inplace_fits=None):
         self.name, self.samples, self.ref = name, list(samples), ref
         self.differentiable, self.gradgrad = differentiable, gradgrad
         self.method, self.inplace, self.supports_out = method, inplace, supports_out
         self.tol, self.grad_tol, self.skips = tol, grad_tol, dict(skips or {})
         self.xfails = dict(xfails or {})
+        self.inplace_fits = inplace_fits
         self.bare = False  # created by RecordSet.case: holds expression samples only
 
     def __repr__(self):

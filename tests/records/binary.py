@@ -30,6 +30,11 @@ def _div(a, b, rounding_mode=None):
     return q if rounding_mode is None else (np.trunc(q) if rounding_mode == "trunc" else np.floor_divide(a, b))
 
 
+def _float64_self(result, self):
+    # float_power_ computes in float64 and writes only into a float64 self (PyTorch)
+    return str(self.dtype) == "torch.float64" and tuple(result.shape) == tuple(self.shape)
+
+
 def _xlogy(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(x == 0, 0.0, x * np.log(y))
@@ -79,7 +84,8 @@ for name, (ref, dom, as_float, twice, out) in CALLS.items():
         samples[-1].xfails = {"gradgradcheck": "xlogy(x, scalar): double backward raises TypeError "
                                                "(special_binary._log_in takes a Tensor g's dtype as NumPy's)"}
     R.add(OpRecord(name, samples, ref=fl(ref) if as_float else ref, differentiable=twice is not None,
-                   gradgrad=bool(twice), supports_out=out, xfails=XFAILS.get(name)))
+                   gradgrad=bool(twice), supports_out=out, xfails=XFAILS.get(name),
+                   inplace_fits=_float64_self if name == "float_power" else None))
 
 # bitwise ops: integer and bool operands only
 for name, ref in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
