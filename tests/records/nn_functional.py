@@ -1,10 +1,14 @@
 """Op records: torch.nn.functional and the torch.* spellings of nn ops.
 
-Folded from the parity sweeps: each expression sample keeps its sweep case name as label and is
-filed under the public op its label names (see tests/records/_names.py)."""
+The activations and the softmax family are call records with NumPy references (checked without
+torch too). The expression samples after them are the parity sweep's cases, kept under their
+sweep names (see tests/records/_names.py)."""
+import math
+
 import numpy as np
 
-from dygrad.testing import RecordSet
+from dygrad.testing import OpRecord, RecordSet, S
+from dygrad.testing._samples import array, rng_for, unary_samples
 from dygrad.testing.parity import A
 from tests.records._names import folder
 
@@ -18,6 +22,62 @@ def F(T):
 
 
 FR = F
+
+
+# -- activations and softmax as call records ---------------------------------------------------------
+def _sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _softplus(x, beta=1.0, threshold=20.0):
+    return np.where(beta * x > threshold, x, np.log1p(np.exp(np.minimum(beta * x, threshold))) / beta)
+
+
+def _elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+_ERF = np.vectorize(math.erf, otypes=[np.float64])
+_SELU = (1.6732632423543772, 1.0507009873554805)
+ACT_REFS = {  # name: (reference, op kwargs, twice differentiable)
+    "relu": (lambda x: np.maximum(x, 0), {}, False), "relu6": (lambda x: np.clip(x, 0, 6), {}, False),
+    "elu": (_elu, {"alpha": 0.5}, True),
+    "selu": (lambda x: _SELU[1] * _elu(x, _SELU[0]), {}, True),
+    "celu": (lambda x, alpha: np.maximum(x, 0) + np.minimum(0, alpha * np.expm1(np.minimum(x, 0) / alpha)),
+             {"alpha": 2.0}, True),
+    "leaky_relu": (lambda x, negative_slope: np.where(x > 0, x, negative_slope * x), {"negative_slope": 0.2}, False),
+    "gelu": (lambda x: 0.5 * x * (1 + _ERF(x / math.sqrt(2))) if x.size else x, {}, True),
+    "silu": (lambda x: x * _sig(x), {}, True), "mish": (lambda x: x * np.tanh(_softplus(x)), {}, True),
+    "softplus": (_softplus, {"beta": 2.0, "threshold": 1.0}, True),
+    "logsigmoid": (lambda x: -_softplus(-x), {}, True),
+    "hardtanh": (lambda x, min_val, max_val: np.clip(x, min_val, max_val), {"min_val": -0.5, "max_val": 0.3}, False),
+    "hardsigmoid": (lambda x: np.clip(x / 6 + 0.5, 0, 1), {}, False),
+    "hardswish": (lambda x: x * np.clip(x + 3, 0, 6) / 6, {}, False),
+    "softsign": (lambda x: x / (1 + np.abs(x)), {}, True), "tanhshrink": (lambda x: x - np.tanh(x), {}, True),
+    "softshrink": (lambda x, lambd: np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, 0)),
+                   {"lambd": 0.3}, False),
+    "hardshrink": (lambda x, lambd: np.where(np.abs(x) > lambd, x, 0), {"lambd": 0.3}, False),
+    "sigmoid": (_sig, {}, True), "tanh": (np.tanh, {}, True),
+    "threshold": (lambda x, threshold, value: np.where(x > threshold, x, value), {"threshold": 0.1, "value": -2.0}, False),
+}
+for name, (ref, kw, twice) in ACT_REFS.items():
+    R.add(OpRecord(f"nn.functional.{name}", unary_samples(f"nn.functional.{name}", -4, 4, ints=(), **kw),
+                   ref=ref, gradgrad=twice, tol=TOL))
+
+
+def _softmax(x, dim, log=False, sign=1):
+    z = sign * x - np.max(sign * x, axis=dim, keepdims=True) if x.size else x
+    lse = np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
+    return z - lse if log else np.exp(z - lse)
+
+
+SOFTMAX = {"softmax": lambda x, dim: _softmax(x, dim), "log_softmax": lambda x, dim: _softmax(x, dim, True),
+           "softmin": lambda x, dim: _softmax(x, dim, sign=-1)}
+for name, ref in SOFTMAX.items():
+    rng = rng_for(f"nn.functional.{name}")
+    samples = [S(array(rng, dt, (2, 3, 4)), d, _label=f"{name}_{dt}_{d}") for dt in ("f32", "f64") for d in (0, -1)]
+    samples += [S(array(rng, "f64", ()), 0, _label=f"{name}_0d"), S(array(rng, "f32", (0, 3)), 1, _label=f"{name}_empty")]
+    R.add(OpRecord(f"nn.functional.{name}", samples, ref=ref, gradgrad=True, tol=TOL))
 
 
 # -- activations -----------------------------------------------------------------------------------
@@ -63,15 +123,15 @@ add(case("F.logsigmoid_large", lambda T, x: F(T).logsigmoid(x), np.array([-100.0
 add(case("F.sigmoid_extreme", lambda T, x: T.sigmoid(x), np.array([-100.0, 100.0], np.float32)))
 
 # -- softmax family --------------------------------------------------------------------------------
-S = A("f32", 2, 3, 4)
+SM = A("f32", 2, 3, 4)
 for dim in (0, 1, -1):
-    add(case(f"F.softmax_{dim}", lambda T, x, d=dim: F(T).softmax(x, d), S, tol=TOL))
-    add(case(f"F.log_softmax_{dim}", lambda T, x, d=dim: F(T).log_softmax(x, dim=d), S, tol=TOL))
-    add(case(f"F.softmin_{dim}", lambda T, x, d=dim: F(T).softmin(x, d), S, tol=TOL))
-    add(case(f"softmax_method_{dim}", lambda T, x, d=dim: x.softmax(d), S, tol=TOL))
-    add(case(f"torch.log_softmax_{dim}", lambda T, x, d=dim: T.log_softmax(x, d), S, tol=TOL))
-add(case("F.softmax_dtype", lambda T, x: F(T).softmax(x, -1, dtype=T.float64), S))
-add(case("F.log_softmax_dtype", lambda T, x: x.log_softmax(-1, dtype=T.float64), S))
+    add(case(f"F.softmax_{dim}", lambda T, x, d=dim: F(T).softmax(x, d), SM, tol=TOL))
+    add(case(f"F.log_softmax_{dim}", lambda T, x, d=dim: F(T).log_softmax(x, dim=d), SM, tol=TOL))
+    add(case(f"F.softmin_{dim}", lambda T, x, d=dim: F(T).softmin(x, d), SM, tol=TOL))
+    add(case(f"softmax_method_{dim}", lambda T, x, d=dim: x.softmax(d), SM, tol=TOL))
+    add(case(f"torch.log_softmax_{dim}", lambda T, x, d=dim: T.log_softmax(x, d), SM, tol=TOL))
+add(case("F.softmax_dtype", lambda T, x: F(T).softmax(x, -1, dtype=T.float64), SM))
+add(case("F.log_softmax_dtype", lambda T, x: x.log_softmax(-1, dtype=T.float64), SM))
 add(case("F.softmax_0d", lambda T, x: F(T).softmax(x, 0), np.asarray(np.float32(3.0))))
 add(case("F.softmax_inf", lambda T, x: F(T).softmax(x, 1), np.array([[-np.inf, 0.0, 1.0], [-np.inf] * 3])))
 add(case("F.log_softmax_large", lambda T, x: F(T).log_softmax(x, 0), np.array([1000.0, 0.0, -1000.0])))
