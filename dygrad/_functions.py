@@ -11,92 +11,20 @@ from .ops import linalg as _la
 from .ops import nn_ops as _nn
 
 __all__ = [
-    "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "fmax", "fmin", "where",
-    "lerp", "addcmul", "addcdiv", "equal", "clone", "sum", "nansum", "mean", "nanmean", "prod",
-    "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "var", "std", "var_mean",
-    "std_mean", "logsumexp", "norm", "cumsum", "cumprod", "all", "any", "count_nonzero", "median",
-    "sort", "argsort", "topk", "reshape", "permute", "transpose", "swapaxes", "swapdims", "t",
-    "squeeze", "unsqueeze", "flatten", "unflatten", "ravel", "broadcast_to", "cat", "concat",
-    "concatenate", "stack", "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select",
-    "flip", "roll", "movedim", "moveaxis", "tril", "triu", "diagonal", "diag", "tile",
-    "broadcast_tensors", "meshgrid", "gather", "scatter", "scatter_add", "index_select",
-    "masked_fill", "masked_select", "take", "nonzero", "argwhere", "unique", "index_add",
-    "atleast_1d", "atleast_2d", "atleast_3d", "dstack", "row_stack", "fliplr", "flipud",
-    "index_put", "index_put_", "scatter_reduce", "index_copy", "index_fill", "masked_scatter",
-    "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm", "baddbmm", "inverse",
-    "det", "slogdet", "vdot", "tensordot", "cross", "softmax", "log_softmax", "dropout", "cdist",
+    "equal", "clone", "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin",
+    "aminmax", "argmax", "argmin", "var", "std", "var_mean", "std_mean", "logsumexp", "norm",
+    "cumsum", "cumprod", "all", "any", "count_nonzero", "median", "sort", "argsort", "topk",
+    "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze",
+    "flatten", "unflatten", "ravel", "broadcast_to", "cat", "concat", "concatenate", "stack",
+    "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select", "flip", "roll", "movedim",
+    "moveaxis", "tril", "triu", "diagonal", "diag", "tile", "broadcast_tensors", "meshgrid",
+    "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "take",
+    "nonzero", "argwhere", "unique", "index_add", "atleast_1d", "atleast_2d", "atleast_3d",
+    "dstack", "row_stack", "fliplr", "flipud", "index_put", "index_put_", "scatter_reduce",
+    "index_copy", "index_fill", "masked_scatter", "matmul", "mm", "bmm", "mv", "dot", "outer",
+    "ger", "einsum", "addmm", "baddbmm", "inverse", "det", "slogdet", "vdot", "tensordot",
+    "cross", "softmax", "log_softmax", "dropout", "cdist",
 ]
-
-
-def _tensor_first(name, input, other, overloads=False):
-    """PyTorch's TypeError for a non-tensor first argument of an op whose function form takes
-    a tensor there (torch.eq(2, t), torch.maximum(2, t)); `2 == t` reaches the tensor's method."""
-    if overloads:
-        return TypeError(
-            f"{name}() received an invalid combination of arguments - got "
-            f"({type(input).__name__}, {type(other).__name__}), but expected one of:\n"
-            " * (Tensor input, Tensor other)\n * (Tensor input, Number other)")
-    return TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                     f"{type(input).__name__}")
-
-
-
-
-def clamp(input, min=None, max=None, *, out=None):
-    return _ew._out(_ew.clamp(input, min, max), out, "clamp")
-
-
-clip = clamp
-
-
-def clamp_min(input, min):
-    return _ew.clamp(input, min, None)
-
-
-def clamp_max(input, max):
-    return _ew.clamp(input, None, max)
-
-
-def maximum(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("maximum", input, other)
-    return _ew.maximum(input, other)
-
-
-def minimum(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("minimum", input, other)
-    return _ew.minimum(input, other)
-
-
-def fmax(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("fmax", input, other)
-    return _ew.fmax(input, other)
-
-
-def fmin(input, other):
-    if not isinstance(input, Tensor):
-        raise _tensor_first("fmin", input, other)
-    return _ew.fmin(input, other)
-
-
-def where(condition, input=None, other=None):
-    return _ew.where(condition, input, other)
-
-
-def lerp(input, end, weight):
-    return _ew.lerp(input, end, weight)
-
-
-def addcmul(input, tensor1, tensor2, *, value=1):
-    return _ew.addcmul(input, tensor1, tensor2, value=value)
-
-
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    return _ew.addcdiv(input, tensor1, tensor2, value=value)
-
-
 
 
 def equal(input, other):

@@ -3,9 +3,8 @@ shape and matrix helpers, torch.* spellings of nn ops, and dtype/predicate helpe
 
 The ops live in their op family modules; this module gathers them for dygrad._functions.
 """
-from .ops import elementwise as _ew
 __all__ = [
-    "clamp_", "result_type",
+    "result_type",
     "is_nonzero", "is_complex", "is_same_size", "conj", "resolve_conj", "resolve_neg", "finfo", "iinfo",
     # cumulative ops and order statistics (ops/cumulative.py, ops/stats.py)
     "cummax", "cummin", "logcumsumexp", "diff", "trapezoid", "trapz", "cumulative_trapezoid",
@@ -41,10 +40,6 @@ from ._functions_nn import (selu, celu, threshold, hardshrink, prelu, rrelu, con
                             pairwise_distance, pdist, max_pool1d, max_pool2d, avg_pool1d,
                             adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, feature_dropout,
                             channel_shuffle, native_channel_shuffle, bilinear)
-
-
-def clamp_(input, min=None, max=None):
-    return _ew.clamp_(input, min, max)
 
 
 def result_type(tensor1, tensor2):

@@ -7,34 +7,36 @@ from __future__ import annotations
 
 from ._convert import not_tensor_error as _not_tensor, not_overload_error as _not_overload
 from ._tensor import Tensor, _inplace
-from .ops.inplace import copy_ as _copy_  # noqa: F401
+from .ops.inplace import copy_ as _copy_  # noqa: F401 - in-place spellings may use it
 from ._convert import write_out_tensor as _write_out
 from .ops import compare as _op_compare
 from .ops import elementwise as _op_elementwise
+from .ops import select as _op_select
 from .ops import special_binary as _op_special_binary
 from .ops import special_unary as _op_special_unary
 from .ops import unary as _op_unary
 
 __all__ = [
     'abs', 'absolute', 'abs_', 'absolute_', 'acos', 'arccos', 'acos_', 'arccos_', 'acosh',
-    'arccosh', 'acosh_', 'arccosh_', 'add', 'allclose', 'angle', 'asin', 'arcsin', 'asin_',
-    'arcsin_', 'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_',
-    'atan2', 'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_', 'bitwise_and',
-    'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor',
-    'ceil', 'ceil_', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'deg2rad', 'deg2rad_', 'digamma',
-    'div', 'divide', 'true_divide', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_',
-    'exp2', 'exp2_', 'expm1', 'expm1_', 'float_power', 'floor', 'floor_', 'floor_divide', 'fmod',
-    'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal', 'gt', 'greater', 'hypot', 'i0', 'i0_',
-    'isclose', 'isfinite', 'isinf', 'isnan', 'isneginf', 'isposinf', 'lcm', 'lcm_', 'ldexp',
-    'ldexp_', 'le', 'less_equal', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_',
-    'log2', 'log2_', 'logaddexp', 'logaddexp2', 'logical_and', 'logical_not', 'logical_or',
-    'logical_xor', 'logit', 'logit_', 'lt', 'less', 'mul', 'multiply', 'nan_to_num',
-    'nan_to_num_', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'nextafter',
-    'polygamma', 'positive', 'pow', 'rad2deg', 'rad2deg_', 'reciprocal', 'reciprocal_', 'relu',
-    'relu_', 'remainder', 'round', 'round_', 'rsqrt', 'rsqrt_', 'sigmoid', 'sigmoid_', 'sign',
-    'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_', 'sqrt', 'sqrt_', 'square',
-    'square_', 'sub', 'subtract', 'tan', 'tan_', 'tanh', 'tanh_', 'trunc', 'fix', 'trunc_',
-    'fix_', 'xlogy', 'xlogy_',
+    'arccosh', 'acosh_', 'arccosh_', 'add', 'addcdiv', 'addcmul', 'allclose', 'angle', 'asin',
+    'arcsin', 'asin_', 'arcsin_', 'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan',
+    'atan_', 'arctan_', 'atan2', 'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_',
+    'bitwise_and', 'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift',
+    'bitwise_xor', 'ceil', 'ceil_', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_',
+    'clamp_min', 'clamp_min_', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'deg2rad', 'deg2rad_',
+    'digamma', 'div', 'divide', 'true_divide', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv',
+    'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'float_power', 'floor', 'floor_',
+    'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal',
+    'gt', 'greater', 'hypot', 'i0', 'i0_', 'isclose', 'isfinite', 'isinf', 'isnan', 'isneginf',
+    'isposinf', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log',
+    'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logaddexp', 'logaddexp2',
+    'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'lt', 'less',
+    'maximum', 'minimum', 'mul', 'multiply', 'nan_to_num', 'nan_to_num_', 'ne', 'not_equal',
+    'neg', 'negative', 'neg_', 'negative_', 'nextafter', 'polygamma', 'positive', 'pow',
+    'rad2deg', 'rad2deg_', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'round',
+    'round_', 'rsqrt', 'rsqrt_', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_',
+    'sinc', 'sinc_', 'sinh', 'sinh_', 'sqrt', 'sqrt_', 'square', 'square_', 'sub', 'subtract',
+    'tan', 'tan_', 'tanh', 'tanh_', 'trunc', 'fix', 'trunc_', 'fix_', 'where', 'xlogy', 'xlogy_',
 ]
 
 
@@ -135,6 +137,40 @@ def add(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> 
     if out is None:
         return _op_elementwise.add(input, other, alpha=alpha)
     return _write_out(out, _op_elementwise.add(input, other, alpha=alpha), 'add')
+
+
+def addcdiv(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = None) -> Tensor:
+    """input + value * tensor1 / tensor2, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.addcdiv(torch.tensor([1.0, 1.0]), torch.tensor([2.0, 3.0]), torch.tensor([4.0, 0.5]))
+        tensor([1.5000, 7.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('addcdiv', input)
+    if out is None:
+        return _op_select.addcdiv(input, tensor1, tensor2, value=value)
+    return _write_out(out, _op_select.addcdiv(input, tensor1, tensor2, value=value), 'addcdiv')
+
+
+def addcmul(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = None) -> Tensor:
+    """input + value * tensor1 * tensor2, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.addcmul(torch.tensor([1.0, 1.0]), torch.tensor([2.0, 3.0]), torch.tensor([4.0, 0.5]))
+        tensor([9.0000, 2.5000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('addcmul', input)
+    if out is None:
+        return _op_select.addcmul(input, tensor1, tensor2, value=value)
+    return _write_out(out, _op_select.addcmul(input, tensor1, tensor2, value=value), 'addcmul')
 
 
 def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -413,6 +449,82 @@ def ceil_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('ceil_', input)
     return _inplace(input, _op_unary.ceil(input))
+
+
+def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Tensor:
+    """Clamps every element into [min, max] (either bound may be None or a tensor).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.clamp(torch.tensor([-2.0, 0.5, 3.0]), min=-1.0, max=1.0)
+        tensor([-1.0000,  0.5000,  1.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('clamp', input)
+    if out is None:
+        return _op_select.clamp(input, min, max)
+    return _write_out(out, _op_select.clamp(input, min, max), 'clamp')
+
+
+def clamp_(input: Tensor, min=None, max=None) -> Tensor:
+    """In-place version of :meth:`Tensor.clamp`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('clamp_', input)
+    return _op_select.clamp_(input, min, max)
+
+
+clip = clamp
+clip_ = clamp_
+
+
+def clamp_max(input: Tensor, max, *, out: Tensor | None = None) -> Tensor:
+    """Clamps every element to at most max.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.clamp_max(torch.tensor([-2.0, 0.5, 3.0]), 1.0)
+        tensor([-2.0000,  0.5000,  1.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('clamp_max', input)
+    if out is None:
+        return _op_select.clamp_max(input, max)
+    return _write_out(out, _op_select.clamp_max(input, max), 'clamp_max')
+
+
+def clamp_max_(input: Tensor, max) -> Tensor:
+    """In-place version of :meth:`Tensor.clamp_max`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('clamp_max_', input)
+    return _op_select.clamp_max_(input, max)
+
+
+def clamp_min(input: Tensor, min, *, out: Tensor | None = None) -> Tensor:
+    """Clamps every element to at least min.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.clamp_min(torch.tensor([-2.0, 0.5, 3.0]), 0.0)
+        tensor([0.0000, 0.5000, 3.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('clamp_min', input)
+    if out is None:
+        return _op_select.clamp_min(input, min)
+    return _write_out(out, _op_select.clamp_min(input, min), 'clamp_min')
+
+
+def clamp_min_(input: Tensor, min) -> Tensor:
+    """In-place version of :meth:`Tensor.clamp_min`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('clamp_min_', input)
+    return _op_select.clamp_min_(input, min)
 
 
 def copysign(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -763,6 +875,40 @@ def floor_divide(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> 
     return _write_out(out, _op_elementwise.floor_divide(input, other), 'floor_divide')
 
 
+def fmax(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise maximum ignoring NaN (NaN only where both are).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.fmax(torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0]))
+        tensor([ 3.,  5., -1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('fmax', input)
+    if out is None:
+        return _op_select.fmax(input, other)
+    return _write_out(out, _op_select.fmax(input, other), 'fmax')
+
+
+def fmin(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise minimum ignoring NaN (NaN only where both are).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.fmin(torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0]))
+        tensor([ 1.,  2., -2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('fmin', input)
+    if out is None:
+        return _op_select.fmin(input, other)
+    return _write_out(out, _op_select.fmin(input, other), 'fmin')
+
+
 def fmod(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """C-style remainder: the result has the sign of the dividend.
 
@@ -1049,6 +1195,23 @@ def le(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 less_equal = le
 
 
+def lerp(input: Tensor, end, weight, *, out: Tensor | None = None) -> Tensor:
+    """Linear interpolation input + weight * (end - input).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5)
+        tensor([5., 2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_overload('lerp', input, end, weight)
+    if out is None:
+        return _op_select.lerp(input, end, weight)
+    return _write_out(out, _op_select.lerp(input, end, weight), 'lerp')
+
+
 def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Natural log of the absolute value of the gamma function.
 
@@ -1302,6 +1465,40 @@ def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 less = lt
+
+
+def maximum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise maximum (NaN if either is NaN).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.maximum(torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0]))
+        tensor([ 3.,  5., -1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('maximum', input)
+    if out is None:
+        return _op_select.maximum(input, other)
+    return _write_out(out, _op_select.maximum(input, other), 'maximum')
+
+
+def minimum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Elementwise minimum (NaN if either is NaN).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.minimum(torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0]))
+        tensor([ 1.,  2., -2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('minimum', input)
+    if out is None:
+        return _op_select.minimum(input, other)
+    return _write_out(out, _op_select.minimum(input, other), 'minimum')
 
 
 def mul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1856,6 +2053,17 @@ def trunc_(input: Tensor) -> Tensor:
 
 fix = trunc
 fix_ = trunc_
+
+
+def where(condition, input: Tensor = None, other: Tensor = None) -> Tensor:
+    """input where condition holds, else other (alone: nonzero(condition, as_tuple=True)).
+
+    Example::
+
+        >>> torch.where(torch.tensor([True, False, True]), torch.tensor([1.0, 2.0, 3.0]), torch.tensor(-1.0))
+        tensor([ 1., -1.,  3.])
+    """
+    return _op_select.where(condition, input, other)
 
 
 def xlog1py(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:

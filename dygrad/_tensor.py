@@ -700,52 +700,6 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         _idx.setitem(self, key, value)
 
     # -- elementwise methods -----------------------------------------------------------------
-    def clamp(self, min=None, max=None):
-        return _ew.clamp(self, min, max)
-
-    clip = clamp
-
-    def clamp_(self, min=None, max=None):
-        return _ew.clamp_(self, min, max)
-
-    clip_ = clamp_
-
-    def clamp_min(self, min):
-        return _ew.clamp(self, min, None)
-
-    def clamp_max(self, max):
-        return _ew.clamp(self, None, max)
-
-    def maximum(self, other):
-        return _ew.maximum(self, other)
-
-    def minimum(self, other):
-        return _ew.minimum(self, other)
-
-    def fmax(self, other):
-        return _ew.fmax(self, other)
-
-    def fmin(self, other):
-        return _ew.fmin(self, other)
-
-    def lerp(self, end, weight):
-        return _ew.lerp(self, end, weight)
-
-    def addcmul(self, tensor1, tensor2, *, value=1):
-        return _ew.addcmul(self, tensor1, tensor2, value=value)
-
-    def addcdiv(self, tensor1, tensor2, *, value=1):
-        return _ew.addcdiv(self, tensor1, tensor2, value=value)
-
-    def addcmul_(self, tensor1, tensor2, *, value=1):
-        return _inplace(self, _ew.addcmul(self, tensor1, tensor2, value=value))
-
-    def addcdiv_(self, tensor1, tensor2, *, value=1):
-        return _inplace(self, _ew.addcdiv(self, tensor1, tensor2, value=value))
-
-    def where(self, condition, other):
-        return _ew.where(condition, self, other)
-
     def equal(self, other):
         return bool(self._data.shape == other._data.shape and np.array_equal(self._data, other._data))
 

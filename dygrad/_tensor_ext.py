@@ -41,18 +41,6 @@ class TensorExtMethods:
     # give constants, so they go through copy_, which cuts the history (as PyTorch); PyTorch's
     # logical_*_ leave it untouched, which _inplace does for a result without history ---------
 
-    def clamp_min_(self, min):
-        return _T._ew.clamp_(self, min, None)
-
-    def clamp_max_(self, max):
-        return _T._ew.clamp_(self, None, max)
-
-    def clip_(self, min=None, max=None):
-        return self.clamp_(min, max)
-
-    def lerp_(self, end, weight):
-        return _T._inplace(self, _T._ew.lerp(self, end, weight))
-
     def cumsum_(self, dim, *, dtype=None):
         return _T._inplace(self, _T._red.cumsum(self, dim, dtype=dtype))
 

@@ -7,13 +7,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ._tensor import Tensor
+if TYPE_CHECKING:  # bound at run time by _link()
+    from ._tensor import Tensor, _inplace
+    from .ops.inplace import copy_ as _copy_
+    from .ops import compare as _op_compare
+    from .ops import elementwise as _op_elementwise
+    from .ops import inplace as _op_inplace
+    from .ops import select as _op_select
+    from .ops import special_binary as _op_special_binary
+    from .ops import special_unary as _op_special_unary
+    from .ops import unary as _op_unary
 
 _MODULES = (
     'dygrad.ops.compare',
     'dygrad.ops.elementwise',
     'dygrad.ops.inplace',
+    'dygrad.ops.select',
     'dygrad.ops.special_binary',
     'dygrad.ops.special_unary',
     'dygrad.ops.unary',
@@ -89,6 +98,34 @@ class TensorOpMethods:
     def add_(self, other: Tensor, *, alpha=1) -> Tensor:
         """In-place version of :meth:`Tensor.add`."""
         return _op_inplace.add_(self, other, alpha=alpha)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
+        """input + value * tensor1 / tensor2, elementwise.
+
+        Example::
+
+            >>> torch.tensor([1.0, 1.0]).addcdiv(torch.tensor([2.0, 3.0]), torch.tensor([4.0, 0.5]))
+            tensor([1.5000, 7.0000])
+        """
+        return _op_select.addcdiv(self, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1) -> Tensor:
+        """In-place version of :meth:`Tensor.addcdiv`."""
+        return _inplace(self, _op_select.addcdiv(self, tensor1, tensor2, value=value))
+
+    def addcmul(self, tensor1, tensor2, *, value=1) -> Tensor:
+        """input + value * tensor1 * tensor2, elementwise.
+
+        Example::
+
+            >>> torch.tensor([1.0, 1.0]).addcmul(torch.tensor([2.0, 3.0]), torch.tensor([4.0, 0.5]))
+            tensor([9.0000, 2.5000])
+        """
+        return _op_select.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1) -> Tensor:
+        """In-place version of :meth:`Tensor.addcmul`."""
+        return _inplace(self, _op_select.addcmul(self, tensor1, tensor2, value=value))
 
     def allclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
         """True when every element of input is close to other (see isclose).
@@ -292,6 +329,51 @@ class TensorOpMethods:
     def ceil_(self) -> Tensor:
         """In-place version of :meth:`Tensor.ceil`."""
         return _inplace(self, _op_unary.ceil(self))
+
+    def clamp(self, min=None, max=None) -> Tensor:
+        """Clamps every element into [min, max] (either bound may be None or a tensor).
+
+        Example::
+
+            >>> torch.tensor([-2.0, 0.5, 3.0]).clamp(min=-1.0, max=1.0)
+            tensor([-1.0000,  0.5000,  1.0000])
+        """
+        return _op_select.clamp(self, min, max)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        """In-place version of :meth:`Tensor.clamp`."""
+        return _op_select.clamp_(self, min, max)
+
+    clip = clamp
+    clip_ = clamp_
+
+    def clamp_max(self, max) -> Tensor:
+        """Clamps every element to at most max.
+
+        Example::
+
+            >>> torch.tensor([-2.0, 0.5, 3.0]).clamp_max(1.0)
+            tensor([-2.0000,  0.5000,  1.0000])
+        """
+        return _op_select.clamp_max(self, max)
+
+    def clamp_max_(self, max) -> Tensor:
+        """In-place version of :meth:`Tensor.clamp_max`."""
+        return _op_select.clamp_max_(self, max)
+
+    def clamp_min(self, min) -> Tensor:
+        """Clamps every element to at least min.
+
+        Example::
+
+            >>> torch.tensor([-2.0, 0.5, 3.0]).clamp_min(0.0)
+            tensor([0.0000, 0.5000, 3.0000])
+        """
+        return _op_select.clamp_min(self, min)
+
+    def clamp_min_(self, min) -> Tensor:
+        """In-place version of :meth:`Tensor.clamp_min`."""
+        return _op_select.clamp_min_(self, min)
 
     def copysign(self, other: Tensor) -> Tensor:
         """The magnitude of input with the sign of other, elementwise.
@@ -522,6 +604,26 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.floor_divide`."""
         return _inplace(self, _op_elementwise.floor_divide(self, other))
 
+    def fmax(self, other: Tensor) -> Tensor:
+        """Elementwise maximum ignoring NaN (NaN only where both are).
+
+        Example::
+
+            >>> torch.tensor([1.0, 5.0, -2.0]).fmax(torch.tensor([3.0, 2.0, -1.0]))
+            tensor([ 3.,  5., -1.])
+        """
+        return _op_select.fmax(self, other)
+
+    def fmin(self, other: Tensor) -> Tensor:
+        """Elementwise minimum ignoring NaN (NaN only where both are).
+
+        Example::
+
+            >>> torch.tensor([1.0, 5.0, -2.0]).fmin(torch.tensor([3.0, 2.0, -1.0]))
+            tensor([ 1.,  2., -2.])
+        """
+        return _op_select.fmin(self, other)
+
     def fmod(self, other: Tensor) -> Tensor:
         """C-style remainder: the result has the sign of the dividend.
 
@@ -731,6 +833,20 @@ class TensorOpMethods:
     less_equal = le
     less_equal_ = le_
 
+    def lerp(self, end, weight) -> Tensor:
+        """Linear interpolation input + weight * (end - input).
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.0]).lerp(torch.tensor([10.0, 3.0]), 0.5)
+            tensor([5., 2.])
+        """
+        return _op_select.lerp(self, end, weight)
+
+    def lerp_(self, end, weight) -> Tensor:
+        """In-place version of :meth:`Tensor.lerp`."""
+        return _inplace(self, _op_select.lerp(self, end, weight))
+
     def lgamma(self) -> Tensor:
         """Natural log of the absolute value of the gamma function.
 
@@ -907,6 +1023,26 @@ class TensorOpMethods:
 
     less = lt
     less_ = lt_
+
+    def maximum(self, other: Tensor) -> Tensor:
+        """Elementwise maximum (NaN if either is NaN).
+
+        Example::
+
+            >>> torch.tensor([1.0, 5.0, -2.0]).maximum(torch.tensor([3.0, 2.0, -1.0]))
+            tensor([ 3.,  5., -1.])
+        """
+        return _op_select.maximum(self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        """Elementwise minimum (NaN if either is NaN).
+
+        Example::
+
+            >>> torch.tensor([1.0, 5.0, -2.0]).minimum(torch.tensor([3.0, 2.0, -1.0]))
+            tensor([ 1.,  2., -2.])
+        """
+        return _op_select.minimum(self, other)
 
     def mul(self, other: Tensor) -> Tensor:
         """input * other, with broadcasting and type promotion.
@@ -1281,6 +1417,16 @@ class TensorOpMethods:
 
     fix = trunc
     fix_ = trunc_
+
+    def where(self, condition, other: Tensor = None) -> Tensor:
+        """input where condition holds, else other (alone: nonzero(condition, as_tuple=True)).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).where(torch.tensor([True, False, True]), torch.tensor(-1.0))
+            tensor([ 1., -1.,  3.])
+        """
+        return _op_select.where(condition, self, other)
 
     def xlogy(self, other: Tensor) -> Tensor:
         """input * log(other), and 0 where input is 0.

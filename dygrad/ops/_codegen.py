@@ -237,7 +237,11 @@ def render_methods() -> str:
     out = [_HEADER.format(doc="Tensor methods derived from the op declarations (dygrad/ops/_registry.py)."),
            "from __future__ import annotations", "",
            "from typing import TYPE_CHECKING", "",
-           "if TYPE_CHECKING:", "    from ._tensor import Tensor", "",
+           "if TYPE_CHECKING:  # bound at run time by _link()",
+           "    from ._tensor import Tensor, _inplace",
+           "    from .ops.inplace import copy_ as _copy_"]
+    out += [f"    from .ops import {m.rsplit('.', 1)[1]} as {_alias(m)}" for m in mods]
+    out += ["",
            "_MODULES = (" + "".join(f"\n    {m!r}," for m in mods) + ("\n)" if mods else ")"), ""]
     out += ["", "class TensorOpMethods:",
             '    """The declared ops as methods; Tensor inherits them."""', "",
@@ -261,7 +265,7 @@ def render_functions() -> str:
            "from __future__ import annotations", "",
            "from ._convert import not_tensor_error as _not_tensor, not_overload_error as _not_overload",
            "from ._tensor import Tensor, _inplace",
-           "from .ops.inplace import copy_ as _copy_  # noqa: F401",
+           "from .ops.inplace import copy_ as _copy_  # noqa: F401 - in-place spellings may use it",
            "from ._convert import write_out_tensor as _write_out"]
     out += [f"from .ops import {m.rsplit('.', 1)[1]} as {_alias(m)}" for m in mods]
     out += ["", "__all__ = " + _list(_namespaces(decls).get("torch", []))]

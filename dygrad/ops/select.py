@@ -8,6 +8,7 @@ from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
+from ._registry import op
 from .elementwise import (_Binary, _binary, _broadcast_error, _fmt, _float_np, _data,
                           as_tensor_like)
 
@@ -107,12 +108,15 @@ def _clamp_tensors(x, min, max):
     return r
 
 
-def clamp(x, min=None, max=None):
+@op(out=True, aliases=('clip',), inplace="dygrad.ops.select:clamp_", backward=ClampBackward1,
+    summary='Clamps every element into [min, max] (either bound may be None or a tensor).',
+    example='torch.tensor([-2.0, 0.5, 3.0]), min=-1.0, max=1.0')
+def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return _clamp_tensors(x, min, max)
-    d = x._data
+        return _clamp_tensors(input, min, max)
+    d = input._data
     lo = min
     hi = max
     if d.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
@@ -123,9 +127,9 @@ def clamp(x, min=None, max=None):
         lo = None if lo is None else checked_scalar(lo, d.dtype)
         hi = None if hi is None else checked_scalar(hi, d.dtype)
     out = np.asarray(_np_clamp(d, lo, hi), dtype=d.dtype)
-    if STATE.enabled and x._rg:
-        node = ClampBackward1((x._grad_node(),))
-        node.save(x)
+    if STATE.enabled and input._rg:
+        node = ClampBackward1((input._grad_node(),))
+        node.save(input)
         node.lo, node.hi = lo, hi
         t = _wrap(out, True)
         t.grad_fn = node
@@ -176,12 +180,24 @@ def clamp_(x, min=None, max=None):
     return _inplace(x, clamp(x.clone(), min, max))
 
 
-def clamp_min(x, min):
-    return clamp(x, min, None)
+@op(out=True, inplace="dygrad.ops.select:clamp_min_",
+    summary='Clamps every element to at least min.', example='torch.tensor([-2.0, 0.5, 3.0]), 0.0')
+def clamp_min(input, min):
+    return clamp(input, min, None)
 
 
-def clamp_max(x, max):
-    return clamp(x, None, max)
+def clamp_min_(x, min):
+    return clamp_(x, min, None)
+
+
+@op(out=True, inplace="dygrad.ops.select:clamp_max_",
+    summary='Clamps every element to at most max.', example='torch.tensor([-2.0, 0.5, 3.0]), 1.0')
+def clamp_max(input, max):
+    return clamp(input, None, max)
+
+
+def clamp_max_(x, max):
+    return clamp_(x, None, max)
 
 
 class MaximumBackward0(_Binary):
@@ -204,19 +220,23 @@ class MinimumBackward0(MaximumBackward0):
     __slots__ = ()
 
 
-def maximum(a, b):
-    if not isinstance(b, Tensor):
-        raise TypeError("maximum(): argument 'other' must be Tensor, not " + type(b).__name__)
-    r = _binary(a, b, np.maximum, MaximumBackward0, "maximum")
+@op(out=True, backward=MaximumBackward0, summary='Elementwise maximum (NaN if either is NaN).',
+    example='torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0])')
+def maximum(input, other):
+    if not isinstance(other, Tensor):
+        raise TypeError("maximum(): argument 'other' must be Tensor, not " + type(other).__name__)
+    r = _binary(input, other, np.maximum, MaximumBackward0, "maximum")
     if r.grad_fn is not None:
         r.grad_fn.sign = 1
     return r
 
 
-def minimum(a, b):
-    if not isinstance(b, Tensor):
-        raise TypeError("minimum(): argument 'other' must be Tensor, not " + type(b).__name__)
-    r = _binary(a, b, np.minimum, MinimumBackward0, "minimum")
+@op(out=True, backward=MinimumBackward0, summary='Elementwise minimum (NaN if either is NaN).',
+    example='torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0])')
+def minimum(input, other):
+    if not isinstance(other, Tensor):
+        raise TypeError("minimum(): argument 'other' must be Tensor, not " + type(other).__name__)
+    r = _binary(input, other, np.minimum, MinimumBackward0, "minimum")
     if r.grad_fn is not None:
         r.grad_fn.sign = -1
     return r
@@ -239,21 +259,27 @@ class FminBackward0(FmaxBackward0):
     __slots__ = ()
 
 
-def fmax(a, b):
+@op(out=True, backward=FmaxBackward0,
+    summary='Elementwise maximum ignoring NaN (NaN only where both are).',
+    example='torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0])')
+def fmax(input, other):
     """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
-    if not isinstance(b, Tensor):
-        raise TypeError("fmax(): argument 'other' must be Tensor, not " + type(b).__name__)
-    r = _binary(a, b, np.fmax, FmaxBackward0, "fmax")
+    if not isinstance(other, Tensor):
+        raise TypeError("fmax(): argument 'other' must be Tensor, not " + type(other).__name__)
+    r = _binary(input, other, np.fmax, FmaxBackward0, "fmax")
     if r.grad_fn is not None:
         r.grad_fn.sign = 1
     return r
 
 
-def fmin(a, b):
+@op(out=True, backward=FminBackward0,
+    summary='Elementwise minimum ignoring NaN (NaN only where both are).',
+    example='torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0])')
+def fmin(input, other):
     """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
-    if not isinstance(b, Tensor):
-        raise TypeError("fmin(): argument 'other' must be Tensor, not " + type(b).__name__)
-    r = _binary(a, b, np.fmin, FminBackward0, "fmin")
+    if not isinstance(other, Tensor):
+        raise TypeError("fmin(): argument 'other' must be Tensor, not " + type(other).__name__)
+    r = _binary(input, other, np.fmin, FminBackward0, "fmin")
     if r.grad_fn is not None:
         r.grad_fn.sign = -1
     return r
@@ -280,6 +306,9 @@ class WhereBackward0(Node):
         pass
 
 
+@op(self_arg="input", tensor_first=None, backward=WhereBackward0,
+    summary='input where condition holds, else other (alone: nonzero(condition, as_tuple=True)).',
+    example='torch.tensor([True, False, True]), torch.tensor([1.0, 2.0, 3.0]), torch.tensor(-1.0)')
 def where(condition, input=None, other=None):
     if input is None and other is None:
         from .indexing import nonzero
@@ -335,8 +364,11 @@ class LerpBackward0(Node):
         return (gs, ge, gw) if len(nf) > 2 else (gs, ge)
 
 
-def lerp(start, end, weight):
-    sd, ed = start._data.dtype, end._data.dtype
+@op(out=True, inplace=True, inplace_function=False, tensor_first="overloads",
+    summary='Linear interpolation input + weight * (end - input).',
+    example='torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5')
+def lerp(input, end, weight):
+    sd, ed = input._data.dtype, end._data.dtype
     if sd != ed:
         from .._convert import _CTYPE
         raise RuntimeError(f"expected dtype {_CTYPE.get(sd.name, sd.name)} for `end` but got "
@@ -346,7 +378,7 @@ def lerp(start, end, weight):
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         raise NotImplementedError(
             f'"{kernel}" not implemented for \'{SCALAR_NAMES.get(sd.name, sd.name)}\'')
-    return start + (end - start) * weight
+    return input + (end - input) * weight
 
 
 def _addc_operands(input, tensor1, tensor2, value):
@@ -420,10 +452,16 @@ def _addc(input, tensor1, tensor2, value, fwd, node_cls):
     return t
 
 
+@op(out=True, inplace=True, inplace_function=False, backward=AddcmulBackward0,
+    summary='input + value * tensor1 * tensor2, elementwise.',
+    example='torch.tensor([1.0, 1.0]), torch.tensor([2.0, 3.0]), torch.tensor([4.0, 0.5])')
 def addcmul(input, tensor1, tensor2, *, value=1):
     return _addc(input, tensor1, tensor2, value, np.multiply, AddcmulBackward0)
 
 
+@op(out=True, inplace=True, inplace_function=False, backward=AddcdivBackward0,
+    summary='input + value * tensor1 / tensor2, elementwise.',
+    example='torch.tensor([1.0, 1.0]), torch.tensor([2.0, 3.0]), torch.tensor([4.0, 0.5])')
 def addcdiv(input, tensor1, tensor2, *, value=1):
     if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor) and \
             tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
