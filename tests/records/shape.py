@@ -1,16 +1,72 @@
 """Op records: views, reshapes, joining and shape helpers.
 
-Folded from the parity sweeps: each expression sample keeps its sweep case name as label and is
-filed under the public op its label names (see tests/records/_names.py)."""
+The common shape ops are call records with NumPy references (checked without torch too); the
+expression samples after them are the parity sweep's cases, kept under their sweep names (see
+tests/records/_names.py)."""
 import numpy as np
 
-from dygrad.testing import RecordSet
+from dygrad.testing import OpRecord, RecordSet, S
+from dygrad.testing._samples import array, rng_for
 from dygrad.testing.parity import A
 from tests.records._names import folder
 
 R = RecordSet()
 TOL = (1e-5, 1e-5)
 case, add = folder(R)
+
+
+def _shape_record(name, ref, calls, *, dts=("f32", "i64"), shape=(2, 3, 4), **opts):
+    """A record of `name` with one sample per (dtype, call) where call is (args after the input,
+    kwargs); a call whose kwargs hold "_raises" must raise that class."""
+    rng = rng_for(name)
+    samples = []
+    for dt in dts:
+        for i, (args, kw) in enumerate(calls):
+            kw = dict(kw)
+            raises = kw.pop("_raises", None)
+            samples.append(S(array(rng, dt, kw.pop("_shape", shape)), *args, **kw, _raises=raises,
+                             _label=f"{name}_{dt}_{i}"))
+    return R.add(OpRecord(name, samples, ref=ref, gradgrad=True, **opts))
+
+
+def _cat_ref(tensors, dim=0):
+    return np.concatenate(tensors, axis=dim)
+
+
+_shape_record("reshape", lambda x, shape: x.reshape(shape),
+              [(((6, 4),), {}), (((-1, 2),), {}), (((24,),), {}), (((5, 5),), {"_raises": RuntimeError}),
+               (((0, 2),), {"_shape": (0, 3)}), (((),), {"_shape": (1, 1)})])
+_shape_record("permute", lambda x, dims: np.transpose(x, dims),
+              [(((2, 0, 1),), {}), (((0, 1),), {"_raises": RuntimeError})])
+_shape_record("transpose", lambda x, a, b: np.swapaxes(x, a, b), [((0, 2), {}), ((-1, -2), {}),
+                                                                  ((0, 3), {"_raises": IndexError})])
+_shape_record("flatten", lambda x, start_dim=0, end_dim=-1: x.reshape(
+    x.shape[:start_dim % max(x.ndim, 1)] + (-1,) + x.shape[end_dim % max(x.ndim, 1) + 1:]) if x.ndim else x.reshape(1),
+    [((), {}), ((1,), {}), ((0, 1), {}), ((), {"_shape": ()})])
+_shape_record("squeeze", lambda x, dim=None: np.squeeze(x, axis=dim) if dim is None or x.shape[dim] == 1 else x,
+              [((), {"_shape": (2, 1, 3, 1)}), ((1,), {"_shape": (2, 1, 3)}), ((0,), {})])
+_shape_record("unsqueeze", lambda x, dim: np.expand_dims(x, dim),
+              [((0,), {}), ((-1,), {}), ((3,), {}), ((5,), {"_raises": IndexError}), ((0,), {"_shape": ()})])
+_shape_record("flip", lambda x, dims: np.flip(x, dims), [(((0, 2),), {}), (([-1],), {}), (((0,),), {"_shape": (0, 2)})])
+_shape_record("roll", lambda x, shifts, dims=None: np.roll(x, shifts, dims),
+              [((1, 2), {}), (((1, -2), (0, 2)), {}), ((5,), {})])
+_shape_record("tril", lambda x, diagonal=0: np.tril(x, diagonal), [((), {}), ((-1,), {}), ((1,), {"_shape": (4, 3)})],
+              supports_out=True, xfails={"out": "dygrad's tril takes no out= (PyTorch's does)"})
+_shape_record("triu", lambda x, diagonal=0: np.triu(x, diagonal), [((), {}), ((1,), {}), ((-2,), {"_shape": (4, 3)})],
+              supports_out=True, xfails={"out": "dygrad's triu takes no out= (PyTorch's does)"})
+_shape_record("diagonal", lambda x, offset=0, dim1=0, dim2=1: np.diagonal(x, offset, dim1, dim2).copy(),
+              [((), {}), ((1, 1, 2), {}), ((-1, -1, -2), {})])
+_shape_record("Tensor.expand", lambda x, *sizes: np.broadcast_to(x, tuple(
+    x.shape[i - (len(sizes) - x.ndim)] if s == -1 else s for i, s in enumerate(sizes))),
+    [((2, 5, 4), {"_shape": (2, 1, 4)}), ((3, -1, -1, -1), {}), ((3, 3, 4), {"_raises": RuntimeError})])
+for name, ref in (("cat", _cat_ref), ("stack", lambda tensors, dim=0: np.stack(tensors, axis=dim))):
+    rng = rng_for(name)
+    samples = [S([array(rng, dt, (2, 3)), array(rng, dt, (2, 3))], *a, _label=f"{name}_{dt}_{i}")
+               for dt in ("f32", "i64") for i, a in enumerate(((), (1,), (-1,)))]
+    samples.append(S([array(rng, "f64", (0, 3)), array(rng, "f64", (0, 3))], _label=f"{name}_empty"))
+    samples.append(S([array(rng, "f32", (2, 3)), array(rng, "f32", (3, 3))], 1, _label=f"{name}_bad",
+                     _raises=RuntimeError))
+    R.add(OpRecord(name, samples, ref=ref, gradgrad=True, supports_out=True))
 
 
 X = A("f32", 2, 3, 4)
