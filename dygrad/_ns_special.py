@@ -10,6 +10,7 @@ from ._op_functions import (  # noqa: F401
     entr,
     erf,
     erfc,
+    erfcx,
     erfinv,
     exp2,
     expm1,
@@ -26,6 +27,6 @@ from ._op_functions import (  # noqa: F401
 )
 
 __all__ = [
-    'digamma', 'psi', 'entr', 'erf', 'erfc', 'erfinv', 'exp2', 'expm1', 'i0', 'gammaln', 'log1p',
-    'logit', 'polygamma', 'round', 'expit', 'sinc', 'xlog1py', 'xlogy',
+    'digamma', 'psi', 'entr', 'erf', 'erfc', 'erfcx', 'erfinv', 'exp2', 'expm1', 'i0', 'gammaln',
+    'log1p', 'logit', 'polygamma', 'round', 'expit', 'sinc', 'xlog1py', 'xlogy',
 ]

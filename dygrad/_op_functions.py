@@ -732,6 +732,23 @@ def erfc_(input: Tensor) -> Tensor:
     return _inplace(input, _op_special_unary.erfc(input))
 
 
+def erfcx(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Scaled complementary error function exp(x**2) * erfc(x), without overflow.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.special.erfcx(torch.tensor([-1.0, 0.0, 1.0, 30.0]))
+        tensor([5.0090, 1.0000, 0.4276, 0.0188])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('erfcx', input)
+    if out is None:
+        return _op_special_unary.erfcx(input)
+    return _write_out(out, _op_special_unary.erfcx(input), 'erfcx')
+
+
 def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Inverse error function, elementwise (defined on (-1, 1)).
 

@@ -214,6 +214,38 @@ def sinc(input):
     return _unary(input, np.sinc, SincBackward0)
 
 
+class ErfcxBackward0(_Unary):
+    __slots__ = ()
+
+    def backward(self, g, x, y):
+        return g * (2 * x * y - 2 / _SQRT_PI)    # erfcx' = 2x erfcx(x) - 2/sqrt(pi)
+
+
+def _np_erfcx(d):
+    try:
+        from scipy.special import erfcx as sp_erfcx
+        return sp_erfcx(d).astype(d.dtype, copy=False)
+    except ImportError:
+        pass
+    x = np.asarray(d, np.float64)
+    with np.errstate(all="ignore"):
+        # below 2, exp(x^2) * erfc(x) loses nothing; above, erfc underflows, so use the
+        # continued fraction erfcx(x) = 1 / (sqrt(pi) (x + (1/2) / (x + 1 / (x + (3/2) / ...))))
+        out = np.exp(x * x) * _sf.erfc(np.where(x < 2, x, 0.0))
+        f = x.copy()
+        for k in range(60, 0, -1):
+            f = x + (k / 2) / f
+        out = np.where(x < 2, out, 1 / (_SQRT_PI * f))
+    return out.astype(d.dtype, copy=False)
+
+
+@op(method=False, out=True, namespaces=("special",), backward=ErfcxBackward0,
+    summary="Scaled complementary error function exp(x**2) * erfc(x), without overflow.",
+    example="torch.tensor([-1.0, 0.0, 1.0, 30.0])")
+def erfcx(input):
+    return _unary(input, _np_erfcx, ErfcxBackward0, save_out=True)
+
+
 class Deg2RadBackward0(_Unary):
     __slots__ = ("k",)
 

@@ -1,9 +1,10 @@
 """Pooling layers (PyTorch's names, arguments and reprs)."""
+from ..._tensor import Tensor
 from ...ops import pool as _pool
 from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool2d"]
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "LPPool1d", "LPPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -112,17 +113,49 @@ class AdaptiveMaxPool2d(_AdaptiveNd):
         return _pool.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
-class LPPool2d(Module):
-    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+class _LPPoolNd(Module):
+    __constants__ = ["norm_type", "kernel_size", "stride", "ceil_mode"]
+
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
         super().__init__()
         self.norm_type = norm_type
         self.kernel_size = kernel_size
         self.stride = stride
         self.ceil_mode = ceil_mode
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return ("norm_type={norm_type}, kernel_size={kernel_size}, stride={stride}, "
                 "ceil_mode={ceil_mode}").format(**self.__dict__)
 
-    def forward(self, input):
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling over 1-d windows: (sum of x**p over the window) ** (1/p).
+
+    Input (N, C, L) or (C, L); output length floor((L - kernel_size) / stride) + 1 (ceil with
+    ceil_mode). norm_type=1 is sum pooling, large p approaches max pooling.
+
+    Example::
+
+        >>> pool = torch.nn.LPPool1d(2, kernel_size=2)
+        >>> pool(torch.tensor([[[3.0, 4.0, 1.0, 0.0]]]))
+        tensor([[[5., 1.]]])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Pools the last dimension of a (N, C, L) or (C, L) input."""
+        return _pool.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over 2-d windows: (sum of x**p over the window) ** (1/p).
+
+    Example::
+
+        >>> pool = torch.nn.LPPool2d(1, kernel_size=2)
+        >>> pool(torch.ones(1, 1, 2, 2))
+        tensor([[[[4.]]]])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Pools the last two dimensions of a (N, C, H, W) or (C, H, W) input."""
         return _pool.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
