@@ -8,6 +8,14 @@ __all__ = ["Adadelta"]
 
 
 class Adadelta(Optimizer):
+    """torch.optim.Adadelta: steps from running averages of squared gradients and of squared
+    updates (lr only scales them).
+
+    Example::
+
+        >>> opt = Adadelta(model.parameters(), lr=1.0, rho=0.9)
+    """
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
         _check_lr(lr)

@@ -8,6 +8,13 @@ __all__ = ["Adamax"]
 
 
 class Adamax(Optimizer):
+    """torch.optim.Adamax: Adam with an exponentially weighted infinity norm for the second moment.
+
+    Example::
+
+        >>> opt = Adamax(model.parameters(), lr=2e-3)
+    """
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)

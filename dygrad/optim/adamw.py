@@ -5,6 +5,13 @@ __all__ = ["AdamW"]
 
 
 class AdamW(Adam):
+    """torch.optim.AdamW: Adam with decoupled weight decay (p *= 1 - lr * weight_decay).
+
+    Example::
+
+        >>> opt = AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+    """
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,
                  differentiable=False, fused=None):

@@ -159,7 +159,19 @@ _NO_STATE = MappingProxyType({})
 
 
 class Optimizer:
-    """Base class of all optimizers (torch.optim.Optimizer)."""
+    """Base class of all optimizers (torch.optim.Optimizer).
+
+    A subclass written for PyTorch (its own `step`) works as is. A dygrad algorithm instead
+    declares `init_state` and `update` per parameter and leaves `step` to this class.
+
+    Example::
+
+        >>> class SignSGD(Optimizer):
+        ...     def __init__(self, params, lr=0.01):
+        ...         super().__init__(params, {"lr": lr, "maximize": False})
+        ...     def update(self, p, grad, state, group):
+        ...         p._data -= group["lr"] * np.sign(grad)
+    """
 
     def __init__(self, params, defaults):
         self.defaults = defaults

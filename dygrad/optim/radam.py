@@ -9,6 +9,14 @@ __all__ = ["RAdam"]
 
 
 class RAdam(Optimizer):
+    """torch.optim.RAdam: Adam whose adaptive step is rectified, and used only once the variance
+    of its estimate is tractable (plain momentum SGD before).
+
+    Example::
+
+        >>> opt = RAdam(model.parameters(), lr=1e-3)
+    """
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
