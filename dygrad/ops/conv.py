@@ -27,6 +27,18 @@ def _out_size(size, k, s, p0, p1, d):
     return (size + p0 + p1 - d * (k - 1) - 1) // s + 1
 
 
+def _conv_node(node_cls, x, weight, bias):
+    """node_cls over (x, weight[, bias]), saving x and weight; None when no grad is recorded."""
+    if not STATE.enabled or not (x._rg or weight._rg or (bias is not None and bias._rg)):
+        return None
+    nfs = (x._grad_node(), weight._grad_node())
+    if bias is not None:
+        nfs += (bias._grad_node(),)
+    node = node_cls(nfs)
+    node.save(x, weight)
+    return node
+
+
 class ConvolutionBackward0(Node):
     # cols: the forward's patch matrix (pooled scratch, kept only when the weight needs a grad)
     __slots__ = ("cols", "xshape", "pads", "geom", "groups", "has_bias")
@@ -109,7 +121,6 @@ def _weight_grad(g3, cols, n, p, G, og, k):
 
 def _conv_backward_graph(node, g, x, w):
     """Differentiable backward (create_graph): express the gradients as convolutions."""
-    from .. import _functions as F  # noqa: F401
     sh, sw, dh, dw, oh, ow = node.geom
     (pt, pb), (pl, pr) = node.pads
     G = node.groups
@@ -185,13 +196,8 @@ def _conv2d(x, weight, bias, sh, sw, pads, dh, dw, groups):
     if bias is not None:
         out += bias._data.reshape(1, o, 1).astype(out.dtype, copy=False)
     out = out.reshape(n, o, oh, ow)
-    rg = x._rg or weight._rg or (bias is not None and bias._rg)
-    if STATE.enabled and rg:
-        nfs = (x._grad_node(), weight._grad_node())
-        if bias is not None:
-            nfs += (bias._grad_node(),)
-        node = ConvolutionBackward0(nfs)
-        node.save(x, weight)
+    node = _conv_node(ConvolutionBackward0, x, weight, bias)
+    if node is not None:
         if weight._rg:
             node.cols = cols
         else:
@@ -326,13 +332,8 @@ def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, dilation
     out = np.ascontiguousarray(full[:, :, ph:ph + oh, pw:pw + ow])
     if bias is not None:
         out += bias._data.reshape(1, -1, 1, 1)
-    rg = x._rg or weight._rg or (bias is not None and bias._rg)
-    if STATE.enabled and rg:
-        nfs = (x._grad_node(), weight._grad_node())
-        if bias is not None:
-            nfs += (bias._grad_node(),)
-        node = ConvTranspose2dBackward(nfs)
-        node.save(x, weight)
+    node = _conv_node(ConvTranspose2dBackward, x, weight, bias)
+    if node is not None:
         node.geom = (sh, sw, ph, pw, dh, dw)
         node.groups = G
         node.has_bias = bias is not None

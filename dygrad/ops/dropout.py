@@ -75,16 +75,21 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, inplace, nd == 3)
 
 
+def _warn_rank(k, nd):
+    """PyTorch's dropout2d/3d still run on other ranks, with this deprecation warning."""
+    warnings.warn(
+        f"dropout{k}d: Received a {nd}-D input to dropout{k}d, which is deprecated and will result "
+        "in an error in a future release. To retain the behavior and silence this warning, "
+        f"please use dropout instead. Note that dropout{k}d exists to provide channel-wise "
+        f"dropout on inputs with {k} spatial dimensions, a channel dimension, and an optional "
+        f"batch dimension (i.e. {k + 1}D or {k + 2}D inputs).", stacklevel=3)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     nd = input.dim()
     if nd not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result "
-            "in an error in a future release. To retain the behavior and silence this warning, "
-            "please use dropout instead. Note that dropout2d exists to provide channel-wise "
-            "dropout on inputs with 2 spatial dimensions, a channel dimension, and an optional "
-            "batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+        _warn_rank(2, nd)
     if nd == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
@@ -99,12 +104,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     nd = input.dim()
     if nd not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result "
-            "in an error in a future release. To retain the behavior and silence this warning, "
-            "please use dropout instead. Note that dropout3d exists to provide channel-wise "
-            "dropout on inputs with 3 spatial dimensions, a channel dimension, and an optional "
-            "batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+        _warn_rank(3, nd)
     return _feature_dropout(input, p, training, inplace, nd == 5)
 
 
@@ -119,23 +119,20 @@ def _alpha_noise(shape, p, npdt):
     return (keep * a).astype(npdt), b.astype(npdt)
 
 
-def alpha_dropout(input, p=0.5, training=False, inplace=False):
+def _alpha_dropout(input, p, training, inplace, feature):
     _check_p(p)
     if not training or p == 0.0:
         return input
     d = input._data
     if p == 1.0:
         return _apply_mask(input, np.zeros(d.shape, d.dtype), inplace)
-    noise, bias = _alpha_noise(d.shape, p, d.dtype)
+    noise, bias = _alpha_noise(_feature_shape(d.shape) if feature else d.shape, p, d.dtype)
     return _apply_mask(input, noise, inplace, bias)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _alpha_dropout(input, p, training, inplace, False)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
-    _check_p(p)
-    if not training or p == 0.0:
-        return input
-    d = input._data
-    if p == 1.0:
-        return _apply_mask(input, np.zeros(d.shape, d.dtype), inplace)
-    noise, bias = _alpha_noise(_feature_shape(d.shape), p, d.dtype)
-    return _apply_mask(input, noise, inplace, bias)
+    return _alpha_dropout(input, p, training, inplace, True)

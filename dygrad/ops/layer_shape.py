@@ -1,23 +1,38 @@
 """Channel/space rearrangements (pixel_shuffle, pixel_unshuffle, channel_shuffle) and sliding
 blocks (unfold / fold: im2col and col2im), composed from differentiable tensor ops
 (index_select / index_add carry the gradients)."""
+import numbers
+
 import numpy as np
 
-from .._tensor import _wrap
+from .._tensor import Tensor, _wrap
 from ._layer_util import check_tensor
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "unfold",
            "fold"]
 
 
+def _factor_and_shape(op, input, factor, name, check=True):
+    """(factor as an int, input's shape) once input has the 3 dims these ops need. As PyTorch's
+    argument parser, a float or bool factor is a TypeError (int() would truncate 2.5 silently)."""
+    if check:
+        check_tensor(input, "input", op)
+    if isinstance(factor, bool) or not isinstance(factor, (numbers.Integral, Tensor)):
+        raise TypeError(f"{op}(): argument '{name}' (position 2) must be int, not "
+                        f"{type(factor).__name__}")
+    if input.dim() < 3:
+        if not check:  # channel_shuffle words it differently
+            raise RuntimeError(f"{op} expects input with > 2 dims, but got input with sizes "
+                               f"{list(input.shape)}")
+        raise RuntimeError(f"{op} expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    return int(factor), input.shape
+
+
 def pixel_shuffle(input, upscale_factor):
     """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
-    check_tensor(input, "input", "pixel_shuffle")
-    r = int(upscale_factor)
-    if input.dim() < 3:
-        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input "
-                           f"with {input.dim()} dimension(s)")
-    *lead, c, h, w = input.shape
+    r, (*lead, c, h, w) = _factor_and_shape("pixel_shuffle", input, upscale_factor,
+                                          "upscale_factor")
     if r <= 0 or c % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by "
                            f"the square of upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
@@ -29,12 +44,8 @@ def pixel_shuffle(input, upscale_factor):
 
 def pixel_unshuffle(input, downscale_factor):
     """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
-    check_tensor(input, "input", "pixel_unshuffle")
-    r = int(downscale_factor)
-    if input.dim() < 3:
-        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input "
-                           f"with {input.dim()} dimension(s)")
-    *lead, c, h, w = input.shape
+    r, (*lead, c, h, w) = _factor_and_shape("pixel_unshuffle", input, downscale_factor,
+                                          "downscale_factor")
     if r <= 0 or h % r or w % r:
         raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by "
                            f"downscale_factor, but got {h}x{w} and {r}")
@@ -46,11 +57,8 @@ def pixel_unshuffle(input, downscale_factor):
 
 def channel_shuffle(input, groups):
     """(N, g*k, *) -> (N, k*g, *): the channels of the g groups interleaved."""
-    g = int(groups)
-    if input.dim() < 3:
-        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got "
-                           f"input with {input.dim()} dimension(s)")
-    n, c, *rest = input.shape
+    g, (n, c, *rest) = _factor_and_shape("channel_shuffle", input, groups, "groups",
+                                             check=False)
     if g <= 0 or c % g:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and "
                            f"{g} groups.")

@@ -259,6 +259,15 @@ def _embedding_renorm_(weight, idx, max_norm, norm_type):
             weight._vc[0] += 1
 
 
+def wrap_padding_idx(padding_idx, n):
+    """padding_idx (or None) checked against n embeddings and made non-negative, as PyTorch."""
+    if padding_idx is None:
+        return None
+    if (padding_idx > 0 and padding_idx >= n) or padding_idx < -n:  # (0 is never checked)
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    return padding_idx + n if padding_idx < 0 else padding_idx
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Rows of `weight` picked by the integer tensor `input`."""
@@ -273,14 +282,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if w.ndim != 2:
         raise RuntimeError(f"embedding(): 'weight' must be 2-D, got {w.ndim}-D")
     n = w.shape[0]
-    if padding_idx is not None:
-        if padding_idx > 0:
-            if padding_idx >= n:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-        elif padding_idx < 0:
-            if padding_idx < -n:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx = n + padding_idx
+    padding_idx = wrap_padding_idx(padding_idx, n)
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise IndexError(f"index out of range in self (embedding: index {int(bad)} with "

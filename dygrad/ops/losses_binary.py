@@ -12,7 +12,7 @@ from . import elementwise as _ew
 from ._reduce_util import scalar_type_name
 from ._layer_util import (check_reduction, check_tensor, not_differentiable, reduction_of, npv,
                           reduce_loss)
-from .losses_pair import _PairLoss, _finish_pair, _pair_arrays
+from .losses_pair import _PairLoss, _finish_pair, _pair_arrays, _saved_pair
 from .activations_smooth import logsigmoid
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",
@@ -53,15 +53,23 @@ class BinaryCrossEntropyBackward0(_PairLoss):
         return gx, gt
 
 
+def _bce_args(op, input, target, weight, reduction, size_message):
+    """The checks both binary cross entropies make first, in PyTorch's order."""
+    check_tensor(input, "input", op)
+    check_tensor(target, "target", op)
+    reduction = check_reduction(reduction)
+    if target.shape != input.shape:
+        raise ValueError(size_message.format(t=target.shape, i=input.shape))
+    not_differentiable(op, "weight", weight)
+    return reduction
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
-    check_tensor(input, "input", "binary_cross_entropy")
-    check_tensor(target, "target", "binary_cross_entropy")
-    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
-    if target.shape != input.shape:
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
-                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    not_differentiable("binary_cross_entropy", "weight", weight)
+    reduction = _bce_args("binary_cross_entropy", input, target, weight,
+                          reduction_of(size_average, reduce, reduction),
+                          "Using a target size ({t}) that is different to the input size ({i}) is "
+                          "deprecated. Please ensure they have the same size.")
     xd, td = _pair_arrays(input, target, "binary_cross_entropy")
     if xd.dtype.kind != "f":
         raise NotImplementedError("binary_cross_entropy: expected a floating-point input, got "
@@ -81,7 +89,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if weight is not None:
         w = np.broadcast_to(weight._data, elem.shape).astype(elem.dtype)
         elem = elem * w
-    save = (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
+    save = _saved_pair(input, target, xd, td)
     return _finish_pair(elem, reduction, BinaryCrossEntropyBackward0, input, target, save, (w,))
 
 
@@ -111,13 +119,9 @@ class BinaryCrossEntropyWithLogitsBackward0(_PairLoss):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
-    check_tensor(input, "input", "binary_cross_entropy_with_logits")
-    check_tensor(target, "target", "binary_cross_entropy_with_logits")
-    reduction = check_reduction(reduction_of(size_average, reduce, reduction))
-    if target.shape != input.shape:
-        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
-                         f"({input.shape})")
-    not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
+    reduction = _bce_args("binary_cross_entropy_with_logits", input, target, weight,
+                          reduction_of(size_average, reduce, reduction),
+                          "Target size ({t}) must be the same as input size ({i})")
     not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     xd, td = _pair_arrays(input, target, "binary_cross_entropy_with_logits")
     pw = None
@@ -133,7 +137,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     # PyTorch builds the loss in place from (1 - target): it keeps the target's dtype
     elem = np.asarray(elem, dtype=target._data.dtype if target._data.dtype.kind == "f"
                       else xd.dtype, order="C")  # (ascontiguousarray makes 0-dim 1-dim)
-    save = (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
+    save = _saved_pair(input, target, xd, td)
     return _finish_pair(elem, reduction, BinaryCrossEntropyWithLogitsBackward0, input, target,
                         save, (w, pw))
 
@@ -184,7 +188,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         else:
             elem = np.where(td == 0, 0, td * np.log(np.where(td == 0, 1, td))) - td * xd
     elem = np.asarray(elem, dtype=xd.dtype)
-    save = (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
+    save = _saved_pair(input, target, xd, td)
     if reduction != "batchmean":
         return _finish_pair(elem, reduction, KlDivBackward0, input, target, save, (log_target,))
     out = _finish_pair(elem, "sum", KlDivBackward0, input, target, save, (log_target,))

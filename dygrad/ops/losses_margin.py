@@ -10,7 +10,8 @@ from . import _bw
 from . import elementwise as _ew
 from ._layer_util import (attach, check_reduction, check_tensor, not_differentiable, npv,
                           reduce_loss, reduction_of)
-from .losses_pair import _PairLoss, _finish_pair, _pair_arrays, _size_warning, broadcast_pair
+from .losses_pair import (_PairLoss, _finish_pair, _pair_arrays, _saved_pair, _size_warning,
+                          broadcast_pair)
 from .distance import pairwise_distance
 
 __all__ = ["l1_loss", "smooth_l1_loss", "huber_loss", "hinge_embedding_loss", "margin_ranking_loss",
@@ -60,7 +61,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     ad = np.abs(xd - td)
     elem = np.where(ad < beta, (0.5 / beta) * ad * ad, ad - 0.5 * beta).astype(xd.dtype)
     return _finish_pair(elem, reduction, SmoothL1LossBackward0, input, target,
-                        _saved(input, target, xd, td), (beta,))
+                        _saved_pair(input, target, xd, td), (beta,))
 
 
 class SmoothL1LossBackward0(_PairLoss):
@@ -90,11 +91,6 @@ class HuberLossBackward0(_PairLoss):
         return (gx if nf[0][0] is not None else None, -gx if nf[1][0] is not None else None)
 
 
-def _saved(input, target, xd, td):
-    return (input, target) if xd is input._data and td is target._data else \
-        (_wrap(xd), _wrap(td))
-
-
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     check_tensor(input, "input", "huber_loss")
     check_tensor(target, "target", "huber_loss")
@@ -114,7 +110,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         xd, td = _pair_arrays(x, t, "huber_loss")
         ad = np.abs(xd - td)
         elem = np.where(ad < delta, 0.5 * ad * ad, delta * (ad - 0.5 * delta)).astype(xd.dtype)
-        out = _finish_pair(elem, reduction, HuberLossBackward0, x, t, _saved(x, t, xd, td),
+        out = _finish_pair(elem, reduction, HuberLossBackward0, x, t, _saved_pair(x, t, xd, td),
                            (delta,))
     if input._data.dtype != target._data.dtype:
         return _mixed_dtype_result(out, input, target)

@@ -83,6 +83,11 @@ def _pair_arrays(input, target, op):
     return xd, td
 
 
+def _saved_pair(input, target, xd, td):
+    """What a pair loss saves: the operands themselves, or their arrays after a dtype cast."""
+    return (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
+
+
 def _finish_pair(elem, reduction, node_cls, input, target, save, extra=None):
     n = elem.size
     out = elem if reduction == "none" else (elem.sum() if reduction == "sum" else elem.mean())
@@ -112,6 +117,5 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     input, target = broadcast_pair(input, target)
     xd, td = _pair_arrays(input, target, "mse_loss")
     d = xd - td
-    x_, t_ = (input, target) if xd is input._data and td is target._data else \
-        (_wrap(xd), _wrap(td))
-    return _finish_pair(d * d, reduction, MseLossBackward0, input, target, (x_, t_))
+    return _finish_pair(d * d, reduction, MseLossBackward0, input, target,
+                        _saved_pair(input, target, xd, td))

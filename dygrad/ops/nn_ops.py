@@ -41,6 +41,19 @@ def _prep(x, dim, dtype, op, stacklevel):
     return d, dim
 
 
+def _recorded(y, x, node_cls, dim):
+    """y wrapped; with grad, the output of a node_cls over dim that saves y (its backward needs
+    the output, not the input)."""
+    if STATE.enabled and x._rg:
+        node = node_cls((x._grad_node(),))
+        node.dim = dim
+        t = _wrap(y, True)
+        t.grad_fn = node
+        node.save_output(t)
+        return t
+    return _wrap(y)
+
+
 def softmax(x, dim=None, _stacklevel=3, dtype=None):
     d, dim = _prep(x, dim, dtype, "softmax", _stacklevel)
     if d.ndim == 0 or d.size == 0:  # a 0-dim x is a row of one (NaN for a non-finite x)
@@ -50,14 +63,7 @@ def softmax(x, dim=None, _stacklevel=3, dtype=None):
         m = d.max(axis=dim, keepdims=True)
         e = np.exp(d - m)
         y = e / e.sum(axis=dim, keepdims=True)
-    if STATE.enabled and x._rg:
-        node = SoftmaxBackward0((x._grad_node(),))
-        node.dim = dim
-        t = _wrap(y, True)
-        t.grad_fn = node
-        node.save_output(t)
-        return t
-    return _wrap(y)
+    return _recorded(y, x, SoftmaxBackward0, dim)
 
 
 def log_softmax(x, dim=None, _stacklevel=3, dtype=None):
@@ -69,14 +75,7 @@ def log_softmax(x, dim=None, _stacklevel=3, dtype=None):
         m = d.max(axis=dim, keepdims=True)
         s = d - m
         y = s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
-    if STATE.enabled and x._rg:
-        node = LogSoftmaxBackward0((x._grad_node(),))
-        node.dim = dim
-        t = _wrap(y, True)
-        t.grad_fn = node
-        node.save_output(t)
-        return t
-    return _wrap(y)
+    return _recorded(y, x, LogSoftmaxBackward0, dim)
 
 
 def _implicit_dim(name, ndim, stacklevel):

@@ -98,12 +98,7 @@ def _norm_backward_np(node, g, w, batch_axes, bshape, x=None):
         s1 = dxhat.sum(axis=stat_axes, keepdims=True)
         s2 = (dxhat * xhat).sum(axis=stat_axes, keepdims=True)
         gx = (dxhat - s1 / n - xhat * (s2 / n)) * invstd
-    out = [gx]
-    if node.has_w:
-        out.append(gw)
-    if node.has_b:
-        out.append(gb)
-    return tuple(out)
+    return _with_dx(gx, node, gw, gb)
 
 
 def _with_dx(gx, node, gw, gb):
@@ -112,7 +107,6 @@ def _with_dx(gx, node, gw, gb):
 
 def _norm_backward_graph(node, g, x, w):
     """Recompute the normalisation with tensor ops, then differentiate through it."""
-    from . import _bw  # noqa: F401
     from ..autograd import grad as _grad
     nf = node.next_functions
     axes = node.axes
@@ -150,12 +144,7 @@ class NativeBatchNormEvalBackward(Node):
                 gw = (g * self.xhat).sum(axis=self.axes).reshape(self.wshape)
         if self.has_b and nf[1 + self.has_w][0] is not None:
             gb = (g.sum(axis=self.axes) if not isinstance(g, Tensor) else g.sum(dim=self.axes)).reshape(-1)
-        out = [gx]
-        if self.has_w:
-            out.append(gw)
-        if self.has_b:
-            out.append(gb)
-        return tuple(out)
+        return _with_dx(gx, self, gw, gb)
 
 
 def _empty_affine(x, weight, bias, bshape):
@@ -312,7 +301,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     x = input
     _checks.group_norm_args(x, num_groups, weight, bias)
     xd = x._data
-    n, c = xd.shape[0], xd.shape[1]
+    n = xd.shape[0]
     bshape = _affine_shape(xd.ndim, 1)
     if xd.size == 0:
         return _empty_affine(x, weight, bias, bshape)

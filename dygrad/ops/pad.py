@@ -4,7 +4,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
-from ._layer_util import check_tensor
+from ._layer_util import attach, check_tensor
 
 
 def _np_pads(ndim, pads, op):
@@ -50,9 +50,7 @@ def pad_constant(x, pads, value=0.0):
         node = ConstantPadNdBackward0((x._grad_node(),))
         node.width = width
         node.shape = d.shape
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
+        return attach(out, node)
     return _wrap(out)
 
 

@@ -177,3 +177,21 @@ def test_padding_modules(name, args, shape):
 def test_circular_pad_module_dim_check():
     with pytest.raises(ValueError, match=r"expected 3D or 4D input \(got 2D input\)"):
         dygrad.nn.CircularPad2d(1)(dygrad.ones(3, 3))
+
+
+@pytest.mark.parametrize("fn,name", [(F.pixel_shuffle, "upscale_factor"),
+                                     (F.pixel_unshuffle, "downscale_factor"),
+                                     (F.channel_shuffle, "groups")])
+def test_shuffle_factor_must_be_an_int_as_pytorch_parses_it(fn, name):
+    x = dygrad.ones(1, 4, 2, 2)
+    for bad in (2.0, True):  # int() would take 2.0 (or 2.5, as 2) without a word
+        with pytest.raises(TypeError, match=rf"{fn.__name__}\(\): argument '{name}' \(position 2\) "
+                                            rf"must be int, not {type(bad).__name__}"):
+            fn(x, bad)
+    assert fn(x, np.int64(2)).shape == fn(x, dygrad.tensor(2)).shape == fn(x, 2).shape
+
+
+def test_channel_shuffle_rank_error_as_pytorch():
+    with pytest.raises(RuntimeError, match=r"channel_shuffle expects input with > 2 dims, but got "
+                                           r"input with sizes \[2, 2\]"):
+        F.channel_shuffle(dygrad.ones(2, 2), 2)

@@ -134,34 +134,30 @@ class BackwardHook:
         st.in_shapes = [(t._data.shape, t._data.dtype) for t in tensors]
         node = BackwardHookInput(tuple(t._grad_node() for t in tensors), st)
         st.input_node = weakref.ref(node)
-        new = []
-        for k, t in enumerate(tensors):
-            if t._rg:
-                w = _wrap(t._data, True)
-                w._vc = t._vc
-                w.grad_fn = node
-                w._nr = k
-                new.append(w)
-            else:
-                new.append(t)
-        return rebuild(new)
+        return rebuild(_routed(tensors, node))
 
     def setup_output_hook(self, result):
         tensors, rebuild = _flatten_tensors(result)
         if not tensors or not STATE.enabled or not any(t._rg for t in tensors):
             return result
         node = BackwardHookOutput(tuple(t._grad_node() for t in tensors), self.state)
-        new = []
-        for k, t in enumerate(tensors):
-            if t._rg:
-                w = _wrap(t._data, True)
-                w._vc = t._vc
-                w.grad_fn = node
-                w._nr = k
-                new.append(w)
-            else:
-                new.append(t)
-        return rebuild(new)
+        return rebuild(_routed(tensors, node))
+
+
+def _routed(tensors, node):
+    """The tensors that require grad replaced by aliases (same data and version counter) whose
+    k-th output edge is `node`'s, so their gradients pass through the hook node."""
+    new = []
+    for k, t in enumerate(tensors):
+        if t._rg:
+            w = _wrap(t._data, True)
+            w._vc = t._vc
+            w.grad_fn = node
+            w._nr = k
+            new.append(w)
+        else:
+            new.append(t)
+    return new
 
 
 def ordered_hooks(*dicts):
