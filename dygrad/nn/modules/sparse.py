@@ -6,6 +6,7 @@ from ...device import check_device
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ...ops.linear import wrap_padding_idx
 from .module import Module
 
 __all__ = ["Embedding"]
@@ -26,15 +27,7 @@ class Embedding(Module):
         check_device(device, "Embedding")
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if padding_idx > 0:
-                if padding_idx >= num_embeddings:
-                    raise AssertionError("Padding_idx must be within num_embeddings")
-            elif padding_idx < 0:
-                if padding_idx < -num_embeddings:
-                    raise AssertionError("Padding_idx must be within num_embeddings")
-                padding_idx = num_embeddings + padding_idx
-        self.padding_idx = padding_idx
+        self.padding_idx = wrap_padding_idx(padding_idx, num_embeddings)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
