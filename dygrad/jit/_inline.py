@@ -2,19 +2,20 @@
 
 Calling a node's `backward` costs a method call, its checks of which inputs need gradients and a
 tuple, around a kernel that may take 0.2 µs. For the common nodes the replay instead inlines the
-same NumPy expression that `backward` evaluates (same operands, same order, so the same bits).
-Every other node is called as eager backward calls it.
+NumPy expression their `backward` evaluates. The expression is not written a second time here:
+it is read off the node's own `backward`, run once on symbolic arrays (`_Sym`) that record each
+operation instead of computing it (same operations, same operands, same order, so the replay
+gives the same bits as eager backward). Every other node is called as eager backward calls it.
 
-An emitter gets the node, the expression of its incoming gradient, the expressions of its saved
-arrays and `const(value) -> name` for constants; it returns one expression per input (None where
-no gradient flows) or None to fall back to calling `backward`.
+Only nodes whose backward is straight-line array arithmetic are traced (`TRACED`): a backward
+that branches on values, shapes or types would record just one branch. A symbolic array refuses
+anything it cannot record (truth value, comparison, attributes), and the node is then called.
 """
 import numpy as np
 
 from ..ops import linalg, shape
 from ..ops.elementwise import AddBackward0, DivBackward0, MulBackward0, SubBackward0, _Binary
-from ..ops.reduction import SumBackward0
-from ..ops.unary import NegBackward0, ReluBackward0
+from ..ops.unary import NegBackward0
 from ..autograd.node import sum_to
 from ..ops import _bw
 
@@ -29,75 +30,106 @@ def _fill(shape, g):
 # for overrides (~0.1 µs of a 0.3 µs small-array op); the result is the same
 HELPERS = {"_fill": _fill, "_sum_to": sum_to, "_cast": _bw.cast, "_reshape": np.reshape,
            "_swapaxes": np.swapaxes, "_transpose": np.transpose, "_add": np.add,
-           "_mul": np.multiply, "_div": np.true_divide, "_neg": np.negative,
+           "_sub": np.subtract, "_mul": np.multiply, "_div": np.true_divide, "_neg": np.negative,
            "_matmul": np.matmul}
 
+# the nodes whose backward is straight-line arithmetic on its gradient and saved arrays
+TRACED = (AddBackward0, SubBackward0, MulBackward0, DivBackward0, NegBackward0,
+          shape.ViewBackward0, shape.TransposeBackward0, shape.PermuteBackward0,
+          linalg.MmBackward0)
 
-def _add(node, g, saved, const):
-    if node.alpha != 1:
+
+class _Untraceable(Exception):
+    """The backward did something a symbolic array cannot record."""
+
+
+class _Sym:
+    """A symbolic array: operations on it build the expression of a NumPy computation."""
+
+    __slots__ = ("e", "const")
+    __array_priority__ = 1000  # ndarray operands defer to us
+
+    def __init__(self, e, const):
+        self.e = e
+        self.const = const
+
+    def _arg(self, v):
+        return v.e if isinstance(v, _Sym) else self.const(v)  # a constant the node holds
+
+    def _call(self, fn, *args):
+        return _Sym(f"{fn}({', '.join(self._arg(a) for a in args)})", self.const)
+
+    def __add__(self, o):
+        return self._call("_add", self, o)
+
+    def __radd__(self, o):
+        return self._call("_add", o, self)
+
+    def __sub__(self, o):
+        return self._call("_sub", self, o)
+
+    def __rsub__(self, o):
+        return self._call("_sub", o, self)
+
+    def __mul__(self, o):
+        return self._call("_mul", self, o)
+
+    def __rmul__(self, o):
+        return self._call("_mul", o, self)
+
+    def __truediv__(self, o):
+        return self._call("_div", self, o)
+
+    def __rtruediv__(self, o):
+        return self._call("_div", o, self)
+
+    def __matmul__(self, o):
+        return self._call("_matmul", self, o)
+
+    def __rmatmul__(self, o):
+        return self._call("_matmul", o, self)
+
+    def __neg__(self):
+        return self._call("_neg", self)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if kwargs:
+            raise _Untraceable(f"{func.__name__} with keywords")
+        if func is np.reshape:
+            return _Sym(f"_reshape({args[0].e}, {tuple(args[1])!r})", self.const)
+        if func is np.swapaxes:
+            return _Sym(f"_swapaxes({args[0].e}, {int(args[1])}, {int(args[2])})", self.const)
+        if func is np.transpose:
+            return _Sym(f"_transpose({args[0].e}, {tuple(args[1])!r})", self.const)
+        raise _Untraceable(func.__name__)
+
+    def __array_ufunc__(self, ufunc, method, *args, **kwargs):
+        raise _Untraceable(ufunc.__name__)
+
+    def __bool__(self):
+        raise _Untraceable("truth value")
+
+    def __eq__(self, o):
+        raise _Untraceable("comparison")
+
+    __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__
+    __hash__ = None
+
+    def __getattr__(self, name):
+        raise _Untraceable(f"attribute {name}")
+
+
+def _traced(node, g, saved, const):
+    """The node's backward run on symbolic arrays: one expression (or None) per input."""
+    try:
+        out = node.backward(_Sym(g, const), *[_Sym(s, const) for s in saved])
+    except _Untraceable:
         return None
-    return g, g
-
-
-def _sub(node, g, saved, const):
-    if node.alpha != 1:
+    if not isinstance(out, tuple):
+        out = (out,)
+    if not all(o is None or isinstance(o, _Sym) for o in out):
         return None
-    return g, f"_neg({g})"
-
-
-def _mul(node, g, saved, const):
-    if not saved:  # tensor * scalar
-        return f"_mul({g}, {const(node.scalar)})", None
-    a, b = saved
-    return f"_mul({g}, {b})", f"_mul({g}, {a})"
-
-
-def _div(node, g, saved, const):
-    if not saved:
-        return f"_div({g}, {const(node.scalar)})", None
-    a, b = saved
-    return f"_div({g}, {b})", f"_div(_mul(_neg({g}), {a}), _mul({b}, {b}))"
-
-
-def _neg(node, g, saved, const):
-    return (f"_neg({g})",)
-
-
-def _sum(node, g, saved, const):
-    if node.dims is not None or node.src is not None:
-        return None
-    return (f"_fill({node.shape!r}, {g})",)
-
-
-def _view(node, g, saved, const):
-    return (f"_reshape({g}, {node.shape!r})",)
-
-
-def _transpose(node, g, saved, const):
-    return (f"_swapaxes({g}, {node.d0}, {node.d1})",)
-
-
-def _permute(node, g, saved, const):
-    return (f"_transpose({g}, {node.inv!r})",)
-
-
-def _mm(node, g, saved, const):
-    a, b = saved
-    return f"_matmul({g}, _swapaxes({b}, -1, -2))", f"_matmul(_swapaxes({a}, -1, -2), {g})"
-
-
-def _relu(node, g, saved, const):
-    # the node's own backward, called directly: it is one kernel with its own fast path
-    return (f"{const(node)}.backward({g}, {saved[0]})",)
-
-
-EMITTERS = {
-    AddBackward0: _add, SubBackward0: _sub, MulBackward0: _mul, DivBackward0: _div,
-    NegBackward0: _neg, SumBackward0: _sum, ReluBackward0: _relu, linalg.MmBackward0: _mm,
-    shape.ViewBackward0: _view, shape.UnsafeViewBackward0: _view,
-    shape.TransposeBackward0: _transpose, shape.TBackward0: _transpose,
-    shape.PermuteBackward0: _permute,
-}
+    return tuple(None if o is None else o.e for o in out)
 
 
 _VIEWS = ("_reshape(", "_swapaxes(", "_transpose(")
@@ -105,15 +137,14 @@ _VIEWS = ("_reshape(", "_swapaxes(", "_transpose(")
 
 def is_view(expr, g):
     """Whether expr (from an emitter, for incoming gradient g) is g itself or a view of it."""
-    return expr == g or expr.startswith(_VIEWS)  # emitters take views of g only
+    return expr == g or expr.startswith(_VIEWS)  # traced views take views of g only
 
 
 def emit(node, g, saved, out_shape, const):
     """Expressions of the gradients node sends to each input, or None (call its backward)."""
-    fn = EMITTERS.get(type(node))
-    if fn is None:
+    if not isinstance(node, TRACED):
         return None
-    exprs = fn(node, g, saved, const)
+    exprs = _traced(node, g, saved, const)
     if exprs is None:
         return None
     if isinstance(node, _Binary):  # reduce broadcast gradients, undo promotion (as finish does)
