@@ -55,6 +55,15 @@ R.add(OpRecord(
        S(np.array([-0.0, 2.0, np.inf, np.nan], np.float32), _label="sinc_nonfinite", _gradcheck=False)],
     ref=fl(np.sinc), gradgrad=True, supports_out=True, tol=TOL))
 
+# -- special.erfcx: the walkthrough op of docs/contributing.md -----------------------------------------
+R.add(OpRecord(
+    "special.erfcx",
+    unary_samples("special.erfcx", -2, 5, ints=("i64",), _tol=TOL)
+    + [S(np.array([-3.0, 0.0, 2.0, 2.0001, 10.0, 30.0, 1e3]), _label="erfcx_branches", _tol=TOL)],
+    ref=vec(lambda v: math.exp(v * v) * math.erfc(v) if v < 20 else 1 / (v * math.sqrt(math.pi))
+            * (1 - 1 / (2 * v * v) + 3 / (4 * v ** 4))),
+    gradgrad=True, supports_out=True))
+
 # -- torch.* unary elementwise ---------------------------------------------------------------------
 POS = dict(lo=0.2, hi=3.0)
 UNIT = dict(lo=-0.9, hi=0.9)
