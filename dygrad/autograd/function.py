@@ -104,8 +104,6 @@ class FunctionCtx(Node):
                                 "expected a Tensor or None")
             shp = self._in_shapes[k]
             if r._data.shape != shp:
-                if r._data.size == int(np.prod(shp)) and False:
-                    pass
                 try:
                     r = r.sum_to_size(shp) if len(r._data.shape) >= len(shp) else r.expand(shp)
                 except RuntimeError:
@@ -188,7 +186,6 @@ def once_differentiable(fn):
     """Marks a backward as not differentiable itself: a double backward through it raises."""
     @functools.wraps(fn)
     def wrapper(ctx, *args):
-        from .._tensor import Tensor
         with no_grad():
             out = fn(ctx, *args)
         return out

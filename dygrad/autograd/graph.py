@@ -1,6 +1,4 @@
 """Seeing the graph a step built: walk grad_fn.next_functions, print it, or write Graphviz DOT."""
-import numpy as np
-
 __all__ = ["walk", "format_graph", "to_dot"]
 
 

@@ -43,7 +43,6 @@ class Node:
     _sout = None
     _pre_hooks = None
     _hooks = None
-    _freed = False
     _trace = None
     _extra = False  # whether the class overrides _release_extra (set by __init_subclass__)
     # whether the node keeps what its backward needs outside `save` (a scalar operand, indices,
@@ -136,7 +135,6 @@ class Node:
         if self._saved or self._sout is not None or self._state:
             self._saved = None
             self._sout = None
-            self._freed = True
         if self._extra:
             self._release_extra()
 

@@ -49,7 +49,6 @@ class TracedFunctionBackward(Node):
 
     def _release(self):
         self.res = None
-        self._freed = True
 
 
 def _flatten(obj, out):
@@ -101,7 +100,6 @@ def _consumed(plan):
     if plan.consumed is None:
         node = plan.consumed = TracedFunctionBackward(())
         node.res = None
-        node._freed = True
     return plan.consumed
 
 
