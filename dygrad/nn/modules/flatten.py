@@ -1,19 +1,30 @@
 """Flatten and Unflatten layers."""
+from ..._tensor import Tensor
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    """Flattens dims start_dim..end_dim (the batch dim 0 is kept by default)."""
+    """Flattens the dimensions start_dim..end_dim into one; by default all but the batch dimension.
+
+    Example::
+
+        >>> torch.nn.Flatten()(torch.zeros(2, 3, 4, 5)).shape
+        torch.Size([2, 60])
+        >>> torch.nn.Flatten(0, 1)(torch.zeros(2, 3, 4)).shape
+        torch.Size([6, 4])
+    """
+
     __constants__ = ["start_dim", "end_dim"]
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
         self.start_dim = start_dim
         self.end_dim = end_dim
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Flattens dims start_dim..end_dim of `input`."""
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self):
@@ -21,10 +32,17 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Expands dim `dim` into `unflattened_size`."""
+    """Splits dimension `dim` into the sizes `unflattened_size` (their product must equal its size).
+
+    Example::
+
+        >>> torch.nn.Unflatten(1, (2, 5))(torch.zeros(3, 10)).shape
+        torch.Size([3, 2, 5])
+    """
+
     __constants__ = ["dim", "unflattened_size"]
 
-    def __init__(self, dim, unflattened_size):
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...]):
         super().__init__()
         if isinstance(dim, str):
             raise TypeError("dygrad has no named tensors: Unflatten needs an integer dim")
@@ -40,7 +58,8 @@ class Unflatten(Module):
         self.dim = dim
         self.unflattened_size = unflattened_size
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Splits dim `dim` of `input` into `unflattened_size`."""
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self):

@@ -7,6 +7,7 @@ from ...device import check_device
 from .. import init
 from .. import functional as F
 from ..parameter import Parameter
+from ..._tensor import Tensor
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear"]
@@ -18,21 +19,42 @@ def _factory(device, dtype, what):
 
 
 class Identity(Module):
-    """Returns its input; accepts and ignores any constructor arguments."""
+    """Returns its input unchanged (a placeholder layer); any constructor arguments are ignored.
+
+    Example::
+
+        >>> m = torch.nn.Identity(54, unused='ignored')
+        >>> m(torch.tensor([1.0, 2.0]))
+        tensor([1., 2.])
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Returns `input` itself."""
         return input
 
 
 class Linear(Module):
-    """y = x @ W.T + b with W: (out_features, in_features)."""
+    """Affine map y = x @ weight.T + bias with weight (out_features, in_features).
+
+    Input (*, in_features), output (*, out_features).
+
+    Example::
+
+        >>> _ = torch.manual_seed(0)
+        >>> m = torch.nn.Linear(3, 2)
+        >>> m(torch.ones(4, 3)).shape
+        torch.Size([4, 2])
+        >>> m.weight.shape, m.bias.shape
+        (torch.Size([2, 3]), torch.Size([2]))
+    """
 
     __constants__ = ["in_features", "out_features"]
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None):
         super().__init__()
         dt = _factory(device, dtype, "Linear")
         self.in_features = in_features
@@ -52,7 +74,8 @@ class Linear(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Applies the affine map to the last dimension of `input`."""
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
@@ -61,11 +84,22 @@ class Linear(Module):
 
 
 class Bilinear(Module):
-    """y = x1^T A x2 + b with A: (out_features, in1_features, in2_features)."""
+    """Bilinear map y[k] = x1 @ weight[k] @ x2 + bias[k] with weight (out_features, in1_features,
+    in2_features).
+
+    Inputs (*, in1_features) and (*, in2_features), output (*, out_features).
+
+    Example::
+
+        >>> m = torch.nn.Bilinear(3, 4, 2)
+        >>> m(torch.ones(5, 3), torch.ones(5, 4)).shape
+        torch.Size([5, 2])
+    """
 
     __constants__ = ["in1_features", "in2_features", "out_features"]
 
-    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
+                 device=None, dtype=None):
         super().__init__()
         dt = _factory(device, dtype, "Bilinear")
         self.in1_features = in1_features
@@ -84,7 +118,8 @@ class Bilinear(Module):
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input1, input2):
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        """Applies the bilinear map to `input1` and `input2`."""
         return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):

@@ -1,6 +1,7 @@
 """Padding layers (ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad in 1-3 d)
 over nn.functional.pad."""
 from .. import functional as F
+from ..._tensor import Tensor
 from .module import Module
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d",
@@ -21,11 +22,12 @@ class _PadNd(Module):
     _mode = "constant"
     _n = 1
 
-    def __init__(self, padding):
+    def __init__(self, padding: int | tuple[int, ...]):
         super().__init__()
         self.padding = _ntuple(padding, self._n)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Pads the last dimensions of `input` by `padding`."""
         return F.pad(input, self.padding, self._mode)
 
     def extra_repr(self):
@@ -35,11 +37,12 @@ class _PadNd(Module):
 class _ConstantPadNd(_PadNd):
     __constants__ = ["padding", "value"]
 
-    def __init__(self, padding, value):
+    def __init__(self, padding: int | tuple[int, ...], value: float):
         super().__init__(padding)
         self.value = value
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Pads the last dimensions of `input` with `value`."""
         return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self):
@@ -47,19 +50,62 @@ class _ConstantPadNd(_PadNd):
 
 
 class ConstantPad1d(_ConstantPadNd):
+    """Pads the last dimension with the constant `value`.
+
+    `padding`: one int for every side, or (left, right).
+
+    Example::
+
+        >>> torch.nn.ConstantPad1d(1, 9.0)(torch.tensor([[[1.0, 2.0, 3.0]]]))
+        tensor([[[9., 1., 2., 3., 9.]]])
+    """
+
     _n = 1
 
 
 class ConstantPad2d(_ConstantPadNd):
+    """Pads the last two dimensions with the constant `value`.
+
+    `padding`: one int for every side, or (left, right, top, bottom).
+
+    Example::
+
+        >>> torch.nn.ConstantPad2d(1, 9.0)(torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]))
+        tensor([[[[9., 9., 9., 9.],
+                  [9., 1., 2., 9.],
+                  [9., 3., 4., 9.],
+                  [9., 9., 9., 9.]]]])
+    """
+
     _n = 2
 
 
 class ConstantPad3d(_ConstantPadNd):
+    """Pads the last three dimensions with the constant `value`.
+
+    `padding`: one int for every side, or (left, right, top, bottom, front, back).
+
+    Example::
+
+        >>> torch.nn.ConstantPad3d(1, 9.0)(torch.ones(1, 1, 2, 2, 2)).shape
+        torch.Size([1, 1, 4, 4, 4])
+    """
+
     _n = 3
 
 
 class ZeroPad1d(ConstantPad1d):
-    def __init__(self, padding):
+    """Pads the last dimension with zeros.
+
+    `padding`: one int for every side, or (left, right).
+
+    Example::
+
+        >>> torch.nn.ZeroPad1d(1)(torch.tensor([[[1.0, 2.0, 3.0]]]))
+        tensor([[[0., 1., 2., 3., 0.]]])
+    """
+
+    def __init__(self, padding: int | tuple[int, ...]):
         super().__init__(padding, 0.0)
 
     def extra_repr(self):
@@ -67,7 +113,20 @@ class ZeroPad1d(ConstantPad1d):
 
 
 class ZeroPad2d(ConstantPad2d):
-    def __init__(self, padding):
+    """Pads the last two dimensions with zeros.
+
+    `padding`: one int for every side, or (left, right, top, bottom).
+
+    Example::
+
+        >>> torch.nn.ZeroPad2d(1)(torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]))
+        tensor([[[[0., 0., 0., 0.],
+                  [0., 1., 2., 0.],
+                  [0., 3., 4., 0.],
+                  [0., 0., 0., 0.]]]])
+    """
+
+    def __init__(self, padding: int | tuple[int, ...]):
         super().__init__(padding, 0.0)
 
     def extra_repr(self):
@@ -75,7 +134,17 @@ class ZeroPad2d(ConstantPad2d):
 
 
 class ZeroPad3d(ConstantPad3d):
-    def __init__(self, padding):
+    """Pads the last three dimensions with zeros.
+
+    `padding`: one int for every side, or (left, right, top, bottom, front, back).
+
+    Example::
+
+        >>> torch.nn.ZeroPad3d(1)(torch.ones(1, 1, 2, 2, 2)).shape
+        torch.Size([1, 1, 4, 4, 4])
+    """
+
+    def __init__(self, padding: int | tuple[int, ...]):
         super().__init__(padding, 0.0)
 
     def extra_repr(self):
@@ -87,14 +156,47 @@ class _ReflectionPadNd(_PadNd):
 
 
 class ReflectionPad1d(_ReflectionPadNd):
+    """Pads the last dimension by mirroring the input at its edges (edge not repeated).
+
+    `padding`: one int for every side, or (left, right).
+
+    Example::
+
+        >>> torch.nn.ReflectionPad1d(1)(torch.tensor([[[1.0, 2.0, 3.0]]]))
+        tensor([[[2., 1., 2., 3., 2.]]])
+    """
+
     _n = 1
 
 
 class ReflectionPad2d(_ReflectionPadNd):
+    """Pads the last two dimensions by mirroring the input at its edges (edge not repeated).
+
+    `padding`: one int for every side, or (left, right, top, bottom).
+
+    Example::
+
+        >>> torch.nn.ReflectionPad2d(1)(torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]))
+        tensor([[[[4., 3., 4., 3.],
+                  [2., 1., 2., 1.],
+                  [4., 3., 4., 3.],
+                  [2., 1., 2., 1.]]]])
+    """
+
     _n = 2
 
 
 class ReflectionPad3d(_ReflectionPadNd):
+    """Pads the last three dimensions by mirroring the input at its edges (edge not repeated).
+
+    `padding`: one int for every side, or (left, right, top, bottom, front, back).
+
+    Example::
+
+        >>> torch.nn.ReflectionPad3d(1)(torch.ones(1, 1, 2, 2, 2)).shape
+        torch.Size([1, 1, 4, 4, 4])
+    """
+
     _n = 3
 
 
@@ -103,21 +205,55 @@ class _ReplicationPadNd(_PadNd):
 
 
 class ReplicationPad1d(_ReplicationPadNd):
+    """Pads the last dimension by repeating the edge values.
+
+    `padding`: one int for every side, or (left, right).
+
+    Example::
+
+        >>> torch.nn.ReplicationPad1d(1)(torch.tensor([[[1.0, 2.0, 3.0]]]))
+        tensor([[[1., 1., 2., 3., 3.]]])
+    """
+
     _n = 1
 
 
 class ReplicationPad2d(_ReplicationPadNd):
+    """Pads the last two dimensions by repeating the edge values.
+
+    `padding`: one int for every side, or (left, right, top, bottom).
+
+    Example::
+
+        >>> torch.nn.ReplicationPad2d(1)(torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]))
+        tensor([[[[1., 1., 2., 2.],
+                  [1., 1., 2., 2.],
+                  [3., 3., 4., 4.],
+                  [3., 3., 4., 4.]]]])
+    """
+
     _n = 2
 
 
 class ReplicationPad3d(_ReplicationPadNd):
+    """Pads the last three dimensions by repeating the edge values.
+
+    `padding`: one int for every side, or (left, right, top, bottom, front, back).
+
+    Example::
+
+        >>> torch.nn.ReplicationPad3d(1)(torch.ones(1, 1, 2, 2, 2)).shape
+        torch.Size([1, 1, 4, 4, 4])
+    """
+
     _n = 3
 
 
 class _CircularPadNd(_PadNd):
     _mode = "circular"
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Pads the last dimensions of `input` periodically."""
         n = self._n
         if input.dim() not in (n + 1, n + 2):
             raise ValueError(f"expected {n + 1}D or {n + 2}D input (got {input.dim()}D input)")
@@ -125,12 +261,45 @@ class _CircularPadNd(_PadNd):
 
 
 class CircularPad1d(_CircularPadNd):
+    """Pads the last dimension by wrapping around (periodic padding).
+
+    `padding`: one int for every side, or (left, right).
+
+    Example::
+
+        >>> torch.nn.CircularPad1d(1)(torch.tensor([[[1.0, 2.0, 3.0]]]))
+        tensor([[[3., 1., 2., 3., 1.]]])
+    """
+
     _n = 1
 
 
 class CircularPad2d(_CircularPadNd):
+    """Pads the last two dimensions by wrapping around (periodic padding).
+
+    `padding`: one int for every side, or (left, right, top, bottom).
+
+    Example::
+
+        >>> torch.nn.CircularPad2d(1)(torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]))
+        tensor([[[[4., 3., 4., 3.],
+                  [2., 1., 2., 1.],
+                  [4., 3., 4., 3.],
+                  [2., 1., 2., 1.]]]])
+    """
+
     _n = 2
 
 
 class CircularPad3d(_CircularPadNd):
+    """Pads the last three dimensions by wrapping around (periodic padding).
+
+    `padding`: one int for every side, or (left, right, top, bottom, front, back).
+
+    Example::
+
+        >>> torch.nn.CircularPad3d(1)(torch.ones(1, 1, 2, 2, 2)).shape
+        torch.Size([1, 1, 4, 4, 4])
+    """
+
     _n = 3
