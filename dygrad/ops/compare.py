@@ -32,52 +32,29 @@ def _type_error(opname, b):
     raise TypeError(f"{opname}(): unsupported operand type '{type(b).__name__}'")
 
 
-@op(out=True, inplace="copy_", inplace_function=False, tensor_first="overloads",
-    summary='input == other, elementwise (a bool tensor).',
-    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0])')
-def eq(input, other):
-    if other is None:
-        return False
-    return _compare(input, other, np.equal, "eq")
+def _declare(name, fn, **decl):
+    """Declares `fn` as op `name` (ops of one family share one body, made per op here)."""
+    fn.__name__ = fn.__qualname__ = name
+    return op(**decl)(fn)
 
 
-@op(out=True, aliases=('not_equal',), inplace="copy_", inplace_function=False,
-    tensor_first="overloads", summary='input != other, elementwise (a bool tensor).',
-    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0])')
-def ne(input, other):
-    if other is None:
-        return True
-    return _compare(input, other, np.not_equal, "ne")
+def _comparison(name, npop, symbol, aliases=(), if_none=None):
+    def compare(input, other):
+        if other is None and if_none is not None:   # t == None is False, t != None True
+            return if_none
+        return _compare(input, other, npop, name)
+    return _declare(name, compare, out=True, aliases=aliases, inplace="copy_",
+                    inplace_function=False, tensor_first="overloads",
+                    summary=f"input {symbol} other, elementwise (a bool tensor).",
+                    example="torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0])")
 
 
-@op(out=True, aliases=('less',), inplace="copy_", inplace_function=False, tensor_first="overloads",
-    summary='input < other, elementwise (a bool tensor).',
-    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0])')
-def lt(input, other):
-    return _compare(input, other, np.less, "lt")
-
-
-@op(out=True, aliases=('less_equal',), inplace="copy_", inplace_function=False,
-    tensor_first="overloads", summary='input <= other, elementwise (a bool tensor).',
-    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0])')
-def le(input, other):
-    return _compare(input, other, np.less_equal, "le")
-
-
-@op(out=True, aliases=('greater',), inplace="copy_", inplace_function=False,
-    tensor_first="overloads", summary='input > other, elementwise (a bool tensor).',
-    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0])')
-def gt(input, other):
-    return _compare(input, other, np.greater, "gt")
-
-
-@op(out=True, aliases=('greater_equal',), inplace="copy_", inplace_function=False,
-    tensor_first="overloads", summary='input >= other, elementwise (a bool tensor).',
-    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0])')
-def ge(input, other):
-    return _compare(input, other, np.greater_equal, "ge")
-
-
+eq = _comparison("eq", np.equal, "==", if_none=False)
+ne = _comparison("ne", np.not_equal, "!=", ("not_equal",), if_none=True)
+lt = _comparison("lt", np.less, "<", ("less",))
+le = _comparison("le", np.less_equal, "<=", ("less_equal",))
+gt = _comparison("gt", np.greater, ">", ("greater",))
+ge = _comparison("ge", np.greater_equal, ">=", ("greater_equal",))
 less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 
@@ -96,25 +73,16 @@ def _logical(a, b, npop, opname):
         raise _broadcast_error(opname, a, b, e) from None
 
 
-@op(out=True, inplace=True, inplace_function=False,
-    summary='Elementwise logical AND (zero is False).',
-    example='torch.tensor([True, False, True]), torch.tensor([True, True, False])')
-def logical_and(input, other):
-    return _logical(input, other, np.logical_and, "logical_and")
+def _logical_op(name, npop, word):
+    return _declare(name, lambda input, other: _logical(input, other, npop, name), out=True,
+                    inplace=True, inplace_function=False,
+                    summary=f"Elementwise logical {word} (zero is False).",
+                    example="torch.tensor([True, False, True]), torch.tensor([True, True, False])")
 
 
-@op(out=True, inplace=True, inplace_function=False,
-    summary='Elementwise logical OR (zero is False).',
-    example='torch.tensor([True, False, True]), torch.tensor([True, True, False])')
-def logical_or(input, other):
-    return _logical(input, other, np.logical_or, "logical_or")
-
-
-@op(out=True, inplace=True, inplace_function=False,
-    summary='Elementwise logical XOR (zero is False).',
-    example='torch.tensor([True, False, True]), torch.tensor([True, True, False])')
-def logical_xor(input, other):
-    return _logical(input, other, np.logical_xor, "logical_xor")
+logical_and = _logical_op("logical_and", np.logical_and, "AND")
+logical_or = _logical_op("logical_or", np.logical_or, "OR")
+logical_xor = _logical_op("logical_xor", np.logical_xor, "XOR")
 
 
 def _bitwise(a, b, npop, opname):
@@ -130,39 +98,20 @@ def _bitwise(a, b, npop, opname):
         raise _broadcast_error(opname, a, b, e) from None
 
 
-@op(out=True, inplace=True, inplace_function=False, tensor_first=None,
-    summary='Elementwise bitwise AND of integer or bool tensors.',
-    example='torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3])')
-def bitwise_and(input, other):
-    return _bitwise(input, other, np.bitwise_and, "bitwise_and")
+def _bitwise_op(name, npop, summary, example="torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3])"):
+    return _declare(name, lambda input, other: _bitwise(input, other, npop, name), out=True,
+                    inplace=True, inplace_function=False, tensor_first=None, summary=summary,
+                    example=example)
 
 
-@op(out=True, inplace=True, inplace_function=False, tensor_first=None,
-    summary='Elementwise bitwise OR of integer or bool tensors.',
-    example='torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3])')
-def bitwise_or(input, other):
-    return _bitwise(input, other, np.bitwise_or, "bitwise_or")
-
-
-@op(out=True, inplace=True, inplace_function=False, tensor_first=None,
-    summary='Elementwise bitwise XOR of integer or bool tensors.',
-    example='torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3])')
-def bitwise_xor(input, other):
-    return _bitwise(input, other, np.bitwise_xor, "bitwise_xor")
-
-
-@op(out=True, inplace=True, inplace_function=False, tensor_first=None,
-    summary='Elementwise left shift of integer tensors.',
-    example='torch.tensor([1, 8, -8]), torch.tensor([2, 1, 1])')
-def bitwise_left_shift(input, other):
-    return _bitwise(input, other, np.left_shift, "bitwise_left_shift")
-
-
-@op(out=True, inplace=True, inplace_function=False, tensor_first=None,
-    summary='Elementwise right (arithmetic) shift of integer tensors.',
-    example='torch.tensor([1, 8, -8]), torch.tensor([2, 1, 1])')
-def bitwise_right_shift(input, other):
-    return _bitwise(input, other, np.right_shift, "bitwise_right_shift")
+_SHIFTS = "torch.tensor([1, 8, -8]), torch.tensor([2, 1, 1])"
+bitwise_and = _bitwise_op("bitwise_and", np.bitwise_and, "Elementwise bitwise AND of integer or bool tensors.")
+bitwise_or = _bitwise_op("bitwise_or", np.bitwise_or, "Elementwise bitwise OR of integer or bool tensors.")
+bitwise_xor = _bitwise_op("bitwise_xor", np.bitwise_xor, "Elementwise bitwise XOR of integer or bool tensors.")
+bitwise_left_shift = _bitwise_op("bitwise_left_shift", np.left_shift,
+                                 "Elementwise left shift of integer tensors.", _SHIFTS)
+bitwise_right_shift = _bitwise_op("bitwise_right_shift", np.right_shift,
+                                  "Elementwise right (arithmetic) shift of integer tensors.", _SHIFTS)
 
 
 @op(summary='Elementwise |input - other| <= atol + rtol * |other| (nan equal when equal_nan).',
@@ -204,34 +153,16 @@ def bitwise_not(input):
     return _wrap(np.invert(input._data))
 
 
-@op(summary='True where an element is NaN.',
-    example="torch.tensor([1.0, float('nan'), float('inf'), -float('inf')])")
-def isnan(input):
-    return _wrap(np.isnan(input._data))
+def _predicate(name, npfn, summary, out=False):
+    return _declare(name, lambda input: _wrap(npfn(input._data)), out=out, summary=summary,
+                    example="torch.tensor([1.0, float('nan'), float('inf'), -float('inf')])")
 
 
-@op(summary='True where an element is +inf or -inf.',
-    example="torch.tensor([1.0, float('nan'), float('inf'), -float('inf')])")
-def isinf(input):
-    return _wrap(np.isinf(input._data))
-
-
-@op(summary='True where an element is neither inf nor NaN.',
-    example="torch.tensor([1.0, float('nan'), float('inf'), -float('inf')])")
-def isfinite(input):
-    return _wrap(np.isfinite(input._data))
-
-
-@op(out=True, summary='True where an element is +inf.',
-    example="torch.tensor([1.0, float('nan'), float('inf'), -float('inf')])")
-def isposinf(input):
-    return _wrap(np.isposinf(input._data))
-
-
-@op(out=True, summary='True where an element is -inf.',
-    example="torch.tensor([1.0, float('nan'), float('inf'), -float('inf')])")
-def isneginf(input):
-    return _wrap(np.isneginf(input._data))
+isnan = _predicate("isnan", np.isnan, "True where an element is NaN.")
+isinf = _predicate("isinf", np.isinf, "True where an element is +inf or -inf.")
+isfinite = _predicate("isfinite", np.isfinite, "True where an element is neither inf nor NaN.")
+isposinf = _predicate("isposinf", np.isposinf, "True where an element is +inf.", out=True)
+isneginf = _predicate("isneginf", np.isneginf, "True where an element is -inf.", out=True)
 
 
 class NanToNumBackward0(Node):
