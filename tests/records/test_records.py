@@ -69,3 +69,16 @@ def test_module(spec, mode):
     torch = pytest.importorskip("torch")
     from tests.records.modules import check_module
     check_module(spec, mode, torch)
+
+
+def test_every_registered_op_has_a_record():
+    """Each op declared in the registry (dygrad/ops/_registry.py) has a record under its name,
+    a namespaced name ("special.erfcx") or an alias."""
+    from dygrad.ops._registry import OPS
+    missing = []
+    for name, decl in OPS.items():
+        names = {name, *(decl.aliases or ())}
+        names |= {f"{ns}.{n}" for ns in (decl.namespaces or ()) if ns != "torch" for n in set(names)}
+        if not names & set(RECORDS.records):
+            missing.append(name)
+    assert not missing, f"registered ops without a test record (add one in tests/records/): {missing}"

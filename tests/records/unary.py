@@ -116,6 +116,11 @@ for name, (ref, dom, twice) in UNARY.items():
                    gradgrad=twice, differentiable=name != "signbit", supports_out=name not in NO_OUT,
                    xfails=XFAILS.get(name)))
 
+NONFINITE = np.array([-np.inf, np.inf, np.nan, -1.0, 0.0], np.float32)
+R.add(OpRecord("isneginf", unary_samples("isneginf") + [S(NONFINITE, _label="isneginf_nonfinite")],
+               ref=np.isneginf, differentiable=False, supports_out=True))
+R.add(OpRecord("angle", unary_samples("angle"), ref=fl(np.angle), supports_out=True))
+
 # -- torch.special ------------------------------------------------------------------------------------
 SPECIAL = {"expit": (_sigmoid, {}), "logit": (UNARY["logit"][0], dict(lo=0.05, hi=0.95)),
            "erf": (vec(math.erf), {}), "erfc": (vec(math.erfc), {}), "erfinv": (None, dict(lo=-0.9, hi=0.9)),
