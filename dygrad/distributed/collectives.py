@@ -17,13 +17,62 @@ __all__ = ["all_reduce", "reduce", "broadcast", "all_gather", "all_gather_into_t
            "all_to_all_single", "barrier", "monitored_barrier"]
 
 
-def _issue(async_op, blocking, nonblocking, finish, result, buffers):
+def _issue(async_op, comm, call, args, finish, result, buffers, **kw):
+    """Run MPI's `call` (e.g. "Allgather") on `args`, or with async_op its non-blocking twin
+    ("Iallgather") and return a Work whose wait() runs `finish`."""
     if async_op:
-        return Work([nonblocking()], finish, result, buffers)
-    blocking()
+        req = getattr(comm, "I" + call[0].lower() + call[1:])(*args, **kw)
+        return Work([req], finish, result, buffers)
+    getattr(comm, call)(*args, **kw)
     if finish is not None:
         finish()
     return None
+
+
+def _fill_each(tensors, pieces):
+    """A finish that copies pieces[i] into tensors[i] (in place, bumping its version)."""
+    def finish():
+        for t, piece in zip(tensors, pieces):
+            np.copyto(t._data, piece)
+            t._vc[0] += 1
+    return finish
+
+
+def _rooted_list(tensor, lst, listname, group, rank, group_rank, what):
+    """gather/scatter's common checks: (pg, root, lst), or None outside `group`."""
+    B.check_tensor(tensor, "tensor")
+    if lst:
+        B.check_tensor_list(lst, listname)
+    else:
+        lst = []
+    B.check_same_dtype(lst + [tensor])
+    pg = _resolve(group)
+    if pg is None:
+        return None
+    return pg, B.group_root(pg, rank, group_rank, what, default=0), lst
+
+
+def _group_for_list(opname, lst, listname, tensor, group):
+    """The group, once `lst` holds one tensor per rank of `tensor`'s dtype and shape (None
+    outside the group)."""
+    B.check_same_dtype(lst + [tensor])
+    pg = _resolve(group)
+    if pg is not None:
+        B.check_list_shapes(opname, lst, tensor._data.shape, pg._size, listname)
+    return pg
+
+
+def _root_holds_list(pg, root, lst, opname, listname, shape, side):
+    """True on the root, whose list must hold one tensor of `shape` per rank; other ranks
+    must not pass one."""
+    if pg._rank == root:
+        if not lst:
+            raise ValueError(f"Argument ``{listname}`` must be specified on {side} rank.")
+        B.check_list_shapes(opname, lst, shape, pg._size, listname)
+        return True
+    if lst:
+        raise ValueError(f"Argument ``{listname}`` must NOT be specified on non-{side} ranks.")
+    return False
 
 
 def _reduce_into(pg, buf, avg, t, copied):
@@ -43,10 +92,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     mop, cast, avg = B.reduce_plan(tensor._data.dtype, op, "all_reduce")
     buf, copied = B.target(tensor, cast)
     mbuf = buf.view(np.uint8) if buf.dtype == np.bool_ else buf
-    MPI, comm = _mpi(), pg._comm
-    return _issue(async_op, lambda: comm.Allreduce(MPI.IN_PLACE, mbuf, op=mop),
-                  lambda: comm.Iallreduce(MPI.IN_PLACE, mbuf, op=mop),
-                  _reduce_into(pg, buf, avg, tensor, copied), [tensor], buf)
+    return _issue(async_op, pg._comm, "Allreduce", (_mpi().IN_PLACE, mbuf),
+                  _reduce_into(pg, buf, avg, tensor, copied), [tensor], buf, op=mop)
 
 
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
@@ -57,7 +104,6 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
         return None
     root = B.group_root(pg, dst, group_dst, "dst", default=0)
     mop, cast, avg = B.reduce_plan(tensor._data.dtype, op, "reduce")
-    MPI, comm = _mpi(), pg._comm
     if pg._rank == root:
         buf, copied = B.target(tensor, cast)
         finish = _reduce_into(pg, buf, avg, tensor, copied)
@@ -65,9 +111,9 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
         buf = B.source(tensor) if cast is None else tensor._data.astype(cast, order="C")
         finish = None
     mbuf = buf.view(np.uint8) if buf.dtype == np.bool_ else buf
-    send, recv = (MPI.IN_PLACE, mbuf) if pg._rank == root else (mbuf, None)
-    return _issue(async_op, lambda: comm.Reduce(send, recv, op=mop, root=root),
-                  lambda: comm.Ireduce(send, recv, op=mop, root=root), finish, [tensor], buf)
+    send, recv = (_mpi().IN_PLACE, mbuf) if pg._rank == root else (mbuf, None)
+    return _issue(async_op, pg._comm, "Reduce", (send, recv), finish, [tensor], buf, op=mop,
+                  root=root)
 
 
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
@@ -77,37 +123,25 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     if pg is None:
         return None
     root = B.group_root(pg, src, group_src, "src")
-    comm = pg._comm
     if pg._rank == root:
         buf, finish = B.source(tensor), None
     else:
         buf, copied = B.target(tensor, keep=False)
         finish = lambda: B.store(tensor, buf, copied)  # noqa: E731
-    w = B.wire(buf)
-    return _issue(async_op, lambda: comm.Bcast(w, root=root), lambda: comm.Ibcast(w, root=root),
-                  finish, [tensor], buf)
+    return _issue(async_op, pg._comm, "Bcast", (B.wire(buf),), finish, [tensor], buf, root=root)
 
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Fills tensor_list[i] with `tensor` of group rank i."""
     B.check_tensor_list(tensor_list, "tensor_list")
     B.check_tensor(tensor, "tensor")
-    B.check_same_dtype(tensor_list + [tensor])
-    pg = _resolve(group)
+    pg = _group_for_list("all_gather", tensor_list, "tensor_list", tensor, group)
     if pg is None:
         return None
-    B.check_list_shapes("all_gather", tensor_list, tensor._data.shape, pg._size, "tensor_list")
     send = B.source(tensor)
     recv = np.empty((pg._size,) + send.shape, send.dtype)
-    comm = pg._comm
-    ws, wr = B.wire(send), B.wire(recv)
-
-    def finish():
-        for i, t in enumerate(tensor_list):
-            np.copyto(t._data, recv[i])
-            t._vc[0] += 1
-    return _issue(async_op, lambda: comm.Allgather(ws, wr), lambda: comm.Iallgather(ws, wr),
-                  finish, tensor_list, (send, recv))
+    return _issue(async_op, pg._comm, "Allgather", (B.wire(send), B.wire(recv)),
+                  _fill_each(tensor_list, recv), tensor_list, (send, recv))
 
 
 def _check_rank_major(opname, big, small, size, bigname):
@@ -134,9 +168,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
                       "output_tensor")
     send = B.source(input_tensor)
     recv, copied = B.target(output_tensor, keep=False)
-    comm = pg._comm
-    ws, wr = B.wire(send), B.wire(recv)
-    return _issue(async_op, lambda: comm.Allgather(ws, wr), lambda: comm.Iallgather(ws, wr),
+    return _issue(async_op, pg._comm, "Allgather", (B.wire(send), B.wire(recv)),
                   lambda: B.store(output_tensor, recv, copied), [output_tensor], (send, recv))
 
 
@@ -145,22 +177,18 @@ def _reduce_scatter(opname, output, send, op, pg, async_op):
     if cast is not None:
         send = send.astype(cast)
     recv, copied = B.target(output, cast, keep=False)
-    comm = pg._comm
     ws, wr = (send.view(np.uint8), recv.view(np.uint8)) if send.dtype == np.bool_ else (send, recv)
-    return _issue(async_op, lambda: comm.Reduce_scatter_block(ws, wr, op=mop),
-                  lambda: comm.Ireduce_scatter_block(ws, wr, op=mop),
-                  _reduce_into(pg, recv, avg, output, copied), [output], (send, recv))
+    return _issue(async_op, pg._comm, "Reduce_scatter_block", (ws, wr),
+                  _reduce_into(pg, recv, avg, output, copied), [output], (send, recv), op=mop)
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduces input_list[i] across the group into `output` of group rank i."""
     B.check_tensor(output, "output")
     B.check_tensor_list(input_list, "input_list")
-    B.check_same_dtype(input_list + [output])
-    pg = _resolve(group)
+    pg = _group_for_list("reduce_scatter", input_list, "input_list", output, group)
     if pg is None:
         return None
-    B.check_list_shapes("reduce_scatter", input_list, output._data.shape, pg._size, "input_list")
     send = np.stack([t._data for t in input_list])
     return _reduce_scatter("reduce_scatter", output, send, op, pg, async_op)
 
@@ -179,68 +207,34 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
     """Collects `tensor` of every rank into gather_list on rank `dst` (rank order)."""
-    B.check_tensor(tensor, "tensor")
-    if gather_list:
-        B.check_tensor_list(gather_list, "gather_list")
-    else:
-        gather_list = []
-    B.check_same_dtype(gather_list + [tensor])
-    pg = _resolve(group)
-    if pg is None:
+    got = _rooted_list(tensor, gather_list, "gather_list", group, dst, group_dst, "dst")
+    if got is None:
         return None
-    root = B.group_root(pg, dst, group_dst, "dst", default=0)
+    pg, root, gather_list = got
     send = B.source(tensor)
-    comm = pg._comm
-    ws = B.wire(send)
-    if pg._rank == root:
-        if not gather_list:
-            raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
-        B.check_list_shapes("gather", gather_list, send.shape, pg._size, "gather_list")
+    recv = wr = finish = None
+    if _root_holds_list(pg, root, gather_list, "gather", "gather_list", send.shape,
+                        "destination"):
         recv = np.empty((pg._size,) + send.shape, send.dtype)
-        wr = B.wire(recv)
-
-        def finish():
-            for i, t in enumerate(gather_list):
-                np.copyto(t._data, recv[i])
-                t._vc[0] += 1
-    else:
-        if gather_list:
-            raise ValueError(
-                "Argument ``gather_list`` must NOT be specified on non-destination ranks.")
-        recv = wr = finish = None
-    return _issue(async_op, lambda: comm.Gather(ws, wr, root=root),
-                  lambda: comm.Igather(ws, wr, root=root), finish, gather_list, (send, recv))
+        wr, finish = B.wire(recv), _fill_each(gather_list, recv)
+    return _issue(async_op, pg._comm, "Gather", (B.wire(send), wr), finish, gather_list,
+                  (send, recv), root=root)
 
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
     """Rank `src` sends scatter_list[i] to group rank i, which receives it into `tensor`."""
-    B.check_tensor(tensor, "tensor")
-    if scatter_list:
-        B.check_tensor_list(scatter_list, "scatter_list")
-    else:
-        scatter_list = []
-    B.check_same_dtype(scatter_list + [tensor])
-    pg = _resolve(group)
-    if pg is None:
+    got = _rooted_list(tensor, scatter_list, "scatter_list", group, src, group_src, "src")
+    if got is None:
         return None
-    root = B.group_root(pg, src, group_src, "src", default=0)
-    if pg._rank == root:
-        if not scatter_list:
-            raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
-        B.check_list_shapes("scatter", scatter_list, tensor._data.shape, pg._size,
-                            "scatter_list")
+    pg, root, scatter_list = got
+    send = ws = None
+    if _root_holds_list(pg, root, scatter_list, "scatter", "scatter_list", tensor._data.shape,
+                        "source"):
         send = np.stack([t._data for t in scatter_list])
         ws = B.wire(send)
-    else:
-        if scatter_list:
-            raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
-        send = ws = None
     recv, copied = B.target(tensor, keep=False)
-    wr = B.wire(recv)
-    comm = pg._comm
-    return _issue(async_op, lambda: comm.Scatter(ws, wr, root=root),
-                  lambda: comm.Iscatter(ws, wr, root=root),
-                  lambda: B.store(tensor, recv, copied), [tensor], (send, recv))
+    return _issue(async_op, pg._comm, "Scatter", (ws, B.wire(recv)),
+                  lambda: B.store(tensor, recv, copied), [tensor], (send, recv), root=root)
 
 
 def _splits(opname, rows, sizes, size, what):
@@ -281,9 +275,7 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     name = "all_to_all_single"
     sc = _counts(_splits(name, send.shape[0], input_split_sizes, pg._size, "input"), row)
     rc = _counts(_splits(name, recv.shape[0], output_split_sizes, pg._size, "output"), row)
-    ws, wr = [B.wire(send), sc], [B.wire(recv), rc]
-    comm = pg._comm
-    return _issue(async_op, lambda: comm.Alltoallv(ws, wr), lambda: comm.Ialltoallv(ws, wr),
+    return _issue(async_op, pg._comm, "Alltoallv", ([B.wire(send), sc], [B.wire(recv), rc]),
                   lambda: B.store(output, recv, copied), [output], (send, recv))
 
 
@@ -305,15 +297,10 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False
     recv = np.empty(sum(t._data.size for t in output_tensor_list), dt)
     sc = _counts([t._data.size for t in input_tensor_list], 1)
     rc = _counts([t._data.size for t in output_tensor_list], 1)
-    ws, wr = [B.wire(send), sc], [B.wire(recv), rc]
-
-    def finish():
-        for t, off, n in zip(output_tensor_list, rc[1], rc[0]):
-            np.copyto(t._data, recv[off:off + n].reshape(t._data.shape))
-            t._vc[0] += 1
-    comm = pg._comm
-    return _issue(async_op, lambda: comm.Alltoallv(ws, wr), lambda: comm.Ialltoallv(ws, wr),
-                  finish, output_tensor_list, (send, recv))
+    pieces = [recv[off:off + n].reshape(t._data.shape)
+              for t, off, n in zip(output_tensor_list, rc[1], rc[0])]
+    return _issue(async_op, pg._comm, "Alltoallv", ([B.wire(send), sc], [B.wire(recv), rc]),
+                  _fill_each(output_tensor_list, pieces), output_tensor_list, (send, recv))
 
 
 def barrier(group=None, async_op=False, device_ids=None, timeout=None):
@@ -321,8 +308,7 @@ def barrier(group=None, async_op=False, device_ids=None, timeout=None):
     pg = _resolve(group)
     if pg is None:
         return None
-    comm = pg._comm
-    return _issue(async_op, comm.Barrier, comm.Ibarrier, None, [], ())
+    return _issue(async_op, pg._comm, "Barrier", (), None, [], ())
 
 
 def monitored_barrier(group=None, timeout=None, wait_all_ranks=False):
