@@ -43,6 +43,13 @@ class _Untraceable(Exception):
     """The backward did something a symbolic array cannot record."""
 
 
+def _binop(fn, reflected=False):
+    """The operator method of _Sym recording `fn(self, other)` (or fn(other, self))."""
+    if reflected:
+        return lambda self, o: self._call(fn, o, self)
+    return lambda self, o: self._call(fn, self, o)
+
+
 class _Sym:
     """A symbolic array: operations on it build the expression of a NumPy computation."""
 
@@ -59,35 +66,11 @@ class _Sym:
     def _call(self, fn, *args):
         return _Sym(f"{fn}({', '.join(self._arg(a) for a in args)})", self.const)
 
-    def __add__(self, o):
-        return self._call("_add", self, o)
-
-    def __radd__(self, o):
-        return self._call("_add", o, self)
-
-    def __sub__(self, o):
-        return self._call("_sub", self, o)
-
-    def __rsub__(self, o):
-        return self._call("_sub", o, self)
-
-    def __mul__(self, o):
-        return self._call("_mul", self, o)
-
-    def __rmul__(self, o):
-        return self._call("_mul", o, self)
-
-    def __truediv__(self, o):
-        return self._call("_div", self, o)
-
-    def __rtruediv__(self, o):
-        return self._call("_div", o, self)
-
-    def __matmul__(self, o):
-        return self._call("_matmul", self, o)
-
-    def __rmatmul__(self, o):
-        return self._call("_matmul", o, self)
+    __add__, __radd__ = _binop("_add"), _binop("_add", True)
+    __sub__, __rsub__ = _binop("_sub"), _binop("_sub", True)
+    __mul__, __rmul__ = _binop("_mul"), _binop("_mul", True)
+    __truediv__, __rtruediv__ = _binop("_div"), _binop("_div", True)
+    __matmul__, __rmatmul__ = _binop("_matmul"), _binop("_matmul", True)
 
     def __neg__(self):
         return self._call("_neg", self)

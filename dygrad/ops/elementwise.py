@@ -486,17 +486,21 @@ def floor_divide(input, other):
 
 
 class RemainderBackward0(_Binary):
+    """a - q * b with q the rounded quotient: the gradient is g for a and -q * g for b."""
     __slots__ = ()
     _scalar_saves = False
+
+    @staticmethod
+    def _quotient(a, b):
+        with np.errstate(all="ignore"):    # PyTorch's floor division: nan for inf // b
+            return np.floor_divide(a, b)
 
     def backward(self, g, a=None, b=None):
         if a is None:
             return g, None
         gb = None
         if self.next_functions[1][0] is not None:
-            with np.errstate(all="ignore"):    # PyTorch's floor division: nan for inf // b
-                q = np.floor_divide(_data(a), _data(b))
-            gb = -g * _bw.const(q, g)
+            gb = -g * _bw.const(self._quotient(_data(a), _data(b)), g)
         return g, gb
 
 
@@ -526,18 +530,12 @@ def remainder(input, other):
     return _binary(input, other, np.remainder, node_cls, "remainder")
 
 
-class FmodBackward0(_Binary):
+class FmodBackward0(RemainderBackward0):
     __slots__ = ()
-    _scalar_saves = False
 
-    def backward(self, g, a=None, b=None):
-        if a is None:
-            return g, None
-        gb = None
-        if self.next_functions[1][0] is not None:
-            q = np.trunc(np.true_divide(_data(a), _data(b)))
-            gb = -g * _bw.const(q, g)
-        return g, gb
+    @staticmethod
+    def _quotient(a, b):
+        return np.trunc(np.true_divide(a, b))
 
 
 @op(out=True, inplace=True, inplace_function=False, tensor_first="overloads",
@@ -569,7 +567,7 @@ class PowBackward1(_Binary):
         nf = self.next_functions
         gx = gp = None
         if nf[0][0] is not None:
-            gx = g * p * x ** _bw.where(_data(p) == 0, 1, p - 1) if True else None
+            gx = g * p * x ** _bw.where(_data(p) == 0, 1, p - 1)
             gx = _bw.where(_data(p) == 0, _bw.zeros_like(gx), gx)
         if nf[1][0] is not None:
             xd, pd = _data(x), _data(p)

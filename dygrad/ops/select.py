@@ -220,26 +220,24 @@ class MinimumBackward0(MaximumBackward0):
     __slots__ = ()
 
 
-@op(out=True, backward=MaximumBackward0, summary='Elementwise maximum (NaN if either is NaN).',
-    example='torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0])')
-def maximum(input, other):
-    if not isinstance(other, Tensor):
-        raise TypeError("maximum(): argument 'other' must be Tensor, not " + type(other).__name__)
-    r = _binary(input, other, np.maximum, MaximumBackward0, "maximum")
-    if r.grad_fn is not None:
-        r.grad_fn.sign = 1
-    return r
+def _extremum(name, npop, node, sign, summary):
+    """maximum/minimum/fmax/fmin: one body, the kernel and which side wins (sign) per op."""
+    def extremum(input, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' must be Tensor, not {type(other).__name__}")
+        r = _binary(input, other, npop, node, name)
+        if r.grad_fn is not None:
+            r.grad_fn.sign = sign
+        return r
+    extremum.__name__ = extremum.__qualname__ = name
+    return op(out=True, backward=node, summary=summary,
+              example="torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0])")(extremum)
 
 
-@op(out=True, backward=MinimumBackward0, summary='Elementwise minimum (NaN if either is NaN).',
-    example='torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0])')
-def minimum(input, other):
-    if not isinstance(other, Tensor):
-        raise TypeError("minimum(): argument 'other' must be Tensor, not " + type(other).__name__)
-    r = _binary(input, other, np.minimum, MinimumBackward0, "minimum")
-    if r.grad_fn is not None:
-        r.grad_fn.sign = -1
-    return r
+maximum = _extremum("maximum", np.maximum, MaximumBackward0, 1,
+                    "Elementwise maximum (NaN if either is NaN).")
+minimum = _extremum("minimum", np.minimum, MinimumBackward0, -1,
+                    "Elementwise minimum (NaN if either is NaN).")
 
 
 class FmaxBackward0(_Binary):
@@ -259,30 +257,10 @@ class FminBackward0(FmaxBackward0):
     __slots__ = ()
 
 
-@op(out=True, backward=FmaxBackward0,
-    summary='Elementwise maximum ignoring NaN (NaN only where both are).',
-    example='torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0])')
-def fmax(input, other):
-    """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
-    if not isinstance(other, Tensor):
-        raise TypeError("fmax(): argument 'other' must be Tensor, not " + type(other).__name__)
-    r = _binary(input, other, np.fmax, FmaxBackward0, "fmax")
-    if r.grad_fn is not None:
-        r.grad_fn.sign = 1
-    return r
-
-
-@op(out=True, backward=FminBackward0,
-    summary='Elementwise minimum ignoring NaN (NaN only where both are).',
-    example='torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0])')
-def fmin(input, other):
-    """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
-    if not isinstance(other, Tensor):
-        raise TypeError("fmin(): argument 'other' must be Tensor, not " + type(other).__name__)
-    r = _binary(input, other, np.fmin, FminBackward0, "fmin")
-    if r.grad_fn is not None:
-        r.grad_fn.sign = -1
-    return r
+fmax = _extremum("fmax", np.fmax, FmaxBackward0, 1,
+                 "Elementwise maximum ignoring NaN (NaN only where both are).")
+fmin = _extremum("fmin", np.fmin, FminBackward0, -1,
+                 "Elementwise minimum ignoring NaN (NaN only where both are).")
 
 
 class WhereBackward0(Node):

@@ -37,9 +37,17 @@ def _float_kernel_only(a, b, opname):
 
 
 # -- xlogy -------------------------------------------------------------------------------------------
-def _np_xlogy(x, y):
-    out = x * np.log(y)
+def _np_xlog(x, y, logfn):
+    out = x * logfn(y)
     return np.where((x == 0) & ~np.isnan(y), 0, out).astype(out.dtype, copy=False)
+
+
+def _np_xlogy(x, y):
+    return _np_xlog(x, y, np.log)
+
+
+def _np_xlog1py(x, y):
+    return _np_xlog(x, y, np.log1p)
 
 
 def _log_in(y, g, npfn, method):
@@ -52,6 +60,7 @@ def _log_in(y, g, npfn, method):
 
 class XlogyBackward0(_Binary):
     __slots__ = ()
+    _shift, _npfn, _method = 0, np.log, "log"   # x * log(y + shift)
 
     def backward(self, g, x, y=None):
         y = self.scalar if y is None else y
@@ -59,10 +68,23 @@ class XlogyBackward0(_Binary):
         nf = self.next_functions
         gx = gy = None
         if nf[0][0] is not None:
-            gx = _bw.where((xd == 0) & (yd <= 0), 0, g * _log_in(y, g, np.log, "log"))
+            gx = _bw.where((xd == 0) & (yd <= -self._shift), 0,
+                           g * _log_in(y, g, self._npfn, self._method))
         if nf[1][0] is not None:
-            gy = g * x / y
+            gy = g * x / ((y + 1) if self._shift else y)   # y + 0 would turn -0.0 into 0.0
         return gx, gy
+
+
+class Xlog1pyBackward0(XlogyBackward0):
+    __slots__ = ()
+    _shift, _npfn, _method = 1, np.log1p, "log1p"
+
+
+def _xlog(name, input, other, npop, node):
+    """x * log(y) or x * log1p(y), 0 where x == 0 (unless y is NaN); a scalar may be either."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): at least one of 'input' and 'other' must be a Tensor")
+    return _binary(_to_float(_lhs(input, other), other), other, npop, node, name)
 
 
 @op(inplace=True, out=True, namespaces=('torch', 'special'), tensor_first=None,
@@ -70,41 +92,14 @@ class XlogyBackward0(_Binary):
     summary='input * log(other), and 0 where input is 0.',
     example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def xlogy(input, other):
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError("xlogy(): at least one of 'input' and 'other' must be a Tensor")
-    a = _to_float(_lhs(input, other), other)
-    return _binary(a, other, _np_xlogy, XlogyBackward0, "xlogy")
-
-
-def _np_xlog1py(x, y):
-    out = x * np.log1p(y)
-    return np.where((x == 0) & ~np.isnan(y), 0, out).astype(out.dtype, copy=False)
-
-
-class Xlog1pyBackward0(_Binary):
-    __slots__ = ()
-
-    def backward(self, g, x, y=None):
-        y = self.scalar if y is None else y
-        xd, yd = _data(x), _data(y)
-        nf = self.next_functions
-        gx = gy = None
-        if nf[0][0] is not None:
-            gx = _bw.where((xd == 0) & (yd <= -1), 0, g * _log_in(y, g, np.log1p, "log1p"))
-        if nf[1][0] is not None:
-            gy = g * x / (y + 1)
-        return gx, gy
+    return _xlog("xlogy", input, other, _np_xlogy, XlogyBackward0)
 
 
 @op(method=False, out=True, namespaces=('special',), tensor_first=None, backward=Xlog1pyBackward0,
     summary='input * log1p(other), and 0 where input is 0.',
     example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def xlog1py(input, other):
-    """input * log1p(other), 0 where input == 0 (unless other is NaN)."""
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError("xlog1py(): at least one of 'input' and 'other' must be a Tensor")
-    a = _to_float(_lhs(input, other), other)
-    return _binary(a, other, _np_xlog1py, Xlog1pyBackward0, "xlog1py")
+    return _xlog("xlog1py", input, other, _np_xlog1py, Xlog1pyBackward0)
 
 
 # -- logaddexp -----------------------------------------------------------------------------------------
