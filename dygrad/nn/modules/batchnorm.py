@@ -1,5 +1,6 @@
 """Batch normalisation layers with running statistics (PyTorch's buffers, momentum and eval)."""
 import warnings
+from typing import Optional
 
 from ... import _creation
 from ... import _dtype
@@ -7,6 +8,7 @@ from ...autograd.grad_mode import no_grad
 from ...ops import norm as _norm
 from ..parameter import Parameter
 from .. import init
+from ..._tensor import Tensor
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d"]
@@ -15,8 +17,9 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "Insta
 class _NormBase(Module):
     __constants__ = ["track_running_stats", "momentum", "eps", "num_features", "affine"]
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None, *, bias=True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device=None, dtype=None,
+                 *, bias: bool = True):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -66,7 +69,8 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Normalizes `input` per channel (batch statistics in training, running ones in eval)."""
         self._check_input_dim(input)
         if self.momentum is None:
             factor = 0.0
@@ -84,30 +88,77 @@ class _BatchNorm(_NormBase):
 
 
 class BatchNorm1d(_BatchNorm):
+    """Batch normalization over the batch (and length) of each channel: each channel is standardized with the batch mean
+    and (biased) variance in training, with the running estimates in eval mode, then scaled
+    by `weight` and shifted by `bias`.
+
+    Input (N, C) or (N, C, L), same shape out.
+
+    Example::
+
+        >>> m = torch.nn.BatchNorm1d(2)
+        >>> y = m(torch.tensor([[1.0, 10.0], [3.0, 30.0]]))
+        >>> y.detach()
+        tensor([[-1.0000, -1.0000],
+                [ 1.0000,  1.0000]])
+        >>> m.running_mean
+        tensor([0.2000, 2.0000])
+    """
+
     def _check_input_dim(self, input):
         if input.dim() not in (2, 3):
             raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
 
 
 class BatchNorm2d(_BatchNorm):
+    """Batch normalization over the batch and spatial positions: each channel is standardized with the batch mean
+    and (biased) variance in training, with the running estimates in eval mode, then scaled
+    by `weight` and shifted by `bias`.
+
+    Input (N, C, H, W), same shape out.
+
+    Example::
+
+        >>> m = torch.nn.BatchNorm2d(2)
+        >>> m(torch.arange(8.0).reshape(1, 2, 2, 2)).shape
+        torch.Size([1, 2, 2, 2])
+        >>> m.running_mean, m.num_batches_tracked
+        (tensor([0.1500, 0.5500]), tensor(1))
+    """
+
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
 
 
 class BatchNorm3d(_BatchNorm):
+    """Batch normalization over the batch and spatial positions: each channel is standardized with the batch mean
+    and (biased) variance in training, with the running estimates in eval mode, then scaled
+    by `weight` and shifted by `bias`.
+
+    Input (N, C, D, H, W), same shape out.
+
+    Example::
+
+        >>> m = torch.nn.BatchNorm3d(2)
+        >>> m.eval()(torch.ones(1, 2, 1, 1, 2)).detach().flatten()  # running stats still 0 and 1
+        tensor([1.0000, 1.0000, 1.0000, 1.0000])
+    """
+
     def _check_input_dim(self, input):
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
 
 
 class _InstanceNorm(_NormBase):
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
-                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None, dtype=None,
+                 *, bias: bool = True):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
                          bias=bias)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Normalizes each channel of each sample of `input` over its spatial positions."""
         if input.dim() not in (self._nd + 1, self._nd + 2):
             raise ValueError(f"expected {self._nd + 1}D or {self._nd + 2}D input (got {input.dim()}D input)")
         unbatched = input.dim() == self._nd + 1
@@ -129,8 +180,33 @@ class _InstanceNorm(_NormBase):
 
 
 class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization: each channel of each sample is standardized over its length
+    (no learned affine map and no running statistics by default).
+
+    Input (N, C, L) or (C, L), same shape out.
+
+    Example::
+
+        >>> m = torch.nn.InstanceNorm1d(2)
+        >>> m(torch.tensor([[[1.0, 3.0], [0.0, 10.0]]]))
+        tensor([[[-1.0000,  1.0000],
+                 [-1.0000,  1.0000]]])
+    """
+
     _nd = 1
 
 
 class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization: each channel of each sample is standardized over its spatial
+    positions (no learned affine map and no running statistics by default).
+
+    Input (N, C, H, W) or (C, H, W), same shape out.
+
+    Example::
+
+        >>> m = torch.nn.InstanceNorm2d(3, affine=True)
+        >>> m(torch.ones(2, 3, 4, 4)).shape
+        torch.Size([2, 3, 4, 4])
+    """
+
     _nd = 2

@@ -1,14 +1,18 @@
 """Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (PyTorch's init, repr and
 state_dict)."""
 import math
+from typing import Optional
 
 from ... import _creation
 from ..parameter import Parameter
 from .. import init
 from ...ops import conv as _conv
+from ..._tensor import Tensor
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+
+_size = int | tuple[int, ...]  # an int means the same value for every spatial dimension
 
 
 def _ntuple(v, n):
@@ -101,8 +105,23 @@ class _ConvNd(Module):
 
 
 class Conv1d(_ConvNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+    """1-d convolution (cross-correlation) of in_channels with out_channels learned kernels.
+
+    Input (N, C_in, L) or (C_in, L); output length
+    (L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1.
+
+    Example::
+
+        >>> m = torch.nn.Conv1d(4, 8, kernel_size=3, stride=2)
+        >>> m(torch.ones(2, 4, 9)).shape
+        torch.Size([2, 8, 4])
+        >>> m.weight.shape
+        torch.Size([8, 4, 3])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
+                 padding: str | _size = 0, dilation: _size = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False,
                          0, groups, bias, padding_mode, 1, device, dtype)
 
@@ -112,13 +131,29 @@ class Conv1d(_ConvNd):
             return _conv.conv1d(x, weight, bias, self.stride, pad, self.dilation, self.groups)
         return _conv.conv1d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Convolves `input` with `weight` (plus `bias`)."""
         return self._conv_forward(input, self.weight, self.bias)
 
 
 class Conv2d(_ConvNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+    """2-d convolution (cross-correlation) of in_channels with out_channels learned kernels.
+
+    Input (N, C_in, H, W) or (C_in, H, W); each spatial size becomes
+    (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1.
+
+    Example::
+
+        >>> m = torch.nn.Conv2d(3, 6, kernel_size=3, padding=1)
+        >>> m(torch.ones(1, 3, 5, 5)).shape
+        torch.Size([1, 6, 5, 5])
+        >>> torch.nn.Conv2d(3, 6, (3, 1), padding='same')(torch.ones(3, 4, 4)).shape
+        torch.Size([6, 4, 4])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
+                 padding: str | _size = 0, dilation: _size = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False,
                          0, groups, bias, padding_mode, 2, device, dtype)
 
@@ -128,7 +163,8 @@ class Conv2d(_ConvNd):
             return _conv.conv2d(x, weight, bias, self.stride, pad, self.dilation, self.groups)
         return _conv.conv2d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Convolves `input` with `weight` (plus `bias`)."""
         return self._conv_forward(input, self.weight, self.bias)
 
 
@@ -165,26 +201,52 @@ class _ConvTransposeNd(_ConvNd):
 
 
 class ConvTranspose1d(_ConvTransposeNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
+    """Transposed 1-d convolution (the gradient of Conv1d with respect to its input), which
+    upsamples: output length (L - 1) * stride - 2 * padding + dilation * (kernel_size - 1)
+    + output_padding + 1. `output_size` in forward picks among the lengths a stride allows.
+
+    Example::
+
+        >>> m = torch.nn.ConvTranspose1d(4, 2, kernel_size=3, stride=2)
+        >>> m(torch.ones(1, 4, 5)).shape
+        torch.Size([1, 2, 11])
+        >>> m(torch.ones(1, 4, 5), output_size=[12]).shape
+        torch.Size([1, 2, 12])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
+                 padding: _size = 0, output_padding: _size = 0, groups: int = 1, bias: bool = True,
+                 dilation: _size = 1, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
                          groups, bias, dilation, padding_mode, 1, device, dtype)
 
-    def forward(self, input, output_size=None):
+    def forward(self, input: Tensor, output_size: Optional[list[int]] = None) -> Tensor:
+        """Applies the transposed convolution, sized to `output_size` when given."""
         op = self._output_padding(input, output_size)
         return _conv.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, op,
                                       self.groups, self.dilation)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
+    """Transposed 2-d convolution (the gradient of Conv2d with respect to its input), which
+    upsamples each spatial size to (size - 1) * stride - 2 * padding
+    + dilation * (kernel_size - 1) + output_padding + 1.
+
+    Example::
+
+        >>> m = torch.nn.ConvTranspose2d(4, 2, kernel_size=2, stride=2)
+        >>> m(torch.ones(1, 4, 3, 3)).shape
+        torch.Size([1, 2, 6, 6])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
+                 padding: _size = 0, output_padding: _size = 0, groups: int = 1, bias: bool = True,
+                 dilation: _size = 1, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
                          groups, bias, dilation, padding_mode, 2, device, dtype)
 
-    def forward(self, input, output_size=None):
+    def forward(self, input: Tensor, output_size: Optional[list[int]] = None) -> Tensor:
+        """Applies the transposed convolution, sized to `output_size` when given."""
         op = self._output_padding(input, output_size)
         return _conv.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, op,
                                       self.groups, self.dilation)

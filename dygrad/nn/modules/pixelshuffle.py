@@ -1,18 +1,34 @@
 """PixelShuffle, PixelUnshuffle and ChannelShuffle layers; Unfold and Fold (sliding blocks)."""
+from ..._tensor import Tensor
 from .module import Module
 
 __all__ = ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "Unfold", "Fold"]
 
+_size = int | tuple[int, ...]  # an int means the same value for both spatial dimensions
+
 
 class PixelShuffle(Module):
-    """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
+    """Rearranges channels into space: (*, C * r * r, H, W) -> (*, C, H * r, W * r) with
+    r = upscale_factor (the upsampling step of sub-pixel convolution).
+
+    Example::
+
+        >>> m = torch.nn.PixelShuffle(2)
+        >>> m(torch.arange(4.0).reshape(1, 4, 1, 1))
+        tensor([[[[0., 1.],
+                  [2., 3.]]]])
+        >>> m(torch.ones(2, 8, 3, 5)).shape
+        torch.Size([2, 2, 6, 10])
+    """
+
     __constants__ = ["upscale_factor"]
 
-    def __init__(self, upscale_factor):
+    def __init__(self, upscale_factor: int):
         super().__init__()
         self.upscale_factor = upscale_factor
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Moves channel blocks of `input` into its spatial dimensions."""
         from ...ops.layer_shape import pixel_shuffle
         return pixel_shuffle(input, self.upscale_factor)
 
@@ -21,14 +37,26 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
+    """Inverse of PixelShuffle: (*, C, H * r, W * r) -> (*, C * r * r, H, W) with
+    r = downscale_factor.
+
+    Example::
+
+        >>> m = torch.nn.PixelUnshuffle(2)
+        >>> m(torch.arange(4.0).reshape(1, 1, 2, 2)).flatten()
+        tensor([0., 1., 2., 3.])
+        >>> m(torch.ones(2, 2, 6, 4)).shape
+        torch.Size([2, 8, 3, 2])
+    """
+
     __constants__ = ["downscale_factor"]
 
-    def __init__(self, downscale_factor):
+    def __init__(self, downscale_factor: int):
         super().__init__()
         self.downscale_factor = downscale_factor
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Moves spatial blocks of `input` into its channels."""
         from ...ops.layer_shape import pixel_unshuffle
         return pixel_unshuffle(input, self.downscale_factor)
 
@@ -37,14 +65,26 @@ class PixelUnshuffle(Module):
 
 
 class ChannelShuffle(Module):
-    """Interleaves the channels of `groups` groups."""
+    """Splits the C channels (dim 1) into `groups` groups and interleaves them, so channel
+    g * (C // groups) + i moves to i * groups + g.
+
+    Input (N, C, *), same shape out.
+
+    Example::
+
+        >>> m = torch.nn.ChannelShuffle(2)
+        >>> m(torch.arange(4.0).reshape(1, 4, 1)).flatten()
+        tensor([0., 2., 1., 3.])
+    """
+
     __constants__ = ["groups"]
 
-    def __init__(self, groups):
+    def __init__(self, groups: int):
         super().__init__()
         self.groups = groups
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Interleaves the channel groups of `input`."""
         from ...ops.layer_shape import channel_shuffle
         return channel_shuffle(input, self.groups)
 
@@ -53,14 +93,30 @@ class ChannelShuffle(Module):
 
 
 class Unfold(Module):
-    """Extracts sliding local blocks (im2col), see F.unfold."""
+    """Extracts sliding local blocks (im2col): (N, C, H, W) -> (N, C * prod(kernel_size), L),
+    one column per block position, L positions in all.
+
+    Example::
+
+        >>> m = torch.nn.Unfold(kernel_size=2)
+        >>> m(torch.arange(9.0).reshape(1, 1, 3, 3))
+        tensor([[[0., 1., 3., 4.],
+                 [1., 2., 4., 5.],
+                 [3., 4., 6., 7.],
+                 [4., 5., 7., 8.]]])
+        >>> m(torch.ones(2, 3, 5, 5)).shape
+        torch.Size([2, 12, 16])
+    """
+
     __constants__ = ["kernel_size", "dilation", "padding", "stride"]
 
-    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+    def __init__(self, kernel_size: _size, dilation: _size = 1, padding: _size = 0,
+                 stride: _size = 1):
         super().__init__()
         self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Returns the sliding blocks of `input` as columns."""
         from ...ops.layer_shape import unfold
         return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
@@ -70,15 +126,28 @@ class Unfold(Module):
 
 
 class Fold(Module):
-    """Combines sliding local blocks into a tensor (col2im), see F.fold."""
+    """Sums sliding local blocks back into a tensor (col2im), the adjoint of Unfold:
+    (N, C * prod(kernel_size), L) -> (N, C, *output_size); overlapping entries add up.
+
+    Example::
+
+        >>> fold = torch.nn.Fold(output_size=(3, 3), kernel_size=2)
+        >>> fold(torch.ones(1, 4, 4))
+        tensor([[[[1., 2., 1.],
+                  [2., 4., 2.],
+                  [1., 2., 1.]]]])
+    """
+
     __constants__ = ["output_size", "kernel_size", "dilation", "padding", "stride"]
 
-    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    def __init__(self, output_size: _size, kernel_size: _size, dilation: _size = 1,
+                 padding: _size = 0, stride: _size = 1):
         super().__init__()
         self.output_size, self.kernel_size = output_size, kernel_size
         self.dilation, self.padding, self.stride = dilation, padding, stride
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Sums the columns of `input` into an image of `output_size`."""
         from ...ops.layer_shape import fold
         return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
 
