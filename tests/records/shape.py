@@ -26,7 +26,12 @@ def _shape_record(name, ref, calls, *, dts=("f32", "i64"), shape=(2, 3, 4), **op
             raises = kw.pop("_raises", None)
             samples.append(S(array(rng, dt, kw.pop("_shape", shape)), *args, **kw, _raises=raises,
                              _label=f"{name}_{dt}_{i}"))
-    return R.add(OpRecord(name, samples, ref=ref, gradgrad=True, **opts))
+    return R.add(OpRecord(name, samples, ref=ref, gradgrad=True, inplace_fits=_restrides, **opts))
+
+
+def _restrides(result, self):
+    # squeeze_/unsqueeze_/transpose_ change self's shape to the result's: any result fits
+    return True
 
 
 def _cat_ref(tensors, dim=0):
