@@ -2,7 +2,6 @@
 
 Each function forwards to its op family module; names and signatures follow PyTorch.
 """
-from ._tensor import Tensor
 from .ops import elementwise as _ew
 from .ops import reduction as _red
 from .ops import shape as _shape
@@ -11,19 +10,17 @@ from .ops import linalg as _la
 from .ops import nn_ops as _nn
 
 __all__ = [
-    "equal", "clone", "sum", "nansum", "mean", "nanmean", "prod", "max", "min", "amax", "amin",
-    "aminmax", "argmax", "argmin", "var", "std", "var_mean", "std_mean", "logsumexp", "norm",
-    "cumsum", "cumprod", "all", "any", "count_nonzero", "median", "sort", "argsort", "topk",
-    "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze",
-    "flatten", "unflatten", "ravel", "broadcast_to", "cat", "concat", "concatenate", "stack",
-    "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select", "flip", "roll", "movedim",
-    "moveaxis", "tril", "triu", "diagonal", "diag", "tile", "broadcast_tensors", "meshgrid",
-    "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "take",
-    "nonzero", "argwhere", "unique", "index_add", "atleast_1d", "atleast_2d", "atleast_3d",
-    "dstack", "row_stack", "fliplr", "flipud", "index_put", "index_put_", "scatter_reduce",
-    "index_copy", "index_fill", "masked_scatter", "matmul", "mm", "bmm", "mv", "dot", "outer",
-    "ger", "einsum", "addmm", "baddbmm", "inverse", "det", "slogdet", "vdot", "tensordot",
-    "cross", "softmax", "log_softmax", "dropout", "cdist",
+    "equal", "clone", "norm", "median", "sort", "argsort", "topk", "reshape", "permute",
+    "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze", "flatten", "unflatten",
+    "ravel", "broadcast_to", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "split",
+    "chunk", "unbind", "narrow", "select", "flip", "roll", "movedim", "moveaxis", "tril", "triu",
+    "diagonal", "diag", "tile", "broadcast_tensors", "meshgrid", "gather", "scatter",
+    "scatter_add", "index_select", "masked_fill", "masked_select", "take", "nonzero", "argwhere",
+    "unique", "index_add", "atleast_1d", "atleast_2d", "atleast_3d", "dstack", "row_stack",
+    "fliplr", "flipud", "index_put", "index_put_", "scatter_reduce", "index_copy", "index_fill",
+    "masked_scatter", "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm",
+    "baddbmm", "inverse", "det", "slogdet", "vdot", "tensordot", "cross", "softmax", "log_softmax",
+    "dropout", "cdist",
 ]
 
 
@@ -36,109 +33,8 @@ def clone(input, *, memory_format=None):
 
 
 # -- reductions ----------------------------------------------------------------------------------
-def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
-    return _red.sum(input, dim if axis is None else axis, keepdim, dtype=dtype)
-
-
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
-    return _red.nansum(input, dim, keepdim, dtype=dtype)
-
-
-def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
-    return _red.mean(input, dim if axis is None else axis, keepdim, dtype=dtype)
-
-
-def nanmean(input, dim=None, keepdim=False, *, dtype=None):
-    return _red.nanmean(input, dim, keepdim, dtype=dtype)
-
-
-def prod(input, dim=None, keepdim=False, *, dtype=None):
-    return _red.prod(input, dim, keepdim, dtype=dtype)
-
-
-def max(input, dim=None, keepdim=False, *, out=None):
-    if isinstance(dim, Tensor):
-        return _ew._out(_ew.maximum(input, dim), out, "max")
-    return _reduction_out(_red.max(input, dim, keepdim), out, "max")
-
-
-def _reduction_out(r, out, op):
-    if out is None:
-        return r
-    from ._convert import write_outs
-    if isinstance(r, Tensor):
-        return _ew._out(r, out, op)
-    return write_outs(out, r, op, r[0]._rg)
-
-
-def min(input, dim=None, keepdim=False, *, out=None):
-    if isinstance(dim, Tensor):
-        return _ew._out(_ew.minimum(input, dim), out, "min")
-    return _reduction_out(_red.min(input, dim, keepdim), out, "min")
-
-
-def amax(input, dim=(), keepdim=False):
-    return _red.amax(input, dim, keepdim)
-
-
-def amin(input, dim=(), keepdim=False):
-    return _red.amin(input, dim, keepdim)
-
-
-def aminmax(input, *, dim=None, keepdim=False):
-    return _red.aminmax(input, dim=dim, keepdim=keepdim)
-
-
-def argmax(input, dim=None, keepdim=False):
-    return _red.argmax(input, dim, keepdim)
-
-
-def argmin(input, dim=None, keepdim=False):
-    return _red.argmin(input, dim, keepdim)
-
-
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _red.var(input, dim, unbiased, keepdim, correction=correction)
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _red.std(input, dim, unbiased, keepdim, correction=correction)
-
-
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _red.var_mean(input, dim, unbiased, keepdim, correction=correction)
-
-
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _red.std_mean(input, dim, unbiased, keepdim, correction=correction)
-
-
-def logsumexp(input, dim, keepdim=False):
-    return _red.logsumexp(input, dim, keepdim)
-
-
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return _ew._out(_red.norm(input, p, dim, keepdim, dtype=dtype), out, "norm")
-
-
-def cumsum(input, dim, *, dtype=None):
-    return _red.cumsum(input, dim, dtype=dtype)
-
-
-def cumprod(input, dim, *, dtype=None):
-    return _red.cumprod(input, dim, dtype=dtype)
-
-
-def all(input, dim=None, keepdim=False):
-    return _red.all(input, dim, keepdim)
-
-
-def any(input, dim=None, keepdim=False):
-    return _red.any(input, dim, keepdim)
-
-
-def count_nonzero(input, dim=None):
-    return _red.count_nonzero(input, dim)
 
 
 def median(input, dim=None, keepdim=False):

@@ -18,6 +18,7 @@ from ._op_functions import (  # noqa: F401
     lgamma as gammaln,
     log1p,
     logit,
+    logsumexp,
     polygamma,
     round,
     sigmoid as expit,
@@ -28,5 +29,5 @@ from ._op_functions import (  # noqa: F401
 
 __all__ = [
     'digamma', 'psi', 'entr', 'erf', 'erfc', 'erfcx', 'erfinv', 'exp2', 'expm1', 'i0', 'gammaln',
-    'log1p', 'logit', 'polygamma', 'round', 'expit', 'sinc', 'xlog1py', 'xlogy',
+    'log1p', 'logit', 'logsumexp', 'polygamma', 'round', 'expit', 'sinc', 'xlog1py', 'xlogy',
 ]

@@ -8,9 +8,12 @@ from __future__ import annotations
 from ._convert import not_tensor_error as _not_tensor, not_overload_error as _not_overload
 from ._tensor import Tensor, _inplace
 from .ops.inplace import copy_ as _copy_  # noqa: F401 - in-place spellings may use it
-from ._convert import write_out_tensor as _write_out
+from ._convert import write_out_tensor as _write_out_tensor, write_outs as _write_outs
 from .ops import compare as _op_compare
 from .ops import elementwise as _op_elementwise
+from .ops import minmax as _op_minmax
+from .ops import moments as _op_moments
+from .ops import reduction as _op_reduction
 from .ops import select as _op_select
 from .ops import special_binary as _op_special_binary
 from .ops import special_unary as _op_special_unary
@@ -18,26 +21,36 @@ from .ops import unary as _op_unary
 
 __all__ = [
     'abs', 'absolute', 'abs_', 'absolute_', 'acos', 'arccos', 'acos_', 'arccos_', 'acosh',
-    'arccosh', 'acosh_', 'arccosh_', 'add', 'addcdiv', 'addcmul', 'allclose', 'angle', 'asin',
-    'arcsin', 'asin_', 'arcsin_', 'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan',
-    'atan_', 'arctan_', 'atan2', 'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_',
-    'bitwise_and', 'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift',
-    'bitwise_xor', 'ceil', 'ceil_', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_',
-    'clamp_min', 'clamp_min_', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'deg2rad', 'deg2rad_',
+    'arccosh', 'acosh_', 'arccosh_', 'add', 'addcdiv', 'addcmul', 'all', 'allclose', 'amax',
+    'amin', 'aminmax', 'angle', 'any', 'argmax', 'argmin', 'asin', 'arcsin', 'asin_', 'arcsin_',
+    'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2',
+    'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_', 'bitwise_and', 'bitwise_left_shift',
+    'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'ceil', 'ceil_', 'clamp',
+    'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_', 'clamp_min', 'clamp_min_', 'copysign',
+    'cos', 'cos_', 'cosh', 'cosh_', 'count_nonzero', 'cumprod', 'cumsum', 'deg2rad', 'deg2rad_',
     'digamma', 'div', 'divide', 'true_divide', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv',
     'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'float_power', 'floor', 'floor_',
     'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal',
     'gt', 'greater', 'hypot', 'i0', 'i0_', 'isclose', 'isfinite', 'isinf', 'isnan', 'isneginf',
     'isposinf', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log',
     'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logaddexp', 'logaddexp2',
-    'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'lt', 'less',
-    'maximum', 'minimum', 'mul', 'multiply', 'nan_to_num', 'nan_to_num_', 'ne', 'not_equal',
-    'neg', 'negative', 'neg_', 'negative_', 'nextafter', 'polygamma', 'positive', 'pow',
-    'rad2deg', 'rad2deg_', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'round',
-    'round_', 'rsqrt', 'rsqrt_', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_',
-    'sinc', 'sinc_', 'sinh', 'sinh_', 'sqrt', 'sqrt_', 'square', 'square_', 'sub', 'subtract',
-    'tan', 'tan_', 'tanh', 'tanh_', 'trunc', 'fix', 'trunc_', 'fix_', 'where', 'xlogy', 'xlogy_',
+    'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp',
+    'lt', 'less', 'max', 'maximum', 'mean', 'min', 'minimum', 'mul', 'multiply', 'nan_to_num',
+    'nan_to_num_', 'nanmean', 'nansum', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_',
+    'nextafter', 'polygamma', 'positive', 'pow', 'prod', 'rad2deg', 'rad2deg_', 'reciprocal',
+    'reciprocal_', 'relu', 'relu_', 'remainder', 'round', 'round_', 'rsqrt', 'rsqrt_', 'sigmoid',
+    'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_', 'sqrt',
+    'sqrt_', 'square', 'square_', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'tan', 'tan_',
+    'tanh', 'tanh_', 'trunc', 'fix', 'trunc_', 'fix_', 'var', 'var_mean', 'where', 'xlogy',
+    'xlogy_',
 ]
+
+
+def _write_out(out, result, op):
+    """Writes `result` (a tensor, or a tuple of them) into `out` as PyTorch's out= does."""
+    if isinstance(result, Tensor):
+        return _write_out_tensor(out, result, op)
+    return _write_outs(out, result, op, result[0]._rg)
 
 
 def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -173,6 +186,23 @@ def addcmul(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = No
     return _write_out(out, _op_select.addcmul(input, tensor1, tensor2, value=value), 'addcmul')
 
 
+def all(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Whether every element over dim (all by default) is nonzero.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.all(torch.tensor([True, False, True]), 0)
+        tensor(False)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('all', input)
+    if out is None:
+        return _op_reduction.all(input, dim, keepdim)
+    return _write_out(out, _op_reduction.all(input, dim, keepdim), 'all')
+
+
 def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     """True when every element of input is close to other (see isclose).
 
@@ -184,6 +214,59 @@ def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=Fal
     if not isinstance(input, Tensor):
         raise _not_tensor('allclose', input)
     return _op_compare.allclose(input, other, rtol, atol, equal_nan)
+
+
+def amax(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Largest elements over dim (all by default); ties share the gradient.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.amax(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
+        tensor([5., 4.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('amax', input)
+    if out is None:
+        return _op_minmax.amax(input, dim, keepdim)
+    return _write_out(out, _op_minmax.amax(input, dim, keepdim), 'amax')
+
+
+def amin(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Smallest elements over dim (all by default); ties share the gradient.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.amin(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
+        tensor([1., 2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('amin', input)
+    if out is None:
+        return _op_minmax.amin(input, dim, keepdim)
+    return _write_out(out, _op_minmax.amin(input, dim, keepdim), 'amin')
+
+
+def aminmax(input: Tensor, *, dim=None, keepdim=False, out: Tensor | None = None) -> Tensor:
+    """(min, max) over dim (all by default), as a named tuple.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.aminmax(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=1)
+        torch.return_types.aminmax(
+        min=tensor([1., 2.]),
+        max=tensor([5., 4.]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('aminmax', input)
+    if out is None:
+        return _op_minmax.aminmax(input, dim=dim, keepdim=keepdim)
+    return _write_out(out, _op_minmax.aminmax(input, dim=dim, keepdim=keepdim), 'aminmax')
 
 
 def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -201,6 +284,57 @@ def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_special_unary.angle(input)
     return _write_out(out, _op_special_unary.angle(input), 'angle')
+
+
+def any(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Whether some element over dim (all by default) is nonzero.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.any(torch.tensor([True, False, True]), 0)
+        tensor(True)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('any', input)
+    if out is None:
+        return _op_reduction.any(input, dim, keepdim)
+    return _write_out(out, _op_reduction.any(input, dim, keepdim), 'any')
+
+
+def argmax(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Index of the largest element over dim (of the flattened input by default).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.argmax(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
+        tensor([1, 0])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('argmax', input)
+    if out is None:
+        return _op_minmax.argmax(input, dim, keepdim)
+    return _write_out(out, _op_minmax.argmax(input, dim, keepdim), 'argmax')
+
+
+def argmin(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Index of the smallest element over dim (of the flattened input by default).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.argmin(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
+        tensor([0, 1])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('argmin', input)
+    if out is None:
+        return _op_minmax.argmin(input, dim, keepdim)
+    return _write_out(out, _op_minmax.argmin(input, dim, keepdim), 'argmin')
 
 
 def asin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -588,6 +722,53 @@ def cosh_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('cosh_', input)
     return _inplace(input, _op_unary.cosh(input))
+
+
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    """Number of nonzero elements over dim (all by default), as int64.
+
+    Example::
+
+        >>> torch.count_nonzero(torch.tensor([1.0, 0.0, 4.0]))
+        tensor(2)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('count_nonzero', input)
+    return _op_reduction.count_nonzero(input, dim)
+
+
+def cumprod(input: Tensor, dim, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    """Cumulative product along dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.cumprod(torch.tensor([1.0, 2.0, 4.0]), 0)
+        tensor([1., 2., 8.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cumprod', input)
+    if out is None:
+        return _op_reduction.cumprod(input, dim, dtype=dtype)
+    return _write_out(out, _op_reduction.cumprod(input, dim, dtype=dtype), 'cumprod')
+
+
+def cumsum(input: Tensor, dim, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    """Cumulative sum along dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.cumsum(torch.tensor([1.0, 2.0, 4.0]), 0)
+        tensor([1., 3., 7.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cumsum', input)
+    if out is None:
+        return _op_reduction.cumsum(input, dim, dtype=dtype)
+    return _write_out(out, _op_reduction.cumsum(input, dim, dtype=dtype), 'cumsum')
 
 
 def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1464,6 +1645,23 @@ def logit_(input: Tensor, eps=None) -> Tensor:
     return _inplace(input, _op_special_unary.logit(input, eps))
 
 
+def logsumexp(input: Tensor, dim, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """log(sum(exp(input))) over dim, computed without overflow.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.logsumexp(torch.tensor([1.0, 2.0, 4.0]), 0)
+        tensor(4.1698)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('logsumexp', input)
+    if out is None:
+        return _op_reduction.logsumexp(input, dim, keepdim)
+    return _write_out(out, _op_reduction.logsumexp(input, dim, keepdim), 'logsumexp')
+
+
 def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """input < other, elementwise (a bool tensor).
 
@@ -1484,6 +1682,25 @@ def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 less = lt
 
 
+def max(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Largest element; with dim, (values, indices) along dim; with a tensor, maximum().
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.max(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
+        torch.return_types.max(
+        values=tensor([5., 4.]),
+        indices=tensor([1, 0]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('max', input)
+    if out is None:
+        return _op_minmax.max(input, dim, keepdim)
+    return _write_out(out, _op_minmax.max(input, dim, keepdim), 'max')
+
+
 def maximum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Elementwise maximum (NaN if either is NaN).
 
@@ -1499,6 +1716,42 @@ def maximum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
     if out is None:
         return _op_select.maximum(input, other)
     return _write_out(out, _op_select.maximum(input, other), 'maximum')
+
+
+def mean(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, out: Tensor | None = None) -> Tensor:
+    """Mean of the elements over dim (all of them by default); axis= is an alias of dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.mean(torch.tensor([1.0, 2.0, 4.0]), 0)
+        tensor(2.3333)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('mean', input)
+    if out is None:
+        return _op_reduction.mean(input, dim, keepdim, dtype=dtype, axis=axis)
+    return _write_out(out, _op_reduction.mean(input, dim, keepdim, dtype=dtype, axis=axis), 'mean')
+
+
+def min(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Smallest element; with dim, (values, indices) along dim; with a tensor, minimum().
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.min(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
+        torch.return_types.min(
+        values=tensor([1., 2.]),
+        indices=tensor([0, 1]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('min', input)
+    if out is None:
+        return _op_minmax.min(input, dim, keepdim)
+    return _write_out(out, _op_minmax.min(input, dim, keepdim), 'min')
 
 
 def minimum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1558,6 +1811,40 @@ def nan_to_num_(input: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('nan_to_num_', input)
     return _inplace(input, _op_compare.nan_to_num(input, nan, posinf, neginf))
+
+
+def nanmean(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    """Mean of the non-NaN elements over dim (all by default).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.nanmean(torch.tensor([1.0, 2.0, 4.0]), 0)
+        tensor(2.3333)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('nanmean', input)
+    if out is None:
+        return _op_reduction.nanmean(input, dim, keepdim, dtype=dtype)
+    return _write_out(out, _op_reduction.nanmean(input, dim, keepdim, dtype=dtype), 'nanmean')
+
+
+def nansum(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    """Sum of the elements over dim (all by default), NaN counted as zero.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.nansum(torch.tensor([1.0, 2.0, 4.0]), 0)
+        tensor(7.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('nansum', input)
+    if out is None:
+        return _op_reduction.nansum(input, dim, keepdim, dtype=dtype)
+    return _write_out(out, _op_reduction.nansum(input, dim, keepdim, dtype=dtype), 'nansum')
 
 
 def ne(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1664,6 +1951,23 @@ def pow(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_elementwise.pow(input, exponent)
     return _write_out(out, _op_elementwise.pow(input, exponent), 'pow')
+
+
+def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    """Product of the elements over one dim (all of them by default).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.prod(torch.tensor([1.0, 2.0, 4.0]), 0)
+        tensor(8.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('prod', input)
+    if out is None:
+        return _op_reduction.prod(input, dim, keepdim, dtype=dtype)
+    return _write_out(out, _op_reduction.prod(input, dim, keepdim, dtype=dtype), 'prod')
 
 
 def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1978,6 +2282,36 @@ def square_(input: Tensor) -> Tensor:
     return _inplace(input, _op_unary.square(input))
 
 
+def std(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, out: Tensor | None = None) -> Tensor:
+    """Standard deviation over dim (all by default), with Bessel's correction by default.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.std(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0)
+        tensor(2.6458)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('std', input)
+    if out is None:
+        return _op_moments.std(input, dim, unbiased, keepdim, correction=correction)
+    return _write_out(out, _op_moments.std(input, dim, unbiased, keepdim, correction=correction), 'std')
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    """(std, mean) over dim (all by default), computed together.
+
+    Example::
+
+        >>> torch.std_mean(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0)
+        (tensor(2.6458), tensor(3.5000))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('std_mean', input)
+    return _op_moments.std_mean(input, dim, unbiased, keepdim, correction=correction)
+
+
 def sub(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> Tensor:
     """input - alpha * other, with broadcasting and type promotion.
 
@@ -1994,6 +2328,23 @@ def sub(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> 
 
 
 subtract = sub
+
+
+def sum(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, out: Tensor | None = None) -> Tensor:
+    """Sum of the elements over dim (all of them by default); axis= is an alias of dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.sum(torch.tensor([1.0, 2.0, 4.0]), 0)
+        tensor(7.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sum', input)
+    if out is None:
+        return _op_reduction.sum(input, dim, keepdim, dtype=dtype, axis=axis)
+    return _write_out(out, _op_reduction.sum(input, dim, keepdim, dtype=dtype, axis=axis), 'sum')
 
 
 def tan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2070,6 +2421,36 @@ def trunc_(input: Tensor) -> Tensor:
 
 fix = trunc
 fix_ = trunc_
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, out: Tensor | None = None) -> Tensor:
+    """Variance over dim (all by default), Bessel-corrected unless correction= says otherwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.var(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0)
+        tensor(7.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('var', input)
+    if out is None:
+        return _op_moments.var(input, dim, unbiased, keepdim, correction=correction)
+    return _write_out(out, _op_moments.var(input, dim, unbiased, keepdim, correction=correction), 'var')
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    """(var, mean) over dim (all by default), computed together.
+
+    Example::
+
+        >>> torch.var_mean(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0)
+        (tensor(7.), tensor(3.5000))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('var_mean', input)
+    return _op_moments.var_mean(input, dim, unbiased, keepdim, correction=correction)
 
 
 def where(condition, input: Tensor = None, other: Tensor = None) -> Tensor:

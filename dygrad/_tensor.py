@@ -801,68 +801,8 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         return self._rebase_shape(_shape.transpose(self, dim0, dim1))
 
     # -- reductions ------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None):
-        return _red.sum(self, dim if axis is None else axis, keepdim, dtype=dtype)
-
-    def nansum(self, dim=None, keepdim=False, *, dtype=None):
-        return _red.nansum(self, dim, keepdim, dtype=dtype)
-
-    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None):
-        return _red.mean(self, dim if axis is None else axis, keepdim, dtype=dtype)
-
-    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
-        return _red.nanmean(self, dim, keepdim, dtype=dtype)
-
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
-        return _red.prod(self, dim, keepdim, dtype=dtype)
-
-    def max(self, dim=None, keepdim=False):
-        return _red.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return _red.min(self, dim, keepdim)
-
-    def amax(self, dim=(), keepdim=False):
-        return _red.amax(self, dim, keepdim)
-
-    def amin(self, dim=(), keepdim=False):
-        return _red.amin(self, dim, keepdim)
-
-    def aminmax(self, *, dim=None, keepdim=False):
-        return _red.aminmax(self, dim=dim, keepdim=keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return _red.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return _red.argmin(self, dim, keepdim)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return _red.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return _red.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def logsumexp(self, dim, keepdim=False):
-        return _red.logsumexp(self, dim, keepdim)
-
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         return _red.norm(self, p, dim, keepdim, dtype=dtype)
-
-    def cumsum(self, dim, *, dtype=None):
-        return _red.cumsum(self, dim, dtype=dtype)
-
-    def cumprod(self, dim, *, dtype=None):
-        return _red.cumprod(self, dim, dtype=dtype)
-
-    def all(self, dim=None, keepdim=False):
-        return _red.all(self, dim, keepdim)
-
-    def any(self, dim=None, keepdim=False):
-        return _red.any(self, dim, keepdim)
-
-    def count_nonzero(self, dim=None):
-        return _red.count_nonzero(self, dim)
 
     def median(self, dim=None, keepdim=False):
         return _red.median(self, dim, keepdim)

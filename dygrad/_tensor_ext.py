@@ -41,12 +41,6 @@ class TensorExtMethods:
     # give constants, so they go through copy_, which cuts the history (as PyTorch); PyTorch's
     # logical_*_ leave it untouched, which _inplace does for a result without history ---------
 
-    def cumsum_(self, dim, *, dtype=None):
-        return _T._inplace(self, _T._red.cumsum(self, dim, dtype=dtype))
-
-    def cumprod_(self, dim, *, dtype=None):
-        return _T._inplace(self, _T._red.cumprod(self, dim, dtype=dtype))
-
     # -- reductions along a dim and order statistics (ops/cumulative.py, ops/stats.py via _red) ---
     def cummax(self, dim):
         return _T._red.cummax(self, dim)

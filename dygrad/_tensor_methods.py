@@ -13,6 +13,9 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from .ops import compare as _op_compare
     from .ops import elementwise as _op_elementwise
     from .ops import inplace as _op_inplace
+    from .ops import minmax as _op_minmax
+    from .ops import moments as _op_moments
+    from .ops import reduction as _op_reduction
     from .ops import select as _op_select
     from .ops import special_binary as _op_special_binary
     from .ops import special_unary as _op_special_unary
@@ -22,6 +25,9 @@ _MODULES = (
     'dygrad.ops.compare',
     'dygrad.ops.elementwise',
     'dygrad.ops.inplace',
+    'dygrad.ops.minmax',
+    'dygrad.ops.moments',
+    'dygrad.ops.reduction',
     'dygrad.ops.select',
     'dygrad.ops.special_binary',
     'dygrad.ops.special_unary',
@@ -127,6 +133,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.addcmul`."""
         return _inplace(self, _op_select.addcmul(self, tensor1, tensor2, value=value))
 
+    def all(self, dim=None, keepdim=False) -> Tensor:
+        """Whether every element over dim (all by default) is nonzero.
+
+        Example::
+
+            >>> torch.tensor([True, False, True]).all(0)
+            tensor(False)
+        """
+        return _op_reduction.all(self, dim, keepdim)
+
     def allclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
         """True when every element of input is close to other (see isclose).
 
@@ -137,6 +153,38 @@ class TensorOpMethods:
         """
         return _op_compare.allclose(self, other, rtol, atol, equal_nan)
 
+    def amax(self, dim=(), keepdim=False) -> Tensor:
+        """Largest elements over dim (all by default); ties share the gradient.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).amax(1)
+            tensor([5., 4.])
+        """
+        return _op_minmax.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False) -> Tensor:
+        """Smallest elements over dim (all by default); ties share the gradient.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).amin(1)
+            tensor([1., 2.])
+        """
+        return _op_minmax.amin(self, dim, keepdim)
+
+    def aminmax(self, *, dim=None, keepdim=False) -> Tensor:
+        """(min, max) over dim (all by default), as a named tuple.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).aminmax(dim=1)
+            torch.return_types.aminmax(
+            min=tensor([1., 2.]),
+            max=tensor([5., 4.]))
+        """
+        return _op_minmax.aminmax(self, dim=dim, keepdim=keepdim)
+
     def angle(self) -> Tensor:
         """Elementwise angle: pi for negative reals, 0 otherwise (nan stays nan).
 
@@ -146,6 +194,36 @@ class TensorOpMethods:
             tensor([3.1416, 0.0000, 0.0000])
         """
         return _op_special_unary.angle(self)
+
+    def any(self, dim=None, keepdim=False) -> Tensor:
+        """Whether some element over dim (all by default) is nonzero.
+
+        Example::
+
+            >>> torch.tensor([True, False, True]).any(0)
+            tensor(True)
+        """
+        return _op_reduction.any(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False) -> Tensor:
+        """Index of the largest element over dim (of the flattened input by default).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).argmax(1)
+            tensor([1, 0])
+        """
+        return _op_minmax.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False) -> Tensor:
+        """Index of the smallest element over dim (of the flattened input by default).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).argmin(1)
+            tensor([0, 1])
+        """
+        return _op_minmax.argmin(self, dim, keepdim)
 
     def asin(self) -> Tensor:
         """Inverse sine, elementwise (nan outside [-1, 1]).
@@ -416,6 +494,44 @@ class TensorOpMethods:
     def cosh_(self) -> Tensor:
         """In-place version of :meth:`Tensor.cosh`."""
         return _inplace(self, _op_unary.cosh(self))
+
+    def count_nonzero(self, dim=None) -> Tensor:
+        """Number of nonzero elements over dim (all by default), as int64.
+
+        Example::
+
+            >>> torch.tensor([1.0, 0.0, 4.0]).count_nonzero()
+            tensor(2)
+        """
+        return _op_reduction.count_nonzero(self, dim)
+
+    def cumprod(self, dim, *, dtype=None) -> Tensor:
+        """Cumulative product along dim.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0]).cumprod(0)
+            tensor([1., 2., 8.])
+        """
+        return _op_reduction.cumprod(self, dim, dtype=dtype)
+
+    def cumprod_(self, dim, *, dtype=None) -> Tensor:
+        """In-place version of :meth:`Tensor.cumprod`."""
+        return _inplace(self, _op_reduction.cumprod(self, dim, dtype=dtype))
+
+    def cumsum(self, dim, *, dtype=None) -> Tensor:
+        """Cumulative sum along dim.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0]).cumsum(0)
+            tensor([1., 3., 7.])
+        """
+        return _op_reduction.cumsum(self, dim, dtype=dtype)
+
+    def cumsum_(self, dim, *, dtype=None) -> Tensor:
+        """In-place version of :meth:`Tensor.cumsum`."""
+        return _inplace(self, _op_reduction.cumsum(self, dim, dtype=dtype))
 
     def deg2rad(self) -> Tensor:
         """Degrees to radians, elementwise.
@@ -1007,6 +1123,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.logit`."""
         return _inplace(self, _op_special_unary.logit(self, eps))
 
+    def logsumexp(self, dim, keepdim=False) -> Tensor:
+        """log(sum(exp(input))) over dim, computed without overflow.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0]).logsumexp(0)
+            tensor(4.1698)
+        """
+        return _op_reduction.logsumexp(self, dim, keepdim)
+
     def lt(self, other: Tensor) -> Tensor:
         """input < other, elementwise (a bool tensor).
 
@@ -1024,6 +1150,18 @@ class TensorOpMethods:
     less = lt
     less_ = lt_
 
+    def max(self, dim=None, keepdim=False) -> Tensor:
+        """Largest element; with dim, (values, indices) along dim; with a tensor, maximum().
+
+        Example::
+
+            >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).max(1)
+            torch.return_types.max(
+            values=tensor([5., 4.]),
+            indices=tensor([1, 0]))
+        """
+        return _op_minmax.max(self, dim, keepdim)
+
     def maximum(self, other: Tensor) -> Tensor:
         """Elementwise maximum (NaN if either is NaN).
 
@@ -1033,6 +1171,28 @@ class TensorOpMethods:
             tensor([ 3.,  5., -1.])
         """
         return _op_select.maximum(self, other)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None, axis=None) -> Tensor:
+        """Mean of the elements over dim (all of them by default); axis= is an alias of dim.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0]).mean(0)
+            tensor(2.3333)
+        """
+        return _op_reduction.mean(self, dim, keepdim, dtype=dtype, axis=axis)
+
+    def min(self, dim=None, keepdim=False) -> Tensor:
+        """Smallest element; with dim, (values, indices) along dim; with a tensor, minimum().
+
+        Example::
+
+            >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).min(1)
+            torch.return_types.min(
+            values=tensor([1., 2.]),
+            indices=tensor([0, 1]))
+        """
+        return _op_minmax.min(self, dim, keepdim)
 
     def minimum(self, other: Tensor) -> Tensor:
         """Elementwise minimum (NaN if either is NaN).
@@ -1074,6 +1234,26 @@ class TensorOpMethods:
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
         """In-place version of :meth:`Tensor.nan_to_num`."""
         return _inplace(self, _op_compare.nan_to_num(self, nan, posinf, neginf))
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+        """Mean of the non-NaN elements over dim (all by default).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0]).nanmean(0)
+            tensor(2.3333)
+        """
+        return _op_reduction.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+        """Sum of the elements over dim (all by default), NaN counted as zero.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0]).nansum(0)
+            tensor(7.)
+        """
+        return _op_reduction.nansum(self, dim, keepdim, dtype=dtype)
 
     def ne(self, other: Tensor) -> Tensor:
         """input != other, elementwise (a bool tensor).
@@ -1160,6 +1340,16 @@ class TensorOpMethods:
     def pow_(self, exponent) -> Tensor:
         """In-place version of :meth:`Tensor.pow`."""
         return _inplace(self, _op_elementwise.pow(self, exponent))
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None) -> Tensor:
+        """Product of the elements over one dim (all of them by default).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0]).prod(0)
+            tensor(8.)
+        """
+        return _op_reduction.prod(self, dim, keepdim, dtype=dtype)
 
     def rad2deg(self) -> Tensor:
         """Radians to degrees, elementwise.
@@ -1356,6 +1546,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.square`."""
         return _inplace(self, _op_unary.square(self))
 
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+        """Standard deviation over dim (all by default), with Bessel's correction by default.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0, 7.0]).std(0)
+            tensor(2.6458)
+        """
+        return _op_moments.std(self, dim, unbiased, keepdim, correction=correction)
+
     def sub(self, other: Tensor, *, alpha=1) -> Tensor:
         """input - alpha * other, with broadcasting and type promotion.
 
@@ -1372,6 +1572,16 @@ class TensorOpMethods:
 
     subtract = sub
     subtract_ = sub_
+
+    def sum(self, dim=None, keepdim=False, *, dtype=None, axis=None) -> Tensor:
+        """Sum of the elements over dim (all of them by default); axis= is an alias of dim.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0]).sum(0)
+            tensor(7.)
+        """
+        return _op_reduction.sum(self, dim, keepdim, dtype=dtype, axis=axis)
 
     def tan(self) -> Tensor:
         """Tangent, elementwise (radians).
@@ -1417,6 +1627,16 @@ class TensorOpMethods:
 
     fix = trunc
     fix_ = trunc_
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+        """Variance over dim (all by default), Bessel-corrected unless correction= says otherwise.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0, 7.0]).var(0)
+            tensor(7.)
+        """
+        return _op_moments.var(self, dim, unbiased, keepdim, correction=correction)
 
     def where(self, condition, other: Tensor = None) -> Tensor:
         """input where condition holds, else other (alone: nonzero(condition, as_tuple=True)).

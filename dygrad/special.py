@@ -3,14 +3,14 @@ import math
 
 from ._tensor import _wrap
 from .ops import elementwise as _ew
-from .ops import reduction as _red
 from .ops import nn_ops as _nn
 from .ops import special_unary as _su
 from ._ns_special import *  # noqa: F401,F403  (the declared ops of torch.special)
 from ._ns_special import __all__ as _declared
 
 __all__ = _declared + [
-    "multigammaln", "ndtr", "ndtri", "log_ndtr", "logsumexp", "softmax", "log_softmax"]
+    "multigammaln", "ndtr", "ndtri", "log_ndtr", "softmax", "log_softmax",
+]
 
 
 def multigammaln(input, p):
@@ -47,10 +47,6 @@ def log_ndtr(input):
     z2 = z * z
     tail = -z2 * 0.5 - _ew.log(-z) - 0.5 * math.log(2 * math.pi) + _ew.log1p(-1.0 / z2 + 3.0 / (z2 * z2))
     return _ew.where(_wrap(far), tail, near)
-
-
-def logsumexp(input, dim, keepdim=False):
-    return _red.logsumexp(input, dim, keepdim)
 
 
 def softmax(input, dim, *, dtype=None):

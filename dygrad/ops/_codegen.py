@@ -198,6 +198,17 @@ def _ret(d):
     return a if isinstance(a, str) else getattr(a, "__name__", str(a))
 
 
+# out= of every declared op goes through this one function (written into the generated module):
+# a tensor result into `out`, or the tensors of a tuple result (max/min/sort along a dim,
+# aminmax, ...) into the tuple `out`, returned as the op's named tuple
+_WRITE_OUT = '''def _write_out(out, result, op):
+    """Writes `result` (a tensor, or a tuple of them) into `out` as PyTorch's out= does."""
+    if isinstance(result, Tensor):
+        return _write_out_tensor(out, result, op)
+    return _write_outs(out, result, op, result[0]._rg)
+'''
+
+
 def _function_source(d):
     params = list(d.signature.parameters.values())
     first = params[0].name
@@ -266,10 +277,10 @@ def render_functions() -> str:
            "from ._convert import not_tensor_error as _not_tensor, not_overload_error as _not_overload",
            "from ._tensor import Tensor, _inplace",
            "from .ops.inplace import copy_ as _copy_  # noqa: F401 - in-place spellings may use it",
-           "from ._convert import write_out_tensor as _write_out"]
+           "from ._convert import write_out_tensor as _write_out_tensor, write_outs as _write_outs"]
     out += [f"from .ops import {m.rsplit('.', 1)[1]} as {_alias(m)}" for m in mods]
     out += ["", "__all__ = " + _list(_namespaces(decls).get("torch", []))]
-    out += ["", ""]
+    out += ["", "", _WRITE_OUT, ""]
     for d in decls:
         out += _function_source(d)
     return "\n".join(out).rstrip() + "\n"

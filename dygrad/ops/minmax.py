@@ -9,6 +9,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw, return_types
+from ._registry import op
 from ._reduce_util import rdims, one_dim, kept_shape, expand_back, finish, scatter_along
 
 _I64 = np.dtype(np.int64)
@@ -114,22 +115,28 @@ def _along(x, dim, keepdim, argfn, node_cls, result_cls, op):
     return result_cls(t, _wrap(idx.astype(_I64, copy=False)))
 
 
-def max(x, dim=None, keepdim=False):
+@op(out=True, backward=(MaxBackward1, MaxBackward0),
+    summary='Largest element; with dim, (values, indices) along dim; with a tensor, maximum().',
+    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
+def max(input, dim=None, keepdim=False):
     if dim is None:
-        return _full(x, np.max, MaxBackward1, "max")
+        return _full(input, np.max, MaxBackward1, "max")
     if isinstance(dim, Tensor):
         from .elementwise import maximum
-        return maximum(x, dim)
-    return _along(x, dim, keepdim, np.argmax, MaxBackward0, return_types.max, "max")
+        return maximum(input, dim)
+    return _along(input, dim, keepdim, np.argmax, MaxBackward0, return_types.max, "max")
 
 
-def min(x, dim=None, keepdim=False):
+@op(out=True, backward=(MinBackward1, MinBackward0),
+    summary='Smallest element; with dim, (values, indices) along dim; with a tensor, minimum().',
+    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
+def min(input, dim=None, keepdim=False):
     if dim is None:
-        return _full(x, np.min, MinBackward1, "min")
+        return _full(input, np.min, MinBackward1, "min")
     if isinstance(dim, Tensor):
         from .elementwise import minimum
-        return minimum(x, dim)
-    return _along(x, dim, keepdim, np.argmin, MinBackward0, return_types.min, "min")
+        return minimum(input, dim)
+    return _along(input, dim, keepdim, np.argmin, MinBackward0, return_types.min, "min")
 
 
 def _amaxmin(x, dim, keepdim, npfn, node_cls, op):
@@ -146,12 +153,18 @@ def _amaxmin(x, dim, keepdim, npfn, node_cls, op):
     return t
 
 
-def amax(x, dim=(), keepdim=False):
-    return _amaxmin(x, dim, keepdim, np.amax, AmaxBackward0, "amax")
+@op(out=True, backward=AmaxBackward0,
+    summary='Largest elements over dim (all by default); ties share the gradient.',
+    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
+def amax(input, dim=(), keepdim=False):
+    return _amaxmin(input, dim, keepdim, np.amax, AmaxBackward0, "amax")
 
 
-def amin(x, dim=(), keepdim=False):
-    return _amaxmin(x, dim, keepdim, np.amin, AminBackward0, "amin")
+@op(out=True, backward=AminBackward0,
+    summary='Smallest elements over dim (all by default); ties share the gradient.',
+    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
+def amin(input, dim=(), keepdim=False):
+    return _amaxmin(input, dim, keepdim, np.amin, AminBackward0, "amin")
 
 
 class AminmaxBackward0(Node):
@@ -168,8 +181,11 @@ class AminmaxBackward0(Node):
         return (out,)
 
 
-def aminmax(x, *, dim=None, keepdim=False):
-    d = x._data
+@op(out=True, backward=AminmaxBackward0,
+    summary='(min, max) over dim (all by default), as a named tuple.',
+    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=1')
+def aminmax(input, *, dim=None, keepdim=False):
+    d = input._data
     if dim is None:
         if d.size == 0:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
@@ -181,8 +197,8 @@ def aminmax(x, *, dim=None, keepdim=False):
         _check_nonempty(d, dims, "aminmax", ":")
     lo = np.asarray(np.amin(d, axis=dims, keepdims=keepdim))
     hi = np.asarray(np.amax(d, axis=dims, keepdims=keepdim))
-    if STATE.enabled and x._rg and d.dtype.kind == "f":
-        node = AminmaxBackward0((x._grad_node(),))
+    if STATE.enabled and input._rg and d.dtype.kind == "f":
+        node = AminmaxBackward0((input._grad_node(),))
         node.dims, node.keepdim = dims, keepdim
         ws = []
         for out in (lo, hi):
@@ -216,9 +232,13 @@ def _arg(x, dim, keepdim, npfn, op):
     return _wrap(np.asarray(npfn(d, axis=dim, keepdims=keepdim), dtype=_I64))
 
 
-def argmax(x, dim=None, keepdim=False):
-    return _arg(x, dim, keepdim, np.argmax, "argmax")
+@op(out=True, summary='Index of the largest element over dim (of the flattened input by default).',
+    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
+def argmax(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, np.argmax, "argmax")
 
 
-def argmin(x, dim=None, keepdim=False):
-    return _arg(x, dim, keepdim, np.argmin, "argmin")
+@op(out=True, summary='Index of the smallest element over dim (of the flattened input by default).',
+    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
+def argmin(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, np.argmin, "argmin")

@@ -7,6 +7,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
+from ._registry import op
 from ._reduce_util import rdims, expand_back
 
 
@@ -160,33 +161,45 @@ def _record(x, outs, node_cls, meta, save_std):
     return tuple(ts)
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    v, _, dims, n, dof = _moments(x, dim, unbiased, keepdim, correction, "var")
-    (t,) = _record(x, (v,), VarBackward0, (dims, n, dof), False)
+@op(out=True, backward=VarBackward0,
+    summary="Variance over dim (all by default), Bessel-corrected unless correction= says otherwise.",
+    example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0')
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    v, _, dims, n, dof = _moments(input, dim, unbiased, keepdim, correction, "var")
+    (t,) = _record(input, (v,), VarBackward0, (dims, n, dof), False)
     if t.grad_fn is not None:
         t.grad_fn.keepdim = keepdim
     return t
 
 
-def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    v, _, dims, n, dof = _moments(x, dim, unbiased, keepdim, correction, "std", True)
-    (t,) = _record(x, (v,), StdBackward0, (dims, n, dof), True)
+@op(out=True, backward=StdBackward0,
+    summary="Standard deviation over dim (all by default), with Bessel's correction by default.",
+    example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0')
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    v, _, dims, n, dof = _moments(input, dim, unbiased, keepdim, correction, "std", True)
+    (t,) = _record(input, (v,), StdBackward0, (dims, n, dof), True)
     if t.grad_fn is not None:
         t.grad_fn.keepdim = keepdim
     return t
 
 
-def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    v, m, dims, n, dof = _moments(x, dim, unbiased, keepdim, correction, "var_mean")
-    ts = _record(x, (v, m), VarMeanBackward0, (dims, n, dof), False)
+@op(method=False, backward=VarMeanBackward0,
+    summary='(var, mean) over dim (all by default), computed together.',
+    example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0')
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    v, m, dims, n, dof = _moments(input, dim, unbiased, keepdim, correction, "var_mean")
+    ts = _record(input, (v, m), VarMeanBackward0, (dims, n, dof), False)
     if ts[0].grad_fn is not None:
         ts[0].grad_fn.keepdim = keepdim
     return ts
 
 
-def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    v, m, dims, n, dof = _moments(x, dim, unbiased, keepdim, correction, "std_mean", True)
-    ts = _record(x, (v, m), StdMeanBackward0, (dims, n, dof), True)
+@op(method=False, backward=StdMeanBackward0,
+    summary='(std, mean) over dim (all by default), computed together.',
+    example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0')
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    v, m, dims, n, dof = _moments(input, dim, unbiased, keepdim, correction, "std_mean", True)
+    ts = _record(input, (v, m), StdMeanBackward0, (dims, n, dof), True)
     if ts[0].grad_fn is not None:
         ts[0].grad_fn.keepdim = keepdim
     return ts

@@ -11,6 +11,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
+from ._registry import op
 from ._reduce_util import (rdims, one_dim, expand_back, finish, acc_dtype, scalar_type_name, flip,
                            shift, select, stack)
 from .minmax import max, min, amax, amin, aminmax, argmax, argmin  # noqa: F401
@@ -57,21 +58,26 @@ class SumBackward1(_Reduce):
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
-def sum(x, dim=None, keepdim=False, *, dtype=None):
-    d = x._data
+@op(out=True, backward=(SumBackward0, SumBackward1),
+    summary='Sum of the elements over dim (all of them by default); axis= is an alias of dim.',
+    example='torch.tensor([1.0, 2.0, 4.0]), 0')
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+    if axis is not None:  # NumPy's name, which PyTorch accepts too
+        dim = axis
+    d = input._data
     dt = d.dtype
     if dim is None and dtype is None and (dt is _F32 or dt is _F64) and STATE.trace is None:
         # `loss = (...).sum()`: the commonest reduction, without the general argument handling
-        t, node = finish(np.add.reduce(d, None, None, None, keepdim), x, SumBackward0)
+        t, node = finish(np.add.reduce(d, None, None, None, keepdim), input, SumBackward0)
         if node is not None:
             node.shape, node.dims, node.keepdim, node.src = d.shape, None, keepdim, None
         return t
     npdt = _sum_dtype(d, dtype)
     dims = rdims(dim, d.shape, "sum")
     if dtype is not None:
-        _grad_dtype(x, dtype)
+        _grad_dtype(input, dtype)
     out = _np_sum(d, dims, keepdim, npdt)
-    t, node = finish(out, x, SumBackward0 if dim is None else SumBackward1)
+    t, node = finish(out, input, SumBackward0 if dim is None else SumBackward1)
     if node is not None:
         # dims None marks the full sum, whose gradient is one value filled over the input
         node.shape, node.dims, node.keepdim = d.shape, None if dim is None else dims, keepdim
@@ -80,9 +86,9 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
         if npdt == np.float16:
             def sum(d):
                 return _np_sum(d, dims, keepdim, npdt)
-            STATE.trace.record(sum, (x,), t)
+            STATE.trace.record(sum, (input,), t)
         else:  # ndarray.sum is this ufunc reduction; calling it directly skips two layers
-            STATE.trace.record(np.add.reduce, (x, dims, None if npdt == d.dtype and npdt.kind == "f"
+            STATE.trace.record(np.add.reduce, (input, dims, None if npdt == d.dtype and npdt.kind == "f"
                                                else npdt, None, keepdim), t, "sum")
     return t
 
@@ -106,16 +112,19 @@ class NansumBackward0(_Reduce):
         return _bw.where(np.isnan(_data(x)), 0, g)
 
 
-def nansum(x, dim=None, keepdim=False, *, dtype=None):
-    d = x._data
+@op(out=True, backward=NansumBackward0,
+    summary='Sum of the elements over dim (all by default), NaN counted as zero.',
+    example='torch.tensor([1.0, 2.0, 4.0]), 0')
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    d = input._data
     npdt = _sum_dtype(d, dtype)
     dims = rdims(dim, d.shape, "nansum")
-    _grad_dtype(x, dtype)
+    _grad_dtype(input, dtype)
     out = np.nansum(d, axis=dims, keepdims=keepdim, dtype=np.float32 if npdt == np.float16 else npdt)
-    t, node = finish(out.astype(npdt, copy=False), x, NansumBackward0)
+    t, node = finish(out.astype(npdt, copy=False), input, NansumBackward0)
     if node is not None:
         node.shape, node.dims, node.keepdim, node.src = d.shape, dims, keepdim, None
-        node.save(x)
+        node.save(input)
     return t
 
 
@@ -136,8 +145,13 @@ def _check_mean_dtype(d, op, given=False):
         f"either a floating point or complex dtype. Got: {scalar_type_name(d.dtype)}")
 
 
-def mean(x, dim=None, keepdim=False, *, dtype=None):
-    d = x._data
+@op(out=True, backward=(MeanBackward0, MeanBackward1),
+    summary='Mean of the elements over dim (all of them by default); axis= is an alias of dim.',
+    example='torch.tensor([1.0, 2.0, 4.0]), 0')
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
+    if axis is not None:  # NumPy's name, which PyTorch accepts too
+        dim = axis
+    d = input._data
     src = d.dtype
     if dtype is not None and dtype.np != src:
         d = d.astype(dtype.np)
@@ -149,14 +163,14 @@ def mean(x, dim=None, keepdim=False, *, dtype=None):
         n *= d.shape[i]
     npdt = d.dtype
     out = _np_mean(d, dims, keepdim, n, npdt)
-    t, node = finish(out, x, MeanBackward0 if dim is None else MeanBackward1)
+    t, node = finish(out, input, MeanBackward0 if dim is None else MeanBackward1)
     if node is not None:
         node.shape, node.dims, node.keepdim, node.n = d.shape, dims, keepdim, n
         node.src = None if src == d.dtype else src
     if STATE.trace is not None:
         def mean(d):
             return _np_mean(d if d.dtype == npdt else d.astype(npdt), dims, keepdim, n, npdt)
-        STATE.trace.record(mean, (x,), t)
+        STATE.trace.record(mean, (input,), t)
     return t
 
 
@@ -176,8 +190,11 @@ class NanmeanBackward0(_Reduce):
             return self._back(g / _bw.const(self.count, g)) * _bw.const(keep, g)
 
 
-def nanmean(x, dim=None, keepdim=False, *, dtype=None):
-    d = x._data
+@op(out=True, backward=NanmeanBackward0,
+    summary='Mean of the non-NaN elements over dim (all by default).',
+    example='torch.tensor([1.0, 2.0, 4.0]), 0')
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    d = input._data
     if d.dtype.kind != "f":  # checked before dtype=: an integer input is refused either way
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {scalar_type_name(d.dtype)}")
@@ -189,12 +206,12 @@ def nanmean(x, dim=None, keepdim=False, *, dtype=None):
     count = (~np.isnan(d)).sum(axis=dims, keepdims=keepdim).astype(d.dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (np.nansum(d, axis=dims, keepdims=keepdim, dtype=acc_dtype(d)) / count).astype(d.dtype)
-    t, node = finish(out, x, NanmeanBackward0)
+    t, node = finish(out, input, NanmeanBackward0)
     if node is not None:
         node.shape, node.dims, node.keepdim = d.shape, dims, keepdim
-        node.src = None if x._data.dtype == d.dtype else x._data.dtype
+        node.src = None if input._data.dtype == d.dtype else input._data.dtype
         node.count = count
-        node.save(x)
+        node.save(input)
     return t
 
 
@@ -248,26 +265,29 @@ def _kshape(v, x, dim):
     return tuple(s)
 
 
-def prod(x, dim=None, keepdim=False, *, dtype=None):
+@op(out=True, backward=(ProdBackward0, ProdBackward1),
+    summary='Product of the elements over one dim (all of them by default).',
+    example='torch.tensor([1.0, 2.0, 4.0]), 0')
+def prod(input, dim=None, keepdim=False, *, dtype=None):
     if dim is not None:  # a bad dim is reported before the dtype
-        dim = one_dim(dim, x._data.shape, "prod")
-    x = _cast_for_grad(x, dtype)
-    d = x._data
+        dim = one_dim(dim, input._data.shape, "prod")
+    input = _cast_for_grad(input, dtype)
+    d = input._data
     npdt = _sum_dtype(d, dtype)
     if dim is None:
         out = np.asarray(np.prod(d, dtype=npdt))
         if keepdim:
             out = out.reshape((1,) * d.ndim)
-        t, node = finish(out, x, ProdBackward0)
+        t, node = finish(out, input, ProdBackward0)
         if node is not None:
             node.shape = d.shape
     else:
         out = np.prod(d, axis=dim if d.ndim else None, keepdims=keepdim, dtype=npdt)
-        t, node = finish(out, x, ProdBackward1)
+        t, node = finish(out, input, ProdBackward1)
         if node is not None:
             node.dim, node.keepdim = dim, keepdim
     if node is not None:
-        node.save(x)
+        node.save(input)
         node.save_output(t)
     return t
 
@@ -285,8 +305,11 @@ class LogsumexpBackward0(Node):
             return g * _bw.exp(x - out)
 
 
-def logsumexp(x, dim, keepdim=False):
-    d = x._data
+@op(out=True, namespaces=("torch", "special"), backward=LogsumexpBackward0,
+    summary='log(sum(exp(input))) over dim, computed without overflow.',
+    example='torch.tensor([1.0, 2.0, 4.0]), 0')
+def logsumexp(input, dim, keepdim=False):
+    d = input._data
     if d.dtype.kind != "f":
         d = d.astype(_dtype._default[0].np)
     dims = rdims(dim, d.shape, "logsumexp")
@@ -300,10 +323,10 @@ def logsumexp(x, dim, keepdim=False):
         out = np.log(np.exp(w - m).sum(axis=dims, keepdims=True)) + m
     if not keepdim:
         out = out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in dims))
-    t, node = finish(out.astype(d.dtype, copy=False), x, LogsumexpBackward0)
+    t, node = finish(out.astype(d.dtype, copy=False), input, LogsumexpBackward0)
     if node is not None:
         node.dims, node.keepdim = dims, keepdim
-        node.save(x)
+        node.save(input)
         node.save_output(t)
     return t
 
@@ -320,16 +343,22 @@ def _logical(x, dim, keepdim, npfn, op):
     return _wrap(out.astype(np.uint8) if d.dtype == np.uint8 else out)
 
 
-def all(x, dim=None, keepdim=False):
-    return _logical(x, dim, keepdim, np.all, "all")
+@op(out=True, summary='Whether every element over dim (all by default) is nonzero.',
+    example='torch.tensor([True, False, True]), 0')
+def all(input, dim=None, keepdim=False):
+    return _logical(input, dim, keepdim, np.all, "all")
 
 
-def any(x, dim=None, keepdim=False):
-    return _logical(x, dim, keepdim, np.any, "any")
+@op(out=True, summary='Whether some element over dim (all by default) is nonzero.',
+    example='torch.tensor([True, False, True]), 0')
+def any(input, dim=None, keepdim=False):
+    return _logical(input, dim, keepdim, np.any, "any")
 
 
-def count_nonzero(x, dim=None):
-    d = x._data
+@op(summary='Number of nonzero elements over dim (all by default), as int64.',
+    example='torch.tensor([1.0, 0.0, 4.0])')
+def count_nonzero(input, dim=None):
+    d = input._data
     dims = rdims(dim, d.shape, "count_nonzero")
     return _wrap(np.asarray(np.count_nonzero(d, axis=dims), dtype=_I64))
 
@@ -373,13 +402,15 @@ def _cum(x, dim, dtype, npfn, op):
     return out, dim, npdt
 
 
-def cumsum(x, dim, *, dtype=None):
-    out, dim, npdt = _cum(x, dim, dtype, np.cumsum, "cumsum")
-    _grad_dtype(x, dtype)
-    t, node = finish(out, x, CumsumBackward0)
+@op(out=True, inplace=True, inplace_function=False, backward=CumsumBackward0,
+    summary='Cumulative sum along dim.', example='torch.tensor([1.0, 2.0, 4.0]), 0')
+def cumsum(input, dim, *, dtype=None):
+    out, dim, npdt = _cum(input, dim, dtype, np.cumsum, "cumsum")
+    _grad_dtype(input, dtype)
+    t, node = finish(out, input, CumsumBackward0)
     if node is not None:
-        node.dim = dim if x._data.ndim else None
-        node.src = None if npdt == x._data.dtype else x._data.dtype
+        node.dim = dim if input._data.ndim else None
+        node.src = None if npdt == input._data.dtype else input._data.dtype
     return t
 
 
@@ -432,17 +463,19 @@ def _rcumsum_np(a):
     return np.flip(np.cumsum(np.flip(a, -1), -1), -1)
 
 
-def cumprod(x, dim, *, dtype=None):
+@op(out=True, inplace=True, inplace_function=False, backward=CumprodBackward0,
+    summary='Cumulative product along dim.', example='torch.tensor([1.0, 2.0, 4.0]), 0')
+def cumprod(input, dim, *, dtype=None):
     if dtype is not None:  # a bad dim is reported before the dtype
-        one_dim(dim, x._data.shape, "cumprod")
-    x = _cast_for_grad(x, dtype)
-    out, dim, npdt = _cum(x, dim, dtype, np.cumprod, "cumprod")
-    if x._data.ndim == 0:
-        return cumsum(x, dim, dtype=dtype)  # one element: the identity, like cumsum
-    t, node = finish(out, x, CumprodBackward0)
+        one_dim(dim, input._data.shape, "cumprod")
+    input = _cast_for_grad(input, dtype)
+    out, dim, npdt = _cum(input, dim, dtype, np.cumprod, "cumprod")
+    if input._data.ndim == 0:
+        return cumsum(input, dim, dtype=dtype)  # one element: the identity, like cumsum
+    t, node = finish(out, input, CumprodBackward0)
     if node is not None:
         node.dim = dim
-        node.save(x)
+        node.save(input)
         node.save_output(t)
     return t
 

@@ -59,6 +59,18 @@ def _np(t):
     return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
 
 
+def _parts(r):
+    """The tensors of a result: itself, or those of a tuple result (max along a dim, ...)."""
+    return list(r) if isinstance(r, tuple) else [r]
+
+
+def _assert_same(got, want, check=np.testing.assert_array_equal):
+    assert type(got) is type(want) or not isinstance(want, tuple), "named tuple type differs"
+    assert len(_parts(got)) == len(_parts(want))
+    for g, w in zip(_parts(got), _parts(want)):
+        check(_np(g), _np(w))
+
+
 @pytest.mark.parametrize("d", [d for d in DECLS if d.function], ids=lambda d: d.name)
 def test_spellings_agree(d):
     """function == method == out= (written into out's memory: a view of out sees it) ==
@@ -69,13 +81,17 @@ def test_spellings_agree(d):
     x = args[pos]
     if d.method:
         rest = args[:pos] + args[pos + 1:]
-        np.testing.assert_array_equal(_np(getattr(x, d.name)(*rest, **kw)), _np(ref))
+        _assert_same(getattr(x, d.name)(*rest, **kw), ref)
     if d.out is True:
-        out = dygrad.zeros(ref.shape, dtype=ref.dtype)
-        view = out.view(-1)
-        r = _function(d, dygrad)(*args, **kw, out=out)
-        assert r is out
-        np.testing.assert_array_equal(_np(view).reshape(ref.shape), _np(ref))
+        # a tuple result (values, indices) is written into a tuple out, returned as the op's
+        # named tuple holding the given tensors
+        outs = [dygrad.zeros(p.shape, dtype=p.dtype) for p in _parts(ref)]
+        views = [o.view(-1) for o in outs]
+        r = _function(d, dygrad)(*args, **kw, out=tuple(outs) if isinstance(ref, tuple) else outs[0])
+        assert all(a is b for a, b in zip(_parts(r), outs))
+        _assert_same(r, ref)
+        for v, p in zip(views, _parts(ref)):
+            np.testing.assert_array_equal(_np(v).reshape(p.shape), _np(p))
     if d.inplace:
         y = x.clone()
         a2 = args[:pos] + (y,) + args[pos + 1:]
@@ -105,12 +121,16 @@ def test_spellings_match_pytorch(d):
         got = _function(d, dygrad)(*_args(d, dygrad)[0], **_args(d, dygrad)[1])
         targs, tkw = _args(d, torch)
         want = _function(d, torch)(*targs, **tkw)
-        if not hasattr(want, "dtype"):  # allclose: a Python bool
+        if isinstance(want, bool):  # allclose: a Python bool
             assert got == want
             return
-        assert got.dtype.__repr__().split(".")[-1] == str(want.dtype).split(".")[-1]
-        np.testing.assert_allclose(_np(got), want.numpy(), rtol=1e-7, atol=1e-10, equal_nan=True)
+        assert isinstance(got, tuple) == isinstance(want, tuple)
+        if hasattr(want, "_fields"):  # torch.return_types: the same field names
+            assert got._fields == want._fields
+        for g, w in zip(_parts(got), _parts(want), strict=True):
+            assert g.dtype.__repr__().split(".")[-1] == str(w.dtype).split(".")[-1]
+            np.testing.assert_allclose(_np(g), w.numpy(), rtol=1e-7, atol=1e-10, equal_nan=True)
         if d.out is True:
-            # PyTorch accepts out= for this op, and so do we
-            out = torch.empty(0, dtype=want.dtype)
-            _function(d, torch)(*targs, **tkw, out=out)
+            # PyTorch accepts out= (a tuple of tensors for a tuple result) for this op, as we do
+            outs = tuple(torch.empty(0, dtype=w.dtype) for w in _parts(want))
+            _function(d, torch)(*targs, **tkw, out=outs if isinstance(want, tuple) else outs[0])

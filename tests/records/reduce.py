@@ -53,9 +53,7 @@ CALLS = {
     "count_nonzero": (_count_nonzero, dict(keepdim=False), None, dict(supports_out=False)),
 }
 # known dygrad gaps (strict xfails: the run fails once fixed, then the entry goes)
-XFAILS = {n: {"out": f"dygrad's {n}(x, dim) takes no out= (PyTorch's does)"}
-          for n in ("sum", "mean", "nansum", "nanmean", "amax", "amin", "logsumexp", "std", "var",
-                    "prod", "all", "any")}
+XFAILS = {}
 for name, (ref, opts, twice, rec_opts) in CALLS.items():
     samples = reduce_samples(name, **opts, _tol=TOL)
     for s in samples:
