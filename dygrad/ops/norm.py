@@ -101,6 +101,20 @@ def _norm_backward_np(node, g, w, batch_axes, bshape, x=None):
     return _with_dx(gx, node, gw, gb)
 
 
+def _affine_edges(x, weight, bias):
+    """The next_functions of a norm node over x and its optional affine weight and bias; None
+    when no graph is recorded."""
+    if not STATE.enabled or not (x._rg or (weight is not None and weight._rg)
+                                 or (bias is not None and bias._rg)):
+        return None
+    nfs = (x._grad_node(),)
+    if weight is not None:
+        nfs += (weight._grad_node(),)
+    if bias is not None:
+        nfs += (bias._grad_node(),)
+    return nfs
+
+
 def _with_dx(gx, node, gw, gb):
     return (gx,) + ((gw,) if node.has_w else ()) + ((gb,) if node.has_b else ())
 
@@ -206,15 +220,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             out = xhat.copy()
         out = _nonfinite.fused_if_nonfinite(out, xd, mean, invstd if weight is None
                                   else invstd * weight._data.reshape(bshape), bias, bshape)
-    rg = x._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)
-    if STATE.enabled and rg:
-        nfs = (x._grad_node(),)
-        saved = [x]
-        if weight is not None:
-            nfs += (weight._grad_node(),)
-            saved.append(weight)
-        if bias is not None:
-            nfs += (bias._grad_node(),)
+    nfs = _affine_edges(x, weight, bias)
+    if nfs is not None:
+        saved = (x,) if weight is None else (x, weight)
         if training:
             node = NativeBatchNormBackward0(nfs)
             node.invstd = invstd
@@ -273,15 +281,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         out = out + bias._data
     if out is xhat:
         out = xhat.copy()
-    rg = x._rg or (weight is not None and weight._rg) or (bias is not None and bias._rg)
-    if STATE.enabled and rg:
-        nfs = (x._grad_node(),)
-        saved = [x]
-        if weight is not None:
-            nfs += (weight._grad_node(),)
-            saved.append(weight)
-        if bias is not None:
-            nfs += (bias._grad_node(),)
+    nfs = _affine_edges(x, weight, bias)
+    if nfs is not None:
+        saved = (x,) if weight is None else (x, weight)
         node = NativeLayerNormBackward0(nfs)
         node.save(*saved)
         node.xhat, node.invstd, node.eps = xhat, invstd, eps

@@ -42,13 +42,17 @@ def _from_tensors(grads, create_graph):
     return [g if g is None or create_graph else g._data for g in grads]
 
 
-class BackwardHookInput(Node):
-    """Identity over a module's tensor inputs; runs the full backward hooks."""
+class _HookNode(Node):
+    """An identity node with one output per tensor it routes, sharing the module's hook state."""
 
     def __init__(self, next_functions, state):
         Node.__init__(self, next_functions)
         self._nout = len(next_functions)
         self.state = state
+
+
+class BackwardHookInput(_HookNode):
+    """Identity over a module's tensor inputs; runs the full backward hooks."""
 
     def _apply(self, grads, create_graph):
         st = self.state
@@ -72,13 +76,8 @@ class BackwardHookInput(Node):
         return tuple(None if self.next_functions[k][0] is None else out[k] for k in range(len(out)))
 
 
-class BackwardHookOutput(Node):
+class BackwardHookOutput(_HookNode):
     """Identity over a module's tensor outputs; runs backward pre-hooks on grad_output."""
-
-    def __init__(self, next_functions, state):
-        Node.__init__(self, next_functions)
-        self._nout = len(next_functions)
-        self.state = state
 
     def _apply(self, grads, create_graph):
         st = self.state
