@@ -9,7 +9,7 @@ import tarfile
 import numpy as np
 
 from ._utils import check_md5, download_from_mirrors
-from .vision import VisionDataset, _as_numpy
+from .vision import _ImageArrays
 
 __all__ = ["CIFAR10"]
 
@@ -31,7 +31,7 @@ def read_cifar_bin(path, num_classes=10):
     return images, labels
 
 
-class CIFAR10(VisionDataset):
+class CIFAR10(_ImageArrays):
     """CIFAR-10 (binary version): 50,000 training or 10,000 test 32 x 32 RGB images.
 
     Like torchvision, `.data` is a NumPy uint8 array N x 32 x 32 x 3 (H x W x C) and `.targets`
@@ -48,11 +48,7 @@ class CIFAR10(VisionDataset):
     default_classes = ["airplane", "automobile", "bird", "cat", "deer",
                        "dog", "frog", "horse", "ship", "truck"]
 
-    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
-        super().__init__(root, transform=transform, target_transform=target_transform)
-        self.train = train
-        if download:
-            self.download()
+    def _load_data(self):
         if not self._check_integrity():
             raise RuntimeError(
                 f"Dataset {type(self).__name__} not found or incomplete: looked for "
@@ -60,10 +56,9 @@ class CIFAR10(VisionDataset):
                 f"download=True to fetch {self.url} (MD5-verified), or extract the official "
                 f"binary archive under root (e.g. --data-dir) so that {self.base_folder}/ is in it.")
         images, labels = zip(*(read_cifar_bin(os.path.join(self._folder(), f))
-                               for f in (self.train_list if train else self.test_list)))
-        self.data = np.concatenate(images)
-        self.targets = np.concatenate(labels).tolist()
+                               for f in (self.train_list if self.train else self.test_list)))
         self._load_meta()
+        return np.concatenate(images), np.concatenate(labels).tolist()
 
     def _folder(self):
         return os.path.join(self.root, self.base_folder)
@@ -110,18 +105,3 @@ class CIFAR10(VisionDataset):
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
                 with tar.extractfile(m) as src, open(dest, "wb") as out:
                     out.write(src.read())
-
-    def __getitem__(self, index):
-        img = _as_numpy(self.data)[index].copy()
-        target = int(self.targets[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __len__(self):
-        return len(self.data)
-
-    def extra_repr(self):
-        return f"Split: {'Train' if self.train is True else 'Test'}"

@@ -10,7 +10,7 @@ import numpy as np
 from ..._tensor import _wrap
 from ._utils import file_digest, read_idx
 from .mnist import MNIST
-from .vision import VisionDataset
+from .vision import VisionDataset, _ImageArrays
 
 __all__ = ["EmbeddedMNIST", "load_embedded_mnist", "mnist_splits", "EMBEDDED_DIR", "DESCRIPTION"]
 
@@ -41,7 +41,7 @@ def _verified(fname):
     return path
 
 
-class EmbeddedMNIST(VisionDataset):
+class EmbeddedMNIST(_ImageArrays):
     """split="train" (8,000 images), "heldout" (2,000) or "all" (10,000) of the embedded set.
 
     Items, `.data`, `.targets` and `.classes` behave as in `MNIST`; `.split_name` says which
@@ -51,14 +51,14 @@ class EmbeddedMNIST(VisionDataset):
     classes = MNIST.classes
     description = DESCRIPTION
     class_to_idx = MNIST.class_to_idx
-    __getitem__ = MNIST.__getitem__
-    __len__ = MNIST.__len__
 
     def __init__(self, split="train", transform=None, target_transform=None):
         if split not in _SPLITS:
             raise ValueError(f"EmbeddedMNIST: unknown split {split!r}; choose one of "
                              f"{', '.join(map(repr, _SPLITS))}")
-        super().__init__(EMBEDDED_DIR, transform=transform, target_transform=target_transform)
+        # not _ImageArrays' (root, train, download) constructor: the split names the arrays
+        VisionDataset.__init__(self, EMBEDDED_DIR, transform=transform,
+                               target_transform=target_transform)
         self.split = split
         sl, self.split_name = _SPLITS[split]
         images = read_idx(_verified("t10k-images-idx3-ubyte.gz"))[sl]

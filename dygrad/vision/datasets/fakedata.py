@@ -37,11 +37,7 @@ class FakeData(VisionDataset):
         target = int(rng.integers(0, self.num_classes))
         if c == 1:
             img = img[:, :, 0]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def __len__(self):
         return self.size

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..._tensor import _wrap
 from ._utils import check_md5, download_from_mirrors, read_idx
-from .vision import VisionDataset, _as_numpy
+from .vision import _ImageArrays
 
 __all__ = ["MNIST", "FashionMNIST", "find_mnist_files"]
 
@@ -67,7 +67,7 @@ def find_mnist_files(data_dir, name="MNIST"):
     return found
 
 
-class MNIST(VisionDataset):
+class MNIST(_ImageArrays):
     """The MNIST digits: `train=True` gives the 60,000 training images, else the 10,000 test ones.
 
     `.data` is a uint8 Tensor N x 28 x 28, `.targets` an int64 Tensor; items are
@@ -90,13 +90,6 @@ class MNIST(VisionDataset):
     }
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
                "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
-
-    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
-        super().__init__(root, transform=transform, target_transform=target_transform)
-        self.train = train
-        if download:
-            self.download()
-        self.data, self.targets = self._load_data()
 
     @property
     def raw_folder(self):
@@ -167,23 +160,6 @@ class MNIST(VisionDataset):
             hint = f"(or pass a --data-dir that holds it); note: {note}" if note else \
                 "(or pass a --data-dir that holds it)"
             download_from_mirrors(filename, self.mirrors, self.raw_folder, md5, hint=hint)
-
-    def __getitem__(self, index):
-        # .data/.targets may have been replaced by the user (e.g. sliced to a subset), so read them
-        # here rather than caching arrays. The image is copied so transforms can't alter the dataset.
-        img = _as_numpy(self.data)[index].copy()
-        target = int(_as_numpy(self.targets)[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __len__(self):
-        return len(self.data)
-
-    def extra_repr(self):
-        return f"Split: {'Train' if self.train is True else 'Test'}"
 
 
 class FashionMNIST(MNIST):

@@ -16,6 +16,14 @@ def _as_numpy(x):
     return x if isinstance(x, np.ndarray) else np.asarray(x)
 
 
+def _apply_pair(transform, target_transform, img, target):
+    if transform is not None:
+        img = transform(img)
+    if target_transform is not None:
+        target = target_transform(target)
+    return img, target
+
+
 class StandardTransform:
     """Applies `transform` to the image and `target_transform` to the target."""
 
@@ -24,11 +32,7 @@ class StandardTransform:
         self.target_transform = target_transform
 
     def __call__(self, img, target):
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return _apply_pair(self.transform, self.target_transform, img, target)
 
     @staticmethod
     def _format(transform, head):
@@ -66,6 +70,10 @@ class VisionDataset(Dataset):
             transforms = StandardTransform(transform, target_transform)
         self.transforms = transforms
 
+    def _transformed(self, img, target):
+        """(img, target) after this dataset's transform and target_transform."""
+        return _apply_pair(self.transform, self.target_transform, img, target)
+
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
@@ -84,3 +92,35 @@ class VisionDataset(Dataset):
             body.append(repr(self.transforms))
         lines = [f"Dataset {type(self).__name__}"] + [" " * self._repr_indent + line for line in body]
         return "\n".join(lines)
+
+
+class _ImageArrays(VisionDataset):
+    """A dataset held as two arrays, `.data` (images) and `.targets` (ints), with a `.train`
+    flag (MNIST, CIFAR10): torchvision's (root, train, ..., download) constructor, which loads
+    the arrays with the subclass's `_load_data()` after `download()` if asked; items, length and
+    the split line."""
+
+    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
+        super().__init__(root, transform=transform, target_transform=target_transform)
+        self.train = train
+        if download:
+            self.download()
+        self.data, self.targets = self._load_data()
+
+    def _load_data(self):
+        raise NotImplementedError(f"{type(self).__name__} must define _load_data")
+
+    def __getitem__(self, index):
+        # .data/.targets may have been replaced by the user (e.g. sliced to a subset), so read
+        # them here rather than caching arrays. The image is copied so transforms can't alter
+        # the dataset; a list of targets (CIFAR's) is indexed as is, not converted per item.
+        img = _as_numpy(self.data)[index].copy()
+        targets = self.targets
+        target = int(targets[index] if isinstance(targets, list) else _as_numpy(targets)[index])
+        return self._transformed(img, target)
+
+    def __len__(self):
+        return len(self.data)
+
+    def extra_repr(self):
+        return f"Split: {'Train' if self.train is True else 'Test'}"

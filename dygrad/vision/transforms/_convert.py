@@ -12,6 +12,12 @@ def _as_dygrad_dtype(dtype):
     return dtype if type(dtype) is _dtype.dtype else _dtype.as_dtype(dtype)
 
 
+def _chw(a):
+    """An H x W (x C) array as a contiguous C x H x W one (H x W gains one channel)."""
+    a = a[:, :, None] if a.ndim == 2 else a
+    return np.ascontiguousarray(a.transpose(2, 0, 1))
+
+
 def to_tensor(pic):
     """H x W (x C) ndarray -> C x H x W Tensor; uint8 is scaled to [0, 1] in the default float dtype.
 
@@ -21,8 +27,7 @@ def to_tensor(pic):
         raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
     if pic.ndim not in (2, 3):
         raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
-    arr = pic[:, :, None] if pic.ndim == 2 else pic
-    arr = np.ascontiguousarray(arr.transpose(2, 0, 1))
+    arr = _chw(pic)
     if arr.dtype == np.uint8:
         ft = _dtype.get_default_dtype().np
         return _wrap(np.divide(arr, ft.type(255), dtype=ft))
@@ -41,8 +46,7 @@ def to_image(img):
         raise TypeError(f"to_image: expected a NumPy array or a Tensor, got {type(img)}")
     if img.ndim not in (2, 3):
         raise ValueError(f"to_image: a NumPy image must be H x W or H x W x C, got shape {img.shape}")
-    arr = img[:, :, None] if img.ndim == 2 else img
-    arr = np.ascontiguousarray(arr.transpose(2, 0, 1))
+    arr = _chw(img)
     _dtype.from_numpy_dtype(arr.dtype)
     return _wrap(arr)
 

@@ -14,16 +14,6 @@ from .functional import InterpolationMode
 __all__ = ["RandomHorizontalFlip", "RandomVerticalFlip", "CenterCrop", "RandomCrop", "Pad", "Resize"]
 
 
-def _setup_size(size, error_msg):
-    if isinstance(size, numbers.Number):
-        return int(size), int(size)
-    if isinstance(size, (tuple, list)) and len(size) == 1:
-        return size[0], size[0]
-    if not isinstance(size, (tuple, list)) or len(size) != 2:
-        raise ValueError(error_msg)
-    return size
-
-
 def _check_pad_args(padding, fill, padding_mode):
     if not isinstance(padding, (numbers.Number, tuple, list)):
         raise TypeError("Got inappropriate padding arg")
@@ -66,7 +56,7 @@ class CenterCrop(Transform):
     """Crops the central size (int or (h, w)) window, zero-padding images that are smaller."""
 
     def __init__(self, size):
-        self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
+        self.size = F._pair(size, "size")
 
     def forward(self, img):
         return F.center_crop(img, self.size)
@@ -82,7 +72,7 @@ class RandomCrop(Transform):
     """
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
-        self.size = tuple(_setup_size(size, "Please provide only two dimensions (h, w) for size."))
+        self.size = tuple(F._pair(size, "size"))
         if padding is not None:
             _check_pad_args(padding, fill, padding_mode)
         self.padding = padding

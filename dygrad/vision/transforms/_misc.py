@@ -34,7 +34,7 @@ class Compose:
         return type(self).__name__ + "(" + "".join(f"\n    {t}" for t in self.transforms) + "\n)"
 
 
-class Lambda:
+class Lambda(Transform):
     """Wraps a user function as a transform."""
 
     def __init__(self, lambd):
@@ -42,21 +42,15 @@ class Lambda:
             raise TypeError(f"Argument lambd should be callable, got {type(lambd).__name__!r}")
         self.lambd = lambd
 
-    def __call__(self, img):
+    def forward(self, img):
         return self.lambd(img)
 
-    def __repr__(self):
-        return f"{type(self).__name__}()"
 
-
-class ToTensor:
+class ToTensor(Transform):
     """H x W (x C) uint8 ndarray -> float C x H x W Tensor in [0, 1]; other dtypes keep values."""
 
-    def __call__(self, pic):
+    def forward(self, pic):
         return F.to_tensor(pic)
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
 
 
 class PILToTensor(Transform):

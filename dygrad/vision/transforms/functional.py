@@ -159,13 +159,14 @@ def crop(img, top, left, height, width):
 
 
 def _pair(size, what):
+    """(h, w) from a number or a 1- or 2-sequence (a 2-sequence is returned as given)."""
     if isinstance(size, numbers.Number):
         return int(size), int(size)
     if isinstance(size, (tuple, list)) and len(size) == 1:
         return size[0], size[0]
     if not isinstance(size, (tuple, list)) or len(size) != 2:
         raise ValueError(f"Please provide only two dimensions (h, w) for {what}.")
-    return size[0], size[1]
+    return size
 
 
 def center_crop(img, output_size):
