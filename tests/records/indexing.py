@@ -1,16 +1,65 @@
 """Op records: indexing, setitem, gather/scatter and masked ops.
 
-Folded from the parity sweeps: each expression sample keeps its sweep case name as label and is
-filed under the public op its label names (see tests/records/_names.py)."""
+The index/mask-taking functions are call records with NumPy references (checked without torch
+too); the expression samples after them are the parity sweep's cases, kept under their sweep
+names (see tests/records/_names.py)."""
 import numpy as np
 
-from dygrad.testing import RecordSet
+from dygrad.testing import OpRecord, RecordSet, S
+from dygrad.testing._samples import array, rng_for
 from dygrad.testing.parity import A
 from tests.records._names import folder
 
 R = RecordSet()
 TOL = (1e-5, 1e-5)
 case, add = folder(R)
+
+
+def _rec(name, ref, make, **opts):
+    """A record whose samples `make(rng)` builds from the op's own seeded generator."""
+    return R.add(OpRecord(name, make(rng_for(name)), ref=ref, **opts))
+
+
+I64 = np.int64
+_rec("index_select", lambda x, dim, index: np.take(x, index, axis=dim), lambda g: [
+    S(array(g, "f32", (3, 4)), 1, np.array([2, 0, 2], I64), _label="index_select_dup"),
+    S(array(g, "f64", (3, 4)), 0, np.array([], I64), _label="index_select_empty"),
+    S(array(g, "i64", (3,)), -1, np.array([1], I64), _label="index_select_int"),
+    S(array(g, "f32", (3, 4)), 0, np.array([3], I64), _label="index_select_oob", _raises=IndexError)],
+    gradgrad=True, supports_out=True, xfails={"out": "dygrad's index_select takes no out= (PyTorch's does)"})
+_rec("gather", lambda x, dim, index: np.take_along_axis(x, index, axis=dim), lambda g: [
+    S(array(g, "f32", (3, 4)), 1, np.array([[0, 0], [3, 1], [2, 2]], I64), _label="gather_dup"),
+    S(array(g, "f64", (3, 4)), 0, np.array([[2, 1, 0, 0]], I64), _label="gather_dim0"),
+    S(array(g, "f32", (3, 4)), 1, np.array([[4]], I64), _label="gather_oob", _raises=RuntimeError)],
+    gradgrad=True, supports_out=True, xfails={"out": "dygrad's gather takes no out= (PyTorch's does)"})
+_rec("take", lambda x, index: np.take(x.ravel(), index), lambda g: [
+    S(array(g, "f32", (3, 4)), np.array([[0, 11], [5, 5]], I64), _label="take_2d"),
+    S(array(g, "f64", (3, 4)), np.array([-1, -12], I64), _label="take_neg"),
+    S(array(g, "f32", (2,)), np.array([2], I64), _label="take_oob", _raises=IndexError)],
+    gradgrad=True, supports_out=True, xfails={"out": "dygrad's take takes no out= (PyTorch's does)"})
+_rec("masked_fill", lambda x, mask, value: np.where(mask, value, x), lambda g: [
+    S(array(g, "f32", (3, 4)), array(g, "b", (3, 4)), 0.5, _label="masked_fill"),
+    S(array(g, "f64", (3, 4)), array(g, "b", (4,)), -1.0, _label="masked_fill_bcast"),
+    S(array(g, "i64", (5,)), array(g, "b", (5,)), 7, _label="masked_fill_int"),
+    S(array(g, "f32", (3,)), array(g, "b", (3,)), np.asarray(2.0, np.float32), _label="masked_fill_0d_value")],
+    gradgrad=True)
+_rec("where", np.where, lambda g: [
+    S(array(g, "b", (3, 4)), array(g, "f32", (3, 4)), array(g, "f32", (4,)), _label="where_bcast"),
+    S(array(g, "b", (3,)), array(g, "f64", (3,)), 0.0, _label="where_scalar"),
+    S(array(g, "b", (0, 2)), array(g, "f32", (0, 2)), array(g, "f32", (2,)), _label="where_empty"),
+    S(array(g, "i64", (3,)), array(g, "f32", (3,)), array(g, "f32", (3,)), _label="where_int_cond",
+      _raises=RuntimeError)],
+    gradgrad=True, supports_out=True, method=False,
+    xfails={"out": "dygrad's where takes no out= (PyTorch's does)"})
+_rec("masked_select", lambda x, mask: np.broadcast_to(x, np.broadcast_shapes(x.shape, mask.shape))[
+    np.broadcast_to(mask, np.broadcast_shapes(x.shape, mask.shape))], lambda g: [
+    S(array(g, "f32", (3, 4)), array(g, "b", (3, 4)), _label="masked_select"),
+    S(array(g, "f64", (3, 4)), array(g, "b", (4,)), _label="masked_select_bcast")],
+    gradgrad=True, supports_out=True, xfails={"out": "dygrad's masked_select takes no out= (PyTorch's does)"})
+_rec("nonzero", np.argwhere, lambda g: [
+    S(array(g, "f32", (3, 4)) * array(g, "b", (3, 4)), _label="nonzero_2d"),
+    S(array(g, "i64", (5,)), _label="nonzero_int"), S(np.zeros((0, 3), np.float32), _label="nonzero_empty")],
+    differentiable=False, supports_out=True, xfails={"out": "dygrad's nonzero takes no out= (PyTorch's does)"})
 
 
 # -- indexing --------------------------------------------------------------------------------------
