@@ -6,8 +6,8 @@ The expression samples after them are the parity sweep's cases, kept under their
 integer/bool inputs, dtype=, ties in max/min/median gradients, nan, sorting, errors."""
 import numpy as np
 
-from dygrad.testing import OpRecord, RecordSet
-from dygrad.testing._samples import REDUCE_DIMS, reduce_samples
+from dygrad.testing import OpRecord, RecordSet, S
+from dygrad.testing._samples import REDUCE_DIMS, array, reduce_samples, rng_for
 from dygrad.testing.parity import A
 from tests.records._names import folder
 
@@ -54,6 +54,41 @@ CALLS = {
 }
 # known dygrad gaps (strict xfails: the run fails once fixed, then the entry goes)
 XFAILS = {}
+def _cum(f):
+    def ref(x, dim):
+        return f(x, axis=dim) if x.ndim else x.copy()
+    return ref
+
+
+def _logcumsumexp(x, axis):
+    return np.logaddexp.accumulate(x, axis=axis)
+
+
+def _cummax(f):
+    def ref(x, dim):
+        if not x.ndim:
+            return x.copy(), np.zeros((), np.int64)
+        v = f.accumulate(x, axis=dim)
+        idx = np.broadcast_to(np.arange(x.shape[dim]).reshape((-1,) + (1,) * (x.ndim - 1 - dim % x.ndim)), x.shape)
+        # the last index where the running extreme was reached (PyTorch's choice among ties)
+        hit = np.where(x == v, idx, -1)
+        return v, np.maximum.accumulate(hit, axis=dim)
+    return ref
+
+
+def _cum_samples(name, dtypes=("f32", "f64")):
+    g = rng_for(name)
+    out = [S(array(g, dt, (3, 5)), d, _label=f"{name}_{dt}_{d}") for dt in dtypes for d in (0, -1)]
+    return out + [S(array(g, "f64", ()), 0, _label=f"{name}_0d"),
+                  S(array(g, "f32", (0, 2)), 0, _label=f"{name}_empty"),
+                  S(array(g, "f32", (3,)), 1, _label=f"{name}_bad_dim", _raises=IndexError)]
+
+
+for name, ref, twice in (("cumsum", _cum(np.cumsum), True), ("cumprod", _cum(np.cumprod), True),
+                         ("logcumsumexp", _cum(_logcumsumexp), True),
+                         ("cummax", _cummax(np.maximum), False), ("cummin", _cummax(np.minimum), False)):
+    R.add(OpRecord(name, _cum_samples(name), ref=ref, tol=TOL, gradgrad=twice, supports_out=True))
+
 for name, (ref, opts, twice, rec_opts) in CALLS.items():
     samples = reduce_samples(name, **opts, _tol=TOL)
     for s in samples:
