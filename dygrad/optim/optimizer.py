@@ -21,6 +21,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE, enable_grad
+from ..utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
@@ -35,32 +36,13 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-_hook_ids = itertools.count()
 _global_step_pre_hooks = OrderedDict()
 _global_step_post_hooks = OrderedDict()
 
 
-class _HookHandle:
-    """What registering a hook returns: `remove()` unregisters it (also usable with `with`)."""
-
-    __slots__ = ("hooks_dict", "id")
-
-    def __init__(self, hooks_dict):
-        self.hooks_dict = hooks_dict
-        self.id = next(_hook_ids)
-
-    def remove(self):
-        self.hooks_dict.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
 def _add_hook(hooks, hook, prepend=False):
-    handle = _HookHandle(hooks)
+    """Stores hook in the ordered dict `hooks` under a new handle's id (first when prepend)."""
+    handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     if prepend:
         hooks.move_to_end(handle.id, last=False)
