@@ -87,6 +87,27 @@ for name, (ref, dom, as_float, twice, out) in CALLS.items():
                    gradgrad=bool(twice), supports_out=out, xfails=XFAILS.get(name),
                    inplace_fits=_float64_self if name == "float_power" else None))
 
+# ops with a third operand or bounds
+def _three(name, ref, make, **opts):
+    return R.add(OpRecord(name, make(rng_for(name)), ref=ref, tol=TOL, supports_out=True, **opts))
+
+
+_three("clamp", lambda x, min=None, max=None: np.clip(x, min, max), lambda g: [
+    S(array(g, "f32", (3, 4)), -0.5, 0.5, _label="clamp_f32"), S(array(g, "f64", ()), min=0.1, _label="clamp_min_0d"),
+    S(array(g, "i64", (5,)), -1, 2, _label="clamp_int"), S(array(g, "f32", (0, 2)), max=0.0, _label="clamp_empty"),
+    S(array(g, "f64", (3, 4)), array(g, "f64", (4,)) - 1, array(g, "f64", (3, 1)) + 1, _label="clamp_tensors"),
+    S(array(g, "f32", (3,)), _label="clamp_no_bounds", _raises=RuntimeError)], gradgrad=True)
+_three("lerp", lambda a, b, w: a + w * (b - a), lambda g: [
+    S(array(g, "f32", (3, 4)), array(g, "f32", (4,)), 0.3, _label="lerp_scalar"),
+    S(array(g, "f64", (3,)), array(g, "f64", (3,)), array(g, "f64", (3,)), _label="lerp_tensor"),
+    S(array(g, "f64", (2, 3)), array(g, "f64", (2, 3)), array(g, "f64", ()), _label="lerp_0d_weight")], gradgrad=True)
+for name, op in (("addcmul", np.multiply), ("addcdiv", np.divide)):
+    _three(name, lambda t, a, b, value=1, op=op: t + value * op(a, b), lambda g, n=name: [
+        S(array(g, "f32", (3, 1)), array(g, "f32", (4,)), array(g, "f32", (3, 4), 0.5, 2), value=0.5, _label=f"{n}_bcast"),
+        S(array(g, "f64", (3,)), array(g, "f64", (3,)), array(g, "f64", (3,), 0.5, 2), _label=f"{n}_f64"),
+        S(array(g, "f64", ()), array(g, "f64", (2,)), array(g, "f64", (2,), 0.5, 2), value=2, _label=f"{n}_0d")],
+        gradgrad=True)
+
 # bitwise ops: integer and bool operands only
 for name, ref in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
                   ("bitwise_xor", np.bitwise_xor)):
