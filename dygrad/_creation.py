@@ -253,41 +253,44 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     return finish(_fill_array("full", shape, value, np_dtype(dtype)), requires_grad, out, "full")
 
 
-def _like_dt(op, input, dtype):
+def _like_dt(op, input, dtype, device):
+    check_device(device, op + "()")
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
     return input._data.dtype if dtype is None else np_dtype(dtype)
 
 
+def _filled_like(op, np_like, input, dtype, device, requires_grad, memory_format):
+    """np_like's array (np.zeros_like, np.ones_like) in input's shape, dtype and layout unless
+    given others."""
+    npdt = _like_dt(op, input, dtype, device)
+    return finish(np_like(input._data, npdt, preserve_order(input._data, memory_format)),
+                  requires_grad)
+
+
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    check_device(device, "zeros_like()")
-    npdt = _like_dt("zeros_like", input, dtype)
-    return finish(np.zeros_like(input._data, npdt, preserve_order(input._data, memory_format)),
-                  requires_grad)
+    return _filled_like("zeros_like", np.zeros_like, input, dtype, device, requires_grad,
+                        memory_format)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    check_device(device, "ones_like()")
-    npdt = _like_dt("ones_like", input, dtype)
-    return finish(np.ones_like(input._data, npdt, preserve_order(input._data, memory_format)),
-                  requires_grad)
+    return _filled_like("ones_like", np.ones_like, input, dtype, device, requires_grad,
+                        memory_format)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
-    check_device(device, "empty_like()")
-    npdt = _like_dt("empty_like", input, dtype)
-    return finish(np.zeros_like(input._data, npdt, preserve_order(input._data, memory_format)),
-                  requires_grad)
+    # zero-filled: uninitialised memory would make results differ from run to run
+    return _filled_like("empty_like", np.zeros_like, input, dtype, device, requires_grad,
+                        memory_format)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """Filled with fill_value in input's dtype (converted with PyTorch's range checks)."""
-    check_device(device, "full_like()")
-    npdt = _like_dt("full_like", input, dtype)
+    npdt = _like_dt("full_like", input, dtype, device)
     value = number("full_like", fill_value)
     arr = _fill_array("full_like", input._data.shape, value, npdt)
     if preserve_order(input._data, memory_format) == "K":

@@ -101,12 +101,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         not_implemented("arange_cpu", npdt)
     # bounds are checked on the arguments as doubles, whatever the output dtype
     s, e, st = float(start), float(end), float(step)
-    if not (st > 0 or st < 0):
-        raise RuntimeError("step must be nonzero")
-    if not (math.isfinite(s) and math.isfinite(e)):
-        raise RuntimeError(f"unsupported range: {_fmt(start)} -> {_fmt(end)}")
-    if not ((st > 0 and e >= s) or (st < 0 and e <= s)):
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    _check_bounds(s, e, st, start, end)
     if npdt.kind in "iu":
         xs, xe, xst = math.trunc(start), math.trunc(end), math.trunc(step)
         if npdt == _I64:  # int64 sizes the range in integers, from the truncated arguments
@@ -128,6 +123,16 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
             s, st = float(np.float32(s)), float(np.float32(st))
         arr = _arange_float(s, st, n, npdt)
     return finish(arr, requires_grad, out, "arange")
+
+
+def _check_bounds(s, e, st, start, end):
+    """arange/range's checks on the numbers s, e, st; start and end as given, for the message."""
+    if not (st > 0 or st < 0):
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(s) and math.isfinite(e)):
+        raise RuntimeError(f"unsupported range: {_fmt(start)} -> {_fmt(end)}")
+    if not ((st > 0 and e >= s) or (st < 0 and e <= s)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
 
 
 def _arange_float(a, st, n, npdt):
@@ -165,12 +170,7 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
                                  (out.dtype if out is not None else _dtype._default[0]))
     if npdt.kind in "iu":  # range accumulates in int64 from the truncated arguments
         start, end, step = math.trunc(start), math.trunc(end), math.trunc(step)
-    if not (step > 0 or step < 0):
-        raise RuntimeError("step must be nonzero")
-    if not (math.isfinite(start) and math.isfinite(end)):
-        raise RuntimeError(f"unsupported range: {_fmt(start)} -> {_fmt(end)}")
-    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    _check_bounds(start, end, step, start, end)
     if npdt.kind in "iu":
         n = abs(end - start) // abs(step) + 1
         arr = (start + np.arange(n, dtype=np.int64) * step).astype(npdt)
