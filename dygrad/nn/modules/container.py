@@ -7,6 +7,7 @@ import operator
 from collections import OrderedDict
 from collections.abc import Mapping
 from itertools import chain, islice
+from typing import Any, Iterable, Optional
 
 from .module import Module, _addindent
 
@@ -21,7 +22,15 @@ def _index(idx, n):
 
 
 class Container(Module):
-    """Deprecated base of old-style containers; kept so old code constructing it still runs."""
+    """Deprecated base of old-style containers: registers each keyword argument as a child
+    module; kept so old code that builds one still runs.
+
+    Example::
+
+        >>> c = torch.nn.Container(fc=torch.nn.Linear(2, 2))
+        >>> [name for name, _ in c.named_children()]
+        ['fc']
+    """
 
     def __init__(self, **kwargs):
         super().__init__()
@@ -30,9 +39,21 @@ class Container(Module):
 
 
 class Sequential(Module):
-    """Modules applied one after another; built from modules or from an OrderedDict."""
+    """Chains modules: the output of each child is the input of the next. Children get keys
+    '0', '1', ... or the names of an OrderedDict; indexing, slicing, append, insert, pop and
+    `+` / `*` work as on lists.
 
-    def __init__(self, *args):
+    Example::
+
+        >>> _ = torch.manual_seed(0)
+        >>> net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+        >>> net(torch.ones(5, 4)).shape
+        torch.Size([5, 1])
+        >>> len(net), type(net[1]).__name__
+        (3, 'ReLU')
+    """
+
+    def __init__(self, *args: Module | OrderedDict[str, Module]):
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for key, module in args[0].items():
@@ -41,7 +62,8 @@ class Sequential(Module):
             for idx, module in enumerate(args):
                 self.add_module(str(idx), module)
 
-    def forward(self, input):
+    def forward(self, input: Any) -> Any:
+        """Runs `input` through every child in order and returns the last output."""
         for module in self._modules.values():
             input = module(input)
         return input
@@ -146,9 +168,22 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    """A list of modules whose parameters the owning module sees."""
+    """A list of modules whose parameters become the owner's (a plain Python list would hide
+    them); it has no forward of its own.
 
-    def __init__(self, modules=None):
+    Example::
+
+        >>> layers = torch.nn.ModuleList([torch.nn.Linear(2, 2) for _ in range(3)])
+        >>> layers.append(torch.nn.Tanh())
+        ModuleList(
+          (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)
+          (3): Tanh()
+        )
+        >>> len(layers), len(list(layers.parameters()))
+        (4, 6)
+    """
+
+    def __init__(self, modules: Optional[Iterable[Module]] = None):
         super().__init__()
         if modules is not None:
             self += modules
@@ -239,9 +274,19 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """An ordered dict of modules."""
+    """An ordered dict of named modules whose parameters become the owner's; it has no forward
+    of its own.
 
-    def __init__(self, modules=None):
+    Example::
+
+        >>> acts = torch.nn.ModuleDict({'relu': torch.nn.ReLU(), 'tanh': torch.nn.Tanh()})
+        >>> list(acts.keys())
+        ['relu', 'tanh']
+        >>> acts['relu'](torch.tensor([-1.0, 1.0]))
+        tensor([0., 1.])
+    """
+
+    def __init__(self, modules: Optional[Mapping[str, Module] | Iterable] = None):
         super().__init__()
         if modules is not None:
             self.update(modules)

@@ -25,7 +25,17 @@ def _param_line(key, p, type_name):
 
 
 class ParameterList(Module):
-    """A list of parameters (tensors given to it become Parameters)."""
+    """A list of parameters registered on the owning module; plain tensors put into it become
+    Parameters.
+
+    Example::
+
+        >>> params = torch.nn.ParameterList([torch.zeros(2), torch.ones(3)])
+        >>> [tuple(p.shape) for p in params], params[0].requires_grad
+        ([(2,), (3,)], True)
+        >>> len(list(params.parameters()))
+        2
+    """
 
     def __init__(self, values=None):
         super().__init__()
@@ -77,7 +87,16 @@ class ParameterList(Module):
 
 
 class ParameterDict(Module):
-    """An ordered dict of parameters (tensors given to it become Parameters)."""
+    """An ordered dict of named parameters registered on the owning module; plain tensors put
+    into it become Parameters.
+
+    Example::
+
+        >>> params = torch.nn.ParameterDict({'scale': torch.ones(2)})
+        >>> params['shift'] = torch.zeros(2)
+        >>> list(params.keys()), type(params['shift']).__name__
+        (['scale', 'shift'], 'Parameter')
+    """
 
     def __init__(self, parameters=None):
         super().__init__()

@@ -1,11 +1,13 @@
 """Recurrent layers RNN, LSTM, GRU (fused per direction and layer) and their cells."""
 import math
+from typing import Optional
 
 from ... import _creation
 from ...ops import rnn as _rnn
 from ...ops.shape import cat, stack
 from ..parameter import Parameter
 from .. import init
+from ..._tensor import Tensor
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -21,11 +23,29 @@ def _dropout(x, p, training):
 
 
 class RNNBase(Module):
+    """Shared base of RNN, LSTM and GRU: stacks `num_layers` recurrent layers over a sequence,
+    optionally bidirectional, with dropout between layers; `mode` is 'RNN_TANH', 'RNN_RELU',
+    'LSTM' or 'GRU'.
+
+    Input (L, N, input_size) ((N, L, input_size) with batch_first, (L, input_size) unbatched);
+    output (L, N, D * hidden_size) with D = 2 if bidirectional else 1, and the final hidden
+    state (D * num_layers, N, hidden_size).
+
+    Example::
+
+        >>> m = torch.nn.RNNBase('GRU', input_size=3, hidden_size=4)
+        >>> [name for name, _ in m.named_parameters()]
+        ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
+        >>> m.weight_ih_l0.shape  # the 3 gates of a GRU stacked
+        torch.Size([12, 3])
+    """
+
     __constants__ = ["mode", "input_size", "hidden_size", "num_layers", "bias", "batch_first",
                      "dropout", "bidirectional", "proj_size"]
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None, dtype=None):
         super().__init__()
         if not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1 or isinstance(dropout, bool):
             raise ValueError("dropout should be a number in range [0, 1] representing the "
@@ -155,7 +175,10 @@ class RNNBase(Module):
                 layer_in = _dropout(layer_in, self.dropout, self.training)
         return layer_in, stack(hn, 0), (stack(cn, 0) if cn else None)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tensor | tuple[Tensor, Tensor]] = None
+                ) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
+        """Runs the layers over the sequence `input` from the initial state `hx` (zeros when None);
+        returns (output, h_n), or (output, (h_n, c_n)) for LSTM."""
         if type(input).__name__ == "PackedSequence":
             raise NotImplementedError("PackedSequence inputs are not supported by dygrad's RNNs yet")
         self._check_input(input)
@@ -205,6 +228,21 @@ def _lstm_projected(x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
 
 
 class RNN(RNNBase):
+    """Elman recurrent network: h_t = tanh(x_t W_ih^T + b_ih + h_(t-1) W_hh^T + b_hh) (or relu
+    with nonlinearity='relu'), over `num_layers` layers.
+
+    Input (L, N, input_size) ((N, L, input_size) with batch_first, (L, input_size) unbatched);
+    output (L, N, D * hidden_size) with D = 2 if bidirectional else 1, and the final hidden
+    state (D * num_layers, N, hidden_size).
+
+    Example::
+
+        >>> rnn = torch.nn.RNN(input_size=3, hidden_size=4, num_layers=2)
+        >>> out, h_n = rnn(torch.zeros(5, 2, 3))
+        >>> out.shape, h_n.shape
+        (torch.Size([5, 2, 4]), torch.Size([2, 2, 4]))
+    """
+
     def __init__(self, *args, **kwargs):
         nl = kwargs.pop("nonlinearity", "tanh")
         if len(args) > 3:
@@ -217,19 +255,60 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
+    """Long short-term memory network: input, forget, cell and output gates update a cell state
+    c_t and hidden state h_t at each step; proj_size > 0 projects h_t to that size.
+
+    Input (L, N, input_size) ((N, L, input_size) with batch_first, (L, input_size) unbatched);
+    output (L, N, D * hidden_size) with D = 2 if bidirectional else 1, and the final hidden
+    state (D * num_layers, N, hidden_size). forward returns (output, (h_n, c_n)).
+
+    Example::
+
+        >>> lstm = torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True)
+        >>> out, (h_n, c_n) = lstm(torch.zeros(2, 5, 3))
+        >>> out.shape, h_n.shape, c_n.shape
+        (torch.Size([2, 5, 8]), torch.Size([2, 2, 4]), torch.Size([2, 2, 4]))
+    """
+
     def __init__(self, *args, **kwargs):
         super().__init__("LSTM", *args, **kwargs)
 
 
 class GRU(RNNBase):
+    """Gated recurrent unit network: reset and update gates blend the previous hidden state with
+    a candidate state at each step.
+
+    Input (L, N, input_size) ((N, L, input_size) with batch_first, (L, input_size) unbatched);
+    output (L, N, D * hidden_size) with D = 2 if bidirectional else 1, and the final hidden
+    state (D * num_layers, N, hidden_size).
+
+    Example::
+
+        >>> gru = torch.nn.GRU(3, 4)
+        >>> out, h_n = gru(torch.zeros(5, 3))  # unbatched
+        >>> out.shape, h_n.shape
+        (torch.Size([5, 4]), torch.Size([1, 4]))
+    """
+
     def __init__(self, *args, **kwargs):
         super().__init__("GRU", *args, **kwargs)
 
 
 class RNNCellBase(Module):
+    """Shared base of the single-step cells: holds weight_ih (G * hidden_size, input_size),
+    weight_hh (G * hidden_size, hidden_size) and the biases, for G gate blocks.
+
+    Example::
+
+        >>> cell = torch.nn.RNNCellBase(3, 4, bias=True, num_chunks=2)
+        >>> cell.weight_ih.shape, cell.weight_hh.shape
+        (torch.Size([8, 3]), torch.Size([8, 4]))
+    """
+
     __constants__ = ["input_size", "hidden_size", "bias"]
 
-    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device=None,
+                 dtype=None):
         super().__init__()
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -280,11 +359,25 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+    """One step of an Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu).
+
+    Input (N, input_size) or (input_size,), hidden state and output (N, hidden_size).
+
+    Example::
+
+        >>> cell = torch.nn.RNNCell(3, 4)
+        >>> h = cell(torch.zeros(2, 3))
+        >>> cell(torch.zeros(2, 3), h).shape
+        torch.Size([2, 4])
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device=None, dtype=None):
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tensor:
+        """Returns the next hidden state (zeros stand in for a missing `hx`)."""
         x, h, unb = self._prep(input, hx)
         gi, gh = self._lin(x, h)
         out = (gi + gh).tanh() if self.nonlinearity == "tanh" else (gi + gh).relu()
@@ -292,10 +385,25 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    """One step of an LSTM: from x and (h, c) computes the gates and returns (h', c').
+
+    Input (N, input_size) or (input_size,); h and c (N, hidden_size).
+
+    Example::
+
+        >>> cell = torch.nn.LSTMCell(3, 4)
+        >>> h, c = cell(torch.zeros(2, 3))
+        >>> h.shape, c.shape
+        (torch.Size([2, 4]), torch.Size([2, 4]))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None):
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[tuple[Tensor, Tensor]] = None
+                ) -> tuple[Tensor, Tensor]:
+        """Returns the next (h, c) (zeros stand in for a missing `hx`)."""
         unb = input.dim() == 1
         if hx is None:
             x, h, _ = self._prep(input, None)
@@ -311,10 +419,23 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    """One step of a GRU: from x and h computes reset and update gates and returns h'.
+
+    Input (N, input_size) or (input_size,), hidden state and output (N, hidden_size).
+
+    Example::
+
+        >>> cell = torch.nn.GRUCell(3, 4)
+        >>> cell(torch.zeros(3)).shape
+        torch.Size([4])
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None):
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Optional[Tensor] = None) -> Tensor:
+        """Returns the next hidden state (zeros stand in for a missing `hx`)."""
         x, h, unb = self._prep(input, hx)
         gi, gh = self._lin(x, h)
         ir, iz, inn = gi.chunk(3, 1)

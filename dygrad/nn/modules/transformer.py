@@ -1,12 +1,14 @@
 """MultiheadAttention, TransformerEncoderLayer and TransformerEncoder (PyTorch's structure,
 parameter names, init and forward semantics)."""
 import copy
+from typing import Callable, Optional
 
 from ... import _creation
 from ...ops import nn_ops  # noqa: F401
 from ..parameter import Parameter
 from .. import init
 from ...ops.attention import multi_head_attention_forward
+from ..._tensor import Tensor
 from .module import Module
 from .container import ModuleList
 from .linear import Linear
@@ -18,14 +20,40 @@ __all__ = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"
 
 
 class NonDynamicallyQuantizableLinear(Linear):
-    """The Linear that PyTorch uses for MultiheadAttention.out_proj (same math, own repr name)."""
+    """The Linear layer MultiheadAttention uses as out_proj: the same math as Linear, under
+    PyTorch's name for it (so reprs and type checks match).
+
+    Example::
+
+        >>> torch.nn.MultiheadAttention(4, 2).out_proj
+        NonDynamicallyQuantizableLinear(in_features=4, out_features=4, bias=True)
+    """
 
 
 class MultiheadAttention(Module):
+    """Multi-head scaled dot-product attention: projects query, key and value, attends in
+    `num_heads` heads of size embed_dim // num_heads, and projects the concatenated result.
+
+    query (L, N, E), key and value (S, N, kdim / vdim) ((N, L, E) with batch_first, or unbatched
+    (L, E)); returns the output (L, N, E) and the attention weights (N, L, S), averaged over the
+    heads unless average_attn_weights=False (None with need_weights=False).
+
+    Example::
+
+        >>> mha = torch.nn.MultiheadAttention(embed_dim=8, num_heads=2, batch_first=True)
+        >>> q, kv = torch.ones(3, 5, 8), torch.ones(3, 7, 8)
+        >>> out, weights = mha(q, kv, kv)
+        >>> out.shape, weights.shape
+        (torch.Size([3, 5, 8]), torch.Size([3, 5, 7]))
+        >>> weights[0, 0].detach()  # equal keys get equal weight
+        tensor([0.1429, 0.1429, 0.1429, 0.1429, 0.1429, 0.1429, 0.1429])
+    """
+
     __constants__ = ["batch_first"]
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
-                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: Optional[int] = None,
+                 vdim: Optional[int] = None, batch_first: bool = False, device=None, dtype=None):
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} "
                              f"and num_heads={num_heads} instead")
@@ -78,8 +106,11 @@ class MultiheadAttention(Module):
         if self.bias_v is not None:
             init.xavier_normal_(self.bias_v)
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-                average_attn_weights=True, is_causal=False):
+    def forward(self, query: Tensor, key: Tensor, value: Tensor,
+                key_padding_mask: Optional[Tensor] = None, need_weights: bool = True,
+                attn_mask: Optional[Tensor] = None, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Tensor, Optional[Tensor]]:
+        """Attends from `query` over `key`/`value`; returns (output, attention weights or None)."""
         batched = query.dim() == 3
         if self.batch_first and batched:
             query, key, value = (x.transpose(0, 1) for x in (query, key, value))
@@ -109,10 +140,24 @@ def _get_activation(activation):
 
 
 class TransformerEncoderLayer(Module):
+    """One transformer encoder block: self-attention then a two-layer feed-forward network, each
+    with dropout, a residual connection and LayerNorm (applied before each part with
+    norm_first=True, after it by default).
+
+    src (S, N, d_model) ((N, S, d_model) with batch_first), same shape out.
+
+    Example::
+
+        >>> layer = torch.nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16)
+        >>> layer(torch.ones(5, 3, 8)).shape
+        torch.Size([5, 3, 8])
+    """
+
     __constants__ = ["norm_first"]
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation="relu",
-                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None,
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str | Callable[[Tensor], Tensor] = "relu", layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True, device=None,
                  dtype=None):
         super().__init__()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
@@ -140,7 +185,9 @@ class TransformerEncoderLayer(Module):
         x = self.linear2(self.dropout(self.activation(self.linear1(x))))
         return self.dropout2(x)
 
-    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+    def forward(self, src: Tensor, src_mask: Optional[Tensor] = None,
+                src_key_padding_mask: Optional[Tensor] = None, is_causal: bool = False) -> Tensor:
+        """Applies the self-attention and feed-forward blocks to `src`."""
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -152,9 +199,23 @@ class TransformerEncoderLayer(Module):
 
 
 class TransformerEncoder(Module):
+    """A stack of `num_layers` deep copies of `encoder_layer`, with an optional final `norm`.
+
+    src (S, N, d_model) ((N, S, d_model) with batch_first), same shape out.
+
+    Example::
+
+        >>> layer = torch.nn.TransformerEncoderLayer(d_model=8, nhead=2, batch_first=True)
+        >>> enc = torch.nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+        >>> enc(torch.ones(3, 5, 8)).shape, len(enc.layers)
+        (torch.Size([3, 5, 8]), 2)
+    """
+
     __constants__ = ["norm"]
 
-    def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
+    def __init__(self, encoder_layer: "TransformerEncoderLayer", num_layers: int,
+                 norm: Optional[Module] = None, enable_nested_tensor: bool = True,
+                 mask_check: bool = True):
         super().__init__()
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
@@ -163,7 +224,10 @@ class TransformerEncoder(Module):
         self.use_nested_tensor = False
         self.mask_check = mask_check
 
-    def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+    def forward(self, src: Tensor, mask: Optional[Tensor] = None,
+                src_key_padding_mask: Optional[Tensor] = None,
+                is_causal: Optional[bool] = None) -> Tensor:
+        """Runs `src` through every layer (and `norm`), passing the masks to each layer."""
         out = src
         for mod in self.layers:
             out = mod(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
