@@ -1,4 +1,6 @@
 """Embedding: a lookup table of learned vectors."""
+from typing import Optional
+
 from ... import _dtype
 from ..._creation import empty
 from ...autograd.grad_mode import no_grad
@@ -7,22 +9,40 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from ...ops.linear import wrap_padding_idx
+from ..._tensor import Tensor
 from .module import Module
 
 __all__ = ["Embedding"]
 
 
 class Embedding(Module):
-    """Rows of `weight` (num_embeddings x embedding_dim), initialised N(0, 1).
+    """A lookup table: maps integer indices to rows of `weight` (num_embeddings, embedding_dim),
+    initialised from N(0, 1). The row at padding_idx starts at zero and gets no gradient;
+    max_norm renormalizes looked-up rows in place.
 
-    The row at padding_idx starts at zero and receives no gradient.
+    Input: an integer tensor of any shape (*); output (*, embedding_dim).
+
+    Example::
+
+        >>> emb = torch.nn.Embedding(10, 3, padding_idx=0)
+        >>> emb(torch.tensor([[1, 2], [0, 9]])).shape
+        torch.Size([2, 2, 3])
+        >>> emb(torch.tensor([0])).detach()
+        tensor([[0., 0., 0.]])
+        >>> table = torch.nn.Embedding.from_pretrained(torch.tensor([[0.0, 1.0], [2.0, 3.0]]))
+        >>> table(torch.tensor([1, 0, 1]))
+        tensor([[2., 3.],
+                [0., 1.],
+                [2., 3.]])
     """
+
     __constants__ = ["num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type",
                      "scale_grad_by_freq", "sparse"]
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
-                 norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
-                 _freeze=False, device=None, dtype=None):
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: Optional[int] = None,
+                 max_norm: Optional[float] = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
+                 _weight: Optional[Tensor] = None, _freeze: bool = False, device=None, dtype=None):
         super().__init__()
         check_device(device, "Embedding")
         self.num_embeddings = num_embeddings
@@ -51,7 +71,8 @@ class Embedding(Module):
             with no_grad():
                 self.weight[self.padding_idx].fill_(0)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        """Returns the rows of `weight` picked by the indices in `input`."""
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
                            self.scale_grad_by_freq, self.sparse)
 
