@@ -10,7 +10,7 @@ from .ops import linalg as _la
 from .ops import nn_ops as _nn
 
 __all__ = [
-    "equal", "clone", "norm", "median", "sort", "argsort", "topk", "reshape", "permute",
+    "equal", "clone", "norm", "reshape", "permute",
     "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze", "flatten", "unflatten",
     "ravel", "broadcast_to", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "split",
     "chunk", "unbind", "narrow", "select", "flip", "roll", "movedim", "moveaxis", "tril", "triu",
@@ -33,24 +33,11 @@ def clone(input, *, memory_format=None):
 
 
 # -- reductions ----------------------------------------------------------------------------------
+# torch.norm stays written here: its `out` is positional, before dtype (Tensor.norm has dtype
+# 4th), so the two spellings cannot come from one signature; Tensor.norm is declared in
+# ops/norms.py (function=False)
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return _ew._out(_red.norm(input, p, dim, keepdim, dtype=dtype), out, "norm")
-
-
-def median(input, dim=None, keepdim=False):
-    return _red.median(input, dim, keepdim)
-
-
-def sort(input, dim=-1, descending=False, stable=False):
-    return _red.sort(input, dim, descending, stable=stable)
-
-
-def argsort(input, dim=-1, descending=False, stable=False):
-    return _red.argsort(input, dim, descending, stable=stable)
-
-
-def topk(input, k, dim=-1, largest=True, sorted=True):
-    return _red.topk(input, k, dim, largest, sorted)
 
 
 # -- shape -----------------------------------------------------------------------------------------

@@ -1,14 +1,11 @@
-"""The less common part of the torch.* namespace: special math, cumulative ops, order statistics,
-shape and matrix helpers, torch.* spellings of nn ops, and dtype/predicate helpers.
+"""The less common part of the torch.* namespace: shape and matrix helpers, torch.* spellings
+of nn ops, and dtype/predicate helpers.
 
 The ops live in their op family modules; this module gathers them for dygrad._functions.
 """
 __all__ = [
     "result_type",
     "is_nonzero", "is_complex", "is_same_size", "conj", "resolve_conj", "resolve_neg", "finfo", "iinfo",
-    # cumulative ops and order statistics (ops/cumulative.py, ops/stats.py)
-    "cummax", "cummin", "logcumsumexp", "diff", "trapezoid", "trapz", "cumulative_trapezoid",
-    "quantile", "nanquantile", "nanmedian", "mode", "kthvalue", "msort",
     # shape helpers (ops/shape_extra.py)
     "repeat_interleave", "tensor_split", "hsplit", "vsplit", "dsplit", "rot90", "take_along_dim",
     "column_stack", "diagflat", "narrow_copy", "select_scatter", "slice_scatter", "diagonal_scatter",
@@ -25,8 +22,6 @@ __all__ = [
     "alpha_dropout", "feature_dropout", "channel_shuffle", "native_channel_shuffle", "bilinear",
 ]
 
-from .ops.cumulative import cummax, cummin, logcumsumexp, diff, trapezoid, trapz, cumulative_trapezoid  # noqa: E402,F401
-from .ops.stats import quantile, nanquantile, nanmedian, mode, kthvalue, msort  # noqa: E402,F401
 from .ops.shape_extra import (repeat_interleave, tensor_split, hsplit, vsplit, dsplit, rot90,  # noqa: E402,F401
                               take_along_dim, column_stack, diagflat, narrow_copy, select_scatter,
                               slice_scatter, diagonal_scatter, vander, renorm, unique_consecutive,

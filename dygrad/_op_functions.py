@@ -10,39 +10,44 @@ from ._tensor import Tensor, _inplace
 from .ops.inplace import copy_ as _copy_  # noqa: F401 - in-place spellings may use it
 from ._convert import write_out_tensor as _write_out_tensor, write_outs as _write_outs
 from .ops import compare as _op_compare
+from .ops import cumulative as _op_cumulative
 from .ops import elementwise as _op_elementwise
 from .ops import minmax as _op_minmax
 from .ops import moments as _op_moments
 from .ops import reduction as _op_reduction
 from .ops import select as _op_select
+from .ops import sort_ops as _op_sort_ops
 from .ops import special_binary as _op_special_binary
 from .ops import special_unary as _op_special_unary
+from .ops import stats as _op_stats
 from .ops import unary as _op_unary
 
 __all__ = [
     'abs', 'absolute', 'abs_', 'absolute_', 'acos', 'arccos', 'acos_', 'arccos_', 'acosh',
     'arccosh', 'acosh_', 'arccosh_', 'add', 'addcdiv', 'addcmul', 'all', 'allclose', 'amax',
-    'amin', 'aminmax', 'angle', 'any', 'argmax', 'argmin', 'asin', 'arcsin', 'asin_', 'arcsin_',
-    'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2',
-    'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_', 'bitwise_and', 'bitwise_left_shift',
-    'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'ceil', 'ceil_', 'clamp',
-    'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_', 'clamp_min', 'clamp_min_', 'copysign',
-    'cos', 'cos_', 'cosh', 'cosh_', 'count_nonzero', 'cumprod', 'cumsum', 'deg2rad', 'deg2rad_',
-    'digamma', 'div', 'divide', 'true_divide', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv',
-    'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'float_power', 'floor', 'floor_',
-    'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal',
-    'gt', 'greater', 'hypot', 'i0', 'i0_', 'isclose', 'isfinite', 'isinf', 'isnan', 'isneginf',
-    'isposinf', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log',
+    'amin', 'aminmax', 'angle', 'any', 'argmax', 'argmin', 'argsort', 'asin', 'arcsin', 'asin_',
+    'arcsin_', 'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_',
+    'atan2', 'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_', 'bitwise_and',
+    'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor',
+    'ceil', 'ceil_', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_', 'clamp_min',
+    'clamp_min_', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'count_nonzero', 'cummax', 'cummin',
+    'cumprod', 'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'diff', 'digamma', 'div',
+    'divide', 'true_divide', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_',
+    'exp2', 'exp2_', 'expm1', 'expm1_', 'float_power', 'floor', 'floor_', 'floor_divide', 'fmax',
+    'fmin', 'fmod', 'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal', 'gt', 'greater',
+    'hypot', 'i0', 'i0_', 'isclose', 'isfinite', 'isinf', 'isnan', 'isneginf', 'isposinf',
+    'kthvalue', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log',
     'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logaddexp', 'logaddexp2',
-    'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp',
-    'lt', 'less', 'max', 'maximum', 'mean', 'min', 'minimum', 'mul', 'multiply', 'nan_to_num',
-    'nan_to_num_', 'nanmean', 'nansum', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_',
-    'nextafter', 'polygamma', 'positive', 'pow', 'prod', 'rad2deg', 'rad2deg_', 'reciprocal',
-    'reciprocal_', 'relu', 'relu_', 'remainder', 'round', 'round_', 'rsqrt', 'rsqrt_', 'sigmoid',
-    'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_', 'sqrt',
-    'sqrt_', 'square', 'square_', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'tan', 'tan_',
-    'tanh', 'tanh_', 'trunc', 'fix', 'trunc_', 'fix_', 'var', 'var_mean', 'where', 'xlogy',
-    'xlogy_',
+    'logcumsumexp', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_',
+    'logsumexp', 'lt', 'less', 'max', 'maximum', 'mean', 'median', 'min', 'minimum', 'mode',
+    'msort', 'mul', 'multiply', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian',
+    'nanquantile', 'nansum', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_',
+    'nextafter', 'polygamma', 'positive', 'pow', 'prod', 'quantile', 'rad2deg', 'rad2deg_',
+    'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'round', 'round_', 'rsqrt',
+    'rsqrt_', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_',
+    'sinh', 'sinh_', 'sort', 'sqrt', 'sqrt_', 'square', 'square_', 'std', 'std_mean', 'sub',
+    'subtract', 'sum', 'tan', 'tan_', 'tanh', 'tanh_', 'topk', 'trapezoid', 'trapz', 'trunc',
+    'fix', 'trunc_', 'fix_', 'var', 'var_mean', 'where', 'xlogy', 'xlogy_',
 ]
 
 
@@ -335,6 +340,19 @@ def argmin(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None)
     if out is None:
         return _op_minmax.argmin(input, dim, keepdim)
     return _write_out(out, _op_minmax.argmin(input, dim, keepdim), 'argmin')
+
+
+def argsort(input: Tensor, dim=-1, descending=False, *, stable=False) -> Tensor:
+    """Indices that sort the input along dim.
+
+    Example::
+
+        >>> torch.argsort(torch.tensor([3.0, 1.0, 2.0]))
+        tensor([1, 2, 0])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('argsort', input)
+    return _op_sort_ops.argsort(input, dim, descending, stable=stable)
 
 
 def asin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -737,6 +755,44 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     return _op_reduction.count_nonzero(input, dim)
 
 
+def cummax(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
+    """Running maximum along dim and the index where it was reached (values, indices).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.cummax(torch.tensor([1.0, 3.0, 2.0]), 0)
+        torch.return_types.cummax(
+        values=tensor([1., 3., 3.]),
+        indices=tensor([0, 1, 1]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cummax', input)
+    if out is None:
+        return _op_cumulative.cummax(input, dim)
+    return _write_out(out, _op_cumulative.cummax(input, dim), 'cummax')
+
+
+def cummin(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
+    """Running minimum along dim and the index where it was reached (values, indices).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.cummin(torch.tensor([1.0, 3.0, 2.0]), 0)
+        torch.return_types.cummin(
+        values=tensor([1., 1., 1.]),
+        indices=tensor([0, 0, 0]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cummin', input)
+    if out is None:
+        return _op_cumulative.cummin(input, dim)
+    return _write_out(out, _op_cumulative.cummin(input, dim), 'cummin')
+
+
 def cumprod(input: Tensor, dim, *, dtype=None, out: Tensor | None = None) -> Tensor:
     """Cumulative product along dim.
 
@@ -771,6 +827,17 @@ def cumsum(input: Tensor, dim, *, dtype=None, out: Tensor | None = None) -> Tens
     return _write_out(out, _op_reduction.cumsum(input, dim, dtype=dtype), 'cumsum')
 
 
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
+    """Running trapezoidal integral of y along dim.
+
+    Example::
+
+        >>> torch.cumulative_trapezoid(torch.tensor([1.0, 3.0, 7.0]))
+        tensor([2., 7.])
+    """
+    return _op_cumulative.cumulative_trapezoid(y, x, dx=dx, dim=dim)
+
+
 def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Degrees to radians, elementwise.
 
@@ -793,6 +860,23 @@ def deg2rad_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('deg2rad_', input)
     return _inplace(input, _op_special_unary.deg2rad(input))
+
+
+def diff(input: Tensor, n=1, dim=-1, prepend=None, append=None, *, out: Tensor | None = None) -> Tensor:
+    """n-th forward difference along dim (prepend/append are joined first).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.diff(torch.tensor([1.0, 3.0, 7.0]))
+        tensor([2., 4.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('diff', input)
+    if out is None:
+        return _op_cumulative.diff(input, n, dim, prepend, append)
+    return _write_out(out, _op_cumulative.diff(input, n, dim, prepend, append), 'diff')
 
 
 def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1333,6 +1417,25 @@ def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _op_compare.isposinf(input), 'isposinf')
 
 
+def kthvalue(input: Tensor, k, dim=-1, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """The k-th smallest element along dim and its index (values, indices).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.kthvalue(torch.tensor([3.0, 1.0, 2.0]), 2)
+        torch.return_types.kthvalue(
+        values=tensor(2.),
+        indices=tensor(2))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('kthvalue', input)
+    if out is None:
+        return _op_stats.kthvalue(input, k, dim, keepdim)
+    return _write_out(out, _op_stats.kthvalue(input, k, dim, keepdim), 'kthvalue')
+
+
 def lcm(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Least common multiple of integer tensors, elementwise.
 
@@ -1553,6 +1656,23 @@ def logaddexp2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Te
     return _write_out(out, _op_special_binary.logaddexp2(input, other), 'logaddexp2')
 
 
+def logcumsumexp(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
+    """log(cumsum(exp(input))) along dim, computed without overflow.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.logcumsumexp(torch.tensor([0.0, 1.0, 2.0]), 0)
+        tensor([0.0000, 1.3133, 2.4076])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('logcumsumexp', input)
+    if out is None:
+        return _op_cumulative.logcumsumexp(input, dim)
+    return _write_out(out, _op_cumulative.logcumsumexp(input, dim), 'logcumsumexp')
+
+
 def logical_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Elementwise logical AND (zero is False).
 
@@ -1735,6 +1855,25 @@ def mean(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, out: 
     return _write_out(out, _op_reduction.mean(input, dim, keepdim, dtype=dtype, axis=axis), 'mean')
 
 
+def median(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Lower median of all elements; with dim, (values, indices) along dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.median(torch.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]), 1)
+        torch.return_types.median(
+        values=tensor([2., 4.]),
+        indices=tensor([2, 2]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('median', input)
+    if out is None:
+        return _op_sort_ops.median(input, dim, keepdim)
+    return _write_out(out, _op_sort_ops.median(input, dim, keepdim), 'median')
+
+
 def min(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
     """Smallest element; with dim, (values, indices) along dim; with a tensor, minimum().
 
@@ -1769,6 +1908,43 @@ def minimum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
     if out is None:
         return _op_select.minimum(input, other)
     return _write_out(out, _op_select.minimum(input, other), 'minimum')
+
+
+def mode(input: Tensor, dim=-1, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """Most frequent value along dim (the smallest among ties) and an index of it.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.mode(torch.tensor([1.0, 2.0, 2.0, 3.0]))
+        torch.return_types.mode(
+        values=tensor(2.),
+        indices=tensor(2))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('mode', input)
+    if out is None:
+        return _op_stats.mode(input, dim, keepdim)
+    return _write_out(out, _op_stats.mode(input, dim, keepdim), 'mode')
+
+
+def msort(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Sorts along the first dim (sort(input, 0).values).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.msort(torch.tensor([[3.0, 1.0], [2.0, 0.0]]))
+        tensor([[2., 0.],
+                [3., 1.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('msort', input)
+    if out is None:
+        return _op_stats.msort(input)
+    return _write_out(out, _op_stats.msort(input), 'msort')
 
 
 def mul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1828,6 +2004,42 @@ def nanmean(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor |
     if out is None:
         return _op_reduction.nanmean(input, dim, keepdim, dtype=dtype)
     return _write_out(out, _op_reduction.nanmean(input, dim, keepdim, dtype=dtype), 'nanmean')
+
+
+def nanmedian(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
+    """median() ignoring NaN values; with dim, (values, indices) along dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.nanmedian(torch.tensor([[3.0, float('nan'), 2.0], [0.0, 5.0, 4.0]]), 1)
+        torch.return_types.nanmedian(
+        values=tensor([2., 4.]),
+        indices=tensor([2, 2]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('nanmedian', input)
+    if out is None:
+        return _op_stats.nanmedian(input, dim, keepdim)
+    return _write_out(out, _op_stats.nanmedian(input, dim, keepdim), 'nanmedian')
+
+
+def nanquantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='linear', out: Tensor | None = None) -> Tensor:
+    """quantile() ignoring NaN values.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.nanquantile(torch.tensor([1.0, float('nan'), 4.0, 7.0]), 0.5)
+        tensor(4.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('nanquantile', input)
+    if out is None:
+        return _op_stats.nanquantile(input, q, dim, keepdim, interpolation=interpolation)
+    return _write_out(out, _op_stats.nanquantile(input, q, dim, keepdim, interpolation=interpolation), 'nanquantile')
 
 
 def nansum(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -1968,6 +2180,23 @@ def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | No
     if out is None:
         return _op_reduction.prod(input, dim, keepdim, dtype=dtype)
     return _write_out(out, _op_reduction.prod(input, dim, keepdim, dtype=dtype), 'prod')
+
+
+def quantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='linear', out: Tensor | None = None) -> Tensor:
+    """The q-th quantiles over dim (of all elements by default), interpolated as asked.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.quantile(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0.5)
+        tensor(3.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('quantile', input)
+    if out is None:
+        return _op_stats.quantile(input, q, dim, keepdim, interpolation=interpolation)
+    return _write_out(out, _op_stats.quantile(input, q, dim, keepdim, interpolation=interpolation), 'quantile')
 
 
 def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2234,6 +2463,25 @@ def sinh_(input: Tensor) -> Tensor:
     return _inplace(input, _op_unary.sinh(input))
 
 
+def sort(input: Tensor, dim=-1, descending=False, *, stable=False, out: Tensor | None = None) -> Tensor:
+    """Sorted values along dim and their original indices (values, indices).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.sort(torch.tensor([3.0, 1.0, 2.0]))
+        torch.return_types.sort(
+        values=tensor([1., 2., 3.]),
+        indices=tensor([1, 2, 0]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('sort', input)
+    if out is None:
+        return _op_sort_ops.sort(input, dim, descending, stable=stable)
+    return _write_out(out, _op_sort_ops.sort(input, dim, descending, stable=stable), 'sort')
+
+
 def sqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Square root, elementwise (nan below 0).
 
@@ -2393,6 +2641,47 @@ def tanh_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('tanh_', input)
     return _inplace(input, _op_unary.tanh(input))
+
+
+def topk(input: Tensor, k, dim=-1, largest=True, sorted=True, *, out: Tensor | None = None) -> Tensor:
+    """The k largest (or smallest) elements along dim and their indices (values, indices).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.topk(torch.tensor([3.0, 1.0, 2.0]), 2)
+        torch.return_types.topk(
+        values=tensor([3., 2.]),
+        indices=tensor([0, 2]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('topk', input)
+    if out is None:
+        return _op_sort_ops.topk(input, k, dim, largest, sorted)
+    return _write_out(out, _op_sort_ops.topk(input, k, dim, largest, sorted), 'topk')
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
+    """Integral of y along dim by the trapezoidal rule (sample points x, or spacing dx).
+
+    Example::
+
+        >>> torch.trapezoid(torch.tensor([1.0, 3.0, 7.0]))
+        tensor(7.)
+    """
+    return _op_cumulative.trapezoid(y, x, dx=dx, dim=dim)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1) -> Tensor:
+    """Alias of trapezoid().
+
+    Example::
+
+        >>> torch.trapz(torch.tensor([1.0, 3.0, 7.0]))
+        tensor(7.)
+    """
+    return _op_cumulative.trapz(y, x, dx=dx, dim=dim)
 
 
 def trunc(input: Tensor, *, out: Tensor | None = None) -> Tensor:

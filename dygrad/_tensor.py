@@ -801,21 +801,6 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         return self._rebase_shape(_shape.transpose(self, dim0, dim1))
 
     # -- reductions ------------------------------------------------------------------------
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        return _red.norm(self, p, dim, keepdim, dtype=dtype)
-
-    def median(self, dim=None, keepdim=False):
-        return _red.median(self, dim, keepdim)
-
-    def sort(self, dim=-1, descending=False, stable=False):
-        return _red.sort(self, dim, descending, stable=stable)
-
-    def argsort(self, dim=-1, descending=False, stable=False):
-        return _red.argsort(self, dim, descending, stable=stable)
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        return _red.topk(self, k, dim, largest, sorted)
-
     # -- shape -------------------------------------------------------------------------------
     def view(self, *shape):
         return _shape.view(self, *shape)

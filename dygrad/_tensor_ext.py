@@ -42,36 +42,6 @@ class TensorExtMethods:
     # logical_*_ leave it untouched, which _inplace does for a result without history ---------
 
     # -- reductions along a dim and order statistics (ops/cumulative.py, ops/stats.py via _red) ---
-    def cummax(self, dim):
-        return _T._red.cummax(self, dim)
-
-    def cummin(self, dim):
-        return _T._red.cummin(self, dim)
-
-    def logcumsumexp(self, dim):
-        return _T._red.logcumsumexp(self, dim)
-
-    def diff(self, n=1, dim=-1, prepend=None, append=None):
-        return _T._red.diff(self, n, dim, prepend, append)
-
-    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
-        return _T._red.quantile(self, q, dim, keepdim, interpolation=interpolation)
-
-    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
-        return _T._red.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
-
-    def nanmedian(self, dim=None, keepdim=False):
-        return _T._red.nanmedian(self, dim, keepdim)
-
-    def mode(self, dim=-1, keepdim=False):
-        return _T._red.mode(self, dim, keepdim)
-
-    def kthvalue(self, k, dim=-1, keepdim=False):
-        return _T._red.kthvalue(self, k, dim, keepdim)
-
-    def msort(self):
-        return _T._red.msort(self)
-
     # -- shape helpers (ops/shape_extra.py via _shape) -------------------------------------------
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
         return _T._shape.repeat_interleave(self, repeats, dim)

@@ -11,26 +11,34 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from ._tensor import Tensor, _inplace
     from .ops.inplace import copy_ as _copy_
     from .ops import compare as _op_compare
+    from .ops import cumulative as _op_cumulative
     from .ops import elementwise as _op_elementwise
     from .ops import inplace as _op_inplace
     from .ops import minmax as _op_minmax
     from .ops import moments as _op_moments
+    from .ops import norms as _op_norms
     from .ops import reduction as _op_reduction
     from .ops import select as _op_select
+    from .ops import sort_ops as _op_sort_ops
     from .ops import special_binary as _op_special_binary
     from .ops import special_unary as _op_special_unary
+    from .ops import stats as _op_stats
     from .ops import unary as _op_unary
 
 _MODULES = (
     'dygrad.ops.compare',
+    'dygrad.ops.cumulative',
     'dygrad.ops.elementwise',
     'dygrad.ops.inplace',
     'dygrad.ops.minmax',
     'dygrad.ops.moments',
+    'dygrad.ops.norms',
     'dygrad.ops.reduction',
     'dygrad.ops.select',
+    'dygrad.ops.sort_ops',
     'dygrad.ops.special_binary',
     'dygrad.ops.special_unary',
+    'dygrad.ops.stats',
     'dygrad.ops.unary',
 )
 
@@ -224,6 +232,16 @@ class TensorOpMethods:
             tensor([0, 1])
         """
         return _op_minmax.argmin(self, dim, keepdim)
+
+    def argsort(self, dim=-1, descending=False, *, stable=False) -> Tensor:
+        """Indices that sort the input along dim.
+
+        Example::
+
+            >>> torch.tensor([3.0, 1.0, 2.0]).argsort()
+            tensor([1, 2, 0])
+        """
+        return _op_sort_ops.argsort(self, dim, descending, stable=stable)
 
     def asin(self) -> Tensor:
         """Inverse sine, elementwise (nan outside [-1, 1]).
@@ -505,6 +523,30 @@ class TensorOpMethods:
         """
         return _op_reduction.count_nonzero(self, dim)
 
+    def cummax(self, dim) -> Tensor:
+        """Running maximum along dim and the index where it was reached (values, indices).
+
+        Example::
+
+            >>> torch.tensor([1.0, 3.0, 2.0]).cummax(0)
+            torch.return_types.cummax(
+            values=tensor([1., 3., 3.]),
+            indices=tensor([0, 1, 1]))
+        """
+        return _op_cumulative.cummax(self, dim)
+
+    def cummin(self, dim) -> Tensor:
+        """Running minimum along dim and the index where it was reached (values, indices).
+
+        Example::
+
+            >>> torch.tensor([1.0, 3.0, 2.0]).cummin(0)
+            torch.return_types.cummin(
+            values=tensor([1., 1., 1.]),
+            indices=tensor([0, 0, 0]))
+        """
+        return _op_cumulative.cummin(self, dim)
+
     def cumprod(self, dim, *, dtype=None) -> Tensor:
         """Cumulative product along dim.
 
@@ -546,6 +588,16 @@ class TensorOpMethods:
     def deg2rad_(self) -> Tensor:
         """In-place version of :meth:`Tensor.deg2rad`."""
         return _inplace(self, _op_special_unary.deg2rad(self))
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None) -> Tensor:
+        """n-th forward difference along dim (prepend/append are joined first).
+
+        Example::
+
+            >>> torch.tensor([1.0, 3.0, 7.0]).diff()
+            tensor([2., 4.])
+        """
+        return _op_cumulative.diff(self, n, dim, prepend, append)
 
     def digamma(self) -> Tensor:
         """Logarithmic derivative of the gamma function, elementwise.
@@ -904,6 +956,18 @@ class TensorOpMethods:
         """
         return _op_compare.isposinf(self)
 
+    def kthvalue(self, k, dim=-1, keepdim=False) -> Tensor:
+        """The k-th smallest element along dim and its index (values, indices).
+
+        Example::
+
+            >>> torch.tensor([3.0, 1.0, 2.0]).kthvalue(2)
+            torch.return_types.kthvalue(
+            values=tensor(2.),
+            indices=tensor(2))
+        """
+        return _op_stats.kthvalue(self, k, dim, keepdim)
+
     def lcm(self, other: Tensor) -> Tensor:
         """Least common multiple of integer tensors, elementwise.
 
@@ -1053,6 +1117,16 @@ class TensorOpMethods:
         """
         return _op_special_binary.logaddexp2(self, other)
 
+    def logcumsumexp(self, dim) -> Tensor:
+        """log(cumsum(exp(input))) along dim, computed without overflow.
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.0, 2.0]).logcumsumexp(0)
+            tensor([0.0000, 1.3133, 2.4076])
+        """
+        return _op_cumulative.logcumsumexp(self, dim)
+
     def logical_and(self, other: Tensor) -> Tensor:
         """Elementwise logical AND (zero is False).
 
@@ -1182,6 +1256,18 @@ class TensorOpMethods:
         """
         return _op_reduction.mean(self, dim, keepdim, dtype=dtype, axis=axis)
 
+    def median(self, dim=None, keepdim=False) -> Tensor:
+        """Lower median of all elements; with dim, (values, indices) along dim.
+
+        Example::
+
+            >>> torch.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]).median(1)
+            torch.return_types.median(
+            values=tensor([2., 4.]),
+            indices=tensor([2, 2]))
+        """
+        return _op_sort_ops.median(self, dim, keepdim)
+
     def min(self, dim=None, keepdim=False) -> Tensor:
         """Smallest element; with dim, (values, indices) along dim; with a tensor, minimum().
 
@@ -1203,6 +1289,29 @@ class TensorOpMethods:
             tensor([ 1.,  2., -2.])
         """
         return _op_select.minimum(self, other)
+
+    def mode(self, dim=-1, keepdim=False) -> Tensor:
+        """Most frequent value along dim (the smallest among ties) and an index of it.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 2.0, 3.0]).mode()
+            torch.return_types.mode(
+            values=tensor(2.),
+            indices=tensor(2))
+        """
+        return _op_stats.mode(self, dim, keepdim)
+
+    def msort(self) -> Tensor:
+        """Sorts along the first dim (sort(input, 0).values).
+
+        Example::
+
+            >>> torch.tensor([[3.0, 1.0], [2.0, 0.0]]).msort()
+            tensor([[2., 0.],
+                    [3., 1.]])
+        """
+        return _op_stats.msort(self)
 
     def mul(self, other: Tensor) -> Tensor:
         """input * other, with broadcasting and type promotion.
@@ -1244,6 +1353,28 @@ class TensorOpMethods:
             tensor(2.3333)
         """
         return _op_reduction.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def nanmedian(self, dim=None, keepdim=False) -> Tensor:
+        """median() ignoring NaN values; with dim, (values, indices) along dim.
+
+        Example::
+
+            >>> torch.tensor([[3.0, float('nan'), 2.0], [0.0, 5.0, 4.0]]).nanmedian(1)
+            torch.return_types.nanmedian(
+            values=tensor([2., 4.]),
+            indices=tensor([2, 2]))
+        """
+        return _op_stats.nanmedian(self, dim, keepdim)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation='linear') -> Tensor:
+        """quantile() ignoring NaN values.
+
+        Example::
+
+            >>> torch.tensor([1.0, float('nan'), 4.0, 7.0]).nanquantile(0.5)
+            tensor(4.)
+        """
+        return _op_stats.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
 
     def nansum(self, dim=None, keepdim=False, *, dtype=None) -> Tensor:
         """Sum of the elements over dim (all by default), NaN counted as zero.
@@ -1303,6 +1434,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.nextafter`."""
         return _inplace(self, _op_special_binary.nextafter(self, other))
 
+    def norm(self, p='fro', dim=None, keepdim=False, dtype=None) -> Tensor:
+        """Matrix or vector norm (p='fro', 'nuc' or a number) over dim (all elements by default).
+
+        Example::
+
+            >>> torch.tensor([3.0, 4.0]).norm()
+            tensor(5.)
+        """
+        return _op_norms.norm(self, p, dim, keepdim, dtype)
+
     def polygamma(self, n) -> Tensor:
         """The n-th derivative of the digamma function, elementwise.
 
@@ -1350,6 +1491,16 @@ class TensorOpMethods:
             tensor(8.)
         """
         return _op_reduction.prod(self, dim, keepdim, dtype=dtype)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation='linear') -> Tensor:
+        """The q-th quantiles over dim (of all elements by default), interpolated as asked.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 4.0, 7.0]).quantile(0.5)
+            tensor(3.)
+        """
+        return _op_stats.quantile(self, q, dim, keepdim, interpolation=interpolation)
 
     def rad2deg(self) -> Tensor:
         """Radians to degrees, elementwise.
@@ -1518,6 +1669,18 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.sinh`."""
         return _inplace(self, _op_unary.sinh(self))
 
+    def sort(self, dim=-1, descending=False, *, stable=False) -> Tensor:
+        """Sorted values along dim and their original indices (values, indices).
+
+        Example::
+
+            >>> torch.tensor([3.0, 1.0, 2.0]).sort()
+            torch.return_types.sort(
+            values=tensor([1., 2., 3.]),
+            indices=tensor([1, 2, 0]))
+        """
+        return _op_sort_ops.sort(self, dim, descending, stable=stable)
+
     def sqrt(self) -> Tensor:
         """Square root, elementwise (nan below 0).
 
@@ -1610,6 +1773,18 @@ class TensorOpMethods:
     def tanh_(self) -> Tensor:
         """In-place version of :meth:`Tensor.tanh`."""
         return _inplace(self, _op_unary.tanh(self))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True) -> Tensor:
+        """The k largest (or smallest) elements along dim and their indices (values, indices).
+
+        Example::
+
+            >>> torch.tensor([3.0, 1.0, 2.0]).topk(2)
+            torch.return_types.topk(
+            values=tensor([3., 2.]),
+            indices=tensor([0, 2]))
+        """
+        return _op_sort_ops.topk(self, k, dim, largest, sorted)
 
     def trunc(self) -> Tensor:
         """Rounds toward zero, elementwise.

@@ -10,6 +10,7 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..autograd.node import Node
 from . import return_types
+from ._registry import op
 from ._reduce_util import one_dim, finish, flip
 
 _I64 = np.dtype(np.int64)
@@ -59,10 +60,16 @@ def _cumext(x, dim, acc, node_cls, result_cls, op):
     return result_cls(t, _wrap(idx))
 
 
+@op(out=True, backward=CummaxBackward0,
+    summary='Running maximum along dim and the index where it was reached (values, indices).',
+    example='torch.tensor([1.0, 3.0, 2.0]), 0')
 def cummax(input, dim):
     return _cumext(input, dim, np.maximum, CummaxBackward0, return_types.cummax, "cummax")
 
 
+@op(out=True, backward=CumminBackward0,
+    summary='Running minimum along dim and the index where it was reached (values, indices).',
+    example='torch.tensor([1.0, 3.0, 2.0]), 0')
 def cummin(input, dim):
     return _cumext(input, dim, np.minimum, CumminBackward0, return_types.cummin, "cummin")
 
@@ -84,6 +91,9 @@ class LogcumsumexpBackward0(Node):
         return res
 
 
+@op(out=True, backward=LogcumsumexpBackward0,
+    summary='log(cumsum(exp(input))) along dim, computed without overflow.',
+    example='torch.tensor([0.0, 1.0, 2.0]), 0')
 def logcumsumexp(input, dim):
     d = input._data
     dim = one_dim(dim, d.shape, "logcumsumexp")
@@ -100,6 +110,8 @@ def logcumsumexp(input, dim):
     return t
 
 
+@op(out=True, summary='n-th forward difference along dim (prepend/append are joined first).',
+    example='torch.tensor([1.0, 3.0, 7.0])')
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """n-th forward difference along dim (logical xor for bool tensors)."""
     if input.dim() == 0:
@@ -147,16 +159,23 @@ def _trap_terms(y, x, dx, dim):
     return (xh - xl) * (hi + lo) / 2
 
 
+@op(method=False, tensor_first=None,
+    summary='Integral of y along dim by the trapezoidal rule (sample points x, or spacing dx).',
+    example='torch.tensor([1.0, 3.0, 7.0])')
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     if y.shape[dim] == 0:
         return y.sum(dim) * 0.0
     return _trap_terms(y, x, dx, dim).sum(dim)
 
 
+@op(method=False, tensor_first=None, summary='Alias of trapezoid().',
+    example='torch.tensor([1.0, 3.0, 7.0])')
 def trapz(y, x=None, *, dx=None, dim=-1):
     return trapezoid(y, x, dx=dx, dim=dim)
 
 
+@op(method=False, tensor_first=None, summary='Running trapezoidal integral of y along dim.',
+    example='torch.tensor([1.0, 3.0, 7.0])')
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     if y.shape[dim] == 0:
         return y * 0.0

@@ -10,6 +10,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.node import Node
 from . import _bw
+from ._registry import op
 from ._reduce_util import rdims, expand_back, finish, scalar_type_name, kept_shape
 
 
@@ -148,15 +149,18 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
-def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+@op(function=False,
+    summary="Matrix or vector norm (p='fro', 'nuc' or a number) over dim (all elements by default).",
+    example='torch.tensor([3.0, 4.0])')
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """torch.norm: numeric p is a vector norm over `dim` (all dims by default)."""
     if isinstance(p, str):
         if p == "fro":
             if dim is not None and not isinstance(dim, int) and len(dim) > 2:
                 raise RuntimeError(f"norm: 'fro' takes at most 2 dims, got {tuple(dim)}")
-            return vector_norm(x, 2, dim, keepdim, dtype=dtype)
+            return vector_norm(input, 2, dim, keepdim, dtype=dtype)
         if p == "nuc":
-            return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+            return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
         raise RuntimeError(f"norm(): unsupported norm type {p!r}")
-    return vector_norm(x, 2 if p is None else p, dim, keepdim, dtype=dtype)
+    return vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
 

@@ -8,6 +8,7 @@ import numpy as np
 from .._tensor import _wrap
 from ..autograd.node import Node
 from . import _bw, return_types
+from ._registry import op
 from ._reduce_util import one_dim, finish, scatter_along
 
 _I64 = np.dtype(np.int64)
@@ -53,26 +54,33 @@ def _picked(x, vals, idx, dim, node_cls, squeeze=False):
     return t
 
 
-def sort(x, dim=-1, descending=False, *, stable=False):
-    d = x._data
+@op(out=True, backward=SortBackward0,
+    summary='Sorted values along dim and their original indices (values, indices).',
+    example='torch.tensor([3.0, 1.0, 2.0])')
+def sort(input, dim=-1, descending=False, *, stable=False):
+    d = input._data
     dim = one_dim(dim, d.shape, "sort")
     if d.ndim == 0:
-        return return_types.sort(_picked(x, d.copy(), None, 0, SortBackward0), _wrap(np.zeros((), _I64)))
+        return return_types.sort(_picked(input, d.copy(), None, 0, SortBackward0), _wrap(np.zeros((), _I64)))
     idx = _argsort(d, dim, descending)
     vals = np.take_along_axis(d, idx, dim)
-    return return_types.sort(_picked(x, vals, idx, dim, SortBackward0), _wrap(idx.astype(_I64, copy=False)))
+    return return_types.sort(_picked(input, vals, idx, dim, SortBackward0), _wrap(idx.astype(_I64, copy=False)))
 
 
-def argsort(x, dim=-1, descending=False, *, stable=False):
-    d = x._data
+@op(summary='Indices that sort the input along dim.', example='torch.tensor([3.0, 1.0, 2.0])')
+def argsort(input, dim=-1, descending=False, *, stable=False):
+    d = input._data
     dim = one_dim(dim, d.shape, "argsort")
     if d.ndim == 0:
         return _wrap(np.zeros((), _I64))
     return _wrap(_argsort(d, dim, descending).astype(_I64, copy=False))
 
 
-def topk(x, k, dim=-1, largest=True, sorted=True):
-    d = x._data
+@op(out=True, backward=TopkBackward0,
+    summary='The k largest (or smallest) elements along dim and their indices (values, indices).',
+    example='torch.tensor([3.0, 1.0, 2.0]), 2')
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    d = input._data
     dim = one_dim(dim, d.shape, "topk")  # (PyTorch checks dim before dtype)
     if d.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
@@ -82,10 +90,10 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError(f"selected index k out of range (topk of k={k} along dim {dim} of "
                            f"a tensor of shape {list(d.shape)})")
     if d.ndim == 0:
-        return return_types.topk(_picked(x, d.copy(), None, 0, TopkBackward0), _wrap(np.zeros((), _I64)))
+        return return_types.topk(_picked(input, d.copy(), None, 0, TopkBackward0), _wrap(np.zeros((), _I64)))
     idx = np.take(_argsort(d, dim, largest), np.arange(k), axis=dim)
     vals = np.take_along_axis(d, idx, dim)
-    return return_types.topk(_picked(x, vals, idx, dim, TopkBackward0), _wrap(idx.astype(_I64, copy=False)))
+    return return_types.topk(_picked(input, vals, idx, dim, TopkBackward0), _wrap(idx.astype(_I64, copy=False)))
 
 
 class MedianBackward0(Node):
@@ -109,8 +117,11 @@ def _lower_median_idx(d, dim):
     return idx
 
 
-def median(x, dim=None, keepdim=False):
-    d = x._data
+@op(out=True, backward=(MedianBackward0, MedianBackward1),
+    summary='Lower median of all elements; with dim, (values, indices) along dim.',
+    example='torch.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]), 1')
+def median(input, dim=None, keepdim=False):
+    d = input._data
     if d.dtype.kind == "b":
         if dim is not None:  # a bad or empty dim is reported first, as PyTorch
             w = one_dim(dim, d.shape, "median")
@@ -121,13 +132,13 @@ def median(x, dim=None, keepdim=False):
         if d.size == 0:
             if d.dtype.kind != "f":
                 raise RuntimeError("median() of an empty tensor has no value for an integer dtype")
-            t, node = finish(np.asarray(np.nan, d.dtype), x, MedianBackward0)
+            t, node = finish(np.asarray(np.nan, d.dtype), input, MedianBackward0)
             if node is not None:
                 node.w = np.zeros(d.shape, d.dtype)
             return t
         flat = d.reshape(-1)
         val = flat[_lower_median_idx(flat, 0)[0]]
-        t, node = finish(np.asarray(val), x, MedianBackward0)
+        t, node = finish(np.asarray(val), input, MedianBackward0)
         if node is not None:
             mask = d == val
             if d.dtype.kind == "f" and np.isnan(val):
@@ -136,12 +147,12 @@ def median(x, dim=None, keepdim=False):
         return t
     dim = one_dim(dim, d.shape, "median")
     if d.ndim == 0:
-        return return_types.median(_picked(x, d.copy(), None, 0, MedianBackward1), _wrap(np.zeros((), _I64)))
+        return return_types.median(_picked(input, d.copy(), None, 0, MedianBackward1), _wrap(np.zeros((), _I64)))
     if d.shape[dim] == 0:
         raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size.")
     idx = _lower_median_idx(d, dim)
     vals = np.take_along_axis(d, idx, dim)
-    t = _picked(x, vals, idx, dim, MedianBackward1, squeeze=not keepdim)
+    t = _picked(input, vals, idx, dim, MedianBackward1, squeeze=not keepdim)
     if not keepdim:
         idx = idx.squeeze(dim)
     return return_types.median(t, _wrap(idx.astype(_I64, copy=False)))

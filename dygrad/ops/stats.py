@@ -7,6 +7,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from . import return_types
+from ._registry import op
 from ._reduce_util import one_dim, finish
 from .sort_ops import sort, _picked, MedianBackward0, MedianBackward1, SortBackward0
 
@@ -80,20 +81,17 @@ def _quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
     return out.squeeze(0) if scalar_q else out
 
 
-def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    r = _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
-    if out is None:
-        return r
-    from .elementwise import _out
-    return _out(r, out, "quantile")
+@op(out=True,
+    summary='The q-th quantiles over dim (of all elements by default), interpolated as asked.',
+    example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0.5')
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
 
 
-def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
-    r = _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
-    if out is None:
-        return r
-    from .elementwise import _out
-    return _out(r, out, "nanquantile")
+@op(out=True, summary='quantile() ignoring NaN values.',
+    example="torch.tensor([1.0, float('nan'), 4.0, 7.0]), 0.5")
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
 
 
 def _nan_order(d, dim):
@@ -106,6 +104,9 @@ def _nan_order(d, dim):
     return order, nn
 
 
+@op(out=True, backward=(MedianBackward0, MedianBackward1),
+    summary='median() ignoring NaN values; with dim, (values, indices) along dim.',
+    example="torch.tensor([[3.0, float('nan'), 2.0], [0.0, 5.0, 4.0]]), 1")
 def nanmedian(input, dim=None, keepdim=False):
     d = input._data
     if d.dtype.kind == "b":
@@ -147,6 +148,9 @@ def _along_last(d, dim):
     return np.moveaxis(d, dim, -1)
 
 
+@op(out=True, backward=SortBackward0,
+    summary='Most frequent value along dim (the smallest among ties) and an index of it.',
+    example='torch.tensor([1.0, 2.0, 2.0, 3.0])')
 def mode(input, dim=-1, keepdim=False):
     """Most frequent value of each slice (the smallest among equally frequent ones) and the
     index of its last occurrence."""
@@ -209,6 +213,9 @@ def _mode_with_nan(row):
     return best
 
 
+@op(out=True, backward=SortBackward0,
+    summary='The k-th smallest element along dim and its index (values, indices).',
+    example='torch.tensor([3.0, 1.0, 2.0]), 2')
 def kthvalue(input, k, dim=-1, keepdim=False):
     d = input._data
     if d.dtype.kind == "b":
@@ -228,5 +235,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     return return_types.kthvalue(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
 
 
+@op(out=True, summary='Sorts along the first dim (sort(input, 0).values).',
+    example='torch.tensor([[3.0, 1.0], [2.0, 0.0]])')
 def msort(input):
     return sort(input, 0).values
