@@ -12,7 +12,7 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap
 
 __all__ = ["num", "scalar_dtype", "new_step", "bump_step", "zeros_state", "with_weight_decay",
-           "decay_", "lerp_", "ema_sq_", "addcdiv_", "sub_scaled_"]
+           "decayed_grad", "decay_", "lerp_", "ema_sq_", "moments_", "addcdiv_", "sub_scaled_"]
 
 
 def num(x):
@@ -51,6 +51,16 @@ def with_weight_decay(g, d, weight_decay, t):
     return np.add(g, t, out=t)
 
 
+def decayed_grad(g, d, group, lr, t):
+    """The group's weight decay, for the algorithms with a `decoupled_weight_decay` option
+    (Adam, RAdam, NAdam): decoupled, d *= 1 - lr * wd and g as is; else L2, g + wd * d in t."""
+    wd = group["weight_decay"]
+    if wd != 0 and group["decoupled_weight_decay"]:
+        decay_(d, lr, wd)
+        return g
+    return with_weight_decay(g, d, wd, t)
+
+
 def decay_(d, lr, weight_decay):
     """Decoupled weight decay: d *= 1 - lr * weight_decay (AdamW's param.mul_)."""
     np.multiply(d, 1 - lr * weight_decay, out=d)
@@ -74,6 +84,13 @@ def ema_sq_(v, g, beta, t):
     np.multiply(g, 1 - beta, out=t)
     np.multiply(t, g, out=t)
     np.add(v, t, out=v)
+
+
+def moments_(m, v, g, beta1, beta2, t):
+    """Adam's moment estimates in place: m <- lerp(m, g, 1 - beta1), v <- v * beta2 +
+    (1 - beta2) * g * g; t is work space."""
+    lerp_(m, g, 1 - beta1, t)
+    ema_sq_(v, g, beta2, t)
 
 
 def addcdiv_(d, a, b, value, t):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ._updates import bump_step, ema_sq_, new_step, num, with_weight_decay, zeros_state
-from .optimizer import Optimizer, _check_lr, _no_capturable_on_cpu
+from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["Adadelta"]
 
@@ -18,19 +18,12 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        _check_lr(lr)
-        if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = {
-            "lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
-            "maximize": maximize, "capturable": capturable, "foreach": foreach,
-            "differentiable": differentiable,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, checked_defaults(
+            "lr rho eps weight_decay", lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+            maximize=maximize, capturable=capturable, foreach=foreach,
+            differentiable=differentiable))
+
+    _capturable_error = capturable_error(xla=False)
 
     def init_state(self, p, state, group):
         state["step"] = new_step()
@@ -38,8 +31,6 @@ class Adadelta(Optimizer):
         state["acc_delta"] = zeros_state(p._data)
 
     def update(self, p, g, state, group):
-        if group["capturable"]:
-            _no_capturable_on_cpu(supports_xla=False)
         d = p._data
         t, std, delta = self._scratch(p, d, 3)
         bump_step(state)

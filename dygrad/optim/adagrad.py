@@ -3,7 +3,7 @@ import numpy as np
 
 from .._tensor import _wrap
 from ._updates import addcdiv_, bump_step, new_step, num, with_weight_decay
-from .optimizer import Optimizer, _check_fused, _check_lr
+from .optimizer import Optimizer, _check_fused, checked_defaults
 
 __all__ = ["Adagrad"]
 
@@ -19,22 +19,11 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-        _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        defaults = {
-            "lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
-            "maximize": maximize, "differentiable": differentiable, "fused": fused,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, checked_defaults(
+            "lr lr_decay weight_decay initial_accumulator_value eps", lr=lr, lr_decay=lr_decay,
+            eps=eps, weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+            maximize=maximize, differentiable=differentiable, fused=fused))
         _check_fused(fused, differentiable, foreach)
         # Unlike the other optimizers, Adagrad creates its state up front (so a state_dict taken
         # before the first step already lists every parameter).

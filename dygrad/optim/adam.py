@@ -2,10 +2,8 @@
 import numpy as np
 
 from .._tensor import Tensor
-from ._updates import (addcdiv_, bump_step, decay_, ema_sq_, lerp_, new_step, num,
-                       with_weight_decay, zeros_state)
-from .optimizer import (Optimizer, _check_betas, _check_fused, _check_lr,
-                        _no_capturable_on_cpu)
+from ._updates import addcdiv_, bump_step, decayed_grad, moments_, new_step, num, zeros_state
+from .optimizer import Optimizer, _check_fused, capturable_error, checked_defaults
 
 __all__ = ["Adam"]
 
@@ -37,22 +35,18 @@ class Adam(Optimizer):
         if isinstance(lr, Tensor) and foreach and not capturable:
             raise ValueError("lr as a Tensor is not supported for capturable=False and "
                              "foreach=True")
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = checked_defaults(
+            "lr eps betas weight_decay", lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+            amsgrad=amsgrad, maximize=maximize, foreach=foreach, capturable=capturable,
+            differentiable=differentiable, fused=fused,
+            decoupled_weight_decay=decoupled_weight_decay)
         _check_tensor_betas(betas, foreach, capturable)
-        betas = tuple(b.squeeze() if isinstance(b, Tensor) and b.dim() else b for b in betas)
-        defaults = {
-            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-            "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
-            "capturable": capturable, "differentiable": differentiable, "fused": fused,
-            "decoupled_weight_decay": decoupled_weight_decay,
-        }
+        defaults["betas"] = tuple(b.squeeze() if isinstance(b, Tensor) and b.dim() else b
+                                  for b in betas)
         super().__init__(params, defaults)
         _check_fused(fused, differentiable, foreach)
+
+    _capturable_error = capturable_error()
 
     def init_state(self, p, state, group):
         d = p._data
@@ -63,24 +57,16 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = zeros_state(d)
 
     def update(self, p, g, state, group):
-        if group["capturable"]:
-            _no_capturable_on_cpu()
         d = p._data
         t, t2 = self._scratch(p, d, 2)
         step = bump_step(state)
         lr = num(group["lr"])
         beta1, beta2 = group["betas"]
         beta1, beta2 = num(beta1), num(beta2)
-        wd = group["weight_decay"]
-        if wd != 0 and group["decoupled_weight_decay"]:
-            decay_(d, lr, wd)
-            wd = 0
-        g = with_weight_decay(g, d, wd, t)
-
+        g = decayed_grad(g, d, group, lr, t)
         m = state["exp_avg"]._data
         v = state["exp_avg_sq"]._data
-        lerp_(m, g, 1 - beta1, t2)
-        ema_sq_(v, g, beta2, t2)
+        moments_(m, v, g, beta1, beta2, t2)
 
         step_size = lr / (1 - beta1 ** step)
         bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5

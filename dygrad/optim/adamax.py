@@ -2,7 +2,7 @@
 import numpy as np
 
 from ._updates import addcdiv_, bump_step, lerp_, new_step, num, with_weight_decay, zeros_state
-from .optimizer import Optimizer, _check_betas, _check_lr, _no_capturable_on_cpu
+from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["Adamax"]
 
@@ -17,18 +17,12 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = {
-            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-            "foreach": foreach, "maximize": maximize, "differentiable": differentiable,
-            "capturable": capturable,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, checked_defaults(
+            "lr eps betas weight_decay", lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+            foreach=foreach, maximize=maximize, differentiable=differentiable,
+            capturable=capturable))
+
+    _capturable_error = capturable_error()
 
     def init_state(self, p, state, group):
         state["step"] = new_step()
@@ -36,8 +30,6 @@ class Adamax(Optimizer):
         state["exp_inf"] = zeros_state(p._data)
 
     def update(self, p, g, state, group):
-        if group["capturable"]:
-            _no_capturable_on_cpu()
         d = p._data
         t, t2 = self._scratch(p, d, 2)
         step = bump_step(state)

@@ -7,7 +7,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ._updates import (bump_step, new_step, num, scalar_dtype, sub_scaled_, with_weight_decay,
                        zeros_state)
-from .optimizer import Optimizer, _check_lr, _check_nonneg
+from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["ASGD"]
 
@@ -26,14 +26,12 @@ class ASGD(Optimizer):
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0,
                  foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:
-        _check_lr(lr)
-        _check_nonneg(weight_decay, "weight_decay value")
-        defaults = {
-            "lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay,
-            "foreach": foreach, "maximize": maximize, "differentiable": differentiable,
-            "capturable": capturable,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, checked_defaults(
+            "lr weight_decay", lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
+            foreach=foreach, maximize=maximize, differentiable=differentiable,
+            capturable=capturable))
+
+    _capturable_error = capturable_error("params, mus, etas, and state_steps")
 
     def init_state(self, p: Tensor, state: dict, group: dict) -> None:
         state["step"] = new_step()
@@ -42,10 +40,6 @@ class ASGD(Optimizer):
         state["ax"] = zeros_state(p._data)
 
     def update(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
-        if group["capturable"]:
-            raise AssertionError(
-                "If capturable=True, params, mus, etas, and state_steps must be on supported "
-                "devices: ['cuda', 'xpu', 'hpu', 'privateuseone', 'xla'].")
         d = p._data
         (t,) = self._scratch(p, d, 1)
         step = bump_step(state)

@@ -2,9 +2,9 @@
 import numpy as np
 
 from .._tensor import _wrap
-from ._updates import (addcdiv_, bump_step, decay_, ema_sq_, lerp_, new_step, num, scalar_dtype,
-                       with_weight_decay, zeros_state)
-from .optimizer import Optimizer, _check_betas, _check_lr, _no_capturable_on_cpu
+from ._updates import (addcdiv_, bump_step, decayed_grad, moments_, new_step, num, scalar_dtype,
+                       zeros_state)
+from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["NAdam"]
 
@@ -20,21 +20,13 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
-        defaults = {
-            "lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
-            "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
-            "maximize": maximize, "foreach": foreach, "capturable": capturable,
-            "differentiable": differentiable,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, checked_defaults(
+            "lr eps betas weight_decay momentum_decay", lr=lr, betas=betas, eps=eps,
+            weight_decay=weight_decay, momentum_decay=momentum_decay,
+            decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
+            capturable=capturable, differentiable=differentiable))
+
+    _capturable_error = capturable_error("params, mu_products and state_steps")
 
     def init_state(self, p, state, group):
         state["step"] = new_step()
@@ -43,8 +35,6 @@ class NAdam(Optimizer):
         state["exp_avg_sq"] = zeros_state(p._data)
 
     def update(self, p, g, state, group):
-        if group["capturable"]:
-            _no_capturable_on_cpu()
         d = p._data
         t, denom = self._scratch(p, d, 2)
         step = bump_step(state)
@@ -52,11 +42,7 @@ class NAdam(Optimizer):
         beta1, beta2 = group["betas"]
         momentum_decay = group["momentum_decay"]
         bias_correction2 = 1 - beta2 ** step
-        wd = group["weight_decay"]
-        if wd != 0 and group["decoupled_weight_decay"]:
-            decay_(d, lr, wd)
-            wd = 0
-        g = with_weight_decay(g, d, wd, t)
+        g = decayed_grad(g, d, group, lr, t)
 
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
@@ -68,8 +54,7 @@ class NAdam(Optimizer):
 
         exp_avg = state["exp_avg"]._data
         exp_avg_sq = state["exp_avg_sq"]._data
-        lerp_(exp_avg, g, 1 - beta1, denom)
-        ema_sq_(exp_avg_sq, g, beta2, denom)
+        moments_(exp_avg, exp_avg_sq, g, beta1, beta2, denom)
         np.divide(exp_avg_sq, bias_correction2, out=denom)
         np.sqrt(denom, out=denom)
         np.add(denom, group["eps"], out=denom)

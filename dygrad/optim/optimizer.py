@@ -111,15 +111,51 @@ def _check_lr(lr):
 
 
 def _check_betas(betas):
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
 
 
 def _check_nonneg(value, what):
-    if not 0.0 <= value:
+    if not 0.0 <= value:  # (NaN fails too)
         raise ValueError(f"Invalid {what}: {value}")
+
+
+def _check_rho(rho):
+    if not 0.0 <= rho <= 1.0:
+        raise ValueError(f"Invalid rho value: {rho}")
+
+
+def _check_etas(etas):
+    if not 0.0 < etas[0] < 1.0 < etas[1]:
+        raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
+
+
+# hyperparameters with a rule of their own; any other checked one must be >= 0, and PyTorch's
+# message calls it "<name> value"
+_RULES = {"lr": _check_lr, "betas": _check_betas, "rho": _check_rho, "etas": _check_etas,
+          "eps": lambda eps: _check_nonneg(eps, "epsilon value")}
+
+
+def checked_defaults(checks: str, **defaults) -> dict:
+    """The `defaults` dict of an optimizer, after checking the hyperparameters that `checks`
+    names, in its order (PyTorch's: it decides which ValueError a call with several bad values
+    gets). The keyword order of `defaults` is PyTorch's key order for that optimizer (state_dict
+    and checkpoints show it).
+
+    Example::
+
+        >>> checked_defaults("lr eps", lr=1e-3, eps=-1.0, maximize=False)
+        Traceback (most recent call last):
+        ValueError: Invalid epsilon value: -1.0
+    """
+    for name in checks.split():
+        rule = _RULES.get(name)
+        if rule is None:
+            _check_nonneg(defaults[name], name + " value")
+        else:
+            rule(defaults[name])
+    return defaults
 
 
 def _check_fused(fused, differentiable, foreach):
@@ -130,10 +166,11 @@ def _check_fused(fused, differentiable, foreach):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
-def _no_capturable_on_cpu(supports_xla=True):
-    devices = ["cuda", "xpu", "hpu", "privateuseone"] + (["xla"] if supports_xla else [])
-    raise AssertionError(
-        f"If capturable=True, params and state_steps must be on supported devices: {devices}.")
+def capturable_error(tensors="params and state_steps", xla=True):
+    """PyTorch's message for capturable=True on the CPU (capturable steps need an accelerator;
+    dygrad has none): an algorithm's `_capturable_error`. `tensors` names what must be on one."""
+    devices = ["cuda", "xpu", "hpu", "privateuseone"] + (["xla"] if xla else [])
+    return f"If capturable=True, {tensors} must be on supported devices: {devices}."
 
 
 # the state `update` gets in a group whose algorithm keeps none (read-only: nothing is kept)
@@ -332,9 +369,12 @@ class Optimizer:
         return loss
 
     def _update_all(self, states, update):
+        refusal = self._capturable_error
         # torch's float math never warns (0/0 just gives nan); NumPy's would, so silence it here
         with np.errstate(all="ignore"):
             for group in self.param_groups:
+                if refusal is not None and group["capturable"]:
+                    self._refuse_capturable(group, refusal)
                 maximize = group.get("maximize", False)
                 stateless = not self._keeps_state(group)
                 for p in group["params"]:
@@ -378,6 +418,22 @@ class Optimizer:
         """
         raise NotImplementedError(
             f"{type(self).__name__} must define update(p, grad, state, group) or its own step()")
+
+    # set by an algorithm that has a `capturable` option: the AssertionError's message a
+    # capturable group gets at step (see capturable_error)
+    _capturable_error = None
+
+    def _refuse_capturable(self, group, message):
+        """Fails the step of a capturable group, as PyTorch does on the CPU: after creating the
+        state of the group's parameters that have a gradient, before updating any of them."""
+        params = [p for p in group["params"] if p.grad is not None]
+        if not params:
+            return
+        for p in params:
+            state = self.state[p]
+            if not state:
+                self.init_state(p, state, group)
+        raise AssertionError(message)
 
     def _keeps_state(self, group):
         """False where the algorithm keeps no per-parameter state for this group's options (SGD

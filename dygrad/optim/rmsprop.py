@@ -3,7 +3,7 @@ import numpy as np
 
 from ._updates import (addcdiv_, bump_step, ema_sq_, lerp_, new_step, num, with_weight_decay,
                        zeros_state)
-from .optimizer import Optimizer, _check_lr, _no_capturable_on_cpu
+from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["RMSprop"]
 
@@ -22,21 +22,12 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
-        defaults = {
-            "lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
-            "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach,
-            "maximize": maximize, "differentiable": differentiable,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, checked_defaults(
+            "lr eps momentum weight_decay alpha", lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+            centered=centered, weight_decay=weight_decay, capturable=capturable,
+            foreach=foreach, maximize=maximize, differentiable=differentiable))
+
+    _capturable_error = capturable_error()
 
     def init_state(self, p, state, group):
         state["step"] = new_step()
@@ -47,8 +38,6 @@ class RMSprop(Optimizer):
             state["grad_avg"] = zeros_state(p._data)
 
     def update(self, p, g, state, group):
-        if group["capturable"]:
-            _no_capturable_on_cpu()
         d = p._data
         momentum = group["momentum"]
         centered = group["centered"]

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap
 from ._updates import bump_step, new_step, num, zeros_state
-from .optimizer import Optimizer, _check_lr, _no_capturable_on_cpu
+from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["Rprop"]
 
@@ -26,14 +26,11 @@ class Rprop(Optimizer):
                  step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        _check_lr(lr)
-        if not 0.0 < etas[0] < 1.0 < etas[1]:
-            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        defaults = {
-            "lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach,
-            "maximize": maximize, "differentiable": differentiable, "capturable": capturable,
-        }
-        super().__init__(params, defaults)
+        super().__init__(params, checked_defaults(
+            "lr etas", lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
+            maximize=maximize, differentiable=differentiable, capturable=capturable))
+
+    _capturable_error = capturable_error()
 
     def init_state(self, p: Tensor, state: dict, group: dict) -> None:
         state["step"] = new_step()
@@ -41,8 +38,6 @@ class Rprop(Optimizer):
         state["step_size"] = _wrap(np.full_like(p._data, num(group["lr"])))
 
     def update(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
-        if group["capturable"]:
-            _no_capturable_on_cpu()
         d = p._data
         factor, t = self._scratch(p, d, 2)
         bump_step(state)

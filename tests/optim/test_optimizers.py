@@ -220,17 +220,6 @@ def test_nan_gradients_propagate_without_warnings():
     assert np.isnan(to_np(p)[1]) and np.isnan(to_np(p)[0])
 
 
-@pytest.mark.parametrize("kwargs", [dict(capturable=True)])
-@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adamax", "NAdam", "RAdam",
-                                  "Adadelta", "Rprop", "ASGD"])
-def test_capturable_fails_on_cpu_like_torch(name, kwargs):
-    p = dy_param(np.ones(2, np.float32))
-    opt = getattr(optim, name)([p], **kwargs)
-    p.grad = dygrad.ones(2)
-    with pytest.raises(AssertionError, match="If capturable=True"):
-        opt.step()
-
-
 @pytest.mark.parametrize("name,kwargs,msg", [
     ("SGD", dict(lr=-1), "Invalid learning rate: -1"),
     ("SGD", dict(momentum=-0.5), "Invalid momentum value: -0.5"),
