@@ -29,11 +29,7 @@ def _chain(g, a, b, nd, steps):
         else:
             expr = g.pick(UNARY).format(a=a)
         g.tag("op:" + expr.split("(")[0].replace("{a}", "").strip(". ") if "(" in expr else "op")
-        if g.chance(0.1):
-            g.tag("no_grad_piece")
-            g.emit(f"with torch.no_grad():\n    {h} = {expr}")
-        else:
-            g.emit(f"{h} = {expr}")
+        g.emit_maybe_no_grad(f"{h} = {expr}", 0.1, "no_grad_piece")
         names.append(h)
         a, b = h, (a if g.chance(0.5) else b)
     return names
@@ -45,9 +41,51 @@ def _retain(g):
     return f"retain_graph={g.chance(0.85)}"
 
 
+# Each mode's statements over {x} (the input), {y} (the other operand), {h} (the chain's last
+# value), {out} (it summed) and {dt}; {retain} and {no_grad} draw a fresh choice where they stand.
+MODES = {
+    "grad": ("gx = torch.autograd.grad({out}, [{x}], {retain})[0]",),
+    "grad_outputs": ("w = torch.tensor(rng.standard_normal(tuple({h}.shape)).astype('{dt}'))",
+                     "gx = torch.autograd.grad({h}, {x}, grad_outputs=w, {retain})[0]"),
+    "create_graph": ("gx, = torch.autograd.grad({out}, {x}, create_graph=True)",
+                     "gg = torch.autograd.grad((gx * gx).sum(), {x}, allow_unused=True, "
+                     "{retain})[0]"),
+    "hooks": ("{h}.register_hook(lambda g: g * 2) if {h}.requires_grad and not {h}.is_leaf "
+              "else None",
+              "{x}.register_hook(lambda g: g + 1)",
+              "{out}.backward({retain})"),
+    "retain_grad": ("{h}.retain_grad()", "{out}.backward({retain})", "hg = {h}.grad"),
+    "twice": ("{out}.backward(retain_graph=True)", "{out}.backward({retain})"),
+    # the second backward: PyTorch says the graph was freed (unless nothing was saved)
+    "freed": ("{out}.backward()", "{out}.backward()"),
+    "detach": ("hd = {h}.detach()", "z = (hd * {x}).sum()", "z.backward({retain})"),
+    "no_grad_mix": ("with {no_grad}:\n    k = {h} * 2\n    with torch.enable_grad():\n"
+                    "        k2 = {x} * 3",
+                    "m = (k + k2).sum()",
+                    "m.backward({retain})"),
+    "backward_gradient": ("w = torch.tensor(rng.standard_normal(tuple({h}.shape)).astype('{dt}'))",
+                          "{h}.backward(gradient=w, {retain})"),
+    "allow_unused": ("gxy = torch.autograd.grad({out}, [{x}, {y}], allow_unused=True, {retain})",),
+}
+
+
+class _Fields(dict):
+    """The names for MODES' templates; the drawn fields are drawn on each use, in order."""
+
+    def __init__(self, g, **names):
+        super().__init__(**names)
+        self.g = g
+
+    def __missing__(self, key):
+        if key == "retain":
+            return _retain(self.g)
+        if key == "no_grad":
+            return self.g.pick(("torch.no_grad()", "torch.set_grad_enabled(False)"))
+        raise KeyError(key)
+
+
 def gen_autograd(g):
-    mode = g.pick(("grad", "grad_outputs", "create_graph", "hooks", "retain_grad", "twice",
-                   "freed", "detach", "no_grad_mix", "backward_gradient", "allow_unused"))
+    mode = g.pick(tuple(MODES))
     # second derivatives in float32 are rounding noise where they are zero in exact arithmetic
     # (d/dx of x/|x|): both libraries differ from 0 by ~1e-5 in their own way
     dt = "float64" if mode == "create_graph" else g.pick(("float32", "float64", "float64"))
@@ -63,43 +101,6 @@ def gen_autograd(g):
     out = g.fresh("out")
     g.emit(f"{out} = {h}.sum() if {h}.dim() else {h}")
     g.tag("mode:" + mode)
-    if mode == "grad":
-        g.emit(f"gx = torch.autograd.grad({out}, [{x}], {_retain(g)})[0]")
-    elif mode == "grad_outputs":
-        g.emit(f"w = torch.tensor(rng.standard_normal(tuple({h}.shape)).astype('{dt}'))")
-        g.emit(f"gx = torch.autograd.grad({h}, {x}, grad_outputs=w, {_retain(g)})[0]")
-    elif mode == "create_graph":
-        g.emit(f"gx, = torch.autograd.grad({out}, {x}, create_graph=True)")
-        g.emit(f"gg = torch.autograd.grad((gx * gx).sum(), {x}, allow_unused=True, "
-               f"{_retain(g)})[0]")
-    elif mode == "hooks":
-        g.emit(f"{h}.register_hook(lambda g: g * 2) if {h}.requires_grad and not {h}.is_leaf "
-               "else None")
-        g.emit(f"{x}.register_hook(lambda g: g + 1)")
-        g.emit(f"{out}.backward({_retain(g)})")
-    elif mode == "retain_grad":
-        g.emit(f"{h}.retain_grad()")
-        g.emit(f"{out}.backward({_retain(g)})")
-        g.emit(f"hg = {h}.grad")
-    elif mode == "twice":
-        g.emit(f"{out}.backward(retain_graph=True)")
-        g.emit(f"{out}.backward({_retain(g)})")
-    elif mode == "freed":
-        g.emit(f"{out}.backward()")
-        g.emit(f"{out}.backward()")  # PyTorch: the graph was freed (unless nothing was saved)
-    elif mode == "detach":
-        g.emit(f"hd = {h}.detach()")
-        g.emit(f"z = (hd * {x}).sum()")
-        g.emit(f"z.backward({_retain(g)})")
-    elif mode == "no_grad_mix":
-        ctx = g.pick(("torch.no_grad()", "torch.set_grad_enabled(False)"))
-        g.emit(f"with {ctx}:\n    k = {h} * 2\n    with torch.enable_grad():\n"
-               f"        k2 = {x} * 3")
-        g.emit(f"m = (k + k2).sum()")
-        g.emit(f"m.backward({_retain(g)})")
-    elif mode == "backward_gradient":
-        g.emit(f"w = torch.tensor(rng.standard_normal(tuple({h}.shape)).astype('{dt}'))")
-        g.emit(f"{h}.backward(gradient=w, {_retain(g)})")
-    else:
-        g.emit(f"gxy = torch.autograd.grad({out}, [{x}, {y}], allow_unused=True, "
-               f"{_retain(g)})")
+    fields = _Fields(g, x=x, y=y, h=h, out=out, dt=dt)
+    for template in MODES[mode]:
+        g.emit(template.format_map(fields))

@@ -2,6 +2,36 @@
 from .gen import DTYPES
 
 
+def _split_sizes(g, x, d, shape):
+    n = shape[d] if -len(shape) <= d < len(shape) else 2
+    a = g.r.randint(0, n)
+    sizes = [a, n - a] if g.chance(0.9) else [a, n - a + 1]
+    return f"{x}.split({sizes!r}, {d})"
+
+
+def _reps(g, shape):
+    return tuple(g.r.randint(0 if g.chance(0.05) else 1, 2)
+                 for _ in range(len(shape) + g.r.randint(0, 1)))
+
+
+# The join family's ops on one tensor: (g, x, dim, shape) -> the call's text, drawing its
+# other arguments. SPLITTING ones return a tuple of tensors.
+ONE_TENSOR = {
+    "split": lambda g, x, d, s: f"torch.split({x}, {g.r.randint(1, 3)}, dim={d})",
+    "split_list": _split_sizes,
+    "chunk": lambda g, x, d, s: f"torch.chunk({x}, {g.r.randint(1, 4)}, dim={d})",
+    "unbind": lambda g, x, d, s: f"{x}.unbind({d})",
+    "tensor_split": lambda g, x, d, s:
+        f"torch.tensor_split({x}, {g.pick(('2', '3', '[1, 2]', '(1,)'))}, dim={d})",
+    "flip": lambda g, x, d, s: f"torch.flip({x}, ({d},))",
+    "roll": lambda g, x, d, s: f"torch.roll({x}, {g.r.randint(-3, 3)}, {d})",
+    "repeat": lambda g, x, d, s: f"{x}.repeat({_reps(g, s)!r})",
+    "tile": lambda g, x, d, s: f"{x}.tile({_reps(g, s)!r})",
+    "movedim": lambda g, x, d, s: f"torch.movedim({x}, {d}, {g.dim(len(s))})",
+}
+SPLITTING = ("split", "split_list", "chunk", "unbind", "tensor_split")
+
+
 def gen_join(g):
     dt = g.dtype(DTYPES + ("float32",))
     shape = g.shape(min_dims=1, max_dims=3, max_size=4)
@@ -32,34 +62,9 @@ def gen_join(g):
             g.emit(f"{out} = torch.{op}({seq})")
         return
     x = g.tensor(dt, shape)
-    if op == "split":
-        g.emit(f"{out} = torch.split({x}, {g.r.randint(1, 3)}, dim={d})")
-    elif op == "split_list":
-        n = shape[d] if -len(shape) <= d < len(shape) else 2
-        a = g.r.randint(0, n)
-        sizes = [a, n - a] if g.chance(0.9) else [a, n - a + 1]
-        g.emit(f"{out} = {x}.split({sizes!r}, {d})")
-    elif op == "chunk":
-        g.emit(f"{out} = torch.chunk({x}, {g.r.randint(1, 4)}, dim={d})")
-    elif op == "unbind":
-        g.emit(f"{out} = {x}.unbind({d})")
-    elif op == "tensor_split":
-        arg = g.pick(("2", "3", "[1, 2]", "(1,)"))
-        g.emit(f"{out} = torch.tensor_split({x}, {arg}, dim={d})")
-    elif op == "flip":
-        g.emit(f"{out} = torch.flip({x}, ({d},))")
-    elif op == "roll":
-        g.emit(f"{out} = torch.roll({x}, {g.r.randint(-3, 3)}, {d})")
-    elif op in ("repeat", "tile"):
-        reps = tuple(g.r.randint(0 if g.chance(0.05) else 1, 2)
-                     for _ in range(len(shape) + g.r.randint(0, 1)))
-        g.emit(f"{out} = {x}.{op}({reps!r})")
-    else:
-        g.emit(f"{out} = torch.movedim({x}, {d}, {g.dim(len(shape))})")
+    g.emit(f"{out} = {ONE_TENSOR[op](g, x, d, shape)}")
     if g.chance(0.3):
-        g.emit(f"{g.fresh('u')} = {out}[0] * 2" if op in ("split", "split_list", "chunk",
-                                                           "unbind", "tensor_split")
-               else f"{g.fresh('u')} = {out} * 2")
+        g.emit(f"{g.fresh('u')} = {out}{'[0]' if op in SPLITTING else ''} * 2")
 
 
 def gen_order(g):

@@ -142,11 +142,7 @@ def gen_views(g):
         g.emit(f"parts = {b}.{mo}{arg}")
         if g.chance(0.3):
             g.emit(f"s0 = {b}.sin()")
-        stmt = _inplace(g, "parts[0]", val)
-        if g.chance(0.3):
-            g.tag("no_grad")
-            stmt = "with torch.no_grad():\n    " + stmt
-        g.emit(stmt)
+        g.emit_maybe_no_grad(_inplace(g, "parts[0]", val), 0.3, "no_grad")
         g.emit(f"u = {b} * 3")
         return
     # Build one chain v1 and maybe a sibling v2 of the same base.
@@ -158,11 +154,7 @@ def gen_views(g):
             cur = text
             if cs is None or -1 in cs:
                 break
-        if g.chance(0.15):
-            g.tag("no_grad_view")
-            g.emit(f"with torch.no_grad():\n    {vname} = {cur}")
-        else:
-            g.emit(f"{vname} = {cur}")
+        g.emit_maybe_no_grad(f"{vname} = {cur}", 0.15, "no_grad_view")
         names.append(vname)
     if g.chance(0.15):
         g.tag("expand")
@@ -174,11 +166,7 @@ def gen_views(g):
         g.emit(f"saved = {src}.{g.pick(('sin()', 'exp()', 'pow(2)', 'sigmoid()', 'tanh()'))}")
     target = g.pick(names + [b])
     g.tag("inplace_on:" + ("base" if target == b else "view"))
-    stmt = _inplace(g, target, val)
-    if g.chance(0.2):
-        g.tag("no_grad")
-        stmt = "with torch.no_grad():\n    " + stmt
-    g.emit(stmt)
+    g.emit_maybe_no_grad(_inplace(g, target, val), 0.2, "no_grad")
     if g.chance(0.25):
         g.tag("second_write")
         g.emit(_inplace(g, g.pick(names + [b]), val))

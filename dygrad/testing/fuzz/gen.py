@@ -26,6 +26,13 @@ class Gen:
     def emit(self, line):
         self.stmts.append(line)
 
+    def emit_maybe_no_grad(self, stmt, p, tag):
+        """Emit `stmt`, with probability `p` inside `with torch.no_grad():` (then tagged `tag`)."""
+        if self.chance(p):
+            self.tag(tag)
+            stmt = "with torch.no_grad():\n    " + stmt
+        self.emit(stmt)
+
     def tag(self, *tags):
         self.tags.update(tags)
 
