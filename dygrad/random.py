@@ -94,13 +94,16 @@ class Generator:
         g.set_state(self.get_state())
         return g
 
+    @staticmethod
+    def _philox_only(what):
+        return RuntimeError(f"{what} is only supported by Philox (CUDA) generators; this is a "
+                            "CPU generator")
+
     def get_offset(self):
-        raise RuntimeError("get_offset is only supported by Philox (CUDA) generators; this is a "
-                           "CPU generator")
+        raise self._philox_only("get_offset")
 
     def set_offset(self, offset):
-        raise RuntimeError("set_offset is only supported by Philox (CUDA) generators; this is a "
-                           "CPU generator")
+        raise self._philox_only("set_offset")
 
     def __reduce__(self):
         return (_rebuild_generator, (bytes(self.get_state()._data),))
