@@ -1,4 +1,8 @@
-"""Activation layers: thin modules over nn.functional with PyTorch's constructor args and reprs."""
+"""Activation layers: thin modules over nn.functional with PyTorch's constructor args and reprs.
+
+The piecewise-linear (ReLU, hard*, shrink) and ELU families and PReLU live here; the smooth ones
+and the softmax family live in activation_smooth.py and are re-exported here.
+"""
 import warnings
 from typing import Optional
 
@@ -10,6 +14,9 @@ from .. import functional as F
 from ..parameter import Parameter
 from ..._tensor import Tensor
 from .module import Module
+from .activation_smooth import (  # noqa: F401  (PyTorch's class path for these too)
+    Sigmoid, Tanh, GELU, LogSigmoid, Softplus, Softsign, Tanhshrink, GLU, Softmin, Softmax,
+    Softmax2d, LogSoftmax)
 
 __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh",
            "SiLU", "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink",
@@ -160,20 +167,6 @@ class ReLU6(Hardtanh):
         return _inplace_repr(self.inplace)
 
 
-class Sigmoid(Module):
-    """Logistic function 1 / (1 + exp(-x)) elementwise; any shape, same shape out.
-
-    Example::
-
-        >>> torch.nn.Sigmoid()(torch.tensor([-2.0, -0.5, 0.0, 1.0]))
-        tensor([0.1192, 0.3775, 0.5000, 0.7311])
-    """
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies the logistic function elementwise."""
-        return input.sigmoid()
-
-
 class Hardsigmoid(_InplaceActivation):
     """Piecewise-linear sigmoid: clamp(x / 6 + 1/2, 0, 1) elementwise; any shape, same shape out.
 
@@ -185,20 +178,6 @@ class Hardsigmoid(_InplaceActivation):
 
     _fn = staticmethod(F.hardsigmoid)
     _show_inplace = False
-
-
-class Tanh(Module):
-    """Hyperbolic tangent elementwise; any shape, same shape out.
-
-    Example::
-
-        >>> torch.nn.Tanh()(torch.tensor([-2.0, -0.5, 0.0, 1.0]))
-        tensor([-0.9640, -0.4621,  0.0000,  0.7616])
-    """
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies tanh elementwise."""
-        return input.tanh()
 
 
 class SiLU(_InplaceActivation):
@@ -301,55 +280,6 @@ class SELU(_InplaceActivation):
     _fn = staticmethod(F.selu)
 
 
-class GLU(Module):
-    """Gated linear unit: splits `dim` in halves a, b and returns a * sigmoid(b); that dim must
-    have even size and comes out halved.
-
-    Example::
-
-        >>> m = torch.nn.GLU(dim=-1)
-        >>> m(torch.tensor([[1.0, 2.0, 0.0, 100.0]]))
-        tensor([[0.5000, 2.0000]])
-    """
-
-    __constants__ = ["dim"]
-
-    def __init__(self, dim: int = -1):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Gates the first half of `dim` by the sigmoid of the second half."""
-        return F.glu(input, self.dim)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class GELU(Module):
-    """Gaussian error linear unit x * Phi(x) (Phi the normal CDF), or its tanh approximation
-    with approximate='tanh'; any shape, same shape out.
-
-    Example::
-
-        >>> torch.nn.GELU()(torch.tensor([-2.0, -0.5, 0.0, 1.0]))
-        tensor([-0.0455, -0.1543,  0.0000,  0.8413])
-    """
-
-    __constants__ = ["approximate"]
-
-    def __init__(self, approximate: str = "none"):
-        super().__init__()
-        self.approximate = approximate
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies GELU elementwise."""
-        return F.gelu(input, approximate=self.approximate)
-
-    def extra_repr(self):
-        return f"approximate={self.approximate!r}"
-
-
 class Hardshrink(Module):
     """Keeps elements with |x| > lambd and zeroes the rest; any shape, same shape out.
 
@@ -395,45 +325,6 @@ class LeakyReLU(Module):
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
-
-
-class LogSigmoid(Module):
-    """log(sigmoid(x)) elementwise, computed without overflow; any shape, same shape out.
-
-    Example::
-
-        >>> torch.nn.LogSigmoid()(torch.tensor([-2.0, -0.5, 0.0, 1.0]))
-        tensor([-2.1269, -0.9741, -0.6931, -0.3133])
-    """
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies log(sigmoid(x)) elementwise."""
-        return F.logsigmoid(input)
-
-
-class Softplus(Module):
-    """Smooth ReLU log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold;
-    any shape, same shape out.
-
-    Example::
-
-        >>> torch.nn.Softplus(beta=1.0)(torch.tensor([-2.0, -0.5, 0.0, 1.0]))
-        tensor([0.1269, 0.4741, 0.6931, 1.3133])
-    """
-
-    __constants__ = ["beta", "threshold"]
-
-    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
-        super().__init__()
-        self.beta = beta
-        self.threshold = threshold
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies softplus elementwise."""
-        return F.softplus(input, self.beta, self.threshold)
-
-    def extra_repr(self):
-        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softshrink(Module):
@@ -493,123 +384,6 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
-
-
-class Softsign(Module):
-    """x / (1 + |x|) elementwise; any shape, same shape out.
-
-    Example::
-
-        >>> torch.nn.Softsign()(torch.tensor([-2.0, -0.5, 0.0, 1.0]))
-        tensor([-0.6667, -0.3333,  0.0000,  0.5000])
-    """
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies x / (1 + |x|) elementwise."""
-        return F.softsign(input)
-
-
-class Tanhshrink(Module):
-    """x - tanh(x) elementwise; any shape, same shape out.
-
-    Example::
-
-        >>> torch.nn.Tanhshrink()(torch.tensor([-2.0, -0.5, 0.0, 1.0]))
-        tensor([-1.0360, -0.0379,  0.0000,  0.2384])
-    """
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies x - tanh(x) elementwise."""
-        return F.tanhshrink(input)
-
-
-class Softmin(Module):
-    """softmax(-x) along `dim`: non-negative values summing to 1 there, the largest weight on
-    the smallest element; same shape out.
-
-    Example::
-
-        >>> torch.nn.Softmin(dim=1)(torch.tensor([[1.0, 2.0, 3.0]]))
-        tensor([[0.6652, 0.2447, 0.0900]])
-    """
-
-    __constants__ = ["dim"]
-
-    def __init__(self, dim: Optional[int] = None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies softmin along `dim`."""
-        return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class Softmax(Module):
-    """exp(x) / sum(exp(x)) along `dim`, so the values along it are positive and sum to 1;
-    same shape out.
-
-    Example::
-
-        >>> torch.nn.Softmax(dim=1)(torch.tensor([[1.0, 2.0, 3.0]]))
-        tensor([[0.0900, 0.2447, 0.6652]])
-    """
-
-    __constants__ = ["dim"]
-
-    def __init__(self, dim: Optional[int] = None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies softmax along `dim`."""
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class Softmax2d(Module):
-    """Softmax over the channels at every spatial location: input (N, C, H, W) or (C, H, W),
-    same shape out.
-
-    Example::
-
-        >>> y = torch.nn.Softmax2d()(torch.zeros(1, 4, 2, 2))
-        >>> y.shape, y[0, :, 0, 0]
-        (torch.Size([1, 4, 2, 2]), tensor([0.2500, 0.2500, 0.2500, 0.2500]))
-    """
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies softmax over the channel dimension (dim -3)."""
-        if input.dim() not in (3, 4):
-            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
-        return F.softmax(input, -3, _stacklevel=5)
-
-
-class LogSoftmax(Module):
-    """log(softmax(x)) along `dim`, computed stably; same shape out.
-
-    Example::
-
-        >>> torch.nn.LogSoftmax(dim=1)(torch.tensor([[0.0, 0.0]]))
-        tensor([[-0.6931, -0.6931]])
-    """
-
-    __constants__ = ["dim"]
-
-    def __init__(self, dim: Optional[int] = None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies log-softmax along `dim`."""
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
 
 from .transformer import MultiheadAttention  # noqa: E402,F401  (PyTorch's class path)

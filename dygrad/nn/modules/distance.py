@@ -6,7 +6,8 @@ __all__ = ["CosineSimilarity", "PairwiseDistance"]
 
 
 class CosineSimilarity(Module):
-    """Cosine of the angle between x1 and x2 along `dim`: x1 . x2 / max(|x1| |x2|, eps).
+    """Cosine of the angle between x1 and x2 along `dim`: x1 . x2 / (|x1| |x2|), each norm
+    clamped below at eps.
 
     The inputs broadcast; `dim` is removed from the output.
 
