@@ -20,8 +20,9 @@ from ._op_test import assert_close, gradcheck_op
 from .parity import Case, _build, run_case
 
 
-def applicable(rec, sample):
-    """The names of the checks that apply to `sample` of `rec`."""
+def applicable(rec, sample) -> list:
+    """The names of the checks that apply to `sample` of `rec`, e.g. ["parity", "reference",
+    "gradcheck", "method", "out"] for `OpRecord("sinc", [S(x)], ref=np.sinc, supports_out=True)`."""
     out = [] if "parity" in rec.skips else ["parity"]
     if isinstance(sample, Case):
         return out
@@ -221,7 +222,7 @@ def _with_out(sample, out):
     return s
 
 
-def record_params(records, check):
+def record_params(records, check: str) -> list:
     """pytest parameters (rec, sample) of every sample of `records` that takes `check`, with id
     "<op name>-<sample index>"; a check listed in the record's or the sample's `xfails` is a
     strict xfail."""
@@ -251,7 +252,7 @@ def _optional_torch():
 _TORCH = False
 
 
-def check_record(rec, sample, check):
+def check_record(rec, sample, check: str) -> None:
     """Runs one generic check (a name from `applicable`) on one sample of `rec`. The parity
     check skips the calling test when torch is not importable; the others run without it.
 

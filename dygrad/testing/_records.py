@@ -14,6 +14,8 @@ Two kinds of sample:
   what a plain call cannot say (operators, views, in-place on graphs, errors after a setup);
   checked for PyTorch parity only.
 """
+from __future__ import annotations
+
 import copy
 
 import numpy as np
@@ -62,8 +64,9 @@ class Sample:
         return any(fl(a) for a in self.args)
 
 
-def S(*args, _label=None, _grad=True, _tol=None, _gtol=None, _gradcheck=True, _ref=True,
-      _raises=None, _variants=True, _xfails=None, **kwargs):
+def S(*args, _label: str | None = None, _grad=True, _tol: tuple | None = None,
+      _gtol: tuple | None = None, _gradcheck=True, _ref: bool = True,
+      _raises: type | None = None, _variants=True, _xfails: dict | None = None, **kwargs) -> Sample:
     """A call sample: `S(x, 2, dim=1)` calls the op as `op(x, 2, dim=1)`. Flags take a leading
     underscore (`_label`, `_grad`, `_tol`, `_gtol`, `_gradcheck`, `_ref`, `_raises`,
     `_variants`, `_xfails`) so they never collide with the op's own keyword arguments."""
@@ -72,8 +75,10 @@ def S(*args, _label=None, _grad=True, _tol=None, _gtol=None, _gradcheck=True, _r
                   xfails=_xfails)
 
 
-def E(label, fn, *inputs, grad=True, tol=None, gtol=None, check_grad=True):
-    """An expression sample `fn(T, *inputs)`, checked against PyTorch (see `parity.case`)."""
+def E(label: str, fn, *inputs, grad=True, tol: tuple | None = None, gtol: tuple | None = None,
+      check_grad: bool = True) -> Case:
+    """An expression sample `fn(T, *inputs)`, checked against PyTorch (see `parity.case`):
+    `E("sinc_method", lambda T, x: x.sinc(), np.ones(3))`."""
     return Case(label, fn, inputs, grad, tol, gtol, check_grad)
 
 
@@ -98,11 +103,19 @@ class OpRecord:
     xfails: {check: reason} for known dygrad gaps ("parity", "reference", "raises",
         "gradcheck", "gradgradcheck", "method", "inplace", "out"): the driver marks them strict
         xfails, so the run fails once the gap is fixed and the entry must go.
+
+    >>> import numpy as np
+    >>> from dygrad.testing import OpRecord, S
+    >>> rec = OpRecord("sinc", [S(np.linspace(-2.0, 2.0, 4)), S(np.arange(3))], ref=np.sinc,
+    ...                gradgrad=True, supports_out=True)
+    >>> rec.function(__import__("dygrad")).__name__
+    'sinc'
     """
 
-    def __init__(self, name, samples=(), *, ref=None, differentiable=True, gradgrad=False,
-                 method=None, inplace=None, supports_out=False, tol=None, grad_tol=None,
-                 skips=None, xfails=None, inplace_fits=None):
+    def __init__(self, name: str, samples=(), *, ref=None, differentiable: bool = True,
+                 gradgrad: bool = False, method: bool | None = None, inplace: bool | None = None,
+                 supports_out: bool = False, tol: tuple | None = None, grad_tol: tuple | None = None,
+                 skips: dict | None = None, xfails: dict | None = None, inplace_fits=None):
         self.name, self.samples, self.ref = name, list(samples), ref
         self.differentiable, self.gradgrad = differentiable, gradgrad
         self.method, self.inplace, self.supports_out = method, inplace, supports_out
