@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap
 
-__all__ = ["num", "scalar_dtype", "new_step", "bump_step", "zeros_state", "with_weight_decay",
+__all__ = ["num", "scalar_dtype", "new_step", "bump_step", "zeros_state", "start_state", "with_weight_decay",
            "decayed_grad", "decay_", "lerp_", "ema_sq_", "moments_", "addcdiv_", "sub_scaled_"]
 
 
@@ -40,6 +40,14 @@ def bump_step(state):
 def zeros_state(d):
     """A state tensor of zeros shaped and typed like the parameter array d."""
     return _wrap(np.zeros_like(d))
+
+
+def start_state(state, d, *zero_keys, float32=False):
+    """Fills a fresh state dict: 'step' (a 0-dim 0, see new_step) first, as PyTorch orders the
+    keys, then a tensor of zeros like the parameter array d under each of zero_keys."""
+    state["step"] = new_step(float32)
+    for key in zero_keys:
+        state[key] = zeros_state(d)
 
 
 def with_weight_decay(g, d, weight_decay, t):

@@ -1,7 +1,7 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 import numpy as np
 
-from ._updates import bump_step, ema_sq_, new_step, num, with_weight_decay, zeros_state
+from ._updates import bump_step, ema_sq_, num, start_state, with_weight_decay
 from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["Adadelta"]
@@ -26,9 +26,7 @@ class Adadelta(Optimizer):
     _capturable_error = capturable_error(xla=False)
 
     def init_state(self, p, state, group):
-        state["step"] = new_step()
-        state["square_avg"] = zeros_state(p._data)
-        state["acc_delta"] = zeros_state(p._data)
+        start_state(state, p._data, "square_avg", "acc_delta")
 
     def update(self, p, g, state, group):
         d = p._data

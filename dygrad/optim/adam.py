@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from ._updates import addcdiv_, bump_step, decayed_grad, moments_, new_step, num, zeros_state
+from ._updates import addcdiv_, bump_step, decayed_grad, moments_, num, start_state
 from .optimizer import Optimizer, _check_fused, capturable_error, checked_defaults
 
 __all__ = ["Adam"]
@@ -49,12 +49,9 @@ class Adam(Optimizer):
     _capturable_error = capturable_error()
 
     def init_state(self, p, state, group):
-        d = p._data
-        state["step"] = new_step(float32=bool(group["fused"]))
-        state["exp_avg"] = zeros_state(d)
-        state["exp_avg_sq"] = zeros_state(d)
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = zeros_state(d)
+        start_state(state, p._data, "exp_avg", "exp_avg_sq",
+                    *(("max_exp_avg_sq",) if group["amsgrad"] else ()),
+                    float32=bool(group["fused"]))
 
     def update(self, p, g, state, group):
         d = p._data

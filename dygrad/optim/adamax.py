@@ -1,7 +1,7 @@
 """Adamax: Adam with the second moment replaced by an exponentially weighted infinity norm."""
 import numpy as np
 
-from ._updates import addcdiv_, bump_step, lerp_, new_step, num, with_weight_decay, zeros_state
+from ._updates import addcdiv_, bump_step, lerp_, num, start_state, with_weight_decay
 from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["Adamax"]
@@ -25,9 +25,7 @@ class Adamax(Optimizer):
     _capturable_error = capturable_error()
 
     def init_state(self, p, state, group):
-        state["step"] = new_step()
-        state["exp_avg"] = zeros_state(p._data)
-        state["exp_inf"] = zeros_state(p._data)
+        start_state(state, p._data, "exp_avg", "exp_inf")
 
     def update(self, p, g, state, group):
         d = p._data

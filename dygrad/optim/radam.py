@@ -1,7 +1,7 @@
 """RAdam: Adam whose adaptive step is switched on (and rectified) once its variance is tractable."""
 import numpy as np
 
-from ._updates import bump_step, decayed_grad, moments_, new_step, num, zeros_state
+from ._updates import bump_step, decayed_grad, moments_, num, start_state
 from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["RAdam"]
@@ -27,9 +27,7 @@ class RAdam(Optimizer):
     _capturable_error = capturable_error()
 
     def init_state(self, p, state, group):
-        state["step"] = new_step()
-        state["exp_avg"] = zeros_state(p._data)
-        state["exp_avg_sq"] = zeros_state(p._data)
+        start_state(state, p._data, "exp_avg", "exp_avg_sq")
 
     def update(self, p, g, state, group):
         d = p._data

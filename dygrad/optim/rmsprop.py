@@ -1,8 +1,7 @@
 """RMSprop: divides the gradient by its running root-mean-square (optionally centered)."""
 import numpy as np
 
-from ._updates import (addcdiv_, bump_step, ema_sq_, lerp_, new_step, num, with_weight_decay,
-                       zeros_state)
+from ._updates import addcdiv_, bump_step, ema_sq_, lerp_, num, start_state, with_weight_decay
 from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["RMSprop"]
@@ -30,12 +29,9 @@ class RMSprop(Optimizer):
     _capturable_error = capturable_error()
 
     def init_state(self, p, state, group):
-        state["step"] = new_step()
-        state["square_avg"] = zeros_state(p._data)
-        if group["momentum"] > 0:
-            state["momentum_buffer"] = zeros_state(p._data)
-        if group["centered"]:
-            state["grad_avg"] = zeros_state(p._data)
+        start_state(state, p._data, "square_avg",
+                    *(("momentum_buffer",) if group["momentum"] > 0 else ()),
+                    *(("grad_avg",) if group["centered"] else ()))
 
     def update(self, p, g, state, group):
         d = p._data

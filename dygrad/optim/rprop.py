@@ -5,7 +5,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ._updates import bump_step, new_step, num, zeros_state
+from ._updates import bump_step, num, start_state
 from .optimizer import Optimizer, capturable_error, checked_defaults
 
 __all__ = ["Rprop"]
@@ -33,8 +33,7 @@ class Rprop(Optimizer):
     _capturable_error = capturable_error()
 
     def init_state(self, p: Tensor, state: dict, group: dict) -> None:
-        state["step"] = new_step()
-        state["prev"] = zeros_state(p._data)
+        start_state(state, p._data, "prev")
         state["step_size"] = _wrap(np.full_like(p._data, num(group["lr"])))
 
     def update(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
