@@ -69,21 +69,6 @@ MODES = {
 }
 
 
-class _Fields(dict):
-    """The names for MODES' templates; the drawn fields are drawn on each use, in order."""
-
-    def __init__(self, g, **names):
-        super().__init__(**names)
-        self.g = g
-
-    def __missing__(self, key):
-        if key == "retain":
-            return _retain(self.g)
-        if key == "no_grad":
-            return self.g.pick(("torch.no_grad()", "torch.set_grad_enabled(False)"))
-        raise KeyError(key)
-
-
 def gen_autograd(g):
     mode = g.pick(tuple(MODES))
     # second derivatives in float32 are rounding noise where they are zero in exact arithmetic
@@ -101,6 +86,6 @@ def gen_autograd(g):
     out = g.fresh("out")
     g.emit(f"{out} = {h}.sum() if {h}.dim() else {h}")
     g.tag("mode:" + mode)
-    fields = _Fields(g, x=x, y=y, h=h, out=out, dt=dt)
     for template in MODES[mode]:
-        g.emit(template.format_map(fields))
+        g.emit(g.fill(template, x=x, y=y, h=h, out=out, dt=dt, retain=lambda: _retain(g),
+                      no_grad=lambda: g.pick(("torch.no_grad()", "torch.set_grad_enabled(False)"))))

@@ -8,6 +8,25 @@ def _num(g):
                    "0", "2.5", "-1"))
 
 
+def _eye(g, dkw):
+    m = f", {g.r.randint(0, 4)}" if g.chance(0.5) else ""
+    return f"torch.eye({g.r.randint(0, 4)}{m}{dkw})"
+
+
+# The factories written in one call: (g, shape, dtype keyword, requires_grad keyword) -> text.
+CALLS = {
+    "zeros": lambda g, s, dkw, rg: f"torch.zeros({s!r}{dkw}{rg})",
+    "ones": lambda g, s, dkw, rg: f"torch.ones({s!r}{dkw}{rg})",
+    "zeros_dims": lambda g, s, dkw, rg: f"torch.zeros({', '.join(map(str, s)) or '()'}{dkw})",
+    "full": lambda g, s, dkw, rg: f"torch.full({s!r}, {_num(g)}{dkw}{rg})",
+    "empty_shape": lambda g, s, dkw, rg: f"torch.empty({s!r}{dkw}).shape",
+    "eye": lambda g, s, dkw, rg: _eye(g, dkw),
+    "scalar_tensor": lambda g, s, dkw, rg: f"torch.tensor({_num(g)}{dkw})",
+    "diag": lambda g, s, dkw, rg:
+        f"torch.diag({g.tensor(g.dtype(), g.shape(min_dims=1, max_dims=2))}, {g.r.randint(-1, 1)})",
+}
+
+
 def gen_creation(g):
     op = g.pick(("zeros", "ones", "full", "empty_shape", "arange", "arange", "linspace",
                  "logspace", "eye", "like", "tensor_infer", "tril", "diag", "zeros_dims",
@@ -18,14 +37,8 @@ def gen_creation(g):
     out = g.fresh("out")
     shape = g.shape(max_dims=3)
     rg = ", requires_grad=True" if g.chance(0.15) else ""
-    if op in ("zeros", "ones"):
-        g.emit(f"{out} = torch.{op}({shape!r}{dkw}{rg})")
-    elif op == "zeros_dims":
-        g.emit(f"{out} = torch.zeros({', '.join(map(str, shape)) or '()'}{dkw})")
-    elif op == "full":
-        g.emit(f"{out} = torch.full({shape!r}, {_num(g)}{dkw}{rg})")
-    elif op == "empty_shape":
-        g.emit(f"{out} = torch.empty({shape!r}{dkw}).shape")
+    if op in CALLS:
+        g.emit(f"{out} = {CALLS[op](g, shape, dkw, rg)}")
     elif op == "arange":
         args = [_num(g) for _ in range(g.r.randint(1, 3))]
         if len(args) == 3 and args[2] in ("0", "0.0"):
@@ -35,9 +48,6 @@ def gen_creation(g):
         steps = g.r.randint(0 if g.chance(0.1) else 1, 6)
         dk = dkw if dt not in ("torch.bool", "torch.uint8") else ""
         g.emit(f"{out} = torch.{op}({_num(g)}, {_num(g)}, {steps}{dk})")
-    elif op == "eye":
-        m = f", {g.r.randint(0, 4)}" if g.chance(0.5) else ""
-        g.emit(f"{out} = torch.eye({g.r.randint(0, 4)}{m}{dkw})")
     elif op in ("like", "full_like"):
         x = g.tensor(g.dtype(), shape)
         if op == "like":
@@ -51,8 +61,6 @@ def gen_creation(g):
         if g.chance(0.3) and items:
             items = [f"[{a}, {a}]" for a in items]
         g.emit(f"{out} = torch.tensor([{', '.join(items)}]{dkw})")
-    elif op == "scalar_tensor":
-        g.emit(f"{out} = torch.tensor({_num(g)}{dkw})")
     elif op == "as_tensor":
         x = g.fresh("a")
         g.emit(f"{x} = {g.array_expr(g.dtype(), shape, special=0.05)}")
@@ -62,9 +70,6 @@ def gen_creation(g):
         x = g.tensor(g.dtype(), g.shape(min_dims=2, max_dims=3))
         fn = g.pick(("tril", "triu"))
         g.emit(f"{out} = torch.{fn}({x}, {g.r.randint(-2, 2)})")
-    elif op == "diag":
-        x = g.tensor(g.dtype(), g.shape(min_dims=1, max_dims=2))
-        g.emit(f"{out} = torch.diag({x}, {g.r.randint(-1, 1)})")
     else:
         a, b = g.tensor(g.dtype(), (g.r.randint(0, 3),)), g.tensor(g.dtype(), (g.r.randint(1, 3),))
         g.emit(f"{out} = torch.meshgrid({a}, {b}, indexing={g.pick(('ij', 'xy'))!r})")

@@ -12,6 +12,12 @@ def _bad(g, n):
     return n + 1 if g.chance(0.03) else n
 
 
+# Two-operand products: their operands' shapes over the drawn sizes m, k, n and b (batch);
+# K is the inner size k, now and then off by one (a mismatch PyTorch must refuse).
+PRODUCTS = {"mm": ("mk", "Kn"), "bmm": ("bmk", "bKn"), "dot": ("k", "K"), "mv": ("mk", "K"),
+            "outer": ("m", "n")}
+
+
 def gen_matmul(g):
     op = g.pick(("mm", "bmm", "matmul", "matmul", "addmm", "addmv", "addr", "baddbmm", "einsum",
                  "einsum", "linear", "dot", "mv", "outer", "matmul_op", "tensordot", "addbmm"))
@@ -31,12 +37,13 @@ def gen_matmul(g):
             dt = "float32"
     out = g.fresh("out")
     T = g.tensor
-    if op == "mm":
-        a, b = T(dt, (m, k)), T(_dt(g, dt), (_bad(g, k), n))
-        g.emit(f"{out} = torch.mm({a}, {b})")
-    elif op == "bmm":
-        a, b = T(dt, (bt, m, k)), T(_dt(g, dt), (bt, _bad(g, k), n))
-        g.emit(f"{out} = torch.bmm({a}, {b})")
+    if op in PRODUCTS:
+        sizes = {"m": m, "k": k, "n": n, "b": bt}
+        sa, sb = PRODUCTS[op]
+        a = T(dt, tuple(sizes[c] for c in sa))
+        bdt = _dt(g, dt)
+        b = T(bdt, tuple(_bad(g, k) if c == "K" else sizes[c] for c in sb))
+        g.emit(f"{out} = torch.{op}({a}, {b})")
     elif op in ("matmul", "matmul_op"):
         ra, rb = g.r.randint(1, 4), g.r.randint(1, 4)
         batch = g.shape(max_dims=2, max_size=3)
@@ -81,12 +88,6 @@ def gen_matmul(g):
         if g.chance(0.6):
             bias = ", " + T(_dt(g, dt), (n,) if g.chance(0.9) else ())
         g.emit(f"{out} = F.linear({x}, {w}{bias})")
-    elif op == "dot":
-        g.emit(f"{out} = torch.dot({T(dt, (k,))}, {T(_dt(g, dt), (_bad(g, k),))})")
-    elif op == "mv":
-        g.emit(f"{out} = torch.mv({T(dt, (m, k))}, {T(_dt(g, dt), (_bad(g, k),))})")
-    elif op == "outer":
-        g.emit(f"{out} = torch.outer({T(dt, (m,))}, {T(_dt(g, dt), (n,))})")
     else:
         a, b = T(dt, (m, k, n)), T(_dt(g, dt), (k, n, bt))
         g.emit(f"{out} = torch.tensordot({a}, {b}, dims={g.pick(('2', '([1], [0])', '0'))})")

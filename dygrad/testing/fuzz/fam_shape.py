@@ -67,6 +67,15 @@ def gen_join(g):
         g.emit(f"{g.fresh('u')} = {out}{'[0]' if op in SPLITTING else ''} * 2")
 
 
+SCATTER = {
+    "scatter": "{out} = torch.scatter({y}, {d}, {idx}, {src})",
+    "scatter_value": "{y}.scatter_({d}, {idx}, {scalar})",
+    "scatter_add": "{out} = {y}.scatter_add({d}, {idx}, {src})",
+    "scatter_reduce": "{out} = {y}.scatter_reduce({d}, {idx}, {src}, {red!r}, "
+                      "include_self={include_self})",
+}
+
+
 def gen_order(g):
     dt = g.dtype(("float32", "float32", "float64", "int64", "int32", "bool"))
     shape = g.shape(min_dims=1, max_dims=3, max_size=5)
@@ -105,15 +114,8 @@ def gen_order(g):
         src = g.tensor(dt if g.chance(0.9) else g.dtype(), sshape, grad=sgrad)
         y = g.fresh("y")
         g.emit(f"{y} = {x}.clone()")
-        if op == "scatter":
-            g.emit(f"{out} = torch.scatter({y}, {d}, {idx}, {src})")
-        elif op == "scatter_value":
-            g.emit(f"{y}.scatter_({d}, {idx}, {g.scalar()})")
-        elif op == "scatter_add":
-            g.emit(f"{out} = {y}.scatter_add({d}, {idx}, {src})")
-        else:
-            g.emit(f"{out} = {y}.scatter_reduce({d}, {idx}, {src}, {red!r}, "
-                   f"include_self={g.chance(0.5)})")
+        g.emit(g.fill(SCATTER[op], out=out, y=y, d=d, idx=idx, src=src, red=red,
+                      scalar=g.scalar, include_self=lambda: g.chance(0.5)))
     elif op in ("sort", "sort_stable"):
         st = ", stable=True" if op == "sort_stable" else ""
         g.emit(f"{out} = torch.sort({x}, dim={d}, descending={g.chance(0.5)}{st})")

@@ -14,6 +14,14 @@ RARE_DTYPES = ("uint8", "int8", "int16", "float16")
 SPECIALS = "[np.nan, np.inf, -np.inf, -0.0, 0.0]"
 
 
+class _OnUse(dict):
+    """Template fields; a callable one is called each time the template uses it."""
+
+    def __getitem__(self, key):
+        value = dict.__getitem__(self, key)
+        return value() if callable(value) else value
+
+
 class Gen:
     def __init__(self, family, seed, case):
         self.r = random.Random(f"{seed}:{family}:{case}")
@@ -32,6 +40,11 @@ class Gen:
             self.tag(tag)
             stmt = "with torch.no_grad():\n    " + stmt
         self.emit(stmt)
+
+    def fill(self, template, **fields):
+        """template.format(**fields), where a callable field (a draw) is called where the
+        template uses it, in order, so a draw is made only when and as often as it is used."""
+        return template.format_map(_OnUse(fields))
 
     def tag(self, *tags):
         self.tags.update(tags)
