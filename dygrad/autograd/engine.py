@@ -237,14 +237,12 @@ def _loop(ready, buffers, deps, create_graph, retain_graph):
             continue
         if buf is None or (buf[0] is None and (len(buf) == 1 or all(g is None for g in buf))):
             outs = None
-            if not retain_graph:
-                node._release()
         else:
             outs = node._apply(buf, create_graph)
             if node._hooks:
                 outs = _run_node_hooks(node, outs, buf, create_graph)
-            if not retain_graph:
-                node._release()
+        if not retain_graph:
+            node._release()
         k = 0
         for nf, nr in node.next_functions:
             if nf is not None:
@@ -338,17 +336,15 @@ def _run_node(node, buf, create_graph, retain_graph, anomaly):
             steal = _getrefcount(g) <= 2
             _accumulate(node, g, create_graph, steal)
         return None
-    if all(g is None for g in buf):
-        if not retain_graph:
-            node._release()
-        return None
-    if anomaly:
-        from .anomaly_mode import run_checked
-        outs = run_checked(node, buf, create_graph)
-    else:
-        outs = node._apply(buf, create_graph)
-    if node._hooks:
-        outs = _run_node_hooks(node, outs, buf, create_graph)
+    outs = None
+    if not all(g is None for g in buf):
+        if anomaly:
+            from .anomaly_mode import run_checked
+            outs = run_checked(node, buf, create_graph)
+        else:
+            outs = node._apply(buf, create_graph)
+        if node._hooks:
+            outs = _run_node_hooks(node, outs, buf, create_graph)
     if not retain_graph:
         node._release()
     return outs
