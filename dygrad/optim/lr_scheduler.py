@@ -88,32 +88,6 @@ def _warn_if_outside_step(sched):
                       "`get_last_lr()`.", UserWarning, stacklevel=3)
 
 
-def _lambdas_state(sched):
-    """state_dict for schedulers holding user callables: only callable objects' __dict__ saved."""
-    state = {k: v for k, v in sched.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-    state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                           for fn in sched.lr_lambdas]
-    return state
-
-
-def _load_lambdas_state(sched, state_dict):
-    lambdas = state_dict.pop("lr_lambdas")
-    sched.__dict__.update(state_dict)
-    state_dict["lr_lambdas"] = lambdas
-    for fn, saved in zip(sched.lr_lambdas, lambdas):
-        if saved is not None:
-            fn.__dict__.update(saved)
-
-
-def _lambdas_for(optimizer, lr_lambda):
-    if isinstance(lr_lambda, (list, tuple)):
-        if len(lr_lambda) != len(optimizer.param_groups):
-            raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
-                             f"{len(lr_lambda)}")
-        return list(lr_lambda)
-    return [lr_lambda] * len(optimizer.param_groups)
-
-
 def _replayable_step(step):
     """A scheduler step inside dygrad.jit.trace changes learning rates, which no tensor op shows:
     it is recorded as an effect, to be called again at each replay."""
@@ -205,6 +179,10 @@ class LRScheduler:
                 self.last_epoch = epoch
                 closed = getattr(self, "_get_closed_form_lr", None)
                 values = closed() if closed is not None else self.get_lr()
+        self._set_lrs(values)
+
+    def _set_lrs(self, values):
+        """Gives each param group its new lr, and keeps a copy as the last lrs."""
         for group, lr in zip(self.optimizer.param_groups, values):
             _set_group_value(group, "lr", lr)
         self._last_lr = _group_values(self.optimizer, "lr")
@@ -214,19 +192,46 @@ class _LRScheduler(LRScheduler):
     """Old name of LRScheduler, kept for code that subclasses it."""
 
 
-class LambdaLR(LRScheduler):
-    """lr = initial lr * lr_lambda(epoch)."""
+class _LambdaScheduler(LRScheduler):
+    """A scheduler driven by user callables, one per param group (`lr_lambda`, or a list of
+    them): LambdaLR and MultiplicativeLR. Its state_dict saves a callable object's __dict__, not
+    a function (which pickles poorly), and load_state_dict restores it into the live callables."""
+
+    _callables_checked = False  # whether a non-callable lr_lambda is refused up front
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
-        self.lr_lambdas = _lambdas_for(optimizer, lr_lambda)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != len(optimizer.param_groups):
+                raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
+                                 f"{len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        if self._callables_checked:
+            for fn in self.lr_lambdas:
+                if not callable(fn):
+                    raise TypeError(
+                        f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
-        return _lambdas_state(self)
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+                               for fn in self.lr_lambdas]
+        return state
 
     def load_state_dict(self, state_dict):
-        _load_lambdas_state(self, state_dict)
+        lambdas = state_dict.pop("lr_lambdas")
+        self.__dict__.update(state_dict)
+        state_dict["lr_lambdas"] = lambdas
+        for fn, saved in zip(self.lr_lambdas, lambdas):
+            if saved is not None:
+                fn.__dict__.update(saved)
+
+
+class LambdaLR(_LambdaScheduler):
+    """lr = initial lr * lr_lambda(epoch)."""
 
     def get_lr(self):
         _warn_if_outside_step(self)
@@ -234,22 +239,10 @@ class LambdaLR(LRScheduler):
                 for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     """lr *= lr_lambda(epoch) at every step after the first."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambdas_for(optimizer, lr_lambda)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        super().__init__(optimizer, last_epoch)
-
-    def state_dict(self):
-        return _lambdas_state(self)
-
-    def load_state_dict(self, state_dict):
-        _load_lambdas_state(self, state_dict)
+    _callables_checked = True
 
     def get_lr(self):
         _warn_if_outside_step(self)
@@ -795,9 +788,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.last_epoch = math.floor(epoch)
         with _Flag(self, "_get_lr_called_within_step"):
             values = self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
-            _set_group_value(group, "lr", lr)
-        self._last_lr = _group_values(self.optimizer, "lr")
+        self._set_lrs(values)
 
 
 class OneCycleLR(LRScheduler):
