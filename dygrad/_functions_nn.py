@@ -4,12 +4,15 @@ The layer-level op modules load on first use (import time stays short), so each 
 imports its family from dygrad.ops when called. Where torch.* orders the arguments differently
 from torch.nn.functional (batch_norm, embedding, layer_norm, ...), the torch.* order is kept here.
 """
+import sys
 from importlib import import_module
 
 
 def _ops(family):
-    """The dygrad.ops module of an op family (imported on the first call, then a dict lookup)."""
-    return import_module("dygrad.ops." + family)
+    """The dygrad.ops module of an op family: imported on the first call, then looked up."""
+    name = "dygrad.ops." + family
+    mod = sys.modules.get(name)
+    return mod if mod is not None else import_module(name)
 
 
 def selu(input):
