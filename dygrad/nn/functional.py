@@ -8,10 +8,10 @@ from ..ops.activations import (  # noqa: F401
     hardtanh, hardtanh_, hardsigmoid, hardswish, softsign, threshold, threshold_, tanhshrink,
     softshrink, hardshrink, prelu, rrelu, rrelu_)
 from ..ops.activations_smooth import gelu, silu, mish, softplus, logsigmoid  # noqa: F401
-from ..ops.nn_ops import softmax, log_softmax, softmin, glu, gumbel_softmax, one_hot  # noqa: F401
+from ..ops.nn_ops import softmax, log_softmax, softmin, glu, gumbel_softmax  # noqa: F401
 from ..ops.dropout import (  # noqa: F401
     dropout, dropout1d, dropout2d, dropout3d, alpha_dropout, feature_alpha_dropout)
-from ..ops.linear import linear, bilinear, embedding  # noqa: F401
+from ..ops.linear import linear, bilinear, embedding, one_hot  # noqa: F401
 from ..ops.pad import pad  # noqa: F401
 from ..ops.distance import normalize, cosine_similarity, pairwise_distance, pdist  # noqa: F401
 from ..ops.losses import cross_entropy, nll_loss  # noqa: F401

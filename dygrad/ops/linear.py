@@ -1,4 +1,4 @@
-"""linear, bilinear and embedding: each one fused graph node with a NumPy backward.
+"""linear, bilinear and embedding, each one fused graph node with a NumPy backward; one_hot.
 
 The backward formulas use only operators, reshape and `.T`, so they run on NumPy arrays in an
 ordinary backward and on Tensors under create_graph=True (double backward).
@@ -11,7 +11,7 @@ from ..autograd.node import Node, sum_to
 from . import _bw
 from ._layer_util import attach, edges, needs_grad, short_name, check_tensor
 
-__all__ = ["linear", "bilinear", "embedding"]
+__all__ = ["linear", "bilinear", "embedding", "one_hot"]
 
 _BOOL = np.dtype(bool)
 
@@ -302,4 +302,23 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             counts = np.bincount(flat, minlength=n)
             node.scale = 1.0 / counts[flat]
         return attach(out, node)
+    return _wrap(out)
+
+
+def one_hot(tensor, num_classes=-1):
+    check_tensor(tensor, "tensor", "one_hot")
+    d = tensor._data
+    if d.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if d.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(d.max()) + 1
+    if d.size:
+        if d.min() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if d.max() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(d.shape + (num_classes,), np.int64)
+    np.put_along_axis(out, d[..., None], 1, axis=-1)
     return _wrap(out)

@@ -1,5 +1,5 @@
 """The softmax family (softmax and log_softmax fused and numerically stable; softmin, glu,
-gumbel_softmax composed from them) and one_hot."""
+gumbel_softmax composed from them)."""
 import warnings
 
 import numpy as np
@@ -8,7 +8,6 @@ from .. import random as _random
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
-from ._layer_util import check_tensor
 from ._util import wrap_dim
 
 
@@ -118,22 +117,3 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     hot = np.zeros_like(y._data)
     np.put_along_axis(hot, np.expand_dims(idx, dim), 1, axis=dim)
     return _wrap(hot) - y.detach() + y  # straight-through estimator
-
-
-def one_hot(tensor, num_classes=-1):
-    check_tensor(tensor, "tensor", "one_hot")
-    d = tensor._data
-    if d.dtype != np.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
-        if d.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(d.max()) + 1
-    if d.size:
-        if d.min() < 0:
-            raise RuntimeError("Class values must be non-negative.")
-        if d.max() >= num_classes:
-            raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(d.shape + (num_classes,), np.int64)
-    np.put_along_axis(out, d[..., None], 1, axis=-1)
-    return _wrap(out)
