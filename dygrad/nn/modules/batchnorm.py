@@ -88,9 +88,9 @@ class _BatchNorm(_NormBase):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalization over the batch (and length) of each channel: each channel is standardized with the batch mean
-    and (biased) variance in training, with the running estimates in eval mode, then scaled
-    by `weight` and shifted by `bias`.
+    """Batch normalization: each channel is standardized over the batch (and length) with the
+    batch mean and (biased) variance in training, with the running estimates in eval mode, then
+    scaled by `weight` and shifted by `bias`.
 
     Input (N, C) or (N, C, L), same shape out.
 
@@ -111,9 +111,9 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization over the batch and spatial positions: each channel is standardized with the batch mean
-    and (biased) variance in training, with the running estimates in eval mode, then scaled
-    by `weight` and shifted by `bias`.
+    """Batch normalization: each channel is standardized over the batch and spatial positions
+    with the batch mean and (biased) variance in training, with the running estimates in eval
+    mode, then scaled by `weight` and shifted by `bias`.
 
     Input (N, C, H, W), same shape out.
 
@@ -132,9 +132,9 @@ class BatchNorm2d(_BatchNorm):
 
 
 class BatchNorm3d(_BatchNorm):
-    """Batch normalization over the batch and spatial positions: each channel is standardized with the batch mean
-    and (biased) variance in training, with the running estimates in eval mode, then scaled
-    by `weight` and shifted by `bias`.
+    """Batch normalization: each channel is standardized over the batch and spatial positions
+    with the batch mean and (biased) variance in training, with the running estimates in eval
+    mode, then scaled by `weight` and shifted by `bias`.
 
     Input (N, C, D, H, W), same shape out.
 

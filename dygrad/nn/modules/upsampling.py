@@ -25,7 +25,8 @@ class Upsample(Module):
 
     def __init__(self, size: Optional[int | tuple[int, ...]] = None,
                  scale_factor: Optional[float | tuple[float, ...]] = None, mode: str = "nearest",
-                 align_corners: Optional[bool] = None, recompute_scale_factor: Optional[bool] = None):
+                 align_corners: Optional[bool] = None,
+                 recompute_scale_factor: Optional[bool] = None):
         super().__init__()
         self.name = type(self).__name__
         self.size = size
