@@ -34,14 +34,18 @@ def _softplus_neg(x):
     return (-x).clamp(min=0) + (-x.abs()).exp().log1p()
 
 
+def _weighted_scale(node, g, w):
+    """The incoming gradient after the reduction's scale and the per-element weight w (or None)."""
+    s = node._s(g)
+    return s if w is None else s * w
+
+
 class BinaryCrossEntropyBackward0(_PairLoss):
     __slots__ = ("extra",)
 
     def backward(self, g, x, t):
         w, = self.extra
-        s = self._s(g)
-        if w is not None:
-            s = s * w
+        s = _weighted_scale(self, g, w)
         nf = self.next_functions
         gx = gt = None
         if nf[0][0] is not None:
@@ -98,9 +102,7 @@ class BinaryCrossEntropyWithLogitsBackward0(_PairLoss):
 
     def backward(self, g, x, t):
         w, pw = self.extra
-        s = self._s(g)
-        if w is not None:
-            s = s * w
+        s = _weighted_scale(self, g, w)
         nf = self.next_functions
         gx = gt = None
         if nf[0][0] is not None:

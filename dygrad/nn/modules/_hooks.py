@@ -42,6 +42,17 @@ def _from_tensors(grads, create_graph):
     return [g if g is None or create_graph else g._data for g in grads]
 
 
+def _replaced(res, grads, who, what):
+    """A hook's return value as the new gradients (None keeps them), checked for their count."""
+    if res is None:
+        return grads
+    res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+    if len(res) != len(grads):
+        raise RuntimeError(f"{who} returned an invalid number of {what}, got {len(res)}, but "
+                           f"expected {len(grads)}")
+    return res
+
+
 class _HookNode(Node):
     """An identity node with one output per tensor it routes, sharing the module's hook state."""
 
@@ -64,14 +75,7 @@ class BackwardHookInput(_HookNode):
         gi = _to_tensors(grads, create_graph)
         go = st.grad_output if st.grad_output is not None else ()
         for hook in list(st.full_hooks()):
-            res = hook(st.module, gi, go)
-            if res is not None:
-                res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-                if len(res) != len(gi):
-                    raise RuntimeError(
-                        f"Backward hook returned an invalid number of grad_input, got "
-                        f"{len(res)}, but expected {len(gi)}")
-                gi = res
+            gi = _replaced(hook(st.module, gi, go), gi, "Backward hook", "grad_input")
         out = _from_tensors(gi, create_graph)
         return tuple(None if self.next_functions[k][0] is None else out[k] for k in range(len(out)))
 
@@ -83,14 +87,7 @@ class BackwardHookOutput(_HookNode):
         st = self.state
         go = _to_tensors(grads, create_graph)
         for hook in list(st.pre_hooks()):
-            res = hook(st.module, go)
-            if res is not None:
-                res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-                if len(res) != len(go):
-                    raise RuntimeError(
-                        f"Backward pre hook returned an invalid number of grad_output, got "
-                        f"{len(res)}, but expected {len(go)}")
-                go = res
+            go = _replaced(hook(st.module, go), go, "Backward pre hook", "grad_output")
         st.grad_output = go
         if st.input_node is None:
             hooks = list(st.full_hooks())
