@@ -65,13 +65,11 @@ class no_grad(_Mode):
     _target = False
 
     def __init__(self, orig_func=None):
-        # torch.no_grad can also be applied without parentheses in old code: @torch.no_grad
-        self._orig = orig_func
+        pass  # __new__ handles orig_func (a bare @torch.no_grad in old code)
 
     def __new__(cls, orig_func=None):
         self = super().__new__(cls)
         if callable(orig_func) and not isinstance(orig_func, _Mode):
-            self._orig = None
             return self(orig_func)
         return self
 
