@@ -35,6 +35,7 @@ SPECS = [
     ("ReplicationPad2d", lambda nn: nn.ReplicationPad2d(1), (1, 2, 3, 3)), ("ConstantPad1d", lambda nn: nn.ConstantPad1d((1, 2), 3.5), (2, 3)),
     ("MaxPool2d", lambda nn: nn.MaxPool2d(2), (1, 2, 4, 5)), ("AvgPool2d", lambda nn: nn.AvgPool2d(3, 2, 1), (1, 2, 5, 5)),
     ("AdaptiveAvgPool2d", lambda nn: nn.AdaptiveAvgPool2d((2, 2)), (1, 2, 5, 3)),
+    ("LPPool1d", lambda nn: nn.LPPool1d(2, 3, stride=2), (2, 3, 9)),
     ("Sequential", lambda nn: nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2)), (3, 4)),
     ("Sequential_bn", lambda nn: nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(), nn.Linear(12, 2)), (2, 2, 4, 4)),
     ("Softmax", lambda nn: nn.Softmax(dim=1), (2, 3)), ("LogSoftmax", lambda nn: nn.LogSoftmax(-1), (2, 3)),
