@@ -54,6 +54,8 @@ def _fma(x, y, z):
 
 def _number(op, v, name, pos):
     if isinstance(v, (bool, int, float)):
+        if type(v) is int and not -2 ** 63 <= v < 2 ** 64:
+            raise OverflowError("int too big to convert")  # PyTorch's Scalar holds 64 bits
         return v
     if isinstance(v, np.generic) and v.dtype.kind in "biuf":
         return v.item() if v.dtype.kind != "f" else float(v)
@@ -103,15 +105,17 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     s, e, st = float(start), float(end), float(step)
     _check_bounds(s, e, st, start, end)
     if npdt.kind in "iu":
-        xs, xe, xst = math.trunc(start), math.trunc(end), math.trunc(step)
         if npdt == _I64:  # int64 sizes the range in integers, from the truncated arguments
+            xs, xe, xst = _as_int64(start), _as_int64(end), _as_int64(step)
             if xst == 0:
                 raise ValueError("step must be nonzero")
             sgn = 1 if xst > 0 else -1
             num = _wrap64(xe - xs + xst - sgn)
             n = abs(num) // abs(xst) * (1 if (num >= 0) == (xst > 0) else -1)  # C++ truncation
-        else:
+        else:  # the others size it in doubles, and only then take the arguments as int64
             n = math.ceil((e - s) / st)
+            if 0 <= n <= 2 ** 63 - 1:
+                xs, xst = _as_int64(start), _as_int64(step)
         if n < 0 or n > 2 ** 63 - 1:
             raise RuntimeError("invalid size, possible overflow?")
         arr = (xs + np.arange(n, dtype=np.int64) * np.int64(xst)).astype(npdt)
@@ -123,6 +127,12 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
             s, st = float(np.float32(s)), float(np.float32(st))
         arr = _arange_float(s, st, n, npdt)
     return finish(arr, requires_grad, out, "arange")
+
+
+def _as_int64(v):
+    """An argument truncated to an int64, as integer ranges take it (PyTorch's checked
+    conversion: RuntimeError for nan, inf or a value outside int64)."""
+    return int(_dtype.checked_value(_I64, v))
 
 
 def _check_bounds(s, e, st, start, end):
@@ -169,19 +179,28 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     npdt = _dtype.to_numpy_dtype(dtype if dtype is not None else
                                  (out.dtype if out is not None else _dtype._default[0]))
     if npdt.kind in "iu":  # range accumulates in int64 from the truncated arguments
-        start, end, step = math.trunc(start), math.trunc(end), math.trunc(step)
+        start, end, step = _as_int64(start), _as_int64(end), _as_int64(step)
     _check_bounds(start, end, step, start, end)
     if npdt.kind in "iu":
-        n = abs(end - start) // abs(step) + 1
+        n = _range_size(abs(end - start) // abs(step) + 1)
         arr = (start + np.arange(n, dtype=np.int64) * step).astype(npdt)
     elif npdt == _F16:  # float accumulation, no fused multiply-add in this kernel
         s32, st32 = np.float32(start), np.float32(step)
-        n = int((np.float32(end) - s32) / st32 + 1)
+        n = _range_size((np.float32(end) - s32) / st32 + 1)
         arr = (s32 + np.arange(n, dtype=np.float32) * st32).astype(npdt)
     else:
-        n = int((float(end) - float(start)) / float(step) + 1)
+        n = _range_size((float(end) - float(start)) / float(step) + 1)
         arr = (float(start) + np.arange(n, dtype=np.float64) * float(step)).astype(npdt)
     return finish(arr, requires_grad, out, "range")
+
+
+def _range_size(n):
+    """range's element count n (an int, or a float to truncate), refused past int64, where
+    NumPy's arange would silently return an empty array (PyTorch raises)."""
+    if not n <= 2 ** 63 - 1:
+        raise RuntimeError(f"range(): {n:.0f} elements are more than a tensor can hold "
+                           "(2**63 - 1)")
+    return int(n)
 
 
 def _lin_args(op, start, end, steps):

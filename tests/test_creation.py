@@ -1,5 +1,6 @@
 """Tensor creation matches PyTorch: dtype inference, values (ranges bit for bit), checks, errors."""
 import math
+import re
 import warnings
 
 import numpy as np
@@ -308,6 +309,10 @@ RANGE_CASES = [
     "lib.range(0, 3)", "lib.range(0, 1, 0.25)", "lib.range(0, 3, dtype=lib.int64)", "lib.range(0, 1, 0.1)",
     "lib.range(0, 1, 0.3)", "lib.range(0, 3.5)", "lib.range(-3.3, 7.1, 0.7, dtype=lib.float64)",
     "lib.range(0, 5, dtype=lib.int32)", "lib.range(-4.5, 7.9, 2.5, dtype=lib.int32)",
+    "lib.range(0, math.nan, dtype=lib.int64)", "lib.range(0, 1e30, dtype=lib.int64)",
+    "lib.arange(0, 1e30, 1e28, dtype=lib.int32)", "lib.arange(0, 9.3e18, 1e18, dtype=lib.int64)",
+    "lib.arange(0, 2 ** 70)", "lib.range(0, 2 ** 70)", "lib.arange(2 ** 64 - 1, dtype=lib.uint8)",
+    "lib.range(0, 2 ** 63)", "lib.range(0, 1e300, 1e-300, dtype=lib.float64)",
     "lib.linspace(0, 1, 5)", "lib.linspace(0, 1, 7)", "lib.linspace(-3.3, 7.1, 11)", "lib.linspace(0, 1, 1)",
     "lib.linspace(0, 1, 0)", "lib.linspace(0, 10, 5, dtype=lib.int64)", "lib.linspace(0, 10, 4, dtype=lib.int64)",
     "lib.linspace(-5, 10, 7, dtype=lib.int64)", "lib.linspace(-5, 5, 3, dtype=lib.uint8)",
@@ -353,6 +358,31 @@ def _random_range_exprs(n):
 def test_random_ranges_match_torch_bit_for_bit():
     for expr in _random_range_exprs(60):
         assert_same(expr)
+
+
+_NO_INT64 = "value cannot be converted to type int64_t without overflow"
+
+
+# PyTorch 2.13's errors (recorded): integer ranges take their arguments by the checked int64
+# conversion, a Python int past 64 bits is refused when parsed, and a range of more than int64
+# elements raises (NumPy's arange would return an empty array)
+@pytest.mark.parametrize("expr, exc, msg", [
+    ("dygrad.range(0, math.nan, dtype=dygrad.int64)", RuntimeError, _NO_INT64),
+    ("dygrad.range(-math.inf, 0, dtype=dygrad.int64)", RuntimeError, _NO_INT64),
+    ("dygrad.range(0, 1e30, dtype=dygrad.int64)", RuntimeError, _NO_INT64),
+    ("dygrad.arange(0, 1e30, 1e28, dtype=dygrad.int32)", RuntimeError, _NO_INT64),
+    ("dygrad.arange(0, 2 ** 63, 2 ** 62)", RuntimeError, _NO_INT64),
+    ("dygrad.arange(0, 2 ** 70)", OverflowError, "int too big to convert"),
+    ("dygrad.range(0, 2 ** 70)", OverflowError, "int too big to convert"),
+    ("dygrad.arange(2 ** 64 - 1, dtype=dygrad.uint8)", RuntimeError, "invalid size"),
+    ("dygrad.range(0, 2 ** 63)", RuntimeError, "more than a tensor can hold"),
+    ("dygrad.range(0, 1e300, 1e-300, dtype=dygrad.float64)", RuntimeError, "more than a tensor"),
+])
+def test_range_argument_overflow(expr, exc, msg):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # range's deprecation
+        with pytest.raises(exc, match=re.escape(msg)):
+            eval(expr)
 
 
 def test_range_warns_deprecated():
