@@ -55,7 +55,7 @@ def _log_in(y, g, npfn, method):
     in float16 for an int8 or float16 y (a Tensor y means double backward)."""
     if isinstance(y, Tensor):
         return getattr(y if y.dtype == g.dtype else cast(y, g.dtype), method)()
-    return npfn(np.asarray(y, dtype=g.dtype))
+    return npfn(np.asarray(y, dtype=_data(g).dtype))  # g is a Tensor in a double backward
 
 
 class XlogyBackward0(_Binary):

@@ -81,9 +81,7 @@ for name, (ref, dom, as_float, twice, out) in CALLS.items():
         samples += [S(array(rng, "f64", (3, 4)), array(rng, "f64", (4,), 0.5, 2.0), rounding_mode=m,
                       _label=f"div_{m}", _gradcheck=False) for m in ("trunc", "floor")]
     if name == "xlogy":
-        samples.append(S(array(rng_for("xlogy_scalar"), "f64", (3,)), 2.5, _label="xlogy_f64_scalar",
-                         _xfails={"gradgradcheck": "xlogy(x, scalar): double backward raises TypeError "
-                                                   "(special_binary._log_in takes a Tensor g's dtype as NumPy's)"}))
+        samples.append(S(array(rng_for("xlogy_scalar"), "f64", (3,)), 2.5, _label="xlogy_f64_scalar"))
     R.add(OpRecord(name, samples, ref=fl(ref) if as_float else ref, differentiable=twice is not None,
                    gradgrad=bool(twice), supports_out=out, xfails=XFAILS.get(name),
                    inplace_fits=_float64_self if name == "float_power" else None))
