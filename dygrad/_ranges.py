@@ -223,7 +223,9 @@ def _lin_args(op, start, end, steps):
 
 def _to_scalar_t(v, npdt):
     """A Scalar converted to the output dtype with PyTorch's checked conversion."""
-    nat = np.array(v, dtype=np.float64 if isinstance(v, float) else np.int64)
+    # an int in [2**63, 2**64) is an unsigned Scalar in PyTorch (_number refused larger ones)
+    nat = np.array(v, dtype=np.float64 if isinstance(v, float) else
+                   np.uint64 if v >= 2 ** 63 else np.int64)
     return checked(nat, npdt, ctype=True)[()]
 
 

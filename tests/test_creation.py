@@ -313,6 +313,8 @@ RANGE_CASES = [
     "lib.arange(0, 1e30, 1e28, dtype=lib.int32)", "lib.arange(0, 9.3e18, 1e18, dtype=lib.int64)",
     "lib.arange(0, 2 ** 70)", "lib.range(0, 2 ** 70)", "lib.arange(2 ** 64 - 1, dtype=lib.uint8)",
     "lib.range(0, 2 ** 63)", "lib.range(0, 1e300, 1e-300, dtype=lib.float64)",
+    "lib.linspace(0, 2 ** 63, 3, dtype=lib.float64)", "lib.linspace(0, 2 ** 63, 3)",
+    "lib.linspace(0, 65504, 2, dtype=lib.float16)",
     "lib.linspace(0, 1, 5)", "lib.linspace(0, 1, 7)", "lib.linspace(-3.3, 7.1, 11)", "lib.linspace(0, 1, 1)",
     "lib.linspace(0, 1, 0)", "lib.linspace(0, 10, 5, dtype=lib.int64)", "lib.linspace(0, 10, 4, dtype=lib.int64)",
     "lib.linspace(-5, 10, 7, dtype=lib.int64)", "lib.linspace(-5, 5, 3, dtype=lib.uint8)",
@@ -364,7 +366,7 @@ _NO_INT64 = "value cannot be converted to type int64_t without overflow"
 
 
 # PyTorch 2.13's errors (recorded): integer ranges take their arguments by the checked int64
-# conversion, a Python int past 64 bits is refused when parsed, and a range of more than int64
+# conversion, a Python int past 64 bits is refused when parsed, a range of more than int64
 # elements raises (NumPy's arange would return an empty array)
 @pytest.mark.parametrize("expr, exc, msg", [
     ("dygrad.range(0, math.nan, dtype=dygrad.int64)", RuntimeError, _NO_INT64),
@@ -377,8 +379,10 @@ _NO_INT64 = "value cannot be converted to type int64_t without overflow"
     ("dygrad.arange(2 ** 64 - 1, dtype=dygrad.uint8)", RuntimeError, "invalid size"),
     ("dygrad.range(0, 2 ** 63)", RuntimeError, "more than a tensor can hold"),
     ("dygrad.range(0, 1e300, 1e-300, dtype=dygrad.float64)", RuntimeError, "more than a tensor"),
+    # an int in [2**63, 2**64) is an unsigned Scalar
+    ("dygrad.linspace(0, 2 ** 63, 3, dtype=dygrad.int64)", RuntimeError, _NO_INT64),
 ])
-def test_range_argument_overflow(expr, exc, msg):
+def test_scalar_argument_overflow(expr, exc, msg):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # range's deprecation
         with pytest.raises(exc, match=re.escape(msg)):
