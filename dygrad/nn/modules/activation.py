@@ -28,6 +28,12 @@ def _inplace_repr(inplace):
     return "inplace=True" if inplace else ""
 
 
+def _with_inplace(s, inplace):
+    """PyTorch's repr of a layer with scalar arguments `s` and an `inplace` flag shown only when
+    set."""
+    return s + (", inplace=True" if inplace else "")
+
+
 class _InplaceActivation(Module):
     """An activation whose only argument is `inplace` (its functional form is `_fn`)."""
 
@@ -44,6 +50,41 @@ class _InplaceActivation(Module):
 
     def extra_repr(self):
         return _inplace_repr(self.inplace) if self._show_inplace else ""
+
+
+class _AlphaActivation(Module):
+    """An ELU-type activation: one `alpha` and `inplace`, applied by its functional form `_fn`."""
+
+    __constants__ = ["alpha", "inplace"]
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Applies the activation elementwise (in place on `input` when inplace=True)."""
+        return type(self)._fn(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return _with_inplace(f"alpha={self.alpha}", self.inplace)
+
+
+class _Shrink(Module):
+    """A shrink activation: one threshold `lambd`, applied by its functional form `_fn`."""
+
+    __constants__ = ["lambd"]
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Applies the shrink elementwise."""
+        return type(self)._fn(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
 
 
 class Threshold(Module):
@@ -68,8 +109,7 @@ class Threshold(Module):
         return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self):
-        s = f"threshold={self.threshold}, value={self.value}"
-        return s + (", inplace=True" if self.inplace else "")
+        return _with_inplace(f"threshold={self.threshold}, value={self.value}", self.inplace)
 
 
 class ReLU(_InplaceActivation):
@@ -107,7 +147,7 @@ class RReLU(Module):
         return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self):
-        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
+        return _with_inplace(f"lower={self.lower}, upper={self.upper}", self.inplace)
 
 
 class Hardtanh(Module):
@@ -143,8 +183,7 @@ class Hardtanh(Module):
         return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}" + \
-            (", inplace=True" if self.inplace else "")
+        return _with_inplace(f"min_val={self.min_val}, max_val={self.max_val}", self.inplace)
 
 
 class ReLU6(Hardtanh):
@@ -217,7 +256,7 @@ class Hardswish(_InplaceActivation):
     _show_inplace = False
 
 
-class ELU(Module):
+class ELU(_AlphaActivation):
     """Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) otherwise; any shape, same
     shape out.
 
@@ -227,22 +266,10 @@ class ELU(Module):
         tensor([-0.8647, -0.3935,  0.0000,  1.0000])
     """
 
-    __constants__ = ["alpha", "inplace"]
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies ELU elementwise."""
-        return F.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+    _fn = staticmethod(F.elu)
 
 
-class CELU(Module):
+class CELU(_AlphaActivation):
     """Continuously differentiable ELU: max(0, x) + min(0, alpha * (exp(x / alpha) - 1));
     any shape, same shape out.
 
@@ -252,19 +279,7 @@ class CELU(Module):
         tensor([-1.2642, -0.4424,  0.0000,  1.0000])
     """
 
-    __constants__ = ["alpha", "inplace"]
-
-    def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies CELU elementwise."""
-        return F.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+    _fn = staticmethod(F.celu)
 
 
 class SELU(_InplaceActivation):
@@ -280,7 +295,7 @@ class SELU(_InplaceActivation):
     _fn = staticmethod(F.selu)
 
 
-class Hardshrink(Module):
+class Hardshrink(_Shrink):
     """Keeps elements with |x| > lambd and zeroes the rest; any shape, same shape out.
 
     Example::
@@ -289,18 +304,7 @@ class Hardshrink(Module):
         tensor([-2.,  0.,  0.,  1.])
     """
 
-    __constants__ = ["lambd"]
-
-    def __init__(self, lambd: float = 0.5):
-        super().__init__()
-        self.lambd = lambd
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Zeroes the elements of `input` with |x| <= lambd."""
-        return F.hardshrink(input, self.lambd)
-
-    def extra_repr(self):
-        return f"{self.lambd}"
+    _fn = staticmethod(F.hardshrink)
 
 
 class LeakyReLU(Module):
@@ -324,10 +328,10 @@ class LeakyReLU(Module):
         return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+        return _with_inplace(f"negative_slope={self.negative_slope}", self.inplace)
 
 
-class Softshrink(Module):
+class Softshrink(_Shrink):
     """Moves every element lambd towards zero, zeroing those with |x| <= lambd; any shape,
     same shape out.
 
@@ -337,18 +341,7 @@ class Softshrink(Module):
         tensor([-1.5000,  0.0000,  0.5000])
     """
 
-    __constants__ = ["lambd"]
-
-    def __init__(self, lambd: float = 0.5):
-        super().__init__()
-        self.lambd = lambd
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Shrinks `input` towards zero by lambd."""
-        return F.softshrink(input, self.lambd)
-
-    def extra_repr(self):
-        return str(self.lambd)
+    _fn = staticmethod(F.softshrink)
 
 
 class PReLU(Module):

@@ -156,7 +156,26 @@ class GLU(Module):
         return f"dim={self.dim}"
 
 
-class Softmin(Module):
+class _SoftmaxDim(Module):
+    """A softmax-family layer over one `dim` (None: PyTorch's legacy implicit choice, with its
+    warning), applied by the functional form `_fn`."""
+
+    __constants__ = ["dim"]
+
+    def __init__(self, dim: Optional[int] = None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Applies the normalization along `dim`."""
+        # _stacklevel points the implicit-dim warning at the caller of the module
+        return type(self)._fn(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmin(_SoftmaxDim):
     """softmax(-x) along `dim`: non-negative values summing to 1 there, the largest weight on
     the smallest element; same shape out.
 
@@ -166,21 +185,10 @@ class Softmin(Module):
         tensor([[0.6652, 0.2447, 0.0900]])
     """
 
-    __constants__ = ["dim"]
-
-    def __init__(self, dim: Optional[int] = None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies softmin along `dim`."""
-        return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _fn = staticmethod(F.softmin)
 
 
-class Softmax(Module):
+class Softmax(_SoftmaxDim):
     """exp(x) / sum(exp(x)) along `dim`, so the values along it are positive and sum to 1;
     same shape out.
 
@@ -190,18 +198,7 @@ class Softmax(Module):
         tensor([[0.0900, 0.2447, 0.6652]])
     """
 
-    __constants__ = ["dim"]
-
-    def __init__(self, dim: Optional[int] = None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies softmax along `dim`."""
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _fn = staticmethod(F.softmax)
 
 
 class Softmax2d(Module):
@@ -222,7 +219,7 @@ class Softmax2d(Module):
         return F.softmax(input, -3, _stacklevel=5)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_SoftmaxDim):
     """log(softmax(x)) along `dim`, computed stably; same shape out.
 
     Example::
@@ -231,15 +228,4 @@ class LogSoftmax(Module):
         tensor([[-0.6931, -0.6931]])
     """
 
-    __constants__ = ["dim"]
-
-    def __init__(self, dim: Optional[int] = None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Applies log-softmax along `dim`."""
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
+    _fn = staticmethod(F.log_softmax)
