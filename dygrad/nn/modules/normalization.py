@@ -12,7 +12,32 @@ from .module import Module
 __all__ = ["LayerNorm", "GroupNorm", "LocalResponseNorm", "RMSNorm"]
 
 
-class LayerNorm(Module):
+class _AffineNorm(Module):
+    """Base of the normalization layers with an optional elementwise affine transform (`weight`,
+    `bias`) applied after normalizing; batchnorm's _NormBase shares it."""
+
+    def _init_affine(self, affine: bool, bias: bool, shape, dtype) -> None:
+        """Creates `weight` and `bias` of `shape` (bias None when bias=False, both None when
+        affine=False); the layer's reset_parameters fills them."""
+        if affine:
+            self.weight = Parameter(_creation.empty(shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(_creation.empty(shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self):
+        # the identity transform: weight ones, bias zeros
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class LayerNorm(_AffineNorm):
     """Layer normalization: standardizes over the trailing dimensions `normalized_shape` (mean
     and biased variance per sample), then applies the elementwise `weight` and `bias`.
 
@@ -36,22 +61,8 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(_creation.empty(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_creation.empty(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine(elementwise_affine, bias, self.normalized_shape, dtype)
         self.reset_parameters()
-
-    def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalizes the trailing `normalized_shape` dimensions of `input`."""
@@ -62,7 +73,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Group normalization: splits the channels into `num_groups` groups and standardizes each
     group of each sample over its channels and positions, then applies per-channel `weight` and
     `bias`.
@@ -90,22 +101,8 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(_creation.empty(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(_creation.empty(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine(affine, bias, num_channels, dtype)
         self.reset_parameters()
-
-    def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalizes `input` over each group of channels."""
