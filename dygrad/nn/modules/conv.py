@@ -1,14 +1,10 @@
 """Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (PyTorch's init, repr and
 state_dict)."""
-import math
 from typing import Optional
 
-from ... import _creation
-from ..parameter import Parameter
-from .. import init
 from ...ops import conv as _conv
 from ..._tensor import Tensor
-from .module import Module
+from .linear import _WeightBiasLayer
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
@@ -19,7 +15,7 @@ def _ntuple(v, n):
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
 
 
-class _ConvNd(Module):
+class _ConvNd(_WeightBiasLayer):
     __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode", "output_padding",
                      "in_channels", "out_channels", "kernel_size"]
 
@@ -54,20 +50,7 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(_creation.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        self._init_weight_bias(shape, out_channels, bias, dtype)
 
     def extra_repr(self):
         n = len(self.kernel_size)
@@ -104,7 +87,29 @@ class _ConvNd(Module):
         return F_pad(x, pads, mode=self.padding_mode), (0,) * n
 
 
-class Conv1d(_ConvNd):
+class _ConvForwardNd(_ConvNd):
+    """Conv1d/Conv2d: PyTorch's public constructor for `_n` spatial dimensions and the forward
+    through the op `_conv_fn`; non-zero padding modes pad explicitly first."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
+                 padding: str | _size = 0, dilation: _size = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False,
+                         0, groups, bias, padding_mode, self._n, device, dtype)
+
+    def _conv_forward(self, input, weight, bias):
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            input, padding = self._mode_pad(input)
+        return type(self)._conv_fn(input, weight, bias, self.stride, padding, self.dilation,
+                                   self.groups)
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Convolves `input` with `weight` (plus `bias`)."""
+        return self._conv_forward(input, self.weight, self.bias)
+
+
+class Conv1d(_ConvForwardNd):
     """1-d convolution (cross-correlation) of in_channels with out_channels learned kernels.
 
     Input (N, C_in, L) or (C_in, L); output length
@@ -119,24 +124,11 @@ class Conv1d(_ConvNd):
         torch.Size([8, 4, 3])
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
-                 padding: str | _size = 0, dilation: _size = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False,
-                         0, groups, bias, padding_mode, 1, device, dtype)
-
-    def _conv_forward(self, input, weight, bias):
-        if self.padding_mode != "zeros":
-            x, pad = self._mode_pad(input)
-            return _conv.conv1d(x, weight, bias, self.stride, pad, self.dilation, self.groups)
-        return _conv.conv1d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Convolves `input` with `weight` (plus `bias`)."""
-        return self._conv_forward(input, self.weight, self.bias)
+    _n = 1
+    _conv_fn = staticmethod(_conv.conv1d)
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_ConvForwardNd):
     """2-d convolution (cross-correlation) of in_channels with out_channels learned kernels.
 
     Input (N, C_in, H, W) or (C_in, H, W); each spatial size becomes
@@ -151,30 +143,27 @@ class Conv2d(_ConvNd):
         torch.Size([6, 4, 4])
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
-                 padding: str | _size = 0, dilation: _size = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False,
-                         0, groups, bias, padding_mode, 2, device, dtype)
-
-    def _conv_forward(self, input, weight, bias):
-        if self.padding_mode != "zeros":
-            x, pad = self._mode_pad(input)
-            return _conv.conv2d(x, weight, bias, self.stride, pad, self.dilation, self.groups)
-        return _conv.conv2d(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Convolves `input` with `weight` (plus `bias`)."""
-        return self._conv_forward(input, self.weight, self.bias)
+    _n = 2
+    _conv_fn = staticmethod(_conv.conv2d)
 
 
 class _ConvTransposeNd(_ConvNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                 groups, bias, dilation, padding_mode, n, device, dtype):
+    """ConvTranspose1d/2d: PyTorch's public constructor for `_n` spatial dimensions and the
+    forward through the op `_conv_fn`, with `output_size` picking the output_padding."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
+                 padding: _size = 0, output_padding: _size = 0, groups: int = 1, bias: bool = True,
+                 dilation: _size = 1, padding_mode: str = "zeros", device=None, dtype=None):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True,
-                         output_padding, groups, bias, padding_mode, n, device, dtype)
+                         output_padding, groups, bias, padding_mode, self._n, device, dtype)
+
+    def forward(self, input: Tensor, output_size: Optional[list[int]] = None) -> Tensor:
+        """Applies the transposed convolution, sized to `output_size` when given."""
+        op = self._output_padding(input, output_size)
+        return type(self)._conv_fn(input, self.weight, self.bias, self.stride, self.padding, op,
+                                   self.groups, self.dilation)
 
     def _output_padding(self, input, output_size):
         """The output_padding that gives output_size (spatial sizes, optionally led by the batch
@@ -214,17 +203,8 @@ class ConvTranspose1d(_ConvTransposeNd):
         torch.Size([1, 2, 12])
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
-                 padding: _size = 0, output_padding: _size = 0, groups: int = 1, bias: bool = True,
-                 dilation: _size = 1, padding_mode: str = "zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                         groups, bias, dilation, padding_mode, 1, device, dtype)
-
-    def forward(self, input: Tensor, output_size: Optional[list[int]] = None) -> Tensor:
-        """Applies the transposed convolution, sized to `output_size` when given."""
-        op = self._output_padding(input, output_size)
-        return _conv.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding, op,
-                                      self.groups, self.dilation)
+    _n = 1
+    _conv_fn = staticmethod(_conv.conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
@@ -239,14 +219,5 @@ class ConvTranspose2d(_ConvTransposeNd):
         torch.Size([1, 2, 6, 6])
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: _size, stride: _size = 1,
-                 padding: _size = 0, output_padding: _size = 0, groups: int = 1, bias: bool = True,
-                 dilation: _size = 1, padding_mode: str = "zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                         groups, bias, dilation, padding_mode, 2, device, dtype)
-
-    def forward(self, input: Tensor, output_size: Optional[list[int]] = None) -> Tensor:
-        """Applies the transposed convolution, sized to `output_size` when given."""
-        op = self._output_padding(input, output_size)
-        return _conv.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, op,
-                                      self.groups, self.dilation)
+    _n = 2
+    _conv_fn = staticmethod(_conv.conv_transpose2d)

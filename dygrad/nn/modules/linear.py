@@ -18,6 +18,28 @@ def _factory(device, dtype, what):
     return _dtype.as_dtype(dtype) if dtype is not None else None
 
 
+class _WeightBiasLayer(Module):
+    """Base of the layers with a learned `weight` and an optional `bias` (Linear, Bilinear, the
+    convolutions): creates both, and gives PyTorch's default initialisation of them."""
+
+    def _init_weight_bias(self, weight_shape: tuple, bias_size: int, bias: bool, dtype) -> None:
+        self.weight = Parameter(empty(weight_shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(bias_size, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        # kaiming_uniform_ with a=sqrt(5) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as in PyTorch;
+        # the bias gets the same bound (zero when there is no fan-in)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+
 class Identity(Module):
     """Returns its input unchanged (a placeholder layer); any constructor arguments are ignored.
 
@@ -36,7 +58,7 @@ class Identity(Module):
         return input
 
 
-class Linear(Module):
+class Linear(_WeightBiasLayer):
     """Affine map y = x @ weight.T + bias with weight (out_features, in_features).
 
     Input (*, in_features), output (*, out_features).
@@ -59,20 +81,7 @@ class Linear(Module):
         dt = _factory(device, dtype, "Linear")
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(empty((out_features, in_features), dtype=dt))
-        if bias:
-            self.bias = Parameter(empty(out_features, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        # kaiming_uniform_ with a=sqrt(5) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as in PyTorch
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        self._init_weight_bias((out_features, in_features), out_features, bias, dt)
 
     def forward(self, input: Tensor) -> Tensor:
         """Applies the affine map to the last dimension of `input`."""
@@ -83,7 +92,7 @@ class Linear(Module):
                f"bias={self.bias is not None}"
 
 
-class Bilinear(Module):
+class Bilinear(_WeightBiasLayer):
     """Bilinear map y[k] = x1 @ weight[k] @ x2 + bias[k] with weight (out_features, in1_features,
     in2_features).
 
@@ -105,12 +114,7 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(empty((out_features, in1_features, in2_features), dtype=dt))
-        if bias:
-            self.bias = Parameter(empty(out_features, dtype=dt))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        self._init_weight_bias((out_features, in1_features, in2_features), out_features, bias, dt)
 
     def reset_parameters(self):
         bound = 1 / math.sqrt(self.weight.size(1))
