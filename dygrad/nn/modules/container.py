@@ -21,6 +21,28 @@ def _index(idx, n):
     return idx + n if idx < 0 else idx
 
 
+def _update_pairs(target, pairs, dict_type: type, update_name: str, not_pairs: tuple = ()) -> None:
+    """The update of ModuleDict/ParameterDict (`dict_type`): from a mapping's items, or from an
+    iterable of (key, value) pairs, with PyTorch's errors (`update_name` is how its message spells
+    the method's owner; elements of types `not_pairs` are rejected as not iterable pairs)."""
+    name = dict_type.__name__
+    if not hasattr(pairs, "__iter__"):
+        raise TypeError(f"{update_name}.update should be called with an iterable of key/value "
+                        f"pairs, but got {type(pairs).__name__}")
+    if isinstance(pairs, (OrderedDict, Mapping, dict_type)):
+        for key, value in pairs.items():
+            target[key] = value
+        return
+    for j, pair in enumerate(pairs):
+        if not hasattr(pair, "__iter__") or isinstance(pair, not_pairs):
+            raise TypeError(f"{name} update sequence element #{j} should be Iterable; "
+                            f"is {type(pair).__name__}")
+        if len(pair) != 2:
+            raise ValueError(f"{name} update sequence element #{j} has length {len(pair)}; "
+                             "2 is required")
+        target[pair[0]] = pair[1]
+
+
 class Container(Module):
     """Deprecated base of old-style containers: registers each keyword argument as a child
     module; kept so old code that builds one still runs.
@@ -327,21 +349,7 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules):
-        if not hasattr(modules, "__iter__"):
-            raise TypeError("ModuleDict.update should be called with an iterable of key/value "
-                            "pairs, but got " + type(modules).__name__)
-        if isinstance(modules, (OrderedDict, ModuleDict, Mapping)):
-            for key, module in modules.items():
-                self[key] = module
-        else:
-            for j, m in enumerate(modules):
-                if not hasattr(m, "__iter__") or isinstance(m, (str, Module)):
-                    raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; "
-                                    f"is {type(m).__name__}")
-                if len(m) != 2:
-                    raise ValueError(f"ModuleDict update sequence element #{j} has length "
-                                     f"{len(m)}; 2 is required")
-                self[m[0]] = m[1]
+        _update_pairs(self, modules, ModuleDict, "ModuleDict", (str, Module))
 
 
 # PyTorch defines these in container.py too; they need _index above, so they import last

@@ -13,6 +13,13 @@ __all__ = ["HingeEmbeddingLoss", "MultiLabelSoftMarginLoss", "SoftMarginLoss",
            "TripletMarginWithDistanceLoss"]
 
 
+def _positive_margin(loss: str, margin: float) -> float:
+    """The triplet losses' check (PyTorch's error): a margin must be greater than 0."""
+    if margin <= 0:
+        raise ValueError(f"{loss}: expected margin to be greater than 0, got {margin} instead")
+    return margin
+
+
 class HingeEmbeddingLoss(_Loss):
     """x where target is 1 and max(0, margin - x) where target is -1, for distances x.
 
@@ -73,7 +80,24 @@ class SoftMarginLoss(_Loss):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
-class CosineEmbeddingLoss(_Loss):
+class _PairMarginLoss(_Loss):
+    """A loss of two inputs and a +-1 target with a `margin`, computed by its functional form
+    `_fn(input1, input2, target, margin=, reduction=)`."""
+
+    __constants__ = ["margin", "reduction"]
+
+    def __init__(self, margin: float = 0.0, size_average: Optional[bool] = None,
+                 reduce: Optional[bool] = None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
+        """Returns the reduced loss of the pair (input1, input2) under `target`."""
+        return type(self)._fn(input1, input2, target, margin=self.margin,
+                              reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_PairMarginLoss):
     """1 - cos(x1, x2) where target is 1 and max(0, cos(x1, x2) - margin) where it is -1,
     for the rows of (N, D) inputs.
 
@@ -84,20 +108,10 @@ class CosineEmbeddingLoss(_Loss):
         tensor(0.8536)
     """
 
-    __constants__ = ["margin", "reduction"]
-
-    def __init__(self, margin: float = 0.0, size_average: Optional[bool] = None,
-                 reduce: Optional[bool] = None, reduction: str = "mean"):
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        """Returns the reduced cosine embedding loss."""
-        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin,
-                                       reduction=self.reduction)
+    _fn = staticmethod(F.cosine_embedding_loss)
 
 
-class MarginRankingLoss(_Loss):
+class MarginRankingLoss(_PairMarginLoss):
     """max(0, -target * (x1 - x2) + margin): asks x1 to rank above x2 where target is 1 and
     below it where target is -1.
 
@@ -108,17 +122,7 @@ class MarginRankingLoss(_Loss):
         tensor(0.7500)
     """
 
-    __constants__ = ["margin", "reduction"]
-
-    def __init__(self, margin: float = 0.0, size_average: Optional[bool] = None,
-                 reduce: Optional[bool] = None, reduction: str = "mean"):
-        super().__init__(size_average, reduce, reduction)
-        self.margin = margin
-
-    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor:
-        """Returns the reduced margin ranking loss."""
-        return F.margin_ranking_loss(input1, input2, target, margin=self.margin,
-                                     reduction=self.reduction)
+    _fn = staticmethod(F.margin_ranking_loss)
 
 
 class MultiMarginLoss(_WeightedLoss):
@@ -172,10 +176,7 @@ class TripletMarginLoss(_Loss):
                  size_average: Optional[bool] = None, reduce: Optional[bool] = None,
                  reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
-        if margin <= 0:
-            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got "
-                             f"{margin} instead")
-        self.margin = margin
+        self.margin = _positive_margin("TripletMarginLoss", margin)
         self.p = p
         self.eps = eps
         self.swap = swap
@@ -203,11 +204,8 @@ class TripletMarginWithDistanceLoss(_Loss):
     def __init__(self, *, distance_function: Optional[Callable[[Tensor, Tensor], Tensor]] = None,
                  margin: float = 1.0, swap: bool = False, reduction: str = "mean"):
         super().__init__(size_average=None, reduce=None, reduction=reduction)
-        if margin <= 0:
-            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, "
-                             f"got {margin} instead")
         self.distance_function = distance_function
-        self.margin = margin
+        self.margin = _positive_margin("TripletMarginWithDistanceLoss", margin)
         self.swap = swap
 
     def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:

@@ -94,7 +94,17 @@ class ConstantPad3d(_ConstantPadNd):
     _n = 3
 
 
-class ZeroPad1d(ConstantPad1d):
+class _ZeroPad:
+    """Mixed in before ConstantPad{1,2,3}d: the constant is 0 and the repr shows only padding."""
+
+    def __init__(self, padding: int | tuple[int, ...]):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad1d(_ZeroPad, ConstantPad1d):
     """Pads the last dimension with zeros.
 
     `padding`: one int for every side, or (left, right).
@@ -105,14 +115,8 @@ class ZeroPad1d(ConstantPad1d):
         tensor([[[0., 1., 2., 3., 0.]]])
     """
 
-    def __init__(self, padding: int | tuple[int, ...]):
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self):
-        return f"{self.padding}"
-
-
-class ZeroPad2d(ConstantPad2d):
+class ZeroPad2d(_ZeroPad, ConstantPad2d):
     """Pads the last two dimensions with zeros.
 
     `padding`: one int for every side, or (left, right, top, bottom).
@@ -126,14 +130,8 @@ class ZeroPad2d(ConstantPad2d):
                   [0., 0., 0., 0.]]]])
     """
 
-    def __init__(self, padding: int | tuple[int, ...]):
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self):
-        return f"{self.padding}"
-
-
-class ZeroPad3d(ConstantPad3d):
+class ZeroPad3d(_ZeroPad, ConstantPad3d):
     """Pads the last three dimensions with zeros.
 
     `padding`: one int for every side, or (left, right, top, bottom, front, back).
@@ -143,12 +141,6 @@ class ZeroPad3d(ConstantPad3d):
         >>> torch.nn.ZeroPad3d(1)(torch.ones(1, 1, 2, 2, 2)).shape
         torch.Size([1, 1, 4, 4, 4])
     """
-
-    def __init__(self, padding: int | tuple[int, ...]):
-        super().__init__(padding, 0.0)
-
-    def extra_repr(self):
-        return f"{self.padding}"
 
 
 class _ReflectionPadNd(_PadNd):

@@ -1,11 +1,10 @@
 """ParameterList and ParameterDict: containers whose tensors become registered Parameters."""
 from collections import OrderedDict
-from collections.abc import Mapping
 
 from ..._tensor import Tensor
 from ..parameter import Parameter
 from .module import Module
-from .container import _index
+from .container import _index, _update_pairs
 
 __all__ = ["ParameterList", "ParameterDict"]
 
@@ -167,21 +166,8 @@ class ParameterDict(Module):
         return (self[k] for k in self._keys)
 
     def update(self, parameters):
-        if not hasattr(parameters, "__iter__"):
-            raise TypeError("ParametersDict.update should be called with an iterable of key/value "
-                            "pairs, but got " + type(parameters).__name__)
-        if isinstance(parameters, (OrderedDict, ParameterDict, Mapping)):
-            for key, p in parameters.items():
-                self[key] = p
-        else:
-            for j, p in enumerate(parameters):
-                if not hasattr(p, "__iter__"):
-                    raise TypeError(f"ParameterDict update sequence element #{j} should be "
-                                    f"Iterable; is {type(p).__name__}")
-                if len(p) != 2:
-                    raise ValueError(f"ParameterDict update sequence element #{j} has length "
-                                     f"{len(p)}; 2 is required")
-                self[p[0]] = p[1]
+        # "ParametersDict" is PyTorch's own spelling in this message
+        _update_pairs(self, parameters, ParameterDict, "ParametersDict")
 
     def __or__(self, other):
         out = self.copy()

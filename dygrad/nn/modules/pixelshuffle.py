@@ -1,5 +1,6 @@
 """PixelShuffle, PixelUnshuffle and ChannelShuffle layers; Unfold and Fold (sliding blocks)."""
 from ..._tensor import Tensor
+from ...ops import layer_shape as _shape
 from .module import Module
 
 __all__ = ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "Unfold", "Fold"]
@@ -7,7 +8,21 @@ __all__ = ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle", "Unfold", "Fold"]
 _size = int | tuple[int, ...]  # an int means the same value for both spatial dimensions
 
 
-class PixelShuffle(Module):
+class _ChannelShuffleBase(Module):
+    """A channel/space rearrangement with one int argument, stored under the attribute named by
+    `_arg` and passed to the op `_fn` (in ops.layer_shape)."""
+
+    _arg = ""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Rearranges `input` by the layer's factor."""
+        return type(self)._fn(input, getattr(self, self._arg))
+
+    def extra_repr(self):
+        return f"{self._arg}={getattr(self, self._arg)}"
+
+
+class PixelShuffle(_ChannelShuffleBase):
     """Rearranges channels into space: (*, C * r * r, H, W) -> (*, C, H * r, W * r) with
     r = upscale_factor (the upsampling step of sub-pixel convolution).
 
@@ -27,16 +42,11 @@ class PixelShuffle(Module):
         super().__init__()
         self.upscale_factor = upscale_factor
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Moves channel blocks of `input` into its spatial dimensions."""
-        from ...ops.layer_shape import pixel_shuffle
-        return pixel_shuffle(input, self.upscale_factor)
-
-    def extra_repr(self):
-        return f"upscale_factor={self.upscale_factor}"
+    _arg = "upscale_factor"
+    _fn = staticmethod(_shape.pixel_shuffle)
 
 
-class PixelUnshuffle(Module):
+class PixelUnshuffle(_ChannelShuffleBase):
     """Inverse of PixelShuffle: (*, C, H * r, W * r) -> (*, C * r * r, H, W) with
     r = downscale_factor.
 
@@ -55,16 +65,11 @@ class PixelUnshuffle(Module):
         super().__init__()
         self.downscale_factor = downscale_factor
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Moves spatial blocks of `input` into its channels."""
-        from ...ops.layer_shape import pixel_unshuffle
-        return pixel_unshuffle(input, self.downscale_factor)
-
-    def extra_repr(self):
-        return f"downscale_factor={self.downscale_factor}"
+    _arg = "downscale_factor"
+    _fn = staticmethod(_shape.pixel_unshuffle)
 
 
-class ChannelShuffle(Module):
+class ChannelShuffle(_ChannelShuffleBase):
     """Splits the C channels (dim 1) into `groups` groups and interleaves them, so channel
     g * (C // groups) + i moves to i * groups + g.
 
@@ -83,13 +88,8 @@ class ChannelShuffle(Module):
         super().__init__()
         self.groups = groups
 
-    def forward(self, input: Tensor) -> Tensor:
-        """Interleaves the channel groups of `input`."""
-        from ...ops.layer_shape import channel_shuffle
-        return channel_shuffle(input, self.groups)
-
-    def extra_repr(self):
-        return f"groups={self.groups}"
+    _arg = "groups"
+    _fn = staticmethod(_shape.channel_shuffle)
 
 
 class Unfold(Module):
@@ -117,8 +117,7 @@ class Unfold(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Returns the sliding blocks of `input` as columns."""
-        from ...ops.layer_shape import unfold
-        return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+        return _shape.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
@@ -148,8 +147,7 @@ class Fold(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Sums the columns of `input` into an image of `output_size`."""
-        from ...ops.layer_shape import fold
-        return fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+        return _shape.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self):
         return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
