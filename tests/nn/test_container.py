@@ -177,3 +177,32 @@ def test_sequential_copy_from_torch_state_dict():
     copy_state(d, t)
     x = rng.standard_normal((2, 3)).astype(np.float32)
     assert_close(d(dygrad.tensor(x)), t(torch.tensor(x)))
+
+
+@pytest.mark.parametrize("bad", [3, "ab", ["ab"], [("a", 1, 2)], "relu"])
+def test_dict_container_update_errors_match_torch(bad):
+    # ModuleDict and ParameterDict share one update: PyTorch's error types, and its messages
+    # (up to the type name) for the malformed-update errors
+    for kind in ("ModuleDict", "ParameterDict"):
+        seen = []
+        for mod, T in both():
+            d = getattr(mod, kind)()
+            try:
+                d.update([mod.ReLU()] if bad == "relu" else bad)
+                seen.append(("ok", list(d.keys())))
+            except (TypeError, ValueError) as e:
+                msg = str(e) if "update" in str(e) else ""
+                seen.append((type(e).__name__, msg.split("; is")[0]))
+        assert seen[0] == seen[1], (kind, seen)
+
+
+def test_dict_container_update_sources():
+    # a mapping, a same-typed container and an iterable of pairs all update in order
+    d = nn.ModuleDict({"a": nn.ReLU()})
+    d.update(nn.ModuleDict({"b": nn.Tanh()}))
+    d.update([("c", nn.ReLU())])
+    assert list(d.keys()) == ["a", "b", "c"]
+    p = nn.ParameterDict()
+    p.update(OrderedDict(w=dygrad.ones(2)))
+    p.update([("v", dygrad.zeros(1))])
+    assert list(p.keys()) == ["w", "v"] and isinstance(p["w"], nn.Parameter)

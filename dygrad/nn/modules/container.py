@@ -21,10 +21,10 @@ def _index(idx, n):
     return idx + n if idx < 0 else idx
 
 
-def _update_pairs(target, pairs, dict_type: type, update_name: str, not_pairs: tuple = ()) -> None:
+def _update_pairs(target, pairs, dict_type: type, update_name: str) -> None:
     """The update of ModuleDict/ParameterDict (`dict_type`): from a mapping's items, or from an
     iterable of (key, value) pairs, with PyTorch's errors (`update_name` is how its message spells
-    the method's owner; elements of types `not_pairs` are rejected as not iterable pairs)."""
+    the method's owner)."""
     name = dict_type.__name__
     if not hasattr(pairs, "__iter__"):
         raise TypeError(f"{update_name}.update should be called with an iterable of key/value "
@@ -34,7 +34,7 @@ def _update_pairs(target, pairs, dict_type: type, update_name: str, not_pairs: t
             target[key] = value
         return
     for j, pair in enumerate(pairs):
-        if not hasattr(pair, "__iter__") or isinstance(pair, not_pairs):
+        if not hasattr(pair, "__iter__"):
             raise TypeError(f"{name} update sequence element #{j} should be Iterable; "
                             f"is {type(pair).__name__}")
         if len(pair) != 2:
@@ -349,7 +349,7 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules):
-        _update_pairs(self, modules, ModuleDict, "ModuleDict", (str, Module))
+        _update_pairs(self, modules, ModuleDict, "ModuleDict")
 
 
 # PyTorch defines these in container.py too; they need _index above, so they import last
