@@ -57,13 +57,33 @@ def _act(x, op, fwd, node_cls, p=(), inplace=False, ints=False):
 
 
 # -- ReLU family -------------------------------------------------------------------------------
-def relu(input, inplace=False):
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Rectified linear unit: max(0, x) elementwise.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.relu(x)
+        tensor([0.0000, 0.0000, 0.0000, 1.5000])
+    """
     if inplace:
         return relu_(input)
     return _ew.relu(input)
 
 
-def relu_(input):
+def relu_(input: Tensor) -> Tensor:
+    """In-place `relu`: writes max(0, x) into `input` and returns it.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.relu_(x)
+        tensor([0.0000, 0.0000, 0.0000, 1.5000])
+        >>> x
+        tensor([0.0000, 0.0000, 0.0000, 1.5000])
+    """
     if input._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     if STATE.enabled and input._rg:
@@ -88,7 +108,17 @@ def _np_hardtanh(d, lo, hi):
     return np.clip(d, lo, hi)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """Clamps every element to [min_val, max_val].
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.hardtanh(x)
+        tensor([-1.0000, -0.5000,  0.0000,  1.0000])
+    """
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     _check_hardtanh_input(input, min_val)
@@ -104,11 +134,28 @@ def _check_hardtanh_input(input, min_val):
         raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
 
 
-def hardtanh_(input, min_val=-1.0, max_val=1.0):
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place `hardtanh` of `input`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.hardtanh_(x, -0.5, 0.5)
+        tensor([-0.5000, -0.5000,  0.0000,  0.5000])
+    """
     return hardtanh(input, min_val, max_val, True)
 
 
-def relu6(input, inplace=False):
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """ReLU capped at 6: min(max(0, x), 6) elementwise.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.relu6(torch.tensor([-1.0, 3.0, 8.0]))
+        tensor([0., 3., 6.])
+    """
     _check_hardtanh_input(input, 0)
     return _act(input, "relu6", _np_hardtanh, HardtanhBackward0, (0.0, 6.0), inplace, ints=True)
 
@@ -124,11 +171,29 @@ def _np_leaky(d, slope):
     return np.where(d > 0, d, d * d.dtype.type(slope))
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x >= 0, negative_slope * x elsewhere.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.leaky_relu(x, 0.1)
+        tensor([-0.2000, -0.0500,  0.0000,  1.5000])
+    """
     return _act(input, "leaky_relu", _np_leaky, LeakyReluBackward0, (negative_slope,), inplace)
 
 
-def leaky_relu_(input, negative_slope=0.01):
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place `leaky_relu` of `input`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.leaky_relu_(x, 0.1)
+        tensor([-0.2000, -0.0500,  0.0000,  1.5000])
+    """
     return leaky_relu(input, negative_slope, True)
 
 
@@ -148,19 +213,55 @@ def _np_elu(d, alpha, scale, in_scale):
     return np.where(d <= 0, neg, d * t(scale))
 
 
-def elu(input, alpha=1.0, inplace=False):
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Exponential linear unit: x where x > 0, alpha * (exp(x) - 1) elsewhere.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.elu(x)
+        tensor([-0.8647, -0.3935,  0.0000,  1.5000])
+    """
     return _act(input, "elu", _np_elu, EluBackward0, (alpha, 1.0, 1.0), inplace)
 
 
-def elu_(input, alpha=1.0):
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place `elu` of `input`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.elu_(x)
+        tensor([-0.8647, -0.3935,  0.0000,  1.5000])
+    """
     return elu(input, alpha, True)
 
 
-def selu(input, inplace=False):
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Scaled ELU with the fixed self-normalizing constants (alpha ~1.6733, scale ~1.0507).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.selu(x)
+        tensor([-1.5202, -0.6918,  0.0000,  1.5761])
+    """
     return _act(input, "selu", _np_elu, EluBackward0, (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
 
 
-def selu_(input):
+def selu_(input: Tensor) -> Tensor:
+    """In-place `selu` of `input`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.selu_(x)
+        tensor([-1.5202, -0.6918,  0.0000,  1.5761])
+    """
     return selu(input, True)
 
 
@@ -168,13 +269,31 @@ class CeluBackward0(EluBackward0):
     __slots__ = ()
 
 
-def celu(input, alpha=1.0, inplace=False):
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Continuously differentiable ELU: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.celu(x, alpha=2.0)
+        tensor([-1.2642, -0.4424,  0.0000,  1.5000])
+    """
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: celu: alpha must not be 0")
     return _act(input, "celu", _np_elu, CeluBackward0, (alpha, 1.0, 1.0 / alpha), inplace)
 
 
-def celu_(input, alpha=1.0):
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place `celu` of `input`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.celu_(x, alpha=2.0)
+        tensor([-1.2642, -0.4424,  0.0000,  1.5000])
+    """
     return celu(input, alpha, True)
 
 
@@ -190,7 +309,16 @@ def _np_threshold(d, th, value):
     return np.where(d <= th, d.dtype.type(value if d.dtype.kind == "f" else int(value)), d)
 
 
-def threshold(input, threshold, value, inplace=False):
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """Keeps x where x > threshold and puts `value` everywhere else.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.threshold(x, 0.0, -1.0)
+        tensor([-1.0000, -1.0000, -1.0000,  1.5000])
+    """
     if isinstance(input, Tensor) and input._data.dtype.kind in "iu":
         # PyTorch converts both to the integer dtype first, checked (-1 is 255 for uint8)
         threshold = checked_scalar(threshold, input._data.dtype)
@@ -201,12 +329,32 @@ def threshold(input, threshold, value, inplace=False):
 _threshold = threshold    # threshold_'s argument hides the function's name
 
 
-def threshold_(input, threshold, value):
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place `threshold` of `input`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.threshold_(x, 0.0, -1.0)
+        tensor([-1.0000, -1.0000, -1.0000,  1.5000])
+        >>> x
+        tensor([-1.0000, -1.0000, -1.0000,  1.5000])
+    """
     return _threshold(input, threshold, value, True)
 
 
-def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    """Randomized leaky ReLU: random slopes in [lower, upper] when training, their mean otherwise."""
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: random slopes in [lower, upper] when training, their mean otherwise.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.rrelu(x)  # not training: the fixed slope (lower + upper) / 2
+        tensor([-0.4583, -0.1146,  0.0000,  1.5000])
+    """
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     from .. import random as _random
@@ -216,12 +364,33 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     return _inplace(input, out) if inplace else out
 
 
-def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """In-place `rrelu` of `input`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.rrelu_(x)
+        tensor([-0.4583, -0.1146,  0.0000,  1.5000])
+        >>> x
+        tensor([-0.4583, -0.1146,  0.0000,  1.5000])
+    """
     return rrelu(input, lower, upper, training, True)
 
 
-def prelu(input, weight):
-    """max(0, x) + weight * min(0, x), weight broadcast along the channel dim (dim 1)."""
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """max(0, x) + weight * min(0, x), weight broadcast along the channel dim (dim 1).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([[-2.0, 1.0], [-1.0, -4.0]])
+        >>> F.prelu(x, torch.tensor([0.5, 0.25]))
+        tensor([[-1.0000,  1.0000],
+                [-0.5000, -1.0000]])
+    """
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu(): argument 'weight' must be Tensor, not {type(weight).__name__}")
     n = weight.numel()
@@ -255,7 +424,15 @@ def _np_hardsigmoid(d):
     return np.clip(d + t(3), 0, 6) / t(6)
 
 
-def hardsigmoid(input, inplace=False):
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """Piecewise-linear sigmoid: clamp(x / 6 + 1 / 2, 0, 1).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.hardsigmoid(torch.tensor([-4.0, 0.0, 1.5, 4.0]))
+        tensor([0.0000, 0.5000, 0.7500, 1.0000])
+    """
     return _act(input, "hardsigmoid", _np_hardsigmoid, HardsigmoidBackward0, (), inplace)
 
 
@@ -272,7 +449,15 @@ def _np_hardswish(d):
     return d * np.clip(d + t(3), 0, 6) / t(6)
 
 
-def hardswish(input, inplace=False):
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * hardsigmoid(x): 0 below -3, x above 3, x * (x + 3) / 6 between.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.hardswish(torch.tensor([-4.0, -1.0, 0.0, 1.0, 4.0]))
+        tensor([-0.0000, -0.3333,  0.0000,  0.6667,  4.0000])
+    """
     return _act(input, "hardswish", _np_hardswish, HardswishBackward0, (), inplace)
 
 
@@ -293,37 +478,92 @@ class HardshrinkBackward0(_ShrinkBackward):
     __slots__ = ()
 
 
-# the zero band is `-lam <= x <= lam` (PyTorch's test), so a NaN input stays NaN
+# the zero band is `-lam <= x <= lam` (PyTorch's test), so a NaN input stays NaN; softshrink's
+# zeros are x * 0 and keep x's sign (-0.25 -> -0.), as PyTorch's; hardshrink's are all +0.
 def _np_softshrink(d, lam):
     t = d.dtype.type
-    return np.where((d >= -lam) & (d <= lam), t(0), np.where(d > lam, d - t(lam), d + t(lam)))
+    return np.where((d >= -lam) & (d <= lam), d * t(0), np.where(d > lam, d - t(lam), d + t(lam)))
 
 
 def _np_hardshrink(d, lam):
     return np.where((d >= -lam) & (d <= lam), d.dtype.type(0), d)
 
 
-def softshrink(input, lambd=0.5):
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """Soft thresholding: x - lambd above lambd, x + lambd below -lambd, 0 between.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.softshrink(x, 0.5)
+        tensor([-1.5000, -0.0000,  0.0000,  1.0000])
+    """
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     return _act(input, "softshrink", _np_softshrink, SoftshrinkBackward0, (lambd,))
 
 
-def hardshrink(input, lambd=0.5):
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """Hard thresholding: x where |x| > lambd, 0 elsewhere.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.hardshrink(x, 0.5)
+        tensor([-2.0000,  0.0000,  0.0000,  1.5000])
+    """
     return _act(input, "hardshrink", _np_hardshrink, HardshrinkBackward0, (lambd,))
 
 
-def sigmoid(input):
+def sigmoid(input: Tensor) -> Tensor:
+    """Logistic function 1 / (1 + exp(-x)) elementwise.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.sigmoid(x)
+        tensor([0.1192, 0.3775, 0.5000, 0.8176])
+    """
     return _ew.sigmoid(input)
 
 
-def tanh(input):
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent elementwise.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.tanh(x)
+        tensor([-0.9640, -0.4621,  0.0000,  0.9051])
+    """
     return _ew.tanh(input)
 
 
-def softsign(input):
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|) elementwise.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.softsign(x)
+        tensor([-0.6667, -0.3333,  0.0000,  0.6000])
+    """
     return input / (input.abs() + 1)
 
 
-def tanhshrink(input):
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x) elementwise.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.tanhshrink(x)
+        tensor([-1.0360, -0.0379,  0.0000,  0.5949])
+    """
     return input - _ew.tanh(input)

@@ -45,7 +45,18 @@ def _np_gelu(d, approximate):
     return t(0.5) * d * (1 + _ew._erf_array(d * t(_INV_SQRT2)))
 
 
-def gelu(input, approximate="none"):
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit x * Phi(x); approximate='tanh' uses the tanh formula.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.gelu(x)
+        tensor([-0.0455, -0.1543,  0.0000,  1.3998])
+        >>> F.gelu(x, approximate='tanh')
+        tensor([-0.0454, -0.1543,  0.0000,  1.3996])
+    """
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got '{approximate}'")
     return _act(input, "gelu", _np_gelu, GeluBackward0, (approximate,))
@@ -63,7 +74,16 @@ def _np_silu(d):
     return d * _bw._np_sigmoid(d)
 
 
-def silu(input, inplace=False):
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Sigmoid linear unit (swish): x * sigmoid(x).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.silu(x)
+        tensor([-0.2384, -0.1888,  0.0000,  1.2264])
+    """
     return _act(input, "silu", _np_silu, SiluBackward0, (), inplace)
 
 
@@ -90,7 +110,16 @@ def _np_mish(d):
     return d * np.tanh(_softplus_np(d))
 
 
-def mish(input, inplace=False):
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x)) elementwise.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.mish(x)
+        tensor([-0.2525, -0.2207,  0.0000,  1.4034])
+    """
     return _act(input, "mish", _np_mish, MishBackward0, (), inplace)
 
 
@@ -109,7 +138,16 @@ def _np_softplus(d, beta, thr):
     return np.where(z > thr, d, _softplus_np(z) / t(beta))
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """Smooth ReLU log(1 + exp(beta * x)) / beta; linear where beta * x > threshold.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.softplus(x)
+        tensor([0.1269, 0.4741, 0.6931, 1.7014])
+    """
     return _act(input, "softplus", _np_softplus, SoftplusBackward0, (beta, threshold))
 
 
@@ -124,7 +162,16 @@ def _np_logsigmoid(d):
     return np.minimum(d, 0) - np.log1p(np.exp(-np.abs(d)))
 
 
-def logsigmoid(input):
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) elementwise, computed without overflow.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+        >>> F.logsigmoid(x)
+        tensor([-2.1269, -0.9741, -0.6931, -0.2014])
+    """
     return _act(input, "log_sigmoid", _np_logsigmoid, LogSigmoidBackward0)
 
 

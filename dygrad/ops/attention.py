@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import _creation
-from .._tensor import _wrap
+from .._tensor import Tensor, _wrap
 from . import nn_ops
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -27,8 +27,25 @@ def _additive_mask(mask, dtype):
     return mask
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
-                                 scale=None, enable_gqa=False):
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(query @ key^T * scale + mask) @ value over the last two dims; scale defaults to 1 /
+    sqrt(E), is_causal masks future positions.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> q = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
+        >>> v = torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])
+        >>> F.scaled_dot_product_attention(q, q, v, is_causal=True)
+        tensor([[[1.0000, 2.0000],
+                 [2.3395, 3.3395]]])
+        >>> q, k, v = torch.ones(2, 4, 5, 8), torch.ones(2, 4, 6, 8), torch.ones(2, 4, 6, 3)
+        >>> F.scaled_dot_product_attention(q, k, v).shape
+        torch.Size([2, 4, 5, 3])
+    """
     L, S = query.shape[-2], key.shape[-2]
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * sc
@@ -46,14 +63,34 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return attn @ value
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
-                                 in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p,
-                                 out_proj_weight, out_proj_bias, training=True,
-                                 key_padding_mask=None, need_weights=True, attn_mask=None,
-                                 use_separate_proj_weight=False, q_proj_weight=None,
-                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
-                                 static_v=None, average_attn_weights=True, is_causal=False):
-    """Inputs are (L, N, E) (sequence first); returns (output (L, N, E), weights or None)."""
+def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int,
+                                 num_heads: int, in_proj_weight: Tensor | None,
+                                 in_proj_bias: Tensor | None, bias_k: Tensor | None,
+                                 bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float,
+                                 out_proj_weight: Tensor | None, out_proj_bias: Tensor | None,
+                                 training: bool = True, key_padding_mask: Tensor | None = None,
+                                 need_weights: bool = True, attn_mask: Tensor | None = None,
+                                 use_separate_proj_weight: Tensor | None = False,
+                                 q_proj_weight: Tensor | None = None,
+                                 k_proj_weight: Tensor | None = None,
+                                 v_proj_weight: Tensor | None = None,
+                                 static_k: Tensor | None = None, static_v: Tensor | None = None,
+                                 average_attn_weights: bool = True,
+                                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    """Inputs are (L, N, E) (sequence first); returns (output (L, N, E), weights or None).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> _ = torch.manual_seed(0)
+        >>> E, heads = 4, 2
+        >>> x = torch.randn(3, 1, E)
+        >>> w_in, w_out = torch.randn(3 * E, E), torch.randn(E, E)
+        >>> out, attn = F.multi_head_attention_forward(
+        ...     x, x, x, E, heads, w_in, None, None, None, False, 0.0, w_out, None)
+        >>> out.shape, attn.shape
+        (torch.Size([3, 1, 4]), torch.Size([1, 3, 3]))
+    """
     from .shape import cat
     from .pad import pad_constant
     unbatched = query.dim() == 2

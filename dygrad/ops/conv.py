@@ -156,7 +156,22 @@ def _conv_backward_graph(node, g, x, w):
     return out + (gb,) if node.has_bias else out
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+           stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+           dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation of an (N, C_in, H, W) (or (C_in, H, W)) input with a (C_out, C_in /
+    groups, kH, kW) weight; output (N, C_out, H_out, W_out).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.arange(9.0).reshape(1, 1, 3, 3)
+        >>> F.conv2d(x, torch.ones(1, 1, 2, 2))
+        tensor([[[[ 8., 12.],
+                  [20., 24.]]]])
+        >>> F.conv2d(torch.ones(2, 3, 8, 8), torch.ones(4, 3, 3, 3), stride=2, padding=1).shape
+        torch.Size([2, 4, 4, 4])
+    """
     (sh, sw), p, (dh, dw), _, groups = check_conv(
         "conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
     kh, kw = weight._data.shape[2:]
@@ -216,7 +231,19 @@ def _conv2d(x, weight, bias, sh, sw, pads, dh, dw, groups):
     return t.squeeze(0) if unbatched else t
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+           stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+           dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation of an (N, C_in, L) (or (C_in, L)) input with a (C_out, C_in / groups,
+    K) weight; padding may be an int, a tuple, 'valid' or 'same'.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([[[1.0, 2.0, 3.0, 4.0]]])
+        >>> F.conv1d(x, torch.tensor([[[1.0, 0.0, -1.0]]]), padding=1)
+        tensor([[[-2., -2., -2.,  3.]]])
+    """
     (s,), p, (d,), _, groups = check_conv(
         "conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
     if p == "same":
@@ -288,15 +315,41 @@ class ConvTranspose2dBackward(Node):
         return gx, gw
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                     output_padding: int | tuple[int, ...] = 0, groups: int = 1,
+                     dilation: int | tuple[int, ...] = 1) -> Tensor:
+    """Transposed 2-D convolution with a (C_in, C_out / groups, kH, kW) weight: each input element
+    spreads a scaled copy of the kernel.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.conv_transpose2d(torch.ones(1, 1, 2, 2), torch.ones(1, 1, 2, 2))
+        tensor([[[[1., 2., 1.],
+                  [2., 4., 2.],
+                  [1., 2., 1.]]]])
+        >>> F.conv_transpose2d(torch.ones(1, 4, 5, 5), torch.ones(4, 2, 3, 3), stride=2).shape
+        torch.Size([1, 2, 11, 11])
+    """
     s, p, d, op_, G = check_conv("conv_transpose2d", input, weight, bias, stride, padding, dilation,
                                  groups, 2, True, output_padding)
     return _conv_transpose2d(input, weight, bias, s, p, op_, d, G)
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+                     output_padding: int | tuple[int, ...] = 0, groups: int = 1,
+                     dilation: int | tuple[int, ...] = 1) -> Tensor:
+    """Transposed 1-D convolution (the gradient of conv1d with respect to its input) with a (C_in,
+    C_out / groups, K) weight.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.conv_transpose1d(torch.tensor([[[1.0, 2.0]]]), torch.tensor([[[1.0, 1.0, 1.0]]]))
+        tensor([[[1., 3., 3., 2.]]])
+    """
     # checked as 1-D (errors name conv_transpose1d and 1-D shapes), then run as a 2-D transposed
     # convolution over a height-1 plane with a height-1 kernel: the height axis adds nothing
     (s,), (p,), (d,), (op_,), G = check_conv(

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from .. import random as _random
-from .._tensor import _wrap, _inplace
+from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
 from ._layer_util import check_tensor
 
@@ -39,7 +39,20 @@ def _keep_mask(shape, p, npdt):
     return keep
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes each element with probability p during training and scales the rest by 1 / (1 - p);
+    the identity when training is False.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> _ = torch.manual_seed(0)
+        >>> y = F.dropout(torch.ones(2, 4), p=0.5)
+        >>> y.shape
+        torch.Size([2, 4])
+        >>> F.dropout(torch.ones(3), training=False)
+        tensor([1., 1., 1.])
+    """
     _check_p(p)
     check_tensor(input, "input", "dropout")
     if not training or p == 0.0:
@@ -64,7 +77,18 @@ def _feature_dropout(input, p, training, inplace, batched):
     return _apply_mask(input, noise, inplace)
 
 
-def dropout1d(input, p=0.5, training=True, inplace=False):
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout: zeroes whole channels of an (N, C, L) or (C, L) input with probability p,
+    scaling the rest by 1 / (1 - p).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> _ = torch.manual_seed(0)
+        >>> F.dropout1d(torch.ones(2, 3, 4), p=0.5).shape
+        torch.Size([2, 3, 4])
+    """
     _check_p(p)
     nd = input.dim()
     if nd not in (2, 3):
@@ -85,7 +109,18 @@ def _warn_rank(k, nd):
         f"batch dimension (i.e. {k + 1}D or {k + 2}D inputs).", stacklevel=3)
 
 
-def dropout2d(input, p=0.5, training=True, inplace=False):
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout for (N, C, H, W) or (C, H, W) inputs: whole feature maps are zeroed with
+    probability p.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> _ = torch.manual_seed(0)
+        >>> F.dropout2d(torch.ones(2, 3, 4, 4), p=0.5).shape
+        torch.Size([2, 3, 4, 4])
+    """
     _check_p(p)
     nd = input.dim()
     if nd not in (3, 4):
@@ -100,7 +135,17 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, inplace, True)
 
 
-def dropout3d(input, p=0.5, training=True, inplace=False):
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout for (N, C, D, H, W) or (C, D, H, W) inputs.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> _ = torch.manual_seed(0)
+        >>> F.dropout3d(torch.ones(1, 2, 2, 2, 2), p=0.5).shape
+        torch.Size([1, 2, 2, 2, 2])
+    """
     _check_p(p)
     nd = input.dim()
     if nd not in (4, 5):
@@ -130,9 +175,32 @@ def _alpha_dropout(input, p, training, inplace, feature):
     return _apply_mask(input, noise, inplace, bias)
 
 
-def alpha_dropout(input, p=0.5, training=False, inplace=False):
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: dropped elements take SELU's negative saturation value and an
+    affine map keeps mean and variance.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> _ = torch.manual_seed(0)
+        >>> F.alpha_dropout(torch.ones(2, 4), p=0.5, training=True).shape
+        torch.Size([2, 4])
+        >>> F.alpha_dropout(torch.ones(3))  # training defaults to False
+        tensor([1., 1., 1.])
+    """
     return _alpha_dropout(input, p, training, inplace, False)
 
 
-def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels (dim 1 of an (N, C, ...) input).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> _ = torch.manual_seed(0)
+        >>> F.feature_alpha_dropout(torch.ones(2, 3, 4), p=0.5, training=True).shape
+        torch.Size([2, 3, 4])
+    """
     return _alpha_dropout(input, p, training, inplace, True)

@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .._tensor import _wrap
+from .._tensor import Tensor, _wrap
 from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 
@@ -98,8 +98,22 @@ def _linear_axis(x, axis, out_n, scale, align_corners):
     return a * (1 - lam_t) + b * lam_t
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
+def interpolate(input: Tensor, size: int | tuple[int, ...] | None = None,
+                scale_factor: float | tuple[float, ...] | None = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resizes the spatial dims of an (N, C, *) input to `size` or by `scale_factor`; mode is one
+    of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([[[1.0, 2.0, 4.0]]])
+        >>> F.interpolate(x, scale_factor=2)
+        tensor([[[1., 1., 2., 2., 4., 4.]]])
+        >>> F.interpolate(x, size=5, mode='linear', align_corners=True)
+        tensor([[[1.0000, 1.5000, 2.0000, 3.0000, 4.0000]]])
+    """
     nd = input.dim() - 2
     known = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area", "bicubic")
     if nd not in (1, 2, 3) or mode not in known + ("lanczos",):
@@ -143,7 +157,21 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return _area(input, out)
 
 
-def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def upsample(input: Tensor, size: int | tuple[int, ...] | None = None,
+             scale_factor: float | tuple[float, ...] | None = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """Older name of `interpolate` (same arguments, without antialias).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter('ignore')  # upsample warns that it is deprecated
+        ...     y = F.upsample(torch.tensor([[[1.0, 2.0]]]), scale_factor=2)
+        >>> y
+        tensor([[[1., 1., 2., 2.]]])
+    """
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 

@@ -29,8 +29,16 @@ def _factor_and_shape(op, input, factor, name, check=True):
     return int(factor), input.shape
 
 
-def pixel_shuffle(input, upscale_factor):
-    """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.pixel_shuffle(torch.arange(4.0).reshape(1, 4, 1, 1), 2)
+        tensor([[[[0., 1.],
+                  [2., 3.]]]])
+    """
     r, (*lead, c, h, w) = _factor_and_shape("pixel_shuffle", input, upscale_factor,
                                           "upscale_factor")
     if r <= 0 or c % (r * r):
@@ -42,8 +50,15 @@ def pixel_shuffle(input, upscale_factor):
     return x.reshape(*lead, c // (r * r), h * r, w * r)
 
 
-def pixel_unshuffle(input, downscale_factor):
-    """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.pixel_unshuffle(torch.arange(4.0).reshape(1, 1, 2, 2), 2).flatten()
+        tensor([0., 1., 2., 3.])
+    """
     r, (*lead, c, h, w) = _factor_and_shape("pixel_unshuffle", input, downscale_factor,
                                           "downscale_factor")
     if r <= 0 or h % r or w % r:
@@ -55,8 +70,15 @@ def pixel_unshuffle(input, downscale_factor):
     return x.reshape(*lead, c * r * r, h // r, w // r)
 
 
-def channel_shuffle(input, groups):
-    """(N, g*k, *) -> (N, k*g, *): the channels of the g groups interleaved."""
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, g*k, *) -> (N, k*g, *): the channels of the g groups interleaved.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.channel_shuffle(torch.arange(6.0).reshape(1, 6, 1), 2).flatten()
+        tensor([0., 3., 1., 4., 2., 5.])
+    """
     g, (n, c, *rest) = _factor_and_shape("channel_shuffle", input, groups, "groups",
                                              check=False)
     if g <= 0 or c % g:
@@ -98,8 +120,20 @@ def _blocks(size, k, d, p, st):
     return [(size[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // st[i] + 1 for i in range(2)]
 
 
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """im2col: (N, C, H, W) -> (N, C*kh*kw, L) with the L sliding blocks as columns."""
+def unfold(input: Tensor, kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
+           padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> Tensor:
+    """im2col: (N, C, H, W) -> (N, C*kh*kw, L) with the L sliding blocks as columns.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.arange(9.0).reshape(1, 1, 3, 3)
+        >>> F.unfold(x, 2)
+        tensor([[[0., 1., 3., 4.],
+                 [1., 2., 4., 5.],
+                 [3., 4., 6., 7.],
+                 [4., 5., 7., 8.]]])
+    """
     if input.dim() < 3:  # PyTorch indexes the missing spatial dims first
         raise IndexError(f"unfold: Dimension out of range: expected a 3D or 4D input, got {input.dim()}D")
     if input.dim() > 4:
@@ -123,8 +157,19 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return out if batched else out.squeeze(0)
 
 
-def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """col2im: (N, C*kh*kw, L) -> (N, C, H, W), summing overlapping blocks."""
+def fold(input: Tensor, output_size: int | None | tuple[int | None, ...],
+         kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
+         padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> Tensor:
+    """col2im: (N, C*kh*kw, L) -> (N, C, H, W), summing overlapping blocks.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.fold(torch.ones(1, 4, 4), output_size=3, kernel_size=2)
+        tensor([[[[1., 2., 1.],
+                  [2., 4., 2.],
+                  [1., 2., 1.]]]])
+    """
     if input.dim() not in (2, 3):
         raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
                                   f"supported (got {input.dim()}D)")

@@ -79,8 +79,17 @@ def _linear_checks(x, w, b):
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 
 
-def linear(input, weight, bias=None):
-    """y = input @ weight.T + bias, recorded as a single node."""
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = input @ weight.T + bias, recorded as a single node.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([[1.0, 2.0]])
+        >>> w = torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, -1.0]])
+        >>> F.linear(x, w, torch.tensor([0.5, 0.0, 0.0]))
+        tensor([[ 1.5000,  3.0000, -2.0000]])
+    """
     try:
         xd, wd = input._data, weight._data
     except AttributeError:
@@ -184,8 +193,17 @@ def _einsum_for(v):
     return lambda spec, *ops: np.einsum(spec, *ops, optimize=True)
 
 
-def bilinear(input1, input2, weight, bias=None):
-    """y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o]."""
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o].
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x1, x2 = torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0]])
+        >>> w = torch.ones(1, 2, 1)
+        >>> F.bilinear(x1, x2, w)
+        tensor([[9.]])
+    """
     for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
         check_tensor(t, name, "bilinear")
     a, b, w = input1._data, input2._data, weight._data
@@ -268,9 +286,22 @@ def wrap_padding_idx(padding_idx, n):
     return padding_idx + n if padding_idx < 0 else padding_idx
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq=False, sparse=False):
-    """Rows of `weight` picked by the integer tensor `input`."""
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of `weight` picked by the integer tensor `input`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> weight = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 4.0]])
+        >>> F.embedding(torch.tensor([[2, 1], [0, 2]]), weight)
+        tensor([[[2., 4.],
+                 [1., 1.]],
+        <BLANKLINE>
+                [[0., 0.],
+                 [2., 4.]]])
+    """
     check_tensor(input, "input", "embedding")
     check_tensor(weight, "weight", "embedding")
     idx = input._data
@@ -305,7 +336,20 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     return _wrap(out)
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """One-hot encoding of an integer tensor: shape (*input.shape, num_classes), int64;
+    num_classes=-1 means input.max() + 1.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.one_hot(torch.tensor([0, 2, 1]))
+        tensor([[1, 0, 0],
+                [0, 0, 1],
+                [0, 1, 0]])
+        >>> F.one_hot(torch.tensor([1]), num_classes=4)
+        tensor([[0, 1, 0, 0]])
+    """
     check_tensor(tensor, "tensor", "one_hot")
     d = tensor._data
     if d.dtype != np.int64:

@@ -285,9 +285,21 @@ def _prob_loss(x, target, weight, reduction, eps):
     return _wrap(out)
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
-    """log_softmax over dim 1 (dim 0 for unbatched input) and the negative log likelihood, fused."""
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """log_softmax over dim 1 (dim 0 for unbatched input) and the negative log likelihood, fused.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+        >>> F.cross_entropy(logits, torch.tensor([0, 2]))
+        tensor(0.6691)
+        >>> F.cross_entropy(logits, torch.tensor([0, 2]), reduction='none')
+        tensor([0.2395, 1.0986])
+    """
     check_tensor(input, "input", "cross_entropy")
     check_tensor(target, "target", "cross_entropy")
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
@@ -319,8 +331,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                        "cross_entropy")
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood: -input[n, target[n]] (input holds log-probabilities, (N, C) or (N,
+    C, d1, ...)), optionally weighted per class, averaged by default.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> logp = torch.tensor([[-0.5, -1.0], [-2.0, -0.1]])
+        >>> F.nll_loss(logp, torch.tensor([0, 1]))
+        tensor(0.3000)
+    """
     check_tensor(input, "input", "nll_loss")
     check_tensor(target, "target", "nll_loss")
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))

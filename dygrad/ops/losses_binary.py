@@ -68,8 +68,18 @@ def _bce_args(op, input, target, weight, reduction, size_message):
     return reduction
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """-(t * log(p) + (1 - t) * log(1 - p)) for probabilities p = input in [0, 1] (logs clamped at
+    -100).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.binary_cross_entropy(torch.tensor([0.8, 0.2]), torch.tensor([1.0, 0.0]))
+        tensor(0.2231)
+    """
     reduction = _bce_args("binary_cross_entropy", input, target, weight,
                           reduction_of(size_average, reduce, reduction),
                           "Using a target size ({t}) that is different to the input size ({i}) is "
@@ -119,8 +129,19 @@ class BinaryCrossEntropyWithLogitsBackward0(_PairLoss):
         return gx, gt
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average: bool | None = None, reduce: bool | None = None,
+                                     reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """binary_cross_entropy(sigmoid(input), target) computed stably from logits; pos_weight scales
+    the positive term per class.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.binary_cross_entropy_with_logits(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
+        tensor(0.2201)
+    """
     reduction = _bce_args("binary_cross_entropy_with_logits", input, target, weight,
                           reduction_of(size_average, reduce, reduction),
                           "Target size ({t}) must be the same as input size ({i})")
@@ -170,8 +191,17 @@ class KlDivBackward0(_PairLoss):
         return gx, gt
 
 
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
-    """Pointwise KL divergence with `input` given as log-probabilities."""
+def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
+           reduce: bool | None = None, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Pointwise KL divergence with `input` given as log-probabilities.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> logq = torch.tensor([0.5, 0.5]).log()
+        >>> F.kl_div(logq, torch.tensor([0.9, 0.1]), reduction='sum')
+        tensor(0.3681)
+    """
     check_tensor(input, "input", "kl_div")
     check_tensor(target, "target", "kl_div")
     if size_average is not None or reduce is not None:
@@ -197,7 +227,16 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return out / input.shape[0] if input.dim() != 0 else out
 
 
-def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Two-class logistic loss log(1 + exp(-target * input)), targets in {1, -1}.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.soft_margin_loss(torch.tensor([2.0, -1.0]), torch.tensor([1.0, -1.0]))
+        tensor(0.2201)
+    """
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     not_differentiable("soft_margin_loss", "target", target)
     # PyTorch computes -input * target in place in a tensor like input: the target must
@@ -231,8 +270,19 @@ class SoftMarginLossBackward0(_PairLoss):
             return -t * z / (1 + z) * self._s(g), None
 
 
-def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
-                                reduction="mean"):
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                size_average: bool | None = None, reduce: bool | None = None,
+                                reduction: str = "mean") -> Tensor:
+    """Multi-label one-vs-all logistic loss: binary cross-entropy on logits averaged over the C
+    classes of each (N, C) sample.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x, t = torch.tensor([[2.0, -1.0, 0.0]]), torch.tensor([[1.0, 0.0, 1.0]])
+        >>> F.multilabel_soft_margin_loss(x, t)
+        tensor(0.3778)
+    """
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
@@ -242,8 +292,18 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return reduce_loss(loss, reduction)
 
 
-def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
-                     reduce=None, reduction="mean"):
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average: bool | None = None, eps: float = 1e-8,
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Poisson negative log-likelihood: exp(input) - target * input with log_input=True, input -
+    target * log(input + eps) otherwise.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.poisson_nll_loss(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0]))
+        tensor(0.8591)
+    """
     reduction = reduction_of(size_average, reduce, reduction)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not a valid value for reduction")
@@ -259,7 +319,18 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     return reduce_loss(loss, reduction)
 
 
-def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """Gaussian negative log-likelihood 0.5 * (log(var) + (input - target) ** 2 / var), var clamped
+    at eps.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> mean, var = torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.5])
+        >>> F.gaussian_nll_loss(mean, torch.tensor([1.5, 2.0]), var)
+        tensor(-0.1108)
+    """
     if isinstance(var, (int, float)):
         if var < 0:
             raise ValueError("var has negative entry/entries")

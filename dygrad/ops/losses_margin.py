@@ -1,8 +1,10 @@
 """Distance and margin losses, composed from differentiable tensor ops (their gradients, including
 the kink conventions, come out as PyTorch's)."""
+from collections.abc import Callable
+
 import numpy as np
 
-from .._tensor import _wrap
+from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._reduce_util import scalar_type_name
@@ -34,7 +36,17 @@ def _float_only(input, target, op):
                                   f"and {target.dtype})")
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error |input - target|, reduced by `reduction`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.l1_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
+        tensor(1.6667)
+    """
     check_tensor(input, "input", "l1_loss")
     check_tensor(target, "target", "l1_loss")
     _size_warning(input, target)
@@ -46,7 +58,17 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return reduce_loss(elem, reduction)
 
 
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """0.5 * d ** 2 / beta where |d| < beta, |d| - 0.5 * beta elsewhere (d = input - target).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.smooth_l1_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction='none')
+        tensor([0.1250, 2.5000])
+    """
     check_tensor(input, "input", "smooth_l1_loss")
     check_tensor(target, "target", "smooth_l1_loss")
     _size_warning(input, target)
@@ -91,7 +113,16 @@ class HuberLossBackward0(_PairLoss):
         return (gx if nf[0][0] is not None else None, -gx if nf[1][0] is not None else None)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """0.5 * d ** 2 where |d| < delta, delta * (|d| - 0.5 * delta) elsewhere (d = input - target).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.huber_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction='none', delta=2.0)
+        tensor([0.1250, 4.0000])
+    """
     check_tensor(input, "input", "huber_loss")
     check_tensor(target, "target", "huber_loss")
     _size_warning(input, target)
@@ -137,8 +168,18 @@ def _mixed_dtype_result(out, input, target):
     return attach(arr, node)
 
 
-def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
-                         reduction="mean"):
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """x where target is 1, max(0, margin - x) where target is -1.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x, t = torch.tensor([0.3, 0.4]), torch.tensor([1.0, -1.0])
+        >>> F.hinge_embedding_loss(x, t, reduction='none')
+        tensor([0.3000, 0.6000])
+    """
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     td = target._data
     margin_part = _ew.where(_wrap(td != 1), (margin - input).clamp(min=0), 0.0)
@@ -146,8 +187,18 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return reduce_loss(margin_part + self_part, reduction)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
-                        reduction="mean"):
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                        size_average: bool | None = None, reduce: bool | None = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -target * (input1 - input2) + margin): target 1 asks input1 to rank higher, -1 lower.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x1, x2 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+        >>> F.margin_ranking_loss(x1, x2, torch.tensor([1.0, 1.0]))
+        tensor(0.5000)
+    """
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if not (input1.dim() == input2.dim() == target.dim()):
         raise RuntimeError(
@@ -156,8 +207,19 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return reduce_loss((-target * (input1 - input2) + margin).clamp(min=0), reduction)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
-                          reduction="mean"):
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
+                          size_average: bool | None = None, reduce: bool | None = None,
+                          reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1, per row.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> a = torch.tensor([[1.0, 0.0], [1.0, 1.0]])
+        >>> b, t = torch.ones(2, 2), torch.tensor([1.0, -1.0])
+        >>> F.cosine_embedding_loss(a, b, t, reduction='none')
+        tensor([0.2929, 1.0000])
+    """
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     tdim = target.dim()
     if input1.dim() != input2.dim():
@@ -178,8 +240,20 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return reduce_loss(pos + neg, reduction)
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
-                        size_average=None, reduce=None, reduction="mean"):
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        size_average: bool | None = None, reduce: bool | None = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) with the p-norm pairwise distance d; swap=True also uses
+    d(p, n).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> a, p, n = torch.zeros(1, 2), torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 3.0]])
+        >>> F.triplet_margin_loss(a, p, n, margin=3.0, eps=0.0)
+        tensor(1.)
+    """
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     a, pdim, n = anchor.dim(), positive.dim(), negative.dim()
     if not (a == pdim == n):
@@ -193,8 +267,21 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return reduce_loss((d_pos - d_neg + margin).clamp(min=0), reduction)
 
 
-def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
-                                      margin=1.0, swap=False, reduction="mean"):
+def triplet_margin_with_distance_loss(
+        anchor: Tensor, positive: Tensor, negative: Tensor, *,
+        distance_function: Callable[[Tensor, Tensor], Tensor] | None = None, margin: float = 1.0,
+        swap: bool = False, reduction: str = "mean") -> Tensor:
+    """Triplet margin loss with any distance function (default: pairwise_distance): max(d(a, p) -
+    d(a, n) + margin, 0).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> a, p, n = torch.zeros(1, 2), torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 3.0]])
+        >>> l1 = lambda x, y: (x - y).abs().sum(-1)
+        >>> F.triplet_margin_with_distance_loss(a, p, n, distance_function=l1, margin=3.0)
+        tensor(1.)
+    """
     if margin <= 0:
         raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, "
                          f"got {margin} instead")
@@ -206,9 +293,17 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     return reduce_loss((d_pos - d_neg + margin).clamp(min=0), check_reduction(reduction))
 
 
-def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
-                      reduction="mean"):
-    """Multi-class hinge loss: sum_{j != y} max(0, margin - x[y] + x[j])^p / C per sample."""
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, size_average: bool | None = None,
+                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss: sum_{j != y} max(0, margin - x[y] + x[j])^p / C per sample.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.multi_margin_loss(torch.tensor([[0.1, 0.8, 0.4]]), torch.tensor([1]))
+        tensor(0.3000)
+    """
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._tensor import _wrap
+from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
@@ -103,7 +103,17 @@ def _finish_pair(elem, reduction, node_cls, input, target, save, extra=None):
     return _wrap(out)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
+    """Mean squared error (input - target) ** 2, reduced by `reduction`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.mse_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
+        tensor(4.3333)
+    """
     check_tensor(input, "input", "mse_loss")
     check_tensor(target, "target", "mse_loss")
     _size_warning(input, target)

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from .. import _dtype
 from .. import random as _random
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
@@ -53,7 +54,18 @@ def _recorded(y, x, node_cls, dim):
     return _wrap(y)
 
 
-def softmax(x, dim=None, _stacklevel=3, dtype=None):
+def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: _dtype.dtype | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim` (the entries along dim sum to 1). `dtype` casts the input
+    first.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.softmax(torch.tensor([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]), dim=1)
+        tensor([[0.0900, 0.2447, 0.6652],
+                [0.3333, 0.3333, 0.3333]])
+    """
     d, dim = _prep(x, dim, dtype, "softmax", _stacklevel)
     if d.ndim == 0 or d.size == 0:  # a 0-dim x is a row of one (NaN for a non-finite x)
         with np.errstate(invalid="ignore"):
@@ -65,7 +77,16 @@ def softmax(x, dim=None, _stacklevel=3, dtype=None):
     return _recorded(y, x, SoftmaxBackward0, dim)
 
 
-def log_softmax(x, dim=None, _stacklevel=3, dtype=None):
+def log_softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: _dtype.dtype | None = None) -> Tensor:
+    """log(softmax(x)) along `dim`, computed stably.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.log_softmax(torch.tensor([1.0, 2.0, 3.0]), dim=0)
+        tensor([-2.4076, -1.4076, -0.4076])
+    """
     d, dim = _prep(x, dim, dtype, "log_softmax", _stacklevel)
     if d.ndim == 0 or d.size == 0:
         with np.errstate(invalid="ignore"):
@@ -84,7 +105,16 @@ def _implicit_dim(name, ndim, stacklevel):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmin(input, dim=None, _stacklevel=3, dtype=None):
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: _dtype.dtype | None = None) -> Tensor:
+    """softmax(-x) along `dim`: the smallest entries get the largest weights.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.softmin(torch.tensor([1.0, 2.0, 3.0]), dim=0)
+        tensor([0.6652, 0.2447, 0.0900])
+    """
     if dim is None:
         dim = _implicit_dim("softmin", input.dim(), _stacklevel)
     if dtype is not None:
@@ -92,7 +122,15 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return softmax(-input, dim)
 
 
-def glu(input, dim=-1):
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: splits `input` in two halves a, b along `dim` and returns a * sigmoid(b).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.glu(torch.tensor([[1.0, 2.0, 0.0, 100.0]]))
+        tensor([[0.5000, 2.0000]])
+    """
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     n = input.shape[dim]
@@ -105,7 +143,19 @@ def glu(input, dim=-1):
     return a * b.sigmoid()
 
 
-def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """Samples from the Gumbel-softmax distribution over the last dim; hard=True returns one-hot
+    vectors (with the soft sample's gradient).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> _ = torch.manual_seed(0)
+        >>> y = F.gumbel_softmax(torch.zeros(2, 3), tau=0.5, hard=True)
+        >>> y.shape, y.sum(dim=-1)
+        (torch.Size([2, 3]), tensor([1., 1.]))
+    """
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     u = _random._uniform(logits._data.shape, 0.0, 1.0)

@@ -170,8 +170,24 @@ def _empty_affine(x, weight, bias, bshape):
     return out
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalizes each channel (dim 1) to zero mean and unit variance, over the batch when training
+    (updating running_mean/var in place) else with the running statistics; then weight * x +
+    bias.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([[1.0, 10.0], [3.0, 30.0]])
+        >>> F.batch_norm(x, torch.zeros(2), torch.ones(2), training=True)
+        tensor([[-1.0000, -1.0000],
+                [ 1.0000,  1.0000]])
+        >>> F.batch_norm(x, torch.zeros(2), torch.ones(2))  # eval: (x - 0) / sqrt(1 + eps)
+        tensor([[ 1.0000, 10.0000],
+                [ 3.0000, 29.9998]])
+    """
     x = input
     xd = x._data
     _checks.batch_norm_args(x, running_mean, running_var, weight, bias, training, momentum, eps)
@@ -260,7 +276,18 @@ class NativeLayerNormBackward0(NativeBatchNormBackward0):
         return _norm_backward_np(self, g, w, batch_axes=self.sum_axes, bshape=self.bshape, x=x)
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...],
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalizes over the last len(normalized_shape) dims of each sample, then weight * x + bias.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.layer_norm(torch.tensor([[1.0, 2.0, 3.0], [2.0, 2.0, 2.0]]), (3,))
+        tensor([[-1.2247,  0.0000,  1.2247],
+                [ 0.0000,  0.0000,  0.0000]])
+    """
     x = input
     xd = x._data
     normalized_shape = _checks.normalized_shape_arg(normalized_shape)
@@ -299,7 +326,18 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return _wrap(out)
 
 
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Splits the C channels of an (N, C, *) input into num_groups groups and normalizes each group
+    of each sample.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([[1.0, 3.0, 10.0, 20.0]])
+        >>> F.group_norm(x, 2)
+        tensor([[-1.0000,  1.0000, -1.0000,  1.0000]])
+    """
     x = input
     _checks.group_norm_args(x, num_groups, weight, bias)
     xd = x._data
@@ -318,11 +356,22 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     return normed
 
 
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-5):
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True, momentum: float = 0.1,
+                  eps: float = 1e-5) -> Tensor:
     """Batch norm of the input seen as one sample with N*C channels (PyTorch's definition):
     the per-channel arguments are repeated N times and the running statistics get the mean of
-    the N per-sample updates."""
+    the N per-sample updates.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([[[1.0, 3.0], [0.0, 4.0]]])
+        >>> F.instance_norm(x)
+        tensor([[[-1.0000,  1.0000],
+                 [-1.0000,  1.0000]]])
+    """
     x = input
     shape = x._data.shape
     if use_input_stats:
@@ -349,10 +398,23 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return out.reshape(shape)
 
 
-def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
+def local_response_norm(input: Tensor, size: int, alpha: float = 0.0001, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
     """Divides each element by (k + alpha * mean of squares over `size` neighbouring channels)
     ** beta; the window is an average pool over the channel axis (zero-padded), so the gradient
-    comes from the pool and pad ops."""
+    comes from the pool and pad ops.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.ones(1, 3, 1, 1)
+        >>> F.local_response_norm(x, size=2, alpha=1.0, beta=1.0)
+        tensor([[[[0.6667]],
+        <BLANKLINE>
+                 [[0.5000]],
+        <BLANKLINE>
+                 [[0.5000]]]])
+    """
     if input.dim() < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     sq = (input * input).unsqueeze(1)
@@ -369,7 +431,18 @@ def local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0):
     return input / (div * alpha + k) ** beta
 
 
-def rms_norm(input, normalized_shape, weight=None, eps=None):
+def rms_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...],
+             weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """Divides by the root mean square over the last len(normalized_shape) dims (eps added inside
+    the root), then scales by `weight`.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.rms_norm(torch.tensor([[3.0, 4.0], [1.0, 1.0]]), (2,))
+        tensor([[0.8485, 1.1314],
+                [1.0000, 1.0000]])
+    """
     check_tensor(input, "input", "rms_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)

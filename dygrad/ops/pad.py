@@ -81,8 +81,19 @@ _NONCONST_HELP = ("Supported combinations for non-constant padding:\n"
                   "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
 
 
-def pad(input, pad, mode="constant", value=None):
-    """Pads the last len(pad) // 2 dims; pad = (left, right, top, bottom, front, back)."""
+def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """Pads the last len(pad) // 2 dims; pad = (left, right, top, bottom, front, back).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.tensor([[1.0, 2.0]])
+        >>> F.pad(x, (1, 2))
+        tensor([[0., 1., 2., 0., 0.]])
+        >>> F.pad(x, (1, 1), mode='replicate')
+        tensor([[1., 1., 2., 2.]])
+    """
     check_tensor(input, "input", "pad")
     pads = [int(p) for p in pad]
     nd = input.dim()

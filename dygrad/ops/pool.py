@@ -61,8 +61,22 @@ def _max_by_index(x, flat_idx, local_idx, unbatched, return_indices, vals=None):
     return (t, idx) if return_indices else t
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(input: Tensor, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+               dilation: int | tuple[int, ...] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over sliding kH x kW windows of an (N, C, H, W) or (C, H, W) input.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.arange(16.0).reshape(1, 1, 4, 4)
+        >>> F.max_pool2d(x, 2)
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+        >>> F.max_pool2d(x, 3, stride=1, padding=1).shape
+        torch.Size([1, 1, 4, 4])
+    """
     x, unbatched = _batched(input, "max_pool2d")
     k, s, p, d = pool_args("max_pool2d", kernel_size, stride, padding, dilation, 2)
     return _max_pool(x, k, s, p, d, ceil_mode, return_indices, unbatched, "max_pool2d")
@@ -95,8 +109,21 @@ def _max_over_taps(x, kh, kw, geom, unbatched):
     return t.squeeze(0) if unbatched else t
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(input: Tensor, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+               dilation: int | tuple[int, ...] = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over sliding windows of the last dim of an (N, C, L) or (C, L) input; return_indices
+    also gives the flat positions of the maxima.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.max_pool1d(torch.tensor([[[1.0, 3.0, 2.0, 5.0, 4.0]]]), 2)
+        tensor([[[3., 5.]]])
+        >>> F.max_pool1d(torch.tensor([[[1.0, 3.0, 2.0, 5.0]]]), 2, return_indices=True)
+        (tensor([[[3., 5.]]]), tensor([[[1, 3]]]))
+    """
     pool_input("max_pool1d", input, 1)
     (k,), (s,), (p,), (d,) = pool_args("max_pool1d", kernel_size, stride, padding, dilation, 1)
     x = input.unsqueeze(-2)
@@ -159,8 +186,19 @@ def _sum_over_taps(xp, kh, kw, geom):
     return total
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over sliding kH x kW windows; divisor_override replaces the window size as the divisor.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.avg_pool2d(torch.arange(16.0).reshape(1, 1, 4, 4), 2)
+        tensor([[[[ 2.5000,  4.5000],
+                  [10.5000, 12.5000]]]])
+    """
     x, unbatched = _batched(input, "avg_pool2d")
     k, s, p, _ = pool_args("avg_pool2d", kernel_size, stride, padding, 1, 2)
     if divisor_override is not None and divisor_override == 0:
@@ -209,7 +247,17 @@ def _avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override, unbatc
     return t.squeeze(0) if unbatched else t
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool1d(input: Tensor, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None, padding: int | tuple[int, ...] = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """Mean over sliding windows of the last dim of an (N, C, L) or (C, L) input.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.avg_pool1d(torch.tensor([[[1.0, 3.0, 2.0, 6.0]]]), 2)
+        tensor([[[2., 4.]]])
+    """
     pool_input("avg_pool1d", input, 1)
     (k,), (s,), (p,), _ = pool_args("avg_pool1d", kernel_size, stride, padding, 1, 1)
     x = input.unsqueeze(-2)
@@ -297,7 +345,18 @@ def _global_mean(input, output_size, nd):
     return input.mean(dim=tuple(range(-nd, 0)), keepdim=True)
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: Tensor, output_size: int | None | tuple[int | None, ...]) -> Tensor:
+    """Average pooling to a fixed (H_out, W_out); None keeps that input size.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> x = torch.arange(16.0).reshape(1, 1, 4, 4)
+        >>> F.adaptive_avg_pool2d(x, 1)
+        tensor([[[[7.5000]]]])
+        >>> F.adaptive_avg_pool2d(torch.ones(2, 3, 7, 5), (2, None)).shape
+        torch.Size([2, 3, 2, 5])
+    """
     r = _global_mean(input, output_size, 2)
     if r is not None:
         return r
@@ -318,7 +377,16 @@ def adaptive_avg_pool2d(input, output_size):
     return r.squeeze(0) if unbatched else r
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
+def adaptive_max_pool2d(input: Tensor, output_size: int | None | tuple[int | None, ...],
+                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Max pooling to a fixed (H_out, W_out); None keeps that input size.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.adaptive_max_pool2d(torch.arange(16.0).reshape(1, 1, 4, 4), (1, 2))
+        tensor([[[[13., 15.]]]])
+    """
     x, unbatched = _batched(input, "adaptive_max_pool2d")
     xd = x._data
     n, c, h, w = xd.shape
@@ -343,7 +411,15 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _max_by_index(x, local + base, local, unbatched, return_indices)
 
 
-def adaptive_avg_pool1d(input, output_size):
+def adaptive_avg_pool1d(input: Tensor, output_size: int | None | tuple[int | None, ...]) -> Tensor:
+    """Average pooling whose windows are chosen to give exactly `output_size` positions.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.adaptive_avg_pool1d(torch.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]]]), 2)
+        tensor([[[2., 5.]]])
+    """
     r = _global_mean(input, output_size, 1)
     if r is not None:
         return r
@@ -352,7 +428,16 @@ def adaptive_avg_pool1d(input, output_size):
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
+def adaptive_max_pool1d(input: Tensor, output_size: int | None | tuple[int | None, ...],
+                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Max pooling whose windows give exactly `output_size` positions.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.adaptive_max_pool1d(torch.tensor([[[1.0, 5.0, 3.0, 4.0, 2.0, 6.0]]]), 2)
+        tensor([[[5., 6.]]])
+    """
     pool_input("adaptive_max_pool1d", input, 1)
     (o,) = _adaptive_size("adaptive_max_pool1d", output_size, input.shape[-1:])
     r = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), return_indices)
@@ -361,14 +446,32 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     return r.squeeze(-2)
 
 
-def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: int | tuple[int, ...],
+              stride: int | tuple[int, ...] | None = None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling (sum of x ** p over each kH x kW window) ** (1 / p).
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.lp_pool2d(torch.tensor([[[[3.0, 4.0], [0.0, 0.0]]]]), 2, 2)
+        tensor([[[[5.]]]])
+    """
     pool_input("lp_pool2d", input, 2)
     k, s, _, _ = pool_args("lp_pool2d", kernel_size, stride, 0, 1, 2)
     p = avg_pool2d(input ** norm_type, k, s, 0, ceil_mode)
     return (p.sign() * p.abs().relu()).mul(k[0] * k[1]) ** (1.0 / norm_type)
 
 
-def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int | tuple[int, ...],
+              stride: int | tuple[int, ...] | None = None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling: (sum of x ** p over each window) ** (1 / p) along the last dim.
+
+    Example::
+
+        >>> import dygrad.nn.functional as F
+        >>> F.lp_pool1d(torch.tensor([[[3.0, 4.0, 1.0, 0.0]]]), 2, 2)
+        tensor([[[5., 1.]]])
+    """
     pool_input("lp_pool1d", input, 1)
     (k,), s, _, _ = pool_args("lp_pool1d", kernel_size, stride, 0, 1, 1)
     p = avg_pool1d(input ** norm_type, k, s, 0, ceil_mode)

@@ -166,3 +166,14 @@ def test_activation_reprs_with_options():
              ("Threshold", (0.1, 2, True)), ("Softmin", ()), ("LogSoftmax", ()), ("Softmax", (-1,))]
     for name, args in pairs:
         assert repr(getattr(nn, name)(*args)) == repr(getattr(torch.nn, name)(*args)), name
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_shrink_zero_band_sign(dtype):
+    # softshrink's zeros carry the input's sign (x * 0, as PyTorch's), hardshrink's are all +0;
+    # value comparisons treat -0. == 0., so the sign is checked on its own
+    x = dygrad.tensor([-0.5, -0.25, 0.0, -0.0, 0.25, 0.5, -1.0], dtype=getattr(dygrad, dtype))
+    soft = np.signbit(F.softshrink(x, 0.5).numpy()).tolist()
+    hard = np.signbit(F.hardshrink(x, 0.5).numpy()).tolist()
+    assert soft == [True, True, False, True, False, False, True]
+    assert hard == [False] * 6 + [True]
