@@ -10,17 +10,15 @@ from .ops import linalg as _la
 from .ops import nn_ops as _nn
 
 __all__ = [
-    "equal", "clone", "norm", "reshape", "permute",
-    "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze", "flatten", "unflatten",
-    "ravel", "broadcast_to", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "split",
-    "chunk", "unbind", "narrow", "select", "flip", "roll", "movedim", "moveaxis", "tril", "triu",
-    "diagonal", "diag", "tile", "broadcast_tensors", "meshgrid", "gather", "scatter",
-    "scatter_add", "index_select", "masked_fill", "masked_select", "take", "nonzero", "argwhere",
-    "unique", "index_add", "atleast_1d", "atleast_2d", "atleast_3d", "dstack", "row_stack",
-    "fliplr", "flipud", "index_put", "index_put_", "scatter_reduce", "index_copy", "index_fill",
-    "masked_scatter", "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "addmm",
-    "baddbmm", "inverse", "det", "slogdet", "vdot", "tensordot", "cross", "softmax", "log_softmax",
-    "dropout", "cdist",
+    "equal", "clone", "norm", "reshape", "permute", "transpose", "swapaxes", "swapdims", "t",
+    "squeeze", "unsqueeze", "flatten", "unflatten", "ravel", "broadcast_to", "cat", "concat",
+    "concatenate", "stack", "hstack", "vstack", "split", "chunk", "unbind", "narrow", "select",
+    "flip", "roll", "movedim", "moveaxis", "tril", "triu", "diagonal", "diag", "tile",
+    "broadcast_tensors", "meshgrid", "gather", "scatter", "scatter_add", "index_select",
+    "masked_fill", "masked_select", "take", "nonzero", "argwhere", "unique", "index_add",
+    "atleast_1d", "atleast_2d", "atleast_3d", "dstack", "row_stack", "fliplr", "flipud",
+    "index_put", "index_put_", "scatter_reduce", "index_copy", "index_fill", "masked_scatter",
+    "einsum", "inverse", "det", "slogdet", "tensordot", "softmax", "log_softmax", "dropout",
 ]
 
 
@@ -217,43 +215,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 # -- linear algebra --------------------------------------------------------------------------------
-def matmul(input, other):
-    return _la.matmul(input, other)
-
-
-def mm(input, mat2):
-    return _la.mm(input, mat2)
-
-
-def bmm(input, mat2):
-    return _la.bmm(input, mat2)
-
-
-def mv(input, vec):
-    return _la.mv(input, vec)
-
-
-def dot(input, other):
-    return _la.dot(input, other)
-
-
-def outer(input, vec2):
-    return _la.outer(input, vec2)
-
-
-ger = outer
-
-
 def einsum(equation, *operands):
     return _la.einsum(equation, *operands)
-
-
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    return _la.addmm(input, mat1, mat2, beta=beta, alpha=alpha)
-
-
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    return _la.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha)
 
 
 def inverse(input):
@@ -268,20 +231,8 @@ def slogdet(input):
     return _la.slogdet(input)
 
 
-def vdot(input, other):
-    return _la.vdot(input, other)
-
-
 def tensordot(a, b, dims=2):
     return _la.tensordot(a, b, dims)
-
-
-def cross(input, other, dim=None):
-    return _la.cross(input, other, dim)
-
-
-def cdist(x1, x2, p=2.0):
-    return _la.cdist(x1, x2, p)
 
 
 # -- nn-flavoured -----------------------------------------------------------------------------------

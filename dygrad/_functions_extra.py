@@ -1,18 +1,12 @@
-"""The less common part of the torch.* namespace: shape and matrix helpers, torch.* spellings
-of nn ops, and dtype/predicate helpers.
+"""The less common part of the torch.* namespace: torch.* spellings of nn ops,
+broadcast_shapes and dtype/predicate helpers.
 
 The ops live in their op family modules; this module gathers them for dygrad._functions.
 """
 __all__ = [
     "result_type",
     "is_nonzero", "is_complex", "is_same_size", "conj", "resolve_conj", "resolve_neg", "finfo", "iinfo",
-    # shape helpers (ops/shape_extra.py)
-    "repeat_interleave", "tensor_split", "hsplit", "vsplit", "dsplit", "rot90", "take_along_dim",
-    "column_stack", "diagflat", "narrow_copy", "select_scatter", "slice_scatter", "diagonal_scatter",
-    "vander", "renorm", "unique_consecutive", "isin", "broadcast_shapes", "unravel_index",
-    # matrix helpers (ops/linalg_extra.py)
-    "trace", "kron", "inner", "addmv", "addr", "addbmm", "matrix_power", "logdet", "block_diag",
-    "chain_matmul", "dist", "cov", "corrcoef",
+    "broadcast_shapes",
     # torch.* spellings of nn.functional ops
     "selu", "celu", "threshold", "hardshrink", "prelu", "rrelu", "conv1d", "conv2d",
     "conv_transpose1d", "conv_transpose2d", "batch_norm", "layer_norm", "group_norm",
@@ -22,12 +16,8 @@ __all__ = [
     "alpha_dropout", "feature_dropout", "channel_shuffle", "native_channel_shuffle", "bilinear",
 ]
 
-from .ops.shape_extra import (repeat_interleave, tensor_split, hsplit, vsplit, dsplit, rot90,  # noqa: E402,F401
-                              take_along_dim, column_stack, diagflat, narrow_copy, select_scatter,
-                              slice_scatter, diagonal_scatter, vander, renorm, unique_consecutive,
-                              isin, broadcast_shapes, unravel_index)
-from .ops.linalg_extra import (trace, kron, inner, addmv, addr, addbmm, matrix_power, logdet,  # noqa: E402,F401
-                               block_diag, chain_matmul, dist, cov, corrcoef)
+# broadcast_shapes takes shapes, not tensors: a helper, not a declared op
+from .ops.shape_extra import broadcast_shapes  # noqa: E402,F401
 from ._functions_nn import (selu, celu, threshold, hardshrink, prelu, rrelu, conv1d, conv2d,  # noqa: E402,F401
                             conv_transpose1d, conv_transpose2d, batch_norm, layer_norm, group_norm,
                             instance_norm,

@@ -12,10 +12,15 @@ from ._convert import write_out_tensor as _write_out_tensor, write_outs as _writ
 from .ops import compare as _op_compare
 from .ops import cumulative as _op_cumulative
 from .ops import elementwise as _op_elementwise
+from .ops import linalg as _op_linalg
+from .ops import linalg_extra as _op_linalg_extra
+from .ops import linalg_namespace as _op_linalg_namespace
 from .ops import minmax as _op_minmax
 from .ops import moments as _op_moments
+from .ops import norms as _op_norms
 from .ops import reduction as _op_reduction
 from .ops import select as _op_select
+from .ops import shape_extra as _op_shape_extra
 from .ops import sort_ops as _op_sort_ops
 from .ops import special_binary as _op_special_binary
 from .ops import special_unary as _op_special_unary
@@ -24,30 +29,36 @@ from .ops import unary as _op_unary
 
 __all__ = [
     'abs', 'absolute', 'abs_', 'absolute_', 'acos', 'arccos', 'acos_', 'arccos_', 'acosh',
-    'arccosh', 'acosh_', 'arccosh_', 'add', 'addcdiv', 'addcmul', 'all', 'allclose', 'amax',
-    'amin', 'aminmax', 'angle', 'any', 'argmax', 'argmin', 'argsort', 'asin', 'arcsin', 'asin_',
-    'arcsin_', 'asinh', 'arcsinh', 'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_',
-    'atan2', 'arctan2', 'atanh', 'arctanh', 'atanh_', 'arctanh_', 'bitwise_and',
-    'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor',
-    'ceil', 'ceil_', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_', 'clamp_min',
-    'clamp_min_', 'copysign', 'cos', 'cos_', 'cosh', 'cosh_', 'count_nonzero', 'cummax', 'cummin',
-    'cumprod', 'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'diff', 'digamma', 'div',
-    'divide', 'true_divide', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_',
-    'exp2', 'exp2_', 'expm1', 'expm1_', 'float_power', 'floor', 'floor_', 'floor_divide', 'fmax',
-    'fmin', 'fmod', 'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal', 'gt', 'greater',
-    'hypot', 'i0', 'i0_', 'isclose', 'isfinite', 'isinf', 'isnan', 'isneginf', 'isposinf',
-    'kthvalue', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log',
-    'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logaddexp', 'logaddexp2',
-    'logcumsumexp', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_',
-    'logsumexp', 'lt', 'less', 'max', 'maximum', 'mean', 'median', 'min', 'minimum', 'mode',
-    'msort', 'mul', 'multiply', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian',
-    'nanquantile', 'nansum', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_',
-    'nextafter', 'polygamma', 'positive', 'pow', 'prod', 'quantile', 'rad2deg', 'rad2deg_',
-    'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'round', 'round_', 'rsqrt',
-    'rsqrt_', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_',
-    'sinh', 'sinh_', 'sort', 'sqrt', 'sqrt_', 'square', 'square_', 'std', 'std_mean', 'sub',
-    'subtract', 'sum', 'tan', 'tan_', 'tanh', 'tanh_', 'topk', 'trapezoid', 'trapz', 'trunc',
-    'fix', 'trunc_', 'fix_', 'var', 'var_mean', 'where', 'xlogy', 'xlogy_',
+    'arccosh', 'acosh_', 'arccosh_', 'add', 'addbmm', 'addcdiv', 'addcmul', 'addmm', 'addmv',
+    'addmv_', 'addr', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'angle', 'any', 'argmax',
+    'argmin', 'argsort', 'asin', 'arcsin', 'asin_', 'arcsin_', 'asinh', 'arcsinh', 'asinh_',
+    'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2', 'arctan2', 'atanh', 'arctanh',
+    'atanh_', 'arctanh_', 'baddbmm', 'bitwise_and', 'bitwise_left_shift', 'bitwise_not',
+    'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'block_diag', 'bmm', 'cdist', 'ceil',
+    'ceil_', 'chain_matmul', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_',
+    'clamp_min', 'clamp_min_', 'column_stack', 'copysign', 'corrcoef', 'cos', 'cos_', 'cosh',
+    'cosh_', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin', 'cumprod', 'cumsum',
+    'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'diagflat', 'diagonal_scatter', 'diff',
+    'digamma', 'dist', 'div', 'divide', 'true_divide', 'dot', 'dsplit', 'eq', 'erf', 'erf_',
+    'erfc', 'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'float_power',
+    'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gcd', 'gcd_',
+    'ge', 'greater_equal', 'gt', 'greater', 'hsplit', 'hypot', 'i0', 'i0_', 'inner', 'isclose',
+    'isfinite', 'isin', 'isinf', 'isnan', 'isneginf', 'isposinf', 'kron', 'kthvalue', 'lcm',
+    'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10',
+    'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logaddexp', 'logaddexp2', 'logcumsumexp',
+    'logdet', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_',
+    'logsumexp', 'lt', 'less', 'matmul', 'matrix_power', 'max', 'maximum', 'mean', 'median',
+    'min', 'minimum', 'mm', 'mode', 'msort', 'mul', 'multiply', 'mv', 'nan_to_num', 'nan_to_num_',
+    'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow_copy', 'ne', 'not_equal', 'neg',
+    'negative', 'neg_', 'negative_', 'nextafter', 'outer', 'ger', 'polygamma', 'positive', 'pow',
+    'prod', 'quantile', 'rad2deg', 'rad2deg_', 'reciprocal', 'reciprocal_', 'relu', 'relu_',
+    'remainder', 'renorm', 'repeat_interleave', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_',
+    'select_scatter', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc',
+    'sinc_', 'sinh', 'sinh_', 'slice_scatter', 'sort', 'sqrt', 'sqrt_', 'square', 'square_',
+    'std', 'std_mean', 'sub', 'subtract', 'sum', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_',
+    'tensor_split', 'topk', 'trace', 'trapezoid', 'trapz', 'trunc', 'fix', 'trunc_', 'fix_',
+    'unique_consecutive', 'unravel_index', 'vander', 'var', 'var_mean', 'vdot', 'vsplit', 'where',
+    'xlogy', 'xlogy_',
 ]
 
 
@@ -157,6 +168,24 @@ def add(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> 
     return _write_out(out, _op_elementwise.add(input, other, alpha=alpha), 'add')
 
 
+def addbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
+    """beta * input + alpha * (sum of batch1[i] @ batch2[i]).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.addbmm(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]))
+        tensor([[ 8., 12.],
+                [18., 26.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('addbmm', input)
+    if out is None:
+        return _op_linalg_extra.addbmm(input, batch1, batch2, beta=beta, alpha=alpha)
+    return _write_out(out, _op_linalg_extra.addbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'addbmm')
+
+
 def addcdiv(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = None) -> Tensor:
     """input + value * tensor1 / tensor2, elementwise.
 
@@ -189,6 +218,66 @@ def addcmul(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = No
     if out is None:
         return _op_select.addcmul(input, tensor1, tensor2, value=value)
     return _write_out(out, _op_select.addcmul(input, tensor1, tensor2, value=value), 'addcmul')
+
+
+def addmm(input: Tensor, mat1, mat2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.addmm(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), beta=0.5)
+        tensor([[ 7.5000, 11.0000],
+                [16.5000, 24.0000]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('addmm', input)
+    if out is None:
+        return _op_linalg.addmm(input, mat1, mat2, beta=beta, alpha=alpha)
+    return _write_out(out, _op_linalg.addmm(input, mat1, mat2, beta=beta, alpha=alpha), 'addmm')
+
+
+def addmv(input: Tensor, mat, vec, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
+    """beta * input + alpha * (mat @ vec).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.addmv(torch.tensor([1.0, -1.0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]))
+        tensor([ 0., -2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('addmv', input)
+    if out is None:
+        return _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha)
+    return _write_out(out, _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha), 'addmv')
+
+
+def addmv_(input: Tensor, mat, vec, *, beta=1, alpha=1) -> Tensor:
+    """In-place version of :meth:`Tensor.addmv`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('addmv_', input)
+    return _inplace(input, _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha))
+
+
+def addr(input: Tensor, vec1, vec2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.addr(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]), torch.tensor([1.0, -1.0]))
+        tensor([[2., 1.],
+                [2., 5.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('addr', input)
+    if out is None:
+        return _op_linalg_extra.addr(input, vec1, vec2, beta=beta, alpha=alpha)
+    return _write_out(out, _op_linalg_extra.addr(input, vec1, vec2, beta=beta, alpha=alpha), 'addr')
 
 
 def all(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -487,6 +576,24 @@ arctanh = atanh
 arctanh_ = atanh_
 
 
+def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
+    """beta * input + alpha * bmm(batch1, batch2).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.baddbmm(torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), alpha=2.0)
+        tensor([[[15., 22.],
+                 [33., 48.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('baddbmm', input)
+    if out is None:
+        return _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha)
+    return _write_out(out, _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'baddbmm')
+
+
 def bitwise_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Elementwise bitwise AND of integer or bool tensors.
 
@@ -579,6 +686,48 @@ def bitwise_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> T
     return _write_out(out, _op_compare.bitwise_xor(input, other), 'bitwise_xor')
 
 
+def block_diag(*tensors) -> Tensor:
+    """Block-diagonal matrix of the given tensors.
+
+    Example::
+
+        >>> torch.block_diag(torch.tensor([1.0, -1.0]), torch.tensor([[3.0]]))
+        tensor([[ 1., -1.,  0.],
+                [ 0.,  0.,  3.]])
+    """
+    return _op_linalg_extra.block_diag(*tensors)
+
+
+def bmm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
+    """Batched product of 3-D tensors: input[i] @ mat2[i].
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.bmm(torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]))
+        tensor([[[ 7., 10.],
+                 [15., 22.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('bmm', input)
+    if out is None:
+        return _op_linalg.bmm(input, mat2)
+    return _write_out(out, _op_linalg.bmm(input, mat2), 'bmm')
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None) -> Tensor:
+    """p-norm distances between the rows of x1 and of x2 (batched).
+
+    Example::
+
+        >>> torch.cdist(torch.tensor([[0.0, 0.0], [1.0, 1.0]]), torch.tensor([[3.0, 4.0]]))
+        tensor([[5.0000],
+                [3.6056]])
+    """
+    return _op_linalg.cdist(x1, x2, p, compute_mode)
+
+
 def ceil(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Smallest integer not less than each element.
 
@@ -601,6 +750,22 @@ def ceil_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('ceil_', input)
     return _inplace(input, _op_unary.ceil(input))
+
+
+def chain_matmul(*matrices, out: Tensor | None = None) -> Tensor:
+    """Product of a chain of matrices (prefer linalg.multi_dot).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.chain_matmul(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor([[ 7., 10.],
+                [15., 22.]])
+    """
+    if out is None:
+        return _op_linalg_extra.chain_matmul(*matrices)
+    return _write_out(out, _op_linalg_extra.chain_matmul(*matrices), 'chain_matmul')
 
 
 def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Tensor:
@@ -679,6 +844,22 @@ def clamp_min_(input: Tensor, min) -> Tensor:
     return _op_select.clamp_min_(input, min)
 
 
+def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """Stacks tensors as columns (1-D ones become columns) side by side.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.column_stack([torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])])
+        tensor([[1., 3.],
+                [2., 4.]])
+    """
+    if out is None:
+        return _op_shape_extra.column_stack(tensors)
+    return _write_out(out, _op_shape_extra.column_stack(tensors), 'column_stack')
+
+
 def copysign(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The magnitude of input with the sign of other, elementwise.
 
@@ -692,6 +873,20 @@ def copysign(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tens
     if out is None:
         return _op_special_binary.copysign(input, other)
     return _write_out(out, _op_special_binary.copysign(input, other), 'copysign')
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson correlation coefficients of the variables in the rows of input.
+
+    Example::
+
+        >>> torch.corrcoef(torch.tensor([[1.0, 2.0, 4.0], [1.0, 0.0, 2.0]]))
+        tensor([[1.0000, 0.6547],
+                [0.6547, 1.0000]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('corrcoef', input)
+    return _op_linalg_extra.corrcoef(input)
 
 
 def cos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -753,6 +948,37 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('count_nonzero', input)
     return _op_reduction.count_nonzero(input, dim)
+
+
+def cov(input: Tensor, *, correction=1, fweights=None, aweights=None) -> Tensor:
+    """Covariance of the variables in the rows of input.
+
+    Example::
+
+        >>> torch.cov(torch.tensor([[1.0, 2.0, 4.0], [1.0, 0.0, 2.0]]))
+        tensor([[2.3333, 1.0000],
+                [1.0000, 1.0000]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cov', input)
+    return _op_linalg_extra.cov(input, correction=correction, fweights=fweights, aweights=aweights)
+
+
+def cross(input: Tensor, other: Tensor, dim=None, *, out: Tensor | None = None) -> Tensor:
+    """Cross product of 3-vectors along dim (the first dim of size 3 by default).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.cross(torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0]), 0)
+        tensor([0., 0., 1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('cross', input)
+    if out is None:
+        return _op_linalg.cross(input, other, dim)
+    return _write_out(out, _op_linalg.cross(input, other, dim), 'cross')
 
 
 def cummax(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
@@ -862,6 +1088,34 @@ def deg2rad_(input: Tensor) -> Tensor:
     return _inplace(input, _op_special_unary.deg2rad(input))
 
 
+def diagflat(input: Tensor, offset=0) -> Tensor:
+    """A 2-D tensor with the flattened input on diagonal offset.
+
+    Example::
+
+        >>> torch.diagflat(torch.tensor([1.0, 2.0]))
+        tensor([[1., 0.],
+                [0., 2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('diagflat', input)
+    return _op_shape_extra.diagflat(input, offset)
+
+
+def diagonal_scatter(input: Tensor, src, offset=0, dim1=0, dim2=1) -> Tensor:
+    """A copy of input with src written onto the diagonal (offset, dim1, dim2).
+
+    Example::
+
+        >>> torch.diagonal_scatter(torch.zeros(2, 2), torch.tensor([1.0, 2.0]))
+        tensor([[1., 0.],
+                [0., 2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('diagonal_scatter', input)
+    return _op_shape_extra.diagonal_scatter(input, src, offset, dim1, dim2)
+
+
 def diff(input: Tensor, n=1, dim=-1, prepend=None, append=None, *, out: Tensor | None = None) -> Tensor:
     """n-th forward difference along dim (prepend/append are joined first).
 
@@ -896,6 +1150,19 @@ def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _op_special_unary.digamma(input), 'digamma')
 
 
+def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
+    """p-norm of input - other.
+
+    Example::
+
+        >>> torch.dist(torch.tensor([0.0, 0.0]), torch.tensor([3.0, 4.0]))
+        tensor(5.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('dist', input)
+    return _op_linalg_extra.dist(input, other, p)
+
+
 def div(input: Tensor, other: Tensor, *, rounding_mode=None, out: Tensor | None = None) -> Tensor:
     """input / other; rounding_mode 'trunc' or 'floor' rounds the quotient.
 
@@ -913,6 +1180,36 @@ def div(input: Tensor, other: Tensor, *, rounding_mode=None, out: Tensor | None 
 
 divide = div
 true_divide = div
+
+
+def dot(input: Tensor, tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inner product of two 1-D tensors.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.dot(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]))
+        tensor(11.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('dot', input)
+    if out is None:
+        return _op_linalg.dot(input, tensor)
+    return _write_out(out, _op_linalg.dot(input, tensor), 'dot')
+
+
+def dsplit(input: Tensor, indices_or_sections) -> Tensor:
+    """tensor_split along dim 2 of an input of at least 3 dims.
+
+    Example::
+
+        >>> torch.dsplit(torch.tensor([[[1.0, 2.0]]]), 2)
+        (tensor([[[1.]]]), tensor([[[2.]]]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('dsplit', input)
+    return _op_shape_extra.dsplit(input, indices_or_sections)
 
 
 def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1292,6 +1589,19 @@ def gt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 greater = gt
 
 
+def hsplit(input: Tensor, indices_or_sections) -> Tensor:
+    """tensor_split along dim 1 (dim 0 for a 1-D input).
+
+    Example::
+
+        >>> torch.hsplit(torch.tensor([1.0, 2.0, 3.0, 4.0]), 2)
+        (tensor([1., 2.]), tensor([3., 4.]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('hsplit', input)
+    return _op_shape_extra.hsplit(input, indices_or_sections)
+
+
 def hypot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """sqrt(input**2 + other**2), elementwise.
 
@@ -1331,6 +1641,23 @@ def i0_(input: Tensor) -> Tensor:
     return _inplace(input, _op_special_unary.i0(input))
 
 
+def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inner product over the last dims.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.inner(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]))
+        tensor([-1., -1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('inner', input)
+    if out is None:
+        return _op_linalg_extra.inner(input, other)
+    return _write_out(out, _op_linalg_extra.inner(input, other), 'inner')
+
+
 def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
     """Elementwise |input - other| <= atol + rtol * |other| (nan equal when equal_nan).
 
@@ -1355,6 +1682,21 @@ def isfinite(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('isfinite', input)
     return _op_compare.isfinite(input)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False, out: Tensor | None = None) -> Tensor:
+    """Whether each element of elements is in test_elements.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.isin(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0]))
+        tensor([False,  True, False])
+    """
+    if out is None:
+        return _op_shape_extra.isin(elements, test_elements, assume_unique=assume_unique, invert=invert)
+    return _write_out(out, _op_shape_extra.isin(elements, test_elements, assume_unique=assume_unique, invert=invert), 'isin')
 
 
 def isinf(input: Tensor) -> Tensor:
@@ -1415,6 +1757,23 @@ def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_compare.isposinf(input)
     return _write_out(out, _op_compare.isposinf(input), 'isposinf')
+
+
+def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Kronecker product.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.kron(torch.tensor([1.0, -1.0]), torch.tensor([1.0, 2.0]))
+        tensor([ 1.,  2., -1., -2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('kron', input)
+    if out is None:
+        return _op_linalg_extra.kron(input, other)
+    return _write_out(out, _op_linalg_extra.kron(input, other), 'kron')
 
 
 def kthvalue(input: Tensor, k, dim=-1, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -1528,6 +1887,200 @@ def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_special_unary.lgamma(input)
     return _write_out(out, _op_special_unary.lgamma(input), 'lgamma')
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim=-1, out: Tensor | None = None) -> Tensor:
+    """Cross product of 3-vectors along dim (the last by default).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.cross(torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0]))
+        tensor([0., 0., 1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('linalg_cross', input)
+    if out is None:
+        return _op_linalg_namespace.linalg_cross(input, other, dim=dim)
+    return _write_out(out, _op_linalg_namespace.linalg_cross(input, other, dim=dim), 'linalg_cross')
+
+
+def linalg_det(A, *, out: Tensor | None = None) -> Tensor:
+    """Determinant of a square matrix (or of each in a batch).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.det(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+        tensor(5.)
+    """
+    if not isinstance(A, Tensor):
+        raise _not_tensor('linalg_det', A)
+    if out is None:
+        return _op_linalg_namespace.linalg_det(A)
+    return _write_out(out, _op_linalg_namespace.linalg_det(A), 'linalg_det')
+
+
+def linalg_inv(A, *, out: Tensor | None = None) -> Tensor:
+    """Inverse of a square matrix (or of each in a batch).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.inv(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+        tensor([[ 0.6000, -0.2000],
+                [-0.2000,  0.4000]])
+    """
+    if not isinstance(A, Tensor):
+        raise _not_tensor('linalg_inv', A)
+    if out is None:
+        return _op_linalg_namespace.linalg_inv(A)
+    return _write_out(out, _op_linalg_namespace.linalg_inv(A), 'linalg_inv')
+
+
+def linalg_inv_ex(A, *, check_errors=False, out: Tensor | None = None) -> Tensor:
+    """(inverse, info) of square matrices; info is 0 (a singular input raises).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.inv_ex(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+        torch.return_types.linalg_inv_ex(
+        inverse=tensor([[ 0.6000, -0.2000],
+                [-0.2000,  0.4000]]),
+        info=tensor(0, dtype=torch.int32))
+    """
+    if not isinstance(A, Tensor):
+        raise _not_tensor('linalg_inv_ex', A)
+    if out is None:
+        return _op_linalg_namespace.linalg_inv_ex(A, check_errors=check_errors)
+    return _write_out(out, _op_linalg_namespace.linalg_inv_ex(A, check_errors=check_errors), 'linalg_inv_ex')
+
+
+def linalg_matrix_power(A, n, *, out: Tensor | None = None) -> Tensor:
+    """The n-th power of square matrices (n < 0: of the inverse; n = 0: the identity).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.matrix_power(torch.tensor([[2.0, 1.0], [1.0, 3.0]]), 2)
+        tensor([[ 5.,  5.],
+                [ 5., 10.]])
+    """
+    if not isinstance(A, Tensor):
+        raise _not_tensor('linalg_matrix_power', A)
+    if out is None:
+        return _op_linalg_namespace.linalg_matrix_power(A, n)
+    return _write_out(out, _op_linalg_namespace.linalg_matrix_power(A, n), 'linalg_matrix_power')
+
+
+def linalg_multi_dot(tensors, *, out: Tensor | None = None) -> Tensor:
+    """Product of a list of matrices (the first/last may be vectors).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.multi_dot([torch.tensor([[2.0, 1.0], [1.0, 3.0]]), torch.tensor([[2.0, 1.0], [1.0, 3.0]]), torch.tensor([1.0, -1.0])])
+        tensor([ 0., -5.])
+    """
+    if out is None:
+        return _op_linalg_namespace.linalg_multi_dot(tensors)
+    return _write_out(out, _op_linalg_namespace.linalg_multi_dot(tensors), 'linalg_multi_dot')
+
+
+def linalg_norm(input: Tensor, ord=None, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    """Vector norm over one dim (or a 1-D input), matrix norm over two (or a 2-D input given ord); without ord and dim, the 2-norm of all elements.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.norm(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+        tensor(3.8730)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('linalg_norm', input)
+    if out is None:
+        return _op_linalg_namespace.linalg_norm(input, ord, dim, keepdim, dtype=dtype)
+    return _write_out(out, _op_linalg_namespace.linalg_norm(input, ord, dim, keepdim, dtype=dtype), 'linalg_norm')
+
+
+def linalg_slogdet(A, *, out: Tensor | None = None) -> Tensor:
+    """(sign, logabsdet) of the determinant of square matrices.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.slogdet(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+        torch.return_types.linalg_slogdet(
+        sign=tensor(1.),
+        logabsdet=tensor(1.6094))
+    """
+    if not isinstance(A, Tensor):
+        raise _not_tensor('linalg_slogdet', A)
+    if out is None:
+        return _op_linalg_namespace.linalg_slogdet(A)
+    return _write_out(out, _op_linalg_namespace.linalg_slogdet(A), 'linalg_slogdet')
+
+
+def linalg_solve(A, B, *, left=True, out: Tensor | None = None) -> Tensor:
+    """X with A @ X = B (X @ A = B when left=False).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.solve(torch.tensor([[2.0, 1.0], [1.0, 3.0]]), torch.tensor([1.0, 2.0]))
+        tensor([0.2000, 0.6000])
+    """
+    if not isinstance(A, Tensor):
+        raise _not_tensor('linalg_solve', A)
+    if out is None:
+        return _op_linalg_namespace.linalg_solve(A, B, left=left)
+    return _write_out(out, _op_linalg_namespace.linalg_solve(A, B, left=left), 'linalg_solve')
+
+
+def linalg_solve_ex(A, B, *, left=True, check_errors=False, out: Tensor | None = None) -> Tensor:
+    """(solution, info) of A @ X = B; info is 0 (a singular input raises).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.solve_ex(torch.tensor([[2.0, 1.0], [1.0, 3.0]]), torch.tensor([1.0, 2.0]))
+        torch.return_types.linalg_solve_ex(
+        result=tensor([0.2000, 0.6000]),
+        info=tensor(0, dtype=torch.int32))
+    """
+    if not isinstance(A, Tensor):
+        raise _not_tensor('linalg_solve_ex', A)
+    if out is None:
+        return _op_linalg_namespace.linalg_solve_ex(A, B, left=left, check_errors=check_errors)
+    return _write_out(out, _op_linalg_namespace.linalg_solve_ex(A, B, left=left, check_errors=check_errors), 'linalg_solve_ex')
+
+
+def linalg_vecdot(x, y, *, dim=-1, out: Tensor | None = None) -> Tensor:
+    """Dot products of vectors along dim (broadcast over the other dims).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.vecdot(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]))
+        tensor(11.)
+    """
+    if not isinstance(x, Tensor):
+        raise _not_tensor('linalg_vecdot', x)
+    if out is None:
+        return _op_linalg_namespace.linalg_vecdot(x, y, dim=dim)
+    return _write_out(out, _op_linalg_namespace.linalg_vecdot(x, y, dim=dim), 'linalg_vecdot')
 
 
 def log(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1673,6 +2226,19 @@ def logcumsumexp(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _op_cumulative.logcumsumexp(input, dim), 'logcumsumexp')
 
 
+def logdet(input: Tensor) -> Tensor:
+    """log of the determinant (nan for a negative one).
+
+    Example::
+
+        >>> torch.logdet(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+        tensor(1.6094)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('logdet', input)
+    return _op_linalg_extra.logdet(input)
+
+
 def logical_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Elementwise logical AND (zero is False).
 
@@ -1802,6 +2368,58 @@ def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 less = lt
 
 
+def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Matrix product with NumPy's rules for 1-D and batched operands.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.matmul(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]))
+        tensor([-1., -1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('matmul', input)
+    if out is None:
+        return _op_linalg.matmul(input, other)
+    return _write_out(out, _op_linalg.matmul(input, other), 'matmul')
+
+
+def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    """The ord-norm of the matrices over the two dims (fro, nuc, or +-1, +-2, +-inf).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.matrix_norm(torch.tensor([[3.0, 0.0], [0.0, 4.0]]))
+        tensor(5.)
+    """
+    if not isinstance(A, Tensor):
+        raise _not_tensor('matrix_norm', A)
+    if out is None:
+        return _op_norms.matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    return _write_out(out, _op_norms.matrix_norm(A, ord, dim, keepdim, dtype=dtype), 'matrix_norm')
+
+
+def matrix_power(input: Tensor, n, *, out: Tensor | None = None) -> Tensor:
+    """The n-th power of a square matrix (n < 0: of its inverse).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.matrix_power(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 2)
+        tensor([[ 7., 10.],
+                [15., 22.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('matrix_power', input)
+    if out is None:
+        return _op_linalg_extra.matrix_power(input, n)
+    return _write_out(out, _op_linalg_extra.matrix_power(input, n), 'matrix_power')
+
+
 def max(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
     """Largest element; with dim, (values, indices) along dim; with a tensor, maximum().
 
@@ -1910,6 +2528,24 @@ def minimum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
     return _write_out(out, _op_select.minimum(input, other), 'minimum')
 
 
+def mm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
+    """Product of two matrices.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.mm(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor([[ 7., 10.],
+                [15., 22.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('mm', input)
+    if out is None:
+        return _op_linalg.mm(input, mat2)
+    return _write_out(out, _op_linalg.mm(input, mat2), 'mm')
+
+
 def mode(input: Tensor, dim=-1, keepdim=False, *, out: Tensor | None = None) -> Tensor:
     """Most frequent value along dim (the smallest among ties) and an index of it.
 
@@ -1963,6 +2599,23 @@ def mul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 multiply = mul
+
+
+def mv(input: Tensor, vec, *, out: Tensor | None = None) -> Tensor:
+    """Product of a matrix and a vector.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.mv(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]))
+        tensor([-1., -1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('mv', input)
+    if out is None:
+        return _op_linalg.mv(input, vec)
+    return _write_out(out, _op_linalg.mv(input, vec), 'mv')
 
 
 def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None, *, out: Tensor | None = None) -> Tensor:
@@ -2059,6 +2712,23 @@ def nansum(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | 
     return _write_out(out, _op_reduction.nansum(input, dim, keepdim, dtype=dtype), 'nansum')
 
 
+def narrow_copy(input: Tensor, dim, start, length, *, out: Tensor | None = None) -> Tensor:
+    """A copy of input.narrow(dim, start, length).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.narrow_copy(torch.tensor([1.0, 2.0, 3.0]), 0, 1, 2)
+        tensor([2., 3.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('narrow_copy', input)
+    if out is None:
+        return _op_shape_extra.narrow_copy(input, dim, start, length)
+    return _write_out(out, _op_shape_extra.narrow_copy(input, dim, start, length), 'narrow_copy')
+
+
 def ne(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """input != other, elementwise (a bool tensor).
 
@@ -2120,6 +2790,27 @@ def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
     if out is None:
         return _op_special_binary.nextafter(input, other)
     return _write_out(out, _op_special_binary.nextafter(input, other), 'nextafter')
+
+
+def outer(input: Tensor, vec2, *, out: Tensor | None = None) -> Tensor:
+    """Outer product of two vectors (ger is an alias).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.outer(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0, 5.0]))
+        tensor([[ 3.,  4.,  5.],
+                [ 6.,  8., 10.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('outer', input)
+    if out is None:
+        return _op_linalg.outer(input, vec2)
+    return _write_out(out, _op_linalg.outer(input, vec2), 'outer')
+
+
+ger = outer
 
 
 def polygamma(n, input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2282,6 +2973,51 @@ def remainder(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
     return _write_out(out, _op_elementwise.remainder(input, other), 'remainder')
 
 
+def renorm(input: Tensor, p, dim, maxnorm, *, out: Tensor | None = None) -> Tensor:
+    """Rescales each slice along dim whose p-norm exceeds maxnorm down to maxnorm.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.renorm(torch.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0)
+        tensor([[0.6000, 0.8000],
+                [0.3000, 0.4000]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('renorm', input)
+    if out is None:
+        return _op_shape_extra.renorm(input, p, dim, maxnorm)
+    return _write_out(out, _op_shape_extra.renorm(input, p, dim, maxnorm), 'renorm')
+
+
+def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
+    """Repeats each element repeats times (along dim; flattened by default).
+
+    Example::
+
+        >>> torch.repeat_interleave(torch.tensor([1.0, 2.0]), 2)
+        tensor([1., 1., 2., 2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('repeat_interleave', input)
+    return _op_shape_extra.repeat_interleave(input, repeats, dim, output_size=output_size)
+
+
+def rot90(input: Tensor, k=1, dims=(0, 1)) -> Tensor:
+    """Rotates by 90 degrees k times in the plane of dims (from the first toward the second).
+
+    Example::
+
+        >>> torch.rot90(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor([[2., 4.],
+                [1., 3.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('rot90', input)
+    return _op_shape_extra.rot90(input, k, dims)
+
+
 def round(input: Tensor, *, decimals=0, out: Tensor | None = None) -> Tensor:
     """Rounds half to even, to `decimals` decimal places.
 
@@ -2328,6 +3064,20 @@ def rsqrt_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('rsqrt_', input)
     return _inplace(input, _op_unary.rsqrt(input))
+
+
+def select_scatter(input: Tensor, src, dim, index) -> Tensor:
+    """A copy of input with src written at index of dim.
+
+    Example::
+
+        >>> torch.select_scatter(torch.zeros(2, 2), torch.tensor([1.0, 2.0]), 0, 0)
+        tensor([[1., 2.],
+                [0., 0.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('select_scatter', input)
+    return _op_shape_extra.select_scatter(input, src, dim, index)
 
 
 def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2463,6 +3213,23 @@ def sinh_(input: Tensor) -> Tensor:
     return _inplace(input, _op_unary.sinh(input))
 
 
+def slice_scatter(input: Tensor, src, dim=0, start=None, end=None, step=1, *, out: Tensor | None = None) -> Tensor:
+    """A copy of input with src written into the slice start:end:step of dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.slice_scatter(torch.zeros(4), torch.tensor([1.0, 2.0]), 0, 1, 3)
+        tensor([0., 1., 2., 0.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('slice_scatter', input)
+    if out is None:
+        return _op_shape_extra.slice_scatter(input, src, dim, start, end, step)
+    return _write_out(out, _op_shape_extra.slice_scatter(input, src, dim, start, end, step), 'slice_scatter')
+
+
 def sort(input: Tensor, dim=-1, descending=False, *, stable=False, out: Tensor | None = None) -> Tensor:
     """Sorted values along dim and their original indices (values, indices).
 
@@ -2595,6 +3362,24 @@ def sum(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, out: T
     return _write_out(out, _op_reduction.sum(input, dim, keepdim, dtype=dtype, axis=axis), 'sum')
 
 
+def take_along_dim(input: Tensor, indices, dim=None, *, out: Tensor | None = None) -> Tensor:
+    """Picks the values at indices along dim (of the flattened input by default).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.take_along_dim(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), torch.tensor([[1], [0]]), 1)
+        tensor([[5.],
+                [4.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('take_along_dim', input)
+    if out is None:
+        return _op_shape_extra.take_along_dim(input, indices, dim)
+    return _write_out(out, _op_shape_extra.take_along_dim(input, indices, dim), 'take_along_dim')
+
+
 def tan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Tangent, elementwise (radians).
 
@@ -2643,6 +3428,19 @@ def tanh_(input: Tensor) -> Tensor:
     return _inplace(input, _op_unary.tanh(input))
 
 
+def tensor_split(input: Tensor, indices_or_sections, dim=0) -> Tensor:
+    """Splits into sections along dim: a count (sizes differ by at most one) or split indices.
+
+    Example::
+
+        >>> torch.tensor_split(torch.tensor([1.0, 2.0, 3.0]), 2)
+        (tensor([1., 2.]), tensor([3.]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('tensor_split', input)
+    return _op_shape_extra.tensor_split(input, indices_or_sections, dim)
+
+
 def topk(input: Tensor, k, dim=-1, largest=True, sorted=True, *, out: Tensor | None = None) -> Tensor:
     """The k largest (or smallest) elements along dim and their indices (values, indices).
 
@@ -2660,6 +3458,19 @@ def topk(input: Tensor, k, dim=-1, largest=True, sorted=True, *, out: Tensor | N
     if out is None:
         return _op_sort_ops.topk(input, k, dim, largest, sorted)
     return _write_out(out, _op_sort_ops.topk(input, k, dim, largest, sorted), 'topk')
+
+
+def trace(input: Tensor) -> Tensor:
+    """Sum of the main diagonal of a 2-D tensor.
+
+    Example::
+
+        >>> torch.trace(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor(5.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('trace', input)
+    return _op_linalg_extra.trace(input)
 
 
 def trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
@@ -2712,6 +3523,43 @@ fix = trunc
 fix_ = trunc_
 
 
+def unique_consecutive(input: Tensor, return_inverse=False, return_counts=False, dim=None) -> Tensor:
+    """Drops consecutive repeats (optionally with inverse indices and counts).
+
+    Example::
+
+        >>> torch.unique_consecutive(torch.tensor([1.0, 1.0, 2.0, 1.0]))
+        tensor([1., 2., 1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('unique_consecutive', input)
+    return _op_shape_extra.unique_consecutive(input, return_inverse, return_counts, dim)
+
+
+def unravel_index(indices, shape) -> Tensor:
+    """Converts flat indices into a tuple of coordinate tensors for shape.
+
+    Example::
+
+        >>> torch.unravel_index(torch.tensor([4, 1]), (2, 3))
+        (tensor([1, 0]), tensor([1, 1]))
+    """
+    return _op_shape_extra.unravel_index(indices, shape)
+
+
+def vander(x, N=None, increasing=False) -> Tensor:
+    """Vandermonde matrix of the powers of x (decreasing unless increasing=True).
+
+    Example::
+
+        >>> torch.vander(torch.tensor([1.0, 2.0, 3.0]))
+        tensor([[1., 1., 1.],
+                [4., 2., 1.],
+                [9., 3., 1.]])
+    """
+    return _op_shape_extra.vander(x, N, increasing)
+
+
 def var(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, out: Tensor | None = None) -> Tensor:
     """Variance over dim (all by default), Bessel-corrected unless correction= says otherwise.
 
@@ -2740,6 +3588,53 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correctio
     if not isinstance(input, Tensor):
         raise _not_tensor('var_mean', input)
     return _op_moments.var_mean(input, dim, unbiased, keepdim, correction=correction)
+
+
+def vdot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inner product of two 1-D tensors, the first conjugated (dot, for real ones).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.vdot(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]))
+        tensor(11.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('vdot', input)
+    if out is None:
+        return _op_linalg.vdot(input, other)
+    return _write_out(out, _op_linalg.vdot(input, other), 'vdot')
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+    """The ord-norm of x taken as a vector over dim (all elements by default).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.linalg.vector_norm(torch.tensor([3.0, 4.0]))
+        tensor(5.)
+    """
+    if not isinstance(x, Tensor):
+        raise _not_tensor('vector_norm', x)
+    if out is None:
+        return _op_norms.vector_norm(x, ord, dim, keepdim, dtype=dtype)
+    return _write_out(out, _op_norms.vector_norm(x, ord, dim, keepdim, dtype=dtype), 'vector_norm')
+
+
+def vsplit(input: Tensor, indices_or_sections) -> Tensor:
+    """tensor_split along dim 0 of an input of at least 2 dims.
+
+    Example::
+
+        >>> torch.vsplit(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 2)
+        (tensor([[1., 2.]]), tensor([[3., 4.]]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('vsplit', input)
+    return _op_shape_extra.vsplit(input, indices_or_sections)
 
 
 def where(condition, input: Tensor = None, other: Tensor = None) -> Tensor:

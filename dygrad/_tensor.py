@@ -972,38 +972,10 @@ class Tensor(TensorOpMethods, TensorExtMethods):
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return _idx.unique(self, sorted, return_inverse, return_counts, dim)
 
-    # -- linear algebra --------------------------------------------------------------------
-    def matmul(self, other):
-        return _la.matmul(self, other)
-
-    def mm(self, mat2):
-        return _la.mm(self, mat2)
-
-    def bmm(self, mat2):
-        return _la.bmm(self, mat2)
-
-    def mv(self, vec):
-        return _la.mv(self, vec)
-
-    def dot(self, other):
-        return _la.dot(self, other)
-
-    def outer(self, other):
-        return _la.outer(self, other)
-
-    ger = outer
-
-    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
-        return _la.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
-
-    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
-        return _la.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
-
+    # -- linear algebra (inverse/det/slogdet: ops/dense.py; the products are declared in
+    # ops/linalg.py and generated) --------------------------------------------------------
     def inverse(self):
         return _la.inverse(self)
-
-    def cross(self, other, dim=None):
-        return _la.cross(self, other, dim)
 
     def slogdet(self):
         return _la.slogdet(self)

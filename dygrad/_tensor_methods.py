@@ -14,11 +14,14 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from .ops import cumulative as _op_cumulative
     from .ops import elementwise as _op_elementwise
     from .ops import inplace as _op_inplace
+    from .ops import linalg as _op_linalg
+    from .ops import linalg_extra as _op_linalg_extra
     from .ops import minmax as _op_minmax
     from .ops import moments as _op_moments
     from .ops import norms as _op_norms
     from .ops import reduction as _op_reduction
     from .ops import select as _op_select
+    from .ops import shape_extra as _op_shape_extra
     from .ops import sort_ops as _op_sort_ops
     from .ops import special_binary as _op_special_binary
     from .ops import special_unary as _op_special_unary
@@ -30,11 +33,14 @@ _MODULES = (
     'dygrad.ops.cumulative',
     'dygrad.ops.elementwise',
     'dygrad.ops.inplace',
+    'dygrad.ops.linalg',
+    'dygrad.ops.linalg_extra',
     'dygrad.ops.minmax',
     'dygrad.ops.moments',
     'dygrad.ops.norms',
     'dygrad.ops.reduction',
     'dygrad.ops.select',
+    'dygrad.ops.shape_extra',
     'dygrad.ops.sort_ops',
     'dygrad.ops.special_binary',
     'dygrad.ops.special_unary',
@@ -113,6 +119,21 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.add`."""
         return _op_inplace.add_(self, other, alpha=alpha)
 
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+        """beta * input + alpha * (sum of batch1[i] @ batch2[i]).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).addbmm(torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]))
+            tensor([[ 8., 12.],
+                    [18., 26.]])
+        """
+        return _op_linalg_extra.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+        """In-place version of :meth:`Tensor.addbmm`."""
+        return _inplace(self, _op_linalg_extra.addbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+
     def addcdiv(self, tensor1, tensor2, *, value=1) -> Tensor:
         """input + value * tensor1 / tensor2, elementwise.
 
@@ -140,6 +161,50 @@ class TensorOpMethods:
     def addcmul_(self, tensor1, tensor2, *, value=1) -> Tensor:
         """In-place version of :meth:`Tensor.addcmul`."""
         return _inplace(self, _op_select.addcmul(self, tensor1, tensor2, value=value))
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
+        """beta * input + alpha * (mat1 @ mat2).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).addmm(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), beta=0.5)
+            tensor([[ 7.5000, 11.0000],
+                    [16.5000, 24.0000]])
+        """
+        return _op_linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
+        """In-place version of :meth:`Tensor.addmm`."""
+        return _inplace(self, _op_linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha))
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1) -> Tensor:
+        """beta * input + alpha * (mat @ vec).
+
+        Example::
+
+            >>> torch.tensor([1.0, -1.0]).addmv(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]))
+            tensor([ 0., -2.])
+        """
+        return _op_linalg_extra.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1) -> Tensor:
+        """In-place version of :meth:`Tensor.addmv`."""
+        return _inplace(self, _op_linalg_extra.addmv(self, mat, vec, beta=beta, alpha=alpha))
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
+        """beta * input + alpha * outer(vec1, vec2).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).addr(torch.tensor([1.0, -1.0]), torch.tensor([1.0, -1.0]))
+            tensor([[2., 1.],
+                    [2., 5.]])
+        """
+        return _op_linalg_extra.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
+        """In-place version of :meth:`Tensor.addr`."""
+        return _inplace(self, _op_linalg_extra.addr(self, vec1, vec2, beta=beta, alpha=alpha))
 
     def all(self, dim=None, keepdim=False) -> Tensor:
         """Whether every element over dim (all by default) is nonzero.
@@ -328,6 +393,21 @@ class TensorOpMethods:
     arctanh = atanh
     arctanh_ = atanh_
 
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+        """beta * input + alpha * bmm(batch1, batch2).
+
+        Example::
+
+            >>> torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]).baddbmm(torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), alpha=2.0)
+            tensor([[[15., 22.],
+                     [33., 48.]]])
+        """
+        return _op_linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
+        """In-place version of :meth:`Tensor.baddbmm`."""
+        return _inplace(self, _op_linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+
     def bitwise_and(self, other: Tensor) -> Tensor:
         """Elementwise bitwise AND of integer or bool tensors.
 
@@ -412,6 +492,17 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.bitwise_xor`."""
         return _inplace(self, _op_compare.bitwise_xor(self, other))
 
+    def bmm(self, mat2) -> Tensor:
+        """Batched product of 3-D tensors: input[i] @ mat2[i].
+
+        Example::
+
+            >>> torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]).bmm(torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]))
+            tensor([[[ 7., 10.],
+                     [15., 22.]]])
+        """
+        return _op_linalg.bmm(self, mat2)
+
     def ceil(self) -> Tensor:
         """Smallest integer not less than each element.
 
@@ -485,6 +576,17 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.copysign`."""
         return _inplace(self, _op_special_binary.copysign(self, other))
 
+    def corrcoef(self) -> Tensor:
+        """Pearson correlation coefficients of the variables in the rows of input.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0, 4.0], [1.0, 0.0, 2.0]]).corrcoef()
+            tensor([[1.0000, 0.6547],
+                    [0.6547, 1.0000]])
+        """
+        return _op_linalg_extra.corrcoef(self)
+
     def cos(self) -> Tensor:
         """Cosine, elementwise (radians).
 
@@ -522,6 +624,27 @@ class TensorOpMethods:
             tensor(2)
         """
         return _op_reduction.count_nonzero(self, dim)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None) -> Tensor:
+        """Covariance of the variables in the rows of input.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0, 4.0], [1.0, 0.0, 2.0]]).cov()
+            tensor([[2.3333, 1.0000],
+                    [1.0000, 1.0000]])
+        """
+        return _op_linalg_extra.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def cross(self, other: Tensor, dim=None) -> Tensor:
+        """Cross product of 3-vectors along dim (the first dim of size 3 by default).
+
+        Example::
+
+            >>> torch.tensor([1.0, 0.0, 0.0]).cross(torch.tensor([0.0, 1.0, 0.0]), 0)
+            tensor([0., 0., 1.])
+        """
+        return _op_linalg.cross(self, other, dim)
 
     def cummax(self, dim) -> Tensor:
         """Running maximum along dim and the index where it was reached (values, indices).
@@ -589,6 +712,28 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.deg2rad`."""
         return _inplace(self, _op_special_unary.deg2rad(self))
 
+    def diagflat(self, offset=0) -> Tensor:
+        """A 2-D tensor with the flattened input on diagonal offset.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).diagflat()
+            tensor([[1., 0.],
+                    [0., 2.]])
+        """
+        return _op_shape_extra.diagflat(self, offset)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1) -> Tensor:
+        """A copy of input with src written onto the diagonal (offset, dim1, dim2).
+
+        Example::
+
+            >>> torch.zeros(2, 2).diagonal_scatter(torch.tensor([1.0, 2.0]))
+            tensor([[1., 0.],
+                    [0., 2.]])
+        """
+        return _op_shape_extra.diagonal_scatter(self, src, offset, dim1, dim2)
+
     def diff(self, n=1, dim=-1, prepend=None, append=None) -> Tensor:
         """n-th forward difference along dim (prepend/append are joined first).
 
@@ -613,6 +758,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.digamma`."""
         return _inplace(self, _op_special_unary.digamma(self))
 
+    def dist(self, other: Tensor, p=2) -> Tensor:
+        """p-norm of input - other.
+
+        Example::
+
+            >>> torch.tensor([0.0, 0.0]).dist(torch.tensor([3.0, 4.0]))
+            tensor(5.)
+        """
+        return _op_linalg_extra.dist(self, other, p)
+
     def div(self, other: Tensor, *, rounding_mode=None) -> Tensor:
         """input / other; rounding_mode 'trunc' or 'floor' rounds the quotient.
 
@@ -631,6 +786,26 @@ class TensorOpMethods:
     divide_ = div_
     true_divide = div
     true_divide_ = div_
+
+    def dot(self, tensor) -> Tensor:
+        """Inner product of two 1-D tensors.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).dot(torch.tensor([3.0, 4.0]))
+            tensor(11.)
+        """
+        return _op_linalg.dot(self, tensor)
+
+    def dsplit(self, indices_or_sections) -> Tensor:
+        """tensor_split along dim 2 of an input of at least 3 dims.
+
+        Example::
+
+            >>> torch.tensor([[[1.0, 2.0]]]).dsplit(2)
+            (tensor([[[1.]]]), tensor([[[2.]]]))
+        """
+        return _op_shape_extra.dsplit(self, indices_or_sections)
 
     def eq(self, other: Tensor) -> Tensor:
         """input == other, elementwise (a bool tensor).
@@ -868,6 +1043,16 @@ class TensorOpMethods:
     greater = gt
     greater_ = gt_
 
+    def hsplit(self, indices_or_sections) -> Tensor:
+        """tensor_split along dim 1 (dim 0 for a 1-D input).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0, 4.0]).hsplit(2)
+            (tensor([1., 2.]), tensor([3., 4.]))
+        """
+        return _op_shape_extra.hsplit(self, indices_or_sections)
+
     def hypot(self, other: Tensor) -> Tensor:
         """sqrt(input**2 + other**2), elementwise.
 
@@ -895,6 +1080,16 @@ class TensorOpMethods:
     def i0_(self) -> Tensor:
         """In-place version of :meth:`Tensor.i0`."""
         return _inplace(self, _op_special_unary.i0(self))
+
+    def inner(self, other: Tensor) -> Tensor:
+        """Inner product over the last dims.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).inner(torch.tensor([1.0, -1.0]))
+            tensor([-1., -1.])
+        """
+        return _op_linalg_extra.inner(self, other)
 
     def isclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
         """Elementwise |input - other| <= atol + rtol * |other| (nan equal when equal_nan).
@@ -955,6 +1150,16 @@ class TensorOpMethods:
             tensor([False, False,  True, False])
         """
         return _op_compare.isposinf(self)
+
+    def kron(self, other: Tensor) -> Tensor:
+        """Kronecker product.
+
+        Example::
+
+            >>> torch.tensor([1.0, -1.0]).kron(torch.tensor([1.0, 2.0]))
+            tensor([ 1.,  2., -1., -2.])
+        """
+        return _op_linalg_extra.kron(self, other)
 
     def kthvalue(self, k, dim=-1, keepdim=False) -> Tensor:
         """The k-th smallest element along dim and its index (values, indices).
@@ -1127,6 +1332,16 @@ class TensorOpMethods:
         """
         return _op_cumulative.logcumsumexp(self, dim)
 
+    def logdet(self) -> Tensor:
+        """log of the determinant (nan for a negative one).
+
+        Example::
+
+            >>> torch.tensor([[2.0, 1.0], [1.0, 3.0]]).logdet()
+            tensor(1.6094)
+        """
+        return _op_linalg_extra.logdet(self)
+
     def logical_and(self, other: Tensor) -> Tensor:
         """Elementwise logical AND (zero is False).
 
@@ -1224,6 +1439,27 @@ class TensorOpMethods:
     less = lt
     less_ = lt_
 
+    def matmul(self, other: Tensor) -> Tensor:
+        """Matrix product with NumPy's rules for 1-D and batched operands.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).matmul(torch.tensor([1.0, -1.0]))
+            tensor([-1., -1.])
+        """
+        return _op_linalg.matmul(self, other)
+
+    def matrix_power(self, n) -> Tensor:
+        """The n-th power of a square matrix (n < 0: of its inverse).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).matrix_power(2)
+            tensor([[ 7., 10.],
+                    [15., 22.]])
+        """
+        return _op_linalg_extra.matrix_power(self, n)
+
     def max(self, dim=None, keepdim=False) -> Tensor:
         """Largest element; with dim, (values, indices) along dim; with a tensor, maximum().
 
@@ -1290,6 +1526,17 @@ class TensorOpMethods:
         """
         return _op_select.minimum(self, other)
 
+    def mm(self, mat2) -> Tensor:
+        """Product of two matrices.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).mm(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+            tensor([[ 7., 10.],
+                    [15., 22.]])
+        """
+        return _op_linalg.mm(self, mat2)
+
     def mode(self, dim=-1, keepdim=False) -> Tensor:
         """Most frequent value along dim (the smallest among ties) and an index of it.
 
@@ -1329,6 +1576,16 @@ class TensorOpMethods:
 
     multiply = mul
     multiply_ = mul_
+
+    def mv(self, vec) -> Tensor:
+        """Product of a matrix and a vector.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).mv(torch.tensor([1.0, -1.0]))
+            tensor([-1., -1.])
+        """
+        return _op_linalg.mv(self, vec)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
         """Replaces NaN, +inf and -inf by nan, posinf, neginf (default: the dtype's limits).
@@ -1385,6 +1642,16 @@ class TensorOpMethods:
             tensor(7.)
         """
         return _op_reduction.nansum(self, dim, keepdim, dtype=dtype)
+
+    def narrow_copy(self, dim, start, length) -> Tensor:
+        """A copy of input.narrow(dim, start, length).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).narrow_copy(0, 1, 2)
+            tensor([2., 3.])
+        """
+        return _op_shape_extra.narrow_copy(self, dim, start, length)
 
     def ne(self, other: Tensor) -> Tensor:
         """input != other, elementwise (a bool tensor).
@@ -1443,6 +1710,19 @@ class TensorOpMethods:
             tensor(5.)
         """
         return _op_norms.norm(self, p, dim, keepdim, dtype)
+
+    def outer(self, vec2) -> Tensor:
+        """Outer product of two vectors (ger is an alias).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).outer(torch.tensor([3.0, 4.0, 5.0]))
+            tensor([[ 3.,  4.,  5.],
+                    [ 6.,  8., 10.]])
+        """
+        return _op_linalg.outer(self, vec2)
+
+    ger = outer
 
     def polygamma(self, n) -> Tensor:
         """The n-th derivative of the digamma function, elementwise.
@@ -1558,6 +1838,42 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.remainder`."""
         return _inplace(self, _op_elementwise.remainder(self, other))
 
+    def renorm(self, p, dim, maxnorm) -> Tensor:
+        """Rescales each slice along dim whose p-norm exceeds maxnorm down to maxnorm.
+
+        Example::
+
+            >>> torch.tensor([[3.0, 4.0], [0.3, 0.4]]).renorm(2, 0, 1.0)
+            tensor([[0.6000, 0.8000],
+                    [0.3000, 0.4000]])
+        """
+        return _op_shape_extra.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p, dim, maxnorm) -> Tensor:
+        """In-place version of :meth:`Tensor.renorm`."""
+        return _inplace(self, _op_shape_extra.renorm(self, p, dim, maxnorm))
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None) -> Tensor:
+        """Repeats each element repeats times (along dim; flattened by default).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).repeat_interleave(2)
+            tensor([1., 1., 2., 2.])
+        """
+        return _op_shape_extra.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def rot90(self, k=1, dims=(0, 1)) -> Tensor:
+        """Rotates by 90 degrees k times in the plane of dims (from the first toward the second).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).rot90()
+            tensor([[2., 4.],
+                    [1., 3.]])
+        """
+        return _op_shape_extra.rot90(self, k, dims)
+
     def round(self, *, decimals=0) -> Tensor:
         """Rounds half to even, to `decimals` decimal places.
 
@@ -1585,6 +1901,17 @@ class TensorOpMethods:
     def rsqrt_(self) -> Tensor:
         """In-place version of :meth:`Tensor.rsqrt`."""
         return _inplace(self, _op_unary.rsqrt(self))
+
+    def select_scatter(self, src, dim, index) -> Tensor:
+        """A copy of input with src written at index of dim.
+
+        Example::
+
+            >>> torch.zeros(2, 2).select_scatter(torch.tensor([1.0, 2.0]), 0, 0)
+            tensor([[1., 2.],
+                    [0., 0.]])
+        """
+        return _op_shape_extra.select_scatter(self, src, dim, index)
 
     def sigmoid(self) -> Tensor:
         """Logistic sigmoid 1 / (1 + exp(-x)), elementwise.
@@ -1669,6 +1996,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.sinh`."""
         return _inplace(self, _op_unary.sinh(self))
 
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1) -> Tensor:
+        """A copy of input with src written into the slice start:end:step of dim.
+
+        Example::
+
+            >>> torch.zeros(4).slice_scatter(torch.tensor([1.0, 2.0]), 0, 1, 3)
+            tensor([0., 1., 2., 0.])
+        """
+        return _op_shape_extra.slice_scatter(self, src, dim, start, end, step)
+
     def sort(self, dim=-1, descending=False, *, stable=False) -> Tensor:
         """Sorted values along dim and their original indices (values, indices).
 
@@ -1746,6 +2083,17 @@ class TensorOpMethods:
         """
         return _op_reduction.sum(self, dim, keepdim, dtype=dtype, axis=axis)
 
+    def take_along_dim(self, indices, dim=None) -> Tensor:
+        """Picks the values at indices along dim (of the flattened input by default).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 5.0], [4.0, 2.0]]).take_along_dim(torch.tensor([[1], [0]]), 1)
+            tensor([[5.],
+                    [4.]])
+        """
+        return _op_shape_extra.take_along_dim(self, indices, dim)
+
     def tan(self) -> Tensor:
         """Tangent, elementwise (radians).
 
@@ -1774,6 +2122,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.tanh`."""
         return _inplace(self, _op_unary.tanh(self))
 
+    def tensor_split(self, indices_or_sections, dim=0) -> Tensor:
+        """Splits into sections along dim: a count (sizes differ by at most one) or split indices.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).tensor_split(2)
+            (tensor([1., 2.]), tensor([3.]))
+        """
+        return _op_shape_extra.tensor_split(self, indices_or_sections, dim)
+
     def topk(self, k, dim=-1, largest=True, sorted=True) -> Tensor:
         """The k largest (or smallest) elements along dim and their indices (values, indices).
 
@@ -1785,6 +2143,16 @@ class TensorOpMethods:
             indices=tensor([0, 2]))
         """
         return _op_sort_ops.topk(self, k, dim, largest, sorted)
+
+    def trace(self) -> Tensor:
+        """Sum of the main diagonal of a 2-D tensor.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).trace()
+            tensor(5.)
+        """
+        return _op_linalg_extra.trace(self)
 
     def trunc(self) -> Tensor:
         """Rounds toward zero, elementwise.
@@ -1803,6 +2171,16 @@ class TensorOpMethods:
     fix = trunc
     fix_ = trunc_
 
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None) -> Tensor:
+        """Drops consecutive repeats (optionally with inverse indices and counts).
+
+        Example::
+
+            >>> torch.tensor([1.0, 1.0, 2.0, 1.0]).unique_consecutive()
+            tensor([1., 2., 1.])
+        """
+        return _op_shape_extra.unique_consecutive(self, return_inverse, return_counts, dim)
+
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
         """Variance over dim (all by default), Bessel-corrected unless correction= says otherwise.
 
@@ -1812,6 +2190,26 @@ class TensorOpMethods:
             tensor(7.)
         """
         return _op_moments.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def vdot(self, other: Tensor) -> Tensor:
+        """Inner product of two 1-D tensors, the first conjugated (dot, for real ones).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).vdot(torch.tensor([3.0, 4.0]))
+            tensor(11.)
+        """
+        return _op_linalg.vdot(self, other)
+
+    def vsplit(self, indices_or_sections) -> Tensor:
+        """tensor_split along dim 0 of an input of at least 2 dims.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).vsplit(2)
+            (tensor([[1., 2.]]), tensor([[3., 4.]]))
+        """
+        return _op_shape_extra.vsplit(self, indices_or_sections)
 
     def where(self, condition, other: Tensor = None) -> Tensor:
         """input where condition holds, else other (alone: nonzero(condition, as_tuple=True)).

@@ -100,8 +100,8 @@ def _example(d, form):
         pos = names.index(d.self_arg) if d.self_arg else 0
         call = f"{parts[pos]}.{d.name}({', '.join(parts[:pos] + parts[pos + 1:])})"
     else:
-        ns = "" if "torch" in d.namespaces else d.namespaces[0].partition(":")[0] + "."
-        call = f"torch.{ns}{d.name}({text})"
+        ns, _, alias = ("torch" if "torch" in d.namespaces else d.namespaces[0]).partition(":")
+        call = f"torch.{'' if ns == 'torch' else ns + '.'}{alias or d.name}({text})"
     shown = repr(value).splitlines()
     return ["", "Example::", "", "    >>> " + call] + ["    " + s for s in shown]
 

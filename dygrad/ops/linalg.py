@@ -12,6 +12,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
+from ._registry import op
 from ._reduce_util import scalar_type_name
 from ._util import wrap_dim
 from .einsum import einsum, tensordot  # noqa: F401
@@ -141,8 +142,11 @@ def _record2(out, a, b, node_cls):
     return _wrap(out), None
 
 
-def matmul(a, b):
-    ad, bd = _check(a, b, "matmul")
+@op(out=True, namespaces=("torch", "linalg"),
+    summary="Matrix product with NumPy's rules for 1-D and batched operands.",
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])')
+def matmul(input, other):
+    ad, bd = _check(input, other, "matmul")
     na, nb = ad.ndim, bd.ndim
     if na == 0 or nb == 0:
         raise RuntimeError(
@@ -163,57 +167,72 @@ def matmul(a, b):
         _no_bool(out, ad.shape[-1], _kernel(na, nb))
     cls = (MmBackward0 if na == 2 and nb == 2 else DotBackward0 if na == 1 and nb == 1
            else MvBackward0 if na == 2 and nb == 1 else MatmulBackward0)
-    t, node = _record2(out, a, b, cls)
+    t, node = _record2(out, input, other, cls)
     if cls is MatmulBackward0 and node is not None:
         node.sa, node.sb = ad.shape, bd.shape
     if STATE.trace is not None:
-        STATE.trace.record(_np_matmul, (a, b), t, "matmul")
+        STATE.trace.record(_np_matmul, (input, other), t, "matmul")
     return t
 
 
-def mm(a, b):
-    if a._data.ndim != 2:
-        raise RuntimeError(f"self must be a matrix (got a {a._data.ndim}-D tensor in mm)")
-    if not isinstance(b, Tensor) or b._data.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix (got shape {list(np.shape(_d(b)))} in mm)")
-    return matmul(a, b)
+@op(out=True, summary='Product of two matrices.',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])')
+def mm(input, mat2):
+    if input._data.ndim != 2:
+        raise RuntimeError(f"self must be a matrix (got a {input._data.ndim}-D tensor in mm)")
+    if not isinstance(mat2, Tensor) or mat2._data.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix (got shape {list(np.shape(_d(mat2)))} in mm)")
+    return matmul(input, mat2)
 
 
 def _d(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def bmm(a, b):
-    for name, x in (("batch1", a), ("batch2", b)):
+@op(out=True, summary='Batched product of 3-D tensors: input[i] @ mat2[i].',
+    example='torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])')
+def bmm(input, mat2):
+    for name, x in (("batch1", input), ("batch2", mat2)):
         if _d(x).ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
-    sa, sb = a._data.shape, b._data.shape
+    sa, sb = input._data.shape, mat2._data.shape
     if sb[:2] != (sa[0], sa[2]):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
-    return matmul(a, b)
+    return matmul(input, mat2)
 
 
-def mv(a, v):
-    if a._data.ndim != 2 or _d(v).ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a._data.ndim}, {_d(v).ndim}")
-    return matmul(a, v)
+@op(out=True, summary='Product of a matrix and a vector.',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])')
+def mv(input, vec):
+    if input._data.ndim != 2 or _d(vec).ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {_d(vec).ndim}")
+    return matmul(input, vec)
 
 
-def dot(a, b):
-    if a._data.ndim != 1 or _d(b).ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {_d(b).ndim}D tensors")
-    return matmul(a, b)
+@op(out=True,
+    summary='Inner product of two 1-D tensors.',
+    example='torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])')
+def dot(input, tensor):
+    if input._data.ndim != 1 or _d(tensor).ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {_d(tensor).ndim}D tensors")
+    return matmul(input, tensor)
 
 
-vdot = dot
+
+@op(out=True, summary="Inner product of two 1-D tensors, the first conjugated (dot, for real ones).",
+    example="torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])")
+def vdot(input, other):
+    return dot(input, other)
 
 
-def outer(a, b):
-    for name, x in (("self", a), ("vec2", b)):
+@op(out=True, aliases=("ger",), summary='Outer product of two vectors (ger is an alias).',
+    example='torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0, 5.0])')
+def outer(input, vec2):
+    for name, x in (("self", input), ("vec2", vec2)):
         if _d(x).ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {_d(x).ndim}-D")
-    return a.reshape(-1, 1) * b
+    return input.reshape(-1, 1) * vec2
 
 
 ger = outer
@@ -291,17 +310,23 @@ def _int_scalars(prod, alpha, beta, terms, op):
     return (_dtype.checked_value(dt, alpha) if prod.size and terms else 0), beta
 
 
-def addmm(inp, mat1, mat2, *, beta=1, alpha=1):
+@op(inplace=True, inplace_function=False, out=True,
+    summary='beta * input + alpha * (mat1 @ mat2).',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), beta=0.5')
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     for name, x in (("mat1", mat1), ("mat2", mat2)):
         if _d(x).ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {_d(x).ndim}-D tensor")
     _check(mat1, mat2, "addmm")
     if mat1._data.shape[1] != mat2._data.shape[0]:
         raise _mismatch(mat1._data, mat2._data)
-    return _addmm(inp, mat1, mat2, beta, alpha, AddmmBackward0, "addmm")
+    return _addmm(input, mat1, mat2, beta, alpha, AddmmBackward0, "addmm")
 
 
-def baddbmm(inp, batch1, batch2, *, beta=1, alpha=1):
+@op(inplace=True, inplace_function=False, out=True,
+    summary='beta * input + alpha * bmm(batch1, batch2).',
+    example='torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), alpha=2.0')
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     for name, x in (("batch1", batch1), ("batch2", batch2)):
         if _d(x).ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
@@ -310,7 +335,7 @@ def baddbmm(inp, batch1, batch2, *, beta=1, alpha=1):
     if sb[:2] != (sa[0], sa[2]):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
-    return _addmm(inp, batch1, batch2, beta, alpha, BaddbmmBackward0, "baddbmm")
+    return _addmm(input, batch1, batch2, beta, alpha, BaddbmmBackward0, "baddbmm")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,8 +361,11 @@ def _cross_any(a, b, dim):
     return np.cross(a, b, axis=dim)
 
 
-def cross(a, b, dim=None):
-    ad, bd = a._data, b._data
+@op(out=True,
+    summary='Cross product of 3-vectors along dim (the first dim of size 3 by default).',
+    example='torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0]), 0')
+def cross(input, other, dim=None):
+    ad, bd = input._data, other._data
     if ad.ndim != bd.ndim:
         raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions "
                            f"(got {list(ad.shape)} and {list(bd.shape)}).")
@@ -361,14 +389,17 @@ def cross(a, b, dim=None):
                            f"Got {na} and {nb}")
     if ad.dtype != bd.dtype:
         raise RuntimeError(f"linalg.cross: expected both inputs to have the same dtype, got "
-                           f"{a.dtype} and {b.dtype}")
+                           f"{input.dtype} and {other.dtype}")
     out = np.cross(ad, bd, axis=dim)
-    t, node = _record2(out, a, b, LinalgCrossBackward0)
+    t, node = _record2(out, input, other, LinalgCrossBackward0)
     if node is not None:
         node.dim, node.shapes = dim, (ad.shape, bd.shape)
     return t
 
 
+@op(method=False, tensor_first=None,
+    summary='p-norm distances between the rows of x1 and of x2 (batched).',
+    example='torch.tensor([[0.0, 0.0], [1.0, 1.0]]), torch.tensor([[3.0, 4.0]])')
 def cdist(x1, x2, p=2.0, compute_mode=None):
     from .norms import vector_norm
     d1, d2 = x1._data, x2._data
@@ -390,3 +421,5 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
 # matrix helpers composed from the ops above; Tensor methods reach them through this module
 from .linalg_extra import (trace, kron, inner, addmv, addr, addbmm, matrix_power, logdet,  # noqa: E402,F401
                            block_diag, chain_matmul, dist, cov, corrcoef)
+# torch.linalg spellings that differ from the torch.* ops (declared in their module)
+from . import linalg_namespace  # noqa: E402,F401

@@ -7,16 +7,21 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from ._reduce_util import scalar_type_name
+from ._registry import op
 from .linalg import matmul, mm, mv, outer, tensordot, _int_scalars
 from .dense import slogdet, inverse
 
 
+@op(summary='Sum of the main diagonal of a 2-D tensor.',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]])')
 def trace(input):
     if input.dim() != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
     return input.diagonal().sum()
 
 
+@op(out=True, summary='Kronecker product.',
+    example='torch.tensor([1.0, -1.0]), torch.tensor([1.0, 2.0])')
 def kron(input, other):
     nd = max(input.dim(), other.dim())
     a = input.reshape((1,) * (nd - input.dim()) + tuple(input.shape))
@@ -27,6 +32,8 @@ def kron(input, other):
     return (a.reshape(ai) * b.reshape(bi)).reshape([x * y for x, y in zip(sa, sb)])
 
 
+@op(out=True, summary='Inner product over the last dims.',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])')
 def inner(input, other):
     if input.dim() == 0 or other.dim() == 0:
         return input * other
@@ -109,6 +116,8 @@ def _scalar_kinds(dt, beta, alpha):
             raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
 
 
+@op(inplace=True, out=True, summary='beta * input + alpha * (mat @ vec).',
+    example='torch.tensor([1.0, -1.0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])')
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     if mat.dim() == 2 and vec.dim() == 1:
         dts = (input._data.dtype, mat._data.dtype, vec._data.dtype)
@@ -121,6 +130,9 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     return _axpby(input, mv(mat, vec), beta, alpha, AddmvBackward0, "addmv", mat.shape[-1] > 0)
 
 
+@op(inplace=True, inplace_function=False, out=True,
+    summary='beta * input + alpha * outer(vec1, vec2).',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]), torch.tensor([1.0, -1.0])')
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     if vec1.dim() != 1 or vec2.dim() != 1:
         raise RuntimeError(f"addr: expected 1-D vectors, but got {vec1.dim()}-D and {vec2.dim()}-D")
@@ -133,6 +145,9 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     return _axpby(cast[0], outer(cast[1], cast[2]), beta, alpha, AddrBackward0, "addr")
 
 
+@op(inplace=True, inplace_function=False, out=True,
+    summary='beta * input + alpha * (sum of batch1[i] @ batch2[i]).',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])')
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if batch1.dim() != 3 or batch2.dim() != 3:
         raise RuntimeError(f"addbmm: batch1 and batch2 must be 3-D tensors, got {batch1.dim()}-D and "
@@ -153,6 +168,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
                   batch1.shape[0] > 0 and batch1.shape[2] > 0)
 
 
+@op(out=True, summary='The n-th power of a square matrix (n < 0: of its inverse).',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 2')
 def matrix_power(input, n):
     if input.dim() < 2 or input.shape[-1] != input.shape[-2]:
         raise RuntimeError("matrix_power: expected a tensor of square matrices, but got shape "
@@ -173,6 +190,8 @@ def matrix_power(input, n):
     return result if result is not input else input.clone()
 
 
+@op(summary='log of the determinant (nan for a negative one).',
+    example='torch.tensor([[2.0, 1.0], [1.0, 3.0]])')
 def logdet(input):
     """log(det): NaN for a negative determinant, -inf for a singular matrix."""
     sign, logabs = slogdet(input)
@@ -182,6 +201,8 @@ def logdet(input):
     return logabs.masked_fill(_wrap(s < 0), float("nan")).masked_fill(_wrap(s == 0), float("-inf"))
 
 
+@op(method=False, tensor_first=None, summary='Block-diagonal matrix of the given tensors.',
+    example='torch.tensor([1.0, -1.0]), torch.tensor([[3.0]])')
 def block_diag(*tensors):
     mats = [t.reshape(1, -1) if t.dim() < 2 else t for t in tensors]
     for i, t in enumerate(mats):
@@ -204,6 +225,9 @@ def block_diag(*tensors):
     return cat(rows, 0)
 
 
+@op(method=False, out=True, tensor_first=None,
+    summary='Product of a chain of matrices (prefer linalg.multi_dot).',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])')
 def chain_matmul(*matrices):
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
@@ -215,6 +239,8 @@ def chain_matmul(*matrices):
     return out if len(matrices) > 1 else out.clone()
 
 
+@op(summary='p-norm of input - other.',
+    example='torch.tensor([0.0, 0.0]), torch.tensor([3.0, 4.0])')
 def dist(input, other, p=2):
     return (input - other).norm(p)
 
@@ -223,6 +249,8 @@ def _float(x):
     return x if x._data.dtype.kind == "f" else x.to(_dtype.get_default_dtype())
 
 
+@op(summary='Covariance of the variables in the rows of input.',
+    example='torch.tensor([[1.0, 2.0, 4.0], [1.0, 0.0, 2.0]])')
 def cov(input, *, correction=1, fweights=None, aweights=None):
     if input.dim() > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input "
@@ -253,6 +281,8 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     return c.squeeze() if input.dim() < 2 else c
 
 
+@op(summary='Pearson correlation coefficients of the variables in the rows of input.',
+    example='torch.tensor([[1.0, 2.0, 4.0], [1.0, 0.0, 2.0]])')
 def corrcoef(input):
     c = cov(input)
     if c.dim() == 0:

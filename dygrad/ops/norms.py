@@ -50,6 +50,9 @@ class LinalgVectorNormBackward0(Node):
         return _bw.where(zero, 0, r) if zero.any() else r
 
 
+@op(namespaces=("linalg",), method=False, out=True,
+    summary="The ord-norm of x taken as a vector over dim (all elements by default).",
+    example="torch.tensor([3.0, 4.0])")
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None and dtype.np != x._data.dtype:
         from .elementwise import cast
@@ -121,6 +124,9 @@ def _svd_norm(x, ord, dims, keepdim):
     return t
 
 
+@op(namespaces=("linalg",), method=False, out=True,
+    summary="The ord-norm of the matrices over the two dims (fro, nuc, or +-1, +-2, +-inf).",
+    example="torch.tensor([[3.0, 0.0], [0.0, 4.0]])")
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     from .minmax import amax, amin
     if dtype is not None and dtype.np != A._data.dtype:

@@ -7,10 +7,13 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap, Size
 from ._util import wrap_dim
+from ._registry import op
 
 _I64 = np.dtype(np.int64)
 
 
+@op(summary='Repeats each element repeats times (along dim; flattened by default).',
+    example='torch.tensor([1.0, 2.0]), 2')
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     if repeats is None:  # torch.repeat_interleave(repeats): indices repeated by their counts
         r = input._data
@@ -45,6 +48,9 @@ def _split_points(n, spec, op):
     return [0] + [min(max(int(i), 0), n) for i in spec] + [n]
 
 
+@op(
+    summary='Splits into sections along dim: a count (sizes differ by at most one) or split indices.',
+    example='torch.tensor([1.0, 2.0, 3.0]), 2')
 def tensor_split(input, indices_or_sections, dim=0):
     if input.dim() == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a 0-d tensor")
@@ -63,18 +69,27 @@ def _nsplit(input, spec, d, op, need):
     return tensor_split(input, spec, d)
 
 
+@op(summary='tensor_split along dim 1 (dim 0 for a 1-D input).',
+    example='torch.tensor([1.0, 2.0, 3.0, 4.0]), 2')
 def hsplit(input, indices_or_sections):
     return _nsplit(input, indices_or_sections, 1 if input.dim() > 1 else 0, "hsplit", 1)
 
 
+@op(summary='tensor_split along dim 0 of an input of at least 2 dims.',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 2')
 def vsplit(input, indices_or_sections):
     return _nsplit(input, indices_or_sections, 0, "vsplit", 2)
 
 
+@op(summary='tensor_split along dim 2 of an input of at least 3 dims.',
+    example='torch.tensor([[[1.0, 2.0]]]), 2')
 def dsplit(input, indices_or_sections):
     return _nsplit(input, indices_or_sections, 2, "dsplit", 3)
 
 
+@op(
+    summary='Rotates by 90 degrees k times in the plane of dims (from the first toward the second).',
+    example='torch.tensor([[1.0, 2.0], [3.0, 4.0]])')
 def rot90(input, k=1, dims=(0, 1)):
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
@@ -93,6 +108,9 @@ def rot90(input, k=1, dims=(0, 1)):
     return input.clone()
 
 
+@op(out=True,
+    summary='Picks the values at indices along dim (of the flattened input by default).',
+    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), torch.tensor([[1], [0]]), 1')
 def take_along_dim(input, indices, dim=None):
     if dim is None:
         return input.reshape(-1).gather(0, indices.reshape(-1))
@@ -121,17 +139,24 @@ def take_along_dim(input, indices, dim=None):
     return input.expand(xs).gather(d, indices.expand(ixs))
 
 
+@op(method=False, tensor_first=None, out=True,
+    summary='Stacks tensors as columns (1-D ones become columns) side by side.',
+    example='[torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])]')
 def column_stack(tensors):
     from .join import hstack
     cols = [t.reshape(-1, 1) if t.dim() <= 1 else t for t in tensors]
     return hstack(cols)
 
 
+@op(summary='A 2-D tensor with the flattened input on diagonal offset.',
+    example='torch.tensor([1.0, 2.0])')
 def diagflat(input, offset=0):
     from .rearrange import diag
     return diag(input.reshape(-1), offset)
 
 
+@op(out=True, summary='A copy of input.narrow(dim, start, length).',
+    example='torch.tensor([1.0, 2.0, 3.0]), 0, 1, 2')
 def narrow_copy(input, dim, start, length):
     return input.narrow(dim, start, length).clone()
 
@@ -146,19 +171,28 @@ def _scatter_into(input, src, view_fn):
     return out
 
 
+@op(summary='A copy of input with src written at index of dim.',
+    example='torch.zeros(2, 2), torch.tensor([1.0, 2.0]), 0, 0')
 def select_scatter(input, src, dim, index):
     return _scatter_into(input, src, lambda t: t.select(dim, index))
 
 
+@op(out=True, summary='A copy of input with src written into the slice start:end:step of dim.',
+    example='torch.zeros(4), torch.tensor([1.0, 2.0]), 0, 1, 3')
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     key = (slice(None),) * wrap_dim(dim, input.dim(), "slice_scatter") + (slice(start, end, step),)
     return _scatter_into(input, src, lambda t: t[key])
 
 
+@op(summary='A copy of input with src written onto the diagonal (offset, dim1, dim2).',
+    example='torch.zeros(2, 2), torch.tensor([1.0, 2.0])')
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
     return _scatter_into(input, src, lambda t: t.diagonal(offset, dim1, dim2))
 
 
+@op(method=False, tensor_first=None,
+    summary='Vandermonde matrix of the powers of x (decreasing unless increasing=True).',
+    example='torch.tensor([1.0, 2.0, 3.0])')
 def vander(x, N=None, increasing=False):
     if x.dim() != 1:
         raise RuntimeError("x must be a one-dimensional tensor.")
@@ -172,6 +206,9 @@ def vander(x, N=None, increasing=False):
     return base.unsqueeze(1) ** _wrap(powers)
 
 
+@op(inplace=True, inplace_function=False, out=True,
+    summary='Rescales each slice along dim whose p-norm exceeds maxnorm down to maxnorm.',
+    example='torch.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0')
 def renorm(input, p, dim, maxnorm):
     """Rescales each slice along dim whose p-norm exceeds maxnorm to norm maxnorm."""
     d = wrap_dim(dim, input.dim(), "renorm")
@@ -184,6 +221,8 @@ def renorm(input, p, dim, maxnorm):
     return input * factor
 
 
+@op(summary='Drops consecutive repeats (optionally with inverse indices and counts).',
+    example='torch.tensor([1.0, 1.0, 2.0, 1.0])')
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     d = input._data
     if dim is None:
@@ -216,6 +255,9 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@op(method=False, tensor_first=None, out=True,
+    summary='Whether each element of elements is in test_elements.',
+    example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0])')
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     e = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
     t = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
@@ -227,6 +269,9 @@ def broadcast_shapes(*shapes):
     return Size(broadcast_shape(*shapes))
 
 
+@op(method=False, tensor_first=None,
+    summary='Converts flat indices into a tuple of coordinate tensors for shape.',
+    example='torch.tensor([4, 1]), (2, 3)')
 def unravel_index(indices, shape):
     idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
     if idx.dtype.kind not in "iu":

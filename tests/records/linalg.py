@@ -23,21 +23,18 @@ def _calls(name, shapes, dts=("f64",), bad=(), **kw):
 
 
 # known dygrad gaps (strict xfails: the run fails once fixed, then the entry goes)
-NO_OUT = {n: {"out": f"dygrad's {n} takes no out= (PyTorch's does)"}
-          for n in ("matmul", "mm", "bmm", "mv", "dot", "outer", "addmm", "linalg.inv", "linalg.det",
-                    "linalg.solve")}
-NO_OUT["addmm"]["inplace"] = "dygrad's Tensor has no addmm_ (PyTorch's does)"
+NO_OUT = {}
 MM_SHAPES = [((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
              ((2, 1, 2, 3), (5, 3, 4)), ((0, 3), (3, 2)), ((2, 0), (0, 3)), ((2, 3), (4, 5))]
-R.add(OpRecord("matmul", xfails=NO_OUT["matmul"], samples=_calls("matmul", MM_SHAPES, ("f32", "f64"), bad={((2, 3), (4, 5))}),
+R.add(OpRecord("matmul", samples=_calls("matmul", MM_SHAPES, ("f32", "f64"), bad={((2, 3), (4, 5))}),
                ref=np.matmul, gradgrad=True, supports_out=True, inplace=False))
-R.add(OpRecord("mm", xfails=NO_OUT["mm"], samples=_calls("mm", [((2, 3), (3, 4)), ((0, 3), (3, 2))]), ref=np.matmul, gradgrad=True,
+R.add(OpRecord("mm", samples=_calls("mm", [((2, 3), (3, 4)), ((0, 3), (3, 2))]), ref=np.matmul, gradgrad=True,
                supports_out=True))
-R.add(OpRecord("bmm", xfails=NO_OUT["bmm"], samples=_calls("bmm", [((2, 2, 3), (2, 3, 4))]), ref=np.matmul, gradgrad=True, supports_out=True))
-R.add(OpRecord("mv", xfails=NO_OUT["mv"], samples=_calls("mv", [((2, 3), (3,))]), ref=np.matmul, gradgrad=True, supports_out=True))
-R.add(OpRecord("dot", xfails=NO_OUT["dot"], samples=_calls("dot", [((5,), (5,))]), ref=np.dot, gradgrad=True, supports_out=True))
-R.add(OpRecord("outer", xfails=NO_OUT["outer"], samples=_calls("outer", [((3,), (4,))]), ref=np.outer, gradgrad=True, supports_out=True))
-R.add(OpRecord("addmm", xfails=NO_OUT["addmm"], samples=_calls("addmm", [((4,), (2, 3), (3, 4))], beta=0.5, alpha=2.0),
+R.add(OpRecord("bmm", samples=_calls("bmm", [((2, 2, 3), (2, 3, 4))]), ref=np.matmul, gradgrad=True, supports_out=True))
+R.add(OpRecord("mv", samples=_calls("mv", [((2, 3), (3,))]), ref=np.matmul, gradgrad=True, supports_out=True))
+R.add(OpRecord("dot", samples=_calls("dot", [((5,), (5,))]), ref=np.dot, gradgrad=True, supports_out=True))
+R.add(OpRecord("outer", samples=_calls("outer", [((3,), (4,))]), ref=np.outer, gradgrad=True, supports_out=True))
+R.add(OpRecord("addmm", samples=_calls("addmm", [((4,), (2, 3), (3, 4))], beta=0.5, alpha=2.0),
                ref=lambda c, a, b, beta, alpha: beta * c + alpha * (a @ b), gradgrad=True, supports_out=True))
 SPD = [((3, 3),), ((2, 3, 3),)]
 
@@ -52,7 +49,7 @@ for name, ref in (("linalg.inv", np.linalg.inv), ("linalg.det", np.linalg.det), 
                   ("det", np.linalg.det)):
     R.add(OpRecord(name, _well_conditioned(_calls(name, SPD)), ref=ref, supports_out=name.startswith("linalg."),
                    xfails=NO_OUT.get(name)))
-R.add(OpRecord("linalg.solve", xfails=NO_OUT["linalg.solve"], samples=_well_conditioned(_calls("linalg.solve", [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))])),
+R.add(OpRecord("linalg.solve", samples=_well_conditioned(_calls("linalg.solve", [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))])),
                ref=np.linalg.solve, supports_out=True))
 
 
