@@ -11,7 +11,7 @@ from .._creation import tensor
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..nn import Module
-from .lr_scheduler import LRScheduler, _per_group
+from ._lr_base import LRScheduler, _per_group
 from ._updates import lerp_
 
 __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn",
