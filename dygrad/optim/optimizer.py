@@ -8,7 +8,9 @@ parameters without a gradient, `maximize` (the gradient is negated before `updat
 creating state at a parameter's first step, bumping version counters, and the step hooks.
 `update` works on NumPy arrays (`p._data`, the state tensors' `._data`) with the in-place helpers
 of `_updates.py`; it never goes through autograd, so it behaves as under no_grad whatever the
-grad mode.
+grad mode. A constructor checks its hyperparameters and builds its defaults with
+`checked_defaults` (PyTorch's checks, messages and key order); an algorithm with a `capturable`
+option names its error in `_capturable_error`, and step refuses such groups once, here.
 """
 import functools
 import itertools
@@ -166,7 +168,7 @@ def _check_fused(fused, differentiable, foreach):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
-def capturable_error(tensors="params and state_steps", xla=True):
+def capturable_error(tensors: str = "params and state_steps", xla: bool = True) -> str:
     """PyTorch's message for capturable=True on the CPU (capturable steps need an accelerator;
     dygrad has none): an algorithm's `_capturable_error`. `tensors` names what must be on one."""
     devices = ["cuda", "xpu", "hpu", "privateuseone"] + (["xla"] if xla else [])

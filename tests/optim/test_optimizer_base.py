@@ -282,6 +282,30 @@ def test_pre_hook_can_replace_arguments_and_global_hooks_run():
     assert seen == ["gpre", "gpost"]
 
 
+def test_hooks_return_the_one_removable_handle():
+    # torch.utils.hooks.RemovableHandle in PyTorch: one id counter with module and tensor hooks
+    from dygrad.utils.hooks import RemovableHandle
+    (dp,), = [_dy((2,))]
+    opt = optim.SGD([dp], lr=0.1)
+    seen = []
+    h = opt.register_step_pre_hook(lambda o, a, k: seen.append("pre"))
+    g = register_optimizer_step_post_hook(lambda o, a, k: seen.append("gpost"))
+    t = dp.register_hook(lambda grad: grad)
+    assert all(isinstance(x, RemovableHandle) for x in (h, g, t))
+    assert len({h.id, g.id, t.id}) == 3
+    with g:
+        opt.step()
+    h.remove()
+    h.remove()  # removing twice is harmless
+    opt.step()
+    assert seen == ["pre", "gpost"]
+    calls = []
+    opt.register_state_dict_pre_hook(lambda o: calls.append("second"))
+    opt.register_state_dict_pre_hook(lambda o: calls.append("first"), prepend=True)
+    opt.state_dict()
+    assert calls == ["first", "second"]
+
+
 def test_state_dict_and_load_hooks():
     (dp,), = [_dy((2,))]
     opt = optim.SGD([dp], lr=0.1)
