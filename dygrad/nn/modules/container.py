@@ -60,7 +60,40 @@ class Container(Module):
             self.add_module(key, value)
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """Base of Sequential and ModuleList: children keyed by position ("0", "1", ...), renumbered
+    after a deletion as PyTorch does, so state_dict keys stay positional."""
+
+    def __delitem__(self, idx):
+        if isinstance(idx, slice):
+            for key in list(self._modules.keys())[idx]:
+                delattr(self, key)
+        else:
+            i = _index(idx, len(self._modules))
+            delattr(self, next(islice(self._modules.keys(), i, None)))
+        # renumber so that the positions stay the keys
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_ModuleSequence):
     """Chains modules: the output of each child is the input of the next. Children get keys
     '0', '1', ... or the names of an OrderedDict; indexing, slicing, append, insert, pop and
     `+` / `*` work as on lists.
@@ -101,24 +134,6 @@ class Sequential(Module):
         key = next(islice(self._modules.keys(), i, None))
         setattr(self, key, module)
 
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for key in list(self._modules.keys())[idx]:
-                delattr(self, key)
-        else:
-            i = _index(idx, len(self._modules))
-            delattr(self, next(islice(self._modules.keys(), i, None)))
-        # renumber so that the positions stay the keys
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -161,9 +176,6 @@ class Sequential(Module):
                 self.append(layer)
         return self
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def insert(self, index, module):
         if not isinstance(module, Module):
@@ -183,13 +195,9 @@ class Sequential(Module):
             self.append(layer)
         return self
 
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters become the owner's (a plain Python list would hide
     them); it has no forward of its own.
 
@@ -218,19 +226,6 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         setattr(self, str(_index(idx, len(self._modules))), module)
 
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for k in range(len(self._modules))[idx]:
-                delattr(self, str(k))
-        else:
-            delattr(self, str(_index(idx, len(self._modules))))
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __iadd__(self, modules):
         return self.extend(modules)
@@ -241,8 +236,6 @@ class ModuleList(Module):
             combined.add_module(str(i), m)
         return combined
 
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
 
     def __repr__(self):
         # runs of identical children print once, as "(0-2): 3 x Linear(...)" (PyTorch >= 2.1)
@@ -275,14 +268,7 @@ class ModuleList(Module):
         for i, m in enumerate(mods):
             self.add_module(str(i), m)
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
 
     def extend(self, modules):
         if isinstance(modules, Module) and not isinstance(modules, (ModuleList, Sequential)) or \
