@@ -56,6 +56,13 @@ class _NormBase(_AffineNorm):
 
 
 class _BatchNorm(_NormBase):
+    _input_dims: tuple[int, ...] = ()  # the input ranks the layer accepts
+
+    def _check_input_dim(self, input):
+        if input.dim() not in self._input_dims:
+            want = " or ".join(f"{d}D" for d in self._input_dims)
+            raise ValueError(f"expected {want} input (got {input.dim()}D input)")
+
     def forward(self, input: Tensor) -> Tensor:
         """Normalizes `input` per channel (batch statistics in training, running ones in eval)."""
         self._check_input_dim(input)
@@ -92,9 +99,7 @@ class BatchNorm1d(_BatchNorm):
         tensor([0.2000, 2.0000])
     """
 
-    def _check_input_dim(self, input):
-        if input.dim() not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    _input_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
@@ -113,9 +118,7 @@ class BatchNorm2d(_BatchNorm):
         (tensor([0.1500, 0.5500]), tensor(1))
     """
 
-    def _check_input_dim(self, input):
-        if input.dim() != 4:
-            raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+    _input_dims = (4,)
 
 
 class BatchNorm3d(_BatchNorm):
@@ -132,9 +135,7 @@ class BatchNorm3d(_BatchNorm):
         tensor([1.0000, 1.0000, 1.0000, 1.0000])
     """
 
-    def _check_input_dim(self, input):
-        if input.dim() != 5:
-            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+    _input_dims = (5,)
 
 
 class _InstanceNorm(_NormBase):
