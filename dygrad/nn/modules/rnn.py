@@ -1,15 +1,14 @@
 """Recurrent layers RNN, LSTM, GRU (fused per direction and layer); the single-step cells live in
 rnn_cell.py and are re-exported here."""
-import math
 from typing import Optional
 
 from ... import _creation
 from ...ops import rnn as _rnn
 from ...ops.shape import cat, stack
 from ..parameter import Parameter
-from .. import init
 from ..._tensor import Tensor
 from .module import Module
+from .rnn_cell import _reset_recurrent
 from .rnn_cell import RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401  (PyTorch's path)
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -104,9 +103,7 @@ class RNNBase(Module):
         return [w[i:i + per] for i in range(0, len(w), per)]
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            init.uniform_(w, -stdv, stdv)
+        _reset_recurrent(self)
 
     def flatten_parameters(self):
         """cuDNN weight packing in PyTorch; nothing to do on dygrad."""

@@ -14,6 +14,14 @@ from .module import Module
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 
+def _reset_recurrent(module: Module) -> None:
+    """PyTorch's init of the recurrent layers and cells (shared with rnn.py): every weight and
+    bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+    stdv = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for w in module.parameters():
+        init.uniform_(w, -stdv, stdv)
+
+
 class RNNCellBase(Module):
     """Shared base of the single-step cells: holds weight_ih (G * hidden_size, input_size),
     weight_hh (G * hidden_size, hidden_size) and the biases, for G gate blocks.
@@ -44,9 +52,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for w in self.parameters():
-            init.uniform_(w, -stdv, stdv)
+        _reset_recurrent(self)
 
     def extra_repr(self):
         s = "{input_size}, {hidden_size}"
