@@ -28,7 +28,7 @@ def threshold(input, threshold, value):
 
 
 def hardshrink(input, lambd=0.5):
-    return _ops("activations").hardshrink(input, lambd)
+    return _ops("activations_hard").hardshrink(input, lambd)
 
 
 def prelu(input, weight):
@@ -118,11 +118,11 @@ def avg_pool1d(input, kernel_size, stride=(), padding=0, ceil_mode=False, count_
 
 
 def adaptive_avg_pool1d(input, output_size):
-    return _ops("pool").adaptive_avg_pool1d(input, output_size)
+    return _ops("pool_adaptive").adaptive_avg_pool1d(input, output_size)
 
 
 def adaptive_max_pool1d(input, output_size):
-    return _ops("pool").adaptive_max_pool1d(input, output_size, True)
+    return _ops("pool_adaptive").adaptive_max_pool1d(input, output_size, True)
 
 
 def alpha_dropout(input, p, train):

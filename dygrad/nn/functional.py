@@ -4,9 +4,10 @@ The implementations live in dygrad/ops/ (one file per op family); this module on
 public names, so `F.relu is dygrad.ops.activations.relu`.
 """
 from ..ops.activations import (  # noqa: F401
-    relu, relu_, relu6, leaky_relu, leaky_relu_, elu, elu_, selu, selu_, celu, celu_, sigmoid, tanh,
-    hardtanh, hardtanh_, hardsigmoid, hardswish, softsign, threshold, threshold_, tanhshrink,
-    softshrink, hardshrink, prelu, rrelu, rrelu_)
+    relu, relu_, leaky_relu, leaky_relu_, elu, elu_, selu, selu_, celu, celu_, sigmoid, tanh,
+    softsign, threshold, threshold_, tanhshrink, prelu, rrelu, rrelu_)
+from ..ops.activations_hard import (  # noqa: F401
+    hardtanh, hardtanh_, relu6, hardsigmoid, hardswish, softshrink, hardshrink)
 from ..ops.activations_smooth import gelu, silu, mish, softplus, logsigmoid  # noqa: F401
 from ..ops.nn_ops import softmax, log_softmax, softmin, glu, gumbel_softmax  # noqa: F401
 from ..ops.dropout import (  # noqa: F401
@@ -25,8 +26,9 @@ from ..ops.losses_margin import (  # noqa: F401
     multi_margin_loss)
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from ..ops.pool import (  # noqa: F401
-    max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d, adaptive_avg_pool2d,
-    adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d, lp_pool2d)
+    max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, lp_pool1d, lp_pool2d)
+from ..ops.pool_adaptive import (  # noqa: F401
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d)
 from ..ops.norm import (  # noqa: F401
     batch_norm, layer_norm, group_norm, instance_norm, local_response_norm, rms_norm)
 from ..ops.interpolate import interpolate, upsample  # noqa: F401

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from .pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d
 
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"

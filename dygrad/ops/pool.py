@@ -1,4 +1,4 @@
-"""Pooling: max (with indices), average and adaptive pools.
+"""Pooling: max (with indices), average and power-average pools (adaptive pools: pool_adaptive.py).
 
 Both work tap by tap: one whole-array operation per kernel offset on the strided slice of the input
 it touches (np.maximum / np.add forward; equality masks / strided adds backward), never a window
@@ -12,7 +12,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers, _im2col, _maxpool
-from ._window_args import ints, pool_args, pool_input, pool_out
+from ._window_args import pool_args, pool_input, pool_out
 
 
 def _batched(x, op, nd=2):
@@ -266,183 +266,6 @@ def avg_pool1d(input: Tensor, kernel_size: int | tuple[int, ...],
         x = x.unsqueeze(0)
     r = _avg_pool(x, (1, k), (1, s), (0, p), ceil_mode, count_include_pad, None, unbatched,
                   "avg_pool1d")
-    return r.squeeze(-2)
-
-
-def _adaptive_bounds(size, out):
-    starts = [(i * size) // out for i in range(out)]
-    ends = [-(-((i + 1) * size) // out) for i in range(out)]
-    return starts, ends
-
-
-def _adaptive_size(op, output_size, size):
-    """output_size as ints (None keeps that input size); negative sizes are refused, while 0
-    gives an empty result as in PyTorch."""
-    nd = len(size)
-    if isinstance(output_size, (tuple, list)):
-        if len(output_size) != nd:
-            raise RuntimeError(f"{op}: output_size must be {nd}, got {list(output_size)}")
-        if nd == 1 and output_size[0] is None:
-            raise TypeError(f"{op}(): argument 'output_size' must be tuple of ints, but found "
-                            f"element of type NoneType at pos 0")
-        out = tuple(n if o is None else o for o, n in zip(output_size, size))
-    elif output_size is None:
-        raise TypeError(f"{op}(): argument 'output_size' must be tuple of ints, not NoneType")
-    else:
-        out = (output_size,) * nd
-    out = ints(out, nd, "output_size", op)
-    if min(out) < 0:
-        raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 "
-                           f"but received {list(out)}")
-    return out
-
-
-class _EmptyAdaptiveBackward(Node):
-    """An adaptive pool with an output size of 0: the forward gives an empty result, and
-    PyTorch's backward refuses an empty gradient."""
-    __slots__ = ("op", "gshape")
-
-    def backward(self, g):
-        dim = next(i for i, n in enumerate(self.gshape) if n == 0 and i >= len(self.gshape) - 2)
-        raise RuntimeError(
-            f"{self.op}_backward(): Expected grad_output to have non-zero size for non-batch "
-            f"dimensions, but grad_output has sizes {list(self.gshape)} with dimension {dim} "
-            "being empty")
-
-
-def _empty_adaptive(x, oh, ow, return_indices, unbatched, op):
-    n, c = x._data.shape[:2]
-    shape = (c, oh, ow) if unbatched else (n, c, oh, ow)
-    r = _wrap(np.zeros(shape, x._data.dtype))
-    if STATE.enabled and x._rg:
-        node = _EmptyAdaptiveBackward((x._grad_node(),))
-        node.op, node.gshape = op, shape
-        r._rg, r.grad_fn = True, node
-    idx = _wrap(np.zeros(shape, np.int64))
-    return (r, idx) if return_indices else r
-
-
-def _first_max_or_last_nan(flat):
-    """PyTorch's adaptive max pool takes the first maximum of a window, or its last NaN."""
-    isn = np.isnan(flat)
-    a = flat.argmax(-1)
-    if isn.any():
-        last = flat.shape[-1] - 1 - isn[..., ::-1].argmax(-1)
-        a = np.where(isn.any(-1), last, a)
-    return a
-
-
-def _global_mean(input, output_size, nd):
-    """adaptive_avg_pool to size 1 is a mean, which PyTorch also takes over empty dimensions
-    (giving nan)."""
-    if not isinstance(input, Tensor) or input._data.ndim not in (nd + 1, nd + 2):
-        return None
-    if output_size != 1 and tuple(output_size if isinstance(output_size, (tuple, list))
-                                  else (output_size,)) != (1,) * nd:
-        return None
-    if 0 not in input._data.shape[-nd:]:
-        return None
-    return input.mean(dim=tuple(range(-nd, 0)), keepdim=True)
-
-
-def adaptive_avg_pool2d(input: Tensor, output_size: int | None | tuple[int | None, ...]) -> Tensor:
-    """Average pooling to a fixed (H_out, W_out); None keeps that input size.
-
-    Example::
-
-        >>> import dygrad.nn.functional as F
-        >>> x = torch.arange(16.0).reshape(1, 1, 4, 4)
-        >>> F.adaptive_avg_pool2d(x, 1)
-        tensor([[[[7.5000]]]])
-        >>> F.adaptive_avg_pool2d(torch.ones(2, 3, 7, 5), (2, None)).shape
-        torch.Size([2, 3, 2, 5])
-    """
-    r = _global_mean(input, output_size, 2)
-    if r is not None:
-        return r
-    x, unbatched = _batched(input, "adaptive_avg_pool2d")
-    n, c, h, w = x._data.shape
-    oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, (h, w))
-    if oh == 0 or ow == 0:
-        return _empty_adaptive(x, oh, ow, False, unbatched, "adaptive_avg_pool2d")
-    if h % oh == 0 and w % ow == 0:
-        r = avg_pool2d(x, (h // oh, w // ow))
-    else:
-        hs, he = _adaptive_bounds(h, oh)
-        ws, we = _adaptive_bounds(w, ow)
-        from .shape import stack
-        rows = [stack([x[:, :, hs[i]:he[i], ws[j]:we[j]].mean(dim=(2, 3)) for j in range(ow)], -1)
-                for i in range(oh)]
-        r = stack(rows, -2)
-    return r.squeeze(0) if unbatched else r
-
-
-def adaptive_max_pool2d(input: Tensor, output_size: int | None | tuple[int | None, ...],
-                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-    """Max pooling to a fixed (H_out, W_out); None keeps that input size.
-
-    Example::
-
-        >>> import dygrad.nn.functional as F
-        >>> F.adaptive_max_pool2d(torch.arange(16.0).reshape(1, 1, 4, 4), (1, 2))
-        tensor([[[[13., 15.]]]])
-    """
-    x, unbatched = _batched(input, "adaptive_max_pool2d")
-    xd = x._data
-    n, c, h, w = xd.shape
-    oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, (h, w))
-    if oh == 0 or ow == 0:
-        return _empty_adaptive(x, oh, ow, return_indices, unbatched, "adaptive_max_pool2d")
-    if h % oh == 0 and w % ow == 0:
-        r = max_pool2d(x, (h // oh, w // ow), return_indices=return_indices)
-        if unbatched:
-            return tuple(t.squeeze(0) for t in r) if return_indices else r.squeeze(0)
-        return r
-    hs, he = _adaptive_bounds(h, oh)
-    ws, we = _adaptive_bounds(w, ow)
-    local = np.empty((n, c, oh, ow), dtype=np.int64)
-    for i in range(oh):
-        for j in range(ow):
-            win = xd[:, :, hs[i]:he[i], ws[j]:we[j]]
-            kw_ = we[j] - ws[j]
-            a = _first_max_or_last_nan(win.reshape(n, c, win.shape[2] * kw_))
-            local[:, :, i, j] = (hs[i] + a // kw_) * w + ws[j] + a % kw_
-    base = (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
-    return _max_by_index(x, local + base, local, unbatched, return_indices)
-
-
-def adaptive_avg_pool1d(input: Tensor, output_size: int | None | tuple[int | None, ...]) -> Tensor:
-    """Average pooling whose windows are chosen to give exactly `output_size` positions.
-
-    Example::
-
-        >>> import dygrad.nn.functional as F
-        >>> F.adaptive_avg_pool1d(torch.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]]]), 2)
-        tensor([[[2., 5.]]])
-    """
-    r = _global_mean(input, output_size, 1)
-    if r is not None:
-        return r
-    pool_input("adaptive_avg_pool1d", input, 1)
-    (o,) = _adaptive_size("adaptive_avg_pool1d", output_size, input.shape[-1:])
-    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
-
-
-def adaptive_max_pool1d(input: Tensor, output_size: int | None | tuple[int | None, ...],
-                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-    """Max pooling whose windows give exactly `output_size` positions.
-
-    Example::
-
-        >>> import dygrad.nn.functional as F
-        >>> F.adaptive_max_pool1d(torch.tensor([[[1.0, 5.0, 3.0, 4.0, 2.0, 6.0]]]), 2)
-        tensor([[[5., 6.]]])
-    """
-    pool_input("adaptive_max_pool1d", input, 1)
-    (o,) = _adaptive_size("adaptive_max_pool1d", output_size, input.shape[-1:])
-    r = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), return_indices)
-    if return_indices:
-        return r[0].squeeze(-2), r[1].squeeze(-2)
     return r.squeeze(-2)
 
 

@@ -3,6 +3,7 @@ from typing import Optional
 
 from ..._tensor import Tensor
 from ...ops import pool as _pool
+from ...ops import pool_adaptive as _adaptive
 from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
@@ -168,7 +169,7 @@ class AdaptiveAvgPool1d(_AdaptiveNd):
 
     def forward(self, input: Tensor) -> Tensor:
         """Average-pools the last dimension of `input` to `output_size`."""
-        return _pool.adaptive_avg_pool1d(input, self.output_size)
+        return _adaptive.adaptive_avg_pool1d(input, self.output_size)
 
 
 class AdaptiveAvgPool2d(_AdaptiveNd):
@@ -190,7 +191,7 @@ class AdaptiveAvgPool2d(_AdaptiveNd):
 
     def forward(self, input: Tensor) -> Tensor:
         """Average-pools the last two dimensions of `input` to `output_size`."""
-        return _pool.adaptive_avg_pool2d(input, self.output_size)
+        return _adaptive.adaptive_avg_pool2d(input, self.output_size)
 
 
 class AdaptiveMaxPool1d(_AdaptiveNd):
@@ -207,7 +208,7 @@ class AdaptiveMaxPool1d(_AdaptiveNd):
 
     def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         """Max-pools the last dimension of `input` to `output_size`."""
-        return _pool.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+        return _adaptive.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptiveNd):
@@ -226,7 +227,7 @@ class AdaptiveMaxPool2d(_AdaptiveNd):
 
     def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         """Max-pools the last two dimensions of `input` to `output_size`."""
-        return _pool.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+        return _adaptive.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class _LPPoolNd(Module):
