@@ -67,17 +67,22 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                                  num_heads: int, in_proj_weight: Tensor | None,
                                  in_proj_bias: Tensor | None, bias_k: Tensor | None,
                                  bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float,
-                                 out_proj_weight: Tensor | None, out_proj_bias: Tensor | None,
+                                 out_proj_weight: Tensor, out_proj_bias: Tensor | None,
                                  training: bool = True, key_padding_mask: Tensor | None = None,
                                  need_weights: bool = True, attn_mask: Tensor | None = None,
-                                 use_separate_proj_weight: Tensor | None = False,
+                                 use_separate_proj_weight: bool = False,
                                  q_proj_weight: Tensor | None = None,
                                  k_proj_weight: Tensor | None = None,
                                  v_proj_weight: Tensor | None = None,
                                  static_k: Tensor | None = None, static_v: Tensor | None = None,
                                  average_attn_weights: bool = True,
                                  is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
-    """Inputs are (L, N, E) (sequence first); returns (output (L, N, E), weights or None).
+    """The computation of nn.MultiheadAttention: projects query, key and value (in_proj_weight, or
+    the q/k/v_proj_weight when use_separate_proj_weight), runs scaled dot-product attention in
+    num_heads heads and projects the result with out_proj_weight.
+
+    Inputs are (L, N, E) (sequence first), or (L, E) unbatched; returns (output (L, N, E),
+    attention weights averaged over the heads, or None when need_weights is False).
 
     Example::
 

@@ -30,7 +30,7 @@ def _factor_and_shape(op, input, factor, name, check=True):
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
-    """(*, C*r*r, H, W) -> (*, C, H*r, W*r).
+    """Moves channels into space: (*, C*r*r, H, W) -> (*, C, H*r, W*r) with r = upscale_factor.
 
     Example::
 
@@ -51,7 +51,8 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
-    """(*, C, H*r, W*r) -> (*, C*r*r, H, W).
+    """The inverse of pixel_shuffle: (*, C, H*r, W*r) -> (*, C*r*r, H, W) with r =
+    downscale_factor.
 
     Example::
 
@@ -157,9 +158,9 @@ def unfold(input: Tensor, kernel_size: int | tuple[int, ...], dilation: int | tu
     return out if batched else out.squeeze(0)
 
 
-def fold(input: Tensor, output_size: int | None | tuple[int | None, ...],
-         kernel_size: int | tuple[int, ...], dilation: int | tuple[int, ...] = 1,
-         padding: int | tuple[int, ...] = 0, stride: int | tuple[int, ...] = 1) -> Tensor:
+def fold(input: Tensor, output_size: int | tuple[int, ...], kernel_size: int | tuple[int, ...],
+         dilation: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] = 0,
+         stride: int | tuple[int, ...] = 1) -> Tensor:
     """col2im: (N, C*kh*kw, L) -> (N, C, H, W), summing overlapping blocks.
 
     Example::

@@ -49,3 +49,18 @@ def test_example_runs(name, fn):
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
     runner.run(test, out=report.append)
     assert runner.failures == 0, "".join(report)
+
+
+@pytest.mark.parametrize("name,fn", FUNCTIONS, ids=IDS)
+def test_example_prints_as_pytorch(name, fn):
+    # the same lines under PyTorch (F bound to torch.nn.functional) print the shown output too
+    torch = pytest.importorskip("torch")
+    test = doctest.DocTestParser().get_doctest(fn.__doc__ or "", {"torch": torch}, f"F.{name}",
+                                               None, 0)
+    for ex in test.examples:
+        if ex.source.startswith("import dygrad.nn.functional as F"):
+            ex.source = "import torch.nn.functional as F\n"
+    report = []
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
+    runner.run(test, out=report.append)
+    assert runner.failures == 0, "".join(report)
