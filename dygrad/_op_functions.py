@@ -9,6 +9,7 @@ from ._convert import not_tensor_error as _not_tensor, not_overload_error as _no
 from ._tensor import Tensor, _inplace
 from .ops.inplace import copy_ as _copy_  # noqa: F401 - in-place spellings may use it
 from ._convert import write_out_tensor as _write_out_tensor, write_outs as _write_outs
+from .ops import bucketing as _op_bucketing
 from .ops import compare as _op_compare
 from .ops import cumulative as _op_cumulative
 from .ops import elementwise as _op_elementwise
@@ -33,26 +34,27 @@ __all__ = [
     'addmv_', 'addr', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'angle', 'any', 'argmax',
     'argmin', 'argsort', 'asin', 'arcsin', 'asin_', 'arcsin_', 'asinh', 'arcsinh', 'asinh_',
     'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2', 'arctan2', 'atanh', 'arctanh',
-    'atanh_', 'arctanh_', 'baddbmm', 'bitwise_and', 'bitwise_left_shift', 'bitwise_not',
-    'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'block_diag', 'bmm', 'cdist', 'ceil',
-    'ceil_', 'chain_matmul', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_',
-    'clamp_min', 'clamp_min_', 'column_stack', 'copysign', 'corrcoef', 'cos', 'cos_', 'cosh',
-    'cosh_', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin', 'cumprod', 'cumsum',
-    'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'diagflat', 'diagonal_scatter', 'diff',
-    'digamma', 'dist', 'div', 'divide', 'true_divide', 'dot', 'dsplit', 'eq', 'erf', 'erf_',
-    'erfc', 'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'float_power',
-    'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gcd', 'gcd_',
-    'ge', 'greater_equal', 'gt', 'greater', 'hsplit', 'hypot', 'i0', 'i0_', 'inner', 'isclose',
-    'isfinite', 'isin', 'isinf', 'isnan', 'isneginf', 'isposinf', 'kron', 'kthvalue', 'lcm',
-    'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10',
-    'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logaddexp', 'logaddexp2', 'logcumsumexp',
-    'logdet', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_',
-    'logsumexp', 'lt', 'less', 'matmul', 'matrix_power', 'max', 'maximum', 'mean', 'median',
-    'min', 'minimum', 'mm', 'mode', 'msort', 'mul', 'multiply', 'mv', 'nan_to_num', 'nan_to_num_',
-    'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow_copy', 'ne', 'not_equal', 'neg',
-    'negative', 'neg_', 'negative_', 'nextafter', 'outer', 'ger', 'polygamma', 'positive', 'pow',
-    'prod', 'quantile', 'rad2deg', 'rad2deg_', 'reciprocal', 'reciprocal_', 'relu', 'relu_',
-    'remainder', 'renorm', 'repeat_interleave', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_',
+    'atanh_', 'arctanh_', 'baddbmm', 'bincount', 'bitwise_and', 'bitwise_left_shift',
+    'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'block_diag', 'bmm',
+    'bucketize', 'cdist', 'ceil', 'ceil_', 'chain_matmul', 'clamp', 'clip', 'clamp_', 'clip_',
+    'clamp_max', 'clamp_max_', 'clamp_min', 'clamp_min_', 'column_stack', 'copysign', 'corrcoef',
+    'cos', 'cos_', 'cosh', 'cosh_', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin',
+    'cumprod', 'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'diag_embed', 'diagflat',
+    'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide', 'true_divide', 'dot',
+    'dsplit', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_',
+    'expm1', 'expm1_', 'float_power', 'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod',
+    'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal', 'gt', 'greater', 'heaviside', 'histc',
+    'hsplit', 'hypot', 'i0', 'i0_', 'inner', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan',
+    'isneginf', 'isposinf', 'kron', 'kthvalue', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le',
+    'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2',
+    'log2_', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet', 'logical_and', 'logical_not',
+    'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp', 'lt', 'less', 'matmul',
+    'matrix_power', 'max', 'maximum', 'mean', 'median', 'min', 'minimum', 'mm', 'mode', 'msort',
+    'mul', 'multiply', 'mv', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile',
+    'nansum', 'narrow_copy', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_',
+    'nextafter', 'outer', 'ger', 'polygamma', 'positive', 'pow', 'prod', 'quantile', 'rad2deg',
+    'rad2deg_', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm',
+    'repeat_interleave', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_', 'searchsorted',
     'select_scatter', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc',
     'sinc_', 'sinh', 'sinh_', 'slice_scatter', 'sort', 'sqrt', 'sqrt_', 'square', 'square_',
     'std', 'std_mean', 'sub', 'subtract', 'sum', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_',
@@ -594,6 +596,19 @@ def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | Non
     return _write_out(out, _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'baddbmm')
 
 
+def bincount(input: Tensor, weights=None, minlength=0) -> Tensor:
+    """Counts of each value of a 1-D non-negative integer tensor (or the sums of weights).
+
+    Example::
+
+        >>> torch.bincount(torch.tensor([0, 1, 1, 3]))
+        tensor([1, 2, 0, 1])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('bincount', input)
+    return _op_bucketing.bincount(input, weights, minlength)
+
+
 def bitwise_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Elementwise bitwise AND of integer or bool tensors.
 
@@ -714,6 +729,23 @@ def bmm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_linalg.bmm(input, mat2)
     return _write_out(out, _op_linalg.bmm(input, mat2), 'bmm')
+
+
+def bucketize(input: Tensor, boundaries, *, out_int32=False, right=False, out: Tensor | None = None) -> Tensor:
+    """Bucket index of each input value among the 1-D boundaries.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.bucketize(torch.tensor([0.5, 3.0, 9.0]), torch.tensor([1.0, 3.0, 5.0]))
+        tensor([0, 1, 3])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('bucketize', input)
+    if out is None:
+        return _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right)
+    return _write_out(out, _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right), 'bucketize')
 
 
 def cdist(x1, x2, p=2.0, compute_mode=None) -> Tensor:
@@ -1086,6 +1118,20 @@ def deg2rad_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('deg2rad_', input)
     return _inplace(input, _op_special_unary.deg2rad(input))
+
+
+def diag_embed(input: Tensor, offset=0, dim1=-2, dim2=-1) -> Tensor:
+    """A tensor whose diagonals over (dim1, dim2), at offset, hold input's last dim.
+
+    Example::
+
+        >>> torch.diag_embed(torch.tensor([1.0, 2.0]))
+        tensor([[1., 0.],
+                [0., 2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('diag_embed', input)
+    return _op_bucketing.diag_embed(input, offset, dim1, dim2)
 
 
 def diagflat(input: Tensor, offset=0) -> Tensor:
@@ -1587,6 +1633,40 @@ def gt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 greater = gt
+
+
+def heaviside(input: Tensor, values, *, out: Tensor | None = None) -> Tensor:
+    """Heaviside step: 0 where input < 0, values where input == 0, 1 where input > 0.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.heaviside(torch.tensor([-1.0, 0.0, 2.0]), torch.tensor([0.5]))
+        tensor([0.0000, 0.5000, 1.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('heaviside', input)
+    if out is None:
+        return _op_bucketing.heaviside(input, values)
+    return _write_out(out, _op_bucketing.heaviside(input, values), 'heaviside')
+
+
+def histc(input: Tensor, bins=100, min=0, max=0, *, out: Tensor | None = None) -> Tensor:
+    """Histogram of the values in bins equal-width bins over [min, max] (the data's range when both are 0).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.histc(torch.tensor([1.0, 2.0, 1.0, 4.0]), 4, 0, 4)
+        tensor([0., 2., 1., 1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('histc', input)
+    if out is None:
+        return _op_bucketing.histc(input, bins, min, max)
+    return _write_out(out, _op_bucketing.histc(input, bins, min, max), 'histc')
 
 
 def hsplit(input: Tensor, indices_or_sections) -> Tensor:
@@ -3064,6 +3144,23 @@ def rsqrt_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('rsqrt_', input)
     return _inplace(input, _op_unary.rsqrt(input))
+
+
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None, out: Tensor | None = None) -> Tensor:
+    """Indices where values would be inserted into the innermost dim of sorted_sequence to keep it sorted.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.searchsorted(torch.tensor([1.0, 3.0, 5.0]), torch.tensor([3.0, 6.0]))
+        tensor([1, 3])
+    """
+    if not isinstance(sorted_sequence, Tensor):
+        raise _not_tensor('searchsorted', sorted_sequence)
+    if out is None:
+        return _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter)
+    return _write_out(out, _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter), 'searchsorted')
 
 
 def select_scatter(input: Tensor, src, dim, index) -> Tensor:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # bound at run time by _link()
     from ._tensor import Tensor, _inplace
     from .ops.inplace import copy_ as _copy_
+    from .ops import bucketing as _op_bucketing
     from .ops import compare as _op_compare
     from .ops import cumulative as _op_cumulative
     from .ops import elementwise as _op_elementwise
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from .ops import unary as _op_unary
 
 _MODULES = (
+    'dygrad.ops.bucketing',
     'dygrad.ops.compare',
     'dygrad.ops.cumulative',
     'dygrad.ops.elementwise',
@@ -408,6 +410,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.baddbmm`."""
         return _inplace(self, _op_linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
 
+    def bincount(self, weights=None, minlength=0) -> Tensor:
+        """Counts of each value of a 1-D non-negative integer tensor (or the sums of weights).
+
+        Example::
+
+            >>> torch.tensor([0, 1, 1, 3]).bincount()
+            tensor([1, 2, 0, 1])
+        """
+        return _op_bucketing.bincount(self, weights, minlength)
+
     def bitwise_and(self, other: Tensor) -> Tensor:
         """Elementwise bitwise AND of integer or bool tensors.
 
@@ -711,6 +723,17 @@ class TensorOpMethods:
     def deg2rad_(self) -> Tensor:
         """In-place version of :meth:`Tensor.deg2rad`."""
         return _inplace(self, _op_special_unary.deg2rad(self))
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1) -> Tensor:
+        """A tensor whose diagonals over (dim1, dim2), at offset, hold input's last dim.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).diag_embed()
+            tensor([[1., 0.],
+                    [0., 2.]])
+        """
+        return _op_bucketing.diag_embed(self, offset, dim1, dim2)
 
     def diagflat(self, offset=0) -> Tensor:
         """A 2-D tensor with the flattened input on diagonal offset.
@@ -1042,6 +1065,30 @@ class TensorOpMethods:
 
     greater = gt
     greater_ = gt_
+
+    def heaviside(self, values) -> Tensor:
+        """Heaviside step: 0 where input < 0, values where input == 0, 1 where input > 0.
+
+        Example::
+
+            >>> torch.tensor([-1.0, 0.0, 2.0]).heaviside(torch.tensor([0.5]))
+            tensor([0.0000, 0.5000, 1.0000])
+        """
+        return _op_bucketing.heaviside(self, values)
+
+    def heaviside_(self, values) -> Tensor:
+        """In-place version of :meth:`Tensor.heaviside`."""
+        return _inplace(self, _op_bucketing.heaviside(self, values))
+
+    def histc(self, bins=100, min=0, max=0) -> Tensor:
+        """Histogram of the values in bins equal-width bins over [min, max] (the data's range when both are 0).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 1.0, 4.0]).histc(4, 0, 4)
+            tensor([0., 2., 1., 1.])
+        """
+        return _op_bucketing.histc(self, bins, min, max)
 
     def hsplit(self, indices_or_sections) -> Tensor:
         """tensor_split along dim 1 (dim 0 for a 1-D input).

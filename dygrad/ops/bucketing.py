@@ -7,11 +7,12 @@ the input's dtype.
 import numpy as np
 
 from .. import _dtype
-from .._convert import not_implemented, type_name, write_out
+from .._convert import not_implemented, type_name
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._util import wrap_dim
+from ._registry import op
 
 __all__ = ["searchsorted", "bucketize", "histc", "bincount", "heaviside", "diag_embed"]
 
@@ -66,7 +67,10 @@ def _binary_search(bd, vals, right):
     return lo.reshape(vals.shape)
 
 
-def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, out=None,
+@op(method=False, out=True, summary="Indices where values would be inserted into the innermost "
+    "dim of sorted_sequence to keep it sorted.",
+    example="torch.tensor([1.0, 3.0, 5.0]), torch.tensor([3.0, 6.0])")
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None,
                  sorter=None):
     """Indices where `values` would be inserted into the innermost dim of `sorted_sequence` to
     keep it sorted (left: first position; right / side='right': after equal entries)."""
@@ -106,20 +110,22 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     if common.kind == "b" and vd.size:  # (no kernel runs for no values)
         raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
     idx = _binary_search(bd.astype(common, copy=False), vd.astype(common, copy=False), right)
-    res = idx.astype(np.int32 if out_int32 else np.int64)
-    if out is not None:
-        return write_out(out, res, "searchsorted")
-    return _wrap(res)
+    return _wrap(idx.astype(np.int32 if out_int32 else np.int64))
 
 
-def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+@op(method=False, out=True, summary="Bucket index of each input value among the 1-D boundaries.",
+    example="torch.tensor([0.5, 3.0, 9.0]), torch.tensor([1.0, 3.0, 5.0])")
+def bucketize(input, boundaries, *, out_int32=False, right=False):
     """Bucket index of each input value among 1-d `boundaries` (right=True: b[i-1] <= x < b[i])."""
     if boundaries._data.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries._data.ndim})")
-    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
-def histc(input, bins=100, min=0, max=0, *, out=None):
+@op(out=True, summary="Histogram of the values in bins equal-width bins over [min, max] (the "
+    "data's range when both are 0).",
+    example="torch.tensor([1.0, 2.0, 1.0, 4.0]), 4, 0, 4")
+def histc(input, bins=100, min=0, max=0):
     """Histogram of input's values in `bins` equal-width bins over [min, max] (the data's range
     when both are 0); values outside are ignored. Same dtype as input."""
     d = input._data
@@ -145,11 +151,11 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     pos = np.where(np.isfinite(scaled), scaled, 0).astype(np.int64)
     pos = np.clip(pos, 0, bins - 1)  # the right edge belongs to the last bin
     res = np.bincount(pos, minlength=bins).astype(d.dtype)
-    if out is not None:
-        return write_out(out, res, "histc")
     return _wrap(res)  # not differentiable, and PyTorch records nothing
 
 
+@op(summary="Counts of each value of a 1-D non-negative integer tensor (or the sums of weights).",
+    example="torch.tensor([0, 1, 1, 3])")
 def bincount(input, weights=None, minlength=0):
     """Counts of each value of a 1-d non-negative integer tensor (summed weights when given:
     float32 weights give float32, others float64)."""
@@ -170,7 +176,10 @@ def bincount(input, weights=None, minlength=0):
     return _no_grad_result(res, "bincount", (weights,))
 
 
-def heaviside(input, values, *, out=None):
+@op(out=True, inplace=True, inplace_function=False,
+    summary="Heaviside step: 0 where input < 0, values where input == 0, 1 where input > 0.",
+    example="torch.tensor([-1.0, 0.0, 2.0]), torch.tensor([0.5])")
+def heaviside(input, values):
     """0 where input < 0, `values` where input == 0, 1 where input > 0 (NaN stays NaN)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"heaviside(): argument 'input' (position 1) must be Tensor, not "
@@ -183,8 +192,6 @@ def heaviside(input, values, *, out=None):
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     zero = a.dtype.type(0)
     res = np.asarray(np.where(a == zero, v, (a > zero).astype(a.dtype)), dtype=a.dtype)
-    if out is not None:
-        return write_out(out, res, "heaviside")
     return _no_grad_result(res, "heaviside", (input, values))
 
 
@@ -198,6 +205,8 @@ class DiagEmbedBackward0(Node):
         return np.diagonal(g, offset, d1, d2).copy()
 
 
+@op(backward=DiagEmbedBackward0, summary="A tensor whose diagonals over (dim1, dim2), at offset, "
+    "hold input's last dim.", example="torch.tensor([1.0, 2.0])")
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """A tensor whose diagonals over (dim1, dim2), at `offset`, hold input's last dim."""
     d = input._data

@@ -209,3 +209,10 @@ add(case("special.multigammaln_err", lambda T, x: T.special.multigammaln(x, 3), 
 add(case("special.logsumexp", lambda T, x: T.special.logsumexp(x, 1), A("f32", 3, 4), tol=TOL))
 add(case("special.softmax", lambda T, x: T.special.softmax(x, 0), A("f32", 3, 4), tol=TOL))
 add(case("special.log_softmax", lambda T, x: T.special.log_softmax(x, 1, dtype=T.float64), A("f32", 3, 4)))
+
+# bucketing (ops/bucketing.py): searchsorted/bucketize, left and right sides
+SORTED = np.array([1.0, 3.0, 5.0, 7.0])
+add(case("searchsorted", lambda T, s, v: T.searchsorted(s, v), SORTED, np.array([0.0, 3.0, 6.0, 9.0]), grad=False))
+add(case("searchsorted_right", lambda T, s, v: T.searchsorted(s, v, right=True), SORTED, np.array([3.0, 5.0]), grad=False))
+add(case("bucketize", lambda T, v, b: T.bucketize(v, b), np.array([[0.0, 3.0], [6.0, 9.0]]), SORTED, grad=False))
+add(case("bucketize_right_i32", lambda T, v, b: T.bucketize(v, b, right=True, out_int32=True), np.array([3.0, 5.5]), SORTED, grad=False))
