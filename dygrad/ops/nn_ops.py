@@ -54,7 +54,7 @@ def _recorded(y, x, node_cls, dim):
     return _wrap(y)
 
 
-def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3,
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
             dtype: _dtype.dtype | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim` (the entries along dim sum to 1). `dtype` casts the input
     first.
@@ -66,7 +66,7 @@ def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3,
         tensor([[0.0900, 0.2447, 0.6652],
                 [0.3333, 0.3333, 0.3333]])
     """
-    d, dim = _prep(x, dim, dtype, "softmax", _stacklevel)
+    d, dim = _prep(input, dim, dtype, "softmax", _stacklevel)
     if d.ndim == 0 or d.size == 0:  # a 0-dim x is a row of one (NaN for a non-finite x)
         with np.errstate(invalid="ignore"):
             y = np.asarray(np.exp(d - d) if d.ndim == 0 else d.copy())
@@ -74,10 +74,10 @@ def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3,
         m = d.max(axis=dim, keepdims=True)
         e = np.exp(d - m)
         y = e / e.sum(axis=dim, keepdims=True)
-    return _recorded(y, x, SoftmaxBackward0, dim)
+    return _recorded(y, input, SoftmaxBackward0, dim)
 
 
-def log_softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3,
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype: _dtype.dtype | None = None) -> Tensor:
     """log(softmax(x)) along `dim`, computed stably.
 
@@ -87,7 +87,7 @@ def log_softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3,
         >>> F.log_softmax(torch.tensor([1.0, 2.0, 3.0]), dim=0)
         tensor([-2.4076, -1.4076, -0.4076])
     """
-    d, dim = _prep(x, dim, dtype, "log_softmax", _stacklevel)
+    d, dim = _prep(input, dim, dtype, "log_softmax", _stacklevel)
     if d.ndim == 0 or d.size == 0:
         with np.errstate(invalid="ignore"):
             y = np.asarray(d - d if d.ndim == 0 else d.copy())
@@ -95,7 +95,7 @@ def log_softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3,
         m = d.max(axis=dim, keepdims=True)
         s = d - m
         y = s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
-    return _recorded(y, x, LogSoftmaxBackward0, dim)
+    return _recorded(y, input, LogSoftmaxBackward0, dim)
 
 
 def _implicit_dim(name, ndim, stacklevel):

@@ -64,3 +64,18 @@ def test_example_prints_as_pytorch(name, fn):
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
     runner.run(test, out=report.append)
     assert runner.failures == 0, "".join(report)
+
+
+@pytest.mark.parametrize("name,fn", FUNCTIONS, ids=IDS)
+def test_parameter_names_as_pytorch(name, fn):
+    # keyword calls (F.softmax(input=x, dim=0)) need PyTorch's parameter names; PyTorch's C
+    # builtins and its *args wrappers carry no names to compare
+    torch = pytest.importorskip("torch")
+    ref = getattr(torch.nn.functional, name)
+    try:
+        names = list(inspect.signature(ref).parameters)
+    except (TypeError, ValueError):
+        pytest.skip(f"torch.nn.functional.{name} has no introspectable signature")
+    if names == ["args", "kwargs"]:
+        pytest.skip(f"torch.nn.functional.{name} takes *args, **kwargs")
+    assert list(inspect.signature(fn).parameters) == names
