@@ -143,7 +143,8 @@ class EluBackward0(_Act):
 def _np_elu(d, alpha, scale, in_scale):
     t = d.dtype.type
     neg = np.expm1(np.minimum(d, 0) * t(in_scale)) * t(alpha * scale)
-    return np.where(d <= 0, neg, d * t(scale))
+    # zeros come out as d * scale: the input's sign of zero, as PyTorch's (elu(-0.) is -0.)
+    return np.where(d < 0, neg, d * t(scale))
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:

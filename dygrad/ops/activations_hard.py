@@ -150,7 +150,8 @@ class HardshrinkBackward0(_ShrinkBackward):
 
 
 # the zero band is `-lam <= x <= lam` (PyTorch's test), so a NaN input stays NaN; softshrink's
-# zeros are x * 0 and keep x's sign (-0.25 -> -0.), as PyTorch's; hardshrink's are all +0.
+# zeros are x * 0 and keep x's sign (-0.25 -> -0.) as PyTorch's element formula (its SIMD chunks
+# give +0., so for large tensors PyTorch's own sign of zero varies); hardshrink's are all +0.
 def _np_softshrink(d, lam):
     t = d.dtype.type
     return np.where((d >= -lam) & (d <= lam), d * t(0), np.where(d > lam, d - t(lam), d + t(lam)))

@@ -177,3 +177,11 @@ def test_shrink_zero_band_sign(dtype):
     hard = np.signbit(F.hardshrink(x, 0.5).numpy()).tolist()
     assert soft == [True, True, False, True, False, False, True]
     assert hard == [False] * 6 + [True]
+
+
+@pytest.mark.parametrize("fn,args", [(F.elu, ()), (F.elu, (-1.0,)), (F.selu, ()), (F.celu, (0.5,)),
+                                     (F.elu_, ())])
+def test_elu_family_keeps_the_sign_of_zero(fn, args):
+    # PyTorch's elu/selu/celu return a zero input with its sign (-0. -> -0., 0. -> 0.) whatever alpha
+    x = dygrad.tensor([-0.0, 0.0, -1.0, 1.0])
+    assert np.signbit(fn(x, *args).numpy()[:2]).tolist() == [True, False]
