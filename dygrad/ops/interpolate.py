@@ -103,7 +103,8 @@ def interpolate(input: Tensor, size: int | tuple[int, ...] | None = None,
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
     """Resizes the spatial dims of an (N, C, *) input to `size` or by `scale_factor`; mode is one
-    of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'.
+    of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', 'area' ('bicubic' and
+    antialias=True raise NotImplementedError).
 
     Example::
 
