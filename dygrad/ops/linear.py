@@ -295,12 +295,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 
         >>> import dygrad.nn.functional as F
         >>> weight = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 4.0]])
-        >>> F.embedding(torch.tensor([[2, 1], [0, 2]]), weight)
-        tensor([[[2., 4.],
-                 [1., 1.]],
-        <BLANKLINE>
-                [[0., 0.],
-                 [2., 4.]]])
+        >>> F.embedding(torch.tensor([2, 1, 2]), weight)
+        tensor([[2., 4.],
+                [1., 1.],
+                [2., 4.]])
     """
     check_tensor(input, "input", "embedding")
     check_tensor(weight, "weight", "embedding")

@@ -248,13 +248,11 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 0.0001, beta: f
     Example::
 
         >>> import dygrad.nn.functional as F
-        >>> x = torch.ones(1, 3, 1, 1)
+        >>> x = torch.ones(1, 3, 2)  # (N, C, L)
         >>> F.local_response_norm(x, size=2, alpha=1.0, beta=1.0)
-        tensor([[[[0.6667]],
-        <BLANKLINE>
-                 [[0.5000]],
-        <BLANKLINE>
-                 [[0.5000]]]])
+        tensor([[[0.6667, 0.6667],
+                 [0.5000, 0.5000],
+                 [0.5000, 0.5000]]])
     """
     if input.dim() < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
