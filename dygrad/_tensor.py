@@ -1162,7 +1162,6 @@ from .autograd import backward as _autograd_backward  # noqa: E402
 from .autograd import views as _views  # noqa: E402
 from .autograd.engine import backward_root as _backward_root  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402  (op modules import Tensor from here)
-from .ops import reduction as _red  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 from .ops import indexing as _idx  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
