@@ -14,8 +14,10 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "ASGD", "LBFGS", "lr_scheduler",
-           "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "swa_utils"]
+# every algorithm imported above is exported: adding one is its import line, nothing else
+__all__ = sorted([name for name, v in list(globals().items())
+                  if isinstance(v, type) and issubclass(v, Optimizer)], key=str.lower) + [
+    "lr_scheduler", "swa_utils"]
 
 
 def __getattr__(name):
