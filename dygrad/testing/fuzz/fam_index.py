@@ -83,7 +83,7 @@ def gen_index(g):
         g.emit(f"{y}[{_index_expr(g, shape)}] = {_value(g, dtype)}")
         return
     n0 = shape[0]
-    d = g.dim(len(shape))
+    g.dim(len(shape))  # unused, but drawn: a seed keeps generating the programs it always did
     idx = g.fresh("i")
     g.emit(f"{idx} = torch.tensor(rng.integers(0, {max(n0, 1)}, ({g.r.randint(0, 4)},)))")
     mask = g.fresh("m")

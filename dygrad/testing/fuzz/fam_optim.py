@@ -69,5 +69,5 @@ def gen_optim(g):
     g.emit(f"for step in range({steps}):\n    opt.zero_grad(set_to_none={none})\n"
            f"    loss = {loss}\n    loss.backward()\n    opt.step()"
            + ("\n    sched.step()" if sched else ""))
-    g.emit(f"lrs = [group['lr'] for group in opt.param_groups]")
+    g.emit("lrs = [group['lr'] for group in opt.param_groups]")
     g.emit("loss = loss.detach()  # the graph is freed; parameters and loss are compared")
