@@ -185,3 +185,20 @@ def test_elu_family_keeps_the_sign_of_zero(fn, args):
     # PyTorch's elu/selu/celu return a zero input with its sign (-0. -> -0., 0. -> 0.) whatever alpha
     x = dygrad.tensor([-0.0, 0.0, -1.0, 1.0])
     assert np.signbit(fn(x, *args).numpy()[:2]).tolist() == [True, False]
+
+
+# the fused ones (softsign and tanhshrink are composites in half, as PyTorch's)
+_HALF_ACTS = ["elu", "selu", "celu", "gelu", "silu", "mish", "softplus", "logsigmoid", "hardswish",
+              "hardsigmoid", "leaky_relu", "softshrink", "rrelu"]
+
+
+@pytest.mark.parametrize("name", _HALF_ACTS)
+def test_half_activation_is_the_rounded_float32_result(name):
+    # PyTorch computes float16 activations in float32 and rounds once; in half precision
+    # throughout gelu(-3.) was 8% off
+    vals = [-7.0, -3.0, -1.0, -0.5, 0.1, 0.25, 0.5, 3.0, 11.0, 30.0]
+    fn = getattr(F, name)
+    half = fn(dygrad.tensor(vals, dtype=dygrad.float16)).numpy()
+    ref = fn(dygrad.tensor(vals, dtype=dygrad.float16).float()).numpy().astype(np.float16)
+    assert half.dtype == np.float16
+    np.testing.assert_array_equal(half, ref)
