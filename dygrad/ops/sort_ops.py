@@ -117,27 +117,26 @@ def _lower_median_idx(d, dim):
     return idx
 
 
-@op(out=True, backward=(MedianBackward0, MedianBackward1),
-    summary='Lower median of all elements; with dim, (values, indices) along dim.',
-    example='torch.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]), 1')
-def median(input, dim=None, keepdim=False):
+def _median(input, dim, keepdim, op, median_idx, result_cls):
+    """median() and nanmedian(): they differ only in how median_idx(d, dim) picks the
+    (keepdims) index of the median along dim; checks, errors and gradient are shared."""
     d = input._data
     if d.dtype.kind == "b":
         if dim is not None:  # a bad or empty dim is reported first, as PyTorch
-            w = one_dim(dim, d.shape, "median")
+            w = one_dim(dim, d.shape, op)
             if d.ndim and d.shape[w] == 0:
-                raise IndexError(f"median(): Expected reduction dim {w} to have non-zero size.")
-        raise NotImplementedError("median: not implemented for torch.bool tensors")
+                raise IndexError(f"{op}(): Expected reduction dim {w} to have non-zero size.")
+        raise NotImplementedError(f"{op}: not implemented for torch.bool tensors")
     if dim is None:
         if d.size == 0:
             if d.dtype.kind != "f":
-                raise RuntimeError("median() of an empty tensor has no value for an integer dtype")
+                raise RuntimeError(f"{op}() of an empty tensor has no value for an integer dtype")
             t, node = finish(np.asarray(np.nan, d.dtype), input, MedianBackward0)
             if node is not None:
                 node.w = np.zeros(d.shape, d.dtype)
             return t
         flat = d.reshape(-1)
-        val = flat[_lower_median_idx(flat, 0)[0]]
+        val = flat[median_idx(flat, 0)[0]]
         t, node = finish(np.asarray(val), input, MedianBackward0)
         if node is not None:
             mask = d == val
@@ -145,14 +144,21 @@ def median(input, dim=None, keepdim=False):
                 mask = np.isnan(d)
             node.w = (mask / mask.sum()).astype(d.dtype)
         return t
-    dim = one_dim(dim, d.shape, "median")
+    dim = one_dim(dim, d.shape, op)
     if d.ndim == 0:
-        return return_types.median(_picked(input, d.copy(), None, 0, MedianBackward1), _wrap(np.zeros((), _I64)))
+        return result_cls(_picked(input, d.copy(), None, 0, MedianBackward1), _wrap(np.zeros((), _I64)))
     if d.shape[dim] == 0:
-        raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size.")
-    idx = _lower_median_idx(d, dim)
+        raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
+    idx = median_idx(d, dim)
     vals = np.take_along_axis(d, idx, dim)
     t = _picked(input, vals, idx, dim, MedianBackward1, squeeze=not keepdim)
     if not keepdim:
         idx = idx.squeeze(dim)
-    return return_types.median(t, _wrap(idx.astype(_I64, copy=False)))
+    return result_cls(t, _wrap(idx.astype(_I64, copy=False)))
+
+
+@op(out=True, backward=(MedianBackward0, MedianBackward1),
+    summary='Lower median of all elements; with dim, (values, indices) along dim.',
+    example='torch.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]), 1')
+def median(input, dim=None, keepdim=False):
+    return _median(input, dim, keepdim, "median", _lower_median_idx, return_types.median)

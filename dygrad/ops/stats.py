@@ -8,8 +8,8 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from . import return_types
 from ._registry import op
-from ._reduce_util import one_dim, finish
-from .sort_ops import sort, _picked, MedianBackward0, MedianBackward1, SortBackward0
+from ._reduce_util import one_dim
+from .sort_ops import sort, _picked, _median, MedianBackward0, MedianBackward1, SortBackward0
 
 _I64 = np.dtype(np.int64)
 _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -108,40 +108,14 @@ def _nan_order(d, dim):
     summary='median() ignoring NaN values; with dim, (values, indices) along dim.',
     example="torch.tensor([[3.0, float('nan'), 2.0], [0.0, 5.0, 4.0]]), 1")
 def nanmedian(input, dim=None, keepdim=False):
-    d = input._data
-    if d.dtype.kind == "b":
-        if dim is not None:  # a bad or empty dim is reported first, as PyTorch
-            w = one_dim(dim, d.shape, "nanmedian")
-            if d.ndim and d.shape[w] == 0:
-                raise IndexError(f"nanmedian(): Expected reduction dim {w} to have non-zero size.")
-        raise NotImplementedError("nanmedian: not implemented for torch.bool tensors")
-    if dim is None:
-        flat = d.reshape(-1)
-        if flat.size == 0:
-            if d.dtype.kind != "f":
-                raise RuntimeError("nanmedian() of an empty tensor has no value for an integer "
-                                   "dtype")
-            t, node = finish(np.asarray(np.nan, d.dtype), input, MedianBackward0)
-            if node is not None:
-                node.w = np.zeros(d.shape, d.dtype)
-            return t
-        order, nn = _nan_order(flat, 0)
-        val = flat[order[max(int(np.asarray(nn).reshape(-1)[0]) - 1, 0) // 2]]
-        t, node = finish(np.asarray(val), input, MedianBackward0)
-        if node is not None:
-            mask = (d == val) if not np.isnan(val) else np.isnan(d)
-            node.w = (mask / mask.sum()).astype(d.dtype)
-        return t
-    dim = one_dim(dim, d.shape, "nanmedian")
-    if d.ndim == 0:
-        return return_types.nanmedian(_picked(input, d.copy(), None, 0, MedianBackward1), _wrap(np.zeros((), _I64)))
-    if d.shape[dim] == 0:
-        raise IndexError(f"nanmedian(): Expected reduction dim {dim} to have non-zero size.")
+    return _median(input, dim, keepdim, "nanmedian", _nan_median_idx, return_types.nanmedian)
+
+
+def _nan_median_idx(d, dim):
+    """Index (keepdims) of the lower median of the non-NaN values along dim (an all-NaN
+    slice gives its first NaN)."""
     order, nn = _nan_order(d, dim)
-    idx = np.take_along_axis(order, np.maximum(nn - 1, 0) // 2, dim)
-    vals = np.take_along_axis(d, idx, dim)
-    t = _picked(input, vals, idx, dim, MedianBackward1, squeeze=not keepdim)
-    return return_types.nanmedian(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
+    return np.take_along_axis(order, np.maximum(nn - 1, 0) // 2, dim)
 
 
 def _along_last(d, dim):
