@@ -15,7 +15,7 @@ from ..autograd.node import Node
 from . import _bw
 from ._util import checked_scalar
 from . import elementwise as _ew
-from ._layer_util import attach, npv
+from ._layer_util import attach, half_apply, npv
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "celu_", "sigmoid", "tanh", "softsign", "threshold", "threshold_", "tanhshrink", "prelu",
@@ -30,6 +30,7 @@ _F16, _F32 = np.dtype(np.float16), np.dtype(np.float32)
 
 class _Act(Node):
     __slots__ = ("p",)
+    _apply = half_apply  # float16 gradients in float32, rounded once (as the forward)
 
 
 def _act(x, op, fwd, node_cls, p=(), inplace=False, ints=False):

@@ -202,3 +202,15 @@ def test_half_activation_is_the_rounded_float32_result(name):
     ref = fn(dygrad.tensor(vals, dtype=dygrad.float16).float()).numpy().astype(np.float16)
     assert half.dtype == np.float16
     np.testing.assert_array_equal(half, ref)
+
+
+@pytest.mark.parametrize("name", _HALF_ACTS)
+def test_half_activation_gradient_is_the_rounded_float32_one(name):
+    vals = [-7.0, -3.0, -1.0, -0.5, 0.1, 0.25, 0.5, 3.0, 11.0, 30.0]
+    fn = getattr(F, name)
+    x16 = dygrad.tensor(vals, dtype=dygrad.float16, requires_grad=True)
+    x32 = x16.detach().float().requires_grad_()
+    g16, = dygrad.autograd.grad([fn(x16).sum()], [x16])
+    g32, = dygrad.autograd.grad([fn(x32).sum()], [x32])
+    assert g16.dtype == dygrad.float16
+    np.testing.assert_array_equal(g16.numpy(), g32.numpy().astype(np.float16))
