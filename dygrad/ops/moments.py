@@ -144,11 +144,13 @@ class StdMeanBackward0(_MomentBackward):
         return (out,)
 
 
-def _record(x, outs, node_cls, meta, save_std):
+def _record(x, outs, node_cls, meta, keepdim, save_std):
+    """Wrap the var/std(/mean) outputs and, when grad is needed, the one node all four ops use."""
     if not (STATE.enabled and x._rg):
         return tuple(_wrap(np.asarray(o)) for o in outs)
     node = node_cls((x._grad_node(),))
     node.dims, node.n, (node.dof, node.full) = meta
+    node.keepdim = keepdim
     ts = []
     for nr, o in enumerate(outs):
         t = _wrap(np.asarray(o), True)
@@ -166,10 +168,7 @@ def _record(x, outs, node_cls, meta, save_std):
     example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0')
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     v, _, dims, n, dof = _moments(input, dim, unbiased, keepdim, correction, "var")
-    (t,) = _record(input, (v,), VarBackward0, (dims, n, dof), False)
-    if t.grad_fn is not None:
-        t.grad_fn.keepdim = keepdim
-    return t
+    return _record(input, (v,), VarBackward0, (dims, n, dof), keepdim, False)[0]
 
 
 @op(out=True, backward=StdBackward0,
@@ -177,10 +176,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0')
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     v, _, dims, n, dof = _moments(input, dim, unbiased, keepdim, correction, "std", True)
-    (t,) = _record(input, (v,), StdBackward0, (dims, n, dof), True)
-    if t.grad_fn is not None:
-        t.grad_fn.keepdim = keepdim
-    return t
+    return _record(input, (v,), StdBackward0, (dims, n, dof), keepdim, True)[0]
 
 
 @op(method=False, backward=VarMeanBackward0,
@@ -188,10 +184,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0')
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     v, m, dims, n, dof = _moments(input, dim, unbiased, keepdim, correction, "var_mean")
-    ts = _record(input, (v, m), VarMeanBackward0, (dims, n, dof), False)
-    if ts[0].grad_fn is not None:
-        ts[0].grad_fn.keepdim = keepdim
-    return ts
+    return _record(input, (v, m), VarMeanBackward0, (dims, n, dof), keepdim, False)
 
 
 @op(method=False, backward=StdMeanBackward0,
@@ -199,7 +192,4 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0')
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     v, m, dims, n, dof = _moments(input, dim, unbiased, keepdim, correction, "std_mean", True)
-    ts = _record(input, (v, m), StdMeanBackward0, (dims, n, dof), True)
-    if ts[0].grad_fn is not None:
-        ts[0].grad_fn.keepdim = keepdim
-    return ts
+    return _record(input, (v, m), StdMeanBackward0, (dims, n, dof), keepdim, True)
