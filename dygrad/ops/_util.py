@@ -15,19 +15,18 @@ def wrap_dim(dim, ndim, op="op"):
     return dim + n if dim < 0 else dim
 
 
-def wrap_dims(dims, ndim, op="op"):
-    """None or () -> all dims; int or sequence -> sorted tuple of non-negative dims."""
-    if dims is None:
-        return tuple(range(ndim))
+def dim_list(dims, ndim, op="op"):
+    """An int or a sequence of dims -> tuple of non-negative dims in the given order; a repeat
+    is refused as PyTorch refuses it."""
     if isinstance(dims, (int, np.integer)):
         return (wrap_dim(int(dims), ndim, op),)
-    seen = []
+    out = []
     for d in dims:
         w = wrap_dim(int(d), ndim, op)
-        if w in seen:
+        if w in out:
             raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
-        seen.append(w)
-    return tuple(sorted(seen))
+        out.append(w)
+    return tuple(out)
 
 
 def size_args(args):
@@ -56,6 +55,18 @@ def record(out, node, inputs):
                 t = _wrap(out, True)
                 t.grad_fn = n
                 return t, n
+    return _wrap(out), None
+
+
+def record_float(out, node_cls, x, other=None):
+    """Wraps out; records node_cls over (x, other) -- other a Tensor or a plain value -- when
+    grad mode is on, out is floating and one of them requires grad."""
+    ot = isinstance(other, Tensor)
+    if STATE.enabled and out.dtype.kind == "f" and (x._rg or (ot and other._rg)):
+        node = node_cls((x._grad_node(), other._grad_node() if ot else (None, 0)))
+        t = _wrap(out, True)
+        t.grad_fn = node
+        return t, node
     return _wrap(out), None
 
 

@@ -7,7 +7,7 @@ from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take
 from .bucketing import _NotDifferentiable
-from ._util import checked_scalar
+from ._util import checked_scalar, record_float as _record
 from .join import broadcast_shape
 from .scatter import _NAMES
 
@@ -24,16 +24,6 @@ def _mask(mask, msg):
     if m.dtype.kind != "b":
         raise RuntimeError(msg(m.dtype))
     return m
-
-
-def _record(out, node_cls, x, other=None):
-    ot = isinstance(other, Tensor)
-    if STATE.enabled and out.dtype.kind == "f" and (x._rg or (ot and other._rg)):
-        node = node_cls((x._grad_node(), other._grad_node() if ot else (None, 0)))
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t, node
-    return _wrap(out), None
 
 
 class MaskedFillBackward0(Node):
@@ -166,19 +156,26 @@ def unique_values(arr, x, op):
     return t
 
 
+def unique_dim(d, dim, op):
+    """unique()'s and unique_consecutive()'s dim, wrapped, with their shared refusals: a 0-d
+    input, or an empty dimension other than dim."""
+    if d.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    from ._util import wrap_dim
+    dim = wrap_dim(dim, d.ndim, op)
+    if 0 in d.shape[:dim] + d.shape[dim + 1:]:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                           "cannot be applied")
+    return dim
+
+
 def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
     d = x._data
     if dim is None:
         res = np.unique(d.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
         inv = res[1].reshape(d.shape)
     else:
-        if d.ndim == 0:
-            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-        from ._util import wrap_dim
-        dim = wrap_dim(dim, d.ndim, "unique")
-        if 0 in d.shape[:dim] + d.shape[dim + 1:]:
-            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
-                               "cannot be applied")
+        dim = unique_dim(d, dim, "unique")
         res = np.unique(d, return_inverse=True, return_counts=True, axis=dim)
         inv = res[1].reshape(-1)
     out = [unique_values(res[0], x, "_unique2" if dim is None else "unique_dim")]

@@ -4,7 +4,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.node import Node, sum_to
 from . import _bw
-from ._util import wrap_dim, size_args, record
+from ._util import dim_list, wrap_dim, size_args, record
 
 
 class RepeatBackward0(Node):
@@ -43,18 +43,6 @@ def tile(x, dims):
     return repeat(x, dims)
 
 
-def _dims(dims, nd, op):
-    if isinstance(dims, (int, np.integer)):
-        dims = (dims,)
-    out = []
-    for d in dims:
-        d = wrap_dim(int(d), nd, op)
-        if d in out:
-            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-        out.append(d)
-    return tuple(out)
-
-
 class FlipBackward0(Node):
     __slots__ = ("dims",)
 
@@ -65,7 +53,7 @@ class FlipBackward0(Node):
 def flip(x, *dims):
     if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
         dims = dims[0]
-    dims = _dims(dims, x._data.ndim, "flip") if x._data.ndim else ()
+    dims = dim_list(dims, x._data.ndim, "flip") if x._data.ndim else ()
     # PyTorch's flip writes into empty_like(x): the result keeps x's dimension order (a flip of
     # a transposed tensor is not contiguous), which NumPy's 'K' order reproduces; PyTorch leaves
     # broadcast (stride-0) dimensions in place, hence 'C' for those

@@ -6,11 +6,10 @@ index_select/index_add/index_fill/index_copy and take/put live in index_ops.py.
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
 from ._flat import flat_put, flat_take, positions
-from ._util import checked_scalar, wrap_dim
+from ._util import checked_scalar, record_float as _record, wrap_dim
 
 _NAMES = {np.dtype(k): v for k, v in (
     (np.float32, "Float"), (np.float64, "Double"), (np.float16, "Half"), (np.int64, "Long"),
@@ -34,17 +33,6 @@ def _nd1(a):
 
 def _shape1(shape):
     return tuple(shape) or (1,)
-
-
-def _record(out, node_cls, x, other=None):
-    """Wraps out; records node_cls over (x, other) when grad mode is on and one requires grad."""
-    ot = isinstance(other, Tensor)
-    if STATE.enabled and out.dtype.kind == "f" and (x._rg or (ot and other._rg)):
-        node = node_cls((x._grad_node(), other._grad_node() if ot else (None, 0)))
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t, node
-    return _wrap(out), None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
-from ._util import wrap_dim, size_args, as_view
+from ._util import dim_list, wrap_dim, size_args, as_view
 from .slicing import (view_of as _view_of, select, narrow, diagonal, unfold, split, chunk,  # noqa: F401
                       unbind, SelectBackward0, SliceBackward0, DiagonalBackward0, UnfoldBackward0)
 
@@ -164,21 +164,9 @@ def squeeze(x, dim=None):
     if dim is None:
         new = tuple(s for s in shape if s != 1)
     else:
-        dims = _dim_list(dim, len(shape), "squeeze")
+        dims = dim_list(int(dim) if isinstance(dim, Tensor) else dim, len(shape), "squeeze")
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
     return _reshaped(x, x._data.reshape(new), SqueezeBackward0)
-
-
-def _dim_list(dim, ndim, op):
-    if isinstance(dim, (int, np.integer, Tensor)):
-        return (wrap_dim(int(dim), ndim, op),)
-    out = []
-    for d in dim:
-        d = wrap_dim(int(d), ndim, op)
-        if d in out:
-            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-        out.append(d)
-    return tuple(out)
 
 
 def unsqueeze(x, dim):

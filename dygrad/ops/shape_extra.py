@@ -224,6 +224,7 @@ def renorm(input, p, dim, maxnorm):
 @op(summary='Drops consecutive repeats (optionally with inverse indices and counts).',
     example='torch.tensor([1.0, 1.0, 2.0, 1.0])')
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    from .masked import unique_dim, unique_values
     d = input._data
     if dim is None:
         flat = d.reshape(-1)
@@ -234,18 +235,12 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         vals = flat[starts]
         inv_shape = d.shape
     else:
-        if d.ndim == 0:
-            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-        ax = wrap_dim(dim, d.ndim, "unique_consecutive")
-        if 0 in d.shape[:ax] + d.shape[ax + 1:]:
-            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
-                               "cannot be applied")
+        ax = unique_dim(d, dim, "unique_consecutive")
         m = np.moveaxis(d, ax, 0).reshape(d.shape[ax], -1) if d.size else np.zeros((0, 1))
         starts = np.ones(m.shape[0], bool)
         starts[1:] = (m[1:] != m[:-1]).any(axis=1)
         vals = np.compress(starts, d, axis=ax)
         inv_shape = (d.shape[ax],)
-    from .masked import unique_values
     out = [unique_values(vals, input, "unique_consecutive")]
     if return_inverse:
         out.append(_wrap((np.cumsum(starts) - 1).astype(_I64).reshape(inv_shape)))
