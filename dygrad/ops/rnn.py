@@ -48,6 +48,25 @@ def _grads_out(node, dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh):
     return tuple(res)
 
 
+def _param_grads(node, x, hs, order, w_ih, dX, dH, dh, dc):
+    """All three cells' last backward step: the gradients of x, the weights and the biases from
+    the per-step pre-activation gradients (T, B, G*H). dX feeds the input projection and dH the
+    hidden one; they are one array for RNN and LSTM, two for GRU (whose hidden part is gated)."""
+    T, B = dX.shape[:2]
+    H = hs.shape[2]
+    hprev = np.empty((T, B, H), hs.dtype)
+    for k, t in enumerate(order):
+        hprev[t] = hs[k]
+    dX2 = dX.reshape(T * B, -1)
+    dH2 = dX2 if dH is dX else dH.reshape(T * B, -1)
+    dW_ih = dX2.T @ x.reshape(T * B, -1)
+    dW_hh = dH2.T @ hprev.reshape(T * B, H)
+    db_ih = dX2.sum(0)
+    db_hh = db_ih if dH2 is dX2 else dH2.sum(0)
+    dx = (dX2 @ w_ih).reshape(x.shape)
+    return _grads_out(node, dx, dh, dc, dW_ih, dW_hh, db_ih, db_hh)
+
+
 def _steps(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
@@ -72,15 +91,7 @@ class RnnTanhBackward(_RNNBase):
             d = dh * (1 - h * h) if act == "tanh" else dh * (h > 0)
             dpre[t] = d
             dh = d @ w_hh
-        hprev = np.empty((T, B, H), hs.dtype)
-        for k, t in enumerate(order):
-            hprev[t] = hs[k]
-        d2 = dpre.reshape(T * B, H)
-        dW_ih = d2.T @ x.reshape(T * B, -1)
-        dW_hh = d2.T @ hprev.reshape(T * B, H)
-        db = d2.sum(0)
-        dx = (d2 @ w_ih).reshape(x.shape)
-        return _grads_out(self, dx, dh, None, dW_ih, dW_hh, db, db)
+        return _param_grads(self, x, hs, order, w_ih, dpre, dpre, dh, None)
 
 
 def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
@@ -135,15 +146,7 @@ class LstmBackward(_RNNBase):
             dp[:, 2 * H:3 * H] = dc * i * (1 - g * g)
             dc = dc * f
             dh = dp @ w_hh
-        hprev = np.empty((T, B, H), hs.dtype)
-        for k, t in enumerate(order):
-            hprev[t] = hs[k]
-        d2 = dpre.reshape(T * B, 4 * H)
-        dW_ih = d2.T @ x.reshape(T * B, -1)
-        dW_hh = d2.T @ hprev.reshape(T * B, H)
-        db = d2.sum(0)
-        dx = (d2 @ w_ih).reshape(x.shape)
-        return _grads_out(self, dx, dh, dc, dW_ih, dW_hh, db, db)
+        return _param_grads(self, x, hs, order, w_ih, dpre, dpre, dh, dc)
 
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
@@ -206,15 +209,7 @@ class GruBackward(_RNNBase):
             dht[:, :2 * H] = dxt[:, :2 * H]
             dht[:, 2 * H:] = dn * r
             dh = dh * z + dht @ w_hh
-        hprev = np.empty((T, B, H), hs.dtype)
-        for k, t in enumerate(order):
-            hprev[t] = hs[k]
-        dX2 = dX.reshape(T * B, 3 * H)
-        dH2 = dHH.reshape(T * B, 3 * H)
-        dW_ih = dX2.T @ x.reshape(T * B, -1)
-        dW_hh = dH2.T @ hprev.reshape(T * B, H)
-        dx = (dX2 @ w_ih).reshape(x.shape)
-        return _grads_out(self, dx, dh, None, dW_ih, dW_hh, dX2.sum(0), dH2.sum(0))
+        return _param_grads(self, x, hs, order, w_ih, dX, dHH, dh, None)
 
 
 def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
