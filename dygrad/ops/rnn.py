@@ -48,14 +48,14 @@ def _grads_out(node, dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh):
     return tuple(res)
 
 
-def _param_grads(node, x, hs, order, w_ih, dX, dH, dh, dc):
+def _param_grads(node, x, hs, w_ih, dX, dH, dh, dc):
     """All three cells' last backward step: the gradients of x, the weights and the biases from
     the per-step pre-activation gradients (T, B, G*H). dX feeds the input projection and dH the
     hidden one; they are one array for RNN and LSTM, two for GRU (whose hidden part is gated)."""
     T, B = dX.shape[:2]
     H = hs.shape[2]
     hprev = np.empty((T, B, H), hs.dtype)
-    for k, t in enumerate(order):
+    for k, t in enumerate(_steps(T, node.reverse)):
         hprev[t] = hs[k]
     dX2 = dX.reshape(T * B, -1)
     dH2 = dX2 if dH is dX else dH.reshape(T * B, -1)
@@ -71,6 +71,17 @@ def _steps(T, reverse):
     return range(T - 1, -1, -1) if reverse else range(T)
 
 
+def _back_steps(T, reverse):
+    """(k, t) pairs of the forward loop (k-th processed step at time t), last step first."""
+    return reversed(list(enumerate(_steps(T, reverse))))
+
+
+def _grad_or_zeros(g, like):
+    """A backward's running state gradient: a copy of the incoming one (it is updated in place),
+    or zeros like `like` when that output got no gradient."""
+    return np.zeros(like.shape, like.dtype) if g is None else g.copy()
+
+
 # ------------------------------------------------------------------------------------------------
 class RnnTanhBackward(_RNNBase):
     __slots__ = ()
@@ -81,17 +92,15 @@ class RnnTanhBackward(_RNNBase):
         gout, gh = grads[0], grads[1]
         B, H = h0.shape
         dpre = np.empty((T, B, H), dtype=hs.dtype)
-        dh = np.zeros((B, H), hs.dtype) if gh is None else gh.copy()
-        order = list(_steps(T, self.reverse))
-        for k in range(T - 1, -1, -1):
-            t = order[k]
+        dh = _grad_or_zeros(gh, hs[0])
+        for k, t in _back_steps(T, self.reverse):
             if gout is not None:
                 dh += gout[t]
             h = hs[k + 1]
             d = dh * (1 - h * h) if act == "tanh" else dh * (h > 0)
             dpre[t] = d
             dh = d @ w_hh
-        return _param_grads(self, x, hs, order, w_ih, dpre, dpre, dh, None)
+        return _param_grads(self, x, hs, w_ih, dpre, dpre, dh, None)
 
 
 def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
@@ -126,12 +135,10 @@ class LstmBackward(_RNNBase):
         T = x.shape[0]
         B, H = h0.shape
         gout, gh, gc = grads[0], grads[1], grads[2]
-        dh = np.zeros((B, H), hs.dtype) if gh is None else gh.copy()
-        dc = np.zeros((B, H), hs.dtype) if gc is None else gc.copy()
+        dh = _grad_or_zeros(gh, hs[0])
+        dc = _grad_or_zeros(gc, hs[0])
         dpre = np.empty((T, B, 4 * H), hs.dtype)
-        order = list(_steps(T, self.reverse))
-        for k in range(T - 1, -1, -1):
-            t = order[k]
+        for k, t in _back_steps(T, self.reverse):
             if gout is not None:
                 dh += gout[t]
             gt = gates[k]
@@ -146,7 +153,7 @@ class LstmBackward(_RNNBase):
             dp[:, 2 * H:3 * H] = dc * i * (1 - g * g)
             dc = dc * f
             dh = dp @ w_hh
-        return _param_grads(self, x, hs, order, w_ih, dpre, dpre, dh, dc)
+        return _param_grads(self, x, hs, w_ih, dpre, dpre, dh, dc)
 
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
@@ -188,12 +195,10 @@ class GruBackward(_RNNBase):
         T = x.shape[0]
         B, H = h0.shape
         gout, gh = grads[0], grads[1]
-        dh = np.zeros((B, H), hs.dtype) if gh is None else gh.copy()
+        dh = _grad_or_zeros(gh, hs[0])
         dX = np.empty((T, B, 3 * H), hs.dtype)
         dHH = np.empty((T, B, 3 * H), hs.dtype)
-        order = list(_steps(T, self.reverse))
-        for k in range(T - 1, -1, -1):
-            t = order[k]
+        for k, t in _back_steps(T, self.reverse):
             if gout is not None:
                 dh += gout[t]
             gt = gates[k]
@@ -209,7 +214,7 @@ class GruBackward(_RNNBase):
             dht[:, :2 * H] = dxt[:, :2 * H]
             dht[:, 2 * H:] = dn * r
             dh = dh * z + dht @ w_hh
-        return _param_grads(self, x, hs, order, w_ih, dX, dHH, dh, None)
+        return _param_grads(self, x, hs, w_ih, dX, dHH, dh, None)
 
 
 def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
