@@ -407,7 +407,7 @@ class ReluBackward0(_Unary):
 
 
 def _np_relu(d):
-    return np.maximum(d, 0)
+    return np.maximum(0, d)  # ties give the second operand: relu(-0.) is -0., as PyTorch
 
 
 @op(inplace=True, backward=ReluBackward0, summary='Rectified linear unit max(x, 0), elementwise.',

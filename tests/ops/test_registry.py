@@ -142,3 +142,9 @@ def test_spellings_match_pytorch(d):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 _function(d, torch)(*targs, **tkw, out=outs if isinstance(want, tuple) else outs[0])
+
+
+def test_relu_keeps_the_sign_of_zero():
+    r = dygrad.relu(dygrad.tensor([-0.0, -1.0, 0.0, 2.0]))
+    assert np.signbit(r.numpy()).tolist() == [True, False, False, False]
+    assert r.tolist() == [0.0, 0.0, 0.0, 2.0]
