@@ -211,7 +211,7 @@ class SincBackward0(_Unary):
 @op(inplace=True, out=True, namespaces=("torch", "special"), backward=SincBackward0,
     summary="Normalized sinc: sin(pi*x)/(pi*x), and 1 at 0.")
 def sinc(input):
-    return _unary(input, np.sinc, SincBackward0)
+    return _unary(input, np.sinc, SincBackward0, half_in_float=True)
 
 
 class ErfcxBackward0(_Unary):

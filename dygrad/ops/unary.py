@@ -18,12 +18,14 @@ class _Unary(Node):
     __slots__ = ()
 
 
-def _unary(x, npfn, node_cls, save_in=True, save_out=False, float_only=True):
+def _unary(x, npfn, node_cls, save_in=True, save_out=False, float_only=True, half_in_float=False):
     if not isinstance(x, Tensor):
         x = as_tensor_like(x, None)
     d = x._data
     if float_only and d.dtype.kind != "f":
         d = d.astype(_dtype._default[0].np)
+    elif half_in_float and d.dtype is _F16:
+        npfn = _in_float32(npfn)
     out = npfn(d)
     if type(out) is not ndarray:
         out = np.asarray(out)
@@ -40,6 +42,19 @@ def _unary(x, npfn, node_cls, save_in=True, save_out=False, float_only=True):
     if STATE.trace is not None:
         _record_unary(npfn, x, t, float_only)
     return t
+
+
+_F16 = np.dtype(np.float16)
+
+
+def _in_float32(npfn):
+    """float16 math as PyTorch's CPU kernels do it for composites (sigmoid, rsqrt, sinc): in
+    float32, rounded once at the end; rounding every step in float16 is 1 ulp off. (Others,
+    logit among them, PyTorch computes step by step in float16: they keep NumPy's float16.)"""
+    def kernel(d):
+        return np.asarray(npfn(d.astype(np.float32))).astype(np.float16)
+    kernel.__name__ = getattr(npfn, "__name__", "unary")
+    return kernel
 
 
 def _record_unary(npfn, x, t, float_only):
@@ -207,7 +222,8 @@ class RsqrtBackward0(_Unary):
 @op(inplace=True, out=True, backward=RsqrtBackward0,
     summary='Reciprocal square root 1/sqrt(x), elementwise.')
 def rsqrt(input):
-    return _unary(input, _np_rsqrt, RsqrtBackward0, save_in=False, save_out=True)
+    return _unary(input, _np_rsqrt, RsqrtBackward0, save_in=False, save_out=True,
+                  half_in_float=True)
 
 
 class PowScalarBackward(_Unary):
@@ -387,7 +403,8 @@ class SigmoidBackward0(_Unary):
 @op(inplace=True, out=True, namespaces=('torch', 'special:expit'), backward=SigmoidBackward0,
     summary='Logistic sigmoid 1 / (1 + exp(-x)), elementwise.')
 def sigmoid(input):
-    return _unary(input, _bw._np_sigmoid, SigmoidBackward0, save_in=False, save_out=True)
+    return _unary(input, _bw._np_sigmoid, SigmoidBackward0, save_in=False, save_out=True,
+                  half_in_float=True)
 
 
 _INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}

@@ -115,3 +115,13 @@ def test_angle_and_inplace_without_torch():
     assert dygrad.clamp(dygrad.tensor([True, False]), min=0).dtype == dygrad.int64
     with pytest.raises(NotImplementedError, match="Bool"):
         dygrad.tensor([True]).clamp_min_(False)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "sinc"])
+def test_float16_composites_round_once_like_pytorch(name):
+    # PyTorch's CPU kernels compute these float16 composites in float32 and round once
+    torch = pytest.importorskip("torch")
+    x = np.linspace(-4, 4, 2001).astype(np.float16)
+    got = getattr(dygrad, name)(dygrad.tensor(x)).numpy()
+    want = getattr(torch, name)(torch.tensor(x)).numpy()
+    np.testing.assert_array_equal(got, want)
