@@ -54,6 +54,11 @@ def _picked(x, vals, idx, dim, node_cls, squeeze=False):
     return t
 
 
+def _scalar_pick(x, node_cls, result_cls):
+    """A 0-d input's (values, indices) for sort, topk, median, mode, kthvalue...: itself, index 0."""
+    return result_cls(_picked(x, x._data.copy(), None, 0, node_cls), _wrap(np.zeros((), _I64)))
+
+
 @op(out=True, backward=SortBackward0,
     summary='Sorted values along dim and their original indices (values, indices).',
     example='torch.tensor([3.0, 1.0, 2.0])')
@@ -61,7 +66,7 @@ def sort(input, dim=-1, descending=False, *, stable=False):
     d = input._data
     dim = one_dim(dim, d.shape, "sort")
     if d.ndim == 0:
-        return return_types.sort(_picked(input, d.copy(), None, 0, SortBackward0), _wrap(np.zeros((), _I64)))
+        return _scalar_pick(input, SortBackward0, return_types.sort)
     idx = _argsort(d, dim, descending)
     vals = np.take_along_axis(d, idx, dim)
     return return_types.sort(_picked(input, vals, idx, dim, SortBackward0), _wrap(idx.astype(_I64, copy=False)))
@@ -90,7 +95,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise RuntimeError(f"selected index k out of range (topk of k={k} along dim {dim} of "
                            f"a tensor of shape {list(d.shape)})")
     if d.ndim == 0:
-        return return_types.topk(_picked(input, d.copy(), None, 0, TopkBackward0), _wrap(np.zeros((), _I64)))
+        return _scalar_pick(input, TopkBackward0, return_types.topk)
     idx = np.take(_argsort(d, dim, largest), np.arange(k), axis=dim)
     vals = np.take_along_axis(d, idx, dim)
     return return_types.topk(_picked(input, vals, idx, dim, TopkBackward0), _wrap(idx.astype(_I64, copy=False)))
@@ -146,7 +151,7 @@ def _median(input, dim, keepdim, op, median_idx, result_cls):
         return t
     dim = one_dim(dim, d.shape, op)
     if d.ndim == 0:
-        return result_cls(_picked(input, d.copy(), None, 0, MedianBackward1), _wrap(np.zeros((), _I64)))
+        return _scalar_pick(input, MedianBackward1, result_cls)
     if d.shape[dim] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
     idx = median_idx(d, dim)

@@ -9,7 +9,7 @@ from .._tensor import Tensor, _wrap
 from . import return_types
 from ._registry import op
 from ._reduce_util import one_dim
-from .sort_ops import sort, _picked, _median, MedianBackward0, MedianBackward1, SortBackward0
+from .sort_ops import sort, _picked, _median, _scalar_pick, MedianBackward0, MedianBackward1, SortBackward0
 
 _I64 = np.dtype(np.int64)
 _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -131,7 +131,7 @@ def mode(input, dim=-1, keepdim=False):
     d = input._data
     dim = one_dim(dim, d.shape, "mode")
     if d.ndim == 0:
-        return return_types.mode(_picked(input, d.copy(), None, 0, SortBackward0), _wrap(np.zeros((), _I64)))
+        return _scalar_pick(input, SortBackward0, return_types.mode)
     if d.shape[dim] == 0:
         raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size.")
     m = _along_last(d, dim)
@@ -201,7 +201,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} "
                            f"(k={k}, size {n})")
     if d.ndim == 0:
-        return return_types.kthvalue(_picked(input, d.copy(), None, 0, SortBackward0), _wrap(np.zeros((), _I64)))
+        return _scalar_pick(input, SortBackward0, return_types.kthvalue)
     order = np.argsort(d, axis=dim, kind="stable")
     idx = np.take(order, [k - 1], axis=dim)
     vals = np.take_along_axis(d, idx, dim)
