@@ -110,8 +110,12 @@ class NllLossBackward0(Node):
                 self.again[1])
         else:
             t, valid, wt, p, denom = self.t, self.valid, self.wt, self.p, self.denom
-        if self.red == "mean" and denom == 0:  # every target ignored: PyTorch gives zeros
-            return _bw.zeros_like(x)
+        if self.red == "mean" and denom == 0:
+            # every target ignored: a zero gradient, but (fused) the softmax backward still
+            # makes a row holding nan or inf nan, as PyTorch's does (p * 0)
+            if not self.fused:
+                return _bw.zeros_like(x)
+            return (_nn.softmax(x, self.cdim) if isinstance(x, Tensor) else p) * 0
         cdim = self.cdim
         s = _scale(g, self.red, denom, cdim)
         if not self.fused:  # nll_loss: d/dx = -w[t] at the target position

@@ -371,3 +371,18 @@ def test_nll_loss_module_and_gaussian_errors():
         F.gaussian_nll_loss(dygrad.zeros(4, 3), dygrad.zeros(4, 3), dygrad.ones(2))
     with pytest.raises(ValueError, match="negative"):
         F.gaussian_nll_loss(dygrad.zeros(4, 3), dygrad.zeros(4, 3), -dygrad.ones(4, 3))
+
+
+def test_cross_entropy_all_ignored_keeps_nan_rows_in_the_gradient():
+    # every target ignored: the loss is 0/0 = nan and the gradient is 0, except that the softmax
+    # backward turns rows holding nan or inf into nan (PyTorch's values)
+    x = dygrad.tensor([[0.5, float("inf")], [float("nan"), 0.3], [1.0, float("-inf")]],
+                      requires_grad=True)
+    loss = dygrad.nn.functional.cross_entropy(x, dygrad.tensor([0, 0, 0]), ignore_index=0)
+    loss.backward()
+    assert np.isnan(loss.item())
+    g = x.grad.numpy()
+    assert np.isnan(g[:2]).all() and (g[2] == 0).all()
+    x.grad = None
+    dygrad.nn.functional.nll_loss(x, dygrad.tensor([0, 0, 0]), ignore_index=0).backward()
+    assert (x.grad.numpy() == 0).all()
