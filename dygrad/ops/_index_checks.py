@@ -24,11 +24,13 @@ def _out_of_bounds(shape, bkey, akey, adv, oob):
     for i, s in enumerate(vshape):
         if i >= len(akey) or akey[i] is _ALL:
             rest *= s
-    empty = not (rest and np.prod(np.broadcast_shapes(*(a.shape for a in adv))))
+    picked = np.prod(np.broadcast_shapes(*(a.shape for a in adv)))
+    empty = not (rest and picked)
     for pos, n, ordinal in oob:
         if not n:
-            raise IndexError("index is out of bounds for dimension with size 0")
-        if not empty:
+            if picked:  # a size-0 dim refuses any index, unless the indices pick nothing
+                raise IndexError("index is out of bounds for dimension with size 0")
+        elif not empty:
             _check_bounds(akey[pos], n, ordinal)
         akey[pos] = np.zeros_like(akey[pos])
 

@@ -443,3 +443,33 @@ def test_index_put_single_mask_one_element_value_like_torch():
                             except RuntimeError as e:
                                 res.append(str(e))
                         assert res[0] == res[1], (ydt, acc, res)
+
+
+# PyTorch 2.13's outcomes (recorded): a size-0 dim refuses any advanced index unless the
+# broadcast indices pick nothing (an empty index list, an all-False mask)
+_SIZE0 = [
+    (lambda t: t.zeros(1, 0, 4)[t.tensor([False]), [-1]], (0, 4)),
+    (lambda t: t.zeros(2, 0, 3)[t.tensor([], dtype=t.int64), [0]], (0, 3)),
+    (lambda t: t.zeros(0, 3)[:, [5]], (0, 1)),
+    (lambda t: t.zeros(3, 0)[[1]], (1, 0)),
+    (lambda t: t.zeros(3, 0)[:, [0]], IndexError),
+    (lambda t: t.zeros(0)[[0]], IndexError),
+    (lambda t: t.zeros(0, 2)[[0], [0]], IndexError),
+    (lambda t: t.zeros(2, 0, 3)[:, [0], :0], IndexError),
+]
+
+
+@pytest.mark.parametrize("k", range(len(_SIZE0)))
+def test_advanced_index_into_a_size0_dim(k):
+    fn, want = _SIZE0[k]
+    if want is IndexError:
+        with pytest.raises(IndexError, match="out of bounds for dimension with size 0"):
+            fn(dygrad)
+    else:
+        assert tuple(fn(dygrad).shape) == want
+
+
+def test_masked_write_into_a_size0_dim_that_picks_nothing():
+    y = dygrad.zeros((1, 0, 4), dtype=dygrad.int64)
+    y[dygrad.tensor([False]), [-1]] = dygrad.tensor([3])
+    assert tuple(y.shape) == (1, 0, 4)
