@@ -530,24 +530,23 @@ def sign(input):
 sgn = sign
 
 
-@op(inplace=True, out=True, backward=FloorBackward0,
-    summary='Largest integer not greater than each element.',
-    example='torch.tensor([-1.5, 0.2, 2.7])')
-def floor(input):
-    if input._data.dtype.kind != "f":
-        _not_for(input, "floor", "b")
-        return _int_copy(input, FloorBackward0)
-    return _unary(input, np.floor, FloorBackward0, save_in=False)
+def _integral(name, npfn, node, summary, aliases=()):
+    """floor/ceil/trunc: the float kernel, and an integer tensor returned as a copy (bool has no
+    kernel in PyTorch)."""
+    def integral(input):
+        if input._data.dtype.kind != "f":
+            _not_for(input, name, "b")
+            return _int_copy(input, node)
+        return _unary(input, npfn, node, save_in=False)
+    integral.__name__ = integral.__qualname__ = name
+    return op(inplace=True, out=True, aliases=aliases, backward=node, summary=summary,
+              example="torch.tensor([-1.5, 0.2, 2.7])")(integral)
 
 
-@op(inplace=True, out=True, backward=CeilBackward0,
-    summary='Smallest integer not less than each element.',
-    example='torch.tensor([-1.5, 0.2, 2.7])')
-def ceil(input):
-    if input._data.dtype.kind != "f":
-        _not_for(input, "ceil", "b")
-        return _int_copy(input, CeilBackward0)
-    return _unary(input, np.ceil, CeilBackward0, save_in=False)
+floor = _integral("floor", np.floor, FloorBackward0, "Largest integer not greater than each element.")
+ceil = _integral("ceil", np.ceil, CeilBackward0, "Smallest integer not less than each element.")
+trunc = fix = _integral("trunc", np.trunc, TruncBackward0, "Rounds toward zero, elementwise.",
+                        aliases=("fix",))
 
 
 @op(inplace=True, out=True, namespaces=('torch', 'special'), backward=RoundBackward0,
@@ -560,18 +559,6 @@ def round(input, *, decimals=0):
     if decimals:
         return _unary(input, lambda d: np.round(d, decimals), RoundBackward0, save_in=False)
     return _unary(input, np.rint, RoundBackward0, save_in=False)
-
-
-@op(inplace=True, out=True, aliases=('fix',), backward=TruncBackward0,
-    summary='Rounds toward zero, elementwise.', example='torch.tensor([-1.5, 0.2, 2.7])')
-def trunc(input):
-    if input._data.dtype.kind != "f":
-        _not_for(input, "trunc", "b")
-        return _int_copy(input, TruncBackward0)
-    return _unary(input, np.trunc, TruncBackward0, save_in=False)
-
-
-fix = trunc
 
 
 class FracBackward0(_Unary):

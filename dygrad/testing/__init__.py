@@ -9,9 +9,10 @@ the error; `gradcheck_op` runs float64 finite-difference checks. `parity` holds 
 cases (`case`, `run_case`). The PyTorch-parity helpers skip the calling test when torch is not
 installed.
 """
+from ._docs import check_doc_examples
 from ._op_test import assert_close, check_op, check_raises, gradcheck_op
 from ._record_checks import applicable, check_record, record_params
 from ._records import E, OpRecord, RecordSet, S, Sample
 
 __all__ = ["assert_close", "check_op", "check_raises", "gradcheck_op", "OpRecord", "RecordSet",
-           "Sample", "S", "E", "applicable", "check_record", "record_params"]
+           "Sample", "S", "E", "applicable", "check_record", "record_params", "check_doc_examples"]

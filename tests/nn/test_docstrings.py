@@ -1,7 +1,6 @@
 """Every public layer in dygrad.nn.modules documents itself: a class docstring with an example
 whose shown output is what dygrad prints (run here with doctest), and a forward with a docstring
 and a return annotation. Runs without torch: the examples use dygrad under the name `torch`."""
-import doctest
 import importlib
 import inspect
 import pkgutil
@@ -9,6 +8,7 @@ import pkgutil
 import pytest
 
 import dygrad
+from dygrad.testing import check_doc_examples
 import dygrad.nn.modules as _modules
 from dygrad.nn.modules.module import Module
 
@@ -53,12 +53,7 @@ def _check_forward(name, cls):
 
 
 def _check_examples(name, cls):
-    test = doctest.DocTestParser().get_doctest(cls.__dict__["__doc__"], {"torch": dygrad},
-                                               f"nn.{name}", None, 0)
-    report = []
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
-    runner.run(test, out=report.append)
-    assert runner.failures == 0, "".join(report)
+    check_doc_examples(cls.__dict__["__doc__"], {"torch": dygrad}, f"nn.{name}")
 
 
 # one test per layer (not three) keeps the file fast: most of its time is per-test overhead

@@ -1,12 +1,12 @@
 """Every public function of dygrad.nn.functional documents itself: a docstring with an Example
 whose shown output is what dygrad prints (run here with doctest), and type hints on its
 parameters and return. Runs without torch: the examples use dygrad under the name `torch`."""
-import doctest
 import inspect
 
 import pytest
 
 import dygrad
+from dygrad.testing import check_doc_examples
 import dygrad.nn.functional as F
 
 
@@ -43,27 +43,17 @@ def test_type_hints(name, fn):
 
 @pytest.mark.parametrize("name,fn", FUNCTIONS, ids=IDS)
 def test_example_runs(name, fn):
-    globs = {"torch": dygrad, "F": F}
-    test = doctest.DocTestParser().get_doctest(fn.__doc__ or "", globs, f"F.{name}", None, 0)
-    report = []
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
-    runner.run(test, out=report.append)
-    assert runner.failures == 0, "".join(report)
+    check_doc_examples(fn.__doc__, {"torch": dygrad, "F": F}, f"F.{name}")
 
 
 @pytest.mark.parametrize("name,fn", FUNCTIONS, ids=IDS)
 def test_example_prints_as_pytorch(name, fn):
     # the same lines under PyTorch (F bound to torch.nn.functional) print the shown output too
     torch = pytest.importorskip("torch")
-    test = doctest.DocTestParser().get_doctest(fn.__doc__ or "", {"torch": torch}, f"F.{name}",
-                                               None, 0)
-    for ex in test.examples:
+    def as_torch(ex):
         if ex.source.startswith("import dygrad.nn.functional as F"):
             ex.source = "import torch.nn.functional as F\n"
-    report = []
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
-    runner.run(test, out=report.append)
-    assert runner.failures == 0, "".join(report)
+    check_doc_examples(fn.__doc__, {"torch": torch}, f"F.{name}", rewrite=as_torch)
 
 
 @pytest.mark.parametrize("name,fn", FUNCTIONS, ids=IDS)
