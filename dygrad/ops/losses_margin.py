@@ -10,30 +10,15 @@ from ..autograd.node import Node
 from ._reduce_util import scalar_type_name
 from . import _bw
 from . import elementwise as _ew
-from ._layer_util import (attach, check_reduction, check_tensor, not_differentiable, npv,
+from ._layer_util import (attach, check_reduction, not_differentiable, npv,
                           reduce_loss, reduction_of)
-from .losses_pair import (_PairLoss, _finish_pair, _pair_arrays, _saved_pair, _size_warning,
-                          broadcast_pair)
+from .losses_pair import (_PairLoss, _finish_pair, _pair_arrays, _saved_pair, _pair_checks,
+                          _weighted, broadcast_pair)
 from .distance import pairwise_distance
 
 __all__ = ["l1_loss", "smooth_l1_loss", "huber_loss", "hinge_embedding_loss", "margin_ranking_loss",
            "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
            "multi_margin_loss"]
-
-
-def _weighted(elem, weight, input, reduction, mean_by_weight):
-    if weight.shape != input.shape:
-        raise ValueError("Weights and input must have the same size.")
-    elem = elem * weight
-    if reduction == "mean":
-        return elem.sum() / weight.sum() if mean_by_weight else elem.mean()
-    return reduce_loss(elem, reduction)
-
-
-def _float_only(input, target, op):
-    if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
-        raise NotImplementedError(f"{op}: not implemented for integer inputs (got {input.dtype} "
-                                  f"and {target.dtype})")
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
@@ -47,9 +32,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
         >>> F.l1_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
         tensor(1.6667)
     """
-    check_tensor(input, "input", "l1_loss")
-    check_tensor(target, "target", "l1_loss")
-    _size_warning(input, target)
+    _pair_checks("l1_loss", input, target)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     input, target = broadcast_pair(input, target)
     elem = (input - target).abs()
@@ -69,10 +52,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
         >>> F.smooth_l1_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction='none')
         tensor([0.1250, 2.5000])
     """
-    check_tensor(input, "input", "smooth_l1_loss")
-    check_tensor(target, "target", "smooth_l1_loss")
-    _size_warning(input, target)
-    _float_only(input, target, "smooth_l1_loss")
+    _pair_checks("smooth_l1_loss", input, target, float_only=True)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -123,10 +103,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         >>> F.huber_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction='none', delta=2.0)
         tensor([0.1250, 4.0000])
     """
-    check_tensor(input, "input", "huber_loss")
-    check_tensor(target, "target", "huber_loss")
-    _size_warning(input, target)
-    _float_only(input, target, "huber_loss")
+    _pair_checks("huber_loss", input, target, float_only=True)
     check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")

@@ -9,14 +9,22 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
-from ._layer_util import attach, check_reduction, check_tensor, reduction_of
+from ._layer_util import attach, check_reduction, check_tensor, reduce_loss, reduction_of
 
 
-def _size_warning(input, target):
+def _pair_checks(op, input, target, float_only=False):
+    """The checks every elementwise (input, target) loss makes first, in PyTorch's order: both
+    Tensors, a warning where their shapes differ (broadcasting is rarely meant), and for the
+    piecewise losses (float_only) a refusal of two integer operands."""
+    check_tensor(input, "input", op)
+    check_tensor(target, "target", op)
     if target.shape != input.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", stacklevel=3)
+    if float_only and input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for integer inputs (got {input.dtype} "
+                                  f"and {target.dtype})")
 
 
 def _fit(g, shape):
@@ -88,6 +96,17 @@ def _saved_pair(input, target, xd, td):
     return (input, target) if xd is input._data and td is target._data else (_wrap(xd), _wrap(td))
 
 
+def _weighted(elem, weight, input, reduction, mean_by_weight):
+    """An elementwise loss times a same-shape `weight`, reduced; "mean" divides by the weights'
+    sum where `mean_by_weight` (l1/mse, as PyTorch) and by the element count otherwise (huber)."""
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    elem = elem * weight
+    if reduction == "mean":
+        return elem.sum() / weight.sum() if mean_by_weight else elem.mean()
+    return reduce_loss(elem, reduction)
+
+
 def _finish_pair(elem, reduction, node_cls, input, target, save, extra=None):
     n = elem.size
     out = elem if reduction == "none" else (elem.sum() if reduction == "sum" else elem.mean())
@@ -114,16 +133,10 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
         >>> F.mse_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
         tensor(4.3333)
     """
-    check_tensor(input, "input", "mse_loss")
-    check_tensor(target, "target", "mse_loss")
-    _size_warning(input, target)
+    _pair_checks("mse_loss", input, target)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if weight is not None:
-        if weight.shape != input.shape:
-            raise ValueError("Weights and input must have the same size.")
-        err = (input - target) ** 2 * weight
-        return err if reduction == "none" else (err.sum() if reduction == "sum" else
-                                                err.sum() / weight.sum())
+        return _weighted((input - target) ** 2, weight, input, reduction, True)
     input, target = broadcast_pair(input, target)
     xd, td = _pair_arrays(input, target, "mse_loss")
     d = xd - td
