@@ -17,8 +17,11 @@ from ._op_functions import (  # noqa: F401
     i0,
     lgamma as gammaln,
     log1p,
+    log_ndtr,
     logit,
     logsumexp,
+    ndtr,
+    ndtri,
     polygamma,
     round,
     sigmoid as expit,
@@ -29,5 +32,6 @@ from ._op_functions import (  # noqa: F401
 
 __all__ = [
     'digamma', 'psi', 'entr', 'erf', 'erfc', 'erfcx', 'erfinv', 'exp2', 'expm1', 'i0', 'gammaln',
-    'log1p', 'logit', 'logsumexp', 'polygamma', 'round', 'expit', 'sinc', 'xlog1py', 'xlogy',
+    'log1p', 'log_ndtr', 'logit', 'logsumexp', 'ndtr', 'ndtri', 'polygamma', 'round', 'expit',
+    'sinc', 'xlog1py', 'xlogy',
 ]

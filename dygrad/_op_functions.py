@@ -13,12 +13,14 @@ from .ops import bucketing as _op_bucketing
 from .ops import compare as _op_compare
 from .ops import cumulative as _op_cumulative
 from .ops import elementwise as _op_elementwise
+from .ops import join as _op_join
 from .ops import linalg as _op_linalg
 from .ops import linalg_extra as _op_linalg_extra
 from .ops import linalg_namespace as _op_linalg_namespace
 from .ops import minmax as _op_minmax
 from .ops import moments as _op_moments
 from .ops import norms as _op_norms
+from .ops import rearrange as _op_rearrange
 from .ops import reduction as _op_reduction
 from .ops import select as _op_select
 from .ops import shape_extra as _op_shape_extra
@@ -34,33 +36,35 @@ __all__ = [
     'addmv_', 'addr', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'angle', 'any', 'argmax',
     'argmin', 'argsort', 'asin', 'arcsin', 'asin_', 'arcsin_', 'asinh', 'arcsinh', 'asinh_',
     'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2', 'arctan2', 'atanh', 'arctanh',
-    'atanh_', 'arctanh_', 'baddbmm', 'bincount', 'bitwise_and', 'bitwise_left_shift',
-    'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor', 'block_diag', 'bmm',
-    'bucketize', 'cdist', 'ceil', 'ceil_', 'chain_matmul', 'clamp', 'clip', 'clamp_', 'clip_',
+    'atanh_', 'arctanh_', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'baddbmm', 'bincount',
+    'bitwise_and', 'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift',
+    'bitwise_xor', 'block_diag', 'bmm', 'broadcast_tensors', 'bucketize', 'cat', 'concat',
+    'concatenate', 'cdist', 'ceil', 'ceil_', 'chain_matmul', 'clamp', 'clip', 'clamp_', 'clip_',
     'clamp_max', 'clamp_max_', 'clamp_min', 'clamp_min_', 'column_stack', 'copysign', 'corrcoef',
     'cos', 'cos_', 'cosh', 'cosh_', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin',
-    'cumprod', 'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'diag_embed', 'diagflat',
-    'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide', 'true_divide', 'dot',
-    'dsplit', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_',
-    'expm1', 'expm1_', 'float_power', 'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod',
-    'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal', 'gt', 'greater', 'heaviside', 'histc',
-    'hsplit', 'hypot', 'i0', 'i0_', 'inner', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan',
-    'isneginf', 'isposinf', 'kron', 'kthvalue', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le',
-    'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2',
-    'log2_', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet', 'logical_and', 'logical_not',
-    'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp', 'lt', 'less', 'matmul',
-    'matrix_power', 'max', 'maximum', 'mean', 'median', 'min', 'minimum', 'mm', 'mode', 'msort',
-    'mul', 'multiply', 'mv', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile',
-    'nansum', 'narrow_copy', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_',
-    'nextafter', 'outer', 'ger', 'polygamma', 'positive', 'pow', 'prod', 'quantile', 'rad2deg',
-    'rad2deg_', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm',
-    'repeat_interleave', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_', 'searchsorted',
-    'select_scatter', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc',
-    'sinc_', 'sinh', 'sinh_', 'slice_scatter', 'sort', 'sqrt', 'sqrt_', 'square', 'square_',
-    'std', 'std_mean', 'sub', 'subtract', 'sum', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_',
-    'tensor_split', 'topk', 'trace', 'trapezoid', 'trapz', 'trunc', 'fix', 'trunc_', 'fix_',
-    'unique_consecutive', 'unravel_index', 'vander', 'var', 'var_mean', 'vdot', 'vsplit', 'where',
-    'xlogy', 'xlogy_',
+    'cumprod', 'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'diag', 'diag_embed',
+    'diagflat', 'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide', 'true_divide',
+    'dot', 'dsplit', 'dstack', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_',
+    'exp2', 'exp2_', 'expm1', 'expm1_', 'fliplr', 'flipud', 'float_power', 'floor', 'floor_',
+    'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal',
+    'gt', 'greater', 'heaviside', 'histc', 'hsplit', 'hstack', 'hypot', 'i0', 'i0_', 'inner',
+    'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'isneginf', 'isposinf', 'kron', 'kthvalue',
+    'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log', 'log_',
+    'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logaddexp', 'logaddexp2',
+    'logcumsumexp', 'logdet', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit',
+    'logit_', 'logsumexp', 'lt', 'less', 'matmul', 'matrix_power', 'max', 'maximum', 'mean',
+    'median', 'meshgrid', 'min', 'minimum', 'mm', 'mode', 'msort', 'mul', 'multiply', 'mv',
+    'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow_copy',
+    'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'nextafter', 'outer', 'ger',
+    'polygamma', 'positive', 'pow', 'prod', 'quantile', 'rad2deg', 'rad2deg_', 'reciprocal',
+    'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm', 'repeat_interleave', 'roll', 'rot90',
+    'round', 'round_', 'rsqrt', 'rsqrt_', 'searchsorted', 'select_scatter', 'sigmoid', 'sigmoid_',
+    'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_', 'slice_scatter',
+    'sort', 'sqrt', 'sqrt_', 'square', 'square_', 'stack', 'std', 'std_mean', 'sub', 'subtract',
+    'sum', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tensor_split', 'topk', 'trace',
+    'trapezoid', 'trapz', 'tril', 'triu', 'trunc', 'fix', 'trunc_', 'fix_', 'unique_consecutive',
+    'unravel_index', 'vander', 'var', 'var_mean', 'vdot', 'vsplit', 'vstack', 'row_stack',
+    'where', 'xlogy', 'xlogy_',
 ]
 
 
@@ -578,6 +582,40 @@ arctanh = atanh
 arctanh_ = atanh_
 
 
+def atleast_1d(*tensors) -> Tensor | tuple[Tensor, ...]:
+    """Each tensor viewed with at least 1 dim (a tuple for several).
+
+    Example::
+
+        >>> torch.atleast_1d(torch.tensor(1.0))
+        tensor([1.])
+    """
+    return _op_join.atleast_1d(*tensors)
+
+
+def atleast_2d(*tensors) -> Tensor | tuple[Tensor, ...]:
+    """Each tensor viewed with at least 2 dims (a tuple for several).
+
+    Example::
+
+        >>> torch.atleast_2d(torch.tensor([1.0, 2.0]))
+        tensor([[1., 2.]])
+    """
+    return _op_join.atleast_2d(*tensors)
+
+
+def atleast_3d(*tensors) -> Tensor | tuple[Tensor, ...]:
+    """Each tensor viewed with at least 3 dims (a tuple for several).
+
+    Example::
+
+        >>> torch.atleast_3d(torch.tensor([1.0, 2.0]))
+        tensor([[[1.],
+                 [2.]]])
+    """
+    return _op_join.atleast_3d(*tensors)
+
+
 def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2).
 
@@ -731,6 +769,19 @@ def bmm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _op_linalg.bmm(input, mat2), 'bmm')
 
 
+def broadcast_tensors(*tensors) -> tuple[Tensor, ...]:
+    """Expands the tensors (views) to their common broadcast shape.
+
+    Example::
+
+        >>> torch.broadcast_tensors(torch.tensor([[1.0], [2.0]]), torch.tensor([3.0, 4.0, 5.0]))
+        (tensor([[1., 1., 1.],
+                [2., 2., 2.]]), tensor([[3., 4., 5.],
+                [3., 4., 5.]]))
+    """
+    return _op_join.broadcast_tensors(*tensors)
+
+
 def bucketize(input: Tensor, boundaries, *, out_int32=False, right=False, out: Tensor | None = None) -> Tensor:
     """Bucket index of each input value among the 1-D boundaries.
 
@@ -746,6 +797,25 @@ def bucketize(input: Tensor, boundaries, *, out_int32=False, right=False, out: T
     if out is None:
         return _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right)
     return _write_out(out, _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right), 'bucketize')
+
+
+def cat(tensors, dim=0, *, out: Tensor | None = None) -> Tensor:
+    """Concatenates tensors along an existing dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.cat([torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0, 4.0]])], 1)
+        tensor([[1., 2., 3., 4.]])
+    """
+    if out is None:
+        return _op_join.cat(tensors, dim)
+    return _write_out(out, _op_join.cat(tensors, dim), 'cat')
+
+
+concat = cat
+concatenate = cat
 
 
 def cdist(x1, x2, p=2.0, compute_mode=None) -> Tensor:
@@ -1120,6 +1190,24 @@ def deg2rad_(input: Tensor) -> Tensor:
     return _inplace(input, _op_special_unary.deg2rad(input))
 
 
+def diag(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
+    """A 1-D input's diagonal matrix, or a 2-D input's diagonal (offset diagonal).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.diag(torch.tensor([1.0, 2.0]))
+        tensor([[1., 0.],
+                [0., 2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('diag', input)
+    if out is None:
+        return _op_rearrange.diag(input, diagonal)
+    return _write_out(out, _op_rearrange.diag(input, diagonal), 'diag')
+
+
 def diag_embed(input: Tensor, offset=0, dim1=-2, dim2=-1) -> Tensor:
     """A tensor whose diagonals over (dim1, dim2), at offset, hold input's last dim.
 
@@ -1256,6 +1344,22 @@ def dsplit(input: Tensor, indices_or_sections) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('dsplit', input)
     return _op_shape_extra.dsplit(input, indices_or_sections)
+
+
+def dstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """Concatenates along dim 2 (depth) after making each tensor at least 3-D.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.dstack([torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])])
+        tensor([[[1., 3.],
+                 [2., 4.]]])
+    """
+    if out is None:
+        return _op_join.dstack(tensors)
+    return _write_out(out, _op_join.dstack(tensors), 'dstack')
 
 
 def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1444,6 +1548,34 @@ def expm1_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('expm1_', input)
     return _inplace(input, _op_unary.expm1(input))
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """Reverses dim 1 (left/right) of an input of at least 2 dims.
+
+    Example::
+
+        >>> torch.fliplr(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor([[2., 1.],
+                [4., 3.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('fliplr', input)
+    return _op_rearrange.fliplr(input)
+
+
+def flipud(input: Tensor) -> Tensor:
+    """Reverses dim 0 (up/down) of an input of at least 1 dim.
+
+    Example::
+
+        >>> torch.flipud(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor([[3., 4.],
+                [1., 2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('flipud', input)
+    return _op_rearrange.flipud(input)
 
 
 def float_power(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor:
@@ -1680,6 +1812,21 @@ def hsplit(input: Tensor, indices_or_sections) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('hsplit', input)
     return _op_shape_extra.hsplit(input, indices_or_sections)
+
+
+def hstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """Concatenates along dim 1 (dim 0 for 1-D tensors); 0-d tensors count as 1-D.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.hstack([torch.tensor([1.0, 2.0]), torch.tensor([3.0])])
+        tensor([1., 2., 3.])
+    """
+    if out is None:
+        return _op_join.hstack(tensors)
+    return _write_out(out, _op_join.hstack(tensors), 'hstack')
 
 
 def hypot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2259,6 +2406,23 @@ def log2_(input: Tensor) -> Tensor:
     return _inplace(input, _op_unary.log2(input))
 
 
+def log_ndtr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Log of the standard normal CDF, accurate far into the lower tail.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.special.log_ndtr(torch.tensor([-40.0, 0.0, 3.0]))
+        tensor([-8.0461e+02, -6.9315e-01, -1.3508e-03])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log_ndtr', input)
+    if out is None:
+        return _op_special_unary.log_ndtr(input)
+    return _write_out(out, _op_special_unary.log_ndtr(input), 'log_ndtr')
+
+
 def logaddexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """log(exp(input) + exp(other)), computed without overflow.
 
@@ -2572,6 +2736,19 @@ def median(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None)
     return _write_out(out, _op_sort_ops.median(input, dim, keepdim), 'median')
 
 
+def meshgrid(*tensors, indexing=None) -> tuple[Tensor, ...]:
+    """Coordinate grids of 1-D tensors (views): indexing "ij" (matrix) or "xy" (Cartesian).
+
+    Example::
+
+        >>> torch.meshgrid(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0, 5.0]), indexing="ij")
+        (tensor([[1., 1., 1.],
+                [2., 2., 2.]]), tensor([[3., 4., 5.],
+                [3., 4., 5.]]))
+    """
+    return _op_join.meshgrid(*tensors, indexing=indexing)
+
+
 def min(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
     """Smallest element; with dim, (values, indices) along dim; with a tensor, minimum().
 
@@ -2807,6 +2984,40 @@ def narrow_copy(input: Tensor, dim, start, length, *, out: Tensor | None = None)
     if out is None:
         return _op_shape_extra.narrow_copy(input, dim, start, length)
     return _write_out(out, _op_shape_extra.narrow_copy(input, dim, start, length), 'narrow_copy')
+
+
+def ndtr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Standard normal cumulative distribution function, elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.special.ndtr(torch.tensor([-1.0, 0.0, 1.0]))
+        tensor([0.1587, 0.5000, 0.8413])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('ndtr', input)
+    if out is None:
+        return _op_special_unary.ndtr(input)
+    return _write_out(out, _op_special_unary.ndtr(input), 'ndtr')
+
+
+def ndtri(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inverse of the standard normal CDF (the quantile function), elementwise.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.special.ndtri(torch.tensor([0.1, 0.5, 0.9]))
+        tensor([-1.2816,  0.0000,  1.2816])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('ndtri', input)
+    if out is None:
+        return _op_special_unary.ndtri(input)
+    return _write_out(out, _op_special_unary.ndtri(input), 'ndtri')
 
 
 def ne(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3082,6 +3293,19 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     if not isinstance(input, Tensor):
         raise _not_tensor('repeat_interleave', input)
     return _op_shape_extra.repeat_interleave(input, repeats, dim, output_size=output_size)
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Shifts elements circularly along dims (of the flattened input without dims).
+
+    Example::
+
+        >>> torch.roll(torch.tensor([1.0, 2.0, 3.0, 4.0]), 1)
+        tensor([4., 1., 2., 3.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('roll', input)
+    return _op_rearrange.roll(input, shifts, dims)
 
 
 def rot90(input: Tensor, k=1, dims=(0, 1)) -> Tensor:
@@ -3394,6 +3618,22 @@ def square_(input: Tensor) -> Tensor:
     return _inplace(input, _op_unary.square(input))
 
 
+def stack(tensors, dim=0, *, out: Tensor | None = None) -> Tensor:
+    """Stacks equally shaped tensors along a new dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.stack([torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])], 1)
+        tensor([[1., 3.],
+                [2., 4.]])
+    """
+    if out is None:
+        return _op_join.stack(tensors, dim)
+    return _write_out(out, _op_join.stack(tensors, dim), 'stack')
+
+
 def std(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, out: Tensor | None = None) -> Tensor:
     """Standard deviation over dim (all by default), with Bessel's correction by default.
 
@@ -3592,6 +3832,42 @@ def trapz(y, x=None, *, dx=None, dim=-1) -> Tensor:
     return _op_cumulative.trapz(y, x, dx=dx, dim=dim)
 
 
+def tril(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
+    """The lower triangle (on and below diagonal) of the last two dims; zeros elsewhere.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.tril(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor([[1., 0.],
+                [3., 4.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('tril', input)
+    if out is None:
+        return _op_rearrange.tril(input, diagonal)
+    return _write_out(out, _op_rearrange.tril(input, diagonal), 'tril')
+
+
+def triu(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
+    """The upper triangle (on and above diagonal) of the last two dims; zeros elsewhere.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.triu(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor([[1., 2.],
+                [0., 4.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('triu', input)
+    if out is None:
+        return _op_rearrange.triu(input, diagonal)
+    return _write_out(out, _op_rearrange.triu(input, diagonal), 'triu')
+
+
 def trunc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Rounds toward zero, elementwise.
 
@@ -3732,6 +4008,25 @@ def vsplit(input: Tensor, indices_or_sections) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('vsplit', input)
     return _op_shape_extra.vsplit(input, indices_or_sections)
+
+
+def vstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """Concatenates along dim 0 after making each tensor at least 2-D (rows).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.vstack([torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])])
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
+    if out is None:
+        return _op_join.vstack(tensors)
+    return _write_out(out, _op_join.vstack(tensors), 'vstack')
+
+
+row_stack = vstack
 
 
 def where(condition, input: Tensor = None, other: Tensor = None) -> Tensor:

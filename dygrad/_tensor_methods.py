@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from .ops import minmax as _op_minmax
     from .ops import moments as _op_moments
     from .ops import norms as _op_norms
+    from .ops import rearrange as _op_rearrange
     from .ops import reduction as _op_reduction
     from .ops import select as _op_select
     from .ops import shape_extra as _op_shape_extra
@@ -40,6 +41,7 @@ _MODULES = (
     'dygrad.ops.minmax',
     'dygrad.ops.moments',
     'dygrad.ops.norms',
+    'dygrad.ops.rearrange',
     'dygrad.ops.reduction',
     'dygrad.ops.select',
     'dygrad.ops.shape_extra',
@@ -724,6 +726,17 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.deg2rad`."""
         return _inplace(self, _op_special_unary.deg2rad(self))
 
+    def diag(self, diagonal=0) -> Tensor:
+        """A 1-D input's diagonal matrix, or a 2-D input's diagonal (offset diagonal).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).diag()
+            tensor([[1., 0.],
+                    [0., 2.]])
+        """
+        return _op_rearrange.diag(self, diagonal)
+
     def diag_embed(self, offset=0, dim1=-2, dim2=-1) -> Tensor:
         """A tensor whose diagonals over (dim1, dim2), at offset, hold input's last dim.
 
@@ -927,6 +940,28 @@ class TensorOpMethods:
     def expm1_(self) -> Tensor:
         """In-place version of :meth:`Tensor.expm1`."""
         return _inplace(self, _op_unary.expm1(self))
+
+    def fliplr(self) -> Tensor:
+        """Reverses dim 1 (left/right) of an input of at least 2 dims.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).fliplr()
+            tensor([[2., 1.],
+                    [4., 3.]])
+        """
+        return _op_rearrange.fliplr(self)
+
+    def flipud(self) -> Tensor:
+        """Reverses dim 0 (up/down) of an input of at least 1 dim.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).flipud()
+            tensor([[3., 4.],
+                    [1., 2.]])
+        """
+        return _op_rearrange.flipud(self)
 
     def float_power(self, exponent) -> Tensor:
         """input ** exponent computed in double precision (float64 result).
@@ -1900,6 +1935,17 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.renorm`."""
         return _inplace(self, _op_shape_extra.renorm(self, p, dim, maxnorm))
 
+    def repeat(self, *sizes) -> Tensor:
+        """Repeats the tensor along each dim (sizes: one count per dim, leading new dims allowed).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).repeat(2, 2)
+            tensor([[1., 2., 1., 2.],
+                    [1., 2., 1., 2.]])
+        """
+        return _op_rearrange.repeat(self, *sizes)
+
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None) -> Tensor:
         """Repeats each element repeats times (along dim; flattened by default).
 
@@ -1909,6 +1955,16 @@ class TensorOpMethods:
             tensor([1., 1., 2., 2.])
         """
         return _op_shape_extra.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def roll(self, shifts, dims=None) -> Tensor:
+        """Shifts elements circularly along dims (of the flattened input without dims).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0, 4.0]).roll(1)
+            tensor([4., 1., 2., 3.])
+        """
+        return _op_rearrange.roll(self, shifts, dims)
 
     def rot90(self, k=1, dims=(0, 1)) -> Tensor:
         """Rotates by 90 degrees k times in the plane of dims (from the first toward the second).
@@ -2130,6 +2186,16 @@ class TensorOpMethods:
         """
         return _op_reduction.sum(self, dim, keepdim, dtype=dtype, axis=axis)
 
+    def sum_to_size(self, *size) -> Tensor:
+        """Sums to the given size (a size the input is expandable to).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).sum_to_size(1, 2)
+            tensor([[4., 6.]])
+        """
+        return _op_rearrange.sum_to_size(self, *size)
+
     def take_along_dim(self, indices, dim=None) -> Tensor:
         """Picks the values at indices along dim (of the flattened input by default).
 
@@ -2200,6 +2266,36 @@ class TensorOpMethods:
             tensor(5.)
         """
         return _op_linalg_extra.trace(self)
+
+    def tril(self, diagonal=0) -> Tensor:
+        """The lower triangle (on and below diagonal) of the last two dims; zeros elsewhere.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).tril()
+            tensor([[1., 0.],
+                    [3., 4.]])
+        """
+        return _op_rearrange.tril(self, diagonal)
+
+    def tril_(self, diagonal=0) -> Tensor:
+        """In-place version of :meth:`Tensor.tril`."""
+        return _op_rearrange.tril_(self, diagonal)
+
+    def triu(self, diagonal=0) -> Tensor:
+        """The upper triangle (on and above diagonal) of the last two dims; zeros elsewhere.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).triu()
+            tensor([[1., 2.],
+                    [0., 4.]])
+        """
+        return _op_rearrange.triu(self, diagonal)
+
+    def triu_(self, diagonal=0) -> Tensor:
+        """In-place version of :meth:`Tensor.triu`."""
+        return _op_rearrange.triu_(self, diagonal)
 
     def trunc(self) -> Tensor:
         """Rounds toward zero, elementwise.

@@ -1,6 +1,6 @@
 """Less common unary math: inverse hyperbolics, erfc/erfinv, lgamma/digamma/polygamma, logit,
-sinc, entr, angle and angle conversions, signbit, positive; each with its gradient (double-backward capable
-where PyTorch's is)."""
+sinc, entr, the normal CDF (ndtr, ndtri, log_ndtr), angle and angle conversions, signbit,
+positive; each with its gradient (double-backward capable where PyTorch's is)."""
 import math
 
 import numpy as np
@@ -244,6 +244,40 @@ def _np_erfcx(d):
     example="torch.tensor([-1.0, 0.0, 1.0, 30.0])")
 def erfcx(input):
     return _unary(input, _np_erfcx, ErfcxBackward0, save_out=True)
+
+
+# The normal CDF family of torch.special, composed of erfc/erfinv/log (so their gradients are
+# the composition's, twice differentiable as PyTorch's)
+@op(method=False, out=True, namespaces=("special",),
+    summary="Standard normal cumulative distribution function, elementwise.",
+    example="torch.tensor([-1.0, 0.0, 1.0])")
+def ndtr(input):
+    return erfc(input * (-1.0 / math.sqrt(2.0))) * 0.5
+
+
+@op(method=False, out=True, namespaces=("special",),
+    summary="Inverse of the standard normal CDF (the quantile function), elementwise.",
+    example="torch.tensor([0.1, 0.5, 0.9])")
+def ndtri(input):
+    return erfinv(input * 2.0 - 1.0) * math.sqrt(2.0)
+
+
+@op(method=False, out=True, namespaces=("special",),
+    summary="Log of the standard normal CDF, accurate far into the lower tail.",
+    example="torch.tensor([-40.0, 0.0, 3.0])")
+def log_ndtr(input):
+    from . import elementwise as _ew
+    far = input._data < -20
+    safe = _ew.where(_wrap(far), 0.0, input)
+    near = _ew.log(ndtr(safe))
+    if not far.any():
+        return near
+    # asymptotic expansion: log Phi(x) ~ -x^2/2 - log(-x) - log(2 pi)/2 + log(1 - 1/x^2 + 3/x^4)
+    z = _ew.where(_wrap(far), input, -30.0)
+    z2 = z * z
+    tail = (-z2 * 0.5 - _ew.log(-z) - 0.5 * math.log(2 * math.pi)
+            + _ew.log1p(-1.0 / z2 + 3.0 / (z2 * z2)))
+    return _ew.where(_wrap(far), tail, near)
 
 
 class Deg2RadBackward0(_Unary):

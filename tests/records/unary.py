@@ -98,9 +98,7 @@ UNARY = {
     "signbit": (np.signbit, {}, False), "positive": (lambda x: x, {}, True), "i0": (fl(np.i0), {}, True),
 }
 # known dygrad gaps (strict xfails: the run fails once fixed, then the entry goes)
-XFAILS = {"i0": {"gradgradcheck": "dygrad's i0 has no double backward (PyTorch's has)"},
-          **{f"special.{n}": {"out": f"dygrad's special.{n} takes no out= (PyTorch's does)"}
-             for n in ("ndtr", "ndtri", "log_ndtr")}}
+XFAILS = {"i0": {"gradgradcheck": "dygrad's i0 has no double backward (PyTorch's has)"}}
 INT_RAISES = {"frac": NotImplementedError}  # PyTorch has no integer kernel
 NO_OUT = {"relu", "positive"}
 WITH_BOOL = {"asinh", "acosh", "atanh", "erfc", "erfinv", "lgamma", "digamma", "logit", "deg2rad",
