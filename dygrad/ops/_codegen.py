@@ -84,6 +84,41 @@ def _render_call(params, subst=None):
     return ", ".join(args)
 
 
+def _spelled(params, spelling, subst=None):
+    """(the parameters as a spelling writes them, the call passing them to the op function).
+
+    spelling: {parameter: name}, from the declaration's method_params/function_params: a new
+    name, "*name" (varargs gathered into one tuple argument) or, for the op function's own
+    `*name`, "name" (one sequence argument, passed as the varargs' single item). A parameter
+    after a spelled varargs becomes keyword-only, as Python requires."""
+    subst = dict(subst or {})
+    out, args, star = [], [], False
+    for p in params:
+        new = spelling.get(p.name, "*" + p.name if p.kind is p.VAR_POSITIONAL else p.name)
+        var = new.startswith("*")
+        name = new.lstrip("*")
+        v = subst.get(p.name, name)
+        if var:
+            q = p.replace(name=name, kind=p.VAR_POSITIONAL, default=_EMPTY)
+            star = True
+        elif p.kind is p.VAR_POSITIONAL:
+            q = p.replace(name=name, kind=p.POSITIONAL_OR_KEYWORD)
+        elif star and p.kind is p.POSITIONAL_OR_KEYWORD:
+            q = p.replace(name=name, kind=p.KEYWORD_ONLY)
+        else:
+            q = p.replace(name=name)
+        out.append(q)
+        if p.kind is p.VAR_POSITIONAL:
+            args.append("*" + v if var else v)
+        elif p.kind is p.VAR_KEYWORD:
+            args.append("**" + v)
+        elif p.kind is p.KEYWORD_ONLY:
+            args.append(f"{p.name}={v}")
+        else:
+            args.append(v)
+    return out, ", ".join(args)
+
+
 def _example(d, form):
     """Docstring example lines: the call and its printed result, computed now by the op itself
     (so a new op's example works before its spellings are generated)."""
@@ -150,7 +185,10 @@ def _check_first(d, params, indent="    ", name=None):
 def _method_source(d):
     params = list(d.signature.parameters.values())
     self_arg = d.self_arg or params[0].name
-    call = _render_call(params, {self_arg: "self"})
+    if d.method_params:
+        params, call = _spelled(params, d.method_params, {self_arg: "self"})
+    else:
+        call = _render_call(params, {self_arg: "self"})
     order = [p for p in params if p.name == self_arg] + [p for p in params if p.name != self_arg]
     sig = _render_params(order, self_name=self_arg)
     ret = _ret(d)
@@ -211,9 +249,12 @@ _WRITE_OUT = '''def _write_out(out, result, op):
 
 def _function_source(d):
     params = list(d.signature.parameters.values())
+    if d.function_params:
+        params, call = _spelled(params, d.function_params)
+    else:
+        call = _render_call(params)
     first = params[0].name
     fn = f"{_alias(d.module)}.{d.fn.__name__}"
-    call = _render_call(params)
     extra = [("out", "out: Tensor | None = None")] if d.out is True else []
     sig = _render_params(params, extra_kw=extra)
     src = [f"def {d.name}({sig}) -> {_ret(d)}:", _doc(d, "function", 4)]

@@ -37,10 +37,11 @@ class OpDecl:
 
     __slots__ = ("name", "fn", "module", "method", "function", "inplace", "inplace_function",
                  "out", "aliases", "namespaces", "self_arg", "tensor_first", "backward",
-                 "summary", "example")
+                 "summary", "example", "method_params", "function_params")
 
     def __init__(self, name, fn, *, method, function, inplace, inplace_function, out, aliases,
-                 namespaces, self_arg, tensor_first, backward, summary, example):
+                 namespaces, self_arg, tensor_first, backward, summary, example,
+                 method_params=None, function_params=None):
         self.name = name
         self.fn = fn
         self.module = fn.__module__
@@ -57,6 +58,8 @@ class OpDecl:
             () if backward is None else (backward,))
         self.summary = summary
         self.example = example
+        self.method_params = dict(method_params or {})
+        self.function_params = dict(function_params or {})
 
     @property
     def signature(self) -> inspect.Signature:
@@ -74,7 +77,8 @@ def op(*, name: str | None = None, method: bool = True, function: bool = True,
        inplace: bool = False, inplace_function: bool | None = None, out: bool | str = False,
        aliases: tuple = (), namespaces: tuple = ("torch",), self_arg: str | None = None,
        tensor_first: str | None = "input", backward=None, summary: str = "",
-       example: str | None = None) -> Callable:
+       example: str | None = None, method_params: dict | None = None,
+       function_params: dict | None = None) -> Callable:
     """Declares the decorated op function; returns it unchanged.
 
     method: a `Tensor.name` method (self takes the place of `self_arg`, by default the first
@@ -88,6 +92,13 @@ def op(*, name: str | None = None, method: bool = True, function: bool = True,
     tensor_first: see TENSOR_FIRST. backward: the Node class(es) the op records.
     summary: the one-line docstring of every spelling; example: the arguments of a call whose
       printed result the generator puts in the docstrings (default: a small float tensor, or two).
+    method_params / function_params: where PyTorch spells a parameter differently in the method
+      or the function form, {parameter: spelling}: another name (`x.split(split_size)` beside
+      `torch.split(tensor, split_size_or_sections)`), or a star for varargs against one sequence
+      (`x.reshape(*shape)` beside `torch.reshape(input, shape)`: declare `reshape(input, *shape)`
+      with function_params={"shape": "shape"}). The op function gets the arguments as each
+      spelling took them: x.reshape(2, 3) passes shape=(2, 3), torch.reshape(x, (2, 3)) and
+      x.reshape((2, 3)) pass shape=((2, 3),), so it accepts both (ops/_util.size_args).
     """
     if tensor_first not in TENSOR_FIRST:
         raise ValueError(f"tensor_first must be one of {TENSOR_FIRST}, got {tensor_first!r}")
@@ -101,7 +112,8 @@ def op(*, name: str | None = None, method: bool = True, function: bool = True,
                           inplace_function=inplace if inplace_function is None else inplace_function,
                           out=out, aliases=aliases, namespaces=namespaces, self_arg=self_arg,
                           tensor_first=tensor_first, backward=backward, summary=summary,
-                          example=example)
+                          example=example, method_params=method_params,
+                          function_params=function_params)
         return fn
     return declare
 

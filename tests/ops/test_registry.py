@@ -148,3 +148,38 @@ def test_relu_keeps_the_sign_of_zero():
     r = dygrad.relu(dygrad.tensor([-0.0, -1.0, 0.0, 2.0]))
     assert np.signbit(r.numpy()).tolist() == [True, False, False, False]
     assert r.tolist() == [0.0, 0.0, 0.0, 2.0]
+
+
+def test_method_and_function_spellings_may_differ():
+    """method_params/function_params: `x.f(*shape)` beside `torch.f(input, shape)`, and a
+    parameter named differently in the two forms (`x.split(split_size)`)."""
+    from dygrad.ops._registry import OpDecl
+
+    def fake(input, *shape, dim=0):
+        return (input, shape, dim)
+
+    def fake2(tensor, split_size_or_sections, dim=0):
+        return (tensor, split_size_or_sections, dim)
+
+    fake.__module__ = fake2.__module__ = "tests.fake_ops"
+    common = dict(method=True, function=True, inplace=False, inplace_function=False, out=False,
+                  aliases=(), namespaces=("torch",), self_arg=None, tensor_first=None,
+                  backward=None, summary="A test op.", example="torch.zeros(2, 3), (3, 2)")
+    d = OpDecl("fake", fake, function_params={"shape": "shape"}, **common)
+    d2 = OpDecl("fake2", fake2, method_params={"split_size_or_sections": "split_size"}, **common)
+    ns = {"_op_fake_ops": type("M", (), {"fake": staticmethod(fake),
+                                              "fake2": staticmethod(fake2)}),
+          "Tensor": dygrad.Tensor}
+    exec("\n".join(_codegen._function_source(d) + _codegen._function_source(d2)), ns)
+    exec("class C:\n" + "\n".join(_codegen._method_source(d) + _codegen._method_source(d2)), ns)
+    x, c = dygrad.zeros(1), ns["C"]()
+    assert ns["fake"](x, (3, 2)) == (x, ((3, 2),), 0)   # one sequence: the varargs' one item
+    assert ns["fake"](x, shape=[3, 2], dim=1) == (x, ([3, 2],), 1)
+    with pytest.raises(TypeError):
+        ns["fake"](x, 3, 2)
+    assert ns["C"].fake(c, 3, 2, dim=1) == (c, (3, 2), 1)
+    assert ns["C"].fake(c, (3, 2)) == (c, ((3, 2),), 0)
+    assert ns["fake2"](x, split_size_or_sections=2) == (x, 2, 0)
+    assert ns["C"].fake2(c, split_size=2, dim=1) == (c, 2, 1)
+    with pytest.raises(TypeError):
+        ns["C"].fake2(c, split_size_or_sections=2)
