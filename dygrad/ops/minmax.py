@@ -115,28 +115,25 @@ def _along(x, dim, keepdim, argfn, node_cls, result_cls, op):
     return result_cls(t, _wrap(idx.astype(_I64, copy=False)))
 
 
-@op(out=True, backward=(MaxBackward1, MaxBackward0),
-    summary='Largest element; with dim, (values, indices) along dim; with a tensor, maximum().',
-    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
-def max(input, dim=None, keepdim=False):
-    if dim is None:
-        return _full(input, np.max, MaxBackward1, "max")
-    if isinstance(dim, Tensor):
-        from .elementwise import maximum
-        return maximum(input, dim)
-    return _along(input, dim, keepdim, np.argmax, MaxBackward0, return_types.max, "max")
+def _extremum(name, argfn, npfn, full_node, along_node, result_cls, summary):
+    """max/min: the whole tensor's extremum, (values, indices) along a dim, or against a tensor
+    the elementwise maximum/minimum."""
+    def extremum(input, dim=None, keepdim=False):
+        if dim is None:
+            return _full(input, npfn, full_node, name)
+        if isinstance(dim, Tensor):
+            from . import elementwise
+            return getattr(elementwise, name + "imum")(input, dim)
+        return _along(input, dim, keepdim, argfn, along_node, result_cls, name)
+    extremum.__name__ = extremum.__qualname__ = name
+    return op(out=True, backward=(full_node, along_node), summary=summary,
+              example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')(extremum)
 
 
-@op(out=True, backward=(MinBackward1, MinBackward0),
-    summary='Smallest element; with dim, (values, indices) along dim; with a tensor, minimum().',
-    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
-def min(input, dim=None, keepdim=False):
-    if dim is None:
-        return _full(input, np.min, MinBackward1, "min")
-    if isinstance(dim, Tensor):
-        from .elementwise import minimum
-        return minimum(input, dim)
-    return _along(input, dim, keepdim, np.argmin, MinBackward0, return_types.min, "min")
+max = _extremum("max", np.argmax, np.max, MaxBackward1, MaxBackward0, return_types.max,
+                "Largest element; with dim, (values, indices) along dim; with a tensor, maximum().")
+min = _extremum("min", np.argmin, np.min, MinBackward1, MinBackward0, return_types.min,
+                "Smallest element; with dim, (values, indices) along dim; with a tensor, minimum().")
 
 
 def _amaxmin(x, dim, keepdim, npfn, node_cls, op):
