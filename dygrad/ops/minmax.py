@@ -229,13 +229,13 @@ def _arg(x, dim, keepdim, npfn, op):
     return _wrap(np.asarray(npfn(d, axis=dim, keepdims=keepdim), dtype=_I64))
 
 
-@op(out=True, summary='Index of the largest element over dim (of the flattened input by default).',
-    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
-def argmax(input, dim=None, keepdim=False):
-    return _arg(input, dim, keepdim, np.argmax, "argmax")
+def _declare_arg(name, npfn, which):
+    def arg(input, dim=None, keepdim=False):
+        return _arg(input, dim, keepdim, npfn, name)
+    arg.__name__ = arg.__qualname__ = name
+    return op(out=True, summary=f'Index of the {which} element over dim (of the flattened input '
+              'by default).', example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')(arg)
 
 
-@op(out=True, summary='Index of the smallest element over dim (of the flattened input by default).',
-    example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
-def argmin(input, dim=None, keepdim=False):
-    return _arg(input, dim, keepdim, np.argmin, "argmin")
+argmax = _declare_arg("argmax", np.argmax, "largest")
+argmin = _declare_arg("argmin", np.argmin, "smallest")
