@@ -31,9 +31,15 @@ def _to_float(a, b):
     return a
 
 
-def _float_kernel_only(a, b, opname):
-    if _dtype.result_np_dtype((a, b)).kind != "f":
-        raise NotImplementedError(f"{opname}: not implemented for integer inputs (got {_fmt(a)} and {_fmt(b)})")
+def _float_binary(input, other, npop, node_cls, opname, save=True):
+    """A binary op PyTorch has a floating kernel only for: both operands Tensors (numbered in the
+    error), and a promoted dtype that is floating."""
+    _tensor_arg(input, opname, 1)
+    _tensor_arg(other, opname, 2)
+    if _dtype.result_np_dtype((input, other)).kind != "f":
+        raise NotImplementedError(f"{opname}: not implemented for integer inputs "
+                                  f"(got {_fmt(input)} and {_fmt(other)})")
+    return _binary(input, other, npop, node_cls, opname, save=save)
 
 
 # -- xlogy -------------------------------------------------------------------------------------------
@@ -117,10 +123,7 @@ class LogaddexpBackward0(_Binary):
 
 
 def _logaddexp(input, other, npop, base2, opname):
-    _tensor_arg(input, opname, 1)
-    _tensor_arg(other, opname, 2)
-    _float_kernel_only(input, other, opname)
-    t = _binary(input, other, npop, LogaddexpBackward0, opname)
+    t = _float_binary(input, other, npop, LogaddexpBackward0, opname)
     if t.grad_fn is not None:
         t.grad_fn.base2 = base2
     return t
@@ -153,10 +156,7 @@ class HypotBackward0(_Binary):
     summary='sqrt(input**2 + other**2), elementwise.',
     example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def hypot(input, other):
-    _tensor_arg(input, "hypot", 1)
-    _tensor_arg(other, "hypot", 2)
-    _float_kernel_only(input, other, "hypot")
-    return _binary(input, other, np.hypot, HypotBackward0, "hypot")
+    return _float_binary(input, other, np.hypot, HypotBackward0, "hypot")
 
 
 class CopysignBackward0(_Binary):
@@ -233,10 +233,7 @@ class NextafterBackward0(_Binary):
     summary='The next representable floating-point value after input toward other.',
     example='torch.tensor([1.0, 2.0]), torch.tensor([2.0, 1.0])')
 def nextafter(input, other):
-    _tensor_arg(input, "nextafter", 1)
-    _tensor_arg(other, "nextafter", 2)
-    _float_kernel_only(input, other, "nextafter")
-    return _binary(input, other, np.nextafter, NextafterBackward0, "nextafter", save=False)
+    return _float_binary(input, other, np.nextafter, NextafterBackward0, "nextafter", save=False)
 
 
 def _int_only(input, other, npop, opname):
