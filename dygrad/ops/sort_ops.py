@@ -59,6 +59,25 @@ def _scalar_pick(x, node_cls, result_cls):
     return result_cls(_picked(x, x._data.copy(), None, 0, node_cls), _wrap(np.zeros((), _I64)))
 
 
+def _k_in_range(d, k, dim, lo, message):
+    """int(k), checked to lie in [lo, size of dim] (a 0-d input's size counts as 1) for topk
+    (lo 0) and kthvalue (lo 1); `message` is formatted with k, dim, n (the size) and shape."""
+    n = d.shape[dim] if d.ndim else 1
+    k = int(k)
+    if not lo <= k <= n:
+        raise RuntimeError(message.format(k=k, dim=dim, n=n, shape=list(d.shape)))
+    return k
+
+
+def _pick_result(x, idx, dim, keepdim, node_cls, result_cls):
+    """(values, indices) of median/mode/kthvalue from the picked indices `idx` (dim kept): the
+    values gathered with the gradient node, `dim` squeezed from both unless keepdim. The indices
+    are a copy, so that changing them in place cannot change the node's."""
+    vals = np.take_along_axis(x._data, idx, dim)
+    t = _picked(x, vals, idx, dim, node_cls, squeeze=not keepdim)
+    return result_cls(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
+
+
 @op(out=True, backward=SortBackward0,
     summary='Sorted values along dim and their original indices (values, indices).',
     example='torch.tensor([3.0, 1.0, 2.0])')
@@ -89,11 +108,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     dim = one_dim(dim, d.shape, "topk")  # (PyTorch checks dim before dtype)
     if d.dtype.kind == "b":
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    n = d.shape[dim] if d.ndim else 1
-    k = int(k)
-    if not 0 <= k <= n:
-        raise RuntimeError(f"selected index k out of range (topk of k={k} along dim {dim} of "
-                           f"a tensor of shape {list(d.shape)})")
+    k = _k_in_range(d, k, dim, 0, "selected index k out of range (topk of k={k} along dim {dim} "
+                    "of a tensor of shape {shape})")
     if d.ndim == 0:
         return _scalar_pick(input, TopkBackward0, return_types.topk)
     idx = np.take(_argsort(d, dim, largest), np.arange(k), axis=dim)
@@ -154,12 +170,7 @@ def _median(input, dim, keepdim, op, median_idx, result_cls):
         return _scalar_pick(input, MedianBackward1, result_cls)
     if d.shape[dim] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
-    idx = median_idx(d, dim)
-    vals = np.take_along_axis(d, idx, dim)
-    t = _picked(input, vals, idx, dim, MedianBackward1, squeeze=not keepdim)
-    if not keepdim:
-        idx = idx.squeeze(dim)
-    return result_cls(t, _wrap(idx.astype(_I64, copy=False)))
+    return _pick_result(input, median_idx(d, dim), dim, keepdim, MedianBackward1, result_cls)
 
 
 @op(out=True, backward=(MedianBackward0, MedianBackward1),

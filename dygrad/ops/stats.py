@@ -9,7 +9,7 @@ from .._tensor import Tensor, _wrap
 from . import return_types
 from ._registry import op
 from ._reduce_util import one_dim
-from .sort_ops import sort, _picked, _median, _scalar_pick, MedianBackward0, MedianBackward1, SortBackward0
+from .sort_ops import sort, _k_in_range, _pick_result, _median, _scalar_pick, MedianBackward0, MedianBackward1, SortBackward0
 
 _I64 = np.dtype(np.int64)
 _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -155,9 +155,7 @@ def mode(input, dim=-1, keepdim=False):
             idx[r] = _mode_with_nan(rows[r])
     idx = idx.reshape(m.shape[:-1] + (1,))
     idx = np.moveaxis(idx, -1, dim)
-    vals = np.take_along_axis(d, idx, dim)
-    t = _picked(input, vals, idx, dim, SortBackward0, squeeze=not keepdim)
-    return return_types.mode(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
+    return _pick_result(input, idx, dim, keepdim, SortBackward0, return_types.mode)
 
 
 def _mode_with_nan(row):
@@ -195,18 +193,13 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if d.dtype.kind == "b":
         raise NotImplementedError("kthvalue: not implemented for torch.bool tensors")
     dim = one_dim(dim, d.shape, "kthvalue")
-    n = d.shape[dim] if d.ndim else 1
-    k = int(k)
-    if not 1 <= k <= n:
-        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} "
-                           f"(k={k}, size {n})")
+    k = _k_in_range(d, k, dim, 1, "kthvalue(): selected number k out of range for dimension "
+                    "{dim} (k={k}, size {n})")
     if d.ndim == 0:
         return _scalar_pick(input, SortBackward0, return_types.kthvalue)
     order = np.argsort(d, axis=dim, kind="stable")
-    idx = np.take(order, [k - 1], axis=dim)
-    vals = np.take_along_axis(d, idx, dim)
-    t = _picked(input, vals, idx, dim, SortBackward0, squeeze=not keepdim)
-    return return_types.kthvalue(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
+    return _pick_result(input, np.take(order, [k - 1], axis=dim), dim, keepdim, SortBackward0,
+                        return_types.kthvalue)
 
 
 @op(out=True, summary='Sorts along the first dim (sort(input, 0).values).',
