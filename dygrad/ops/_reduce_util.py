@@ -90,6 +90,17 @@ def finish(out, x, node_cls, inputs=None):
     return _wrap(out), None
 
 
+def _tracked(out, x, node_cls, **attrs):
+    """`out` computed from the Tensor x, wrapped with a node_cls recorded (given `attrs`) where
+    grad is needed: the differentiable form of the helpers below, which take arrays too (the
+    first-order backward) and Tensors (a backward that is itself recorded)."""
+    t, node = finish(out, x, node_cls)
+    if node is not None:
+        for name, value in attrs.items():
+            setattr(node, name, value)
+    return t
+
+
 def _index(ndim, dim, sl):
     return (slice(None),) * dim + (sl,)
 
@@ -124,10 +135,7 @@ def shift(x, dim, reverse, fill):
             out[_index(d.ndim, dim, slice(0, 1))] = fill
     if not isinstance(x, Tensor):
         return out
-    t, node = finish(out, x, ShiftBackward0)
-    if node is not None:
-        node.dim, node.reverse = dim, reverse
-    return t
+    return _tracked(out, x, ShiftBackward0, dim=dim, reverse=reverse)
 
 
 class GatherAlongBackward(Node):
@@ -141,10 +149,8 @@ def gather_along(x, idx, dim):
     """x values at `idx` (NumPy int array) along dim."""
     if not isinstance(x, Tensor):
         return np.take_along_axis(x, idx, dim)
-    t, node = finish(np.take_along_axis(x._data, idx, dim), x, GatherAlongBackward)
-    if node is not None:
-        node.idx, node.dim, node.shape = idx, dim, x._data.shape
-    return t
+    return _tracked(np.take_along_axis(x._data, idx, dim), x, GatherAlongBackward, idx=idx,
+                    dim=dim, shape=x._data.shape)
 
 
 class ScatterAlongBackward(Node):
@@ -161,10 +167,7 @@ def scatter_along(g, idx, dim, shape):
     np.put_along_axis(out, idx, d, dim)
     if not isinstance(g, Tensor):
         return out
-    t, node = finish(out, g, ScatterAlongBackward)
-    if node is not None:
-        node.idx, node.dim = idx, dim
-    return t
+    return _tracked(out, g, ScatterAlongBackward, idx=idx, dim=dim)
 
 
 def select(x, dim, i):
