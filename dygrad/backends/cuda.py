@@ -24,36 +24,25 @@ matmul = _Matmul()
 _sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
 
 
-def flash_sdp_enabled():
-    return _sdp["flash"]
+def _sdp_flag(kernel):
+    """The getter and setter PyTorch has for one attention kernel's flag."""
+    def enabled() -> bool:
+        return _sdp[kernel]
+
+    def enable(enabled: bool) -> None:
+        _sdp[kernel] = bool(enabled)
+
+    enabled.__name__ = enabled.__qualname__ = f"{kernel}_sdp_enabled"
+    enable.__name__ = enable.__qualname__ = f"enable_{kernel}_sdp"
+    enabled.__doc__ = f"Whether the {kernel} attention kernel is enabled (a flag on the CPU)."
+    enable.__doc__ = f"Enables or disables the {kernel} attention kernel (a flag on the CPU)."
+    return enabled, enable
 
 
-def enable_flash_sdp(enabled):
-    _sdp["flash"] = bool(enabled)
-
-
-def mem_efficient_sdp_enabled():
-    return _sdp["mem_efficient"]
-
-
-def enable_mem_efficient_sdp(enabled):
-    _sdp["mem_efficient"] = bool(enabled)
-
-
-def math_sdp_enabled():
-    return _sdp["math"]
-
-
-def enable_math_sdp(enabled):
-    _sdp["math"] = bool(enabled)
-
-
-def cudnn_sdp_enabled():
-    return _sdp["cudnn"]
-
-
-def enable_cudnn_sdp(enabled):
-    _sdp["cudnn"] = bool(enabled)
+flash_sdp_enabled, enable_flash_sdp = _sdp_flag("flash")
+mem_efficient_sdp_enabled, enable_mem_efficient_sdp = _sdp_flag("mem_efficient")
+math_sdp_enabled, enable_math_sdp = _sdp_flag("math")
+cudnn_sdp_enabled, enable_cudnn_sdp = _sdp_flag("cudnn")
 
 
 class sdp_kernel:
