@@ -3,6 +3,8 @@
 An ordinary backward passes NumPy arrays (fast); `create_graph=True` passes Tensors (recorded).
 Writing each backward once against these keeps first- and higher-order gradients in one place.
 """
+from operator import methodcaller
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap
@@ -14,28 +16,22 @@ def is_t(x):
     return isinstance(x, Tensor)
 
 
-def exp(x):
-    return x.exp() if isinstance(x, Tensor) else np.exp(x)
+def _either(method, npfn):
+    """`x.method()` for a Tensor x, `npfn(x)` for a NumPy value."""
+    call = methodcaller(method)
+
+    def either(x):
+        return call(x) if isinstance(x, Tensor) else npfn(x)
+    either.__name__ = either.__qualname__ = method
+    return either
 
 
-def log(x):
-    return x.log() if isinstance(x, Tensor) else np.log(x)
-
-
-def sqrt(x):
-    return x.sqrt() if isinstance(x, Tensor) else np.sqrt(x)
-
-
-def sin(x):
-    return x.sin() if isinstance(x, Tensor) else np.sin(x)
-
-
-def cos(x):
-    return x.cos() if isinstance(x, Tensor) else np.cos(x)
-
-
-def tanh(x):
-    return x.tanh() if isinstance(x, Tensor) else np.tanh(x)
+exp = _either("exp", np.exp)
+log = _either("log", np.log)
+sqrt = _either("sqrt", np.sqrt)
+sin = _either("sin", np.sin)
+cos = _either("cos", np.cos)
+tanh = _either("tanh", np.tanh)
 
 
 def sigmoid(x):
