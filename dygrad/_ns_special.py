@@ -18,6 +18,7 @@ from ._op_functions import (  # noqa: F401
     lgamma as gammaln,
     log1p,
     log_ndtr,
+    log_softmax,
     logit,
     logsumexp,
     ndtr,
@@ -26,12 +27,13 @@ from ._op_functions import (  # noqa: F401
     round,
     sigmoid as expit,
     sinc,
+    softmax,
     xlog1py,
     xlogy,
 )
 
 __all__ = [
     'digamma', 'psi', 'entr', 'erf', 'erfc', 'erfcx', 'erfinv', 'exp2', 'expm1', 'i0', 'gammaln',
-    'log1p', 'log_ndtr', 'logit', 'logsumexp', 'ndtr', 'ndtri', 'polygamma', 'round', 'expit',
-    'sinc', 'xlog1py', 'xlogy',
+    'log1p', 'log_ndtr', 'log_softmax', 'logit', 'logsumexp', 'ndtr', 'ndtri', 'polygamma',
+    'round', 'expit', 'sinc', 'softmax', 'xlog1py', 'xlogy',
 ]

@@ -12,18 +12,27 @@ from ._convert import write_out_tensor as _write_out_tensor, write_outs as _writ
 from .ops import bucketing as _op_bucketing
 from .ops import compare as _op_compare
 from .ops import cumulative as _op_cumulative
+from .ops import dense as _op_dense
+from .ops import einsum as _op_einsum
 from .ops import elementwise as _op_elementwise
+from .ops import index_ops as _op_index_ops
+from .ops import indexing as _op_indexing
 from .ops import join as _op_join
 from .ops import linalg as _op_linalg
 from .ops import linalg_extra as _op_linalg_extra
 from .ops import linalg_namespace as _op_linalg_namespace
+from .ops import masked as _op_masked
 from .ops import minmax as _op_minmax
 from .ops import moments as _op_moments
+from .ops import nn_ops as _op_nn_ops
 from .ops import norms as _op_norms
 from .ops import rearrange as _op_rearrange
 from .ops import reduction as _op_reduction
+from .ops import scatter as _op_scatter
 from .ops import select as _op_select
+from .ops import shape as _op_shape
 from .ops import shape_extra as _op_shape_extra
+from .ops import slicing as _op_slicing
 from .ops import sort_ops as _op_sort_ops
 from .ops import special_binary as _op_special_binary
 from .ops import special_unary as _op_special_unary
@@ -34,37 +43,43 @@ __all__ = [
     'abs', 'absolute', 'abs_', 'absolute_', 'acos', 'arccos', 'acos_', 'arccos_', 'acosh',
     'arccosh', 'acosh_', 'arccosh_', 'add', 'addbmm', 'addcdiv', 'addcmul', 'addmm', 'addmv',
     'addmv_', 'addr', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'angle', 'any', 'argmax',
-    'argmin', 'argsort', 'asin', 'arcsin', 'asin_', 'arcsin_', 'asinh', 'arcsinh', 'asinh_',
-    'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2', 'arctan2', 'atanh', 'arctanh',
-    'atanh_', 'arctanh_', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'baddbmm', 'bincount',
-    'bitwise_and', 'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift',
-    'bitwise_xor', 'block_diag', 'bmm', 'broadcast_tensors', 'bucketize', 'cat', 'concat',
-    'concatenate', 'cdist', 'ceil', 'ceil_', 'chain_matmul', 'clamp', 'clip', 'clamp_', 'clip_',
-    'clamp_max', 'clamp_max_', 'clamp_min', 'clamp_min_', 'column_stack', 'copysign', 'corrcoef',
-    'cos', 'cos_', 'cosh', 'cosh_', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin',
-    'cumprod', 'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'diag', 'diag_embed',
-    'diagflat', 'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide', 'true_divide',
-    'dot', 'dsplit', 'dstack', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_',
-    'exp2', 'exp2_', 'expm1', 'expm1_', 'fliplr', 'flipud', 'float_power', 'floor', 'floor_',
-    'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gcd', 'gcd_', 'ge', 'greater_equal',
-    'gt', 'greater', 'heaviside', 'histc', 'hsplit', 'hstack', 'hypot', 'i0', 'i0_', 'inner',
-    'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'isneginf', 'isposinf', 'kron', 'kthvalue',
-    'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log', 'log_',
-    'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'logaddexp', 'logaddexp2',
-    'logcumsumexp', 'logdet', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit',
-    'logit_', 'logsumexp', 'lt', 'less', 'matmul', 'matrix_power', 'max', 'maximum', 'mean',
-    'median', 'meshgrid', 'min', 'minimum', 'mm', 'mode', 'msort', 'mul', 'multiply', 'mv',
-    'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow_copy',
-    'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'nextafter', 'outer', 'ger',
-    'polygamma', 'positive', 'pow', 'prod', 'quantile', 'rad2deg', 'rad2deg_', 'reciprocal',
-    'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm', 'repeat_interleave', 'roll', 'rot90',
-    'round', 'round_', 'rsqrt', 'rsqrt_', 'searchsorted', 'select_scatter', 'sigmoid', 'sigmoid_',
-    'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_', 'slice_scatter',
-    'sort', 'sqrt', 'sqrt_', 'square', 'square_', 'stack', 'std', 'std_mean', 'sub', 'subtract',
-    'sum', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tensor_split', 'topk', 'trace',
-    'trapezoid', 'trapz', 'tril', 'triu', 'trunc', 'fix', 'trunc_', 'fix_', 'unique_consecutive',
-    'unravel_index', 'vander', 'var', 'var_mean', 'vdot', 'vsplit', 'vstack', 'row_stack',
-    'where', 'xlogy', 'xlogy_',
+    'argmin', 'argsort', 'argwhere', 'asin', 'arcsin', 'asin_', 'arcsin_', 'asinh', 'arcsinh',
+    'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2', 'arctan2', 'atanh',
+    'arctanh', 'atanh_', 'arctanh_', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'baddbmm',
+    'bincount', 'bitwise_and', 'bitwise_left_shift', 'bitwise_not', 'bitwise_or',
+    'bitwise_right_shift', 'bitwise_xor', 'block_diag', 'bmm', 'broadcast_tensors',
+    'broadcast_to', 'bucketize', 'cat', 'concat', 'concatenate', 'cdist', 'ceil', 'ceil_',
+    'chain_matmul', 'chunk', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_',
+    'clamp_min', 'clamp_min_', 'column_stack', 'copysign', 'corrcoef', 'cos', 'cos_', 'cosh',
+    'cosh_', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin', 'cumprod', 'cumsum',
+    'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'det', 'diag', 'diag_embed', 'diagflat',
+    'diagonal', 'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide', 'true_divide',
+    'dot', 'dsplit', 'dstack', 'einsum', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp',
+    'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'flatten', 'fliplr', 'flipud', 'float_power',
+    'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gather', 'gcd',
+    'gcd_', 'ge', 'greater_equal', 'gt', 'greater', 'heaviside', 'histc', 'hsplit', 'hstack',
+    'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill', 'index_put', 'index_put_',
+    'index_select', 'inner', 'inverse', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan',
+    'isneginf', 'isposinf', 'kron', 'kthvalue', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le',
+    'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2',
+    'log2_', 'log_softmax', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet', 'logical_and',
+    'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp', 'lt', 'less',
+    'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'matrix_power', 'max', 'maximum',
+    'mean', 'median', 'meshgrid', 'min', 'minimum', 'mm', 'mode', 'movedim', 'moveaxis', 'msort',
+    'mul', 'multiply', 'mv', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile',
+    'nansum', 'narrow', 'narrow_copy', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_',
+    'nextafter', 'nonzero', 'outer', 'ger', 'permute', 'polygamma', 'positive', 'pow', 'prod',
+    'put', 'quantile', 'rad2deg', 'rad2deg_', 'ravel', 'reciprocal', 'reciprocal_', 'relu',
+    'relu_', 'remainder', 'renorm', 'repeat_interleave', 'reshape', 'roll', 'rot90', 'round',
+    'round_', 'rsqrt', 'rsqrt_', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted',
+    'select', 'select_scatter', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_',
+    'sinc', 'sinc_', 'sinh', 'sinh_', 'slice_scatter', 'slogdet', 'softmax', 'sort', 'split',
+    'sqrt', 'sqrt_', 'square', 'square_', 'squeeze', 'stack', 'std', 'std_mean', 'sub',
+    'subtract', 'sum', 'swapaxes', 't', 'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_',
+    'tensor_split', 'tensordot', 'topk', 'trace', 'transpose', 'swapdims', 'trapezoid', 'trapz',
+    'tril', 'triu', 'trunc', 'fix', 'trunc_', 'fix_', 'unbind', 'unflatten', 'unique',
+    'unique_consecutive', 'unravel_index', 'unsqueeze', 'vander', 'var', 'var_mean', 'vdot',
+    'vsplit', 'vstack', 'row_stack', 'where', 'xlogy', 'xlogy_',
 ]
 
 
@@ -450,6 +465,20 @@ def argsort(input: Tensor, dim=-1, descending=False, *, stable=False) -> Tensor:
     return _op_sort_ops.argsort(input, dim, descending, stable=stable)
 
 
+def argwhere(input: Tensor) -> Tensor:
+    """Indices of the nonzero elements, one row each (nonzero(input)).
+
+    Example::
+
+        >>> torch.argwhere(torch.tensor([[1.0, 0.0], [0.0, 2.0]]))
+        tensor([[0, 0],
+                [1, 1]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('argwhere', input)
+    return _op_masked.argwhere(input)
+
+
 def asin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Inverse sine, elementwise (nan outside [-1, 1]).
 
@@ -782,6 +811,20 @@ def broadcast_tensors(*tensors) -> tuple[Tensor, ...]:
     return _op_join.broadcast_tensors(*tensors)
 
 
+def broadcast_to(input: Tensor, size) -> Tensor:
+    """expand(size): a view broadcasting input to size.
+
+    Example::
+
+        >>> torch.broadcast_to(torch.tensor([1.0, 2.0]), (2, 2))
+        tensor([[1., 2.],
+                [1., 2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('broadcast_to', input)
+    return _op_shape.broadcast_to(input, size)
+
+
 def bucketize(input: Tensor, boundaries, *, out_int32=False, right=False, out: Tensor | None = None) -> Tensor:
     """Bucket index of each input value among the 1-D boundaries.
 
@@ -868,6 +911,19 @@ def chain_matmul(*matrices, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_linalg_extra.chain_matmul(*matrices)
     return _write_out(out, _op_linalg_extra.chain_matmul(*matrices), 'chain_matmul')
+
+
+def chunk(input: Tensor, chunks, dim=0) -> tuple[Tensor, ...]:
+    """Splits into at most chunks views of equal size along dim (the last may be smaller).
+
+    Example::
+
+        >>> torch.chunk(torch.arange(5.0), 2)
+        (tensor([0., 1., 2.]), tensor([3., 4.]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('chunk', input)
+    return _op_slicing.chunk(input, chunks, dim)
 
 
 def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Tensor:
@@ -1190,6 +1246,19 @@ def deg2rad_(input: Tensor) -> Tensor:
     return _inplace(input, _op_special_unary.deg2rad(input))
 
 
+def det(input: Tensor) -> Tensor:
+    """Determinant of a square matrix (or of each in a batch).
+
+    Example::
+
+        >>> torch.det(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+        tensor(5.)
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('det', input)
+    return _op_dense.det(input)
+
+
 def diag(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
     """A 1-D input's diagonal matrix, or a 2-D input's diagonal (offset diagonal).
 
@@ -1234,6 +1303,19 @@ def diagflat(input: Tensor, offset=0) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('diagflat', input)
     return _op_shape_extra.diagflat(input, offset)
+
+
+def diagonal(input: Tensor, offset=0, dim1=0, dim2=1) -> Tensor:
+    """A view of the diagonal (offset above the main one when positive) of the dim1, dim2 planes, as the last dimension.
+
+    Example::
+
+        >>> torch.diagonal(torch.arange(6.0).reshape(2, 3), 1)
+        tensor([1., 5.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('diagonal', input)
+    return _op_slicing.diagonal(input, offset, dim1, dim2)
 
 
 def diagonal_scatter(input: Tensor, src, offset=0, dim1=0, dim2=1) -> Tensor:
@@ -1360,6 +1442,17 @@ def dstack(tensors, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_join.dstack(tensors)
     return _write_out(out, _op_join.dstack(tensors), 'dstack')
+
+
+def einsum(*args) -> Tensor:
+    """Sums products of the operands' elements over the subscripts an equation names ("ij,jk->ik" is a matrix product), or in sublist format.
+
+    Example::
+
+        >>> torch.einsum("ij,jk->ik", torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0], [4.0]]))
+        tensor([[11.]])
+    """
+    return _op_einsum.einsum(*args)
 
 
 def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1550,6 +1643,20 @@ def expm1_(input: Tensor) -> Tensor:
     return _inplace(input, _op_unary.expm1(input))
 
 
+def flatten(input: Tensor, start_dim=0, end_dim=-1) -> Tensor:
+    """Flattens the dimensions start_dim..end_dim into one (a view when the strides allow).
+
+    Example::
+
+        >>> torch.flatten(torch.arange(8.0).reshape(2, 2, 2), 1)
+        tensor([[0., 1., 2., 3.],
+                [4., 5., 6., 7.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('flatten', input)
+    return _op_shape.flatten(input, start_dim, end_dim)
+
+
 def fliplr(input: Tensor) -> Tensor:
     """Reverses dim 1 (left/right) of an input of at least 2 dims.
 
@@ -1705,6 +1812,24 @@ def frac_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('frac_', input)
     return _inplace(input, _op_unary.frac(input))
+
+
+def gather(input: Tensor, dim, index, *, sparse_grad=False, out: Tensor | None = None) -> Tensor:
+    """Values of input along dim at index (index's shape): out[i][j] = input[index[i][j]][j] for dim 0.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.gather(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, torch.tensor([[0, 0], [1, 0]]))
+        tensor([[1., 1.],
+                [4., 3.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('gather', input)
+    if out is None:
+        return _op_scatter.gather(input, dim, index, sparse_grad=sparse_grad)
+    return _write_out(out, _op_scatter.gather(input, dim, index, sparse_grad=sparse_grad), 'gather')
 
 
 def gcd(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1868,6 +1993,96 @@ def i0_(input: Tensor) -> Tensor:
     return _inplace(input, _op_special_unary.i0(input))
 
 
+def index_add(input: Tensor, dim, index, source, *, alpha=1, out: Tensor | None = None) -> Tensor:
+    """input with alpha * source's slices added at index (a vector) along dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.index_add(torch.zeros(3, 2), 0, torch.tensor([0, 2, 0]), torch.ones(3, 2))
+        tensor([[2., 2.],
+                [0., 0.],
+                [1., 1.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('index_add', input)
+    if out is None:
+        return _op_index_ops.index_add(input, dim, index, source, alpha=alpha)
+    return _write_out(out, _op_index_ops.index_add(input, dim, index, source, alpha=alpha), 'index_add')
+
+
+def index_copy(input: Tensor, dim, index, source, *, out: Tensor | None = None) -> Tensor:
+    """input with its slices at index (a vector) along dim replaced by source's.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.index_copy(torch.zeros(3, 2), 0, torch.tensor([2, 0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor([[3., 4.],
+                [0., 0.],
+                [1., 2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('index_copy', input)
+    if out is None:
+        return _op_index_ops.index_copy(input, dim, index, source)
+    return _write_out(out, _op_index_ops.index_copy(input, dim, index, source), 'index_copy')
+
+
+def index_fill(input: Tensor, dim, index, value) -> Tensor:
+    """input with its slices at index (a vector) along dim set to value.
+
+    Example::
+
+        >>> torch.index_fill(torch.zeros(2, 3), 1, torch.tensor([0, 2]), -1.0)
+        tensor([[-1.,  0., -1.],
+                [-1.,  0., -1.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('index_fill', input)
+    return _op_index_ops.index_fill(input, dim, index, value)
+
+
+def index_put(input: Tensor, indices, values, accumulate=False) -> Tensor:
+    """input with values written (or added, accumulate=True) at input[indices], indices a tuple of tensors.
+
+    Example::
+
+        >>> torch.index_put(torch.zeros(3), (torch.tensor([0, 2]),), torch.tensor([1.0, 2.0]))
+        tensor([1., 0., 2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('index_put', input)
+    return _op_indexing.index_put(input, indices, values, accumulate)
+
+
+def index_put_(input: Tensor, indices, values, accumulate=False) -> Tensor:
+    """In-place version of :meth:`Tensor.index_put`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('index_put_', input)
+    return _op_indexing.index_put_(input, indices, values, accumulate)
+
+
+def index_select(input: Tensor, dim, index, *, out: Tensor | None = None) -> Tensor:
+    """The slices of input at index (a vector) along dim.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.index_select(torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), 1, torch.tensor([2, 0]))
+        tensor([[3., 1.],
+                [6., 4.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('index_select', input)
+    if out is None:
+        return _op_index_ops.index_select(input, dim, index)
+    return _write_out(out, _op_index_ops.index_select(input, dim, index), 'index_select')
+
+
 def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Inner product over the last dims.
 
@@ -1883,6 +2098,24 @@ def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_linalg_extra.inner(input, other)
     return _write_out(out, _op_linalg_extra.inner(input, other), 'inner')
+
+
+def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inverse of a square matrix (or of each in a batch); torch.linalg.inv's alias.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.inverse(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+        tensor([[ 0.6000, -0.2000],
+                [-0.2000,  0.4000]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('inverse', input)
+    if out is None:
+        return _op_dense.inverse(input)
+    return _write_out(out, _op_dense.inverse(input), 'inverse')
 
 
 def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
@@ -2423,6 +2656,23 @@ def log_ndtr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _op_special_unary.log_ndtr(input), 'log_ndtr')
 
 
+def log_softmax(input: Tensor, dim, dtype=None, *, out: Tensor | None = None) -> Tensor:
+    """log(softmax(x)) along dim, computed stably; dtype casts the input first.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.log_softmax(torch.tensor([1.0, 2.0, 3.0]), 0)
+        tensor([-2.4076, -1.4076, -0.4076])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('log_softmax', input)
+    if out is None:
+        return _op_nn_ops.torch_log_softmax(input, dim, dtype)
+    return _write_out(out, _op_nn_ops.torch_log_softmax(input, dim, dtype), 'log_softmax')
+
+
 def logaddexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """log(exp(input) + exp(other)), computed without overflow.
 
@@ -2610,6 +2860,49 @@ def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 less = lt
+
+
+def masked_fill(input: Tensor, mask, value) -> Tensor:
+    """input with value where mask (broadcast to input) is True.
+
+    Example::
+
+        >>> torch.masked_fill(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([True, False, True]), 0.0)
+        tensor([0., 2., 0.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('masked_fill', input)
+    return _op_masked.masked_fill(input, mask, value)
+
+
+def masked_scatter(input: Tensor, mask, source) -> Tensor:
+    """input with source's leading elements written, in order, where mask is True.
+
+    Example::
+
+        >>> torch.masked_scatter(torch.zeros(4), torch.tensor([True, False, True, True]), torch.tensor([1.0, 2.0, 3.0, 4.0]))
+        tensor([1., 0., 2., 3.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('masked_scatter', input)
+    return _op_masked.masked_scatter(input, mask, source)
+
+
+def masked_select(input: Tensor, mask, *, out: Tensor | None = None) -> Tensor:
+    """1-D tensor of input's elements where mask (broadcast with input) is True.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.masked_select(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[True, False], [False, True]]))
+        tensor([1., 4.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('masked_select', input)
+    if out is None:
+        return _op_masked.masked_select(input, mask)
+    return _write_out(out, _op_masked.masked_select(input, mask), 'masked_select')
 
 
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2822,6 +3115,28 @@ def mode(input: Tensor, dim=-1, keepdim=False, *, out: Tensor | None = None) -> 
     return _write_out(out, _op_stats.mode(input, dim, keepdim), 'mode')
 
 
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Moves the dimensions in source to the positions in destination; the rest keep their order.
+
+    Example::
+
+        >>> torch.movedim(torch.arange(6.0).reshape(1, 2, 3), 0, -1)
+        tensor([[[0.],
+                 [1.],
+                 [2.]],
+        <BLANKLINE>
+                [[3.],
+                 [4.],
+                 [5.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('movedim', input)
+    return _op_shape.movedim(input, source, destination)
+
+
+moveaxis = movedim
+
+
 def msort(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Sorts along the first dim (sort(input, 0).values).
 
@@ -2969,6 +3284,20 @@ def nansum(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | 
     return _write_out(out, _op_reduction.nansum(input, dim, keepdim, dtype=dtype), 'nansum')
 
 
+def narrow(input: Tensor, dim, start, length) -> Tensor:
+    """The view of length elements from start along dim.
+
+    Example::
+
+        >>> torch.narrow(torch.arange(6.0).reshape(2, 3), 1, 1, 2)
+        tensor([[1., 2.],
+                [4., 5.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('narrow', input)
+    return _op_slicing.narrow(input, dim, start, length)
+
+
 def narrow_copy(input: Tensor, dim, start, length, *, out: Tensor | None = None) -> Tensor:
     """A copy of input.narrow(dim, start, length).
 
@@ -3083,6 +3412,24 @@ def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
     return _write_out(out, _op_special_binary.nextafter(input, other), 'nextafter')
 
 
+def nonzero(input: Tensor, *, as_tuple=False, out: Tensor | None = None) -> Tensor | tuple[Tensor, ...]:
+    """Indices of the nonzero elements: one row each (as_tuple=True: one tensor per dim).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.nonzero(torch.tensor([[1.0, 0.0], [0.0, 2.0]]))
+        tensor([[0, 0],
+                [1, 1]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('nonzero', input)
+    if out is None:
+        return _op_masked.nonzero(input, as_tuple=as_tuple)
+    return _write_out(out, _op_masked.nonzero(input, as_tuple=as_tuple), 'nonzero')
+
+
 def outer(input: Tensor, vec2, *, out: Tensor | None = None) -> Tensor:
     """Outer product of two vectors (ger is an alias).
 
@@ -3102,6 +3449,23 @@ def outer(input: Tensor, vec2, *, out: Tensor | None = None) -> Tensor:
 
 
 ger = outer
+
+
+def permute(input: Tensor, dims) -> Tensor:
+    """A view with the dimensions reordered.
+
+    Example::
+
+        >>> torch.permute(torch.arange(6.0).reshape(1, 2, 3), (2, 0, 1))
+        tensor([[[0., 3.]],
+        <BLANKLINE>
+                [[1., 4.]],
+        <BLANKLINE>
+                [[2., 5.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('permute', input)
+    return _op_shape.permute(input, *dims)
 
 
 def polygamma(n, input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3164,6 +3528,20 @@ def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | No
     return _write_out(out, _op_reduction.prod(input, dim, keepdim, dtype=dtype), 'prod')
 
 
+def put(input: Tensor, index, source, accumulate=False) -> Tensor:
+    """input with source written (or added, accumulate=True) at index into its flattened view.
+
+    Example::
+
+        >>> torch.put(torch.zeros(2, 2), torch.tensor([3, 0]), torch.tensor([1.0, 2.0]))
+        tensor([[2., 0.],
+                [0., 1.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('put', input)
+    return _op_index_ops.put(input, index, source, accumulate)
+
+
 def quantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='linear', out: Tensor | None = None) -> Tensor:
     """The q-th quantiles over dim (of all elements by default), interpolated as asked.
 
@@ -3203,6 +3581,19 @@ def rad2deg_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('rad2deg_', input)
     return _inplace(input, _op_special_unary.rad2deg(input))
+
+
+def ravel(input: Tensor) -> Tensor:
+    """The elements as a 1-D tensor: reshape(-1), a view when the strides allow.
+
+    Example::
+
+        >>> torch.ravel(torch.arange(6.0).reshape(2, 3).t())
+        tensor([0., 3., 1., 4., 2., 5.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('ravel', input)
+    return _op_shape.ravel(input)
 
 
 def reciprocal(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3295,6 +3686,20 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     return _op_shape_extra.repeat_interleave(input, repeats, dim, output_size=output_size)
 
 
+def reshape(input: Tensor, shape) -> Tensor:
+    """The data in another shape (-1 infers one size): a view when the strides allow, else a copy.
+
+    Example::
+
+        >>> torch.reshape(torch.arange(6.0), (2, 3))
+        tensor([[0., 1., 2.],
+                [3., 4., 5.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('reshape', input)
+    return _op_shape.reshape(input, *shape)
+
+
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Shifts elements circularly along dims (of the flattened input without dims).
 
@@ -3370,6 +3775,58 @@ def rsqrt_(input: Tensor) -> Tensor:
     return _inplace(input, _op_unary.rsqrt(input))
 
 
+def scatter(input: Tensor, dim, index, src=None, value=None, *, reduce=None, out: Tensor | None = None) -> Tensor:
+    """input with src's values (or value) written along dim at index; reduce='add'/'multiply' combines.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.scatter(torch.zeros(2, 3), 1, torch.tensor([[2], [0]]), torch.tensor([[1.0], [2.0]]))
+        tensor([[0., 0., 1.],
+                [2., 0., 0.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('scatter', input)
+    if out is None:
+        return _op_scatter.scatter(input, dim, index, src, value, reduce=reduce)
+    return _write_out(out, _op_scatter.scatter(input, dim, index, src, value, reduce=reduce), 'scatter')
+
+
+def scatter_add(input: Tensor, dim, index, src, *, out: Tensor | None = None) -> Tensor:
+    """input with src's values added along dim at index (repeated indices accumulate).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.scatter_add(torch.zeros(3), 0, torch.tensor([0, 2, 0]), torch.tensor([1.0, 2.0, 3.0]))
+        tensor([4., 0., 2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('scatter_add', input)
+    if out is None:
+        return _op_scatter.scatter_add(input, dim, index, src)
+    return _write_out(out, _op_scatter.scatter_add(input, dim, index, src), 'scatter_add')
+
+
+def scatter_reduce(input: Tensor, dim, index, src, reduce, *, include_self=True, out: Tensor | None = None) -> Tensor:
+    """input with src's values reduced ('sum', 'prod', 'mean', 'amax', 'amin') along dim at index.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.scatter_reduce(torch.tensor([1.0, 2.0]), 0, torch.tensor([0, 1, 0]), torch.tensor([5.0, 1.0, 3.0]), 'amax')
+        tensor([5., 2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('scatter_reduce', input)
+    if out is None:
+        return _op_scatter.scatter_reduce(input, dim, index, src, reduce, include_self=include_self)
+    return _write_out(out, _op_scatter.scatter_reduce(input, dim, index, src, reduce, include_self=include_self), 'scatter_reduce')
+
+
 def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None, out: Tensor | None = None) -> Tensor:
     """Indices where values would be inserted into the innermost dim of sorted_sequence to keep it sorted.
 
@@ -3385,6 +3842,19 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     if out is None:
         return _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter)
     return _write_out(out, _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter), 'searchsorted')
+
+
+def select(input: Tensor, dim, index) -> Tensor:
+    """The view of input at index along dim (dim is removed).
+
+    Example::
+
+        >>> torch.select(torch.arange(6.0).reshape(2, 3), 1, -1)
+        tensor([2., 5.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('select', input)
+    return _op_slicing.select(input, dim, index)
 
 
 def select_scatter(input: Tensor, src, dim, index) -> Tensor:
@@ -3551,6 +4021,42 @@ def slice_scatter(input: Tensor, src, dim=0, start=None, end=None, step=1, *, ou
     return _write_out(out, _op_shape_extra.slice_scatter(input, src, dim, start, end, step), 'slice_scatter')
 
 
+def slogdet(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """(sign, logabsdet) of the determinant of square matrices.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.slogdet(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
+        torch.return_types.slogdet(
+        sign=tensor(1.),
+        logabsdet=tensor(1.6094))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('slogdet', input)
+    if out is None:
+        return _op_dense.slogdet(input)
+    return _write_out(out, _op_dense.slogdet(input), 'slogdet')
+
+
+def softmax(input: Tensor, dim, dtype=None, *, out: Tensor | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim (the entries along dim sum to 1); dtype casts the input first.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.softmax(torch.tensor([1.0, 2.0, 3.0]), 0)
+        tensor([0.0900, 0.2447, 0.6652])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('softmax', input)
+    if out is None:
+        return _op_nn_ops.torch_softmax(input, dim, dtype)
+    return _write_out(out, _op_nn_ops.torch_softmax(input, dim, dtype), 'softmax')
+
+
 def sort(input: Tensor, dim=-1, descending=False, *, stable=False, out: Tensor | None = None) -> Tensor:
     """Sorted values along dim and their original indices (values, indices).
 
@@ -3568,6 +4074,17 @@ def sort(input: Tensor, dim=-1, descending=False, *, stable=False, out: Tensor |
     if out is None:
         return _op_sort_ops.sort(input, dim, descending, stable=stable)
     return _write_out(out, _op_sort_ops.sort(input, dim, descending, stable=stable), 'sort')
+
+
+def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
+    """Splits into pieces of split_size along dim (the last may be smaller), or of the sizes in a list; the pieces are views.
+
+    Example::
+
+        >>> torch.split(torch.arange(5.0), 2)
+        (tensor([0., 1.]), tensor([2., 3.]), tensor([4.]))
+    """
+    return _op_slicing.split(tensor, split_size_or_sections, dim)
 
 
 def sqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3616,6 +4133,19 @@ def square_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('square_', input)
     return _inplace(input, _op_unary.square(input))
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Removes the dimensions of size 1 (all, or those of dim: an int or a tuple).
+
+    Example::
+
+        >>> torch.squeeze(torch.tensor([[[1.0], [2.0]]]))
+        tensor([1., 2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('squeeze', input)
+    return _op_shape.squeeze(input, dim)
 
 
 def stack(tensors, dim=0, *, out: Tensor | None = None) -> Tensor:
@@ -3699,6 +4229,54 @@ def sum(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, out: T
     return _write_out(out, _op_reduction.sum(input, dim, keepdim, dtype=dtype, axis=axis), 'sum')
 
 
+def swapaxes(input: Tensor, axis0, axis1) -> Tensor:
+    """transpose(axis0, axis1), NumPy's name.
+
+    Example::
+
+        >>> torch.swapaxes(torch.arange(6.0).reshape(2, 3), 0, 1)
+        tensor([[0., 3.],
+                [1., 4.],
+                [2., 5.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('swapaxes', input)
+    return _op_shape.swapaxes(input, axis0, axis1)
+
+
+def t(input: Tensor) -> Tensor:
+    """The transpose of a matrix (a vector or a 0-d tensor is returned as a view).
+
+    Example::
+
+        >>> torch.t(torch.arange(6.0).reshape(2, 3))
+        tensor([[0., 3.],
+                [1., 4.],
+                [2., 5.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('t', input)
+    return _op_shape.t(input)
+
+
+def take(input: Tensor, index, *, out: Tensor | None = None) -> Tensor:
+    """The elements at index (into the flattened input), in index's shape.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.take(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[3, 0], [-1, 1]]))
+        tensor([[4., 1.],
+                [4., 2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('take', input)
+    if out is None:
+        return _op_index_ops.take(input, index)
+    return _write_out(out, _op_index_ops.take(input, index), 'take')
+
+
 def take_along_dim(input: Tensor, indices, dim=None, *, out: Tensor | None = None) -> Tensor:
     """Picks the values at indices along dim (of the flattened input by default).
 
@@ -3778,6 +4356,24 @@ def tensor_split(input: Tensor, indices_or_sections, dim=0) -> Tensor:
     return _op_shape_extra.tensor_split(input, indices_or_sections, dim)
 
 
+def tensordot(a, b, dims=2, *, out: Tensor | None = None) -> Tensor:
+    """Contracts dims of a with dims of b: the last `dims` of a with the first of b, or the two lists of dims given.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.tensordot(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 0.0], [0.0, 2.0]]), 1)
+        tensor([[1., 4.],
+                [3., 8.]])
+    """
+    if not isinstance(a, Tensor):
+        raise _not_tensor('tensordot', a)
+    if out is None:
+        return _op_einsum.tensordot(a, b, dims)
+    return _write_out(out, _op_einsum.tensordot(a, b, dims), 'tensordot')
+
+
 def topk(input: Tensor, k, dim=-1, largest=True, sorted=True, *, out: Tensor | None = None) -> Tensor:
     """The k largest (or smallest) elements along dim and their indices (values, indices).
 
@@ -3808,6 +4404,24 @@ def trace(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('trace', input)
     return _op_linalg_extra.trace(input)
+
+
+def transpose(input: Tensor, dim0, dim1) -> Tensor:
+    """A view with dimensions dim0 and dim1 swapped.
+
+    Example::
+
+        >>> torch.transpose(torch.arange(6.0).reshape(2, 3), 0, 1)
+        tensor([[0., 3.],
+                [1., 4.],
+                [2., 5.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('transpose', input)
+    return _op_shape.transpose(input, dim0, dim1)
+
+
+swapdims = transpose
 
 
 def trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
@@ -3896,6 +4510,46 @@ fix = trunc
 fix_ = trunc_
 
 
+def unbind(input: Tensor, dim=0) -> tuple[Tensor, ...]:
+    """The views input.select(dim, i) for every index i, as a tuple.
+
+    Example::
+
+        >>> torch.unbind(torch.arange(6.0).reshape(2, 3))
+        (tensor([0., 1., 2.]), tensor([3., 4., 5.]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('unbind', input)
+    return _op_slicing.unbind(input, dim)
+
+
+def unflatten(input: Tensor, dim, sizes) -> Tensor:
+    """Expands dimension dim into the given sizes (one may be -1).
+
+    Example::
+
+        >>> torch.unflatten(torch.arange(6.0), 0, (2, 3))
+        tensor([[0., 1., 2.],
+                [3., 4., 5.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('unflatten', input)
+    return _op_shape.unflatten(input, dim, sizes)
+
+
+def unique(input: Tensor, sorted=True, return_inverse=False, return_counts=False, dim=None) -> Tensor | tuple[Tensor, ...]:
+    """The distinct elements (or slices along dim), sorted; optionally the inverse indices and counts.
+
+    Example::
+
+        >>> torch.unique(torch.tensor([3.0, 1.0, 3.0, 2.0]))
+        tensor([1., 2., 3.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('unique', input)
+    return _op_masked.unique(input, sorted, return_inverse, return_counts, dim)
+
+
 def unique_consecutive(input: Tensor, return_inverse=False, return_counts=False, dim=None) -> Tensor:
     """Drops consecutive repeats (optionally with inverse indices and counts).
 
@@ -3918,6 +4572,20 @@ def unravel_index(indices, shape) -> Tensor:
         (tensor([1, 0]), tensor([1, 1]))
     """
     return _op_shape_extra.unravel_index(indices, shape)
+
+
+def unsqueeze(input: Tensor, dim) -> Tensor:
+    """Inserts a dimension of size 1 at dim.
+
+    Example::
+
+        >>> torch.unsqueeze(torch.tensor([1.0, 2.0]), 1)
+        tensor([[1.],
+                [2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('unsqueeze', input)
+    return _op_shape.unsqueeze(input, dim)
 
 
 def vander(x, N=None, increasing=False) -> Tensor:
@@ -4029,15 +4697,19 @@ def vstack(tensors, *, out: Tensor | None = None) -> Tensor:
 row_stack = vstack
 
 
-def where(condition, input: Tensor = None, other: Tensor = None) -> Tensor:
+def where(condition, input: Tensor = None, other: Tensor = None, *, out: Tensor | None = None) -> Tensor:
     """input where condition holds, else other (alone: nonzero(condition, as_tuple=True)).
+
+    out (Tensor, optional): the result is written into it.
 
     Example::
 
         >>> torch.where(torch.tensor([True, False, True]), torch.tensor([1.0, 2.0, 3.0]), torch.tensor(-1.0))
         tensor([ 1., -1.,  3.])
     """
-    return _op_select.where(condition, input, other)
+    if out is None:
+        return _op_select.where(condition, input, other)
+    return _write_out(out, _op_select.where(condition, input, other), 'where')
 
 
 def xlog1py(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:

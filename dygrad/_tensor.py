@@ -4,7 +4,10 @@ Methods are written out one by one and delegate to the op modules (dygrad/ops/*)
 type checkers see them. Only four slots are set when a tensor is made; rarely used fields
 (grad, hooks, view base) fall back to class-level defaults until assigned.
 """
+from __future__ import annotations
+
 import weakref
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,12 +17,39 @@ from .autograd.node import AccumulateGrad, add_hook as _add_hook
 from ._tensor_ext import TensorExtMethods
 from ._tensor_methods import TensorOpMethods
 
+if TYPE_CHECKING:  # names used only in annotations (never evaluated at run time)
+    from collections.abc import Callable, Iterator, Sequence
+    from typing import Any
+    from .autograd.node import RemovableHandle
+    from .device import device as _Device
+
 ndarray = np.ndarray
 _new = object.__new__
 
 
 class Tensor(TensorOpMethods, TensorExtMethods):
-    __slots__ = ("_data", "_rg", "grad_fn", "_vc", "__dict__", "__weakref__")
+    """An n-dimensional array of one dtype that can record the operations applied to it, so
+    that `backward()` can compute gradients (autograd).
+
+    Make one with a creation function (`torch.tensor`, `torch.zeros`, ...), not by calling the
+    class. A few attributes are fixed, kept for code written for PyTorch that checks them: this
+    tensor lives in CPU memory as a dense strided array, so `is_cpu` is True, `is_cuda`,
+    `is_mps`, `is_meta`, `is_sparse` and `is_quantized` are False, and `layout` names
+    `torch.strided`.
+
+    Example::
+
+        >>> x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([[2., 4.],
+                [6., 8.]])
+    """
+    # a dict of slots gives `grad_fn` (the one public slot) a docstring, at no cost per tensor
+    __slots__ = {"_data": None, "_rg": None, "_vc": None, "__dict__": None, "__weakref__": None,
+                 "grad_fn": "The graph node that made this tensor (`None` for a leaf: a tensor made "
+                            "by the user, or made while no input required gradients). Example: "
+                            "`(x * 2).grad_fn` is a `MulBackward0` when x requires grad."}
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
     __array_priority__ = 1000
 
@@ -76,11 +106,23 @@ class Tensor(TensorOpMethods, TensorExtMethods):
 
     # -- basic properties ----------------------------------------------------------------
     @property
-    def data(self):
+    def data(self) -> Tensor:
+        """This tensor's values as a new tensor outside autograd: it shares the memory (writes
+        show in both), has requires_grad False and no history. Assigning `x.data = y` swaps
+        in y's values (shape may change) without recording anything.
+
+        Example::
+
+            >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+            >>> x.data.mul_(10)
+            tensor([10., 20.])
+            >>> x
+            tensor([10., 20.], requires_grad=True)
+        """
         return _wrap(self._data)
 
     @data.setter
-    def data(self, value):
+    def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
         if self._rg and value._data.dtype.kind != "f":
@@ -89,11 +131,23 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         self._data = value._data
 
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> bool:
+        """Whether autograd records operations on this tensor so gradients can flow to it.
+        Only floating-point tensors can require gradients, and only a leaf's flag can be set.
+
+        Example::
+
+            >>> x = torch.tensor([1.0, 2.0])
+            >>> x.requires_grad
+            False
+            >>> x.requires_grad = True
+            >>> (x * 2).requires_grad
+            True
+        """
         return self._rg
 
     @requires_grad.setter
-    def requires_grad(self, flag):
+    def requires_grad(self, flag: bool) -> None:
         flag = bool(flag)
         if self.grad_fn is not None and not flag:
             raise RuntimeError(
@@ -107,20 +161,57 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         if flag and self._views:
             _views.mark_requires_grad(self)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Sets `requires_grad` in place and returns this tensor (handy right after creation).
+
+        Example::
+
+            >>> w = torch.zeros(2).requires_grad_()
+            >>> w.requires_grad
+            True
+        """
         self.requires_grad = requires_grad
         return self
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
+        """True for a tensor no recorded operation made (grad_fn is None): a tensor made by
+        the user, or any tensor that does not require gradients. `backward()` fills `.grad`
+        only on leaves that require gradients (and on tensors that called `retain_grad()`).
+
+        Example::
+
+            >>> x = torch.tensor([1.0], requires_grad=True)
+            >>> x.is_leaf, (x * 2).is_leaf, (x * 2).detach().is_leaf
+            (True, False, True)
+        """
         return self.grad_fn is None
 
     @property
-    def retains_grad(self):
+    def retains_grad(self) -> bool:
+        """True when `retain_grad()` was called on this non-leaf tensor (its `.grad` is kept).
+
+        Example::
+
+            >>> y = torch.tensor([1.0], requires_grad=True) * 2
+            >>> y.retains_grad
+            False
+            >>> y.retain_grad()
+            >>> y.retains_grad
+            True
+        """
         return self._retains
 
     @property
-    def output_nr(self):
+    def output_nr(self) -> int:
+        """Which output of its `grad_fn` this tensor is (0 for leaves and single-output ops).
+
+        Example::
+
+            >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+            >>> [t.output_nr for t in x.unbind()]
+            [0, 1]
+        """
         return self._nr
 
     @property
@@ -128,74 +219,217 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         return self._vc[0]
 
     @property
-    def shape(self):
+    def shape(self) -> Size:
+        """The size of each dimension, as a `torch.Size` (a tuple); same as `size()`.
+
+        Example::
+
+            >>> torch.zeros(2, 3).shape
+            torch.Size([2, 3])
+        """
         return Size(self._data.shape)
 
-    def size(self, dim=None):
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a `torch.Size`, or the length of dimension `dim` (negative counts
+        from the end).
+
+        Example::
+
+            >>> x = torch.zeros(2, 3)
+            >>> x.size(), x.size(-1)
+            (torch.Size([2, 3]), 3)
+        """
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     @property
-    def dtype(self):
+    def dtype(self) -> _dtype.dtype:
+        """The element type, e.g. `torch.float32` (the default for floats) or `torch.int64`.
+
+        Example::
+
+            >>> torch.tensor([1.0]).dtype, torch.tensor([1]).dtype
+            (torch.float32, torch.int64)
+        """
         return _dtype._BY_NP[self._data.dtype]
 
     @property
-    def device(self):
+    def device(self) -> _Device:
+        """Where the data lives: always the CPU here (`device(type='cpu')`).
+
+        Example::
+
+            >>> torch.zeros(2).device
+            device(type='cpu')
+        """
         from .device import CPU
         return CPU
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
+        """Number of dimensions (0 for a scalar tensor); same as `dim()`.
+
+        Example::
+
+            >>> torch.zeros(2, 3).ndim, torch.tensor(5.0).ndim
+            (2, 0)
+        """
         return self._data.ndim
 
-    def dim(self):
+    def dim(self) -> int:
+        """Number of dimensions (0 for a scalar tensor); `ndimension()` is the same method.
+
+        Example::
+
+            >>> torch.zeros(2, 3, 4).dim()
+            3
+        """
         return self._data.ndim
 
     ndimension = dim
 
-    def numel(self):
+    def numel(self) -> int:
+        """Number of elements (the product of the shape); `nelement()` is the same method.
+
+        Example::
+
+            >>> torch.zeros(2, 3).numel(), torch.tensor(7).numel()
+            (6, 1)
+        """
         return self._data.size
 
     nelement = numel
 
-    def element_size(self):
+    def element_size(self) -> int:
+        """Bytes per element, from the dtype (same as `itemsize`).
+
+        Example::
+
+            >>> torch.zeros(2).element_size(), torch.zeros(2, dtype=torch.int16).element_size()
+            (4, 2)
+        """
         return self._data.itemsize
 
-    def stride(self, dim=None):
+    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """How many elements to step in memory to move one place along each dimension (a
+        tuple), or along `dim` alone.
+
+        Example::
+
+            >>> x = torch.zeros(2, 3)
+            >>> x.stride(), x.t().stride(), x.stride(0)
+            ((3, 1), (1, 3), 3)
+        """
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
 
-    def is_contiguous(self, memory_format=None):
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """True when the elements lie in memory in row-major order with no gaps, as a fresh
+        tensor's do; transposes and strided slices usually are not.
+
+        Example::
+
+            >>> x = torch.zeros(2, 3)
+            >>> x.is_contiguous(), x.t().is_contiguous()
+            (True, False)
+        """
         return self._data.flags.c_contiguous
 
-    def is_floating_point(self):
+    def is_floating_point(self) -> bool:
+        """True for a floating-point dtype (float16, bfloat16, float32, float64).
+
+        Example::
+
+            >>> torch.tensor([1.0]).is_floating_point(), torch.tensor([1]).is_floating_point()
+            (True, False)
+        """
         return self._data.dtype.kind == "f"
 
-    def is_complex(self):
+    def is_complex(self) -> bool:
+        """True for a complex dtype; dygrad has none, so always False.
+
+        Example::
+
+            >>> torch.tensor([1.0]).is_complex()
+            False
+        """
         return False
 
-    def is_signed(self):
+    def is_signed(self) -> bool:
+        """True when the dtype can hold negative values: floats and signed integers, not
+        uint8 or bool.
+
+        Example::
+
+            >>> torch.tensor([1]).is_signed(), torch.tensor([1], dtype=torch.uint8).is_signed()
+            (True, False)
+        """
         return self._data.dtype.kind in "fi"
 
-    def data_ptr(self):
+    def data_ptr(self) -> int:
+        """Memory address of the first element; tensors sharing memory (views, `detach()`)
+        that start at the same element give the same address.
+
+        Example::
+
+            >>> x = torch.zeros(3)
+            >>> x.detach().data_ptr() == x.data_ptr(), x[1:].data_ptr() == x.data_ptr()
+            (True, False)
+        """
         return self._data.__array_interface__["data"][0]
 
-    def storage_offset(self):
+    def storage_offset(self) -> int:
+        """Index, in elements, of this tensor's first element within the memory it shares
+        with the tensor it is a view of (0 for a tensor owning its memory).
+
+        Example::
+
+            >>> x = torch.arange(6).view(2, 3)
+            >>> x.storage_offset(), x[1].storage_offset(), x[1, 2:].storage_offset()
+            (0, 3, 5)
+        """
         d = self._data
         b = d
         while isinstance(b.base, ndarray):
             b = b.base
         return (d.__array_interface__["data"][0] - b.__array_interface__["data"][0]) // d.itemsize
 
-    def get_device(self):
+    def get_device(self) -> int:
+        """Index of the CUDA device holding this tensor, -1 for a CPU tensor (always here).
+
+        Example::
+
+            >>> torch.zeros(2).get_device()
+            -1
+        """
         return -1
 
-    def is_inference(self):
+    def is_inference(self) -> bool:
+        """Whether this is an inference tensor. dygrad never makes them (`inference_mode`
+        acts as `no_grad`), so always False, where PyTorch says True for tensors made
+        inside `torch.inference_mode()`.
+
+        Example::
+
+            >>> torch.zeros(2).is_inference()
+            False
+        """
         return False
 
     @property
-    def T(self):
+    def T(self) -> Tensor:
+        """This tensor with its dimensions in reverse order (a view). For a matrix this is
+        the transpose; on other than 2 dims it is deprecated (warns once): use `mT` for
+        batches of matrices.
+
+        Example::
+
+            >>> torch.tensor([[1, 2, 3], [4, 5, 6]]).T
+            tensor([[1, 4],
+                    [2, 5],
+                    [3, 6]])
+        """
         n = self._data.ndim
         if n != 2 and not _WARNED_T:
             _WARNED_T.append(True)
@@ -208,7 +442,15 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         return _shape.permute(self, *range(n - 1, -1, -1))
 
     @property
-    def mT(self):
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped (a view): transposes each matrix of a batch.
+        Needs at least 2 dimensions.
+
+        Example::
+
+            >>> torch.zeros(5, 2, 3).mT.shape
+            torch.Size([5, 3, 2])
+        """
         n = self._data.ndim
         if n < 2:
             raise RuntimeError(
@@ -216,22 +458,66 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         return _shape.transpose(self, -2, -1)
 
     @property
-    def H(self):
+    def H(self) -> Tensor:
+        """Conjugate transpose; with real dtypes only (as here) the same as `T`.
+
+        Example::
+
+            >>> torch.tensor([[1, 2], [3, 4]]).H
+            tensor([[1, 3],
+                    [2, 4]])
+        """
         return self.T
 
     @property
-    def mH(self):
+    def mH(self) -> Tensor:
+        """Conjugate transpose of each matrix in a batch; with real dtypes the same as `mT`.
+
+        Example::
+
+            >>> torch.zeros(5, 2, 3).mH.shape
+            torch.Size([5, 3, 2])
+        """
         return self.mT
 
     @property
-    def itemsize(self):
+    def itemsize(self) -> int:
+        """Bytes per element (same as `element_size()`).
+
+        Example::
+
+            >>> torch.zeros(2, dtype=torch.float64).itemsize
+            8
+        """
         return self._data.itemsize
 
     @property
-    def nbytes(self):
+    def nbytes(self) -> int:
+        """Bytes the elements take: `numel() * itemsize`.
+
+        Example::
+
+            >>> torch.zeros(2, 3).nbytes
+            24
+        """
         return self._data.nbytes
 
-    def type(self, dtype=None, non_blocking=False, **kwargs):
+    def type(self, dtype: _dtype.dtype | str | type | None = None, non_blocking: bool = False,
+             **kwargs: Any) -> str | Tensor:
+        """With no argument, the legacy type name (e.g. `'torch.FloatTensor'`); given a
+        dtype, a type name string or a legacy class (`torch.DoubleTensor`), this tensor
+        converted to it (itself when the dtype already matches).
+
+        Example::
+
+            >>> x = torch.tensor([1.5, 2.0])
+            >>> x.type()
+            'torch.FloatTensor'
+            >>> x.type(torch.int64)
+            tensor([1, 2])
+            >>> x.type('torch.DoubleTensor')
+            tensor([1.5000, 2.0000], dtype=torch.float64)
+        """
         if dtype is None:
             return _TYPE_NAMES[self._data.dtype]
         if isinstance(dtype, type) and dtype.__name__ in _LEGACY_TYPES:
@@ -244,12 +530,29 @@ class Tensor(TensorOpMethods, TensorExtMethods):
                 raise ValueError(f"invalid type: '{dtype}'") from None
         return self.to(dtype)
 
-    def __len__(self):
+    def __len__(self) -> int:
+        """Length of the first dimension; a 0-d tensor has none (TypeError).
+
+        Example::
+
+            >>> len(torch.zeros(4, 2))
+            4
+        """
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
+        """Iterates over the first dimension, giving one tensor per index (gradients flow
+        back through them); a 0-d tensor cannot be iterated (TypeError).
+
+        Example::
+
+            >>> for row in torch.tensor([[1, 2], [3, 4]]):
+            ...     print(row)
+            tensor([1, 2])
+            tensor([3, 4])
+        """
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         if not (self._rg and STATE.enabled):
@@ -337,7 +640,18 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         return self._data.__dlpack_device__()
 
     # -- conversion ----------------------------------------------------------------------
-    def numpy(self, *, force=False):
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array sharing this tensor's memory (writes show in both).
+        A tensor that requires grad raises unless `force=True` (or use `.detach().numpy()`).
+
+        Example::
+
+            >>> x = torch.tensor([1, 2])
+            >>> a = x.numpy()
+            >>> a[0] = 9
+            >>> x
+            tensor([9, 2])
+        """
         if STATE.trace is not None:
             STATE.trace.escape("numpy()")
         if self._rg and not force:
@@ -345,7 +659,14 @@ class Tensor(TensorOpMethods, TensorExtMethods):
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
-    def item(self):
+    def item(self) -> bool | int | float:
+        """The value of a one-element tensor (any shape) as a Python number.
+
+        Example::
+
+            >>> torch.tensor([[2.5]]).item(), torch.tensor(3).item()
+            (2.5, 3)
+        """
         if STATE.trace is not None:
             STATE.trace.escape("item()")
         if self._data.size != 1:
@@ -353,12 +674,30 @@ class Tensor(TensorOpMethods, TensorExtMethods):
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.reshape(-1)[0].item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
+        """The values as nested Python lists of numbers (a bare number for a 0-d tensor).
+
+        Example::
+
+            >>> torch.tensor([[1, 2], [3, 4]]).tolist(), torch.tensor(1.5).tolist()
+            ([[1, 2], [3, 4]], 1.5)
+        """
         if STATE.trace is not None:
             STATE.trace.escape("tolist()")
         return self._data.tolist()
 
-    def detach(self):
+    def detach(self) -> Tensor:
+        """A new tensor with the same values, cut from the graph (no grad_fn, requires_grad
+        False). It shares memory with this one: an in-place change to either shows in both,
+        and is seen by autograd if this tensor's old values were saved for backward.
+
+        Example::
+
+            >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+            >>> d = x.detach()
+            >>> d.requires_grad, d.data_ptr() == x.data_ptr()
+            (False, True)
+        """
         t = _wrap(self._data)
         t._vc = self._vc
         # writes through t reach the family it shares a version counter with
@@ -366,7 +705,18 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         t._vfam = root._vfam if root._vfam is not None else root
         return t
 
-    def detach_(self):
+    def detach_(self) -> Tensor:
+        """Cuts this tensor from the graph in place (it becomes a leaf that does not require
+        grad) and returns it. Views cannot be detached in place: use `detach()`.
+
+        Example::
+
+            >>> y = torch.tensor([1.0], requires_grad=True) * 2
+            >>> y.detach_()
+            tensor([2.])
+            >>> y.grad_fn is None
+            True
+        """
         if self._base is not None:
             raise RuntimeError(
                 "Can't detach views in-place. Use detach() instead. If you are using "
@@ -378,105 +728,342 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         self._rg = False
         return self
 
-    def clone(self, *, memory_format=None):
+    def clone(self, *, memory_format: Any = None) -> Tensor:
+        """A copy in new memory; unlike `detach()` it stays in the graph (gradients flow back
+        to this tensor).
+
+        Example::
+
+            >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+            >>> x.clone()
+            tensor([1., 2.], grad_fn=<CloneBackward0>)
+        """
         return _ew.clone(self)
 
-    def contiguous(self, memory_format=None):
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """This tensor if its memory is already row-major without gaps, else a contiguous
+        copy (recorded by autograd as a clone).
+
+        Example::
+
+            >>> x = torch.zeros(2, 3)
+            >>> x.contiguous() is x, x.t().contiguous().is_contiguous()
+            (True, True)
+        """
         if self._data.flags.c_contiguous:
             return self
         return _ew.clone(self)
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Converts to another dtype and/or device. Accepts a dtype, a device (only the CPU
+        exists here; `'cuda'` raises), both (`to('cpu', torch.float64)`), or another tensor
+        whose dtype and device to take; keywords `dtype=`, `device=`, `non_blocking=`,
+        `copy=`. When nothing changes it returns this tensor itself, unless `copy=True`.
+        Differentiable: gradients flow back through the cast.
+
+        Example::
+
+            >>> x = torch.tensor([1.5, 2.0])
+            >>> x.to(torch.int64)
+            tensor([1, 2])
+            >>> x.to('cpu') is x, x.to(torch.float32, copy=True) is x
+            (True, False)
+            >>> x.to(torch.zeros(1, dtype=torch.float64))
+            tensor([1.5000, 2.0000], dtype=torch.float64)
+        """
         from .device import parse_to_args
         dtype, copy = parse_to_args("to", args, kwargs)
         if dtype is None or dtype.np == self._data.dtype:
             return _ew.clone(self) if copy else self
         return _ew.cast(self, dtype)
 
-    def cpu(self, memory_format=None):
+    def cpu(self, memory_format: Any = None) -> Tensor:
+        """This tensor in CPU memory: already there, so the tensor itself.
+
+        Example::
+
+            >>> x = torch.zeros(2)
+            >>> x.cpu() is x
+            True
+        """
         return self
 
-    def cuda(self, device=None, non_blocking=False, memory_format=None):
+    def cuda(self, device: _Device | int | str | None = None, non_blocking: bool = False,
+             memory_format: Any = None) -> Tensor:
+        """Would copy this tensor to a CUDA device; dygrad has none, so it raises an error
+        that is both a RuntimeError and an AssertionError (PyTorch's CPU builds raise the
+        latter). Write `x.to(device)` with a device chosen from `torch.cuda.is_available()`.
+
+        Example::
+
+            >>> torch.cuda.is_available()
+            False
+        """
         from .device import raise_no_cuda
         raise_no_cuda("Tensor.cuda()")
 
-    def float(self, memory_format=None):
+    def float(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.float32)`: this tensor itself when it already has that
+        dtype.
+
+        Example::
+
+            >>> torch.tensor([1, 2]).float()
+            tensor([1., 2.])
+        """
         return self.to(_dtype.float32)
 
-    def double(self, memory_format=None):
+    def double(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.float64)`: this tensor itself when it already has that
+        dtype.
+
+        Example::
+
+            >>> torch.tensor([1, 2]).double()
+            tensor([1., 2.], dtype=torch.float64)
+        """
         return self.to(_dtype.float64)
 
-    def half(self, memory_format=None):
+    def half(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.float16)`: this tensor itself when it already has that
+        dtype.
+
+        Example::
+
+            >>> torch.tensor([1.0, 1 / 3]).half()
+            tensor([1.0000, 0.3333], dtype=torch.float16)
+        """
         return self.to(_dtype.float16)
 
-    def long(self, memory_format=None):
+    def long(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.int64)` (floats are truncated toward zero): this tensor itself when it already has that
+        dtype.
+
+        Example::
+
+            >>> torch.tensor([-1.7, 2.9]).long()
+            tensor([-1,  2])
+        """
         return self.to(_dtype.int64)
 
-    def int(self, memory_format=None):
+    def int(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.int32)` (floats are truncated toward zero): this tensor itself when it already has that
+        dtype.
+
+        Example::
+
+            >>> torch.tensor([-1.7, 2.9]).int()
+            tensor([-1,  2], dtype=torch.int32)
+        """
         return self.to(_dtype.int32)
 
-    def short(self, memory_format=None):
+    def short(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.int16)` (floats are truncated toward zero): this tensor itself when it already has that
+        dtype.
+
+        Example::
+
+            >>> torch.tensor([-1.7, 2.9]).short()
+            tensor([-1,  2], dtype=torch.int16)
+        """
         return self.to(_dtype.int16)
 
-    def char(self, memory_format=None):
+    def char(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.int8)` (floats are truncated toward zero): this tensor itself when it already has that
+        dtype.
+
+        Example::
+
+            >>> torch.tensor([-1.7, 2.9]).char()
+            tensor([-1,  2], dtype=torch.int8)
+        """
         return self.to(_dtype.int8)
 
-    def byte(self, memory_format=None):
+    def byte(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.uint8)` (floats are truncated toward zero): this tensor itself when it already has that
+        dtype.
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.5, 255.0]).byte()
+            tensor([  0,   1, 255], dtype=torch.uint8)
+        """
         return self.to(_dtype.uint8)
 
-    def bool(self, memory_format=None):
+    def bool(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.bool)` (nonzero is True): this tensor itself when it already has that
+        dtype.
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.5, -2.0]).bool()
+            tensor([False,  True,  True])
+        """
         return self.to(_dtype.bool_)
 
-    def type_as(self, other):
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor converted to `other`'s dtype (itself when they already match).
+
+        Example::
+
+            >>> torch.tensor([1.5, 2.7]).type_as(torch.tensor([0]))
+            tensor([1, 2])
+        """
         return self.to(other.dtype)
 
-    def pin_memory(self, device=None):
+    def pin_memory(self, device: _Device | str | None = None) -> Tensor:
+        """Would copy into page-locked memory for fast transfers to a GPU; without one it
+        returns this tensor itself (PyTorch raises when no accelerator is present).
+
+        Example::
+
+            >>> torch.zeros(2).is_pinned()
+            False
+        """
         return self
 
-    def is_pinned(self, device=None):
+    def is_pinned(self, device: _Device | str | None = None) -> bool:
+        """Whether this tensor is in page-locked memory: never here.
+
+        Example::
+
+            >>> torch.zeros(2).is_pinned()
+            False
+        """
         return False
 
-    def share_memory_(self):
+    def share_memory_(self) -> Tensor:
+        """Would move the data to memory shared between processes; a no-op returning this
+        tensor here (`is_shared()` stays False, where PyTorch's turns True).
+
+        Example::
+
+            >>> x = torch.zeros(2)
+            >>> x.share_memory_() is x
+            True
+        """
         return self
 
-    def is_shared(self):
+    def is_shared(self) -> bool:
+        """Whether the data is in memory shared between processes: never here.
+
+        Example::
+
+            >>> torch.zeros(2).is_shared()
+            False
+        """
         return False
 
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    def new_tensor(self, data: Any, dtype: _dtype.dtype | None = None,
+                   device: _Device | str | None = None, requires_grad: bool = False) -> Tensor:
+        """A new tensor holding a copy of `data`, with this tensor's dtype unless `dtype` is
+        given (unlike `torch.tensor`, which infers it from the data).
+
+        Example::
+
+            >>> torch.zeros(1, dtype=torch.float64).new_tensor([1, 2])
+            tensor([1., 2.], dtype=torch.float64)
+        """
         from ._creation import tensor
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+    def new_zeros(self, *size: int | Sequence[int], dtype: _dtype.dtype | None = None,
+                  device: _Device | str | None = None, requires_grad: bool = False,
+                  **kwargs: Any) -> Tensor:
+        """A new tensor of the given size filled with zeros, with this tensor's dtype unless `dtype`
+        is given; size may be separate ints or one sequence.
+
+        Example::
+
+            >>> torch.tensor([1, 2]).new_zeros(2, 3)
+            tensor([[0, 0, 0],
+                    [0, 0, 0]])
+        """
         from ._creation import zeros
         return zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+    def new_ones(self, *size: int | Sequence[int], dtype: _dtype.dtype | None = None,
+                  device: _Device | str | None = None, requires_grad: bool = False,
+                  **kwargs: Any) -> Tensor:
+        """A new tensor of the given size filled with ones, with this tensor's dtype unless `dtype`
+        is given; size may be separate ints or one sequence.
+
+        Example::
+
+            >>> torch.tensor([1.0]).new_ones((2,))
+            tensor([1., 1.])
+        """
         from ._creation import ones
         return ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    def new_full(self, size: Sequence[int], fill_value: bool | int | float,
+                 dtype: _dtype.dtype | None = None, device: _Device | str | None = None,
+                 requires_grad: bool = False) -> Tensor:
+        """A new tensor of shape `size` filled with `fill_value`, with this tensor's dtype
+        unless `dtype` is given.
+
+        Example::
+
+            >>> torch.zeros(1, dtype=torch.float64).new_full((2, 2), 7)
+            tensor([[7., 7.],
+                    [7., 7.]], dtype=torch.float64)
+        """
         from ._creation import full
         return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+    def new_empty(self, *size: int | Sequence[int], dtype: _dtype.dtype | None = None,
+                  device: _Device | str | None = None, requires_grad: bool = False,
+                  **kwargs: Any) -> Tensor:
+        """A new tensor of the given size whose values are not set (read none before writing
+        them), with this tensor's dtype unless `dtype` is given.
+
+        Example::
+
+            >>> e = torch.tensor([1, 2]).new_empty(2, 3)
+            >>> e.shape, e.dtype
+            (torch.Size([2, 3]), torch.int64)
+        """
         from ._creation import empty
         return empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad, **kwargs)
 
-    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+    def new_empty_strided(self, size: Sequence[int], stride: Sequence[int], *,
+                          dtype: _dtype.dtype | None = None, device: _Device | str | None = None,
+                          requires_grad: bool = False) -> Tensor:
+        """Like `new_empty`, with the given memory strides (in elements) per dimension.
+
+        Example::
+
+            >>> torch.zeros(1).new_empty_strided((2, 3), (1, 2)).stride()
+            (1, 2)
+        """
         from ._creation import empty_strided
         return empty_strided(size, stride, dtype=dtype or self.dtype, device=device,
                              requires_grad=requires_grad)
 
     # -- autograd ------------------------------------------------------------------------
     @property
-    def grad(self):
+    def grad(self) -> Tensor | None:
+        """The gradient `backward()` accumulated into this tensor (None until then). Calls
+        add to it, so zero or reset it between steps; set it to a tensor of this shape or
+        None. Only leaves (and tensors that called `retain_grad()`) get one.
+
+        Example::
+
+            >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+            >>> (x * x).sum().backward()
+            >>> x.grad
+            tensor([2., 4.])
+            >>> (x * x).sum().backward()
+            >>> x.grad
+            tensor([4., 8.])
+        """
         g = self._grad
         if STATE.trace is not None:
             STATE.trace.grad_read(self, g)
         return g
 
     @grad.setter
-    def grad(self, value):
+    def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
@@ -491,10 +1078,26 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         self._grad = value
 
     @grad.deleter
-    def grad(self):
+    def grad(self) -> None:
         self.grad = None
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False,
+                 inputs: Tensor | Sequence[Tensor] | None = None) -> None:
+        """Computes the gradient of this tensor with respect to the leaves of its graph and
+        adds it into their `.grad`. A tensor of more than one element needs `gradient` (the
+        vector the Jacobian is multiplied by). The graph is freed afterwards unless
+        `retain_graph=True`; `create_graph=True` records the backward pass itself (for
+        higher-order gradients); `inputs` limits which leaves receive gradients.
+
+        Example::
+
+            >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+            >>> y = x ** 3
+            >>> y.backward(torch.tensor([1.0, 0.5]))
+            >>> x.grad
+            tensor([3., 6.])
+        """
         tr = STATE.trace
         if tr is not None:  # a traced step: record it, then run it eagerly with recording off
             tr.record_backward(self, gradient, retain_graph, create_graph, inputs)
@@ -512,7 +1115,19 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             return
         _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
+        """Asks `backward()` to keep this non-leaf tensor's gradient in `.grad` (leaves keep
+        theirs anyway). The tensor must require grad.
+
+        Example::
+
+            >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+            >>> h = x * 2
+            >>> h.retain_grad()
+            >>> (h * h).sum().backward()
+            >>> h.grad
+            tensor([4., 8.])
+        """
         if not self._rg:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None:
@@ -522,7 +1137,20 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         self._retains = True
         self.grad_fn._add_pre_hook(("retain", weakref.ref(self)))
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Calls `hook(grad)` each time the gradient for this tensor is computed; a returned
+        tensor replaces that gradient. Returns a handle whose `remove()` unregisters the hook.
+        The tensor must require grad.
+
+        Example::
+
+            >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+            >>> handle = x.register_hook(lambda g: g * 10)
+            >>> x.sum().backward()
+            >>> x.grad
+            tensor([10., 10.])
+            >>> handle.remove()
+        """
         if not self._rg:
             raise RuntimeError(
                 "cannot register a hook on a tensor that doesn't require gradient")
@@ -530,7 +1158,19 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             return _add_hook(self, "_hooks", hook)
         return self.grad_fn._add_pre_hook((("tensor", self._nr), hook))
 
-    def register_post_accumulate_grad_hook(self, hook):
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]
+                                           ) -> RemovableHandle:
+        """Calls `hook(tensor)` after `backward()` has added into this leaf's `.grad` (e.g.
+        to step an optimizer per parameter); returns a handle whose `remove()` unregisters it.
+        Leaves only.
+
+        Example::
+
+            >>> w = torch.tensor([1.0], requires_grad=True)
+            >>> h = w.register_post_accumulate_grad_hook(lambda p: print("grad", p.grad))
+            >>> (w * 3).sum().backward()
+            grad tensor([3.])
+        """
         if self.grad_fn is not None:
             raise RuntimeError(
                 "post accumulate grad hooks cannot be registered on non-leaf tensors")
@@ -693,24 +1333,85 @@ class Tensor(TensorOpMethods, TensorExtMethods):
     def __ge__(self, other):
         return _ew.ge(self, other)
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> Tensor:
+        """Indexing as NumPy's: ints, slices, `None` and `...` give a view sharing memory;
+        integer tensors or lists and boolean masks (advanced indexing) give a copy.
+        Differentiable.
+
+        Example::
+
+            >>> x = torch.arange(6).view(2, 3)
+            >>> x[1], x[:, 1]
+            (tensor([3, 4, 5]), tensor([1, 4]))
+            >>> x[x > 3], x[[0, 1], [2, 0]]
+            (tensor([4, 5]), tensor([2, 3]))
+        """
         return _idx.getitem(self, key)
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: Any, value: Tensor | bool | int | float) -> None:
+        """Writes `value` (broadcast to the indexed shape) into the indexed elements in place;
+        keys as in `__getitem__`. Recorded by autograd like other in-place ops.
+
+        Example::
+
+            >>> x = torch.zeros(2, 3, dtype=torch.int64)
+            >>> x[0, :2] = 9
+            >>> x[x == 0] = -1
+            >>> x
+            tensor([[ 9,  9, -1],
+                    [-1, -1, -1]])
+        """
         _idx.setitem(self, key, value)
 
     # -- elementwise methods -----------------------------------------------------------------
-    def equal(self, other):
+    def equal(self, other: Tensor) -> bool:
+        """True when both tensors have the same shape and the same values (dtypes may differ:
+        values compare after promotion); no broadcasting.
+
+        Example::
+
+            >>> x = torch.tensor([1, 2])
+            >>> x.equal(torch.tensor([1.0, 2.0])), x.equal(torch.tensor([[1, 2]]))
+            (True, False)
+        """
         return bool(self._data.shape == other._data.shape and np.array_equal(self._data, other._data))
 
     # -- in-place fills (used by init and optimizers) -------------------------------------
-    def zero_(self):
+    def zero_(self) -> Tensor:
+        """Sets every element to zero in place and returns this tensor.
+
+        Example::
+
+            >>> torch.ones(2, 2).zero_()
+            tensor([[0., 0.],
+                    [0., 0.]])
+        """
         return _ew.fill_(self, 0)
 
-    def fill_(self, value):
+    def fill_(self, value: Tensor | bool | int | float) -> Tensor:
+        """Sets every element to `value` (a number or a 0-d tensor) in place, converted to
+        this tensor's dtype, and returns this tensor.
+
+        Example::
+
+            >>> torch.zeros(2, 2).fill_(3.5)
+            tensor([[3.5000, 3.5000],
+                    [3.5000, 3.5000]])
+        """
         return _ew.fill_(self, value)
 
-    def copy_(self, src, non_blocking=False):
+    def copy_(self, src: Tensor, non_blocking: bool = False) -> Tensor:
+        """Writes `src`'s values into this tensor in place (src broadcasts to this shape and
+        is converted to this dtype) and returns this tensor; views of it see the change.
+        Differentiable with respect to `src`.
+
+        Example::
+
+            >>> dst = torch.zeros(2, 3)
+            >>> dst.copy_(torch.tensor([1, 2, 3]))
+            tensor([[1., 2., 3.],
+                    [1., 2., 3.]])
+        """
         return _ew.copy_(self, src)
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
@@ -746,45 +1447,17 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         from .ops.sampling import bernoulli
         return bernoulli(self, p, generator=generator)
 
-    def masked_fill_(self, mask, value):
-        return _inplace(self, _idx.masked_fill(self, mask, value, True), True)
+    def resize_(self, *size: int | Sequence[int]) -> Tensor:
+        """Gives this tensor a new shape in place, keeping the leading elements in row-major
+        order; elements added when it grows are not set (PyTorch leaves them uninitialised),
+        so read none before writing them. Returns this tensor.
 
-    def index_fill_(self, dim, index, value):
-        return _inplace(self, _idx.index_fill(self, dim, index, value), True)
+        Example::
 
-    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
-        return _inplace(self, _idx.scatter(self, dim, index, src, value=value, reduce=reduce))
-
-    def scatter_add_(self, dim, index, src):
-        return _inplace(self, _idx.scatter_add(self, dim, index, src))
-
-    def index_add_(self, dim, index, source, *, alpha=1):
-        return _inplace(self, _idx.index_add(self, dim, index, source, alpha=alpha))
-
-    def index_copy_(self, dim, index, source):
-        return _inplace(self, _idx.index_copy(self, dim, index, source))
-
-    def put_(self, index, source, accumulate=False):
-        return _inplace(self, _idx.put(self, index, source, accumulate))
-
-    def _rebase_shape(self, r):
-        """In-place view ops (t_, transpose_, squeeze_, unsqueeze_): self takes the layout and
-        history of r, the same op applied out of place."""
-        if self._rg and self.grad_fn is None and STATE.enabled:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation.")
-        self._data = r._data
-        if r.grad_fn is not None:
-            self.grad_fn, self._nr = r.grad_fn, r._nr
-        return self
-
-    def unsqueeze_(self, dim):
-        return self._rebase_shape(_shape.unsqueeze(self, dim))
-
-    def squeeze_(self, dim=None):
-        return self._rebase_shape(_shape.squeeze(self, dim))
-
-    def resize_(self, *size):
+            >>> torch.arange(6).resize_(2, 2)
+            tensor([[0, 1],
+                    [2, 3]])
+        """
         size = _shape._size_args(size)
         n = int(np.prod(size))
         flat = self._data.reshape(-1)
@@ -794,203 +1467,17 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             self._data = np.concatenate([flat, np.zeros(n - flat.size, self._data.dtype)]).reshape(size)
         return self
 
-    def t_(self):
-        return self._rebase_shape(_shape.t(self))
-
-    def transpose_(self, dim0, dim1):
-        return self._rebase_shape(_shape.transpose(self, dim0, dim1))
-
     # -- reductions ------------------------------------------------------------------------
     # -- shape -------------------------------------------------------------------------------
-    def view(self, *shape):
-        return _shape.view(self, *shape)
-
-    def view_as(self, other):
-        return _shape.view(self, other.shape)
-
-    def reshape(self, *shape):
-        return _shape.reshape(self, *shape)
-
-    def reshape_as(self, other):
-        return _shape.reshape(self, other.shape)
-
-    def permute(self, *dims):
-        return _shape.permute(self, *dims)
-
-    def transpose(self, dim0, dim1):
-        return _shape.transpose(self, dim0, dim1)
-
-    swapaxes = swapdims = transpose
-
-    def t(self):
-        return _shape.t(self)
-
-    def squeeze(self, dim=None):
-        return _shape.squeeze(self, dim)
-
-    def unsqueeze(self, dim):
-        return _shape.unsqueeze(self, dim)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return _shape.flatten(self, start_dim, end_dim)
-
-    def unflatten(self, dim, sizes):
-        return _shape.unflatten(self, dim, sizes)
-
-    def ravel(self):
-        return _shape.reshape(self, -1)
-
-    def expand(self, *sizes):
-        return _shape.expand(self, *sizes)
-
-    def expand_as(self, other):
-        return _shape.expand(self, other.shape)
-
-    def broadcast_to(self, size):
-        return _shape.expand(self, size)
-
-    def repeat(self, *sizes):
-        return _shape.repeat(self, *sizes)
-
     def tile(self, *dims):
         return _shape.tile(self, dims[0] if len(dims) == 1 else dims)
-
-    def split(self, split_size, dim=0):
-        return _shape.split(self, split_size, dim)
-
-    def chunk(self, chunks, dim=0):
-        return _shape.chunk(self, chunks, dim)
-
-    def unbind(self, dim=0):
-        return _shape.unbind(self, dim)
-
-    def narrow(self, dim, start, length):
-        return _shape.narrow(self, dim, start, length)
-
-    def select(self, dim, index):
-        return _shape.select(self, dim, index)
 
     def flip(self, *dims):
         return _shape.flip(self, *dims)
 
-    def fliplr(self):
-        return _shape.fliplr(self)
-
-    def flipud(self):
-        return _shape.flipud(self)
-
-    def roll(self, shifts, dims=None):
-        return _shape.roll(self, shifts, dims)
-
-    def movedim(self, source, destination):
-        return _shape.movedim(self, source, destination)
-
-    moveaxis = movedim
-
-    def tril(self, diagonal=0):
-        return _shape.tril(self, diagonal)
-
-    def triu(self, diagonal=0):
-        return _shape.triu(self, diagonal)
-
-    def tril_(self, diagonal=0):
-        return _inplace(self, _shape.tril(self, diagonal), True)
-
-    def triu_(self, diagonal=0):
-        return _inplace(self, _shape.triu(self, diagonal), True)
-
-    def diagonal(self, offset=0, dim1=0, dim2=1):
-        return _shape.diagonal(self, offset, dim1, dim2)
-
-    def diag(self, diagonal=0):
-        return _shape.diag(self, diagonal)
-
-    def unfold(self, dimension, size, step):
-        return _shape.unfold(self, dimension, size, step)
-
-    def sum_to_size(self, *size):
-        return _shape.sum_to_size(self, *size)
-
-    # -- indexing ------------------------------------------------------------------------------
-    def gather(self, dim, index):
-        return _idx.gather(self, dim, index)
-
-    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
-        return _idx.scatter(self, dim, index, src, value=value, reduce=reduce)
-
-    def scatter_add(self, dim, index, src):
-        return _idx.scatter_add(self, dim, index, src)
-
-    def index_select(self, dim, index):
-        return _idx.index_select(self, dim, index)
-
-    def index_add(self, dim, index, source, *, alpha=1):
-        return _idx.index_add(self, dim, index, source, alpha=alpha)
-
-    def index_fill(self, dim, index, value):
-        return _idx.index_fill(self, dim, index, value)
-
-    def index_copy(self, dim, index, source):
-        return _idx.index_copy(self, dim, index, source)
-
-    def masked_fill(self, mask, value):
-        return _idx.masked_fill(self, mask, value)
-
-    def masked_select(self, mask):
-        return _idx.masked_select(self, mask)
-
-    def masked_scatter(self, mask, source):
-        return _idx.masked_scatter(self, mask, source)
-
-    def take(self, index):
-        return _idx.take(self, index)
-
-    def index_put(self, indices, values, accumulate=False):
-        return _idx.index_put(self, indices, values, accumulate)
-
-    def index_put_(self, indices, values, accumulate=False):
-        return _idx.index_put_(self, indices, values, accumulate)
-
-    def put(self, index, source, accumulate=False):
-        return _idx.put(self, index, source, accumulate)
-
-    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
-        return _idx.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
-
-    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
-        return _inplace(self, _idx.scatter_reduce(self, dim, index, src, reduce, include_self=include_self))
-
-    def masked_scatter_(self, mask, source):
-        return _inplace(self, _idx.masked_scatter(self, mask, source))
-
-    def nonzero(self, *, as_tuple=False):
-        return _idx.nonzero(self, as_tuple=as_tuple)
-
-    def argwhere(self):
-        return _idx.nonzero(self)
-
-    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-        return _idx.unique(self, sorted, return_inverse, return_counts, dim)
-
     # -- linear algebra (inverse/det/slogdet: ops/dense.py; the products are declared in
     # ops/linalg.py and generated) --------------------------------------------------------
-    def inverse(self):
-        return _la.inverse(self)
-
-    def slogdet(self):
-        return _la.slogdet(self)
-
-    def det(self):
-        return _la.det(self)
-
     # -- nn-flavoured methods ---------------------------------------------------------------
-    def softmax(self, dim, dtype=None):
-        return _nn.softmax(self, dim, dtype=dtype)
-
-    def log_softmax(self, dim, dtype=None):
-        return _nn.log_softmax(self, dim, dtype=dtype)
-
-
 _WARNED_FLOAT = []
 _WARNED_T = []
 _LEGACY_TYPES = {"FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
@@ -1165,7 +1652,6 @@ from .ops import elementwise as _ew  # noqa: E402  (op modules import Tensor fro
 from .ops import shape as _shape  # noqa: E402
 from .ops import indexing as _idx  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
-from .ops import nn_ops as _nn  # noqa: E402
 from ._tensor_methods import _link as _link_methods  # noqa: E402
 
 _link_methods()  # the declared ops' methods find their family modules from here on

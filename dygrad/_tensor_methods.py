@@ -13,17 +13,25 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from .ops import bucketing as _op_bucketing
     from .ops import compare as _op_compare
     from .ops import cumulative as _op_cumulative
+    from .ops import dense as _op_dense
     from .ops import elementwise as _op_elementwise
+    from .ops import index_ops as _op_index_ops
+    from .ops import indexing as _op_indexing
     from .ops import inplace as _op_inplace
     from .ops import linalg as _op_linalg
     from .ops import linalg_extra as _op_linalg_extra
+    from .ops import masked as _op_masked
     from .ops import minmax as _op_minmax
     from .ops import moments as _op_moments
+    from .ops import nn_ops as _op_nn_ops
     from .ops import norms as _op_norms
     from .ops import rearrange as _op_rearrange
     from .ops import reduction as _op_reduction
+    from .ops import scatter as _op_scatter
     from .ops import select as _op_select
+    from .ops import shape as _op_shape
     from .ops import shape_extra as _op_shape_extra
+    from .ops import slicing as _op_slicing
     from .ops import sort_ops as _op_sort_ops
     from .ops import special_binary as _op_special_binary
     from .ops import special_unary as _op_special_unary
@@ -34,17 +42,25 @@ _MODULES = (
     'dygrad.ops.bucketing',
     'dygrad.ops.compare',
     'dygrad.ops.cumulative',
+    'dygrad.ops.dense',
     'dygrad.ops.elementwise',
+    'dygrad.ops.index_ops',
+    'dygrad.ops.indexing',
     'dygrad.ops.inplace',
     'dygrad.ops.linalg',
     'dygrad.ops.linalg_extra',
+    'dygrad.ops.masked',
     'dygrad.ops.minmax',
     'dygrad.ops.moments',
+    'dygrad.ops.nn_ops',
     'dygrad.ops.norms',
     'dygrad.ops.rearrange',
     'dygrad.ops.reduction',
+    'dygrad.ops.scatter',
     'dygrad.ops.select',
+    'dygrad.ops.shape',
     'dygrad.ops.shape_extra',
+    'dygrad.ops.slicing',
     'dygrad.ops.sort_ops',
     'dygrad.ops.special_binary',
     'dygrad.ops.special_unary',
@@ -312,6 +328,17 @@ class TensorOpMethods:
         """
         return _op_sort_ops.argsort(self, dim, descending, stable=stable)
 
+    def argwhere(self) -> Tensor:
+        """Indices of the nonzero elements, one row each (nonzero(input)).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 0.0], [0.0, 2.0]]).argwhere()
+            tensor([[0, 0],
+                    [1, 1]])
+        """
+        return _op_masked.argwhere(self)
+
     def asin(self) -> Tensor:
         """Inverse sine, elementwise (nan outside [-1, 1]).
 
@@ -517,6 +544,17 @@ class TensorOpMethods:
         """
         return _op_linalg.bmm(self, mat2)
 
+    def broadcast_to(self, size) -> Tensor:
+        """expand(size): a view broadcasting input to size.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).broadcast_to((2, 2))
+            tensor([[1., 2.],
+                    [1., 2.]])
+        """
+        return _op_shape.broadcast_to(self, size)
+
     def ceil(self) -> Tensor:
         """Smallest integer not less than each element.
 
@@ -530,6 +568,16 @@ class TensorOpMethods:
     def ceil_(self) -> Tensor:
         """In-place version of :meth:`Tensor.ceil`."""
         return _inplace(self, _op_unary.ceil(self))
+
+    def chunk(self, chunks, dim=0) -> tuple[Tensor, ...]:
+        """Splits into at most chunks views of equal size along dim (the last may be smaller).
+
+        Example::
+
+            >>> torch.arange(5.0).chunk(2)
+            (tensor([0., 1., 2.]), tensor([3., 4.]))
+        """
+        return _op_slicing.chunk(self, chunks, dim)
 
     def clamp(self, min=None, max=None) -> Tensor:
         """Clamps every element into [min, max] (either bound may be None or a tensor).
@@ -726,6 +774,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.deg2rad`."""
         return _inplace(self, _op_special_unary.deg2rad(self))
 
+    def det(self) -> Tensor:
+        """Determinant of a square matrix (or of each in a batch).
+
+        Example::
+
+            >>> torch.tensor([[2.0, 1.0], [1.0, 3.0]]).det()
+            tensor(5.)
+        """
+        return _op_dense.det(self)
+
     def diag(self, diagonal=0) -> Tensor:
         """A 1-D input's diagonal matrix, or a 2-D input's diagonal (offset diagonal).
 
@@ -758,6 +816,16 @@ class TensorOpMethods:
                     [0., 2.]])
         """
         return _op_shape_extra.diagflat(self, offset)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1) -> Tensor:
+        """A view of the diagonal (offset above the main one when positive) of the dim1, dim2 planes, as the last dimension.
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(2, 3).diagonal(1)
+            tensor([1., 5.])
+        """
+        return _op_slicing.diagonal(self, offset, dim1, dim2)
 
     def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1) -> Tensor:
         """A copy of input with src written onto the diagonal (offset, dim1, dim2).
@@ -927,6 +995,28 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.exp2`."""
         return _inplace(self, _op_unary.exp2(self))
 
+    def expand(self, *size, implicit: bool = False) -> Tensor:
+        """A view broadcasting dimensions of size 1 to the given sizes (-1 keeps a size; new leading dimensions may be added) without copying.
+
+        Example::
+
+            >>> torch.tensor([[1.0], [2.0]]).expand(2, 3)
+            tensor([[1., 1., 1.],
+                    [2., 2., 2.]])
+        """
+        return _op_shape.expand(self, *size, implicit=implicit)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """expand(other.size()).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).expand_as(torch.zeros(2, 2))
+            tensor([[1., 2.],
+                    [1., 2.]])
+        """
+        return _op_shape.expand_as(self, other)
+
     def expm1(self) -> Tensor:
         """exp(x) - 1, accurate for small x.
 
@@ -940,6 +1030,17 @@ class TensorOpMethods:
     def expm1_(self) -> Tensor:
         """In-place version of :meth:`Tensor.expm1`."""
         return _inplace(self, _op_unary.expm1(self))
+
+    def flatten(self, start_dim=0, end_dim=-1) -> Tensor:
+        """Flattens the dimensions start_dim..end_dim into one (a view when the strides allow).
+
+        Example::
+
+            >>> torch.arange(8.0).reshape(2, 2, 2).flatten(1)
+            tensor([[0., 1., 2., 3.],
+                    [4., 5., 6., 7.]])
+        """
+        return _op_shape.flatten(self, start_dim, end_dim)
 
     def fliplr(self) -> Tensor:
         """Reverses dim 1 (left/right) of an input of at least 2 dims.
@@ -1053,6 +1154,17 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.frac`."""
         return _inplace(self, _op_unary.frac(self))
 
+    def gather(self, dim, index, *, sparse_grad=False) -> Tensor:
+        """Values of input along dim at index (index's shape): out[i][j] = input[index[i][j]][j] for dim 0.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).gather(1, torch.tensor([[0, 0], [1, 0]]))
+            tensor([[1., 1.],
+                    [4., 3.]])
+        """
+        return _op_scatter.gather(self, dim, index, sparse_grad=sparse_grad)
+
     def gcd(self, other: Tensor) -> Tensor:
         """Greatest common divisor of integer tensors, elementwise.
 
@@ -1163,6 +1275,78 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.i0`."""
         return _inplace(self, _op_special_unary.i0(self))
 
+    def index_add(self, dim, index, source, *, alpha=1) -> Tensor:
+        """input with alpha * source's slices added at index (a vector) along dim.
+
+        Example::
+
+            >>> torch.zeros(3, 2).index_add(0, torch.tensor([0, 2, 0]), torch.ones(3, 2))
+            tensor([[2., 2.],
+                    [0., 0.],
+                    [1., 1.]])
+        """
+        return _op_index_ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1) -> Tensor:
+        """In-place version of :meth:`Tensor.index_add`."""
+        return _inplace(self, _op_index_ops.index_add(self, dim, index, source, alpha=alpha))
+
+    def index_copy(self, dim, index, source) -> Tensor:
+        """input with its slices at index (a vector) along dim replaced by source's.
+
+        Example::
+
+            >>> torch.zeros(3, 2).index_copy(0, torch.tensor([2, 0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+            tensor([[3., 4.],
+                    [0., 0.],
+                    [1., 2.]])
+        """
+        return _op_index_ops.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim, index, source) -> Tensor:
+        """In-place version of :meth:`Tensor.index_copy`."""
+        return _inplace(self, _op_index_ops.index_copy(self, dim, index, source))
+
+    def index_fill(self, dim, index, value) -> Tensor:
+        """input with its slices at index (a vector) along dim set to value.
+
+        Example::
+
+            >>> torch.zeros(2, 3).index_fill(1, torch.tensor([0, 2]), -1.0)
+            tensor([[-1.,  0., -1.],
+                    [-1.,  0., -1.]])
+        """
+        return _op_index_ops.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value) -> Tensor:
+        """In-place version of :meth:`Tensor.index_fill`."""
+        return _op_index_ops.index_fill_(self, dim, index, value)
+
+    def index_put(self, indices, values, accumulate=False) -> Tensor:
+        """input with values written (or added, accumulate=True) at input[indices], indices a tuple of tensors.
+
+        Example::
+
+            >>> torch.zeros(3).index_put((torch.tensor([0, 2]),), torch.tensor([1.0, 2.0]))
+            tensor([1., 0., 2.])
+        """
+        return _op_indexing.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False) -> Tensor:
+        """In-place version of :meth:`Tensor.index_put`."""
+        return _op_indexing.index_put_(self, indices, values, accumulate)
+
+    def index_select(self, dim, index) -> Tensor:
+        """The slices of input at index (a vector) along dim.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).index_select(1, torch.tensor([2, 0]))
+            tensor([[3., 1.],
+                    [6., 4.]])
+        """
+        return _op_index_ops.index_select(self, dim, index)
+
     def inner(self, other: Tensor) -> Tensor:
         """Inner product over the last dims.
 
@@ -1172,6 +1356,17 @@ class TensorOpMethods:
             tensor([-1., -1.])
         """
         return _op_linalg_extra.inner(self, other)
+
+    def inverse(self) -> Tensor:
+        """Inverse of a square matrix (or of each in a batch); torch.linalg.inv's alias.
+
+        Example::
+
+            >>> torch.tensor([[2.0, 1.0], [1.0, 3.0]]).inverse()
+            tensor([[ 0.6000, -0.2000],
+                    [-0.2000,  0.4000]])
+        """
+        return _op_dense.inverse(self)
 
     def isclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
         """Elementwise |input - other| <= atol + rtol * |other| (nan equal when equal_nan).
@@ -1384,6 +1579,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.log2`."""
         return _inplace(self, _op_unary.log2(self))
 
+    def log_softmax(self, dim, dtype=None) -> Tensor:
+        """log(softmax(x)) along dim, computed stably; dtype casts the input first.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).log_softmax(0)
+            tensor([-2.4076, -1.4076, -0.4076])
+        """
+        return _op_nn_ops.torch_log_softmax(self, dim, dtype)
+
     def logaddexp(self, other: Tensor) -> Tensor:
         """log(exp(input) + exp(other)), computed without overflow.
 
@@ -1521,6 +1726,44 @@ class TensorOpMethods:
     less = lt
     less_ = lt_
 
+    def masked_fill(self, mask, value) -> Tensor:
+        """input with value where mask (broadcast to input) is True.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).masked_fill(torch.tensor([True, False, True]), 0.0)
+            tensor([0., 2., 0.])
+        """
+        return _op_masked.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        """In-place version of :meth:`Tensor.masked_fill`."""
+        return _op_masked.masked_fill_(self, mask, value)
+
+    def masked_scatter(self, mask, source) -> Tensor:
+        """input with source's leading elements written, in order, where mask is True.
+
+        Example::
+
+            >>> torch.zeros(4).masked_scatter(torch.tensor([True, False, True, True]), torch.tensor([1.0, 2.0, 3.0, 4.0]))
+            tensor([1., 0., 2., 3.])
+        """
+        return _op_masked.masked_scatter(self, mask, source)
+
+    def masked_scatter_(self, mask, source) -> Tensor:
+        """In-place version of :meth:`Tensor.masked_scatter`."""
+        return _inplace(self, _op_masked.masked_scatter(self, mask, source))
+
+    def masked_select(self, mask) -> Tensor:
+        """1-D tensor of input's elements where mask (broadcast with input) is True.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).masked_select(torch.tensor([[True, False], [False, True]]))
+            tensor([1., 4.])
+        """
+        return _op_masked.masked_select(self, mask)
+
     def matmul(self, other: Tensor) -> Tensor:
         """Matrix product with NumPy's rules for 1-D and batched operands.
 
@@ -1631,6 +1874,24 @@ class TensorOpMethods:
         """
         return _op_stats.mode(self, dim, keepdim)
 
+    def movedim(self, source, destination) -> Tensor:
+        """Moves the dimensions in source to the positions in destination; the rest keep their order.
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(1, 2, 3).movedim(0, -1)
+            tensor([[[0.],
+                     [1.],
+                     [2.]],
+            <BLANKLINE>
+                    [[3.],
+                     [4.],
+                     [5.]]])
+        """
+        return _op_shape.movedim(self, source, destination)
+
+    moveaxis = movedim
+
     def msort(self) -> Tensor:
         """Sorts along the first dim (sort(input, 0).values).
 
@@ -1725,6 +1986,17 @@ class TensorOpMethods:
         """
         return _op_reduction.nansum(self, dim, keepdim, dtype=dtype)
 
+    def narrow(self, dim, start, length) -> Tensor:
+        """The view of length elements from start along dim.
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(2, 3).narrow(1, 1, 2)
+            tensor([[1., 2.],
+                    [4., 5.]])
+        """
+        return _op_slicing.narrow(self, dim, start, length)
+
     def narrow_copy(self, dim, start, length) -> Tensor:
         """A copy of input.narrow(dim, start, length).
 
@@ -1783,6 +2055,17 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.nextafter`."""
         return _inplace(self, _op_special_binary.nextafter(self, other))
 
+    def nonzero(self, *, as_tuple=False) -> Tensor | tuple[Tensor, ...]:
+        """Indices of the nonzero elements: one row each (as_tuple=True: one tensor per dim).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 0.0], [0.0, 2.0]]).nonzero()
+            tensor([[0, 0],
+                    [1, 1]])
+        """
+        return _op_masked.nonzero(self, as_tuple=as_tuple)
+
     def norm(self, p='fro', dim=None, keepdim=False, dtype=None) -> Tensor:
         """Matrix or vector norm (p='fro', 'nuc' or a number) over dim (all elements by default).
 
@@ -1805,6 +2088,20 @@ class TensorOpMethods:
         return _op_linalg.outer(self, vec2)
 
     ger = outer
+
+    def permute(self, *dims) -> Tensor:
+        """A view with the dimensions reordered.
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(1, 2, 3).permute((2, 0, 1))
+            tensor([[[0., 3.]],
+            <BLANKLINE>
+                    [[1., 4.]],
+            <BLANKLINE>
+                    [[2., 5.]]])
+        """
+        return _op_shape.permute(self, *dims)
 
     def polygamma(self, n) -> Tensor:
         """The n-th derivative of the digamma function, elementwise.
@@ -1854,6 +2151,21 @@ class TensorOpMethods:
         """
         return _op_reduction.prod(self, dim, keepdim, dtype=dtype)
 
+    def put(self, index, source, accumulate=False) -> Tensor:
+        """input with source written (or added, accumulate=True) at index into its flattened view.
+
+        Example::
+
+            >>> torch.zeros(2, 2).put(torch.tensor([3, 0]), torch.tensor([1.0, 2.0]))
+            tensor([[2., 0.],
+                    [0., 1.]])
+        """
+        return _op_index_ops.put(self, index, source, accumulate)
+
+    def put_(self, index, source, accumulate=False) -> Tensor:
+        """In-place version of :meth:`Tensor.put`."""
+        return _inplace(self, _op_index_ops.put(self, index, source, accumulate))
+
     def quantile(self, q, dim=None, keepdim=False, *, interpolation='linear') -> Tensor:
         """The q-th quantiles over dim (of all elements by default), interpolated as asked.
 
@@ -1877,6 +2189,16 @@ class TensorOpMethods:
     def rad2deg_(self) -> Tensor:
         """In-place version of :meth:`Tensor.rad2deg`."""
         return _inplace(self, _op_special_unary.rad2deg(self))
+
+    def ravel(self) -> Tensor:
+        """The elements as a 1-D tensor: reshape(-1), a view when the strides allow.
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(2, 3).t().ravel()
+            tensor([0., 3., 1., 4., 2., 5.])
+        """
+        return _op_shape.ravel(self)
 
     def reciprocal(self) -> Tensor:
         """1 / x, elementwise.
@@ -1956,6 +2278,29 @@ class TensorOpMethods:
         """
         return _op_shape_extra.repeat_interleave(self, repeats, dim, output_size=output_size)
 
+    def reshape(self, *shape) -> Tensor:
+        """The data in another shape (-1 infers one size): a view when the strides allow, else a copy.
+
+        Example::
+
+            >>> torch.arange(6.0).reshape((2, 3))
+            tensor([[0., 1., 2.],
+                    [3., 4., 5.]])
+        """
+        return _op_shape.reshape(self, *shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """reshape(other.size()).
+
+        Example::
+
+            >>> torch.arange(6.0).reshape_as(torch.zeros(3, 2))
+            tensor([[0., 1.],
+                    [2., 3.],
+                    [4., 5.]])
+        """
+        return _op_shape.reshape_as(self, other)
+
     def roll(self, shifts, dims=None) -> Tensor:
         """Shifts elements circularly along dims (of the flattened input without dims).
 
@@ -2004,6 +2349,59 @@ class TensorOpMethods:
     def rsqrt_(self) -> Tensor:
         """In-place version of :meth:`Tensor.rsqrt`."""
         return _inplace(self, _op_unary.rsqrt(self))
+
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None) -> Tensor:
+        """input with src's values (or value) written along dim at index; reduce='add'/'multiply' combines.
+
+        Example::
+
+            >>> torch.zeros(2, 3).scatter(1, torch.tensor([[2], [0]]), torch.tensor([[1.0], [2.0]]))
+            tensor([[0., 0., 1.],
+                    [2., 0., 0.]])
+        """
+        return _op_scatter.scatter(self, dim, index, src, value, reduce=reduce)
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None) -> Tensor:
+        """In-place version of :meth:`Tensor.scatter`."""
+        return _inplace(self, _op_scatter.scatter(self, dim, index, src, value, reduce=reduce))
+
+    def scatter_add(self, dim, index, src) -> Tensor:
+        """input with src's values added along dim at index (repeated indices accumulate).
+
+        Example::
+
+            >>> torch.zeros(3).scatter_add(0, torch.tensor([0, 2, 0]), torch.tensor([1.0, 2.0, 3.0]))
+            tensor([4., 0., 2.])
+        """
+        return _op_scatter.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src) -> Tensor:
+        """In-place version of :meth:`Tensor.scatter_add`."""
+        return _inplace(self, _op_scatter.scatter_add(self, dim, index, src))
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True) -> Tensor:
+        """input with src's values reduced ('sum', 'prod', 'mean', 'amax', 'amin') along dim at index.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).scatter_reduce(0, torch.tensor([0, 1, 0]), torch.tensor([5.0, 1.0, 3.0]), 'amax')
+            tensor([5., 2.])
+        """
+        return _op_scatter.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True) -> Tensor:
+        """In-place version of :meth:`Tensor.scatter_reduce`."""
+        return _inplace(self, _op_scatter.scatter_reduce(self, dim, index, src, reduce, include_self=include_self))
+
+    def select(self, dim, index) -> Tensor:
+        """The view of input at index along dim (dim is removed).
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(2, 3).select(1, -1)
+            tensor([2., 5.])
+        """
+        return _op_slicing.select(self, dim, index)
 
     def select_scatter(self, src, dim, index) -> Tensor:
         """A copy of input with src written at index of dim.
@@ -2109,6 +2507,28 @@ class TensorOpMethods:
         """
         return _op_shape_extra.slice_scatter(self, src, dim, start, end, step)
 
+    def slogdet(self) -> Tensor:
+        """(sign, logabsdet) of the determinant of square matrices.
+
+        Example::
+
+            >>> torch.tensor([[2.0, 1.0], [1.0, 3.0]]).slogdet()
+            torch.return_types.slogdet(
+            sign=tensor(1.),
+            logabsdet=tensor(1.6094))
+        """
+        return _op_dense.slogdet(self)
+
+    def softmax(self, dim, dtype=None) -> Tensor:
+        """exp(x) / sum(exp(x)) along dim (the entries along dim sum to 1); dtype casts the input first.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0, 3.0]).softmax(0)
+            tensor([0.0900, 0.2447, 0.6652])
+        """
+        return _op_nn_ops.torch_softmax(self, dim, dtype)
+
     def sort(self, dim=-1, descending=False, *, stable=False) -> Tensor:
         """Sorted values along dim and their original indices (values, indices).
 
@@ -2120,6 +2540,16 @@ class TensorOpMethods:
             indices=tensor([1, 2, 0]))
         """
         return _op_sort_ops.sort(self, dim, descending, stable=stable)
+
+    def split(self, split_size, dim=0) -> tuple[Tensor, ...]:
+        """Splits into pieces of split_size along dim (the last may be smaller), or of the sizes in a list; the pieces are views.
+
+        Example::
+
+            >>> torch.arange(5.0).split(2)
+            (tensor([0., 1.]), tensor([2., 3.]), tensor([4.]))
+        """
+        return _op_slicing.split(self, split_size, dim)
 
     def sqrt(self) -> Tensor:
         """Square root, elementwise (nan below 0).
@@ -2148,6 +2578,20 @@ class TensorOpMethods:
     def square_(self) -> Tensor:
         """In-place version of :meth:`Tensor.square`."""
         return _inplace(self, _op_unary.square(self))
+
+    def squeeze(self, dim=None) -> Tensor:
+        """Removes the dimensions of size 1 (all, or those of dim: an int or a tuple).
+
+        Example::
+
+            >>> torch.tensor([[[1.0], [2.0]]]).squeeze()
+            tensor([1., 2.])
+        """
+        return _op_shape.squeeze(self, dim)
+
+    def squeeze_(self, dim=None) -> Tensor:
+        """In-place version of :meth:`Tensor.squeeze`."""
+        return _op_shape.squeeze_(self, dim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
         """Standard deviation over dim (all by default), with Bessel's correction by default.
@@ -2195,6 +2639,49 @@ class TensorOpMethods:
             tensor([[4., 6.]])
         """
         return _op_rearrange.sum_to_size(self, *size)
+
+    def swapaxes(self, axis0, axis1) -> Tensor:
+        """transpose(axis0, axis1), NumPy's name.
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(2, 3).swapaxes(0, 1)
+            tensor([[0., 3.],
+                    [1., 4.],
+                    [2., 5.]])
+        """
+        return _op_shape.swapaxes(self, axis0, axis1)
+
+    def swapaxes_(self, axis0, axis1) -> Tensor:
+        """In-place version of :meth:`Tensor.swapaxes`."""
+        return _op_shape.swapaxes_(self, axis0, axis1)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a vector or a 0-d tensor is returned as a view).
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(2, 3).t()
+            tensor([[0., 3.],
+                    [1., 4.],
+                    [2., 5.]])
+        """
+        return _op_shape.t(self)
+
+    def t_(self) -> Tensor:
+        """In-place version of :meth:`Tensor.t`."""
+        return _op_shape.t_(self)
+
+    def take(self, index) -> Tensor:
+        """The elements at index (into the flattened input), in index's shape.
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).take(torch.tensor([[3, 0], [-1, 1]]))
+            tensor([[4., 1.],
+                    [4., 2.]])
+        """
+        return _op_index_ops.take(self, index)
 
     def take_along_dim(self, indices, dim=None) -> Tensor:
         """Picks the values at indices along dim (of the flattened input by default).
@@ -2267,6 +2754,25 @@ class TensorOpMethods:
         """
         return _op_linalg_extra.trace(self)
 
+    def transpose(self, dim0, dim1) -> Tensor:
+        """A view with dimensions dim0 and dim1 swapped.
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(2, 3).transpose(0, 1)
+            tensor([[0., 3.],
+                    [1., 4.],
+                    [2., 5.]])
+        """
+        return _op_shape.transpose(self, dim0, dim1)
+
+    def transpose_(self, dim0, dim1) -> Tensor:
+        """In-place version of :meth:`Tensor.transpose`."""
+        return _op_shape.transpose_(self, dim0, dim1)
+
+    swapdims = transpose
+    swapdims_ = transpose_
+
     def tril(self, diagonal=0) -> Tensor:
         """The lower triangle (on and below diagonal) of the last two dims; zeros elsewhere.
 
@@ -2314,6 +2820,50 @@ class TensorOpMethods:
     fix = trunc
     fix_ = trunc_
 
+    def unbind(self, dim=0) -> tuple[Tensor, ...]:
+        """The views input.select(dim, i) for every index i, as a tuple.
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(2, 3).unbind()
+            (tensor([0., 1., 2.]), tensor([3., 4., 5.]))
+        """
+        return _op_slicing.unbind(self, dim)
+
+    def unflatten(self, dim, sizes) -> Tensor:
+        """Expands dimension dim into the given sizes (one may be -1).
+
+        Example::
+
+            >>> torch.arange(6.0).unflatten(0, (2, 3))
+            tensor([[0., 1., 2.],
+                    [3., 4., 5.]])
+        """
+        return _op_shape.unflatten(self, dim, sizes)
+
+    def unfold(self, dimension, size, step) -> Tensor:
+        """A view of the size-long windows, step apart, along dimension (a new last dimension holds each window).
+
+        Example::
+
+            >>> torch.arange(5.0).unfold(0, 2, 1)
+            tensor([[0., 1.],
+                    [1., 2.],
+                    [2., 3.],
+                    [3., 4.]])
+        """
+        return _op_slicing.unfold(self, dimension, size, step)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None) -> Tensor | tuple[Tensor, ...]:
+        """The distinct elements (or slices along dim), sorted; optionally the inverse indices and counts.
+
+        Example::
+
+            >>> torch.tensor([3.0, 1.0, 3.0, 2.0]).unique()
+            tensor([1., 2., 3.])
+        """
+        return _op_masked.unique(self, sorted, return_inverse, return_counts, dim)
+
     def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None) -> Tensor:
         """Drops consecutive repeats (optionally with inverse indices and counts).
 
@@ -2323,6 +2873,21 @@ class TensorOpMethods:
             tensor([1., 2., 1.])
         """
         return _op_shape_extra.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def unsqueeze(self, dim) -> Tensor:
+        """Inserts a dimension of size 1 at dim.
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).unsqueeze(1)
+            tensor([[1.],
+                    [2.]])
+        """
+        return _op_shape.unsqueeze(self, dim)
+
+    def unsqueeze_(self, dim) -> Tensor:
+        """In-place version of :meth:`Tensor.unsqueeze`."""
+        return _op_shape.unsqueeze_(self, dim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
         """Variance over dim (all by default), Bessel-corrected unless correction= says otherwise.
@@ -2343,6 +2908,29 @@ class TensorOpMethods:
             tensor(11.)
         """
         return _op_linalg.vdot(self, other)
+
+    def view(self, *size) -> Tensor:
+        """A view with the same data in another shape (-1 infers one size), or of another dtype.
+
+        Example::
+
+            >>> torch.arange(6.0).view(2, 3)
+            tensor([[0., 1., 2.],
+                    [3., 4., 5.]])
+        """
+        return _op_shape.view(self, *size)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """view(other.size()).
+
+        Example::
+
+            >>> torch.arange(6.0).view_as(torch.zeros(3, 2))
+            tensor([[0., 1.],
+                    [2., 3.],
+                    [4., 5.]])
+        """
+        return _op_shape.view_as(self, other)
 
     def vsplit(self, indices_or_sections) -> Tensor:
         """tensor_split along dim 0 of an input of at least 2 dims.

@@ -1,15 +1,12 @@
 """torch.special: special functions, as aliases of the torch.* ops or compositions of them."""
 import math
 
-from ._tensor import _wrap
-from .ops import elementwise as _ew
-from .ops import nn_ops as _nn
 from .ops import special_unary as _su
 from ._ns_special import *  # noqa: F401,F403  (the declared ops of torch.special)
 from ._ns_special import __all__ as _declared
 
 __all__ = _declared + [
-    "multigammaln", "softmax", "log_softmax",
+    "multigammaln",
 ]
 
 
@@ -22,12 +19,4 @@ def multigammaln(input, p):
     for j in range(2, p + 1):
         out = out + _su.lgamma(input - (j - 1) / 2)
     return out + p * (p - 1) / 4 * math.log(math.pi)
-
-
-def softmax(input, dim, *, dtype=None):
-    return _nn.softmax(input, dim, dtype=dtype)
-
-
-def log_softmax(input, dim, *, dtype=None):
-    return _nn.log_softmax(input, dim, dtype=dtype)
 

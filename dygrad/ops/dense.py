@@ -6,6 +6,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw, return_types
 from ._reduce_util import finish, scalar_type_name
+from ._registry import op
 
 
 class LinAlgError(RuntimeError):
@@ -39,7 +40,13 @@ class LinalgInvExBackward0(Node):
         return -(ti @ g @ ti)
 
 
-def inverse(x):
+_SQ = "torch.tensor([[2.0, 1.0], [1.0, 3.0]])"
+
+
+@op(out=True, backward=LinalgInvExBackward0, example=_SQ,
+    summary="Inverse of a square matrix (or of each in a batch); torch.linalg.inv's alias.")
+def inverse(input):
+    x = input
     d = _square(x, "linalg.inv")
     try:
         out = np.linalg.inv(d)
@@ -75,7 +82,10 @@ class LinalgDetBackward0(Node):
         return g2 * _cofactor(a)
 
 
-def det(x):
+@op(backward=LinalgDetBackward0, example=_SQ,
+    summary="Determinant of a square matrix (or of each in a batch).")
+def det(input):
+    x = input
     d = _square(x, "linalg.det")
     t, node = finish(np.asarray(np.linalg.det(d), dtype=d.dtype), x, LinalgDetBackward0)
     if node is not None:
@@ -97,7 +107,14 @@ class LinalgSlogdetBackward0(Node):
         return (_bw.reshape(g, tuple(g.shape) + (1, 1)) * _mT(inv),)
 
 
-def slogdet(x, _result=return_types.slogdet):
+@op(out=True, backward=LinalgSlogdetBackward0, example=_SQ,
+    summary="(sign, logabsdet) of the determinant of square matrices.")
+def slogdet(input):
+    return slogdet_as(input, return_types.slogdet)
+
+
+def slogdet_as(x, _result):
+    """slogdet returned as the named tuple `_result` (torch.linalg.slogdet's has its own name)."""
     d = _square(x, "linalg.slogdet")
     sign, logabs = np.linalg.slogdet(d)
     sign = np.asarray(sign, dtype=d.dtype)

@@ -17,6 +17,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
 from ._reduce_util import finish, scalar_type_name
+from ._registry import op
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
 
@@ -236,6 +237,10 @@ def _sublist(args):
 _I64 = np.dtype(np.int64)
 
 
+@op(method=False, tensor_first=None,
+    summary="Sums products of the operands' elements over the subscripts an equation names "
+            "(\"ij,jk->ik\" is a matrix product), or in sublist format.",
+    example='"ij,jk->ik", torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0], [4.0]])')
 def einsum(*args):
     if not args:
         raise TypeError("einsum(): must specify the equation string and at least one operand")
@@ -325,6 +330,10 @@ def _result_dtype(terms, out, arrays):
     return da
 
 
+@op(method=False, out=True,
+    summary="Contracts dims of a with dims of b: the last `dims` of a with the first of b, or "
+            "the two lists of dims given.",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 0.0], [0.0, 2.0]]), 1")
 def tensordot(a, b, dims=2):
     na, nb = a._data.ndim, b._data.ndim
     if a._data.dtype != b._data.dtype:

@@ -63,7 +63,7 @@ def linalg_det(A):
 @op(name="linalg_slogdet", namespaces=("linalg:slogdet",), method=False, out=True,
     summary="(sign, logabsdet) of the determinant of square matrices.", example=_SQ)
 def linalg_slogdet(A):
-    return _dense.slogdet(A, _rt.linalg_slogdet)
+    return _dense.slogdet_as(A, _rt.linalg_slogdet)
 
 
 @op(name="linalg_solve", namespaces=("linalg:solve",), method=False, out=True,

@@ -47,8 +47,12 @@ def _well_conditioned(samples):
 
 for name, ref in (("linalg.inv", np.linalg.inv), ("linalg.det", np.linalg.det), ("inverse", np.linalg.inv),
                   ("det", np.linalg.det)):
-    R.add(OpRecord(name, _well_conditioned(_calls(name, SPD)), ref=ref, supports_out=name.startswith("linalg."),
+    R.add(OpRecord(name, _well_conditioned(_calls(name, SPD)), ref=ref, supports_out=name != "det",
                    xfails=NO_OUT.get(name)))
+R.add(OpRecord("slogdet", _well_conditioned(_calls("slogdet", SPD)), ref=lambda a: tuple(np.linalg.slogdet(a)),
+               supports_out=True))
+R.add(OpRecord("tensordot", _calls("tensordot", [((2, 3, 4), (3, 4, 5)), ((3, 4), (3, 4))], ("f32", "f64")),
+               ref=lambda a, b: np.tensordot(a, b, 2), gradgrad=True, supports_out=True))
 R.add(OpRecord("linalg.solve", samples=_well_conditioned(_calls("linalg.solve", [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))])),
                ref=np.linalg.solve, supports_out=True))
 

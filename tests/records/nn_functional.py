@@ -78,6 +78,9 @@ for name, ref in SOFTMAX.items():
     samples = [S(array(rng, dt, (2, 3, 4)), d, _label=f"{name}_{dt}_{d}") for dt in ("f32", "f64") for d in (0, -1)]
     samples += [S(array(rng, "f64", ()), 0, _label=f"{name}_0d"), S(array(rng, "f32", (0, 3)), 1, _label=f"{name}_empty")]
     R.add(OpRecord(f"nn.functional.{name}", samples, ref=ref, gradgrad=True, tol=TOL))
+    if name != "softmin":  # torch.softmax / torch.log_softmax (dim required, out=) and the method
+        R.add(OpRecord(name, [S(*s.args, _label=f"torch.{s.label}") for s in samples],
+                       ref=ref, gradgrad=True, supports_out=True, tol=TOL))
 
 
 # -- activations -----------------------------------------------------------------------------------
