@@ -189,16 +189,24 @@ def _d(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-@op(out=True, summary='Batched product of 3-D tensors: input[i] @ mat2[i].',
-    example='torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])')
-def bmm(input, mat2):
-    for name, x in (("batch1", input), ("batch2", mat2)):
+def _check_batches(batch1, batch2, op=None):
+    """bmm/baddbmm operands, in PyTorch's order: both 3-D, one dtype (baddbmm, naming `op`; bmm
+    checks it later, in matmul), and batch2's (batch, rows) matching batch1's (batch, columns)."""
+    for name, x in (("batch1", batch1), ("batch2", batch2)):
         if _d(x).ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
-    sa, sb = input._data.shape, mat2._data.shape
+    if op is not None:
+        _check(batch1, batch2, op)
+    sa, sb = batch1._data.shape, batch2._data.shape
     if sb[:2] != (sa[0], sa[2]):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
+
+
+@op(out=True, summary='Batched product of 3-D tensors: input[i] @ mat2[i].',
+    example='torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])')
+def bmm(input, mat2):
+    _check_batches(input, mat2)
     return matmul(input, mat2)
 
 
@@ -327,14 +335,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     summary='beta * input + alpha * bmm(batch1, batch2).',
     example='torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), alpha=2.0')
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
-    for name, x in (("batch1", batch1), ("batch2", batch2)):
-        if _d(x).ndim != 3:
-            raise RuntimeError(f"{name} must be a 3D tensor")
-    _check(batch1, batch2, "baddbmm")
-    sa, sb = batch1._data.shape, batch2._data.shape
-    if sb[:2] != (sa[0], sa[2]):
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
+    _check_batches(batch1, batch2, "baddbmm")
     return _addmm(input, batch1, batch2, beta, alpha, BaddbmmBackward0, "baddbmm")
 
 
