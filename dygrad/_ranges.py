@@ -341,7 +341,7 @@ def _check_1d(t):
 
 def cartesian_prod(*tensors):
     """Rows of every combination of one element from each 1-d tensor (differentiable)."""
-    from . import _functions as F
+    from .ops.join import meshgrid, stack
     for t in tensors:
         _check_1d(t)
     if len(tensors) == 1:
@@ -350,8 +350,8 @@ def cartesian_prod(*tensors):
         raise RuntimeError("meshgrid expects a non-empty TensorList")
     if len({t._data.dtype for t in tensors}) > 1:
         raise RuntimeError("meshgrid expects all tensors to have the same dtype")
-    grids = F.meshgrid(*tensors, indexing="ij")
-    return F.stack([g.reshape(-1) for g in grids], dim=1)
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], dim=1)
 
 
 def combinations(input, r=2, with_replacement=False):
@@ -366,4 +366,5 @@ def combinations(input, r=2, with_replacement=False):
     make = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     idx = np.array(list(make(builtins.range(n), r)), dtype=np.int64).reshape(-1, r)
     cols = [F.index_select(input, 0, _wrap(np.ascontiguousarray(idx[:, k]))) for k in builtins.range(r)]
-    return F.stack(cols, dim=1)
+    from .ops.join import stack
+    return stack(cols, dim=1)

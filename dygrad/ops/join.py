@@ -9,6 +9,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
 from ._util import wrap_dim
+from ._registry import op
 
 
 def _tensor_list(tensors, op):
@@ -61,7 +62,10 @@ class CatBackward0(Node):
         return tuple(outs)
 
 
-def cat(tensors, dim=0, *, out=None):
+@op(method=False, tensor_first=None, out=True, aliases=("concat", "concatenate"),
+    backward=CatBackward0, summary="Concatenates tensors along an existing dim.",
+    example="[torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0, 4.0]])], 1")
+def cat(tensors, dim=0):
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -98,9 +102,6 @@ def cat(tensors, dim=0, *, out=None):
     if node is not None:
         node.dim = dim
         node.sizes = [None if sk else t._data.shape[dim] for t, sk in zip(tensors, skip)]
-    if out is not None:
-        from .elementwise import _out
-        return _out(r, out)
     return r
 
 
@@ -120,7 +121,10 @@ class StackBackward0(Node):
                      for p, (nf, _), dt in zip(parts, self.next_functions, self.dtypes))
 
 
-def stack(tensors, dim=0, *, out=None):
+@op(method=False, tensor_first=None, out=True, backward=StackBackward0,
+    summary="Stacks equally shaped tensors along a new dim.",
+    example="[torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])], 1")
+def stack(tensors, dim=0):
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -138,9 +142,6 @@ def stack(tensors, dim=0, *, out=None):
     r, node = _record(res, StackBackward0, tensors, npdt)
     if node is not None:
         node.dim = dim
-    if out is not None:
-        from .elementwise import _out
-        return _out(r, out)
     return r
 
 
@@ -172,15 +173,24 @@ def _at3(t):
     return t.unsqueeze(-1) if nd == 2 else t
 
 
-def atleast_1d(*tensors):
+@op(method=False, tensor_first=None,
+    summary="Each tensor viewed with at least 1 dim (a tuple for several).",
+    example="torch.tensor(1.0)")
+def atleast_1d(*tensors) -> "Tensor | tuple[Tensor, ...]":
     return _atleast(tensors, _at1)
 
 
-def atleast_2d(*tensors):
+@op(method=False, tensor_first=None,
+    summary="Each tensor viewed with at least 2 dims (a tuple for several).",
+    example="torch.tensor([1.0, 2.0])")
+def atleast_2d(*tensors) -> "Tensor | tuple[Tensor, ...]":
     return _atleast(tensors, _at2)
 
 
-def atleast_3d(*tensors):
+@op(method=False, tensor_first=None,
+    summary="Each tensor viewed with at least 3 dims (a tuple for several).",
+    example="torch.tensor([1.0, 2.0])")
+def atleast_3d(*tensors) -> "Tensor | tuple[Tensor, ...]":
     return _atleast(tensors, _at3)
 
 
@@ -191,20 +201,29 @@ def _nonempty(tensors, op):
     return tensors
 
 
-def hstack(tensors, *, out=None):
+@op(method=False, tensor_first=None, out=True,
+    summary="Concatenates along dim 1 (dim 0 for 1-D tensors); 0-d tensors count as 1-D.",
+    example="[torch.tensor([1.0, 2.0]), torch.tensor([3.0])]")
+def hstack(tensors):
     ts = [_at1(t) for t in _nonempty(tensors, "hstack")]
-    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1, out=out)
+    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1)
 
 
-def vstack(tensors, *, out=None):
-    return cat([_at2(t) for t in _nonempty(tensors, "vstack")], 0, out=out)
+@op(method=False, tensor_first=None, out=True, aliases=("row_stack",),
+    summary="Concatenates along dim 0 after making each tensor at least 2-D (rows).",
+    example="[torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])]")
+def vstack(tensors):
+    return cat([_at2(t) for t in _nonempty(tensors, "vstack")], 0)
 
 
 row_stack = vstack
 
 
-def dstack(tensors, *, out=None):
-    return cat([_at3(t) for t in _nonempty(tensors, "dstack")], 2, out=out)
+@op(method=False, tensor_first=None, out=True,
+    summary="Concatenates along dim 2 (depth) after making each tensor at least 3-D.",
+    example="[torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])]")
+def dstack(tensors):
+    return cat([_at3(t) for t in _nonempty(tensors, "dstack")], 2)
 
 
 def broadcast_shape(*shapes):
@@ -225,19 +244,25 @@ def broadcast_shape(*shapes):
     return tuple(out)
 
 
-def broadcast_tensors(*tensors):
+@op(method=False, tensor_first=None,
+    summary="Expands the tensors (views) to their common broadcast shape.",
+    example="torch.tensor([[1.0], [2.0]]), torch.tensor([3.0, 4.0, 5.0])")
+def broadcast_tensors(*tensors) -> "tuple[Tensor, ...]":
     tensors = _unpack(tensors)
     shape = broadcast_shape(*(t._data.shape for t in tensors))
     return tuple(t.expand(shape) for t in tensors)
 
 
-def meshgrid(*tensors, indexing=None):
+@op(method=False, tensor_first=None,
+    summary='Coordinate grids of 1-D tensors (views): indexing "ij" (matrix) or "xy" (Cartesian).',
+    example='torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0, 5.0]), indexing="ij"')
+def meshgrid(*tensors, indexing=None) -> "tuple[Tensor, ...]":
     tensors = _tensor_list(_unpack(tensors), "meshgrid")
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
     if indexing is None:
         warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
-                      "indexing argument.", UserWarning, stacklevel=2)
+                      "indexing argument.", UserWarning, stacklevel=3)  # the caller of torch.meshgrid
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(

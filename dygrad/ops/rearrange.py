@@ -1,10 +1,11 @@
 """Rearrangements that copy: repeat, tile, flip, roll, tril/triu, diag, and sum_to_size."""
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _inplace
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._util import dim_list, wrap_dim, size_args, record
+from ._registry import op
 
 
 class RepeatBackward0(Node):
@@ -19,9 +20,13 @@ class RepeatBackward0(Node):
         return _bw.reshape(g, self.in_shape) if len(self.shape) != len(self.in_shape) else g
 
 
-def repeat(x, *sizes):
+# torch has no torch.repeat function: only the method, with PyTorch's varargs sizes
+@op(function=False, namespaces=(), backward=RepeatBackward0,
+    summary="Repeats the tensor along each dim (sizes: one count per dim, leading new dims allowed).",
+    example="torch.tensor([1.0, 2.0]), 2, 2")
+def repeat(input, *sizes):
     reps = size_args(sizes)
-    d = x._data
+    d = input._data
     if len(reps) < d.ndim:
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
@@ -29,7 +34,7 @@ def repeat(x, *sizes):
     if min(reps, default=0) < 0:
         shape = [s * r for s, r in zip(padded, reps)]
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {shape}")
-    t, node = record(np.tile(d, reps) if reps else d.copy(), RepeatBackward0, (x,))
+    t, node = record(np.tile(d, reps) if reps else d.copy(), RepeatBackward0, (input,))
     if node is not None:
         node.shape, node.reps, node.in_shape = padded, reps, d.shape
     return t
@@ -64,16 +69,20 @@ def flip(x, *dims):
     return t
 
 
-def fliplr(x):
-    if x._data.ndim < 2:
+@op(summary="Reverses dim 1 (left/right) of an input of at least 2 dims.",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
+def fliplr(input):
+    if input._data.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
-    return flip(x, (1,))
+    return flip(input, (1,))
 
 
-def flipud(x):
-    if x._data.ndim < 1:
+@op(summary="Reverses dim 0 (up/down) of an input of at least 1 dim.",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
+def flipud(input):
+    if input._data.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
-    return flip(x, (0,))
+    return flip(input, (0,))
 
 
 class RollBackward0(Node):
@@ -88,7 +97,10 @@ class RollBackward0(Node):
         return np.roll(g, back, self.dims)
 
 
-def roll(x, shifts, dims=None):
+@op(backward=RollBackward0,
+    summary="Shifts elements circularly along dims (of the flattened input without dims).",
+    example="torch.tensor([1.0, 2.0, 3.0, 4.0]), 1")
+def roll(input, shifts, dims=None):
     shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(int(s) for s in shifts)
     if dims is None:
         if len(shifts) != 1:
@@ -100,14 +112,15 @@ def roll(x, shifts, dims=None):
         if len(shifts) != len(dims):
             raise RuntimeError(
                 f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
-        if not x._data.ndim:
+        if not input._data.ndim:
             raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
-        if x._data.size == 0:  # PyTorch returns an empty input before looking at dims
+        if input._data.size == 0:  # PyTorch returns an empty input before looking at dims
             dims = None
             shifts = shifts[:1]
         else:
-            dims = tuple(wrap_dim(int(d), x._data.ndim, "roll") for d in dims)
-    t, node = record(np.roll(x._data, shifts[0] if dims is None else shifts, dims), RollBackward0, (x,))
+            dims = tuple(wrap_dim(int(d), input._data.ndim, "roll") for d in dims)
+    res = np.roll(input._data, shifts[0] if dims is None else shifts, dims)
+    t, node = record(res, RollBackward0, (input,))
     if node is not None:
         node.shifts, node.dims = shifts, dims
     return t
@@ -136,34 +149,53 @@ def _tri(x, k, npfn, node_cls, op):
     return t
 
 
-def tril(x, diagonal=0):
-    return _tri(x, diagonal, np.tril, TrilBackward0, "tril")
+@op(inplace="dygrad.ops.rearrange:tril_", inplace_function=False, out=True, backward=TrilBackward0,
+    summary="The lower triangle (on and below diagonal) of the last two dims; zeros elsewhere.",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
+def tril(input, diagonal=0):
+    return _tri(input, diagonal, np.tril, TrilBackward0, "tril")
 
 
-def triu(x, diagonal=0):
-    return _tri(x, diagonal, np.triu, TriuBackward0, "triu")
+@op(inplace="dygrad.ops.rearrange:triu_", inplace_function=False, out=True, backward=TriuBackward0,
+    summary="The upper triangle (on and above diagonal) of the last two dims; zeros elsewhere.",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
+def triu(input, diagonal=0):
+    return _tri(input, diagonal, np.triu, TriuBackward0, "triu")
 
 
-def diag(x, diagonal=0):
+# PyTorch's tril_/triu_ write into self-overlapping (expanded) memory too, hence overlap_ok
+def tril_(input, diagonal=0):
+    return _inplace(input, tril(input, diagonal), True)
+
+
+def triu_(input, diagonal=0):
+    return _inplace(input, triu(input, diagonal), True)
+
+
+@op(out=True, summary="A 1-D input's diagonal matrix, or a 2-D input's diagonal (offset diagonal).",
+    example="torch.tensor([1.0, 2.0])")
+def diag(input, diagonal=0):
     from .slicing import diagonal as _diagonal
-    d = x._data
+    d = input._data
     k = int(diagonal)
     if d.ndim == 2:
         from .elementwise import clone
-        return clone(_diagonal(x, k))
+        return clone(_diagonal(input, k))
     if d.ndim != 1:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {d.ndim}D")
     from .bucketing import diag_embed  # a vector's diag matrix is its diag_embed, as PyTorch
-    return diag_embed(x, k, 0, 1)
+    return diag_embed(input, k, 0, 1)
 
 
-def sum_to_size(x, *size):
+@op(function=False, namespaces=(), summary="Sums to the given size (a size the input is expandable to).",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, 2")
+def sum_to_size(input, *size):
     size = size_args(size)
-    shape = x._data.shape
+    shape = input._data.shape
     lead = len(shape) - len(size)
     if lead < 0 or any(s != 1 and s != shape[lead + i] for i, s in enumerate(size)):
         raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.")
     if size == shape:
-        return x
-    return sum_to(x, size)
+        return input
+    return sum_to(input, size)
 

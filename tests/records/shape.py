@@ -56,9 +56,12 @@ _shape_record("flip", lambda x, dims: np.flip(x, dims), [(((0, 2),), {}), (([-1]
 _shape_record("roll", lambda x, shifts, dims=None: np.roll(x, shifts, dims),
               [((1, 2), {}), (((1, -2), (0, 2)), {}), ((5,), {})])
 _shape_record("tril", lambda x, diagonal=0: np.tril(x, diagonal), [((), {}), ((-1,), {}), ((1,), {"_shape": (4, 3)})],
-              supports_out=True, xfails={"out": "dygrad's tril takes no out= (PyTorch's does)"})
+              supports_out=True)
 _shape_record("triu", lambda x, diagonal=0: np.triu(x, diagonal), [((), {}), ((1,), {}), ((-2,), {"_shape": (4, 3)})],
-              supports_out=True, xfails={"out": "dygrad's triu takes no out= (PyTorch's does)"})
+              supports_out=True)
+_shape_record("diag", lambda x, diagonal=0: np.diag(x, diagonal),
+              [((), {"_shape": (3,)}), ((-1,), {"_shape": (3,)}), ((1,), {"_shape": (3, 4)}),
+               ((), {"_shape": (2, 3, 4), "_raises": RuntimeError})], supports_out=True)
 _shape_record("diagonal", lambda x, offset=0, dim1=0, dim2=1: np.diagonal(x, offset, dim1, dim2).copy(),
               [((), {}), ((1, 1, 2), {}), ((-1, -1, -2), {})])
 _shape_record("Tensor.expand", lambda x, *sizes: np.broadcast_to(x, tuple(
@@ -72,6 +75,12 @@ for name, ref in (("cat", _cat_ref), ("stack", lambda tensors, dim=0: np.stack(t
     samples.append(S([array(rng, "f32", (2, 3)), array(rng, "f32", (3, 3))], 1, _label=f"{name}_bad",
                      _raises=RuntimeError))
     R.add(OpRecord(name, samples, ref=ref, gradgrad=True, supports_out=True))
+# hstack/vstack/dstack: 1-D and 2-D inputs (the 1-D ones join along dim 0, rows, depth)
+for name, ref in (("hstack", np.hstack), ("vstack", np.vstack), ("dstack", np.dstack)):
+    rng = rng_for(name)
+    R.add(OpRecord(name, [S([array(rng, dt, shp), array(rng, dt, shp)], _label=f"{name}_{dt}_{len(shp)}d")
+                          for dt in ("f32", "i64") for shp in ((3,), (2, 3))],
+                   ref=ref, gradgrad=True, supports_out=True))
 
 
 X = A("f32", 2, 3, 4)

@@ -10,8 +10,8 @@ def _typename(obj):
 
 def parameters_to_vector(parameters):
     """All parameters flattened and concatenated (differentiable)."""
-    from ... import _functions
-    return _functions.cat([p.reshape(-1) for p in parameters])
+    from ...ops.join import cat
+    return cat([p.reshape(-1) for p in parameters])
 
 
 def vector_to_parameters(vec, parameters):
