@@ -190,17 +190,17 @@ def _d(x):
 
 
 def _check_batches(batch1, batch2, op=None):
-    """bmm/baddbmm operands, in PyTorch's order: both 3-D, one dtype (baddbmm, naming `op`; bmm
-    checks it later, in matmul), and batch2's (batch, rows) matching batch1's (batch, columns)."""
+    """bmm/baddbmm operands, in PyTorch's order: both 3-D, batch2's (batch, rows) matching
+    batch1's (batch, columns), then one dtype (baddbmm, naming `op`; bmm checks it in matmul)."""
     for name, x in (("batch1", batch1), ("batch2", batch2)):
         if _d(x).ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
-    if op is not None:
-        _check(batch1, batch2, op)
     sa, sb = batch1._data.shape, batch2._data.shape
     if sb[:2] != (sa[0], sa[2]):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
+    if op is not None:
+        _check(batch1, batch2, op)
 
 
 @op(out=True, summary='Batched product of 3-D tensors: input[i] @ mat2[i].',
