@@ -1,8 +1,8 @@
 """Small shared pieces of op implementations: dims, sizes, recording results."""
 import numpy as np
 
-from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
+from .._tensor import Tensor
+from ._record import record  # noqa: F401 - the one recording path, re-exported
 
 
 def wrap_dim(dim, ndim, op="op"):
@@ -43,31 +43,10 @@ def size_args(args):
     return tuple(out)
 
 
-def record(out, node, inputs):
-    """Wraps `out` and attaches `node` if grad mode is on and an input requires grad.
-
-    `node` is a Node class; it is instantiated only when needed and returned (or None).
-    """
-    if STATE.enabled:
-        for x in inputs:
-            if x._rg:
-                n = node(tuple(i._grad_node() for i in inputs))
-                t = _wrap(out, True)
-                t.grad_fn = n
-                return t, n
-    return _wrap(out), None
-
-
 def record_float(out, node_cls, x, other=None):
     """Wraps out; records node_cls over (x, other) -- other a Tensor or a plain value -- when
     grad mode is on, out is floating and one of them requires grad."""
-    ot = isinstance(other, Tensor)
-    if STATE.enabled and out.dtype.kind == "f" and (x._rg or (ot and other._rg)):
-        node = node_cls((x._grad_node(), other._grad_node() if ot else (None, 0)))
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t, node
-    return _wrap(out), None
+    return record(out, node_cls, (x, other), float_out=True)
 
 
 def checked_scalar(value, npdt):

@@ -10,6 +10,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
+from ._record import record, record1, record2
 from ._registry import op
 
 ndarray = np.ndarray
@@ -161,72 +162,54 @@ def _binary(a, b, npop, node_cls, opname, save=True):
                 out = npop(ad, bd)
             except ValueError as e:
                 raise _broadcast_error(opname, a, b, e) from None
-            if type(out) is not ndarray:
-                out = np.asarray(out)
-            if STATE.enabled and (a._rg or b._rg):
+            t, node = record2(out, node_cls, a, b, npop, None, opname)
+            if node is not None:
                 if ad.dtype.kind != "f":
                     raise RuntimeError(f"{opname}: integer results cannot require gradients")
-                node = node_cls((a._grad_node(), b._grad_node()))
                 node.shapes = (ad.shape, bd.shape)
                 node.dtypes = _NO_CAST
                 node.scalar = None
                 if save:
                     node.save(a, b)
-                t = _wrap(out, True)
-                t.grad_fn = node
-            else:
-                t = _wrap(out)
-            if STATE.trace is not None:
-                STATE.trace.record(npop, (a, b), t, opname)
             return t
     ad, bd, npdt = _operands(a, b, opname)
     try:
         out = npop(ad, bd)
     except ValueError as e:
         raise _broadcast_error(opname, a, b, e) from None
-    if type(out) is not ndarray:
-        out = np.asarray(out)
-    bt = isinstance(b, Tensor)
-    if STATE.enabled and (a._rg or (bt and b._rg)):
+    t, node = record2(out, node_cls, a, b, (_promoted, npop, a, b, npdt), None, opname)
+    if node is not None:
         if npdt.kind != "f":
             raise RuntimeError(f"{opname}: integer results cannot require gradients")
-        if bt:
-            node = node_cls((a._grad_node(), b._grad_node()))
+        ad0 = a._data.dtype
+        if isinstance(b, Tensor):
             node.shapes = (ad.shape, bd.shape)
-            node.dtypes = (None if a._data.dtype == npdt else a._data.dtype,
+            node.dtypes = (None if ad0 == npdt else ad0,
                            None if b._data.dtype == npdt else b._data.dtype)
             node.scalar = None
             if save:
                 node.save(a, b)
         else:
-            node = node_cls((a._grad_node(), (None, 0)))
             node.shapes = (ad.shape, ())
-            node.dtypes = (None if a._data.dtype == npdt else a._data.dtype, None)
+            node.dtypes = (None if ad0 == npdt else ad0, None)
             node.scalar = bd
             if save and node_cls._scalar_saves:
                 node.save(a)
-        t = _wrap(out, True)
-        t.grad_fn = node
-    else:
-        t = _wrap(out)
-    if STATE.trace is not None:
-        _record_promoted(npop, a, b, npdt, t, opname)
     return t
 
 
-def _record_promoted(npop, a, b, npdt, t, opname):
-    """Records a binary op whose operands were cast to npdt (or whose b is a scalar)."""
+def _promoted(npop, a, b, npdt):
+    """Replay kernel of a binary op whose operands were cast to npdt (or whose b is a scalar)."""
     if isinstance(b, Tensor):
         def kernel(x, y):
             return npop(x if x.dtype == npdt else x.astype(npdt),
                         y if y.dtype == npdt else y.astype(npdt))
-        STATE.trace.record(kernel, (a, b), t, opname)
-        return
+        return kernel, (a, b)
     bs = scalar_of(npdt, b.item() if isinstance(b, np.generic) else b)
 
     def kernel(x, s):
         return npop(x if x.dtype == npdt else x.astype(npdt), s)
-    STATE.trace.record(kernel, (a, bs), t, opname)
+    return kernel, (a, bs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -650,15 +633,10 @@ def cast(x, dtype):
         out = d.astype(np.float32).astype(npdt)  # double -> half through float, as PyTorch
     else:
         out = d.astype(npdt)
-    if STATE.enabled and x._rg:
-        if npdt.kind != "f":
-            return _wrap(out)
-        node = ToCopyBackward0((x._grad_node(),))
-        node.src_dtype = x._data.dtype
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
-    return _wrap(out)
+    t, node = record(out, ToCopyBackward0, (x,), float_out=True)
+    if node is not None:
+        node.src_dtype = d.dtype
+    return t
 
 
 class CloneBackward0(Node):
@@ -669,12 +647,7 @@ class CloneBackward0(Node):
 
 
 def clone(x, *, memory_format=None):
-    out = x._data.copy()
-    if STATE.enabled and x._rg:
-        t = _wrap(out, True)
-        t.grad_fn = CloneBackward0((x._grad_node(),))
-        return t
-    return _wrap(out)
+    return record1(x._data.copy(), CloneBackward0, x)[0]
 
 
 # the rest of the family lives in sibling modules; Tensor methods reach it all through this one

@@ -5,9 +5,9 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
+from ._record import record1
 from ._registry import op
 from .elementwise import (_Binary, _binary, _data, as_tensor_like, cast)
 
@@ -26,22 +26,22 @@ def _unary(x, npfn, node_cls, save_in=True, save_out=False, float_only=True, hal
         d = d.astype(_dtype._default[0].np)
     elif half_in_float and d.dtype is _F16:
         npfn = _in_float32(npfn)
-    out = npfn(d)
-    if type(out) is not ndarray:
-        out = np.asarray(out)
-    if STATE.enabled and x._rg:
-        node = node_cls((x._grad_node(),))
+    t, node = record1(npfn(d), node_cls, x,
+                      npfn if d is x._data else (_cast_kernel, npfn, d.dtype, x))
+    if node is not None:
         if save_in:
             node.save(x)
-        t = _wrap(out, True)
-        t.grad_fn = node
         if save_out:
             node.save_output(t)
-    else:
-        t = _wrap(out)
-    if STATE.trace is not None:
-        _record_unary(npfn, x, t, float_only)
     return t
+
+
+def _cast_kernel(npfn, npdt, x):
+    """Replay of a float op on an integer input: the input cast to the default float first."""
+    def kernel(d):
+        return npfn(d.astype(npdt))
+    kernel.__name__ = getattr(npfn, "__name__", "unary")
+    return kernel, (x,)
 
 
 _F16 = np.dtype(np.float16)
@@ -55,17 +55,6 @@ def _in_float32(npfn):
         return np.asarray(npfn(d.astype(np.float32))).astype(np.float16)
     kernel.__name__ = getattr(npfn, "__name__", "unary")
     return kernel
-
-
-def _record_unary(npfn, x, t, float_only):
-    if float_only and x._data.dtype.kind != "f":
-        npdt = _dtype._default[0].np
-
-        def kernel(d):
-            return npfn(d.astype(npdt))
-        STATE.trace.record(kernel, (x,), t, getattr(npfn, "__name__", "unary"))
-    else:
-        STATE.trace.record(npfn, (x,), t)
 
 
 class NegBackward0(_Unary):

@@ -1,0 +1,130 @@
+"""The one recording path: how an op's result array becomes a Tensor in the graph.
+
+Every op ends by calling `record` (or `record_view` for a result that shares its input's memory):
+it wraps the array, builds the backward Node when grad mode is on and an input requires grad,
+and tells a running graph capture (`dygrad.jit.trace`) how to replay the op. The capture hook
+lives here and nowhere else, so a new op gets it by recording its result::
+
+    t, node = record(np.sin(x._data), SinBackward0, (x,), replay=np.sin)
+    if node is not None:
+        node.save(x)        # what backward needs, the op sets on the node
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
+from ..autograd.views import as_view
+
+_NO_EDGE = (None, 0)
+_new = object.__new__
+ndarray = np.ndarray
+
+
+def record(out, node_cls, inputs, *, float_out=False, replay=None, args=None, name=None):
+    """Wraps the array `out` as an op's result; returns (tensor, node or None).
+
+    inputs: the op's operands in the order its Node's backward returns their gradients
+      (Tensors; a non-Tensor, e.g. a Python scalar operand, gets no gradient edge).
+    node_cls: the Node class, built only when grad mode is on and an input requires grad.
+    float_out: build the node only for a floating result (integer results have no gradient).
+    replay: for a graph capture, a kernel with `kernel(*args)` giving `out` again from new
+      input arrays; `args` are the Tensors and constants it takes (default: inputs). Or a tuple
+      `(make, *params)`: `make(*params)` returns `(kernel, args)`, called only while a capture
+      runs (so an op need not build a closure on every call). Ops that give no kernel make the
+      capture fall back to eager (with the reason).
+    name: what the capture calls the op (default: the kernel's name).
+    """
+    if type(out) is not ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._data = out
+    t._vc = [0]
+    t.grad_fn = None
+    t._rg = False
+    node = None
+    if STATE.enabled and (not float_out or out.dtype.kind in "fc"):
+        for x in inputs:
+            if isinstance(x, Tensor) and x._rg:
+                node = node_cls(tuple(map(_edge, inputs)))
+                t._rg = True
+                t.grad_fn = node
+                break
+    if STATE.trace is not None:
+        _capture(t, inputs, replay, args, name)
+    return t, node
+
+
+# `record` for the hottest shapes of op, one operand or two (elementwise math, reductions,
+# matmul): the same steps without the generic loop. The trailing parameters bind globals as
+# locals; these run on every op call.
+def record1(out, node_cls, x, replay=None, args=None, name=None,
+            _state=STATE, _tensor=Tensor, _new=_new, _ndarray=ndarray):
+    """`record` for an op of one Tensor operand `x`."""
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    t = _new(_tensor)
+    t._data = out
+    t._vc = [0]
+    if _state.enabled and x._rg:
+        node = node_cls((x._grad_node(),))
+        t._rg = True
+        t.grad_fn = node
+    else:
+        node = t.grad_fn = None
+        t._rg = False
+    if _state.trace is not None:
+        _capture(t, (x,), replay, args, name)
+    return t, node
+
+
+def record2(out, node_cls, a, b, replay=None, args=None, name=None,
+            _state=STATE, _tensor=Tensor, _new=_new, _ndarray=ndarray):
+    """`record` for an op of a Tensor `a` and a Tensor or plain value `b`."""
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    t = _new(_tensor)
+    t._data = out
+    t._vc = [0]
+    bt = isinstance(b, _tensor)
+    if _state.enabled and (a._rg or (bt and b._rg)):
+        node = node_cls((a._grad_node(), b._grad_node() if bt else _NO_EDGE))
+        t._rg = True
+        t.grad_fn = node
+    else:
+        node = t.grad_fn = None
+        t._rg = False
+    if _state.trace is not None:
+        _capture(t, (a, b), replay, args, name)
+    return t, node
+
+
+def record_view(x, arr, node_cls, *, replay=None, args=None, name=None):
+    """`record` for a result that is a view of `x` (shares its memory and version counter, so
+    in-place writes through either are seen by both and by autograd)."""
+    t = as_view(_wrap(arr), x)
+    node = None
+    if STATE.enabled and x._rg:
+        node = node_cls((x._grad_node(),))
+        t._rg = True
+        t.grad_fn = node
+    if STATE.trace is not None:
+        _capture(t, (x,), replay, args, name)
+    return t, node
+
+
+def _capture(t, inputs, replay, args, name):
+    """The graph-capture hook, for every recorded op: tells the running capture what made `t`."""
+    trace = STATE.trace
+    # made while capturing: never mistaken for a tensor captured from outside, and an op
+    # without a replay kernel makes the capture say so when its result is used
+    trace.created(t)
+    if replay is not None:
+        if type(replay) is tuple:
+            replay, args = replay[0](*replay[1:])
+        trace.record(replay, inputs if args is None else args, t, name)
+
+
+def _edge(x):
+    return x._grad_node() if isinstance(x, Tensor) else _NO_EDGE
