@@ -34,20 +34,10 @@ class _EvenlyBackward(Node):
         return g * _bw.const(self.mask / self.count, g)
 
 
-class MaxBackward1(_EvenlyBackward):
-    __slots__ = ()
-
-
-class MinBackward1(_EvenlyBackward):
-    __slots__ = ()
-
-
-class AmaxBackward0(_EvenlyBackward):
-    __slots__ = ()
-
-
-class AminBackward0(_EvenlyBackward):
-    __slots__ = ()
+# one node under PyTorch's four grad_fn names: full max/min, amax/amin
+MaxBackward1, MinBackward1, AmaxBackward0, AminBackward0 = (
+    type(name, (_EvenlyBackward,), {"__slots__": (), "__module__": __name__})
+    for name in ("MaxBackward1", "MinBackward1", "AmaxBackward0", "AminBackward0"))
 
 
 def _evenly(node, xd, out, dims, keepdim, nan_ties=True):
