@@ -4,7 +4,8 @@ import warnings
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor
+from ._record import attach  # noqa: F401 - re-exported: the layer ops wrap their results with it
 from ..autograd.grad_mode import STATE
 
 # PyTorch's short dtype names, used in its error messages ("double != float")
@@ -45,13 +46,6 @@ def needs_grad(*tensors):
         if t is not None and t._rg:
             return True
     return False
-
-
-def attach(arr, node):
-    """Wraps a result array as the output of `node`."""
-    t = _wrap(arr, True)
-    t.grad_fn = node
-    return t
 
 
 def edges(*tensors):

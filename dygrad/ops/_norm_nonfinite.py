@@ -8,6 +8,7 @@ against +-inf), so these forms are used only then: the checks cost O(C), never O
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 
@@ -93,6 +94,4 @@ def group_norm(x, groups, weight, bias, eps):
     node = NativeGroupNormBackward0(nfs)
     node.save(x, weight)
     node.mean, node.rstd, node.groups, node.has_b = mean, rstd, groups, bias is not None
-    t = _wrap(out, True)
-    t.grad_fn = node
-    return t
+    return attach(out, node)

@@ -100,6 +100,23 @@ def record2(out, node_cls, a, b, replay=None, args=None, name=None,
     return t, node
 
 
+def attach(out, node, nr=0, *, inputs=(), replay=None, args=None, name=None):
+    """`record` for an op that builds its Node itself (edges of optional or listed operands,
+    several outputs): wraps `out` as output `nr` of `node`, which must not be None."""
+    if type(out) is not ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._data = out
+    t._vc = [0]
+    t._rg = True
+    t.grad_fn = node
+    if nr:
+        t._nr = nr
+    if STATE.trace is not None:
+        _capture(t, inputs, replay, args, name)
+    return t
+
+
 def record_view(x, arr, node_cls, *, replay=None, args=None, name=None):
     """`record` for a result that is a view of `x` (shares its memory and version counter, so
     in-place writes through either are seen by both and by autograd)."""

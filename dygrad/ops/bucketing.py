@@ -9,9 +9,9 @@ import numpy as np
 from .. import _dtype
 from .._convert import not_implemented, type_name
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._util import wrap_dim
+from ._record import record, record1
 from ._registry import op
 
 __all__ = ["searchsorted", "bucketize", "histc", "bincount", "heaviside", "diag_embed"]
@@ -34,12 +34,9 @@ _NotDifferentiable.__name__ = _NotDifferentiable.__qualname__ = "NotImplemented"
 
 
 def _no_grad_result(arr, op, inputs):
-    t = _wrap(arr)
-    if STATE.enabled and any(x._rg for x in inputs) and arr.dtype.kind == "f":
-        node = _NotDifferentiable(tuple(x._grad_node() for x in inputs))
+    t, node = record(arr, _NotDifferentiable, inputs, float_out=True)
+    if node is not None:
         node._op = op
-        t._rg = True
-        t.grad_fn = node
     return t
 
 
@@ -226,10 +223,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
         view[..., i, i + offset] = d
     else:
         view[..., i - offset, i] = d
-    t = _wrap(res)
-    if STATE.enabled and input._rg:
-        node = DiagEmbedBackward0((input._grad_node(),))
+    t, node = record1(res, DiagEmbedBackward0, input)
+    if node is not None:
         node._args = (offset, d1, d2)
-        t._rg = True
-        t.grad_fn = node
     return t

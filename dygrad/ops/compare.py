@@ -3,9 +3,9 @@
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
+from ._record import record1
 from ._registry import op
 from .elementwise import (_operands, _broadcast_error, _fmt, as_tensor_like)
 
@@ -178,10 +178,7 @@ class NanToNumBackward0(Node):
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     d = input._data
     out = np.nan_to_num(d, nan=nan, posinf=posinf, neginf=neginf)
-    if STATE.enabled and input._rg:
-        node = NanToNumBackward0((input._grad_node(),))
+    t, node = record1(out, NanToNumBackward0, input)
+    if node is not None:
         node.mask = np.isfinite(d)
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
-    return _wrap(out)
+    return t

@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap, _inplace
+from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._util import checked_scalar
@@ -120,9 +121,7 @@ class CopyBackwards(Node):
 def constant(arr, over):
     """A result that requires grad and overwrites `over` with constant values: what an
     in-place write of constants into a tensor in a graph records."""
-    t = _wrap(arr, True)
-    t.grad_fn = _ConstNode((over._grad_node(),))
-    return t
+    return attach(arr, _ConstNode((over._grad_node(),)))
 
 
 def zeros_like_t(t):
@@ -137,9 +136,7 @@ def copy_(self, src):
         if not src._rg:
             vals = constant(vals._data, self)
         elif self._rg:
-            t = _wrap(vals._data, True)
-            t.grad_fn = CopyBackwards((self._grad_node(), (vals.grad_fn, vals._nr)))
-            vals = t
+            vals = attach(vals._data, CopyBackwards((self._grad_node(), (vals.grad_fn, vals._nr))))
         return _inplace(self, vals)
     check_no_overlap(self._data)
     try:

@@ -6,10 +6,11 @@ ordinary backward and on Tensors under create_graph=True (double backward).
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE, no_grad
+from ..autograd.grad_mode import no_grad
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._layer_util import attach, edges, needs_grad, short_name, check_tensor
+from ._record import record, record2
 
 __all__ = ["linear", "bilinear", "embedding", "one_hot"]
 
@@ -129,12 +130,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         out = _np_linear(xd, wd, bd)
     else:
         out = _np_linear(xd, wd)
-    if STATE.trace is not None:
-        t = _linear_node(input, weight, bias, out)
-        STATE.trace.record(_np_linear, (input, weight) if bias is None else (input, weight, bias),
-                           t, "linear")
-        return t
-    return _linear_node(input, weight, bias, out)
+    if bias is None:
+        t, node = record2(out, LinearBackward, input, weight, _np_linear, None, "linear")
+    else:
+        t, node = record(out, LinearBackward, (input, weight, bias), replay=_np_linear,
+                         name="linear")
+    if node is not None:
+        node.bshape = None if bias is None else bias._data.shape
+        node.torch_name = _TORCH_NAMES[min(xd.ndim, 3), bias is not None]
+        node.save(input, weight)
+    return t
 
 
 def _np_linear(xd, wd, bd=None):
@@ -148,23 +153,6 @@ def _np_linear(xd, wd, bd=None):
     if bd is not None:
         out += bd
     return out
-
-
-def _linear_node(input, weight, bias, out):
-    xd = input._data
-    if STATE.enabled and (input._rg or weight._rg or (bias is not None and bias._rg)):
-        if bias is None:
-            node = LinearBackward((input._grad_node(), weight._grad_node()))
-            node.bshape = None
-        else:
-            node = LinearBackward((input._grad_node(), weight._grad_node(), bias._grad_node()))
-            node.bshape = bias._data.shape
-        node.torch_name = _TORCH_NAMES[min(xd.ndim, 3), bias is not None]
-        node.save(input, weight)
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
-    return _wrap(out)
 
 
 class _BilinearBackward(Node):

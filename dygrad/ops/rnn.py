@@ -8,6 +8,7 @@ o), GRU (r, z, n). Double backward through these nodes is not supported (said cl
 import numpy as np
 
 from .._tensor import _wrap
+from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 
@@ -262,13 +263,7 @@ def _record(node_cls, inputs, outs, cache, has_bias, reverse, kind):
         node.has_bias = has_bias
         node.reverse = reverse
         node.kind = kind
-        res = []
-        for nr, o in enumerate(outs):
-            t = _wrap(o, True)
-            t.grad_fn = node
-            t._nr = nr
-            res.append(t)
-        return tuple(res)
+        return tuple([attach(o, node, nr) for nr, o in enumerate(outs)])
     return tuple(_wrap(o) for o in outs)
 
 
