@@ -23,12 +23,6 @@ if TYPE_CHECKING:  # names used only in annotations (never evaluated at run time
     from .autograd.node import RemovableHandle
     from .device import device as _Device
 
-if TYPE_CHECKING:  # names used only in annotations (never evaluated at run time)
-    from collections.abc import Callable, Iterator, Sequence
-    from typing import Any
-    from .autograd.node import RemovableHandle
-    from .device import device as _Device
-
 ndarray = np.ndarray
 _new = object.__new__
 
