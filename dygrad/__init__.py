@@ -22,8 +22,8 @@ from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, s
 from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full,  # noqa: F401
                         zeros_like, ones_like, empty_like, full_like, rand_like, randn_like,
                         randint_like, arange, linspace, logspace, eye, rand, randn, randint,
-                        randperm, normal, bernoulli, multinomial, scalar_tensor, frombuffer,
-                        empty_strided, poisson, tril_indices, triu_indices, cartesian_prod,
+                        randperm, normal, scalar_tensor, frombuffer,
+                        empty_strided, tril_indices, triu_indices, cartesian_prod,
                         combinations)
 from .ops.bucketing import searchsorted, bucketize, histc, bincount, heaviside, diag_embed  # noqa: F401
 from .device import get_default_device, set_default_device  # noqa: F401

@@ -28,6 +28,7 @@ from .ops import nn_ops as _op_nn_ops
 from .ops import norms as _op_norms
 from .ops import rearrange as _op_rearrange
 from .ops import reduction as _op_reduction
+from .ops import sampling as _op_sampling
 from .ops import scatter as _op_scatter
 from .ops import select as _op_select
 from .ops import shape as _op_shape
@@ -46,7 +47,7 @@ __all__ = [
     'argmin', 'argsort', 'argwhere', 'asin', 'arcsin', 'asin_', 'arcsin_', 'asinh', 'arcsinh',
     'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2', 'arctan2', 'atanh',
     'arctanh', 'atanh_', 'arctanh_', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'baddbmm',
-    'bincount', 'bitwise_and', 'bitwise_left_shift', 'bitwise_not', 'bitwise_or',
+    'bernoulli', 'bincount', 'bitwise_and', 'bitwise_left_shift', 'bitwise_not', 'bitwise_or',
     'bitwise_right_shift', 'bitwise_xor', 'block_diag', 'bmm', 'broadcast_tensors',
     'broadcast_to', 'bucketize', 'cat', 'concat', 'concatenate', 'cdist', 'ceil', 'ceil_',
     'chain_matmul', 'chunk', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_',
@@ -55,31 +56,32 @@ __all__ = [
     'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'det', 'diag', 'diag_embed', 'diagflat',
     'diagonal', 'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide', 'true_divide',
     'dot', 'dsplit', 'dstack', 'einsum', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp',
-    'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'flatten', 'fliplr', 'flipud', 'float_power',
-    'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gather', 'gcd',
-    'gcd_', 'ge', 'greater_equal', 'gt', 'greater', 'heaviside', 'histc', 'hsplit', 'hstack',
-    'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill', 'index_put', 'index_put_',
-    'index_select', 'inner', 'inverse', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan',
-    'isneginf', 'isposinf', 'kron', 'kthvalue', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le',
-    'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2',
-    'log2_', 'log_softmax', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet', 'logical_and',
-    'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp', 'lt', 'less',
-    'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'matrix_power', 'max', 'maximum',
-    'mean', 'median', 'meshgrid', 'min', 'minimum', 'mm', 'mode', 'movedim', 'moveaxis', 'msort',
-    'mul', 'multiply', 'mv', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile',
-    'nansum', 'narrow', 'narrow_copy', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_',
-    'nextafter', 'nonzero', 'outer', 'ger', 'permute', 'polygamma', 'positive', 'pow', 'prod',
-    'put', 'quantile', 'rad2deg', 'rad2deg_', 'ravel', 'reciprocal', 'reciprocal_', 'relu',
-    'relu_', 'remainder', 'renorm', 'repeat_interleave', 'reshape', 'roll', 'rot90', 'round',
-    'round_', 'rsqrt', 'rsqrt_', 'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted',
-    'select', 'select_scatter', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_',
-    'sinc', 'sinc_', 'sinh', 'sinh_', 'slice_scatter', 'slogdet', 'softmax', 'sort', 'split',
-    'sqrt', 'sqrt_', 'square', 'square_', 'squeeze', 'stack', 'std', 'std_mean', 'sub',
-    'subtract', 'sum', 'swapaxes', 't', 'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_',
-    'tensor_split', 'tensordot', 'topk', 'trace', 'transpose', 'swapdims', 'trapezoid', 'trapz',
-    'tril', 'triu', 'trunc', 'fix', 'trunc_', 'fix_', 'unbind', 'unflatten', 'unique',
-    'unique_consecutive', 'unravel_index', 'unsqueeze', 'vander', 'var', 'var_mean', 'vdot',
-    'vsplit', 'vstack', 'row_stack', 'where', 'xlogy', 'xlogy_',
+    'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'flatten', 'flip', 'fliplr', 'flipud',
+    'float_power', 'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_',
+    'gather', 'gcd', 'gcd_', 'ge', 'greater_equal', 'gt', 'greater', 'heaviside', 'histc',
+    'hsplit', 'hstack', 'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill',
+    'index_put', 'index_put_', 'index_select', 'inner', 'inverse', 'isclose', 'isfinite', 'isin',
+    'isinf', 'isnan', 'isneginf', 'isposinf', 'kron', 'kthvalue', 'lcm', 'lcm_', 'ldexp',
+    'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p',
+    'log1p_', 'log2', 'log2_', 'log_softmax', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet',
+    'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp',
+    'lt', 'less', 'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'matrix_power',
+    'max', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum', 'mm', 'mode', 'movedim',
+    'moveaxis', 'msort', 'mul', 'multiply', 'multinomial', 'mv', 'nan_to_num', 'nan_to_num_',
+    'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow', 'narrow_copy', 'ne', 'not_equal',
+    'neg', 'negative', 'neg_', 'negative_', 'nextafter', 'nonzero', 'outer', 'ger', 'permute',
+    'poisson', 'polygamma', 'positive', 'pow', 'prod', 'put', 'quantile', 'rad2deg', 'rad2deg_',
+    'ravel', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm',
+    'repeat_interleave', 'reshape', 'roll', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_',
+    'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'select', 'select_scatter',
+    'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh',
+    'sinh_', 'slice_scatter', 'slogdet', 'softmax', 'sort', 'split', 'sqrt', 'sqrt_', 'square',
+    'square_', 'squeeze', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'swapaxes', 't',
+    'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tensor_split', 'tensordot', 'tile',
+    'topk', 'trace', 'transpose', 'swapdims', 'trapezoid', 'trapz', 'tril', 'triu', 'trunc',
+    'fix', 'trunc_', 'fix_', 'unbind', 'unflatten', 'unique', 'unique_consecutive',
+    'unravel_index', 'unsqueeze', 'vander', 'var', 'var_mean', 'vdot', 'vsplit', 'vstack',
+    'row_stack', 'where', 'xlogy', 'xlogy_',
 ]
 
 
@@ -661,6 +663,23 @@ def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | Non
     if out is None:
         return _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha)
     return _write_out(out, _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'baddbmm')
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None, out: Tensor | None = None) -> Tensor:
+    """1 with probability input (or p when given), else 0, in input's dtype and shape.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.bernoulli(torch.tensor([0.0, 1.0, 1.0]))
+        tensor([0., 1., 1.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('bernoulli', input)
+    if out is None:
+        return _op_sampling.bernoulli(input, p, generator=generator)
+    return _write_out(out, _op_sampling.bernoulli(input, p, generator=generator), 'bernoulli')
 
 
 def bincount(input: Tensor, weights=None, minlength=0) -> Tensor:
@@ -1655,6 +1674,20 @@ def flatten(input: Tensor, start_dim=0, end_dim=-1) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('flatten', input)
     return _op_shape.flatten(input, start_dim, end_dim)
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    """Reverses the order of elements along the given dims (a copy).
+
+    Example::
+
+        >>> torch.flip(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), (0,))
+        tensor([[3., 4.],
+                [1., 2.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('flip', input)
+    return _op_rearrange.flip(input, *dims)
 
 
 def fliplr(input: Tensor) -> Tensor:
@@ -3173,6 +3206,23 @@ def mul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 multiply = mul
 
 
+def multinomial(input: Tensor, num_samples, replacement=False, *, generator=None, out: Tensor | None = None) -> Tensor:
+    """Category indices drawn with probabilities proportional to each row of input (1-d or 2-d); without replacement each row yields distinct indices.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.multinomial(torch.tensor([0.0, 1.0, 0.0]), 2, True)
+        tensor([1, 1])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('multinomial', input)
+    if out is None:
+        return _op_sampling.multinomial(input, num_samples, replacement, generator=generator)
+    return _write_out(out, _op_sampling.multinomial(input, num_samples, replacement, generator=generator), 'multinomial')
+
+
 def mv(input: Tensor, vec, *, out: Tensor | None = None) -> Tensor:
     """Product of a matrix and a vector.
 
@@ -3466,6 +3516,19 @@ def permute(input: Tensor, dims) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('permute', input)
     return _op_shape.permute(input, *dims)
+
+
+def poisson(input: Tensor, generator=None) -> Tensor:
+    """Poisson samples with rates input (floating, non-negative), in input's dtype.
+
+    Example::
+
+        >>> torch.poisson(torch.tensor([0.0, 0.0]))
+        tensor([0., 0.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('poisson', input)
+    return _op_sampling.poisson(input, generator)
 
 
 def polygamma(n, input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4372,6 +4435,19 @@ def tensordot(a, b, dims=2, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_einsum.tensordot(a, b, dims)
     return _write_out(out, _op_einsum.tensordot(a, b, dims), 'tensordot')
+
+
+def tile(input: Tensor, dims) -> Tensor:
+    """Repeats the tensor along each dim (dims: counts, ones prepended to fit the input).
+
+    Example::
+
+        >>> torch.tile(torch.tensor([1.0, 2.0]), (2,))
+        tensor([1., 2., 1., 2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('tile', input)
+    return _op_rearrange.tile(input, *dims)
 
 
 def topk(input: Tensor, k, dim=-1, largest=True, sorted=True, *, out: Tensor | None = None) -> Tensor:

@@ -1414,39 +1414,6 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         """
         return _ew.copy_(self, src)
 
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        from . import random as _r
-        return _ew.set_data_(self, _r._uniform(self._data.shape, a, b, generator))
-
-    def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        from . import random as _r
-        return _ew.set_data_(self, _r._normal(self._data.shape, mean, std, generator))
-
-    def bernoulli_(self, p=0.5, *, generator=None):
-        from . import random as _r
-        return _ew.set_data_(self, _r._uniform(self._data.shape, 0.0, 1.0, generator) < p)
-
-    def random_(self, from_=0, to=None, *, generator=None):
-        from . import random as _r
-        if to is None:
-            if from_:
-                from_, to = 0, from_
-            else:  # the full range of the dtype, as PyTorch (2**24 / 2**53 for float mantissas)
-                d = self._data.dtype
-                to = (2 ** 24 if d == np.float32 else 2 ** 53 if d == np.float64 else 2 ** 11
-                      if d == np.float16 else 2 if d == np.bool_ else int(np.iinfo(d).max) + 1)
-                from_ = 0
-        return _ew.set_data_(self, _r._randint(from_, to, self._data.shape, generator))
-
-    def exponential_(self, lambd=1.0, *, generator=None):
-        from . import random as _r
-        u = _r._uniform(self._data.shape, 0.0, 1.0, generator)
-        return _ew.set_data_(self, -np.log1p(-u) / lambd)
-
-    def bernoulli(self, p=None, *, generator=None):
-        from .ops.sampling import bernoulli
-        return bernoulli(self, p, generator=generator)
-
     def resize_(self, *size: int | Sequence[int]) -> Tensor:
         """Gives this tensor a new shape in place, keeping the leading elements in row-major
         order; elements added when it grows are not set (PyTorch leaves them uninitialised),
@@ -1469,12 +1436,6 @@ class Tensor(TensorOpMethods, TensorExtMethods):
 
     # -- reductions ------------------------------------------------------------------------
     # -- shape -------------------------------------------------------------------------------
-    def tile(self, *dims):
-        return _shape.tile(self, dims[0] if len(dims) == 1 else dims)
-
-    def flip(self, *dims):
-        return _shape.flip(self, *dims)
-
     # -- linear algebra (inverse/det/slogdet: ops/dense.py; the products are declared in
     # ops/linalg.py and generated) --------------------------------------------------------
     # -- nn-flavoured methods ---------------------------------------------------------------

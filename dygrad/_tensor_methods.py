@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from .ops import norms as _op_norms
     from .ops import rearrange as _op_rearrange
     from .ops import reduction as _op_reduction
+    from .ops import sampling as _op_sampling
+    from .ops import sampling_inplace as _op_sampling_inplace
     from .ops import scatter as _op_scatter
     from .ops import select as _op_select
     from .ops import shape as _op_shape
@@ -56,6 +58,8 @@ _MODULES = (
     'dygrad.ops.norms',
     'dygrad.ops.rearrange',
     'dygrad.ops.reduction',
+    'dygrad.ops.sampling',
+    'dygrad.ops.sampling_inplace',
     'dygrad.ops.scatter',
     'dygrad.ops.select',
     'dygrad.ops.shape',
@@ -439,6 +443,26 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.baddbmm`."""
         return _inplace(self, _op_linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
 
+    def bernoulli(self, p=None, *, generator=None) -> Tensor:
+        """1 with probability input (or p when given), else 0, in input's dtype and shape.
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.0, 1.0]).bernoulli()
+            tensor([0., 1., 1.])
+        """
+        return _op_sampling.bernoulli(self, p, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        """Fills the tensor with 1 with probability p (a float, or a tensor of probabilities broadcast to it), else 0.
+
+        Example::
+
+            >>> torch.zeros(4).bernoulli_(0.5, generator=torch.Generator().manual_seed(0))
+            tensor([0., 1., 1., 1.])
+        """
+        return _op_sampling_inplace.bernoulli_(self, p, generator=generator)
+
     def bincount(self, weights=None, minlength=0) -> Tensor:
         """Counts of each value of a 1-D non-negative integer tensor (or the sums of weights).
 
@@ -554,6 +578,16 @@ class TensorOpMethods:
                     [1., 2.]])
         """
         return _op_shape.broadcast_to(self, size)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
+        """Fills the tensor with samples of the Cauchy distribution (location median, scale sigma).
+
+        Example::
+
+            >>> torch.zeros(3).cauchy_(generator=torch.Generator().manual_seed(0))
+            tensor([ 0.4590, -0.8828, -7.7257])
+        """
+        return _op_sampling_inplace.cauchy_(self, median, sigma, generator=generator)
 
     def ceil(self) -> Tensor:
         """Smallest integer not less than each element.
@@ -1031,6 +1065,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.expm1`."""
         return _inplace(self, _op_unary.expm1(self))
 
+    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+        """Fills the tensor with samples of the exponential distribution of rate lambd.
+
+        Example::
+
+            >>> torch.zeros(3).exponential_(generator=torch.Generator().manual_seed(0))
+            tensor([1.0132, 0.3144, 0.0418])
+        """
+        return _op_sampling_inplace.exponential_(self, lambd, generator=generator)
+
     def flatten(self, start_dim=0, end_dim=-1) -> Tensor:
         """Flattens the dimensions start_dim..end_dim into one (a view when the strides allow).
 
@@ -1041,6 +1085,17 @@ class TensorOpMethods:
                     [4., 5., 6., 7.]])
         """
         return _op_shape.flatten(self, start_dim, end_dim)
+
+    def flip(self, *dims) -> Tensor:
+        """Reverses the order of elements along the given dims (a copy).
+
+        Example::
+
+            >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).flip((0,))
+            tensor([[3., 4.],
+                    [1., 2.]])
+        """
+        return _op_rearrange.flip(self, *dims)
 
     def fliplr(self) -> Tensor:
         """Reverses dim 1 (left/right) of an input of at least 2 dims.
@@ -1195,6 +1250,16 @@ class TensorOpMethods:
 
     greater_equal = ge
     greater_equal_ = ge_
+
+    def geometric_(self, p, *, generator=None) -> Tensor:
+        """Fills the tensor with samples of the geometric distribution: the number of Bernoulli(p) trials up to the first success (1, 2, ...).
+
+        Example::
+
+            >>> torch.zeros(4).geometric_(0.5, generator=torch.Generator().manual_seed(0))
+            tensor([2., 1., 1., 1.])
+        """
+        return _op_sampling_inplace.geometric_(self, p, generator=generator)
 
     def gt(self, other: Tensor) -> Tensor:
         """input > other, elementwise (a bool tensor).
@@ -1579,6 +1644,16 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.log2`."""
         return _inplace(self, _op_unary.log2(self))
 
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None) -> Tensor:
+        """Fills the tensor with exp of samples of N(mean, std) (log-normal).
+
+        Example::
+
+            >>> torch.zeros(3).log_normal_(generator=torch.Generator().manual_seed(0))
+            tensor([3.4954, 2.0871, 9.7849])
+        """
+        return _op_sampling_inplace.log_normal_(self, mean, std, generator=generator)
+
     def log_softmax(self, dim, dtype=None) -> Tensor:
         """log(softmax(x)) along dim, computed stably; dtype casts the input first.
 
@@ -1920,6 +1995,16 @@ class TensorOpMethods:
     multiply = mul
     multiply_ = mul_
 
+    def multinomial(self, num_samples, replacement=False, *, generator=None) -> Tensor:
+        """Category indices drawn with probabilities proportional to each row of input (1-d or 2-d); without replacement each row yields distinct indices.
+
+        Example::
+
+            >>> torch.tensor([0.0, 1.0, 0.0]).multinomial(2, True)
+            tensor([1, 1])
+        """
+        return _op_sampling.multinomial(self, num_samples, replacement, generator=generator)
+
     def mv(self, vec) -> Tensor:
         """Product of a matrix and a vector.
 
@@ -2076,6 +2161,16 @@ class TensorOpMethods:
         """
         return _op_norms.norm(self, p, dim, keepdim, dtype)
 
+    def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
+        """Fills the tensor with samples of the normal distribution N(mean, std).
+
+        Example::
+
+            >>> torch.zeros(3).normal_(generator=torch.Generator().manual_seed(0))
+            tensor([ 0.1257, -0.1321,  0.6404])
+        """
+        return _op_sampling_inplace.normal_(self, mean, std, generator=generator)
+
     def outer(self, vec2) -> Tensor:
         """Outer product of two vectors (ger is an alias).
 
@@ -2189,6 +2284,16 @@ class TensorOpMethods:
     def rad2deg_(self) -> Tensor:
         """In-place version of :meth:`Tensor.rad2deg`."""
         return _inplace(self, _op_special_unary.rad2deg(self))
+
+    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        """Fills the tensor with integers uniform on [from, to); random_(to) is [0, to), random_() the whole range the dtype holds exactly.
+
+        Example::
+
+            >>> torch.zeros(4).random_(10, generator=torch.Generator().manual_seed(0))
+            tensor([8., 6., 5., 2.])
+        """
+        return _op_sampling_inplace.random_(self, from_, to, generator=generator)
 
     def ravel(self) -> Tensor:
         """The elements as a 1-D tensor: reshape(-1), a view when the strides allow.
@@ -2732,6 +2837,16 @@ class TensorOpMethods:
         """
         return _op_shape_extra.tensor_split(self, indices_or_sections, dim)
 
+    def tile(self, *dims) -> Tensor:
+        """Repeats the tensor along each dim (dims: counts, ones prepended to fit the input).
+
+        Example::
+
+            >>> torch.tensor([1.0, 2.0]).tile((2,))
+            tensor([1., 2., 1., 2.])
+        """
+        return _op_rearrange.tile(self, *dims)
+
     def topk(self, k, dim=-1, largest=True, sorted=True) -> Tensor:
         """The k largest (or smallest) elements along dim and their indices (values, indices).
 
@@ -2853,6 +2968,16 @@ class TensorOpMethods:
                     [3., 4.]])
         """
         return _op_slicing.unfold(self, dimension, size, step)
+
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None) -> Tensor:
+        """Fills the tensor with samples uniform on [from, to).
+
+        Example::
+
+            >>> torch.zeros(3).uniform_(2.0, 4.0, generator=torch.Generator().manual_seed(0))
+            tensor([3.2739, 2.5396, 2.0819])
+        """
+        return _op_sampling_inplace.uniform_(self, from_, to, generator=generator)
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None) -> Tensor | tuple[Tensor, ...]:
         """The distinct elements (or slices along dim), sorted; optionally the inverse indices and counts.

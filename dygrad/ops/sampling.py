@@ -16,9 +16,11 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ..device import check_device
+from ._registry import op
+from .bucketing import _NotDifferentiable
 
-__all__ = ["rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "poisson",
-           "rand_like", "randn_like", "randint_like"]
+# (bernoulli, multinomial and poisson are declared ops: their torch.* spellings are generated)
+__all__ = ["rand", "randn", "randint", "randperm", "normal", "rand_like", "randn_like", "randint_like"]
 
 # C type names PyTorch's random_ bound checks print
 _RANDINT_CTYPE = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
@@ -251,11 +253,11 @@ def _fmt(v):
     return f"{v:g}"
 
 
-def bernoulli(input, p=None, *, generator=None, out=None):
-    """1 with probability input (or p), else 0, in input's dtype and shape."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_convert.type_name(input)}")
+# the examples are certain draws (probabilities 0 and 1): the spellings agree on them and
+# the docstrings print the same result every time. (Tensor.bernoulli_ is its own op: a fill.)
+@op(out=True, backward=BernoulliBackward0, example="torch.tensor([0.0, 1.0, 1.0])",
+    summary="1 with probability input (or p when given), else 0, in input's dtype and shape.")
+def bernoulli(input, p=None, *, generator=None):
     d = input._data
     if d.dtype.kind != "f":
         _convert.not_implemented("bernoulli_tensor_cpu_p_" if p is None else "bernoulli_scalar_cpu_", d.dtype)
@@ -270,11 +272,19 @@ def bernoulli(input, p=None, *, generator=None, out=None):
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={prob:g}")
     u = _random._uniform(d.shape, 0.0, 1.0, generator)
     arr = (u < prob).astype(d.dtype)
-    if out is not None:
-        return _convert.write_out(out, arr, "bernoulli")
-    return _record(arr, BernoulliBackward0, (input,))
+    if p is None:
+        return _record(arr, BernoulliBackward0, (input,))
+    if STATE.enabled and input._rg:  # PyTorch defines no derivative for the p overload
+        node = _NotDifferentiable((input._grad_node(),))
+        node._op = "aten::bernoulli"
+        t = _wrap(arr, True)
+        t.grad_fn = node
+        return t
+    return _wrap(arr)
 
 
+@op(method=False, backward=PoissonBackward0, example="torch.tensor([0.0, 0.0])",
+    summary="Poisson samples with rates input (floating, non-negative), in input's dtype.")
 def poisson(input, generator=None):
     """Poisson samples with rates `input` (floating, non-negative), in input's dtype."""
     d = input._data
@@ -286,9 +296,10 @@ def poisson(input, generator=None):
     return _record(arr, PoissonBackward0, (input,))
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    """Category indices drawn with probabilities proportional to each row of input (1-d or
-    2-d); without replacement each row yields distinct indices."""
+@op(out=True, example="torch.tensor([0.0, 1.0, 0.0]), 2, True",
+    summary="Category indices drawn with probabilities proportional to each row of input (1-d "
+            "or 2-d); without replacement each row yields distinct indices.")
+def multinomial(input, num_samples, replacement=False, *, generator=None):
     d = input._data
     if d.dtype.kind != "f":
         raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
@@ -322,10 +333,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         # exponential race: the k smallest Exp(1)/p are a draw without replacement
         keys = rng.exponential(size=rows.shape) / rows
         res = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
-    arr = res.astype(np.int64).reshape(d.shape[:-1] + (num_samples,))
-    if out is not None:
-        return _convert.write_out(out, arr, "multinomial")
-    return _wrap(arr)
+    return _wrap(res.astype(np.int64).reshape(d.shape[:-1] + (num_samples,)))
 
 
 

@@ -10,7 +10,7 @@ import pytest
 from dygrad.testing import RecordSet, check_record, record_params
 
 FAMILIES = ("unary", "binary", "inplace", "creation", "reduce", "shape", "indexing", "linalg",
-            "nn_functional", "losses", "linalg_ns")
+            "nn_functional", "losses", "linalg_ns", "sampling")
 RECORDS = RecordSet.merge(*(importlib.import_module(f"tests.records.{f}").R for f in FAMILIES))
 
 
