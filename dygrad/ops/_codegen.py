@@ -89,8 +89,9 @@ def _spelled(params, spelling, subst=None):
 
     spelling: {parameter: name}, from the declaration's method_params/function_params: a new
     name, "*name" (varargs gathered into one tuple argument) or, for the op function's own
-    `*name`, "name" (one sequence argument, passed as the varargs' single item). A parameter
-    after a spelled varargs becomes keyword-only, as Python requires."""
+    `*name`, "name" (one sequence argument whose items are passed as the varargs: not a
+    sequence is a TypeError, as PyTorch's). A parameter after a spelled varargs becomes
+    keyword-only, as Python requires."""
     subst = dict(subst or {})
     out, args, star = [], [], False
     for p in params:
@@ -109,7 +110,7 @@ def _spelled(params, spelling, subst=None):
             q = p.replace(name=name)
         out.append(q)
         if p.kind is p.VAR_POSITIONAL:
-            args.append("*" + v if var else v)
+            args.append("*" + v)
         elif p.kind is p.VAR_KEYWORD:
             args.append("**" + v)
         elif p.kind is p.KEYWORD_ONLY:
@@ -183,8 +184,14 @@ def _check_first(d, params, indent="    ", name=None):
     return [f"{indent}if not isinstance({first}, Tensor):", f"{indent}    raise {err}"]
 
 
+def _public(d):
+    """The op function's parameters that its spellings take: one named with a leading `_` is for
+    internal callers (transpose's node class, given by t) and keeps its default."""
+    return [p for p in d.signature.parameters.values() if not p.name.startswith("_")]
+
+
 def _method_source(d):
-    params = list(d.signature.parameters.values())
+    params = _public(d)
     self_arg = d.self_arg or params[0].name
     if d.method_params:
         params, call = _spelled(params, d.method_params, {self_arg: "self"})
@@ -249,7 +256,7 @@ _WRITE_OUT = '''def _write_out(out, result, op):
 
 
 def _function_source(d):
-    params = list(d.signature.parameters.values())
+    params = _public(d)
     if d.function_params:
         params, call = _spelled(params, d.function_params)
     else:

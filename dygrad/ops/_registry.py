@@ -96,9 +96,10 @@ def op(*, name: str | None = None, method: bool = True, function: bool = True,
       or the function form, {parameter: spelling}: another name (`x.split(split_size)` beside
       `torch.split(tensor, split_size_or_sections)`), or a star for varargs against one sequence
       (`x.reshape(*shape)` beside `torch.reshape(input, shape)`: declare `reshape(input, *shape)`
-      with function_params={"shape": "shape"}). The op function gets the arguments as each
-      spelling took them: x.reshape(2, 3) passes shape=(2, 3), torch.reshape(x, (2, 3)) and
-      x.reshape((2, 3)) pass shape=((2, 3),), so it accepts both (ops/_util.size_args).
+      with function_params={"shape": "shape"}). x.reshape(2, 3) and torch.reshape(x, (2, 3))
+      (the sequence's items) pass shape=(2, 3), x.reshape((2, 3)) passes shape=((2, 3),): the
+      op function accepts both (ops/_util.size_args). A parameter of the op function named with
+      a leading `_` is for internal callers only: no spelling takes it.
     """
     if tensor_first not in TENSOR_FIRST:
         raise ValueError(f"tensor_first must be one of {TENSOR_FIRST}, got {tensor_first!r}")

@@ -156,7 +156,7 @@ def test_method_and_function_spellings_may_differ():
     parameter named differently in the two forms (`x.split(split_size)`)."""
     from dygrad.ops._registry import OpDecl
 
-    def fake(input, *shape, dim=0):
+    def fake(input, *shape, dim=0, _internal=None):  # _internal: for internal callers only
         return (input, shape, dim)
 
     def fake2(tensor, split_size_or_sections, dim=0):
@@ -174,12 +174,15 @@ def test_method_and_function_spellings_may_differ():
     exec("\n".join(_codegen._function_source(d) + _codegen._function_source(d2)), ns)
     exec("class C:\n" + "\n".join(_codegen._method_source(d) + _codegen._method_source(d2)), ns)
     x, c = dygrad.zeros(1), ns["C"]()
-    assert ns["fake"](x, (3, 2)) == (x, ((3, 2),), 0)   # one sequence: the varargs' one item
-    assert ns["fake"](x, shape=[3, 2], dim=1) == (x, ([3, 2],), 1)
-    with pytest.raises(TypeError):
-        ns["fake"](x, 3, 2)
+    assert ns["fake"](x, (3, 2)) == (x, (3, 2), 0)   # one sequence: its items are the varargs
+    assert ns["fake"](x, shape=[3, 2], dim=1) == (x, (3, 2), 1)
+    for bad in ((3, 2), (3,)):  # two sizes, or an int, where PyTorch's function takes a sequence
+        with pytest.raises(TypeError):
+            ns["fake"](x, *bad)
     assert ns["C"].fake(c, 3, 2, dim=1) == (c, (3, 2), 1)
     assert ns["C"].fake(c, (3, 2)) == (c, ((3, 2),), 0)
+    with pytest.raises(TypeError):
+        ns["fake"](x, (3, 2), _internal=1)
     assert ns["fake2"](x, split_size_or_sections=2) == (x, 2, 0)
     assert ns["C"].fake2(c, split_size=2, dim=1) == (c, 2, 1)
     with pytest.raises(TypeError):
