@@ -356,7 +356,7 @@ def cartesian_prod(*tensors):
 
 def combinations(input, r=2, with_replacement=False):
     """Rows of the length-r combinations of a 1-d tensor's elements, in itertools order."""
-    from . import _functions as F
+    from .ops.index_ops import index_select
     _check_1d(input)
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
@@ -365,6 +365,6 @@ def combinations(input, r=2, with_replacement=False):
     n = input._data.shape[0]
     make = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     idx = np.array(list(make(builtins.range(n), r)), dtype=np.int64).reshape(-1, r)
-    cols = [F.index_select(input, 0, _wrap(np.ascontiguousarray(idx[:, k]))) for k in builtins.range(r)]
+    cols = [index_select(input, 0, _wrap(np.ascontiguousarray(idx[:, k]))) for k in builtins.range(r)]
     from .ops.join import stack
     return stack(cols, dim=1)

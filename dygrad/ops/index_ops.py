@@ -3,10 +3,11 @@ flat-index ops (take, put), each with its gradient."""
 import numpy as np
 
 from .. import _dtype
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.node import Node
 from . import _bw
 from ._flat import flat_take
+from ._registry import op
 from ._util import checked_scalar, wrap_dim
 from .scatter import _NAMES, _dt, _index, _nd1, _record, _shape1
 
@@ -41,7 +42,11 @@ class IndexSelectBackward0(Node):
         return z.reshape(self.shape)
 
 
-def index_select(x, dim, index):
+@op(out=True, backward=IndexSelectBackward0,
+    summary="The slices of input at index (a vector) along dim.",
+    example="torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), 1, torch.tensor([2, 0])")
+def index_select(input, dim, index):
+    x = input
     x1, idx, dim = _index_vector(x, dim, index, "index_select",
                                  msg="index_select(): Expected dtype int32 or int64 for index")
     if x._data.ndim == 0 and idx.size != 1:
@@ -82,7 +87,11 @@ def _check_source(x1, s1, dim, idx, op):
                            f"source.size(dim): ({s1.shape[dim]}), for dim: {dim}")
 
 
-def index_add(x, dim, index, source, *, alpha=1):
+@op(out=True, inplace=True, inplace_function=False, backward=IndexAddBackward0,
+    summary="input with alpha * source's slices added at index (a vector) along dim.",
+    example="torch.zeros(3, 2), 0, torch.tensor([0, 2, 0]), torch.ones(3, 2)")
+def index_add(input, dim, index, source, *, alpha=1):
+    x = input
     idx = index._data if isinstance(index, Tensor) else np.empty(0)
     x1, idx, dim = _index_vector(
         x, dim, index, "index_add",
@@ -134,7 +143,12 @@ def _slice_mask(x1, dim, idx, shape):
     return m.reshape(shape)
 
 
-def index_fill(x, dim, index, value):
+@op(inplace="dygrad.ops.index_ops:index_fill_", inplace_function=False,
+    backward=IndexFillBackward0,
+    summary="input with its slices at index (a vector) along dim set to value.",
+    example="torch.zeros(2, 3), 1, torch.tensor([0, 2]), -1.0")
+def index_fill(input, dim, index, value):
+    x = input
     x1, idx, dim = _index_vector(x, dim, index, "index_fill", int64_only=True,
                                  msg="index_fill_(): Expected dtype int64 for index.", err=IndexError,
                                  vector_msg="Index has to be a vector/scalar", vector_err=RuntimeError)
@@ -156,6 +170,11 @@ def index_fill(x, dim, index, value):
     return t
 
 
+def index_fill_(input, dim, index, value):
+    # a fill: PyTorch lets it write into self-overlapping memory (an expanded tensor)
+    return _inplace(input, index_fill(input, dim, index, value), True)
+
+
 class IndexCopyBackward0(Node):
     __slots__ = ("mask", "dim", "idx")
 
@@ -170,7 +189,11 @@ class IndexCopyBackward0(Node):
         return gx, gs
 
 
-def index_copy(x, dim, index, source):
+@op(out=True, inplace=True, inplace_function=False, backward=IndexCopyBackward0,
+    summary="input with its slices at index (a vector) along dim replaced by source's.",
+    example="torch.zeros(3, 2), 0, torch.tensor([2, 0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
+def index_copy(input, dim, index, source):
+    x = input
     x1, idx, dim = _index_vector(x, dim, index, "index_copy", int64_only=True,
                                  msg=f"index_copy_(): Expected a long tensor for index, but got "
                                  f"{_NAMES.get(getattr(index, '_data', np.empty(0)).dtype, '?')}",
@@ -222,8 +245,10 @@ def _flat_index(x, index, op):
     return np.where(idx < 0, idx + n, idx)
 
 
-def take(x, index):
-    return flat_take(x, _flat_index(x, index, "take"))
+@op(out=True, summary="The elements at index (into the flattened input), in index's shape.",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[3, 0], [-1, 1]])")
+def take(input, index):
+    return flat_take(input, _flat_index(input, index, "take"))
 
 
 class PutBackward0(Node):
@@ -244,7 +269,11 @@ class PutBackward0(Node):
         return gx, gs
 
 
-def put(x, index, source, accumulate=False):
+@op(inplace=True, inplace_function=False, backward=PutBackward0,
+    summary="input with source written (or added, accumulate=True) at index into its flattened view.",
+    example="torch.zeros(2, 2), torch.tensor([3, 0]), torch.tensor([1.0, 2.0])")
+def put(input, index, source, accumulate=False):
+    x = input
     idx = _flat_index(x, index, "put_")
     if source._data.dtype != x._data.dtype:
         raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "

@@ -5,8 +5,7 @@ input (`bkey`); integer arrays and masks are then applied to that view (`akey`: 
 indexing over full slices and arrays). Doing it in this order gives PyTorch's layout where it
 differs from NumPy's, e.g. x[0, :, [0, 1]] has shape (3, 2) for x of shape (2, 3, 4).
 
-gather/scatter live in scatter.py, index_*/take/put in index_ops.py and the mask ops in masked.py;
-all are re-exported at the bottom because Tensor methods call `_idx.<name>`.
+gather/scatter live in scatter.py, index_*/take/put in index_ops.py and the mask ops in masked.py.
 """
 import operator
 import warnings
@@ -19,6 +18,7 @@ from ..autograd.views import check_no_overlap, written
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take, positions
+from ._registry import op
 from ._index_checks import _ALL, _check_put_dtype, _out_of_bounds, _put_value
 from ._util import checked_scalar
 from .shape import expand_shape
@@ -370,7 +370,11 @@ def _index_put_value(x, key, values, bkey, akey, accumulate):
     return _put_value(x, key, values, vd, bkey, akey)
 
 
-def index_put(x, indices, values, accumulate=False):
+@op(inplace="dygrad.ops.indexing:index_put_",
+    summary="input with values written (or added, accumulate=True) at input[indices], indices a tuple of tensors.",
+    example="torch.zeros(3), (torch.tensor([0, 2]),), torch.tensor([1.0, 2.0])")
+def index_put(input, indices, values, accumulate=False):
+    x = input
     key = _indices_key(indices)
     bkey, akey = parse_key(x._data.shape, key)
     vd = _index_put_value(x, key, values, bkey, akey, accumulate)
@@ -379,7 +383,8 @@ def index_put(x, indices, values, accumulate=False):
     return _put(x, bkey, akey, values, accumulate)
 
 
-def index_put_(x, indices, values, accumulate=False):
+def index_put_(input, indices, values, accumulate=False):
+    x = input
     if STATE.enabled and (x._rg or (isinstance(values, Tensor) and values._rg)):
         return _inplace(x, index_put(x, indices, values, accumulate))
     key = _indices_key(indices)
@@ -388,9 +393,3 @@ def index_put_(x, indices, values, accumulate=False):
     _write(x._data[bkey], akey, vd, accumulate, x)
     x._vc[0] += 1
     return x
-
-
-# re-exports: Tensor methods and torch.* functions reach these through this module
-from .scatter import gather, scatter, scatter_add, scatter_reduce  # noqa: E402,F401
-from .index_ops import index_select, index_add, index_fill, index_copy, take, put  # noqa: E402,F401
-from .masked import masked_fill, masked_select, masked_scatter, nonzero, unique  # noqa: E402,F401

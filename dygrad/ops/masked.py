@@ -1,12 +1,13 @@
 """Mask-driven ops (masked_fill, masked_select, masked_scatter) and nonzero / unique."""
 import numpy as np
 
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take
 from .bucketing import _NotDifferentiable
+from ._registry import op
 from ._util import checked_scalar, record_float as _record
 from .join import broadcast_shape
 from .scatter import _NAMES
@@ -44,7 +45,19 @@ class MaskedFillBackward0(Node):
         return gx, gv
 
 
-def masked_fill(x, mask, value, inplace=False):
+@op(inplace="dygrad.ops.masked:masked_fill_", inplace_function=False, backward=MaskedFillBackward0,
+    summary="input with value where mask (broadcast to input) is True.",
+    example="torch.tensor([1.0, 2.0, 3.0]), torch.tensor([True, False, True]), 0.0")
+def masked_fill(input, mask, value):
+    return _masked_fill(input, mask, value, False)
+
+
+def masked_fill_(input, mask, value):
+    # a fill: PyTorch lets it write into self-overlapping memory (an expanded tensor)
+    return _inplace(input, _masked_fill(input, mask, value, True), True)
+
+
+def _masked_fill(x, mask, value, inplace):
     m = _mask(mask, lambda dt: f"masked_fill_ only supports boolean masks, but got mask with dtype "
                                f"{_CNAMES.get(dt, dt)}")
     vt = isinstance(value, Tensor)
@@ -80,7 +93,11 @@ class MaskedSelectBackward0(Node):
         return sum_to(out, self.shape)
 
 
-def masked_select(x, mask):
+@op(out=True, backward=MaskedSelectBackward0,
+    summary="1-D tensor of input's elements where mask (broadcast with input) is True.",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[True, False], [False, True]])")
+def masked_select(input, mask):
+    x = input
     m = _mask(mask, lambda dt: "masked_select: expected BoolTensor for mask")
     d = x._data
     shape = broadcast_shape(m.shape, d.shape)
@@ -107,7 +124,11 @@ class MaskedScatterBackward0(Node):
         return gx, gs
 
 
-def masked_scatter(x, mask, source):
+@op(inplace=True, inplace_function=False, backward=MaskedScatterBackward0,
+    summary="input with source's leading elements written, in order, where mask is True.",
+    example="torch.zeros(4), torch.tensor([True, False, True, True]), torch.tensor([1.0, 2.0, 3.0, 4.0])")
+def masked_scatter(input, mask, source):
+    x = input
     m = _mask(mask, lambda dt: f"masked_scatter_ only supports boolean masks, but got mask with "
                                f"dtype {_NAMES.get(dt, dt)}")
     d, s = x._data, source._data
@@ -127,15 +148,19 @@ def masked_scatter(x, mask, source):
     return t
 
 
-def nonzero(x, *, as_tuple=False):
-    d = x._data
+@op(out=True, summary="Indices of the nonzero elements: one row each (as_tuple=True: one tensor per dim).",
+    example="torch.tensor([[1.0, 0.0], [0.0, 2.0]])")
+def nonzero(input, *, as_tuple=False) -> "Tensor | tuple[Tensor, ...]":
+    d = input._data
     if as_tuple:
         return tuple(_wrap(i.astype(np.int64, copy=False)) for i in np.nonzero(d.reshape(-1) if d.ndim == 0 else d))
     return _wrap(np.argwhere(d).astype(np.int64, copy=False))
 
 
-def argwhere(x):
-    return nonzero(x)
+@op(summary="Indices of the nonzero elements, one row each (nonzero(input)).",
+    example="torch.tensor([[1.0, 0.0], [0.0, 2.0]])")
+def argwhere(input):
+    return nonzero(input)
 
 
 class _UniqueBackward(_NotDifferentiable):
@@ -169,7 +194,11 @@ def unique_dim(d, dim, op):
     return dim
 
 
-def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
+@op(summary="The distinct elements (or slices along dim), sorted; optionally the inverse indices and counts.",
+    example="torch.tensor([3.0, 1.0, 3.0, 2.0])")
+def unique(input, sorted=True, return_inverse=False, return_counts=False,
+           dim=None) -> "Tensor | tuple[Tensor, ...]":
+    x = input
     d = x._data
     if dim is None:
         res = np.unique(d.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)

@@ -9,6 +9,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.node import Node
 from . import _bw
 from ._flat import flat_put, flat_take, positions
+from ._registry import op
 from ._util import checked_scalar, record_float as _record, wrap_dim
 
 _NAMES = {np.dtype(k): v for k, v in (
@@ -96,7 +97,11 @@ class GatherBackward0(Node):
         return x1
 
 
-def gather(x, dim, index, *, sparse_grad=False):
+@op(out=True, backward=GatherBackward0,
+    summary="Values of input along dim at index (index's shape): out[i][j] = input[index[i][j]][j] for dim 0.",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, torch.tensor([[0, 0], [1, 0]])")
+def gather(input, dim, index, *, sparse_grad=False):
+    x = input
     x1, i1, dim, coords, _, _ = _prepare(x, dim, index, "gather", what="input")
     t, node = _record(x1[coords].reshape(index._data.shape), GatherBackward0, x)
     if node is not None:
@@ -209,7 +214,11 @@ def _scatter_node(node, x, x1, coords, skey, src, index):
     return hit
 
 
-def scatter(x, dim, index, src=None, value=None, *, reduce=None):
+@op(out=True, inplace=True, inplace_function=False, backward=ScatterBackward0,
+    summary="input with src's values (or value) written along dim at index; reduce='add'/'multiply' combines.",
+    example="torch.zeros(2, 3), 1, torch.tensor([[2], [0]]), torch.tensor([[1.0], [2.0]])")
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    x = input
     if src is not None and not isinstance(src, Tensor):
         src, value = None, src
     if src is None and value is None:
@@ -240,7 +249,11 @@ class _NoGrad(_ScatterBackward):
         raise RuntimeError("derivative for aten::scatter is not implemented")
 
 
-def scatter_add(x, dim, index, src):
+@op(out=True, inplace=True, inplace_function=False, backward=ScatterAddBackward0,
+    summary="input with src's values added along dim at index (repeated indices accumulate).",
+    example="torch.zeros(3), 0, torch.tensor([0, 2, 0]), torch.tensor([1.0, 2.0, 3.0])")
+def scatter_add(input, dim, index, src):
+    x = input
     x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter_add", src)
     out = x1.copy()
     np.add.at(out, coords, s1[skey])
@@ -267,7 +280,11 @@ def _identity(reduce, dt):
     return lo if reduce == "amax" else hi
 
 
-def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
+@op(out=True, inplace=True, inplace_function=False, backward=ScatterReduceBackward0,
+    summary="input with src's values reduced ('sum', 'prod', 'mean', 'amax', 'amin') along dim at index.",
+    example="torch.tensor([1.0, 2.0]), 0, torch.tensor([0, 1, 0]), torch.tensor([5.0, 1.0, 3.0]), 'amax'")
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    x = input
     alias = reduce if reduce in ("max", "min") else None
     if alias:  # PyTorch's forward takes these for amax/amin; its backward refuses them
         reduce = "a" + reduce

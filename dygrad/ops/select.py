@@ -284,12 +284,12 @@ class WhereBackward0(Node):
         pass
 
 
-@op(self_arg="input", tensor_first=None, backward=WhereBackward0,
+@op(self_arg="input", tensor_first=None, out=True, backward=WhereBackward0,
     summary='input where condition holds, else other (alone: nonzero(condition, as_tuple=True)).',
     example='torch.tensor([True, False, True]), torch.tensor([1.0, 2.0, 3.0]), torch.tensor(-1.0)')
 def where(condition, input=None, other=None):
     if input is None and other is None:
-        from .indexing import nonzero
+        from .masked import nonzero
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor):
         condition = as_tensor_like(condition, None)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import dygrad
-from dygrad.ops import indexing as sc
 from dygrad.testing import check_op, check_raises, gradcheck_op
 
 rng = np.random.default_rng(9)
@@ -18,17 +17,12 @@ def I(*v, dtype=np.int64):
     return np.array(v, dtype=dtype)
 
 
-def is_dy(t):
-    return isinstance(t, dygrad.Tensor)
-
-
 def scatter_reduce(t, *args, **kw):
-    """torch.scatter_reduce; dygrad's Tensor has no scatter_reduce method yet (reported)."""
-    return sc.scatter_reduce(t, *args, **kw) if is_dy(t) else t.scatter_reduce(*args, **kw)
+    return t.scatter_reduce(*args, **kw)
 
 
 def put(t, *args, **kw):
-    return sc.put(t, *args, **kw) if is_dy(t) else t.put(*args, **kw)
+    return t.put(*args, **kw)
 
 
 G = I([0, 2, 2, 1], [3, 0, 0, 0])                  # (2, 4) with repeats, for x of shape (3, 4)

@@ -26,17 +26,17 @@ _rec("index_select", lambda x, dim, index: np.take(x, index, axis=dim), lambda g
     S(array(g, "f64", (3, 4)), 0, np.array([], I64), _label="index_select_empty"),
     S(array(g, "i64", (3,)), -1, np.array([1], I64), _label="index_select_int"),
     S(array(g, "f32", (3, 4)), 0, np.array([3], I64), _label="index_select_oob", _raises=IndexError)],
-    gradgrad=True, supports_out=True, xfails={"out": "dygrad's index_select takes no out= (PyTorch's does)"})
+    gradgrad=True, supports_out=True)
 _rec("gather", lambda x, dim, index: np.take_along_axis(x, index, axis=dim), lambda g: [
     S(array(g, "f32", (3, 4)), 1, np.array([[0, 0], [3, 1], [2, 2]], I64), _label="gather_dup"),
     S(array(g, "f64", (3, 4)), 0, np.array([[2, 1, 0, 0]], I64), _label="gather_dim0"),
     S(array(g, "f32", (3, 4)), 1, np.array([[4]], I64), _label="gather_oob", _raises=RuntimeError)],
-    gradgrad=True, supports_out=True, xfails={"out": "dygrad's gather takes no out= (PyTorch's does)"})
+    gradgrad=True, supports_out=True)
 _rec("take", lambda x, index: np.take(x.ravel(), index), lambda g: [
     S(array(g, "f32", (3, 4)), np.array([[0, 11], [5, 5]], I64), _label="take_2d"),
     S(array(g, "f64", (3, 4)), np.array([-1, -12], I64), _label="take_neg"),
     S(array(g, "f32", (2,)), np.array([2], I64), _label="take_oob", _raises=IndexError)],
-    gradgrad=True, supports_out=True, xfails={"out": "dygrad's take takes no out= (PyTorch's does)"})
+    gradgrad=True, supports_out=True)
 _rec("masked_fill", lambda x, mask, value: np.where(mask, value, x), lambda g: [
     S(array(g, "f32", (3, 4)), array(g, "b", (3, 4)), 0.5, _label="masked_fill"),
     S(array(g, "f64", (3, 4)), array(g, "b", (4,)), -1.0, _label="masked_fill_bcast"),
@@ -45,21 +45,169 @@ _rec("masked_fill", lambda x, mask, value: np.where(mask, value, x), lambda g: [
     gradgrad=True)
 _rec("where", np.where, lambda g: [
     S(array(g, "b", (3, 4)), array(g, "f32", (3, 4)), array(g, "f32", (4,)), _label="where_bcast"),
-    S(array(g, "b", (3,)), array(g, "f64", (3,)), 0.0, _label="where_scalar"),
+    # PyTorch's where takes out= only with tensor input and other (dygrad takes numbers too)
+    S(array(g, "b", (3,)), array(g, "f64", (3,)), 0.0, _label="where_scalar", _variants=()),
     S(array(g, "b", (0, 2)), array(g, "f32", (0, 2)), array(g, "f32", (2,)), _label="where_empty"),
     S(array(g, "i64", (3,)), array(g, "f32", (3,)), array(g, "f32", (3,)), _label="where_int_cond",
       _raises=RuntimeError)],
-    gradgrad=True, supports_out=True, method=False,
-    xfails={"out": "dygrad's where takes no out= (PyTorch's does)"})
+    gradgrad=True, supports_out=True, method=False)
 _rec("masked_select", lambda x, mask: np.broadcast_to(x, np.broadcast_shapes(x.shape, mask.shape))[
     np.broadcast_to(mask, np.broadcast_shapes(x.shape, mask.shape))], lambda g: [
     S(array(g, "f32", (3, 4)), array(g, "b", (3, 4)), _label="masked_select"),
     S(array(g, "f64", (3, 4)), array(g, "b", (4,)), _label="masked_select_bcast")],
-    gradgrad=True, supports_out=True, xfails={"out": "dygrad's masked_select takes no out= (PyTorch's does)"})
+    gradgrad=True, supports_out=True)
 _rec("nonzero", np.argwhere, lambda g: [
     S(array(g, "f32", (3, 4)) * array(g, "b", (3, 4)), _label="nonzero_2d"),
     S(array(g, "i64", (5,)), _label="nonzero_int"), S(np.zeros((0, 3), np.float32), _label="nonzero_empty")],
-    differentiable=False, supports_out=True, xfails={"out": "dygrad's nonzero takes no out= (PyTorch's does)"})
+    differentiable=False, supports_out=True)
+
+
+
+def _along(dim, index):
+    """The full coordinates that an index (gather/scatter style) addresses along dim."""
+    grid = list(np.indices(index.shape))
+    grid[dim] = index
+    return tuple(grid)
+
+
+def _slices(dim, index):
+    return (slice(None),) * dim + (index,)
+
+
+def _copy_ref(update):
+    """A reference computing on a copy of its first argument: update(copy, *rest) -> None."""
+    def ref(x, *rest, **kw):
+        o = x.copy()
+        update(o, *rest, **kw)
+        return o
+    return ref
+
+
+def _index_add(o, dim, index, source, alpha=1):
+    np.add.at(o, _slices(dim, index), source * np.asarray(alpha, o.dtype))
+
+
+def _put(o, index, source, accumulate=False):
+    (np.add.at if accumulate else np.put)(o.reshape(-1), index.reshape(-1), source.reshape(-1))
+
+
+def _scatter(o, dim, index, src):
+    o[_along(dim, index)] = src[tuple(slice(0, n) for n in index.shape)] if np.ndim(src) else src
+
+
+def _scatter_add(o, dim, index, src):
+    np.add.at(o, _along(dim, index), src[tuple(slice(0, n) for n in index.shape)])
+
+
+def _scatter_reduce(o, dim, index, src, reduce, include_self=True):
+    at = _along(dim, index)
+    if not include_self:
+        o[at] = {"sum": 0, "prod": 1, "amax": -np.inf, "amin": np.inf}[reduce]
+    ufunc = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+    ufunc.at(o, at, src[tuple(slice(0, n) for n in index.shape)])
+
+
+def _index_put(o, indices, values, accumulate=False):
+    if accumulate:
+        np.add.at(o, tuple(indices), values)
+    else:
+        o[tuple(indices)] = values
+
+
+def _masked_scatter(x, mask, source):
+    o = np.array(np.broadcast_to(x, np.broadcast_shapes(x.shape, mask.shape)))
+    m = np.broadcast_to(mask, o.shape)
+    o[m] = source.reshape(-1)[:m.sum()]
+    return o
+
+
+def _unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    v, inv, cnt = np.unique(x, return_inverse=True, return_counts=True, axis=dim)
+    extra = ([inv.reshape(x.shape if dim is None else -1)] if return_inverse else []) + (
+        [cnt] if return_counts else [])
+    return tuple([v] + extra) if extra else v
+
+
+_rec("index_add", _copy_ref(_index_add), lambda g: [
+    S(array(g, "f32", (3, 4)), 1, np.array([3, 0, 3], I64), array(g, "f32", (3, 3)), _label="index_add_dup"),
+    S(array(g, "f64", (3, 4)), 0, np.array([2, 0], I64), array(g, "f64", (2, 4)), alpha=-2.0,
+      _label="index_add_alpha"),
+    S(array(g, "i64", (4,)), 0, np.array([1], I64), array(g, "i64", (1,)), _label="index_add_int"),
+    S(array(g, "f32", (3,)), 0, np.array([0], I64), array(g, "f64", (1,)), _label="index_add_dtype_err",
+      _raises=RuntimeError)],
+    gradgrad=True, supports_out=True)
+_rec("index_copy", _copy_ref(lambda o, dim, index, source: o.__setitem__(_slices(dim, index), source)),
+     lambda g: [
+    S(array(g, "f32", (3, 4)), 1, np.array([3, 0], I64), array(g, "f32", (3, 2)), _label="index_copy"),
+    S(array(g, "f64", (3, 4)), -2, np.array([1], I64), array(g, "f64", (1, 4)), _label="index_copy_neg_dim"),
+    S(array(g, "f32", (3, 4)), 0, np.array([3], I64), array(g, "f32", (1, 4)), _label="index_copy_oob",
+      _raises=IndexError)],
+    gradgrad=True, supports_out=True)
+_rec("index_fill", _copy_ref(lambda o, dim, index, value: o.__setitem__(_slices(dim, index), value)),
+     lambda g: [
+    S(array(g, "f32", (3, 4)), 1, np.array([3, 0, 3], I64), -1.5, _label="index_fill_dup"),
+    S(array(g, "f64", (3, 4)), 0, np.array([2], I64), np.asarray(2.0), _label="index_fill_0d_value"),
+    S(array(g, "i64", (4,)), 0, np.array([0, 1], I64), 7, _label="index_fill_int"),
+    S(array(g, "f32", (3,)), 0, np.array([0], np.int32), 1.0, _label="index_fill_int32_err",
+      _raises=IndexError)],
+    gradgrad=True)
+_rec("put", _copy_ref(_put), lambda g: [
+    S(array(g, "f32", (3, 4)), np.array([[11, 0], [5, -2]], I64), array(g, "f32", (2, 2)), _label="put_2d"),
+    S(array(g, "f64", (3, 4)), np.array([1, 1, 7], I64), array(g, "f64", (3,)), accumulate=True,
+      _label="put_accumulate"),
+    S(array(g, "f32", (2,)), np.array([2], I64), array(g, "f32", (1,)), _label="put_oob", _raises=IndexError)],
+    gradgrad=True)
+# a src larger than index: PyTorch's backward refuses it (src's gradient has index's shape), so
+# those samples check the forward only
+_rec("scatter", _copy_ref(_scatter), lambda g: [
+    S(array(g, "f32", (3, 4)), 1, np.array([[3, 0], [1, 2]], I64), array(g, "f32", (2, 3)), _label="scatter_src",
+      _gradcheck=False),
+    S(array(g, "f64", (3, 4)), 0, np.array([[2, 0, 1, 1]], I64), array(g, "f64", (1, 4)), _label="scatter_dim0"),
+    S(array(g, "f64", (3, 4)), 1, np.array([[3, 0], [1, 2]], I64), array(g, "f64", (2, 2)), _label="scatter_f64"),
+    S(array(g, "f32", (3, 4)), 1, np.array([[2], [0]], I64), 0.5, _label="scatter_value"),
+    S(array(g, "f32", (3, 4)), 1, np.array([[4]], I64), array(g, "f32", (1, 1)), _label="scatter_oob",
+      _raises=RuntimeError)],
+    gradgrad=True, supports_out=True)
+_rec("scatter_add", _copy_ref(_scatter_add), lambda g: [
+    S(array(g, "f32", (3, 4)), 1, np.array([[3, 3, 0], [1, 2, 1]], I64), array(g, "f32", (2, 3)),
+      _label="scatter_add_dup"),
+    S(array(g, "f64", (3, 4)), 0, np.array([[2, 0, 2, 1]], I64), array(g, "f64", (2, 4)), _label="scatter_add_small_index",
+      _gradcheck=False),
+    S(array(g, "i64", (5,)), 0, np.array([0, 0, 4], I64), array(g, "i64", (3,)), _label="scatter_add_int")],
+    gradgrad=True, supports_out=True)
+_rec("scatter_reduce", _copy_ref(_scatter_reduce), lambda g: [
+    S(array(g, "f32", (3, 4)), 1, np.array([[3, 3, 0], [1, 2, 1]], I64), array(g, "f32", (2, 3)), "sum",
+      _label="scatter_reduce_sum"),
+    S(array(g, "f64", (3, 4)), 1, np.array([[3, 3, 0], [1, 2, 1]], I64), array(g, "f64", (2, 3)), "amax",
+      include_self=False, _label="scatter_reduce_amax_noself"),
+    S(array(g, "f64", (4,)), 0, np.array([1, 1, 2], I64), array(g, "f64", (3,)), "prod", _label="scatter_reduce_prod"),
+    S(array(g, "f32", (4,)), 0, np.array([1], I64), array(g, "f32", (1,)), "max_", _label="scatter_reduce_bad",
+      _raises=RuntimeError)],
+    supports_out=True)
+_rec("masked_scatter", _masked_scatter, lambda g: [
+    S(array(g, "f32", (3, 4)), array(g, "b", (3, 4)), array(g, "f32", (12,)), _label="masked_scatter"),
+    S(array(g, "f64", (3, 4)), array(g, "b", (4,)), array(g, "f64", (4, 4)), _label="masked_scatter_bcast"),
+    S(array(g, "f32", (3,)), np.ones(3, bool), array(g, "f32", (2,)), _label="masked_scatter_short",
+      _raises=RuntimeError)],
+    gradgrad=True)
+_rec("index_put", _copy_ref(_index_put), lambda g: [
+    S(array(g, "f32", (3, 4)), (np.array([0, 2], I64),), array(g, "f32", (2, 4)), _label="index_put_rows"),
+    S(array(g, "f64", (3, 4)), (np.array([1, 1, 2], I64), np.array([0, 0, 3], I64)), array(g, "f64", (3,)),
+      accumulate=True, _label="index_put_acc_dup"),
+    S(array(g, "f32", (3, 4)), (np.array([[True, False, True, False]] * 3),), np.asarray(1.5, np.float32),
+      _label="index_put_mask"),
+    S(array(g, "f32", (3,)), (np.array([3], I64),), array(g, "f32", (1,)), _label="index_put_oob",
+      _raises=IndexError)],
+    gradgrad=True)
+_rec("argwhere", np.argwhere, lambda g: [
+    S(array(g, "f32", (3, 4)) * array(g, "b", (3, 4)), _label="argwhere_2d"),
+    S(np.asarray(0.0), _label="argwhere_0d_zero"), S(array(g, "b", (2, 2, 2)), _label="argwhere_3d")],
+    differentiable=False)
+_rec("unique", _unique, lambda g: [
+    S(array(g, "i64", (3, 4)), _label="unique_int"),
+    S(array(g, "f32", (7,)).round(), return_inverse=True, return_counts=True, _label="unique_all"),
+    S(np.array([[1, 2], [0, 5], [1, 2]], I64), dim=0, return_inverse=True, _label="unique_dim")],
+    differentiable=False)
 
 
 # -- indexing --------------------------------------------------------------------------------------
