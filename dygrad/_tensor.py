@@ -337,7 +337,7 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         return self._data.flags.c_contiguous
 
     def is_floating_point(self) -> bool:
-        """True for a floating-point dtype (float16, bfloat16, float32, float64).
+        """True for a floating-point dtype (float16, float32, float64).
 
         Example::
 
@@ -689,7 +689,7 @@ class Tensor(TensorOpMethods, TensorExtMethods):
     def detach(self) -> Tensor:
         """A new tensor with the same values, cut from the graph (no grad_fn, requires_grad
         False). It shares memory with this one: an in-place change to either shows in both,
-        and is seen by autograd if this tensor's old values were saved for backward.
+        and if autograd saved the old values for a backward pass, that backward raises.
 
         Example::
 

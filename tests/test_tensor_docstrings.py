@@ -61,7 +61,7 @@ def _doc(attr):
 
 def _hand_written(attr):
     fn = attr.fget if isinstance(attr, property) else attr
-    return getattr(fn, "__module__", None) == T.__module__ or fn is T.__dict__.get("grad_fn")
+    return getattr(fn, "__module__", None) == "dygrad._tensor" or fn is T.__dict__.get("grad_fn")
 
 
 PUBLIC = _public()
@@ -74,6 +74,7 @@ EXAMPLES = [("Tensor", T.__doc__)] + [(name, _doc(attr)) for name, attr in MEMBE
 def test_collection_is_not_empty():
     # guards the collection itself: a broken walk would make every check below vacuous
     assert len(MEMBERS) > 300 and len(EXAMPLES) > 150
+    assert sum(_hand_written(attr) for _, attr in MEMBERS) > 70
 
 
 def test_constants_are_described_in_the_class_docstring():
@@ -124,4 +125,6 @@ def test_example_prints_as_pytorch(name, doc):
     # the same lines under PyTorch print the shown output too, so the examples state PyTorch's
     # behaviour, not only ours
     torch = pytest.importorskip("torch")
+    if "manual_seed" in doc:
+        pytest.skip("draws random numbers: a seed gives dygrad's own stream, not PyTorch's")
     check_doc_examples(doc, {"torch": torch}, f"Tensor.{name}")
