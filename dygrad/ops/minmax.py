@@ -10,7 +10,8 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw, return_types
 from ._registry import op
-from ._reduce_util import rdims, one_dim, kept_shape, expand_back, finish, scatter_along
+from ._reduce_util import rdims, one_dim, kept_shape, expand_back, finish
+from .sort_ops import SortBackward0, _pick_result, _scalar_pick
 
 _I64 = np.dtype(np.int64)
 
@@ -60,14 +61,9 @@ def _no_dim_empty(op):
         "reduction dim with the 'dim' argument.")
 
 
-class MaxBackward0(Node):
-    """max/min along a dim: the gradient goes to the returned index."""
-    __slots__ = ("idx", "dim", "keepdim", "shape")
-
-    def backward(self, g):
-        if not self.keepdim and len(self.shape):
-            g = _bw.reshape(g, self.idx.shape)
-        return scatter_along(g, self.idx, self.dim, self.shape) if len(self.shape) else g
+class MaxBackward0(SortBackward0):
+    """max/min along a dim: the gradient goes to the returned index (sort's picking node)."""
+    __slots__ = ()
 
 
 class MinBackward0(MaxBackward0):
@@ -89,20 +85,9 @@ def _along(x, dim, keepdim, argfn, node_cls, result_cls, op):
     d = x._data
     dim = one_dim(dim, d.shape, op)
     if d.ndim == 0:
-        idx = np.zeros((), _I64)
-        vals = d.copy()
-    else:
-        _check_nonempty(d, (dim,), op)
-        idx = argfn(d, axis=dim, keepdims=True)
-        vals = np.take_along_axis(d, idx, dim)
-        if not keepdim:
-            vals = vals.reshape(vals.shape[:dim] + vals.shape[dim + 1:])
-    t, node = finish(vals, x, node_cls)
-    if node is not None:
-        node.idx, node.dim, node.keepdim, node.shape = idx, dim, keepdim, d.shape
-    if not keepdim and d.ndim:
-        idx = idx.reshape(vals.shape)
-    return result_cls(t, _wrap(idx.astype(_I64, copy=False)))
+        return _scalar_pick(x, node_cls, result_cls)
+    _check_nonempty(d, (dim,), op)
+    return _pick_result(x, argfn(d, axis=dim, keepdims=True), dim, keepdim, node_cls, result_cls)
 
 
 def _extremum(name, argfn, npfn, full_node, along_node, result_cls, summary):

@@ -24,10 +24,11 @@ def _argsort(d, dim, descending):
 
 
 class SortBackward0(Node):
-    """Values picked at `idx` along dim: the gradient is scattered back there."""
+    """Values picked at `idx` along dim: the gradient is scattered back there. (The returned
+    indices, saved, only guard `idx`: they may share its memory.)"""
     __slots__ = ("idx", "dim", "shape", "kshape")
 
-    def backward(self, g):
+    def backward(self, g, _indices):
         if not len(self.shape):
             return g
         if self.kshape is not None:  # the reduced dim was dropped from the output
@@ -43,20 +44,26 @@ class MedianBackward1(SortBackward0):
     __slots__ = ()
 
 
-def _picked(x, vals, idx, dim, node_cls, squeeze=False):
+def _picked(x, vals, idx, dim, node_cls, result_cls, indices, squeeze=False):
+    """result_cls(values, indices): `vals`, picked from x at `idx` (dim kept) along dim and
+    recorded with node_cls, and the int64 `indices` the op returns. The node saves the indices
+    Tensor, so that changing it in place before backward raises, as in PyTorch, instead of
+    changing the gradient (it may share idx's memory)."""
     kshape = None
     if squeeze:
         kshape = vals.shape
         vals = vals.reshape(kshape[:dim] + kshape[dim + 1:])
     t, node = finish(vals, x, node_cls)
+    ind = _wrap(indices)
     if node is not None:
         node.idx, node.dim, node.shape, node.kshape = idx, dim, x._data.shape, kshape
-    return t
+        node.save(ind)
+    return result_cls(t, ind)
 
 
 def _scalar_pick(x, node_cls, result_cls):
     """A 0-d input's (values, indices) for sort, topk, median, mode, kthvalue...: itself, index 0."""
-    return result_cls(_picked(x, x._data.copy(), None, 0, node_cls), _wrap(np.zeros((), _I64)))
+    return _picked(x, x._data.copy(), None, 0, node_cls, result_cls, np.zeros((), _I64))
 
 
 def _k_in_range(d, k, dim, lo, message):
@@ -71,11 +78,10 @@ def _k_in_range(d, k, dim, lo, message):
 
 def _pick_result(x, idx, dim, keepdim, node_cls, result_cls):
     """(values, indices) of median/mode/kthvalue from the picked indices `idx` (dim kept): the
-    values gathered with the gradient node, `dim` squeezed from both unless keepdim. The indices
-    are a copy, so that changing them in place cannot change the node's."""
+    values gathered with the gradient node, `dim` squeezed from both unless keepdim."""
     vals = np.take_along_axis(x._data, idx, dim)
-    t = _picked(x, vals, idx, dim, node_cls, squeeze=not keepdim)
-    return result_cls(t, _wrap((idx if keepdim else idx.squeeze(dim)).astype(_I64)))
+    indices = (idx if keepdim else idx.squeeze(dim)).astype(_I64, copy=False)
+    return _picked(x, vals, idx, dim, node_cls, result_cls, indices, squeeze=not keepdim)
 
 
 @op(out=True, backward=SortBackward0,
@@ -88,7 +94,7 @@ def sort(input, dim=-1, descending=False, *, stable=False):
         return _scalar_pick(input, SortBackward0, return_types.sort)
     idx = _argsort(d, dim, descending)
     vals = np.take_along_axis(d, idx, dim)
-    return return_types.sort(_picked(input, vals, idx, dim, SortBackward0), _wrap(idx.astype(_I64, copy=False)))
+    return _picked(input, vals, idx, dim, SortBackward0, return_types.sort, idx.astype(_I64, copy=False))
 
 
 @op(summary='Indices that sort the input along dim.', example='torch.tensor([3.0, 1.0, 2.0])')
@@ -114,7 +120,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         return _scalar_pick(input, TopkBackward0, return_types.topk)
     idx = np.take(_argsort(d, dim, largest), np.arange(k), axis=dim)
     vals = np.take_along_axis(d, idx, dim)
-    return return_types.topk(_picked(input, vals, idx, dim, TopkBackward0), _wrap(idx.astype(_I64, copy=False)))
+    return _picked(input, vals, idx, dim, TopkBackward0, return_types.topk, idx.astype(_I64, copy=False))
 
 
 class MedianBackward0(Node):
@@ -138,9 +144,12 @@ def _lower_median_idx(d, dim):
     return idx
 
 
-def _median(input, dim, keepdim, op, median_idx, result_cls):
+def _median(input, dim, keepdim, op, median_idx, result_cls,
+            nodes=(MedianBackward0, MedianBackward1)):
     """median() and nanmedian(): they differ only in how median_idx(d, dim) picks the
-    (keepdims) index of the median along dim; checks, errors and gradient are shared."""
+    (keepdims) index of the median along dim, and in their nodes' names (full, along dim);
+    checks, errors and gradient are shared."""
+    full_node, along_node = nodes
     d = input._data
     if d.dtype.kind == "b":
         if dim is not None:  # a bad or empty dim is reported first, as PyTorch
@@ -152,13 +161,13 @@ def _median(input, dim, keepdim, op, median_idx, result_cls):
         if d.size == 0:
             if d.dtype.kind != "f":
                 raise RuntimeError(f"{op}() of an empty tensor has no value for an integer dtype")
-            t, node = finish(np.asarray(np.nan, d.dtype), input, MedianBackward0)
+            t, node = finish(np.asarray(np.nan, d.dtype), input, full_node)
             if node is not None:
                 node.w = np.zeros(d.shape, d.dtype)
             return t
         flat = d.reshape(-1)
         val = flat[median_idx(flat, 0)[0]]
-        t, node = finish(np.asarray(val), input, MedianBackward0)
+        t, node = finish(np.asarray(val), input, full_node)
         if node is not None:
             mask = d == val
             if d.dtype.kind == "f" and np.isnan(val):
@@ -167,10 +176,10 @@ def _median(input, dim, keepdim, op, median_idx, result_cls):
         return t
     dim = one_dim(dim, d.shape, op)
     if d.ndim == 0:
-        return _scalar_pick(input, MedianBackward1, result_cls)
+        return _scalar_pick(input, along_node, result_cls)
     if d.shape[dim] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
-    return _pick_result(input, median_idx(d, dim), dim, keepdim, MedianBackward1, result_cls)
+    return _pick_result(input, median_idx(d, dim), dim, keepdim, along_node, result_cls)
 
 
 @op(out=True, backward=(MedianBackward0, MedianBackward1),

@@ -9,7 +9,8 @@ from .._tensor import Tensor, _wrap
 from . import return_types
 from ._registry import op
 from ._reduce_util import one_dim
-from .sort_ops import sort, _k_in_range, _pick_result, _median, _scalar_pick, MedianBackward0, MedianBackward1, SortBackward0
+from .sort_ops import (sort, _k_in_range, _pick_result, _median, _scalar_pick, MedianBackward0,
+                       MedianBackward1, SortBackward0)
 
 _I64 = np.dtype(np.int64)
 _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -104,11 +105,28 @@ def _nan_order(d, dim):
     return order, nn
 
 
-@op(out=True, backward=(MedianBackward0, MedianBackward1),
+class NanmedianBackward0(MedianBackward0):
+    __slots__ = ()
+
+
+class NanmedianBackward1(MedianBackward1):
+    __slots__ = ()
+
+
+class ModeBackward0(SortBackward0):
+    __slots__ = ()
+
+
+class KthvalueBackward0(SortBackward0):
+    __slots__ = ()
+
+
+@op(out=True, backward=(NanmedianBackward0, NanmedianBackward1),
     summary='median() ignoring NaN values; with dim, (values, indices) along dim.',
     example="torch.tensor([[3.0, float('nan'), 2.0], [0.0, 5.0, 4.0]]), 1")
 def nanmedian(input, dim=None, keepdim=False):
-    return _median(input, dim, keepdim, "nanmedian", _nan_median_idx, return_types.nanmedian)
+    return _median(input, dim, keepdim, "nanmedian", _nan_median_idx, return_types.nanmedian,
+                   (NanmedianBackward0, NanmedianBackward1))
 
 
 def _nan_median_idx(d, dim):
@@ -122,7 +140,7 @@ def _along_last(d, dim):
     return np.moveaxis(d, dim, -1)
 
 
-@op(out=True, backward=SortBackward0,
+@op(out=True, backward=ModeBackward0,
     summary='Most frequent value along dim (the smallest among ties) and an index of it.',
     example='torch.tensor([1.0, 2.0, 2.0, 3.0])')
 def mode(input, dim=-1, keepdim=False):
@@ -131,7 +149,7 @@ def mode(input, dim=-1, keepdim=False):
     d = input._data
     dim = one_dim(dim, d.shape, "mode")
     if d.ndim == 0:
-        return _scalar_pick(input, SortBackward0, return_types.mode)
+        return _scalar_pick(input, ModeBackward0, return_types.mode)
     if d.shape[dim] == 0:
         raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size.")
     m = _along_last(d, dim)
@@ -155,7 +173,7 @@ def mode(input, dim=-1, keepdim=False):
             idx[r] = _mode_with_nan(rows[r])
     idx = idx.reshape(m.shape[:-1] + (1,))
     idx = np.moveaxis(idx, -1, dim)
-    return _pick_result(input, idx, dim, keepdim, SortBackward0, return_types.mode)
+    return _pick_result(input, idx, dim, keepdim, ModeBackward0, return_types.mode)
 
 
 def _mode_with_nan(row):
@@ -185,7 +203,7 @@ def _mode_with_nan(row):
     return best
 
 
-@op(out=True, backward=SortBackward0,
+@op(out=True, backward=KthvalueBackward0,
     summary='The k-th smallest element along dim and its index (values, indices).',
     example='torch.tensor([3.0, 1.0, 2.0]), 2')
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -196,9 +214,9 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     k = _k_in_range(d, k, dim, 1, "kthvalue(): selected number k out of range for dimension "
                     "{dim} (k={k}, size {n})")
     if d.ndim == 0:
-        return _scalar_pick(input, SortBackward0, return_types.kthvalue)
+        return _scalar_pick(input, KthvalueBackward0, return_types.kthvalue)
     order = np.argsort(d, axis=dim, kind="stable")
-    return _pick_result(input, np.take(order, [k - 1], axis=dim), dim, keepdim, SortBackward0,
+    return _pick_result(input, np.take(order, [k - 1], axis=dim), dim, keepdim, KthvalueBackward0,
                         return_types.kthvalue)
 
 
