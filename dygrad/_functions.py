@@ -4,10 +4,9 @@ Each function forwards to its op family module; names and signatures follow PyTo
 """
 from .ops import elementwise as _ew
 from .ops import reduction as _red
-from .ops import shape as _shape
 
 __all__ = [
-    "equal", "clone", "norm", "flip", "tile", "dropout",
+    "equal", "clone", "norm",
 ]
 
 
@@ -25,22 +24,6 @@ def clone(input, *, memory_format=None):
 # ops/norms.py (function=False)
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return _ew._out(_red.norm(input, p, dim, keepdim, dtype=dtype), out, "norm")
-
-
-# -- shape -----------------------------------------------------------------------------------------
-def flip(input, dims):
-    return _shape.flip(input, dims)
-
-
-def tile(input, dims):
-    return _shape.tile(input, dims)
-
-
-# -- indexing --------------------------------------------------------------------------------------
-# -- nn-flavoured -----------------------------------------------------------------------------------
-def dropout(input, p=0.5, train=True):
-    from .ops.dropout import dropout as _dropout
-    return _dropout(input, p, train)
 
 
 # the less common functions live in _functions_extra.py (same namespace)

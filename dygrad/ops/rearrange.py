@@ -25,6 +25,8 @@ class RepeatBackward0(Node):
     summary="Repeats the tensor along each dim (sizes: one count per dim, leading new dims allowed).",
     example="torch.tensor([1.0, 2.0]), 2, 2")
 def repeat(input, *sizes):
+    if not sizes:  # x.repeat(): PyTorch's parser error (x.repeat(()) is a size, checked below)
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     reps = size_args(sizes)
     d = input._data
     if len(reps) < d.ndim:
@@ -40,12 +42,17 @@ def repeat(input, *sizes):
     return t
 
 
-def tile(x, dims):
-    dims = size_args((dims,))
-    nd = x._data.ndim
+# x.tile(2, 2) and x.tile((2, 2)) beside torch.tile(input, dims): the function's sequence
+# arrives as the varargs' items (function_params)
+@op(function_params={"dims": "dims"},
+    summary="Repeats the tensor along each dim (dims: counts, ones prepended to fit the input).",
+    example="torch.tensor([1.0, 2.0]), (2,)")
+def tile(input, *dims):
+    dims = size_args(dims)
+    nd = input._data.ndim
     if len(dims) < nd:
         dims = (1,) * (nd - len(dims)) + dims
-    return repeat(x, dims)
+    return repeat(input, dims)
 
 
 class FlipBackward0(Node):
@@ -55,15 +62,20 @@ class FlipBackward0(Node):
         return flip(g, self.dims) if isinstance(g, Tensor) else np.flip(g, self.dims)
 
 
-def flip(x, *dims):
+# x.flip(0, 1) and x.flip((0, 1)) beside torch.flip(input, dims) (function_params, as tile)
+@op(function_params={"dims": "dims"}, backward=FlipBackward0,
+    summary="Reverses the order of elements along the given dims (a copy).",
+    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), (0,)")
+def flip(input, *dims):
     if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
         dims = dims[0]
-    dims = dim_list(dims, x._data.ndim, "flip") if x._data.ndim else ()
-    # PyTorch's flip writes into empty_like(x): the result keeps x's dimension order (a flip of
-    # a transposed tensor is not contiguous), which NumPy's 'K' order reproduces; PyTorch leaves
-    # broadcast (stride-0) dimensions in place, hence 'C' for those
-    d = x._data
-    t, node = record(np.flip(d, dims).copy(order="C" if 0 in d.strides else "K"), FlipBackward0, (x,))
+    d = input._data
+    dims = dim_list(dims, d.ndim, "flip") if d.ndim else ()
+    # PyTorch's flip writes into empty_like(input): the result keeps the input's dimension order
+    # (a flip of a transposed tensor is not contiguous), which NumPy's 'K' order reproduces;
+    # PyTorch leaves broadcast (stride-0) dimensions in place, hence 'C' for those
+    res = np.flip(d, dims).copy(order="C" if 0 in d.strides else "K")
+    t, node = record(res, FlipBackward0, (input,))
     if node is not None:
         node.dims = dims
     return t
@@ -102,13 +114,15 @@ class RollBackward0(Node):
     example="torch.tensor([1.0, 2.0, 3.0, 4.0]), 1")
 def roll(input, shifts, dims=None):
     shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(int(s) for s in shifts)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if dims is not None and not isinstance(dims, (int, np.integer)) and len(dims) == 0:
+        dims = None  # PyTorch's roll takes no dims and empty dims alike: the flattened roll
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
     else:
         dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
-        if not shifts:
-            raise RuntimeError("`shifts` required")
         if len(shifts) != len(dims):
             raise RuntimeError(
                 f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
@@ -190,6 +204,8 @@ def diag(input, diagonal=0):
 @op(function=False, namespaces=(), summary="Sums to the given size (a size the input is expandable to).",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, 2")
 def sum_to_size(input, *size):
+    if not size:  # x.sum_to_size(): PyTorch's parser error (x.sum_to_size(()) is a size)
+        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
     size = size_args(size)
     shape = input._data.shape
     lead = len(shape) - len(size)

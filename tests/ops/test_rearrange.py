@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import dygrad
-from dygrad.ops import rearrange
 from dygrad.testing import check_op, check_raises, gradcheck_op
 
 rng = np.random.default_rng(5)
@@ -32,8 +31,8 @@ OPS = {
     "tile_empty": ((2, 3), lambda t: t.tile(())),
     "flip": ((2, 3, 4), lambda t: t.flip(0)),
     "flip_many": ((2, 3, 4), lambda t: t.flip((0, -1))),
-    # torch's Tensor.flip(*dims); dygrad's Tensor.flip takes one argument (reported to the lead)
-    "flip_varargs": ((2, 3, 4), lambda t: rearrange.flip(t, 1, 2) if ns(t) is dygrad else t.flip(1, 2)),
+    "flip_varargs": ((2, 3, 4), lambda t: t.flip(1, 2)),
+    "flip_fn_empty": ((2, 3), lambda t: ns(t).flip(t, [])),
     "flip_none": ((2, 3), lambda t: t.flip(())),
     "flip_fn": ((2, 3), lambda t: ns(t).flip(t, [1])),
     "flip_0d": ((), lambda t: t.flip(0)),
@@ -42,6 +41,9 @@ OPS = {
     "roll_multi": ((3, 4, 2), lambda t: t.roll((1, 3), (0, -2))),
     "roll_big": ((3, 4), lambda t: ns(t).roll(t, 7, 0)),
     "roll_0d": ((), lambda t: t.roll(2)),
+    "roll_empty_dims": ((3, 4), lambda t: ns(t).roll(t, (1,), [])),  # empty dims: the flat roll
+    "tile_varargs": ((2, 3), lambda t: t.tile(2, 1, 2)),
+    "tile_fn_dims": ((2, 3), lambda t: ns(t).tile(t, dims=[2])),
     "tril": ((4, 5), lambda t: t.tril()),
     "tril_k": ((2, 4, 5), lambda t: t.tril(1)),
     "tril_neg": ((4, 4), lambda t: ns(t).tril(t, -2)),
@@ -109,6 +111,10 @@ ERRORS = [
     ((), lambda t: t.diag(), "Got 0D"),
     ((2, 3, 4), lambda t: t.sum_to_size(3, 5), r"size \{\[3, 5\]\} is not expandable to size \{\[2, 3, 4\]\}"),
     ((2, 3, 4), lambda t: t.sum_to_size(1, 2, 3, 4), "is not expandable"),
+    ((2, 3), lambda t: t.sum_to_size(), "missing 1 required positional arguments"),  # not a sum
+    ((), lambda t: t.repeat(), "missing 1 required positional arguments"),  # not a copy
+    ((3, 4), lambda t: t.roll([], 0), "`shifts` required"),
+    ((3, 4), lambda t: ns(t).flip(t, 0), None),  # dims must be a sequence in the function form
 ]
 
 
@@ -116,6 +122,13 @@ ERRORS = [
 def test_errors(case):
     shape, fn, match = ERRORS[case]
     check_raises(fn, None, R(*shape), match=match)
+
+
+def test_tril_triu_inplace_write_into_expanded_memory():
+    # PyTorch lets tril_/triu_ write into self-overlapping memory (each row the same storage)
+    x = dygrad.ones(1, 3).expand(3, 3).tril_()
+    assert x.tolist() == [[1.0, 0.0, 0.0]] * 3
+    assert dygrad.ones(1, 3).expand(3, 3).triu_(1).tolist() == [[0.0, 0.0, 0.0]] * 3
 
 
 @pytest.mark.parametrize("make", [
