@@ -8,6 +8,7 @@ from operator import methodcaller
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 
@@ -134,6 +135,5 @@ def zero_link(value, x):
         return value
     node = ZeroLinkBackward((value._grad_node(), x._grad_node()))
     node.xshape = x._data.shape
-    t = _wrap(value._data, True)
-    t.grad_fn = node
+    t = attach(value._data, node)
     return t

@@ -5,8 +5,8 @@ either NumPy arrays or Tensors, so gradients of reductions are themselves differ
 import numpy as np
 
 from .. import _dtype
-from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
+from .._tensor import Tensor
+from ._record import record, record1
 from ..autograd.node import Node
 from . import _bw
 from ._util import wrap_dim
@@ -78,16 +78,14 @@ def acc_dtype(d):
     return np.float32 if d.dtype == np.float16 else d.dtype
 
 
-def finish(out, x, node_cls, inputs=None):
-    """Wraps `out`; returns (tensor, node or None). The node is built only if grad is needed."""
+def finish(out, x, node_cls, replay=None, args=None, name=None):
+    """Records `out`, a reduction of x (see ops/_record.py); returns (tensor, node or None). An
+    integer result gets no node."""
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if STATE.enabled and x._rg and out.dtype.kind == "f":
-        node = node_cls((x._grad_node(),))
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t, node
-    return _wrap(out), None
+    if out.dtype.kind == "f":
+        return record1(out, node_cls, x, replay, args, name)
+    return record(out, node_cls, (x,), float_out=True, replay=replay, args=args, name=name)
 
 
 def _tracked(out, x, node_cls, **attrs):

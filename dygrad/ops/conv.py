@@ -11,6 +11,7 @@ The patches stay alive only while the weight still needs its gradient, then go b
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers, _im2col
@@ -223,8 +224,7 @@ def _conv2d(x, weight, bias, sh, sw, pads, dh, dw, groups):
         node.geom = (sh, sw, dh, dw, oh, ow)
         node.groups = groups
         node.has_bias = bias is not None
-        t = _wrap(out, True)
-        t.grad_fn = node
+        t = attach(out, node)
     else:
         _buffers.give(cols)
         t = _wrap(out)
@@ -391,8 +391,7 @@ def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, dilation
         node.groups = G
         node.has_bias = bias is not None
         node.xshape = xd.shape
-        t = _wrap(out, True)
-        t.grad_fn = node
+        t = attach(out, node)
     else:
         t = _wrap(out)
     return t.squeeze(0) if unbatched else t

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
+from ._record import attach, record2
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
@@ -130,16 +131,11 @@ class MatmulBackward0(Node):
         return ga, gb
 
 
-def _record2(out, a, b, node_cls):
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    if STATE.enabled and (a._rg or b._rg):
-        node = node_cls((a._grad_node(), b._grad_node()))
+def _saving2(out, a, b, node_cls, replay=None, name=None):
+    t, node = record2(out, node_cls, a, b, replay, None, name)
+    if node is not None:
         node.save(a, b)
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t, node
-    return _wrap(out), None
+    return t, node
 
 
 @op(out=True, namespaces=("torch", "linalg"),
@@ -167,11 +163,9 @@ def matmul(input, other):
         _no_bool(out, ad.shape[-1], _kernel(na, nb))
     cls = (MmBackward0 if na == 2 and nb == 2 else DotBackward0 if na == 1 and nb == 1
            else MvBackward0 if na == 2 and nb == 1 else MatmulBackward0)
-    t, node = _record2(out, input, other, cls)
+    t, node = _saving2(out, input, other, cls, _np_matmul, "matmul")
     if cls is MatmulBackward0 and node is not None:
         node.sa, node.sb = ad.shape, bd.shape
-    if STATE.trace is not None:
-        STATE.trace.record(_np_matmul, (input, other), t, "matmul")
     return t
 
 
@@ -305,8 +299,7 @@ def _addmm(inp, m1, m2, beta, alpha, node_cls, op):
         node = node_cls((inp._grad_node(), m1._grad_node(), m2._grad_node()))
         node.alpha, node.beta, node.ishape = alpha, beta, idt.shape
         node.save(m1, m2)
-        t = _wrap(out, True)
-        t.grad_fn = node
+        t = attach(out, node)
         return t
     return _wrap(out)
 
@@ -392,7 +385,7 @@ def cross(input, other, dim=None):
         raise RuntimeError(f"linalg.cross: expected both inputs to have the same dtype, got "
                            f"{input.dtype} and {other.dtype}")
     out = np.cross(ad, bd, axis=dim)
-    t, node = _record2(out, input, other, LinalgCrossBackward0)
+    t, node = _saving2(out, input, other, LinalgCrossBackward0)
     if node is not None:
         node.dim, node.shapes = dim, (ad.shape, bd.shape)
     return t

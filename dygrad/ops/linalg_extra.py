@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
+from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from ._reduce_util import scalar_type_name
@@ -100,8 +101,7 @@ def _axpby(inp, prod, beta, alpha, node_cls, op, terms=True):
     if STATE.enabled and (prod._rg or inp._rg) and dt.kind == "f":
         node = node_cls((prod._grad_node(), inp._grad_node()))
         node.alpha, node.beta, node.ishape = alpha, beta, idt.shape
-        t = _wrap(out, True)
-        t.grad_fn = node
+        t = attach(out, node)
         return t
     return _wrap(out)
 

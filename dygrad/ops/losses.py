@@ -15,6 +15,7 @@ from . import _bw
 from . import nn_ops as _nn
 from ._layer_util import (attach, check_reduction, check_tensor, not_differentiable, reduction_of,
                           npv)
+from ._record import record1
 from ._reduce_util import scalar_type_name
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -193,9 +194,13 @@ def _class_loss(x, target, weight, ignore_index, reduction, eps, fused, op):
     w = None if weight is None else weight._data
     out, cdim, t, valid, wt, p, denom = _class_forward(x._data, target._data, w, ignore_index,
                                                        reduction, eps, fused, op)
+    # under a capture, the node recomputes the forward's intermediates from its saved inputs,
+    # so that a replay (which runs the kernel below, not this function) can run its backward
     replayable = STATE.trace is not None and w is None
-    if STATE.enabled and x._rg:
-        node = NllLossBackward0((x._grad_node(),))
+    r, node = record1(out, NllLossBackward0, x,
+                      (_class_replay, x, target, ignore_index, reduction, eps, fused, op)
+                      if replayable else None, None, op)
+    if node is not None:
         node.fused, node.cdim, node.red, node.w, node.eps = fused, cdim, reduction, w, eps
         if replayable:
             node.again = (ignore_index, op)
@@ -205,14 +210,13 @@ def _class_loss(x, target, weight, ignore_index, reduction, eps, fused, op):
             node.again = None
             node.t, node.valid, node.wt, node.p, node.denom = t, valid, wt, p, denom
             node.save(x)
-        r = attach(out, node)
-    else:
-        r = _wrap(out)
-    if replayable:
-        def kernel(xd, td):
-            return _class_forward(xd, td, None, ignore_index, reduction, eps, fused, op)[0]
-        STATE.trace.record(kernel, (x, target), r, op)
     return r
+
+
+def _class_replay(x, target, ignore_index, reduction, eps, fused, op):
+    def kernel(xd, td):
+        return _class_forward(xd, td, None, ignore_index, reduction, eps, fused, op)[0]
+    return kernel, (x, target)
 
 
 # -- probability targets ------------------------------------------------------------------------------

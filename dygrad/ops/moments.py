@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
@@ -153,8 +154,7 @@ def _record(x, outs, node_cls, meta, keepdim, save_std):
     node.keepdim = keepdim
     ts = []
     for nr, o in enumerate(outs):
-        t = _wrap(np.asarray(o), True)
-        t.grad_fn = node
+        t = attach(np.asarray(o), node)
         t._nr = nr
         ts.append(t)
     node.save(x)

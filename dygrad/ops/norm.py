@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ._record import attach
 from . import _buffers
 from . import _norm_checks as _checks
 from . import _norm_nonfinite as _nonfinite
@@ -109,8 +110,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         node.wshape = (c,)
         node.has_w = weight is not None
         node.has_b = bias is not None
-        t = _wrap(out, True)
-        t.grad_fn = node
+        t = attach(out, node)
         return t
     if training:
         _buffers.give(xc)
@@ -161,8 +161,7 @@ def layer_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...
         node.wshape = normalized_shape
         node.has_w = weight is not None
         node.has_b = bias is not None
-        t = _wrap(out, True)
-        t.grad_fn = node
+        t = attach(out, node)
         return t
     return _wrap(out)
 

@@ -9,6 +9,7 @@ of each window in row-major order) and routes the gradient with one bincount.
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers, _im2col, _maxpool
@@ -50,8 +51,7 @@ def _max_by_index(x, flat_idx, local_idx, unbatched, return_indices, vals=None):
         node = MaxPoolBackward((x._grad_node(),))
         node.flat_idx = flat_idx
         node.xshape = xd.shape
-        t = _wrap(out, True)
-        t.grad_fn = node
+        t = attach(out, node)
     else:
         t = _wrap(out)
     idx = _wrap(local_idx) if return_indices else None
@@ -101,8 +101,7 @@ def _max_over_taps(x, kh, kw, geom, unbatched):
         node = _maxpool.MaxPool2DWithIndicesBackward0((x._grad_node(),))
         node.kh, node.kw, node.geom = kh, kw, geom
         node.save(x)
-        t = _wrap(out, True)
-        t.grad_fn = node
+        t = attach(out, node)
         node.out = (out, t._vc, t._vc[0])
     else:
         t = _wrap(out)
@@ -240,8 +239,7 @@ def _avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override, unbatc
         node.xshape = xd.shape
         node.geom = (kh, kw, sh, sw, ph, pw, oh, ow, hp, wp)
         node.div = div
-        t = _wrap(out, True)
-        t.grad_fn = node
+        t = attach(out, node)
     else:
         t = _wrap(out)
     return t.squeeze(0) if unbatched else t

@@ -77,19 +77,16 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     if dtype is not None:
         _grad_dtype(input, dtype)
     out = _np_sum(d, dims, keepdim, npdt)
-    t, node = finish(out, input, SumBackward0 if dim is None else SumBackward1)
+    if npdt == np.float16:
+        replay, args = _np_sum, (input, dims, keepdim, npdt)
+    else:  # ndarray.sum is this ufunc reduction; calling it directly skips two layers
+        replay = np.add.reduce
+        args = (input, dims, None if npdt == d.dtype and npdt.kind == "f" else npdt, None, keepdim)
+    t, node = finish(out, input, SumBackward0 if dim is None else SumBackward1, replay, args, "sum")
     if node is not None:
         # dims None marks the full sum, whose gradient is one value filled over the input
         node.shape, node.dims, node.keepdim = d.shape, None if dim is None else dims, keepdim
         node.src = None if npdt == d.dtype else d.dtype
-    if STATE.trace is not None:
-        if npdt == np.float16:
-            def sum(d):
-                return _np_sum(d, dims, keepdim, npdt)
-            STATE.trace.record(sum, (input,), t)
-        else:  # ndarray.sum is this ufunc reduction; calling it directly skips two layers
-            STATE.trace.record(np.add.reduce, (input, dims, None if npdt == d.dtype and npdt.kind == "f"
-                                               else npdt, None, keepdim), t, "sum")
     return t
 
 
@@ -163,15 +160,16 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
         n *= d.shape[i]
     npdt = d.dtype
     out = _np_mean(d, dims, keepdim, n, npdt)
-    t, node = finish(out, input, MeanBackward0 if dim is None else MeanBackward1)
+    t, node = finish(out, input, MeanBackward0 if dim is None else MeanBackward1,
+                     _mean_kernel, (input, dims, keepdim, n, npdt), "mean")
     if node is not None:
         node.shape, node.dims, node.keepdim, node.n = d.shape, dims, keepdim, n
         node.src = None if src == d.dtype else src
-    if STATE.trace is not None:
-        def mean(d):
-            return _np_mean(d if d.dtype == npdt else d.astype(npdt), dims, keepdim, n, npdt)
-        STATE.trace.record(mean, (input,), t)
     return t
+
+
+def _mean_kernel(d, dims, keepdim, n, npdt):
+    return _np_mean(d if d.dtype == npdt else d.astype(npdt), dims, keepdim, n, npdt)
 
 
 def _np_mean(d, dims, keepdim, n, npdt):
