@@ -78,6 +78,12 @@ def acc_dtype(d):
     return np.float32 if d.dtype == np.float16 else d.dtype
 
 
+def named_nodes(base, module, *names):
+    """Subclasses of the node `base`, one per name: where PyTorch gives ops that differentiate
+    alike nodes of their own names (amax's and full max's), each op records its own."""
+    return tuple(type(name, (base,), {"__slots__": (), "__module__": module}) for name in names)
+
+
 def finish(out, x, node_cls, replay=None, args=None, name=None):
     """Records `out`, a reduction of x (see ops/_record.py); returns (tensor, node or None). An
     integer result gets no node."""

@@ -6,11 +6,12 @@ extrema; max/min along a dim send it to the returned (first) index.
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw, return_types
 from ._registry import op
-from ._reduce_util import rdims, one_dim, kept_shape, expand_back, finish
+from ._reduce_util import rdims, one_dim, kept_shape, expand_back, finish, named_nodes
 from .sort_ops import SortBackward0, _pick_result, _scalar_pick
 
 _I64 = np.dtype(np.int64)
@@ -35,10 +36,8 @@ class _EvenlyBackward(Node):
         return g * _bw.const(self.mask / self.count, g)
 
 
-# one node under PyTorch's four grad_fn names: full max/min, amax/amin
-MaxBackward1, MinBackward1, AmaxBackward0, AminBackward0 = (
-    type(name, (_EvenlyBackward,), {"__slots__": (), "__module__": __name__})
-    for name in ("MaxBackward1", "MinBackward1", "AmaxBackward0", "AminBackward0"))
+MaxBackward1, MinBackward1, AmaxBackward0, AminBackward0 = named_nodes(
+    _EvenlyBackward, __name__, "MaxBackward1", "MinBackward1", "AmaxBackward0", "AminBackward0")
 
 
 def _evenly(node, xd, out, dims, keepdim, nan_ties=True):
@@ -179,10 +178,7 @@ def aminmax(input, *, dim=None, keepdim=False):
             with np.errstate(invalid="ignore", divide="ignore"):
                 ws.append(mask / mask.sum(axis=dims, keepdims=True).astype(d.dtype))
         node.wmin, node.wmax = (w.astype(d.dtype, copy=False) for w in ws)
-        a, b = _wrap(lo, True), _wrap(hi, True)
-        a.grad_fn = b.grad_fn = node
-        b._nr = 1
-        return return_types.aminmax(a, b)
+        return return_types.aminmax(attach(lo, node), attach(hi, node, 1))
     return return_types.aminmax(_wrap(lo), _wrap(hi))
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from . import return_types
 from ._registry import op
-from ._reduce_util import one_dim
+from ._reduce_util import named_nodes, one_dim
 from .sort_ops import (sort, _k_in_range, _pick_result, _median, _scalar_pick, MedianBackward0,
                        MedianBackward1, SortBackward0)
 
@@ -105,20 +105,11 @@ def _nan_order(d, dim):
     return order, nn
 
 
-class NanmedianBackward0(MedianBackward0):
-    __slots__ = ()
-
-
-class NanmedianBackward1(MedianBackward1):
-    __slots__ = ()
-
-
-class ModeBackward0(SortBackward0):
-    __slots__ = ()
-
-
-class KthvalueBackward0(SortBackward0):
-    __slots__ = ()
+# PyTorch's names for the nodes nanmedian shares with median, and mode and kthvalue with sort
+NanmedianBackward0, = named_nodes(MedianBackward0, __name__, "NanmedianBackward0")
+NanmedianBackward1, = named_nodes(MedianBackward1, __name__, "NanmedianBackward1")
+ModeBackward0, KthvalueBackward0 = named_nodes(SortBackward0, __name__, "ModeBackward0",
+                                               "KthvalueBackward0")
 
 
 @op(out=True, backward=(NanmedianBackward0, NanmedianBackward1),
