@@ -4,7 +4,7 @@ ceil((i + 1) * in / out)."""
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
+from ._record import record1
 from ..autograd.node import Node
 from ._window_args import ints, pool_input
 from .pool import _batched, _max_by_index, avg_pool2d, max_pool2d
@@ -54,11 +54,9 @@ class _EmptyAdaptiveBackward(Node):
 def _empty_adaptive(x, oh, ow, return_indices, unbatched, op):
     n, c = x._data.shape[:2]
     shape = (c, oh, ow) if unbatched else (n, c, oh, ow)
-    r = _wrap(np.zeros(shape, x._data.dtype))
-    if STATE.enabled and x._rg:
-        node = _EmptyAdaptiveBackward((x._grad_node(),))
+    r, node = record1(np.zeros(shape, x._data.dtype), _EmptyAdaptiveBackward, x)
+    if node is not None:
         node.op, node.gshape = op, shape
-        r._rg, r.grad_fn = True, node
     idx = _wrap(np.zeros(shape, np.int64))
     return (r, idx) if return_indices else r
 

@@ -21,8 +21,8 @@ _BY_HAND = re.compile(r"_wrap\([^()]*(\([^()]*\))?[^()]*,\s*True\)|\.grad_fn\s*=
 
 # modules still being converted (emptied when the conversion lands)
 _PENDING = {"dense.py", "einsum.py", "indexing.py",
-            "join.py", "masked.py", "minmax.py",
-            "nn_ops.py", "pool_adaptive.py",
+            "join.py", "masked.py",
+            "nn_ops.py",
             "sampling.py", "select.py", "shape.py", "slicing.py", "transpose.py"}
 
 
