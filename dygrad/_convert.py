@@ -99,10 +99,11 @@ def finish(arr, requires_grad, out=None, op="op"):
     return t
 
 
-def write_out(out, arr, op, rg=False):
+def write_out(out, arr, op, rg=False, same=False):
     """Writes a result into `out` as PyTorch's out= does: into out's own memory (views of it see
     the values), in out's dtype when the result can be cast to it, resizing (with PyTorch's
-    warning) only when the shapes differ. `rg`: an input requires grad, which out= refuses."""
+    warning) only when the shapes differ. `rg`: an input requires grad, which out= refuses.
+    `same`: out must have the result's dtype (PyTorch's index_select, gather, sort...)."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type_name(out)}")
     from .autograd.grad_mode import STATE  # noqa: PLC0415
@@ -110,6 +111,9 @@ def write_out(out, arr, op, rg=False):
         raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     d = out._data
+    if same and arr.dtype != d.dtype:
+        raise RuntimeError(f"{op}(): expected out tensor to have dtype {arr.dtype.name}, but got "
+                           f"{d.dtype.name} instead")
     if arr.dtype != d.dtype and not _dtype.can_cast(arr.dtype, d.dtype):
         raise RuntimeError(f"result type {SCALAR_NAMES[arr.dtype.name]} can't be cast to the "
                            f"desired output type {SCALAR_NAMES[d.dtype.name]}")
@@ -131,18 +135,18 @@ def write_out(out, arr, op, rg=False):
     return out
 
 
-def write_outs(outs, results, op, rg=False):
+def write_outs(outs, results, op, rg=False, same=False):
     """out=(a, b) of ops that return several tensors (max/min/sort with dim ...)."""
     if not isinstance(outs, (tuple, list)) or len(outs) != len(results):
         raise TypeError(f"{op}(): argument 'out' must be a tuple of {len(results)} Tensors")
     for o, r in zip(outs, results):
-        write_out(o, r._data, op, rg)
+        write_out(o, r._data, op, rg, same)
     return type(results)(*outs) if hasattr(results, "_fields") else tuple(outs)
 
 
-def write_out_tensor(out, result, op):
+def write_out_tensor(out, result, op, same=False):
     """out= of an op given its result tensor (the generated torch.* functions call this)."""
-    return write_out(out, result._data, op, result._rg)
+    return write_out(out, result._data, op, result._rg, same)
 
 
 def not_tensor_error(op, value):

@@ -85,11 +85,11 @@ __all__ = [
 ]
 
 
-def _write_out(out, result, op):
+def _write_out(out, result, op, same=False):
     """Writes `result` (a tensor, or a tuple of them) into `out` as PyTorch's out= does."""
     if isinstance(result, Tensor):
-        return _write_out_tensor(out, result, op)
-    return _write_outs(out, result, op, result[0]._rg)
+        return _write_out_tensor(out, result, op, same)
+    return _write_outs(out, result, op, result[0]._rg, same)
 
 
 def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1848,7 +1848,7 @@ def frac_(input: Tensor) -> Tensor:
 
 
 def gather(input: Tensor, dim, index, *, sparse_grad=False, out: Tensor | None = None) -> Tensor:
-    """Values of input along dim at index (index's shape): out[i][j] = input[index[i][j]][j] for dim 0.
+    """Values of input along dim at index (index's shape): for dim 0, out[i][j] = input[index[i][j]][j].
 
     out (Tensor, optional): the result is written into it.
 
@@ -1862,7 +1862,7 @@ def gather(input: Tensor, dim, index, *, sparse_grad=False, out: Tensor | None =
         raise _not_tensor('gather', input)
     if out is None:
         return _op_scatter.gather(input, dim, index, sparse_grad=sparse_grad)
-    return _write_out(out, _op_scatter.gather(input, dim, index, sparse_grad=sparse_grad), 'gather')
+    return _write_out(out, _op_scatter.gather(input, dim, index, sparse_grad=sparse_grad), 'gather', True)
 
 
 def gcd(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2042,7 +2042,7 @@ def index_add(input: Tensor, dim, index, source, *, alpha=1, out: Tensor | None 
         raise _not_tensor('index_add', input)
     if out is None:
         return _op_index_ops.index_add(input, dim, index, source, alpha=alpha)
-    return _write_out(out, _op_index_ops.index_add(input, dim, index, source, alpha=alpha), 'index_add')
+    return _write_out(out, _op_index_ops.index_add(input, dim, index, source, alpha=alpha), 'index_add', True)
 
 
 def index_copy(input: Tensor, dim, index, source, *, out: Tensor | None = None) -> Tensor:
@@ -2061,7 +2061,7 @@ def index_copy(input: Tensor, dim, index, source, *, out: Tensor | None = None) 
         raise _not_tensor('index_copy', input)
     if out is None:
         return _op_index_ops.index_copy(input, dim, index, source)
-    return _write_out(out, _op_index_ops.index_copy(input, dim, index, source), 'index_copy')
+    return _write_out(out, _op_index_ops.index_copy(input, dim, index, source), 'index_copy', True)
 
 
 def index_fill(input: Tensor, dim, index, value) -> Tensor:
@@ -2113,7 +2113,7 @@ def index_select(input: Tensor, dim, index, *, out: Tensor | None = None) -> Ten
         raise _not_tensor('index_select', input)
     if out is None:
         return _op_index_ops.index_select(input, dim, index)
-    return _write_out(out, _op_index_ops.index_select(input, dim, index), 'index_select')
+    return _write_out(out, _op_index_ops.index_select(input, dim, index), 'index_select', True)
 
 
 def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2935,7 +2935,7 @@ def masked_select(input: Tensor, mask, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('masked_select', input)
     if out is None:
         return _op_masked.masked_select(input, mask)
-    return _write_out(out, _op_masked.masked_select(input, mask), 'masked_select')
+    return _write_out(out, _op_masked.masked_select(input, mask), 'masked_select', True)
 
 
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3477,7 +3477,7 @@ def nonzero(input: Tensor, *, as_tuple=False, out: Tensor | None = None) -> Tens
         raise _not_tensor('nonzero', input)
     if out is None:
         return _op_masked.nonzero(input, as_tuple=as_tuple)
-    return _write_out(out, _op_masked.nonzero(input, as_tuple=as_tuple), 'nonzero')
+    return _write_out(out, _op_masked.nonzero(input, as_tuple=as_tuple), 'nonzero', True)
 
 
 def outer(input: Tensor, vec2, *, out: Tensor | None = None) -> Tensor:
@@ -3839,7 +3839,7 @@ def rsqrt_(input: Tensor) -> Tensor:
 
 
 def scatter(input: Tensor, dim, index, src=None, value=None, *, reduce=None, out: Tensor | None = None) -> Tensor:
-    """input with src's values (or value) written along dim at index; reduce='add'/'multiply' combines.
+    """input with src's values (or value) written along dim at index; reduce='add'/'multiply' combines them.
 
     out (Tensor, optional): the result is written into it.
 
@@ -3853,7 +3853,7 @@ def scatter(input: Tensor, dim, index, src=None, value=None, *, reduce=None, out
         raise _not_tensor('scatter', input)
     if out is None:
         return _op_scatter.scatter(input, dim, index, src, value, reduce=reduce)
-    return _write_out(out, _op_scatter.scatter(input, dim, index, src, value, reduce=reduce), 'scatter')
+    return _write_out(out, _op_scatter.scatter(input, dim, index, src, value, reduce=reduce), 'scatter', True)
 
 
 def scatter_add(input: Tensor, dim, index, src, *, out: Tensor | None = None) -> Tensor:
@@ -3870,7 +3870,7 @@ def scatter_add(input: Tensor, dim, index, src, *, out: Tensor | None = None) ->
         raise _not_tensor('scatter_add', input)
     if out is None:
         return _op_scatter.scatter_add(input, dim, index, src)
-    return _write_out(out, _op_scatter.scatter_add(input, dim, index, src), 'scatter_add')
+    return _write_out(out, _op_scatter.scatter_add(input, dim, index, src), 'scatter_add', True)
 
 
 def scatter_reduce(input: Tensor, dim, index, src, reduce, *, include_self=True, out: Tensor | None = None) -> Tensor:
@@ -3887,7 +3887,7 @@ def scatter_reduce(input: Tensor, dim, index, src, reduce, *, include_self=True,
         raise _not_tensor('scatter_reduce', input)
     if out is None:
         return _op_scatter.scatter_reduce(input, dim, index, src, reduce, include_self=include_self)
-    return _write_out(out, _op_scatter.scatter_reduce(input, dim, index, src, reduce, include_self=include_self), 'scatter_reduce')
+    return _write_out(out, _op_scatter.scatter_reduce(input, dim, index, src, reduce, include_self=include_self), 'scatter_reduce', True)
 
 
 def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None, out: Tensor | None = None) -> Tensor:
@@ -4337,7 +4337,7 @@ def take(input: Tensor, index, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('take', input)
     if out is None:
         return _op_index_ops.take(input, index)
-    return _write_out(out, _op_index_ops.take(input, index), 'take')
+    return _write_out(out, _op_index_ops.take(input, index), 'take', True)
 
 
 def take_along_dim(input: Tensor, indices, dim=None, *, out: Tensor | None = None) -> Tensor:
@@ -4785,7 +4785,7 @@ def where(condition, input: Tensor = None, other: Tensor = None, *, out: Tensor 
     """
     if out is None:
         return _op_select.where(condition, input, other)
-    return _write_out(out, _op_select.where(condition, input, other), 'where')
+    return _write_out(out, _op_select.where(condition, input, other), 'where', True)
 
 
 def xlog1py(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:

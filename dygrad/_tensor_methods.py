@@ -1210,7 +1210,7 @@ class TensorOpMethods:
         return _inplace(self, _op_unary.frac(self))
 
     def gather(self, dim, index, *, sparse_grad=False) -> Tensor:
-        """Values of input along dim at index (index's shape): out[i][j] = input[index[i][j]][j] for dim 0.
+        """Values of input along dim at index (index's shape): for dim 0, out[i][j] = input[index[i][j]][j].
 
         Example::
 
@@ -2456,7 +2456,7 @@ class TensorOpMethods:
         return _inplace(self, _op_unary.rsqrt(self))
 
     def scatter(self, dim, index, src=None, value=None, *, reduce=None) -> Tensor:
-        """input with src's values (or value) written along dim at index; reduce='add'/'multiply' combines.
+        """input with src's values (or value) written along dim at index; reduce='add'/'multiply' combines them.
 
         Example::
 

@@ -246,12 +246,13 @@ def _ret(d):
 
 # out= of every declared op goes through this one function (written into the generated module):
 # a tensor result into `out`, or the tensors of a tuple result (max/min/sort along a dim,
-# aminmax, ...) into the tuple `out`, returned as the op's named tuple
-_WRITE_OUT = '''def _write_out(out, result, op):
+# aminmax, ...) into the tuple `out`, returned as the op's named tuple; `same`: the op's
+# out_dtype is "same" (out must have the result's dtype)
+_WRITE_OUT = '''def _write_out(out, result, op, same=False):
     """Writes `result` (a tensor, or a tuple of them) into `out` as PyTorch's out= does."""
     if isinstance(result, Tensor):
-        return _write_out_tensor(out, result, op)
-    return _write_outs(out, result, op, result[0]._rg)
+        return _write_out_tensor(out, result, op, same)
+    return _write_outs(out, result, op, result[0]._rg, same)
 '''
 
 
@@ -269,7 +270,8 @@ def _function_source(d):
     src += _check_first(d, params)
     if d.out is True:
         src += ["    if out is None:", f"        return {fn}({call})",
-                f"    return _write_out(out, {fn}({call}), {d.name!r})"]
+                f"    return _write_out(out, {fn}({call}), {d.name!r}"
+                f"{', True' if d.out_dtype == 'same' else ''})"]
     else:
         src.append(f"    return {fn}({call})")
     src += ["", ""]

@@ -37,11 +37,11 @@ class OpDecl:
 
     __slots__ = ("name", "fn", "module", "method", "function", "inplace", "inplace_function",
                  "out", "aliases", "namespaces", "self_arg", "tensor_first", "backward",
-                 "summary", "example", "method_params", "function_params")
+                 "summary", "example", "method_params", "function_params", "out_dtype")
 
     def __init__(self, name, fn, *, method, function, inplace, inplace_function, out, aliases,
                  namespaces, self_arg, tensor_first, backward, summary, example,
-                 method_params=None, function_params=None):
+                 method_params=None, function_params=None, out_dtype="cast"):
         self.name = name
         self.fn = fn
         self.module = fn.__module__
@@ -50,6 +50,7 @@ class OpDecl:
         self.inplace = inplace
         self.inplace_function = inplace_function
         self.out = out
+        self.out_dtype = out_dtype
         self.aliases = tuple(aliases)
         self.namespaces = tuple(namespaces)
         self.self_arg = self_arg
@@ -78,7 +79,7 @@ def op(*, name: str | None = None, method: bool = True, function: bool = True,
        aliases: tuple = (), namespaces: tuple = ("torch",), self_arg: str | None = None,
        tensor_first: str | None = "input", backward=None, summary: str = "",
        example: str | None = None, method_params: dict | None = None,
-       function_params: dict | None = None) -> Callable:
+       function_params: dict | None = None, out_dtype: str = "cast") -> Callable:
     """Declares the decorated op function; returns it unchanged.
 
     method: a `Tensor.name` method (self takes the place of `self_arg`, by default the first
@@ -100,9 +101,13 @@ def op(*, name: str | None = None, method: bool = True, function: bool = True,
       (the sequence's items) pass shape=(2, 3), x.reshape((2, 3)) passes shape=((2, 3),): the
       op function accepts both (ops/_util.size_args). A parameter of the op function named with
       a leading `_` is for internal callers only: no spelling takes it.
+    out_dtype: "cast" (out may have any dtype the result casts to, as torch.add's) or "same"
+      (out must have the result's dtype, as PyTorch's index_select, gather, sort... require).
     """
     if tensor_first not in TENSOR_FIRST:
         raise ValueError(f"tensor_first must be one of {TENSOR_FIRST}, got {tensor_first!r}")
+    if out_dtype not in ("cast", "same"):
+        raise ValueError(f"out_dtype must be 'cast' or 'same', got {out_dtype!r}")
 
     def declare(fn):
         key = name or fn.__name__
@@ -114,7 +119,7 @@ def op(*, name: str | None = None, method: bool = True, function: bool = True,
                           out=out, aliases=aliases, namespaces=namespaces, self_arg=self_arg,
                           tensor_first=tensor_first, backward=backward, summary=summary,
                           example=example, method_params=method_params,
-                          function_params=function_params)
+                          function_params=function_params, out_dtype=out_dtype)
         return fn
     return declare
 

@@ -42,7 +42,7 @@ class IndexSelectBackward0(Node):
         return z.reshape(self.shape)
 
 
-@op(out=True, backward=IndexSelectBackward0,
+@op(out=True, out_dtype="same", backward=IndexSelectBackward0,
     summary="The slices of input at index (a vector) along dim.",
     example="torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), 1, torch.tensor([2, 0])")
 def index_select(input, dim, index):
@@ -87,7 +87,8 @@ def _check_source(x1, s1, dim, idx, op):
                            f"source.size(dim): ({s1.shape[dim]}), for dim: {dim}")
 
 
-@op(out=True, inplace=True, inplace_function=False, backward=IndexAddBackward0,
+@op(out=True, out_dtype="same", inplace=True, inplace_function=False,
+    backward=IndexAddBackward0,
     summary="input with alpha * source's slices added at index (a vector) along dim.",
     example="torch.zeros(3, 2), 0, torch.tensor([0, 2, 0]), torch.ones(3, 2)")
 def index_add(input, dim, index, source, *, alpha=1):
@@ -189,7 +190,8 @@ class IndexCopyBackward0(Node):
         return gx, gs
 
 
-@op(out=True, inplace=True, inplace_function=False, backward=IndexCopyBackward0,
+@op(out=True, out_dtype="same", inplace=True, inplace_function=False,
+    backward=IndexCopyBackward0,
     summary="input with its slices at index (a vector) along dim replaced by source's.",
     example="torch.zeros(3, 2), 0, torch.tensor([2, 0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
 def index_copy(input, dim, index, source):
@@ -245,7 +247,8 @@ def _flat_index(x, index, op):
     return np.where(idx < 0, idx + n, idx)
 
 
-@op(out=True, summary="The elements at index (into the flattened input), in index's shape.",
+@op(out=True, out_dtype="same",
+    summary="The elements at index (into the flattened input), in index's shape.",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[3, 0], [-1, 1]])")
 def take(input, index):
     return flat_take(input, _flat_index(input, index, "take"))

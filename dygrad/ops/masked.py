@@ -45,7 +45,8 @@ class MaskedFillBackward0(Node):
         return gx, gv
 
 
-@op(inplace="dygrad.ops.masked:masked_fill_", inplace_function=False, backward=MaskedFillBackward0,
+@op(inplace="dygrad.ops.masked:masked_fill_", inplace_function=False,
+    backward=MaskedFillBackward0,
     summary="input with value where mask (broadcast to input) is True.",
     example="torch.tensor([1.0, 2.0, 3.0]), torch.tensor([True, False, True]), 0.0")
 def masked_fill(input, mask, value):
@@ -93,7 +94,7 @@ class MaskedSelectBackward0(Node):
         return sum_to(out, self.shape)
 
 
-@op(out=True, backward=MaskedSelectBackward0,
+@op(out=True, out_dtype="same", backward=MaskedSelectBackward0,
     summary="1-D tensor of input's elements where mask (broadcast with input) is True.",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[True, False], [False, True]])")
 def masked_select(input, mask):
@@ -148,7 +149,8 @@ def masked_scatter(input, mask, source):
     return t
 
 
-@op(out=True, summary="Indices of the nonzero elements: one row each (as_tuple=True: one tensor per dim).",
+@op(out=True, out_dtype="same",
+    summary="Indices of the nonzero elements: one row each (as_tuple=True: one tensor per dim).",
     example="torch.tensor([[1.0, 0.0], [0.0, 2.0]])")
 def nonzero(input, *, as_tuple=False) -> "Tensor | tuple[Tensor, ...]":
     d = input._data
@@ -194,7 +196,8 @@ def unique_dim(d, dim, op):
     return dim
 
 
-@op(summary="The distinct elements (or slices along dim), sorted; optionally the inverse indices and counts.",
+@op(summary="The distinct elements (or slices along dim), sorted; optionally the inverse indices "
+            "and counts.",
     example="torch.tensor([3.0, 1.0, 3.0, 2.0])")
 def unique(input, sorted=True, return_inverse=False, return_counts=False,
            dim=None) -> "Tensor | tuple[Tensor, ...]":

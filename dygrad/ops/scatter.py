@@ -97,8 +97,9 @@ class GatherBackward0(Node):
         return x1
 
 
-@op(out=True, backward=GatherBackward0,
-    summary="Values of input along dim at index (index's shape): out[i][j] = input[index[i][j]][j] for dim 0.",
+@op(out=True, out_dtype="same", backward=GatherBackward0,
+    summary="Values of input along dim at index (index's shape): for dim 0, "
+            "out[i][j] = input[index[i][j]][j].",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, torch.tensor([[0, 0], [1, 0]])")
 def gather(input, dim, index, *, sparse_grad=False):
     x = input
@@ -214,8 +215,10 @@ def _scatter_node(node, x, x1, coords, skey, src, index):
     return hit
 
 
-@op(out=True, inplace=True, inplace_function=False, backward=ScatterBackward0,
-    summary="input with src's values (or value) written along dim at index; reduce='add'/'multiply' combines.",
+@op(out=True, out_dtype="same", inplace=True, inplace_function=False,
+    backward=ScatterBackward0,
+    summary="input with src's values (or value) written along dim at index; "
+            "reduce='add'/'multiply' combines them.",
     example="torch.zeros(2, 3), 1, torch.tensor([[2], [0]]), torch.tensor([[1.0], [2.0]])")
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     x = input
@@ -249,7 +252,8 @@ class _NoGrad(_ScatterBackward):
         raise RuntimeError("derivative for aten::scatter is not implemented")
 
 
-@op(out=True, inplace=True, inplace_function=False, backward=ScatterAddBackward0,
+@op(out=True, out_dtype="same", inplace=True, inplace_function=False,
+    backward=ScatterAddBackward0,
     summary="input with src's values added along dim at index (repeated indices accumulate).",
     example="torch.zeros(3), 0, torch.tensor([0, 2, 0]), torch.tensor([1.0, 2.0, 3.0])")
 def scatter_add(input, dim, index, src):
@@ -280,7 +284,8 @@ def _identity(reduce, dt):
     return lo if reduce == "amax" else hi
 
 
-@op(out=True, inplace=True, inplace_function=False, backward=ScatterReduceBackward0,
+@op(out=True, out_dtype="same", inplace=True, inplace_function=False,
+    backward=ScatterReduceBackward0,
     summary="input with src's values reduced ('sum', 'prod', 'mean', 'amax', 'amin') along dim at index.",
     example="torch.tensor([1.0, 2.0]), 0, torch.tensor([0, 1, 0]), torch.tensor([5.0, 1.0, 3.0]), 'amax'")
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):

@@ -284,7 +284,8 @@ class WhereBackward0(Node):
         pass
 
 
-@op(self_arg="input", tensor_first=None, out=True, backward=WhereBackward0,
+@op(self_arg="input", tensor_first=None, out=True, out_dtype="same",
+    backward=WhereBackward0,
     summary='input where condition holds, else other (alone: nonzero(condition, as_tuple=True)).',
     example='torch.tensor([True, False, True]), torch.tensor([1.0, 2.0, 3.0]), torch.tensor(-1.0)')
 def where(condition, input=None, other=None):

@@ -1,4 +1,5 @@
 """The op registry: generated spellings are current, agree with each other, and match PyTorch's."""
+import importlib.util
 import warnings
 
 import numpy as np
@@ -143,6 +144,27 @@ def test_spellings_match_pytorch(d):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 _function(d, torch)(*targs, **tkw, out=outs if isinstance(want, tuple) else outs[0])
+
+
+@pytest.mark.parametrize("d", [d for d in DECLS if d.function and d.out is True
+                               and d.out_dtype == "same"], ids=lambda d: d.name)
+def test_out_of_another_dtype_is_refused_where_declared(d):
+    """out_dtype="same": out= must have the result's dtype (a castable one is refused too), as
+    PyTorch's index_select, gather... require; checked against PyTorch when it is installed."""
+    args, kw = _args(d, dygrad)
+    ref = _function(d, dygrad)(*args, **kw)
+
+    def other(lib, dt):  # a dtype the result would cast to, but not the result's
+        return lib.float32 if str(dt).endswith("float64") else lib.float64
+    outs = tuple(dygrad.empty(0, dtype=other(dygrad, p.dtype)) for p in _parts(ref))
+    with pytest.raises(RuntimeError, match=rf"{d.name}\(\): expected out tensor to have dtype"):
+        _function(d, dygrad)(*args, **kw, out=outs if isinstance(ref, tuple) else outs[0])
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+        targs, tkw = _args(d, torch)
+        touts = tuple(torch.empty(0, dtype=other(torch, p.dtype)) for p in _parts(ref))
+        with pytest.raises(RuntimeError):
+            _function(d, torch)(*targs, **tkw, out=touts if isinstance(ref, tuple) else touts[0])
 
 
 def test_relu_keeps_the_sign_of_zero():
