@@ -1,30 +1,14 @@
-"""The less common part of the torch.* namespace: torch.* spellings of nn ops,
-broadcast_shapes and dtype/predicate helpers.
-
-The ops live in their op family modules; this module gathers them for dygrad._functions.
+"""The less common part of the torch.* namespace: broadcast_shapes and dtype/predicate helpers
+(the torch.* spellings of nn ops are declared ops: ops/nn_torch.py).
 """
 __all__ = [
     "result_type",
     "is_nonzero", "is_complex", "is_same_size", "conj", "resolve_conj", "resolve_neg", "finfo", "iinfo",
     "broadcast_shapes",
-    # torch.* spellings of nn.functional ops
-    "selu", "celu", "threshold", "hardshrink", "prelu", "rrelu", "conv1d", "conv2d",
-    "conv_transpose1d", "conv_transpose2d", "batch_norm", "layer_norm", "group_norm",
-    "instance_norm", "embedding",
-    "pixel_shuffle", "pixel_unshuffle", "cosine_similarity", "pairwise_distance", "pdist",
-    "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
-    "alpha_dropout", "feature_dropout", "channel_shuffle", "native_channel_shuffle", "bilinear",
 ]
 
 # broadcast_shapes takes shapes, not tensors: a helper, not a declared op
 from .ops.shape_extra import broadcast_shapes  # noqa: E402,F401
-from ._functions_nn import (selu, celu, threshold, hardshrink, prelu, rrelu, conv1d, conv2d,  # noqa: E402,F401
-                            conv_transpose1d, conv_transpose2d, batch_norm, layer_norm, group_norm,
-                            instance_norm,
-                            embedding, pixel_shuffle, pixel_unshuffle, cosine_similarity,
-                            pairwise_distance, pdist, max_pool1d, max_pool2d, avg_pool1d,
-                            adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, feature_dropout,
-                            channel_shuffle, native_channel_shuffle, bilinear)
 
 
 def result_type(tensor1, tensor2):

@@ -25,6 +25,7 @@ from .ops import masked as _op_masked
 from .ops import minmax as _op_minmax
 from .ops import moments as _op_moments
 from .ops import nn_ops as _op_nn_ops
+from .ops import nn_torch as _op_nn_torch
 from .ops import norms as _op_norms
 from .ops import rearrange as _op_rearrange
 from .ops import reduction as _op_reduction
@@ -38,50 +39,57 @@ from .ops import sort_ops as _op_sort_ops
 from .ops import special_binary as _op_special_binary
 from .ops import special_unary as _op_special_unary
 from .ops import stats as _op_stats
+from .ops import transpose as _op_transpose
 from .ops import unary as _op_unary
 
 __all__ = [
     'abs', 'absolute', 'abs_', 'absolute_', 'acos', 'arccos', 'acos_', 'arccos_', 'acosh',
-    'arccosh', 'acosh_', 'arccosh_', 'add', 'addbmm', 'addcdiv', 'addcmul', 'addmm', 'addmv',
-    'addmv_', 'addr', 'all', 'allclose', 'amax', 'amin', 'aminmax', 'angle', 'any', 'argmax',
+    'arccosh', 'acosh_', 'arccosh_', 'adaptive_avg_pool1d', 'adaptive_max_pool1d', 'add',
+    'addbmm', 'addcdiv', 'addcmul', 'addmm', 'addmv', 'addmv_', 'addr', 'all', 'allclose',
+    'alpha_dropout', 'alpha_dropout_', 'amax', 'amin', 'aminmax', 'angle', 'any', 'argmax',
     'argmin', 'argsort', 'argwhere', 'asin', 'arcsin', 'asin_', 'arcsin_', 'asinh', 'arcsinh',
     'asinh_', 'arcsinh_', 'atan', 'arctan', 'atan_', 'arctan_', 'atan2', 'arctan2', 'atanh',
-    'arctanh', 'atanh_', 'arctanh_', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'baddbmm',
-    'bernoulli', 'bincount', 'bitwise_and', 'bitwise_left_shift', 'bitwise_not', 'bitwise_or',
-    'bitwise_right_shift', 'bitwise_xor', 'block_diag', 'bmm', 'broadcast_tensors',
-    'broadcast_to', 'bucketize', 'cat', 'concat', 'concatenate', 'cdist', 'ceil', 'ceil_',
-    'chain_matmul', 'chunk', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max', 'clamp_max_',
-    'clamp_min', 'clamp_min_', 'column_stack', 'copysign', 'corrcoef', 'cos', 'cos_', 'cosh',
-    'cosh_', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin', 'cumprod', 'cumsum',
-    'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'det', 'diag', 'diag_embed', 'diagflat',
-    'diagonal', 'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide', 'true_divide',
-    'dot', 'dsplit', 'dstack', 'einsum', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp',
-    'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_', 'flatten', 'flip', 'fliplr', 'flipud',
-    'float_power', 'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_',
-    'gather', 'gcd', 'gcd_', 'ge', 'greater_equal', 'gt', 'greater', 'heaviside', 'histc',
-    'hsplit', 'hstack', 'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill',
-    'index_put', 'index_put_', 'index_select', 'inner', 'inverse', 'isclose', 'isfinite', 'isin',
-    'isinf', 'isnan', 'isneginf', 'isposinf', 'kron', 'kthvalue', 'lcm', 'lcm_', 'ldexp',
-    'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p',
-    'log1p_', 'log2', 'log2_', 'log_softmax', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet',
-    'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp',
-    'lt', 'less', 'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'matrix_power',
-    'max', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum', 'mm', 'mode', 'movedim',
-    'moveaxis', 'msort', 'mul', 'multiply', 'multinomial', 'mv', 'nan_to_num', 'nan_to_num_',
-    'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow', 'narrow_copy', 'ne', 'not_equal',
-    'neg', 'negative', 'neg_', 'negative_', 'nextafter', 'nonzero', 'outer', 'ger', 'permute',
-    'poisson', 'polygamma', 'positive', 'pow', 'prod', 'put', 'quantile', 'rad2deg', 'rad2deg_',
-    'ravel', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm',
-    'repeat_interleave', 'reshape', 'roll', 'rot90', 'round', 'round_', 'rsqrt', 'rsqrt_',
-    'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'select', 'select_scatter',
-    'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh',
-    'sinh_', 'slice_scatter', 'slogdet', 'softmax', 'sort', 'split', 'sqrt', 'sqrt_', 'square',
-    'square_', 'squeeze', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'swapaxes', 't',
-    'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tensor_split', 'tensordot', 'tile',
-    'topk', 'trace', 'transpose', 'swapdims', 'trapezoid', 'trapz', 'tril', 'triu', 'trunc',
-    'fix', 'trunc_', 'fix_', 'unbind', 'unflatten', 'unique', 'unique_consecutive',
-    'unravel_index', 'unsqueeze', 'vander', 'var', 'var_mean', 'vdot', 'vsplit', 'vstack',
-    'row_stack', 'where', 'xlogy', 'xlogy_',
+    'arctanh', 'atanh_', 'arctanh_', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'avg_pool1d',
+    'baddbmm', 'batch_norm', 'bernoulli', 'bilinear', 'bincount', 'bitwise_and',
+    'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor',
+    'block_diag', 'bmm', 'broadcast_tensors', 'broadcast_to', 'bucketize', 'cat', 'concat',
+    'concatenate', 'cdist', 'ceil', 'ceil_', 'celu', 'celu_', 'chain_matmul', 'channel_shuffle',
+    'native_channel_shuffle', 'chunk', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max',
+    'clamp_max_', 'clamp_min', 'clamp_min_', 'column_stack', 'conv1d', 'conv2d',
+    'conv_transpose1d', 'conv_transpose2d', 'copysign', 'corrcoef', 'cos', 'cos_', 'cosh',
+    'cosh_', 'cosine_similarity', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin', 'cumprod',
+    'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'det', 'diag', 'diag_embed',
+    'diagflat', 'diagonal', 'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide',
+    'true_divide', 'dot', 'dropout', 'dropout_', 'dsplit', 'dstack', 'einsum', 'embedding', 'eq',
+    'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_',
+    'feature_dropout', 'feature_dropout_', 'flatten', 'flip', 'fliplr', 'flipud', 'float_power',
+    'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gather', 'gcd',
+    'gcd_', 'ge', 'greater_equal', 'group_norm', 'gt', 'greater', 'hardshrink', 'heaviside',
+    'histc', 'hsplit', 'hstack', 'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill',
+    'index_put', 'index_put_', 'index_select', 'inner', 'instance_norm', 'inverse', 'isclose',
+    'isfinite', 'isin', 'isinf', 'isnan', 'isneginf', 'isposinf', 'kron', 'kthvalue',
+    'layer_norm', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log',
+    'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'log_softmax', 'logaddexp',
+    'logaddexp2', 'logcumsumexp', 'logdet', 'logical_and', 'logical_not', 'logical_or',
+    'logical_xor', 'logit', 'logit_', 'logsumexp', 'lt', 'less', 'masked_fill', 'masked_scatter',
+    'masked_select', 'matmul', 'matrix_power', 'max', 'max_pool1d', 'max_pool2d', 'maximum',
+    'mean', 'median', 'meshgrid', 'min', 'minimum', 'mm', 'mode', 'movedim', 'moveaxis', 'msort',
+    'mul', 'multiply', 'multinomial', 'mv', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian',
+    'nanquantile', 'nansum', 'narrow', 'narrow_copy', 'ne', 'not_equal', 'neg', 'negative',
+    'neg_', 'negative_', 'nextafter', 'nonzero', 'outer', 'ger', 'pairwise_distance', 'pdist',
+    'permute', 'pixel_shuffle', 'pixel_unshuffle', 'poisson', 'polygamma', 'positive', 'pow',
+    'prelu', 'prod', 'put', 'quantile', 'rad2deg', 'rad2deg_', 'ravel', 'reciprocal',
+    'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm', 'repeat_interleave', 'reshape', 'roll',
+    'rot90', 'round', 'round_', 'rrelu', 'rrelu_', 'rsqrt', 'rsqrt_', 'scatter', 'scatter_add',
+    'scatter_reduce', 'searchsorted', 'select', 'select_scatter', 'selu', 'selu_', 'sigmoid',
+    'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_',
+    'slice_scatter', 'slogdet', 'softmax', 'sort', 'split', 'sqrt', 'sqrt_', 'square', 'square_',
+    'squeeze', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'swapaxes', 't', 'take',
+    'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tensor_split', 'tensordot', 'threshold',
+    'threshold_', 'tile', 'topk', 'trace', 'transpose', 'swapdims', 'trapezoid', 'trapz', 'tril',
+    'triu', 'trunc', 'fix', 'trunc_', 'fix_', 'unbind', 'unflatten', 'unique',
+    'unique_consecutive', 'unravel_index', 'unsqueeze', 'vander', 'var', 'var_mean', 'vdot',
+    'vsplit', 'vstack', 'row_stack', 'where', 'xlogy', 'xlogy_',
 ]
 
 
@@ -174,6 +182,32 @@ def acosh_(input: Tensor) -> Tensor:
 
 arccosh = acosh
 arccosh_ = acosh_
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """1-D average pooling to output_size bins of (nearly) equal width.
+
+    Example::
+
+        >>> torch.adaptive_avg_pool1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), 3)
+        tensor([[[-0.5000,  1.7500,  0.5000]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('adaptive_avg_pool1d', input)
+    return _op_nn_torch.adaptive_avg_pool1d(input, output_size)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size) -> Tensor:
+    """(values, indices) of 1-D max pooling to output_size bins of (nearly) equal width.
+
+    Example::
+
+        >>> torch.adaptive_max_pool1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), 3)
+        (tensor([[[1., 3., 2.]]]), tensor([[[0, 2, 5]]]))
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('adaptive_max_pool1d', input)
+    return _op_nn_torch.adaptive_max_pool1d(input, output_size)
 
 
 def add(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -331,6 +365,26 @@ def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=Fal
     if not isinstance(input, Tensor):
         raise _not_tensor('allclose', input)
     return _op_compare.allclose(input, other, rtol, atol, equal_nan)
+
+
+def alpha_dropout(input: Tensor, p, train) -> Tensor:
+    """Dropout that keeps SELU's self-normalizing mean and variance when train.
+
+    Example::
+
+        >>> torch.alpha_dropout(torch.tensor([-2.0, -0.25, 0.5, 3.0]), 0.5, False)
+        tensor([-2.0000, -0.2500,  0.5000,  3.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('alpha_dropout', input)
+    return _op_nn_torch.alpha_dropout(input, p, train)
+
+
+def alpha_dropout_(input: Tensor, p, train) -> Tensor:
+    """In-place version of :meth:`Tensor.alpha_dropout`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('alpha_dropout_', input)
+    return _inplace(input, _op_nn_torch.alpha_dropout(input, p, train))
 
 
 def amax(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -647,6 +701,19 @@ def atleast_3d(*tensors) -> Tensor | tuple[Tensor, ...]:
     return _op_join.atleast_3d(*tensors)
 
 
+def avg_pool1d(input: Tensor, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True) -> Tensor:
+    """1-D average pooling over (N, C, L) or (C, L) input.
+
+    Example::
+
+        >>> torch.avg_pool1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), 2)
+        tensor([[[-0.5000,  1.7500,  0.5000]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('avg_pool1d', input)
+    return _op_nn_torch.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
 def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2).
 
@@ -665,6 +732,20 @@ def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | Non
     return _write_out(out, _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'baddbmm')
 
 
+def batch_norm(input: Tensor, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled=True) -> Tensor:
+    """Batch normalization over dim 1 (batch statistics when training, else the running ones).
+
+    Example::
+
+        >>> torch.batch_norm(torch.tensor([[1.0, -1.0], [3.0, 1.0]]), None, None, None, None, True, 0.1, 1e-05, False)
+        tensor([[-1.0000, -1.0000],
+                [ 1.0000,  1.0000]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('batch_norm', input)
+    return _op_nn_torch.batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled)
+
+
 def bernoulli(input: Tensor, p=None, *, generator=None, out: Tensor | None = None) -> Tensor:
     """1 with probability input (or p when given), else 0, in input's dtype and shape.
 
@@ -680,6 +761,19 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out: Tensor | None = Non
     if out is None:
         return _op_sampling.bernoulli(input, p, generator=generator)
     return _write_out(out, _op_sampling.bernoulli(input, p, generator=generator), 'bernoulli')
+
+
+def bilinear(input1, input2, weight, bias=None) -> Tensor:
+    """y = x1^T A x2 + b for each output feature (weight A: (out, in1, in2)).
+
+    Example::
+
+        >>> torch.bilinear(torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0]]), torch.ones(1, 2, 1))
+        tensor([[9.]])
+    """
+    if not isinstance(input1, Tensor):
+        raise _not_tensor('bilinear', input1)
+    return _op_nn_torch.bilinear(input1, input2, weight, bias)
 
 
 def bincount(input: Tensor, weights=None, minlength=0) -> Tensor:
@@ -916,6 +1010,26 @@ def ceil_(input: Tensor) -> Tensor:
     return _inplace(input, _op_unary.ceil(input))
 
 
+def celu(input: Tensor, alpha=1.0) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), elementwise.
+
+    Example::
+
+        >>> torch.celu(torch.tensor([-2.0, -0.25, 0.5, 3.0]))
+        tensor([-0.8647, -0.2212,  0.5000,  3.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('celu', input)
+    return _op_nn_torch.celu(input, alpha)
+
+
+def celu_(input: Tensor, alpha=1.0) -> Tensor:
+    """In-place version of :meth:`Tensor.celu`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('celu_', input)
+    return _inplace(input, _op_nn_torch.celu(input, alpha))
+
+
 def chain_matmul(*matrices, out: Tensor | None = None) -> Tensor:
     """Product of a chain of matrices (prefer linalg.multi_dot).
 
@@ -930,6 +1044,25 @@ def chain_matmul(*matrices, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_linalg_extra.chain_matmul(*matrices)
     return _write_out(out, _op_linalg_extra.chain_matmul(*matrices), 'chain_matmul')
+
+
+def channel_shuffle(input: Tensor, groups) -> Tensor:
+    """Splits the channels into groups and interleaves them.
+
+    Example::
+
+        >>> torch.channel_shuffle(torch.arange(4.0).reshape(1, 4, 1), 2)
+        tensor([[[0.],
+                 [2.],
+                 [1.],
+                 [3.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('channel_shuffle', input)
+    return _op_nn_torch.channel_shuffle(input, groups)
+
+
+native_channel_shuffle = channel_shuffle
 
 
 def chunk(input: Tensor, chunks, dim=0) -> tuple[Tensor, ...]:
@@ -1037,6 +1170,62 @@ def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _op_shape_extra.column_stack(tensors), 'column_stack')
 
 
+def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """1-D convolution (cross-correlation) of (N, C, L) input with (out, C/groups, k) weight.
+
+    Example::
+
+        >>> torch.conv1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), torch.tensor([[[1.0, 0.0, -1.0]]]))
+        tensor([[[-2.0000, -2.5000,  4.0000, -1.5000]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('conv1d', input)
+    return _op_nn_torch.conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D convolution (cross-correlation) of (N, C, H, W) input with (out, C/groups, kH, kW) weight.
+
+    Example::
+
+        >>> torch.conv2d(torch.arange(16.0).reshape(1, 1, 4, 4), torch.ones(1, 1, 2, 2))
+        tensor([[[[10., 14., 18.],
+                  [26., 30., 34.],
+                  [42., 46., 50.]]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('conv2d', input)
+    return _op_nn_torch.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1) -> Tensor:
+    """1-D transposed convolution (the gradient of conv1d with respect to its input).
+
+    Example::
+
+        >>> torch.conv_transpose1d(torch.tensor([[[1.0, 2.0, 3.0]]]), torch.tensor([[[1.0, -1.0]]]))
+        tensor([[[ 1.,  1.,  1., -3.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('conv_transpose1d', input)
+    return _op_nn_torch.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1) -> Tensor:
+    """2-D transposed convolution (the gradient of conv2d with respect to its input).
+
+    Example::
+
+        >>> torch.conv_transpose2d(torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]]), torch.ones(1, 1, 2, 2))
+        tensor([[[[ 1.,  3.,  2.],
+                  [ 4., 10.,  6.],
+                  [ 3.,  7.,  4.]]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('conv_transpose2d', input)
+    return _op_nn_torch.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
 def copysign(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The magnitude of input with the sign of other, elementwise.
 
@@ -1112,6 +1301,19 @@ def cosh_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('cosh_', input)
     return _inplace(input, _op_unary.cosh(input))
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-08) -> Tensor:
+    """Cosine of the angle between x1 and x2 along dim (norms clamped below by eps).
+
+    Example::
+
+        >>> torch.cosine_similarity(torch.tensor([[1.0, 0.0]]), torch.tensor([[1.0, 1.0]]))
+        tensor([0.7071])
+    """
+    if not isinstance(x1, Tensor):
+        raise _not_tensor('cosine_similarity', x1)
+    return _op_nn_torch.cosine_similarity(x1, x2, dim, eps)
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
@@ -1434,6 +1636,26 @@ def dot(input: Tensor, tensor, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _op_linalg.dot(input, tensor), 'dot')
 
 
+def dropout(input: Tensor, p=0.5, train=True) -> Tensor:
+    """Zeroes elements with probability p when train, scaling the rest by 1 / (1 - p).
+
+    Example::
+
+        >>> torch.dropout(torch.tensor([-2.0, -0.25, 0.5, 3.0]), 0.5, False)
+        tensor([-2.0000, -0.2500,  0.5000,  3.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('dropout', input)
+    return _op_nn_torch.dropout(input, p, train)
+
+
+def dropout_(input: Tensor, p=0.5, train=True) -> Tensor:
+    """In-place version of :meth:`Tensor.dropout`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('dropout_', input)
+    return _inplace(input, _op_nn_torch.dropout(input, p, train))
+
+
 def dsplit(input: Tensor, indices_or_sections) -> Tensor:
     """tensor_split along dim 2 of an input of at least 3 dims.
 
@@ -1472,6 +1694,20 @@ def einsum(*args) -> Tensor:
         tensor([[11.]])
     """
     return _op_einsum.einsum(*args)
+
+
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False) -> Tensor:
+    """Rows of weight picked by indices (padding_idx -1: none).
+
+    Example::
+
+        >>> torch.embedding(torch.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]), torch.tensor([2, 0]))
+        tensor([[4., 5.],
+                [0., 1.]])
+    """
+    if not isinstance(weight, Tensor):
+        raise _not_tensor('embedding', weight)
+    return _op_nn_torch.embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse)
 
 
 def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1660,6 +1896,27 @@ def expm1_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('expm1_', input)
     return _inplace(input, _op_unary.expm1(input))
+
+
+def feature_dropout(input: Tensor, p, train) -> Tensor:
+    """Dropout of whole channels (feature maps) with probability p when train.
+
+    Example::
+
+        >>> torch.feature_dropout(torch.ones(1, 2, 3), 0.5, False)
+        tensor([[[1., 1., 1.],
+                 [1., 1., 1.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('feature_dropout', input)
+    return _op_nn_torch.feature_dropout(input, p, train)
+
+
+def feature_dropout_(input: Tensor, p, train) -> Tensor:
+    """In-place version of :meth:`Tensor.feature_dropout`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('feature_dropout_', input)
+    return _inplace(input, _op_nn_torch.feature_dropout(input, p, train))
 
 
 def flatten(input: Tensor, start_dim=0, end_dim=-1) -> Tensor:
@@ -1905,6 +2162,22 @@ def ge(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 greater_equal = ge
 
 
+def group_norm(input: Tensor, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True) -> Tensor:
+    """Normalizes each group of num_groups channels, then scales by weight and adds bias.
+
+    Example::
+
+        >>> torch.group_norm(torch.arange(8.0).reshape(1, 4, 2), 2)
+        tensor([[[-1.3416, -0.4472],
+                 [ 0.4472,  1.3416],
+                 [-1.3416, -0.4472],
+                 [ 0.4472,  1.3416]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('group_norm', input)
+    return _op_nn_torch.group_norm(input, num_groups, weight, bias, eps, cudnn_enabled)
+
+
 def gt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """input > other, elementwise (a bool tensor).
 
@@ -1923,6 +2196,23 @@ def gt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 greater = gt
+
+
+def hardshrink(input: Tensor, lambd=0.5, *, out: Tensor | None = None) -> Tensor:
+    """x where |x| > lambd, 0 elsewhere.
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.hardshrink(torch.tensor([-2.0, -0.25, 0.5, 3.0]))
+        tensor([-2.,  0.,  0.,  3.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('hardshrink', input)
+    if out is None:
+        return _op_nn_torch.hardshrink(input, lambd)
+    return _write_out(out, _op_nn_torch.hardshrink(input, lambd), 'hardshrink')
 
 
 def heaviside(input: Tensor, values, *, out: Tensor | None = None) -> Tensor:
@@ -2133,6 +2423,20 @@ def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _op_linalg_extra.inner(input, other), 'inner')
 
 
+def instance_norm(input: Tensor, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled=True) -> Tensor:
+    """Normalizes each channel of each sample over its spatial dims.
+
+    Example::
+
+        >>> torch.instance_norm(torch.arange(6.0).reshape(1, 2, 3), None, None, None, None, True, 0.1, 1e-05, False)
+        tensor([[[-1.2247,  0.0000,  1.2247],
+                 [-1.2247,  0.0000,  1.2247]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('instance_norm', input)
+    return _op_nn_torch.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled)
+
+
 def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Inverse of a square matrix (or of each in a batch); torch.linalg.inv's alias.
 
@@ -2286,6 +2590,20 @@ def kthvalue(input: Tensor, k, dim=-1, keepdim=False, *, out: Tensor | None = No
     if out is None:
         return _op_stats.kthvalue(input, k, dim, keepdim)
     return _write_out(out, _op_stats.kthvalue(input, k, dim, keepdim), 'kthvalue')
+
+
+def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True) -> Tensor:
+    """Normalizes over the trailing normalized_shape dims, then scales by weight and adds bias.
+
+    Example::
+
+        >>> torch.layer_norm(torch.tensor([[1.0, -1.0], [3.0, 1.0]]), [2])
+        tensor([[ 1.0000, -1.0000],
+                [ 1.0000, -1.0000]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('layer_norm', input)
+    return _op_nn_torch.layer_norm(input, normalized_shape, weight, bias, eps, cudnn_enable)
 
 
 def lcm(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3009,6 +3327,33 @@ def max(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) ->
     return _write_out(out, _op_minmax.max(input, dim, keepdim), 'max')
 
 
+def max_pool1d(input: Tensor, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False) -> Tensor:
+    """1-D max pooling over (N, C, L) or (C, L) input.
+
+    Example::
+
+        >>> torch.max_pool1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), 2)
+        tensor([[[1., 3., 2.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('max_pool1d', input)
+    return _op_nn_torch.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False) -> Tensor:
+    """2-D max pooling over (N, C, H, W) or (C, H, W) input.
+
+    Example::
+
+        >>> torch.max_pool2d(torch.arange(16.0).reshape(1, 1, 4, 4), 2)
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('max_pool2d', input)
+    return _op_nn_torch.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
 def maximum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Elementwise maximum (NaN if either is NaN).
 
@@ -3164,7 +3509,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('movedim', input)
-    return _op_shape.movedim(input, source, destination)
+    return _op_transpose.movedim(input, source, destination)
 
 
 moveaxis = movedim
@@ -3501,6 +3846,32 @@ def outer(input: Tensor, vec2, *, out: Tensor | None = None) -> Tensor:
 ger = outer
 
 
+def pairwise_distance(x1, x2, p=2.0, eps=1e-06, keepdim=False) -> Tensor:
+    """p-norm of x1 - x2 + eps along the last dim.
+
+    Example::
+
+        >>> torch.pairwise_distance(torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]]))
+        tensor([5.0000])
+    """
+    if not isinstance(x1, Tensor):
+        raise _not_tensor('pairwise_distance', x1)
+    return _op_nn_torch.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def pdist(input: Tensor, p=2) -> Tensor:
+    """p-norm distances between every pair of rows (the upper triangle, row by row).
+
+    Example::
+
+        >>> torch.pdist(torch.tensor([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]]))
+        tensor([ 5., 10.,  5.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('pdist', input)
+    return _op_nn_torch.pdist(input, p)
+
+
 def permute(input: Tensor, dims) -> Tensor:
     """A view with the dimensions reordered.
 
@@ -3515,7 +3886,40 @@ def permute(input: Tensor, dims) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('permute', input)
-    return _op_shape.permute(input, *dims)
+    return _op_transpose.permute(input, *dims)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor) -> Tensor:
+    """(N, C*r*r, H, W) -> (N, C, H*r, W*r): channels rearranged into r x r blocks.
+
+    Example::
+
+        >>> torch.pixel_shuffle(torch.arange(4.0).reshape(1, 4, 1, 1), 2)
+        tensor([[[[0., 1.],
+                  [2., 3.]]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('pixel_shuffle', input)
+    return _op_nn_torch.pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor) -> Tensor:
+    """(N, C, H*r, W*r) -> (N, C*r*r, H, W): the inverse of pixel_shuffle.
+
+    Example::
+
+        >>> torch.pixel_unshuffle(torch.arange(4.0).reshape(1, 1, 2, 2), 2)
+        tensor([[[[0.]],
+        <BLANKLINE>
+                 [[1.]],
+        <BLANKLINE>
+                 [[2.]],
+        <BLANKLINE>
+                 [[3.]]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('pixel_unshuffle', input)
+    return _op_nn_torch.pixel_unshuffle(input, downscale_factor)
 
 
 def poisson(input: Tensor, generator=None) -> Tensor:
@@ -3572,6 +3976,20 @@ def pow(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_elementwise.pow(input, exponent)
     return _write_out(out, _op_elementwise.pow(input, exponent), 'pow')
+
+
+def prelu(input: Tensor, weight) -> Tensor:
+    """max(0, x) + weight * min(0, x), weight broadcast along the channel dim (dim 1).
+
+    Example::
+
+        >>> torch.prelu(torch.tensor([[-2.0, 1.0], [0.5, -4.0]]), torch.tensor([0.25]))
+        tensor([[-0.5000,  1.0000],
+                [ 0.5000, -1.0000]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('prelu', input)
+    return _op_nn_torch.prelu(input, weight)
 
 
 def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -3814,6 +4232,26 @@ def round_(input: Tensor, *, decimals=0) -> Tensor:
     return _inplace(input, _op_unary.round(input, decimals=decimals))
 
 
+def rrelu(input: Tensor, lower=0.125, upper=0.3333333333333333, training=False, generator=None) -> Tensor:
+    """Leaky ReLU with random slopes in [lower, upper] when training, their mean otherwise.
+
+    Example::
+
+        >>> torch.rrelu(torch.tensor([-2.0, -0.25, 0.5, 3.0]))
+        tensor([-0.4583, -0.0573,  0.5000,  3.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('rrelu', input)
+    return _op_nn_torch.rrelu(input, lower, upper, training, generator)
+
+
+def rrelu_(input: Tensor, lower=0.125, upper=0.3333333333333333, training=False, generator=None) -> Tensor:
+    """In-place version of :meth:`Tensor.rrelu`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('rrelu_', input)
+    return _inplace(input, _op_nn_torch.rrelu(input, lower, upper, training, generator))
+
+
 def rsqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Reciprocal square root 1/sqrt(x), elementwise.
 
@@ -3932,6 +4370,26 @@ def select_scatter(input: Tensor, src, dim, index) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('select_scatter', input)
     return _op_shape_extra.select_scatter(input, src, dim, index)
+
+
+def selu(input: Tensor) -> Tensor:
+    """Scaled ELU with the self-normalizing constants (alpha ~1.6733, scale ~1.0507).
+
+    Example::
+
+        >>> torch.selu(torch.tensor([-2.0, -0.25, 0.5, 3.0]))
+        tensor([-1.5202, -0.3889,  0.5254,  3.1521])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('selu', input)
+    return _op_nn_torch.selu(input)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place version of :meth:`Tensor.selu`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('selu_', input)
+    return _inplace(input, _op_nn_torch.selu(input))
 
 
 def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4304,7 +4762,7 @@ def swapaxes(input: Tensor, axis0, axis1) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('swapaxes', input)
-    return _op_shape.swapaxes(input, axis0, axis1)
+    return _op_transpose.swapaxes(input, axis0, axis1)
 
 
 def t(input: Tensor) -> Tensor:
@@ -4319,7 +4777,7 @@ def t(input: Tensor) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('t', input)
-    return _op_shape.t(input)
+    return _op_transpose.t(input)
 
 
 def take(input: Tensor, index, *, out: Tensor | None = None) -> Tensor:
@@ -4437,6 +4895,26 @@ def tensordot(a, b, dims=2, *, out: Tensor | None = None) -> Tensor:
     return _write_out(out, _op_einsum.tensordot(a, b, dims), 'tensordot')
 
 
+def threshold(input: Tensor, threshold, value) -> Tensor:
+    """x where x > threshold, value elsewhere.
+
+    Example::
+
+        >>> torch.threshold(torch.tensor([-2.0, -0.25, 0.5, 3.0]), 0.0, -1.0)
+        tensor([-1.0000, -1.0000,  0.5000,  3.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('threshold', input)
+    return _op_nn_torch.threshold(input, threshold, value)
+
+
+def threshold_(input: Tensor, threshold, value) -> Tensor:
+    """In-place version of :meth:`Tensor.threshold`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('threshold_', input)
+    return _inplace(input, _op_nn_torch.threshold(input, threshold, value))
+
+
 def tile(input: Tensor, dims) -> Tensor:
     """Repeats the tensor along each dim (dims: counts, ones prepended to fit the input).
 
@@ -4494,7 +4972,7 @@ def transpose(input: Tensor, dim0, dim1) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('transpose', input)
-    return _op_shape.transpose(input, dim0, dim1)
+    return _op_transpose.transpose(input, dim0, dim1)
 
 
 swapdims = transpose

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from .ops import minmax as _op_minmax
     from .ops import moments as _op_moments
     from .ops import nn_ops as _op_nn_ops
+    from .ops import nn_torch as _op_nn_torch
     from .ops import norms as _op_norms
     from .ops import rearrange as _op_rearrange
     from .ops import reduction as _op_reduction
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from .ops import special_binary as _op_special_binary
     from .ops import special_unary as _op_special_unary
     from .ops import stats as _op_stats
+    from .ops import transpose as _op_transpose
     from .ops import unary as _op_unary
 
 _MODULES = (
@@ -55,6 +57,7 @@ _MODULES = (
     'dygrad.ops.minmax',
     'dygrad.ops.moments',
     'dygrad.ops.nn_ops',
+    'dygrad.ops.nn_torch',
     'dygrad.ops.norms',
     'dygrad.ops.rearrange',
     'dygrad.ops.reduction',
@@ -69,6 +72,7 @@ _MODULES = (
     'dygrad.ops.special_binary',
     'dygrad.ops.special_unary',
     'dygrad.ops.stats',
+    'dygrad.ops.transpose',
     'dygrad.ops.unary',
 )
 
@@ -1278,6 +1282,16 @@ class TensorOpMethods:
     greater = gt
     greater_ = gt_
 
+    def hardshrink(self, lambd=0.5) -> Tensor:
+        """x where |x| > lambd, 0 elsewhere.
+
+        Example::
+
+            >>> torch.tensor([-2.0, -0.25, 0.5, 3.0]).hardshrink()
+            tensor([-2.,  0.,  0.,  3.])
+        """
+        return _op_nn_torch.hardshrink(self, lambd)
+
     def heaviside(self, values) -> Tensor:
         """Heaviside step: 0 where input < 0, values where input == 0, 1 where input > 0.
 
@@ -1963,7 +1977,7 @@ class TensorOpMethods:
                      [4.],
                      [5.]]])
         """
-        return _op_shape.movedim(self, source, destination)
+        return _op_transpose.movedim(self, source, destination)
 
     moveaxis = movedim
 
@@ -2196,7 +2210,7 @@ class TensorOpMethods:
             <BLANKLINE>
                     [[2., 5.]]])
         """
-        return _op_shape.permute(self, *dims)
+        return _op_transpose.permute(self, *dims)
 
     def polygamma(self, n) -> Tensor:
         """The n-th derivative of the digamma function, elementwise.
@@ -2235,6 +2249,17 @@ class TensorOpMethods:
     def pow_(self, exponent) -> Tensor:
         """In-place version of :meth:`Tensor.pow`."""
         return _inplace(self, _op_elementwise.pow(self, exponent))
+
+    def prelu(self, weight) -> Tensor:
+        """max(0, x) + weight * min(0, x), weight broadcast along the channel dim (dim 1).
+
+        Example::
+
+            >>> torch.tensor([[-2.0, 1.0], [0.5, -4.0]]).prelu(torch.tensor([0.25]))
+            tensor([[-0.5000,  1.0000],
+                    [ 0.5000, -1.0000]])
+        """
+        return _op_nn_torch.prelu(self, weight)
 
     def prod(self, dim=None, keepdim=False, *, dtype=None) -> Tensor:
         """Product of the elements over one dim (all of them by default).
@@ -2755,11 +2780,11 @@ class TensorOpMethods:
                     [1., 4.],
                     [2., 5.]])
         """
-        return _op_shape.swapaxes(self, axis0, axis1)
+        return _op_transpose.swapaxes(self, axis0, axis1)
 
     def swapaxes_(self, axis0, axis1) -> Tensor:
         """In-place version of :meth:`Tensor.swapaxes`."""
-        return _op_shape.swapaxes_(self, axis0, axis1)
+        return _op_transpose.swapaxes_(self, axis0, axis1)
 
     def t(self) -> Tensor:
         """The transpose of a matrix (a vector or a 0-d tensor is returned as a view).
@@ -2771,11 +2796,11 @@ class TensorOpMethods:
                     [1., 4.],
                     [2., 5.]])
         """
-        return _op_shape.t(self)
+        return _op_transpose.t(self)
 
     def t_(self) -> Tensor:
         """In-place version of :meth:`Tensor.t`."""
-        return _op_shape.t_(self)
+        return _op_transpose.t_(self)
 
     def take(self, index) -> Tensor:
         """The elements at index (into the flattened input), in index's shape.
@@ -2879,11 +2904,11 @@ class TensorOpMethods:
                     [1., 4.],
                     [2., 5.]])
         """
-        return _op_shape.transpose(self, dim0, dim1)
+        return _op_transpose.transpose(self, dim0, dim1)
 
     def transpose_(self, dim0, dim1) -> Tensor:
         """In-place version of :meth:`Tensor.transpose`."""
-        return _op_shape.transpose_(self, dim0, dim1)
+        return _op_transpose.transpose_(self, dim0, dim1)
 
     swapdims = transpose
     swapdims_ = transpose_

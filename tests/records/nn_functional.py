@@ -275,6 +275,25 @@ add(case("torch.adaptive_avg_pool1d", lambda T, x: T.adaptive_avg_pool1d(x, 3), 
 add(case("torch.adaptive_max_pool1d", lambda T, x: T.adaptive_max_pool1d(x, 3), A("f32", 1, 2, 7)))
 add(case("torch.alpha_dropout_eval", lambda T, x: T.alpha_dropout(x, 0.5, False), A("f32", 4)))
 add(case("torch.bilinear", lambda T, a, b, w: T.bilinear(a, b, w), A("f32", 2, 3), A("f32", 2, 4), A("f32", 5, 3, 4), tol=TOL))
+add(case("torch.rrelu_eval", lambda T, x: T.rrelu(x, 0.1, 0.3), A("f32", 6)))
+add(case("torch.conv_transpose1d", lambda T, x, w: T.conv_transpose1d(x, w, None, 2, 1), A("f32", 1, 2, 5), A("f32", 2, 3, 3),
+         tol=TOL))
+add(case("torch.conv_transpose2d", lambda T, x, w, b: T.conv_transpose2d(x, w, b, 1, 1, 0, 1, 2), A("f32", 1, 2, 4, 4),
+         A("f32", 2, 1, 3, 3), A("f32", 1), tol=TOL))
+add(case("torch.instance_norm", lambda T, x, w, b: T.instance_norm(x, w, b, None, None, True, 0.1, 1e-5, False),
+         A("f32", 2, 3, 5), A("f32", 3), A("f32", 3), tol=TOL))
+# (PyTorch's native_channel_shuffle has no derivative; dygrad's, an alias, has channel_shuffle's)
+add(case("torch.native_channel_shuffle", lambda T, x: T.native_channel_shuffle(x, 2), A("f32", 1, 4, 3), grad=False))
+add(case("torch.max_pool1d", lambda T, x: T.max_pool1d(x, 3, 2, 1), A("f32", 2, 3, 9)))
+add(case("torch.feature_dropout_eval", lambda T, x: T.feature_dropout(x, 0.5, False), A("f32", 2, 3, 4)))
+add(case("torch.dropout_p0", lambda T, x: T.dropout(x, 0.0, True), A("f32", 2, 3)))
+# the in-place torch.*_ spellings (no Tensor method): on a non-leaf, as PyTorch requires
+for name, args in (("selu_", ()), ("celu_", (0.5,)), ("threshold_", (0.1, -3.0)), ("rrelu_", (0.1, 0.3)),
+                   ("dropout_", (0.5, False)), ("alpha_dropout_", (0.5, False)), ("feature_dropout_", (0.5, False))):
+    add(case(f"torch.{name}", lambda T, x, n=name, a=args: getattr(T, n)(x * 1, *a), A("f32", 2, 3, 4)))
+add(case("torch.selu__leaf_err", lambda T, x: T.selu_(x), A("f32", 3)))
+add(case("torch.hardshrink_method", lambda T, x: x.hardshrink(0.2), A("f32", 5)))
+add(case("torch.prelu_method", lambda T, x, w: x.prelu(w), A("f32", 2, 3), np.array([0.2, 0.1, 0.3], np.float32)))
 add(case("torch.result_type", lambda T, a, b: T.result_type(a, b), A("i32", 3), np.asarray(np.float64(1))))
 add(case("torch.result_type_scalar", lambda T, a: T.result_type(a, 2.5), A("i64", 3)))
 add(case("torch.is_nonzero", lambda T, a: T.is_nonzero(a), np.array([0.5])))
