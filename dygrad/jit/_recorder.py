@@ -1,8 +1,8 @@
 """What a trace records while the user's function runs eagerly once.
 
-Ops that know how to replay themselves call `STATE.trace.record(kernel, inputs, out)` after
-computing `out`: `kernel(*input_arrays)` must give `out`'s array again for new inputs of the same
-shapes and dtypes. Everything else that could make a replay differ from running the function
+Every op records its result through dygrad/ops/_record.py, whose capture hook calls
+`record(kernel, inputs, out)` for the ops that give a replay kernel: `kernel(*input_arrays)` must
+give `out`'s array again for new inputs of the same shapes and dtypes. Everything else that could make a replay differ from running the function
 (a tensor made by an op that does not record, a value turned into a Python number, an in-place
 write, a backward inside the function) marks the trace as not replayable, with the reason.
 """

@@ -20,11 +20,9 @@ class _NormBase(_AffineNorm):
                  *, bias: bool = True):
         super().__init__()
         self.num_features = num_features
-        self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        self._init_affine(affine, bias, num_features, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", _creation.zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", _creation.ones(num_features, dtype=dtype))
@@ -33,7 +31,7 @@ class _NormBase(_AffineNorm):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
-        self.reset_parameters()
+        self._init_affine(affine, bias, num_features, eps, dtype)
 
     def reset_running_stats(self):
         if self.track_running_stats:

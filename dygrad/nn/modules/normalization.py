@@ -16,9 +16,11 @@ class _AffineNorm(Module):
     """Base of the normalization layers with an optional elementwise affine transform (`weight`,
     `bias`) applied after normalizing; batchnorm's _NormBase shares it."""
 
-    def _init_affine(self, affine: bool, bias: bool, shape, dtype) -> None:
-        """Creates `weight` and `bias` of `shape` (bias None when bias=False, both None when
-        affine=False); the layer's reset_parameters fills them."""
+    def _init_affine(self, affine: bool, bias: bool, shape, eps: float, dtype) -> None:
+        """Sets `eps`, creates `weight` and `bias` of `shape` (bias None when bias=False, both
+        None when affine=False) and fills them with the layer's reset_parameters (last, as it may
+        reset buffers too)."""
+        self.eps = eps
         if affine:
             self.weight = Parameter(_creation.empty(shape, dtype=dtype))
             if bias:
@@ -28,6 +30,7 @@ class _AffineNorm(Module):
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
+        self.reset_parameters()
 
     def reset_parameters(self):
         # the identity transform: weight ones, bias zeros
@@ -59,10 +62,8 @@ class LayerNorm(_AffineNorm):
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
         self.elementwise_affine = elementwise_affine
-        self._init_affine(elementwise_affine, bias, self.normalized_shape, dtype)
-        self.reset_parameters()
+        self._init_affine(elementwise_affine, bias, self.normalized_shape, eps, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalizes the trailing `normalized_shape` dimensions of `input`."""
@@ -99,10 +100,8 @@ class GroupNorm(_AffineNorm):
                              f"({num_groups})")
         self.num_groups = num_groups
         self.num_channels = num_channels
-        self.eps = eps
         self.affine = affine
-        self._init_affine(affine, bias, num_channels, dtype)
-        self.reset_parameters()
+        self._init_affine(affine, bias, num_channels, eps, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalizes `input` over each group of channels."""
