@@ -420,8 +420,8 @@ class Tensor(TensorOpMethods, TensorExtMethods):
     @property
     def T(self) -> Tensor:
         """This tensor with its dimensions in reverse order (a view). For a matrix this is
-        the transpose; on other than 2 dims it is deprecated (warns once): use `mT` for
-        batches of matrices.
+        the transpose; on other than 2 dims it is deprecated (warns once; a 0-d tensor comes
+        back as it is): use `mT` for batches of matrices.
 
         Example::
 
@@ -431,35 +431,34 @@ class Tensor(TensorOpMethods, TensorExtMethods):
                     [3, 6]])
         """
         n = self._data.ndim
-        if n != 2 and not _WARNED_T:
-            _WARNED_T.append(True)
-            import warnings
-            warnings.warn(
-                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
-                "deprecated and it will throw an error in a future release. Consider `x.mT` to "
-                "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
-                "to reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+        if n == 0:
+            _warn_once("T0", "Tensor.T is deprecated on 0-D tensors. This function is the "
+                             "identity in these cases.")
+        elif n != 2:
+            _warn_once("T", "The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                            "shape is deprecated and it will throw an error in a future release. "
+                            "Consider `x.mT` to transpose batches of matrices or "
+                            "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                            "dimensions of a tensor.")
         return _shape.permute(self, *range(n - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:
         """The last two dimensions swapped (a view): transposes each matrix of a batch.
-        Needs at least 2 dimensions.
+        Needs at least 2 dimensions (a 0-d tensor comes back itself, with a deprecation
+        warning, as PyTorch's).
 
         Example::
 
             >>> torch.zeros(5, 2, 3).mT.shape
             torch.Size([5, 3, 2])
         """
-        n = self._data.ndim
-        if n < 2:
-            raise RuntimeError(
-                f"tensor.mT is only supported on matrices or batches of matrices. Got {n}-D tensor.")
-        return _shape.transpose(self, -2, -1)
+        return _matrix_transpose(self, "mT", "This function is the identity in these cases.")
 
     @property
     def H(self) -> Tensor:
-        """Conjugate transpose; with real dtypes only (as here) the same as `T`.
+        """Conjugate transpose of a matrix (2-d only: use `mH` for batches); with real dtypes
+        (all of dygrad's) the plain transpose.
 
         Example::
 
@@ -467,18 +466,27 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             tensor([[1, 3],
                     [2, 4]])
         """
-        return self.T
+        n = self._data.ndim
+        if n == 2:
+            return _shape.transpose(self, 0, 1)
+        if n == 0:
+            _warn_once("H0", "Tensor.H is deprecated on 0-D tensors. Consider using x.conj().")
+            return self
+        raise RuntimeError(
+            f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D tensor."
+            + (" For batches of matrices, consider using tensor.mH" if n > 2 else ""))
 
     @property
     def mH(self) -> Tensor:
-        """Conjugate transpose of each matrix in a batch; with real dtypes the same as `mT`.
+        """Conjugate transpose of each matrix in a batch; with real dtypes (all of dygrad's)
+        the same as `mT`.
 
         Example::
 
             >>> torch.zeros(5, 2, 3).mH.shape
             torch.Size([5, 3, 2])
         """
-        return self.mT
+        return _matrix_transpose(self, "mH", "Consider using x.conj().")
 
     @property
     def itemsize(self) -> int:
@@ -909,6 +917,9 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             >>> torch.tensor([1.5, 2.7]).type_as(torch.tensor([0]))
             tensor([1, 2])
         """
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
         return self.to(other.dtype)
 
     def pin_memory(self, device: _Device | str | None = None) -> Tensor:
@@ -1374,6 +1385,9 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             >>> x.equal(torch.tensor([1.0, 2.0])), x.equal(torch.tensor([[1, 2]]))
             (True, False)
         """
+        if not isinstance(other, Tensor):
+            raise TypeError(f"equal(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
         return bool(self._data.shape == other._data.shape and np.array_equal(self._data, other._data))
 
     # -- in-place fills (used by init and optimizers) -------------------------------------
@@ -1425,7 +1439,11 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             tensor([[0, 1],
                     [2, 3]])
         """
+        if self._rg:
+            raise RuntimeError("cannot resize variables that require grad")
         size = _shape._size_args(size)
+        if any(s < 0 for s in size):
+            raise RuntimeError(f"resize_: negative dimension {min(size)} in size {list(size)}")
         n = int(np.prod(size))
         flat = self._data.reshape(-1)
         if flat.size >= n:
@@ -1440,7 +1458,26 @@ class Tensor(TensorOpMethods, TensorExtMethods):
     # ops/linalg.py and generated) --------------------------------------------------------
     # -- nn-flavoured methods ---------------------------------------------------------------
 _WARNED_FLOAT = []
-_WARNED_T = []
+_WARNED_ONCE = set()  # keys of the deprecation warnings already given (once per process)
+
+
+def _warn_once(key, message, depth=0):
+    if key not in _WARNED_ONCE:
+        _WARNED_ONCE.add(key)
+        import warnings  # stacklevel: point at the code that read the property
+        warnings.warn(message, UserWarning, stacklevel=3 + depth)
+
+
+def _matrix_transpose(t, name, hint):
+    """mT/mH: the last two dims swapped; a 0-d tensor comes back itself with PyTorch's warning."""
+    n = t._data.ndim
+    if n >= 2:
+        return _shape.transpose(t, -2, -1)
+    if n == 0:
+        _warn_once(name + "0", f"Tensor.{name} is deprecated on 0-D tensors. {hint}", 1)
+        return t
+    raise RuntimeError(
+        f"tensor.{name} is only supported on matrices or batches of matrices. Got 1-D tensor.")
 _LEGACY_TYPES = {"FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
                  "CharTensor", "ByteTensor", "BoolTensor"}
 
@@ -1554,7 +1591,10 @@ def _snapshot_saved(node, t):
 
 
 def _wrap_dim(dim, ndim, op):
-    n = ndim if ndim else 1
+    """dim of size()/stride() counted from the front; a 0-d tensor has none to name."""
+    if not ndim:
+        raise IndexError(f"{op}: dimension specified as {dim} but tensor has no dimensions")
+    n = ndim
     if not -n <= dim < n:
         raise IndexError(
             f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
