@@ -1,10 +1,15 @@
-"""Shape views: results share memory and the version counter with their input (view, reshape,
-permute, transpose, squeeze, unsqueeze, flatten, unflatten, expand, movedim).
+"""Reshaping and broadcasting views: results share memory and the version counter with their
+input (view, reshape, squeeze, unsqueeze, flatten, unflatten, ravel, expand, broadcast_to).
 
-Views that pick part of the input (select, narrow, diagonal, unfold) and the splits live in
-slicing.py, joins (cat, stack, ...) in join.py and copying rearrangements (repeat, flip, roll,
-tril, ...) in rearrange.py; all are importable from here because Tensor methods call
-`_shape.<name>`.
+Views that reorder dimensions (permute, transpose, t, movedim) live in transpose.py, views that
+pick part of the input (select, narrow, diagonal, unfold) and the splits in slicing.py, joins
+(cat, stack, ...) in join.py and copying rearrangements (repeat, flip, roll, tril, ...) in
+rearrange.py; all are importable from here because code across the package calls `_shape.<name>`.
+
+Each public op is declared with `@op` (dygrad/ops/_registry.py): its Tensor method and torch.*
+function are generated from that. Where PyTorch's method takes varargs and its function one
+sequence (`x.reshape(2, 3)` and `torch.reshape(x, (2, 3))`), the op function takes `*shape` and
+accepts both (size_args).
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -15,6 +20,9 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._util import dim_list, wrap_dim, size_args, as_view
+from ._registry import op
+from .transpose import (_rebase, permute, transpose, swapaxes, swapdims, t, movedim,  # noqa: F401
+                        moveaxis, PermuteBackward0, TransposeBackward0, TBackward0)
 from .slicing import (view_of as _view_of, select, narrow, diagonal, unfold, split, chunk,  # noqa: F401
                       unbind, SelectBackward0, SliceBackward0, DiagonalBackward0, UnfoldBackward0)
 
@@ -108,18 +116,23 @@ def _nocopy_reshape(d, shape):
         return v
 
 
-def view(x, *shape):
-    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-        return _view_dtype(x, shape[0])
-    d = x._data
-    shape = _infer_shape(size_args(shape), d.size)
+@op(function=False, namespaces=(), backward=ViewBackward0,
+    example="torch.arange(6.0), 2, 3",
+    summary="A view with the same data in another shape (-1 infers one size), or of another "
+            "dtype.")
+def view(input, *size):
+    if len(size) == 1 and isinstance(size[0], _dtype.dtype):
+        return _view_dtype(input, size[0])
+    d = input._data
+    shape = _infer_shape(size_args(size), d.size)
     out = d.reshape(shape) if d.flags.c_contiguous else _nocopy_reshape(d, shape)
     if out is None:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
-            f"(input shape {list(d.shape)}, strides {list(x.stride())}, requested {list(shape)})")
-    return _reshaped(x, out, ViewBackward0)
+            f"(input shape {list(d.shape)}, strides {list(input.stride())}, requested "
+            f"{list(shape)})")
+    return _reshaped(input, out, ViewBackward0)
 
 
 def _view_dtype(x, dt):
@@ -135,61 +148,89 @@ def _view_dtype(x, dt):
     return as_view(_wrap(d.view(dt.np)), x)
 
 
-def view_as(x, other):
-    return view(x, other.shape)
+@op(function=False, namespaces=(), backward=ViewBackward0,
+    example="torch.arange(6.0), torch.zeros(3, 2)", summary="view(other.size()).")
+def view_as(input, other):
+    return view(input, other.shape)
 
 
-def reshape(x, *shape):
-    d = x._data
+@op(function_params={"shape": "shape"}, backward=(ViewBackward0, UnsafeViewBackward0),
+    example="torch.arange(6.0), (2, 3)",
+    summary="The data in another shape (-1 infers one size): a view when the strides allow, "
+            "else a copy.")
+def reshape(input, *shape):
+    d = input._data
     shape = _infer_shape(size_args(shape), d.size)
     out = d.reshape(shape)
     if d.flags.c_contiguous or np.may_share_memory(out, d):
-        return _reshaped(x, out, ViewBackward0)
-    t = _wrap(out)  # a copy: not a view of x
-    if STATE.enabled and x._rg:
+        return _reshaped(input, out, ViewBackward0)
+    t = _wrap(out)  # a copy: not a view of input
+    if STATE.enabled and input._rg:
         t._rg = True
-        t.grad_fn = UnsafeViewBackward0((x._grad_node(),))
+        t.grad_fn = UnsafeViewBackward0((input._grad_node(),))
         t.grad_fn.shape = d.shape
     if STATE.trace is not None:
-        _record_reshape(x, t)
+        _record_reshape(input, t)
     return t
 
 
-def reshape_as(x, other):
-    return reshape(x, other.shape)
+@op(function=False, namespaces=(), backward=(ViewBackward0, UnsafeViewBackward0),
+    example="torch.arange(6.0), torch.zeros(3, 2)", summary="reshape(other.size()).")
+def reshape_as(input, other):
+    return reshape(input, other.shape)
 
 
-def squeeze(x, dim=None):
-    shape = x._data.shape
+@op(inplace="dygrad.ops.shape:squeeze_", inplace_function=False,
+    backward=SqueezeBackward0,
+    example="torch.tensor([[[1.0], [2.0]]])",
+    summary="Removes the dimensions of size 1 (all, or those of dim: an int or a tuple).")
+def squeeze(input, dim=None):
+    shape = input._data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
     else:
         dims = dim_list(int(dim) if isinstance(dim, Tensor) else dim, len(shape), "squeeze")
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
-    return _reshaped(x, x._data.reshape(new), SqueezeBackward0)
+    return _reshaped(input, input._data.reshape(new), SqueezeBackward0)
 
 
-def unsqueeze(x, dim):
-    shape = x._data.shape
+def squeeze_(input, dim=None):
+    return _rebase(input, squeeze(input, dim))
+
+
+@op(inplace="dygrad.ops.shape:unsqueeze_", inplace_function=False,
+    backward=UnsqueezeBackward0,
+    example="torch.tensor([1.0, 2.0]), 1", summary="Inserts a dimension of size 1 at dim.")
+def unsqueeze(input, dim):
+    shape = input._data.shape
     dim = wrap_dim(dim, len(shape) + 1, "unsqueeze")
-    return _reshaped(x, x._data.reshape(shape[:dim] + (1,) + shape[dim:]), UnsqueezeBackward0)
+    return _reshaped(input, input._data.reshape(shape[:dim] + (1,) + shape[dim:]),
+                     UnsqueezeBackward0)
 
 
-def flatten(x, start_dim=0, end_dim=-1):
-    shape = x._data.shape
+def unsqueeze_(input, dim):
+    return _rebase(input, unsqueeze(input, dim))
+
+
+@op(backward=(ViewBackward0, UnsafeViewBackward0), example="torch.arange(8.0).reshape(2, 2, 2), 1",
+    summary="Flattens the dimensions start_dim..end_dim into one (a view when the strides allow).")
+def flatten(input, start_dim=0, end_dim=-1):
+    shape = input._data.shape
     if not shape:
-        return reshape(x, (1,))
+        return reshape(input, (1,))
     s = wrap_dim(start_dim, len(shape), "flatten")
     e = wrap_dim(end_dim, len(shape), "flatten")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
-        return x
-    return reshape(x, shape[:s] + (_numel(shape[s:e + 1]),) + shape[e + 1:])
+        return input
+    return reshape(input, shape[:s] + (_numel(shape[s:e + 1]),) + shape[e + 1:])
 
 
-def unflatten(x, dim, sizes):
-    shape = x._data.shape
+@op(backward=(ViewBackward0, UnsafeViewBackward0), example="torch.arange(6.0), 0, (2, 3)",
+    summary="Expands dimension dim into the given sizes (one may be -1).")
+def unflatten(input, dim, sizes):
+    shape = input._data.shape
     dim = wrap_dim(dim, len(shape), "unflatten")
     sizes = size_args((sizes,))
     if not sizes:
@@ -205,101 +246,7 @@ def unflatten(x, dim, sizes):
         raise RuntimeError(
             f"unflatten: Provided sizes {list(size_args((sizes,)))} don't multiply up to the size "
             f"of dim {dim} ({n}) in the input tensor")
-    return reshape(x, shape[:dim] + sizes + shape[dim + 1:])
-
-
-# ---------------------------------------------------------------------------------------------
-# dimension-reordering views
-class PermuteBackward0(Node):
-    __slots__ = ("inv",)
-
-    def backward(self, g):
-        return g.permute(self.inv) if isinstance(g, Tensor) else np.transpose(g, self.inv)
-
-
-def permute(x, *dims):
-    if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
-        dims = tuple(dims[0])
-    nd = x._data.ndim
-    if len(dims) != nd:
-        raise RuntimeError(
-            f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
-            f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
-            f"to len(dims) = {len(dims)}")
-    dims = tuple(wrap_dim(int(d), nd, "permute") for d in dims)
-    if len(set(dims)) != nd:
-        raise RuntimeError("permute(): duplicate dims are not allowed.")
-    t, node = _view_of(x, np.transpose(x._data, dims), PermuteBackward0)
-    if node is not None:
-        node.inv = tuple(int(i) for i in np.argsort(dims))
-    if STATE.trace is not None:
-        def permute(d):
-            return np.transpose(d, dims)
-        STATE.trace.record(permute, (x,), t, "permute")
-    return t
-
-
-class TransposeBackward0(Node):
-    __slots__ = ("d0", "d1")
-
-    def backward(self, g):
-        if isinstance(g, Tensor):
-            return g.transpose(self.d0, self.d1)
-        return np.swapaxes(g, self.d0, self.d1)
-
-
-class TBackward0(TransposeBackward0):
-    __slots__ = ()
-
-
-def transpose(x, dim0, dim1, _node=TransposeBackward0):
-    nd = x._data.ndim
-    d0 = wrap_dim(dim0, nd, "transpose")
-    d1 = wrap_dim(dim1, nd, "transpose")
-    arr = np.swapaxes(x._data, d0, d1) if nd else x._data.view()
-    t, node = _view_of(x, arr, _node)
-    if node is not None:
-        node.d0, node.d1 = (d0, d1) if nd else (-1, -1)
-    if STATE.trace is not None:
-        def transpose(d):
-            return np.swapaxes(d, d0, d1) if nd else d.view()
-        STATE.trace.record(transpose, (x,), t, "transpose")
-    return t
-
-
-swapaxes = swapdims = transpose
-
-
-def t(x):
-    nd = x._data.ndim
-    if nd > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    return transpose(x, 0, nd - 1, TBackward0) if nd else _reshaped(x, x._data.view(), AliasBackward0)
-
-
-def movedim(x, source, destination):
-    nd = x._data.ndim
-    src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
-    dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
-    if len(src) != len(dst):
-        raise RuntimeError(
-            f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
-            f"contain the same number of dims as destination ({list(dst)} dims)")
-    src = tuple(wrap_dim(int(d), nd, "movedim") for d in src)
-    dst = tuple(wrap_dim(int(d), nd, "movedim") for d in dst)
-    for name, ds in (("source", src), ("destination", dst)):
-        if len(set(ds)) != len(ds):
-            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(ds)})")
-    if nd == 0:
-        return permute(x, ())
-    order = [None] * nd
-    for s, d in zip(src, dst):
-        order[d] = s
-    rest = iter(i for i in range(nd) if i not in src)
-    return permute(x, tuple(o if o is not None else next(rest) for o in order))
-
-
-moveaxis = movedim
+    return reshape(input, shape[:dim] + sizes + shape[dim + 1:])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,28 +285,43 @@ def expand_shape(shape, sizes, typename):
     return tuple(target)
 
 
-def expand(x, *sizes):
-    shape = x._data.shape
-    target = expand_shape(shape, size_args(sizes), x.type())
+@op(function=False, namespaces=(), backward=(ExpandBackward0, AliasBackward0),
+    example="torch.tensor([[1.0], [2.0]]), 2, 3",
+    summary="A view broadcasting dimensions of size 1 to the given sizes (-1 keeps a size; new "
+            "leading dimensions may be added) without copying.")
+def expand(input, *size, implicit: bool = False):
+    shape = input._data.shape
+    target = expand_shape(shape, size_args(size), input.type())
     if target == shape:
-        return _reshaped(x, x._data.view(), AliasBackward0)
-    d = x._data
+        return _reshaped(input, input._data.view(), AliasBackward0)
+    d = input._data
     lead = len(target) - d.ndim
     # writeable like PyTorch's expand (fill_ may write into it; overlapping writes are refused)
     strides = (0,) * lead + tuple(0 if n != m else s for n, m, s in
                                   zip(d.shape, target[lead:], d.strides))
-    t, node = _view_of(x, as_strided(d, target, strides), ExpandBackward0)
+    t, node = _view_of(input, as_strided(d, target, strides), ExpandBackward0)
     if node is not None:
         node.shape = shape
     return t
 
 
-def broadcast_to(x, size):
-    return expand(x, size)
+@op(backward=(ExpandBackward0, AliasBackward0), example="torch.tensor([1.0, 2.0]), (2, 2)",
+    summary="expand(size): a view broadcasting input to size.")
+def broadcast_to(input, size):
+    return expand(input, size)
 
 
-def expand_as(x, other):
-    return expand(x, other.shape)
+@op(function=False, namespaces=(), backward=(ExpandBackward0, AliasBackward0),
+    example="torch.tensor([1.0, 2.0]), torch.zeros(2, 2)", summary="expand(other.size()).")
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+@op(backward=(ViewBackward0, UnsafeViewBackward0),
+    example="torch.arange(6.0).reshape(2, 3).t()",
+    summary="The elements as a 1-D tensor: reshape(-1), a view when the strides allow.")
+def ravel(input):
+    return reshape(input, -1)
 
 
 # re-exports: Tensor methods and torch.* functions reach these through this module

@@ -1,6 +1,7 @@
 """Views that pick part of their input (select, narrow, diagonal, unfold) and the splits (split,
 chunk, unbind). Their gradients scatter into zeros; on Tensors (create_graph=True) they go through
 the flat gather/scatter pair of _flat.py, so every order of derivative is available.
+Each public op is declared with `@op` (dygrad/ops/_registry.py), which generates its spellings.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -11,6 +12,7 @@ from ..autograd.node import Node
 from ._flat import flat_put, positions
 from ._util import wrap_dim, as_view
 from ..autograd.views import MULTI, MULTI_NO_GRAD
+from ._registry import op
 
 
 def view_of(x, arr, node_cls):
@@ -62,8 +64,10 @@ def picked(x, key, node_cls):
     return t
 
 
-def select(x, dim, index):
-    shape = x._data.shape
+@op(backward=SelectBackward0, example="torch.arange(6.0).reshape(2, 3), 1, -1",
+    summary="The view of input at index along dim (dim is removed).")
+def select(input, dim, index):
+    shape = input._data.shape
     if not shape:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     dim = wrap_dim(dim, len(shape), "select")
@@ -72,11 +76,13 @@ def select(x, dim, index):
     if not -n <= index < n:
         raise IndexError(
             f"select(): index {index} out of range for tensor of size {list(shape)} at dimension {dim}")
-    return picked(x, (slice(None),) * dim + (index % n, Ellipsis), SelectBackward0)
+    return picked(input, (slice(None),) * dim + (index % n, Ellipsis), SelectBackward0)
 
 
-def narrow(x, dim, start, length):
-    shape = x._data.shape
+@op(backward=SliceBackward0, example="torch.arange(6.0).reshape(2, 3), 1, 1, 2",
+    summary="The view of length elements from start along dim.")
+def narrow(input, dim, start, length):
+    shape = input._data.shape
     if not shape:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = wrap_dim(dim, len(shape), "narrow")
@@ -88,7 +94,7 @@ def narrow(x, dim, start, length):
     start = start + n if start < 0 else start
     if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return picked(x, (slice(None),) * dim + (slice(start, start + length),), SliceBackward0)
+    return picked(input, (slice(None),) * dim + (slice(start, start + length),), SliceBackward0)
 
 
 def _diag_view(a, offset, d1, d2):
@@ -106,15 +112,18 @@ class DiagonalBackward0(_PickBackward):
         return _diag_view(arr, self.offset, self.d1, self.d2)
 
 
-def diagonal(x, offset=0, dim1=0, dim2=1):
-    nd = x._data.ndim
+@op(backward=DiagonalBackward0, example="torch.arange(6.0).reshape(2, 3), 1",
+    summary="A view of the diagonal (offset above the main one when positive) of the dim1, dim2 "
+            "planes, as the last dimension.")
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    nd = input._data.ndim
     d1 = wrap_dim(dim1, nd, "diagonal")
     d2 = wrap_dim(dim2, nd, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    t, node = view_of(x, _diag_view(x._data, offset, d1, d2), DiagonalBackward0)
+    t, node = view_of(input, _diag_view(input._data, offset, d1, d2), DiagonalBackward0)
     if node is not None:
-        node.shape, node.offset, node.d1, node.d2 = x._data.shape, offset, d1, d2
+        node.shape, node.offset, node.d1, node.d2 = input._data.shape, offset, d1, d2
     return t
 
 
@@ -135,8 +144,12 @@ def _unfold_view(a, dim, size, step):
     return as_strided(a, shape, strides, writeable=a.flags.writeable)
 
 
-def unfold(x, dimension, size, step):
-    d = x._data
+@op(function=False, namespaces=(), backward=UnfoldBackward0,
+    example="torch.arange(5.0), 0, 2, 1",
+    summary="A view of the size-long windows, step apart, along dimension (a new last "
+            "dimension holds each window).")
+def unfold(input, dimension, size, step):
+    d = input._data
     dim = wrap_dim(dimension, d.ndim, "unfold")
     n = d.shape[dim] if d.ndim else 1
     if size < 0:
@@ -145,7 +158,7 @@ def unfold(x, dimension, size, step):
         raise RuntimeError(f"maximum size for tensor at dimension {dim} is {n} but size is {size}")
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
-    t, node = view_of(x, _unfold_view(d, dim, size, step), UnfoldBackward0)
+    t, node = view_of(input, _unfold_view(d, dim, size, step), UnfoldBackward0)
     if node is not None:
         node.shape, node.dim, node.size, node.step = d.shape, dim, size, step
         node.overlap = step < size
@@ -216,8 +229,14 @@ def _split_pieces(x, dim, sizes, node_cls, unbind=False):
     return tuple(pieces)
 
 
-def split(x, split_size_or_sections, dim=0):
-    shape = x._data.shape
+# torch.split names its tensor `tensor` and takes any first argument (a non-tensor fails with
+# AttributeError, as PyTorch's); the method names the sizes `split_size`
+@op(method_params={"split_size_or_sections": "split_size"}, tensor_first=None,
+    backward=(SplitBackward0, SplitWithSizesBackward0), example="torch.arange(5.0), 2",
+    summary="Splits into pieces of split_size along dim (the last may be smaller), or of the "
+            "sizes in a list; the pieces are views.")
+def split(tensor, split_size_or_sections, dim=0) -> "tuple[Tensor, ...]":
+    shape = tensor._data.shape
     if not shape:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     dim = wrap_dim(dim, len(shape), "split")
@@ -231,7 +250,7 @@ def split(x, split_size_or_sections, dim=0):
             raise RuntimeError(
                 f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         sizes = [s] * (n // s) + ([n % s] if n % s else []) if s else []
-        return _split_pieces(x, dim, sizes or [0], SplitBackward0)
+        return _split_pieces(tensor, dim, sizes or [0], SplitBackward0)
     sizes = [int(v) for v in s]
     if any(v < 0 for v in sizes):
         raise RuntimeError(
@@ -241,11 +260,13 @@ def split(x, split_size_or_sections, dim=0):
         raise RuntimeError(
             f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
             f"dimension {dim}), but got split_sizes={sizes}")
-    return _split_pieces(x, dim, sizes, SplitWithSizesBackward0)
+    return _split_pieces(tensor, dim, sizes, SplitWithSizesBackward0)
 
 
-def chunk(x, chunks, dim=0):
-    shape = x._data.shape
+@op(backward=(SplitBackward0, SplitWithSizesBackward0), example="torch.arange(5.0), 2",
+    summary="Splits into at most chunks views of equal size along dim (the last may be smaller).")
+def chunk(input, chunks, dim=0) -> "tuple[Tensor, ...]":
+    shape = input._data.shape
     if not shape:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -253,13 +274,15 @@ def chunk(x, chunks, dim=0):
     dim = wrap_dim(dim, len(shape), "chunk")
     n = shape[dim]
     if n == 0:
-        return _split_pieces(x, dim, [0] * chunks, SplitWithSizesBackward0)
-    return split(x, -(-n // chunks), dim)
+        return _split_pieces(input, dim, [0] * chunks, SplitWithSizesBackward0)
+    return split(input, -(-n // chunks), dim)
 
 
-def unbind(x, dim=0):
-    shape = x._data.shape
+@op(backward=UnbindBackward0, example="torch.arange(6.0).reshape(2, 3)",
+    summary="The views input.select(dim, i) for every index i, as a tuple.")
+def unbind(input, dim=0) -> "tuple[Tensor, ...]":
+    shape = input._data.shape
     if not shape:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     dim = wrap_dim(dim, len(shape), "unbind")
-    return _split_pieces(x, dim, [1] * shape[dim], UnbindBackward0, unbind=True)
+    return _split_pieces(input, dim, [1] * shape[dim], UnbindBackward0, unbind=True)

@@ -309,3 +309,49 @@ ERRORS = [
 def test_errors(case):
     shape, fn, match = ERRORS[case]
     check_raises(fn, None, R(*shape), match=match)
+
+
+def test_transpose_of_a_0d_tensor_and_of_a_dim_with_itself_has_a_gradient():
+    x = dygrad.tensor(2.0, requires_grad=True)
+    y = x.t()  # PyTorch records TBackward0 for a 0-d t() too
+    assert type(y.grad_fn).__name__ == "TBackward0"
+    (y * 3).backward()
+    assert x.grad.item() == 3.0
+    x.grad = None
+    x.transpose(0, -1).backward()
+    assert x.grad.item() == 1.0
+    m = dygrad.randn(2, 3, requires_grad=True)
+    m.transpose(1, 1).sum().backward()
+    assert m.grad.tolist() == [[1.0] * 3] * 2
+
+
+def test_method_and_function_spellings():
+    """PyTorch's method takes varargs (x.reshape(2, 3)) where its function takes one sequence
+    (torch.reshape(x, (2, 3))); split's parameter is split_size on the method; swapaxes names
+    its dims axis0/axis1."""
+    x = dygrad.arange(6.0)
+    for r in (x.reshape(2, 3), x.reshape((2, 3)), dygrad.reshape(x, [2, 3]),
+              dygrad.reshape(x, shape=(2, 3)), x.view(2, 3), x.view((2, 3))):
+        assert r.shape == (2, 3)
+    m = x.view(2, 3)
+    assert dygrad.permute(m, (1, 0)).shape == m.permute(1, 0).shape == m.permute([1, 0]).shape
+    for bad in (lambda: dygrad.reshape(x, 6), lambda: dygrad.reshape(x, 2, 3),
+                lambda: dygrad.permute(m, 1, 0), lambda: dygrad.reshape(6, (6,))):
+        with pytest.raises(TypeError):
+            bad()
+    assert [p.tolist() for p in x.split(split_size=4)] == [[0., 1., 2., 3.], [4., 5.]]
+    assert len(dygrad.split(x, split_size_or_sections=[1, 5])) == 2
+    assert dygrad.swapaxes(m, axis0=0, axis1=1).shape == m.swapdims(dim0=0, dim1=1).shape == (3, 2)
+    assert dygrad.moveaxis(m, 0, 1).shape == (3, 2) and x.expand(2, 6).shape == (2, 6)
+
+
+def test_inplace_view_ops_rebase_self():
+    y = dygrad.arange(6.0).view(2, 3).clone()
+    for step, shape in ((lambda: y.t_(), (3, 2)), (lambda: y.swapaxes_(0, 1), (2, 3)),
+                        (lambda: y.swapdims_(0, 1), (3, 2)), (lambda: y.transpose_(0, 1), (2, 3)),
+                        (lambda: y.unsqueeze_(0), (1, 2, 3)), (lambda: y.squeeze_(), (2, 3))):
+        assert step() is y and y.shape == shape
+    assert y.tolist() == [[0., 1., 2.], [3., 4., 5.]]
+    leaf = dygrad.zeros(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        leaf.t_()
