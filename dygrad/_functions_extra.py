@@ -3,7 +3,7 @@
 """
 __all__ = [
     "result_type",
-    "is_nonzero", "is_complex", "is_same_size", "conj", "resolve_conj", "resolve_neg", "finfo", "iinfo",
+    "is_complex", "finfo", "iinfo",
     "broadcast_shapes",
 ]
 
@@ -17,32 +17,8 @@ def result_type(tensor1, tensor2):
     return _dtype.from_numpy_dtype(_dtype.result_np_dtype((tensor1, tensor2)))
 
 
-def is_nonzero(input):
-    if input.numel() != 1:
-        if input.numel() == 0:
-            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
-        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return bool(input._data.reshape(-1)[0])
-
-
 def is_complex(input):
     return False
-
-
-def is_same_size(input, other):
-    return tuple(input.shape) == tuple(other.shape)
-
-
-def conj(input):
-    return input
-
-
-def resolve_conj(input):
-    return input
-
-
-def resolve_neg(input):
-    return input
 
 
 class finfo:

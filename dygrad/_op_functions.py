@@ -27,6 +27,7 @@ from .ops import moments as _op_moments
 from .ops import nn_ops as _op_nn_ops
 from .ops import nn_torch as _op_nn_torch
 from .ops import norms as _op_norms
+from .ops import predicates as _op_predicates
 from .ops import rearrange as _op_rearrange
 from .ops import reduction as _op_reduction
 from .ops import sampling as _op_sampling
@@ -55,7 +56,7 @@ __all__ = [
     'block_diag', 'bmm', 'broadcast_tensors', 'broadcast_to', 'bucketize', 'cat', 'concat',
     'concatenate', 'cdist', 'ceil', 'ceil_', 'celu', 'celu_', 'chain_matmul', 'channel_shuffle',
     'native_channel_shuffle', 'chunk', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max',
-    'clamp_max_', 'clamp_min', 'clamp_min_', 'column_stack', 'conv1d', 'conv2d',
+    'clamp_max_', 'clamp_min', 'clamp_min_', 'column_stack', 'conj', 'conv1d', 'conv2d',
     'conv_transpose1d', 'conv_transpose2d', 'copysign', 'corrcoef', 'cos', 'cos_', 'cosh',
     'cosh_', 'cosine_similarity', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin', 'cumprod',
     'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'det', 'diag', 'diag_embed',
@@ -66,20 +67,21 @@ __all__ = [
     'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gather', 'gcd',
     'gcd_', 'ge', 'greater_equal', 'group_norm', 'gt', 'greater', 'hardshrink', 'heaviside',
     'histc', 'hsplit', 'hstack', 'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill',
-    'index_put', 'index_put_', 'index_select', 'inner', 'instance_norm', 'inverse', 'isclose',
-    'isfinite', 'isin', 'isinf', 'isnan', 'isneginf', 'isposinf', 'kron', 'kthvalue',
-    'layer_norm', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal', 'lerp', 'lgamma', 'log',
-    'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_', 'log_softmax', 'logaddexp',
-    'logaddexp2', 'logcumsumexp', 'logdet', 'logical_and', 'logical_not', 'logical_or',
-    'logical_xor', 'logit', 'logit_', 'logsumexp', 'lt', 'less', 'masked_fill', 'masked_scatter',
-    'masked_select', 'matmul', 'matrix_power', 'max', 'max_pool1d', 'max_pool2d', 'maximum',
-    'mean', 'median', 'meshgrid', 'min', 'minimum', 'mm', 'mode', 'movedim', 'moveaxis', 'msort',
-    'mul', 'multiply', 'multinomial', 'mv', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian',
-    'nanquantile', 'nansum', 'narrow', 'narrow_copy', 'ne', 'not_equal', 'neg', 'negative',
-    'neg_', 'negative_', 'nextafter', 'nonzero', 'outer', 'ger', 'pairwise_distance', 'pdist',
-    'permute', 'pixel_shuffle', 'pixel_unshuffle', 'poisson', 'polygamma', 'positive', 'pow',
-    'prelu', 'prod', 'put', 'quantile', 'rad2deg', 'rad2deg_', 'ravel', 'reciprocal',
-    'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm', 'repeat_interleave', 'reshape', 'roll',
+    'index_put', 'index_put_', 'index_select', 'inner', 'instance_norm', 'inverse', 'is_conj',
+    'is_neg', 'is_nonzero', 'is_same_size', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan',
+    'isneginf', 'isposinf', 'kron', 'kthvalue', 'layer_norm', 'lcm', 'lcm_', 'ldexp', 'ldexp_',
+    'le', 'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_',
+    'log2', 'log2_', 'log_softmax', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet',
+    'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp',
+    'lt', 'less', 'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'matrix_power',
+    'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum',
+    'mm', 'mode', 'movedim', 'moveaxis', 'msort', 'mul', 'multiply', 'multinomial', 'mv',
+    'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow',
+    'narrow_copy', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'nextafter',
+    'nonzero', 'outer', 'ger', 'pairwise_distance', 'pdist', 'permute', 'pixel_shuffle',
+    'pixel_unshuffle', 'poisson', 'polygamma', 'positive', 'pow', 'prelu', 'prod', 'put',
+    'quantile', 'rad2deg', 'rad2deg_', 'ravel', 'reciprocal', 'reciprocal_', 'relu', 'relu_',
+    'remainder', 'renorm', 'repeat_interleave', 'reshape', 'resolve_conj', 'resolve_neg', 'roll',
     'rot90', 'round', 'round_', 'rrelu', 'rrelu_', 'rsqrt', 'rsqrt_', 'scatter', 'scatter_add',
     'scatter_reduce', 'searchsorted', 'select', 'select_scatter', 'selu', 'selu_', 'sigmoid',
     'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_',
@@ -1168,6 +1170,19 @@ def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_shape_extra.column_stack(tensors)
     return _write_out(out, _op_shape_extra.column_stack(tensors), 'column_stack')
+
+
+def conj(input: Tensor) -> Tensor:
+    """The complex conjugate: for a real tensor, the tensor itself.
+
+    Example::
+
+        >>> torch.conj(torch.tensor([1.0, -2.0]))
+        tensor([ 1., -2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('conj', input)
+    return _op_predicates.conj(input)
 
 
 def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
@@ -2453,6 +2468,58 @@ def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_dense.inverse(input)
     return _write_out(out, _op_dense.inverse(input), 'inverse')
+
+
+def is_conj(input: Tensor) -> bool:
+    """Whether the tensor is a lazily conjugated view: never, for a real tensor.
+
+    Example::
+
+        >>> torch.is_conj(torch.tensor([1.0, -2.0]))
+        False
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('is_conj', input)
+    return _op_predicates.is_conj(input)
+
+
+def is_neg(input: Tensor) -> bool:
+    """Whether the tensor is a lazily negated view: never, for a real tensor.
+
+    Example::
+
+        >>> torch.is_neg(torch.tensor([1.0, -2.0]))
+        False
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('is_neg', input)
+    return _op_predicates.is_neg(input)
+
+
+def is_nonzero(input: Tensor) -> bool:
+    """The truth of a one-element tensor (an error for any other number of elements).
+
+    Example::
+
+        >>> torch.is_nonzero(torch.tensor([0.5]))
+        True
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('is_nonzero', input)
+    return _op_predicates.is_nonzero(input)
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    """Whether the two tensors have the same shape.
+
+    Example::
+
+        >>> torch.is_same_size(torch.zeros(2, 3), torch.ones(2, 3))
+        True
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('is_same_size', input)
+    return _op_predicates.is_same_size(input, other)
 
 
 def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
@@ -4179,6 +4246,32 @@ def reshape(input: Tensor, shape) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('reshape', input)
     return _op_shape.reshape(input, *shape)
+
+
+def resolve_conj(input: Tensor) -> Tensor:
+    """A tensor whose conjugate bit is resolved: for a real tensor, the tensor itself.
+
+    Example::
+
+        >>> torch.resolve_conj(torch.tensor([1.0, -2.0]))
+        tensor([ 1., -2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('resolve_conj', input)
+    return _op_predicates.resolve_conj(input)
+
+
+def resolve_neg(input: Tensor) -> Tensor:
+    """A tensor whose negative bit is resolved: for a real tensor, the tensor itself.
+
+    Example::
+
+        >>> torch.resolve_neg(torch.tensor([1.0, -2.0]))
+        tensor([ 1., -2.])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('resolve_neg', input)
+    return _op_predicates.resolve_neg(input)
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # bound at run time by _link()
     from .ops import nn_ops as _op_nn_ops
     from .ops import nn_torch as _op_nn_torch
     from .ops import norms as _op_norms
+    from .ops import predicates as _op_predicates
     from .ops import rearrange as _op_rearrange
     from .ops import reduction as _op_reduction
     from .ops import sampling as _op_sampling
@@ -59,6 +60,7 @@ _MODULES = (
     'dygrad.ops.nn_ops',
     'dygrad.ops.nn_torch',
     'dygrad.ops.norms',
+    'dygrad.ops.predicates',
     'dygrad.ops.rearrange',
     'dygrad.ops.reduction',
     'dygrad.ops.sampling',
@@ -661,6 +663,16 @@ class TensorOpMethods:
     def clamp_min_(self, min) -> Tensor:
         """In-place version of :meth:`Tensor.clamp_min`."""
         return _op_select.clamp_min_(self, min)
+
+    def conj(self) -> Tensor:
+        """The complex conjugate: for a real tensor, the tensor itself.
+
+        Example::
+
+            >>> torch.tensor([1.0, -2.0]).conj()
+            tensor([ 1., -2.])
+        """
+        return _op_predicates.conj(self)
 
     def copysign(self, other: Tensor) -> Tensor:
         """The magnitude of input with the sign of other, elementwise.
@@ -1446,6 +1458,46 @@ class TensorOpMethods:
                     [-0.2000,  0.4000]])
         """
         return _op_dense.inverse(self)
+
+    def is_conj(self) -> bool:
+        """Whether the tensor is a lazily conjugated view: never, for a real tensor.
+
+        Example::
+
+            >>> torch.tensor([1.0, -2.0]).is_conj()
+            False
+        """
+        return _op_predicates.is_conj(self)
+
+    def is_neg(self) -> bool:
+        """Whether the tensor is a lazily negated view: never, for a real tensor.
+
+        Example::
+
+            >>> torch.tensor([1.0, -2.0]).is_neg()
+            False
+        """
+        return _op_predicates.is_neg(self)
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor (an error for any other number of elements).
+
+        Example::
+
+            >>> torch.tensor([0.5]).is_nonzero()
+            True
+        """
+        return _op_predicates.is_nonzero(self)
+
+    def is_same_size(self, other: Tensor) -> bool:
+        """Whether the two tensors have the same shape.
+
+        Example::
+
+            >>> torch.zeros(2, 3).is_same_size(torch.ones(2, 3))
+            True
+        """
+        return _op_predicates.is_same_size(self, other)
 
     def isclose(self, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
         """Elementwise |input - other| <= atol + rtol * |other| (nan equal when equal_nan).
@@ -2430,6 +2482,26 @@ class TensorOpMethods:
                     [4., 5.]])
         """
         return _op_shape.reshape_as(self, other)
+
+    def resolve_conj(self) -> Tensor:
+        """A tensor whose conjugate bit is resolved: for a real tensor, the tensor itself.
+
+        Example::
+
+            >>> torch.tensor([1.0, -2.0]).resolve_conj()
+            tensor([ 1., -2.])
+        """
+        return _op_predicates.resolve_conj(self)
+
+    def resolve_neg(self) -> Tensor:
+        """A tensor whose negative bit is resolved: for a real tensor, the tensor itself.
+
+        Example::
+
+            >>> torch.tensor([1.0, -2.0]).resolve_neg()
+            tensor([ 1., -2.])
+        """
+        return _op_predicates.resolve_neg(self)
 
     def roll(self, shifts, dims=None) -> Tensor:
         """Shifts elements circularly along dims (of the flattened input without dims).

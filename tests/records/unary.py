@@ -197,6 +197,17 @@ for name, fn in METHODS.items():
     add(case(f"method_{name}", fn, A("f32", 4, 6), tol=TOL))
 
 case, add = folder(R)
+# the complex-number API on real tensors (the tensor itself) and tensor predicates
+for name in ("conj", "resolve_conj", "resolve_neg"):
+    R.add(OpRecord(name, unary_samples(name, -3, 3, bools=True), ref=lambda x: x, gradgrad=True))
+for name in ("is_conj", "is_neg"):
+    add(case(f"{name}_f32", lambda T, x, n=name: getattr(T, n)(x), A("f32", 3)))
+    add(case(f"{name}_method", lambda T, x, n=name: getattr(x, n)(), A("i64", 2)))
+add(case("conj_is_self", lambda T, x: (T.conj(x) is x, x.resolve_conj() is x, T.resolve_neg(x) is x), A("f32", 3)))
+add(case("is_same_size", lambda T, x, y: (T.is_same_size(x, y), x.is_same_size(y[:1])), A("f32", 2, 3), A("f64", 2, 3)))
+add(case("is_same_size_err", lambda T, x: T.is_same_size(x, 1), A("f32", 2)))
+add(case("is_nonzero_method", lambda T, x: (x.is_nonzero(), x[:0].sum().is_nonzero()), np.array([0.0])))
+add(case("is_nonzero_empty_err", lambda T, x: x.is_nonzero(), np.zeros((0,))))
 add(case("special.entr_edges", lambda T, x: T.special.entr(x), np.array([-1.0, 0.0, 0.5])))
 add(case("special.log_ndtr_tail", lambda T, x: T.special.log_ndtr(x), np.array([-40.0, -25.0, -5.0, 0.0, 3.0])))
 add(case("special.xlog1py", lambda T, x, y: T.special.xlog1py(x, y), np.array([0.0, 2.0, 0.0]), np.array([-1.0, 1.0, 3.0])))

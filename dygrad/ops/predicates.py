@@ -1,0 +1,55 @@
+"""Questions about a tensor (is_nonzero, is_same_size, is_conj, is_neg) and the complex-number API
+on dygrad's real tensors: conj, resolve_conj and resolve_neg return the tensor itself, as PyTorch
+does for a real tensor (no copy, no graph node)."""
+from .._convert import type_name
+from .._tensor import Tensor
+from ._registry import op
+
+
+@op(example="torch.tensor([1.0, -2.0])",
+    summary="The complex conjugate: for a real tensor, the tensor itself.")
+def conj(input):
+    return input
+
+
+@op(example="torch.tensor([1.0, -2.0])",
+    summary="A tensor whose conjugate bit is resolved: for a real tensor, the tensor itself.")
+def resolve_conj(input):
+    return input
+
+
+@op(example="torch.tensor([1.0, -2.0])",
+    summary="A tensor whose negative bit is resolved: for a real tensor, the tensor itself.")
+def resolve_neg(input):
+    return input
+
+
+@op(example="torch.tensor([1.0, -2.0])",
+    summary="Whether the tensor is a lazily conjugated view: never, for a real tensor.")
+def is_conj(input) -> bool:
+    return False
+
+
+@op(example="torch.tensor([1.0, -2.0])",
+    summary="Whether the tensor is a lazily negated view: never, for a real tensor.")
+def is_neg(input) -> bool:
+    return False
+
+
+@op(example="torch.tensor([0.5])",
+    summary="The truth of a one-element tensor (an error for any other number of elements).")
+def is_nonzero(input) -> bool:
+    n = input._data.size
+    if n != 1:
+        which = "no values" if n == 0 else "more than one value"
+        raise RuntimeError(f"Boolean value of Tensor with {which} is ambiguous")
+    return bool(input._data.reshape(-1)[0])
+
+
+@op(example="torch.zeros(2, 3), torch.ones(2, 3)",
+    summary="Whether the two tensors have the same shape.")
+def is_same_size(input, other) -> bool:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"is_same_size(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type_name(other)}")
+    return input._data.shape == other._data.shape
