@@ -67,6 +67,52 @@ _shape_record("diagonal", lambda x, offset=0, dim1=0, dim2=1: np.diagonal(x, off
 _shape_record("Tensor.expand", lambda x, *sizes: np.broadcast_to(x, tuple(
     x.shape[i - (len(sizes) - x.ndim)] if s == -1 else s for i, s in enumerate(sizes))),
     [((2, 5, 4), {"_shape": (2, 1, 4)}), ((3, -1, -1, -1), {}), ((3, 3, 4), {"_raises": RuntimeError})])
+_I = np.zeros((6, 4), np.int64)  # the shape source of view_as/reshape_as (no gradient to check)
+
+
+def _pieces(x, sizes, dim):
+    return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=dim))
+
+
+def _split_ref(x, s, dim=0):
+    n = x.shape[dim]
+    return _pieces(x, [s] * (n // s) + ([n % s] if n % s else []) if isinstance(s, int) else s, dim)
+
+
+def _unfold_ref(x, dim, size, step):
+    w = np.lib.stride_tricks.sliding_window_view(x, size, axis=dim)
+    return w[(slice(None),) * (dim % x.ndim) + (slice(None, None, step),)].copy()
+
+
+_shape_record("Tensor.view", lambda x, *s: x.reshape(s[0] if len(s) == 1 else s),
+              [((6, 4), {}), ((-1, 2), {}), (((4, 6),), {}), ((5, 5), {"_raises": RuntimeError})])
+_shape_record("Tensor.view_as", lambda x, o: x.reshape(o.shape), [((_I,), {})])
+_shape_record("Tensor.reshape_as", lambda x, o: x.reshape(o.shape), [((_I,), {})])
+_shape_record("Tensor.expand_as", lambda x, o: np.broadcast_to(x, o.shape), [((_I,), {"_shape": (1, 4)})])
+_shape_record("broadcast_to", lambda x, size: np.broadcast_to(x, size),
+              [(((2, 2, 3, 4),), {}), (((3, 4),), {"_shape": (4,)}), (((3, 3),), {"_raises": RuntimeError})])
+_shape_record("unflatten", lambda x, dim, sizes: x.reshape(
+    x.shape[:dim % x.ndim] + tuple(sizes) + x.shape[dim % x.ndim + 1:]),
+    [((1, (3, 1)), {}), ((2, (2, 2)), {}), ((-1, (2, -1)), {}), ((1, (2, 2)), {"_raises": RuntimeError})])
+_shape_record("ravel", np.ravel, [((), {}), ((), {"_shape": ()})])
+_shape_record("movedim", lambda x, s, d: np.moveaxis(x, s, d),
+              [((0, -1), {}), (((0, 1), (2, 0)), {}), ((1, 1), {}),
+               (((0, 0), (1, 2)), {"_raises": RuntimeError})])
+_shape_record("swapaxes", lambda x, a, b: np.swapaxes(x, a, b), [((0, 2), {}), ((-1, 0), {}), ((1, 1), {})])
+_shape_record("t", lambda x: x.T, [((), {"_shape": (3, 4)}), ((), {"_shape": (4,)}), ((), {"_shape": ()}),
+                                   ((), {"_raises": RuntimeError})])
+_shape_record("split", _split_ref, [((2, 2), {}), (([1, 3], -1), {}), ((1,), {}),
+                                   (([1, 2], 2), {"_raises": RuntimeError})])
+_shape_record("chunk", lambda x, c, dim=0: _split_ref(x, -(-x.shape[dim] // c), dim),
+              [((3, 2), {}), ((5, 1), {}), ((2,), {}), ((0,), {"_raises": RuntimeError})])
+_shape_record("unbind", lambda x, dim=0: tuple(np.moveaxis(x, dim, 0)), [((), {}), ((1,), {}), ((-1,), {})])
+_shape_record("narrow", lambda x, dim, start, length: np.take(
+    x, range(start % x.shape[dim], start % x.shape[dim] + length), axis=dim),
+    [((2, 1, 2), {}), ((-1, 0, 4), {}), ((0, -1, 1), {}), ((2, 3, 2), {"_raises": RuntimeError})])
+_shape_record("select", lambda x, dim, index: np.take(x, index, axis=dim),
+              [((1, -1), {}), ((0, 1), {}), ((1, 3), {"_raises": IndexError})])
+_shape_record("Tensor.unfold", _unfold_ref, [((2, 2, 1), {}), ((0, 1, 1), {}), ((1, 3, 2), {}),
+                                             ((2, 5, 1), {"_raises": RuntimeError})])
 for name, ref in (("cat", _cat_ref), ("stack", lambda tensors, dim=0: np.stack(tensors, axis=dim))):
     rng = rng_for(name)
     samples = [S([array(rng, dt, (2, 3)), array(rng, dt, (2, 3))], *a, _label=f"{name}_{dt}_{i}")
