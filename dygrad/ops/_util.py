@@ -15,13 +15,44 @@ def wrap_dim(dim, ndim, op="op"):
     return dim + n if dim < 0 else dim
 
 
+def int_arg(v, op, name, pos):
+    """v as an int, or PyTorch's argument-parser TypeError: int() would silently truncate a
+    float (tril(x, 1.5) is tril(x, 1)) and take a bool."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, Tensor) and v._data.ndim == 0 and v._data.dtype.kind in "iu":
+        return int(v._data)
+    from .._convert import type_name
+    raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be int, not {type_name(v)}")
+
+
+def int_tuple(v, op, name, pos):
+    """An int or a sequence of ints as a tuple, or PyTorch's argument-parser TypeError (a float
+    element would otherwise be truncated)."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return (int(v),)
+    from .._convert import type_name
+    if not isinstance(v, (tuple, list)):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be tuple of ints, not "
+                        f"{type_name(v)}")
+    for i, e in enumerate(v):
+        if isinstance(e, (bool, np.bool_)) or not isinstance(e, (int, np.integer, Tensor)):
+            raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be tuple of ints, "
+                            f"but found element of type {type_name(e)} at pos {i}")
+    return tuple(int(e) for e in v)
+
+
 def dim_list(dims, ndim, op="op"):
     """An int or a sequence of dims -> tuple of non-negative dims in the given order; a repeat
-    is refused as PyTorch refuses it."""
-    if isinstance(dims, (int, np.integer)):
+    is refused as PyTorch refuses it, a float or bool dim is a TypeError (int() would truncate)."""
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, (bool, np.bool_)):
         return (wrap_dim(int(dims), ndim, op),)
     out = []
-    for d in dims:
+    for i, d in enumerate(dims):
+        if isinstance(d, (bool, np.bool_, float, np.floating)):
+            from .._convert import type_name
+            raise TypeError(f"{op}(): argument 'dims' must be tuple of ints, but found element of "
+                            f"type {type_name(d)} at pos {i}")
         w = wrap_dim(int(d), ndim, op)
         if w in out:
             raise RuntimeError(f"dim {w} appears multiple times in the list of dims")

@@ -8,7 +8,7 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
-from ._util import wrap_dim
+from ._util import wrap_dim, int_arg
 from ._registry import op
 
 
@@ -81,7 +81,7 @@ def cat(tensors, dim=0):
     nd = len(ref)
     if len(keep) == 1 and ref == (0,) and len(tensors) == sum(skip) + 1:
         dim = 0  # only legacy empty 1-D inputs: PyTorch checks no dim
-    dim = wrap_dim(dim, nd, "cat")
+    dim = wrap_dim(int_arg(dim, "cat", "dim", 2), nd, "cat")
     for i, t in enumerate(tensors):
         s = t._data.shape
         if skip[i]:
@@ -134,7 +134,7 @@ def stack(tensors, dim=0):
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
                 f"{list(t._data.shape)} at entry {i}")
-    dim = wrap_dim(dim, len(shape) + 1, "stack")
+    dim = wrap_dim(int_arg(dim, "stack", "dim", 2), len(shape) + 1, "stack")
     npdt = _promoted(tensors)
     res = np.stack([t._data for t in tensors], axis=dim, dtype=npdt, casting="unsafe")
     if not res.flags.c_contiguous:
@@ -149,8 +149,14 @@ def _unpack(tensors):
     return tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
 
 
-def _atleast(tensors, fn):
+def _atleast(tensors, fn, op):
     tensors = _unpack(tensors)
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            from .._convert import type_name
+            raise TypeError(f"{op}() received an invalid combination of arguments - got "
+                            f"({type_name(t)}), but expected one of:\n * (Tensor input)\n"
+                            " * (tuple of Tensors tensors)")
     res = tuple(fn(t) for t in tensors)
     return res[0] if len(res) == 1 and isinstance(tensors, tuple) and len(tensors) == 1 else res
 
@@ -177,21 +183,21 @@ def _at3(t):
     summary="Each tensor viewed with at least 1 dim (a tuple for several).",
     example="torch.tensor(1.0)")
 def atleast_1d(*tensors) -> "Tensor | tuple[Tensor, ...]":
-    return _atleast(tensors, _at1)
+    return _atleast(tensors, _at1, "atleast_1d")
 
 
 @op(method=False, tensor_first=None,
     summary="Each tensor viewed with at least 2 dims (a tuple for several).",
     example="torch.tensor([1.0, 2.0])")
 def atleast_2d(*tensors) -> "Tensor | tuple[Tensor, ...]":
-    return _atleast(tensors, _at2)
+    return _atleast(tensors, _at2, "atleast_2d")
 
 
 @op(method=False, tensor_first=None,
     summary="Each tensor viewed with at least 3 dims (a tuple for several).",
     example="torch.tensor([1.0, 2.0])")
 def atleast_3d(*tensors) -> "Tensor | tuple[Tensor, ...]":
-    return _atleast(tensors, _at3)
+    return _atleast(tensors, _at3, "atleast_3d")
 
 
 def _nonempty(tensors, op):
@@ -248,7 +254,8 @@ def broadcast_shape(*shapes):
     summary="Expands the tensors (views) to their common broadcast shape.",
     example="torch.tensor([[1.0], [2.0]]), torch.tensor([3.0, 4.0, 5.0])")
 def broadcast_tensors(*tensors) -> "tuple[Tensor, ...]":
-    tensors = _unpack(tensors)
+    # a list is refused as PyTorch refuses it (expected Tensor as element 0 ..., got list)
+    tensors = _tensor_list(tensors, "broadcast_tensors")
     shape = broadcast_shape(*(t._data.shape for t in tensors))
     return tuple(t.expand(shape) for t in tensors)
 

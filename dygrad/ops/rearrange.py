@@ -4,7 +4,7 @@ import numpy as np
 from .._tensor import Tensor, _inplace
 from ..autograd.node import Node, sum_to
 from . import _bw
-from ._util import dim_list, wrap_dim, size_args, record
+from ._util import dim_list, wrap_dim, size_args, record, int_arg, int_tuple
 from ._registry import op
 
 
@@ -67,8 +67,8 @@ class FlipBackward0(Node):
     summary="Reverses the order of elements along the given dims (a copy).",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), (0,)")
 def flip(input, *dims):
-    if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
-        dims = dims[0]
+    dims = int_tuple(dims[0] if len(dims) == 1 and not isinstance(dims[0], (int, np.integer))
+                     else dims, "flip", "dims", 1)
     d = input._data
     dims = dim_list(dims, d.ndim, "flip") if d.ndim else ()
     # PyTorch's flip writes into empty_like(input): the result keeps the input's dimension order
@@ -113,16 +113,15 @@ class RollBackward0(Node):
     summary="Shifts elements circularly along dims (of the flattened input without dims).",
     example="torch.tensor([1.0, 2.0, 3.0, 4.0]), 1")
 def roll(input, shifts, dims=None):
-    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(int(s) for s in shifts)
+    shifts = int_tuple(shifts, "roll", "shifts", 2)
     if not shifts:
         raise RuntimeError("`shifts` required")
-    if dims is not None and not isinstance(dims, (int, np.integer)) and len(dims) == 0:
-        dims = None  # PyTorch's roll takes no dims and empty dims alike: the flattened roll
+    if dims is not None:
+        dims = int_tuple(dims, "roll", "dims", 3) or None  # empty dims: the flattened roll, as PyTorch
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
     else:
-        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
         if len(shifts) != len(dims):
             raise RuntimeError(
                 f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
@@ -132,7 +131,7 @@ def roll(input, shifts, dims=None):
             dims = None
             shifts = shifts[:1]
         else:
-            dims = tuple(wrap_dim(int(d), input._data.ndim, "roll") for d in dims)
+            dims = tuple(wrap_dim(d, input._data.ndim, "roll") for d in dims)
     res = np.roll(input._data, shifts[0] if dims is None else shifts, dims)
     t, node = record(res, RollBackward0, (input,))
     if node is not None:
@@ -155,11 +154,12 @@ class TriuBackward0(Node):
 
 
 def _tri(x, k, npfn, node_cls, op):
+    k = int_arg(k, op, "diagonal", 2)
     if x._data.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
-    t, node = record(npfn(x._data, int(k)), node_cls, (x,))
+    t, node = record(npfn(x._data, k), node_cls, (x,))
     if node is not None:
-        node.k = int(k)
+        node.k = k
     return t
 
 
@@ -191,7 +191,7 @@ def triu_(input, diagonal=0):
 def diag(input, diagonal=0):
     from .slicing import diagonal as _diagonal
     d = input._data
-    k = int(diagonal)
+    k = int_arg(diagonal, "diag", "diagonal", 2)
     if d.ndim == 2:
         from .elementwise import clone
         return clone(_diagonal(input, k))

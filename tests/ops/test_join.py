@@ -125,6 +125,13 @@ ERRORS = [
      r"The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton dimension 0"),
     ([(2,), (2, 2)], lambda a, b: ns(a).meshgrid(a, b, indexing="ij"), "Expected 0D or 1D tensor"),
     ([(2,), (2,)], lambda a, b: ns(a).meshgrid(a, b, indexing="foo"), "indexing must be one of"),
+    # PyTorch's argument errors, not a truncated float dim, a list taken as tensors, or a raw
+    # AttributeError
+    ([(2, 3)], lambda a: ns(a).cat([a, a], 1.0), r"argument 'dim' .*must be int, not float"),
+    ([(2, 3)], lambda a: ns(a).stack([a, a], 0.5), r"argument 'dim' \(position 2\) must be int, not float"),
+    ([(2, 3)], lambda a: ns(a).broadcast_tensors(a, 1), "expected Tensor as element 1 in argument 0"),
+    ([(2, 3)], lambda a: ns(a).broadcast_tensors([a, a]), "expected Tensor as element 0 in argument 0"),
+    ([(2, 3)], lambda a: ns(a).atleast_2d(a, 1), "atleast_2d"),
 ]
 
 

@@ -115,6 +115,14 @@ ERRORS = [
     ((), lambda t: t.repeat(), "missing 1 required positional arguments"),  # not a copy
     ((3, 4), lambda t: t.roll([], 0), "`shifts` required"),
     ((3, 4), lambda t: ns(t).flip(t, 0), None),  # dims must be a sequence in the function form
+    # a float or bool argument is PyTorch's TypeError, not truncated by int()
+    ((3, 4), lambda t: t.tril(1.5), r"argument 'diagonal' .*must be int, not float"),
+    ((3, 4), lambda t: ns(t).triu(t, True), "must be int, not bool"),
+    ((3,), lambda t: t.diag(1.0), "must be int, not float"),
+    ((3, 4), lambda t: t.flip([1.0]), "must be tuple of ints, but found element of type float at pos 0"),
+    ((3, 4), lambda t: t.flip(1.0), None),
+    ((3, 4), lambda t: t.roll(1.5), "must be tuple of ints, not float"),
+    ((3, 4), lambda t: ns(t).roll(t, [1], [1.0]), "found element of type float at pos 0"),
 ]
 
 
