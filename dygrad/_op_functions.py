@@ -1510,7 +1510,7 @@ def diag(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('diag', input)
     if out is None:
         return _op_rearrange.diag(input, diagonal)
-    return _write_out(out, _op_rearrange.diag(input, diagonal), 'diag')
+    return _write_out(out, _op_rearrange.diag(input, diagonal), 'diag', True)
 
 
 def diag_embed(input: Tensor, offset=0, dim1=-2, dim2=-1) -> Tensor:
@@ -5108,7 +5108,7 @@ def tril(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('tril', input)
     if out is None:
         return _op_rearrange.tril(input, diagonal)
-    return _write_out(out, _op_rearrange.tril(input, diagonal), 'tril')
+    return _write_out(out, _op_rearrange.tril(input, diagonal), 'tril', True)
 
 
 def triu(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
@@ -5126,7 +5126,7 @@ def triu(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('triu', input)
     if out is None:
         return _op_rearrange.triu(input, diagonal)
-    return _write_out(out, _op_rearrange.triu(input, diagonal), 'triu')
+    return _write_out(out, _op_rearrange.triu(input, diagonal), 'triu', True)
 
 
 def trunc(input: Tensor, *, out: Tensor | None = None) -> Tensor:

@@ -163,14 +163,16 @@ def _tri(x, k, npfn, node_cls, op):
     return t
 
 
-@op(inplace="dygrad.ops.rearrange:tril_", inplace_function=False, out=True, backward=TrilBackward0,
+@op(inplace="dygrad.ops.rearrange:tril_", inplace_function=False, out=True, out_dtype="same",
+    backward=TrilBackward0,
     summary="The lower triangle (on and below diagonal) of the last two dims; zeros elsewhere.",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
 def tril(input, diagonal=0):
     return _tri(input, diagonal, np.tril, TrilBackward0, "tril")
 
 
-@op(inplace="dygrad.ops.rearrange:triu_", inplace_function=False, out=True, backward=TriuBackward0,
+@op(inplace="dygrad.ops.rearrange:triu_", inplace_function=False, out=True, out_dtype="same",
+    backward=TriuBackward0,
     summary="The upper triangle (on and above diagonal) of the last two dims; zeros elsewhere.",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
 def triu(input, diagonal=0):
@@ -186,7 +188,8 @@ def triu_(input, diagonal=0):
     return _inplace(input, triu(input, diagonal), True)
 
 
-@op(out=True, summary="A 1-D input's diagonal matrix, or a 2-D input's diagonal (offset diagonal).",
+@op(out=True, out_dtype="same",
+    summary="A 1-D input's diagonal matrix, or a 2-D input's diagonal (offset diagonal).",
     example="torch.tensor([1.0, 2.0])")
 def diag(input, diagonal=0):
     from .slicing import diagonal as _diagonal
