@@ -366,7 +366,7 @@ def test_lbfgs_rejects_several_groups_and_unknown_line_search():
     opt = optim.LBFGS([a], line_search_fn="armijo")
 
     def closure():
-        a.grad = dygrad.ones(1)
+        a.grad = dygrad.ones(1, dtype=a.dtype)  # (a grad of another dtype is refused)
         return dygrad.tensor(1.0)
 
     with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
