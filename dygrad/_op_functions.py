@@ -63,26 +63,27 @@ __all__ = [
     'diagflat', 'diagonal', 'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide',
     'true_divide', 'dot', 'dropout', 'dropout_', 'dsplit', 'dstack', 'einsum', 'embedding', 'eq',
     'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_',
-    'feature_dropout', 'feature_dropout_', 'flatten', 'flip', 'fliplr', 'flipud', 'float_power',
-    'floor', 'floor_', 'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gather', 'gcd',
-    'gcd_', 'ge', 'greater_equal', 'group_norm', 'gt', 'greater', 'hardshrink', 'heaviside',
-    'histc', 'hsplit', 'hstack', 'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill',
-    'index_put', 'index_put_', 'index_select', 'inner', 'instance_norm', 'inverse', 'is_conj',
-    'is_neg', 'is_nonzero', 'is_same_size', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan',
-    'isneginf', 'isposinf', 'kron', 'kthvalue', 'layer_norm', 'lcm', 'lcm_', 'ldexp', 'ldexp_',
-    'le', 'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_',
-    'log2', 'log2_', 'log_softmax', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet',
-    'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp',
-    'lt', 'less', 'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'matrix_power',
-    'max', 'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum',
-    'mm', 'mode', 'movedim', 'moveaxis', 'msort', 'mul', 'multiply', 'multinomial', 'mv',
-    'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow',
-    'narrow_copy', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'nextafter',
-    'nonzero', 'outer', 'ger', 'pairwise_distance', 'pdist', 'permute', 'pixel_shuffle',
-    'pixel_unshuffle', 'poisson', 'polygamma', 'positive', 'pow', 'prelu', 'prod', 'put',
-    'quantile', 'rad2deg', 'rad2deg_', 'ravel', 'reciprocal', 'reciprocal_', 'relu', 'relu_',
-    'remainder', 'renorm', 'repeat_interleave', 'reshape', 'resolve_conj', 'resolve_neg', 'roll',
-    'rot90', 'round', 'round_', 'rrelu', 'rrelu_', 'rsqrt', 'rsqrt_', 'scatter', 'scatter_add',
+    'feature_alpha_dropout', 'feature_alpha_dropout_', 'feature_dropout', 'feature_dropout_',
+    'flatten', 'flip', 'fliplr', 'flipud', 'float_power', 'floor', 'floor_', 'floor_divide',
+    'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gather', 'gcd', 'gcd_', 'ge', 'greater_equal',
+    'group_norm', 'gt', 'greater', 'hardshrink', 'heaviside', 'histc', 'hsplit', 'hstack',
+    'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill', 'index_put', 'index_put_',
+    'index_select', 'inner', 'instance_norm', 'inverse', 'is_conj', 'is_neg', 'is_nonzero',
+    'is_same_size', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'isneginf', 'isposinf',
+    'kron', 'kthvalue', 'layer_norm', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal',
+    'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_',
+    'log_softmax', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet', 'logical_and',
+    'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp', 'lt', 'less',
+    'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'matrix_power', 'max',
+    'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum', 'mm',
+    'mode', 'movedim', 'moveaxis', 'msort', 'mul', 'multiply', 'multinomial', 'mv', 'nan_to_num',
+    'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow', 'narrow_copy', 'ne',
+    'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'nextafter', 'nonzero', 'outer', 'ger',
+    'pairwise_distance', 'pdist', 'permute', 'pixel_shuffle', 'pixel_unshuffle', 'poisson',
+    'polygamma', 'positive', 'pow', 'prelu', 'prod', 'put', 'quantile', 'rad2deg', 'rad2deg_',
+    'ravel', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm',
+    'repeat_interleave', 'reshape', 'resolve_conj', 'resolve_neg', 'rms_norm', 'roll', 'rot90',
+    'round', 'round_', 'rrelu', 'rrelu_', 'rsqrt', 'rsqrt_', 'scatter', 'scatter_add',
     'scatter_reduce', 'searchsorted', 'select', 'select_scatter', 'selu', 'selu_', 'sigmoid',
     'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_',
     'slice_scatter', 'slogdet', 'softmax', 'sort', 'split', 'sqrt', 'sqrt_', 'square', 'square_',
@@ -1911,6 +1912,27 @@ def expm1_(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('expm1_', input)
     return _inplace(input, _op_unary.expm1(input))
+
+
+def feature_alpha_dropout(input: Tensor, p, train) -> Tensor:
+    """Alpha dropout of whole channels (feature maps) with probability p when train.
+
+    Example::
+
+        >>> torch.feature_alpha_dropout(torch.ones(1, 2, 3), 0.5, False)
+        tensor([[[1., 1., 1.],
+                 [1., 1., 1.]]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('feature_alpha_dropout', input)
+    return _op_nn_torch.feature_alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout_(input: Tensor, p, train) -> Tensor:
+    """In-place version of :meth:`Tensor.feature_alpha_dropout`."""
+    if not isinstance(input, Tensor):
+        raise _not_tensor('feature_alpha_dropout_', input)
+    return _inplace(input, _op_nn_torch.feature_alpha_dropout(input, p, train))
 
 
 def feature_dropout(input: Tensor, p, train) -> Tensor:
@@ -4272,6 +4294,20 @@ def resolve_neg(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor):
         raise _not_tensor('resolve_neg', input)
     return _op_predicates.resolve_neg(input)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
+    """Divides by the root mean square over the trailing normalized_shape dims (plus eps), then scales by weight.
+
+    Example::
+
+        >>> torch.rms_norm(torch.tensor([[1.0, -1.0], [3.0, 1.0]]), [2])
+        tensor([[ 1.0000, -1.0000],
+                [ 1.3416,  0.4472]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('rms_norm', input)
+    return _op_nn_torch.rms_norm(input, normalized_shape, weight, eps)
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:

@@ -122,6 +122,13 @@ def instance_norm(input, weight, bias, running_mean, running_var, use_input_stat
                                       use_input_stats, momentum, eps)
 
 
+@op(method=False, example=_BATCH + ", [2]",
+    summary="Divides by the root mean square over the trailing normalized_shape dims (plus eps), "
+            "then scales by weight.")
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    return _ops("norm").rms_norm(input, normalized_shape, weight, eps)
+
+
 # -- lookup, rearrangement, distances ------------------------------------------------------------
 @op(method=False, example="torch.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]), torch.tensor([2, 0])",
     summary="Rows of weight picked by indices (padding_idx -1: none).")
@@ -216,6 +223,12 @@ def alpha_dropout(input, p, train):
 def feature_dropout(input, p, train):
     drop = _ops("dropout")
     return drop.dropout2d(input, p, train) if input.dim() != 3 else drop.dropout1d(input, p, train)
+
+
+@op(method=False, inplace_function=True, example="torch.ones(1, 2, 3), 0.5, False",
+    summary="Alpha dropout of whole channels (feature maps) with probability p when train.")
+def feature_alpha_dropout(input, p, train):
+    return _ops("dropout").feature_alpha_dropout(input, p, train)
 
 
 # -- bilinear -----------------------------------------------------------------------------------------

@@ -287,9 +287,12 @@ add(case("torch.native_channel_shuffle", lambda T, x: T.native_channel_shuffle(x
 add(case("torch.max_pool1d", lambda T, x: T.max_pool1d(x, 3, 2, 1), A("f32", 2, 3, 9)))
 add(case("torch.feature_dropout_eval", lambda T, x: T.feature_dropout(x, 0.5, False), A("f32", 2, 3, 4)))
 add(case("torch.dropout_p0", lambda T, x: T.dropout(x, 0.0, True), A("f32", 2, 3)))
+add(case("torch.feature_alpha_dropout_eval", lambda T, x: T.feature_alpha_dropout(x, 0.5, False), A("f32", 2, 3, 4)))
+add(case("torch.rms_norm", lambda T, x, w: T.rms_norm(x, (4,), w, 1e-3), A("f32", 2, 3, 4), A("f32", 4), tol=TOL))
 # the in-place torch.*_ spellings (no Tensor method): on a non-leaf, as PyTorch requires
 for name, args in (("selu_", ()), ("celu_", (0.5,)), ("threshold_", (0.1, -3.0)), ("rrelu_", (0.1, 0.3)),
-                   ("dropout_", (0.5, False)), ("alpha_dropout_", (0.5, False)), ("feature_dropout_", (0.5, False))):
+                   ("dropout_", (0.5, False)), ("alpha_dropout_", (0.5, False)), ("feature_dropout_", (0.5, False)),
+                   ("feature_alpha_dropout_", (0.5, False))):
     add(case(f"torch.{name}", lambda T, x, n=name, a=args: getattr(T, n)(x * 1, *a), A("f32", 2, 3, 4)))
 add(case("torch.selu__leaf_err", lambda T, x: T.selu_(x), A("f32", 3)))
 add(case("torch.hardshrink_method", lambda T, x: x.hardshrink(0.2), A("f32", 5)))
