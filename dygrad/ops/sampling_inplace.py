@@ -67,7 +67,7 @@ def normal_(input, mean=0.0, std=1.0, *, generator=None):
     "or a tensor of probabilities broadcast to it), else 0.", example=f"torch.zeros(4), 0.5, {_SEEDED}")
 def bernoulli_(input, p=0.5, *, generator=None):
     if isinstance(p, Tensor):
-        prob = p._data
+        prob = p.expand(input.shape)._data  # (PyTorch's expand errors for a shape that does not fit)
         if ((prob < 0) | (prob > 1) | np.isnan(prob)).any():
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false. "
                                "(bernoulli_: every probability must lie in [0, 1])")
