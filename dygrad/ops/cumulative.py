@@ -17,9 +17,11 @@ _I64 = np.dtype(np.int64)
 
 
 class CummaxBackward0(Node):
+    """The gradient added at each running extremum's index. (The returned indices, saved, only
+    guard `idx`: they share its memory, so changing them in place must raise, as in PyTorch.)"""
     __slots__ = ("idx", "dim")
 
-    def backward(self, g):
+    def backward(self, g, _indices):
         if not np.ndim(self.idx):  # a 0-d input: the identity
             return g
         if isinstance(g, Tensor):
@@ -44,20 +46,20 @@ def _cumext(x, dim, acc, node_cls, result_cls, op):
     d = x._data
     dim = one_dim(dim, d.shape, op)
     if d.ndim == 0:
-        t, node = finish(d.copy(), x, node_cls)
-        if node is not None:
-            node.idx, node.dim = np.zeros((), _I64), 0
-        return result_cls(t, _wrap(np.zeros((), _I64)))
-    vals = acc.accumulate(d, axis=dim)
-    pos = np.arange(d.shape[dim]).reshape((-1,) + (1,) * (d.ndim - dim - 1))
-    hit = d == vals
-    if d.dtype.kind == "f":
-        hit |= np.isnan(d)
-    idx = np.maximum.accumulate(np.where(hit, pos, -1), axis=dim).astype(_I64, copy=False)
+        vals, idx, dim = d.copy(), np.zeros((), _I64), 0
+    else:
+        vals = acc.accumulate(d, axis=dim)
+        pos = np.arange(d.shape[dim]).reshape((-1,) + (1,) * (d.ndim - dim - 1))
+        hit = d == vals
+        if d.dtype.kind == "f":
+            hit |= np.isnan(d)
+        idx = np.maximum.accumulate(np.where(hit, pos, -1), axis=dim).astype(_I64, copy=False)
     t, node = finish(vals, x, node_cls)
+    indices = _wrap(idx)
     if node is not None:
         node.idx, node.dim = idx, dim
-    return result_cls(t, _wrap(idx))
+        node.save(indices)
+    return result_cls(t, indices)
 
 
 @op(out=True, backward=CummaxBackward0,

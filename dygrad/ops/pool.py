@@ -30,7 +30,7 @@ class MaxPoolBackward(Node):
     in padding has index xd.size (one past the end), and its gradient is dropped."""
     __slots__ = ("flat_idx", "xshape")
 
-    def backward(self, g):
+    def backward(self, g, *_indices):  # (returned indices are saved only to refuse their change)
         n, c, h, w = self.xshape
         size = n * c * h * w
         if isinstance(g, Tensor):
@@ -47,6 +47,7 @@ def _max_by_index(x, flat_idx, local_idx, unbatched, return_indices, vals=None):
     wholly in padding); records MaxPoolBackward."""
     xd = x._data
     out = xd.reshape(-1)[flat_idx] if vals is None else vals
+    node = None
     if STATE.enabled and x._rg:
         node = MaxPoolBackward((x._grad_node(),))
         node.flat_idx = flat_idx
@@ -55,6 +56,8 @@ def _max_by_index(x, flat_idx, local_idx, unbatched, return_indices, vals=None):
     else:
         t = _wrap(out)
     idx = _wrap(local_idx) if return_indices else None
+    if node is not None and idx is not None:
+        node.save(idx)  # changing the returned indices in place before backward raises, as PyTorch
     if unbatched:
         t = t.squeeze(0)
         idx = idx.squeeze(0) if idx is not None else None

@@ -1,9 +1,11 @@
-"""The (values, indices) ops that route the gradient to picked indices: PyTorch's grad_fn names,
-and an in-place change of the returned indices before backward raises instead of changing the
-gradient (the node reads indices that may share the returned tensor's memory)."""
+"""The (values, indices) ops that route the gradient to picked indices (sort, topk, max/min,
+median, mode, kthvalue, cummax/cummin, max pooling): PyTorch's grad_fn names, and an in-place
+change of the returned indices before backward raises instead of changing the gradient (the
+node reads indices that may share the returned tensor's memory)."""
 import pytest
 
 import dygrad as torch
+import dygrad.nn.functional as F
 
 PICKS = {
     "sort": (lambda x: x.sort(1), "SortBackward0"),
@@ -52,6 +54,31 @@ def test_untouched_indices_route_the_gradient(name):
             for i in idx[r].tolist():
                 expected[r, i] += 1.0
     assert torch.equal(x.grad, expected)
+
+
+OTHER_INDICES = {
+    "cummax": lambda x: x.cummax(1),
+    "cummin": lambda x: x.cummin(0),
+    "max_pool1d": lambda x: F.max_pool1d(x.unsqueeze(0), 2, return_indices=True),
+    "max_pool2d": lambda x: F.max_pool2d(x.unsqueeze(0), 2, return_indices=True),
+    "adaptive_max_pool1d": lambda x: F.adaptive_max_pool1d(x, 1, return_indices=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_INDICES))
+def test_other_returned_indices_changed_in_place_raise(name):
+    values, indices = OTHER_INDICES[name](_x())
+    indices.zero_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        values.sum().backward()
+
+
+def test_cummax_gradient_follows_the_running_maximum():
+    x = _x()
+    values, indices = x.cummax(1)
+    values.sum().backward()
+    assert indices.tolist() == [[0, 0, 0], [0, 1, 1]]
+    assert x.grad.tolist() == [[3.0, 0.0, 0.0], [1.0, 2.0, 0.0]]
 
 
 def test_baddbmm_checks_sizes_before_dtypes():
