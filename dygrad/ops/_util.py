@@ -18,6 +18,8 @@ def wrap_dim(dim, ndim, op="op"):
 def int_arg(v, op, name, pos):
     """v as an int, or PyTorch's argument-parser TypeError: int() would silently truncate a
     float (tril(x, 1.5) is tril(x, 1)) and take a bool."""
+    if type(v) is int:  # the common case first: these checks sit on every call
+        return v
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
         return int(v)
     if isinstance(v, Tensor) and v._data.ndim == 0 and v._data.dtype.kind in "iu":
@@ -29,6 +31,10 @@ def int_arg(v, op, name, pos):
 def int_tuple(v, op, name, pos):
     """An int or a sequence of ints as a tuple, or PyTorch's argument-parser TypeError (a float
     element would otherwise be truncated)."""
+    if type(v) is int:
+        return (v,)
+    if type(v) in (tuple, list) and all(type(e) is int for e in v):
+        return tuple(v)
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
         return (int(v),)
     from .._convert import type_name
@@ -49,7 +55,7 @@ def dim_list(dims, ndim, op="op"):
         return (wrap_dim(int(dims), ndim, op),)
     out = []
     for i, d in enumerate(dims):
-        if isinstance(d, (bool, np.bool_, float, np.floating)):
+        if type(d) is not int and isinstance(d, (bool, np.bool_, float, np.floating)):
             from .._convert import type_name
             raise TypeError(f"{op}(): argument 'dims' must be tuple of ints, but found element of "
                             f"type {type_name(d)} at pos {i}")
