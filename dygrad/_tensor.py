@@ -14,7 +14,6 @@ import numpy as np
 from . import _dtype
 from .autograd.grad_mode import STATE
 from .autograd.node import AccumulateGrad, add_hook as _add_hook
-from ._tensor_ext import TensorExtMethods
 from ._tensor_methods import TensorOpMethods
 
 if TYPE_CHECKING:  # names used only in annotations (never evaluated at run time)
@@ -27,7 +26,7 @@ ndarray = np.ndarray
 _new = object.__new__
 
 
-class Tensor(TensorOpMethods, TensorExtMethods):
+class Tensor(TensorOpMethods):
     """An n-dimensional array of one dtype that can record the operations applied to it, so
     that `backward()` can compute gradients (autograd).
 
@@ -149,11 +148,11 @@ class Tensor(TensorOpMethods, TensorExtMethods):
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
         flag = bool(flag)
-        if self.grad_fn is not None and not flag:
+        if self.grad_fn is not None:
             raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+                "you can only change requires_grad flags of leaf variables." + ("" if flag else
+                " If you want to use a computed variable in a subgraph that doesn't require "
+                "differentiation use var_no_grad = var.detach()."))
         if flag and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype})")
@@ -170,7 +169,8 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             >>> w.requires_grad
             True
         """
-        self.requires_grad = requires_grad
+        if not (requires_grad and self.grad_fn is not None):  # a non-leaf requires grad already
+            self.requires_grad = requires_grad
         return self
 
     @property
@@ -324,17 +324,24 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
 
-    def is_contiguous(self, memory_format: Any = None) -> bool:
+    def is_contiguous(self, *, memory_format: Any = None) -> bool:
         """True when the elements lie in memory in row-major order with no gaps, as a fresh
-        tensor's do; transposes and strided slices usually are not.
+        tensor's do; transposes and strided slices usually are not. With
+        `memory_format=torch.channels_last` (4-d) or `channels_last_3d` (5-d): whether they
+        lie in that order instead (channels last: N, H, W, C).
 
         Example::
 
             >>> x = torch.zeros(2, 3)
             >>> x.is_contiguous(), x.t().is_contiguous()
             (True, False)
+            >>> torch.zeros(1, 3, 4, 4).is_contiguous(memory_format=torch.channels_last)
+            False
         """
-        return self._data.flags.c_contiguous
+        if memory_format is None:
+            return self._data.flags.c_contiguous
+        from ._layout import is_contiguous_as
+        return is_contiguous_as(self._data, memory_format)
 
     def is_floating_point(self) -> bool:
         """True for a floating-point dtype (float16, float32, float64).
@@ -531,6 +538,9 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         if isinstance(dtype, type) and dtype.__name__ in _LEGACY_TYPES:
             dtype = "torch." + dtype.__name__
         if isinstance(dtype, str):
+            if dtype.startswith("torch.cuda."):
+                from .device import raise_no_cuda
+                raise_no_cuda(f"Tensor.type({dtype!r})")
             inv = {v: k for k, v in _TYPE_NAMES.items()}
             try:
                 dtype = _dtype.from_numpy_dtype(inv[dtype.replace("torch.cuda.", "torch.")])
@@ -1055,8 +1065,9 @@ class Tensor(TensorOpMethods, TensorExtMethods):
     @property
     def grad(self) -> Tensor | None:
         """The gradient `backward()` accumulated into this tensor (None until then). Calls
-        add to it, so zero or reset it between steps; set it to a tensor of this shape or
-        None. Only leaves (and tensors that called `retain_grad()`) get one.
+        add to it, so zero or reset it between steps; set it to a tensor of this shape and
+        dtype, or None. Only leaves (and tensors that called `retain_grad()`) get one: reading
+        it on another non-leaf warns, as PyTorch's.
 
         Example::
 
@@ -1069,6 +1080,8 @@ class Tensor(TensorOpMethods, TensorExtMethods):
             tensor([4., 8.])
         """
         g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains:
+            _warn_nonleaf_grad()
         if STATE.trace is not None:
             STATE.trace.grad_read(self, g)
         return g
@@ -1084,6 +1097,10 @@ class Tensor(TensorOpMethods, TensorExtMethods):
                     f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
                     f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
                     "and the tensor are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of dtype {value.dtype} to a tensor of dtype "
+                    f"{self.dtype}: the gradient must have the tensor's dtype")
         if STATE.trace is not None:
             STATE.trace.grad_write(self, value)
         self._grad = value
@@ -1185,6 +1202,8 @@ class Tensor(TensorOpMethods, TensorExtMethods):
         if self.grad_fn is not None:
             raise RuntimeError(
                 "post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         return _add_hook(self, "_post_hooks", hook)
 
     def _grad_node(self):
