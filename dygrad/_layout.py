@@ -38,3 +38,34 @@ def preserve_order(arr: np.ndarray, fmt=None) -> str:
         raise NotImplementedError(f"memory_format={fmt!r} is not supported by dygrad (CPU "
                                   "tensors are strided); use torch.contiguous_format")
     return "C" if 0 in arr.strides else "K"
+
+
+# dims from innermost to outermost for the channels-last formats (N, C, H, W[, D] indexing)
+_CHANNELS_LAST_ORDER = {channels_last: (1, 3, 2, 0), channels_last_3d: (1, 4, 3, 2, 0)}
+
+
+def is_contiguous_as(arr: np.ndarray, fmt: memory_format) -> bool:
+    """Tensor.is_contiguous(memory_format=fmt) for an array: C order for contiguous_format and
+    preserve_format; for channels_last(_3d) the elements packed channels-innermost, dims of size
+    1 being free to have any stride (as PyTorch's check).
+
+    >>> is_contiguous_as(np.zeros((2, 3, 4, 5)).transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2),
+    ...                  channels_last)
+    True
+    """
+    if not isinstance(fmt, memory_format):
+        raise TypeError("is_contiguous(): argument 'memory_format' must be torch.memory_format, "
+                        f"not {type(fmt).__name__}")
+    order = _CHANNELS_LAST_ORDER.get(fmt)
+    if order is None:
+        return arr.flags.c_contiguous
+    if arr.ndim != len(order):
+        return False
+    expected = arr.itemsize
+    for d in order:
+        n = arr.shape[d]
+        if n != 1:
+            if arr.strides[d] != expected:
+                return False
+            expected *= n
+    return True

@@ -1487,6 +1487,16 @@ def _warn_once(key, message, depth=0):
         warnings.warn(message, UserWarning, stacklevel=3 + depth)
 
 
+def _warn_nonleaf_grad():
+    import warnings  # stacklevel 3: the code that read .grad
+    warnings.warn(
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+        "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+        "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+        "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+        "instead.", UserWarning, stacklevel=3)
+
+
 def _matrix_transpose(t, name, hint):
     """mT/mH: the last two dims swapped; a 0-d tensor comes back itself with PyTorch's warning."""
     n = t._data.ndim

@@ -1,7 +1,8 @@
 """Hand-written Tensor attributes at their edges: the transposes T/H/mT/mH by dimension count,
-resize_ refusals, size()/stride() of a 0-d tensor, and the TypeError of equal/type_as given a
-non-tensor. The explicit expectations run without torch; the parity test runs the same cases
-under PyTorch when it is importable."""
+resize_ refusals, size()/stride() of a 0-d tensor, equal/type_as given a non-tensor,
+is_contiguous by memory format, and the autograd attributes' guards (grad's dtype, a non-leaf's
+.grad and requires_grad, post-accumulate hooks). The explicit expectations run without torch;
+the parity test runs the same cases under PyTorch when it is importable."""
 import warnings
 
 import pytest
@@ -99,6 +100,77 @@ def test_equal_and_type_as_take_only_a_tensor(method):
         getattr(dygrad.tensor([1.0]), method)([1.0])
 
 
+def _channels_last(*shape):
+    # a tensor of this NCHW(D) shape whose memory is packed channels-innermost
+    order = (0,) + tuple(range(2, len(shape))) + (1,)
+    back = [order.index(d) for d in range(len(shape))]
+    return dygrad.zeros(*[shape[d] for d in order]).permute(*back)
+
+
+@pytest.mark.parametrize("make,fmt,expected", [
+    (lambda: dygrad.zeros(2, 3, 4, 5), "channels_last", False),
+    (lambda: _channels_last(2, 3, 4, 5), "channels_last", True),
+    (lambda: _channels_last(2, 3, 4, 5), "contiguous_format", False),
+    (lambda: dygrad.zeros(2, 3, 1, 1), "channels_last", True),   # size-1 dims: any stride
+    (lambda: dygrad.zeros(2, 3, 4, 5), "channels_last_3d", False),
+    (lambda: _channels_last(2, 3, 4, 5, 6), "channels_last_3d", True),
+    (lambda: dygrad.zeros(2, 3), "channels_last", False),
+    (lambda: dygrad.zeros(2, 3), "preserve_format", True),
+])
+def test_is_contiguous_honours_the_memory_format(make, fmt, expected):
+    assert make().is_contiguous(memory_format=getattr(dygrad, fmt)) is expected
+
+
+def test_is_contiguous_takes_the_format_by_keyword_only():
+    with pytest.raises(TypeError):
+        dygrad.zeros(2, 3, 4, 5).is_contiguous(dygrad.channels_last)
+    with pytest.raises(TypeError, match="must be torch.memory_format, not str"):
+        dygrad.zeros(2).is_contiguous(memory_format="channels_last")
+
+
+def test_grad_of_another_dtype_is_refused():
+    x = dygrad.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="gradient of dtype torch.float64 to a tensor of dtype "
+                                           "torch.float32"):
+        x.grad = dygrad.zeros(2, dtype=dygrad.float64)
+    assert x.grad is None
+
+
+def test_reading_an_unset_grad_of_a_non_leaf_warns():
+    x = dygrad.ones(2, requires_grad=True)
+    y = x * 2
+    y.sum().backward()
+    with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed"):
+        assert y.grad is None
+    z = x * 3
+    z.retain_grad()
+    y.grad = dygrad.ones(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # retained, assigned, leaf, or no history: silent
+        assert z.grad is None and y.grad is not None and x.grad is not None
+        assert (dygrad.ones(2) * 2).grad is None
+
+
+def test_requires_grad_of_a_non_leaf_cannot_be_set():
+    y = dygrad.zeros(2, requires_grad=True) * 2
+    for flag in (True, False):
+        with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf"):
+            y.requires_grad = flag
+    assert y.requires_grad_() is y  # already requires grad: nothing to change
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf"):
+        y.requires_grad_(False)
+
+
+def test_post_accumulate_grad_hook_needs_a_tensor_that_requires_grad():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        dygrad.ones(2).register_post_accumulate_grad_hook(lambda p: None)
+
+
+def test_type_to_a_cuda_type_name_raises():
+    with pytest.raises(RuntimeError, match="CUDA"):
+        dygrad.zeros(2).type("torch.cuda.FloatTensor")
+
+
 # the cases above again, run under both libraries: same values or the same error type
 PARITY = {
     "T_0d": lambda T: T.tensor(2.0).T, "H_0d": lambda T: T.tensor(2.0).H,
@@ -115,6 +187,17 @@ PARITY = {
     "size_0d": lambda T: T.tensor(1.0).size(0), "stride_0d": lambda T: T.tensor(1.0).stride(-1),
     "equal_list": lambda T: T.tensor([1.0]).equal([1.0]),
     "type_as_list": lambda T: T.tensor([1.0]).type_as([1.0]),
+    "type_cuda": lambda T: T.zeros(2).type("torch.cuda.FloatTensor"),
+    "contig_cl": lambda T: T.zeros(2, 3, 4, 5).is_contiguous(memory_format=T.channels_last),
+    "contig_cl_packed": lambda T: T.zeros(2, 4, 5, 3).permute(0, 3, 1, 2).is_contiguous(
+        memory_format=T.channels_last),
+    "contig_cl_size1": lambda T: T.zeros(2, 3, 1, 1).is_contiguous(memory_format=T.channels_last),
+    "contig_cl3d": lambda T: T.zeros(2, 3, 4, 5, 6).is_contiguous(memory_format=T.channels_last_3d),
+    "contig_positional": lambda T: T.zeros(2).is_contiguous(T.contiguous_format),
+    "grad_dtype": lambda T: setattr(T.zeros(2, requires_grad=True), "grad", T.zeros(2, dtype=T.float64)),
+    "rg_nonleaf": lambda T: setattr(T.zeros(2, requires_grad=True) * 2, "requires_grad", True),
+    "rg__nonleaf": lambda T: (T.zeros(2, requires_grad=True) * 2).requires_grad_().requires_grad,
+    "post_hook_noreq": lambda T: T.ones(2).register_post_accumulate_grad_hook(lambda p: None),
 }
 
 
