@@ -21,6 +21,7 @@ from ._op_functions import (  # noqa: F401
     log_softmax,
     logit,
     logsumexp,
+    mvlgamma as multigammaln,
     ndtr,
     ndtri,
     polygamma,
@@ -34,6 +35,6 @@ from ._op_functions import (  # noqa: F401
 
 __all__ = [
     'digamma', 'psi', 'entr', 'erf', 'erfc', 'erfcx', 'erfinv', 'exp2', 'expm1', 'i0', 'gammaln',
-    'log1p', 'log_ndtr', 'log_softmax', 'logit', 'logsumexp', 'ndtr', 'ndtri', 'polygamma',
-    'round', 'expit', 'sinc', 'softmax', 'xlog1py', 'xlogy',
+    'log1p', 'log_ndtr', 'log_softmax', 'logit', 'logsumexp', 'multigammaln', 'ndtr', 'ndtri',
+    'polygamma', 'round', 'expit', 'sinc', 'softmax', 'xlog1py', 'xlogy',
 ]

@@ -53,46 +53,46 @@ __all__ = [
     'arctanh', 'atanh_', 'arctanh_', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'avg_pool1d',
     'baddbmm', 'batch_norm', 'bernoulli', 'bilinear', 'bincount', 'bitwise_and',
     'bitwise_left_shift', 'bitwise_not', 'bitwise_or', 'bitwise_right_shift', 'bitwise_xor',
-    'block_diag', 'bmm', 'broadcast_tensors', 'broadcast_to', 'bucketize', 'cat', 'concat',
-    'concatenate', 'cdist', 'ceil', 'ceil_', 'celu', 'celu_', 'chain_matmul', 'channel_shuffle',
-    'native_channel_shuffle', 'chunk', 'clamp', 'clip', 'clamp_', 'clip_', 'clamp_max',
-    'clamp_max_', 'clamp_min', 'clamp_min_', 'column_stack', 'conj', 'conv1d', 'conv2d',
-    'conv_transpose1d', 'conv_transpose2d', 'copysign', 'corrcoef', 'cos', 'cos_', 'cosh',
-    'cosh_', 'cosine_similarity', 'count_nonzero', 'cov', 'cross', 'cummax', 'cummin', 'cumprod',
-    'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'det', 'diag', 'diag_embed',
-    'diagflat', 'diagonal', 'diagonal_scatter', 'diff', 'digamma', 'dist', 'div', 'divide',
-    'true_divide', 'dot', 'dropout', 'dropout_', 'dsplit', 'dstack', 'einsum', 'embedding', 'eq',
-    'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_', 'expm1', 'expm1_',
-    'feature_alpha_dropout', 'feature_alpha_dropout_', 'feature_dropout', 'feature_dropout_',
-    'flatten', 'flip', 'fliplr', 'flipud', 'float_power', 'floor', 'floor_', 'floor_divide',
-    'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gather', 'gcd', 'gcd_', 'ge', 'greater_equal',
-    'group_norm', 'gt', 'greater', 'hardshrink', 'heaviside', 'histc', 'hsplit', 'hstack',
-    'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill', 'index_put', 'index_put_',
-    'index_select', 'inner', 'instance_norm', 'inverse', 'is_conj', 'is_neg', 'is_nonzero',
-    'is_same_size', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'isneginf', 'isposinf',
-    'kron', 'kthvalue', 'layer_norm', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le', 'less_equal',
-    'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2', 'log2_',
-    'log_softmax', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet', 'logical_and',
+    'block_diag', 'bmm', 'broadcast_tensors', 'broadcast_to', 'bucketize', 'cartesian_prod',
+    'cat', 'concat', 'concatenate', 'cdist', 'ceil', 'ceil_', 'celu', 'celu_', 'chain_matmul',
+    'channel_shuffle', 'native_channel_shuffle', 'chunk', 'clamp', 'clip', 'clamp_', 'clip_',
+    'clamp_max', 'clamp_max_', 'clamp_min', 'clamp_min_', 'column_stack', 'combinations', 'conj',
+    'conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'copysign', 'corrcoef', 'cos',
+    'cos_', 'cosh', 'cosh_', 'cosine_similarity', 'count_nonzero', 'cov', 'cross', 'cummax',
+    'cummin', 'cumprod', 'cumsum', 'cumulative_trapezoid', 'deg2rad', 'deg2rad_', 'det', 'diag',
+    'diag_embed', 'diagflat', 'diagonal', 'diagonal_scatter', 'diff', 'digamma', 'dist', 'div',
+    'divide', 'true_divide', 'dot', 'dropout', 'dropout_', 'dsplit', 'dstack', 'einsum',
+    'embedding', 'eq', 'erf', 'erf_', 'erfc', 'erfc_', 'erfinv', 'exp', 'exp_', 'exp2', 'exp2_',
+    'expm1', 'expm1_', 'feature_alpha_dropout', 'feature_alpha_dropout_', 'feature_dropout',
+    'feature_dropout_', 'flatten', 'flip', 'fliplr', 'flipud', 'float_power', 'floor', 'floor_',
+    'floor_divide', 'fmax', 'fmin', 'fmod', 'frac', 'frac_', 'gather', 'gcd', 'gcd_', 'ge',
+    'greater_equal', 'group_norm', 'gt', 'greater', 'hardshrink', 'heaviside', 'histc', 'hsplit',
+    'hstack', 'hypot', 'i0', 'i0_', 'index_add', 'index_copy', 'index_fill', 'index_put',
+    'index_put_', 'index_select', 'inner', 'instance_norm', 'inverse', 'is_conj', 'is_neg',
+    'is_nonzero', 'is_same_size', 'isclose', 'isfinite', 'isin', 'isinf', 'isnan', 'isneginf',
+    'isposinf', 'kron', 'kthvalue', 'layer_norm', 'lcm', 'lcm_', 'ldexp', 'ldexp_', 'le',
+    'less_equal', 'lerp', 'lgamma', 'log', 'log_', 'log10', 'log10_', 'log1p', 'log1p_', 'log2',
+    'log2_', 'log_softmax', 'logaddexp', 'logaddexp2', 'logcumsumexp', 'logdet', 'logical_and',
     'logical_not', 'logical_or', 'logical_xor', 'logit', 'logit_', 'logsumexp', 'lt', 'less',
     'masked_fill', 'masked_scatter', 'masked_select', 'matmul', 'matrix_power', 'max',
     'max_pool1d', 'max_pool2d', 'maximum', 'mean', 'median', 'meshgrid', 'min', 'minimum', 'mm',
-    'mode', 'movedim', 'moveaxis', 'msort', 'mul', 'multiply', 'multinomial', 'mv', 'nan_to_num',
-    'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow', 'narrow_copy', 'ne',
-    'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'nextafter', 'nonzero', 'outer', 'ger',
-    'pairwise_distance', 'pdist', 'permute', 'pixel_shuffle', 'pixel_unshuffle', 'poisson',
-    'polygamma', 'positive', 'pow', 'prelu', 'prod', 'put', 'quantile', 'rad2deg', 'rad2deg_',
-    'ravel', 'reciprocal', 'reciprocal_', 'relu', 'relu_', 'remainder', 'renorm',
-    'repeat_interleave', 'reshape', 'resolve_conj', 'resolve_neg', 'rms_norm', 'roll', 'rot90',
-    'round', 'round_', 'rrelu', 'rrelu_', 'rsqrt', 'rsqrt_', 'scatter', 'scatter_add',
-    'scatter_reduce', 'searchsorted', 'select', 'select_scatter', 'selu', 'selu_', 'sigmoid',
-    'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc', 'sinc_', 'sinh', 'sinh_',
-    'slice_scatter', 'slogdet', 'softmax', 'sort', 'split', 'sqrt', 'sqrt_', 'square', 'square_',
-    'squeeze', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum', 'swapaxes', 't', 'take',
-    'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tensor_split', 'tensordot', 'threshold',
-    'threshold_', 'tile', 'topk', 'trace', 'transpose', 'swapdims', 'trapezoid', 'trapz', 'tril',
-    'triu', 'trunc', 'fix', 'trunc_', 'fix_', 'unbind', 'unflatten', 'unique',
-    'unique_consecutive', 'unravel_index', 'unsqueeze', 'vander', 'var', 'var_mean', 'vdot',
-    'vsplit', 'vstack', 'row_stack', 'where', 'xlogy', 'xlogy_',
+    'mode', 'movedim', 'moveaxis', 'msort', 'mul', 'multiply', 'multinomial', 'mv', 'mvlgamma',
+    'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow',
+    'narrow_copy', 'ne', 'not_equal', 'neg', 'negative', 'neg_', 'negative_', 'nextafter',
+    'nonzero', 'outer', 'ger', 'pairwise_distance', 'pdist', 'permute', 'pixel_shuffle',
+    'pixel_unshuffle', 'poisson', 'polygamma', 'positive', 'pow', 'prelu', 'prod', 'put',
+    'quantile', 'rad2deg', 'rad2deg_', 'ravel', 'reciprocal', 'reciprocal_', 'relu', 'relu_',
+    'remainder', 'renorm', 'repeat_interleave', 'reshape', 'resolve_conj', 'resolve_neg',
+    'rms_norm', 'roll', 'rot90', 'round', 'round_', 'rrelu', 'rrelu_', 'rsqrt', 'rsqrt_',
+    'scatter', 'scatter_add', 'scatter_reduce', 'searchsorted', 'select', 'select_scatter',
+    'selu', 'selu_', 'sigmoid', 'sigmoid_', 'sign', 'sgn', 'signbit', 'sin', 'sin_', 'sinc',
+    'sinc_', 'sinh', 'sinh_', 'slice_scatter', 'slogdet', 'softmax', 'sort', 'split', 'sqrt',
+    'sqrt_', 'square', 'square_', 'squeeze', 'stack', 'std', 'std_mean', 'sub', 'subtract', 'sum',
+    'swapaxes', 't', 'take', 'take_along_dim', 'tan', 'tan_', 'tanh', 'tanh_', 'tensor_split',
+    'tensordot', 'threshold', 'threshold_', 'tile', 'topk', 'trace', 'transpose', 'swapdims',
+    'trapezoid', 'trapz', 'tril', 'triu', 'trunc', 'fix', 'trunc_', 'fix_', 'unbind', 'unflatten',
+    'unique', 'unique_consecutive', 'unravel_index', 'unsqueeze', 'vander', 'var', 'var_mean',
+    'vdot', 'vsplit', 'vstack', 'row_stack', 'where', 'xlogy', 'xlogy_',
 ]
 
 
@@ -958,6 +958,20 @@ def bucketize(input: Tensor, boundaries, *, out_int32=False, right=False, out: T
     return _write_out(out, _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right), 'bucketize')
 
 
+def cartesian_prod(*tensors) -> Tensor:
+    """Rows of every combination of one element from each 1-D tensor (Cartesian product).
+
+    Example::
+
+        >>> torch.cartesian_prod(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]))
+        tensor([[1., 3.],
+                [1., 4.],
+                [2., 3.],
+                [2., 4.]])
+    """
+    return _op_join.cartesian_prod(*tensors)
+
+
 def cat(tensors, dim=0, *, out: Tensor | None = None) -> Tensor:
     """Concatenates tensors along an existing dim.
 
@@ -1171,6 +1185,21 @@ def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_shape_extra.column_stack(tensors)
     return _write_out(out, _op_shape_extra.column_stack(tensors), 'column_stack')
+
+
+def combinations(input: Tensor, r=2, with_replacement=False) -> Tensor:
+    """Rows of the length-r combinations of a 1-D tensor's elements (as itertools').
+
+    Example::
+
+        >>> torch.combinations(torch.tensor([1.0, 2.0, 3.0]))
+        tensor([[1., 2.],
+                [1., 3.],
+                [2., 3.]])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('combinations', input)
+    return _op_join.combinations(input, r, with_replacement)
 
 
 def conj(input: Tensor) -> Tensor:
@@ -3672,6 +3701,23 @@ def mv(input: Tensor, vec, *, out: Tensor | None = None) -> Tensor:
     if out is None:
         return _op_linalg.mv(input, vec)
     return _write_out(out, _op_linalg.mv(input, vec), 'mv')
+
+
+def mvlgamma(input: Tensor, p, *, out: Tensor | None = None) -> Tensor:
+    """Log of the multivariate gamma function of dimension p (a sum of p lgammas).
+
+    out (Tensor, optional): the result is written into it.
+
+    Example::
+
+        >>> torch.mvlgamma(torch.tensor([2.5, 3.0]), 2)
+        tensor([0.8570, 1.5502])
+    """
+    if not isinstance(input, Tensor):
+        raise _not_tensor('mvlgamma', input)
+    if out is None:
+        return _op_special_unary.mvlgamma(input, p)
+    return _write_out(out, _op_special_unary.mvlgamma(input, p), 'mvlgamma')
 
 
 def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None, *, out: Tensor | None = None) -> Tensor:

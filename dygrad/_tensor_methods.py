@@ -2081,6 +2081,20 @@ class TensorOpMethods:
         """
         return _op_linalg.mv(self, vec)
 
+    def mvlgamma(self, p) -> Tensor:
+        """Log of the multivariate gamma function of dimension p (a sum of p lgammas).
+
+        Example::
+
+            >>> torch.tensor([2.5, 3.0]).mvlgamma(2)
+            tensor([0.8570, 1.5502])
+        """
+        return _op_special_unary.mvlgamma(self, p)
+
+    def mvlgamma_(self, p) -> Tensor:
+        """In-place version of :meth:`Tensor.mvlgamma`."""
+        return _inplace(self, _op_special_unary.mvlgamma(self, p))
+
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None) -> Tensor:
         """Replaces NaN, +inf and -inf by nan, posinf, neginf (default: the dtype's limits).
 

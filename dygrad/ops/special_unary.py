@@ -1,5 +1,5 @@
-"""Less common unary math: inverse hyperbolics, erfc/erfinv, lgamma/digamma/polygamma, logit,
-sinc, entr, the normal CDF (ndtr, ndtri, log_ndtr), angle and angle conversions, signbit,
+"""Less common unary math: inverse hyperbolics, erfc/erfinv, lgamma/mvlgamma/digamma/polygamma,
+logit, sinc, entr, the normal CDF (ndtr, ndtri, log_ndtr), angle and angle conversions, signbit,
 positive; each with its gradient (double-backward capable where PyTorch's is)."""
 import math
 
@@ -142,6 +142,18 @@ class DigammaBackward0(_Unary):
     summary="Logarithmic derivative of the gamma function, elementwise.")
 def digamma(input):
     return _unary(input, _sf.digamma, DigammaBackward0)
+
+
+@op(inplace=True, inplace_function=False, out=True, namespaces=("torch", "special:multigammaln"),
+    summary="Log of the multivariate gamma function of dimension p (a sum of p lgammas).",
+    example="torch.tensor([2.5, 3.0]), 2")
+def mvlgamma(input, p):
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    out = lgamma(input)
+    for j in range(2, p + 1):
+        out = out + lgamma(input - (j - 1) / 2)
+    return out + p * (p - 1) / 4 * math.log(math.pi)
 
 
 class PolygammaBackward0(_Unary):

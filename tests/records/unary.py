@@ -197,6 +197,17 @@ for name, fn in METHODS.items():
     add(case(f"method_{name}", fn, A("f32", 4, 6), tol=TOL))
 
 case, add = folder(R)
+def _mvlgamma(x, p):
+    return sum(vec(_lgamma)(x - j / 2) for j in range(p)) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+_MV = np.array([[1.6, 2.5, 4.0], [3.2, 1.9, 7.5]])
+R.add(OpRecord("mvlgamma", [S(_MV, 1, _label="mvlgamma_p1"), S(_MV, 3, _label="mvlgamma_p3"),
+                            S(_MV.astype(np.float32), 2, _label="mvlgamma_f32", _tol=TOL),
+                            S(np.array([2, 5]), 2, _label="mvlgamma_int"),
+                            S(_MV, 0, _label="mvlgamma_p0", _raises=RuntimeError)],
+               ref=_mvlgamma, gradgrad=True, supports_out=True))
+
 # the complex-number API on real tensors (the tensor itself) and tensor predicates
 for name in ("conj", "resolve_conj", "resolve_neg"):
     R.add(OpRecord(name, unary_samples(name, -3, 3, bools=True), ref=lambda x: x, gradgrad=True))
