@@ -46,10 +46,9 @@ class IndexSelectBackward0(Node):
     summary="The slices of input at index (a vector) along dim.",
     example="torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), 1, torch.tensor([2, 0])")
 def index_select(input, dim, index):
-    x = input
-    x1, idx, dim = _index_vector(x, dim, index, "index_select",
+    x1, idx, dim = _index_vector(input, dim, index, "index_select",
                                  msg="index_select(): Expected dtype int32 or int64 for index")
-    if x._data.ndim == 0 and idx.size != 1:
+    if input._data.ndim == 0 and idx.size != 1:
         raise RuntimeError(
             f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     n = x1.shape[dim]
@@ -58,9 +57,9 @@ def index_select(input, dim, index):
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError("index out of range in self")
     out = np.take(x1, idx, axis=dim)
-    t, node = _record(out.reshape(()) if x._data.ndim == 0 else out, IndexSelectBackward0, x)
+    t, node = _record(out.reshape(()) if input._data.ndim == 0 else out, IndexSelectBackward0, input)
     if node is not None:
-        node.shape, node.dim, node.idx = x._data.shape, dim, idx
+        node.shape, node.dim, node.idx = input._data.shape, dim, idx
     return t
 
 
@@ -92,32 +91,31 @@ def _check_source(x1, s1, dim, idx, op):
     summary="input with alpha * source's slices added at index (a vector) along dim.",
     example="torch.zeros(3, 2), 0, torch.tensor([0, 2, 0]), torch.ones(3, 2)")
 def index_add(input, dim, index, source, *, alpha=1):
-    x = input
     idx = index._data if isinstance(index, Tensor) else np.empty(0)
     x1, idx, dim = _index_vector(
-        x, dim, index, "index_add",
+        input, dim, index, "index_add",
         msg=f"index_add_(): Expected dtype int32/int64 for index but got: {_NAMES.get(idx.dtype)}",
         vector_msg=f"index_add_(): Index is supposed to be a vector, but got dim: {idx.ndim} with "
                    f"type: {_NAMES.get(idx.dtype)} and size: {list(idx.shape)}")
     s1 = _nd1(source._data)
-    if source._data.dtype != x._data.dtype:
-        raise RuntimeError(f"index_add_(): self ({_NAMES[x._data.dtype]}) and source "
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({_NAMES[input._data.dtype]}) and source "
                            f"({_NAMES[source._data.dtype]}) must have the same scalar type")
-    if (x._data.ndim == 0) != (source._data.ndim == 0):  # a 0-d self takes only a 0-d source
+    if (input._data.ndim == 0) != (source._data.ndim == 0):  # a 0-d self takes only a 0-d source
         raise RuntimeError(
             f"source tensor shape must match self tensor shape, excluding the specified dimension. "
-            f"Got self.shape = {list(x._data.shape)} source.shape = {list(source._data.shape)}")
+            f"Got self.shape = {list(input._data.shape)} source.shape = {list(source._data.shape)}")
     _check_source(x1, s1, dim, idx, "index_add_")
     out = x1.copy()
     if alpha != 1:  # alpha in the tensor's dtype, checked (PyTorch: 0.5 -> 0 for integers)
         alpha = _dtype.checked_value(x1.dtype, alpha)
-    if x._data.ndim <= 1:  # PyTorch's 0-d/1-d kernel checks every index, with this message
+    if input._data.ndim <= 1:  # PyTorch's 0-d/1-d kernel checks every index, with this message
         if idx.size and (idx.min() < 0 or idx.max() >= x1.shape[0]):
             raise IndexError("index out of range in self")
     if x1.size:  # its n-d kernel checks no index when self is empty
         _bounds(idx, x1.shape[dim], dim, RuntimeError, low=0)
         np.add.at(out, (slice(None),) * dim + (idx,), s1 * alpha if alpha != 1 else s1)
-    t, node = _record(out.reshape(x._data.shape), IndexAddBackward0, x, source)
+    t, node = _record(out.reshape(input._data.shape), IndexAddBackward0, input, source)
     if node is not None:
         node.dim, node.idx, node.alpha = dim, idx, alpha
     return t
@@ -149,8 +147,7 @@ def _slice_mask(x1, dim, idx, shape):
     summary="input with its slices at index (a vector) along dim set to value.",
     example="torch.zeros(2, 3), 1, torch.tensor([0, 2]), -1.0")
 def index_fill(input, dim, index, value):
-    x = input
-    x1, idx, dim = _index_vector(x, dim, index, "index_fill", int64_only=True,
+    x1, idx, dim = _index_vector(input, dim, index, "index_fill", int64_only=True,
                                  msg="index_fill_(): Expected dtype int64 for index.", err=IndexError,
                                  vector_msg="Index has to be a vector/scalar", vector_err=RuntimeError)
     vt = isinstance(value, Tensor)
@@ -164,9 +161,9 @@ def index_fill(input, dim, index, value):
         idx = idx[:0]
     out = x1.copy()
     out[(slice(None),) * dim + (idx,)] = checked_scalar(value._data[()] if vt else value, out.dtype)
-    t, node = _record(out.reshape(x._data.shape), IndexFillBackward0, x, value)
+    t, node = _record(out.reshape(input._data.shape), IndexFillBackward0, input, value)
     if node is not None:
-        node.mask = _slice_mask(x1, dim, idx, x._data.shape)
+        node.mask = _slice_mask(x1, dim, idx, input._data.shape)
         node.vdtype = value._data.dtype if vt and value._data.dtype != out.dtype else None
     return t
 
@@ -195,20 +192,19 @@ class IndexCopyBackward0(Node):
     summary="input with its slices at index (a vector) along dim replaced by source's.",
     example="torch.zeros(3, 2), 0, torch.tensor([2, 0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
 def index_copy(input, dim, index, source):
-    x = input
-    x1, idx, dim = _index_vector(x, dim, index, "index_copy", int64_only=True,
+    x1, idx, dim = _index_vector(input, dim, index, "index_copy", int64_only=True,
                                  msg=f"index_copy_(): Expected a long tensor for index, but got "
                                  f"{_NAMES.get(getattr(index, '_data', np.empty(0)).dtype, '?')}",
                                  vector_msg=f"index_copy_(): Index should have dimension 1 or 0 "
                                  f"(got {getattr(index, '_data', np.empty(0)).ndim})")
     s1 = _nd1(source._data)
-    if x._data.ndim and source._data.ndim and x._data.ndim != source._data.ndim:
+    if input._data.ndim and source._data.ndim and input._data.ndim != source._data.ndim:
         raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
                          f"dimensionality must match. Source dimensionality "
-                         f"({source._data.ndim}), destination dimensionality ({x._data.ndim})")
-    if source._data.dtype != x._data.dtype:
+                         f"({source._data.ndim}), destination dimensionality ({input._data.ndim})")
+    if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got "
-                           f"(self) {_NAMES[x._data.dtype]} and (source) {_NAMES[source._data.dtype]}")
+                           f"(self) {_NAMES[input._data.dtype]} and (source) {_NAMES[source._data.dtype]}")
     if s1.ndim == x1.ndim and s1.shape[dim] != idx.size:
         raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
                          f"source.size(dim) ({s1.shape[dim]})")
@@ -227,9 +223,9 @@ def index_copy(input, dim, index, source):
     out = x1.copy()
     if not skip:
         out[(slice(None),) * dim + (idx,)] = s1
-    t, node = _record(out.reshape(x._data.shape), IndexCopyBackward0, x, source)
+    t, node = _record(out.reshape(input._data.shape), IndexCopyBackward0, input, source)
     if node is not None:
-        node.mask = _slice_mask(x1, dim, idx[:0] if skip else idx, x._data.shape)
+        node.mask = _slice_mask(x1, dim, idx[:0] if skip else idx, input._data.shape)
         node.dim, node.idx = dim, idx
     return t
 
@@ -276,22 +272,21 @@ class PutBackward0(Node):
     summary="input with source written (or added, accumulate=True) at index into its flattened view.",
     example="torch.zeros(2, 2), torch.tensor([3, 0]), torch.tensor([1.0, 2.0])")
 def put(input, index, source, accumulate=False):
-    x = input
-    idx = _flat_index(x, index, "put_")
-    if source._data.dtype != x._data.dtype:
+    idx = _flat_index(input, index, "put_")
+    if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
-                           f"self.dtype = {_NAMES[x._data.dtype]} and source.dtype = "
+                           f"self.dtype = {_NAMES[input._data.dtype]} and source.dtype = "
                            f"{_NAMES[source._data.dtype]}")
     if source._data.size != idx.size:
         raise IndexError(f"put_(): Expected source and index to have the same number of elements, "
                          f"but got source.numel() = {source._data.size}, index.numel() = {idx.size}")
-    out = x._data.copy()
+    out = input._data.copy()
     flat = out.reshape(-1)
     if accumulate:
         np.add.at(flat, idx.reshape(-1), source._data.reshape(-1))
     else:
         flat[idx.reshape(-1)] = source._data.reshape(-1)
-    t, node = _record(out, PutBackward0, x, source)
+    t, node = _record(out, PutBackward0, input, source)
     if node is not None:
         node.idx, node.sshape, node.accumulate = idx, source._data.shape, accumulate
     return t

@@ -371,25 +371,24 @@ def _index_put_value(x, key, values, bkey, akey, accumulate):
 
 
 @op(inplace="dygrad.ops.indexing:index_put_",
-    summary="input with values written (or added, accumulate=True) at input[indices], indices a tuple of tensors.",
+    summary="input with values written (or added, accumulate=True) at input[indices], indices a "
+            "tuple of tensors.",
     example="torch.zeros(3), (torch.tensor([0, 2]),), torch.tensor([1.0, 2.0])")
 def index_put(input, indices, values, accumulate=False):
-    x = input
     key = _indices_key(indices)
-    bkey, akey = parse_key(x._data.shape, key)
-    vd = _index_put_value(x, key, values, bkey, akey, accumulate)
-    if x._data.dtype.kind != "f" and vd is not getattr(values, "_data", None):
-        values = _wrap(vd)  # converted for an integer/bool x (no gradient to keep)
-    return _put(x, bkey, akey, values, accumulate)
+    bkey, akey = parse_key(input._data.shape, key)
+    vd = _index_put_value(input, key, values, bkey, akey, accumulate)
+    if input._data.dtype.kind != "f" and vd is not getattr(values, "_data", None):
+        values = _wrap(vd)  # converted for an integer/bool input (no gradient to keep)
+    return _put(input, bkey, akey, values, accumulate)
 
 
 def index_put_(input, indices, values, accumulate=False):
-    x = input
-    if STATE.enabled and (x._rg or (isinstance(values, Tensor) and values._rg)):
-        return _inplace(x, index_put(x, indices, values, accumulate))
+    if STATE.enabled and (input._rg or (isinstance(values, Tensor) and values._rg)):
+        return _inplace(input, index_put(input, indices, values, accumulate))
     key = _indices_key(indices)
-    bkey, akey = parse_key(x._data.shape, key)
-    vd = _index_put_value(x, key, values, bkey, akey, accumulate)
-    _write(x._data[bkey], akey, vd, accumulate, x)
-    x._vc[0] += 1
-    return x
+    bkey, akey = parse_key(input._data.shape, key)
+    vd = _index_put_value(input, key, values, bkey, akey, accumulate)
+    _write(input._data[bkey], akey, vd, accumulate, input)
+    input._vc[0] += 1
+    return input

@@ -98,12 +98,11 @@ class MaskedSelectBackward0(Node):
     summary="1-D tensor of input's elements where mask (broadcast with input) is True.",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[True, False], [False, True]])")
 def masked_select(input, mask):
-    x = input
     m = _mask(mask, lambda dt: "masked_select: expected BoolTensor for mask")
-    d = x._data
+    d = input._data
     shape = broadcast_shape(m.shape, d.shape)
     mb = np.broadcast_to(m, shape)
-    t, node = _record(np.broadcast_to(d, shape)[mb], MaskedSelectBackward0, x)
+    t, node = _record(np.broadcast_to(d, shape)[mb], MaskedSelectBackward0, input)
     if node is not None:
         node.mask, node.shape = mb, d.shape
     return t
@@ -129,10 +128,9 @@ class MaskedScatterBackward0(Node):
     summary="input with source's leading elements written, in order, where mask is True.",
     example="torch.zeros(4), torch.tensor([True, False, True, True]), torch.tensor([1.0, 2.0, 3.0, 4.0])")
 def masked_scatter(input, mask, source):
-    x = input
     m = _mask(mask, lambda dt: f"masked_scatter_ only supports boolean masks, but got mask with "
                                f"dtype {_NAMES.get(dt, dt)}")
-    d, s = x._data, source._data
+    d, s = input._data, source._data
     if s.dtype != d.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{_NAMES[d.dtype]} and {_NAMES[s.dtype]}")
@@ -143,7 +141,7 @@ def masked_scatter(input, mask, source):
         raise RuntimeError("Number of elements of source < number of ones in mask")
     out = np.array(np.broadcast_to(d, shape))
     out[mb] = s.reshape(-1)[:count]
-    t, node = _record(out, MaskedScatterBackward0, x, source)
+    t, node = _record(out, MaskedScatterBackward0, input, source)
     if node is not None:
         node.mask, node.shape, node.sshape, node.count = mb, d.shape, s.shape, count
     return t
@@ -201,8 +199,7 @@ def unique_dim(d, dim, op):
     example="torch.tensor([3.0, 1.0, 3.0, 2.0])")
 def unique(input, sorted=True, return_inverse=False, return_counts=False,
            dim=None) -> "Tensor | tuple[Tensor, ...]":
-    x = input
-    d = x._data
+    d = input._data
     if dim is None:
         res = np.unique(d.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
         inv = res[1].reshape(d.shape)
@@ -210,7 +207,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False,
         dim = unique_dim(d, dim, "unique")
         res = np.unique(d, return_inverse=True, return_counts=True, axis=dim)
         inv = res[1].reshape(-1)
-    out = [unique_values(res[0], x, "_unique2" if dim is None else "unique_dim")]
+    out = [unique_values(res[0], input, "_unique2" if dim is None else "unique_dim")]
     if return_inverse:
         out.append(_wrap(inv.astype(np.int64, copy=False)))
     if return_counts:

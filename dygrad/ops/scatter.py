@@ -102,11 +102,10 @@ class GatherBackward0(Node):
             "out[i][j] = input[index[i][j]][j].",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, torch.tensor([[0, 0], [1, 0]])")
 def gather(input, dim, index, *, sparse_grad=False):
-    x = input
-    x1, i1, dim, coords, _, _ = _prepare(x, dim, index, "gather", what="input")
-    t, node = _record(x1[coords].reshape(index._data.shape), GatherBackward0, x)
+    x1, i1, dim, coords, _, _ = _prepare(input, dim, index, "gather", what="input")
+    t, node = _record(x1[coords].reshape(index._data.shape), GatherBackward0, input)
     if node is not None:
-        node.shape, node.dim, node.idx = x._data.shape, dim, index._data
+        node.shape, node.dim, node.idx = input._data.shape, dim, index._data
     return t
 
 
@@ -221,14 +220,13 @@ def _scatter_node(node, x, x1, coords, skey, src, index):
             "reduce='add'/'multiply' combines them.",
     example="torch.zeros(2, 3), 1, torch.tensor([[2], [0]]), torch.tensor([[1.0], [2.0]])")
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
-    x = input
     if src is not None and not isinstance(src, Tensor):
         src, value = None, src
     if src is None and value is None:
         raise TypeError("scatter() missing 1 required positional argument: 'src' or 'value'")
     if reduce not in (None, "add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
-    x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter", src)
+    x1, i1, dim, coords, s1, skey = _prepare(input, dim, index, "scatter", src)
     # the value is converted (checked) only by a kernel that runs: not for an empty index
     vals = s1[skey] if s1 is not None else checked_scalar(value, x1.dtype) if i1.size else None
     out = x1.copy()
@@ -238,10 +236,10 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         out[coords] = vals
     else:
         (np.add if reduce == "add" else np.multiply).at(out, coords, vals)
-    t, node = _record(out.reshape(x._data.shape), ScatterBackward0 if reduce is None else _NoGrad,
-                      x, src)
+    t, node = _record(out.reshape(input._data.shape), ScatterBackward0 if reduce is None else _NoGrad,
+                      input, src)
     if node is not None:
-        _scatter_node(node, x, x1, coords, skey, src, index)
+        _scatter_node(node, input, x1, coords, skey, src, index)
     return t
 
 
@@ -257,13 +255,12 @@ class _NoGrad(_ScatterBackward):
     summary="input with src's values added along dim at index (repeated indices accumulate).",
     example="torch.zeros(3), 0, torch.tensor([0, 2, 0]), torch.tensor([1.0, 2.0, 3.0])")
 def scatter_add(input, dim, index, src):
-    x = input
-    x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter_add", src)
+    x1, i1, dim, coords, s1, skey = _prepare(input, dim, index, "scatter_add", src)
     out = x1.copy()
     np.add.at(out, coords, s1[skey])
-    t, node = _record(out.reshape(x._data.shape), ScatterAddBackward0, x, src)
+    t, node = _record(out.reshape(input._data.shape), ScatterAddBackward0, input, src)
     if node is not None:
-        _scatter_node(node, x, x1, coords, skey, src, index)
+        _scatter_node(node, input, x1, coords, skey, src, index)
     return t
 
 
@@ -289,14 +286,13 @@ def _identity(reduce, dt):
     summary="input with src's values reduced ('sum', 'prod', 'mean', 'amax', 'amin') along dim at index.",
     example="torch.tensor([1.0, 2.0]), 0, torch.tensor([0, 1, 0]), torch.tensor([5.0, 1.0, 3.0]), 'amax'")
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
-    x = input
     alias = reduce if reduce in ("max", "min") else None
     if alias:  # PyTorch's forward takes these for amax/amin; its backward refuses them
         reduce = "a" + reduce
     if reduce not in _REDUCE:
         raise RuntimeError(
             f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    x1, i1, dim, coords, s1, skey = _prepare(x, dim, index, "scatter_reduce", src)
+    x1, i1, dim, coords, s1, skey = _prepare(input, dim, index, "scatter_reduce", src)
     if reduce == "mean" and x1.dtype.kind == "b":
         raise NotImplementedError(
             "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
@@ -311,9 +307,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         np.add.at(cnt, coords, 1)
         cnt = np.maximum(cnt, 1)
         out = (out / cnt if out.dtype.kind == "f" else out // cnt).astype(out.dtype)
-    t, node = _record(out.reshape(x._data.shape), ScatterReduceBackward0, x, src)
+    t, node = _record(out.reshape(input._data.shape), ScatterReduceBackward0, input, src)
     if node is not None:
-        hit = _scatter_node(node, x, x1, coords, skey, src, index)
+        hit = _scatter_node(node, input, x1, coords, skey, src, index)
         node.reduce, node.include_self = alias or reduce, include_self
         node.scale, node.src_scale = _reduce_scales(reduce, include_self, x1, vals, out, coords, hit, cnt)
     return t

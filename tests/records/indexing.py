@@ -56,9 +56,11 @@ _rec("masked_select", lambda x, mask: np.broadcast_to(x, np.broadcast_shapes(x.s
     S(array(g, "f32", (3, 4)), array(g, "b", (3, 4)), _label="masked_select"),
     S(array(g, "f64", (3, 4)), array(g, "b", (4,)), _label="masked_select_bcast")],
     gradgrad=True, supports_out=True)
-_rec("nonzero", np.argwhere, lambda g: [
+_rec("nonzero", lambda x, as_tuple=False: np.nonzero(x) if as_tuple else np.argwhere(x), lambda g: [
     S(array(g, "f32", (3, 4)) * array(g, "b", (3, 4)), _label="nonzero_2d"),
-    S(array(g, "i64", (5,)), _label="nonzero_int"), S(np.zeros((0, 3), np.float32), _label="nonzero_empty")],
+    S(array(g, "i64", (5,)), _label="nonzero_int"), S(np.zeros((0, 3), np.float32), _label="nonzero_empty"),
+    # as_tuple: one index tensor per dim (PyTorch takes no out= with it)
+    S(array(g, "b", (3, 4)), as_tuple=True, _label="nonzero_as_tuple", _variants=("method",))],
     differentiable=False, supports_out=True)
 
 
