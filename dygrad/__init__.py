@@ -23,8 +23,7 @@ from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, emp
                         zeros_like, ones_like, empty_like, full_like, rand_like, randn_like,
                         randint_like, arange, linspace, logspace, eye, rand, randn, randint,
                         randperm, normal, scalar_tensor, frombuffer,
-                        empty_strided, tril_indices, triu_indices, cartesian_prod,
-                        combinations)
+                        empty_strided, tril_indices, triu_indices)
 from .ops.bucketing import searchsorted, bucketize, histc, bincount, heaviside, diag_embed  # noqa: F401
 from .device import get_default_device, set_default_device  # noqa: F401
 from ._creation import range as _range_fn

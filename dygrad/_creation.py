@@ -14,14 +14,14 @@ from ._convert import (_BOOL, _CTYPE, _F32, _F64, _I64, _int_like, _warn_once, c
                        type_name)
 from ._tensor import Tensor, _wrap
 from .device import check_device
-from ._ranges import arange, range, linspace, logspace, tril_indices, triu_indices, cartesian_prod, combinations  # noqa: F401,E501
+from ._ranges import arange, range, linspace, logspace, tril_indices, triu_indices  # noqa: F401
 from .ops.sampling import (rand, randn, randint, randperm, normal,  # noqa: F401
                         rand_like, randn_like, randint_like)
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "frombuffer", "scalar_tensor", "zeros",
            "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "eye",
            "empty_strided", "arange", "range", "linspace", "logspace", "tril_indices",
-           "triu_indices", "cartesian_prod", "combinations", "rand", "randn", "randint",
+           "triu_indices", "rand", "randn", "randint",
            "randperm", "normal", "rand_like", "randn_like",
            "randint_like"]
 

@@ -1,5 +1,5 @@
 """Ranges (arange, range, linspace, logspace) with PyTorch's arithmetic, bit for bit, and index
-grids (tril/triu_indices, cartesian_prod, combinations).
+grids (tril/triu_indices; cartesian_prod and combinations are declared ops in ops/join.py).
 
 PyTorch's CPU kernels (as built for AVX2/AVX-512, which contract a*b+c into one fused
 multiply-add) compute, per element:
@@ -11,8 +11,6 @@ multiply-add) compute, per element:
 - logspace: base ** (the linspace exponent, computed in double).
 `_fma` reproduces the single rounding of a fused multiply-add with error-free transformations.
 """
-import builtins
-import itertools
 import math
 import warnings
 
@@ -23,8 +21,7 @@ from ._convert import checked, finish, not_implemented, type_name
 from ._tensor import Tensor, _wrap
 from .device import check_device
 
-__all__ = ["arange", "range", "linspace", "logspace", "tril_indices", "triu_indices",
-           "cartesian_prod", "combinations"]
+__all__ = ["arange", "range", "linspace", "logspace", "tril_indices", "triu_indices"]
 
 _F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 _I64 = np.dtype(np.int64)
@@ -332,39 +329,3 @@ def tril_indices(row, col, offset=0, *, dtype=_dtype.int64, device="cpu", layout
 def triu_indices(row, col, offset=0, *, dtype=_dtype.int64, device="cpu", layout=None):
     """2 x N (row, col) indices of the upper triangle of a row x col matrix, row-major."""
     return _tri_indices("triu_indices", row, col, offset, dtype, device, False)
-
-
-def _check_1d(t):
-    if t._data.ndim != 1:
-        raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
-
-
-def cartesian_prod(*tensors):
-    """Rows of every combination of one element from each 1-d tensor (differentiable)."""
-    from .ops.join import meshgrid, stack
-    for t in tensors:
-        _check_1d(t)
-    if len(tensors) == 1:
-        return tensors[0]
-    if not tensors:
-        raise RuntimeError("meshgrid expects a non-empty TensorList")
-    if len({t._data.dtype for t in tensors}) > 1:
-        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
-    grids = meshgrid(*tensors, indexing="ij")
-    return stack([g.reshape(-1) for g in grids], dim=1)
-
-
-def combinations(input, r=2, with_replacement=False):
-    """Rows of the length-r combinations of a 1-d tensor's elements, in itertools order."""
-    from .ops.index_ops import index_select
-    _check_1d(input)
-    if r < 0:
-        raise RuntimeError(f"Expect a non-negative number, but got {r}")
-    if r == 0:
-        return _wrap(np.zeros(0, input._data.dtype))
-    n = input._data.shape[0]
-    make = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    idx = np.array(list(make(builtins.range(n), r)), dtype=np.int64).reshape(-1, r)
-    cols = [index_select(input, 0, _wrap(np.ascontiguousarray(idx[:, k]))) for k in builtins.range(r)]
-    from .ops.join import stack
-    return stack(cols, dim=1)

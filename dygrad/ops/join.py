@@ -1,4 +1,6 @@
-"""Joining tensors: cat, stack, hstack/vstack/dstack, atleast_*d, broadcast_tensors, meshgrid."""
+"""Joining tensors: cat, stack, hstack/vstack/dstack, atleast_*d, broadcast_tensors, meshgrid,
+cartesian_prod and combinations."""
+import itertools
 import warnings
 
 import numpy as np
@@ -295,3 +297,37 @@ def meshgrid(*tensors, indexing=None) -> "tuple[Tensor, ...]":
         vshape[pos[i]] = sizes[i]
         out.append(t.reshape(vshape).expand(shape))
     return tuple(out)
+
+
+def _check_1d(t):
+    if t._data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+
+
+@op(method=False, tensor_first=None,
+    summary="Rows of every combination of one element from each 1-D tensor (Cartesian product).",
+    example="torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])")
+def cartesian_prod(*tensors):
+    tensors = _tensor_list(tensors, "cartesian_prod")
+    for t in tensors:
+        _check_1d(t)
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")  # its errors: an empty list, mixed dtypes
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+@op(method=False,
+    summary="Rows of the length-r combinations of a 1-D tensor's elements (as itertools').",
+    example="torch.tensor([1.0, 2.0, 3.0])")
+def combinations(input, r=2, with_replacement=False):
+    _check_1d(input)
+    r = int_arg(r, "combinations", "r", 2)
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return _wrap(np.zeros(0, input._data.dtype))
+    make = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    idx = np.array(list(make(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    from .index_ops import index_select  # the rows are gathered (differentiable)
+    return stack([index_select(input, 0, _wrap(np.ascontiguousarray(idx[:, k]))) for k in range(r)], 1)

@@ -3,6 +3,8 @@
 The common shape ops are call records with NumPy references (checked without torch too); the
 expression samples after them are the parity sweep's cases, kept under their sweep names (see
 tests/records/_names.py)."""
+import itertools
+
 import numpy as np
 
 from dygrad.testing import OpRecord, RecordSet, S
@@ -121,6 +123,24 @@ for name, ref in (("cat", _cat_ref), ("stack", lambda tensors, dim=0: np.stack(t
     samples.append(S([array(rng, "f32", (2, 3)), array(rng, "f32", (3, 3))], 1, _label=f"{name}_bad",
                      _raises=RuntimeError))
     R.add(OpRecord(name, samples, ref=ref, gradgrad=True, supports_out=True))
+
+
+def _cartesian_ref(*xs):
+    return np.stack([g.reshape(-1) for g in np.meshgrid(*xs, indexing="ij")], 1)
+
+
+def _combinations_ref(x, r=2, with_replacement=False):
+    make = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    return np.array(list(make(x.tolist(), r)), x.dtype).reshape(-1, r)
+
+
+_rng = rng_for("cartesian_prod")
+R.add(OpRecord("cartesian_prod", [S(array(_rng, dt, (2,)), array(_rng, dt, (3,)), _label=f"cartesian_prod_{dt}")
+                                  for dt in ("f32", "f64", "i64")], ref=_cartesian_ref, gradgrad=True))
+_rng = rng_for("combinations")
+R.add(OpRecord("combinations", [S(array(_rng, dt, (4,)), *a, _label=f"combinations_{dt}_{i}")
+                                for dt in ("f64", "i64") for i, a in enumerate(((), (3,), (2, True)))],
+               ref=_combinations_ref, gradgrad=True))
 # hstack/vstack/dstack: 1-D and 2-D inputs (the 1-D ones join along dim 0, rows, depth)
 for name, ref in (("hstack", np.hstack), ("vstack", np.vstack), ("dstack", np.dstack)):
     rng = rng_for(name)
