@@ -535,7 +535,11 @@ class Tensor(TensorOpMethods):
         """
         if dtype is None:
             return _TYPE_NAMES[self._data.dtype]
-        if isinstance(dtype, type) and dtype.__name__ in _LEGACY_TYPES:
+        if isinstance(dtype, type):  # a legacy class (torch.DoubleTensor) or torch.Tensor
+            if dtype.__name__ not in _LEGACY_TYPES:
+                if issubclass(dtype, Tensor):  # torch.Tensor stands for the default dtype
+                    return self.to(_dtype.get_default_dtype())
+                raise ValueError(f"invalid type: '{dtype.__name__}'")  # int, float...: not types
             dtype = "torch." + dtype.__name__
         if isinstance(dtype, str):
             if dtype.startswith("torch.cuda."):
@@ -543,9 +547,11 @@ class Tensor(TensorOpMethods):
                 raise_no_cuda(f"Tensor.type({dtype!r})")
             inv = {v: k for k, v in _TYPE_NAMES.items()}
             try:
-                dtype = _dtype.from_numpy_dtype(inv[dtype.replace("torch.cuda.", "torch.")])
+                dtype = _dtype.from_numpy_dtype(inv[dtype])
             except KeyError:
                 raise ValueError(f"invalid type: '{dtype}'") from None
+        elif not isinstance(dtype, _dtype.dtype):
+            raise TypeError("dtype must be a type, str, or dtype object")
         return self.to(dtype)
 
     def __len__(self) -> int:

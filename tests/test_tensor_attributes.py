@@ -171,6 +171,15 @@ def test_type_to_a_cuda_type_name_raises():
         dygrad.zeros(2).type("torch.cuda.FloatTensor")
 
 
+def test_type_takes_legacy_classes_names_and_dtypes_only():
+    x = dygrad.zeros(2, dtype=dygrad.float64)
+    assert x.type(dygrad.Tensor).dtype == dygrad.float32  # torch.Tensor: the default dtype
+    with pytest.raises(ValueError, match="invalid type: 'int'"):
+        x.type(int)
+    with pytest.raises(TypeError, match="dtype must be a type, str, or dtype object"):
+        x.type(3)
+
+
 # the cases above again, run under both libraries: same values or the same error type
 PARITY = {
     "T_0d": lambda T: T.tensor(2.0).T, "H_0d": lambda T: T.tensor(2.0).H,
@@ -188,6 +197,9 @@ PARITY = {
     "equal_list": lambda T: T.tensor([1.0]).equal([1.0]),
     "type_as_list": lambda T: T.tensor([1.0]).type_as([1.0]),
     "type_cuda": lambda T: T.zeros(2).type("torch.cuda.FloatTensor"),
+    "type_int": lambda T: T.zeros(2).type(int), "type_3": lambda T: T.zeros(2).type(3),
+    "type_Tensor": lambda T: str(T.zeros(2).double().type(T.Tensor).dtype),
+    "type_legacy": lambda T: str(T.zeros(2).type(T.DoubleTensor).dtype),
     "contig_cl": lambda T: T.zeros(2, 3, 4, 5).is_contiguous(memory_format=T.channels_last),
     "contig_cl_packed": lambda T: T.zeros(2, 4, 5, 3).permute(0, 3, 1, 2).is_contiguous(
         memory_format=T.channels_last),
