@@ -1637,12 +1637,27 @@ def _wrap_dim(dim, ndim, op):
 
 
 class Size(tuple):
-    """torch.Size: a tuple of ints with PyTorch's repr."""
+    """torch.Size: a tensor's shape, a tuple of ints with PyTorch's repr; slicing it or adding
+    a tuple to it gives a Size again.
 
-    def __repr__(self):
+    Example::
+
+        >>> s = torch.zeros(2, 3, 4).shape
+        >>> s, s[1:], s + (5,), s[0]
+        (torch.Size([2, 3, 4]), torch.Size([3, 4]), torch.Size([2, 3, 4, 5]), 2)
+    """
+
+    def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
 
-    def numel(self):
+    def numel(self) -> int:
+        """Number of elements a tensor of this shape holds (1 for the empty shape).
+
+        Example::
+
+            >>> torch.Size([2, 3]).numel(), torch.Size([]).numel()
+            (6, 1)
+        """
         n = 1
         for s in self:
             n *= s

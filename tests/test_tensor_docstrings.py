@@ -51,8 +51,9 @@ def _hand_written(attr):
 PUBLIC = _public()
 CONSTANTS = [name for name, _, attr in PUBLIC if _is_constant(attr)]
 MEMBERS = [(name, attr) for name, _, attr in PUBLIC if not _is_constant(attr)]
-EXAMPLES = [("Tensor", T.__doc__)] + [(name, _doc(attr)) for name, attr in MEMBERS
-                                      if ">>>" in (_doc(attr) or "")]
+EXAMPLES = [("Tensor", T.__doc__), ("Size", dygrad.Size.__doc__),
+            ("Size.numel", dygrad.Size.numel.__doc__)] + [
+    (name, _doc(attr)) for name, attr in MEMBERS if ">>>" in (_doc(attr) or "")]
 
 
 def test_collection_is_not_empty():
