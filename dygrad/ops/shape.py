@@ -29,6 +29,14 @@ from .slicing import (view_of as _view_of, select, narrow, diagonal, unfold, spl
 _size_args = size_args
 
 
+def _sizes_arg(value, op, name, pos):
+    """value, when it is a sequence of sizes; else PyTorch's TypeError (an int is not taken)."""
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be tuple of ints, not "
+                        f"{type(value).__name__}")
+    return value
+
+
 def _numel(shape):
     n = 1
     for s in shape:
@@ -232,7 +240,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 def unflatten(input, dim, sizes):
     shape = input._data.shape
     dim = wrap_dim(dim, len(shape), "unflatten")
-    sizes = size_args((sizes,))
+    sizes = size_args((_sizes_arg(sizes, "unflatten", "sizes", 3),))
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
     n = shape[dim]
@@ -308,7 +316,7 @@ def expand(input, *size, implicit: bool = False):
 @op(backward=(ExpandBackward0, AliasBackward0), example="torch.tensor([1.0, 2.0]), (2, 2)",
     summary="expand(size): a view broadcasting input to size.")
 def broadcast_to(input, size):
-    return expand(input, size)
+    return expand(input, _sizes_arg(size, "broadcast_to", "size", 2))
 
 
 @op(function=False, namespaces=(), backward=(ExpandBackward0, AliasBackward0),

@@ -3,6 +3,8 @@ chunk, unbind). Their gradients scatter into zeros; on Tensors (create_graph=Tru
 the flat gather/scatter pair of _flat.py, so every order of derivative is available.
 Each public op is declared with `@op` (dygrad/ops/_registry.py), which generates its spellings.
 """
+import operator
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -71,7 +73,7 @@ def select(input, dim, index):
     if not shape:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     dim = wrap_dim(dim, len(shape), "select")
-    index = int(index)
+    index = operator.index(index)  # a float is a TypeError, as PyTorch's
     n = shape[dim]
     if not -n <= index < n:
         raise IndexError(
@@ -86,7 +88,7 @@ def narrow(input, dim, start, length):
     if not shape:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = wrap_dim(dim, len(shape), "narrow")
-    start, length, n = int(start), int(length), shape[dim]
+    start, length, n = operator.index(start), operator.index(length), shape[dim]
     if not -n <= start <= n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
     if length < 0:

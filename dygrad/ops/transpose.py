@@ -4,6 +4,8 @@ their input (reshaping views live in shape.py, which re-exports these).
 
 Each public op is declared with `@op` (dygrad/ops/_registry.py), which generates its spellings.
 """
+import operator
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -44,7 +46,7 @@ def permute(input, *dims):
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
             f"length of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal "
             f"to len(dims) = {len(dims)}")
-    dims = tuple(wrap_dim(int(d), nd, "permute") for d in dims)
+    dims = tuple(wrap_dim(operator.index(d), nd, "permute") for d in dims)
     if len(set(dims)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     t, node = _view_of(input, np.transpose(input._data, dims), PermuteBackward0)
