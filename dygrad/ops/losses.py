@@ -209,7 +209,9 @@ def _class_loss(x, target, weight, ignore_index, reduction, eps, fused, op):
         else:
             node.again = None
             node.t, node.valid, node.wt, node.p, node.denom = t, valid, wt, p, denom
-            node.save(x)
+            # the target is saved although backward reads node.t (which may share its memory):
+            # changing it in place before backward then raises, as in PyTorch
+            node.save(x, target)
     return r
 
 

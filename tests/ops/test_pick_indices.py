@@ -73,6 +73,17 @@ def test_other_returned_indices_changed_in_place_raise(name):
         values.sum().backward()
 
 
+@pytest.mark.parametrize("loss", [F.nll_loss, F.cross_entropy])
+def test_class_targets_changed_in_place_raise(loss):
+    # the node keeps the targets' array: a change must not silently move the gradient
+    x = _x()
+    target = torch.tensor([0, 2])
+    out = loss(x, target, reduction="none")
+    target.zero_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
 def test_cummax_gradient_follows_the_running_maximum():
     x = _x()
     values, indices = x.cummax(1)
