@@ -749,8 +749,8 @@ def batch_norm(input: Tensor, weight, bias, running_mean, running_var, training,
     return _op_nn_torch.batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled)
 
 
-def bernoulli(input: Tensor, p=None, *, generator=None, out: Tensor | None = None) -> Tensor:
-    """1 with probability input (or p when given), else 0, in input's dtype and shape.
+def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
+    """1 with probability input (or p when given), else 0, in input's dtype and shape (in out's dtype with out=).
 
     out (Tensor, optional): the result is written into it.
 
@@ -761,9 +761,7 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out: Tensor | None = Non
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('bernoulli', input)
-    if out is None:
-        return _op_sampling.bernoulli(input, p, generator=generator)
-    return _write_out(out, _op_sampling.bernoulli(input, p, generator=generator), 'bernoulli')
+    return _op_sampling.bernoulli(input, p, generator=generator, out=out)
 
 
 def bilinear(input1, input2, weight, bias=None) -> Tensor:
@@ -3669,7 +3667,7 @@ def mul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
 multiply = mul
 
 
-def multinomial(input: Tensor, num_samples, replacement=False, *, generator=None, out: Tensor | None = None) -> Tensor:
+def multinomial(input: Tensor, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:
     """Category indices drawn with probabilities proportional to each row of input (1-d or 2-d); without replacement each row yields distinct indices.
 
     out (Tensor, optional): the result is written into it.
@@ -3681,9 +3679,7 @@ def multinomial(input: Tensor, num_samples, replacement=False, *, generator=None
     """
     if not isinstance(input, Tensor):
         raise _not_tensor('multinomial', input)
-    if out is None:
-        return _op_sampling.multinomial(input, num_samples, replacement, generator=generator)
-    return _write_out(out, _op_sampling.multinomial(input, num_samples, replacement, generator=generator), 'multinomial')
+    return _op_sampling.multinomial(input, num_samples, replacement, generator=generator, out=out)
 
 
 def mv(input: Tensor, vec, *, out: Tensor | None = None) -> Tensor:

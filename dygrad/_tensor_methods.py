@@ -449,15 +449,15 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.baddbmm`."""
         return _inplace(self, _op_linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
 
-    def bernoulli(self, p=None, *, generator=None) -> Tensor:
-        """1 with probability input (or p when given), else 0, in input's dtype and shape.
+    def bernoulli(self, p=None, *, generator=None, out=None) -> Tensor:
+        """1 with probability input (or p when given), else 0, in input's dtype and shape (in out's dtype with out=).
 
         Example::
 
             >>> torch.tensor([0.0, 1.0, 1.0]).bernoulli()
             tensor([0., 1., 1.])
         """
-        return _op_sampling.bernoulli(self, p, generator=generator)
+        return _op_sampling.bernoulli(self, p, generator=generator, out=out)
 
     def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
         """Fills the tensor with 1 with probability p (a float, or a tensor of probabilities broadcast to it), else 0.
@@ -673,6 +673,18 @@ class TensorOpMethods:
             tensor([ 1., -2.])
         """
         return _op_predicates.conj(self)
+
+    def contiguous(self, memory_format=None) -> Tensor:
+        """This tensor when its memory is already row-major without gaps, else a row-major copy (recorded as a clone).
+
+        Example::
+
+            >>> torch.arange(6.0).reshape(2, 3).t().contiguous()
+            tensor([[0., 3.],
+                    [1., 4.],
+                    [2., 5.]])
+        """
+        return _op_shape.contiguous(self, memory_format)
 
     def copysign(self, other: Tensor) -> Tensor:
         """The magnitude of input with the sign of other, elementwise.
@@ -2061,7 +2073,7 @@ class TensorOpMethods:
     multiply = mul
     multiply_ = mul_
 
-    def multinomial(self, num_samples, replacement=False, *, generator=None) -> Tensor:
+    def multinomial(self, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:
         """Category indices drawn with probabilities proportional to each row of input (1-d or 2-d); without replacement each row yields distinct indices.
 
         Example::
@@ -2069,7 +2081,7 @@ class TensorOpMethods:
             >>> torch.tensor([0.0, 1.0, 0.0]).multinomial(2, True)
             tensor([1, 1])
         """
-        return _op_sampling.multinomial(self, num_samples, replacement, generator=generator)
+        return _op_sampling.multinomial(self, num_samples, replacement, generator=generator, out=out)
 
     def mv(self, vec) -> Tensor:
         """Product of a matrix and a vector.

@@ -255,9 +255,11 @@ def _fmt(v):
 
 # the examples are certain draws (probabilities 0 and 1): the spellings agree on them and
 # the docstrings print the same result every time. (Tensor.bernoulli_ is its own op: a fill.)
-@op(out=True, backward=BernoulliBackward0, example="torch.tensor([0.0, 1.0, 1.0])",
-    summary="1 with probability input (or p when given), else 0, in input's dtype and shape.")
-def bernoulli(input, p=None, *, generator=None):
+# out= is the op's own: PyTorch draws into out in out's dtype, whatever it is
+@op(out="native", backward=BernoulliBackward0, example="torch.tensor([0.0, 1.0, 1.0])",
+    summary="1 with probability input (or p when given), else 0, in input's dtype and shape "
+            "(in out's dtype with out=).")
+def bernoulli(input, p=None, *, generator=None, out=None):
     d = input._data
     if d.dtype.kind != "f":
         _convert.not_implemented("bernoulli_tensor_cpu_p_" if p is None else "bernoulli_scalar_cpu_", d.dtype)
@@ -271,6 +273,8 @@ def bernoulli(input, p=None, *, generator=None):
         if not 0.0 <= prob <= 1.0:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={prob:g}")
     u = _random._uniform(d.shape, 0.0, 1.0, generator)
+    if out is not None:
+        return _convert.write_out(out, (u < prob).astype(out._data.dtype), "bernoulli", input._rg)
     arr = (u < prob).astype(d.dtype)
     if p is None:
         return _record(arr, BernoulliBackward0, (input,))
@@ -296,10 +300,10 @@ def poisson(input, generator=None):
     return _record(arr, PoissonBackward0, (input,))
 
 
-@op(out=True, example="torch.tensor([0.0, 1.0, 0.0]), 2, True",
+@op(out="native", example="torch.tensor([0.0, 1.0, 0.0]), 2, True",
     summary="Category indices drawn with probabilities proportional to each row of input (1-d "
             "or 2-d); without replacement each row yields distinct indices.")
-def multinomial(input, num_samples, replacement=False, *, generator=None):
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     d = input._data
     if d.dtype.kind != "f":
         raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
@@ -333,7 +337,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
         # exponential race: the k smallest Exp(1)/p are a draw without replacement
         keys = rng.exponential(size=rows.shape) / rows
         res = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
-    return _wrap(res.astype(np.int64).reshape(d.shape[:-1] + (num_samples,)))
+    res = res.astype(np.int64).reshape(d.shape[:-1] + (num_samples,))
+    if out is None:
+        return _wrap(res)
+    if out._data.dtype != np.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: "
+                           f"{_convert.TORCH_NAME[out._data.dtype.name]}")
+    return _convert.write_out(out, res, "multinomial")
 
 
 

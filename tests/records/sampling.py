@@ -86,6 +86,10 @@ holds("bernoulli__tensor_p_broadcast", lambda y: y.bernoulli_(y.new_tensor([0.0,
 holds("bernoulli__tensor_p_bigger_err", lambda y: y.bernoulli_(y.new_tensor([[0.0, 1.0]] * 2)), lambda y: y, A("f32", 2))
 holds("bernoulli__tensor_p_size_err", lambda y: y.bernoulli_(y.new_tensor([0.0, 1.0, 1.0])), lambda y: y, A("f32", 2))
 holds("bernoulli__default", lambda y: y.bernoulli_(), lambda y: ((y == 0) | (y == 1)).all(), A("f64", 50))
+add(case("bernoulli_out_long", lambda T, x: T.bernoulli(x, out=T.empty(3, dtype=T.long)), np.array([0.0, 1.0, 1.0]),
+         grad=False))
+add(case("bernoulli_out_bool", lambda T, x: T.bernoulli(x, out=T.empty(0, dtype=T.bool)), np.array([1.0, 0.0]), grad=False))
+add(case("multinomial_out_int_err", lambda T, x: T.multinomial(x, 1, out=T.empty(1, dtype=T.int32)), np.array([0.0, 1.0])))
 add(case("bernoulli_out_grad_err", lambda T, x: T.bernoulli(x, out=T.empty(3)), np.array([0.0, 1.0, 1.0])))
 add(case("multinomial_distinct", lambda T, x: x.multinomial(4).sort().values, A("f32", 4, lo=0.1, hi=1)))
 add(case("multinomial_dtype", lambda T, x: T.multinomial(x, 2, True).dtype, A("f64", 2, 3, lo=0.1, hi=1)))
