@@ -403,8 +403,15 @@ def stale() -> list[str]:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if "--check" in argv:
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog="python -m dygrad.ops._codegen",
+        description="Write the Tensor methods and torch.* functions generated from the op "
+                    "declarations (dygrad/ops/_registry.py).")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 and name the files that are stale")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.check:
         bad = stale()
         for p in bad:
             print(f"stale: {p} (run python -m dygrad.ops._codegen)")
