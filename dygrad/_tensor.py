@@ -764,20 +764,6 @@ class Tensor(TensorOpMethods):
         """
         return _ew.clone(self)
 
-    def contiguous(self, memory_format: Any = None) -> Tensor:
-        """This tensor if its memory is already row-major without gaps, else a contiguous
-        copy (recorded by autograd as a clone).
-
-        Example::
-
-            >>> x = torch.zeros(2, 3)
-            >>> x.contiguous() is x, x.t().contiguous().is_contiguous()
-            (True, True)
-        """
-        if self._data.flags.c_contiguous:
-            return self
-        return _ew.clone(self)
-
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Converts to another dtype and/or device. Accepts a dtype, a device (only the CPU
         exists here; `'cuda'` raises), both (`to('cpu', torch.float64)`), or another tensor

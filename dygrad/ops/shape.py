@@ -21,6 +21,7 @@ from ..autograd.node import Node, sum_to
 from . import _bw
 from ._util import dim_list, wrap_dim, size_args, as_view
 from ._registry import op
+from .elementwise import clone as _clone, CloneBackward0
 from .transpose import (_rebase, permute, transpose, swapaxes, swapdims, t, movedim,  # noqa: F401
                         moveaxis, PermuteBackward0, TransposeBackward0, TBackward0)
 from .slicing import (view_of as _view_of, select, narrow, diagonal, unfold, split, chunk,  # noqa: F401
@@ -323,6 +324,16 @@ def broadcast_to(input, size):
     example="torch.tensor([1.0, 2.0]), torch.zeros(2, 2)", summary="expand(other.size()).")
 def expand_as(input, other):
     return expand(input, other.shape)
+
+
+@op(function=False, namespaces=(), backward=CloneBackward0,
+    example="torch.arange(6.0).reshape(2, 3).t()",
+    summary="This tensor when its memory is already row-major without gaps, else a row-major "
+            "copy (recorded as a clone).")
+def contiguous(input, memory_format=None):
+    if input._data.flags.c_contiguous:
+        return input
+    return _clone(input)
 
 
 @op(backward=(ViewBackward0, UnsafeViewBackward0),
