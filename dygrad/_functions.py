@@ -15,7 +15,7 @@ def equal(input, other):
 
 
 def clone(input, *, memory_format=None):
-    return _ew.clone(input)
+    return input.clone(memory_format=memory_format)
 
 
 # -- reductions ----------------------------------------------------------------------------------

@@ -69,3 +69,19 @@ def is_contiguous_as(arr: np.ndarray, fmt: memory_format) -> bool:
                 return False
             expected *= n
     return True
+
+
+def copy_as(arr: np.ndarray, fmt=None) -> np.ndarray:
+    """A copy of `arr` laid out as PyTorch lays out a copy made with `memory_format=fmt`
+    (preserve_format by default, see preserve_order; channels_last(_3d): channels innermost).
+
+    >>> copy_as(np.zeros((2, 3, 4, 5)), channels_last).strides
+    (480, 8, 120, 24)
+    """
+    order = _CHANNELS_LAST_ORDER.get(fmt)
+    if order is None:
+        return arr.copy(order=preserve_order(arr, fmt))
+    if arr.ndim != len(order):
+        raise RuntimeError(f"required rank {len(order)} tensor to use {fmt.name} format")
+    outer_first = order[::-1]
+    return np.ascontiguousarray(arr.transpose(outer_first)).transpose(np.argsort(outer_first))

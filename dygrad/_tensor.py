@@ -754,15 +754,22 @@ class Tensor(TensorOpMethods):
 
     def clone(self, *, memory_format: Any = None) -> Tensor:
         """A copy in new memory; unlike `detach()` it stays in the graph (gradients flow back
-        to this tensor).
+        to this tensor). By default (`torch.preserve_format`) the copy keeps a dense tensor's
+        dimension order in memory (a transpose's clone is not contiguous);
+        `torch.contiguous_format` or `torch.channels_last` ask for that layout.
 
         Example::
 
             >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
             >>> x.clone()
             tensor([1., 2.], grad_fn=<CloneBackward0>)
+            >>> t = torch.zeros(2, 3).t()
+            >>> t.clone().stride(), t.clone(memory_format=torch.contiguous_format).stride()
+            ((1, 3), (2, 1))
         """
-        return _ew.clone(self)
+        if memory_format is None:
+            from ._layout import preserve_format as memory_format
+        return _ew.clone(self, memory_format=memory_format)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Converts to another dtype and/or device. Accepts a dtype, a device (only the CPU
@@ -784,7 +791,7 @@ class Tensor(TensorOpMethods):
         from .device import parse_to_args
         dtype, copy = parse_to_args("to", args, kwargs)
         if dtype is None or dtype.np == self._data.dtype:
-            return _ew.clone(self) if copy else self
+            return self.clone() if copy else self  # a copy keeps the layout (preserve_format)
         return _ew.cast(self, dtype)
 
     def cpu(self, memory_format: Any = None) -> Tensor:

@@ -128,6 +128,20 @@ def test_is_contiguous_takes_the_format_by_keyword_only():
         dygrad.zeros(2).is_contiguous(memory_format="channels_last")
 
 
+def test_clone_keeps_the_layout_unless_asked():
+    t = dygrad.zeros(2, 3).t()
+    assert t.clone().stride() == (1, 3) and dygrad.clone(t).stride() == (1, 3)
+    assert t.to(dygrad.float32, copy=True).stride() == (1, 3)
+    assert t.clone(memory_format=dygrad.contiguous_format).stride() == (2, 1)
+    assert t.contiguous().stride() == (2, 1)
+    cl = dygrad.zeros(2, 3, 4, 5).clone(memory_format=dygrad.channels_last)
+    assert cl.stride() == (60, 1, 15, 3) and cl.is_contiguous(memory_format=dygrad.channels_last)
+    with pytest.raises(RuntimeError, match="required rank 4 tensor to use channels_last format"):
+        dygrad.zeros(2, 3).clone(memory_format=dygrad.channels_last)
+    x = dygrad.zeros(2, 3, requires_grad=True)
+    assert type(x.t().clone().grad_fn).__name__ == "CloneBackward0"
+
+
 def test_grad_of_another_dtype_is_refused():
     x = dygrad.zeros(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="gradient of dtype torch.float64 to a tensor of dtype "
@@ -210,6 +224,15 @@ PARITY = {
     "rg_nonleaf": lambda T: setattr(T.zeros(2, requires_grad=True) * 2, "requires_grad", True),
     "rg__nonleaf": lambda T: (T.zeros(2, requires_grad=True) * 2).requires_grad_().requires_grad,
     "post_hook_noreq": lambda T: T.ones(2).register_post_accumulate_grad_hook(lambda p: None),
+    "clone_t": lambda T: T.zeros(2, 3).t().clone().stride(),
+    "clone_perm": lambda T: T.zeros(2, 3, 4, 5).permute(0, 2, 3, 1).clone().stride(),
+    "clone_strided": lambda T: T.zeros(6, 4).t()[:, ::2].clone().stride(),
+    "clone_expanded": lambda T: T.zeros(3, 1).expand(3, 4).clone().stride(),
+    "clone_fn": lambda T: T.clone(T.zeros(2, 3).t()).stride(),
+    "clone_cl": lambda T: T.zeros(2, 3, 4, 5).clone(memory_format=T.channels_last).stride(),
+    "clone_cl3d": lambda T: T.zeros(2, 3, 4, 5, 6).clone(memory_format=T.channels_last_3d).stride(),
+    "clone_cl_rank": lambda T: T.zeros(2, 3).clone(memory_format=T.channels_last),
+    "to_copy_t": lambda T: T.zeros(2, 3).t().to(T.float32, copy=True).stride(),
 }
 
 

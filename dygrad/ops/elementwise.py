@@ -647,7 +647,13 @@ class CloneBackward0(Node):
 
 
 def clone(x, *, memory_format=None):
-    return record1(x._data.copy(), CloneBackward0, x)[0]
+    # None (internal callers): a C-order copy; Tensor.clone passes PyTorch's preserve_format
+    d = x._data
+    return record1(d.copy() if memory_format is None else _copy_as(d, memory_format),
+                   CloneBackward0, x)[0]
+
+
+from .._layout import copy_as as _copy_as  # noqa: E402
 
 
 # the rest of the family lives in sibling modules; Tensor methods reach it all through this one
