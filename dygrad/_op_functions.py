@@ -117,7 +117,7 @@ def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('abs', input)
     if out is None:
         return _op_unary.abs(input)
-    return _write_out(out, _op_unary.abs(input), 'abs')
+    return _write_out(out, _op_unary.abs(input), 'abs', True)
 
 
 def abs_(input: Tensor) -> Tensor:
@@ -243,7 +243,7 @@ def addbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | None
         raise _not_tensor('addbmm', input)
     if out is None:
         return _op_linalg_extra.addbmm(input, batch1, batch2, beta=beta, alpha=alpha)
-    return _write_out(out, _op_linalg_extra.addbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'addbmm')
+    return _write_out(out, _op_linalg_extra.addbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'addbmm', True)
 
 
 def addcdiv(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = None) -> Tensor:
@@ -295,7 +295,7 @@ def addmm(input: Tensor, mat1, mat2, *, beta=1, alpha=1, out: Tensor | None = No
         raise _not_tensor('addmm', input)
     if out is None:
         return _op_linalg.addmm(input, mat1, mat2, beta=beta, alpha=alpha)
-    return _write_out(out, _op_linalg.addmm(input, mat1, mat2, beta=beta, alpha=alpha), 'addmm')
+    return _write_out(out, _op_linalg.addmm(input, mat1, mat2, beta=beta, alpha=alpha), 'addmm', True)
 
 
 def addmv(input: Tensor, mat, vec, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -312,7 +312,7 @@ def addmv(input: Tensor, mat, vec, *, beta=1, alpha=1, out: Tensor | None = None
         raise _not_tensor('addmv', input)
     if out is None:
         return _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha)
-    return _write_out(out, _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha), 'addmv')
+    return _write_out(out, _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha), 'addmv', True)
 
 
 def addmv_(input: Tensor, mat, vec, *, beta=1, alpha=1) -> Tensor:
@@ -354,7 +354,7 @@ def all(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) ->
         raise _not_tensor('all', input)
     if out is None:
         return _op_reduction.all(input, dim, keepdim)
-    return _write_out(out, _op_reduction.all(input, dim, keepdim), 'all')
+    return _write_out(out, _op_reduction.all(input, dim, keepdim), 'all', True)
 
 
 def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -404,7 +404,7 @@ def amax(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> 
         raise _not_tensor('amax', input)
     if out is None:
         return _op_minmax.amax(input, dim, keepdim)
-    return _write_out(out, _op_minmax.amax(input, dim, keepdim), 'amax')
+    return _write_out(out, _op_minmax.amax(input, dim, keepdim), 'amax', True)
 
 
 def amin(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -421,7 +421,7 @@ def amin(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> 
         raise _not_tensor('amin', input)
     if out is None:
         return _op_minmax.amin(input, dim, keepdim)
-    return _write_out(out, _op_minmax.amin(input, dim, keepdim), 'amin')
+    return _write_out(out, _op_minmax.amin(input, dim, keepdim), 'amin', True)
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim=False, out: Tensor | None = None) -> Tensor:
@@ -440,7 +440,7 @@ def aminmax(input: Tensor, *, dim=None, keepdim=False, out: Tensor | None = None
         raise _not_tensor('aminmax', input)
     if out is None:
         return _op_minmax.aminmax(input, dim=dim, keepdim=keepdim)
-    return _write_out(out, _op_minmax.aminmax(input, dim=dim, keepdim=keepdim), 'aminmax')
+    return _write_out(out, _op_minmax.aminmax(input, dim=dim, keepdim=keepdim), 'aminmax', True)
 
 
 def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -474,7 +474,7 @@ def any(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) ->
         raise _not_tensor('any', input)
     if out is None:
         return _op_reduction.any(input, dim, keepdim)
-    return _write_out(out, _op_reduction.any(input, dim, keepdim), 'any')
+    return _write_out(out, _op_reduction.any(input, dim, keepdim), 'any', True)
 
 
 def argmax(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -491,7 +491,7 @@ def argmax(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None)
         raise _not_tensor('argmax', input)
     if out is None:
         return _op_minmax.argmax(input, dim, keepdim)
-    return _write_out(out, _op_minmax.argmax(input, dim, keepdim), 'argmax')
+    return _write_out(out, _op_minmax.argmax(input, dim, keepdim), 'argmax', True)
 
 
 def argmin(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -508,7 +508,7 @@ def argmin(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None)
         raise _not_tensor('argmin', input)
     if out is None:
         return _op_minmax.argmin(input, dim, keepdim)
-    return _write_out(out, _op_minmax.argmin(input, dim, keepdim), 'argmin')
+    return _write_out(out, _op_minmax.argmin(input, dim, keepdim), 'argmin', True)
 
 
 def argsort(input: Tensor, dim=-1, descending=False, *, stable=False) -> Tensor:
@@ -732,7 +732,7 @@ def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | Non
         raise _not_tensor('baddbmm', input)
     if out is None:
         return _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha)
-    return _write_out(out, _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'baddbmm')
+    return _write_out(out, _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'baddbmm', True)
 
 
 def batch_norm(input: Tensor, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled=True) -> Tensor:
@@ -834,7 +834,7 @@ def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('bitwise_not', input)
     if out is None:
         return _op_compare.bitwise_not(input)
-    return _write_out(out, _op_compare.bitwise_not(input), 'bitwise_not')
+    return _write_out(out, _op_compare.bitwise_not(input), 'bitwise_not', True)
 
 
 def bitwise_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -909,7 +909,7 @@ def bmm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('bmm', input)
     if out is None:
         return _op_linalg.bmm(input, mat2)
-    return _write_out(out, _op_linalg.bmm(input, mat2), 'bmm')
+    return _write_out(out, _op_linalg.bmm(input, mat2), 'bmm', True)
 
 
 def broadcast_tensors(*tensors) -> tuple[Tensor, ...]:
@@ -953,7 +953,7 @@ def bucketize(input: Tensor, boundaries, *, out_int32=False, right=False, out: T
         raise _not_tensor('bucketize', input)
     if out is None:
         return _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right)
-    return _write_out(out, _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right), 'bucketize')
+    return _write_out(out, _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right), 'bucketize', True)
 
 
 def cartesian_prod(*tensors) -> Tensor:
@@ -1015,7 +1015,7 @@ def ceil(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('ceil', input)
     if out is None:
         return _op_unary.ceil(input)
-    return _write_out(out, _op_unary.ceil(input), 'ceil')
+    return _write_out(out, _op_unary.ceil(input), 'ceil', True)
 
 
 def ceil_(input: Tensor) -> Tensor:
@@ -1058,7 +1058,7 @@ def chain_matmul(*matrices, out: Tensor | None = None) -> Tensor:
     """
     if out is None:
         return _op_linalg_extra.chain_matmul(*matrices)
-    return _write_out(out, _op_linalg_extra.chain_matmul(*matrices), 'chain_matmul')
+    return _write_out(out, _op_linalg_extra.chain_matmul(*matrices), 'chain_matmul', True)
 
 
 def channel_shuffle(input: Tensor, groups) -> Tensor:
@@ -1107,7 +1107,7 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
         raise _not_tensor('clamp', input)
     if out is None:
         return _op_select.clamp(input, min, max)
-    return _write_out(out, _op_select.clamp(input, min, max), 'clamp')
+    return _write_out(out, _op_select.clamp(input, min, max), 'clamp', True)
 
 
 def clamp_(input: Tensor, min=None, max=None) -> Tensor:
@@ -1135,7 +1135,7 @@ def clamp_max(input: Tensor, max, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('clamp_max', input)
     if out is None:
         return _op_select.clamp_max(input, max)
-    return _write_out(out, _op_select.clamp_max(input, max), 'clamp_max')
+    return _write_out(out, _op_select.clamp_max(input, max), 'clamp_max', True)
 
 
 def clamp_max_(input: Tensor, max) -> Tensor:
@@ -1159,7 +1159,7 @@ def clamp_min(input: Tensor, min, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('clamp_min', input)
     if out is None:
         return _op_select.clamp_min(input, min)
-    return _write_out(out, _op_select.clamp_min(input, min), 'clamp_min')
+    return _write_out(out, _op_select.clamp_min(input, min), 'clamp_min', True)
 
 
 def clamp_min_(input: Tensor, min) -> Tensor:
@@ -1400,7 +1400,7 @@ def cross(input: Tensor, other: Tensor, dim=None, *, out: Tensor | None = None) 
         raise _not_tensor('cross', input)
     if out is None:
         return _op_linalg.cross(input, other, dim)
-    return _write_out(out, _op_linalg.cross(input, other, dim), 'cross')
+    return _write_out(out, _op_linalg.cross(input, other, dim), 'cross', True)
 
 
 def cummax(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
@@ -1419,7 +1419,7 @@ def cummax(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('cummax', input)
     if out is None:
         return _op_cumulative.cummax(input, dim)
-    return _write_out(out, _op_cumulative.cummax(input, dim), 'cummax')
+    return _write_out(out, _op_cumulative.cummax(input, dim), 'cummax', True)
 
 
 def cummin(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
@@ -1438,7 +1438,7 @@ def cummin(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('cummin', input)
     if out is None:
         return _op_cumulative.cummin(input, dim)
-    return _write_out(out, _op_cumulative.cummin(input, dim), 'cummin')
+    return _write_out(out, _op_cumulative.cummin(input, dim), 'cummin', True)
 
 
 def cumprod(input: Tensor, dim, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -1676,7 +1676,7 @@ def dot(input: Tensor, tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('dot', input)
     if out is None:
         return _op_linalg.dot(input, tensor)
-    return _write_out(out, _op_linalg.dot(input, tensor), 'dot')
+    return _write_out(out, _op_linalg.dot(input, tensor), 'dot', True)
 
 
 def dropout(input: Tensor, p=0.5, train=True) -> Tensor:
@@ -2051,7 +2051,7 @@ def float_power(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor
     """
     if out is None:
         return _op_special_binary.float_power(input, exponent)
-    return _write_out(out, _op_special_binary.float_power(input, exponent), 'float_power')
+    return _write_out(out, _op_special_binary.float_power(input, exponent), 'float_power', True)
 
 
 def floor(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2068,7 +2068,7 @@ def floor(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('floor', input)
     if out is None:
         return _op_unary.floor(input)
-    return _write_out(out, _op_unary.floor(input), 'floor')
+    return _write_out(out, _op_unary.floor(input), 'floor', True)
 
 
 def floor_(input: Tensor) -> Tensor:
@@ -2158,7 +2158,7 @@ def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('frac', input)
     if out is None:
         return _op_unary.frac(input)
-    return _write_out(out, _op_unary.frac(input), 'frac')
+    return _write_out(out, _op_unary.frac(input), 'frac', True)
 
 
 def frac_(input: Tensor) -> Tensor:
@@ -2276,7 +2276,7 @@ def hardshrink(input: Tensor, lambd=0.5, *, out: Tensor | None = None) -> Tensor
         raise _not_tensor('hardshrink', input)
     if out is None:
         return _op_nn_torch.hardshrink(input, lambd)
-    return _write_out(out, _op_nn_torch.hardshrink(input, lambd), 'hardshrink')
+    return _write_out(out, _op_nn_torch.hardshrink(input, lambd), 'hardshrink', True)
 
 
 def heaviside(input: Tensor, values, *, out: Tensor | None = None) -> Tensor:
@@ -2293,7 +2293,7 @@ def heaviside(input: Tensor, values, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('heaviside', input)
     if out is None:
         return _op_bucketing.heaviside(input, values)
-    return _write_out(out, _op_bucketing.heaviside(input, values), 'heaviside')
+    return _write_out(out, _op_bucketing.heaviside(input, values), 'heaviside', True)
 
 
 def histc(input: Tensor, bins=100, min=0, max=0, *, out: Tensor | None = None) -> Tensor:
@@ -2310,7 +2310,7 @@ def histc(input: Tensor, bins=100, min=0, max=0, *, out: Tensor | None = None) -
         raise _not_tensor('histc', input)
     if out is None:
         return _op_bucketing.histc(input, bins, min, max)
-    return _write_out(out, _op_bucketing.histc(input, bins, min, max), 'histc')
+    return _write_out(out, _op_bucketing.histc(input, bins, min, max), 'histc', True)
 
 
 def hsplit(input: Tensor, indices_or_sections) -> Tensor:
@@ -2484,7 +2484,7 @@ def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('inner', input)
     if out is None:
         return _op_linalg_extra.inner(input, other)
-    return _write_out(out, _op_linalg_extra.inner(input, other), 'inner')
+    return _write_out(out, _op_linalg_extra.inner(input, other), 'inner', True)
 
 
 def instance_norm(input: Tensor, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled=True) -> Tensor:
@@ -2516,7 +2516,7 @@ def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('inverse', input)
     if out is None:
         return _op_dense.inverse(input)
-    return _write_out(out, _op_dense.inverse(input), 'inverse')
+    return _write_out(out, _op_dense.inverse(input), 'inverse', True)
 
 
 def is_conj(input: Tensor) -> bool:
@@ -2609,7 +2609,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False, out: Ten
     """
     if out is None:
         return _op_shape_extra.isin(elements, test_elements, assume_unique=assume_unique, invert=invert)
-    return _write_out(out, _op_shape_extra.isin(elements, test_elements, assume_unique=assume_unique, invert=invert), 'isin')
+    return _write_out(out, _op_shape_extra.isin(elements, test_elements, assume_unique=assume_unique, invert=invert), 'isin', True)
 
 
 def isinf(input: Tensor) -> Tensor:
@@ -2652,7 +2652,7 @@ def isneginf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('isneginf', input)
     if out is None:
         return _op_compare.isneginf(input)
-    return _write_out(out, _op_compare.isneginf(input), 'isneginf')
+    return _write_out(out, _op_compare.isneginf(input), 'isneginf', True)
 
 
 def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2669,7 +2669,7 @@ def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('isposinf', input)
     if out is None:
         return _op_compare.isposinf(input)
-    return _write_out(out, _op_compare.isposinf(input), 'isposinf')
+    return _write_out(out, _op_compare.isposinf(input), 'isposinf', True)
 
 
 def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2705,7 +2705,7 @@ def kthvalue(input: Tensor, k, dim=-1, keepdim=False, *, out: Tensor | None = No
         raise _not_tensor('kthvalue', input)
     if out is None:
         return _op_stats.kthvalue(input, k, dim, keepdim)
-    return _write_out(out, _op_stats.kthvalue(input, k, dim, keepdim), 'kthvalue')
+    return _write_out(out, _op_stats.kthvalue(input, k, dim, keepdim), 'kthvalue', True)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True) -> Tensor:
@@ -2754,7 +2754,7 @@ def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """
     if out is None:
         return _op_special_binary.ldexp(input, other)
-    return _write_out(out, _op_special_binary.ldexp(input, other), 'ldexp')
+    return _write_out(out, _op_special_binary.ldexp(input, other), 'ldexp', True)
 
 
 def ldexp_(input: Tensor, other: Tensor) -> Tensor:
@@ -2830,7 +2830,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim=-1, out: Tensor | None = N
         raise _not_tensor('linalg_cross', input)
     if out is None:
         return _op_linalg_namespace.linalg_cross(input, other, dim=dim)
-    return _write_out(out, _op_linalg_namespace.linalg_cross(input, other, dim=dim), 'linalg_cross')
+    return _write_out(out, _op_linalg_namespace.linalg_cross(input, other, dim=dim), 'linalg_cross', True)
 
 
 def linalg_det(A, *, out: Tensor | None = None) -> Tensor:
@@ -2847,7 +2847,7 @@ def linalg_det(A, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('linalg_det', A)
     if out is None:
         return _op_linalg_namespace.linalg_det(A)
-    return _write_out(out, _op_linalg_namespace.linalg_det(A), 'linalg_det')
+    return _write_out(out, _op_linalg_namespace.linalg_det(A), 'linalg_det', True)
 
 
 def linalg_inv(A, *, out: Tensor | None = None) -> Tensor:
@@ -2865,7 +2865,7 @@ def linalg_inv(A, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('linalg_inv', A)
     if out is None:
         return _op_linalg_namespace.linalg_inv(A)
-    return _write_out(out, _op_linalg_namespace.linalg_inv(A), 'linalg_inv')
+    return _write_out(out, _op_linalg_namespace.linalg_inv(A), 'linalg_inv', True)
 
 
 def linalg_inv_ex(A, *, check_errors=False, out: Tensor | None = None) -> Tensor:
@@ -2885,7 +2885,7 @@ def linalg_inv_ex(A, *, check_errors=False, out: Tensor | None = None) -> Tensor
         raise _not_tensor('linalg_inv_ex', A)
     if out is None:
         return _op_linalg_namespace.linalg_inv_ex(A, check_errors=check_errors)
-    return _write_out(out, _op_linalg_namespace.linalg_inv_ex(A, check_errors=check_errors), 'linalg_inv_ex')
+    return _write_out(out, _op_linalg_namespace.linalg_inv_ex(A, check_errors=check_errors), 'linalg_inv_ex', True)
 
 
 def linalg_matrix_power(A, n, *, out: Tensor | None = None) -> Tensor:
@@ -2903,7 +2903,7 @@ def linalg_matrix_power(A, n, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('linalg_matrix_power', A)
     if out is None:
         return _op_linalg_namespace.linalg_matrix_power(A, n)
-    return _write_out(out, _op_linalg_namespace.linalg_matrix_power(A, n), 'linalg_matrix_power')
+    return _write_out(out, _op_linalg_namespace.linalg_matrix_power(A, n), 'linalg_matrix_power', True)
 
 
 def linalg_multi_dot(tensors, *, out: Tensor | None = None) -> Tensor:
@@ -2918,7 +2918,7 @@ def linalg_multi_dot(tensors, *, out: Tensor | None = None) -> Tensor:
     """
     if out is None:
         return _op_linalg_namespace.linalg_multi_dot(tensors)
-    return _write_out(out, _op_linalg_namespace.linalg_multi_dot(tensors), 'linalg_multi_dot')
+    return _write_out(out, _op_linalg_namespace.linalg_multi_dot(tensors), 'linalg_multi_dot', True)
 
 
 def linalg_norm(input: Tensor, ord=None, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -2935,7 +2935,7 @@ def linalg_norm(input: Tensor, ord=None, dim=None, keepdim=False, *, dtype=None,
         raise _not_tensor('linalg_norm', input)
     if out is None:
         return _op_linalg_namespace.linalg_norm(input, ord, dim, keepdim, dtype=dtype)
-    return _write_out(out, _op_linalg_namespace.linalg_norm(input, ord, dim, keepdim, dtype=dtype), 'linalg_norm')
+    return _write_out(out, _op_linalg_namespace.linalg_norm(input, ord, dim, keepdim, dtype=dtype), 'linalg_norm', True)
 
 
 def linalg_slogdet(A, *, out: Tensor | None = None) -> Tensor:
@@ -2954,7 +2954,7 @@ def linalg_slogdet(A, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('linalg_slogdet', A)
     if out is None:
         return _op_linalg_namespace.linalg_slogdet(A)
-    return _write_out(out, _op_linalg_namespace.linalg_slogdet(A), 'linalg_slogdet')
+    return _write_out(out, _op_linalg_namespace.linalg_slogdet(A), 'linalg_slogdet', True)
 
 
 def linalg_solve(A, B, *, left=True, out: Tensor | None = None) -> Tensor:
@@ -2971,7 +2971,7 @@ def linalg_solve(A, B, *, left=True, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('linalg_solve', A)
     if out is None:
         return _op_linalg_namespace.linalg_solve(A, B, left=left)
-    return _write_out(out, _op_linalg_namespace.linalg_solve(A, B, left=left), 'linalg_solve')
+    return _write_out(out, _op_linalg_namespace.linalg_solve(A, B, left=left), 'linalg_solve', True)
 
 
 def linalg_solve_ex(A, B, *, left=True, check_errors=False, out: Tensor | None = None) -> Tensor:
@@ -2990,7 +2990,7 @@ def linalg_solve_ex(A, B, *, left=True, check_errors=False, out: Tensor | None =
         raise _not_tensor('linalg_solve_ex', A)
     if out is None:
         return _op_linalg_namespace.linalg_solve_ex(A, B, left=left, check_errors=check_errors)
-    return _write_out(out, _op_linalg_namespace.linalg_solve_ex(A, B, left=left, check_errors=check_errors), 'linalg_solve_ex')
+    return _write_out(out, _op_linalg_namespace.linalg_solve_ex(A, B, left=left, check_errors=check_errors), 'linalg_solve_ex', True)
 
 
 def linalg_vecdot(x, y, *, dim=-1, out: Tensor | None = None) -> Tensor:
@@ -3007,7 +3007,7 @@ def linalg_vecdot(x, y, *, dim=-1, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('linalg_vecdot', x)
     if out is None:
         return _op_linalg_namespace.linalg_vecdot(x, y, dim=dim)
-    return _write_out(out, _op_linalg_namespace.linalg_vecdot(x, y, dim=dim), 'linalg_vecdot')
+    return _write_out(out, _op_linalg_namespace.linalg_vecdot(x, y, dim=dim), 'linalg_vecdot', True)
 
 
 def log(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3137,7 +3137,7 @@ def log_softmax(input: Tensor, dim, dtype=None, *, out: Tensor | None = None) ->
         raise _not_tensor('log_softmax', input)
     if out is None:
         return _op_nn_ops.torch_log_softmax(input, dim, dtype)
-    return _write_out(out, _op_nn_ops.torch_log_softmax(input, dim, dtype), 'log_softmax')
+    return _write_out(out, _op_nn_ops.torch_log_softmax(input, dim, dtype), 'log_softmax', True)
 
 
 def logaddexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3184,7 +3184,7 @@ def logcumsumexp(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('logcumsumexp', input)
     if out is None:
         return _op_cumulative.logcumsumexp(input, dim)
-    return _write_out(out, _op_cumulative.logcumsumexp(input, dim), 'logcumsumexp')
+    return _write_out(out, _op_cumulative.logcumsumexp(input, dim), 'logcumsumexp', True)
 
 
 def logdet(input: Tensor) -> Tensor:
@@ -3386,7 +3386,7 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
         raise _not_tensor('matmul', input)
     if out is None:
         return _op_linalg.matmul(input, other)
-    return _write_out(out, _op_linalg.matmul(input, other), 'matmul')
+    return _write_out(out, _op_linalg.matmul(input, other), 'matmul', True)
 
 
 def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -3403,7 +3403,7 @@ def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None, out: T
         raise _not_tensor('matrix_norm', A)
     if out is None:
         return _op_norms.matrix_norm(A, ord, dim, keepdim, dtype=dtype)
-    return _write_out(out, _op_norms.matrix_norm(A, ord, dim, keepdim, dtype=dtype), 'matrix_norm')
+    return _write_out(out, _op_norms.matrix_norm(A, ord, dim, keepdim, dtype=dtype), 'matrix_norm', True)
 
 
 def matrix_power(input: Tensor, n, *, out: Tensor | None = None) -> Tensor:
@@ -3421,7 +3421,7 @@ def matrix_power(input: Tensor, n, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('matrix_power', input)
     if out is None:
         return _op_linalg_extra.matrix_power(input, n)
-    return _write_out(out, _op_linalg_extra.matrix_power(input, n), 'matrix_power')
+    return _write_out(out, _op_linalg_extra.matrix_power(input, n), 'matrix_power', True)
 
 
 def max(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -3520,7 +3520,7 @@ def median(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None)
         raise _not_tensor('median', input)
     if out is None:
         return _op_sort_ops.median(input, dim, keepdim)
-    return _write_out(out, _op_sort_ops.median(input, dim, keepdim), 'median')
+    return _write_out(out, _op_sort_ops.median(input, dim, keepdim), 'median', True)
 
 
 def meshgrid(*tensors, indexing=None) -> tuple[Tensor, ...]:
@@ -3587,7 +3587,7 @@ def mm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('mm', input)
     if out is None:
         return _op_linalg.mm(input, mat2)
-    return _write_out(out, _op_linalg.mm(input, mat2), 'mm')
+    return _write_out(out, _op_linalg.mm(input, mat2), 'mm', True)
 
 
 def mode(input: Tensor, dim=-1, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -3606,7 +3606,7 @@ def mode(input: Tensor, dim=-1, keepdim=False, *, out: Tensor | None = None) -> 
         raise _not_tensor('mode', input)
     if out is None:
         return _op_stats.mode(input, dim, keepdim)
-    return _write_out(out, _op_stats.mode(input, dim, keepdim), 'mode')
+    return _write_out(out, _op_stats.mode(input, dim, keepdim), 'mode', True)
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
@@ -3646,7 +3646,7 @@ def msort(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('msort', input)
     if out is None:
         return _op_stats.msort(input)
-    return _write_out(out, _op_stats.msort(input), 'msort')
+    return _write_out(out, _op_stats.msort(input), 'msort', True)
 
 
 def mul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3696,7 +3696,7 @@ def mv(input: Tensor, vec, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('mv', input)
     if out is None:
         return _op_linalg.mv(input, vec)
-    return _write_out(out, _op_linalg.mv(input, vec), 'mv')
+    return _write_out(out, _op_linalg.mv(input, vec), 'mv', True)
 
 
 def mvlgamma(input: Tensor, p, *, out: Tensor | None = None) -> Tensor:
@@ -3730,7 +3730,7 @@ def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None, *, out: Tensor 
         raise _not_tensor('nan_to_num', input)
     if out is None:
         return _op_compare.nan_to_num(input, nan, posinf, neginf)
-    return _write_out(out, _op_compare.nan_to_num(input, nan, posinf, neginf), 'nan_to_num')
+    return _write_out(out, _op_compare.nan_to_num(input, nan, posinf, neginf), 'nan_to_num', True)
 
 
 def nan_to_num_(input: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
@@ -3773,7 +3773,7 @@ def nanmedian(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = No
         raise _not_tensor('nanmedian', input)
     if out is None:
         return _op_stats.nanmedian(input, dim, keepdim)
-    return _write_out(out, _op_stats.nanmedian(input, dim, keepdim), 'nanmedian')
+    return _write_out(out, _op_stats.nanmedian(input, dim, keepdim), 'nanmedian', True)
 
 
 def nanquantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='linear', out: Tensor | None = None) -> Tensor:
@@ -3790,7 +3790,7 @@ def nanquantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='lin
         raise _not_tensor('nanquantile', input)
     if out is None:
         return _op_stats.nanquantile(input, q, dim, keepdim, interpolation=interpolation)
-    return _write_out(out, _op_stats.nanquantile(input, q, dim, keepdim, interpolation=interpolation), 'nanquantile')
+    return _write_out(out, _op_stats.nanquantile(input, q, dim, keepdim, interpolation=interpolation), 'nanquantile', True)
 
 
 def nansum(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -3838,7 +3838,7 @@ def narrow_copy(input: Tensor, dim, start, length, *, out: Tensor | None = None)
         raise _not_tensor('narrow_copy', input)
     if out is None:
         return _op_shape_extra.narrow_copy(input, dim, start, length)
-    return _write_out(out, _op_shape_extra.narrow_copy(input, dim, start, length), 'narrow_copy')
+    return _write_out(out, _op_shape_extra.narrow_copy(input, dim, start, length), 'narrow_copy', True)
 
 
 def ndtr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3909,7 +3909,7 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('neg', input)
     if out is None:
         return _op_unary.neg(input)
-    return _write_out(out, _op_unary.neg(input), 'neg')
+    return _write_out(out, _op_unary.neg(input), 'neg', True)
 
 
 def neg_(input: Tensor) -> Tensor:
@@ -4168,7 +4168,7 @@ def quantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='linear
         raise _not_tensor('quantile', input)
     if out is None:
         return _op_stats.quantile(input, q, dim, keepdim, interpolation=interpolation)
-    return _write_out(out, _op_stats.quantile(input, q, dim, keepdim, interpolation=interpolation), 'quantile')
+    return _write_out(out, _op_stats.quantile(input, q, dim, keepdim, interpolation=interpolation), 'quantile', True)
 
 
 def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4282,7 +4282,7 @@ def renorm(input: Tensor, p, dim, maxnorm, *, out: Tensor | None = None) -> Tens
         raise _not_tensor('renorm', input)
     if out is None:
         return _op_shape_extra.renorm(input, p, dim, maxnorm)
-    return _write_out(out, _op_shape_extra.renorm(input, p, dim, maxnorm), 'renorm')
+    return _write_out(out, _op_shape_extra.renorm(input, p, dim, maxnorm), 'renorm', True)
 
 
 def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
@@ -4393,7 +4393,7 @@ def round(input: Tensor, *, decimals=0, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('round', input)
     if out is None:
         return _op_unary.round(input, decimals=decimals)
-    return _write_out(out, _op_unary.round(input, decimals=decimals), 'round')
+    return _write_out(out, _op_unary.round(input, decimals=decimals), 'round', True)
 
 
 def round_(input: Tensor, *, decimals=0) -> Tensor:
@@ -4513,7 +4513,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
         raise _not_tensor('searchsorted', sorted_sequence)
     if out is None:
         return _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter)
-    return _write_out(out, _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter), 'searchsorted')
+    return _write_out(out, _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter), 'searchsorted', True)
 
 
 def select(input: Tensor, dim, index) -> Tensor:
@@ -4601,7 +4601,7 @@ def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('sign', input)
     if out is None:
         return _op_unary.sign(input)
-    return _write_out(out, _op_unary.sign(input), 'sign')
+    return _write_out(out, _op_unary.sign(input), 'sign', True)
 
 
 sgn = sign
@@ -4621,7 +4621,7 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('signbit', input)
     if out is None:
         return _op_special_unary.signbit(input)
-    return _write_out(out, _op_special_unary.signbit(input), 'signbit')
+    return _write_out(out, _op_special_unary.signbit(input), 'signbit', True)
 
 
 def sin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4710,7 +4710,7 @@ def slice_scatter(input: Tensor, src, dim=0, start=None, end=None, step=1, *, ou
         raise _not_tensor('slice_scatter', input)
     if out is None:
         return _op_shape_extra.slice_scatter(input, src, dim, start, end, step)
-    return _write_out(out, _op_shape_extra.slice_scatter(input, src, dim, start, end, step), 'slice_scatter')
+    return _write_out(out, _op_shape_extra.slice_scatter(input, src, dim, start, end, step), 'slice_scatter', True)
 
 
 def slogdet(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4729,7 +4729,7 @@ def slogdet(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('slogdet', input)
     if out is None:
         return _op_dense.slogdet(input)
-    return _write_out(out, _op_dense.slogdet(input), 'slogdet')
+    return _write_out(out, _op_dense.slogdet(input), 'slogdet', True)
 
 
 def softmax(input: Tensor, dim, dtype=None, *, out: Tensor | None = None) -> Tensor:
@@ -4746,7 +4746,7 @@ def softmax(input: Tensor, dim, dtype=None, *, out: Tensor | None = None) -> Ten
         raise _not_tensor('softmax', input)
     if out is None:
         return _op_nn_ops.torch_softmax(input, dim, dtype)
-    return _write_out(out, _op_nn_ops.torch_softmax(input, dim, dtype), 'softmax')
+    return _write_out(out, _op_nn_ops.torch_softmax(input, dim, dtype), 'softmax', True)
 
 
 def sort(input: Tensor, dim=-1, descending=False, *, stable=False, out: Tensor | None = None) -> Tensor:
@@ -4765,7 +4765,7 @@ def sort(input: Tensor, dim=-1, descending=False, *, stable=False, out: Tensor |
         raise _not_tensor('sort', input)
     if out is None:
         return _op_sort_ops.sort(input, dim, descending, stable=stable)
-    return _write_out(out, _op_sort_ops.sort(input, dim, descending, stable=stable), 'sort')
+    return _write_out(out, _op_sort_ops.sort(input, dim, descending, stable=stable), 'sort', True)
 
 
 def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
@@ -4984,7 +4984,7 @@ def take_along_dim(input: Tensor, indices, dim=None, *, out: Tensor | None = Non
         raise _not_tensor('take_along_dim', input)
     if out is None:
         return _op_shape_extra.take_along_dim(input, indices, dim)
-    return _write_out(out, _op_shape_extra.take_along_dim(input, indices, dim), 'take_along_dim')
+    return _write_out(out, _op_shape_extra.take_along_dim(input, indices, dim), 'take_along_dim', True)
 
 
 def tan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -5063,7 +5063,7 @@ def tensordot(a, b, dims=2, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('tensordot', a)
     if out is None:
         return _op_einsum.tensordot(a, b, dims)
-    return _write_out(out, _op_einsum.tensordot(a, b, dims), 'tensordot')
+    return _write_out(out, _op_einsum.tensordot(a, b, dims), 'tensordot', True)
 
 
 def threshold(input: Tensor, threshold, value) -> Tensor:
@@ -5115,7 +5115,7 @@ def topk(input: Tensor, k, dim=-1, largest=True, sorted=True, *, out: Tensor | N
         raise _not_tensor('topk', input)
     if out is None:
         return _op_sort_ops.topk(input, k, dim, largest, sorted)
-    return _write_out(out, _op_sort_ops.topk(input, k, dim, largest, sorted), 'topk')
+    return _write_out(out, _op_sort_ops.topk(input, k, dim, largest, sorted), 'topk', True)
 
 
 def trace(input: Tensor) -> Tensor:
@@ -5221,7 +5221,7 @@ def trunc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('trunc', input)
     if out is None:
         return _op_unary.trunc(input)
-    return _write_out(out, _op_unary.trunc(input), 'trunc')
+    return _write_out(out, _op_unary.trunc(input), 'trunc', True)
 
 
 def trunc_(input: Tensor) -> Tensor:
@@ -5370,7 +5370,7 @@ def vdot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         raise _not_tensor('vdot', input)
     if out is None:
         return _op_linalg.vdot(input, other)
-    return _write_out(out, _op_linalg.vdot(input, other), 'vdot')
+    return _write_out(out, _op_linalg.vdot(input, other), 'vdot', True)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -5387,7 +5387,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out: Tensor | 
         raise _not_tensor('vector_norm', x)
     if out is None:
         return _op_norms.vector_norm(x, ord, dim, keepdim, dtype=dtype)
-    return _write_out(out, _op_norms.vector_norm(x, ord, dim, keepdim, dtype=dtype), 'vector_norm')
+    return _write_out(out, _op_norms.vector_norm(x, ord, dim, keepdim, dtype=dtype), 'vector_norm', True)
 
 
 def vsplit(input: Tensor, indices_or_sections) -> Tensor:

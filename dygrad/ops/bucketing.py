@@ -64,7 +64,7 @@ def _binary_search(bd, vals, right):
     return lo.reshape(vals.shape)
 
 
-@op(method=False, out=True, summary="Indices where values would be inserted into the innermost "
+@op(out_dtype="same", method=False, out=True, summary="Indices where values would be inserted into the innermost "
     "dim of sorted_sequence to keep it sorted.",
     example="torch.tensor([1.0, 3.0, 5.0]), torch.tensor([3.0, 6.0])")
 def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None,
@@ -110,7 +110,7 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     return _wrap(idx.astype(np.int32 if out_int32 else np.int64))
 
 
-@op(method=False, out=True, summary="Bucket index of each input value among the 1-D boundaries.",
+@op(out_dtype="same", method=False, out=True, summary="Bucket index of each input value among the 1-D boundaries.",
     example="torch.tensor([0.5, 3.0, 9.0]), torch.tensor([1.0, 3.0, 5.0])")
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """Bucket index of each input value among 1-d `boundaries` (right=True: b[i-1] <= x < b[i])."""
@@ -119,7 +119,7 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
-@op(out=True, summary="Histogram of the values in bins equal-width bins over [min, max] (the "
+@op(out_dtype="same", out=True, summary="Histogram of the values in bins equal-width bins over [min, max] (the "
     "data's range when both are 0).",
     example="torch.tensor([1.0, 2.0, 1.0, 4.0]), 4, 0, 4")
 def histc(input, bins=100, min=0, max=0):
@@ -173,7 +173,7 @@ def bincount(input, weights=None, minlength=0):
     return _no_grad_result(res, "bincount", (weights,))
 
 
-@op(out=True, inplace=True, inplace_function=False,
+@op(out_dtype="same", out=True, inplace=True, inplace_function=False,
     summary="Heaviside step: 0 where input < 0, values where input == 0, 1 where input > 0.",
     example="torch.tensor([-1.0, 0.0, 2.0]), torch.tensor([0.5])")
 def heaviside(input, values):

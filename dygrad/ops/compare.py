@@ -143,7 +143,7 @@ class _InvertError(NotImplementedError, TypeError):
     both reach this one function."""
 
 
-@op(out=True, inplace=True, inplace_function=False,
+@op(out_dtype="same", out=True, inplace=True, inplace_function=False,
     summary='Elementwise bitwise NOT of integer or bool tensors.',
     example='torch.tensor([0, 5, -3])')
 def bitwise_not(input):
@@ -154,15 +154,17 @@ def bitwise_not(input):
 
 
 def _predicate(name, npfn, summary, out=False):
-    return _declare(name, lambda input: _wrap(npfn(input._data)), out=out, summary=summary,
+    """out: False, or "same" (out= taken, of the result's dtype only)."""
+    return _declare(name, lambda input: _wrap(npfn(input._data)), out=bool(out),
+                    out_dtype="same" if out == "same" else "cast", summary=summary,
                     example="torch.tensor([1.0, float('nan'), float('inf'), -float('inf')])")
 
 
 isnan = _predicate("isnan", np.isnan, "True where an element is NaN.")
 isinf = _predicate("isinf", np.isinf, "True where an element is +inf or -inf.")
 isfinite = _predicate("isfinite", np.isfinite, "True where an element is neither inf nor NaN.")
-isposinf = _predicate("isposinf", np.isposinf, "True where an element is +inf.", out=True)
-isneginf = _predicate("isneginf", np.isneginf, "True where an element is -inf.", out=True)
+isposinf = _predicate("isposinf", np.isposinf, "True where an element is +inf.", out="same")
+isneginf = _predicate("isneginf", np.isneginf, "True where an element is -inf.", out="same")
 
 
 class NanToNumBackward0(Node):
@@ -172,7 +174,7 @@ class NanToNumBackward0(Node):
         return _bw.where(self.mask, g, 0)
 
 
-@op(inplace=True, out=True, backward=NanToNumBackward0,
+@op(out_dtype="same", inplace=True, out=True, backward=NanToNumBackward0,
     summary="Replaces NaN, +inf and -inf by nan, posinf, neginf (default: the dtype's limits).",
     example="torch.tensor([1.0, float('nan'), float('inf'), -float('inf')])")
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):

@@ -62,14 +62,14 @@ def _cumext(x, dim, acc, node_cls, result_cls, op):
     return result_cls(t, indices)
 
 
-@op(out=True, backward=CummaxBackward0,
+@op(out_dtype="same", out=True, backward=CummaxBackward0,
     summary='Running maximum along dim and the index where it was reached (values, indices).',
     example='torch.tensor([1.0, 3.0, 2.0]), 0')
 def cummax(input, dim):
     return _cumext(input, dim, np.maximum, CummaxBackward0, return_types.cummax, "cummax")
 
 
-@op(out=True, backward=CumminBackward0,
+@op(out_dtype="same", out=True, backward=CumminBackward0,
     summary='Running minimum along dim and the index where it was reached (values, indices).',
     example='torch.tensor([1.0, 3.0, 2.0]), 0')
 def cummin(input, dim):
@@ -93,7 +93,7 @@ class LogcumsumexpBackward0(Node):
         return res
 
 
-@op(out=True, backward=LogcumsumexpBackward0,
+@op(out_dtype="same", out=True, backward=LogcumsumexpBackward0,
     summary='log(cumsum(exp(input))) along dim, computed without overflow.',
     example='torch.tensor([0.0, 1.0, 2.0]), 0')
 def logcumsumexp(input, dim):

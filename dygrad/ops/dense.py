@@ -43,7 +43,7 @@ class LinalgInvExBackward0(Node):
 _SQ = "torch.tensor([[2.0, 1.0], [1.0, 3.0]])"
 
 
-@op(out=True, backward=LinalgInvExBackward0, example=_SQ,
+@op(out_dtype="same", out=True, backward=LinalgInvExBackward0, example=_SQ,
     summary="Inverse of a square matrix (or of each in a batch); torch.linalg.inv's alias.")
 def inverse(input):
     x = input
@@ -107,7 +107,7 @@ class LinalgSlogdetBackward0(Node):
         return (_bw.reshape(g, tuple(g.shape) + (1, 1)) * _mT(inv),)
 
 
-@op(out=True, backward=LinalgSlogdetBackward0, example=_SQ,
+@op(out_dtype="same", out=True, backward=LinalgSlogdetBackward0, example=_SQ,
     summary="(sign, logabsdet) of the determinant of square matrices.")
 def slogdet(input):
     return slogdet_as(input, return_types.slogdet)

@@ -330,7 +330,7 @@ def _result_dtype(terms, out, arrays):
     return da
 
 
-@op(method=False, out=True,
+@op(out_dtype="same", method=False, out=True,
     summary="Contracts dims of a with dims of b: the last `dims` of a with the first of b, or "
             "the two lists of dims given.",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 0.0], [0.0, 2.0]]), 1")

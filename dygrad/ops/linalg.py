@@ -138,7 +138,7 @@ def _saving2(out, a, b, node_cls, replay=None, name=None):
     return t, node
 
 
-@op(out=True, namespaces=("torch", "linalg"),
+@op(out_dtype="same", out=True, namespaces=("torch", "linalg"),
     summary="Matrix product with NumPy's rules for 1-D and batched operands.",
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])')
 def matmul(input, other):
@@ -169,7 +169,7 @@ def matmul(input, other):
     return t
 
 
-@op(out=True, summary='Product of two matrices.',
+@op(out_dtype="same", out=True, summary='Product of two matrices.',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])')
 def mm(input, mat2):
     if input._data.ndim != 2:
@@ -197,14 +197,14 @@ def _check_batches(batch1, batch2, op=None):
         _check(batch1, batch2, op)
 
 
-@op(out=True, summary='Batched product of 3-D tensors: input[i] @ mat2[i].',
+@op(out_dtype="same", out=True, summary='Batched product of 3-D tensors: input[i] @ mat2[i].',
     example='torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])')
 def bmm(input, mat2):
     _check_batches(input, mat2)
     return matmul(input, mat2)
 
 
-@op(out=True, summary='Product of a matrix and a vector.',
+@op(out_dtype="same", out=True, summary='Product of a matrix and a vector.',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])')
 def mv(input, vec):
     if input._data.ndim != 2 or _d(vec).ndim != 1:
@@ -212,7 +212,7 @@ def mv(input, vec):
     return matmul(input, vec)
 
 
-@op(out=True,
+@op(out_dtype="same", out=True,
     summary='Inner product of two 1-D tensors.',
     example='torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])')
 def dot(input, tensor):
@@ -222,7 +222,7 @@ def dot(input, tensor):
 
 
 
-@op(out=True, summary="Inner product of two 1-D tensors, the first conjugated (dot, for real ones).",
+@op(out_dtype="same", out=True, summary="Inner product of two 1-D tensors, the first conjugated (dot, for real ones).",
     example="torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])")
 def vdot(input, other):
     return dot(input, other)
@@ -311,7 +311,7 @@ def _int_scalars(prod, alpha, beta, terms, op):
     return (_dtype.checked_value(dt, alpha) if prod.size and terms else 0), beta
 
 
-@op(inplace=True, inplace_function=False, out=True,
+@op(out_dtype="same", inplace=True, inplace_function=False, out=True,
     summary='beta * input + alpha * (mat1 @ mat2).',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), beta=0.5')
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
@@ -324,7 +324,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return _addmm(input, mat1, mat2, beta, alpha, AddmmBackward0, "addmm")
 
 
-@op(inplace=True, inplace_function=False, out=True,
+@op(out_dtype="same", inplace=True, inplace_function=False, out=True,
     summary='beta * input + alpha * bmm(batch1, batch2).',
     example='torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), alpha=2.0')
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -355,7 +355,7 @@ def _cross_any(a, b, dim):
     return np.cross(a, b, axis=dim)
 
 
-@op(out=True,
+@op(out_dtype="same", out=True,
     summary='Cross product of 3-vectors along dim (the first dim of size 3 by default).',
     example='torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0]), 0')
 def cross(input, other, dim=None):

@@ -33,7 +33,7 @@ def kron(input, other):
     return (a.reshape(ai) * b.reshape(bi)).reshape([x * y for x, y in zip(sa, sb)])
 
 
-@op(out=True, summary='Inner product over the last dims.',
+@op(out_dtype="same", out=True, summary='Inner product over the last dims.',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])')
 def inner(input, other):
     if input.dim() == 0 or other.dim() == 0:
@@ -116,7 +116,7 @@ def _scalar_kinds(dt, beta, alpha):
             raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
 
 
-@op(inplace=True, out=True, summary='beta * input + alpha * (mat @ vec).',
+@op(out_dtype="same", inplace=True, out=True, summary='beta * input + alpha * (mat @ vec).',
     example='torch.tensor([1.0, -1.0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])')
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     if mat.dim() == 2 and vec.dim() == 1:
@@ -145,7 +145,7 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     return _axpby(cast[0], outer(cast[1], cast[2]), beta, alpha, AddrBackward0, "addr")
 
 
-@op(inplace=True, inplace_function=False, out=True,
+@op(out_dtype="same", inplace=True, inplace_function=False, out=True,
     summary='beta * input + alpha * (sum of batch1[i] @ batch2[i]).',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])')
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -168,7 +168,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
                   batch1.shape[0] > 0 and batch1.shape[2] > 0)
 
 
-@op(out=True, summary='The n-th power of a square matrix (n < 0: of its inverse).',
+@op(out_dtype="same", out=True, summary='The n-th power of a square matrix (n < 0: of its inverse).',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 2')
 def matrix_power(input, n):
     if input.dim() < 2 or input.shape[-1] != input.shape[-2]:
@@ -225,7 +225,7 @@ def block_diag(*tensors):
     return cat(rows, 0)
 
 
-@op(method=False, out=True, tensor_first=None,
+@op(out_dtype="same", method=False, out=True, tensor_first=None,
     summary='Product of a chain of matrices (prefer linalg.multi_dot).',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])')
 def chain_matmul(*matrices):

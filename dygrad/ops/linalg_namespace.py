@@ -20,7 +20,7 @@ def _zeros_info(A):
     return zeros(A.shape[:-2], dtype=_dtype.int32)
 
 
-@op(name="linalg_norm", namespaces=("linalg:norm",), method=False, out=True,
+@op(out_dtype="same", name="linalg_norm", namespaces=("linalg:norm",), method=False, out=True,
     summary="Vector norm over one dim (or a 1-D input), matrix norm over two (or a 2-D input "
             "given ord); without ord and dim, the 2-norm of all elements.", example=_SQ)
 def linalg_norm(input, ord=None, dim=None, keepdim=False, *, dtype=None):
@@ -41,60 +41,60 @@ def linalg_norm(input, ord=None, dim=None, keepdim=False, *, dtype=None):
     raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
 
 
-@op(name="linalg_inv", namespaces=("linalg:inv",), method=False, out=True,
+@op(out_dtype="same", name="linalg_inv", namespaces=("linalg:inv",), method=False, out=True,
     summary="Inverse of a square matrix (or of each in a batch).", example=_SQ)
 def linalg_inv(A):
     return _dense.inverse(A)
 
 
-@op(name="linalg_inv_ex", namespaces=("linalg:inv_ex",), method=False, out=True,
+@op(out_dtype="same", name="linalg_inv_ex", namespaces=("linalg:inv_ex",), method=False, out=True,
     summary="(inverse, info) of square matrices; info is 0 (a singular input raises).",
     example=_SQ)
 def linalg_inv_ex(A, *, check_errors=False):
     return _rt.linalg_inv_ex(_dense.inverse(A), _zeros_info(A))
 
 
-@op(name="linalg_det", namespaces=("linalg:det",), method=False, out=True,
+@op(out_dtype="same", name="linalg_det", namespaces=("linalg:det",), method=False, out=True,
     summary="Determinant of a square matrix (or of each in a batch).", example=_SQ)
 def linalg_det(A):
     return _dense.det(A)
 
 
-@op(name="linalg_slogdet", namespaces=("linalg:slogdet",), method=False, out=True,
+@op(out_dtype="same", name="linalg_slogdet", namespaces=("linalg:slogdet",), method=False, out=True,
     summary="(sign, logabsdet) of the determinant of square matrices.", example=_SQ)
 def linalg_slogdet(A):
     return _dense.slogdet_as(A, _rt.linalg_slogdet)
 
 
-@op(name="linalg_solve", namespaces=("linalg:solve",), method=False, out=True,
+@op(out_dtype="same", name="linalg_solve", namespaces=("linalg:solve",), method=False, out=True,
     summary="X with A @ X = B (X @ A = B when left=False).",
     example=_SQ + ", torch.tensor([1.0, 2.0])")
 def linalg_solve(A, B, *, left=True):
     return _dense.solve(A, B, left=left)
 
 
-@op(name="linalg_solve_ex", namespaces=("linalg:solve_ex",), method=False, out=True,
+@op(out_dtype="same", name="linalg_solve_ex", namespaces=("linalg:solve_ex",), method=False, out=True,
     summary="(solution, info) of A @ X = B; info is 0 (a singular input raises).",
     example=_SQ + ", torch.tensor([1.0, 2.0])")
 def linalg_solve_ex(A, B, *, left=True, check_errors=False):
     return _rt.linalg_solve_ex(_dense.solve(A, B, left=left), _zeros_info(A))
 
 
-@op(name="linalg_cross", namespaces=("linalg:cross",), method=False, out=True,
+@op(out_dtype="same", name="linalg_cross", namespaces=("linalg:cross",), method=False, out=True,
     summary="Cross product of 3-vectors along dim (the last by default).",
     example="torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0])")
 def linalg_cross(input, other, *, dim=-1):
     return cross(input, other, dim)
 
 
-@op(name="linalg_vecdot", namespaces=("linalg:vecdot",), method=False, out=True,
+@op(out_dtype="same", name="linalg_vecdot", namespaces=("linalg:vecdot",), method=False, out=True,
     summary="Dot products of vectors along dim (broadcast over the other dims).",
     example="torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])")
 def linalg_vecdot(x, y, *, dim=-1):
     return (x * y).sum(dim)
 
 
-@op(name="linalg_multi_dot", namespaces=("linalg:multi_dot",), method=False, out=True,
+@op(out_dtype="same", name="linalg_multi_dot", namespaces=("linalg:multi_dot",), method=False, out=True,
     tensor_first=None, summary="Product of a list of matrices (the first/last may be vectors).",
     example=f"[{_SQ}, {_SQ}, torch.tensor([1.0, -1.0])]")
 def linalg_multi_dot(tensors):
@@ -116,7 +116,7 @@ def linalg_multi_dot(tensors):
     return out
 
 
-@op(name="linalg_matrix_power", namespaces=("linalg:matrix_power",), method=False, out=True,
+@op(out_dtype="same", name="linalg_matrix_power", namespaces=("linalg:matrix_power",), method=False, out=True,
     summary="The n-th power of square matrices (n < 0: of the inverse; n = 0: the identity).",
     example=_SQ + ", 2")
 def linalg_matrix_power(A, n):

@@ -100,6 +100,8 @@ def _extremum(name, argfn, npfn, full_node, along_node, result_cls, summary):
             return getattr(elementwise, name + "imum")(input, dim)
         return _along(input, dim, keepdim, argfn, along_node, result_cls, name)
     extremum.__name__ = extremum.__qualname__ = name
+    # out_dtype stays "cast": PyTorch casts into out for max(input, other) and refuses another
+    # dtype only for the (values, indices) overload, which one declaration cannot tell apart
     return op(out=True, backward=(full_node, along_node), summary=summary,
               example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')(extremum)
 
@@ -124,14 +126,14 @@ def _amaxmin(x, dim, keepdim, npfn, node_cls, op):
     return t
 
 
-@op(out=True, backward=AmaxBackward0,
+@op(out_dtype="same", out=True, backward=AmaxBackward0,
     summary='Largest elements over dim (all by default); ties share the gradient.',
     example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
 def amax(input, dim=(), keepdim=False):
     return _amaxmin(input, dim, keepdim, np.amax, AmaxBackward0, "amax")
 
 
-@op(out=True, backward=AminBackward0,
+@op(out_dtype="same", out=True, backward=AminBackward0,
     summary='Smallest elements over dim (all by default); ties share the gradient.',
     example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')
 def amin(input, dim=(), keepdim=False):
@@ -152,7 +154,7 @@ class AminmaxBackward0(Node):
         return (out,)
 
 
-@op(out=True, backward=AminmaxBackward0,
+@op(out_dtype="same", out=True, backward=AminmaxBackward0,
     summary='(min, max) over dim (all by default), as a named tuple.',
     example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=1')
 def aminmax(input, *, dim=None, keepdim=False):
@@ -204,7 +206,7 @@ def _declare_arg(name, npfn, which):
     def arg(input, dim=None, keepdim=False):
         return _arg(input, dim, keepdim, npfn, name)
     arg.__name__ = arg.__qualname__ = name
-    return op(out=True, summary=f'Index of the {which} element over dim (of the flattened input '
+    return op(out=True, out_dtype="same", summary=f'Index of the {which} element over dim (of the flattened input '
               'by default).', example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1')(arg)
 
 

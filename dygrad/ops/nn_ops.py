@@ -101,14 +101,14 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 
 # torch.softmax / Tensor.softmax (and torch.special's) take dim without a default and dtype
 # positionally: their own signature, distinct from nn.functional's (implicit dim, _stacklevel)
-@op(name="softmax", out=True, namespaces=("torch", "special"), backward=SoftmaxBackward0,
+@op(name="softmax", out=True, out_dtype="same", namespaces=("torch", "special"), backward=SoftmaxBackward0,
     summary="exp(x) / sum(exp(x)) along dim (the entries along dim sum to 1); dtype casts the "
             "input first.", example="torch.tensor([1.0, 2.0, 3.0]), 0")
 def torch_softmax(input, dim, dtype=None):
     return softmax(input, dim, dtype=dtype)
 
 
-@op(name="log_softmax", out=True, namespaces=("torch", "special"), backward=LogSoftmaxBackward0,
+@op(name="log_softmax", out=True, out_dtype="same", namespaces=("torch", "special"), backward=LogSoftmaxBackward0,
     summary="log(softmax(x)) along dim, computed stably; dtype casts the input first.",
     example="torch.tensor([1.0, 2.0, 3.0]), 0")
 def torch_log_softmax(input, dim, dtype=None):

@@ -45,7 +45,7 @@ def threshold(input, threshold, value):
     return _ops("activations").threshold(input, threshold, value)
 
 
-@op(out=True, example=_X, summary="x where |x| > lambd, 0 elsewhere.")
+@op(out=True, out_dtype="same", example=_X, summary="x where |x| > lambd, 0 elsewhere.")
 def hardshrink(input, lambd=0.5):
     return _ops("activations_hard").hardshrink(input, lambd)
 

@@ -50,7 +50,7 @@ class LinalgVectorNormBackward0(Node):
         return _bw.where(zero, 0, r) if zero.any() else r
 
 
-@op(namespaces=("linalg",), method=False, out=True,
+@op(out_dtype="same", namespaces=("linalg",), method=False, out=True,
     summary="The ord-norm of x taken as a vector over dim (all elements by default).",
     example="torch.tensor([3.0, 4.0])")
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
@@ -124,7 +124,7 @@ def _svd_norm(x, ord, dims, keepdim):
     return t
 
 
-@op(namespaces=("linalg",), method=False, out=True,
+@op(out_dtype="same", namespaces=("linalg",), method=False, out=True,
     summary="The ord-norm of the matrices over the two dims (fro, nuc, or +-1, +-2, +-inf).",
     example="torch.tensor([[3.0, 0.0], [0.0, 4.0]])")
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):

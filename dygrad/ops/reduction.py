@@ -341,13 +341,13 @@ def _logical(x, dim, keepdim, npfn, op):
     return _wrap(out.astype(np.uint8) if d.dtype == np.uint8 else out)
 
 
-@op(out=True, summary='Whether every element over dim (all by default) is nonzero.',
+@op(out_dtype="same", out=True, summary='Whether every element over dim (all by default) is nonzero.',
     example='torch.tensor([True, False, True]), 0')
 def all(input, dim=None, keepdim=False):
     return _logical(input, dim, keepdim, np.all, "all")
 
 
-@op(out=True, summary='Whether some element over dim (all by default) is nonzero.',
+@op(out_dtype="same", out=True, summary='Whether some element over dim (all by default) is nonzero.',
     example='torch.tensor([True, False, True]), 0')
 def any(input, dim=None, keepdim=False):
     return _logical(input, dim, keepdim, np.any, "any")

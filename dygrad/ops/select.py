@@ -4,7 +4,7 @@ import numpy as np
 
 from ..autograd.views import check_no_overlap, written
 from .. import _dtype
-from .._tensor import Tensor, _wrap, _inplace
+from .._tensor import Tensor, _inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
@@ -14,6 +14,7 @@ from .elementwise import (_Binary, _binary, _broadcast_error, _fmt, _float_np, _
 
 from .unary import _Unary
 from ._util import checked_scalar
+from ._record import record, record1
 
 ndarray = np.ndarray
 
@@ -93,22 +94,26 @@ def _clamp_tensors(x, min, max):
         pairs = [(a, b) for i, a in enumerate(ts) for b in ts[i + 1:]]
         a, b = next(((a, b) for a, b in pairs if not _broadcastable(a, b)), pairs[0])
         raise _broadcast_error("clamp", a, b, e) from None
-    if STATE.enabled and any(t._rg for t in ts):
-        node = ClampBackward0(tuple(t._grad_node() for t in ts))
+    ts = tuple(ts)
+    r, node = record(out, ClampBackward0, ts, replay=(_clamp_replay, kernel, npdt, ts), name="clamp")
+    if node is not None:
         node.has = has
         node.shapes = [t._data.shape for t in ts]
         node.dtypes = [t._data.dtype for t in ts]
         node.save(*ts)
-        r = _wrap(out, True)
-        r.grad_fn = node
-    else:
-        r = _wrap(out)
-    if STATE.trace is not None:
-        STATE.trace.record(lambda *a: kernel(*[v.astype(npdt, copy=False) for v in a]), ts, r, "clamp")
     return r
 
 
-@op(out=True, aliases=('clip',), inplace="dygrad.ops.select:clamp_", backward=ClampBackward1,
+def _clamp_replay(kernel, npdt, ts):
+    """clamp's replay kernel for a graph capture (built only while one runs)."""
+    return (lambda *a: kernel(*[v.astype(npdt, copy=False) for v in a])), ts
+
+
+def _clamp_scalar_replay(npdt, lo, hi, x):
+    return (lambda d: np.asarray(_np_clamp(d.astype(npdt, copy=False), lo, hi), npdt)), (x,)
+
+
+@op(out=True, out_dtype="same", aliases=('clip',), inplace="dygrad.ops.select:clamp_", backward=ClampBackward1,
     summary='Clamps every element into [min, max] (either bound may be None or a tensor).',
     example='torch.tensor([-2.0, 0.5, 3.0]), min=-1.0, max=1.0')
 def clamp(input, min=None, max=None):
@@ -127,14 +132,12 @@ def clamp(input, min=None, max=None):
         lo = None if lo is None else checked_scalar(lo, d.dtype)
         hi = None if hi is None else checked_scalar(hi, d.dtype)
     out = np.asarray(_np_clamp(d, lo, hi), dtype=d.dtype)
-    if STATE.enabled and input._rg:
-        node = ClampBackward1((input._grad_node(),))
+    t, node = record1(out, ClampBackward1, input, (_clamp_scalar_replay, d.dtype, lo, hi, input),
+                      name="clamp")
+    if node is not None:
         node.save(input)
         node.lo, node.hi = lo, hi
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
-    return _wrap(out)
+    return t
 
 
 clip = clamp
@@ -180,7 +183,7 @@ def clamp_(x, min=None, max=None):
     return _inplace(x, clamp(x.clone(), min, max))
 
 
-@op(out=True, inplace="dygrad.ops.select:clamp_min_",
+@op(out=True, out_dtype="same", inplace="dygrad.ops.select:clamp_min_",
     summary='Clamps every element to at least min.', example='torch.tensor([-2.0, 0.5, 3.0]), 0.0')
 def clamp_min(input, min):
     return clamp(input, min, None)
@@ -190,7 +193,7 @@ def clamp_min_(x, min):
     return clamp_(x, min, None)
 
 
-@op(out=True, inplace="dygrad.ops.select:clamp_max_",
+@op(out=True, out_dtype="same", inplace="dygrad.ops.select:clamp_max_",
     summary='Clamps every element to at most max.', example='torch.tensor([-2.0, 0.5, 3.0]), 1.0')
 def clamp_max(input, max):
     return clamp(input, None, max)
@@ -266,7 +269,7 @@ fmin = _extremum("fmin", np.fmin, FminBackward0, -1,
 class WhereBackward0(Node):
     __slots__ = ("cond", "shapes", "dtypes")
 
-    def backward(self, g):
+    def backward(self, g, *_):  # saved: the condition (self.cond is its array, broadcast)
         c = self.cond
         nf = self.next_functions
         ga = gb = None
@@ -315,18 +318,23 @@ def where(condition, input=None, other=None):
             f"where: shapes of condition {list(cd.shape)}, input {_fmt(input)} and other "
             f"{_fmt(other)} cannot be broadcast together") from None
     out = np.asarray(out, dtype=npdt)
-    rg = (a is not None and a._rg) or (b is not None and b._rg)
-    if STATE.enabled and rg:
-        node = WhereBackward0((a._grad_node() if a is not None else (None, 0),
-                               b._grad_node() if b is not None else (None, 0)))
+    t, node = record(out, WhereBackward0, (input, other),
+                     replay=(_where_replay, npdt, condition, input if a is not None else ad,
+                             other if b is not None else bd), name="where")
+    if node is not None:
         node.cond = np.broadcast_to(cd, out.shape)
         node.shapes = (np.shape(ad), np.shape(bd))
         node.dtypes = (None if a is None or a._data.dtype == npdt else a._data.dtype,
                        None if b is None or b._data.dtype == npdt else b._data.dtype)
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
-    return _wrap(out)
+        # the condition is saved: changing it in place before backward raises, as in PyTorch
+        # (node.cond shares its memory, so the gradient would silently follow the change)
+        node.save(condition)
+    return t
+
+
+def _where_replay(npdt, *args):
+    """where's replay kernel for a graph capture (built only while one runs)."""
+    return (lambda c, a, b: np.asarray(np.where(c.astype(bool, copy=False), a, b), npdt)), args
 
 
 class LerpBackward0(Node):

@@ -108,7 +108,7 @@ def rot90(input, k=1, dims=(0, 1)):
     return input.clone()
 
 
-@op(out=True,
+@op(out_dtype="same", out=True,
     summary='Picks the values at indices along dim (of the flattened input by default).',
     example='torch.tensor([[1.0, 5.0], [4.0, 2.0]]), torch.tensor([[1], [0]]), 1')
 def take_along_dim(input, indices, dim=None):
@@ -128,8 +128,10 @@ def take_along_dim(input, indices, dim=None):
                            f"{indices.dim()} dimensions for indices")
     n = input.shape[d] if input.dim() else 1
     ind = indices._data
-    if ind.size and ind.min() < 0 and ind.min() >= -n:  # PyTorch takes negative indices here
-        indices = _wrap(np.where(ind < 0, ind + n, ind))
+    # gather keeps a private copy of the indices: PyTorch's gradient here follows the values at
+    # the call even when the caller changes indices in place before backward (no error)
+    indices = _wrap(np.where(ind < 0, ind + n, ind) if ind.size and ind.min() < 0 and
+                    ind.min() >= -n else ind.copy())  # (PyTorch takes negative indices here)
     from .join import broadcast_shape
     si, sx = list(input.shape), list(indices.shape)
     si[d] = sx[d] = 1
@@ -155,7 +157,7 @@ def diagflat(input, offset=0):
     return diag(input.reshape(-1), offset)
 
 
-@op(out=True, summary='A copy of input.narrow(dim, start, length).',
+@op(out_dtype="same", out=True, summary='A copy of input.narrow(dim, start, length).',
     example='torch.tensor([1.0, 2.0, 3.0]), 0, 1, 2')
 def narrow_copy(input, dim, start, length):
     return input.narrow(dim, start, length).clone()
@@ -177,7 +179,7 @@ def select_scatter(input, src, dim, index):
     return _scatter_into(input, src, lambda t: t.select(dim, index))
 
 
-@op(out=True, summary='A copy of input with src written into the slice start:end:step of dim.',
+@op(out_dtype="same", out=True, summary='A copy of input with src written into the slice start:end:step of dim.',
     example='torch.zeros(4), torch.tensor([1.0, 2.0]), 0, 1, 3')
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     key = (slice(None),) * wrap_dim(dim, input.dim(), "slice_scatter") + (slice(start, end, step),)
@@ -206,7 +208,7 @@ def vander(x, N=None, increasing=False):
     return base.unsqueeze(1) ** _wrap(powers)
 
 
-@op(inplace=True, inplace_function=False, out=True,
+@op(out_dtype="same", inplace=True, inplace_function=False, out=True,
     summary='Rescales each slice along dim whose p-norm exceeds maxnorm down to maxnorm.',
     example='torch.tensor([[3.0, 4.0], [0.3, 0.4]]), 2, 0, 1.0')
 def renorm(input, p, dim, maxnorm):
@@ -250,7 +252,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     return out[0] if len(out) == 1 else tuple(out)
 
 
-@op(method=False, tensor_first=None, out=True,
+@op(out_dtype="same", method=False, tensor_first=None, out=True,
     summary='Whether each element of elements is in test_elements.',
     example='torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0])')
 def isin(elements, test_elements, *, assume_unique=False, invert=False):

@@ -84,7 +84,7 @@ def _pick_result(x, idx, dim, keepdim, node_cls, result_cls):
     return _picked(x, vals, idx, dim, node_cls, result_cls, indices, squeeze=not keepdim)
 
 
-@op(out=True, backward=SortBackward0,
+@op(out_dtype="same", out=True, backward=SortBackward0,
     summary='Sorted values along dim and their original indices (values, indices).',
     example='torch.tensor([3.0, 1.0, 2.0])')
 def sort(input, dim=-1, descending=False, *, stable=False):
@@ -106,7 +106,7 @@ def argsort(input, dim=-1, descending=False, *, stable=False):
     return _wrap(_argsort(d, dim, descending).astype(_I64, copy=False))
 
 
-@op(out=True, backward=TopkBackward0,
+@op(out_dtype="same", out=True, backward=TopkBackward0,
     summary='The k largest (or smallest) elements along dim and their indices (values, indices).',
     example='torch.tensor([3.0, 1.0, 2.0]), 2')
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -182,7 +182,7 @@ def _median(input, dim, keepdim, op, median_idx, result_cls,
     return _pick_result(input, median_idx(d, dim), dim, keepdim, along_node, result_cls)
 
 
-@op(out=True, backward=(MedianBackward0, MedianBackward1),
+@op(out_dtype="same", out=True, backward=(MedianBackward0, MedianBackward1),
     summary='Lower median of all elements; with dim, (values, indices) along dim.',
     example='torch.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]), 1')
 def median(input, dim=None, keepdim=False):

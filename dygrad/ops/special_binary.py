@@ -183,7 +183,7 @@ def copysign(input, other):
 
 
 # -- float_power, ldexp ------------------------------------------------------------------------------------
-@op(inplace="float_power_value", inplace_function=False, out=True, tensor_first=None,
+@op(out_dtype="same", inplace="float_power_value", inplace_function=False, out=True, tensor_first=None,
     summary='input ** exponent computed in double precision (float64 result).',
     example='torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0])')
 def float_power(input, exponent):
@@ -210,7 +210,7 @@ def float_power_value(input, exponent):
     return float_power(input, exponent)
 
 
-@op(inplace=True, out=True, tensor_first=None, summary='input * 2**other, elementwise.',
+@op(out_dtype="same", inplace=True, out=True, tensor_first=None, summary='input * 2**other, elementwise.',
     example='torch.tensor([1.0, 3.0]), torch.tensor([2, 3])')
 def ldexp(input, other):
     """input * 2 ** other."""

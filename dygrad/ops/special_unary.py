@@ -337,7 +337,7 @@ def angle(input):
     return _unary(input, _np_angle, AngleBackward0, save_in=False)
 
 
-@op(out=True, summary="True where the sign bit is set (negative numbers and -0.0).",
+@op(out_dtype="same", out=True, summary="True where the sign bit is set (negative numbers and -0.0).",
     example="torch.tensor([-1.0, -0.0, 2.0])")
 def signbit(input):
     d = input._data

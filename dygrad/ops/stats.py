@@ -82,14 +82,14 @@ def _quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
     return out.squeeze(0) if scalar_q else out
 
 
-@op(out=True,
+@op(out_dtype="same", out=True,
     summary='The q-th quantiles over dim (of all elements by default), interpolated as asked.',
     example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0.5')
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
 
 
-@op(out=True, summary='quantile() ignoring NaN values.',
+@op(out_dtype="same", out=True, summary='quantile() ignoring NaN values.',
     example="torch.tensor([1.0, float('nan'), 4.0, 7.0]), 0.5")
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
@@ -112,7 +112,7 @@ ModeBackward0, KthvalueBackward0 = named_nodes(SortBackward0, __name__, "ModeBac
                                                "KthvalueBackward0")
 
 
-@op(out=True, backward=(NanmedianBackward0, NanmedianBackward1),
+@op(out_dtype="same", out=True, backward=(NanmedianBackward0, NanmedianBackward1),
     summary='median() ignoring NaN values; with dim, (values, indices) along dim.',
     example="torch.tensor([[3.0, float('nan'), 2.0], [0.0, 5.0, 4.0]]), 1")
 def nanmedian(input, dim=None, keepdim=False):
@@ -131,7 +131,7 @@ def _along_last(d, dim):
     return np.moveaxis(d, dim, -1)
 
 
-@op(out=True, backward=ModeBackward0,
+@op(out_dtype="same", out=True, backward=ModeBackward0,
     summary='Most frequent value along dim (the smallest among ties) and an index of it.',
     example='torch.tensor([1.0, 2.0, 2.0, 3.0])')
 def mode(input, dim=-1, keepdim=False):
@@ -194,7 +194,7 @@ def _mode_with_nan(row):
     return best
 
 
-@op(out=True, backward=KthvalueBackward0,
+@op(out_dtype="same", out=True, backward=KthvalueBackward0,
     summary='The k-th smallest element along dim and its index (values, indices).',
     example='torch.tensor([3.0, 1.0, 2.0]), 2')
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -211,7 +211,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
                         return_types.kthvalue)
 
 
-@op(out=True, summary='Sorts along the first dim (sort(input, 0).values).',
+@op(out_dtype="same", out=True, summary='Sorts along the first dim (sort(input, 0).values).',
     example='torch.tensor([[3.0, 1.0], [2.0, 0.0]])')
 def msort(input):
     return sort(input, 0).values

@@ -64,7 +64,7 @@ class NegBackward0(_Unary):
         return -g
 
 
-@op(inplace=True, out=True, aliases=('negative',), backward=NegBackward0,
+@op(out_dtype="same", inplace=True, out=True, aliases=('negative',), backward=NegBackward0,
     summary='Negation, elementwise: -input.', example='torch.tensor([1.0, -2.0, 0.5])')
 def neg(input):
     if input._data.dtype.kind == "b":
@@ -84,7 +84,7 @@ class AbsBackward0(_Unary):
         return g * _bw.sign(x)
 
 
-@op(inplace=True, out=True, aliases=('absolute',), backward=AbsBackward0,
+@op(out_dtype="same", inplace=True, out=True, aliases=('absolute',), backward=AbsBackward0,
     summary='Absolute value, elementwise.', example='torch.tensor([1.0, -2.0, 0.5])')
 def abs(input):
     if input._data.dtype.kind == "b":
@@ -508,7 +508,7 @@ def _int_copy(x, node_cls):
     return _unary(x, np.copy, node_cls, save_in=False, float_only=False)
 
 
-@op(inplace=True, inplace_function=False, out=True, aliases=('sgn',), backward=SignBackward0,
+@op(out_dtype="same", inplace=True, inplace_function=False, out=True, aliases=('sgn',), backward=SignBackward0,
     summary='Sign of each element: -1, 0 or 1.', example='torch.tensor([-3.0, 0.0, 2.5])')
 def sign(input):
     if input._data.dtype.kind == "b":
@@ -528,8 +528,8 @@ def _integral(name, npfn, node, summary, aliases=()):
             return _int_copy(input, node)
         return _unary(input, npfn, node, save_in=False)
     integral.__name__ = integral.__qualname__ = name
-    return op(inplace=True, out=True, aliases=aliases, backward=node, summary=summary,
-              example="torch.tensor([-1.5, 0.2, 2.7])")(integral)
+    return op(inplace=True, out=True, out_dtype="same", aliases=aliases, backward=node,
+              summary=summary, example="torch.tensor([-1.5, 0.2, 2.7])")(integral)
 
 
 floor = _integral("floor", np.floor, FloorBackward0, "Largest integer not greater than each element.")
@@ -538,7 +538,7 @@ trunc = fix = _integral("trunc", np.trunc, TruncBackward0, "Rounds toward zero, 
                         aliases=("fix",))
 
 
-@op(inplace=True, out=True, namespaces=('torch', 'special'), backward=RoundBackward0,
+@op(out_dtype="same", inplace=True, out=True, namespaces=('torch', 'special'), backward=RoundBackward0,
     summary='Rounds half to even, to `decimals` decimal places.',
     example='torch.tensor([0.5, 1.5, 2.675])')
 def round(input, *, decimals=0):
@@ -557,7 +557,7 @@ class FracBackward0(_Unary):
         return g
 
 
-@op(inplace=True, out=True, backward=FracBackward0,
+@op(out_dtype="same", inplace=True, out=True, backward=FracBackward0,
     summary='Fractional part x - trunc(x), elementwise.', example='torch.tensor([-1.5, 0.2, 2.7])')
 def frac(input):
     _not_for(input, "frac", "biu")
