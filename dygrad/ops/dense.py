@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
+from ._record import attach, record1, record2
 from ..autograd.node import Node, sum_to
 from . import _bw, return_types
 from ._reduce_util import finish, scalar_type_name
@@ -119,15 +119,12 @@ def slogdet_as(x, _result):
     sign, logabs = np.linalg.slogdet(d)
     sign = np.asarray(sign, dtype=d.dtype)
     logabs = np.asarray(logabs, dtype=d.dtype)
-    if STATE.enabled and x._rg:
-        node = LinalgSlogdetBackward0((x._grad_node(),))
-        node.save(x)
-        # both outputs are recorded (as in PyTorch); the sign's gradient is zero
-        s, la = _wrap(sign, True), _wrap(logabs, True)
-        s.grad_fn = la.grad_fn = node
-        la._nr = 1
-        return _result(s, la)
-    return _result(_wrap(sign), _wrap(logabs))
+    s, node = record1(sign, LinalgSlogdetBackward0, x)
+    if node is None:
+        return _result(s, _wrap(logabs))
+    node.save(x)
+    # both outputs are recorded (as in PyTorch); the sign's gradient is zero
+    return _result(s, attach(logabs, node, 1))
 
 
 class LinalgSolveExBackward0(Node):
@@ -184,12 +181,9 @@ def solve(A, B, *, left=True):
                            f"({'x'.join(map(str, ad.shape[-2:]))} and "
                            f"{'x'.join(map(str, bd.shape))})")
     out = _np_solve(ad, bd, vec)
-    if STATE.enabled and (A._rg or B._rg):
-        node = LinalgSolveExBackward0((A._grad_node(), B._grad_node()))
+    t, node = record2(out, LinalgSolveExBackward0, A, B)
+    if node is not None:
         node.vec, node.sa, node.sb = vec, ad.shape, bd.shape
-        t = _wrap(out, True)
-        t.grad_fn = node
         node.save(A)
         node.save_output(t)
-        return t
-    return _wrap(out)
+    return t

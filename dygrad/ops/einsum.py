@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
+from ._record import record
 from ..autograd.node import Node
 from . import _bw
 from ._reduce_util import finish, scalar_type_name
@@ -183,14 +183,11 @@ def _core(terms, out, ops):
         return _np_einsum(spec, ops)
     ts = [o if isinstance(o, Tensor) else _wrap(np.asarray(o)) for o in ops]
     res = _np_einsum(spec, [t._data for t in ts])
-    if STATE.enabled and any(t._rg for t in ts):
-        node = EinsumBackward0(tuple(t._grad_node() for t in ts))
+    r, node = record(res, EinsumBackward0, ts)
+    if node is not None:
         node.terms, node.out, node.shapes = terms, out, [t._data.shape for t in ts]
         node.save(*ts)
-        r = _wrap(res, True)
-        r.grad_fn = node
-        return r
-    return _wrap(res)
+    return r
 
 
 def _np_einsum(spec, arrays):

@@ -7,7 +7,7 @@ import numpy as np
 from .. import _dtype
 from .. import random as _random
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
+from ._record import record1
 from ..autograd.node import Node
 from ._registry import op
 from ._util import wrap_dim
@@ -45,14 +45,11 @@ def _prep(x, dim, dtype, op, stacklevel):
 def _recorded(y, x, node_cls, dim):
     """y wrapped; with grad, the output of a node_cls over dim that saves y (its backward needs
     the output, not the input)."""
-    if STATE.enabled and x._rg:
-        node = node_cls((x._grad_node(),))
+    t, node = record1(y, node_cls, x)
+    if node is not None:
         node.dim = dim
-        t = _wrap(y, True)
-        t.grad_fn = node
         node.save_output(t)
-        return t
-    return _wrap(y)
+    return t
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,

@@ -13,7 +13,7 @@ from .. import _dtype
 from .. import _convert
 from .. import random as _random
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
+from ._record import record, record1
 from ..autograd.node import Node
 from ..device import check_device
 from ._registry import op
@@ -184,12 +184,9 @@ class PoissonBackward0(_SampleZeroGrad):
 
 
 def _record(arr, node_cls, inputs):
-    t = _wrap(arr)
-    if STATE.enabled and any(x._rg for x in inputs):
-        node = node_cls(tuple(x._grad_node() for x in inputs))
+    t, node = record(arr, node_cls, inputs)
+    if node is not None:
         node._inputs = tuple((x._data.shape, x._data.dtype) for x in inputs)
-        t._rg = True
-        t.grad_fn = node
     return t
 
 
@@ -278,13 +275,10 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     arr = (u < prob).astype(d.dtype)
     if p is None:
         return _record(arr, BernoulliBackward0, (input,))
-    if STATE.enabled and input._rg:  # PyTorch defines no derivative for the p overload
-        node = _NotDifferentiable((input._grad_node(),))
+    t, node = record1(arr, _NotDifferentiable, input)  # PyTorch has no derivative for p
+    if node is not None:
         node._op = "aten::bernoulli"
-        t = _wrap(arr, True)
-        t.grad_fn = node
-        return t
-    return _wrap(arr)
+    return t
 
 
 @op(method=False, backward=PoissonBackward0, example="torch.tensor([0.0, 0.0])",
