@@ -70,18 +70,18 @@ def _render_params(params, self_name=None, extra_kw=()):
 def _render_call(params, subst=None):
     """Argument list passing each parameter through as the op function declares it."""
     subst = subst or {}
-    args = []
-    for p in params:
-        v = subst.get(p.name, p.name)
-        if p.kind is p.VAR_POSITIONAL:
-            args.append("*" + v)
-        elif p.kind is p.VAR_KEYWORD:
-            args.append("**" + v)
-        elif p.kind is p.KEYWORD_ONLY:
-            args.append(f"{p.name}={v}")
-        else:
-            args.append(v)
-    return ", ".join(args)
+    return ", ".join(_passing(p, subst.get(p.name, p.name)) for p in params)
+
+
+def _passing(p, v):
+    """How a call passes the value `v` to the op function's parameter `p`."""
+    if p.kind is p.VAR_POSITIONAL:
+        return "*" + v
+    if p.kind is p.VAR_KEYWORD:
+        return "**" + v
+    if p.kind is p.KEYWORD_ONLY:
+        return f"{p.name}={v}"
+    return v
 
 
 def _spelled(params, spelling, subst=None):
@@ -109,14 +109,7 @@ def _spelled(params, spelling, subst=None):
         else:
             q = p.replace(name=name)
         out.append(q)
-        if p.kind is p.VAR_POSITIONAL:
-            args.append("*" + v)
-        elif p.kind is p.VAR_KEYWORD:
-            args.append("**" + v)
-        elif p.kind is p.KEYWORD_ONLY:
-            args.append(f"{p.name}={v}")
-        else:
-            args.append(v)
+        args.append(_passing(p, v))
     return out, ", ".join(args)
 
 

@@ -36,13 +36,7 @@ def record(out, node_cls, inputs, *, float_out=False, replay=None, args=None, na
       capture fall back to eager (with the reason).
     name: what the capture calls the op (default: the kernel's name).
     """
-    if type(out) is not ndarray:
-        out = np.asarray(out)
-    t = _new(Tensor)
-    t._data = out
-    t._vc = [0]
-    t.grad_fn = None
-    t._rg = False
+    t = _result(out)
     node = None
     if STATE.enabled and (not float_out or out.dtype.kind in "fc"):
         for x in inputs:
@@ -103,11 +97,7 @@ def record2(out, node_cls, a, b, replay=None, args=None, name=None,
 def attach(out, node, nr=0, *, inputs=(), replay=None, args=None, name=None):
     """`record` for an op that builds its Node itself (edges of optional or listed operands,
     several outputs): wraps `out` as output `nr` of `node`, which must not be None."""
-    if type(out) is not ndarray:
-        out = np.asarray(out)
-    t = _new(Tensor)
-    t._data = out
-    t._vc = [0]
+    t = _result(out)
     t._rg = True
     t.grad_fn = node
     if nr:
@@ -141,6 +131,19 @@ def _capture(t, inputs, replay, args, name):
         if type(replay) is tuple:
             replay, args = replay[0](*replay[1:])
         trace.record(replay, inputs if args is None else args, t, name)
+
+
+def _result(out):
+    """A history-free tensor holding the array `out` (what _tensor._wrap makes, without its own
+    capture hook: the recording functions call _capture)."""
+    if type(out) is not ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._data = out
+    t._vc = [0]
+    t.grad_fn = None
+    t._rg = False
+    return t
 
 
 def _edge(x):
