@@ -6,22 +6,18 @@ from .._tensor import Tensor
 from ._registry import op
 
 
-@op(example="torch.tensor([1.0, -2.0])",
-    summary="The complex conjugate: for a real tensor, the tensor itself.")
-def conj(input):
-    return input
+def _itself(name, what):
+    """conj, resolve_conj, resolve_neg: on a real tensor, the tensor itself."""
+    def itself(input):
+        return input
+    itself.__name__ = itself.__qualname__ = name
+    return op(example="torch.tensor([1.0, -2.0])",
+              summary=f"{what}: for a real tensor, the tensor itself.")(itself)
 
 
-@op(example="torch.tensor([1.0, -2.0])",
-    summary="A tensor whose conjugate bit is resolved: for a real tensor, the tensor itself.")
-def resolve_conj(input):
-    return input
-
-
-@op(example="torch.tensor([1.0, -2.0])",
-    summary="A tensor whose negative bit is resolved: for a real tensor, the tensor itself.")
-def resolve_neg(input):
-    return input
+conj = _itself("conj", "The complex conjugate")
+resolve_conj = _itself("resolve_conj", "A tensor whose conjugate bit is resolved")
+resolve_neg = _itself("resolve_neg", "A tensor whose negative bit is resolved")
 
 
 @op(example="torch.tensor([1.0, -2.0])",
