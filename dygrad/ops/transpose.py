@@ -27,6 +27,7 @@ def _rebase(x, r):
         x.grad_fn, x._nr = r.grad_fn, r._nr
     return x
 
+
 class PermuteBackward0(Node):
     __slots__ = ("inv",)
 
@@ -39,7 +40,12 @@ class PermuteBackward0(Node):
     summary="A view with the dimensions reordered.")
 def permute(input, *dims):
     if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
-        dims = tuple(dims[0])
+        d = dims[0]
+        if isinstance(d, (tuple, list)):  # x.permute((1, 0)), a torch.Size
+            dims = d
+        elif not isinstance(d, Tensor) or d._data.ndim:  # a 0-d integer tensor is one dim
+            raise TypeError(f"permute(): argument 'dims' must be tuple of ints, not "
+                            f"{type(d).__name__}")
     nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(

@@ -335,12 +335,14 @@ def test_method_and_function_spellings():
         assert r.shape == (2, 3)
     m = x.view(2, 3)
     assert dygrad.permute(m, (1, 0)).shape == m.permute(1, 0).shape == m.permute([1, 0]).shape
+    assert x.permute(dygrad.tensor(0)).shape == (6,)  # a 0-d integer tensor is one dim
     # PyTorch's TypeErrors: an int for a sequence of sizes, a float for a dim or an index
     for bad in (lambda: dygrad.reshape(x, 6), lambda: dygrad.reshape(x, 2, 3),
                 lambda: dygrad.permute(m, 1, 0), lambda: dygrad.reshape(6, (6,)),
                 lambda: dygrad.unflatten(x, 0, 6), lambda: dygrad.broadcast_to(x, 6),
                 lambda: dygrad.unflatten(x, 0, dygrad.tensor([2, 3])), lambda: m.permute(0, 1.0),
-                lambda: x.select(0, 1.0), lambda: x.narrow(0, 0.0, 1)):
+                lambda: x.select(0, 1.0), lambda: x.narrow(0, 0.0, 1),
+                lambda: m.permute(range(2)), lambda: m.permute(dygrad.tensor([1, 0]))):
         with pytest.raises(TypeError):
             bad()
     assert [p.tolist() for p in x.split(split_size=4)] == [[0., 1., 2., 3.], [4., 5.]]
