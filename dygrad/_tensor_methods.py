@@ -1066,6 +1066,8 @@ class TensorOpMethods:
             tensor([[1., 1., 1.],
                     [2., 2., 2.]])
         """
+        if not size:
+            raise TypeError('expand() missing 1 required positional arguments: "size"')
         return _op_shape.expand(self, *size, implicit=implicit)
 
     def expand_as(self, other: Tensor) -> Tensor:
@@ -1123,6 +1125,8 @@ class TensorOpMethods:
             tensor([[3., 4.],
                     [1., 2.]])
         """
+        if not dims:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
         return _op_rearrange.flip(self, *dims)
 
     def fliplr(self) -> Tensor:
@@ -2288,6 +2292,8 @@ class TensorOpMethods:
             <BLANKLINE>
                     [[2., 5.]]])
         """
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
         return _op_transpose.permute(self, *dims)
 
     def polygamma(self, n) -> Tensor:
@@ -2465,7 +2471,7 @@ class TensorOpMethods:
         """In-place version of :meth:`Tensor.renorm`."""
         return _inplace(self, _op_shape_extra.renorm(self, p, dim, maxnorm))
 
-    def repeat(self, *sizes) -> Tensor:
+    def repeat(self, *repeats) -> Tensor:
         """Repeats the tensor along each dim (sizes: one count per dim, leading new dims allowed).
 
         Example::
@@ -2474,7 +2480,9 @@ class TensorOpMethods:
             tensor([[1., 2., 1., 2.],
                     [1., 2., 1., 2.]])
         """
-        return _op_rearrange.repeat(self, *sizes)
+        if not repeats:
+            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+        return _op_rearrange.repeat(self, *repeats)
 
     def repeat_interleave(self, repeats=None, dim=None, *, output_size=None) -> Tensor:
         """Repeats each element repeats times (along dim; flattened by default).
@@ -2495,6 +2503,8 @@ class TensorOpMethods:
             tensor([[0., 1., 2.],
                     [3., 4., 5.]])
         """
+        if not shape:
+            raise TypeError('reshape() missing 1 required positional arguments: "shape"')
         return _op_shape.reshape(self, *shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
@@ -2866,6 +2876,8 @@ class TensorOpMethods:
             >>> torch.tensor([[1.0, 2.0], [3.0, 4.0]]).sum_to_size(1, 2)
             tensor([[4., 6.]])
         """
+        if not size:
+            raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
         return _op_rearrange.sum_to_size(self, *size)
 
     def swapaxes(self, axis0, axis1) -> Tensor:
@@ -2968,6 +2980,8 @@ class TensorOpMethods:
             >>> torch.tensor([1.0, 2.0]).tile((2,))
             tensor([1., 2., 1., 2.])
         """
+        if not dims:
+            raise TypeError('tile() missing 1 required positional arguments: "dims"')
         return _op_rearrange.tile(self, *dims)
 
     def topk(self, k, dim=-1, largest=True, sorted=True) -> Tensor:
@@ -3166,6 +3180,8 @@ class TensorOpMethods:
             tensor([[0., 1., 2.],
                     [3., 4., 5.]])
         """
+        if not size:
+            raise TypeError('view() missing 1 required positional arguments: "size"')
         return _op_shape.view(self, *size)
 
     def view_as(self, other: Tensor) -> Tensor:

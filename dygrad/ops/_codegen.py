@@ -193,8 +193,12 @@ def _method_source(d):
     order = [p for p in params if p.name == self_arg] + [p for p in params if p.name != self_arg]
     sig = _render_params(order, self_name=self_arg)
     ret = _ret(d)
-    src = [f"    def {d.name}({sig}) -> {ret}:", _doc(d, "method", 8),
-           f"        return {_alias(d.module)}.{d.fn.__name__}({call})", ""]
+    src = [f"    def {d.name}({sig}) -> {ret}:", _doc(d, "method", 8)]
+    # a varargs method (x.view(*size), x.flip(*dims)) takes at least one argument, as PyTorch's
+    # parser requires: x.flip() is a TypeError there, not an empty dims list
+    src += [f"        if not {p.name}:\n            raise TypeError('{d.name}() missing 1 required "
+            f"positional arguments: \"{p.name}\"')" for p in params if p.kind is p.VAR_POSITIONAL]
+    src += [f"        return {_alias(d.module)}.{d.fn.__name__}({call})", ""]
     if d.inplace:
         src += [f"    def {d.name}_({sig}) -> {ret}:", _doc(d, "inplace", 8),
                 f"        return {_inplace_body(d, 'self', call)}", ""]

@@ -24,10 +24,8 @@ class RepeatBackward0(Node):
 @op(function=False, namespaces=(), backward=RepeatBackward0,
     summary="Repeats the tensor along each dim (sizes: one count per dim, leading new dims allowed).",
     example="torch.tensor([1.0, 2.0]), 2, 2")
-def repeat(input, *sizes):
-    if not sizes:  # x.repeat(): PyTorch's parser error (x.repeat(()) is a size, checked below)
-        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
-    reps = size_args(sizes)
+def repeat(input, *repeats):
+    reps = size_args(repeats)
     d = input._data
     if len(reps) < d.ndim:
         raise RuntimeError(
@@ -207,8 +205,6 @@ def diag(input, diagonal=0):
 @op(function=False, namespaces=(), summary="Sums to the given size (a size the input is expandable to).",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, 2")
 def sum_to_size(input, *size):
-    if not size:  # x.sum_to_size(): PyTorch's parser error (x.sum_to_size(()) is a size)
-        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
     size = size_args(size)
     shape = input._data.shape
     lead = len(shape) - len(size)

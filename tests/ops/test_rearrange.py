@@ -112,7 +112,9 @@ ERRORS = [
     ((2, 3, 4), lambda t: t.sum_to_size(3, 5), r"size \{\[3, 5\]\} is not expandable to size \{\[2, 3, 4\]\}"),
     ((2, 3, 4), lambda t: t.sum_to_size(1, 2, 3, 4), "is not expandable"),
     ((2, 3), lambda t: t.sum_to_size(), "missing 1 required positional arguments"),  # not a sum
-    ((), lambda t: t.repeat(), "missing 1 required positional arguments"),  # not a copy
+    ((), lambda t: t.repeat(), 'missing 1 required positional arguments: "repeats"'),  # not a copy
+    ((3, 4), lambda t: t.flip(), 'flip\\(\\) missing 1 required positional arguments: "dims"'),
+    ((3, 4), lambda t: t.tile(), 'tile\\(\\) missing 1 required positional arguments: "dims"'),
     ((3, 4), lambda t: t.roll([], 0), "`shifts` required"),
     ((3, 4), lambda t: ns(t).flip(t, 0), None),  # dims must be a sequence in the function form
     # a float or bool argument is PyTorch's TypeError, not truncated by int()

@@ -239,3 +239,7 @@ def test_method_and_function_spellings_may_differ():
     assert ns["C"].fake2(c, split_size=2, dim=1) == (c, 2, 1)
     with pytest.raises(TypeError):
         ns["C"].fake2(c, split_size_or_sections=2)
+    # a varargs method takes at least one argument, as PyTorch's (x.flip() is no empty dims)
+    with pytest.raises(TypeError, match='fake\\(\\) missing 1 required positional arguments: "shape"'):
+        ns["C"].fake(c)
+    assert ns["fake"](x, ()) == (x, (), 0)  # the function form's empty sequence is a value
