@@ -970,8 +970,8 @@ def cartesian_prod(*tensors) -> Tensor:
     return _op_join.cartesian_prod(*tensors)
 
 
-def cat(tensors, dim=0, *, out: Tensor | None = None) -> Tensor:
-    """Concatenates tensors along an existing dim.
+def cat(tensors, dim=0, *, axis=None, out: Tensor | None = None) -> Tensor:
+    """Concatenates tensors along an existing dim (axis= is an alias of dim).
 
     out (Tensor, optional): the result is written into it.
 
@@ -981,8 +981,8 @@ def cat(tensors, dim=0, *, out: Tensor | None = None) -> Tensor:
         tensor([[1., 2., 3., 4.]])
     """
     if out is None:
-        return _op_join.cat(tensors, dim)
-    return _write_out(out, _op_join.cat(tensors, dim), 'cat')
+        return _op_join.cat(tensors, dim, axis=axis)
+    return _write_out(out, _op_join.cat(tensors, dim, axis=axis), 'cat')
 
 
 concat = cat
@@ -4840,8 +4840,8 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     return _op_shape.squeeze(input, dim)
 
 
-def stack(tensors, dim=0, *, out: Tensor | None = None) -> Tensor:
-    """Stacks equally shaped tensors along a new dim.
+def stack(tensors, dim=0, *, axis=None, out: Tensor | None = None) -> Tensor:
+    """Stacks equally shaped tensors along a new dim (axis= is an alias of dim).
 
     out (Tensor, optional): the result is written into it.
 
@@ -4852,8 +4852,8 @@ def stack(tensors, dim=0, *, out: Tensor | None = None) -> Tensor:
                 [2., 4.]])
     """
     if out is None:
-        return _op_join.stack(tensors, dim)
-    return _write_out(out, _op_join.stack(tensors, dim), 'stack')
+        return _op_join.stack(tensors, dim, axis=axis)
+    return _write_out(out, _op_join.stack(tensors, dim, axis=axis), 'stack')
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, out: Tensor | None = None) -> Tensor:

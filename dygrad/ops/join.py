@@ -65,9 +65,11 @@ class CatBackward0(Node):
 
 
 @op(method=False, tensor_first=None, out=True, aliases=("concat", "concatenate"),
-    backward=CatBackward0, summary="Concatenates tensors along an existing dim.",
+    backward=CatBackward0, summary="Concatenates tensors along an existing dim (axis= is an alias of dim).",
     example="[torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0, 4.0]])], 1")
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, axis=None):
+    if axis is not None:  # NumPy's name, which PyTorch accepts too
+        dim = axis
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -124,9 +126,11 @@ class StackBackward0(Node):
 
 
 @op(method=False, tensor_first=None, out=True, backward=StackBackward0,
-    summary="Stacks equally shaped tensors along a new dim.",
+    summary="Stacks equally shaped tensors along a new dim (axis= is an alias of dim).",
     example="[torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])], 1")
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, *, axis=None):
+    if axis is not None:  # NumPy's name, which PyTorch accepts too
+        dim = axis
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

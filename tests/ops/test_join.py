@@ -29,6 +29,8 @@ OPS = {
     "concat": ([(1, 2), (3, 2)], lambda a, b: ns(a).concat([a, b])),
     "concatenate": ([(1, 2), (1, 2)], lambda a, b: ns(a).concatenate([a, b], 1)),
     "stack": ([(2, 3), (2, 3)], lambda a, b: ns(a).stack([a, b])),
+    "stack_axis": ([(2, 3), (2, 3)], lambda a, b: ns(a).stack([a, b], axis=-1)),  # NumPy's name
+    "concatenate_axis": ([(2, 3), (2, 1)], lambda a, b: ns(a).concatenate([a, b], axis=1)),
     "stack_last": ([(2, 3), (2, 3), (2, 3)], lambda a, b, c: ns(a).stack((a, b, c), dim=-1)),
     "stack_0d": ([(), ()], lambda a, b: ns(a).stack([a, b])),
     "hstack_1d": ([(2,), (), (3,)], lambda a, b, c: ns(a).hstack([a, b, c])),
