@@ -6,7 +6,8 @@ from .. import _dtype
 from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.node import Node
 from . import _bw
-from ._flat import flat_take
+from ._flat import flat_put, flat_take
+from ._record import record1
 from ._registry import op
 from ._util import checked_scalar, wrap_dim
 from .scatter import _NAMES, _dt, _index, _nd1, _record, _shape1
@@ -29,10 +30,13 @@ def _bounds(idx, n, dim, err=IndexError, low=None):
         raise err(f"index {bad} is out of bounds for dimension {dim} with size {n}")
 
 
+# The nodes below read arrays that share the index tensor's memory: each saves that tensor, so
+# changing it in place before backward raises (as PyTorch) instead of moving the gradient. Their
+# backward takes the saved tensor as an argument it does not need (it holds the array already).
 class IndexSelectBackward0(Node):
     __slots__ = ("shape", "dim", "idx")
 
-    def backward(self, g):
+    def backward(self, g, *_):
         if isinstance(g, Tensor):
             return index_add(_wrap(np.zeros(self.shape, g._data.dtype)), self.dim, _wrap(self.idx), g)
         s1 = _shape1(self.shape)
@@ -60,13 +64,14 @@ def index_select(input, dim, index):
     t, node = _record(out.reshape(()) if input._data.ndim == 0 else out, IndexSelectBackward0, input)
     if node is not None:
         node.shape, node.dim, node.idx = input._data.shape, dim, idx
+        node.save(index)
     return t
 
 
 class IndexAddBackward0(Node):
     __slots__ = ("dim", "idx", "alpha")
 
-    def backward(self, g):
+    def backward(self, g, *_):
         gs = None
         if self.next_functions[1][0] is not None:
             gs = index_select(g, self.dim, _wrap(self.idx)) if isinstance(g, Tensor) else \
@@ -118,13 +123,15 @@ def index_add(input, dim, index, source, *, alpha=1):
     t, node = _record(out.reshape(input._data.shape), IndexAddBackward0, input, source)
     if node is not None:
         node.dim, node.idx, node.alpha = dim, idx, alpha
+        if node.next_functions[1][0] is not None:  # self's gradient needs no index (PyTorch's check)
+            node.save(index)
     return t
 
 
 class IndexFillBackward0(Node):
     __slots__ = ("mask", "vdtype")
 
-    def backward(self, g):
+    def backward(self, g, *_):
         nf = self.next_functions
         m = _bw.const(self.mask.astype(_dt(g)), g)
         gx = g * (1 - m) if nf[0][0] is not None else None
@@ -165,6 +172,7 @@ def index_fill(input, dim, index, value):
     if node is not None:
         node.mask = _slice_mask(x1, dim, idx, input._data.shape)
         node.vdtype = value._data.dtype if vt and value._data.dtype != out.dtype else None
+        node.save(index)
     return t
 
 
@@ -176,7 +184,7 @@ def index_fill_(input, dim, index, value):
 class IndexCopyBackward0(Node):
     __slots__ = ("mask", "dim", "idx")
 
-    def backward(self, g):
+    def backward(self, g, *_):
         nf = self.next_functions
         gx = gs = None
         if nf[0][0] is not None:
@@ -227,6 +235,7 @@ def index_copy(input, dim, index, source):
     if node is not None:
         node.mask = _slice_mask(x1, dim, idx[:0] if skip else idx, input._data.shape)
         node.dim, node.idx = dim, idx
+        node.save(index)
     return t
 
 
@@ -243,17 +252,30 @@ def _flat_index(x, index, op):
     return np.where(idx < 0, idx + n, idx)
 
 
-@op(out=True, out_dtype="same",
+class TakeBackward0(Node):
+    __slots__ = ("shape", "idx")
+
+    def backward(self, g, *_):
+        return flat_put(g, self.shape, self.idx)
+
+
+@op(out=True, out_dtype="same", backward=TakeBackward0,
     summary="The elements at index (into the flattened input), in index's shape.",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[3, 0], [-1, 1]])")
 def take(input, index):
-    return flat_take(input, _flat_index(input, index, "take"))
+    idx = _flat_index(input, index, "take")
+    t, node = record1(input._data.reshape(-1)[idx.reshape(-1)].reshape(idx.shape), TakeBackward0,
+                      input)
+    if node is not None:
+        node.shape, node.idx = input._data.shape, idx
+        node.save(index)
+    return t
 
 
 class PutBackward0(Node):
     __slots__ = ("idx", "sshape", "accumulate")
 
-    def backward(self, g):
+    def backward(self, g, *_):
         nf = self.next_functions
         gx = gs = None
         if nf[0][0] is not None:
@@ -289,4 +311,5 @@ def put(input, index, source, accumulate=False):
     t, node = _record(out, PutBackward0, input, source)
     if node is not None:
         node.idx, node.sshape, node.accumulate = idx, source._data.shape, accumulate
+        node.save(index)
     return t

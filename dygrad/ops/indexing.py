@@ -20,6 +20,7 @@ from . import _bw
 from ._flat import flat_put, flat_take, positions
 from ._registry import op
 from ._index_checks import _ALL, _check_put_dtype, _out_of_bounds, _put_value
+from ._record import record, record1
 from ._util import checked_scalar
 from .shape import expand_shape
 from .slicing import SelectBackward0, SliceBackward0, picked as _picked
@@ -185,10 +186,21 @@ def parse_key(shape, key):
     return tuple(bkey) + (Ellipsis,), tuple(akey)
 
 
+def _key_tensors(key):
+    """The index tensors of a [] key that advanced indexing reads (a 0-d one is read as a number,
+    as PyTorch reads it). The nodes that read their arrays save them: changing one in place
+    before backward then raises, as in PyTorch, instead of moving the gradient."""
+    if isinstance(key, Tensor):
+        return (key,) if key._data.ndim else ()
+    if type(key) is tuple or type(key) is list:
+        return tuple([k for k in key if isinstance(k, Tensor) and k._data.ndim])
+    return ()
+
+
 class IndexBackward0(Node):
     __slots__ = ("shape", "bkey", "akey")
 
-    def backward(self, g):
+    def backward(self, g, *_):  # saved: the key's index tensors (akey holds their arrays)
         if isinstance(g, Tensor):
             return flat_put(g, self.shape, positions(self.shape)[self.bkey][self.akey])
         out = np.zeros(self.shape, g.dtype)
@@ -209,14 +221,19 @@ def getitem(x, key):
     bkey, akey = parse_key(d.shape, key)
     if akey is None:
         return _picked(x, bkey, SliceBackward0)
-    out = d[bkey][akey]
-    if STATE.enabled and x._rg:
-        node = IndexBackward0((x._grad_node(),))
+    keys = _key_tensors(key)
+    # a capture replays a constant key only: index tensors may change from call to call
+    t, node = record1(d[bkey][akey], IndexBackward0, x,
+                      None if keys else (_index_replay, bkey, akey, x), name="index")
+    if node is not None:
         node.shape, node.bkey, node.akey = d.shape, bkey, akey
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
-    return _wrap(out)
+        node.save(*keys)
+    return t
+
+
+def _index_replay(bkey, akey, x):
+    """getitem's replay kernel for a graph capture (built only while one runs)."""
+    return (lambda d: d[bkey][akey]), (x,)
 
 
 def _assign(target, akey, vd, x):
@@ -288,7 +305,7 @@ def setitem(x, key, value):
             from .inplace import copy_
             copy_(x[bkey], value)
             return
-        _inplace(x, _put(x, bkey, akey, value, False))
+        _inplace(x, _put(x, bkey, akey, value, False, _key_tensors(key)))
         return
     target = d[bkey]
     if akey is None and 0 in target.strides:
@@ -308,7 +325,7 @@ def _reduce_to(g, shape):
 class IndexPutBackward0(Node):
     __slots__ = ("bkey", "akey", "vshape", "vdtype", "accumulate")
 
-    def backward(self, g):
+    def backward(self, g, *_):  # saved: the index tensors (akey holds their arrays)
         nf = self.next_functions
         bkey, akey = self.bkey, self.akey
         is_t = isinstance(g, Tensor)
@@ -335,21 +352,20 @@ class IndexPutBackward0(Node):
         return gx, gv
 
 
-def _put(x, bkey, akey, value, accumulate):
-    """Out of place: a copy of x with x[key] = value (or += value), differentiable in both."""
+def _put(x, bkey, akey, value, accumulate, keys):
+    """Out of place: a copy of x with x[key] = value (or += value), differentiable in both;
+    keys: the index tensors the node saves."""
     out = x._data.copy()
     vt = isinstance(value, Tensor)
     vd = _value_array(x, value)
     _write(out[bkey], akey, vd, accumulate, x)
-    if STATE.enabled and out.dtype.kind == "f" and (x._rg or (vt and value._rg)):
-        node = IndexPutBackward0((x._grad_node(), value._grad_node() if vt else (None, 0)))
+    t, node = record(out, IndexPutBackward0, (x, value), float_out=True)
+    if node is not None:
         node.bkey, node.akey, node.accumulate = bkey, akey, accumulate
         node.vshape = vd.shape
         node.vdtype = vd.dtype if vt and vd.dtype != out.dtype else None
-        t = _wrap(out, True)
-        t.grad_fn = node
-        return t
-    return _wrap(out)
+        node.save(*keys)
+    return t
 
 
 def _indices_key(indices):
@@ -380,7 +396,8 @@ def index_put(input, indices, values, accumulate=False):
     vd = _index_put_value(input, key, values, bkey, akey, accumulate)
     if input._data.dtype.kind != "f" and vd is not getattr(values, "_data", None):
         values = _wrap(vd)  # converted for an integer/bool input (no gradient to keep)
-    return _put(input, bkey, akey, values, accumulate)
+    # every index tensor is read, a 0-d one too (PyTorch's index_put checks them all)
+    return _put(input, bkey, akey, values, accumulate, key)
 
 
 def index_put_(input, indices, values, accumulate=False):

@@ -223,7 +223,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 class EmbeddingBackward0(Node):
     __slots__ = ("idx", "wshape", "padding_idx", "scale")
 
-    def backward(self, g):
+    def backward(self, g, *_):  # saved: the indices (self.idx is their array)
         idx = self.idx.reshape(-1)
         n, d = self.wshape
         if isinstance(g, Tensor):
@@ -310,7 +310,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     out = w[idx]
     if needs_grad(weight):
         node = EmbeddingBackward0(edges(weight))
-        node.idx = idx.copy()
+        # the indices are saved, not copied: changing them in place before backward raises, as
+        # in PyTorch (with a copy the gradient silently ignored the change)
+        node.idx = idx
+        node.save(input)
         node.wshape = w.shape
         node.padding_idx = padding_idx
         node.scale = None

@@ -7,6 +7,7 @@ from ..autograd.node import Node, sum_to
 from . import _bw
 from ._flat import flat_put, flat_take
 from .bucketing import _NotDifferentiable
+from ._record import record1
 from ._registry import op
 from ._util import checked_scalar, record_float as _record
 from .join import broadcast_shape
@@ -27,10 +28,13 @@ def _mask(mask, msg):
     return m
 
 
+# The nodes below read the mask's array (broadcast, sharing its memory): each saves the mask
+# tensor, so changing it in place before backward raises (as PyTorch) instead of moving the
+# gradient. Their backward takes the saved mask as an argument it does not need.
 class MaskedFillBackward0(Node):
     __slots__ = ("mask", "shape", "vdtype")
 
-    def backward(self, g):
+    def backward(self, g, *_):
         nf = self.next_functions
         gx = gv = None
         if nf[0][0] is not None:
@@ -79,13 +83,14 @@ def _masked_fill(x, mask, value, inplace):
     if node is not None:
         node.mask, node.shape = mb, d.shape
         node.vdtype = value._data.dtype if vt and value._data.dtype != d.dtype else None
+        node.save(mask)
     return t
 
 
 class MaskedSelectBackward0(Node):
     __slots__ = ("mask", "shape")
 
-    def backward(self, g):
+    def backward(self, g, *_):
         m = self.mask
         if isinstance(g, Tensor):
             return sum_to(flat_put(g, m.shape, np.flatnonzero(m)), self.shape)
@@ -105,13 +110,14 @@ def masked_select(input, mask):
     t, node = _record(np.broadcast_to(d, shape)[mb], MaskedSelectBackward0, input)
     if node is not None:
         node.mask, node.shape = mb, d.shape
+        node.save(mask)
     return t
 
 
 class MaskedScatterBackward0(Node):
     __slots__ = ("mask", "shape", "sshape", "count")
 
-    def backward(self, g):
+    def backward(self, g, *_):
         nf = self.next_functions
         m = self.mask
         gx = gs = None
@@ -144,6 +150,7 @@ def masked_scatter(input, mask, source):
     t, node = _record(out, MaskedScatterBackward0, input, source)
     if node is not None:
         node.mask, node.shape, node.sshape, node.count = mb, d.shape, s.shape, count
+        node.save(mask)
     return t
 
 
@@ -172,12 +179,9 @@ class _UniqueBackward(_NotDifferentiable):
 
 def unique_values(arr, x, op):
     """unique's values, as PyTorch's: they require grad when x does, and backward refuses."""
-    if not (STATE.enabled and x._rg):
-        return _wrap(arr)
-    node = _UniqueBackward((x._grad_node(),))
-    node._op = op
-    t = _wrap(arr, True)
-    t.grad_fn = node
+    t, node = record1(arr, _UniqueBackward, x)
+    if node is not None:
+        node._op = op
     return t
 
 

@@ -87,7 +87,7 @@ def _prepare(x, dim, index, op, src=None, what="self"):
 class GatherBackward0(Node):
     __slots__ = ("shape", "dim", "idx")
 
-    def backward(self, g):
+    def backward(self, g, *_):  # the saved index is self.idx's tensor (checked unchanged)
         if isinstance(g, Tensor):
             return scatter_add(_wrap(np.zeros(self.shape, g._data.dtype)), self.dim, _wrap(self.idx), g)
         x1 = np.zeros(self.shape, g.dtype)
@@ -106,6 +106,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     t, node = _record(x1[coords].reshape(index._data.shape), GatherBackward0, input)
     if node is not None:
         node.shape, node.dim, node.idx = input._data.shape, dim, index._data
+        node.save(index)
     return t
 
 
@@ -159,7 +160,7 @@ class _ScatterBackward(Node):
 class ScatterBackward0(_ScatterBackward):
     __slots__ = ()
 
-    def backward(self, g):
+    def backward(self, g, *_):
         nf = self.next_functions
         if nf[1][0] is not None:
             self.check_src()
@@ -171,7 +172,7 @@ class ScatterBackward0(_ScatterBackward):
 class ScatterAddBackward0(_ScatterBackward):
     __slots__ = ()
 
-    def backward(self, g):
+    def backward(self, g, *_):
         gs = None
         if self.next_functions[1][0] is not None:
             self.check_src()
@@ -182,7 +183,7 @@ class ScatterAddBackward0(_ScatterBackward):
 class ScatterReduceBackward0(_ScatterBackward):
     __slots__ = ("reduce", "include_self", "scale", "src_scale")
 
-    def backward(self, g):
+    def backward(self, g, *_):
         if self.reduce in ("max", "min"):
             raise RuntimeError(f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', "
                                f"'amin' but got {self.reduce}.")
@@ -205,6 +206,15 @@ def _dt(g):
 
 
 def _scatter_node(node, x, x1, coords, skey, src, index):
+    # coords hold index's array: the node saves index, so changing it in place before backward
+    # raises (as PyTorch) instead of moving the gradient. scatter_add's self gradient needs no
+    # index: PyTorch checks it only when src requires grad (and scatter with reduce= has no
+    # gradient: its backward raises first)
+    if type(node) is _NoGrad or (type(node) is ScatterAddBackward0 and
+                                 node.next_functions[1][0] is None):
+        pass
+    else:
+        node.save(index)
     node.shape, node.coords, node.skey = x._data.shape, coords, skey
     node.ishape = index._data.shape
     node.sshape = src._data.shape if isinstance(src, Tensor) else ()
@@ -246,7 +256,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 class _NoGrad(_ScatterBackward):
     __slots__ = ()
 
-    def backward(self, g):
+    def backward(self, g, *_):
         raise RuntimeError("derivative for aten::scatter is not implemented")
 
 

@@ -20,7 +20,7 @@ _BY_HAND = re.compile(r"_wrap\([^()]*(\([^()]*\))?[^()]*,\s*True\)|\.grad_fn\s*=
 
 
 # modules still being converted (emptied when the conversion lands)
-_PENDING = {"indexing.py", "join.py", "masked.py", "select.py", "shape.py", "slicing.py", "transpose.py"}
+_PENDING = {"join.py", "shape.py", "slicing.py", "transpose.py"}
 
 
 def test_no_op_module_records_by_hand():
