@@ -107,15 +107,20 @@ def attach(out, node, nr=0, *, inputs=(), replay=None, args=None, name=None):
     return t
 
 
-def record_view(x, arr, node_cls, *, replay=None, args=None, name=None):
+def record_view(x, arr, node_cls=None, *, node=None, nr=0, kind=None, replay=None, args=None,
+                name=None):
     """`record` for a result that is a view of `x` (shares its memory and version counter, so
-    in-place writes through either are seen by both and by autograd)."""
-    t = as_view(_wrap(arr), x)
-    node = None
-    if STATE.enabled and x._rg:
+    in-place writes through either are seen by both and by autograd). `node` (with output
+    number `nr`): one node shared by several views (split); `kind`: the view kind
+    (autograd/views.py), by default x's."""
+    t = as_view(_result(arr), x, kind)
+    if node is None and node_cls is not None and STATE.enabled and x._rg:
         node = node_cls((x._grad_node(),))
+    if node is not None:
         t._rg = True
         t.grad_fn = node
+        if nr:
+            t._nr = nr
     if STATE.trace is not None:
         _capture(t, (x,), replay, args, name)
     return t, node

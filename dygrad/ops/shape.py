@@ -16,15 +16,15 @@ from numpy.lib.stride_tricks import as_strided
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._util import dim_list, wrap_dim, size_args, as_view
+from ._record import record1, record_view
 from ._registry import op
 from .elementwise import clone as _clone, CloneBackward0
 from .transpose import (_rebase, permute, transpose, swapaxes, swapdims, t, movedim,  # noqa: F401
                         moveaxis, PermuteBackward0, TransposeBackward0, TBackward0)
-from .slicing import (view_of as _view_of, select, narrow, diagonal, unfold, split, chunk,  # noqa: F401
+from .slicing import (select, narrow, diagonal, unfold, split, chunk,  # noqa: F401
                       unbind, SelectBackward0, SliceBackward0, DiagonalBackward0, UnfoldBackward0)
 
 _size_args = size_args
@@ -71,20 +71,10 @@ class AliasBackward0(ViewBackward0):
 
 
 def _reshaped(x, arr, node_cls):
-    t, node = _view_of(x, arr, node_cls)
+    t, node = record_view(x, arr, node_cls, replay=np.reshape, args=(x, arr.shape), name="reshape")
     if node is not None:
         node.shape = x._data.shape
-    if STATE.trace is not None:
-        _record_reshape(x, t)
     return t
-
-
-def _record_reshape(x, t):
-    shape = t._data.shape
-
-    def reshape(d):
-        return d.reshape(shape)
-    STATE.trace.record(reshape, (x,), t, "reshape")
 
 
 def _infer_shape(shape, numel):
@@ -173,13 +163,10 @@ def reshape(input, *shape):
     out = d.reshape(shape)
     if d.flags.c_contiguous or np.may_share_memory(out, d):
         return _reshaped(input, out, ViewBackward0)
-    t = _wrap(out)  # a copy: not a view of input
-    if STATE.enabled and input._rg:
-        t._rg = True
-        t.grad_fn = UnsafeViewBackward0((input._grad_node(),))
-        t.grad_fn.shape = d.shape
-    if STATE.trace is not None:
-        _record_reshape(input, t)
+    # a copy: not a view of input
+    t, node = record1(out, UnsafeViewBackward0, input, np.reshape, (input, out.shape), "reshape")
+    if node is not None:
+        node.shape = d.shape
     return t
 
 
@@ -308,7 +295,7 @@ def expand(input, *size, implicit: bool = False):
     # writeable like PyTorch's expand (fill_ may write into it; overlapping writes are refused)
     strides = (0,) * lead + tuple(0 if n != m else s for n, m, s in
                                   zip(d.shape, target[lead:], d.strides))
-    t, node = _view_of(input, as_strided(d, target, strides), ExpandBackward0)
+    t, node = record_view(input, as_strided(d, target, strides), ExpandBackward0)
     if node is not None:
         node.shape = shape
     return t

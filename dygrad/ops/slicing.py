@@ -12,20 +12,10 @@ from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._flat import flat_put, positions
-from ._util import wrap_dim, as_view
+from ._util import wrap_dim
 from ..autograd.views import MULTI, MULTI_NO_GRAD
+from ._record import record_view
 from ._registry import op
-
-
-def view_of(x, arr, node_cls):
-    """Wraps arr as a view of x, recording node_cls when x needs a gradient; returns (t, node)."""
-    t = as_view(_wrap(arr), x)
-    if STATE.enabled and x._rg:
-        node = node_cls((x._grad_node(),))
-        t._rg = True
-        t.grad_fn = node
-        return t, node
-    return t, None
 
 
 class _PickBackward(Node):
@@ -56,13 +46,11 @@ class SliceBackward0(SelectBackward0):
 
 
 def picked(x, key, node_cls):
-    t, node = view_of(x, x._data[key], node_cls)
+    # key is basic (ints, slices, None, Ellipsis): a fixed view, which a capture replays
+    t, node = record_view(x, x._data[key], node_cls, replay=operator.getitem, args=(x, key),
+                          name="getitem")
     if node is not None:
         node.shape, node.key = x._data.shape, key
-    if STATE.trace is not None:  # key is basic (ints, slices, None, Ellipsis): a fixed view
-        def index(d):
-            return d[key]
-        STATE.trace.record(index, (x,), t, "getitem")
     return t
 
 
@@ -123,7 +111,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d2 = wrap_dim(dim2, nd, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    t, node = view_of(input, _diag_view(input._data, offset, d1, d2), DiagonalBackward0)
+    t, node = record_view(input, _diag_view(input._data, offset, d1, d2), DiagonalBackward0)
     if node is not None:
         node.shape, node.offset, node.d1, node.d2 = input._data.shape, offset, d1, d2
     return t
@@ -160,7 +148,7 @@ def unfold(input, dimension, size, step):
         raise RuntimeError(f"maximum size for tensor at dimension {dim} is {n} but size is {size}")
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
-    t, node = view_of(input, _unfold_view(d, dim, size, step), UnfoldBackward0)
+    t, node = record_view(input, _unfold_view(d, dim, size, step), UnfoldBackward0)
     if node is not None:
         node.shape, node.dim, node.size, node.step = d.shape, dim, size, step
         node.overlap = step < size
@@ -212,6 +200,7 @@ def _split_pieces(x, dim, sizes, node_cls, unbind=False):
     d = x._data
     rec = STATE.enabled and x._rg
     kind = MULTI if rec else MULTI_NO_GRAD
+    node = None
     if rec:
         node = node_cls((x._grad_node(),))
         node._nout, node.dim, node.shape, node.sizes = len(sizes), dim, d.shape, sizes
@@ -221,12 +210,7 @@ def _split_pieces(x, dim, sizes, node_cls, unbind=False):
     pre = (slice(None),) * dim
     for i, n in enumerate(sizes):
         key = pre + ((start, Ellipsis) if unbind else (slice(start, start + n),))
-        t = as_view(_wrap(d[key]), x, kind)
-        if rec:
-            t._rg = True
-            t.grad_fn = node
-            t._nr = i
-        pieces.append(t)
+        pieces.append(record_view(x, d[key], node=node, nr=i, kind=kind)[0])
         start += n
     return tuple(pieces)
 

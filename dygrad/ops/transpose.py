@@ -13,7 +13,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._registry import op
 from ._util import wrap_dim
-from .slicing import view_of as _view_of
+from ._record import record_view
 
 
 def _rebase(x, r):
@@ -55,13 +55,10 @@ def permute(input, *dims):
     dims = tuple(wrap_dim(operator.index(d), nd, "permute") for d in dims)
     if len(set(dims)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    t, node = _view_of(input, np.transpose(input._data, dims), PermuteBackward0)
+    t, node = record_view(input, np.transpose(input._data, dims), PermuteBackward0,
+                          replay=np.transpose, args=(input, dims), name="permute")
     if node is not None:
         node.inv = tuple(int(i) for i in np.argsort(dims))
-    if STATE.trace is not None:
-        def permute(d):
-            return np.transpose(d, dims)
-        STATE.trace.record(permute, (input,), t, "permute")
     return t
 
 
@@ -87,14 +84,14 @@ def transpose(input, dim0, dim1, _node=TransposeBackward0):  # _node: t() record
     nd = input._data.ndim
     d0 = wrap_dim(dim0, nd, "transpose")
     d1 = wrap_dim(dim1, nd, "transpose")
-    arr = np.swapaxes(input._data, d0, d1) if nd else input._data.view()
-    t, node = _view_of(input, arr, _node)
+    if nd:
+        t, node = record_view(input, np.swapaxes(input._data, d0, d1), _node,
+                              replay=np.swapaxes, args=(input, d0, d1), name="transpose")
+    else:
+        t, node = record_view(input, input._data.view(), _node, replay=np.ndarray.view,
+                              name="transpose")
     if node is not None:
         node.d0, node.d1 = d0, d1
-    if STATE.trace is not None:
-        def transpose(d):
-            return np.swapaxes(d, d0, d1) if nd else d.view()
-        STATE.trace.record(transpose, (input,), t, "transpose")
     return t
 
 
