@@ -10,7 +10,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._layer_util import attach, edges, needs_grad, short_name, check_tensor
-from ._record import record, record2
+from ._record import record, record1, record2
 
 __all__ = ["linear", "bilinear", "embedding", "one_hot"]
 
@@ -307,9 +307,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if max_norm is not None:
         _embedding_renorm_(weight, idx, max_norm, norm_type)
         w = weight._data
-    out = w[idx]
-    if needs_grad(weight):
-        node = EmbeddingBackward0(edges(weight))
+    # a capture replays the lookup with the indices as an operand (not with max_norm, whose
+    # renormalisation writes into weight)
+    t, node = record1(w[idx], EmbeddingBackward0, weight,
+                      None if max_norm is not None else (_embedding_replay, weight, input),
+                      name="embedding")
+    if node is not None:
         # the indices are saved, not copied: changing them in place before backward raises, as
         # in PyTorch (with a copy the gradient silently ignored the change)
         node.idx = idx
@@ -321,8 +324,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             flat = idx.reshape(-1)
             counts = np.bincount(flat, minlength=n)
             node.scale = 1.0 / counts[flat]
-        return attach(out, node)
-    return _wrap(out)
+    return t
+
+
+def _embedding_replay(weight, input):
+    """embedding's replay kernel for a graph capture (built only while one runs)."""
+    return (lambda w, i: w[i]), (weight, input)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

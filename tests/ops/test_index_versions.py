@@ -8,6 +8,7 @@ without torch, and test_pytorch_agrees checks them against torch where it is ins
 import pytest
 
 import dygrad as torch
+from dygrad.jit import TracerWarning
 
 
 def _x(T=torch):
@@ -161,3 +162,20 @@ def test_pytorch_agrees(name):
     else:
         (y * w).sum().backward()
         assert x.grad.tolist() == KEEP[name][1]
+
+
+def test_a_capture_reads_the_indices_of_each_call():
+    # a replayed lookup takes the indices as an operand: new indices give new rows (a kernel
+    # holding the traced call's indices would silently return the old ones)
+    w = torch.arange(15.0).reshape(5, 3)
+    i = torch.tensor([2, 0])
+
+    def emb(w, i):
+        return torch.nn.functional.embedding(i, w)
+    with torch.no_grad():
+        traced = torch.jit.trace(emb, (w, torch.tensor([1, 4])))
+        assert not traced.reasons and torch.equal(traced(w, i), emb(w, i))
+        # [] with an index tensor has no replay kernel: the capture runs it eagerly
+        with pytest.warns(TracerWarning):
+            traced = torch.jit.trace(lambda w, i: w[i], (w, torch.tensor([1, 4])))
+        assert torch.equal(traced(w, i), w[i])
