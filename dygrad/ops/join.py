@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
+from ._record import record
 from ..autograd.node import Node
 from . import _bw
 from ._util import wrap_dim, int_arg
@@ -34,13 +34,10 @@ def _promoted(tensors):
 
 def _record(res, node_cls, tensors, npdt):
     """Wraps a join result; the node remembers which inputs need a cast-back of their gradient."""
-    if STATE.enabled and npdt.kind == "f" and any(t._rg for t in tensors):
-        node = node_cls(tuple(t._grad_node() for t in tensors))
+    r, node = record(res, node_cls, tensors, float_out=True)
+    if node is not None:
         node.dtypes = tuple(None if t._data.dtype == npdt else t._data.dtype for t in tensors)
-        r = _wrap(res, True)
-        r.grad_fn = node
-        return r, node
-    return _wrap(res), None
+    return r, node
 
 
 class CatBackward0(Node):
