@@ -110,7 +110,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 class BinaryCrossEntropyWithLogitsBackward0(_PairLoss):
     __slots__ = ("extra",)
 
-    def backward(self, g, x, t):
+    def backward(self, g, x, t, *_):  # then the saved weights (self.extra holds their arrays)
         w, pw = self.extra
         s = _weighted_scale(self, g, w)
         nf = self.next_functions
@@ -160,7 +160,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     # PyTorch builds the loss in place from (1 - target): it keeps the target's dtype
     elem = np.asarray(elem, dtype=target._data.dtype if target._data.dtype.kind == "f"
                       else xd.dtype, order="C")  # (ascontiguousarray makes 0-dim 1-dim)
-    save = _saved_pair(input, target, xd, td)
+    # the weights are saved too: w and pw may share their memory, so changing one in place
+    # before backward raises (as PyTorch) instead of silently changing the gradient
+    save = _saved_pair(input, target, xd, td) + tuple(
+        [v for v in (weight, pos_weight) if v is not None])
     return _finish_pair(elem, reduction, BinaryCrossEntropyWithLogitsBackward0, input, target,
                         save, (w, pw))
 

@@ -27,6 +27,10 @@ def _mask(T):
     return T.tensor([[True, False, True], [False, True, True]])
 
 
+def _bcel(T, x, **weights):
+    return T.nn.functional.binary_cross_entropy_with_logits(x, T.full((2, 3), 0.5), **weights)
+
+
 def _set(y, key, v):
     y[key] = v
     return y
@@ -52,13 +56,15 @@ RAISE = {
     "masked_scatter_self": lambda T, x: (m := _mask(T), x.masked_scatter(m, T.ones(6))),
     "masked_scatter_source": lambda T, x: (m := _mask(T), T.zeros(2, 3).masked_scatter(m, x)),
     "embedding": lambda T, x: (i := T.tensor([1, 1, 0]), T.nn.functional.embedding(i, x)),
-    "embedding_padding": lambda T, x: (i := T.tensor([1, 0]), T.nn.functional.embedding(i, x, padding_idx=0)),
+    "embedding_padding": lambda T, x: (i := T.tensor([1, 0]),
+                                       T.nn.functional.embedding(i, x, padding_idx=0)),
     "scatter_self": lambda T, x: (i := _i2(T), x.scatter(1, i, T.ones(2, 2))),
     "scatter_value": lambda T, x: (i := _i2(T), x.scatter(1, i, 5.0)),
     "scatter_src": lambda T, x: (i := _i2(T), T.zeros(2, 3).scatter(1, i, x[:, :2])),
     "scatter_": lambda T, x: (i := _i2(T), (x * 1).scatter_(1, i, 0.0)),
     "scatter_add_src": lambda T, x: (i := _i2(T), T.zeros(2, 3).scatter_add(1, i, x[:, :2])),
-    "scatter_reduce_sum_self": lambda T, x: (i := _i2(T), x.scatter_reduce(1, i, T.ones(2, 2), "sum")),
+    "scatter_reduce_sum_self": lambda T, x: (i := _i2(T),
+                                             x.scatter_reduce(1, i, T.ones(2, 2), "sum")),
     "scatter_reduce_amax": lambda T, x: (i := _i2(T), x.scatter_reduce(1, i, x[:, 1:] * 2, "amax")),
     "scatter_reduce_mean": lambda T, x: (i := _i2(T), x.scatter_reduce(1, i, T.ones(2, 2), "mean")),
     "index_fill": lambda T, x: (i := _i1(T), x.index_fill(1, i, 0.0)),
@@ -73,6 +79,10 @@ RAISE = {
     "setitem_mask": lambda T, x: (m := _mask(T), _set(x * 1, m, 0.0)),
     "put": lambda T, x: (i := T.tensor([5, 0]), x.put(i, T.ones(2))),
     "put_accumulate": lambda T, x: (i := T.tensor([5, 0]), x.put(i, T.ones(2), accumulate=True)),
+    # the weights of a loss: their arrays shared the tensors' memory
+    "bce_with_logits_weight": lambda T, x: (w := T.full((2, 3), 2.0), _bcel(T, x, weight=w)),
+    "bce_with_logits_pos_weight": lambda T, x: (w := T.tensor([1.0, 2.0, 3.0]),
+                                                _bcel(T, x, pos_weight=w)),
 }
 
 
