@@ -77,18 +77,8 @@ def typename(obj):
     return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
 
 
-def set_num_threads(n):
-    """Accepted for compatibility; NumPy's BLAS threads are set by OPENBLAS_NUM_THREADS."""
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(int(n))
-    except ImportError:
-        pass
-
-
-def get_num_threads():
-    import os
-    return int(os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+from ._threads import (set_num_threads, get_num_threads, set_num_interop_threads,  # noqa: E402
+                       get_num_interop_threads)
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):
