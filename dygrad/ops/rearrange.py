@@ -79,20 +79,20 @@ def flip(input, *dims):
     return t
 
 
-@op(summary="Reverses dim 1 (left/right) of an input of at least 2 dims.",
-    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
-def fliplr(input):
-    if input._data.ndim < 2:
-        raise RuntimeError("Input must be >= 2-d.")
-    return flip(input, (1,))
+def _flip_one(name, dim, what):
+    """fliplr/flipud: flip of one dim, for an input that has it."""
+    def flip_one(input):
+        if input._data.ndim <= dim:
+            raise RuntimeError(f"Input must be >= {dim + 1}-d.")
+        return flip(input, (dim,))
+    flip_one.__name__ = flip_one.__qualname__ = name
+    return op(summary=f"Reverses dim {dim} ({what}) of an input of at least {dim + 1} dim"
+                      f"{'s' if dim else ''}.",
+              example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")(flip_one)
 
 
-@op(summary="Reverses dim 0 (up/down) of an input of at least 1 dim.",
-    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
-def flipud(input):
-    if input._data.ndim < 1:
-        raise RuntimeError("Input must be >= 1-d.")
-    return flip(input, (0,))
+fliplr = _flip_one("fliplr", 1, "left/right")
+flipud = _flip_one("flipud", 0, "up/down")
 
 
 class RollBackward0(Node):

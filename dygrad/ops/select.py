@@ -183,8 +183,6 @@ def clamp_(x, min=None, max=None):
     return _inplace(x, clamp(x.clone(), min, max))
 
 
-@op(out=True, out_dtype="same", inplace="dygrad.ops.select:clamp_min_",
-    summary='Clamps every element to at least min.', example='torch.tensor([-2.0, 0.5, 3.0]), 0.0')
 def clamp_min(input, min):
     return clamp(input, min, None)
 
@@ -193,14 +191,20 @@ def clamp_min_(x, min):
     return clamp_(x, min, None)
 
 
-@op(out=True, out_dtype="same", inplace="dygrad.ops.select:clamp_max_",
-    summary='Clamps every element to at most max.', example='torch.tensor([-2.0, 0.5, 3.0]), 1.0')
 def clamp_max(input, max):
     return clamp(input, None, max)
 
 
 def clamp_max_(x, max):
     return clamp_(x, None, max)
+
+
+# one bound each: declared from one table (their bodies above are one line each)
+for _fn, _bound, _ex in ((clamp_min, "at least min", "0.0"), (clamp_max, "at most max", "1.0")):
+    op(out=True, out_dtype="same", inplace=f"dygrad.ops.select:{_fn.__name__}_",
+       summary=f"Clamps every element to {_bound}.",
+       example=f"torch.tensor([-2.0, 0.5, 3.0]), {_ex}")(_fn)
+del _fn, _bound, _ex
 
 
 class MaximumBackward0(_Binary):
