@@ -8,13 +8,13 @@ import warnings
 import pytest
 
 import dygrad
-import dygrad._tensor as _tensor_mod
+import dygrad._tensor_info as _tensor_info
 
 
 @pytest.fixture
 def fresh_warnings(monkeypatch):
     # the deprecation warnings are given once per process, as PyTorch's: start each test afresh
-    monkeypatch.setattr(_tensor_mod, "_WARNED_ONCE", set())
+    monkeypatch.setattr(_tensor_info, "_WARNED_ONCE", set())
 
 
 def _caught(fn):

@@ -1,5 +1,5 @@
 """Every public attribute of Tensor documents itself: a docstring (declared ops get a generated
-one, the hand-written methods of dygrad/_tensor.py their own, with an Example and type hints),
+one, the hand-written methods of dygrad/_tensor.py and its mixins their own, with an Example and type hints),
 and every `>>>` example in them prints what it shows (run here with doctest, then under PyTorch
 when it is importable). Runs without torch: the examples use dygrad under the name `torch`."""
 import inspect
@@ -16,8 +16,8 @@ _DUNDERS = ("__getitem__", "__setitem__", "__len__", "__iter__")
 # docstrings replace these), allowed to lack a docstring meanwhile. Only undocumented names may
 # be here; empty it as the families land (test_pending_is_current lists entries documented now).
 # Empty: every family of this session (shape/view, rearrange/join, indexing/scatter/masked,
-# dense/einsum/softmax/sampling) is declared, and the methods left in dygrad/_tensor.py are
-# documented by hand.
+# dense/einsum/softmax/sampling) is declared, and the methods left in dygrad/_tensor.py and its
+# mixins are documented by hand.
 _PENDING: frozenset = frozenset()
 
 
@@ -43,9 +43,14 @@ def _doc(attr):
     return attr.__doc__
 
 
+# the modules of the hand-written methods: the class and its mixins (not the generated one)
+_HAND_MODULES = ("dygrad._tensor", "dygrad._tensor_info", "dygrad._tensor_convert",
+                 "dygrad._tensor_operators")
+
+
 def _hand_written(attr):
     fn = attr.fget if isinstance(attr, property) else attr
-    return getattr(fn, "__module__", None) == "dygrad._tensor" or fn is T.__dict__.get("grad_fn")
+    return getattr(fn, "__module__", None) in _HAND_MODULES or fn is T.__dict__.get("grad_fn")
 
 
 PUBLIC = _public()
