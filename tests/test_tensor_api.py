@@ -110,7 +110,7 @@ CASES = [
     "lib.double is lib.float64", "lib.long is lib.int64", "lib.half is lib.float16", "lib.get_default_dtype()",
     "lib.Size([2, 3]).numel()", "lib.Size([2, 3]) + (4,)", "lib.Size([2, 3])[::-1]", "repr(lib.Size([]))",
     "lib.Size([2, 3]).count(2)", "lib.Size([2, 3]).index(3)", "isinstance(lib.Size([2]), tuple)",
-    # gaps in dygrad/_tensor.py
+    # gaps in dygrad/_tensor.py and its mixins
     gap("lib.zeros(2).mT", "Tensor.mT on <2 dims: RuntimeError('tensor.mT is only supported on "
         "matrices or batches of matrices. Got 1-D tensor.')"),
     gap("float(lib.tensor([1, 2]))", "Tensor.item/__float__/__int__ on >1 element: ValueError('only one "
