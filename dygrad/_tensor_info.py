@@ -35,7 +35,7 @@ class TensorInfo:
             >>> torch.zeros(2, 3).shape
             torch.Size([2, 3])
         """
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)  # NumPy's shape holds ints: no checks needed
 
     def size(self, dim: int | None = None) -> Size | int:
         """The shape as a `torch.Size`, or the length of dimension `dim` (negative counts
@@ -48,7 +48,7 @@ class TensorInfo:
             (torch.Size([2, 3]), 3)
         """
         if dim is None:
-            return Size(self._data.shape)
+            return _tuple_new(Size, self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     @property
@@ -326,6 +326,7 @@ class TensorInfo:
         return self._data.nbytes
 
 
+_tuple_new = tuple.__new__
 _WARNED_ONCE = set()  # keys of the deprecation warnings already given (once per process)
 
 
