@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..autograd.views import as_view
 
@@ -107,23 +107,37 @@ def attach(out, node, nr=0, *, inputs=(), replay=None, args=None, name=None):
     return t
 
 
-def record_view(x, arr, node_cls=None, *, node=None, nr=0, kind=None, replay=None, args=None,
-                name=None):
+def record_view(x, arr, node_cls, replay=None, args=None, name=None,
+                _state=STATE, _tensor=Tensor, _new=_new, _as_view=as_view):
     """`record` for a result that is a view of `x` (shares its memory and version counter, so
-    in-place writes through either are seen by both and by autograd). `node` (with output
-    number `nr`): one node shared by several views (split); `kind`: the view kind
-    (autograd/views.py), by default x's."""
-    t = as_view(_result(arr), x, kind)
-    if node is None and node_cls is not None and STATE.enabled and x._rg:
+    in-place writes through either are seen by both and by autograd)."""
+    t = _new(_tensor)
+    t._data = arr
+    t.grad_fn = None
+    t._rg = False
+    _as_view(t, x)  # gives t x's version counter
+    if _state.enabled and x._rg:
         node = node_cls((x._grad_node(),))
+        t._rg = True
+        t.grad_fn = node
+    else:
+        node = None
+    if _state.trace is not None:
+        _capture(t, (x,), replay, args, name)
+    return t, node
+
+
+def record_piece(x, arr, node, nr, kind):
+    """One of several views of `x` made by one op (split, chunk, unbind): output `nr` of the
+    shared `node` (None without grad); `kind`: their view kind (autograd/views.py)."""
+    t = as_view(_result(arr), x, kind)
     if node is not None:
         t._rg = True
         t.grad_fn = node
-        if nr:
-            t._nr = nr
+        t._nr = nr
     if STATE.trace is not None:
-        _capture(t, (x,), replay, args, name)
-    return t, node
+        _capture(t, (x,), None, None, None)
+    return t
 
 
 def _capture(t, inputs, replay, args, name):

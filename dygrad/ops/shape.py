@@ -71,7 +71,7 @@ class AliasBackward0(ViewBackward0):
 
 
 def _reshaped(x, arr, node_cls):
-    t, node = record_view(x, arr, node_cls, replay=np.reshape, args=(x, arr.shape), name="reshape")
+    t, node = record_view(x, arr, node_cls, np.reshape, (x, arr.shape), "reshape")
     if node is not None:
         node.shape = x._data.shape
     return t

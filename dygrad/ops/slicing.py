@@ -14,7 +14,7 @@ from ..autograd.node import Node
 from ._flat import flat_put, positions
 from ._util import wrap_dim
 from ..autograd.views import MULTI, MULTI_NO_GRAD
-from ._record import record_view
+from ._record import record_piece, record_view
 from ._registry import op
 
 
@@ -47,8 +47,7 @@ class SliceBackward0(SelectBackward0):
 
 def picked(x, key, node_cls):
     # key is basic (ints, slices, None, Ellipsis): a fixed view, which a capture replays
-    t, node = record_view(x, x._data[key], node_cls, replay=operator.getitem, args=(x, key),
-                          name="getitem")
+    t, node = record_view(x, x._data[key], node_cls, operator.getitem, (x, key), "getitem")
     if node is not None:
         node.shape, node.key = x._data.shape, key
     return t
@@ -210,7 +209,7 @@ def _split_pieces(x, dim, sizes, node_cls, unbind=False):
     pre = (slice(None),) * dim
     for i, n in enumerate(sizes):
         key = pre + ((start, Ellipsis) if unbind else (slice(start, start + n),))
-        pieces.append(record_view(x, d[key], node=node, nr=i, kind=kind)[0])
+        pieces.append(record_piece(x, d[key], node, i, kind))
         start += n
     return tuple(pieces)
 

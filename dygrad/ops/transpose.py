@@ -85,8 +85,8 @@ def transpose(input, dim0, dim1, _node=TransposeBackward0):  # _node: t() record
     d0 = wrap_dim(dim0, nd, "transpose")
     d1 = wrap_dim(dim1, nd, "transpose")
     if nd:
-        t, node = record_view(input, np.swapaxes(input._data, d0, d1), _node,
-                              replay=np.swapaxes, args=(input, d0, d1), name="transpose")
+        t, node = record_view(input, np.swapaxes(input._data, d0, d1), _node, np.swapaxes,
+                              (input, d0, d1), "transpose")
     else:
         t, node = record_view(input, input._data.view(), _node, replay=np.ndarray.view,
                               name="transpose")

@@ -22,12 +22,13 @@ def _unary(x, npfn, node_cls, save_in=True, save_out=False, float_only=True, hal
     if not isinstance(x, Tensor):
         x = as_tensor_like(x, None)
     d = x._data
+    replay = npfn
     if float_only and d.dtype.kind != "f":
         d = d.astype(_dtype._default[0].np)
+        replay = (_cast_kernel, npfn, d.dtype, x)
     elif half_in_float and d.dtype is _F16:
-        npfn = _in_float32(npfn)
-    t, node = record1(npfn(d), node_cls, x,
-                      npfn if d is x._data else (_cast_kernel, npfn, d.dtype, x))
+        replay = npfn = _in_float32(npfn)
+    t, node = record1(npfn(d), node_cls, x, replay)
     if node is not None:
         if save_in:
             node.save(x)
