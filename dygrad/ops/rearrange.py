@@ -161,20 +161,19 @@ def _tri(x, k, npfn, node_cls, op):
     return t
 
 
-@op(inplace="dygrad.ops.rearrange:tril_", inplace_function=False, out=True, out_dtype="same",
-    backward=TrilBackward0,
-    summary="The lower triangle (on and below diagonal) of the last two dims; zeros elsewhere.",
-    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
-def tril(input, diagonal=0):
-    return _tri(input, diagonal, np.tril, TrilBackward0, "tril")
+def _declare_tri(name, npfn, node_cls, which):
+    """tril/triu: one triangle of the last two dims."""
+    def tri(input, diagonal=0):
+        return _tri(input, diagonal, npfn, node_cls, name)
+    tri.__name__ = tri.__qualname__ = name
+    return op(inplace=f"dygrad.ops.rearrange:{name}_", inplace_function=False, out=True,
+              out_dtype="same", backward=node_cls,
+              summary=f"The {which} of the last two dims; zeros elsewhere.",
+              example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")(tri)
 
 
-@op(inplace="dygrad.ops.rearrange:triu_", inplace_function=False, out=True, out_dtype="same",
-    backward=TriuBackward0,
-    summary="The upper triangle (on and above diagonal) of the last two dims; zeros elsewhere.",
-    example="torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
-def triu(input, diagonal=0):
-    return _tri(input, diagonal, np.triu, TriuBackward0, "triu")
+tril = _declare_tri("tril", np.tril, TrilBackward0, "lower triangle (on and below diagonal)")
+triu = _declare_tri("triu", np.triu, TriuBackward0, "upper triangle (on and above diagonal)")
 
 
 # PyTorch's tril_/triu_ write into self-overlapping (expanded) memory too, hence overlap_ok
