@@ -510,7 +510,17 @@ def remainder(input, other):
         input = as_tensor_like(input, other)
         node_cls = RemainderBackward1
     _int_div_checks(input, other, "remainder")
-    return _binary(input, other, np.remainder, node_cls, "remainder")
+    return _binary(input, other, _np_remainder, node_cls, "remainder")
+
+
+def _np_remainder(a, b):
+    """PyTorch's remainder: C's fmod, moved into the divisor's sign when the signs differ. It
+    equals NumPy's except for a zero result, which keeps fmod's sign (the dividend's) where
+    NumPy gives it the divisor's: 2. % -1. is 0. in PyTorch and -0. in NumPy (1/x tells)."""
+    m = np.remainder(a, b)
+    if m.dtype.kind == "f":
+        m = np.where(m == 0, np.copysign(m, a), m)
+    return m
 
 
 class FmodBackward0(RemainderBackward0):

@@ -197,3 +197,14 @@ def test_comparisons_return_bool():
     assert (a > 2).dtype is dygrad.bool
     assert (a == dygrad.tensor([1.0, 0.0, 3.0])).tolist() == [True, False, True]
     assert (2 < a).tolist() == [False, False, True]
+
+
+def test_remainder_zero_keeps_the_dividends_sign():
+    """A zero remainder has fmod's sign (the dividend's), as PyTorch's kernel: 2. % -1. is 0.,
+    where NumPy's remainder gives -0. (found by the fuzzer: pow_(-1) then gave -inf for inf)."""
+    a = dygrad.tensor([-5.0, -3.0, 0.0, 2.0, 4.0, -0.0, 3.5, -3.5])
+    for divisor in (-1.0, 1.0, dygrad.full((8,), -1.0)):
+        r = (a % divisor).numpy()
+        assert np.signbit(r[:6]).tolist() == [True, True, False, False, False, True]
+    assert (a % -1.0)[6:].tolist() == [-0.5, -0.5]
+    assert (a % 1.0)[6:].tolist() == [0.5, 0.5]
