@@ -109,12 +109,14 @@ def _weight_grad(g3, cols, n, p, G, og, k):
         parts = [np.matmul(g3[:, i * og:(i + 1) * og],
                            v[:, i * k:(i + 1) * k].transpose(0, 2, 1)).sum(0) for i in range(G)]
     else:
-        # one GEMM over the whole batch; columns (K, NP) @ g.T (NP, O) runs ~1.3x faster than
-        # the transposed product for these wide-and-short operands
+        # one GEMM over the whole batch, g (O, NP) @ columns.T (NP, K), straight into the
+        # gradient's (O, K) layout: the other product order is a little faster on its own, but
+        # its transposed result then needs a copy of O*K elements, which cost up to 15x the
+        # product in ResNet-18's last stage (K=4608, NP=16, O=512: 15.8 ms against 1.0 ms)
         o = g3.shape[1]
         gt = _buffers.take((o, npos), g3.dtype)
         gt.reshape(o, n, p)[...] = g3.transpose(1, 0, 2)
-        parts = [np.matmul(cols[i * k:(i + 1) * k, :npos], gt[i * og:(i + 1) * og].T).T
+        parts = [np.matmul(gt[i * og:(i + 1) * og], cols[i * k:(i + 1) * k, :npos].T)
                  for i in range(G)]
         _buffers.give(gt)
     return parts[0] if G == 1 else np.concatenate(parts)
