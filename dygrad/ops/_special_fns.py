@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ._scipy import scipy_special
 from .unary import _erf_array
 
 # Bernoulli numbers B_2k, k = 1..8, for the asymptotic series
@@ -128,12 +129,11 @@ def _polygamma_series(n, x):
 
 
 def erfc(d):
-    try:
-        from scipy.special import erfc as sp_erfc
+    sp_erfc = scipy_special("erfc")
+    if sp_erfc is not None:
         return sp_erfc(d).astype(d.dtype, copy=False)
-    except ImportError:
-        v = np.vectorize(math.erfc, otypes=[np.float64])
-        return (v(d) if d.size else np.empty(d.shape)).astype(d.dtype, copy=False)
+    out = np.fromiter(map(math.erfc, d.ravel().tolist()), np.float64, count=d.size)
+    return out.reshape(d.shape).astype(d.dtype, copy=False)
 
 
 def erfinv(d):

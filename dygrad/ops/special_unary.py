@@ -9,6 +9,7 @@ from .._tensor import Tensor, _wrap
 from . import _bw
 from . import _special_fns as _sf
 from ._registry import op
+from ._scipy import scipy_special
 from .unary import _Unary, _unary
 
 _SQRT_PI = math.sqrt(math.pi)
@@ -234,11 +235,9 @@ class ErfcxBackward0(_Unary):
 
 
 def _np_erfcx(d):
-    try:
-        from scipy.special import erfcx as sp_erfcx
+    sp_erfcx = scipy_special("erfcx")
+    if sp_erfcx is not None:
         return sp_erfcx(d).astype(d.dtype, copy=False)
-    except ImportError:
-        pass
     x = np.asarray(d, np.float64)
     with np.errstate(all="ignore"):
         # below 2, exp(x^2) * erfc(x) loses nothing; above, erfc underflows, so use the

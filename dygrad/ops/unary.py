@@ -9,6 +9,7 @@ from ..autograd.node import Node
 from . import _bw
 from ._record import record1
 from ._registry import op
+from ._scipy import scipy_special
 from .elementwise import (_Binary, _binary, _data, as_tensor_like, cast)
 
 ndarray = np.ndarray
@@ -426,17 +427,16 @@ def relu(input):
 
 
 def _np_erf(d):
-    from math import erf as _erf
-    v = np.vectorize(_erf, otypes=[d.dtype])
-    return v(d) if d.size else d.copy()
+    # math.erf per element (correctly rounded in float64) through map: np.vectorize costs about
+    # 10 us a call more and is 1.6x slower per element
+    return np.fromiter(map(math.erf, d.ravel().tolist()), d.dtype, count=d.size).reshape(d.shape)
 
 
 def _erf_array(d):
-    try:
-        from scipy.special import erf as sp_erf
+    sp_erf = scipy_special("erf")
+    if sp_erf is not None:
         return sp_erf(d).astype(d.dtype, copy=False)
-    except ImportError:
-        return _np_erf(d)
+    return _np_erf(d)
 
 
 class ErfBackward0(_Unary):
