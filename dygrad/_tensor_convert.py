@@ -192,7 +192,7 @@ class TensorConvert:
             >>> torch.tensor([1, 2]).float()
             tensor([1., 2.])
         """
-        return self.to(_dtype.float32)
+        return _converted(self, _dtype.float32)
 
     def double(self, memory_format: Any = None) -> Tensor:
         """Same as `self.to(torch.float64)`: this tensor itself when it already has that
@@ -203,7 +203,7 @@ class TensorConvert:
             >>> torch.tensor([1, 2]).double()
             tensor([1., 2.], dtype=torch.float64)
         """
-        return self.to(_dtype.float64)
+        return _converted(self, _dtype.float64)
 
     def half(self, memory_format: Any = None) -> Tensor:
         """Same as `self.to(torch.float16)`: this tensor itself when it already has that
@@ -214,7 +214,7 @@ class TensorConvert:
             >>> torch.tensor([1.0, 1 / 3]).half()
             tensor([1.0000, 0.3333], dtype=torch.float16)
         """
-        return self.to(_dtype.float16)
+        return _converted(self, _dtype.float16)
 
     def long(self, memory_format: Any = None) -> Tensor:
         """Same as `self.to(torch.int64)` (floats are truncated toward zero): this tensor itself when it already has that
@@ -225,7 +225,7 @@ class TensorConvert:
             >>> torch.tensor([-1.7, 2.9]).long()
             tensor([-1,  2])
         """
-        return self.to(_dtype.int64)
+        return _converted(self, _dtype.int64)
 
     def int(self, memory_format: Any = None) -> Tensor:
         """Same as `self.to(torch.int32)` (floats are truncated toward zero): this tensor itself when it already has that
@@ -236,7 +236,7 @@ class TensorConvert:
             >>> torch.tensor([-1.7, 2.9]).int()
             tensor([-1,  2], dtype=torch.int32)
         """
-        return self.to(_dtype.int32)
+        return _converted(self, _dtype.int32)
 
     def short(self, memory_format: Any = None) -> Tensor:
         """Same as `self.to(torch.int16)` (floats are truncated toward zero): this tensor itself when it already has that
@@ -247,7 +247,7 @@ class TensorConvert:
             >>> torch.tensor([-1.7, 2.9]).short()
             tensor([-1,  2], dtype=torch.int16)
         """
-        return self.to(_dtype.int16)
+        return _converted(self, _dtype.int16)
 
     def char(self, memory_format: Any = None) -> Tensor:
         """Same as `self.to(torch.int8)` (floats are truncated toward zero): this tensor itself when it already has that
@@ -258,7 +258,7 @@ class TensorConvert:
             >>> torch.tensor([-1.7, 2.9]).char()
             tensor([-1,  2], dtype=torch.int8)
         """
-        return self.to(_dtype.int8)
+        return _converted(self, _dtype.int8)
 
     def byte(self, memory_format: Any = None) -> Tensor:
         """Same as `self.to(torch.uint8)` (floats are truncated toward zero): this tensor itself when it already has that
@@ -269,7 +269,7 @@ class TensorConvert:
             >>> torch.tensor([0.0, 1.5, 255.0]).byte()
             tensor([  0,   1, 255], dtype=torch.uint8)
         """
-        return self.to(_dtype.uint8)
+        return _converted(self, _dtype.uint8)
 
     def bool(self, memory_format: Any = None) -> Tensor:
         """Same as `self.to(torch.bool)` (nonzero is True): this tensor itself when it already has that
@@ -280,7 +280,7 @@ class TensorConvert:
             >>> torch.tensor([0.0, 1.5, -2.0]).bool()
             tensor([False,  True,  True])
         """
-        return self.to(_dtype.bool_)
+        return _converted(self, _dtype.bool_)
 
     def type_as(self, other: Tensor) -> Tensor:
         """This tensor converted to `other`'s dtype (itself when they already match).
@@ -543,6 +543,11 @@ _TYPE_NAMES = {
     np.dtype(np.int8): "torch.CharTensor", np.dtype(np.uint8): "torch.ByteTensor",
     np.dtype(np.bool_): "torch.BoolTensor",
 }
+
+
+def _converted(t, dt):
+    """float()/long()/...: `t.to(dt)` without its argument parsing (these run in training loops)."""
+    return t if t._data.dtype == dt.np else _ew.cast(t, dt)
 
 
 def _link():

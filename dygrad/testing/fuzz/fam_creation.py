@@ -30,7 +30,7 @@ CALLS = {
 def gen_creation(g):
     op = g.pick(("zeros", "ones", "full", "empty_shape", "arange", "arange", "linspace",
                  "logspace", "eye", "like", "tensor_infer", "tril", "diag", "zeros_dims",
-                 "scalar_tensor", "as_tensor", "full_like", "meshgrid"))
+                 "scalar_tensor", "as_tensor", "full_like", "meshgrid", "convert"))
     g.tag("creation", "op:" + op)
     dt = g.pick(DT)
     dkw = "" if dt == "None" else f", dtype={dt}"
@@ -66,6 +66,12 @@ def gen_creation(g):
         g.emit(f"{x} = {g.array_expr(g.dtype(), shape, special=0.05)}")
         g.emit(f"{out} = torch.as_tensor({x}{dkw})")
         g.emit(f"{out}2 = torch.from_numpy(np.ascontiguousarray({x}))")
+    elif op == "convert":
+        # the dtype shorthands (byte left out: a negative float to uint8 is undefined in C++)
+        x = g.tensor(g.dtype(), shape)
+        conv = g.pick(("float", "double", "half", "long", "int", "short", "char", "bool"))
+        g.emit(f"{out} = {x}.{conv}()")
+        g.emit(f"{out}2 = {x}.to({x}.dtype) is {x}")
     elif op == "tril":
         x = g.tensor(g.dtype(), g.shape(min_dims=2, max_dims=3))
         fn = g.pick(("tril", "triu"))
