@@ -8,7 +8,7 @@ frameworks compute the same function.
 """
 import numpy as np
 
-from ._common import Runner, Workload
+from ._common import Runner, Workload, train_runner
 from ._models import (build_gpt, build_lstm_lm, build_resnet18, build_transformer_classifier,
                       params_like)
 
@@ -23,8 +23,8 @@ def _params(build):
 class _Checked(Runner):
     """A Runner whose check steps (`losses`) run with dropout off."""
 
-    def __init__(self, step, params, model):
-        super().__init__(step, params)
+    def __init__(self, step, params, model, fwd_bwd=None):
+        super().__init__(step, params, fwd_bwd)
         self.model = model
 
     def losses(self, n):
@@ -109,7 +109,6 @@ class ResNet18(Workload):
 
     def build(self, torch, data):
         from ..frameworks import load_params
-        from ._common import train_runner
         model = self._build(torch)
         model.train()
         load_params(torch, model, data["params"])
@@ -191,12 +190,5 @@ class TransformerCls(Workload):
         load_params(torch, model, data["params"])
         opt = torch.optim.Adam(model.parameters(), lr=1e-4)
         x, y = torch.from_numpy(data["x"].copy()), torch.from_numpy(data["y"].copy())
-        F = torch.nn.functional
-
-        def step():
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-        return _Checked(step, dict(model.named_parameters()), model)
+        r = train_runner(torch, model, opt, x, y)
+        return _Checked(r.step, r.params, model, r.fwd_bwd)
