@@ -12,6 +12,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap
 from ..autograd.engine import _accumulate
 from ..autograd.node import Node
+from ..random import default_generator
 from ..ops.elementwise import _Binary
 from ._recorder import same_array
 from . import _inline
@@ -19,6 +20,12 @@ from . import _inline
 ndarray = np.ndarray
 _getrefcount = sys.getrefcount
 _STANDARD = {"next_functions", "_saved", "_vers", "_sout", "_trace", "__weakref__", "__dict__"}
+
+
+def _needed(op, needed):
+    if op.out.vid in needed or (op.state is not None and op.state.vid in needed):
+        return True
+    return any(v.vid in needed for v in op.extra)
 
 
 class NotReplayable(Exception):
@@ -37,19 +44,24 @@ def _holds_data(x):
     return False
 
 
-def _check_node(node):
-    """A node is replayable when its backward reads data only through what it saved."""
+def _check_node(node, stateful):
+    """A node is replayable when its backward reads data only through what it saved, or
+    (stateful) through the fresh node its op's kernel returns at each replay."""
     cls = type(node)
     if node._pre_hooks or node._hooks:
         raise NotReplayable(f"{node.name()} has hooks registered on it")
-    if node._nout != 1:
-        raise NotReplayable(f"{node.name()} has several outputs")
-    if cls._apply is Node._apply:
+    if node._nout != 1 or getattr(cls, "_multi", False):
+        if not getattr(cls, "_multi", False):
+            raise NotReplayable(f"{node.name()} has several outputs")
+        kind = "multi"   # backward(grads, *saved): one gradient (or None) per output
+    elif cls._apply is Node._apply or stateful:
         kind = "plain"
     elif isinstance(node, _Binary):
         kind = "binary"
     else:
         raise NotReplayable(f"{node.name()} has no replayable backward yet")
+    if stateful:
+        return kind
     names = set(node.__dict__)
     for k in cls.__mro__:
         names.update(getattr(k, "__slots__", ()))
@@ -74,6 +86,8 @@ class Graph:
         self.sources = []       # Values (args/externals) that receive gradients
         self.index = {}         # id(node) -> position in order
         self.out_shapes = []    # shape of each node's forward output
+        self.states = []        # per node: the Value of its replayed state node, or None
+        self.nouts = []         # per node: how many outputs it has
 
 
 def analyze(trace, roots, leaves_only=False):
@@ -107,8 +121,10 @@ def analyze(trace, roots, leaves_only=False):
     g.index = {id(n): i for i, n in enumerate(order)}
     src_seen = set()
     for node in order:
-        g.kinds.append(_check_node(node))
         op = trace.node_op[id(node)]
+        g.kinds.append(_check_node(node, op.state is not None))
+        g.states.append(op.state)
+        g.nouts.append(node._nout)
         g.out_shapes.append(op.out.tensor._data.shape)
         vals = []
         for t in node._saved or ():
@@ -117,9 +133,10 @@ def analyze(trace, roots, leaves_only=False):
                 raise NotReplayable(f"{node.name()} saves a tensor that was not traced")
             vals.append(v)
         if node._sout is not None:
-            if op.out.tensor._data is not node._sout[0]:
+            mine = [v for v in (op.out,) + op.extra if v.tensor._data is node._sout[0]]
+            if not mine:
                 raise NotReplayable(f"{node.name()} saves an array that was not traced")
-            vals.append(op.out)
+            vals.append(mine[0])
         g.saved.append(vals)
         edges = []
         for k, (nf, nr) in enumerate(node.next_functions):
@@ -127,7 +144,7 @@ def analyze(trace, roots, leaves_only=False):
                 continue
             src = source_of.get((id(nf), nr))
             if src is None:
-                edges.append((k, ("node", g.index[id(nf)])))
+                edges.append((k, ("node", g.index[id(nf)], nr)))
                 continue
             if leaves_only and src.tensor.grad_fn is not None:
                 raise NotReplayable("backward() inside the traced function would continue into "
@@ -135,15 +152,16 @@ def analyze(trace, roots, leaves_only=False):
             if id(src) not in src_seen:
                 src_seen.add(id(src))
                 g.sources.append(src)
-            edges.append((k, ("src", src)))
+            edges.append((k, ("src", src, 0)))
         g.edges.append(edges)
     return g
 
 
 def emit_backward(g, roots, val, ns, tag, indent="    "):
-    """Code lines running graph g. roots: (node, expression of its incoming gradient, ones, sure)
-    where ones is the dtype of an implicit all-ones gradient (else None) and sure says the
-    gradient cannot be None; val(Value) names an array. Returns (lines, {id(source Value):
+    """Code lines running graph g. roots: (node, expression of its incoming gradient, ones, sure,
+    output number) where ones is the dtype of an implicit all-ones gradient (else None) and sure
+    says the gradient cannot be None; val(Value) names an array (or a stateful op's node).
+    Returns (lines, {id(source Value):
     variable holding its gradient}, the set of those variables that certainly hold an array,
     the temporaries to drop before gradients are stored)."""
     consts = [0]
@@ -186,11 +204,18 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
             lines.append(f"{pad}if x is not None:")
             lines.append(f"{pad}    {var} = x if {var} is None else {var} + x")
 
+    def gvar(i, nr):  # the gradient flowing into output nr of node i
+        return f"{tag}n{i}" if not nr else f"{tag}n{i}_{nr}"
+
+    def target(kind, t, nr):
+        return gvar(t, nr) if kind == "node" else src_var[id(t)]
+
     ones_root = {}
-    for node, expr, ones, sure in roots:
+    for node, expr, ones, sure, nr in roots:
         i = g.index[id(node)]
-        var = f"{tag}n{i}"
-        if ones is not None and len(roots) == 1 and not g.saved[i]:
+        var = gvar(i, nr)
+        if ones is not None and len(roots) == 1 and not g.saved[i] and g.states[i] is None \
+                and g.kinds[i] != "multi":
             # backward() of a loss with an implicit gradient of one, through a node that saved
             # nothing (sum, mean, a view): what it sends on is a constant, computed once
             ones_root[var] = _constant_grads(node, g.kinds[i], g.out_shapes[i], ones, const)
@@ -199,6 +224,10 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
         give(var, expr, sure, indent)
     for i, node in enumerate(g.order):
         var = f"{tag}n{i}"
+        if g.kinds[i] == "multi":
+            _emit_multi(i, node, g, [gvar(i, k) for k in range(g.nouts[i])], state, borrowed,
+                        val, ns, tag, indent, lines, give, target, assigned)
+            continue
         st = state.get(var)
         if st is None:
             continue
@@ -207,7 +236,9 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
             lines.append(f"{indent}if {var} is not None:")
             pad = indent + "    "
         saved = [val(v) for v in g.saved[i]]
-        if var in ones_root:
+        if g.states[i] is not None:
+            exprs = None  # its backward reads the state node of this replay
+        elif var in ones_root:
             exprs = ones_root[var]
             lent = set(range(len(exprs)))
         else:
@@ -216,15 +247,17 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
             if exprs is not None and var in borrowed:
                 lent = {k for k, e in enumerate(exprs) if e is not None and _inline.is_view(e, var)}
         if exprs is not None:
-            for k, (kind, target) in g.edges[i]:
+            for k, (kind, t, nr) in g.edges[i]:
                 if exprs[k] is not None:
-                    give(f"{tag}n{target}" if kind == "node" else src_var[id(target)], exprs[k],
-                         st == "sure", pad, k in lent)
+                    give(target(kind, t, nr), exprs[k], st == "sure", pad, k in lent)
             continue
         if var in borrowed:
             lines.append(f"{pad}{var} = {var}.copy()")
-        name = f"{tag}T{i}"
-        ns[name] = node
+        if g.states[i] is not None:
+            name = val(g.states[i])
+        else:
+            name = f"{tag}T{i}"
+            ns[name] = node
         args = "".join(", " + s for s in saved)
         assigned.add("r")
         lines.append(f"{pad}r = {name}.backward({var}{args})")
@@ -236,9 +269,8 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
             oshape = g.out_shapes[i]
             if sa != oshape or sb != oshape or node.dtypes != (None, None):
                 lines.append(f"{pad}r = _post2({name}, r)")
-        for k, (kind, target) in g.edges[i]:
-            give(f"{tag}n{target}" if kind == "node" else src_var[id(target)], f"r[{k}]", False,
-                 pad)
+        for k, (kind, t, nr) in g.edges[i]:
+            give(target(kind, t, nr), f"r[{k}]", False, pad)
     # a variable first set inside an `if` must exist afterwards: declare those up front
     first = [f"{indent}{var} = None" for var, st in state.items() if st == "maybe"]
     unset = [f"{indent}{v} = None" for v in src_var.values() if v not in state]
@@ -247,6 +279,37 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
     # without a copy, which the replay decides by reference counts as the engine does
     temps = sorted(assigned - set(src_var.values()))
     return first + lines + unset, src_var, sure, temps
+
+
+def _emit_multi(i, node, g, gvars, state, borrowed, val, ns, tag, indent, lines, give, target,
+                assigned):
+    """The call of a several-output node: backward(grads, *saved), grads holding None for the
+    outputs that received no gradient (as the engine passes them)."""
+    sts = [state.get(v) for v in gvars]
+    if all(st is None for st in sts):
+        return
+    pad = indent
+    if "sure" not in sts:
+        cond = " or ".join(f"{v} is not None" for v, st in zip(gvars, sts) if st)
+        lines.append(f"{indent}if {cond}:")
+        pad = indent + "    "
+    for v, st in zip(gvars, sts):
+        if v in borrowed:
+            lines.append(f"{pad}{v} = {v}.copy()" if st == "sure" else
+                         f"{pad}{v} = None if {v} is None else {v}.copy()")
+    grads = ", ".join(v if st else "None" for v, st in zip(gvars, sts))
+    if g.states[i] is not None:
+        name = val(g.states[i])
+    else:
+        name = f"{tag}T{i}"
+        ns[name] = node
+    args = "".join(", " + val(v) for v in g.saved[i])
+    assigned.add("r")
+    lines.append(f"{pad}r = {name}.backward([{grads}]{args})")
+    lines.append(f"{pad}if type(r) is not tuple:")
+    lines.append(f"{pad}    r = (r,)")
+    for k, (kind, t, nr) in g.edges[i]:
+        give(target(kind, t, nr), f"r[{k}]", False, pad)
 
 
 def _constant_grads(node, kind, shape, dtype, const):
@@ -304,7 +367,8 @@ class Plan:
             raise NotReplayable(trace.problem)
         vc_users = {}
         for v in trace.values:
-            vc_users[id(v.tensor._vc)] = vc_users.get(id(v.tensor._vc), 0) + 1
+            if v.tensor is not None:
+                vc_users[id(v.tensor._vc)] = vc_users.get(id(v.tensor._vc), 0) + 1
         out_values = []
         for o in outputs:
             v = trace.by_id.get(id(o))
@@ -313,7 +377,8 @@ class Plan:
                                     "operations computed (an input, or a captured tensor)")
             if vc_users[id(o._vc)] > 1:
                 raise NotReplayable("the function returns a view of another tensor")
-            if o.grad_fn is not None and o._nr != 0:
+            if o.grad_fn is not None and o._nr != 0 and \
+                    not getattr(type(o.grad_fn), "_multi", False):
                 raise NotReplayable("an output is not the first output of its operation")
             out_values.append(v)
         self.ext = [v.tensor for v in trace.externals]
@@ -360,9 +425,9 @@ class Plan:
         for o in outputs:
             if o.grad_fn is not None:
                 params.append(f"g{len(params)}")
-                roots.append((o.grad_fn, params[-1], None, False))
+                roots.append((o.grad_fn, params[-1], None, False, o._nr))
         if len(roots) == 1:  # the engine runs a one-output node only with a gradient
-            roots[0] = roots[0][:3] + (True,)
+            roots[0] = roots[0][:3] + (True, roots[0][4])
         lines, src_var, _, _ = emit_backward(g, roots, val, ns, "")
         self.sources = [(v.kind, v.index) for v in g.sources]
         params += [f"s{j}" for j in range(len(self.residuals))]
@@ -387,7 +452,14 @@ class Plan:
             t = _wrap(arr, v.tensor._rg)
             t.grad_fn = v.tensor.grad_fn
             return t
-        outs, _ = check([as_run(v) for v in trace.args], [as_run(v) for v in trace.externals])
+        rng = default_generator._rng.bit_generator
+        now = rng.state
+        rng.state = trace.rng  # random kernels draw again what the traced run drew
+        try:
+            outs, _ = check([as_run(v) for v in trace.args],
+                            [as_run(v) for v in trace.externals])
+        finally:
+            rng.state = now
         for arr, v in zip(outs, out_values):
             if not same_array(np.asarray(arr), v.tensor._data):
                 raise NotReplayable("replaying the recorded operations does not reproduce "
@@ -397,12 +469,13 @@ class Plan:
         needed = {v.vid for v in out_values} | {v.vid for v in self.residuals}
         live = []
         for op in reversed(trace.ops):  # drop ops whose results nothing uses
-            if op.kind == "op" and op.out.vid not in needed or op.kind != "op" and not full:
+            if op.kind == "op" and not _needed(op, needed) or op.kind != "op" and not full:
                 continue
             live.append(op)
             if op.kind == "backward":
                 for vals in op.graph.saved:
                     needed.update(v.vid for v in vals)
+                needed.update(v.vid for v in op.graph.states if v is not None)
             for x in op.ins:
                 if not isinstance(x, tuple):
                     needed.add(x.vid)
@@ -459,7 +532,8 @@ class Plan:
                     expr = ("_array(1, _root_dtype)" if d.ndim == 0 else
                             f"_ones({d.shape!r}, _root_dtype)")
                 blines, src_var, sure, temps = emit_backward(
-                    g, [(root.tensor.grad_fn, expr, ones, True)], lambda v: f"v{v.vid}", ns, "b")
+                    g, [(root.tensor.grad_fn, expr, ones, True, root.tensor._nr)],
+                    lambda v: f"v{v.vid}", ns, "b")
                 lines.append("    # backward()")
                 lines += blines
                 if temps:
@@ -478,9 +552,17 @@ class Plan:
                 else:
                     names.append(f"v{x.vid}")
             expr = f"k{i}({', '.join(names)})"
-            if op.out.tensor._data.ndim == 0:
-                expr = f"_asarray({expr})"
-            lines.append(f"    v{op.out.vid} = {expr}  # {op.name}")
+            outs = (op.out,) + op.extra
+            if len(outs) == 1 and op.state is None:
+                if op.out.tensor._data.ndim == 0:
+                    expr = f"_asarray({expr})"
+                lines.append(f"    v{op.out.vid} = {expr}  # {op.name}")
+                continue
+            targets = [f"v{v.vid}" for v in outs] + ([f"v{op.state.vid}"] if op.state else [])
+            lines.append(f"    {', '.join(targets)} = {expr}  # {op.name}")
+            for v in outs:
+                if v.tensor._data.ndim == 0:
+                    lines.append(f"    v{v.vid} = _asarray(v{v.vid})")
         outs = "".join(f"v{v.vid}, " for v in out_values)
         res = "".join(f"v{v.vid}, " for v in self.residuals)
         lines.append(f"    return ({outs}), ({res})")

@@ -23,12 +23,16 @@ class Value:
 
 
 class Op:
-    __slots__ = ("kernel", "ins", "out", "node", "name", "kind", "graph")
+    __slots__ = ("kernel", "ins", "out", "node", "name", "kind", "graph", "extra", "state")
 
     def __init__(self, kernel, ins, out, node, name, kind="op"):
         self.kernel = kernel    # callable on arrays and constants
         self.ins = ins          # list of Value or ("const", obj)
-        self.out = out          # Value of the output tensor
+        self.out = out          # Value of the (first) output tensor
+        self.extra = ()         # Values of the further outputs of a several-output op
+        # a stateful op's kernel also returns a fresh node holding what its backward reads
+        # besides the saved tensors: this Value names it (its tensor is None)
+        self.state = None
         self.node = node        # the output's grad_fn (None when no gradient is recorded)
         self.name = name
         # "op"; "clear_grad" (ins[0].grad = None); "backward" (of ins[0]); "effect" (kernel()
@@ -53,6 +57,9 @@ class Trace:
         self.cleared = set()    # ids of tensors whose .grad the function set to None
         self.problem = None
         self.before = {}        # vid -> array before an effect wrote it in place
+        # the default generator as the function found it: the plan's check replays random
+        # kernels (dropout masks) from here, so they draw what the traced run drew
+        self.rng = _default_rng_state()
         for t in args:
             self.args.append(self._add(t, "arg", len(self.args)))
 
@@ -68,8 +75,11 @@ class Trace:
         if self.problem is None:
             self.problem = reason
 
-    def record(self, kernel, inputs, out, name=None):
-        """out (a Tensor) is kernel(*arrays of inputs); inputs are Tensors or constants."""
+    def record(self, kernel, inputs, out, name=None, stateful=False, extra=()):
+        """out (a Tensor) is kernel(*arrays of inputs); inputs are Tensors or constants.
+
+        extra: the further outputs of an op with several (the kernel returns them all, in
+        order); stateful: the kernel returns a fresh node for the backward after them."""
         if self.problem is not None:
             return
         ins = []
@@ -84,6 +94,11 @@ class Trace:
         node = out.grad_fn
         op = Op(kernel, ins, None, node, name or getattr(kernel, "__name__", "op"))
         op.out = self._add(out, "out", len(self.ops))
+        if extra:
+            op.extra = tuple(self._add(t, "out", len(self.ops)) for t in extra)
+        if stateful:
+            op.state = Value(len(self.values), "state", len(self.ops), None)
+            self.values.append(op.state)
         self.ops.append(op)
         if node is not None:
             self.node_op[id(node)] = op
@@ -207,6 +222,11 @@ class Trace:
             if t._vc[0] != ver:
                 self.fail(f"a tensor of shape {list(t._data.shape)} was changed in place")
                 return
+
+
+def _default_rng_state():
+    from ..random import default_generator
+    return default_generator._rng.bit_generator.state
 
 
 def same_array(a, b):

@@ -22,7 +22,8 @@ _new = object.__new__
 ndarray = np.ndarray
 
 
-def record(out, node_cls, inputs, *, float_out=False, replay=None, args=None, name=None):
+def record(out, node_cls, inputs, *, float_out=False, replay=None, args=None, name=None,
+           stateful=False):
     """Wraps the array `out` as an op's result; returns (tensor, node or None).
 
     inputs: the op's operands in the order its Node's backward returns their gradients
@@ -35,6 +36,9 @@ def record(out, node_cls, inputs, *, float_out=False, replay=None, args=None, na
       runs (so an op need not build a closure on every call). Ops that give no kernel make the
       capture fall back to eager (with the reason).
     name: what the capture calls the op (default: the kernel's name).
+    stateful: the node keeps arrays of the run besides its saved tensors; the kernel then
+      returns `(out, state)`, `state` a fresh node of the same class (made as `node_cls(())`)
+      holding them, whose `backward` the replay calls with the saved tensors' arrays.
     """
     t = _result(out)
     node = None
@@ -46,7 +50,7 @@ def record(out, node_cls, inputs, *, float_out=False, replay=None, args=None, na
                 t.grad_fn = node
                 break
     if STATE.trace is not None:
-        _capture(t, inputs, replay, args, name)
+        _capture(t, inputs, replay, args, name, stateful)
     return t, node
 
 
@@ -94,17 +98,35 @@ def record2(out, node_cls, a, b, replay=None, args=None, name=None,
     return t, node
 
 
-def attach(out, node, nr=0, *, inputs=(), replay=None, args=None, name=None):
-    """`record` for an op that builds its Node itself (edges of optional or listed operands,
-    several outputs): wraps `out` as output `nr` of `node`, which must not be None."""
+def attach(out, node, nr=0, *, inputs=(), replay=None, args=None, name=None, stateful=False):
+    """`record` for an op that builds its Node itself (edges of optional or listed operands):
+    wraps `out` as output `nr` of `node`, which must not be None."""
     t = _result(out)
     t._rg = True
     t.grad_fn = node
     if nr:
         t._nr = nr
     if STATE.trace is not None:
-        _capture(t, inputs, replay, args, name)
+        _capture(t, inputs, replay, args, name, stateful)
     return t
+
+
+def attach_outputs(outs, node, *, inputs=(), replay=None, args=None, name=None, stateful=False):
+    """`record` for an op of several outputs (a recurrent layer's output, h_n and c_n): wraps
+    the arrays `outs` as outputs 0, 1, ... of `node` (None when no gradient is recorded) and
+    returns them as a tuple. The replay kernel returns all the output arrays (then, when
+    stateful, the fresh node); the node's class sets `_multi = True` and takes
+    `backward(grads, *saved)` with one gradient (or None) per output."""
+    ts = tuple([_result(o) for o in outs])
+    if node is not None:
+        for nr, t in enumerate(ts):
+            t._rg = True
+            t.grad_fn = node
+            if nr:
+                t._nr = nr
+    if STATE.trace is not None:
+        _capture_all(ts, inputs, replay, args, name, stateful)
+    return ts
 
 
 def record_view(x, arr, node_cls, replay=None, args=None, name=None,
@@ -127,20 +149,25 @@ def record_view(x, arr, node_cls, replay=None, args=None, name=None,
     return t, node
 
 
-def record_piece(x, arr, node, nr, kind):
-    """One of several views of `x` made by one op (split, chunk, unbind): output `nr` of the
-    shared `node` (None without grad); `kind`: their view kind (autograd/views.py)."""
-    t = as_view(_result(arr), x, kind)
-    if node is not None:
-        t._rg = True
-        t.grad_fn = node
-        t._nr = nr
+def record_pieces(x, arrays, node, kind, replay=None, args=None, name=None):
+    """Several views of `x` made by one op (split, chunk, unbind): outputs 0, 1, ... of the
+    shared `node` (None without grad); `kind`: their view kind (autograd/views.py). The replay
+    kernel returns every piece."""
+    ts = []
+    for nr, arr in enumerate(arrays):
+        t = as_view(_result(arr), x, kind)
+        if node is not None:
+            t._rg = True
+            t.grad_fn = node
+            t._nr = nr
+        ts.append(t)
+    ts = tuple(ts)
     if STATE.trace is not None:
-        _capture(t, (x,), None, None, None)
-    return t
+        _capture_all(ts, (x,), replay, args, name, False)
+    return ts
 
 
-def _capture(t, inputs, replay, args, name):
+def _capture(t, inputs, replay, args, name, stateful=False):
     """The graph-capture hook, for every recorded op: tells the running capture what made `t`."""
     trace = STATE.trace
     # made while capturing: never mistaken for a tensor captured from outside, and an op
@@ -149,7 +176,18 @@ def _capture(t, inputs, replay, args, name):
     if replay is not None:
         if type(replay) is tuple:
             replay, args = replay[0](*replay[1:])
-        trace.record(replay, inputs if args is None else args, t, name)
+        trace.record(replay, inputs if args is None else args, t, name, stateful)
+
+
+def _capture_all(ts, inputs, replay, args, name, stateful):
+    """`_capture` for the outputs of one op of several."""
+    trace = STATE.trace
+    for t in ts:
+        trace.created(t)
+    if replay is not None and ts:
+        if type(replay) is tuple:
+            replay, args = replay[0](*replay[1:])
+        trace.record(replay, inputs if args is None else args, ts[0], name, stateful, ts[1:])
 
 
 def _result(out):

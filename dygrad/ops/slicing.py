@@ -14,7 +14,7 @@ from ..autograd.node import Node
 from ._flat import flat_put, positions
 from ._util import wrap_dim
 from ..autograd.views import MULTI, MULTI_NO_GRAD
-from ._record import record_piece, record_view
+from ._record import record_pieces, record_view
 from ._registry import op
 
 
@@ -158,6 +158,10 @@ def unfold(input, dimension, size, step):
 # splits: one node with an output per piece
 class _SplitNode(Node):
     __slots__ = ("_nout", "dim", "shape", "sizes", "np_dtype")
+    _multi = True  # a graph capture replays backward(grads) with one gradient per piece
+
+    def backward(self, grads):
+        return self._apply(grads, False)
 
     def _apply(self, grads, create_graph):
         shape = list(self.shape)
@@ -204,14 +208,19 @@ def _split_pieces(x, dim, sizes, node_cls, unbind=False):
         node = node_cls((x._grad_node(),))
         node._nout, node.dim, node.shape, node.sizes = len(sizes), dim, d.shape, sizes
         node.np_dtype = d.dtype
+    return record_pieces(x, _pieces(d, dim, sizes, unbind), node, kind, _pieces,
+                         (x, dim, sizes, unbind), "split")
+
+
+def _pieces(d, dim, sizes, unbind):
+    """The views of d that split/chunk/unbind return (also their replay kernel)."""
     pieces = []
     start = 0
     pre = (slice(None),) * dim
-    for i, n in enumerate(sizes):
-        key = pre + ((start, Ellipsis) if unbind else (slice(start, start + n),))
-        pieces.append(record_piece(x, d[key], node, i, kind))
+    for n in sizes:
+        pieces.append(d[pre + ((start, Ellipsis) if unbind else (slice(start, start + n),))])
         start += n
-    return tuple(pieces)
+    return pieces
 
 
 # torch.split names its tensor `tensor` and takes any first argument (a non-tensor fails with
