@@ -38,7 +38,7 @@ from .ops import return_types  # noqa: F401,E402
 # Subpackages load on first use: `import dygrad` stays fast (the import-time benchmark), while
 # `dygrad.nn`, `import dygrad.nn as nn` and `from dygrad import optim` all work as usual.
 _LAZY_MODULES = frozenset({"nn", "optim", "utils", "linalg", "testing", "serialization", "vision",
-                           "distributed", "cli", "special", "jit"})
+                           "distributed", "cli", "special", "jit", "compiler"})
 _LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
 
 
@@ -90,10 +90,16 @@ def are_deterministic_algorithms_enabled():
 
 
 def compile(model=None, **kwargs):
-    """torch.compile: dygrad runs eagerly; returns the model (or a decorator) unchanged."""
-    if model is None:
-        return lambda m: m
-    return model
+    """torch.compile: see dygrad.compiler.compile (capture once per input signature, replay).
+
+    Example::
+
+        >>> f = torch.compile(lambda x: torch.relu(x) * 2)
+        >>> f(torch.tensor([-1.0, 2.0]))
+        tensor([0., 4.])
+    """
+    from .compiler import compile as _compile
+    return _compile(model, **kwargs)
 
 
 FloatTensor = DoubleTensor = HalfTensor = LongTensor = IntTensor = ShortTensor = CharTensor = ByteTensor = BoolTensor = None

@@ -10,6 +10,25 @@ from ..nn.modules._module_hooks import _global_any
 from ._traced import TracedFunction
 
 
+def module_tracer(module, fn, name=None, **options):
+    """A TracedFunction calling fn (the module, or its original forward) whose plans are keyed
+    by the training flags of every submodule; tracing fails (eager fallback) while the module
+    or a submodule has hooks, which a replay would not run."""
+    mods = list(module.modules())
+
+    def flags():
+        return tuple([m.training for m in mods])
+
+    def call(*args, **kwargs):
+        # only runs while tracing or for eager fallbacks; replays skip it
+        if STATE.trace is not None and (_global_any[0] or any(
+                m.__dict__.get(h) for m in mods for h in _HOOK_DICTS[:6])):
+            STATE.trace.fail("the module has hooks, which a replay would not run")
+        return fn(*args, **kwargs)
+
+    return TracedFunction(call, name or type(module).__name__, flags, **options)
+
+
 class TracedModule(Module):
     def __init__(self, original):
         super().__init__()
@@ -21,20 +40,8 @@ class TracedModule(Module):
         d["_original"] = original
         d["original_name"] = type(original).__name__
         self.training = original.training
-        mods = list(original.modules())
-        d["_mods"] = mods
-
-        def flags():
-            return tuple([m.training for m in mods])
-
-        def call(*args, **kwargs):
-            # only runs while tracing or for eager fallbacks; replays skip it
-            if STATE.trace is not None and (_global_any[0] or any(
-                    m.__dict__.get(h) for m in mods for h in _HOOK_DICTS[:6])):
-                STATE.trace.fail("the module has hooks, which a replay would not run")
-            return original(*args, **kwargs)
-
-        d["_traced"] = TracedFunction(call, type(original).__name__, flags)
+        d["_mods"] = list(original.modules())
+        d["_traced"] = module_tracer(original, original)
 
     def forward(self, *args, **kwargs):
         return self._traced(*args, **kwargs)

@@ -106,13 +106,19 @@ def _consumed(plan):
 class TracedFunction:
     """What dygrad.jit.trace returns for a function (PyTorch returns a ScriptFunction)."""
 
-    def __init__(self, fn, name=None, flags=None):
+    def __init__(self, fn, name=None, flags=None, on_eager="warn", limit=None):
         self._fn = fn
         self._flags = flags       # extra guard (a module's training flags)
         self.__name__ = name or getattr(fn, "__name__", "traced")
         self._plans = {}
         self._last = None
         self.reasons = []         # why some traces run eagerly
+        # what a trace that cannot be replayed does: "warn" (TracerWarning), "raise" (the
+        # NotReplayable error), or a callable given the reason (then runs eagerly)
+        self._on_eager = on_eager
+        # at most this many signatures are captured; later new ones run eagerly (None: the
+        # oldest plan makes room)
+        self._limit = limit
 
     # -- calling --------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -162,6 +168,11 @@ class TracedFunction:
         return out
 
     def _trace(self, key, tensors, args, kwargs):
+        if self._limit is not None and key not in self._plans and len(self._plans) >= self._limit:
+            if self._on_eager not in ("warn", "raise"):
+                self._on_eager(f"more than {self._limit} input signatures (recompile_limit)")
+            self._plans[key] = _EAGER
+            return self._fn(*args, **kwargs)
         trace = Trace(tensors)
         STATE.trace = trace
         try:
@@ -175,8 +186,14 @@ class TracedFunction:
         except NotReplayable as e:
             entry = _EAGER
             self.reasons.append(str(e))
-            warnings.warn(f"dygrad.jit.trace({self.__name__}): {e}; this call signature runs "
-                          "eagerly (unchanged results, no speed-up)", TracerWarning, stacklevel=3)
+            if self._on_eager == "warn":
+                warnings.warn(f"dygrad.jit.trace({self.__name__}): {e}; this call signature "
+                              "runs eagerly (unchanged results, no speed-up)", TracerWarning,
+                              stacklevel=3)
+            elif self._on_eager == "raise":
+                raise
+            else:
+                self._on_eager(str(e))
         if len(self._plans) >= _MAX_PLANS:
             self._plans.pop(next(iter(self._plans)))
         self._plans[key] = entry

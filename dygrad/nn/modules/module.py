@@ -376,7 +376,14 @@ class Module(_HookMixin, _StateDictMixin, _ConvertMixin):
         return self
 
     def compile(self, *args, **kwargs):
-        """torch.compile on a module: dygrad runs eagerly, so nothing changes."""
+        """Compiles this module's forward in place (torch.compile's options); its hooks still run
+        around the compiled forward, and its state_dict keys do not change."""
+        from ...compiler._compile import compile as _compile
+        forward = type(self).forward.__get__(self)
+        kwargs.setdefault("name", type(self).__name__)
+        compiled = _compile(forward, *args, _module=self, **kwargs)
+        if compiled is not forward:
+            self.__dict__["forward"] = compiled
 
     # -- printing ------------------------------------------------------------------------------
     def _get_name(self):
