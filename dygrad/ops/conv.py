@@ -1,12 +1,7 @@
-"""Convolutions (1-D, 2-D, transposed 2-D) through im2col and BLAS matmul.
-
-The patch matrix (C*kh*kw, N*OH*OW) is built by slice copies into a pooled scratch array (see
-_im2col). Forward: one small GEMM per sample, W (O, K) @ patches (K, OH*OW), lands directly in
-NCHW order. Weight gradient: per-sample products summed when K is small, else one GEMM
-patches (K, N*P) @ g.T. Input gradient: for stride 1 with O <= C, a correlation of the padded g
-with the flipped kernel (copies instead of read-modify-write passes); otherwise per-sample
-W.T @ g scattered back with one strided add per kernel tap.
-The patches stay alive only while the weight still needs its gradient, then go back to the pool.
+"""Convolutions (1-D, 2-D, transposed 2-D): the public functions, their autograd nodes and the
+differentiable (create_graph) backward. The arithmetic on arrays (im2col and whole-batch GEMMs)
+lives in _conv_gemm. The patches stay alive only while the weight still needs its gradient,
+then go back to the pool.
 """
 import numpy as np
 
@@ -14,7 +9,7 @@ from .._tensor import Tensor, _wrap
 from ._record import attach
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
-from . import _buffers, _im2col
+from . import _buffers, _conv_gemm
 from ._window_args import check_conv
 
 
@@ -24,8 +19,8 @@ def _same_padding(k, d):
     return total // 2, total - total // 2
 
 
-def _out_size(size, k, s, p0, p1, d):
-    return (size + p0 + p1 - d * (k - 1) - 1) // s + 1
+# Geometry per call signature (shapes, padding, strides): computed once per layer shape
+_GEOMETRIES = {}
 
 
 def _conv_node(node_cls, x, weight, bias):
@@ -41,92 +36,34 @@ def _conv_node(node_cls, x, weight, bias):
 
 
 class ConvolutionBackward0(Node):
-    # cols: the forward's patch matrix (pooled scratch, kept only when the weight needs a grad)
-    __slots__ = ("cols", "xshape", "pads", "geom", "groups", "has_bias")
+    # cols: the forward's patch matrix (pooled scratch, kept only when the weight needs a grad);
+    # geo: the call's _conv_gemm.Geometry (constants only); wk: the forward's copy of the
+    # kernel over its active taps, kept for the input gradient (None when it is w itself)
+    __slots__ = ("cols", "wk", "geo", "has_bias")
 
     def backward(self, g, x, w):
         if isinstance(g, Tensor):
             return _conv_backward_graph(self, g, x, w)
         nf = self.next_functions
-        n = self.xshape[0]
-        o, cg, kh, kw = w.shape
-        sh, sw, dh, dw, oh, ow = self.geom
-        G = self.groups
-        og, k, p = o // G, cg * kh * kw, oh * ow
-        g3 = g.reshape(n, o, p)
-        gx = gw = gb = None
-        if nf[1][0] is not None:
-            gw = np.ascontiguousarray(_weight_grad(g3, self.cols, n, p, G, og, k)).reshape(w.shape)
-        if self.has_bias and nf[2][0] is not None:
-            gb = g3.sum(axis=2).sum(axis=0)
-        if nf[0][0] is not None:
-            gx = _input_grad(g3, w, self.xshape, self.pads, self.geom, G)
-        out = (gx, gw)
-        return out + (gb,) if self.has_bias else out
+        gx, gw, gb = _conv_gemm.backward(
+            g, x, w, self.cols, self.wk, self.geo, nf[0][0] is not None, nf[1][0] is not None,
+            self.has_bias and nf[2][0] is not None)
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
 
     def _release_extra(self):
         cols = self.cols
+        self.wk = None
         if cols is not None:
             self.cols = None
             _buffers.give(cols)
 
 
-def _input_grad(g3, w, xshape, pads, geom, G):
-    n, c, h, wd = xshape
-    o, cg, kh, kw = w.shape
-    sh, sw, dh, dw, oh, ow = geom
-    (pt, pb), (pl, pr) = pads
-    # stride 1: the input gradient is the correlation of g, padded to 'full', with the flipped,
-    # transposed kernel; when O <= C its patch matrix is no bigger than the column gradient's
-    # and copies replace kh*kw read-modify-write passes
-    qt, qb = dh * (kh - 1) - pt, dh * (kh - 1) - pb
-    ql, qr = dw * (kw - 1) - pl, dw * (kw - 1) - pr
-    if sh == sw == 1 and G == 1 and o <= c and min(qt, qb, ql, qr) >= 0:
-        wr = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(c, o * kh * kw)
-        gx = _im2col.correlate(g3.reshape(n, o, oh, ow), ((qt, qb), (ql, qr)), wr,
-                               kh, kw, 1, 1, dh, dw, h, wd)
-        return gx.reshape(xshape)
-    og, k, p = o // G, cg * kh * kw, oh * ow
-    wm = w.reshape(o, k)
-    dcols = _buffers.take((n, G * k, p), g3.dtype)
-    if G == 1:
-        np.matmul(wm.T, g3, out=dcols)
-    else:
-        for i in range(G):
-            np.matmul(wm[i * og:(i + 1) * og].T, g3[:, i * og:(i + 1) * og],
-                      out=dcols[:, i * k:(i + 1) * k])
-    gx = _im2col.col2im(dcols, xshape, pads, kh, kw, sh, sw, dh, dw, oh, ow)
-    _buffers.give(dcols)
-    return gx
-
-
-def _weight_grad(g3, cols, n, p, G, og, k):
-    """sum over samples and positions of g (N, O, P) times the columns: (O, K) per group."""
-    npos = n * p
-    if k <= 64:
-        # few rows: per-sample products summed beat one GEMM with a batch-long contraction
-        v = _im2col.per_sample(cols, n, p)
-        parts = [np.matmul(g3[:, i * og:(i + 1) * og],
-                           v[:, i * k:(i + 1) * k].transpose(0, 2, 1)).sum(0) for i in range(G)]
-    else:
-        # one GEMM over the whole batch, g (O, NP) @ columns.T (NP, K), straight into the
-        # gradient's (O, K) layout: the other product order is a little faster on its own, but
-        # its transposed result then needs a copy of O*K elements, which cost up to 15x the
-        # product in ResNet-18's last stage (K=4608, NP=16, O=512: 15.8 ms against 1.0 ms)
-        o = g3.shape[1]
-        gt = _buffers.take((o, npos), g3.dtype)
-        gt.reshape(o, n, p)[...] = g3.transpose(1, 0, 2)
-        parts = [np.matmul(gt[i * og:(i + 1) * og], cols[i * k:(i + 1) * k, :npos].T)
-                 for i in range(G)]
-        _buffers.give(gt)
-    return parts[0] if G == 1 else np.concatenate(parts)
-
-
 def _conv_backward_graph(node, g, x, w):
     """Differentiable backward (create_graph): express the gradients as convolutions."""
-    sh, sw, dh, dw, oh, ow = node.geom
-    (pt, pb), (pl, pr) = node.pads
-    G = node.groups
+    geo = node.geo
+    sh, sw, dh, dw, oh, ow = geo.sh, geo.sw, geo.dh, geo.dw, geo.oh, geo.ow
+    (pt, pb), (pl, pr) = geo.pads
+    G = geo.groups
     nf = node.next_functions
     gx = gw = gb = None
     if nf[0][0] is not None:
@@ -193,27 +130,13 @@ def _conv2d(x, weight, bias, sh, sw, pads, dh, dw, groups):
     if unbatched:
         x = x.unsqueeze(0)
     xd, wd = x._data, weight._data
-    n, c, h, w_ = xd.shape
-    o, cg, kh, kw = wd.shape
-    (pt, pb), (pl, pr) = pads
-    oh = _out_size(h, kh, sh, pt, pb, dh)
-    ow = _out_size(w_, kw, sw, pl, pr, dw)
-    p = oh * ow
-    wm = wd.reshape(o, -1)
-    if groups == 1:
-        cols = _im2col.im2col(xd, pads, kh, kw, sh, sw, dh, dw, oh, ow)
-        out = _im2col.times_cols(wm, cols, n, p)
-    else:
-        cols = _im2col.im2col(xd, pads, kh, kw, sh, sw, dh, dw, oh, ow)
-        v = _im2col.per_sample(cols, n, p)
-        og, k = o // groups, cg * kh * kw
-        out = np.empty((n, o, p), xd.dtype)
-        for i in range(groups):
-            np.matmul(wm[i * og:(i + 1) * og], v[:, i * k:(i + 1) * k], out=out[:, i * og:(i + 1) * og])
-        del v
-    if bias is not None:
-        out += bias._data.reshape(1, o, 1).astype(out.dtype, copy=False)
-    out = out.reshape(n, o, oh, ow)
+    key = (xd.shape, wd.shape, pads, sh, sw, dh, dw, groups)
+    geo = _GEOMETRIES.get(key)
+    if geo is None:
+        if len(_GEOMETRIES) > 256:
+            _GEOMETRIES.clear()
+        geo = _GEOMETRIES[key] = _conv_gemm.Geometry(*key)
+    out, cols, wk = _conv_gemm.forward(xd, wd, None if bias is None else bias._data, geo)
     node = _conv_node(ConvolutionBackward0, x, weight, bias)
     if node is not None:
         if weight._rg:
@@ -221,10 +144,8 @@ def _conv2d(x, weight, bias, sh, sw, pads, dh, dw, groups):
         else:
             node.cols = None
             _buffers.give(cols)
-        node.xshape = xd.shape
-        node.pads = pads
-        node.geom = (sh, sw, dh, dw, oh, ow)
-        node.groups = groups
+        node.wk = wk if geo.sub is not None and x._rg else None
+        node.geo = geo
         node.has_bias = bias is not None
         t = attach(out, node)
     else:
