@@ -4,6 +4,7 @@ from typing import Optional
 
 from ... import _creation
 from ...ops import rnn as _rnn
+from ...ops.dropout import dropout as _dropout
 from ...ops.shape import cat, stack
 from ..parameter import Parameter
 from ..._tensor import Tensor
@@ -14,13 +15,6 @@ from .rnn_cell import RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401  (Py
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
-
-
-def _dropout(x, p, training):
-    if not training or p == 0:
-        return x
-    keep = (_creation.rand(tuple(x.shape), dtype=x.dtype) >= p).to(x.dtype)
-    return x * keep * (1.0 / (1 - p))
 
 
 class RNNBase(Module):
@@ -131,15 +125,23 @@ class RNNBase(Module):
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
+        w = self.weight_ih_l0
+        if x.dtype != w.dtype:  # the fused layers would otherwise promote silently
+            raise ValueError(f"RNN input dtype ({x.dtype}) does not match weight dtype ({w.dtype}). "
+                             f"Convert input: input.to({w.dtype}), or convert model: "
+                             f"model.to({x.dtype})")
 
     def _hidden(self, hx, batch, unbatched, x, size=None):
         dirs = 2 if self.bidirectional else 1
         expect = (self.num_layers * dirs, batch, size or self.hidden_size)
-        if hx is None:
-            return _creation.zeros(expect, dtype=x.dtype)
+        if hx is None:  # zeros: the fused layers make them (no tensor, nothing to record)
+            return _creation.zeros(expect, dtype=x.dtype) if self.proj_size else None
         h = hx.unsqueeze(1) if unbatched else hx
         if tuple(h.shape) != expect:
             raise RuntimeError(f"Expected hidden size {expect}, got {list(hx.shape)}")
+        if h.dtype != x.dtype:
+            raise RuntimeError(f"{type(self).__name__}: the initial state's dtype ({h.dtype}) "
+                               f"does not match the input's ({x.dtype})")
         return h
 
     def _run(self, x, hx, cx):
@@ -155,18 +157,20 @@ class RNNBase(Module):
                 w = ws[idx * per:(idx + 1) * per]
                 b = (w[2], w[3]) if self.bias else (None, None)
                 rev = d == 1
+                h0 = None if hx is None else hx[idx]
+                c0 = None if cx is None else cx[idx]
                 if self.proj_size:
-                    o, h, c = _lstm_projected(layer_in, hx[idx], cx[idx], w[0], w[1], b[0], b[1],
+                    o, h, c = _lstm_projected(layer_in, h0, c0, w[0], w[1], b[0], b[1],
                                               w[-1], rev)
                     cn.append(c)
                 elif self.mode == "LSTM":
-                    o, h, c = _rnn.lstm_layer(layer_in, hx[idx], cx[idx], w[0], w[1], b[0], b[1], rev)
+                    o, h, c = _rnn.lstm_layer(layer_in, h0, c0, w[0], w[1], b[0], b[1], rev)
                     cn.append(c)
                 elif self.mode == "GRU":
-                    o, h = _rnn.gru_layer(layer_in, hx[idx], w[0], w[1], b[0], b[1], rev)
+                    o, h = _rnn.gru_layer(layer_in, h0, w[0], w[1], b[0], b[1], rev)
                 else:
                     nl = "tanh" if self.mode == "RNN_TANH" else "relu"
-                    o, h = _rnn.rnn_layer(layer_in, hx[idx], w[0], w[1], b[0], b[1], nl, rev)
+                    o, h = _rnn.rnn_layer(layer_in, h0, w[0], w[1], b[0], b[1], nl, rev)
                 outs.append(o)
                 hn.append(h)
             layer_in = outs[0] if dirs == 1 else cat(outs, 2)
