@@ -20,21 +20,21 @@ _BLOCK = 64
 _CHUNK_BYTES = 1 << 19   # columns built per round in correlate(): about half an L2 cache
 
 
-def padded(xd, pads):
-    """xd (N, C, H, W) zero-padded by pads = ((top, bottom), (left, right)) into a new scratch
-    array (the caller gives it back); for the pools."""
+def padded(xd, pads, fill=0):
+    """xd (N, C, H, W) padded with `fill` by pads = ((top, bottom), (left, right)) into a new
+    scratch array (the caller gives it back); for the pools."""
     (pt, pb), (pl, pr) = pads
     n, c, h, w = xd.shape
     hp, wp = h + pt + pb, w + pl + pr
     xp = _buffers.take((n, c, hp, wp), xd.dtype)
     if pt:
-        xp[:, :, :pt] = 0
+        xp[:, :, :pt] = fill
     if pb:
-        xp[:, :, hp - pb:] = 0
+        xp[:, :, hp - pb:] = fill
     if pl:
-        xp[:, :, pt:pt + h, :pl] = 0
+        xp[:, :, pt:pt + h, :pl] = fill
     if pr:
-        xp[:, :, pt:pt + h, wp - pr:] = 0
+        xp[:, :, pt:pt + h, wp - pr:] = fill
     xp[:, :, pt:pt + h, pl:pl + w] = xd
     return xp
 

@@ -91,18 +91,18 @@ def _max_pool(x, k, s, p, d, ceil_mode, return_indices, unbatched, op):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = k, s, p, d
     oh, ow = pool_out(op, (h, w), k, s, p, d, ceil_mode)
     geom = (sh, sw, dh, dw, oh, ow)
-    fits = (oh - 1) * sh + dh * (kh - 1) < h and (ow - 1) * sw + dw * (kw - 1) < w
-    if not (return_indices or ph or pw) and fits:
-        return _max_over_taps(x, kh, kw, geom, unbatched)
+    pads = False if return_indices else _maxpool.tap_pads(xd.shape, kh, kw, geom, ph, pw)
+    if pads is not False:
+        return _max_over_taps(x, kh, kw, geom, pads, unbatched)
     local, flat, vals = _maxpool.window_argmax(xd, kh, kw, geom, ph, pw)
     return _max_by_index(x, flat, local, unbatched, return_indices, vals)
 
 
-def _max_over_taps(x, kh, kw, geom, unbatched):
-    out = _maxpool.max_over_taps(x._data, kh, kw, geom)
+def _max_over_taps(x, kh, kw, geom, pads, unbatched):
+    out = _maxpool.forward(x._data, kh, kw, geom, pads)
     if STATE.enabled and x._rg:
         node = _maxpool.MaxPool2DWithIndicesBackward0((x._grad_node(),))
-        node.kh, node.kw, node.geom = kh, kw, geom
+        node.kh, node.kw, node.geom, node.pads = kh, kw, geom, pads
         node.save(x)
         t = attach(out, node)
         node.out = (out, t._vc, t._vc[0])
