@@ -581,7 +581,7 @@ def _wrap(arr, rg=False):
     t.grad_fn = None
     t._vc = [0]
     if STATE.trace is not None:
-        STATE.trace.created(t)
+        STATE.trace.wrapped(t)
     return t
 
 

@@ -44,12 +44,14 @@ def _holds_data(x):
     return False
 
 
-def _check_node(node, stateful):
+def _check_node(node, stateful, applied=False):
     """A node is replayable when its backward reads data only through what it saved, or
     (stateful) through the fresh node its op's kernel returns at each replay."""
     cls = type(node)
     if node._pre_hooks or node._hooks:
         raise NotReplayable(f"{node.name()} has hooks registered on it")
+    if applied and node._nout == 1:
+        return "applied"  # its own _apply runs, on what it saved in this replay
     if node._nout != 1 or getattr(cls, "_multi", False):
         if not getattr(cls, "_multi", False):
             raise NotReplayable(f"{node.name()} has several outputs")
@@ -116,23 +118,24 @@ def analyze(trace, roots, leaves_only=False):
             if nf is not None and (id(nf), nr) not in source_of and id(nf) not in seen:
                 stack.append((nf, False))
     order.reverse()
+    order = _engine_order(roots, order, source_of) or order
     g = Graph()
     g.order = order
     g.index = {id(n): i for i, n in enumerate(order)}
     src_seen = set()
     for node in order:
         op = trace.node_op[id(node)]
-        g.kinds.append(_check_node(node, op.state is not None))
+        g.kinds.append(_check_node(node, op.state is not None, op.applied))
         g.states.append(op.state)
         g.nouts.append(node._nout)
         g.out_shapes.append(op.out.tensor._data.shape)
         vals = []
-        for t in node._saved or ():
+        for t in () if op.applied else node._saved or ():
             v = trace.by_id.get(id(t))
             if v is None:
                 raise NotReplayable(f"{node.name()} saves a tensor that was not traced")
             vals.append(v)
-        if node._sout is not None:
+        if node._sout is not None and not op.applied:
             mine = [v for v in (op.out,) + op.extra if v.tensor._data is node._sout[0]]
             if not mine:
                 raise NotReplayable(f"{node.name()} saves an array that was not traced")
@@ -155,6 +158,31 @@ def analyze(trace, roots, leaves_only=False):
             edges.append((k, ("src", src, 0)))
         g.edges.append(edges)
     return g
+
+
+def _engine_order(roots, nodes, source_of):
+    """The order in which the autograd engine runs these nodes (a LIFO of the nodes whose
+    gradients are complete, as autograd/engine.py schedules them), so that a gradient summed
+    from several uses adds its terms in the eager order: float sums in another order can
+    differ in the last bit."""
+    inside = {id(n) for n in nodes}
+    deps = dict.fromkeys(inside, 0)
+    for n in nodes:
+        for nf, nr in n.next_functions:
+            if nf is not None and id(nf) in inside and (id(nf), nr) not in source_of:
+                deps[id(nf)] += 1
+    ready = [r for r in roots if deps[id(r)] == 0]
+    ready.reverse()  # the first root runs first
+    order = []
+    while ready:
+        n = ready.pop()
+        order.append(n)
+        for nf, nr in n.next_functions:
+            if nf is not None and id(nf) in inside and (id(nf), nr) not in source_of:
+                deps[id(nf)] -= 1
+                if deps[id(nf)] == 0:
+                    ready.append(nf)
+    return order if len(order) == len(nodes) else None
 
 
 def emit_backward(g, roots, val, ns, tag, indent="    "):
@@ -260,8 +288,11 @@ def emit_backward(g, roots, val, ns, tag, indent="    "):
             ns[name] = node
         args = "".join(", " + s for s in saved)
         assigned.add("r")
-        lines.append(f"{pad}r = {name}.backward({var}{args})")
-        if g.kinds[i] == "plain":
+        if g.kinds[i] == "applied":
+            lines.append(f"{pad}r = {name}._apply([{var}], False)")
+        else:
+            lines.append(f"{pad}r = {name}.backward({var}{args})")
+        if g.kinds[i] in ("plain", "applied"):
             lines.append(f"{pad}if type(r) is not tuple:")
             lines.append(f"{pad}    r = (r,)")
         else:
@@ -508,7 +539,12 @@ class Plan:
             return f"A[{v.index}]" if v.kind == "arg" else f"E[{v.index}]"
 
         consts = 0
+        effect_seen = False
         for i, op in enumerate(live):
+            if op.kind != "op":
+                effect_seen = True
+            elif op.applied:
+                op.kernel.after_effect = effect_seen
             if op.kind == "clear_grad":  # replays never run inside a trace: skip the setter
                 lines.append(f"    {tensor_of(op.ins[0])}._grad = None")
                 continue

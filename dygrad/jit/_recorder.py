@@ -23,7 +23,8 @@ class Value:
 
 
 class Op:
-    __slots__ = ("kernel", "ins", "out", "node", "name", "kind", "graph", "extra", "state")
+    __slots__ = ("kernel", "ins", "out", "node", "name", "kind", "graph", "extra", "state",
+                 "applied")
 
     def __init__(self, kernel, ins, out, node, name, kind="op"):
         self.kernel = kernel    # callable on arrays and constants
@@ -33,6 +34,9 @@ class Op:
         # a stateful op's kernel also returns a fresh node holding what its backward reads
         # besides the saved tensors: this Value names it (its tensor is None)
         self.state = None
+        # the state node is the op's own node from calling its function again (jit/_recall.py):
+        # the replayed backward runs its _apply, on what it saved itself
+        self.applied = False
         self.node = node        # the output's grad_fn (None when no gradient is recorded)
         self.name = name
         # "op"; "clear_grad" (ins[0].grad = None); "backward" (of ins[0]); "effect" (kernel()
@@ -67,6 +71,16 @@ class Trace:
     def created(self, t):
         self.made[id(t)] = t
 
+    def wrapped(self, t):
+        """t was made without the recording path (an op wrapping its array itself): the op may
+        still replay by calling its function again (jit/_recall.py)."""
+        self.made[id(t)] = t
+        if self.problem is None:
+            from ._recall import recall_kernel
+            found = recall_kernel(t)
+            if found is not None:
+                self.record(found[0], found[1], t, found[0].__name__, True, applied=True)
+
     def escape(self, what):
         self.fail(f"{what} turns a traced value into a Python value or runs autograd, which a "
                   "replay could not repeat")
@@ -75,7 +89,7 @@ class Trace:
         if self.problem is None:
             self.problem = reason
 
-    def record(self, kernel, inputs, out, name=None, stateful=False, extra=()):
+    def record(self, kernel, inputs, out, name=None, stateful=False, extra=(), applied=False):
         """out (a Tensor) is kernel(*arrays of inputs); inputs are Tensors or constants.
 
         extra: the further outputs of an op with several (the kernel returns them all, in
@@ -93,6 +107,7 @@ class Trace:
                 ins.append(("const", x))
         node = out.grad_fn
         op = Op(kernel, ins, None, node, name or getattr(kernel, "__name__", "op"))
+        op.applied = applied
         op.out = self._add(out, "out", len(self.ops))
         if extra:
             op.extra = tuple(self._add(t, "out", len(self.ops)) for t in extra)
@@ -179,11 +194,32 @@ class Trace:
             result = fn()
         finally:
             STATE.trace = self
-        moved = {id(t) for t, ver in old if t._vc[0] != ver}
-        self.versions = [(t, t._vc[0] if id(t) in moved else ver) for t, ver in self.versions]
+        self._moved(old)
         if self.problem is None:
             self.ops.append(Op(fn, written, None, None, name, "effect"))
         return result
+
+    def writes(self, fn, tensors):
+        """Runs fn(), the eager part of an op whose replay kernel takes `tensors` as operands and
+        updates them in place as fn does (batch norm's running statistics). The plan's check of
+        the forward then runs that kernel on copies of them as they were before fn (not on the
+        tensors themselves, which would be updated twice), and fn's writes are not in-place
+        changes that make the trace fail."""
+        if self.problem is None:
+            for t in tensors:
+                v = self._value_of(t)
+                if v is not None and v.kind in ("arg", "ext") and v.vid not in self.before:
+                    self.before[v.vid] = t._data.copy()
+        old = [(t, t._vc[0]) for t in tensors]
+        result = fn()
+        self._moved(old)
+        return result
+
+    def _moved(self, old):
+        """The tensors of old ((tensor, version) pairs) were written on purpose: their new versions,
+        and those of their views (which share their version counters), are the expected ones."""
+        moved = {id(t._vc) for t, ver in old if t._vc[0] != ver}
+        self.versions = [(t, t._vc[0] if id(t._vc) in moved else ver) for t, ver in self.versions]
 
     def constant(self, t):
         """t wraps a Python scalar of the function's code: the same value at every replay."""

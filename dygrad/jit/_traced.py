@@ -13,6 +13,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._plan import NotReplayable, Plan
 from ._recorder import Trace
+from ._recall import ShapeChanged, start_capture, stop_capture
 
 _EAGER = "eager"
 _MAX_PLANS = 16
@@ -151,6 +152,18 @@ class TracedFunction:
             return self._trace(key, tensors, args, kwargs)
         if entry is _EAGER:
             return self._fn(*args, **kwargs)
+        try:
+            return self._replay(entry, key, tensors, args, kwargs)
+        except ShapeChanged as e:
+            if e.after_effect:  # tensors were already updated in place: cannot start over
+                raise RuntimeError(f"dygrad.jit: {e}, after the function's in-place updates ran; "
+                                   "move the op before them or do not capture this function") \
+                    from None
+            self._plans[key] = _EAGER
+            self.reasons.append(str(e))
+            return self._fn(*args, **kwargs)
+
+    def _replay(self, entry, key, tensors, args, kwargs):
         if entry.simple:
             plan = entry.plan
             r = plan.fwd(tensors, plan.ext)
@@ -175,10 +188,12 @@ class TracedFunction:
             return self._fn(*args, **kwargs)
         trace = Trace(tensors)
         STATE.trace = trace
+        token = start_capture()
         try:
             result = self._fn(*args, **kwargs)
         finally:
             STATE.trace = None
+            stop_capture(token)
         try:
             outs = []
             layout = _flatten(result, outs)

@@ -177,6 +177,12 @@ def _capture(t, inputs, replay, args, name, stateful=False):
         if type(replay) is tuple:
             replay, args = replay[0](*replay[1:])
         trace.record(replay, inputs if args is None else args, t, name, stateful)
+    elif trace.problem is None:
+        # no kernel: the capture may still replay the op by calling its function again
+        from ..jit._recall import recall_kernel
+        found = recall_kernel(t)
+        if found is not None:
+            trace.record(found[0], found[1], t, found[0].__name__, True, applied=True)
 
 
 def _capture_all(ts, inputs, replay, args, name, stateful):

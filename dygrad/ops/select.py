@@ -271,10 +271,12 @@ fmin = _extremum("fmin", np.fmin, FminBackward0, -1,
 
 
 class WhereBackward0(Node):
-    __slots__ = ("cond", "shapes", "dtypes")
+    __slots__ = ("oshape", "shapes", "dtypes")
 
-    def backward(self, g, *_):  # saved: the condition (self.cond is its array, broadcast)
-        c = self.cond
+    def backward(self, g, cond):  # saved: the condition
+        if isinstance(cond, Tensor):
+            cond = cond._data
+        c = np.broadcast_to(cond if cond.dtype.kind == "b" else cond.astype(bool), self.oshape)
         nf = self.next_functions
         ga = gb = None
         if nf[0][0] is not None:
@@ -326,12 +328,11 @@ def where(condition, input=None, other=None):
                      replay=(_where_replay, npdt, condition, input if a is not None else ad,
                              other if b is not None else bd), name="where")
     if node is not None:
-        node.cond = np.broadcast_to(cd, out.shape)
+        node.oshape = out.shape
         node.shapes = (np.shape(ad), np.shape(bd))
         node.dtypes = (None if a is None or a._data.dtype == npdt else a._data.dtype,
                        None if b is None or b._data.dtype == npdt else b._data.dtype)
         # the condition is saved: changing it in place before backward raises, as in PyTorch
-        # (node.cond shares its memory, so the gradient would silently follow the change)
         node.save(condition)
     return t
 
