@@ -27,18 +27,6 @@ def npv(x):
 _F16, _F32 = np.dtype(np.float16), np.dtype(np.float32)
 
 
-def half_apply(node, grads, create_graph):
-    """Node._apply for single-input nodes whose backward(g, x) is NumPy code: a float16 gradient
-    is computed in float32 and rounded once, as PyTorch's kernels do (in half throughout, gelu's
-    gradient at -3. was 1% off). Graph-building (create_graph) backwards run as they are."""
-    g = grads[0]
-    if create_graph or getattr(g, "dtype", None) != _F16:
-        out = node.backward(g, *node._vals(create_graph))
-        return out if type(out) is tuple else (out,)
-    x = node._vals(False)[0]
-    return (np.asarray(node.backward(g.astype(_F32), x.astype(_F32)), dtype=_F16),)
-
-
 def needs_grad(*tensors):
     if not STATE.enabled:
         return False

@@ -9,13 +9,15 @@ Tensors under create_graph=True (double backward).
 import numpy as np
 
 from ..autograd.views import check_no_overlap, written
-from .._tensor import Tensor, _wrap, _inplace
+from .._tensor import Tensor, _inplace
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
 from ._util import checked_scalar
 from . import elementwise as _ew
-from ._layer_util import attach, half_apply, npv
+from ._activation_node import _Act, _act
+from ._layer_util import npv
+from ._record import record
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "celu_", "sigmoid", "tanh", "softsign", "threshold", "threshold_", "tanhshrink", "prelu",
@@ -23,43 +25,6 @@ __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
-
-
-_F16, _F32 = np.dtype(np.float16), np.dtype(np.float32)
-
-
-class _Act(Node):
-    __slots__ = ("p",)
-    _apply = half_apply  # float16 gradients in float32, rounded once (as the forward)
-
-
-def _act(x, op, fwd, node_cls, p=(), inplace=False, ints=False):
-    """Runs fwd(ndarray, *p); records node_cls (saving x) when x requires grad. `ints`: the op
-    also has integer kernels (hardtanh, relu6, threshold), with its parameters truncated."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
-    d = x._data
-    if d.dtype.kind != "f" and not (ints and d.dtype.kind in "iu"):
-        raise NotImplementedError(f"{op}: expected a floating-point input, got {x.dtype} (\"{op}\" is not "
-                           "implemented for integer tensors)")
-    if inplace:
-        if STATE.enabled and x._rg:
-            # compute from a copy: the node keeps the pre-activation values it needs
-            return _inplace(x, _act(x.clone(), op, fwd, node_cls, p))
-        check_no_overlap(d)
-        np.copyto(d, fwd(d if d.dtype != _F16 else d.astype(_F32), *p), casting="unsafe")
-        return written(x)
-    # float16 is computed in float32 and rounded once, as PyTorch's CPU kernels do: in half
-    # precision throughout, gelu(-3.) came out 8% off and sigmoid/selu a unit in the last place
-    out = fwd(d, *p) if d.dtype != _F16 else fwd(d.astype(_F32), *p)
-    if out.dtype != d.dtype:
-        out = out.astype(d.dtype)
-    if STATE.enabled and x._rg:
-        node = node_cls((x._grad_node(),))
-        node.p = p
-        node.save(x)
-        return attach(out, node)
-    return _wrap(out)
 
 
 # -- ReLU family -------------------------------------------------------------------------------
@@ -102,7 +67,7 @@ def relu_(input: Tensor) -> Tensor:
 class LeakyReluBackward0(_Act):
     __slots__ = ()
 
-    def backward(self, g, x):
+    def _grad(self, g, x):
         return _bw.zero_link(_bw.where(npv(x) > 0, g, g * self.p[0]), x)
 
 
@@ -139,7 +104,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 class EluBackward0(_Act):
     __slots__ = ()
 
-    def backward(self, g, x):
+    def _grad(self, g, x):
         alpha, scale, in_scale = self.p
         neg = npv(x) <= 0
         xn = _bw.where(neg, x, 0)  # exp only of the negative branch (no overflow)
@@ -240,7 +205,7 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
 class ThresholdBackward0(_Act):
     __slots__ = ()
 
-    def backward(self, g, x):
+    def _grad(self, g, x):
         return _bw.zero_link(_bw.where(npv(x) <= self.p[0], 0, g), x)
 
 
@@ -297,11 +262,17 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     """
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
-    from .. import random as _random
-    slopes = _random._uniform(input._data.shape, lower, upper).astype(input._data.dtype)
-    slopes = np.where(input._data >= 0, 1, slopes).astype(input._data.dtype)
-    out = input * _wrap(slopes)
+    # the slopes are a recorded random value (no gradient): a graph replay draws them again
+    slopes, _ = record(_rrelu_slopes(input._data, lower, upper), Node, (),
+                       replay=_rrelu_slopes, args=(input, lower, upper), name="rrelu_slopes")
+    out = input * slopes
     return _inplace(input, out) if inplace else out
+
+
+def _rrelu_slopes(d, lower, upper):
+    from .. import random as _random
+    slopes = _random._uniform(d.shape, lower, upper).astype(d.dtype)
+    return np.where(d >= 0, 1, slopes).astype(d.dtype)
 
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,

@@ -6,7 +6,7 @@ import numpy as np
 from .._tensor import Tensor
 from . import _bw
 from ._layer_util import npv
-from .activations import _Act, _act
+from ._activation_node import _Act, _act
 
 __all__ = ["hardtanh", "hardtanh_", "relu6", "hardsigmoid", "hardswish", "softshrink", "hardshrink"]
 
@@ -14,7 +14,7 @@ __all__ = ["hardtanh", "hardtanh_", "relu6", "hardsigmoid", "hardswish", "softsh
 class HardtanhBackward0(_Act):
     __slots__ = ()
 
-    def backward(self, g, x):
+    def _grad(self, g, x):
         lo, hi = self.p
         xv = npv(x)
         return _bw.zero_link(_bw.where((xv <= lo) | (xv >= hi), 0, g), x)
@@ -81,7 +81,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 class HardsigmoidBackward0(_Act):
     __slots__ = ()
 
-    def backward(self, g, x):
+    def _grad(self, g, x):
         xv = npv(x)
         # PyTorch's slope is the float32 1/6 in every dtype (float64 gradients carry it too)
         return _bw.zero_link(_bw.where((xv > -3) & (xv < 3), g * _SIXTH_F32, 0), x)
@@ -110,7 +110,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 class HardswishBackward0(_Act):
     __slots__ = ()
 
-    def backward(self, g, x):
+    def _grad(self, g, x):
         xv = npv(x)
         return _bw.where(xv <= -3, 0, _bw.where(xv < 3, g * (x * (1.0 / 3) + 0.5), g))
 
@@ -135,7 +135,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 class _ShrinkBackward(_Act):
     __slots__ = ()
 
-    def backward(self, g, x):
+    def _grad(self, g, x):
         xv = npv(x)
         lam = self.p[0]
         return _bw.zero_link(_bw.where((xv >= -lam) & (xv <= lam), 0, g), x)
