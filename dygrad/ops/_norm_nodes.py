@@ -105,6 +105,15 @@ def _affine_edges(x, weight, bias):
     return nfs
 
 
+_NEEDED, _NO_EDGE = (True, 0), (None, 0)
+
+
+def _stand_ins(nfs):
+    """Stand-ins for the edges nfs that only say which inputs take a gradient (what the backward
+    formulas read of next_functions): a replay's fresh node has them, not the graph's nodes."""
+    return tuple([_NO_EDGE if nf is None else _NEEDED for nf, _ in nfs])
+
+
 def _with_dx(gx, node, gw, gb):
     return (gx,) + ((gw,) if node.has_w else ()) + ((gb,) if node.has_b else ())
 

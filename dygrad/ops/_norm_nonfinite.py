@@ -13,7 +13,9 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 
 
-def fused_if_nonfinite(out, xd, mean, scale, bias, bshape):
+def fused_if_nonfinite(out, xd, mean, scale, bd, bshape):
+    """out, or, when scale holds a non-finite value, x * scale + (bias - mean * scale) in PyTorch's
+    arithmetic (bd: the bias array or None)."""
     # only a non-finite scale tells the forms apart (a non-finite mean or bias gives the same
     # inf/nan in both); the sum is one cheap reduction over C values (an overflowing sum merely
     # takes the exact path below)
@@ -21,8 +23,8 @@ def fused_if_nonfinite(out, xd, mean, scale, bias, bshape):
         return out
     with np.errstate(invalid="ignore", over="ignore"):
         shift = -mean * scale
-        if bias is not None:
-            shift = shift + bias._data.reshape(bshape)
+        if bd is not None:
+            shift = shift + bd.reshape(bshape)
         return (xd * scale + shift).astype(xd.dtype, copy=False)
 
 

@@ -80,10 +80,10 @@ def size_args(args):
     return tuple(out)
 
 
-def record_float(out, node_cls, x, other=None):
+def record_float(out, node_cls, x, other=None, replay=None, args=None):
     """Wraps out; records node_cls over (x, other) -- other a Tensor or a plain value -- when
-    grad mode is on, out is floating and one of them requires grad."""
-    return record(out, node_cls, (x, other), float_out=True)
+    grad mode is on, out is floating and one of them requires grad. replay, args: as record's."""
+    return record(out, node_cls, (x, other), float_out=True, replay=replay, args=args)
 
 
 def checked_scalar(value, npdt):

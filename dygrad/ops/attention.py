@@ -4,26 +4,57 @@ import math
 import numpy as np
 
 from .. import _creation
-from .._tensor import Tensor, _wrap
+from .. import random as _random
+from .._tensor import Tensor
+from ._record import record
+from .dropout import _drawn
 from . import nn_ops
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+# The masks below are recorded with their kernels (the additive forms of bool masks, the causal
+# mask, the dropout draw), so that dygrad.jit replays attention as a whole.
+
+
+def _keep(shape, p, npdt):
+    """1 where a uniform draw of the default generator is >= p, else 0 (npdt)."""
+    return (_random._uniform(shape, 0.0, 1.0, None, npdt) >= p).astype(npdt)
 
 
 def _dropout(x, p, training):
     if not training or p == 0.0:
         return x
-    keep = (_creation.rand(tuple(x.shape), dtype=x.dtype) >= p).to(x.dtype)
-    return x * keep * (1.0 / (1.0 - p))
+    d = x._data
+    return x * _drawn(_keep, d.shape, p, d.dtype) * (1.0 / (1.0 - p))
+
+
+def _bias_of(md, npdt, masked):
+    """The additive form (dtype npdt) of the bool mask md: -inf where md is `masked`, else 0."""
+    return (np.where(md, -np.inf, 0.0) if masked else np.where(md, 0.0, -np.inf)).astype(npdt)
+
+
+def _bool_bias(mask, npdt, masked):
+    """_bias_of the bool tensor mask, as a (recorded) tensor."""
+    return record(_bias_of(mask._data, npdt, masked), None, (mask,), replay=_bias_of,
+                  args=(mask, npdt, masked), name="mask_bias")[0]
+
+
+def _causal(L, S):
+    """The bool (L, S) mask of the future positions (above the diagonal), a recorded constant."""
+    return record(_triu_mask(L, S), None, (), replay=_triu_mask, args=(L, S),
+                  name="causal_mask")[0]
+
+
+def _triu_mask(L, S):
+    return np.triu(np.ones((L, S), dtype=bool), 1)
 
 
 def _additive_mask(mask, dtype):
     """Bool masks mark positions NOT allowed to attend (True = masked) -> -inf; float masks add."""
     if mask is None:
         return None
-    md = mask._data
-    if md.dtype == np.bool_:
-        return _wrap(np.where(md, -np.inf, 0.0).astype(dtype))
+    if mask._data.dtype == np.bool_:
+        return _bool_bias(mask, np.dtype(dtype), True)
     return mask
 
 
@@ -50,12 +81,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * sc
     if is_causal:
-        causal = np.triu(np.ones((L, S), dtype=bool), 1)
-        scores = scores + _wrap(np.where(causal, -np.inf, 0.0).astype(scores._data.dtype))
+        scores = scores + _bool_bias(_causal(L, S), scores._data.dtype, True)
     if attn_mask is not None:
         if attn_mask._data.dtype == np.bool_:
             # in SDPA a True entry means "may attend" (the opposite of nn.MultiheadAttention)
-            scores = scores + _wrap(np.where(attn_mask._data, 0.0, -np.inf).astype(scores._data.dtype))
+            scores = scores + _bool_bias(attn_mask, scores._data.dtype, False)
         else:
             scores = scores + attn_mask
     attn = nn_ops.softmax(scores, -1)
@@ -130,7 +160,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same "
                       "type for both instead.", UserWarning, stacklevel=3)
     if is_causal and attn_mask is None:
-        attn_mask = _wrap(np.triu(np.ones((tgt_len, key.shape[0]), dtype=bool), 1))
+        attn_mask = _causal(tgt_len, key.shape[0])
     amask = _additive_mask(attn_mask, q._data.dtype)
     kpm = _additive_mask(key_padding_mask, q._data.dtype)
     if bias_k is not None and bias_v is not None:

@@ -9,6 +9,7 @@ from .. import random as _random
 from .._tensor import Tensor, _wrap, _inplace
 from ..autograd.grad_mode import STATE
 from ._layer_util import check_tensor
+from ._record import record
 
 
 def _check_p(p):
@@ -17,26 +18,37 @@ def _check_p(p):
 
 
 def _apply_mask(input, noise, inplace, bias=None):
+    """input * noise (+ bias); noise: an array, or a tensor (a recorded draw, see _drawn)."""
     if inplace and not (STATE.enabled and input._rg):
         d = input._data
-        d *= noise
+        d *= noise._data if isinstance(noise, Tensor) else noise
         if bias is not None:
             d += bias
         input._vc[0] += 1
         return input
     # (in place inside a graph: the product is taken of a copy, which the node keeps)
-    out = (input.clone() if inplace else input) * _wrap(noise)
+    out = (input.clone() if inplace else input) * (noise if isinstance(noise, Tensor)
+                                                   else _wrap(noise))
     if bias is not None:
         out = out + _wrap(bias)
     return _inplace(input, out) if inplace else out
 
 
-def _keep_mask(shape, p, npdt):
+def _keep_mask(shape, p, npdt, batched=True):
+    """The scaled keep mask (1 / (1 - p) or 0) drawn from the default generator; unbatched: its
+    first entry (channel dropout of an input without a batch dim)."""
     if p == 1.0:
-        return np.zeros(shape, npdt)
-    keep = (_random._uniform(shape, 0.0, 1.0) < 1.0 - p).astype(npdt)
-    keep /= npdt.type(1.0 - p)
-    return keep
+        keep = np.zeros(shape, npdt)
+    else:
+        keep = (_random._uniform(shape, 0.0, 1.0) < 1.0 - p).astype(npdt)
+        keep /= npdt.type(1.0 - p)
+    return keep if batched else keep[0]
+
+
+def _drawn(draw, *params):
+    """The random array draw(*params) as a tensor. A graph capture records the draw itself: a
+    replay repeats it (the same calls on the default generator, in the same order)."""
+    return record(draw(*params), None, (), replay=draw, args=params, name="dropout_mask")[0]
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -58,7 +70,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0.0:
         return input
     d = input._data
-    return _apply_mask(input, _keep_mask(d.shape, p, d.dtype), inplace)
+    return _apply_mask(input, _drawn(_keep_mask, d.shape, p, d.dtype), inplace)
 
 
 def _feature_shape(shape):
@@ -69,12 +81,9 @@ def _feature_dropout(input, p, training, inplace, batched):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    x = input if batched else input.unsqueeze(0)
-    d = x._data
-    noise = _keep_mask(_feature_shape(d.shape), p, d.dtype)
-    if not batched:
-        noise = noise[0]
-    return _apply_mask(input, noise, inplace)
+    d = input._data
+    shape = _feature_shape(d.shape if batched else (1,) + d.shape)
+    return _apply_mask(input, _drawn(_keep_mask, shape, p, d.dtype, batched), inplace)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,

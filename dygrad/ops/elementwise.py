@@ -636,14 +636,18 @@ class ToCopyBackward0(Node):
         return _bw.cast(g, self.src_dtype)
 
 
+def _cast_array(d, npdt):
+    """d converted to npdt as PyTorch converts (the eager cast and its replay kernel)."""
+    if npdt.itemsize == 2 and npdt.kind == "f" and d.dtype.itemsize == 8 and d.dtype.kind == "f":
+        return d.astype(np.float32).astype(npdt)  # double -> half through float, as PyTorch
+    return d.astype(npdt)
+
+
 def cast(x, dtype):
     npdt = dtype.np
     d = x._data
-    if npdt.itemsize == 2 and npdt.kind == "f" and d.dtype.itemsize == 8 and d.dtype.kind == "f":
-        out = d.astype(np.float32).astype(npdt)  # double -> half through float, as PyTorch
-    else:
-        out = d.astype(npdt)
-    t, node = record(out, ToCopyBackward0, (x,), float_out=True)
+    t, node = record(_cast_array(d, npdt), ToCopyBackward0, (x,), float_out=True,
+                     replay=_cast_array, args=(x, npdt))
     if node is not None:
         node.src_dtype = d.dtype
     return t
@@ -659,8 +663,10 @@ class CloneBackward0(Node):
 def clone(x, *, memory_format=None):
     # None (internal callers): a C-order copy; Tensor.clone passes PyTorch's preserve_format
     d = x._data
-    return record1(d.copy() if memory_format is None else _copy_as(d, memory_format),
-                   CloneBackward0, x)[0]
+    if memory_format is None:
+        return record1(d.copy(), CloneBackward0, x, ndarray.copy, None, "clone")[0]
+    return record1(_copy_as(d, memory_format), CloneBackward0, x, _copy_as, (x, memory_format),
+                   "clone")[0]
 
 
 from .._layout import copy_as as _copy_as  # noqa: E402

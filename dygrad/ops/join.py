@@ -32,9 +32,10 @@ def _promoted(tensors):
     return npdt
 
 
-def _record(res, node_cls, tensors, npdt):
-    """Wraps a join result; the node remembers which inputs need a cast-back of their gradient."""
-    r, node = record(res, node_cls, tensors, float_out=True)
+def _record(res, node_cls, tensors, npdt, replay, name):
+    """Wraps a join result; the node remembers which inputs need a cast-back of their gradient.
+    replay: `(make, *params)` for a graph capture (see _join_replay)."""
+    r, node = record(res, node_cls, tensors, float_out=True, replay=replay, name=name)
     if node is not None:
         node.dtypes = tuple(None if t._data.dtype == npdt else t._data.dtype for t in tensors)
     return r, node
@@ -96,10 +97,9 @@ def cat(tensors, dim=0, *, axis=None):
                     f"but got size {s[k]} for tensor number {i} in the list "
                     f"(shapes {[list(q._data.shape) for q in tensors]}).")
     npdt = _promoted(tensors)
-    res = np.concatenate([t._data for t in keep], axis=dim, dtype=npdt, casting="unsafe")
-    if not res.flags.c_contiguous:  # PyTorch's cat is contiguous whatever its inputs' layout
-        res = np.ascontiguousarray(res)
-    r, node = _record(res, CatBackward0, tensors, npdt)
+    res = _join(np.concatenate, dim, npdt, [t._data for t in keep])
+    r, node = _record(res, CatBackward0, tensors, npdt,
+                      (_join_replay, np.concatenate, dim, npdt, keep), "cat")
     if node is not None:
         node.dim = dim
         node.sizes = [None if sk else t._data.shape[dim] for t, sk in zip(tensors, skip)]
@@ -107,6 +107,18 @@ def cat(tensors, dim=0, *, axis=None):
 
 
 concat = concatenate = cat
+
+
+def _join(fn, dim, npdt, arrays):
+    """np.concatenate or np.stack of arrays along dim in dtype npdt; contiguous as PyTorch's
+    joins are whatever their inputs' layout (the eager op and its replay kernel)."""
+    res = fn(arrays, axis=dim, dtype=npdt, casting="unsafe")
+    return res if res.flags.c_contiguous else np.ascontiguousarray(res)
+
+
+def _join_replay(fn, dim, npdt, tensors):
+    """A capture's kernel for a join of `tensors` (cat leaves out the legacy empty 1-D ones)."""
+    return (lambda *arrays: _join(fn, dim, npdt, arrays)), tuple(tensors)
 
 
 class StackBackward0(Node):
@@ -139,10 +151,9 @@ def stack(tensors, dim=0, *, axis=None):
                 f"{list(t._data.shape)} at entry {i}")
     dim = wrap_dim(int_arg(dim, "stack", "dim", 2), len(shape) + 1, "stack")
     npdt = _promoted(tensors)
-    res = np.stack([t._data for t in tensors], axis=dim, dtype=npdt, casting="unsafe")
-    if not res.flags.c_contiguous:
-        res = np.ascontiguousarray(res)
-    r, node = _record(res, StackBackward0, tensors, npdt)
+    res = _join(np.stack, dim, npdt, [t._data for t in tensors])
+    r, node = _record(res, StackBackward0, tensors, npdt,
+                      (_join_replay, np.stack, dim, npdt, tensors), "stack")
     if node is not None:
         node.dim = dim
     return r

@@ -221,17 +221,20 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
 
 class EmbeddingBackward0(Node):
-    __slots__ = ("idx", "wshape", "padding_idx", "scale")
+    # the indices are read through the saved input only (a replay of dygrad.jit passes its own)
+    __slots__ = ("wshape", "padding_idx", "freq")
 
-    def backward(self, g, *_):  # saved: the indices (self.idx is their array)
-        idx = self.idx.reshape(-1)
+    def backward(self, g, idx):
+        idx = (idx._data if isinstance(idx, Tensor) else idx).reshape(-1)
         n, d = self.wshape
+        # scale_grad_by_freq: each row's gradient divided by its index's count in the batch
+        scale = 1.0 / np.bincount(idx, minlength=n)[idx] if self.freq else None
         if isinstance(g, Tensor):
             from .indexing import index_put
             from .._creation import zeros
             g2 = g.reshape(-1, d)
-            if self.scale is not None:
-                g2 = g2 * _wrap(self.scale[:, None].astype(g2._data.dtype))
+            if scale is not None:
+                g2 = g2 * _wrap(scale[:, None].astype(g2._data.dtype))
             gw = index_put(zeros((n, d), dtype=g.dtype), (_wrap(idx),), g2, accumulate=True)
             if self.padding_idx is not None:
                 keep = np.ones((n, 1), g._data.dtype)
@@ -239,8 +242,8 @@ class EmbeddingBackward0(Node):
                 gw = gw * _wrap(keep)
             return gw
         g2 = g.reshape(-1, d)
-        if self.scale is not None:
-            g2 = g2 * self.scale[:, None].astype(g2.dtype)
+        if scale is not None:
+            g2 = g2 * scale[:, None].astype(g2.dtype)
         gw = np.zeros((n, d), g.dtype)
         np.add.at(gw, idx, g2)
         if self.padding_idx is not None:
@@ -315,15 +318,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if node is not None:
         # the indices are saved, not copied: changing them in place before backward raises, as
         # in PyTorch (with a copy the gradient silently ignored the change)
-        node.idx = idx
         node.save(input)
         node.wshape = w.shape
         node.padding_idx = padding_idx
-        node.scale = None
-        if scale_grad_by_freq:
-            flat = idx.reshape(-1)
-            counts = np.bincount(flat, minlength=n)
-            node.scale = 1.0 / counts[flat]
+        node.freq = bool(scale_grad_by_freq)
     return t
 
 

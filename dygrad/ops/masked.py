@@ -30,20 +30,23 @@ def _mask(mask, msg):
 
 # The nodes below read the mask's array (broadcast, sharing its memory): each saves the mask
 # tensor, so changing it in place before backward raises (as PyTorch) instead of moving the
-# gradient. Their backward takes the saved mask as an argument it does not need.
+# gradient. masked_fill's backward reads the mask only through its saved tensor (so that a
+# replay of dygrad.jit can call it with the replay's mask); the others keep it and take the saved
+# mask as an argument they do not need.
 class MaskedFillBackward0(Node):
-    __slots__ = ("mask", "shape", "vdtype")
+    __slots__ = ("oshape", "shape", "vdtype")
 
-    def backward(self, g, *_):
+    def backward(self, g, mask):
         nf = self.next_functions
         gx = gv = None
+        m = np.broadcast_to(mask._data if isinstance(mask, Tensor) else mask, self.oshape)
         if nf[0][0] is not None:
-            gx = sum_to(_bw.where(self.mask, 0, g), self.shape)
+            gx = sum_to(_bw.where(m, 0, g), self.shape)
         if nf[1][0] is not None:
             # the selected elements' sum, as PyTorch adds them (not a sum with zeros elsewhere,
             # whose float32 rounding differs)
-            gv = _bw.sum(_bw.where(self.mask, g, 0)) if isinstance(g, Tensor) else \
-                np.asarray(np.broadcast_to(g, self.mask.shape)[self.mask].sum(), g.dtype)
+            gv = _bw.sum(_bw.where(m, g, 0)) if isinstance(g, Tensor) else \
+                np.asarray(np.broadcast_to(g, m.shape)[m].sum(), g.dtype)
             if self.vdtype is not None:
                 gv = _bw.cast(gv, self.vdtype)
         return gx, gv
@@ -75,16 +78,25 @@ def _masked_fill(x, mask, value, inplace):
         # tensor does record it, a PyTorch quirk the fuzzer does not generate)
         raise RuntimeError(f"Autograd not support dtype: {_NAMES.get(d.dtype, d.dtype)}")
     shape = broadcast_shape(m.shape, d.shape)
-    out = np.array(np.broadcast_to(d, shape))
-    mb = np.broadcast_to(m, shape)
-    np.copyto(out, checked_scalar(value._data[()] if vt else value, d.dtype), casting="unsafe",
-              where=mb)
-    t, node = _record(out, MaskedFillBackward0, x, value)
+    v = value._data if vt else checked_scalar(value, d.dtype)
+    # a capture replays the fill with the mask and a tensor value as operands
+    t, node = _record(_fill_where(d, m, v, shape), MaskedFillBackward0, x, value,
+                      _fill_where, (x, mask, value if vt else v, shape))
     if node is not None:
-        node.mask, node.shape = mb, d.shape
+        node.oshape, node.shape = shape, d.shape
         node.vdtype = value._data.dtype if vt and value._data.dtype != d.dtype else None
         node.save(mask)
     return t
+
+
+def _fill_where(d, m, value, shape):
+    """d broadcast to shape, with value (a checked scalar, or a 0-d array checked here) where m
+    (broadcast) is True."""
+    if type(value) is np.ndarray:
+        value = checked_scalar(value[()], d.dtype)
+    out = np.array(np.broadcast_to(d, shape))
+    np.copyto(out, value, casting="unsafe", where=np.broadcast_to(m, shape))
+    return out
 
 
 class MaskedSelectBackward0(Node):

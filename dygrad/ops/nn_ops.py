@@ -36,16 +36,41 @@ def _prep(x, dim, dtype, op, stacklevel):
         dim = _implicit_dim(op, d.ndim, stacklevel + 1)
     dim = wrap_dim(dim, d.ndim, op)     # a bad dim is reported before a bad dtype, as PyTorch
     if dtype is not None:
-        d = d.astype(dtype.np)
+        dtype = dtype.np
     elif d.dtype.kind != "f" and d.size:   # (PyTorch returns an empty integer input as is)
         raise NotImplementedError(f"{op}: expected a floating-point tensor, got {x.dtype}")
-    return d, dim
+    return dim, dtype
 
 
-def _recorded(y, x, node_cls, dim):
-    """y wrapped; with grad, the output of a node_cls over dim that saves y (its backward needs
-    the output, not the input)."""
-    t, node = record1(y, node_cls, x)
+def _softmax(d, dim, npdt):
+    """softmax of the array d along dim (cast to npdt first unless None): the eager op and its
+    replay kernel."""
+    if npdt is not None:
+        d = d.astype(npdt)
+    if d.ndim == 0 or d.size == 0:  # a 0-dim x is a row of one (NaN for a non-finite x)
+        with np.errstate(invalid="ignore"):
+            return np.asarray(np.exp(d - d) if d.ndim == 0 else d.copy())
+    m = d.max(axis=dim, keepdims=True)
+    e = np.exp(d - m)
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def _log_softmax(d, dim, npdt):
+    """log(softmax(d)) along dim, computed stably: the eager op and its replay kernel."""
+    if npdt is not None:
+        d = d.astype(npdt)
+    if d.ndim == 0 or d.size == 0:
+        with np.errstate(invalid="ignore"):
+            return np.asarray(d - d if d.ndim == 0 else d.copy())
+    m = d.max(axis=dim, keepdims=True)
+    s = d - m
+    return s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
+
+
+def _recorded(fn, x, node_cls, dim, npdt):
+    """fn(x's array, dim, npdt) wrapped; with grad, the output of a node_cls over dim that saves
+    it (the backward needs the output, not the input). A capture replays fn itself."""
+    t, node = record1(fn(x._data, dim, npdt), node_cls, x, fn, (x, dim, npdt))
     if node is not None:
         node.dim = dim
         node.save_output(t)
@@ -64,15 +89,8 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
         tensor([[0.0900, 0.2447, 0.6652],
                 [0.3333, 0.3333, 0.3333]])
     """
-    d, dim = _prep(input, dim, dtype, "softmax", _stacklevel)
-    if d.ndim == 0 or d.size == 0:  # a 0-dim x is a row of one (NaN for a non-finite x)
-        with np.errstate(invalid="ignore"):
-            y = np.asarray(np.exp(d - d) if d.ndim == 0 else d.copy())
-    else:
-        m = d.max(axis=dim, keepdims=True)
-        e = np.exp(d - m)
-        y = e / e.sum(axis=dim, keepdims=True)
-    return _recorded(y, input, SoftmaxBackward0, dim)
+    dim, npdt = _prep(input, dim, dtype, "softmax", _stacklevel)
+    return _recorded(_softmax, input, SoftmaxBackward0, dim, npdt)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
@@ -85,15 +103,8 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
         >>> F.log_softmax(torch.tensor([1.0, 2.0, 3.0]), dim=0)
         tensor([-2.4076, -1.4076, -0.4076])
     """
-    d, dim = _prep(input, dim, dtype, "log_softmax", _stacklevel)
-    if d.ndim == 0 or d.size == 0:
-        with np.errstate(invalid="ignore"):
-            y = np.asarray(d - d if d.ndim == 0 else d.copy())
-    else:
-        m = d.max(axis=dim, keepdims=True)
-        s = d - m
-        y = s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
-    return _recorded(y, input, LogSoftmaxBackward0, dim)
+    dim, npdt = _prep(input, dim, dtype, "log_softmax", _stacklevel)
+    return _recorded(_log_softmax, input, LogSoftmaxBackward0, dim, npdt)
 
 
 # torch.softmax / Tensor.softmax (and torch.special's) take dim without a default and dtype

@@ -10,13 +10,14 @@ import math
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ._record import attach
+from ..autograd.grad_mode import STATE
+from ._record import attach, record
 from . import _buffers
 from . import _norm_checks as _checks
 from . import _norm_nonfinite as _nonfinite
 from ._norm_nodes import (NativeBatchNormBackward0, NativeBatchNormEvalBackward,
                           NativeLayerNormBackward0, _affine_edges, _affine_shape, _channel_dot,
-                          _empty_affine)
+                          _empty_affine, _stand_ins)
 from ._layer_util import check_tensor
 from .pad import pad_constant
 from .pool import avg_pool2d
@@ -43,78 +44,125 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     x = input
     xd = x._data
     _checks.batch_norm_args(x, running_mean, running_var, weight, bias, training, momentum, eps)
-    c = xd.shape[1]
-    axes = (0,) + tuple(range(2, xd.ndim))
-    bshape = _affine_shape(xd.ndim, 1)
-    n = xd.shape[0] * math.prod(xd.shape[2:])  # values per channel (c may be 0)
-    if training and n == 0:
+    if training and xd.shape[0] * math.prod(xd.shape[2:]) == 0:
         # nothing to normalise (PyTorch returns the empty input through the affine map and
         # leaves the running statistics alone)
-        return _empty_affine(x, weight, bias, bshape)
-    if training:
-        # xc lives in pooled scratch: it is private to this op and its backward node
-        mean = xd.mean(axis=axes, keepdims=True)
-        xc = _buffers.take(xd.shape, xd.dtype)
-        np.subtract(xd, mean, out=xc)
-        var = _channel_dot(xc, xc).reshape(bshape) / n
-        invstd = (1.0 / np.sqrt(var + eps)).astype(xd.dtype, copy=False)
-        # out = xc * (w * invstd) + b: xhat itself is never needed
-        scale = invstd if weight is None else invstd * weight._data.reshape(bshape)
-        out = np.multiply(xc, scale.astype(xd.dtype, copy=False))
-        if bias is not None:
-            out += bias._data.reshape(bshape)
-        out = _nonfinite.fused_if_nonfinite(out, xd, mean, scale, bias, bshape)
-        if running_mean is not None:
-            rm = running_mean._data
-            rm *= 1 - momentum
-            rm += momentum * mean.reshape(-1).astype(rm.dtype, copy=False)
-            running_mean._vc[0] += 1
-        if running_var is not None:
-            rv = running_var._data
-            rv *= 1 - momentum
-            rv += momentum * (var.reshape(-1) * (n / (n - 1))).astype(rv.dtype, copy=False)
-            running_var._vc[0] += 1
-    else:
-        mean = running_mean._data.reshape(bshape)
-        invstd = 1.0 / np.sqrt(running_var._data.reshape(bshape) + eps)
-        xhat = ((xd - mean) * invstd).astype(xd.dtype, copy=False)
-        if weight is not None:
-            out = np.multiply(xhat, weight._data.reshape(bshape))
-            if bias is not None:
-                out += bias._data.reshape(bshape)
-        elif bias is not None:
-            out = np.add(xhat, bias._data.reshape(bshape))
-        else:
-            out = xhat.copy()
-        out = _nonfinite.fused_if_nonfinite(out, xd, mean, invstd if weight is None
-                                  else invstd * weight._data.reshape(bshape), bias, bshape)
+        return _empty_affine(x, weight, bias, _affine_shape(xd.ndim, 1))
     nfs = _affine_edges(x, weight, bias)
-    if nfs is not None:
-        saved = (x,) if weight is None else (x, weight)
-        if training:
-            node = NativeBatchNormBackward0(nfs)
-            node.invstd = invstd
-            node.eps = eps
-            node.xc = xc
-            node.xhat = None
-        else:
-            node = NativeBatchNormEvalBackward(nfs)
-            sc = invstd if weight is None else invstd * weight._data.reshape(bshape)
-            node.scale = sc.astype(xd.dtype, copy=False)
-            node.invstd_b = invstd.astype(xd.dtype, copy=False)
-            node.xhat = xhat
-        node.save(*saved)
-        node.axes = axes
-        node.sum_axes = axes
-        node.bshape = bshape
-        node.wshape = (c,)
-        node.has_w = weight is not None
-        node.has_b = bias is not None
-        t = attach(out, node)
-        return t
+    needs = None if nfs is None else _stand_ins(nfs)
+    w, b = _d(weight), _d(bias)
     if training:
+        # the kernel takes the running statistics as operands and updates them in place, as
+        # here: a capture is told, so that its check of the replay runs on copies of them
+        args = (x, weight, bias, running_mean, running_var, momentum, eps, needs)
+        stats = (running_mean, running_var, momentum, eps, needs)
+        trace = STATE.trace
+        if trace is None or (running_mean is None and running_var is None):
+            out, node = _bn_train_eager(xd, w, b, *stats)
+        else:
+            out, node = trace.writes(lambda: _bn_train_eager(xd, w, b, *stats),
+                                     [t for t in stats[:2] if t is not None])
+        kernel = _bn_train
+    else:
+        args = (x, weight, bias, running_mean, running_var, eps, needs)
+        out, node = _bn_eval(xd, w, b, running_mean._data, running_var._data, eps, needs)
+        kernel = _bn_eval
+    return _recorded(out, node, nfs, x, weight, kernel, args)
+
+
+def _d(t):
+    return None if t is None else t._data
+
+
+def _bn_train_eager(xd, w, b, running_mean, running_var, momentum, eps, needs):
+    """_bn_train updating the running statistics' tensors (their versions move)."""
+    res = _bn_train(xd, w, b, _d(running_mean), _d(running_var), momentum, eps, needs)
+    for t in (running_mean, running_var):
+        if t is not None:
+            t._vc[0] += 1
+    return res
+
+
+def _recorded(out, node, nfs, x, weight, kernel, args):
+    """A fused norm's output as a Tensor: with a graph, of `node` (edges nfs, saving x and the
+    weight), replayed by the stateful `kernel(*args)`; without, replayed by its output alone."""
+    if node is None:
+        return record(out, None, (x,), replay=(_out_only, kernel, args))[0]
+    node.next_functions = nfs
+    node.save(*((x,) if weight is None else (x, weight)))
+    return attach(out, node, replay=kernel, args=args, stateful=True)
+
+
+def _out_only(kernel, args):
+    """A capture's kernel for a norm that records no graph: the output of kernel alone."""
+    return (lambda *a: kernel(*a)[0]), args
+
+
+def _bn_train(xd, w, b, rm, rv, momentum, eps, needs):
+    """Training-mode batch norm of the array xd (w, b: the affine arrays or None): returns (out,
+    its node without edges or None when needs is None); updates rm, rv (when given) in place.
+    The eager op and its replay kernel."""
+    axes = (0,) + tuple(range(2, xd.ndim))
+    bshape = _affine_shape(xd.ndim, 1)
+    n = xd.shape[0] * math.prod(xd.shape[2:])  # values per channel
+    # xc lives in pooled scratch: it is private to this op and its backward node
+    mean = xd.mean(axis=axes, keepdims=True)
+    xc = _buffers.take(xd.shape, xd.dtype)
+    np.subtract(xd, mean, out=xc)
+    var = _channel_dot(xc, xc).reshape(bshape) / n
+    invstd = (1.0 / np.sqrt(var + eps)).astype(xd.dtype, copy=False)
+    # out = xc * (w * invstd) + b: xhat itself is never needed
+    scale = invstd if w is None else invstd * w.reshape(bshape)
+    out = np.multiply(xc, scale.astype(xd.dtype, copy=False))
+    if b is not None:
+        out += b.reshape(bshape)
+    out = _nonfinite.fused_if_nonfinite(out, xd, mean, scale, b, bshape)
+    if rm is not None:
+        rm *= 1 - momentum
+        rm += momentum * mean.reshape(-1).astype(rm.dtype, copy=False)
+    if rv is not None:
+        rv *= 1 - momentum
+        rv += momentum * (var.reshape(-1) * (n / (n - 1))).astype(rv.dtype, copy=False)
+    if needs is None:
         _buffers.give(xc)
-    return _wrap(out)
+        return out, None
+    node = NativeBatchNormBackward0(needs)
+    node.invstd, node.eps, node.xc, node.xhat = invstd, eps, xc, None
+    _set_shapes(node, axes, axes, bshape, (xd.shape[1],), w, b)
+    return out, node
+
+
+def _bn_eval(xd, w, b, rm, rv, eps, needs):
+    """Eval-mode batch norm (with the running statistics rm, rv): (out, node or None), as
+    _bn_train."""
+    axes = (0,) + tuple(range(2, xd.ndim))
+    bshape = _affine_shape(xd.ndim, 1)
+    mean = rm.reshape(bshape)
+    invstd = 1.0 / np.sqrt(rv.reshape(bshape) + eps)
+    xhat = ((xd - mean) * invstd).astype(xd.dtype, copy=False)
+    if w is not None:
+        out = np.multiply(xhat, w.reshape(bshape))
+        if b is not None:
+            out += b.reshape(bshape)
+    elif b is not None:
+        out = np.add(xhat, b.reshape(bshape))
+    else:
+        out = xhat.copy()
+    sc = invstd if w is None else invstd * w.reshape(bshape)
+    out = _nonfinite.fused_if_nonfinite(out, xd, mean, sc, b, bshape)
+    if needs is None:
+        return out, None
+    node = NativeBatchNormEvalBackward(needs)
+    node.scale = sc.astype(xd.dtype, copy=False)
+    node.invstd_b = invstd.astype(xd.dtype, copy=False)
+    node.xhat = xhat
+    _set_shapes(node, axes, axes, bshape, (xd.shape[1],), w, b)
+    return out, node
+
+
+def _set_shapes(node, axes, sum_axes, bshape, wshape, w, b):
+    node.axes, node.sum_axes, node.bshape, node.wshape = axes, sum_axes, bshape, wshape
+    node.has_w, node.has_b = w is not None, b is not None
 
 
 def layer_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...],
@@ -133,37 +181,38 @@ def layer_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...
     xd = x._data
     normalized_shape = _checks.normalized_shape_arg(normalized_shape)
     _checks.layer_norm_args(x, normalized_shape, weight, bias)
-    k = len(normalized_shape)
-    axes = tuple(range(xd.ndim - k, xd.ndim))
     if xd.size == 0:
         return _empty_affine(x, weight, bias, normalized_shape)
+    nfs = _affine_edges(x, weight, bias)
+    needs = None if nfs is None else _stand_ins(nfs)
+    k = len(normalized_shape)
+    out, node = _ln(xd, _d(weight), _d(bias), k, eps, needs)
+    return _recorded(out, node, nfs, x, weight, _ln, (x, weight, bias, k, eps, needs))
+
+
+def _ln(xd, w, b, k, eps, needs):
+    """Layer norm of the array xd over its last k dims: (out, node without edges, or None when
+    needs is None). The eager op and its replay kernel."""
+    axes = tuple(range(xd.ndim - k, xd.ndim))
     mean = xd.mean(axis=axes, keepdims=True)
     xc = xd - mean
     var = np.mean(xc * xc, axis=axes, keepdims=True)
     invstd = (1.0 / np.sqrt(var + eps)).astype(xd.dtype, copy=False)
     xhat = xc * invstd
     out = xhat
-    if weight is not None:
-        out = out * weight._data
-    if bias is not None:
-        out = out + bias._data
+    if w is not None:
+        out = out * w
+    if b is not None:
+        out = out + b
     if out is xhat:
         out = xhat.copy()
-    nfs = _affine_edges(x, weight, bias)
-    if nfs is not None:
-        saved = (x,) if weight is None else (x, weight)
-        node = NativeLayerNormBackward0(nfs)
-        node.save(*saved)
-        node.xhat, node.invstd, node.eps = xhat, invstd, eps
-        node.axes = axes
-        node.sum_axes = tuple(range(xd.ndim - k))
-        node.bshape = normalized_shape
-        node.wshape = normalized_shape
-        node.has_w = weight is not None
-        node.has_b = bias is not None
-        t = attach(out, node)
-        return t
-    return _wrap(out)
+    if needs is None:
+        return out, None
+    node = NativeLayerNormBackward0(needs)
+    node.xhat, node.invstd, node.eps, node.xc = xhat, invstd, eps, None
+    nshape = xd.shape[xd.ndim - k:]
+    _set_shapes(node, axes, tuple(range(xd.ndim - k)), nshape, nshape, w, b)
+    return out, node
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,

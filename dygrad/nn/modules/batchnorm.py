@@ -1,10 +1,11 @@
 """Batch normalisation layers with running statistics (PyTorch's buffers, momentum and eval)."""
+import functools
 import warnings
 from typing import Optional
 
 from ... import _creation
 from ... import _dtype
-from ...autograd.grad_mode import no_grad
+from ...autograd.grad_mode import STATE, no_grad
 from ...ops import norm as _norm
 from ..._tensor import Tensor
 from .normalization import _AffineNorm
@@ -53,6 +54,11 @@ class _NormBase(_AffineNorm):
                 f"track_running_stats={self.track_running_stats}")
 
 
+def _count_batch(nbt):
+    nbt._data += 1
+    nbt._vc[0] += 1
+
+
 class _BatchNorm(_NormBase):
     _input_dims: tuple[int, ...] = ()  # the input ranks the layer accepts
 
@@ -69,8 +75,12 @@ class _BatchNorm(_NormBase):
         else:
             factor = self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked._data += 1
-            self.num_batches_tracked._vc[0] += 1
+            nbt = self.num_batches_tracked
+            if STATE.trace is None:
+                _count_batch(nbt)
+            else:  # a replay of dygrad.jit counts the batch again
+                STATE.trace.effect(functools.partial(_count_batch, nbt), [nbt],
+                                   "num_batches_tracked += 1")
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
