@@ -1,7 +1,7 @@
 """Ratios, met/missed verdicts, and the printed tables."""
 
 FW_COLS = ("dygrad", "torch", "floor")
-ALL_COLS = FW_COLS + ("traced",)  # traced: the dygrad step under dygrad.jit.trace
+ALL_COLS = FW_COLS + ("compiled",)  # compiled: the dygrad step under torch.compile
 
 
 def fmt_time(s):
@@ -37,8 +37,8 @@ def summarize(rec):
     """Add ratios and verdicts to one timed workload record."""
     d, t, f, j = (_median(rec, fw) for fw in ALL_COLS)
     rec["ratios"] = {"dygrad/torch": _ratio(d, t), "dygrad/floor": _ratio(d, f),
-                     "torch/floor": _ratio(t, f), "traced/torch": _ratio(j, t),
-                     "traced/floor": _ratio(j, f)}
+                     "torch/floor": _ratio(t, f), "compiled/torch": _ratio(j, t),
+                     "compiled/floor": _ratio(j, f)}
     tg = rec["targets"]
     rec["verdict"] = {
         "dygrad/torch": verdict(rec["ratios"]["dygrad/torch"], tg["dygrad/torch"]),
@@ -85,7 +85,7 @@ def _table(header, rows):
 
 def timed_table(records):
     header = ["workload", "dygrad", "torch", "floor", "dygrad/torch", "dygrad/floor",
-              "torch/floor", "traced", "traced/torch", "traced/floor", "IQR% d/t/f", "losses"]
+              "torch/floor", "compiled", "compiled/torch", "compiled/floor", "IQR% d/t/f", "losses"]
     rows, notes = [], []
     for rec in records:
         r, tg, v = rec["ratios"], rec["targets"], rec["verdict"]
@@ -94,9 +94,9 @@ def timed_table(records):
             _ratio_cell(r["dygrad/torch"], tg["dygrad/torch"], v["dygrad/torch"]),
             _ratio_cell(r["dygrad/floor"], tg["dygrad/floor"], v["dygrad/floor"]),
             "-" if r["torch/floor"] is None else f"{r['torch/floor']:.2f}",
-            _cell(rec, "traced") if "traced" in rec["frameworks"] else "-",
-            "-" if r.get("traced/torch") is None else f"{r['traced/torch']:.2f}",
-            "-" if r.get("traced/floor") is None else f"{r['traced/floor']:.2f}",
+            _cell(rec, "compiled") if "compiled" in rec["frameworks"] else "-",
+            "-" if r.get("compiled/torch") is None else f"{r['compiled/torch']:.2f}",
+            "-" if r.get("compiled/floor") is None else f"{r['compiled/floor']:.2f}",
             _spread(rec), rec["check"]["summary"]])
         for fw in ALL_COLS:
             info = rec["frameworks"].get(fw, {})

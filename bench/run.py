@@ -73,45 +73,46 @@ def _check(rec, rtol):
     torch is unavailable)."""
     fws = rec["frameworks"]
     losses = {k: v["losses"] for k, v in fws.items() if "losses" in v}
-    pairs = [("dygrad", "torch"), ("traced", "torch"), ("floor", "torch")]
+    pairs = [("dygrad", "torch"), ("compiled", "torch"), ("floor", "torch")]
     if "torch" not in losses:
         pairs = [("floor", "dygrad")]
+    pairs.append(("compiled", "dygrad"))  # bit for bit: rtol 0
     results, messages = {}, []
     for a, b in pairs:
         if a not in losses or b not in losses:
             continue
         la, lb = losses[a], losses[b]
-        ok = len(la) == len(lb) and all(_close(x, y, rtol) for x, y in zip(la, lb))
+        tol = 0.0 if (a, b) == ("compiled", "dygrad") else rtol
+        ok = len(la) == len(lb) and all(_close(x, y, tol) for x, y in zip(la, lb))
         results[f"{a}_vs_{b}"] = "ok" if ok else "MISMATCH"
         if not ok:
-            messages.append(f"loss MISMATCH {a} {la} vs {b} {lb} (rtol {rtol:g})")
+            messages.append(f"loss MISMATCH {a} {la} vs {b} {lb} (rtol {tol:g})")
     bad = [k for k, v in results.items() if v != "ok"]
     summary = "n/a" if not results else ("ok" if not bad else "MISMATCH")
     rec["check"] = {"summary": summary, "rtol": rtol, "pairs": results, "messages": messages}
 
 
-def _add_traced(w, mod, data, rec, steps):
-    """The same dygrad step under dygrad.jit.trace (a fresh model: training changes weights).
+def _add_compiled(w, mod, data, rec, steps):
+    """The same dygrad step under torch.compile (a fresh model: training changes weights).
 
-    Its first call traces (eager), the next ones replay; the loss check covers both. A step
-    that cannot be replayed runs eagerly and is reported with the tracer's reason, untimed.
+    Its first call captures (eager), the next ones replay; its losses must equal eager
+    dygrad's bit for bit. A step with a graph break runs eagerly and is reported with the
+    reason, untimed.
     """
-    import warnings
     try:
         runner = w.build(mod, data)
-        traced = mod.jit.TracedFunction(runner.step, w.name)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", mod.jit.TracerWarning)
-            losses = [float(traced().item()) for _ in range(w.check_steps)]
+        compiled = mod.compile(runner.step)
+        losses = [float(compiled().item()) for _ in range(w.check_steps)]
+        breaks = mod.compiler.explain(compiled).break_reasons
     except Exception as exc:
-        rec["frameworks"]["traced"] = {"status": f"n/a (error: {_short(exc)})",
-                                       "trace": traceback.format_exc()}
+        rec["frameworks"]["compiled"] = {"status": f"n/a (error: {_short(exc)})",
+                                         "trace": traceback.format_exc()}
         return
-    if traced.reasons:
-        rec["frameworks"]["traced"] = {"status": f"runs eagerly: {traced.reasons[0]}"}
+    if breaks:
+        rec["frameworks"]["compiled"] = {"status": f"runs eagerly: {breaks[0]}"}
         return
-    rec["frameworks"]["traced"] = {"status": "ok", "losses": losses}
-    steps["traced"] = traced
+    rec["frameworks"]["compiled"] = {"status": "ok", "losses": losses}
+    steps["compiled"] = compiled
 
 
 def run_workload(w, fws, settings):
@@ -136,7 +137,7 @@ def run_workload(w, fws, settings):
         rec["frameworks"][name] = {"status": "ok", "losses": losses}
         steps[name] = runner.step
         if name == "dygrad":
-            _add_traced(w, mod, data, rec, steps)
+            _add_compiled(w, mod, data, rec, steps)
     floor = w.floor(data)
     if floor is not None:
         rec["frameworks"]["floor"] = {"status": "ok",
@@ -148,7 +149,7 @@ def run_workload(w, fws, settings):
     rec["paired_ratios"] = {
         f"{a}/{b}": harness.paired_ratios(timings[a], timings[b])
         for a, b in (("dygrad", "torch"), ("dygrad", "floor"), ("torch", "floor"),
-                     ("traced", "torch"), ("traced", "floor"))
+                     ("compiled", "torch"), ("compiled", "floor"))
         if a in timings and b in timings}
     for name, tm in timings.items():
         info = rec["frameworks"][name]
