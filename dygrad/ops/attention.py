@@ -35,7 +35,7 @@ def _bias_of(md, npdt, masked):
 
 def _bool_bias(mask, npdt, masked):
     """_bias_of the bool tensor mask, as a (recorded) tensor."""
-    return record(_bias_of(mask._data, npdt, masked), None, (mask,), replay=_bias_of,
+    return record(_bias_of(mask._data, npdt, masked), None, (), replay=_bias_of,
                   args=(mask, npdt, masked), name="mask_bias")[0]
 
 

@@ -6,10 +6,10 @@ import warnings
 import numpy as np
 
 from .. import random as _random
-from .._tensor import Tensor, _wrap, _inplace
+from .._tensor import Tensor, _inplace
 from ..autograd.grad_mode import STATE
 from ._layer_util import check_tensor
-from ._record import record
+from ._record import attach_outputs, record
 
 
 def _check_p(p):
@@ -18,19 +18,18 @@ def _check_p(p):
 
 
 def _apply_mask(input, noise, inplace, bias=None):
-    """input * noise (+ bias); noise: an array, or a tensor (a recorded draw, see _drawn)."""
+    """input * noise (+ bias); noise and bias: tensors of recorded draws (see _drawn)."""
     if inplace and not (STATE.enabled and input._rg):
         d = input._data
-        d *= noise._data if isinstance(noise, Tensor) else noise
+        d *= noise._data
         if bias is not None:
-            d += bias
+            d += bias._data
         input._vc[0] += 1
         return input
     # (in place inside a graph: the product is taken of a copy, which the node keeps)
-    out = (input.clone() if inplace else input) * (noise if isinstance(noise, Tensor)
-                                                   else _wrap(noise))
+    out = (input.clone() if inplace else input) * noise
     if bias is not None:
-        out = out + _wrap(bias)
+        out = out + bias
     return _inplace(input, out) if inplace else out
 
 
@@ -179,8 +178,11 @@ def _alpha_dropout(input, p, training, inplace, feature):
         return input
     d = input._data
     if p == 1.0:
-        return _apply_mask(input, np.zeros(d.shape, d.dtype), inplace)
-    noise, bias = _alpha_noise(_feature_shape(d.shape) if feature else d.shape, p, d.dtype)
+        return _apply_mask(input, _drawn(np.zeros, d.shape, d.dtype), inplace)
+    # mask and offset come from one draw: one kernel gives both (a replay draws once, as here)
+    args = (_feature_shape(d.shape) if feature else d.shape, p, d.dtype)
+    noise, bias = attach_outputs(_alpha_noise(*args), None, replay=_alpha_noise, args=args,
+                                 name="alpha_dropout_noise")
     return _apply_mask(input, noise, inplace, bias)
 
 

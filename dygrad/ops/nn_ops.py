@@ -6,8 +6,8 @@ import numpy as np
 
 from .. import _dtype
 from .. import random as _random
-from .._tensor import Tensor, _wrap
-from ._record import record1
+from .._tensor import Tensor
+from ._record import record, record1
 from ..autograd.node import Node
 from ._registry import op
 from ._util import wrap_dim
@@ -183,12 +183,25 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     """
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    u = _random._uniform(logits._data.shape, 0.0, 1.0)
-    gumbels = -np.log(-np.log1p(-u))  # -log(Exponential(1))
-    y = softmax((logits + _wrap(gumbels.astype(logits._data.dtype))) / tau, dim)
+    # the noise and the one-hot vectors are recorded with their kernels (dygrad.jit replays them)
+    args = (logits._data.shape, logits._data.dtype)
+    gumbels = record(_gumbels(*args), None, (), replay=_gumbels, args=args, name="gumbels")[0]
+    y = softmax((logits + gumbels) / tau, dim)
     if not hard:
         return y
-    idx = y._data.argmax(axis=dim)
-    hot = np.zeros_like(y._data)
-    np.put_along_axis(hot, np.expand_dims(idx, dim), 1, axis=dim)
-    return _wrap(hot) - y.detach() + y  # straight-through estimator
+    hot = record(_one_hot_max(y._data, dim), None, (), replay=_one_hot_max, args=(y, dim),
+                 name="one_hot_max")[0]
+    return hot - y.detach() + y  # straight-through estimator
+
+
+def _gumbels(shape, npdt):
+    """Gumbel(0, 1) noise drawn from the default generator: -log(Exponential(1))."""
+    u = _random._uniform(shape, 0.0, 1.0)
+    return (-np.log(-np.log1p(-u))).astype(npdt)
+
+
+def _one_hot_max(y, dim):
+    """1 at the first maximum of y along dim, 0 elsewhere."""
+    hot = np.zeros_like(y)
+    np.put_along_axis(hot, np.expand_dims(y.argmax(axis=dim), dim), 1, axis=dim)
+    return hot

@@ -87,7 +87,7 @@ def _recorded(out, node, nfs, x, weight, kernel, args):
     """A fused norm's output as a Tensor: with a graph, of `node` (edges nfs, saving x and the
     weight), replayed by the stateful `kernel(*args)`; without, replayed by its output alone."""
     if node is None:
-        return record(out, None, (x,), replay=(_out_only, kernel, args))[0]
+        return record(out, None, (), replay=(_out_only, kernel, args))[0]
     node.next_functions = nfs
     node.save(*((x,) if weight is None else (x, weight)))
     return attach(out, node, replay=kernel, args=args, stateful=True)
