@@ -628,9 +628,14 @@ def _inplace(self, result, overlap_ok=False):
             _views.regenerate(self)
         elif self._vfam is not None:
             _views.bumped(self)
+        if STATE.trace is not None:
+            STATE.trace.inplace(self, result)
         return self
     _views.copy_into(self._data, rd)
-    return _views.written(self, True)
+    out = _views.written(self, True)
+    if STATE.trace is not None:
+        STATE.trace.inplace(self, result)
+    return out
 
 
 def _snapshot_saved(node, t):

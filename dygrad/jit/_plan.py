@@ -130,11 +130,17 @@ def analyze(trace, roots, leaves_only=False):
         g.nouts.append(node._nout)
         g.out_shapes.append(op.out.tensor._data.shape)
         vals = []
-        for t in () if op.applied else node._saved or ():
+        vers = node._vers or ()
+        for k, t in enumerate(() if op.applied else node._saved or ()):
             v = trace.by_id.get(id(t))
             if v is None:
                 raise NotReplayable(f"{node.name()} saves a tensor that was not traced")
+            if k < len(vers) and t._vc[0] != vers[k]:
+                # eager backward raises here (modified by an inplace operation): so must we
+                raise NotReplayable(f"{node.name()} saves a tensor that was changed in place")
             vals.append(v)
+        if node._sout is not None and node._sout[1][0] != node._sout[2]:
+            raise NotReplayable(f"{node.name()} saves its output, which was changed in place")
         if node._sout is not None and not op.applied:
             mine = [v for v in (op.out,) + op.extra if v.tensor._data is node._sout[0]]
             if not mine:
@@ -397,9 +403,8 @@ class Plan:
         if trace.problem is not None:
             raise NotReplayable(trace.problem)
         vc_users = {}
-        for v in trace.values:
-            if v.tensor is not None:
-                vc_users[id(v.tensor._vc)] = vc_users.get(id(v.tensor._vc), 0) + 1
+        for t in {id(v.tensor): v.tensor for v in trace.values if v.tensor is not None}.values():
+            vc_users[id(t._vc)] = vc_users.get(id(t._vc), 0) + 1
         out_values = []
         for o in outputs:
             v = trace.by_id.get(id(o))

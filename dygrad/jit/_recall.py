@@ -36,7 +36,8 @@ _SCALARS = (bool, int, float, complex, str, type(None), _Dtype, np.dtype, slice,
             type(Ellipsis), types.FunctionType, types.BuiltinFunctionType, type, np.ufunc)
 # the op layer: code here calls ops with values it computed from data
 _LAYER = ("dygrad.ops", "dygrad.nn.functional", "dygrad._functions", "dygrad._op_functions",
-          "dygrad._tensor", "dygrad._ns_", "dygrad.special", "dygrad.linalg", "dygrad._creation")
+          "dygrad._tensor", "dygrad._ns_", "dygrad.special", "dygrad.linalg", "dygrad._creation",
+          "dygrad._ranges")
 
 
 def _in_layer(name):

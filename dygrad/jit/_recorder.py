@@ -71,6 +71,22 @@ class Trace:
     def created(self, t):
         self.made[id(t)] = t
 
+    def inplace(self, t, result):
+        """An op wrote `result` (its out-of-place value) into the traced intermediate t: the
+        replay computes result and uses it as t's value from here on (earlier readers keep the
+        earlier value, as in eager). An input, a captured tensor, or a tensor with views stays
+        a write the replay cannot repeat: the version check reports it."""
+        if self.problem is not None:
+            return
+        v = self.by_id.get(id(t))
+        r = self.by_id.get(id(result))
+        if v is None or r is None or v.kind != "out" or r.kind != "out" or t._base is not None \
+                or t._vfam is not None or (t._views and any(w() is not None for w in t._views)):
+            return
+        r.tensor = t
+        self.by_id[id(t)] = r
+        self.versions = [(x, t._vc[0] if x is t else ver) for x, ver in self.versions]
+
     def wrapped(self, t):
         """t was made without the recording path (an op wrapping its array itself): the op may
         still replay by calling its function again (jit/_recall.py)."""

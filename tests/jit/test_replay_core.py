@@ -202,3 +202,49 @@ def test_random_kernels_replay_as_eager_after_the_same_seed():
     y = traced(x)
     torch.manual_seed(7)
     assert torch.equal(y, f(x))
+
+
+def test_in_place_ops_on_intermediates_replay():
+    # ResNet's pattern: nn.ReLU(inplace=True) on a batch norm output, `out += identity`
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(2, 2, 3, padding=1)
+    bn = torch.nn.BatchNorm2d(2)
+
+    def f(x):
+        out = torch.relu_(bn(conv(x)))
+        out = conv(out)
+        out += x
+        out.mul_(2)
+        return torch.relu_(out).sum()
+
+    _check_step(f, list(conv.parameters()) + list(bn.parameters()),
+                lambda: torch.randn(2, 2, 4, 4))
+
+
+def test_in_place_write_to_a_saved_tensor_still_raises():
+    w = torch.randn(3, requires_grad=True)
+
+    def f(x):
+        y = x * w
+        z = y.sigmoid()   # saves its output
+        z.add_(1)         # eager backward must raise: z was modified
+        return z.sum()
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        f(torch.randn(3)).backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        traced = torch.jit.trace(f, torch.randn(3))
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        traced(torch.randn(3)).backward()
+
+
+def test_in_place_write_into_an_input_is_not_replayed():
+    def f(x):
+        x.mul_(2)
+        return x + 1
+
+    with pytest.warns(torch.jit.TracerWarning, match="changed in place"):
+        traced = torch.jit.trace(f, torch.ones(2))
+    x = torch.ones(2)
+    assert torch.equal(traced(x), torch.full((2,), 3.0)) and torch.equal(x, torch.full((2,), 2.0))
