@@ -505,7 +505,8 @@ class Plan:
         needed = {v.vid for v in out_values} | {v.vid for v in self.residuals}
         live = []
         for op in reversed(trace.ops):  # drop ops whose results nothing uses
-            if op.kind == "op" and not _needed(op, needed) or op.kind != "op" and not full:
+            if op.kind == "op" and not op.keep and not _needed(op, needed) or \
+                    op.kind != "op" and not full:
                 continue
             live.append(op)
             if op.kind == "backward":

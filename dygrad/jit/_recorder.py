@@ -24,7 +24,7 @@ class Value:
 
 class Op:
     __slots__ = ("kernel", "ins", "out", "node", "name", "kind", "graph", "extra", "state",
-                 "applied")
+                 "applied", "keep")
 
     def __init__(self, kernel, ins, out, node, name, kind="op"):
         self.kernel = kernel    # callable on arrays and constants
@@ -37,6 +37,9 @@ class Op:
         # the state node is the op's own node from calling its function again (jit/_recall.py):
         # the replayed backward runs its _apply, on what it saved itself
         self.applied = False
+        # the kernel has an effect besides its outputs (it updates an operand in place, or draws
+        # from the generator): replays run it even when nothing uses its outputs
+        self.keep = False
         self.node = node        # the output's grad_fn (None when no gradient is recorded)
         self.name = name
         # "op"; "clear_grad" (ins[0].grad = None); "backward" (of ins[0]); "effect" (kernel()
@@ -230,6 +233,12 @@ class Trace:
         result = fn()
         self._moved(old)
         return result
+
+    def keep(self, t):
+        """The op that made t has an effect besides t (see Op.keep): replays always run it."""
+        v = self.by_id.get(id(t))
+        if v is not None and v.kind == "out":
+            self.ops[v.index].keep = True
 
     def _moved(self, old):
         """The tensors of old ((tensor, version) pairs) were written on purpose: their new versions,

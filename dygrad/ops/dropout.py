@@ -47,7 +47,10 @@ def _keep_mask(shape, p, npdt, batched=True):
 def _drawn(draw, *params):
     """The random array draw(*params) as a tensor. A graph capture records the draw itself: a
     replay repeats it (the same calls on the default generator, in the same order)."""
-    return record(draw(*params), None, (), replay=draw, args=params, name="dropout_mask")[0]
+    t = record(draw(*params), None, (), replay=draw, args=params, name="dropout_mask")[0]
+    if STATE.trace is not None:
+        STATE.trace.keep(t)  # drawn at every replay, used or not (later draws depend on it)
+    return t
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -183,6 +186,8 @@ def _alpha_dropout(input, p, training, inplace, feature):
     args = (_feature_shape(d.shape) if feature else d.shape, p, d.dtype)
     noise, bias = attach_outputs(_alpha_noise(*args), None, replay=_alpha_noise, args=args,
                                  name="alpha_dropout_noise")
+    if STATE.trace is not None:
+        STATE.trace.keep(noise)
     return _apply_mask(input, noise, inplace, bias)
 
 

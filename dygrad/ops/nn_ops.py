@@ -8,6 +8,7 @@ from .. import _dtype
 from .. import random as _random
 from .._tensor import Tensor
 from ._record import record, record1
+from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from ._registry import op
 from ._util import wrap_dim
@@ -186,6 +187,8 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     # the noise and the one-hot vectors are recorded with their kernels (dygrad.jit replays them)
     args = (logits._data.shape, logits._data.dtype)
     gumbels = record(_gumbels(*args), None, (), replay=_gumbels, args=args, name="gumbels")[0]
+    if STATE.trace is not None:
+        STATE.trace.keep(gumbels)  # a draw: replays make it whether or not it is used
     y = softmax((logits + gumbels) / tau, dim)
     if not hard:
         return y

@@ -62,6 +62,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         else:
             out, node = trace.writes(lambda: _bn_train_eager(xd, w, b, *stats),
                                      [t for t in stats[:2] if t is not None])
+            t = _recorded(out, node, nfs, x, weight, _bn_train, args)
+            trace.keep(t)  # replays update the statistics even when the output goes unused
+            return t
         kernel = _bn_train
     else:
         args = (x, weight, bias, running_mean, running_var, eps, needs)

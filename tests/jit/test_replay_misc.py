@@ -139,6 +139,13 @@ def test_dropout_replays_draw_new_masks():
     assert traced.reasons == []
 
 
+def test_an_unused_dropout_still_draws_at_each_replay():
+    def f(x):
+        F.dropout(x, 0.5)  # its draw moves the generator on: the next mask depends on it
+        return F.dropout(x, 0.5)
+    _check_fn(f, lambda: (_leaf(RNG, 16),), seed=2)
+
+
 def test_trace_time_check_leaves_the_generator_as_eager_left_it():
     dygrad.manual_seed(7)
     dygrad.jit.trace(lambda x: F.dropout(x, 0.5), dygrad.ones(8))

@@ -138,6 +138,24 @@ def test_trace_time_check_does_not_update_running_stats_twice():
     assert bn.num_batches_tracked.item() == 2
 
 
+def test_batch_norm_whose_output_goes_unused_still_updates_stats():
+    bns = [nn.BatchNorm1d(3), nn.BatchNorm1d(3)]
+
+    def make(bn):
+        def f(x):
+            bn(x)  # only for its running statistics
+            return x * 2
+        return f
+    traced = dygrad.jit.trace(make(bns[1]), dygrad.ones(4, 3))
+    make(bns[0])(dygrad.ones(4, 3))
+    for _ in range(2):
+        x = dygrad.randn(4, 3)
+        _same(traced(x), make(bns[0])(x))
+    for k in ("running_mean", "running_var", "num_batches_tracked"):
+        _same(getattr(bns[1], k), getattr(bns[0], k))
+    assert traced.reasons == []
+
+
 def test_batch_norm_functional_forward_and_gradients():
     rng = np.random.default_rng(0)
     rm, rv = dygrad.zeros(3), dygrad.ones(3)
