@@ -75,20 +75,61 @@ def _group_norm_grads(g, x, w, mean, rstd, groups):
     return gx, gw, gb
 
 
-def group_norm(x, groups, weight, bias, eps):
-    xd = x._data
+def _group_norm_arrays(xd, groups, w, b, eps):
+    """Group norm of the array xd in PyTorch's arithmetic: (out, mean, rstd)."""
     n, c = xd.shape[0], xd.shape[1]
     per = c // groups
     xg = xd.reshape(n, groups, -1)
     with np.errstate(invalid="ignore", over="ignore"):
         mean = xg.mean(-1)
         rstd = 1.0 / np.sqrt(xg.var(-1) + eps)
-        scale = np.repeat(rstd, per, axis=1) * weight._data
+        scale = np.repeat(rstd, per, axis=1) * w
         shift = -scale * np.repeat(mean, per, axis=1)
-        if bias is not None:
-            shift = shift + bias._data
+        if b is not None:
+            shift = shift + b
         out = (xd.reshape(n, c, -1) * scale[:, :, None] + shift[:, :, None])
-    out = out.reshape(xd.shape).astype(xd.dtype, copy=False)
+    return out.reshape(xd.shape).astype(xd.dtype, copy=False), mean, rstd
+
+
+class GroupNormGuardBackward(Node):
+    """Under a graph capture, group_norm's composed result (for a weight that was finite) goes
+    through this op: its kernel checks the weight at every replay and gives the composed result
+    (the gradient passes through to its graph) or, for a non-finite weight, what eager then
+    computes (_group_norm_arrays and its gradients), so the frozen branch never differs."""
+    __slots__ = ("finite", "mean", "rstd", "groups", "has_b")
+
+    def backward(self, g, x, w):
+        tail = (None,) if self.has_b else ()
+        if self.finite:
+            return (g, None, None) + tail
+        as_t = isinstance(g, Tensor)
+        gx, gw, gb = _group_norm_grads(g._data if as_t else g, x._data if as_t else x,
+                                       w._data if as_t else w, self.mean, self.rstd, self.groups)
+        nf = self.next_functions
+        out = [None] + [o if e[0] is not None else None for o, e in zip((gx, gw, gb), nf[1:])]
+        return tuple(_wrap(o) if as_t and o is not None else o for o in out)
+
+
+def group_norm_guard(out, xd, w, b, groups, eps, needs):
+    """The kernel of GroupNormGuardBackward's op: (result, fresh node or None if needs is None)."""
+    node = None if needs is None else GroupNormGuardBackward(needs)
+    if np.isfinite(w).all():
+        if node is not None:
+            node.finite, node.mean, node.rstd = True, None, None
+        res = out
+    else:
+        res, mean, rstd = _group_norm_arrays(xd, groups, w, b, eps)
+        if node is not None:
+            node.finite, node.mean, node.rstd = False, mean, rstd
+    if node is not None:
+        node.groups, node.has_b = groups, b is not None
+    return res, node
+
+
+def group_norm(x, groups, weight, bias, eps):
+    xd = x._data
+    out, mean, rstd = _group_norm_arrays(xd, groups, weight._data,
+                                         None if bias is None else bias._data, eps)
     rg = x._rg or weight._rg or (bias is not None and bias._rg)
     if not (STATE.enabled and rg):
         return _wrap(out)

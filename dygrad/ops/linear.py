@@ -303,10 +303,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         raise RuntimeError(f"embedding(): 'weight' must be 2-D, got {w.ndim}-D")
     n = w.shape[0]
     padding_idx = wrap_padding_idx(padding_idx, n)
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        bad = idx.min() if idx.min() < 0 else idx.max()
-        raise IndexError(f"index out of range in self (embedding: index {int(bad)} with "
-                         f"num_embeddings={n})")
+    _check_rows(idx, n)
     if max_norm is not None:
         _embedding_renorm_(weight, idx, max_norm, norm_type)
         w = weight._data
@@ -325,9 +322,23 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     return t
 
 
+def _check_rows(idx, n):
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"index out of range in self (embedding: index {int(bad)} with "
+                         f"num_embeddings={n})")
+
+
+def _lookup(w, idx):
+    """embedding's replay kernel: the rows, after the eager op's check of the indices (a
+    negative index would otherwise pick a row from the end)."""
+    _check_rows(idx, w.shape[0])
+    return w[idx]
+
+
 def _embedding_replay(weight, input):
     """embedding's replay kernel for a graph capture (built only while one runs)."""
-    return (lambda w, i: w[i]), (weight, input)
+    return _lookup, (weight, input)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -245,7 +245,23 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         normed = normed * weight.reshape(bshape)
     if bias is not None:
         normed = normed + bias.reshape(bshape)
+    if weight is not None and STATE.trace is not None:
+        # the choice above depends on the weight's values: a replay makes it again
+        return _guarded(normed, x, num_groups, weight, bias, eps)
     return normed
+
+
+def _guarded(normed, x, groups, weight, bias, eps):
+    """normed through group_norm's guard op (see _norm_nonfinite.GroupNormGuardBackward)."""
+    ins = (normed, x, weight) + (() if bias is None else (bias,))
+    nfs = None
+    if STATE.enabled and any(t._rg for t in ins):
+        nfs = tuple([t._grad_node() for t in ins])
+    needs = None if nfs is None else _stand_ins(nfs)
+    out, node = _nonfinite.group_norm_guard(normed._data, x._data, weight._data, _d(bias),
+                                            groups, eps, needs)
+    return _recorded(out, node, nfs, x, weight, _nonfinite.group_norm_guard,
+                     (normed, x, weight, bias, groups, eps, needs))
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,

@@ -201,6 +201,15 @@ def test_embedding(kw):
               lambda: (dygrad.tensor(RNG.integers(0, 10, (3, 4))),))
 
 
+def test_replayed_embedding_checks_the_indices():
+    w = _leaf(RNG, 5, 2)
+    traced = dygrad.jit.trace(lambda i: F.embedding(i, w), dygrad.tensor([0, 1]))
+    for bad in ([0, -1], [0, 5]):  # (w[-1] would silently pick the last row)
+        with pytest.raises(IndexError, match="index out of range in self"):
+            traced(dygrad.tensor(bad))
+    assert traced.reasons == []
+
+
 def test_embedding_gradient_uses_each_replays_indices():
     emb = nn.Embedding(6, 3, padding_idx=1)
     traced = dygrad.jit.trace(lambda i: emb(i).sum(), dygrad.tensor([0, 1, 2]))

@@ -217,3 +217,29 @@ def test_no_tracer_warning_for_norm_layers():
         traced = dygrad.jit.trace(nn.Sequential(nn.LayerNorm(4), nn.BatchNorm1d(4)),
                                   dygrad.randn(3, 4))
     assert traced._traced.reasons == []
+
+
+def test_group_norm_replays_follow_the_weight_becoming_non_finite_and_back():
+    # eager picks PyTorch's arithmetic for a non-finite weight: a replay checks it each time
+    rng = np.random.default_rng(4)
+    w = dygrad.tensor([1.0, 2.0, 0.5], requires_grad=True)
+    b = dygrad.tensor([0.5, -1.0, 0.0], requires_grad=True)
+
+    def f(x):
+        return F.group_norm(x, 3, w, b)
+    traced = dygrad.jit.trace(f, _leaf(rng, 2, 3, 4))
+    for value in (2.0, float("inf"), 3.0):
+        with dygrad.no_grad():
+            w[1] = value
+        x = _leaf(rng, 2, 3, 4)
+        x2 = dygrad.tensor(x.detach().numpy().copy(), requires_grad=True)
+        g = dygrad.tensor(rng.standard_normal((2, 3, 4)).astype(np.float32))
+        grads = []
+        for fn, inp in ((f, x), (traced, x2)):
+            w.grad = b.grad = None
+            out = fn(inp)
+            out.backward(g)
+            grads.append((out, inp.grad, w.grad, b.grad))
+        for want, got in zip(*grads):
+            _same(got, want)
+    assert traced.reasons == []
