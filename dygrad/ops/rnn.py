@@ -161,7 +161,7 @@ def _rnn_fwd(x, h0, w_ih, w_hh, b_ih, b_hh, act, reverse, needs):
             np.maximum(p, 0, out=hs[k + 1])
     node = _new_node(RnnTanhBackward, (hs, act), b_ih is not None, reverse, "rnn",
                      _nstate(h0, 1), needs, 2)
-    return np.ascontiguousarray(_in_time(hs[1:], reverse)), hs[T].copy(), node
+    return _in_time(hs[1:], reverse).copy(), hs[T].copy(), node
 
 
 def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
@@ -265,7 +265,7 @@ def _lstm_fwd(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, needs):
             np.multiply(gt[:, H2:H3], tcs[k], out=hs[k + 1])
     node = _new_node(LstmBackward, (hs, cs, tcs, gates), b_ih is not None, reverse, "lstm",
                      _nstate(h0, 2), needs, 3)
-    return (np.ascontiguousarray(_in_time(hs[1:], reverse)), hs[T].copy(), cs[T].copy(), node)
+    return (_in_time(hs[1:], reverse).copy(), hs[T].copy(), cs[T].copy(), node)
 
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
@@ -324,7 +324,7 @@ class GruBackward(_RNNBase):
 def _t_neg_rz(w, H2):
     """A GRU weight (3H, K) as its transpose (K, 3H), C-contiguous, the sigmoid gates' columns
     (r, z) negated."""
-    out = _t_contig(w)
+    out = np.array(w.T, order="C")  # a copy even where w.T is contiguous (K == 1)
     np.negative(out[:, :H2], out=out[:, :H2])
     return out
 
@@ -365,7 +365,7 @@ def _gru_fwd(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, needs):
             h += n
     node = _new_node(GruBackward, (hs, gates, hh_all), b_ih is not None, reverse, "gru",
                      _nstate(h0, 1), needs, 2)
-    return np.ascontiguousarray(_in_time(hs[1:], reverse)), hs[T].copy(), node
+    return _in_time(hs[1:], reverse).copy(), hs[T].copy(), node
 
 
 def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
