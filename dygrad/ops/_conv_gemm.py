@@ -34,11 +34,13 @@ def _active(size, k, s, d, p0, o):
 
 class Geometry:
     """Everything about one convolution call that is not data: shapes, strides, padding, the
-    active sub-kernel. Plain constants, so a node (and a replay) may keep it."""
+    active sub-kernel, the output's shape (drop: the (N, O, OH, OW) dims the caller does not
+    show, the batch of an unbatched input and the height of a 1-D convolution). Plain
+    constants, so a node (and a replay) may keep it."""
     __slots__ = ("xshape", "wshape", "pads", "sh", "sw", "dh", "dw", "oh", "ow", "groups", "sub",
-                 "kpads", "kh", "kw")
+                 "kpads", "kh", "kw", "oshape")
 
-    def __init__(self, xshape, wshape, pads, sh, sw, dh, dw, groups):
+    def __init__(self, xshape, wshape, pads, sh, sw, dh, dw, groups, drop=()):
         self.xshape, self.wshape, self.pads, self.groups = xshape, wshape, pads, groups
         self.sh, self.sw, self.dh, self.dw = sh, sw, dh, dw
         h, w = xshape[2:]
@@ -52,6 +54,8 @@ class Geometry:
         # the sub-kernel's padding (im2col reads only top and left; it may turn negative)
         self.kpads = ((pt - i0 * dh, 0), (pl - j0 * dw, 0))
         self.kh, self.kw = i1 - i0, j1 - j0
+        full = (xshape[0], wshape[0], oh, ow)
+        self.oshape = tuple([d for i, d in enumerate(full) if i not in drop])
 
     def kernel(self, wd):
         """The weight as (O, K) over the active taps."""
@@ -66,7 +70,7 @@ class Geometry:
 
 
 def forward(xd, wd, bd, geo):
-    """(out (N, O, OH, OW), columns, kernel): the caller keeps the columns for the weight
+    """(out (N, O, OH, OW) less geo's dropped dims, columns, kernel): the caller keeps the columns for the weight
     gradient (or gives them back to _buffers), and the (O, K) kernel over the active taps for
     the input gradient when it is a copy (a strided gather that reads the whole weight: 1.2 ms
     for 512x512x3x3)."""
@@ -88,7 +92,7 @@ def forward(xd, wd, bd, geo):
         _buffers.give(y)
     if bd is not None:
         out += bd.reshape(1, o, 1).astype(out.dtype, copy=False)
-    return out.reshape(n, o, geo.oh, geo.ow), cols, wm
+    return out.reshape(geo.oshape), cols, wm
 
 
 def _correlates(geo, o, c, p):

@@ -14,8 +14,10 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers, _im2col
+from ._record import attach, record
 
 
 def fill_value(dtype):
@@ -127,6 +129,94 @@ def forward(xd, kh, kw, geom, pads):
     return out
 
 
+def record_taps(x, kh, kw, geom, pads, oshape):
+    """The tap path's result (of shape oshape) as a Tensor, with its node when x needs a grad;
+    a capture replays it with a stateful kernel (the node keeps the output)."""
+    xd = x._data
+    args = (x, kh, kw, geom, pads, oshape)
+    if STATE.enabled and x._rg:
+        out, node = _taps_node(xd, kh, kw, geom, pads, oshape)
+        node.next_functions = (x._grad_node(),)
+        node.save(x)
+        t = attach(out, node, replay=_taps_node, args=args, stateful=True)
+        node.out = (node.out[0], t._vc, t._vc[0])
+        return t
+    return record(forward(xd, kh, kw, geom, pads).reshape(oshape), None, (), replay=_taps_out,
+                  args=args)[0]
+
+
+def _taps_out(xd, kh, kw, geom, pads, oshape):
+    return forward(xd, kh, kw, geom, pads).reshape(oshape)
+
+
+def _taps_node(xd, kh, kw, geom, pads, oshape):
+    """(output, node without edges): the eager op and its replay kernel. The node keeps the
+    (N, C, OH, OW) output, which the returned one shares; eager gives it the output tensor's
+    version counter afterwards, a replay keeps this one (a capture refuses in-place changes
+    of its tensors, so a replayed output stays as computed)."""
+    y = forward(xd, kh, kw, geom, pads)
+    node = MaxPool2DWithIndicesBackward0(())
+    node.kh, node.kw, node.geom, node.pads = kh, kw, geom, pads
+    node.out = (y, [0], 0)
+    return y.reshape(oshape), node
+
+
+class MaxPoolBackward(Node):
+    """Routes each output's gradient to the input position its index names; a window wholly
+    in padding has index xd.size (one past the end), and its gradient is dropped."""
+    __slots__ = ("flat_idx", "xshape")
+
+    def backward(self, g, *_indices):  # (returned indices are saved only to refuse their change)
+        n, c, h, w = self.xshape
+        size = n * c * h * w
+        if isinstance(g, Tensor):
+            from .indexing import index_put
+            z = _wrap(np.zeros((size + 1,), g._data.dtype))
+            dx = index_put(z, (_wrap(self.flat_idx.reshape(-1)),), g.reshape(-1), accumulate=True)
+            return dx[:size].reshape(n, c, h, w)
+        dx = np.bincount(self.flat_idx.reshape(-1), weights=g.reshape(-1), minlength=size)
+        return dx[:size].astype(g.dtype, copy=False).reshape(n, c, h, w)
+
+
+def record_by_index(x, oshape, return_indices, find, consts):
+    """A max pool through explicit indices: find(xd, *consts) gives (local, flat, vals) as
+    window_argmax does; output = the input values at flat (or vals), of shape oshape; records
+    MaxPoolBackward. A capture replays values and indices with kernels that search again."""
+    xd = x._data
+    local, flat, vals = find(xd, *consts)
+    out = (xd.reshape(-1)[flat] if vals is None else vals).reshape(oshape)
+    args = (x, oshape, find, consts)
+    node = None
+    if STATE.enabled and x._rg:
+        node = MaxPoolBackward((x._grad_node(),))
+        node.flat_idx, node.xshape = flat, xd.shape
+        t = attach(out, node, replay=_index_node, args=args, stateful=True)
+    else:
+        t = record(out, None, (), replay=_index_out, args=args)[0]
+    if not return_indices:
+        return t
+    idx = record(local.reshape(oshape), None, (), replay=_index_local, args=args)[0]
+    if node is not None:
+        node.save(idx)  # changing the returned indices in place before backward raises, as PyTorch
+    return t, idx
+
+
+def _index_out(xd, oshape, find, consts):
+    local, flat, vals = find(xd, *consts)
+    return (xd.reshape(-1)[flat] if vals is None else vals).reshape(oshape)
+
+
+def _index_local(xd, oshape, find, consts):
+    return find(xd, *consts)[0].reshape(oshape)
+
+
+def _index_node(xd, oshape, find, consts):
+    local, flat, vals = find(xd, *consts)
+    node = MaxPoolBackward(())
+    node.flat_idx, node.xshape = flat, xd.shape
+    return (xd.reshape(-1)[flat] if vals is None else vals).reshape(oshape), node
+
+
 class MaxPool2DWithIndicesBackward0(Node):
     # out: (output array, its version counter, the version then). Not saved as a tensor: PyTorch
     # keeps indices, so modifying the pooled output in place (a relu_) must stay legal; when that
@@ -134,10 +224,11 @@ class MaxPool2DWithIndicesBackward0(Node):
     __slots__ = ("kh", "kw", "geom", "pads", "out")
 
     def backward(self, g, x):
-        if isinstance(g, Tensor):
-            return self._graph_backward(g, x)
         kh, kw, geom, pads = self.kh, self.kw, self.geom, self.pads
         y, vc, ver = self.out
+        g = g.reshape(y.shape)  # (a 1-D or unbatched pool's output has fewer dims)
+        if isinstance(g, Tensor):
+            return self._graph_backward(g, x)
         if vc[0] != ver:
             y = forward(x, kh, kw, geom, pads)
         if pads is None:

@@ -6,7 +6,7 @@ then go back to the pool.
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ._record import attach
+from ._record import attach, record
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers, _conv_gemm
@@ -38,16 +38,21 @@ def _conv_node(node_cls, x, weight, bias):
 class ConvolutionBackward0(Node):
     # cols: the forward's patch matrix (pooled scratch, kept only when the weight needs a grad);
     # geo: the call's _conv_gemm.Geometry (constants only); wk: the forward's copy of the
-    # kernel over its active taps, kept for the input gradient (None when it is w itself)
-    __slots__ = ("cols", "wk", "geo", "has_bias")
+    # kernel over its active taps, kept for the input gradient (None when it is w itself);
+    # once: a replay's node, whose one backward gives the columns back
+    __slots__ = ("cols", "wk", "geo", "has_bias", "once")
 
     def backward(self, g, x, w):
         if isinstance(g, Tensor):
+            geo = self.geo
+            g = g.reshape(geo.xshape[0], geo.wshape[0], geo.oh, geo.ow)
             return _conv_backward_graph(self, g, x, w)
         nf = self.next_functions
         gx, gw, gb = _conv_gemm.backward(
             g, x, w, self.cols, self.wk, self.geo, nf[0][0] is not None, nf[1][0] is not None,
             self.has_bias and nf[2][0] is not None)
+        if self.once:
+            self._release_extra()
         return (gx, gw, gb) if self.has_bias else (gx, gw)
 
     def _release_extra(self):
@@ -124,34 +129,70 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     return _conv2d(input, weight, bias, sh, sw, pads, dh, dw, groups)
 
 
-def _conv2d(x, weight, bias, sh, sw, pads, dh, dw, groups):
-    """The convolution itself, on checked arguments; pads = ((top, bottom), (left, right))."""
+def _conv2d(x, weight, bias, sh, sw, pads, dh, dw, groups, one_d=False):
+    """The convolution itself, on checked arguments; pads = ((top, bottom), (left, right)).
+    The result has no batch dim for an unbatched input and no height dim when one_d (conv1d's
+    input with a height of 1): reshaped arrays, not views (a traced function may return it)."""
     unbatched = x._data.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
     xd, wd = x._data, weight._data
-    key = (xd.shape, wd.shape, pads, sh, sw, dh, dw, groups)
+    drop = ((0,) if unbatched else ()) + ((2,) if one_d else ())
+    key = (xd.shape, wd.shape, pads, sh, sw, dh, dw, groups, drop)
     geo = _GEOMETRIES.get(key)
     if geo is None:
         if len(_GEOMETRIES) > 256:
             _GEOMETRIES.clear()
         geo = _GEOMETRIES[key] = _conv_gemm.Geometry(*key)
-    out, cols, wk = _conv_gemm.forward(xd, wd, None if bias is None else bias._data, geo)
-    node = _conv_node(ConvolutionBackward0, x, weight, bias)
-    if node is not None:
-        if weight._rg:
-            node.cols = cols
-        else:
-            node.cols = None
-            _buffers.give(cols)
-        node.wk = wk if geo.sub is not None and x._rg else None
-        node.geo = geo
-        node.has_bias = bias is not None
-        t = attach(out, node)
+    bd = None if bias is None else bias._data
+    if STATE.enabled and (x._rg or weight._rg or (bias is not None and bias._rg)):
+        nfs = (x._grad_node(), weight._grad_node())
+        if bias is not None:
+            nfs += (bias._grad_node(),)
+        needs = tuple([_NO_EDGE if nf is None else _NEEDED for nf, _ in nfs])
+        out, node = _conv_fwd(xd, wd, bd, geo, needs)
+        node.next_functions = nfs
+        node.save(x, weight)
+        t = attach(out, node, replay=_conv_replay, args=(x, weight, bias, geo, needs),
+                   stateful=True)
     else:
+        out = _conv_fwd(xd, wd, bd, geo, None)[0]
+        t = record(out, None, (), replay=_conv_out, args=(x, weight, bias, geo))[0]
+    return t
+
+
+# stand-ins for a node's edges that only say which inputs take a gradient (all the backward
+# reads of next_functions): a replay's fresh node has them, not the graph's nodes
+_NEEDED, _NO_EDGE = (True, 0), (None, 0)
+
+
+def _conv_fwd(xd, wd, bd, geo, needs, once=False):
+    """The convolution of arrays: (out, its node without edges, or None when needs is None).
+    needs: per input, whether it takes a gradient (stand-in edges). The eager op and, with
+    once=True (the node gives its columns back after its one backward), the replay kernel."""
+    out, cols, wk = _conv_gemm.forward(xd, wd, bd, geo)
+    if needs is None:
         _buffers.give(cols)
-        t = _wrap(out)
-    return t.squeeze(0) if unbatched else t
+        return out, None
+    node = ConvolutionBackward0(needs)
+    if needs[1][0] is not None:
+        node.cols = cols
+    else:
+        node.cols = None
+        _buffers.give(cols)
+    node.wk = wk if geo.sub is not None and needs[0][0] is not None else None
+    node.geo = geo
+    node.has_bias = bd is not None
+    node.once = once
+    return out, node
+
+
+def _conv_replay(xd, wd, bd, geo, needs):
+    return _conv_fwd(xd, wd, bd, geo, needs, True)
+
+
+def _conv_out(xd, wd, bd, geo):
+    return _conv_fwd(xd, wd, bd, geo, None)[0]
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -173,17 +214,17 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         pad = _same_padding(weight._data.shape[2], d)
     else:
         pad = (0, 0) if p == "valid" else (p[0], p[0])
-    x = input.unsqueeze(-2)
-    out = _conv2d(x, weight.unsqueeze(2), bias, 1, s, ((0, 0), pad), 1, d, groups)
-    return out.squeeze(-2)
+    return _conv2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, 1, s, ((0, 0), pad), 1, d,
+                   groups, True)
 
 
 class ConvTranspose2dBackward(Node):
-    __slots__ = ("geom", "groups", "has_bias", "xshape")
+    # gshape: the (N, C_out, H_out, W_out) of g (the output may show fewer dims)
+    __slots__ = ("geom", "groups", "has_bias", "xshape", "gshape")
 
     def backward(self, g, x, w):
         # the adjoint of a transposed convolution is a plain convolution
-        gt = g if isinstance(g, Tensor) else _wrap(g)
+        gt = (g if isinstance(g, Tensor) else _wrap(g)).reshape(self.gshape)
         nf = self.next_functions
         gx = gw = gb = None
         xt = x if isinstance(x, Tensor) else _wrap(x)
@@ -278,24 +319,45 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     (s,), (p,), (d,), (op_,), G = check_conv(
         "conv_transpose1d", input, weight, bias, stride, padding, dilation, groups, 1, True,
         output_padding)
-    out = _conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, (1, s), (0, p),
-                            (0, op_), (1, d), G)
-    return out.squeeze(-2)
+    return _conv_transpose2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, (1, s), (0, p),
+                             (0, op_), (1, d), G, True)
 
 
-def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, dilation, G):
-    """The transposed convolution itself, on checked arguments (pairs of ints)."""
+def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, dilation, G,
+                      one_d=False):
+    """The transposed convolution itself, on checked arguments (pairs of ints); the result
+    has no batch dim for an unbatched input, no height dim when one_d (a reshaped array, as
+    _conv2d's)."""
     (sh, sw), (ph, pw), (oph, opw), (dh, dw) = stride, padding, output_padding, dilation
     unbatched = x._data.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
-    xd, wd = x._data, weight._data
-    n, cin, h, w_ = xd.shape
+    drop = ((0,) if unbatched else ()) + ((2,) if one_d else ())
+    args = (x, weight, bias, (sh, sw, ph, pw, oph, opw, dh, dw), G, drop)
+    out = _conv_transpose_out(x._data, weight._data, None if bias is None else bias._data,
+                              *args[3:])
+    node = _conv_node(ConvTranspose2dBackward, x, weight, bias)
+    if node is not None:
+        node.geom = (sh, sw, ph, pw, dh, dw)
+        node.groups = G
+        node.has_bias = bias is not None
+        node.xshape = x._data.shape
+        node.gshape = _conv_transpose_out(None, weight._data, None, *args[3:5], (), x._data.shape)
+        return attach(out, node, replay=_conv_transpose_out, args=args)
+    return record(out, None, (), replay=_conv_transpose_out, args=args)[0]
+
+
+def _conv_transpose_out(xd, wd, bd, geom, G, drop, xshape=None):
+    """The transposed convolution of arrays (the eager op and its replay kernel): each input
+    pixel's contribution scattered, cols = W^T x, then col2im with kh*kw strided adds."""
+    sh, sw, ph, pw, oph, opw, dh, dw = geom
+    n, cin, h, w_ = xd.shape if xd is not None else xshape
     og, kh, kw = wd.shape[1], wd.shape[2], wd.shape[3]
     oh = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
     ow = (w_ - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    if xd is None:  # (only the output's shape)
+        return (n, og * G, oh, ow)
     cg = cin // G
-    # scatter each input pixel's contribution: cols = W^T x, then col2im with kh*kw strided adds
     full = np.zeros((n, og * G, oh + 2 * ph, ow + 2 * pw), dtype=xd.dtype)
     x3 = xd.reshape(n, cin, h * w_)
     for gi in range(G if h and w_ else 0):  # an empty plane (empty batch) scatters nothing
@@ -306,15 +368,8 @@ def _conv_transpose2d(x, weight, bias, stride, padding, output_padding, dilation
                 full[:, gi * og:(gi + 1) * og, i * dh:i * dh + sh * (h - 1) + 1:sh,
                      j * dw:j * dw + sw * (w_ - 1) + 1:sw] += cols[:, :, i, j]
     out = np.ascontiguousarray(full[:, :, ph:ph + oh, pw:pw + ow])
-    if bias is not None:
-        out += bias._data.reshape(1, -1, 1, 1)
-    node = _conv_node(ConvTranspose2dBackward, x, weight, bias)
-    if node is not None:
-        node.geom = (sh, sw, ph, pw, dh, dw)
-        node.groups = G
-        node.has_bias = bias is not None
-        node.xshape = xd.shape
-        t = attach(out, node)
-    else:
-        t = _wrap(out)
-    return t.squeeze(0) if unbatched else t
+    if bd is not None:
+        out += bd.reshape(1, -1, 1, 1)
+    if drop:
+        out = out.reshape([d for i, d in enumerate(out.shape) if i not in drop])
+    return out

@@ -9,7 +9,7 @@ of each window in row-major order) and routes the gradient with one bincount.
 import numpy as np
 
 from .._tensor import Tensor, _wrap
-from ._record import attach
+from ._record import attach, record
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers, _im2col, _maxpool
@@ -25,43 +25,10 @@ def _batched(x, op, nd=2):
     return x, False
 
 
-class MaxPoolBackward(Node):
-    """Routes each output's gradient to the input position its index names; a window wholly
-    in padding has index xd.size (one past the end), and its gradient is dropped."""
-    __slots__ = ("flat_idx", "xshape")
-
-    def backward(self, g, *_indices):  # (returned indices are saved only to refuse their change)
-        n, c, h, w = self.xshape
-        size = n * c * h * w
-        if isinstance(g, Tensor):
-            from .indexing import index_put
-            z = _wrap(np.zeros((size + 1,), g._data.dtype))
-            dx = index_put(z, (_wrap(self.flat_idx.reshape(-1)),), g.reshape(-1), accumulate=True)
-            return dx[:size].reshape(n, c, h, w)
-        dx = np.bincount(self.flat_idx.reshape(-1), weights=g.reshape(-1), minlength=size)
-        return dx[:size].astype(g.dtype, copy=False).reshape(n, c, h, w)
-
-
-def _max_by_index(x, flat_idx, local_idx, unbatched, return_indices, vals=None):
-    """Output = input values at flat_idx (global flat positions), or vals when given (windows
-    wholly in padding); records MaxPoolBackward."""
-    xd = x._data
-    out = xd.reshape(-1)[flat_idx] if vals is None else vals
-    node = None
-    if STATE.enabled and x._rg:
-        node = MaxPoolBackward((x._grad_node(),))
-        node.flat_idx = flat_idx
-        node.xshape = xd.shape
-        t = attach(out, node)
-    else:
-        t = _wrap(out)
-    idx = _wrap(local_idx) if return_indices else None
-    if node is not None and idx is not None:
-        node.save(idx)  # changing the returned indices in place before backward raises, as PyTorch
-    if unbatched:
-        t = t.squeeze(0)
-        idx = idx.squeeze(0) if idx is not None else None
-    return (t, idx) if return_indices else t
+def _shown(shape, drop):
+    """shape without the dims in drop (the batch of an unbatched input, a 1-D pool's height):
+    results are reshaped arrays, never views, so a traced function may return them."""
+    return tuple([d for i, d in enumerate(shape) if i not in drop])
 
 
 def max_pool2d(input: Tensor, kernel_size: int | tuple[int, ...],
@@ -82,33 +49,22 @@ def max_pool2d(input: Tensor, kernel_size: int | tuple[int, ...],
     """
     x, unbatched = _batched(input, "max_pool2d")
     k, s, p, d = pool_args("max_pool2d", kernel_size, stride, padding, dilation, 2)
-    return _max_pool(x, k, s, p, d, ceil_mode, return_indices, unbatched, "max_pool2d")
+    return _max_pool(x, k, s, p, d, ceil_mode, return_indices, (0,) if unbatched else (),
+                     "max_pool2d")
 
 
-def _max_pool(x, k, s, p, d, ceil_mode, return_indices, unbatched, op):
+def _max_pool(x, k, s, p, d, ceil_mode, return_indices, drop, op):
     xd = x._data
     n, c, h, w = xd.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = k, s, p, d
     oh, ow = pool_out(op, (h, w), k, s, p, d, ceil_mode)
     geom = (sh, sw, dh, dw, oh, ow)
     pads = False if return_indices else _maxpool.tap_pads(xd.shape, kh, kw, geom, ph, pw)
+    oshape = _shown((n, c, oh, ow), drop)
     if pads is not False:
-        return _max_over_taps(x, kh, kw, geom, pads, unbatched)
-    local, flat, vals = _maxpool.window_argmax(xd, kh, kw, geom, ph, pw)
-    return _max_by_index(x, flat, local, unbatched, return_indices, vals)
-
-
-def _max_over_taps(x, kh, kw, geom, pads, unbatched):
-    out = _maxpool.forward(x._data, kh, kw, geom, pads)
-    if STATE.enabled and x._rg:
-        node = _maxpool.MaxPool2DWithIndicesBackward0((x._grad_node(),))
-        node.kh, node.kw, node.geom, node.pads = kh, kw, geom, pads
-        node.save(x)
-        t = attach(out, node)
-        node.out = (out, t._vc, t._vc[0])
-    else:
-        t = _wrap(out)
-    return t.squeeze(0) if unbatched else t
+        return _maxpool.record_taps(x, kh, kw, geom, pads, oshape)
+    return _maxpool.record_by_index(x, oshape, return_indices, _maxpool.window_argmax,
+                                    (kh, kw, geom, ph, pw))
 
 
 def max_pool1d(input: Tensor, kernel_size: int | tuple[int, ...],
@@ -132,22 +88,22 @@ def max_pool1d(input: Tensor, kernel_size: int | tuple[int, ...],
     unbatched = x._data.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
-    r = _max_pool(x, (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices, unbatched,
-                  "max_pool1d")
-    if return_indices:
-        return r[0].squeeze(-2), r[1].squeeze(-2)
-    return r.squeeze(-2)
+    return _max_pool(x, (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices,
+                     (0, 2) if unbatched else (2,), "max_pool1d")
 
 
 class AvgPoolBackward(Node):
-    __slots__ = ("xshape", "geom", "div")
+    # divkey: the arguments of _divisor (constants: the node holds no array, so a capture
+    # replays it as it is)
+    __slots__ = ("xshape", "geom", "divkey")
 
     def backward(self, g):
         n, c, h, w = self.xshape
         kh, kw, sh, sw, ph, pw, oh, ow, hp, wp = self.geom
+        g = g.reshape(n, c, oh, ow)  # (a 1-D or unbatched pool's output has fewer dims)
         if isinstance(g, Tensor):
             return _avg_backward_graph(self, g)
-        gd = g / self.div
+        gd = g / _divisor(*self.divkey)
         geom = (sh, sw, 1, 1, oh, ow)
         if not (ph or pw) and _maxpool.covers_once(self.xshape, kh, kw, geom):
             dx = np.empty(self.xshape, g.dtype)
@@ -167,7 +123,7 @@ def _avg_backward_graph(node, g):
     from .conv import conv_transpose2d
     n, c, h, w = node.xshape
     kh, kw, sh, sw, ph, pw, oh, ow, hp, wp = node.geom
-    gd = g / _wrap(np.asarray(node.div, dtype=g._data.dtype))
+    gd = g / _wrap(np.asarray(_divisor(*node.divkey), dtype=g._data.dtype))
     ones = _wrap(np.ones((c, 1, kh, kw), dtype=g._data.dtype))
     out_pad = (hp - ((oh - 1) * sh + kh), wp - ((ow - 1) * sw + kw))
     full = conv_transpose2d(gd, ones, None, (sh, sw), 0, out_pad, c)
@@ -205,23 +161,55 @@ def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, ...],
     k, s, p, _ = pool_args("avg_pool2d", kernel_size, stride, padding, 1, 2)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("avg_pool2d: divisor must be not zero")
-    return _avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override, unbatched,
-                     "avg_pool2d")
+    return _avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override,
+                     (0,) if unbatched else (), "avg_pool2d")
 
 
-def _avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override, unbatched, op):
+def _avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override, drop, op):
     xd = x._data
     n, c, h, w = xd.shape
     (kh, kw), (sh, sw), (ph, pw) = k, s, p
     oh, ow = pool_out(op, (h, w), k, s, p, (1, 1), ceil_mode)
     hp = max(h + 2 * ph, (oh - 1) * sh + kh)
     wp = max(w + 2 * pw, (ow - 1) * sw + kw)
+    geom = (kh, kw, sh, sw, ph, pw, oh, ow, hp, wp)
+    divkey = (h, w, geom, count_include_pad, divisor_override, xd.dtype)
+    oshape = _shown((n, c, oh, ow), drop)
+    out = _avg_out(xd, geom, divkey, oshape)
+    args = (x, geom, divkey, oshape)
+    if STATE.enabled and x._rg:
+        node = AvgPoolBackward((x._grad_node(),))
+        node.xshape = xd.shape
+        node.geom = geom
+        node.divkey = divkey
+        return attach(out, node, replay=_avg_out, args=args)
+    return record(out, None, (), replay=_avg_out, args=args)[0]
+
+
+def _avg_out(xd, geom, divkey, oshape):
+    """The average pool of an array: the eager op and its replay kernel."""
+    h, w = xd.shape[2:]
+    kh, kw, sh, sw, ph, pw, oh, ow, hp, wp = geom
     pads = ((ph, hp - h - ph), (pw, wp - w - pw))
     padded = hp != h or wp != w
     xp = _im2col.padded(xd, pads) if padded else xd
     total = _sum_over_taps(xp, kh, kw, (sh, sw, 1, 1, oh, ow))
     if padded:
         _buffers.give(xp)
+    return (total / _divisor(*divkey)).astype(xd.dtype, copy=False).reshape(oshape)
+
+
+_DIVISORS = {}
+
+
+def _divisor(h, w, geom, count_include_pad, divisor_override, dtype):
+    """Each window's divisor, (OH, OW) (or a 0-d array); computed once per pool geometry.
+    Read-only: it is shared."""
+    key = (h, w, geom, count_include_pad, divisor_override, dtype)
+    div = _DIVISORS.get(key)
+    if div is not None:
+        return div
+    kh, kw, sh, sw, ph, pw, oh, ow, hp, wp = geom
     if divisor_override is not None:
         div = np.asarray(float(divisor_override))
     else:
@@ -235,17 +223,12 @@ def _avg_pool(x, k, s, p, ceil_mode, count_include_pad, divisor_override, unbatc
         else:
             dh_ = np.minimum(he, h) - np.maximum(hs, 0)
             dw_ = np.minimum(we, w) - np.maximum(ws, 0)
-        div = (dh_[:, None] * dw_[None, :]).astype(xd.dtype)
-    out = (total / div).astype(xd.dtype, copy=False)
-    if STATE.enabled and x._rg:
-        node = AvgPoolBackward((x._grad_node(),))
-        node.xshape = xd.shape
-        node.geom = (kh, kw, sh, sw, ph, pw, oh, ow, hp, wp)
-        node.div = div
-        t = attach(out, node)
-    else:
-        t = _wrap(out)
-    return t.squeeze(0) if unbatched else t
+        div = (dh_[:, None] * dw_[None, :]).astype(dtype)
+    div.flags.writeable = False
+    if len(_DIVISORS) > 256:
+        _DIVISORS.clear()
+    _DIVISORS[key] = div
+    return div
 
 
 def avg_pool1d(input: Tensor, kernel_size: int | tuple[int, ...],
@@ -265,9 +248,8 @@ def avg_pool1d(input: Tensor, kernel_size: int | tuple[int, ...],
     unbatched = x._data.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
-    r = _avg_pool(x, (1, k), (1, s), (0, p), ceil_mode, count_include_pad, None, unbatched,
-                  "avg_pool1d")
-    return r.squeeze(-2)
+    return _avg_pool(x, (1, k), (1, s), (0, p), ceil_mode, count_include_pad, None,
+                     (0, 2) if unbatched else (2,), "avg_pool1d")
 
 
 def lp_pool2d(input: Tensor, norm_type: float, kernel_size: int | tuple[int, ...],

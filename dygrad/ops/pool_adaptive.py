@@ -7,7 +7,8 @@ from .._tensor import Tensor, _wrap
 from ._record import record1
 from ..autograd.node import Node
 from ._window_args import ints, pool_input
-from .pool import _batched, _max_by_index, avg_pool2d, max_pool2d
+from . import _maxpool
+from .pool import _avg_pool, _batched, _max_pool
 
 
 def _adaptive_bounds(size, out):
@@ -51,12 +52,13 @@ class _EmptyAdaptiveBackward(Node):
             "being empty")
 
 
-def _empty_adaptive(x, oh, ow, return_indices, unbatched, op):
+def _empty_adaptive(x, oh, ow, return_indices, drop, op):
     n, c = x._data.shape[:2]
-    shape = (c, oh, ow) if unbatched else (n, c, oh, ow)
+    full = (n, c, oh, ow)
+    shape = tuple([d for i, d in enumerate(full) if i not in drop])
     r, node = record1(np.zeros(shape, x._data.dtype), _EmptyAdaptiveBackward, x)
-    if node is not None:
-        node.op, node.gshape = op, shape
+    if node is not None:  # (PyTorch's 1-D pools run as 2-D ones and name their 4-D shape)
+        node.op, node.gshape = op, tuple([d for i, d in enumerate(full) if i or 0 not in drop])
     idx = _wrap(np.zeros(shape, np.int64))
     return (r, idx) if return_indices else r
 
@@ -100,20 +102,28 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | None | tuple[int | Non
     if r is not None:
         return r
     x, unbatched = _batched(input, "adaptive_avg_pool2d")
+    oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, x._data.shape[2:])
+    return _adaptive_avg(x, oh, ow, (0,) if unbatched else (), "adaptive_avg_pool2d")
+
+
+def _adaptive_avg(x, oh, ow, drop, op):
+    """adaptive average pool of the 4-D x, the dims in drop left out of the result."""
     n, c, h, w = x._data.shape
-    oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, (h, w))
     if oh == 0 or ow == 0:
-        return _empty_adaptive(x, oh, ow, False, unbatched, "adaptive_avg_pool2d")
+        return _empty_adaptive(x, oh, ow, False, drop, op)
     if h % oh == 0 and w % ow == 0:
-        r = avg_pool2d(x, (h // oh, w // ow))
-    else:
-        hs, he = _adaptive_bounds(h, oh)
-        ws, we = _adaptive_bounds(w, ow)
-        from .shape import stack
-        rows = [stack([x[:, :, hs[i]:he[i], ws[j]:we[j]].mean(dim=(2, 3)) for j in range(ow)], -1)
-                for i in range(oh)]
-        r = stack(rows, -2)
-    return r.squeeze(0) if unbatched else r
+        k = (h // oh, w // ow)
+        return _avg_pool(x, k, k, (0, 0), False, True, None, drop, op)
+    hs, he = _adaptive_bounds(h, oh)
+    ws, we = _adaptive_bounds(w, ow)
+    from .shape import stack
+    rows = [stack([x[:, :, hs[i]:he[i], ws[j]:we[j]].mean(dim=(2, 3)) for j in range(ow)], -1)
+            for i in range(oh)]
+    r = stack(rows, -2)
+    if drop:
+        shape = [d for i, d in enumerate(r.shape) if i not in drop]
+        r = r.reshape(shape)
+    return r
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: int | None | tuple[int | None, ...],
@@ -127,16 +137,26 @@ def adaptive_max_pool2d(input: Tensor, output_size: int | None | tuple[int | Non
         tensor([[[[13., 15.]]]])
     """
     x, unbatched = _batched(input, "adaptive_max_pool2d")
-    xd = x._data
-    n, c, h, w = xd.shape
-    oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, (h, w))
+    oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, x._data.shape[2:])
+    return _adaptive_max(x, oh, ow, return_indices, (0,) if unbatched else (),
+                         "adaptive_max_pool2d")
+
+
+def _adaptive_max(x, oh, ow, return_indices, drop, op):
+    """adaptive max pool of the 4-D x, the dims in drop left out of the result."""
+    n, c, h, w = x._data.shape
     if oh == 0 or ow == 0:
-        return _empty_adaptive(x, oh, ow, return_indices, unbatched, "adaptive_max_pool2d")
+        return _empty_adaptive(x, oh, ow, return_indices, drop, op)
     if h % oh == 0 and w % ow == 0:
-        r = max_pool2d(x, (h // oh, w // ow), return_indices=return_indices)
-        if unbatched:
-            return tuple(t.squeeze(0) for t in r) if return_indices else r.squeeze(0)
-        return r
+        k = (h // oh, w // ow)
+        return _max_pool(x, k, k, (0, 0), (1, 1), False, return_indices, drop, op)
+    oshape = tuple([d for i, d in enumerate((n, c, oh, ow)) if i not in drop])
+    return _maxpool.record_by_index(x, oshape, return_indices, _adaptive_argmax, (oh, ow))
+
+
+def _adaptive_argmax(xd, oh, ow):
+    """(local, flat, None) indices of each adaptive window's maximum, as window_argmax."""
+    n, c, h, w = xd.shape
     hs, he = _adaptive_bounds(h, oh)
     ws, we = _adaptive_bounds(w, ow)
     local = np.empty((n, c, oh, ow), dtype=np.int64)
@@ -147,7 +167,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: int | None | tuple[int | Non
             a = _first_max_or_last_nan(win.reshape(n, c, win.shape[2] * kw_))
             local[:, :, i, j] = (hs[i] + a // kw_) * w + ws[j] + a % kw_
     base = (np.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
-    return _max_by_index(x, local + base, local, unbatched, return_indices)
+    return local, local + base, None
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int | None | tuple[int | None, ...]) -> Tensor:
@@ -164,7 +184,8 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int | None | tuple[int | Non
         return r
     pool_input("adaptive_avg_pool1d", input, 1)
     (o,) = _adaptive_size("adaptive_avg_pool1d", output_size, input.shape[-1:])
-    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, o)).squeeze(-2)
+    x, unbatched = _batched(input.unsqueeze(-2), "adaptive_avg_pool1d")
+    return _adaptive_avg(x, 1, o, (0, 2) if unbatched else (2,), "adaptive_avg_pool2d")
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: int | None | tuple[int | None, ...],
@@ -179,7 +200,6 @@ def adaptive_max_pool1d(input: Tensor, output_size: int | None | tuple[int | Non
     """
     pool_input("adaptive_max_pool1d", input, 1)
     (o,) = _adaptive_size("adaptive_max_pool1d", output_size, input.shape[-1:])
-    r = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), return_indices)
-    if return_indices:
-        return r[0].squeeze(-2), r[1].squeeze(-2)
-    return r.squeeze(-2)
+    x, unbatched = _batched(input.unsqueeze(-2), "adaptive_max_pool1d")
+    return _adaptive_max(x, 1, o, return_indices, (0, 2) if unbatched else (2,),
+                         "adaptive_max_pool2d")
