@@ -17,6 +17,8 @@ scaled by powers of two for each c, which is exact, so both use one fit.
 """
 import numpy as np
 
+from . import _buffers
+
 try:  # the clip ufunc itself: np.clip's dispatch costs 4 us a call, several times per block
     from numpy._core.umath import clip as _clip
 except ImportError:  # pragma: no cover - NumPy < 2
@@ -30,6 +32,7 @@ _P = (-522.9781494140625, 114.74468994140625, -18.71815299987793, 1.002889037132
 _Q = (-410.7460632324219, 102.46197509765625, -16.685131072998047)
 _U2 = 4.125 * 4.125
 _TINY = 1e-30
+_F32 = np.dtype(np.float32)
 _BLOCK = 32768  # float32 elements: the five working arrays stay in L2 across the ~20 passes
 
 
@@ -79,8 +82,9 @@ def _blocks(d, cf, lo, fn):
     flat = d.reshape(-1)
     n = flat.size
     b = max(min(n, _BLOCK), 1)
-    a, p, q, r = (np.empty(b, np.float32) for _ in range(4))
-    conv = flat.dtype != np.float32
+    work = [_buffers.take((b,), _F32) for _ in range(4)]
+    a, p, q, r = work
+    conv = flat.dtype != _F32
     with np.errstate(over="ignore"):   # x * x of |x| > 1.8e19: clamped right after
         for s in range(0, n, b):
             e = min(s + b, n)
@@ -92,6 +96,9 @@ def _blocks(d, cf, lo, fn):
                 a, p, q, r = a[:m], p[:m], q[:m], r[:m]
             _core(x, cf, a, p, q, lo, r)
             fn(s, e, r, x)
+    del a, p, q, r   # the pool takes back only arrays nothing else references
+    while work:
+        _buffers.give(work.pop())
 
 
 def erf32(d):
@@ -107,9 +114,10 @@ def erf32(d):
 
 def gelu32(d):
     """(x * Phi(x), Phi(x)) of a float32 or float16 array: the output in d's dtype, Phi in
-    float32 (GELU's backward reads it)."""
+    float32 (GELU's backward reads it; a private array of the buffer pool, which the node gives
+    back when it is done with it)."""
     out = np.empty(d.shape, d.dtype)
-    cdf = np.empty(d.shape, np.float32)
+    cdf = _buffers.take(d.shape, _F32)
     o = out.reshape(-1)
     c = cdf.reshape(-1)
     half = np.float32(0.5)

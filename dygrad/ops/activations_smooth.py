@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from . import _bw
+from . import _buffers, _bw
 from ._erf32 import gelu32
 from ._layer_util import npv, _F16, _F32
 from ._record import record
@@ -49,6 +49,11 @@ class GeluBackward0(_Act):
         if type(g) is np.ndarray and g.shape == x.shape == t.shape and g.dtype == x.dtype:
             return _gelu_grad(g, x, t)
         return g * (t + x * (_bw.exp(x * x * -0.5) * _INV_SQRT_2PI))
+
+    def _release_extra(self):   # after the last backward: st back to the buffer pool
+        st, self.st = self.st, None
+        if st is not None:
+            _buffers.give(st)
 
 
 def _gelu_grad(g, x, cdf):
@@ -127,6 +132,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         node.p = (approximate,)
         node.st = st
         node.save(input)
+    else:
+        _buffers.give(st)   # private (the forward's Phi or tanh): reused by the next call
     return t
 
 
