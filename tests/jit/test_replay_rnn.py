@@ -121,7 +121,8 @@ def _train_pair(kind, kw):
     return runs
 
 
-@pytest.mark.parametrize("kind,kw", CASES[:1] + CASES[3:4] + CASES[5:6])
+@pytest.mark.parametrize("kind,kw", CASES[:1] + CASES[3:4] + CASES[5:6] + [
+    ("LSTM", dict(proj_size=2, num_layers=2))])  # projections: built from recorded ops
 def test_training_step_replays_as_eager(kind, kw):
     (m_e, step_e), (m_t, step_t) = _train_pair(kind, kw)
     # tracing ran steps on m_t: bring m_e to the same point
@@ -186,3 +187,31 @@ def test_gradient_of_the_final_cell_state_alone():
     mod = nn.LSTM(3, 4, bidirectional=True).double()
     x = torch.tensor(rng.standard_normal((5, 2, 3)), requires_grad=True)
     assert torch.autograd.gradcheck(lambda x: mod(x)[1][1], (x,))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_unbatched_input_replays(kind):
+    model = _make(kind, {})
+    w = torch.randn(H, requires_grad=True)
+
+    def f(x):
+        out = model(x)[0]
+        return (out * w).sum()
+
+    traced = torch.jit.trace(f, torch.randn(T, I))
+    params = list(model.parameters()) + [w]
+    for _ in range(2):
+        x = torch.randn(T, I)
+        model.zero_grad()
+        w.grad = None
+        y = traced(x)
+        y.backward()
+        got = [p.grad.clone() for p in params]
+        model.zero_grad()
+        w.grad = None
+        want = f(x)
+        want.backward()
+        assert torch.equal(y, want)
+        for a, p in zip(got, params):
+            assert torch.equal(a, p.grad)
+    assert traced.reasons == []
