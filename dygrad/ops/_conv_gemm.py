@@ -8,8 +8,8 @@ reads it once and the (O, N, P) -> (N, O, P) reorder of the small result costs l
 keep the per-sample products (_im2col.times_cols), which write NCHW in place.
 
 Kernel taps that never touch the input (a 3x3 kernel with padding 1 on a 1x1 plane has only its
-centre in range) are cut off: the convolution runs with the sub-kernel that reaches the input,
-so neither the columns nor the GEMMs carry rows of zeros. The active taps always form a
+centre in range) are cut off when they are most of the kernel: the convolution runs with the
+sub-kernel that reaches the input, so neither the columns nor the GEMMs carry rows of zeros. The active taps always form a
 rectangle (row i is active iff some output row reads an input row through it, an interval of i).
 
 Input gradient: W^T @ g (one GEMM) added back tap by tap (col2im); for stride 1 with O <= C and
@@ -50,6 +50,12 @@ class Geometry:
         self.ow = ow = out_size(w, kw, sw, pl, pr, dw)
         i0, i1 = _active(h, kh, sh, dh, pt, oh)
         j0, j1 = _active(w, kw, sw, dw, pl, ow)
+        # worth it only when most taps go: the cut kernel is a strided gather that reads the
+        # whole weight, and the weight gradient a zero-filled scatter (512x512x3x3 on 1x1, 1
+        # tap: 2.3 ms against 6 ms a step; 256->512 stride 2 on 2x2, 4 taps: 5 against 3.2 ms)
+        cut = 3 * (i1 - i0) * (j1 - j0) <= kh * kw
+        if not cut:
+            i0, i1, j0, j1 = 0, kh, 0, kw
         self.sub = None if (i0, i1, j0, j1) == (0, kh, 0, kw) else (i0, i1, j0, j1)
         # the sub-kernel's padding (im2col reads only top and left; it may turn negative)
         self.kpads = ((pt - i0 * dh, 0), (pl - j0 * dw, 0))
