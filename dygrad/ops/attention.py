@@ -49,6 +49,11 @@ def _triu_mask(L, S):
     return np.triu(np.ones((L, S), dtype=bool), 1)
 
 
+def _causal_bias(L, S, npdt):
+    """-inf above the diagonal of an (L, S) array of dtype npdt, 0 elsewhere."""
+    return _bias_of(_triu_mask(L, S), npdt, True)
+
+
 def _additive_mask(mask, dtype):
     """Bool masks mark positions NOT allowed to attend (True = masked) -> -inf; float masks add."""
     if mask is None:
@@ -81,7 +86,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * sc
     if is_causal:
-        scores = scores + _bool_bias(_causal(L, S), scores._data.dtype, True)
+        npdt = scores._data.dtype
+        scores = scores + record(_causal_bias(L, S, npdt), None, (), replay=_causal_bias,
+                                 args=(L, S, npdt), name="causal_bias")[0]
     if attn_mask is not None:
         if attn_mask._data.dtype == np.bool_:
             # in SDPA a True entry means "may attend" (the opposite of nn.MultiheadAttention)

@@ -97,7 +97,9 @@ def cat(tensors, dim=0, *, axis=None):
                     f"but got size {s[k]} for tensor number {i} in the list "
                     f"(shapes {[list(q._data.shape) for q in tensors]}).")
     npdt = _promoted(tensors)
-    res = _join(np.concatenate, dim, npdt, [t._data for t in keep])
+    res = np.concatenate([t._data for t in keep], axis=dim, dtype=npdt, casting="unsafe")
+    if not res.flags.c_contiguous:  # PyTorch's cat is contiguous whatever its inputs' layout
+        res = np.ascontiguousarray(res)
     r, node = _record(res, CatBackward0, tensors, npdt,
                       (_join_replay, np.concatenate, dim, npdt, keep), "cat")
     if node is not None:
@@ -110,8 +112,8 @@ concat = concatenate = cat
 
 
 def _join(fn, dim, npdt, arrays):
-    """np.concatenate or np.stack of arrays along dim in dtype npdt; contiguous as PyTorch's
-    joins are whatever their inputs' layout (the eager op and its replay kernel)."""
+    """np.concatenate or np.stack of arrays along dim in dtype npdt, contiguous: the replay
+    kernel of cat and stack (which compute the same inline)."""
     res = fn(arrays, axis=dim, dtype=npdt, casting="unsafe")
     return res if res.flags.c_contiguous else np.ascontiguousarray(res)
 
@@ -151,7 +153,9 @@ def stack(tensors, dim=0, *, axis=None):
                 f"{list(t._data.shape)} at entry {i}")
     dim = wrap_dim(int_arg(dim, "stack", "dim", 2), len(shape) + 1, "stack")
     npdt = _promoted(tensors)
-    res = _join(np.stack, dim, npdt, [t._data for t in tensors])
+    res = np.stack([t._data for t in tensors], axis=dim, dtype=npdt, casting="unsafe")
+    if not res.flags.c_contiguous:
+        res = np.ascontiguousarray(res)
     r, node = _record(res, StackBackward0, tensors, npdt,
                       (_join_replay, np.stack, dim, npdt, tensors), "stack")
     if node is not None:

@@ -78,10 +78,12 @@ def _masked_fill(x, mask, value, inplace):
         # tensor does record it, a PyTorch quirk the fuzzer does not generate)
         raise RuntimeError(f"Autograd not support dtype: {_NAMES.get(d.dtype, d.dtype)}")
     shape = broadcast_shape(m.shape, d.shape)
-    v = value._data if vt else checked_scalar(value, d.dtype)
-    # a capture replays the fill with the mask and a tensor value as operands
-    t, node = _record(_fill_where(d, m, v, shape), MaskedFillBackward0, x, value,
-                      _fill_where, (x, mask, value if vt else v, shape))
+    v = checked_scalar(value._data[()] if vt else value, d.dtype)
+    out = np.array(np.broadcast_to(d, shape))
+    np.copyto(out, v, casting="unsafe", where=np.broadcast_to(m, shape))
+    # a capture replays the fill (_fill_where) with the mask and a tensor value as operands
+    t, node = _record(out, MaskedFillBackward0, x, value, _fill_where,
+                      (x, mask, value if vt else v, shape))
     if node is not None:
         node.oshape, node.shape = shape, d.shape
         node.vdtype = value._data.dtype if vt and value._data.dtype != d.dtype else None
@@ -91,7 +93,7 @@ def _masked_fill(x, mask, value, inplace):
 
 def _fill_where(d, m, value, shape):
     """d broadcast to shape, with value (a checked scalar, or a 0-d array checked here) where m
-    (broadcast) is True."""
+    (broadcast) is True: masked_fill's replay kernel (the eager op computes it inline)."""
     if type(value) is np.ndarray:
         value = checked_scalar(value[()], d.dtype)
     out = np.array(np.broadcast_to(d, shape))

@@ -49,28 +49,29 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         # leaves the running statistics alone)
         return _empty_affine(x, weight, bias, _affine_shape(xd.ndim, 1))
     nfs = _affine_edges(x, weight, bias)
-    needs = None if nfs is None else _stand_ins(nfs)
+    trace = STATE.trace
+    # eager: the node gets its edges at once; a capture's kernel, stand-ins for them
+    needs = nfs if nfs is None or trace is None else _stand_ins(nfs)
     w, b = _d(weight), _d(bias)
-    if training:
-        # the kernel takes the running statistics as operands and updates them in place, as
-        # here: a capture is told, so that its check of the replay runs on copies of them
-        args = (x, weight, bias, running_mean, running_var, momentum, eps, needs)
-        stats = (running_mean, running_var, momentum, eps, needs)
-        trace = STATE.trace
-        if trace is None or (running_mean is None and running_var is None):
-            out, node = _bn_train_eager(xd, w, b, *stats)
-        else:
-            out, node = trace.writes(lambda: _bn_train_eager(xd, w, b, *stats),
-                                     [t for t in stats[:2] if t is not None])
-            t = _recorded(out, node, nfs, x, weight, _bn_train, args)
-            trace.keep(t)  # replays update the statistics even when the output goes unused
-            return t
-        kernel = _bn_train
-    else:
-        args = (x, weight, bias, running_mean, running_var, eps, needs)
+    if not training:
         out, node = _bn_eval(xd, w, b, running_mean._data, running_var._data, eps, needs)
-        kernel = _bn_eval
-    return _recorded(out, node, nfs, x, weight, kernel, args)
+        return _recorded(out, node, nfs, x, weight, _bn_eval,
+                         (x, weight, bias, running_mean, running_var, eps, needs))
+    stats = (running_mean, running_var, momentum, eps, needs)
+    if trace is None:
+        out, node = _bn_train_eager(xd, w, b, *stats)
+        return _recorded(out, node, nfs, x, weight, None, None)
+    # the kernel takes the running statistics as operands and updates them in place, as here:
+    # the capture is told, so that its check of the replay runs on copies of them
+    if running_mean is None and running_var is None:
+        out, node = _bn_train_eager(xd, w, b, *stats)
+    else:
+        out, node = trace.writes(lambda: _bn_train_eager(xd, w, b, *stats),
+                                 [t for t in stats[:2] if t is not None])
+    t = _recorded(out, node, nfs, x, weight, _bn_train,
+                  (x, weight, bias, running_mean, running_var, momentum, eps, needs))
+    trace.keep(t)  # replays update the statistics even when the output goes unused
+    return t
 
 
 def _d(t):
@@ -92,7 +93,7 @@ def _recorded(out, node, nfs, x, weight, kernel, args):
     if node is None:
         return record(out, None, (), replay=(_out_only, kernel, args))[0]
     node.next_functions = nfs
-    node.save(*((x,) if weight is None else (x, weight)))
+    node.save(x) if weight is None else node.save(x, weight)
     return attach(out, node, replay=kernel, args=args, stateful=True)
 
 
@@ -187,7 +188,7 @@ def layer_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...
     if xd.size == 0:
         return _empty_affine(x, weight, bias, normalized_shape)
     nfs = _affine_edges(x, weight, bias)
-    needs = None if nfs is None else _stand_ins(nfs)
+    needs = nfs if nfs is None or STATE.trace is None else _stand_ins(nfs)
     k = len(normalized_shape)
     out, node = _ln(xd, _d(weight), _d(bias), k, eps, needs)
     return _recorded(out, node, nfs, x, weight, _ln, (x, weight, bias, k, eps, needs))
