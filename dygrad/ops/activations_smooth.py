@@ -64,12 +64,11 @@ def _gelu_grad(g, x, cdf):
     half, k = t(-0.5), t(_INV_SQRT_2PI)
     n = xf.size
     b = max(min(n, _BLOCK), 1)
-    w = np.empty(b, x.dtype)
+    work = _buffers.take((b,), x.dtype)
     with np.errstate(over="ignore"):   # x * x of |x| > 1.8e19 (then exp gives 0)
         for s in range(0, n, b):
             e = min(s + b, n)
-            if e - s != b:
-                w = w[:e - s]
+            w = work if e - s == b else work[:e - s]
             xb = xf[s:e]
             np.multiply(xb, half, out=w)
             w *= xb
@@ -78,6 +77,8 @@ def _gelu_grad(g, x, cdf):
             w *= k
             w += cf[s:e]
             np.multiply(w, go[s:e], out=of[s:e])
+    del w
+    _buffers.give(work)
     return out
 
 
