@@ -405,5 +405,9 @@ def _record(inputs, res, kernel, args):
         node.save(*inputs)
     else:
         node = None
-    return attach_outputs(res[:-1], node, inputs=inputs, replay=kernel, args=args,
+    outs = attach_outputs(res[:-1], node, inputs=inputs, replay=kernel, args=args,
                           stateful=True)
+    if node is not None and node.kind == "lstm":
+        # PyTorch's LSTM saves its output: writing to it before backward raises there, so here
+        node.save_output(outs[0])
+    return outs

@@ -66,3 +66,13 @@ def test_initial_state_of_another_dtype_is_refused(kind):
     hx = (h, dygrad.zeros(1, 2, 4)) if kind == "LSTM" else h
     with pytest.raises(RuntimeError, match="initial state's dtype"):
         m(dygrad.zeros(5, 2, 3), hx)
+
+
+def test_writing_to_an_lstm_output_before_backward_is_refused_as_pytorch_refuses_it():
+    m = nn.LSTM(3, 4, batch_first=True)  # (the output is a view of the saved one)
+    x = dygrad.randn(2, 5, 3, requires_grad=True)
+    out, _ = m(x)
+    with dygrad.no_grad():
+        out.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
