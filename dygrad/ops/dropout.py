@@ -19,7 +19,8 @@ def _check_p(p):
 
 def _apply_mask(input, noise, inplace, bias=None):
     """input * noise (+ bias); noise and bias: tensors of recorded draws (see _drawn)."""
-    if inplace and not (STATE.enabled and input._rg):
+    # (a capture takes the recorded path below, whose in-place write it can replay)
+    if inplace and not (STATE.enabled and input._rg) and STATE.trace is None:
         d = input._data
         d *= noise._data
         if bias is not None:

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap
+from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ._record import attach, record
 from . import _buffers
@@ -293,7 +293,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
                          f"got input of size {list(shape)}")
     b, c = shape[0], shape[1]
     dt = x._data.dtype
-    stats = [None if t is None else _wrap(np.tile(t._data, b).astype(dt, copy=False))
+    stats = [None if t is None else record(_tile(t._data, b, dt), None, (), replay=_tile,
+                                           args=(t, b, dt), name="tile")[0]
              for t in (running_mean, running_var)]
     w = weight.repeat(b) if weight is not None else None
     bb = bias.repeat(b) if bias is not None else None
@@ -302,9 +303,37 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     if use_input_stats and b:
         for t, rep in zip((running_mean, running_var), stats):
             if t is not None:
-                t._data[...] = rep._data.reshape(b, c).mean(axis=0)
-                t._vc[0] += 1
+                _average_into(t, rep, b, c)
     return out.reshape(shape)
+
+
+def _tile(a, b, dt):
+    return np.tile(a, b).astype(dt, copy=False)
+
+
+def _mean_into(a, rep, b, c):
+    """Writes the mean of rep's b per-sample statistics (b * c values) into a (c values); returns
+    an empty array (the output of the op a capture records for this write)."""
+    a[...] = rep.reshape(b, c).mean(axis=0)
+    return np.empty(0, a.dtype)
+
+
+def _count_mean_into(t, rep, b, c):
+    _mean_into(t._data, rep._data, b, c)
+    t._vc[0] += 1
+
+
+def _average_into(t, rep, b, c):
+    """instance_norm's update of the running statistic t from the batch norm's per-sample ones;
+    a capture records it as an op that replays always (Trace.keep), writing t as eager does."""
+    trace = STATE.trace
+    if trace is None:
+        _count_mean_into(t, rep, b, c)
+        return
+    trace.writes(lambda: _count_mean_into(t, rep, b, c), [t])
+    done = record(np.empty(0, t._data.dtype), None, (), replay=_mean_into, args=(t, rep, b, c),
+                  name="running_stat_average")[0]
+    trace.keep(done)
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 0.0001, beta: float = 0.75,

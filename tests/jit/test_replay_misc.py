@@ -127,6 +127,14 @@ def test_dropout_draws_as_eager(fn, shape):
     _check_fn(fn, lambda: (_leaf(RNG, *shape),), seed=3)
 
 
+def test_inplace_dropout_of_an_intermediate():
+    _check_fn(lambda x: F.dropout(x * 2, 0.3, inplace=True), lambda: (_leaf(RNG, 4, 6),), seed=3)
+    _check_fn(lambda x: F.dropout(x * 2, 0.3, inplace=True) + 1,
+              lambda: (_leaf(RNG, 4, 6, rg=False),), seed=3)
+    _check_fn(lambda x: F.alpha_dropout(x * 1, 0.3, True, inplace=True),
+              lambda: (_leaf(RNG, 4, 6),), seed=3)
+
+
 def test_dropout_replays_draw_new_masks():
     dygrad.manual_seed(0)
     traced = dygrad.jit.trace(lambda x: F.dropout(x, 0.5), dygrad.ones(64))

@@ -72,11 +72,12 @@ def _check_training(make_model, shape, steps=4, train=True):
             return loss
         runs.append((model, x, TracedFunction(step) if traced else step))
     rng = np.random.default_rng(3)
-    for _ in range(steps):
+    for i in range(steps):
         xb = dygrad.from_numpy(rng.standard_normal(shape).astype(np.float32))
         losses = []
         for _, x, step in runs:
             x.copy_(xb)
+            dygrad.manual_seed(i)  # (dropout draws the same masks in both)
             losses.append(step())
         _same(losses[1], losses[0])
     (m0, *_), (m1, _, traced) = runs
@@ -243,3 +244,17 @@ def test_group_norm_replays_follow_the_weight_becoming_non_finite_and_back():
         for want, got in zip(*grads):
             _same(got, want)
     assert traced.reasons == []
+
+
+@pytest.mark.parametrize("stats", [False, True])
+def test_instance_norm_training_step(stats):
+    # (with running statistics: their per-sample average is written back at every replay)
+    _check_training(lambda: nn.Sequential(
+        nn.Linear(4, 6), nn.Unflatten(1, (2, 3)), nn.InstanceNorm1d(2, track_running_stats=stats),
+        nn.Flatten(), nn.Linear(6, 3)), (5, 4))
+
+
+def test_inplace_dropout_after_batch_norm_replays():
+    _check_training(lambda: nn.Sequential(
+        nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Dropout(0.2, inplace=True), nn.ReLU(inplace=True),
+        nn.Linear(6, 3)), (5, 4))
