@@ -101,8 +101,8 @@ def _add_compiled(w, mod, data, rec, steps):
     """
     try:
         runner = w.build(mod, data)
-        compiled = mod.compile(runner.step)
-        losses = [float(compiled().item()) for _ in range(w.check_steps)]
+        compiled = runner.step = mod.compile(runner.step)
+        losses = runner.losses(w.check_steps)  # as eager's: with dropout off where it checks so
         breaks = mod.compiler.explain(compiled).break_reasons
     except Exception as exc:
         rec["frameworks"]["compiled"] = {"status": f"n/a (error: {_short(exc)})",

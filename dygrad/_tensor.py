@@ -122,7 +122,10 @@ class Tensor(TensorInfo, TensorConvert, TensorOperators, TensorOpMethods):
             >>> x
             tensor([10., 20.], requires_grad=True)
         """
-        return _wrap(self._data)
+        t = _wrap(self._data)
+        if STATE.trace is not None:
+            STATE.trace.alias(t, self)
+        return t
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -614,6 +617,8 @@ def _inplace(self, result, overlap_ok=False):
             f"{list(rd.shape)}")
     if not overlap_ok and 0 in self._data.strides:
         _views.check_no_overlap(self._data)
+    if STATE.trace is not None:
+        STATE.trace.before_write(self)
     if result.grad_fn is not None:
         _snapshot_saved(result.grad_fn, self)
         if self._base is not None:

@@ -544,6 +544,23 @@ class Plan:
         def tensor_of(v):
             return f"A[{v.index}]" if v.kind == "arg" else f"E[{v.index}]"
 
+        grads = [v for v in trace.values if v.kind == "grad"]
+        bound = set()
+
+        def bind_grads(indent="    "):
+            # .grad values read after the backward(): the replay's gradients (in the check,
+            # the arrays the traced run read)
+            for v in grads:
+                if v.vid in needed and v.vid not in bound:
+                    bound.add(v.vid)
+                    if full:
+                        lines.append(f"{indent}v{v.vid} = {tensor_of(v.index)}._grad._data")
+                    else:
+                        ns[f"GA{v.vid}"] = trace.grad_arrays[v.vid]
+                        lines.append(f"{indent}v{v.vid} = GA{v.vid}")
+
+        if not full:
+            bind_grads()
         consts = 0
         effect_seen = False
         for i, op in enumerate(live):
@@ -551,6 +568,13 @@ class Plan:
                 effect_seen = True
             elif op.applied:
                 op.kernel.after_effect = effect_seen
+            if op.kind == "write":
+                target, r = op.ins
+                where = (f"{tensor_of(target.index)}._grad._data" if target.kind == "grad"
+                         else f"{tensor_of(target)}._data")
+                ns["_copyto"] = np.copyto
+                lines.append(f"    _copyto({where}, v{r.vid})  # in-place update")
+                continue
             if op.kind == "clear_grad":  # replays never run inside a trace: skip the setter
                 lines.append(f"    {tensor_of(op.ins[0])}._grad = None")
                 continue
@@ -583,6 +607,7 @@ class Plan:
                 for v in g.sources:
                     var = src_var[id(v)]
                     lines += emit_leaf_acc(tensor_of(v), var, var in sure, v.tensor._data, ns)
+                bind_grads()
                 continue
             ns[f"k{i}"] = op.kernel
             names = []

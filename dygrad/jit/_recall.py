@@ -70,14 +70,19 @@ def _add_public(namespace):
 
 
 _seen = set()
-_ENTRY = {}         # frame -> its parameters as the call began (while a capture runs)
+_ENTRY = {}         # frame -> (its parameters as the call began, generator position then)
+
+
+def _rng_position():
+    from ..random import default_generator
+    return default_generator._rng.bit_generator.state["state"]["state"]
 
 
 def _profile(frame, event, arg):
     if event == "call":
         code = frame.f_code
         if code in _CODES:
-            _ENTRY[frame] = dict(frame.f_locals)
+            _ENTRY[frame] = (dict(frame.f_locals), _rng_position())
     elif event == "return":
         if _ENTRY:
             _ENTRY.pop(frame, None)
@@ -153,6 +158,7 @@ class Recall:
     def __init__(self, fn, args_lay, kwargs_lay, like):
         self.shape = like.shape
         self.after_effect = False  # set by the plan: an in-place effect runs before this op
+        self.draws = False         # the function drew from the default generator
         self.fn = fn
         self.args_lay = args_lay
         self.kwargs_lay = kwargs_lay
@@ -197,12 +203,16 @@ def recall_kernel(t):
         fn = codes.get(frame.f_code)
         if fn is not None and _in_layer(frame.f_back.f_globals.get("__name__")):
             fn = None  # called by another op: its arguments may be data computed there
-        loc = _ENTRY.get(frame)
+        entry = _ENTRY.get(frame)
+        loc, draws = entry if entry is not None else (None, False)
         if loc is None and fn is not None and not _rebinds(frame.f_code):
             loc = frame.f_locals
         if fn is not None and loc is not None:
             found = _from_frame(fn, frame.f_code, loc, t)
             if found is not None:
+                # it drew random numbers: every replay runs it, used or not, so the generator
+                # moves on as in eager
+                found[0].draws = entry is not None and draws != _rng_position()
                 return found
         frame = frame.f_back
     return None

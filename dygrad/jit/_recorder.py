@@ -17,7 +17,9 @@ class Value:
 
     def __init__(self, vid, kind, index, tensor):
         self.vid = vid          # position in Trace.values; names the array `v{vid}` in code
-        self.kind = kind        # "arg", "ext" (captured from outside) or "out"
+        # "arg", "ext" (captured from outside), "out", or "grad" (the .grad of the Value
+        # `index`, read after the function's backward(): the replay reads it afresh)
+        self.kind = kind
         self.index = index      # position among the arguments / externals
         self.tensor = tensor
 
@@ -64,6 +66,7 @@ class Trace:
         self.cleared = set()    # ids of tensors whose .grad the function set to None
         self.problem = None
         self.before = {}        # vid -> array before an effect wrote it in place
+        self.grad_arrays = {}   # vid of a "grad" Value -> its array as first read
         # the default generator as the function found it: the plan's check replays random
         # kernels (dropout masks) from here, so they draw what the traced run drew
         self.rng = _default_rng_state()
@@ -83,12 +86,36 @@ class Trace:
             return
         v = self.by_id.get(id(t))
         r = self.by_id.get(id(result))
-        if v is None or r is None or v.kind != "out" or r.kind != "out" or t._base is not None \
+        if v is None or r is None or r.kind != "out" or t._base is not None \
                 or t._vfam is not None or (t._views and any(w() is not None for w in t._views)):
             return
-        r.tensor = t
+        if v.kind != "out":
+            # a parameter's (or its .grad's) values updated outside autograd (p.data.add_(...),
+            # under no_grad): the replay writes the result into that tensor's array
+            if result.grad_fn is not None or v.kind == "arg":
+                return
+            self.ops.append(Op(None, [v, r], None, None, "write", "write"))
+            self.by_id[id(v.tensor)] = r
+        else:
+            r.tensor = t
         self.by_id[id(t)] = r
         self.versions = [(x, t._vc[0] if x is t else ver) for x, ver in self.versions]
+
+    def before_write(self, t):
+        """t is about to be written in place: a captured tensor's values as the function found
+        them are kept for the plan's check (which replays the function's reads of them)."""
+        v = self.by_id.get(id(t))
+        if v is not None and v.kind == "ext" and v.vid not in self.before:
+            self.before[v.vid] = v.tensor._data.copy()
+
+    def alias(self, t, of):
+        """t shares of's array outside autograd (x.data): the same Value stands for both."""
+        if self.problem is None:
+            v = self._value_of(of)
+            if v is not None:
+                self.by_id[id(t)] = v
+                # a write through t that the capture does not record shows in its version
+                self.versions.append((t, t._vc[0]))
 
     def wrapped(self, t):
         """t was made without the recording path (an op wrapping its array itself): the op may
@@ -127,6 +154,9 @@ class Trace:
         node = out.grad_fn
         op = Op(kernel, ins, None, node, name or getattr(kernel, "__name__", "op"))
         op.applied = applied
+        # a re-called function may draw random numbers: it runs in every replay, used or not,
+        # so the generator moves on as in eager
+        op.keep = op.keep or (applied and kernel.draws)
         op.out = self._add(out, "out", len(self.ops))
         if extra:
             op.extra = tuple(self._add(t, "out", len(self.ops)) for t in extra)
@@ -138,6 +168,14 @@ class Trace:
             self.node_op[id(node)] = op
 
     def grad_read(self, t, g):
+        if g is not None and self.backwards and id(g) not in self.by_id and self.problem is None:
+            # a gradient the function's backward() computed: a value the replay reads from .grad
+            src = self.by_id.get(id(t))
+            graph = next((op.graph for op in reversed(self.ops) if op.kind == "backward"), None)
+            if src is not None and graph is not None and any(v is src for v in graph.sources):
+                self.grad_arrays[len(self.values)] = g._data.copy()  # for the plan's check
+                self._add(g, "grad", src)
+                return
         if g is None:
             # code may branch on it (optimizer.zero_grad skips a None .grad): the plan holds
             # only while this .grad is still None, so replays check it and trace again if not

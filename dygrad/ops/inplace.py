@@ -23,7 +23,8 @@ def _check_inplace_target(self, other, op):
 
 def _fast_inplace(self, other, npop, opname):
     """Returns True if done directly on self's array (no grad to record)."""
-    if STATE.enabled and (self._rg or (isinstance(other, Tensor) and other._rg)):
+    if STATE.enabled and (self._rg or (isinstance(other, Tensor) and other._rg)) or \
+            STATE.trace is not None:  # a capture records the write through _inplace
         return False
     sd = self._data
     if isinstance(other, Tensor):

@@ -248,3 +248,38 @@ def test_in_place_write_into_an_input_is_not_replayed():
         traced = torch.jit.trace(f, torch.ones(2))
     x = torch.ones(2)
     assert torch.equal(traced(x), torch.full((2,), 3.0)) and torch.equal(x, torch.full((2,), 2.0))
+
+
+@pytest.mark.parametrize("update", ["data", "no_grad", "clip_norm", "clip_value"])
+def test_hand_written_updates_after_backward_replay(update):
+    # pytorch/examples' word language model: clip_grad_norm_, then p.data.add_(p.grad, alpha=-lr)
+    def run(capture):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+
+        def step(x, y):
+            model.zero_grad()
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            if update == "clip_norm":
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 0.1)
+            if update == "clip_value":
+                torch.nn.utils.clip_grad_value_(model.parameters(), 0.01)
+            for p in model.parameters():
+                if update == "no_grad":
+                    with torch.no_grad():
+                        p.sub_(p.grad * 0.5)
+                else:
+                    p.data.add_(p.grad, alpha=-0.5)
+            return loss
+
+        step = torch.compile(step) if capture else step
+        torch.manual_seed(1)
+        losses = [step(torch.randn(3, 4), torch.randn(3, 2)).item() for _ in range(4)]
+        return losses, [p.detach().clone() for p in model.parameters()], step
+
+    want, p_want, _ = run(False)
+    got, p_got, compiled = run(True)
+    assert torch.compiler.explain(compiled).break_reasons == []
+    assert want == got
+    assert all(torch.equal(a, b) for a, b in zip(p_want, p_got))

@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 
 from ..._tensor import Tensor, _wrap
+from ...autograd.grad_mode import STATE
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
            "clip_grads_with_norm_"]
@@ -63,6 +64,11 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Clips the gradients' total norm to max_norm; returns the norm before clipping."""
     params = _as_list(parameters)
+    trace = STATE.trace
+    if trace is not None:  # a captured step: an update the replay repeats on the new gradients
+        return trace.effect(lambda: clip_grad_norm_(params, max_norm, norm_type,
+                                                    error_if_nonfinite),
+                            [p.grad for p in params if p.grad is not None], "clip_grad_norm_")
     grads = [p.grad for p in params if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(params, max_norm, total)
@@ -78,6 +84,11 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamps every gradient element into [-clip_value, clip_value] in place."""
     clip_value = float(clip_value)
+    trace = STATE.trace
+    if trace is not None:  # a captured step: an update the replay repeats on the new gradients
+        params = _as_list(parameters)
+        return trace.effect(lambda: clip_grad_value_(params, clip_value),
+                            [p.grad for p in params if p.grad is not None], "clip_grad_value_")
     for p in _as_list(parameters):
         g = p.grad
         if g is not None:
