@@ -19,7 +19,10 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORKLOADS = ("mlp_b64", "mlp_b512", "lenet", "mnist_epoch")
+WORKLOADS = ("mlp_b64", "mlp_b512", "lenet", "mnist_epoch", "gpt", "resnet18_1x28", "lstm_lm",
+             "transformer_cls")
+# the models people train: a few steps reach the peak (each step takes 0.1-0.3 s)
+REAL = ("gpt", "gpt_sdpa", "resnet18_1x28", "resnet18_3x32", "lstm_lm", "transformer_cls")
 TARGET = 1.0  # dygrad peak / torch peak
 
 
@@ -90,6 +93,8 @@ def measure(names, threads, quick=False, mnist_images=10_000):
     for name in names:
         if name == "mnist_epoch":
             steps = 1  # one step of this workload is the whole epoch
+        elif name in REAL:
+            steps = 3 if quick else 5
         else:
             steps = 5 if quick else 20
         rec = {"name": name, "steps": steps, "target": TARGET, "frameworks": {}}
