@@ -192,9 +192,10 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     y = softmax((logits + gumbels) / tau, dim)
     if not hard:
         return y
-    hot = record(_one_hot_max(y._data, dim), None, (), replay=_one_hot_max, args=(y, dim),
-                 name="one_hot_max")[0]
-    return hot - y.detach() + y  # straight-through estimator
+    # straight-through estimator: (hot - y) without a gradient, + y
+    shift = record(_hot_minus(y._data, dim), None, (), replay=_hot_minus, args=(y, dim),
+                   name="one_hot_minus")[0]
+    return shift + y
 
 
 def _gumbels(shape, npdt):
@@ -203,8 +204,8 @@ def _gumbels(shape, npdt):
     return (-np.log(-np.log1p(-u))).astype(npdt)
 
 
-def _one_hot_max(y, dim):
-    """1 at the first maximum of y along dim, 0 elsewhere."""
+def _hot_minus(y, dim):
+    """The one-hot vectors of y's first maxima along dim, minus y."""
     hot = np.zeros_like(y)
     np.put_along_axis(hot, np.expand_dims(y.argmax(axis=dim), dim), 1, axis=dim)
-    return hot
+    return hot - y

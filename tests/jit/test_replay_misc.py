@@ -122,6 +122,7 @@ def test_cat_and_stack():
     (lambda x: F.alpha_dropout(x, 1.0, training=True), (4, 6)),
     (lambda x: F.feature_alpha_dropout(x, 0.4, training=True), (2, 4, 3)),
     (lambda x: F.gumbel_softmax(x, tau=0.5), (3, 5)),
+    (lambda x: F.gumbel_softmax(x, hard=True, dim=0), (3, 5)),
 ])
 def test_dropout_draws_as_eager(fn, shape):
     _check_fn(fn, lambda: (_leaf(RNG, *shape),), seed=3)
