@@ -93,7 +93,10 @@ def _recorded(out, node, nfs, x, weight, kernel, args):
     if node is None:
         return record(out, None, (), replay=(_out_only, kernel, args))[0]
     node.next_functions = nfs
-    node.save(x) if weight is None else node.save(x, weight)
+    if weight is None:
+        node.save(x)
+    else:
+        node.save(x, weight)
     return attach(out, node, replay=kernel, args=args, stateful=True)
 
 
@@ -104,8 +107,8 @@ def _out_only(kernel, args):
 
 def _bn_train(xd, w, b, rm, rv, momentum, eps, needs):
     """Training-mode batch norm of the array xd (w, b: the affine arrays or None): returns (out,
-    its node without edges or None when needs is None); updates rm, rv (when given) in place.
-    The eager op and its replay kernel."""
+    its node, whose next_functions are `needs`, or None when needs is None); updates rm, rv (when
+    given) in place. The eager op and its replay kernel."""
     axes = (0,) + tuple(range(2, xd.ndim))
     bshape = _affine_shape(xd.ndim, 1)
     n = xd.shape[0] * math.prod(xd.shape[2:])  # values per channel
@@ -195,8 +198,8 @@ def layer_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...
 
 
 def _ln(xd, w, b, k, eps, needs):
-    """Layer norm of the array xd over its last k dims: (out, node without edges, or None when
-    needs is None). The eager op and its replay kernel."""
+    """Layer norm of the array xd over its last k dims: (out, its node, whose next_functions are
+    `needs`, or None when needs is None). The eager op and its replay kernel."""
     axes = tuple(range(xd.ndim - k, xd.ndim))
     mean = xd.mean(axis=axes, keepdims=True)
     xc = xd - mean
