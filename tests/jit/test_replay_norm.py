@@ -258,3 +258,29 @@ def test_inplace_dropout_after_batch_norm_replays():
     _check_training(lambda: nn.Sequential(
         nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Dropout(0.2, inplace=True), nn.ReLU(inplace=True),
         nn.Linear(6, 3)), (5, 4))
+
+
+def test_compiled_module_switching_train_and_eval_keeps_eager_numbers():
+    def make():
+        dygrad.manual_seed(0)
+        return nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Dropout(0.3),
+                             nn.Linear(6, 2), nn.LayerNorm(2))
+    eager, model = make(), make()
+    compiled = dygrad.compile(model)
+    rng = np.random.default_rng(0)
+    for mode in ("train", "eval", "train", "eval"):
+        for m in (eager, compiled):
+            getattr(m, mode)()
+        for i in range(3):
+            x = dygrad.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+            outs = []
+            for m in (eager, compiled):
+                dygrad.manual_seed(i)
+                outs.append(m(x))
+                outs[-1].sum().backward()
+            _same(outs[1], outs[0])
+    s0, s1 = eager.state_dict(), model.state_dict()
+    for k in s0:
+        _same(s1[k], s0[k])
+    for p0, p1 in zip(eager.parameters(), model.parameters()):
+        _same(p1.grad, p0.grad)
