@@ -14,8 +14,10 @@ dygrad/ops/_record.py).
 Speed notes (OpenBLAS, one thread): a matmul whose right operand is a transposed view is up to
 2x slower than with a C-contiguous copy at these shapes, so the forward takes contiguous
 transposes of the weights once per call; every step writes into preallocated buffers; the
-backward's gate-derivative factors that do not depend on the recurrence are computed for all
-steps at once before the loop.
+RNN and LSTM backwards compute the gate-derivative factors that do not depend on the recurrence
+for all steps at once before the loop (the GRU's, with more of them on smaller blocks, is faster
+per step, in cache). A feature-major layout ((G, B) per step, every pass contiguous) was tried
+and lost: its transposes cost what the contiguous passes saved.
 """
 import numpy as np
 
@@ -287,37 +289,46 @@ class GruBackward(_RNNBase):
 
     def backward(self, grads, x, *saved):
         w_ih, w_hh = saved[self.nstate:self.nstate + 2]
-        # gates: (T, B, 3H) by time, activated r, z, n; hh: W_hh h + b_hh by time
+        # gates: (T, B, 3H) by time, activated r, z, n; hh: W_hh h + b_hh by time;
+        # hs: (T+1, B, H) by processing step from h0
         hs, gates, hh = self.cache
         T = x.shape[0]
         B, H = hs.shape[1:]
+        H2 = 2 * H
         rev = self.reverse
         gout = grads[0]
-        r, z, n = gates[..., :H], gates[..., H:2 * H], gates[..., 2 * H:]
-        # the recurrence-free factors, for all steps at once: the hidden pre-activations'
-        # gradients are dh_t * E_t (r, z, r * n parts) and the n gate's input one dh_t * Dn_t
-        Dn = (1 - z) * (1 - n * n)
-        E = np.empty((T, B, 3, H), hs.dtype)
-        np.multiply(Dn * hh[..., 2 * H:], r * (1 - r), out=E[:, :, 0])
-        np.multiply((_in_time(hs[:T], rev) - n) * z, 1 - z, out=E[:, :, 1])
-        np.multiply(Dn, r, out=E[:, :, 2])
         dX = np.empty((T, B, 3 * H), hs.dtype)
         dHH = np.empty((T, B, 3 * H), hs.dtype)
-        dHH4 = dHH.reshape(T, B, 3, H)
         dh = _start(grads[1], hs[0])
-        tmp = np.empty((B, H), hs.dtype)
         last = T - 1 if rev else 0
         need_h0 = self.needs[1]  # the last step's matmul only feeds h0's gradient
+        # (per step on (B, H) blocks: for the GRU's sizes this beats computing the
+        # recurrence-free factors of all steps at once, which runs out of cache)
         for t in _back_times(T, rev):
             if gout is not None:
                 dh += gout[t]
-            np.multiply(dh[:, None, :], E[t], out=dHH4[t])
-            np.multiply(dh, Dn[t], out=dX[t, :, 2 * H:])
+            gt = gates[t]
+            r, z, n = gt[:, :H], gt[:, H:H2], gt[:, H2:]
+            dxt = dX[t]
+            om_z = 1 - z
+            dn = dxt[:, H2:]
+            np.multiply(dh, om_z, out=dn)
+            dn *= 1 - n * n
+            dz = dxt[:, H:H2]
+            np.subtract(hs[T - 1 - t if rev else t], n, out=dz)
+            dz *= dh
+            dz *= z
+            dz *= om_z
+            dr = dxt[:, :H]
+            np.multiply(dn, hh[t][:, H2:], out=dr)
+            dr *= r
+            dr *= 1 - r
+            dht = dHH[t]
+            dht[:, :H2] = dxt[:, :H2]
+            np.multiply(dn, r, out=dht[:, H2:])
             if t != last or need_h0:
-                np.multiply(dh, z[t], out=tmp)
-                np.matmul(dHH[t], w_hh, out=dh)
-                dh += tmp
-        dX[..., :2 * H] = dHH[..., :2 * H]
+                dh = dh * z
+                dh += dht @ w_hh
         return _param_grads(self, x, hs, w_ih, dX, dHH, dh, None)
 
 
