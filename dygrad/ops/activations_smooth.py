@@ -31,8 +31,10 @@ _BLOCK = 32768
 class GeluBackward0(_Act):
     """Keeps what the forward computed besides x (`st`: Phi(x), or tanh of the tanh formula's
     inner term; float32 for a float16 x), so the backward computes no erf or tanh again. A
-    graph capture gets a fresh node with the replay's `st` from the kernel (stateful)."""
-    __slots__ = ("st",)
+    graph capture gets a fresh node with the replay's `st` from the kernel (stateful), which
+    gives `st` back to the buffer pool after its backward (`once`; the engine's nodes do it in
+    _release_extra): a fresh 2 MB array per replay cost more in page faults than its Phi."""
+    __slots__ = ("st", "once")
 
     def _grad(self, g, x):
         tanh = self.p[0] == "tanh"
@@ -43,12 +45,20 @@ class GeluBackward0(_Act):
                 t = (_erf(x * _INV_SQRT2) + 1) * 0.5
         else:
             t = self.st
+            if t is None:   # a second backward of a replay's node: computed again
+                t = _gelu_fwd(x, self.p[0])[1]
+            elif self.once:
+                self.st = None
         if tanh:
             dinner = (x * x * (3 * 0.044715) + 1) * _K_TANH
-            return g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * dinner)
-        if type(g) is np.ndarray and g.shape == x.shape == t.shape and g.dtype == x.dtype:
-            return _gelu_grad(g, x, t)
-        return g * (t + x * (_bw.exp(x * x * -0.5) * _INV_SQRT_2PI))
+            r = g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * dinner)
+        elif type(g) is np.ndarray and g.shape == x.shape == t.shape and g.dtype == x.dtype:
+            r = _gelu_grad(g, x, t)
+        else:
+            r = g * (t + x * (_bw.exp(x * x * -0.5) * _INV_SQRT_2PI))
+        if self.st is None and type(t) is np.ndarray:
+            _buffers.give(t)   # refused while anything else holds it
+        return r
 
     def _release_extra(self):   # after the last backward: st back to the buffer pool
         st, self.st = self.st, None
@@ -103,6 +113,7 @@ def _gelu_kernel(d, approximate):
     node = GeluBackward0(())
     node.p = (approximate,)
     node.st = st
+    node.once = True
     return out, node
 
 
@@ -132,6 +143,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if node is not None:
         node.p = (approximate,)
         node.st = st
+        node.once = False
         node.save(input)
     else:
         _buffers.give(st)   # private (the forward's Phi or tanh): reused by the next call

@@ -127,3 +127,23 @@ def test_gpt_style_mlp_training_step_replays():
         assert torch.equal(traced(x), eager(x))
     for p, q in zip(mlp.parameters(), twin.parameters()):
         assert np.array_equal(p.detach().numpy(), q.detach().numpy())
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (40, 700)])
+def test_gelu_replay_node_backward_twice(shape):
+    # the replay's node gives its Phi back to the buffer pool after a backward; a second
+    # backward (retain_graph) computes it again, with the same numbers
+    w = torch.randn(*shape, requires_grad=True)
+    traced = torch.jit.trace(lambda x: F.gelu(x * w), torch.randn(*shape))
+    x = torch.randn(*shape)
+    g = torch.randn(*shape)
+    y = traced(x)
+    y.backward(g, retain_graph=True)
+    y.backward(g)
+    got = w.grad.clone()
+    w.grad = None
+    want = F.gelu(x * w)
+    want.backward(g, retain_graph=True)
+    want.backward(g)
+    assert torch.equal(y, want) and torch.equal(got, w.grad)
+    assert traced.reasons == []
