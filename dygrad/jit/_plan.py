@@ -5,6 +5,7 @@ eager run built, flattened: each node's own `backward` (the code eager backward 
 in a fixed topological order with the arrays it saved, so gradients are computed by exactly the
 code that eager mode uses, minus the engine's scheduling and the per-op tensor wrappers.
 """
+import re
 import sys
 
 import numpy as np
@@ -20,6 +21,37 @@ from . import _inline
 ndarray = np.ndarray
 _getrefcount = sys.getrefcount
 _STANDARD = {"next_functions", "_saved", "_vers", "_sout", "_trace", "__weakref__", "__dict__"}
+
+
+_FWD_VAR = re.compile(r"\b(v\d+|bn\d+(?:_\d+)?)\b")
+_BWD_VAR = re.compile(r"\b(n\d+(?:_\d+)?)\b")
+
+
+def _free_dead(lines, pattern):
+    """Drops each array variable after the last top-level statement that reads it (not those
+    the function returns): eager mode frees an intermediate as soon as nothing refers to it,
+    and a replay holding every intermediate to the end needs several times the memory, whose
+    fresh pages cost more than the arithmetic on them."""
+    groups = []  # top-level statements: a line at the body's indent and its deeper lines
+    for line in lines[1:]:
+        if line.startswith("    ") and not line.startswith("     ") or not groups:
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+    kept = set(pattern.findall(groups[-1][0])) if groups[-1][0].lstrip().startswith("return") \
+        else set()
+    last = {}
+    for k, grp in enumerate(groups):
+        for line in grp:
+            for name in pattern.findall(line):
+                last[name] = k
+    out = [lines[0]]
+    for k, grp in enumerate(groups):
+        out += grp
+        dead = sorted(n for n, j in last.items() if j == k and n not in kept)
+        if dead and not grp[0].lstrip().startswith("return"):
+            out.append(f"    {' = '.join(dead)} = None")
+    return out
 
 
 def _needed(op, needed):
@@ -469,7 +501,7 @@ class Plan:
         params += [f"s{j}" for j in range(len(self.residuals))]
         ret = "".join(src_var[id(v)] + ", " for v in g.sources)
         code = [f"def backward({', '.join(params)}):"] + lines + [f"    return ({ret})"]
-        self.bwd_code = "\n".join(code) + "\n"
+        self.bwd_code = "\n".join(_free_dead(code, _BWD_VAR)) + "\n"
         exec(compile(self.bwd_code, "<dygrad.jit backward>", "exec"), ns)
         self.bwd = ns["backward"]
 
@@ -633,7 +665,7 @@ class Plan:
         outs = "".join(f"v{v.vid}, " for v in out_values)
         res = "".join(f"v{v.vid}, " for v in self.residuals)
         lines.append(f"    return ({outs}), ({res})")
-        code = "\n".join(lines) + "\n"
+        code = "\n".join(_free_dead(lines, _FWD_VAR)) + "\n"
         self.ops = [op for op in live if op.kind == "op"]
         exec(compile(code, "<dygrad.jit forward>", "exec"), ns)
         return code, ns["forward"]
