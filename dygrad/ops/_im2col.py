@@ -11,6 +11,8 @@ them a few samples at a time instead.
 Each row is padded by _ROW_PAD elements: rows of a power-of-two length (32 x 32 x 32 positions)
 map to the same cache sets and made the per-sample GEMMs ~2.5x slower.
 """
+import functools
+
 import numpy as np
 
 from . import _buffers
@@ -56,16 +58,19 @@ def _span(size, s, d, p0, o, i):
     return lo, max(lo, hi), lo * s + off
 
 
+@functools.lru_cache(maxsize=512)
 def _taps(xshape, pads, kh, kw, sh, sw, dh, dw, oh, ow):
     """Per kernel tap: the output box [y0, y1) x [x0, x1) it reads from inside the input, and
-    the input slices (rows, cols) it reads there."""
+    the input slices (rows, cols) it reads there. Cached: a network repeats a few geometries,
+    and working this out took as long as a small convolution's arithmetic."""
     h, w = xshape[2:]
     (pt, _), (pl, _) = pads
     rows = [_span(h, sh, dh, pt, oh, i) for i in range(kh)]
     cols = [_span(w, sw, dw, pl, ow, j) for j in range(kw)]
-    return oh, ow, [(i, j, y0, y1, x0, x1, slice(r0, r0 + sh * (y1 - y0 - 1) + 1, sh),
-                     slice(q0, q0 + sw * (x1 - x0 - 1) + 1, sw))
-                    for i, (y0, y1, r0) in enumerate(rows) for j, (x0, x1, q0) in enumerate(cols)]
+    return oh, ow, tuple([(i, j, y0, y1, x0, x1, slice(r0, r0 + sh * (y1 - y0 - 1) + 1, sh),
+                           slice(q0, q0 + sw * (x1 - x0 - 1) + 1, sw))
+                          for i, (y0, y1, r0) in enumerate(rows)
+                          for j, (x0, x1, q0) in enumerate(cols)])
 
 
 def _fill(cols, xd, taps, zero):

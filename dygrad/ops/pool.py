@@ -25,6 +25,9 @@ def _batched(x, op, nd=2):
     return x, False
 
 
+_TAPS_MIN = 4096   # elements from which a padded max pool goes tap by tap
+
+
 def _shown(shape, drop):
     """shape without the dims in drop (the batch of an unbatched input, a 1-D pool's height):
     results are reshaped arrays, never views, so a traced function may return them."""
@@ -60,6 +63,8 @@ def _max_pool(x, k, s, p, d, ceil_mode, return_indices, drop, op):
     oh, ow = pool_out(op, (h, w), k, s, p, d, ceil_mode)
     geom = (sh, sw, dh, dw, oh, ow)
     pads = False if return_indices else _maxpool.tap_pads(xd.shape, kh, kw, geom, ph, pw)
+    if pads and xd.size < _TAPS_MIN:
+        pads = False  # a small padded input: the windowed argmax takes fewer NumPy calls
     oshape = _shown((n, c, oh, ow), drop)
     if pads is not False:
         return _maxpool.record_taps(x, kh, kw, geom, pads, oshape)

@@ -119,6 +119,16 @@ def test_pools_replay(fn):
     _check_fn(fn, _maker(((2, 3, 6, 6), X)))
 
 
+@pytest.mark.parametrize("fn", [
+    lambda x: F.max_pool2d(x, 3, 2, 1),
+    lambda x: F.max_pool2d(x, 2, 2, 1, ceil_mode=True),
+])
+def test_padded_max_pool_by_taps_replays(fn):
+    from dygrad.ops import pool
+    assert 4 * 8 * 12 * 12 >= pool._TAPS_MIN  # (smaller padded inputs take the argmax path)
+    _check_fn(fn, _maker(((4, 8, 12, 12), X)))
+
+
 def _check_training(make_model, shape, steps=3):
     """The same SGD-momentum step (forward, cross entropy, backward, step) eager and traced on
     two copies of a model: losses, parameters and gradients stay equal bit for bit."""
