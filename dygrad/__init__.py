@@ -10,6 +10,9 @@ import numpy as _np
 # np.errstate would cost about 1 us an op, so dygrad sets NumPy's handling once, at import.
 _np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
+from . import _malloc  # noqa: E402
+_malloc.tune()  # large arrays reuse freed heap memory instead of fresh pages (see _malloc.py)
+
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types, can_cast,  # noqa: F401
                      bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
 from ._dtype import float16 as half, float32 as float, float64 as double  # noqa: F401
