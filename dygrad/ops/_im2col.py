@@ -174,3 +174,21 @@ def col2im(dcols, xshape, pads, kh, kw, sh, sw, dh, dw, oh, ow):
         else:
             dxt[:, :, rs, cs] += d6[:, i, j, :, y0:y1, x0:x1]
     return dx
+
+
+def col2im_rows(dcols, xshape, pads, kh, kw, sh, sw, dh, dw, oh, ow):
+    """col2im for position-major column gradients dcols (N*OH*OW, C*kh*kw): the taps are
+    added channels-last into an (N, H, W, C) scratch, then reordered into a new (N, C, H, W)
+    array."""
+    n, c, h, w = xshape
+    d6 = dcols.reshape(n, oh, ow, c, kh, kw)
+    acc = _buffers.take((n, h, w, c), dcols.dtype)
+    acc[...] = 0
+    for i, j, y0, y1, x0, x1, rs, cs in _taps(xshape, pads, kh, kw, sh, sw, dh, dw, oh, ow)[2]:
+        if y0 == y1 or x0 == x1:
+            continue
+        acc[:, rs, cs] += d6[:, y0:y1, x0:x1, :, i, j]
+    dx = np.empty(xshape, dcols.dtype)
+    dx[...] = acc.transpose(0, 3, 1, 2)
+    _buffers.give(acc)
+    return dx
