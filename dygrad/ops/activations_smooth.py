@@ -74,7 +74,7 @@ def _gelu_grad(g, x, cdf):
     half, k = t(-0.5), t(_INV_SQRT_2PI)
     n = xf.size
     b = max(min(n, _BLOCK), 1)
-    work = _buffers.take((b,), x.dtype)
+    work = w = _buffers.take((b,), x.dtype)
     with np.errstate(over="ignore"):   # x * x of |x| > 1.8e19 (then exp gives 0)
         for s in range(0, n, b):
             e = min(s + b, n)

@@ -111,3 +111,11 @@ def test_erf_and_gelu_match_torch(monkeypatch, scipy, n, dtype):
         yb.backward(torch.tensor(g))
         np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), **tol)
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0, 3)])
+def test_gelu_of_empty_tensors(shape):
+    x = dygrad.randn(*shape, requires_grad=True)
+    y = dygrad.nn.functional.gelu(x)
+    y.backward(dygrad.ones(*shape))
+    assert y.shape == x.grad.shape == x.shape
