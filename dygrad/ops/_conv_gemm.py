@@ -9,11 +9,13 @@ keep the per-sample products (_im2col.times_cols), which write NCHW in place.
 
 Kernel taps that never touch the input (a 3x3 kernel with padding 1 on a 1x1 plane has only its
 centre in range) are cut off when they are most of the kernel: the convolution runs with the
-sub-kernel that reaches the input, so neither the columns nor the GEMMs carry rows of zeros. The active taps always form a
-rectangle (row i is active iff some output row reads an input row through it, an interval of i).
+sub-kernel that reaches the input, so neither the columns nor the GEMMs carry rows of zeros.
+The active taps always form a rectangle (row i is active iff some output row reads an input
+row through it, an interval of i).
 
-Input gradient: W^T @ g (one GEMM) added back tap by tap (col2im); for stride 1 with O <= C and
-enough positions per sample, the correlation of the padded g with the flipped kernel instead,
+Input gradient: W^T @ g (one GEMM) added back tap by tap (col2im; channels-last on small
+planes of many channels); for stride 1 with O <= C and more than 16 positions per sample,
+the correlation of the padded g with the flipped kernel instead,
 whose copies beat col2im's read-modify-write passes on larger planes (_im2col.correlate).
 """
 import numpy as np
@@ -76,10 +78,10 @@ class Geometry:
 
 
 def forward(xd, wd, bd, geo):
-    """(out (N, O, OH, OW) less geo's dropped dims, columns, kernel): the caller keeps the columns for the weight
-    gradient (or gives them back to _buffers), and the (O, K) kernel over the active taps for
-    the input gradient when it is a copy (a strided gather that reads the whole weight: 1.2 ms
-    for 512x512x3x3)."""
+    """(out (N, O, OH, OW) less geo's dropped dims, columns, kernel): the caller keeps the
+    columns for the weight gradient (or gives them back to _buffers), and the (O, K) kernel
+    over the active taps for the input gradient when it is a copy (a strided gather that reads
+    the whole weight: 1.2 ms for 512x512x3x3)."""
     n = xd.shape[0]
     o = wd.shape[0]
     G = geo.groups

@@ -2,13 +2,16 @@
 
 Forward: the maximum of the kh*kw strided tap slices (each a whole (N, C, OH, OW) array) of the
 input, padded with -inf when there is padding (or a ceil_mode overhang), with no window array and
-no argmax (ResNet's 3x3/2 pool with padding 1: 4x faster than the windowed argmax). Backward: PyTorch routes each output's gradient to the FIRST
-maximum of its window in row-major order (strict '>' while scanning), so walking the taps in
-that order and keeping, per output, the first tap whose value equals the output reproduces it
-exactly. A NaN maximum equals nothing; PyTorch sends its gradient to the window's last NaN, so
+no argmax (ResNet's 3x3/2 pool with padding 1: 4x faster than the windowed argmax). Backward:
+PyTorch routes each output's gradient to the FIRST maximum of its window in row-major order
+(strict '>' while scanning), so walking the taps in that order and keeping, per output, the
+first tap whose value equals the output reproduces it exactly (overlapping windows then route
+the gradient by each output's tap offset and one bincount). A NaN maximum equals nothing; PyTorch sends its gradient to the window's last NaN, so
 such a backward (detected because some output found no tap) falls back to explicit indices,
 as does a padded one where some window's maximum is -inf (the padding would compare equal;
 PyTorch names the first tap inside the input).
+Under dygrad.jit both paths replay through stateful kernels (the node keeps the output, or the
+indices), made by the same array functions the eager op calls.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided

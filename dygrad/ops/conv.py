@@ -1,7 +1,8 @@
 """Convolutions (1-D, 2-D, transposed 2-D): the public functions, their autograd nodes and the
 differentiable (create_graph) backward. The arithmetic on arrays (im2col and whole-batch GEMMs)
 lives in _conv_gemm. The patches stay alive only while the weight still needs its gradient,
-then go back to the pool.
+then go back to the pool. Under dygrad.jit a convolution replays through the array function
+its eager op calls (_conv_fwd), a stateful kernel: the node it returns holds the columns.
 """
 import numpy as np
 
