@@ -1,10 +1,10 @@
 """Constant padding with its gradient (a crop), in PyTorch's pad-list order (last dim first)."""
 import numpy as np
 
-from .._tensor import Tensor, _wrap
-from ..autograd.grad_mode import STATE
+from .._tensor import Tensor
 from ..autograd.node import Node
-from ._layer_util import attach, check_tensor
+from ._layer_util import check_tensor
+from ._record import record
 
 
 def _np_pads(ndim, pads, op):
@@ -40,18 +40,22 @@ class ConstantPadNdBackward0(Node):
 def pad_constant(x, pads, value=0.0):
     d = x._data
     width = _np_pads(d.ndim, pads, "constant_pad_nd")
-    crop = tuple(slice(-lo if lo < 0 else 0, (d.shape[i] + hi) if hi < 0 else None)
-                 for i, (lo, hi) in enumerate(width))
     if any(n + min(lo, 0) + min(hi, 0) < 0 for n, (lo, hi) in zip(d.shape, width)):
         raise RuntimeError("narrow(): length must be non-negative.")  # cropped past nothing
-    dc = d[crop]
-    out = np.pad(dc, [(max(lo, 0), max(hi, 0)) for lo, hi in width], constant_values=value)
-    if STATE.enabled and x._rg:
-        node = ConstantPadNdBackward0((x._grad_node(),))
+    t, node = record(_pad_array(d, width, value), ConstantPadNdBackward0, (x,),
+                     replay=_pad_array, args=(x, width, value), name="constant_pad_nd")
+    if node is not None:
         node.width = width
         node.shape = d.shape
-        return attach(out, node)
-    return _wrap(out)
+    return t
+
+
+def _pad_array(d, width, value):
+    """d cropped by the negative pads of width and padded with value by the others (the eager
+    op and its replay kernel)."""
+    crop = tuple(slice(-lo if lo < 0 else 0, (d.shape[i] + hi) if hi < 0 else None)
+                 for i, (lo, hi) in enumerate(width))
+    return np.pad(d[crop], [(max(lo, 0), max(hi, 0)) for lo, hi in width], constant_values=value)
 
 
 def _index_map(n, before, after, mode, dim, shape):

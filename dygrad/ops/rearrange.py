@@ -34,10 +34,16 @@ def repeat(input, *repeats):
     if min(reps, default=0) < 0:
         shape = [s * r for s, r in zip(padded, reps)]
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {shape}")
-    t, node = record(np.tile(d, reps) if reps else d.copy(), RepeatBackward0, (input,))
+    t, node = record(_tile(d, reps), RepeatBackward0, (input,), replay=_tile, args=(input, reps),
+                     name="repeat")
     if node is not None:
         node.shape, node.reps, node.in_shape = padded, reps, d.shape
     return t
+
+
+def _tile(d, reps):
+    """repeat's array (its replay kernel too)."""
+    return np.tile(d, reps) if reps else d.copy()
 
 
 # x.tile(2, 2) and x.tile((2, 2)) beside torch.tile(input, dims): the function's sequence

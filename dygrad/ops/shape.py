@@ -290,15 +290,20 @@ def expand(input, *size, implicit: bool = False):
     target = expand_shape(shape, size_args(size), input.type())
     if target == shape:
         return _reshaped(input, input._data.view(), AliasBackward0)
-    d = input._data
+    t, node = record_view(input, _expanded(input._data, target), ExpandBackward0, _expanded,
+                          (input, target), "expand")
+    if node is not None:
+        node.shape = shape
+    return t
+
+
+def _expanded(d, target):
+    """d broadcast to target as a strided view (expand's array; its replay kernel too)."""
     lead = len(target) - d.ndim
     # writeable like PyTorch's expand (fill_ may write into it; overlapping writes are refused)
     strides = (0,) * lead + tuple(0 if n != m else s for n, m, s in
                                   zip(d.shape, target[lead:], d.strides))
-    t, node = record_view(input, as_strided(d, target, strides), ExpandBackward0)
-    if node is not None:
-        node.shape = shape
-    return t
+    return as_strided(d, target, strides)
 
 
 @op(backward=(ExpandBackward0, AliasBackward0), example="torch.tensor([1.0, 2.0]), (2, 2)",

@@ -16,7 +16,6 @@ RECORDS = RecordSet.merge(*(importlib.import_module(f"tests.records.{f}").R for 
 # ops whose capture falls back to eager (with a reason), for now
 EAGER = {
     "special.log_ndtr": "composite of ops without a public re-callable form",
-    "cartesian_prod": "computes its result from an intermediate it does not return",
     "combinations": "computes its result from an intermediate it does not return",
     "slogdet": "a node of two differentiable outputs",
     "linalg.matrix_power": "composite of ops without a public re-callable form",
