@@ -28,7 +28,10 @@ class LogSoftmaxBackward0(Node):
     def backward(self, g, y):
         if isinstance(g, Tensor):
             return g - y.exp() * g.sum(self.dim, keepdim=True)
-        return g - np.exp(y) * g.sum(self.dim, keepdims=True)
+        # g - exp(y) * sum(g), in one array (same operations, same order)
+        e = np.exp(y)
+        e *= g.sum(self.dim, keepdims=True)
+        return np.subtract(g, e, out=e)
 
 
 def _prep(x, dim, dtype, op, stacklevel):
@@ -65,7 +68,9 @@ def _log_softmax(d, dim, npdt):
             return np.asarray(d - d if d.ndim == 0 else d.copy())
     m = d.max(axis=dim, keepdims=True)
     s = d - m
-    return s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
+    lse = np.log(np.exp(s).sum(axis=dim, keepdims=True))
+    s -= lse  # (s - lse, in place: one array less)
+    return s
 
 
 def _recorded(fn, x, node_cls, dim, npdt):
