@@ -28,8 +28,10 @@ class LogSoftmaxBackward0(Node):
     def backward(self, g, y):
         if isinstance(g, Tensor):
             return g - y.exp() * g.sum(self.dim, keepdim=True)
-        # g - exp(y) * sum(g), in one array (same operations, same order)
         e = np.exp(y)
+        if type(e) is not np.ndarray or e.dtype != g.dtype or e.shape != g.shape:
+            return g - e * g.sum(self.dim, keepdims=True)
+        # g - exp(y) * sum(g), in one array (same operations, same order)
         e *= g.sum(self.dim, keepdims=True)
         return np.subtract(g, e, out=e)
 
