@@ -3,9 +3,10 @@
 import numpy as np
 
 from .._tensor import Tensor, _wrap
+from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
-from ._record import record1
+from ._record import record, record1
 from ._registry import op
 from .elementwise import (_operands, _broadcast_error, _fmt, as_tensor_like)
 
@@ -13,6 +14,7 @@ ndarray = np.ndarray
 
 
 def _compare(a, b, npop, opname):
+    input_ = a
     if not isinstance(a, Tensor):
         a = as_tensor_like(a, b)
     if isinstance(b, Tensor) and a._data.dtype is b._data.dtype:
@@ -25,7 +27,18 @@ def _compare(a, b, npop, opname):
         out = npop(ad, bd)
     except ValueError as e:
         raise _broadcast_error(opname, a, b, e) from None
-    return _wrap(out if type(out) is ndarray else np.asarray(out))
+    out = out if type(out) is ndarray else np.asarray(out)
+    if STATE.trace is not None and a is input_:  # a capture: the comparison's replay kernel
+        return record(out, Node, (a, b), float_out=True, replay=(_compare_kernel, npop, opname, b),
+                      args=(a, b), name=opname)[0]
+    return _wrap(out)
+
+
+def _compare_kernel(npop, opname, b):
+    """The replay kernel of a comparison with `b` (a Tensor or a number)."""
+    if isinstance(b, Tensor):
+        return (lambda ad, bd: _compare(_wrap(ad), _wrap(bd), npop, opname)._data), None
+    return (lambda ad, bd: _compare(_wrap(ad), bd, npop, opname)._data), None
 
 
 def _type_error(opname, b):

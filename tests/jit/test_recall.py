@@ -48,6 +48,8 @@ def _leaf(*shape):
     lambda x, y: x.sort(dim=1)[0].mul(y).sum(),
     lambda x, y: (x.gather(1, torch.tensor([[0, 2], [1, 1], [2, 0]])) ** 2).sum(),
     lambda x, y: x.expand(2, 3, 3).sum() + y.logsumexp(1).sum(),
+    # a comparison inside another op (prelu's x > 0) records its own kernel
+    lambda x, y: F.prelu(x * y, torch.tensor([0.25])).sum(),
 ])
 def test_ops_without_kernels_replay_exactly(fn):
     _same_step(fn, lambda: (_leaf(3, 3), _leaf(3, 3)))
