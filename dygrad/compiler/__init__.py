@@ -16,8 +16,10 @@ __all__ = ["compile", "reset", "is_compiling", "is_dynamo_compiling", "disable",
 
 
 def is_compiling() -> bool:
-    """True while torch.compile (or dygrad.jit.trace) is capturing a function."""
-    return STATE.trace is not None
+    """True while torch.compile is capturing a function (not under dygrad.jit.trace, as in
+    PyTorch, where tracing is not compiling)."""
+    trace = STATE.trace
+    return trace is not None and trace.compiling
 
 
 is_dynamo_compiling = is_compiling
@@ -29,8 +31,11 @@ def reset() -> None:
 
 
 def list_backends(exclude_tags=("debug", "experimental")) -> list[str]:
-    """The backend names torch.compile accepts (the replaying ones; 'eager' is a debug one)."""
-    return [b for b in BACKENDS if b != "eager" or not exclude_tags]
+    """The backend names torch.compile accepts; 'eager' and 'aot_eager' are debug ones, left
+    out unless exclude_tags is empty (as in PyTorch)."""
+    debug = ("eager", "aot_eager")
+    return sorted(b for b in BACKENDS if not (exclude_tags and "debug" in exclude_tags
+                                               and b in debug))
 
 
 def disable(fn=None, recursive: bool = True, *, reason: str | None = None):
@@ -75,6 +80,7 @@ class ExplainOutput:
 
 def explain(compiled) -> ExplainOutput:
     """The captured programs and graph breaks of a compiled function or module so far.
+    (dygrad's own: PyTorch's `torch._dynamo.explain(fn)(*args)` runs the function to report.)
 
     Example::
 

@@ -66,6 +66,7 @@ class _Compiled:
             self.traced = module_tracer(module, fn, name, **opts)
         else:
             self.traced = TracedFunction(fn, name, **opts)
+        self.traced._compiling = True
         self.fn = fn
 
     def _fallback(self, reason):

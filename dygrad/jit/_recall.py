@@ -31,6 +31,7 @@ from ._recorder import same_array
 
 _CODES = None       # code object -> function, for the candidate functions
 _REBINDS = {}       # code object -> whether the function assigns to one of its parameters
+_seen = set()       # ids of the modules whose functions _CODES holds
 _MAX_DEPTH = 16
 _SCALARS = (bool, int, float, complex, str, type(None), _Dtype, np.dtype, slice,
             type(Ellipsis), types.FunctionType, types.BuiltinFunctionType, type, np.ufunc)
@@ -69,7 +70,6 @@ def _add_public(namespace):
             fn = getattr(fn, "__wrapped__", None)
 
 
-_seen = set()
 _ENTRY = {}         # frame -> (its parameters as the call began, generator position then)
 
 

@@ -70,6 +70,7 @@ class Trace:
         # the default generator as the function found it: the plan's check replays random
         # kernels (dropout masks) from here, so they draw what the traced run drew
         self.rng = _default_rng_state()
+        self.compiling = False  # a capture for torch.compile (not dygrad.jit.trace)
         for t in args:
             self.args.append(self._add(t, "arg", len(self.args)))
 

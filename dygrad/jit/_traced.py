@@ -120,6 +120,7 @@ class TracedFunction:
         # at most this many signatures are captured; later new ones run eagerly (None: the
         # oldest plan makes room)
         self._limit = limit
+        self._compiling = False   # set by torch.compile (torch.compiler.is_compiling)
 
     # -- calling --------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -187,6 +188,7 @@ class TracedFunction:
             self._plans[key] = _EAGER
             return self._fn(*args, **kwargs)
         trace = Trace(tensors)
+        trace.compiling = self._compiling
         STATE.trace = trace
         token = start_capture()
         try:

@@ -117,13 +117,7 @@ def attach_outputs(outs, node, *, inputs=(), replay=None, args=None, name=None, 
     returns them as a tuple. The replay kernel returns all the output arrays (then, when
     stateful, the fresh node); the node's class sets `_multi = True` and takes
     `backward(grads, *saved)` with one gradient (or None) per output."""
-    ts = tuple([_result(o) for o in outs])
-    if node is not None:
-        for nr, t in enumerate(ts):
-            t._rg = True
-            t.grad_fn = node
-            if nr:
-                t._nr = nr
+    ts = _outputs_of(tuple([_result(o) for o in outs]), node)
     if STATE.trace is not None:
         _capture_all(ts, inputs, replay, args, name, stateful)
     return ts
@@ -153,17 +147,20 @@ def record_pieces(x, arrays, node, kind, replay=None, args=None, name=None):
     """Several views of `x` made by one op (split, chunk, unbind): outputs 0, 1, ... of the
     shared `node` (None without grad); `kind`: their view kind (autograd/views.py). The replay
     kernel returns every piece."""
-    ts = []
-    for nr, arr in enumerate(arrays):
-        t = as_view(_result(arr), x, kind)
-        if node is not None:
-            t._rg = True
-            t.grad_fn = node
-            t._nr = nr
-        ts.append(t)
-    ts = tuple(ts)
+    ts = _outputs_of(tuple([as_view(_result(arr), x, kind) for arr in arrays]), node)
     if STATE.trace is not None:
         _capture_all(ts, (x,), replay, args, name, False)
+    return ts
+
+
+def _outputs_of(ts, node):
+    """ts as outputs 0, 1, ... of node (left history-free when node is None)."""
+    if node is not None:
+        for nr, t in enumerate(ts):
+            t._rg = True
+            t.grad_fn = node
+            if nr:
+                t._nr = nr
     return ts
 
 
@@ -172,12 +169,11 @@ def _capture(t, inputs, replay, args, name, stateful=False):
     trace = STATE.trace
     # made while capturing: never mistaken for a tensor captured from outside, and an op
     # without a replay kernel makes the capture say so when its result is used
-    trace.created(t)
     if replay is not None:
-        if type(replay) is tuple:
-            replay, args = replay[0](*replay[1:])
-        trace.record(replay, inputs if args is None else args, t, name, stateful)
-    elif trace.problem is None:
+        _capture_all((t,), inputs, replay, args, name, stateful)
+        return
+    trace.created(t)
+    if trace.problem is None:
         # no kernel: the capture may still replay the op by calling its function again
         from ..jit._recall import recall_kernel
         found = recall_kernel(t)

@@ -160,7 +160,8 @@ def test_decorator_forms_and_arguments_as_pytorch():
         torch.compile(g, mode="default", options={"x": 1})
     with pytest.raises(torch.compiler.InvalidBackend, match="Invalid backend: 'nope'"):
         torch.compile(g, backend="nope")
-    assert "inductor" in torch.compiler.list_backends()
+    assert torch.compiler.list_backends() == ["cudagraphs", "inductor"]
+    assert "aot_eager" in torch.compiler.list_backends(exclude_tags=())
 
 
 def test_is_compiling_inside_a_capture():
@@ -173,6 +174,8 @@ def test_is_compiling_inside_a_capture():
     c = torch.compile(f)
     c(torch.ones(1))
     assert seen == [True] and not torch.compiler.is_compiling()
+    torch.jit.trace(f, torch.ones(1))  # tracing is not compiling, as in PyTorch
+    assert seen == [True, False]
 
 
 def test_attributes_missing_on_the_wrapper_come_from_the_original():
