@@ -105,8 +105,11 @@ class Trace:
     def before_write(self, t):
         """t is about to be written in place: a captured tensor's values as the function found
         them are kept for the plan's check (which replays the function's reads of them)."""
-        v = self.by_id.get(id(t))
-        if v is not None and v.kind == "ext" and v.vid not in self.before:
+        self._keep_before(self.by_id.get(id(t)))
+
+    def _keep_before(self, v):
+        """Keeps the array of v (an argument or captured tensor) as it is before a write."""
+        if v is not None and v.kind in ("arg", "ext") and v.vid not in self.before:
             self.before[v.vid] = v.tensor._data.copy()
 
     def alias(self, t, of):
@@ -244,8 +247,7 @@ class Trace:
         written = [v for t in writes for v in (self.by_id.get(id(t)),) if v is not None]
         # the plan checks its forward against this run on the arrays as they were before fn
         for v in written:
-            if v.kind in ("arg", "ext") and v.vid not in self.before:
-                self.before[v.vid] = v.tensor._data.copy()
+            self._keep_before(v)
         old = [(t, t._vc[0]) for t in writes]
         STATE.trace = None
         try:
@@ -265,9 +267,7 @@ class Trace:
         changes that make the trace fail."""
         if self.problem is None:
             for t in tensors:
-                v = self._value_of(t)
-                if v is not None and v.kind in ("arg", "ext") and v.vid not in self.before:
-                    self.before[v.vid] = t._data.copy()
+                self._keep_before(self._value_of(t))
         old = [(t, t._vc[0]) for t in tensors]
         result = fn()
         self._moved(old)
