@@ -2,10 +2,12 @@
 
 stem conv3x3 3->16 + BN + ReLU, three basic blocks (16, 32 stride 2, 64 stride 2; a 1x1
 conv + BN projection where the shape changes), global average pool, Linear 64->10.
-No NumPy floor: the target here is only the ratio to PyTorch.
+The NumPy floor (bench/numpy_floor/resnet.py) has no target: it shows how much of the time
+is NumPy's own arithmetic.
 """
 import numpy as np
 
+from ..numpy_floor.resnet import SmallResNetFloor
 from ._common import (Workload, batchnorm_params, conv_params, labels, linear_params, normal,
                       train_runner)
 
@@ -88,3 +90,6 @@ class ResNet(Workload):
         x = torch.from_numpy(data["x"].copy())
         y = torch.from_numpy(data["y"].copy())
         return train_runner(torch, model, opt, x, y)
+
+    def floor(self, data):
+        return SmallResNetFloor(data)

@@ -1,0 +1,242 @@
+"""Convolution, training-mode BatchNorm, max pool and the residual basic block for the NumPy
+ResNet floors (bench/numpy_floor/resnet.py).
+
+Activations are channel-major, (C, N, H, W), as in lenet.py: im2col writes each kernel tap as
+one strided slice copy, weight (Cout, C*T) @ columns (C*T, N*Ho*Wo) lands directly in the
+same layout, and BatchNorm's per-channel statistics are reductions along contiguous rows of
+the (C, N*H*W) view. Each layer keeps its column buffer between steps: the padding is never
+materialised, because a tap's out-of-image border is zeroed once when the buffer is made and
+later steps only overwrite the in-image part. A tap that lies entirely in the padding for every
+output (the 3x3 taps around a 1x1 feature map) is left out of the GEMMs, as a direct
+convolution (PyTorch's oneDNN path) does no work for it either; its weight gradient is zero.
+"""
+import numpy as np
+
+EPS, BN_MOMENTUM = 1e-5, 0.1
+
+
+def _span(i, k_pad, stride, size, n_out):
+    """Outputs o of one tap offset i whose input o*stride + i - pad lies in [0, size):
+    (output slice, input slice), or None when there are none."""
+    lo = max(0, -(-(k_pad - i) // stride))
+    hi = min(n_out - 1, (size - 1 + k_pad - i) // stride)
+    if hi < lo:
+        return None
+    start = lo * stride + i - k_pad
+    return slice(lo, hi + 1), slice(start, start + (hi - lo) * stride + 1, stride)
+
+
+class Conv:
+    """Conv2d without bias on (C, N, H, W) activations; `w` is the (Cout, C, k, k) weight."""
+
+    def __init__(self, k, stride=1, pad=0):
+        self.k, self.stride, self.pad = k, stride, pad
+        self.shape = None
+
+    def _plan(self, shape):
+        c, n, h, w = shape
+        k, s, p = self.k, self.stride, self.pad
+        self.shape = shape
+        self.ho, self.wo = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+        self.taps = []  # (flat tap index, out rows, out cols, in rows, in cols)
+        for i in range(k):
+            for j in range(k):
+                sh, sw = _span(i, p, s, h, self.ho), _span(j, p, s, w, self.wo)
+                if sh is not None and sw is not None:
+                    self.taps.append((i * k + j, sh[0], sw[0], sh[1], sw[1]))
+        self.all_taps = len(self.taps) == k * k
+        self.live = [t[0] for t in self.taps]
+        # 1x1, stride 1, no padding: the activation itself is the column matrix
+        self.identity = k == 1 and s == 1 and p == 0
+        if not self.identity:
+            self.cols = np.zeros((c, len(self.taps), n, self.ho, self.wo), np.float32)
+
+    def forward(self, x, w):
+        if x.shape != self.shape:
+            self._plan(x.shape)
+        c, n = x.shape[:2]
+        if self.identity:
+            cols = x.reshape(c, -1)
+        else:
+            buf = self.cols
+            for t, (_, oh, ow, ih, iw) in enumerate(self.taps):
+                buf[:, t, :, oh, ow] = x[:, :, ih, iw]
+            cols = buf.reshape(c * len(self.taps), -1)
+        self.cols2d = cols
+        cout = w.shape[0]
+        self.w2d = w.reshape(cout, -1) if self.all_taps else \
+            w.reshape(cout, c, -1)[:, :, self.live].reshape(cout, -1)
+        return (self.w2d @ cols).reshape(cout, n, self.ho, self.wo)
+
+    def backward(self, dy, w_shape, need_dx=True):
+        """(d weight, d input or None) from d output (Cout, N, Ho, Wo)."""
+        cout = dy.shape[0]
+        dy2 = dy.reshape(cout, -1)
+        dw_live = dy2 @ self.cols2d.T
+        if self.all_taps:
+            dw = dw_live.reshape(w_shape)
+        else:
+            dw = np.zeros(w_shape, np.float32)
+            dw.reshape(cout, w_shape[1], -1)[:, :, self.live] = \
+                dw_live.reshape(cout, w_shape[1], -1)
+        if not need_dx:
+            return dw, None
+        dcols = self.w2d.T @ dy2
+        c, n = self.shape[:2]
+        if self.identity:
+            return dw, dcols.reshape(self.shape)
+        dcols = dcols.reshape(c, len(self.taps), n, self.ho, self.wo)
+        dx = np.zeros(self.shape, np.float32)
+        for t, (_, oh, ow, ih, iw) in enumerate(self.taps):
+            dx[:, :, ih, iw] += dcols[:, t, :, oh, ow]
+        return dw, dx
+
+
+class BatchNorm:
+    """Training-mode BatchNorm2d on (C, N, H, W): batch statistics (biased variance) normalise;
+    the running statistics move by momentum 0.1 with the unbiased variance, as PyTorch's."""
+
+    def __init__(self, c):
+        self.running_mean = np.zeros(c, np.float32)
+        self.running_var = np.ones(c, np.float32)
+        self.num_batches_tracked = 0
+
+    def forward(self, x, gamma, beta, relu=False):
+        c = x.shape[0]
+        x2 = x.reshape(c, -1)
+        m = x2.shape[1]
+        mean = x2.mean(axis=1)
+        xc = x2 - mean[:, None]
+        var = np.einsum("ij,ij->i", xc, xc) / m
+        inv = 1.0 / np.sqrt(var + EPS)
+        xc *= inv[:, None]
+        self.xhat, self.inv, self.gamma = xc, inv, gamma
+        y = xc * gamma[:, None]
+        y += beta[:, None]
+        if relu:
+            np.maximum(y, 0, out=y)
+        self.running_mean *= 1 - BN_MOMENTUM
+        self.running_mean += BN_MOMENTUM * mean
+        self.running_var *= 1 - BN_MOMENTUM
+        self.running_var += (BN_MOMENTUM * m / (m - 1)) * var
+        self.num_batches_tracked += 1
+        return y.reshape(x.shape)
+
+    def backward(self, dy):
+        """(d input, d gamma, d beta) from d output."""
+        c = dy.shape[0]
+        dy2 = dy.reshape(c, -1)
+        m = dy2.shape[1]
+        dbeta = dy2.sum(axis=1)
+        dgamma = np.einsum("ij,ij->i", dy2, self.xhat)
+        k = self.gamma * self.inv
+        dx = self.xhat * (-k * dgamma / m)[:, None]
+        dx += dy2 * k[:, None]
+        dx -= (k * dbeta / m)[:, None]
+        return dx.reshape(dy.shape), dgamma, dbeta
+
+
+def relu_grad(d, y):
+    """d * (y > 0): the gradient through a ReLU whose output is y."""
+    return np.multiply(d, y > 0)
+
+
+class MaxPool3s2:
+    """MaxPool2d(3, stride=2, padding=1) on (C, N, H, W) that follows a ReLU.
+
+    Inputs are >= 0, so a zero border stands in for PyTorch's -inf padding without changing any
+    maximum. The backward routes each window's gradient to the elements equal to its maximum:
+    ties happen only between zeros from the ReLU, whose gradient the ReLU stops anyway, so
+    masking with pooled > 0 once matches PyTorch's first-index rule.
+    """
+
+    def forward(self, x):
+        c, n, h, w = x.shape
+        self.shape = x.shape
+        self.xp = np.zeros((c, n, h + 2, w + 2), np.float32)
+        self.xp[:, :, 1:-1, 1:-1] = x
+        ho, wo = (h - 1) // 2 + 1, (w - 1) // 2 + 1
+        self.windows = [(slice(i, i + 2 * ho - 1, 2), slice(j, j + 2 * wo - 1, 2))
+                        for i in range(3) for j in range(3)]
+        out = None
+        for sh, sw in self.windows:
+            v = self.xp[:, :, sh, sw]
+            out = v.copy() if out is None else np.maximum(out, v, out=out)
+        self.out = out
+        return out
+
+    def backward(self, d):
+        g = relu_grad(d, self.out)
+        dxp = np.zeros_like(self.xp)
+        for sh, sw in self.windows:
+            dxp[:, :, sh, sw] += np.multiply(self.xp[:, :, sh, sw] == self.out, g)
+        return dxp[:, :, 1:-1, 1:-1]
+
+
+class BasicBlock:
+    """relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), the shortcut a 1x1 conv + BN when
+    the shape changes (`proj` names its Sequential: "proj" or "downsample")."""
+
+    def __init__(self, prefix, c_in, c_out, stride, proj):
+        self.p = prefix
+        self.conv1, self.bn1 = Conv(3, stride, 1), BatchNorm(c_out)
+        self.conv2, self.bn2 = Conv(3, 1, 1), BatchNorm(c_out)
+        self.proj = None
+        if stride != 1 or c_in != c_out:
+            self.proj = f"{prefix}.{proj}"
+            self.convp, self.bnp = Conv(1, stride, 0), BatchNorm(c_out)
+
+    def forward(self, x, params):
+        p, q = self.p, params
+        h = self.bn1.forward(self.conv1.forward(x, q[f"{p}.conv1.weight"]),
+                             q[f"{p}.bn1.weight"], q[f"{p}.bn1.bias"], relu=True)
+        self.h = h
+        out = self.bn2.forward(self.conv2.forward(h, q[f"{p}.conv2.weight"]),
+                               q[f"{p}.bn2.weight"], q[f"{p}.bn2.bias"])
+        if self.proj is None:
+            out += x
+        else:
+            s = self.proj
+            out += self.bnp.forward(self.convp.forward(x, q[f"{s}.0.weight"]),
+                                    q[f"{s}.1.weight"], q[f"{s}.1.bias"])
+        np.maximum(out, 0, out=out)
+        self.out = out
+        return out
+
+    def backward(self, d, params, grads):
+        p, q = self.p, params
+        d = relu_grad(d, self.out)
+        dc2, grads[f"{p}.bn2.weight"], grads[f"{p}.bn2.bias"] = self.bn2.backward(d)
+        grads[f"{p}.conv2.weight"], dh = self.conv2.backward(dc2, q[f"{p}.conv2.weight"].shape)
+        dc1, grads[f"{p}.bn1.weight"], grads[f"{p}.bn1.bias"] = \
+            self.bn1.backward(relu_grad(dh, self.h))
+        grads[f"{p}.conv1.weight"], dx = self.conv1.backward(dc1, q[f"{p}.conv1.weight"].shape)
+        if self.proj is None:
+            dx += d
+        else:
+            s = self.proj
+            dcp, grads[f"{s}.1.weight"], grads[f"{s}.1.bias"] = self.bnp.backward(d)
+            grads[f"{s}.0.weight"], dxp = self.convp.backward(dcp, q[f"{s}.0.weight"].shape)
+            dx += dxp
+        return dx
+
+
+class SGDMomentum:
+    """SGD with momentum (no dampening, buf = g on the first step), in place without
+    temporaries: ResNet-18's 11M parameters make each pass over them cost."""
+
+    def __init__(self, params, lr, momentum):
+        self.params, self.lr, self.mu = params, lr, momentum
+        self.buf = {}
+        self.scratch = {k: np.empty_like(v) for k, v in params.items()}
+
+    def update(self, grads):
+        for k, p in self.params.items():
+            g, buf = grads[k], self.buf.get(k)
+            if buf is None:
+                buf = self.buf[k] = g.copy()
+            else:
+                buf *= self.mu
+                buf += g
+            tmp = np.multiply(buf, self.lr, out=self.scratch[k])
+            p -= tmp
