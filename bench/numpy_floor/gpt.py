@@ -1,0 +1,218 @@
+"""Floor for the char GPT training step (bench/workloads/real.py Gpt, both attention forms).
+
+Computes minGPT's step: token + position embeddings, blocks of x += proj(attn(ln_1(x))) and
+x += mlp(ln_2(x)) (Linear, exact erf GELU, Linear), ln_f, lm_head without bias, mean
+cross-entropy, the manual backward of all of it, and AdamW (decay on every parameter).
+The masked_fill + softmax and the scaled_dot_product_attention(is_causal=True) forms are the
+same function, so one class serves both workloads, in the form that is fastest in NumPy.
+
+Layout choices (why):
+- Activations are (B*T, C) rows, so every Linear is one GEMM. The heads are never copied out:
+  q, k, v are strided (B, H, T, D) views of the (B*T, 3C) c_attn output (row stride 3C, which
+  BLAS takes as its leading dimension), the batched matmuls loop over B*H in C and write the
+  head outputs straight into (B*T, C) through the same kind of view, and the gradients of
+  q, k, v land in one (B*T, 3C) buffer that c_attn's backward multiplies as is.
+- q is scaled by 1/sqrt(D) once (B*T*C values) instead of the scores (B*H*T*T); the causal
+  mask is one broadcast add of a (T, T) 0 / -inf matrix; softmax runs in place.
+- Softmax backward uses sum_j dP_ij P_ij = dy_i . y_i (the flash-attention identity): a
+  reduction over B*T*C values instead of B*H*T*T.
+- GELU (exact, erf): Phi from dygrad.ops._erf32 (dygrad's float32 erf formula in pure NumPy,
+  about 20 in-place passes over cache-sized blocks). SciPy's erf is not used even when it is
+  installed: it computes float32 in float64 and measured ~4x slower for the (B*T, 4C) input.
+  The forward also stores GELU's derivative Phi + x phi(x) while each block is in cache, so
+  the backward is one multiply.
+- Parameters, gradients and AdamW's moments each live in one flat buffer (the parameters
+  and gradients dicts are views into them), so the optimizer is ~13 ufunc calls per
+  L2-sized block instead of a dozen per tensor; each gradient is written once, by out=.
+- Every buffer is made in __init__ and reused by every step.
+"""
+import math
+
+import numpy as np
+
+from dygrad.ops import _erf32
+
+from ._common import FlatAdamW, LayerNorm, flat_views
+
+_F = np.float32
+_INV_SQRT_2PI = _F(1.0 / math.sqrt(2.0 * math.pi))
+_GELU_BLOCK = 16384
+
+
+def _gelu(f, g, fac, a, p, q, r):
+    """g = f * Phi(f) and fac = Phi(f) + f * phi(f) (GELU's derivative), blockwise; a, p, q,
+    r: float32 scratch of _GELU_BLOCK elements."""
+    ff, gf, cf = f.reshape(-1), g.reshape(-1), fac.reshape(-1)
+    n = ff.size
+    half, lo = _F(0.5), _F(-0.5)
+    for s in range(0, n, _GELU_BLOCK):
+        e = min(s + _GELU_BLOCK, n)
+        x, c = ff[s:e], cf[s:e]
+        if e - s != a.size:
+            a, p, q, r = a[:e - s], p[:e - s], q[:e - s], r[:e - s]
+        _erf32._core(x, _erf32._HALF, a, p, q, lo, r)     # r = Phi(x) - 1/2
+        r += half
+        np.multiply(x, r, out=gf[s:e])
+        np.multiply(x, x, out=p)
+        p *= lo
+        np.exp(p, out=p)
+        p *= x
+        p *= _INV_SQRT_2PI
+        np.add(r, p, out=c)
+
+
+class GptFloor:
+    def __init__(self, data, n_head=4, lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1):
+        self.x, self.y = data["x"].copy(), data["y"].copy()
+        self.flat, self.params = flat_views(data["params"])
+        self.gflat, self.grads = flat_views({k: np.zeros_like(v)
+                                             for k, v in data["params"].items()})
+        self.opt = FlatAdamW(self.flat, self.gflat, lr=lr, betas=betas, eps=1e-8,
+                             weight_decay=weight_decay)
+        p = self.params
+        self.n_layer = sum(1 for k in p if k.endswith(".ln_1.weight"))
+        v, c = p["wte.weight"].shape
+        b, t = self.x.shape
+        n = b * t
+        self.dims = b, t, c, n_head, c // n_head, v
+        nl = self.n_layer
+        e = lambda *s: np.empty(s, _F)                                   # noqa: E731
+        self.ln1 = [LayerNorm(n, c) for _ in range(nl)]
+        self.ln2 = [LayerNorm(n, c) for _ in range(nl)]
+        self.lnf = LayerNorm(n, c)
+        self.qkv = [e(n, 3 * c) for _ in range(nl)]
+        self.att = [e(b, n_head, t, t) for _ in range(nl)]
+        self.yat = [e(n, c) for _ in range(nl)]
+        self.f = [e(n, 4 * c) for _ in range(nl)]
+        self.g = [e(n, 4 * c) for _ in range(nl)]
+        self.fac = [e(n, 4 * c) for _ in range(nl)]
+        self.res, self.tmp, self.tmp2, self.dres = e(n, c), e(n, c), e(n, c), e(n, c)
+        self.logits, self.dg, self.dqkv = e(n, v), e(n, 4 * c), e(n, 3 * c)
+        self.datt = e(b, n_head, t, t)
+        self.gw = [e(_GELU_BLOCK) for _ in range(4)]
+        mask = np.zeros((t, t), _F)
+        mask[np.triu_indices(t, 1)] = -np.inf
+        self.mask = mask
+
+    def _heads(self, a, i):
+        """Part i (0 q, 1 k, 2 v) of a (B*T, 3C) array, or all of a (B*T, C) one (i None), as
+        a strided (B, H, T, D) view."""
+        b, t, c, h, d, _ = self.dims
+        if i is None:
+            return a.reshape(b, t, h, d).transpose(0, 2, 1, 3)
+        return a.reshape(b, t, 3, h, d)[:, :, i].transpose(0, 2, 1, 3)
+
+    def _forward(self):
+        p = self.params
+        b, t, c, nh, d, v = self.dims
+        n = b * t
+        x = self.res
+        np.take(p["wte.weight"], self.x.reshape(-1), axis=0, out=x)
+        x.reshape(b, t, c)[...] += p["wpe.weight"][:t]
+        scale = _F(1.0 / math.sqrt(d))
+        for l in range(self.n_layer):
+            pre = f"h.{l}."
+            h1 = self.ln1[l].forward(x, p[pre + "ln_1.weight"], p[pre + "ln_1.bias"])
+            qkv = self.qkv[l]
+            np.matmul(h1, p[pre + "attn.c_attn.weight"].T, out=qkv)
+            qkv += p[pre + "attn.c_attn.bias"]
+            qkv[:, :c] *= scale
+            att = self.att[l]
+            np.matmul(self._heads(qkv, 0), self._heads(qkv, 1).transpose(0, 1, 3, 2), out=att)
+            att += self.mask
+            att -= att.max(axis=-1, keepdims=True)
+            np.exp(att, out=att)
+            att *= np.divide(_F(1.0), att.sum(axis=-1, keepdims=True))
+            ya = self.yat[l]
+            np.matmul(att, self._heads(qkv, 2), out=self._heads(ya, None))
+            tmp = self.tmp
+            np.matmul(ya, p[pre + "attn.c_proj.weight"].T, out=tmp)
+            tmp += p[pre + "attn.c_proj.bias"]
+            x += tmp
+            h2 = self.ln2[l].forward(x, p[pre + "ln_2.weight"], p[pre + "ln_2.bias"])
+            f = self.f[l]
+            np.matmul(h2, p[pre + "mlp.0.weight"].T, out=f)
+            f += p[pre + "mlp.0.bias"]
+            _gelu(f, self.g[l], self.fac[l], *self.gw)
+            np.matmul(self.g[l], p[pre + "mlp.2.weight"].T, out=tmp)
+            tmp += p[pre + "mlp.2.bias"]
+            x += tmp
+        hf = self.lnf.forward(x, p["ln_f.weight"], p["ln_f.bias"])
+        lg = self.logits
+        np.matmul(hf, p["lm_head.weight"].T, out=lg)
+        # mean cross-entropy; lg becomes d loss / d logits in place
+        y = self.y.reshape(-1)
+        rows = np.arange(n)
+        lg -= lg.max(axis=1, keepdims=True)
+        picked = lg[rows, y]
+        np.exp(lg, out=lg)
+        s = lg.sum(axis=1)
+        loss = float(np.log(s).mean() - picked.mean())
+        lg *= (np.divide(_F(1.0 / n), s))[:, None]
+        lg[rows, y] -= _F(1.0 / n)
+        return loss
+
+    def _backward(self):
+        p, gr = self.params, self.grads
+        b, t, c, nh, d, v = self.dims
+        dl = self.logits
+        np.matmul(dl.T, self.lnf.out, out=gr["lm_head.weight"])
+        dres, tmp, tmp2 = self.dres, self.tmp, self.tmp2
+        dres[...] = 0.0
+        np.matmul(dl, p["lm_head.weight"], out=tmp2)
+        self.lnf.backward(tmp2, p["ln_f.weight"], gr["ln_f.weight"], gr["ln_f.bias"], dres, tmp)
+        scale = _F(1.0 / math.sqrt(d))
+        for l in reversed(range(self.n_layer)):
+            pre = f"h.{l}."
+            # x += mlp(ln_2(x))
+            np.matmul(dres.T, self.g[l], out=gr[pre + "mlp.2.weight"])
+            np.sum(dres, axis=0, out=gr[pre + "mlp.2.bias"])
+            dg = self.dg
+            np.matmul(dres, p[pre + "mlp.2.weight"], out=dg)
+            dg *= self.fac[l]
+            ln2 = self.ln2[l]
+            np.matmul(dg.T, ln2.out, out=gr[pre + "mlp.0.weight"])
+            np.sum(dg, axis=0, out=gr[pre + "mlp.0.bias"])
+            np.matmul(dg, p[pre + "mlp.0.weight"], out=tmp2)
+            ln2.backward(tmp2, p[pre + "ln_2.weight"], gr[pre + "ln_2.weight"],
+                         gr[pre + "ln_2.bias"], dres, tmp)
+            # x += c_proj(attn(ln_1(x)))
+            ya = self.yat[l]
+            np.matmul(dres.T, ya, out=gr[pre + "attn.c_proj.weight"])
+            np.sum(dres, axis=0, out=gr[pre + "attn.c_proj.bias"])
+            dy = tmp2
+            np.matmul(dres, p[pre + "attn.c_proj.weight"], out=dy)
+            qkv, att, datt, dqkv = self.qkv[l], self.att[l], self.datt, self.dqkv
+            dyh = self._heads(dy, None)
+            np.matmul(dyh, self._heads(qkv, 2).transpose(0, 1, 3, 2), out=datt)
+            # sum_j dP_ij P_ij = dy_i . y_i per (row, head)
+            np.multiply(dy, ya, out=tmp)
+            delta = tmp.reshape(b, t, nh, d).sum(axis=-1)
+            datt -= delta.transpose(0, 2, 1)[..., None]
+            datt *= att
+            np.matmul(att.transpose(0, 1, 3, 2), dyh, out=self._heads(dqkv, 2))
+            np.matmul(datt, self._heads(qkv, 1), out=self._heads(dqkv, 0))
+            np.matmul(datt.transpose(0, 1, 3, 2), self._heads(qkv, 0),
+                      out=self._heads(dqkv, 1))
+            dqkv[:, :c] *= scale
+            ln1 = self.ln1[l]
+            np.matmul(dqkv.T, ln1.out, out=gr[pre + "attn.c_attn.weight"])
+            np.sum(dqkv, axis=0, out=gr[pre + "attn.c_attn.bias"])
+            np.matmul(dqkv, p[pre + "attn.c_attn.weight"], out=tmp2)
+            ln1.backward(tmp2, p[pre + "ln_1.weight"], gr[pre + "ln_1.weight"],
+                         gr[pre + "ln_1.bias"], dres, tmp)
+        np.sum(dres.reshape(b, t, c), axis=0, out=gr["wpe.weight"][:t])
+        gw = gr["wte.weight"]
+        gw[...] = 0.0
+        np.add.at(gw, self.x.reshape(-1), dres)
+
+    def loss_and_grads(self):
+        loss = self._forward()
+        self._backward()
+        return loss, {k: g.copy() for k, g in self.grads.items()}
+
+    def step(self):
+        loss = self._forward()
+        self._backward()
+        self.opt.update()
+        return loss
