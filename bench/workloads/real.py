@@ -2,12 +2,14 @@
 `F.scaled_dot_product_attention`), ResNet-18 in torchvision's layout (1x28x28 and 3x32x32), a
 2-layer LSTM word language model step and a TransformerEncoder classifier step.
 
-No NumPy floor: the target is the ratio to PyTorch eager. Dropout layers run in training mode
-when timed; the loss check (first steps against PyTorch) runs them in eval mode, where both
-frameworks compute the same function.
+The target is the ratio to PyTorch eager. Hand-written NumPy floors (bench/numpy_floor/) have
+no target: their column shows how much of the time is NumPy's own arithmetic. Dropout layers
+run in training mode when timed; the loss check (first steps against PyTorch) runs them in eval
+mode, where both frameworks compute the same function (a floor's `losses` does the same).
 """
 import numpy as np
 
+from ..numpy_floor.lstm_lm import LstmLmFloor
 from ._common import Runner, Workload, train_runner
 from ._models import (build_gpt, build_lstm_lm, build_resnet18, build_transformer_classifier,
                       params_like)
@@ -72,13 +74,21 @@ class Gpt(Workload):
                                 weight_decay=0.1)
         x, y = torch.from_numpy(data["x"].copy()), torch.from_numpy(data["y"].copy())
 
-        def step():
+        def fwd_bwd():
             opt.zero_grad(set_to_none=True)
             loss = model(x, y)
             loss.backward()
+            return loss
+
+        def step():
+            loss = fwd_bwd()
             opt.step()
             return loss
-        return Runner(step, dict(model.named_parameters()))
+        return Runner(step, dict(model.named_parameters()), fwd_bwd)
+
+    def floor(self, data):
+        from ..numpy_floor.gpt import GptFloor
+        return GptFloor(data, n_head=self.HEADS)
 
 
 class ResNet18(Workload):
@@ -116,6 +126,10 @@ class ResNet18(Workload):
         x, y = torch.from_numpy(data["x"].copy()), torch.from_numpy(data["y"].copy())
         return train_runner(torch, model, opt, x, y)
 
+    def floor(self, data):
+        from ..numpy_floor.resnet import ResNet18Floor
+        return ResNet18Floor(data)
+
 
 class LstmLm(Workload):
     """pytorch/examples' word_language_model: its small LSTM, one bptt window, gradient
@@ -148,18 +162,25 @@ class LstmLm(Workload):
         x, y = torch.from_numpy(data["x"].copy()), torch.from_numpy(data["y"].copy())
         F = torch.nn.functional
 
-        def step():
+        def fwd_bwd():
             hidden = (torch.zeros(self.NLAYERS, self.BATCH, self.NINP),
                       torch.zeros(self.NLAYERS, self.BATCH, self.NINP))
             model.zero_grad()
             output, hidden = model(x, hidden)
             loss = F.nll_loss(output, y)
             loss.backward()
+            return loss
+
+        def step():
+            loss = fwd_bwd()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
             for p in model.parameters():
                 p.data.add_(p.grad, alpha=-20.0)
             return loss
-        return _Checked(step, dict(model.named_parameters()), model)
+        return _Checked(step, dict(model.named_parameters()), model, fwd_bwd)
+
+    def floor(self, data):
+        return LstmLmFloor(data, self.NLAYERS, self.DROPOUT)
 
 
 class TransformerCls(Workload):

@@ -49,6 +49,11 @@ def test_floor_matches_torch(w):
     data = w.make_data()
     runner = w.build(torch, data)
     floor = w.floor(data)
+    # dropout off on both sides (PyTorch's eval mode; a floor's `training` flag)
+    if getattr(runner, "model", None) is not None:
+        runner.model.eval()
+    if hasattr(floor, "training"):
+        floor.training = False
     loss_t, grads_t = runner.loss_and_grads()
     loss_f, grads_f = floor.loss_and_grads()
     assert loss_f == pytest.approx(loss_t, rel=1e-4, abs=1e-5)
