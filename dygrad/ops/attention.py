@@ -6,9 +6,10 @@ import numpy as np
 from .. import _creation
 from .. import random as _random
 from .._tensor import Tensor
-from ._record import record
+from ._record import record, record1
 from .dropout import _drawn
 from . import nn_ops
+from .attention_checks import check_sdpa, check_mha_shapes, check_mha_masks
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -26,6 +27,34 @@ def _dropout(x, p, training):
         return x
     d = x._data
     return x * _drawn(_keep, d.shape, p, d.dtype) * (1.0 / (1.0 - p))
+
+
+def _safe_softmax_array(d, dim):
+    """softmax of d along dim, with 0 (not NaN) in the rows that are -inf throughout: a query
+    that may attend to no key gets no weight, as PyTorch's fused attention gives. The fix-up
+    works on the row maxima and sums only."""
+    m = d.max(axis=dim, keepdims=True)
+    dead = m == -np.inf
+    anydead = dead.any()
+    if anydead:
+        m[dead] = 0.0
+    e = np.exp(d - m)
+    s = e.sum(axis=dim, keepdims=True)
+    if anydead:
+        s[dead] = 1.0
+    e /= s
+    return e
+
+
+def _safe_softmax(x):
+    """_safe_softmax_array over the last dim, in the graph (softmax's backward holds: the 0 rows
+    get 0 gradient)."""
+    t, node = record1(_safe_softmax_array(x._data, -1), nn_ops.SoftmaxBackward0, x,
+                      _safe_softmax_array, (x, -1))
+    if node is not None:
+        node.dim = -1
+        node.save_output(t)
+    return t
 
 
 def _bias_of(md, npdt, masked):
@@ -63,12 +92,25 @@ def _additive_mask(mask, dtype):
     return mask
 
 
+def _repeat_heads(x, n):
+    """x (..., H, S, E) with each head repeated n times in place: (..., H * n, S, E)."""
+    if n == 1:
+        return x
+    return x.repeat_interleave(n, dim=-3)
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
     """softmax(query @ key^T * scale + mask) @ value over the last two dims; scale defaults to 1 /
-    sqrt(E), is_causal masks future positions.
+    sqrt(E), is_causal masks future positions (top-left aligned: query i sees keys 0..i).
+
+    attn_mask broadcasts to (..., L, S): a bool mask marks the positions that MAY attend (True),
+    a float mask (the query's dtype) is added to the scores. A query row that may attend to
+    nothing gets zero weights (a zero output), as in PyTorch. enable_gqa lets key and value have
+    fewer heads (dim -3) than the query, each serving a group of query heads. dropout_p drops
+    attention weights whenever it is > 0 (this function has no training flag).
 
     Example::
 
@@ -82,7 +124,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         >>> F.scaled_dot_product_attention(q, k, v).shape
         torch.Size([2, 4, 5, 3])
     """
+    check_sdpa(query, key, value, attn_mask, is_causal, enable_gqa)
     L, S = query.shape[-2], key.shape[-2]
+    if enable_gqa and query.dim() >= 3 and key.dim() >= 3:
+        key = _repeat_heads(key, query.shape[-3] // key.shape[-3])
+        value = _repeat_heads(value, query.shape[-3] // value.shape[-3])
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * sc
     if is_causal:
@@ -95,7 +141,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
             scores = scores + _bool_bias(attn_mask, scores._data.dtype, False)
         else:
             scores = scores + attn_mask
-    attn = nn_ops.softmax(scores, -1)
+    attn = _safe_softmax(scores)
     attn = _dropout(attn, dropout_p, True)
     return attn @ value
 
@@ -118,8 +164,14 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     the q/k/v_proj_weight when use_separate_proj_weight), runs scaled dot-product attention in
     num_heads heads and projects the result with out_proj_weight.
 
-    Inputs are (L, N, E) (sequence first), or (L, E) unbatched; returns (output (L, N, E),
-    attention weights averaged over the heads, or None when need_weights is False).
+    Inputs are (L, N, E) (sequence first), or (L, E) unbatched. Masks: key_padding_mask (N, S)
+    and attn_mask (L, S) or (N * num_heads, L, S); True (bool) marks a position that may NOT be
+    attended, a float mask is added to the scores. is_causal is a hint that attn_mask is the
+    causal mask (an attn_mask is required with it); without key_padding_mask and with
+    need_weights=False the causal mask is used in its place, as PyTorch does. Returns (output
+    (L, N, E), the attention weights (after dropout) averaged over the heads (N, L, S), or per
+    head (N, num_heads, L, S), or None when need_weights is False). With need_weights=False a
+    query that may attend to nothing gets a zero attention output (NaN weights otherwise).
 
     Example::
 
@@ -135,17 +187,32 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     """
     from .shape import cat
     from .pad import pad_constant
-    unbatched = query.dim() == 2
-    if unbatched:
+    if not check_mha_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
+        unbatched = True
+    else:
+        unbatched = False
     tgt_len, bsz, embed_dim = query.shape
     if embed_dim != embed_dim_to_check:
         raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
     head_dim = embed_dim // num_heads
     if head_dim * num_heads != embed_dim:
         raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+                           "Transformer module method `generate_square_subsequent_mask` to "
+                           "create this mask.")
+    if is_causal and key_padding_mask is None and not need_weights:
+        # the hint stands for the mask: the causal mask is used, the given one is not read
+        attn_mask = _causal(tgt_len, key.shape[0])
+    kpm_bool, am_bool = check_mha_masks(query, key, value, key_padding_mask, attn_mask, num_heads,
+                                        use_separate_proj_weight)
+    if kpm_bool is not None and am_bool is not None and kpm_bool != am_bool:
+        import warnings
+        warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same "
+                      "type for both instead.", UserWarning, stacklevel=3)
     if not use_separate_proj_weight:
         wq, wk, wv = in_proj_weight.chunk(3, 0)
     else:
@@ -161,13 +228,6 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     q = lin(query, wq, bq)
     k = lin(key, wk, bk)
     v = lin(value, wv, bv)
-    if attn_mask is not None and key_padding_mask is not None and \
-            (attn_mask._data.dtype == np.bool_) != (key_padding_mask._data.dtype == np.bool_):
-        import warnings
-        warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same "
-                      "type for both instead.", UserWarning, stacklevel=3)
-    if is_causal and attn_mask is None:
-        attn_mask = _causal(tgt_len, key.shape[0])
     amask = _additive_mask(attn_mask, q._data.dtype)
     kpm = _additive_mask(key_padding_mask, q._data.dtype)
     if bias_k is not None and bias_v is not None:
@@ -179,8 +239,8 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
             kpm = pad_constant(kpm, (0, 1))
     # (L, N, E) -> (N * heads, L, head_dim)
     q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
-    v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    k = _heads(k, static_k, "static_k", bsz * num_heads, head_dim)
+    v = _heads(v, static_v, "static_v", bsz * num_heads, head_dim)
     if add_zero_attn:
         k = cat([k, _creation.zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype)], 1)
         v = cat([v, _creation.zeros((bsz * num_heads, 1, head_dim), dtype=v.dtype)], 1)
@@ -196,9 +256,11 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     if kpm is not None:
         scores = (scores.reshape(bsz, num_heads, tgt_len, src_len)
                   + kpm.reshape(bsz, 1, 1, src_len)).reshape(bsz * num_heads, tgt_len, src_len)
-    attn = nn_ops.softmax(scores, -1)
-    attn_d = _dropout(attn, dropout_p, training)
-    out = attn_d @ v  # (N*h, L, hd)
+    # PyTorch computes the weights it returns with a plain softmax (NaN rows where nothing may be
+    # attended) and, without them, by fused attention (zero rows there)
+    attn = nn_ops.softmax(scores, -1) if need_weights else _safe_softmax(scores)
+    attn = _dropout(attn, dropout_p, training)
+    out = attn @ v  # (N*h, L, hd)
     out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
     out = lin(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
     weights = None
@@ -210,3 +272,14 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         out = out.squeeze(1)
         weights = weights.squeeze(0) if weights is not None else None
     return out, weights
+
+
+def _heads(x, static, name, bh, head_dim):
+    """The projected key or value (S, N, E) as (N * heads, S, head_dim), or `static` in its
+    place (given already in that layout)."""
+    if static is None:
+        return x.reshape(x.shape[0], bh, head_dim).transpose(0, 1)
+    if static.dim() != 3 or static.shape[0] != bh or static.shape[2] != head_dim:
+        raise AssertionError(f"expecting {name} of shape (batch size * num_heads, source length, "
+                             f"head_dim) = ({bh}, S, {head_dim}), but got {tuple(static.shape)}")
+    return static

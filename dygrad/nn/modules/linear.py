@@ -92,6 +92,18 @@ class Linear(_WeightBiasLayer):
                f"bias={self.bias is not None}"
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """The Linear layer nn.MultiheadAttention uses as `out_proj`: Linear's math under PyTorch's
+    name and class path for it (so reprs, type checks and saved class references match). Not
+    exported by dygrad.nn, as in PyTorch.
+
+    Example::
+
+        >>> torch.nn.MultiheadAttention(4, 2).out_proj
+        NonDynamicallyQuantizableLinear(in_features=4, out_features=4, bias=True)
+    """
+
+
 class Bilinear(_WeightBiasLayer):
     """Bilinear map y[k] = x1 @ weight[k] @ x2 + bias[k] with weight (out_features, in1_features,
     in2_features).
