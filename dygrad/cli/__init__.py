@@ -75,7 +75,39 @@ def build_parser():
                               "dygrad run -n N script.py [args] (see dygrad run --help)")
     run.add_argument("launch_args", nargs=argparse.REMAINDER)
     run.set_defaults(run=lambda args: _launch(args.launch_args))
+    torch = sub.add_parser("torch", add_help=False,
+                           help="run an unmodified PyTorch program on dygrad: "
+                                "dygrad torch script.py [args] or dygrad torch -m module [args]")
+    torch.add_argument("program_args", nargs=argparse.REMAINDER)
+    torch.set_defaults(run=lambda args: _run_torch(args.program_args))
     return parser
+
+
+TORCH_USAGE = """usage: dygrad torch script.py [args ...]
+       dygrad torch -m module [args ...]
+
+Run an unmodified PyTorch program with dygrad standing in for PyTorch: in that process
+`import torch` and `import torchvision` (and their submodules) resolve to dygrad. The program
+sees sys.argv, __main__ and its folder on sys.path as under `python script.py`. A torch module
+dygrad does not provide fails at its import with an error that names it."""
+
+
+def _run_torch(argv):
+    from .. import compat
+    if not argv or argv[0] in ("-h", "--help"):
+        print(TORCH_USAGE, file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    if argv[0] == "-m":
+        if len(argv) < 2:
+            raise CLIError("-m needs a module name: dygrad torch -m module [args]")
+        compat.run_module(argv[1], argv[2:])
+        return 0
+    if argv[0].startswith("-"):
+        raise CLIError(f"unknown option {argv[0]!r}; usage: dygrad torch script.py [args]")
+    if not __import__("os").path.isfile(argv[0]):
+        raise CLIError(f"can't open file {argv[0]!r}: no such file")
+    compat.run_path(argv[0], argv[1:])
+    return 0
 
 
 def _launch(argv):
@@ -88,6 +120,12 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["run"]:  # its options and the program's arguments go to the launcher as is
         return _launch(argv[1:])
+    if argv[:1] == ["torch"]:  # the program's own arguments must not meet our parser
+        try:
+            return _run_torch(argv[1:])
+        except CLIError as exc:
+            print(f"dygrad torch: error: {exc}", file=sys.stderr)
+            return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
