@@ -107,7 +107,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     sqrt(E), is_causal masks future positions (top-left aligned: query i sees keys 0..i).
 
     attn_mask broadcasts to (..., L, S): a bool mask marks the positions that MAY attend (True),
-    a float mask (the query's dtype) is added to the scores. A query row that may attend to
+    a float mask (float32 or the query's dtype) is added to the scores. A query row that may attend to
     nothing gets zero weights (a zero output), as in PyTorch. enable_gqa lets key and value have
     fewer heads (dim -3) than the query, each serving a group of query heads. dropout_p drops
     attention weights whenever it is > 0 (this function has no training flag).
@@ -139,6 +139,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if attn_mask._data.dtype == np.bool_:
             # in SDPA a True entry means "may attend" (the opposite of nn.MultiheadAttention)
             scores = scores + _bool_bias(attn_mask, scores._data.dtype, False)
+        elif attn_mask._data.dtype != scores._data.dtype:
+            # a float32 mask on float64 or float16 attention: added in the attention's dtype
+            scores = scores + attn_mask.to(scores.dtype)
         else:
             scores = scores + attn_mask
     attn = _safe_softmax(scores)

@@ -41,10 +41,10 @@ def check_sdpa(query, key, value, attn_mask, is_causal, enable_gqa):
         raise RuntimeError("scaled_dot_product_attention: an explicit attn_mask must not be given "
                            "with is_causal=True")
     md = attn_mask._data
-    if md.dtype != np.bool_ and md.dtype != qd.dtype:
+    if md.dtype != np.bool_ and md.dtype != qd.dtype and md.dtype != np.float32:
         raise RuntimeError(
-            "scaled_dot_product_attention: expected attn_mask of dtype torch.bool or of the "
-            f"query's dtype {query.dtype}, got {attn_mask.dtype}")
+            "scaled_dot_product_attention: expected attn_mask of dtype torch.bool, torch.float32 "
+            f"or the query's dtype {query.dtype}, got {attn_mask.dtype}")
     want = qd.shape[:-1] + (kd.shape[-2],)
     try:
         np.broadcast_shapes(md.shape, want)

@@ -339,6 +339,17 @@ def test_sdpa_options(case):
     _backward_match(od, ot, pairs)
 
 
+def test_sdpa_float32_mask_on_float64_attention():
+    torch = _torch()
+    q, m = rng.standard_normal((2, 4, 3)), _arr(4, 4)
+    (qd, qt), (md, mt) = _both(torch, q), _both(torch, m)
+    od = F.scaled_dot_product_attention(qd, qd, qd, attn_mask=md)
+    ot = torch.nn.functional.scaled_dot_product_attention(qt, qt, qt, attn_mask=mt)
+    assert od.dtype == dygrad.float64
+    assert_close(od, ot, rtol=1e-6, atol=1e-7)
+    _backward_match(od, ot, [(qd, qt), (md, mt)], tol=1e-5)
+
+
 def test_sdpa_dropout():
     q = dygrad.tensor(_arr(2, 2, 6, 4))
     base = F.scaled_dot_product_attention(q, q, q)
@@ -353,8 +364,9 @@ def test_sdpa_dropout():
 
 @pytest.mark.parametrize("bad,expect", [
     (dict(attn_mask=np.zeros((4, 5), np.float32), is_causal=True), "attn_mask must not be given with is_causal"),
-    (dict(attn_mask=np.zeros((4, 5), np.int64)), "expected attn_mask of dtype torch.bool or of the query's dtype torch.float32, got torch.int64"),
+    (dict(attn_mask=np.zeros((4, 5), np.int64)), "expected attn_mask of dtype torch.bool, torch.float32 or the query's dtype torch.float32, got torch.int64"),
     (dict(attn_mask=np.zeros((4, 5), np.float64)), "got torch.float64"),
+    (dict(attn_mask=np.zeros((4, 5), np.float16)), "got torch.float16"),
     (dict(attn_mask=np.zeros((3, 5), bool)), r"attn_mask of shape \(3, 5\) does not broadcast to .*\(2, 3, 4, 5\)"),
     (dict(k=(2, 2, 5, 8), v=(2, 2, 5, 6), enable_gqa=True), r"heads of key \(2\) and value \(2\) must divide the number of heads of query \(3\)"),
     (dict(k=(2, 3, 5, 7)), r"query of shape \(2, 3, 4, 8\) and key of shape \(2, 3, 5, 7\)"),
