@@ -14,6 +14,10 @@ Layout choices (why):
   q, k, v land in one (B*T, 3C) buffer that c_attn's backward multiplies as is.
 - q is scaled by 1/sqrt(D) once (B*T*C values) instead of the scores (B*H*T*T); the causal
   mask is one broadcast add of a (T, T) 0 / -inf matrix; softmax runs in place.
+- Scores and probabilities are stored transposed, (B, H, key, query): the softmax max then
+  reduces over axis -2, which NumPy vectorises across rows (a max over a 64-long last axis
+  measured 3x slower), and the row sums are vector-matrix products. Every batched product
+  reads its operands as views in this layout (no copies).
 - Softmax backward uses sum_j dP_ij P_ij = dy_i . y_i (the flash-attention identity): a
   reduction over B*T*C values instead of B*H*T*T.
 - GELU (exact, erf): Phi from dygrad.ops._erf32 (dygrad's float32 erf formula in pure NumPy,
@@ -22,9 +26,16 @@ Layout choices (why):
   The forward also stores GELU's derivative Phi + x phi(x) while each block is in cache, so
   the backward is one multiply.
 - Parameters, gradients and AdamW's moments each live in one flat buffer (the parameters
-  and gradients dicts are views into them), so the optimizer is ~13 ufunc calls per
+  and gradients dicts are views into them), so the optimizer is 11 ufunc calls per
   L2-sized block instead of a dozen per tensor; each gradient is written once, by out=.
+- Column sums (bias gradients, LayerNorm's weight and bias gradients) are ones @ d out
+  GEMVs, about 2x faster than sum(axis=0); the token-embedding gradient is a one-hot
+  (V, B*T) matrix times d x, 5x faster than np.add.at.
 - Every buffer is made in __init__ and reused by every step.
+
+Where the time goes (one thread, process time, ~100 ms a step on the shared 2-core VM): the
+Linear GEMMs ~47%, GELU ~17%, LayerNorm ~10%, other elementwise (softmax, bias adds,
+residuals, loss) ~10%, the attention's small batched products ~8%, AdamW ~3%.
 """
 import math
 
@@ -95,7 +106,7 @@ class GptFloor:
         mask = np.zeros((t, t), _F)     # [key, query]: -inf where key > query
         mask[np.tril_indices(t, -1)] = -np.inf
         self.mask = mask
-        self.ones_t, self.ones_d = np.ones(t, _F), np.ones(n_head and c // n_head, _F)
+        self.ones_t, self.ones_d = np.ones(t, _F), np.ones(c // n_head, _F)
 
     def _heads(self, a, i):
         """Part i (0 q, 1 k, 2 v) of a (B*T, 3C) array, or all of a (B*T, C) one (i None), as
