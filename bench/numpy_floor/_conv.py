@@ -166,9 +166,10 @@ class BatchNorm:
         xc = x2 - mean[:, None]
         var = np.einsum("ij,ij->i", xc, xc) / m
         inv = 1.0 / np.sqrt(var + EPS)
-        xc *= inv[:, None]
-        self.xhat, self.inv, self.gamma = xc, inv, gamma
-        y = xc * gamma[:, None]
+        # keep x - mean, not x_hat: one pass less here, and the backward folds inv into
+        # its per-channel factors
+        self.xc, self.inv, self.gamma = xc, inv, gamma
+        y = xc * (gamma * inv)[:, None]
         y += beta[:, None]
         if relu:
             np.maximum(y, 0, out=y)
@@ -185,11 +186,13 @@ class BatchNorm:
         dy2 = dy.reshape(c, -1)
         m = dy2.shape[1]
         dbeta = dy2.sum(axis=1)
-        dgamma = np.einsum("ij,ij->i", dy2, self.xhat)
-        k = self.gamma * self.inv
-        dx = self.xhat * (-k * dgamma / m)[:, None]
-        dx += dy2 * k[:, None]
+        inv = self.inv
+        dgamma = np.einsum("ij,ij->i", dy2, self.xc) * inv
+        k = self.gamma * inv
+        # dx = k * (dy - mean(dy) - x_hat * mean(dy * x_hat)), x_hat = xc * inv
+        dx = dy2 * k[:, None]
         dx -= (k * dbeta / m)[:, None]
+        dx -= self.xc * (k * inv * dgamma / m)[:, None]
         return dx.reshape(dy.shape), dgamma, dbeta
 
 
