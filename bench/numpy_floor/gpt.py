@@ -12,8 +12,10 @@ Layout choices (why):
   BLAS takes as its leading dimension), the batched matmuls loop over B*H in C and write the
   head outputs straight into (B*T, C) through the same kind of view, and the gradients of
   q, k, v land in one (B*T, 3C) buffer that c_attn's backward multiplies as is.
-- q is scaled by 1/sqrt(D) once (B*T*C values) instead of the scores (B*H*T*T); the causal
-  mask is one broadcast add of a (T, T) 0 / -inf matrix; softmax runs in place.
+- q comes out of c_attn's GEMM already scaled by 1/sqrt(D) (a scaled copy of the q rows of
+  the weight and bias, C*(C+1) values, instead of the scores, B*H*T*T, or q itself, a
+  strided pass over B*T*C); the causal mask is one broadcast add of a (T, T) 0 / -inf
+  matrix; softmax runs in place.
 - Scores and probabilities are stored transposed, (B, H, key, query): the softmax max then
   reduces over axis -2, which NumPy vectorises across rows (a max over a 64-long last axis
   measured 3x slower), and the row sums are vector-matrix products. Every batched product
@@ -92,6 +94,8 @@ class GptFloor:
         self.ln2 = [LayerNorm(n, c) for _ in range(nl)]
         self.lnf = LayerNorm(n, c)
         self.qkv = [e(n, 3 * c) for _ in range(nl)]
+        self.ws = [e(3 * c, c) for _ in range(nl)]
+        self.bs = [e(3 * c) for _ in range(nl)]
         self.att = [e(b, n_head, t, t) for _ in range(nl)]
         self.yat = [e(n, c) for _ in range(nl)]
         self.f = [e(n, 4 * c) for _ in range(nl)]
@@ -127,10 +131,18 @@ class GptFloor:
         for l in range(self.n_layer):
             pre = f"h.{l}."
             h1 = self.ln1[l].forward(x, p[pre + "ln_1.weight"], p[pre + "ln_1.bias"])
+            # q comes out scaled by 1/sqrt(D): the GEMM uses a copy of c_attn's weight and
+            # bias with their q rows scaled (3C*(C+1) values; scaling q itself afterwards is a
+            # strided pass over B*T*C values, 5x the time)
+            ws, bs = self.ws[l], self.bs[l]
+            w_attn, b_attn = p[pre + "attn.c_attn.weight"], p[pre + "attn.c_attn.bias"]
+            np.multiply(w_attn[:c], scale, out=ws[:c])
+            ws[c:] = w_attn[c:]
+            np.multiply(b_attn[:c], scale, out=bs[:c])
+            bs[c:] = b_attn[c:]
             qkv = self.qkv[l]
-            np.matmul(h1, p[pre + "attn.c_attn.weight"].T, out=qkv)
-            qkv += p[pre + "attn.c_attn.bias"]
-            qkv[:, :c] *= scale
+            np.matmul(h1, ws.T, out=qkv)
+            qkv += bs
             # scores and probabilities transposed, (B, H, key, query): softmax reduces over
             # axis -2, which NumPy vectorises across the rows (3x faster than a max over
             # the last axis), and the sum is a vector-matrix product
@@ -206,17 +218,21 @@ class GptFloor:
             np.matmul(self._heads(qkv, 2), dyh.transpose(0, 1, 3, 2), out=datt)
             # sum_j dP_ij P_ij = dy_i . y_i per (query row, head)
             np.multiply(dy, ya, out=tmp)
-            delta = np.matmul(tmp.reshape(b, t, nh, d), self.ones_d)
-            datt -= delta.transpose(0, 2, 1)[:, :, None, :]
+            delta = np.matmul(self._heads(tmp, None), self.ones_d)        # (B, H, T)
+            datt -= delta[:, :, None, :]
             datt *= att
             np.matmul(att, dyh, out=self._heads(dqkv, 2))
             np.matmul(datt.transpose(0, 1, 3, 2), self._heads(qkv, 1), out=self._heads(dqkv, 0))
             np.matmul(datt, self._heads(qkv, 0), out=self._heads(dqkv, 1))
-            dqkv[:, :c] *= scale
+            # dqkv is the gradient of the scaled q: the q rows of c_attn's weight and bias
+            # gradients get the scale, and d ln_1 multiplies by the scaled weight copy
             ln1 = self.ln1[l]
-            np.matmul(dqkv.T, ln1.out, out=gr[pre + "attn.c_attn.weight"])
-            np.matmul(self.ones, dqkv, out=gr[pre + "attn.c_attn.bias"])
-            np.matmul(dqkv, p[pre + "attn.c_attn.weight"], out=tmp2)
+            gw_attn, gb_attn = gr[pre + "attn.c_attn.weight"], gr[pre + "attn.c_attn.bias"]
+            np.matmul(dqkv.T, ln1.out, out=gw_attn)
+            gw_attn[:c] *= scale
+            np.matmul(self.ones, dqkv, out=gb_attn)
+            gb_attn[:c] *= scale
+            np.matmul(dqkv, self.ws[l], out=tmp2)
             ln1.backward(tmp2, p[pre + "ln_1.weight"], gr[pre + "ln_1.weight"],
                          gr[pre + "ln_1.bias"], dres, tmp)
         np.sum(dres.reshape(b, t, c), axis=0, out=gr["wpe.weight"][:t])
