@@ -3,8 +3,8 @@
 Built op by op, a recurrent layer costs dozens of recorded ops per time step; fused, the input
 projection is one matmul over all steps, each step is a handful of in-place NumPy calls on
 preallocated buffers, and the weight gradients are one matmul each after the backward loop.
-Gate orders follow PyTorch: LSTM (i, f, g, o), GRU (r, z, n). Double backward through these
-nodes is not supported (said clearly).
+Gate orders follow PyTorch: LSTM (i, f, g, o), GRU (r, z, n; its layer is in rnn_gru.py).
+Double backward through these nodes is not supported (said clearly).
 
 Each layer is an array function `_*_fwd(arrays..., consts) -> (outputs..., node)`: the eager op
 calls it and gives the node its edges; a graph capture replays it as the op's kernel (the node is
@@ -18,6 +18,15 @@ RNN and LSTM backwards compute the gate-derivative factors that do not depend on
 for all steps at once before the loop (the GRU's, with more of them on smaller blocks, is faster
 per step, in cache). A feature-major layout ((G, B) per step, every pass contiguous) was tried
 and lost: its transposes cost what the contiguous passes saved.
+
+Packed sequences (nn.utils.rnn.PackedSequence): `sizes[t]` is the number of sequences still
+running at time t (sorted longest first, so they are the leading rows). Each step updates only
+those rows; the others keep their state (copied forward), so a sequence's final state is taken
+at its own last step and the reverse direction starts each sequence at its own end from h0. The
+backward updates only the running rows of the state gradient: the others pass theirs through
+unchanged, and the pre-activation gradients of idle rows stay zero. The loops index views of the
+running rows (`hs[:, :n]`), re-sliced only when the count changes: indexing `a[k, :n]` per step
+costs twice `a[k]`, and the unpacked path (sizes None) must not pay for packing.
 """
 import numpy as np
 
@@ -29,7 +38,8 @@ from ..autograd.node import Node
 class _RNNBase(Node):
     # cache: the forward's arrays the backward reads; nstate: how many initial states (h0, c0)
     # are inputs (0: zeros made inside); needs: whether x, h0, c0 take gradients
-    __slots__ = ("cache", "has_bias", "reverse", "kind", "nstate", "needs")
+    # sizes: running rows per time step (packed input) or None
+    __slots__ = ("cache", "has_bias", "reverse", "kind", "nstate", "needs", "sizes")
     _multi = True
 
     def _apply(self, grads, create_graph):
@@ -50,8 +60,9 @@ class _RNNBase(Node):
         Node._release(self)
 
 
-def _new_node(cls, cache, has_bias, reverse, kind, nstate, needs, nout):
+def _new_node(cls, cache, has_bias, reverse, kind, nstate, needs, nout, sizes):
     node = cls(())
+    node.sizes = sizes
     node.nstate = nstate
     node.cache = cache
     node.has_bias = has_bias
@@ -83,6 +94,12 @@ def _sigmoid_of_neg_(a):
     np.exp(a, out=a)
     a += 1
     np.reciprocal(a, out=a)
+
+
+def _buffer(shape, dtype, sizes):
+    """A per-step buffer: zeros for packed input (idle rows are read as zeros or never written),
+    else uninitialised."""
+    return np.empty(shape, dtype) if sizes is None else np.zeros(shape, dtype)
 
 
 def _start(g, like):
@@ -128,22 +145,30 @@ class RnnTanhBackward(_RNNBase):
         hT = _in_time(hs[1:], self.reverse)  # h_t by time
         # d pre_t = dh_t * act'(pre_t), the factor read off h_t for every step at once
         D = 1 - hT * hT if act == "tanh" else (hT > 0).astype(hs.dtype)
-        dpre = np.empty(D.shape, hs.dtype)
+        sizes = self.sizes
+        dpre = _buffer(D.shape, hs.dtype, sizes)
         dh = _start(grads[1], hs[0])
+        n = dh.shape[0]
+        dhn, gon, dpn, Dn = dh, gout, dpre, D  # their running rows
         last = T - 1 if self.reverse else 0
         need_h0 = self.needs[1]  # the last step's matmul only feeds h0's gradient
         for t in _back_times(T, self.reverse):
+            if sizes is not None and sizes[t] != n:
+                n = sizes[t]
+                dhn, dpn, Dn = dh[:n], dpre[:, :n], D[:, :n]
+                gon = None if gout is None else gout[:, :n]
             if gout is not None:
-                dh += gout[t]
-            d = dpre[t]
-            np.multiply(dh, D[t], out=d)
+                dhn += gon[t]
+            d = dpn[t]
+            np.multiply(dhn, Dn[t], out=d)
             if t != last or need_h0:
-                np.matmul(d, w_hh, out=dh)
+                np.matmul(d, w_hh, out=dhn)
         return _param_grads(self, x, hs, w_ih, dpre, dpre, dh, None)
 
 
-def _rnn_fwd(x, h0, w_ih, w_hh, b_ih, b_hh, act, reverse, needs):
-    """One direction of one RNN layer on arrays: (out (T, B, H), h_T, node)."""
+def _rnn_fwd(x, h0, w_ih, w_hh, b_ih, b_hh, act, reverse, needs, sizes=None):
+    """One direction of one RNN layer on arrays: (out (T, B, H), h_T, node); `sizes`: the
+    running rows per time step (packed input, see the module docstring) or None."""
     T, B, _ = x.shape
     H = w_hh.shape[1]
     proj = (x.reshape(T * B, -1) @ _t_contig(w_ih)).reshape(T, B, H)
@@ -153,27 +178,37 @@ def _rnn_fwd(x, h0, w_ih, w_hh, b_ih, b_hh, act, reverse, needs):
     hs = np.empty((T + 1, B, H), x.dtype)
     hs[0] = 0 if h0 is None else h0
     buf = np.empty((B, H), x.dtype)
+    n = B
+    bufn, pn, hsn = buf, proj, hs  # their running rows
     for k in range(T):
-        p = proj[T - 1 - k if reverse else k]
-        np.matmul(hs[k], whT, out=buf)
-        p += buf
+        t = T - 1 - k if reverse else k
+        if sizes is not None and sizes[t] != n:
+            n = sizes[t]
+            bufn, pn, hsn = buf[:n], proj[:, :n], hs[:, :n]
+        p = pn[t]
+        np.matmul(hsn[k], whT, out=bufn)
+        p += bufn
         if act == "tanh":
-            np.tanh(p, out=hs[k + 1])
+            np.tanh(p, out=hsn[k + 1])
         else:
-            np.maximum(p, 0, out=hs[k + 1])
+            np.maximum(p, 0, out=hsn[k + 1])
+        if n != B:  # the idle rows keep their state
+            hs[k + 1, n:] = hs[k, n:]
     node = _new_node(RnnTanhBackward, (hs, act), b_ih is not None, reverse, "rnn",
-                     _nstate(h0, 1), needs, 2)
+                     _nstate(h0, 1), needs, 2, sizes)
     return _in_time(hs[1:], reverse).copy(), hs[T].copy(), node
 
 
-def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
-    """One direction of one layer. x: (T, B, I), h0: (B, H) or None (zeros). Returns
-    (out (T, B, H), h_T)."""
+def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False,
+              sizes=None):
+    """One direction of one layer. x: (T, B, I), h0: (B, H) or None (zeros); sizes: for
+    sequences of several lengths (longest first), how many run at each time step. Returns
+    (out (T, B, H), h_T); out rows outside a sequence hold a copy of a state."""
     inputs = _inputs(x, (h0,), w_ih, w_hh, b_ih, b_hh)
     needs = _needs(x, h0)
     res = _rnn_fwd(x._data, _d(h0), w_ih._data, w_hh._data, _d(b_ih), _d(b_hh), nonlinearity,
-                   reverse, needs)
-    args = (x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse, needs)
+                   reverse, needs, sizes)
+    args = (x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse, needs, sizes)
     return _record(inputs, res, _rnn_fwd, args)
 
 
@@ -203,23 +238,32 @@ class LstmBackward(_RNNBase):
         np.multiply(g, S[..., :H], out=D[:, :, 0])
         np.multiply(_in_time(cs[:T], rev), S[..., H:2 * H], out=D[:, :, 1])
         np.multiply(i, 1 - g * g, out=D[:, :, 2])
-        dpre = np.empty((T, B, 4 * H), hs.dtype)  # PyTorch's gate order i, f, g, o
+        sizes = self.sizes
+        dpre = _buffer((T, B, 4 * H), hs.dtype, sizes)  # PyTorch's gate order i, f, g, o
         dp4 = dpre.reshape(T, B, 4, H)
-        dh = _start(grads[1], hs[0])
-        dc = _start(grads[2], hs[0])
-        tmp = np.empty((B, H), hs.dtype)
+        dh = dhn = _start(grads[1], hs[0])
+        dc = dcn = _start(grads[2], hs[0])
+        tmp = tmpn = np.empty((B, H), hs.dtype)
+        n = B
+        gon, An, Don, Dn, fn, dpn, dp4n = gout, A, Do, D, f, dpre, dp4  # their running rows
         last = T - 1 if rev else 0
         need_h0 = self.needs[1]  # the last step's matmul only feeds h0's gradient
         for t in _back_times(T, rev):
+            if sizes is not None and sizes[t] != n:
+                n = sizes[t]
+                dhn, dcn, tmpn = dh[:n], dc[:n], tmp[:n]
+                An, Don, Dn, fn = A[:, :n], Do[:, :n], D[:, :n], f[:, :n]
+                dpn, dp4n = dpre[:, :n], dp4[:, :n]
+                gon = None if gout is None else gout[:, :n]
             if gout is not None:
-                dh += gout[t]
-            np.multiply(dh, A[t], out=tmp)
-            dc += tmp
-            np.multiply(dh, Do[t], out=dp4[t, :, 3])
-            np.multiply(dc[:, None, :], D[t], out=dp4[t, :, :3])
-            dc *= f[t]
+                dhn += gon[t]
+            np.multiply(dhn, An[t], out=tmpn)
+            dcn += tmpn
+            np.multiply(dhn, Don[t], out=dp4n[t, :, 3])
+            np.multiply(dcn[:, None, :], Dn[t], out=dp4n[t, :, :3])
+            dcn *= fn[t]
             if t != last or need_h0:
-                np.matmul(dpre[t], w_hh, out=dh)
+                np.matmul(dpn[t], w_hh, out=dhn)
         return _param_grads(self, x, hs, w_ih, dpre, dpre, dh, dc)
 
 
@@ -233,7 +277,7 @@ def _gate_cols(w, H):
     return out
 
 
-def _lstm_fwd(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, needs):
+def _lstm_fwd(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, needs, sizes=None):
     """One direction of one LSTM layer on arrays: (out (T, B, H), h_T, c_T, node)."""
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -246,146 +290,52 @@ def _lstm_fwd(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, needs):
     dt = gates.dtype
     hs = np.empty((T + 1, B, H), dt)
     cs = np.empty((T + 1, B, H), dt)
-    tcs = np.empty((T, B, H), dt)
+    tcs = _buffer((T, B, H), dt, sizes)  # idle rows: zeros, read by the backward's factors
     hs[0] = 0 if h0 is None else h0
     cs[0] = 0 if c0 is None else c0
     hh = np.empty((B, 4 * H), dt)
     ig = np.empty((B, H), dt)
+    n = B
+    hhn, ign, gn, hsn, csn, tcn = hh, ig, gates, hs, cs, tcs  # their running rows
     with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x << 0: sigmoid 0, right
         for k in range(T):
-            gt = gates[T - 1 - k if reverse else k]
-            np.matmul(hs[k], whT, out=hh)
-            gt += hh
+            t = T - 1 - k if reverse else k
+            if sizes is not None and sizes[t] != n:
+                n = sizes[t]
+                hhn, ign = hh[:n], ig[:n]
+                gn, hsn, csn, tcn = gates[:, :n], hs[:, :n], cs[:, :n], tcs[:, :n]
+            gt = gn[t]
+            np.matmul(hsn[k], whT, out=hhn)
+            gt += hhn
             _sigmoid_of_neg_(gt[:, :H3])
             gg = gt[:, H3:]
             np.tanh(gg, out=gg)
-            c = cs[k + 1]
-            np.multiply(gt[:, H:H2], cs[k], out=c)
-            np.multiply(gt[:, :H], gg, out=ig)
-            c += ig
-            np.tanh(c, out=tcs[k])
-            np.multiply(gt[:, H2:H3], tcs[k], out=hs[k + 1])
+            c = csn[k + 1]
+            np.multiply(gt[:, H:H2], csn[k], out=c)
+            np.multiply(gt[:, :H], gg, out=ign)
+            c += ign
+            tc = tcn[k]
+            np.tanh(c, out=tc)
+            np.multiply(gt[:, H2:H3], tc, out=hsn[k + 1])
+            if n != B:  # the idle rows keep their state
+                hs[k + 1, n:] = hs[k, n:]
+                cs[k + 1, n:] = cs[k, n:]
     node = _new_node(LstmBackward, (hs, cs, tcs, gates), b_ih is not None, reverse, "lstm",
-                     _nstate(h0, 2), needs, 3)
+                     _nstate(h0, 2), needs, 3, sizes)
     return (_in_time(hs[1:], reverse).copy(), hs[T].copy(), cs[T].copy(), node)
 
 
-def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
-    """One direction of one LSTM layer; h0, c0 (B, H) both given or both None (zeros). Returns
-    (out (T, B, H), h_T, c_T)."""
+def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, sizes=None):
+    """One direction of one LSTM layer; h0, c0 (B, H) both given or both None (zeros); sizes as
+    in rnn_layer. Returns (out (T, B, H), h_T, c_T)."""
     if (h0 is None) != (c0 is None):
         raise ValueError("lstm_layer: give both h0 and c0, or neither (zeros)")
     inputs = _inputs(x, (h0, c0), w_ih, w_hh, b_ih, b_hh)
     needs = _needs(x, h0, c0)
     res = _lstm_fwd(x._data, _d(h0), _d(c0), w_ih._data, w_hh._data, _d(b_ih), _d(b_hh),
-                    reverse, needs)
-    args = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, needs)
+                    reverse, needs, sizes)
+    args = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, needs, sizes)
     return _record(inputs, res, _lstm_fwd, args)
-
-
-# ------------------------------------------------------------------------------------------------
-class GruBackward(_RNNBase):
-    __slots__ = ()
-
-    def backward(self, grads, x, *saved):
-        w_ih, w_hh = saved[self.nstate:self.nstate + 2]
-        # gates: (T, B, 3H) by time, activated r, z, n; hh: W_hh h + b_hh by time;
-        # hs: (T+1, B, H) by processing step from h0
-        hs, gates, hh = self.cache
-        T = x.shape[0]
-        B, H = hs.shape[1:]
-        H2 = 2 * H
-        rev = self.reverse
-        gout = grads[0]
-        dX = np.empty((T, B, 3 * H), hs.dtype)
-        dHH = np.empty((T, B, 3 * H), hs.dtype)
-        dh = _start(grads[1], hs[0])
-        last = T - 1 if rev else 0
-        need_h0 = self.needs[1]  # the last step's matmul only feeds h0's gradient
-        # (per step on (B, H) blocks: for the GRU's sizes this beats computing the
-        # recurrence-free factors of all steps at once, which runs out of cache)
-        for t in _back_times(T, rev):
-            if gout is not None:
-                dh += gout[t]
-            gt = gates[t]
-            r, z, n = gt[:, :H], gt[:, H:H2], gt[:, H2:]
-            dxt = dX[t]
-            om_z = 1 - z
-            dn = dxt[:, H2:]
-            np.multiply(dh, om_z, out=dn)
-            dn *= 1 - n * n
-            dz = dxt[:, H:H2]
-            np.subtract(hs[T - 1 - t if rev else t], n, out=dz)
-            dz *= dh
-            dz *= z
-            dz *= om_z
-            dr = dxt[:, :H]
-            np.multiply(dn, hh[t][:, H2:], out=dr)
-            dr *= r
-            dr *= 1 - r
-            dht = dHH[t]
-            dht[:, :H2] = dxt[:, :H2]
-            np.multiply(dn, r, out=dht[:, H2:])
-            if t != last or need_h0:
-                dh = dh * z
-                dh += dht @ w_hh
-        return _param_grads(self, x, hs, w_ih, dX, dHH, dh, None)
-
-
-def _t_neg_rz(w, H2):
-    """A GRU weight (3H, K) as its transpose (K, 3H), C-contiguous, the sigmoid gates' columns
-    (r, z) negated."""
-    out = np.array(w.T, order="C")  # a copy even where w.T is contiguous (K == 1)
-    np.negative(out[:, :H2], out=out[:, :H2])
-    return out
-
-
-def _gru_fwd(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, needs):
-    """One direction of one GRU layer on arrays: (out (T, B, H), h_T, node)."""
-    T, B, _ = x.shape
-    H = w_hh.shape[1]
-    H2 = 2 * H
-    gates = (x.reshape(T * B, -1) @ _t_neg_rz(w_ih, H2)).reshape(T, B, 3 * H)
-    whT = _t_neg_rz(w_hh, H2)
-    if b_ih is not None:
-        gates += np.concatenate((-b_ih[:H2], b_ih[H2:]))
-        b_hh = np.concatenate((-b_hh[:H2], b_hh[H2:]))
-    dt = gates.dtype
-    hs = np.empty((T + 1, B, H), dt)
-    hh_all = np.empty((T, B, 3 * H), dt)
-    hs[0] = 0 if h0 is None else h0
-    rn = np.empty((B, H), dt)
-    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x << 0: sigmoid 0, right
-        for k in range(T):
-            t = T - 1 - k if reverse else k
-            hh = hh_all[t]
-            np.matmul(hs[k], whT, out=hh)
-            if b_hh is not None:
-                hh += b_hh
-            gt = gates[t]
-            rz = gt[:, :H2]
-            rz += hh[:, :H2]
-            _sigmoid_of_neg_(rz)
-            n = gt[:, H2:]
-            np.multiply(gt[:, :H], hh[:, H2:], out=rn)
-            n += rn
-            np.tanh(n, out=n)
-            h = hs[k + 1]  # n + z * (h - n)
-            np.subtract(hs[k], n, out=h)
-            h *= gt[:, H:H2]
-            h += n
-    node = _new_node(GruBackward, (hs, gates, hh_all), b_ih is not None, reverse, "gru",
-                     _nstate(h0, 1), needs, 2)
-    return _in_time(hs[1:], reverse).copy(), hs[T].copy(), node
-
-
-def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
-    """One direction of one GRU layer; h0 (B, H) or None (zeros). Returns (out (T, B, H), h_T)."""
-    inputs = _inputs(x, (h0,), w_ih, w_hh, b_ih, b_hh)
-    needs = _needs(x, h0)
-    res = _gru_fwd(x._data, _d(h0), w_ih._data, w_hh._data, _d(b_ih), _d(b_hh), reverse, needs)
-    args = (x, h0, w_ih, w_hh, b_ih, b_hh, reverse, needs)
-    return _record(inputs, res, _gru_fwd, args)
 
 
 # ------------------------------------------------------------------------------------------------

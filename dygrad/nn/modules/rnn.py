@@ -3,11 +3,12 @@ rnn_cell.py and are re-exported here."""
 from typing import Optional
 
 from ... import _creation
-from ...ops import rnn as _rnn
+from ...ops import rnn as _rnn, rnn_gru as _rnn_gru
 from ...ops.dropout import dropout as _dropout
 from ...ops.shape import cat, stack
 from ..parameter import Parameter
 from ..._tensor import Tensor
+from ..utils.rnn import PackedSequence, packed_rows, pad_rows
 from .module import Module
 from .rnn_cell import _reset_recurrent
 from .rnn_cell import RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401  (PyTorch's path)
@@ -144,7 +145,9 @@ class RNNBase(Module):
                                f"does not match the input's ({x.dtype})")
         return h
 
-    def _run(self, x, hx, cx):
+    def _run(self, x, hx, cx, sizes=None):
+        """The layers over x (T, B, I) from the states hx, cx (or None: zeros); `sizes`: for a
+        packed input padded to x, how many sequences run at each step (see ops/rnn.py)."""
         dirs = 2 if self.bidirectional else 1
         layer_in = x
         hn, cn = [], []
@@ -161,16 +164,17 @@ class RNNBase(Module):
                 c0 = None if cx is None else cx[idx]
                 if self.proj_size:
                     o, h, c = _lstm_projected(layer_in, h0, c0, w[0], w[1], b[0], b[1],
-                                              w[-1], rev)
+                                              w[-1], rev, sizes)
                     cn.append(c)
                 elif self.mode == "LSTM":
-                    o, h, c = _rnn.lstm_layer(layer_in, h0, c0, w[0], w[1], b[0], b[1], rev)
+                    o, h, c = _rnn.lstm_layer(layer_in, h0, c0, w[0], w[1], b[0], b[1], rev,
+                                              sizes)
                     cn.append(c)
                 elif self.mode == "GRU":
-                    o, h = _rnn.gru_layer(layer_in, h0, w[0], w[1], b[0], b[1], rev)
+                    o, h = _rnn_gru.gru_layer(layer_in, h0, w[0], w[1], b[0], b[1], rev, sizes)
                 else:
                     nl = "tanh" if self.mode == "RNN_TANH" else "relu"
-                    o, h = _rnn.rnn_layer(layer_in, h0, w[0], w[1], b[0], b[1], nl, rev)
+                    o, h = _rnn.rnn_layer(layer_in, h0, w[0], w[1], b[0], b[1], nl, rev, sizes)
                 outs.append(o)
                 hn.append(h)
             layer_in = outs[0] if dirs == 1 else cat(outs, 2)
@@ -181,9 +185,10 @@ class RNNBase(Module):
     def forward(self, input: Tensor, hx: Optional[Tensor | tuple[Tensor, Tensor]] = None
                 ) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
         """Runs the layers over the sequence `input` from the initial state `hx` (zeros when None);
-        returns (output, h_n), or (output, (h_n, c_n)) for LSTM."""
-        if type(input).__name__ == "PackedSequence":
-            raise NotImplementedError("PackedSequence inputs are not supported by dygrad's RNNs yet")
+        returns (output, h_n), or (output, (h_n, c_n)) for LSTM. A PackedSequence input gives a
+        PackedSequence output and each sequence's state at its own last step."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         self._check_input(input)
         unbatched = input.dim() == 2
         x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
@@ -210,22 +215,64 @@ class RNNBase(Module):
             out = out.transpose(0, 1)
         return (out, (hn, cn)) if self.mode == "LSTM" else (out, hn)
 
+    def _forward_packed(self, seq, hx):
+        """The layers over a PackedSequence: its data padded to (T, B, I) (one gather), each step
+        running only the sequences not yet ended (`sizes`), the output packed back (one
+        gather); the initial and final states in the caller's batch order, as PyTorch's."""
+        data, batch_sizes, sorted_indices, unsorted_indices = seq
+        if data.dim() != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {data.dim()}")
+        self._check_input(data)
+        sizes = tuple(int(n) for n in batch_sizes.tolist())
+        if (not sizes or sizes[-1] <= 0 or any(a < b for a, b in zip(sizes, sizes[1:]))
+                or sum(sizes) != data.shape[0]):
+            raise RuntimeError(f"{type(self).__name__}: the PackedSequence's batch_sizes "
+                               f"{list(sizes)} must be positive, non-increasing and sum to its "
+                               f"data's {data.shape[0]} rows")
+        B = sizes[0]
+        if self.mode == "LSTM":
+            if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+                raise RuntimeError("LSTM expects hx as a tuple (h_0, c_0)")
+            h0 = self._hidden(None if hx is None else hx[0], B, False, data,
+                              self.proj_size or self.hidden_size)
+            c0 = self._hidden(None if hx is None else hx[1], B, False, data)
+        else:
+            h0, c0 = self._hidden(hx, B, False, data), None
+        if hx is not None and sorted_indices is not None:  # into the packed (sorted) order
+            h0 = h0.index_select(1, sorted_indices)
+            c0 = None if c0 is None else c0.index_select(1, sorted_indices)
+        idx = pad_rows(sizes, B).flatten()
+        x = data if idx.numel() == data.shape[0] else cat([data, data.new_zeros((1, data.shape[1]))])
+        x = x.index_select(0, idx).reshape(len(sizes), B, data.shape[1])
+        out, hn, cn = self._run(x, h0, c0, sizes)
+        out = out.reshape(len(sizes) * B, out.shape[2]).index_select(0, packed_rows(sizes, B))
+        if unsorted_indices is not None:  # back to the caller's order
+            hn = hn.index_select(1, unsorted_indices)
+            cn = None if cn is None else cn.index_select(1, unsorted_indices)
+        out = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
+        return (out, (hn, cn)) if self.mode == "LSTM" else (out, hn)
 
-def _lstm_projected(x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+
+def _lstm_projected(x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr, reverse, sizes=None):
     """One LSTM layer with projections (h_t = W_hr (o_t * tanh(c_t))), built from recorded ops:
-    the fused kernels carry no projection, and autograd gives its backward."""
+    the fused kernels carry no projection, and autograd gives its backward. With `sizes` (packed
+    input) a step updates only the first sizes[t] rows, the others keeping their state."""
     gx = x.matmul(w_ih.t())
     if b_ih is not None:
         gx = gx + b_ih
+    B = x.shape[1]
     steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
     outs = [None] * x.shape[0]
     for t in steps:
-        gates = gx[t] + h.matmul(w_hh.t())
+        n = B if sizes is None else sizes[t]
+        hr, cr = (h, c) if n == B else (h[:n], c[:n])
+        gates = (gx[t] if n == B else gx[t, :n]) + hr.matmul(w_hh.t())
         if b_hh is not None:
             gates = gates + b_hh
         i, f, g, o = gates.chunk(4, -1)
-        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-        h = (o.sigmoid() * c.tanh()).matmul(w_hr.t())
+        cr = f.sigmoid() * cr + i.sigmoid() * g.tanh()
+        hr = (o.sigmoid() * cr.tanh()).matmul(w_hr.t())
+        h, c = (hr, cr) if n == B else (cat([hr, h[n:]]), cat([cr, c[n:]]))
         outs[t] = h
     return stack(outs, 0), h, c
 
