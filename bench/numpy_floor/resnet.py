@@ -6,7 +6,9 @@ activations channel-major (C, N, H, W) so every convolution is im2col + one GEMM
 is already in that layout and BatchNorm reduces contiguous rows; BatchNorm in training mode
 (batch statistics; running statistics updated as PyTorch does). The input is transposed to
 channel-major once per step (it is small) and the head pools to (C, N), so the only other
-layout change is the (C, N) -> (N, C) view the Linear layer reads.
+layout change is the (C, N) -> (N, C) view the Linear layer reads. The SGD update runs in
+cache-sized blocks (ResNet-18 has 11M parameters). The weight gradients of convolutions with
+taps that only ever see padding are buffers that the next `loss_and_grads` overwrites.
 """
 import numpy as np
 
