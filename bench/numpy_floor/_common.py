@@ -137,13 +137,20 @@ class FlatAdamW:
 class LayerNorm:
     """LayerNorm over the last axis of (N, C) rows, into buffers made once. forward keeps
     xhat and 1/std for backward; the row means backward needs are matrix-vector products
-    (dy @ w, (dy * xhat) @ w), which BLAS does in one pass without a temporary."""
+    (dy @ w, (dy * xhat) @ w), which BLAS does in one pass without a temporary.
 
-    def __init__(self, n, c, eps=1e-5):
+    ones_column=True: `out` is the first C columns of `aug`, (N, C+1), whose last column is
+    ones, so a following Linear can be one GEMM with its bias as an extra weight column."""
+
+    def __init__(self, n, c, eps=1e-5, ones_column=False):
         self.c, self.eps = c, eps
         self.xhat = np.empty((n, c), np.float32)
         self.rstd = np.empty((n, 1), np.float32)
-        self.out = np.empty((n, c), np.float32)
+        if ones_column:
+            self.aug = np.ones((n, c + 1), np.float32)
+            self.out = self.aug[:, :c]
+        else:
+            self.out = np.empty((n, c), np.float32)
         self.ones = np.full(c, 1.0 / c, np.float32)
         self.ones_n = np.ones(n, np.float32)    # column sums as GEMVs: faster than sum(0)
 

@@ -90,12 +90,12 @@ class GptFloor:
         self.dims = b, t, c, n_head, c // n_head, v
         nl = self.n_layer
         e = lambda *s: np.empty(s, _F)                                   # noqa: E731
-        self.ln1 = [LayerNorm(n, c) for _ in range(nl)]
-        self.ln2 = [LayerNorm(n, c) for _ in range(nl)]
+        self.ln1 = [LayerNorm(n, c, ones_column=True) for _ in range(nl)]
+        self.ln2 = [LayerNorm(n, c, ones_column=True) for _ in range(nl)]
         self.lnf = LayerNorm(n, c)
         self.qkv = [e(n, 3 * c) for _ in range(nl)]
-        self.ws = [e(3 * c, c) for _ in range(nl)]
-        self.bs = [e(3 * c) for _ in range(nl)]
+        self.ws = [e(3 * c, c + 1) for _ in range(nl)]     # [scaled c_attn weight, bias]
+        self.wf = [e(4 * c, c + 1) for _ in range(nl)]     # [mlp.0 weight, bias]
         self.att = [e(b, n_head, t, t) for _ in range(nl)]
         self.yat = [e(n, c) for _ in range(nl)]
         self.f = [e(n, 4 * c) for _ in range(nl)]
@@ -130,19 +130,18 @@ class GptFloor:
         scale = _F(1.0 / math.sqrt(d))
         for l in range(self.n_layer):
             pre = f"h.{l}."
-            h1 = self.ln1[l].forward(x, p[pre + "ln_1.weight"], p[pre + "ln_1.bias"])
-            # q comes out scaled by 1/sqrt(D): the GEMM uses a copy of c_attn's weight and
-            # bias with their q rows scaled (3C*(C+1) values; scaling q itself afterwards is a
-            # strided pass over B*T*C values, 5x the time)
-            ws, bs = self.ws[l], self.bs[l]
+            self.ln1[l].forward(x, p[pre + "ln_1.weight"], p[pre + "ln_1.bias"])
+            # q comes out scaled by 1/sqrt(D), bias included: the GEMM multiplies ln_1's
+            # output with a ones column by a copy of c_attn's [weight, bias] whose q rows are
+            # scaled (3C*(C+1) values; a bias add and a strided pass scaling q cost ~5x that)
+            ws = self.ws[l]
             w_attn, b_attn = p[pre + "attn.c_attn.weight"], p[pre + "attn.c_attn.bias"]
-            np.multiply(w_attn[:c], scale, out=ws[:c])
-            ws[c:] = w_attn[c:]
-            np.multiply(b_attn[:c], scale, out=bs[:c])
-            bs[c:] = b_attn[c:]
+            np.multiply(w_attn[:c], scale, out=ws[:c, :c])
+            ws[c:, :c] = w_attn[c:]
+            np.multiply(b_attn[:c], scale, out=ws[:c, c])
+            ws[c:, c] = b_attn[c:]
             qkv = self.qkv[l]
-            np.matmul(h1, ws.T, out=qkv)
-            qkv += bs
+            np.matmul(self.ln1[l].aug, ws.T, out=qkv)
             # scores and probabilities transposed, (B, H, key, query): softmax reduces over
             # axis -2, which NumPy vectorises across the rows (3x faster than a max over
             # the last axis), and the sum is a vector-matrix product
@@ -159,10 +158,11 @@ class GptFloor:
             np.matmul(ya, p[pre + "attn.c_proj.weight"].T, out=tmp)
             tmp += p[pre + "attn.c_proj.bias"]
             x += tmp
-            h2 = self.ln2[l].forward(x, p[pre + "ln_2.weight"], p[pre + "ln_2.bias"])
-            f = self.f[l]
-            np.matmul(h2, p[pre + "mlp.0.weight"].T, out=f)
-            f += p[pre + "mlp.0.bias"]
+            self.ln2[l].forward(x, p[pre + "ln_2.weight"], p[pre + "ln_2.bias"])
+            f, wf = self.f[l], self.wf[l]
+            wf[:, :c] = p[pre + "mlp.0.weight"]
+            wf[:, c] = p[pre + "mlp.0.bias"]
+            np.matmul(self.ln2[l].aug, wf.T, out=f)
             _gelu(f, self.g[l], self.fac[l], *self.gw)
             np.matmul(self.g[l], p[pre + "mlp.2.weight"].T, out=tmp)
             tmp += p[pre + "mlp.2.bias"]
@@ -232,7 +232,7 @@ class GptFloor:
             gw_attn[:c] *= scale
             np.matmul(self.ones, dqkv, out=gb_attn)
             gb_attn[:c] *= scale
-            np.matmul(dqkv, self.ws[l], out=tmp2)
+            np.matmul(dqkv, self.ws[l][:, :c], out=tmp2)
             ln1.backward(tmp2, p[pre + "ln_1.weight"], gr[pre + "ln_1.weight"],
                          gr[pre + "ln_1.bias"], dres, tmp)
         np.sum(dres.reshape(b, t, c), axis=0, out=gr["wpe.weight"][:t])
