@@ -32,6 +32,10 @@ import numpy as np
 
 
 class LstmLmFloor:
+    """The LstmLm step by hand: `LstmLmFloor(LstmLm().make_data()).step()` returns the loss of
+    one training step (dropout on) and updates `params`; set `training = False` (or call
+    `losses(n)`) for PyTorch's eval-mode numbers."""
+
     ROW_BLOCK = 25  # rows of the (T*B, ntoken) logits handled at once by the softmax (~1 MB)
     NO_SHIFT = 60.0  # |row max| under which exp needs no max shift (float32 exp overflows at 88)
 
