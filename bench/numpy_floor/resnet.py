@@ -13,7 +13,7 @@ taps that only ever see padding are buffers that the next `loss_and_grads` overw
 import numpy as np
 
 from ._common import cross_entropy
-from ._conv import BasicBlock, BatchNorm, Conv, MaxPool3s2, SGDMomentum, relu_grad
+from ._conv import BasicBlock, BatchNorm, Conv, MaxPool3s2, SGDMomentum
 
 
 class _ResNetFloor:
@@ -34,9 +34,8 @@ class _ResNetFloor:
 
     def _stem_backward(self, d, grads, relu_done=False):
         w, bn = self.stem_names
-        if not relu_done:
-            d = relu_grad(d, self.stem_out)
-        d, grads[bn + ".weight"], grads[bn + ".bias"] = self.stem_bn.backward(d)
+        d, grads[bn + ".weight"], grads[bn + ".bias"] = self.stem_bn.backward(
+            d, None if relu_done else self.stem_out)
         grads[w] = self.stem_conv.backward(d, self.params[w].shape, need_dx=False)[0]
 
     def loss_and_grads(self):
