@@ -128,6 +128,21 @@ def test_packed_errors():
         M.LSTM(3, 4)(p, dygrad.zeros(1, 3, 4))
 
 
+def test_packed_dropout_eval_no_grad():
+    lstm = M.LSTM(3, 4, num_layers=2, dropout=0.5, bidirectional=True)
+    x = dygrad.randn(5, 3, 3, requires_grad=True)
+    p = R.pack_padded_sequence(x, [2, 5, 4], enforce_sorted=False)
+    out, (h, c) = lstm(p)  # dropout between the layers, on the padded layout
+    (out.data.sum() + h.sum()).backward()
+    assert x.grad is not None and lstm.weight_hh_l1_reverse.grad is not None
+    lstm.eval()
+    a = lstm(p)[0].data
+    with dygrad.no_grad():
+        b, (hb, _) = lstm(p)
+    assert not b.data.requires_grad and not hb.requires_grad
+    assert_close(a, b.data, rtol=0, atol=0)
+
+
 # -- without torch -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind,kw", [("GRU", dict(num_layers=2, bidirectional=True)),

@@ -209,6 +209,8 @@ def test_errors_where_pytorch_reads_garbage():
     x = dygrad.randn(4, 3, 2)
     with pytest.raises(RuntimeError, match="a length .5. exceeds the input's sequence length .4."):
         R.pack_padded_sequence(x, [5, 2, 1])
+    with pytest.raises(RuntimeError, match=r"got 2 \(batch_size=3\)"):  # PyTorch drops one
+        R.pack_padded_sequence(x, [3, 2], enforce_sorted=False)
     with pytest.raises(RuntimeError, match="element 0 is a 0-dim tensor"):
         R.pad_sequence([dygrad.tensor(1.0), dygrad.tensor(2.0)])
 
