@@ -25,7 +25,9 @@ class RNNBase(Module):
 
     Input (L, N, input_size) ((N, L, input_size) with batch_first, (L, input_size) unbatched);
     output (L, N, D * hidden_size) with D = 2 if bidirectional else 1, and the final hidden
-    state (D * num_layers, N, hidden_size).
+    state (D * num_layers, N, hidden_size). A PackedSequence input (nn.utils.rnn; batch_first
+    does not apply) gives a PackedSequence output and each sequence's final state at its own
+    last step, in the input's original batch order.
 
     Example::
 
