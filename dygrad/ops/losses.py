@@ -123,6 +123,11 @@ class NllLossBackward0(Node):
             if isinstance(g, Tensor):
                 return _wrap(-self._target_weights(x._data, t, valid, wt)) * s
             out = np.zeros(x.shape, x.dtype)
+            if np.ndim(s) == 0:
+                # only the target entries are nonzero: scale them, not the whole array (PyTorch
+                # too leaves the other entries +0, whatever the upstream gradient)
+                out[_class_key(t, cdim)] = (-1 if wt is None else -wt) * s
+                return out
             out[_class_key(t, cdim)] = -1 if wt is None else -wt
             out *= s
             return out

@@ -121,3 +121,22 @@ CASES += [
 @pytest.mark.parametrize("c", params(CASES))
 def test_loss_edge_parity(c):
     run_case(c, torch)
+
+
+@pytest.mark.parametrize("upstream", [1.0, -2.0, float("inf")])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_nll_loss_gradient_off_target_entries_stay_plus_zero(upstream, reduction, weighted):
+    # only the target entries carry gradient: a negative or infinite upstream gradient leaves
+    # the others +0, as PyTorch's (not -0 or nan from scaling the whole array)
+    import dygrad
+    t = L(0, 3, 1, 1)
+    grads = []
+    for lib in (dygrad, torch):
+        x = lib.tensor(X34[[0, 1, 2, 0]], requires_grad=True)
+        w = lib.tensor(W4) if weighted else None
+        loss = lib.nn.functional.nll_loss(x, lib.tensor(t), weight=w, reduction=reduction)
+        (loss * upstream).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(np.signbit(grads[0]), np.signbit(grads[1]))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, equal_nan=True)
