@@ -8,7 +8,8 @@ programs are copied into a temporary folder at run time, one fresh copy per prog
 with their own flags (`--dry-run`, `--epochs 1`, fake datasets) as the repository's
 run_python_examples.sh runs them, on one thread, without network. MNIST programs get the four
 official files from ../shared/data/mnist (or $DYGRAD_MNIST_DIR) in torchvision's
-`../data/MNIST/raw` layout, so no download is attempted.
+`../data/MNIST/raw` layout, so no download is attempted. PyTorch's runs use torchvision 0.28
+(installed with --no-deps; bench/torchvision_cpu lets its CUDA wheel import on the CPU torch).
 
 Each program runs twice: `python script.py args` (PyTorch, where it imports) and
 `python -m dygrad torch script.py args` (dygrad standing in for torch and torchvision). The
@@ -155,13 +156,18 @@ def _prepare(prog: Program, src: str, work: str) -> str:
     return dest
 
 
-def _env():
+TV_CPU = os.path.join(ROOT, "bench", "torchvision_cpu")
+
+
+def _env(framework="dygrad"):
     env = dict(os.environ)
     # one thread each, as every benchmark here; no network for either framework
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONUNBUFFERED="1", MPLBACKEND="Agg", NO_PROXY="*",
                HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
+    # PyTorch's runs get torchvision's Python parts on the CPU torch (see bench/torchvision_cpu)
+    extra = (TV_CPU,) if framework == "torch" else ()
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (*extra, ROOT, env.get("PYTHONPATH")) if p)
     return env
 
 
@@ -182,7 +188,7 @@ def run_one(prog: Program, src: str, framework: str, timeout: float) -> dict:
             head = [sys.executable] + (["-m", "dygrad", "torch"] if framework == "dygrad" else [])
             t0 = time.perf_counter()
             try:
-                r = subprocess.run(head + cmd, cwd=cwd, env=_env(), capture_output=True,
+                r = subprocess.run(head + cmd, cwd=cwd, env=_env(framework), capture_output=True,
                                    text=True, timeout=timeout)
             except subprocess.TimeoutExpired:
                 return {"status": "timeout", "seconds": None,
@@ -221,8 +227,8 @@ def run_corpus(examples: str, only=None, timeout: float = 900.0, frameworks=("to
                         row["results"][fw] = {"status": "n/a", "seconds": None,
                                               "error": f"PyTorch not importable: {why}"}
                         continue
-                    progress(f"[corpus] {prog.name} under {fw} ...")
-                    row["results"][fw] = run_one(prog, src, fw, timeout)
+                    res = row["results"][fw] = run_one(prog, src, fw, timeout)
+                    progress(f"[corpus] {prog.name} under {fw}: {_cell(res)} {res['error']}")
             rows.append(row)
     return rows
 

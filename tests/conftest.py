@@ -13,6 +13,10 @@ HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
 
 def pytest_configure(config):
+    # torchvision (the oracle of dygrad.vision's models) is a CUDA-only wheel for torch 2.13:
+    # let its Python parts import on the CPU torch (costs nothing until a test imports it)
+    from bench import torchvision_cpu
+    torchvision_cpu.enable()
     config.addinivalue_line(
         "markers", "requires_torch: the test needs PyTorch (the parity oracle); skipped without it")
 
