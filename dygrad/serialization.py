@@ -3,20 +3,18 @@
 The format is not pickle: a fixed 64-byte prefix, a JSON header describing the saved structure,
 then the raw little-endian bytes of every array and a SHA-256 of them (see
 docs/checkpoint-format.md). Loading rebuilds only data types, tensors and classes that are
-dygrad's own or allowlisted with add_safe_globals; nothing named in a file is ever called except
-`cls.__new__(cls)` and `__setstate__` of such classes. PyTorch's own files (torch.save's zip
+dygrad's own or allowlisted with add_safe_globals, and functions (saved by name) that are
+dygrad's public tensor functions or allowlisted (dygrad._safe_globals); nothing named in a file
+is ever called except `cls.__new__(cls)` and `__setstate__` of such classes. PyTorch's own files (torch.save's zip
 format and its legacy format) are read by dygrad._pt_reader with a restricted unpickler.
 """
 import collections
 import enum
 import functools
 import hashlib
-import importlib
 import json
 import math
 import os
-import pickle
-import re
 import secrets
 import stat
 import struct
@@ -26,6 +24,10 @@ import types
 import numpy as np
 
 from . import _dtype
+from ._safe_globals import (CheckpointError, UnsafeGlobalError, _allowlist,  # noqa: F401
+                            _allowlist_hint, _lookup, _resolve_class, add_safe_globals,
+                            clear_safe_globals, function_ref, get_safe_globals, resolve_function,
+                            safe_globals)
 from ._tensor import Tensor
 
 __all__ = ["save", "load", "CheckpointError", "UnsafeGlobalError", "add_safe_globals",
@@ -46,7 +48,6 @@ _ARRAY_DTYPES = frozenset(
 _TENSOR_DTYPES = frozenset(d.name for d in _dtype.ALL)
 _BIG = 1 << 63
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: the class was written in Python
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
                types.BuiltinMethodType, types.ModuleType, types.CodeType, types.GeneratorType,
                types.CoroutineType, types.AsyncGeneratorType, types.FrameType,
@@ -55,125 +56,6 @@ _CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
 _BUILTIN_TYPES = {f"{c.__module__}.{c.__qualname__}": c for c in (
     list, dict, set, frozenset, tuple, int, float, complex, str, bytes, bytearray, bool,
     collections.OrderedDict, collections.defaultdict)}
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint could not be saved or loaded: corrupted, truncated, malformed or refused."""
-
-
-class UnsafeGlobalError(CheckpointError, pickle.UnpicklingError):
-    """A checkpoint names a class or function that is not allowed to be loaded.
-
-    Also a pickle.UnpicklingError, which is what torch.load raises in the same situation.
-    """
-
-
-# -- allowlist -------------------------------------------------------------------------------
-_SAFE = []
-
-
-def add_safe_globals(safe_globals):
-    """Allows these classes (or (obj, "module.qualname") pairs) to be rebuilt by load."""
-    for g in safe_globals:
-        if isinstance(g, tuple):
-            if len(g) != 2 or not isinstance(g[1], str):
-                raise TypeError(f"add_safe_globals: expected (obj, 'module.name') pairs, got {g!r}")
-        elif not hasattr(g, "__module__") or not hasattr(g, "__qualname__"):
-            raise TypeError(f"add_safe_globals: expected classes or functions, got {g!r}")
-    _SAFE.extend(safe_globals)
-
-
-def get_safe_globals():
-    return list(_SAFE)
-
-
-def clear_safe_globals():
-    _SAFE.clear()
-
-
-class safe_globals:
-    """Context manager: the given globals are allowlisted inside the with-block only."""
-
-    def __init__(self, safe_globals):
-        self.safe_globals = safe_globals
-
-    def __enter__(self):
-        self._saved = list(_SAFE)
-        add_safe_globals(self.safe_globals)
-
-    def __exit__(self, *exc):
-        _SAFE[:] = self._saved
-
-
-def _allowlist():
-    out = {}
-    for g in _SAFE:
-        if isinstance(g, tuple):
-            out[g[1]] = g[0]
-        else:
-            out[f"{g.__module__}.{g.__qualname__}"] = g
-    return out
-
-
-def _lookup(module, qualname):
-    obj = module
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def _is_dygrad(name):
-    return name == "dygrad" or name.startswith("dygrad.")
-
-
-def _allowlist_hint(module, qualname):
-    """How the user would write the class in add_safe_globals([...])."""
-    return qualname if module == "__main__" else f"{module}.{qualname}"
-
-
-def _refusal(kind, full, fname, weights_only, short):
-    extra = ""
-    if weights_only is not False:
-        extra = ("\nSubclasses of dygrad classes (e.g. your nn.Module) whose module is already "
-                 "imported also load with weights_only=False.")
-    return UnsafeGlobalError(
-        f"Weights-only load of {fname} refused {kind} {full}: only dygrad's own classes and "
-        "allowlisted ones can be rebuilt from a checkpoint.\nIf you trust this class, "
-        f"allowlist it with dygrad.serialization.add_safe_globals([{short}]) or load inside "
-        f"`with dygrad.serialization.safe_globals([{short}]):`.{extra}\n"
-        "Nothing from the file was executed.")
-
-
-def _resolve_class(module, qualname, fname, weights_only, safe=None):
-    """The class a checkpoint names, if it may be rebuilt; UnsafeGlobalError otherwise.
-
-    Allowlisted names resolve without importing anything; dygrad's own classes import their
-    dygrad module; with weights_only=False, subclasses of dygrad classes resolve from modules
-    already imported (never importing one).
-    """
-    full = f"{module}.{qualname}"
-    safe = _allowlist() if safe is None else safe
-    if full in safe:
-        return safe[full]
-    if not (isinstance(module, str) and isinstance(qualname, str)
-            and _NAME.match(module) and _NAME.match(qualname)):
-        raise _refusal("the global", repr(full), fname, weights_only, "...")
-    cls = None
-    if _is_dygrad(module):
-        try:
-            cls = _lookup(importlib.import_module(module), qualname)
-        except (ImportError, AttributeError):
-            cls = None
-        if isinstance(cls, type) and _is_dygrad(cls.__module__):
-            return cls
-    elif weights_only is False and module in sys.modules:
-        try:
-            cls = _lookup(sys.modules[module], qualname)
-        except AttributeError:
-            cls = None
-        if isinstance(cls, type) and any(_is_dygrad(b.__module__) for b in cls.__mro__[1:]):
-            return cls
-    raise _refusal("class", full, fname, weights_only, _allowlist_hint(module, qualname))
 
 
 # -- saving ----------------------------------------------------------------------------------
@@ -304,6 +186,13 @@ class _Encoder:
             return {"$": "dtype", "name": x.name}
         if isinstance(x, type):
             return {"$": "class", "cls": self.cls_name(x)}
+        if t is types.FunctionType or t is types.BuiltinFunctionType:
+            # by reference, as pickle (F.relu held by a TransformerEncoderLayer); load restores
+            # only dygrad's tensor functions and allowlisted ones
+            ref = function_ref(x)
+            if type(ref) is str:
+                self.fail(x, f"{ref}. Functions are saved by name, never as code")
+            return {"$": "function", "ref": ref}
         if isinstance(x, enum.Enum):
             return {"$": "enum", "cls": self.cls_name(t), "name": x.name}
         if isinstance(x, tuple):  # namedtuples, dygrad.Size
@@ -328,9 +217,10 @@ class _Encoder:
     def obj(self, x):
         t = type(x)
         if isinstance(x, _CODE_TYPES):
-            self.fail(x, "functions, lambdas, methods and modules can't be saved: dygrad "
-                      "checkpoints hold data only, never code. Remove the attribute before "
-                      "saving (or rebuild it in __setstate__), or save the state_dict instead")
+            self.fail(x, "lambdas, methods and modules can't be saved: dygrad checkpoints "
+                      "hold data and names of module-level functions, never code. Remove the "
+                      "attribute before saving (or rebuild it in __setstate__), or save the "
+                      "state_dict instead")
         if isinstance(x, (dict, list, set, frozenset, bytes, str, int, float)):
             self.fail(x, f"subclasses of {t.__mro__[1].__name__} can't be saved (only the "
                       "built-in types, OrderedDict, defaultdict and namedtuples)")
@@ -699,6 +589,9 @@ class _Decoder:
             return cls[n["name"]]
         if tag == "object":
             return self.obj(n)
+        if tag == "function":
+            module, qualname = n["ref"]
+            return resolve_function(module, qualname, self.fname, self.safe)
         raise _bad(self.fname, f"unknown node type {tag!r}")
 
     def tensor(self, n):

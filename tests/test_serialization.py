@@ -478,9 +478,16 @@ def _local_class():
     return Local()
 
 
+def _local_function():
+    def f(x):
+        return x
+    return f
+
+
 @pytest.mark.parametrize("value, match", [
-    (lambda x: x, r"obj\.fn .*function.*never code"),
-    (len, r"obj\.fn .*never code"),
+    (lambda x: x, r"obj\.fn .*lambda or a local function.*saved by name, never as code"),
+    ([].append, r"obj\.fn .*bound methods"),
+    (_local_function(), r"obj\.fn .*'_local_function.<locals>.f' is a lambda or a local function"),
     (os, r"obj\.fn .*modules"),
     (iter([1]), r"obj\.fn .*only plain Python objects"),
     ((i for i in range(2)), r"obj\.fn .*never code"),
@@ -500,7 +507,7 @@ def test_save_refuses_code_and_unsupported_values(tmp_path, value, match):
 def test_save_error_names_nested_path():
     with pytest.raises(TypeError, match=r"obj\['layers'\]\[1\]\.act"):
         p = Point(0, 0)
-        p.act = print
+        p.act = lambda x: x
         S.save({"layers": [1, p]}, io.BytesIO())
 
 
@@ -755,3 +762,117 @@ def test_manifest_claiming_an_impossible_payload_is_a_checkpoint_error():
     out = dygrad.load(Stream(raw))  # a valid checkpoint still loads from such a stream, writable
     out["w"].add_(1)
     assert out["w"].tolist() == [2.0] * 4
+
+
+# -- functions saved by reference (whole models: a TransformerEncoderLayer holds F.relu) -------
+def user_activation(x):
+    """A module-level function of the user's: saved by name, loaded only when allowlisted."""
+    return x * 0.5
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu", "F.gelu", "dygrad.tanh"])
+def test_whole_transformer_layer_round_trip(tmp_path, activation):
+    nn, F = dygrad.nn, dygrad.nn.functional
+    act = {"F.gelu": F.gelu, "dygrad.tanh": dygrad.tanh}.get(activation, activation)
+    dygrad.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation=act).eval()
+    x = dygrad.randn(3, 2, 8)
+    dygrad.save(layer, tmp_path / "layer.pt")
+    for wo in (False, None, True):  # dygrad's classes and tensor functions need no allowlist
+        back = dygrad.load(tmp_path / "layer.pt", weights_only=wo)
+        assert type(back) is nn.TransformerEncoderLayer
+        assert back.activation is layer.activation  # the very function, found by its name
+        np.testing.assert_array_equal(back(x).detach().numpy(), layer(x).detach().numpy())
+    raw = (tmp_path / "layer.pt").read_bytes()
+    name = {"relu": "relu", "gelu": "gelu", "F.gelu": "gelu"}.get(activation)
+    ref = ["dygrad.nn.functional", name] if name else ["dygrad", "tanh"]
+    assert json.dumps({"$": "function", "ref": ref}, separators=(",", ":")).encode() in raw
+
+
+def test_whole_transformer_layer_parity_with_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    ref = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation="gelu").eval()
+    layer = dygrad.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation="gelu").eval()
+    layer.load_state_dict({k: dygrad.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    dygrad.save(layer, tmp_path / "layer.pt")
+    back = dygrad.load(tmp_path / "layer.pt", weights_only=False)
+    x = np.random.default_rng(0).standard_normal((3, 2, 8)).astype(np.float32)
+    np.testing.assert_allclose(back(dygrad.tensor(x)).detach().numpy(),
+                               ref(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert list(back.state_dict()) == list(ref.state_dict())
+
+
+class UserNet(dygrad.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = dygrad.nn.Linear(2, 2)
+        self.act = user_activation
+
+    def forward(self, x):
+        return self.act(self.lin(x))
+
+
+def test_user_function_loads_only_when_allowlisted(tmp_path):
+    net = UserNet()
+    dygrad.save(net, tmp_path / "net.pt")
+    with pytest.raises(UnsafeGlobalError) as info:  # the user's module class loads, not its fn
+        dygrad.load(tmp_path / "net.pt", weights_only=False)
+    msg = str(info.value)
+    assert f"refused the function {__name__}.user_activation" in msg
+    assert f"safe_globals([{__name__}.user_activation])" in msg
+    assert "Nothing from the file was executed" in msg
+    with S.safe_globals([user_activation]):
+        back = dygrad.load(tmp_path / "net.pt", weights_only=False)
+    x = dygrad.randn(3, 2)
+    assert back.act is user_activation
+    np.testing.assert_array_equal(back(x).detach().numpy(), net(x).detach().numpy())
+    with pytest.raises(UnsafeGlobalError, match="user_activation"):
+        dygrad.load(tmp_path / "net.pt", weights_only=False)  # the with-block's allowlist is gone
+    S.add_safe_globals([user_activation, Point])
+    try:
+        assert dygrad.load(tmp_path / "net.pt", weights_only=False).act is user_activation
+        holder = Point(1, user_activation)  # weights_only=True: everything allowlisted loads
+        dygrad.save(holder, tmp_path / "p.pt")
+        assert dygrad.load(tmp_path / "p.pt", weights_only=True).y is user_activation
+    finally:
+        S.clear_safe_globals()
+
+
+def test_functions_in_containers_and_builtins_by_reference(tmp_path):
+    F = dygrad.nn.functional
+    obj = {"acts": [F.relu, F.silu, dygrad.add], "len": len, "again": F.relu}
+    dygrad.save(obj, tmp_path / "d.pt")
+    with pytest.raises(UnsafeGlobalError, match="function builtins.len"):
+        dygrad.load(tmp_path / "d.pt")
+    with S.safe_globals([len]):
+        back = dygrad.load(tmp_path / "d.pt")
+    assert back == obj
+
+
+@pytest.mark.parametrize("ref", [["os", "system"], ["posix", "system"], ["builtins", "eval"],
+                                 ["subprocess", "call"], ["dygrad.serialization", "save"],
+                                 ["dygrad", "manual_seed"], ["dygrad", "set_default_dtype"],
+                                 ["dygrad.serialization", "_atomic_write"],
+                                 ["dygrad.serialization", "os.system"],
+                                 ["dygrad.nn.functional", "os.system"],
+                                 ["dygrad", "nn.Linear"], ["dygrad", "__builtins__.eval"],
+                                 ["dygrad", "../os"], ["dygrad.nonexistent", "relu"],
+                                 [f"{__name__}", "user_activation"]])
+def test_hostile_function_names_are_refused(tmp_path, ref):
+    # a tampered file naming a dangerous function is refused before anything else happens
+    root = {"$": "object", "id": 0, "cls": ["dygrad.nn.modules.activation", "ReLU"],
+            "state": {"$": "dict", "id": None, "items": [["hook", {"$": "function", "ref": ref}]]}}
+    data = craft(root)
+    for wo in (None, True, False):
+        with pytest.raises(UnsafeGlobalError, match="refused the function"):
+            dygrad.load(io.BytesIO(data), weights_only=wo)
+
+
+def test_saved_function_reference_loads_from_its_module_path():
+    F = dygrad.nn.functional
+    # pickle's spelling (the defining module) resolves too, to the same public function
+    root = {"$": "list", "id": 0, "items": [
+        {"$": "function", "ref": [F.relu.__module__, "relu"]},
+        {"$": "function", "ref": ["dygrad.nn.functional", "gelu"]}]}
+    assert dygrad.load(io.BytesIO(craft(root))) == [F.relu, F.gelu]
