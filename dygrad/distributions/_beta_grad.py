@@ -56,7 +56,9 @@ def _cf(a, b, x):
         dba = m * x / den
         d1, dd1_a, dd1_b, c1, dc1_a, dc1_b = _step(aa, daa, dba, d, dd_a, dd_b, c, dc_a, dc_b)
         dl = d1 * c1
-        h1, dh1_a, dh1_b = h * dl, dh_a * dl + h * (dd1_a * c1 + d1 * dc1_a), dh_b * dl + h * (dd1_b * c1 + d1 * dc1_b)
+        h1 = h * dl
+        dh1_a = dh_a * dl + h * (dd1_a * c1 + d1 * dc1_a)
+        dh1_b = dh_b * dl + h * (dd1_b * c1 + d1 * dc1_b)
         # odd step: aa = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1))
         den = (a + m2) * (a + m2 + 1.0)
         num = -(a + m) * (qab + m) * x
