@@ -40,11 +40,11 @@ def _series(a, x):
     logpre = -x + a * np.log(x) - lgamma(a)
     pre = np.exp(logpre)
     dlogpre = np.log(x) - digamma(a)
-    return pre * (ds + s * dlogpre)
+    return pre * s, pre * (ds + s * dlogpre)
 
 
 def _contfrac(a, x):
-    """-dQ/da (= dP/da) on x >= a + 1, by Lentz's method on Q's continued fraction, each
+    """P = 1 - Q and dP/da = -dQ/da on x >= a + 1, by Lentz's method on Q's continued fraction, each
     quantity paired with its derivative in a."""
     b = x + 1.0 - a
     db = -np.ones_like(a)
@@ -85,7 +85,26 @@ def _contfrac(a, x):
     pre = np.exp(logpre)
     dlogpre = np.log(x) - digamma(a)
     dq = pre * (dh + h * dlogpre)
-    return -dq
+    return 1.0 - pre * h, -dq
+
+
+def gammainc_and_grad(a, x):
+    """P(a, x) (the regularised lower incomplete gamma function) and dP/da, float64 arrays of
+    the broadcast shape; x <= 0 gives 0 and 0, x = inf gives 1 and 0."""
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    shape = a.shape
+    a, x = a.ravel(), x.ravel()
+    p, dp = np.zeros_like(a), np.zeros_like(a)
+    p[x == np.inf] = 1.0
+    lo = (x > 0) & (x < a + 1.0)
+    hi = (x >= a + 1.0) & (x < np.inf)
+    if lo.any():
+        p[lo], dp[lo] = _series(a[lo], x[lo])
+    if hi.any():
+        p[hi], dp[hi] = _contfrac(a[hi], x[hi])
+    nan = np.isnan(a) | np.isnan(x)
+    p[nan] = dp[nan] = np.nan
+    return p.reshape(shape), dp.reshape(shape)
 
 
 def standard_gamma_grad(alpha, x):
@@ -93,14 +112,9 @@ def standard_gamma_grad(alpha, x):
     result in x's dtype)."""
     alpha, x = np.broadcast_arrays(alpha, x)
     out_dtype = np.result_type(x.dtype, np.float32)
-    a = alpha.astype(np.float64).ravel()
-    xs = np.maximum(x.astype(np.float64).ravel(), np.finfo(np.float64).tiny)
-    dp = np.empty_like(a)
-    lo = xs < a + 1.0
-    if lo.any():
-        dp[lo] = _series(a[lo], xs[lo])
-    if (~lo).any():
-        dp[~lo] = _contfrac(a[~lo], xs[~lo])
+    a = alpha.astype(np.float64)
+    xs = np.maximum(x.astype(np.float64), np.finfo(np.float64).tiny)
+    _, dp = gammainc_and_grad(a, xs)
     log_pdf = (a - 1.0) * np.log(xs) - xs - lgamma(a)
     grad = -dp * np.exp(-log_pdf)
-    return grad.reshape(x.shape).astype(out_dtype, copy=False)
+    return grad.astype(out_dtype, copy=False)

@@ -7,9 +7,10 @@ import dygrad as torch
 from dygrad.autograd import Function
 from dygrad.random import _rng
 from . import constraints
-from ._gamma_grad import standard_gamma_grad
+from ._gamma_grad import gammainc_and_grad, standard_gamma_grad
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
+from dygrad.ops._special_fns import lgamma
 
 __all__ = ["Gamma"]
 
@@ -32,6 +33,32 @@ class _StandardGamma(Function):
         alpha, x = ctx.saved_tensors
         dx = standard_gamma_grad(alpha.detach().numpy(), x.detach().numpy())
         return grad * torch.from_numpy(dx)
+
+
+class _GammaInc(Function):
+    """P(a, x), the regularised lower incomplete gamma function, differentiable in both a
+    (exactly; PyTorch's igamma has no gradient for a) and x (the Gamma(a, 1) density)."""
+
+    @staticmethod
+    def forward(ctx, a, x):
+        an, xn = a.detach().numpy(), x.detach().numpy()
+        p, dp = gammainc_and_grad(an, xn)
+        dt = np.result_type(an.dtype, xn.dtype)
+        ctx.save_for_backward(a, x)
+        ctx.dp = dp
+        return torch.from_numpy(p.astype(dt))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        an = a.detach().numpy().astype(np.float64)
+        xn = x.detach().numpy().astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # the density at x; at x = 0: inf for a < 1, 0 for a > 1 and, as PyTorch's
+            # igamma gradient, nan for a = 1 (0 * log 0)
+            pdf = np.exp((an - 1.0) * np.log(xn) - xn - lgamma(an))
+        dt = grad.dtype
+        return (grad * torch.from_numpy(ctx.dp).to(dt), grad * torch.from_numpy(pdf).to(dt))
 
 
 def _standard_gamma(alpha):
@@ -98,6 +125,12 @@ class Gamma(ExponentialFamily):
             self._validate_sample(value)
         return (torch.xlogy(self.concentration, self.rate) + torch.xlogy(self.concentration - 1, value)
                 - self.rate * value - torch.lgamma(self.concentration))
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        a, x = torch.broadcast_tensors(self.concentration, self.rate * value)
+        return _GammaInc.apply(a, x)
 
     def entropy(self):
         c = self.concentration

@@ -117,6 +117,11 @@ CASES = [
          A("f32", 2, 3, lo=0.3, hi=4.0), A("f32", 3, **POS), A("f32", 2, 3, lo=0.1, hi=4.0)),
     case("gamma_f64_zero", lambda T, a, r, v: T.distributions.Gamma(a, r).log_prob(v),
          np.array([1.0, 2.0, 0.5]), np.array([1.5, 1.0, 2.0]), np.array([0.0, 0.0, 1.0]), grad=(True, True, False)),
+    case("gamma_cdf", lambda T, a, r, v: T.distributions.Gamma(a, r).cdf(v),
+         np.array([2., 0.5, 3., 1., 0.7, 40.], np.float32), A("f32", 6, **POS),
+         np.array([1., 0., 4., 0., 0.3, 35.], np.float32), grad=(False, True, True)),
+    case("gamma_cdf_f64", lambda T, a, r, v: T.distributions.Gamma(a, r).cdf(v),
+         A("f64", 2, 3, lo=0.2, hi=8.), A("f64", 3, **POS), A("f64", 2, 3, lo=0.01, hi=10.), grad=(False, True, True)),
     # Uniform
     case("uniform", lambda T, lo, hi, v: (T.distributions.Uniform(lo, lo + hi).log_prob(v),
                                           T.distributions.Uniform(lo, lo + hi).entropy(),
