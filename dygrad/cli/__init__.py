@@ -37,8 +37,8 @@ nonneg_float = _number(float, lambda v: v >= 0, "a number >= 0")
 
 
 def model_names():
-    from ..vision.models import list_models
-    return list_models()
+    from ..vision.models import trainer_models
+    return trainer_models()
 
 
 def add_data_arguments(p, default_note):

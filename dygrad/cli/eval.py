@@ -69,10 +69,10 @@ def _shapes(state):
 
 def guess_model(state, cfg):
     """Names of the registered models whose state_dict has these keys and shapes."""
-    from ..vision.models import list_models
+    from ..vision.models import trainer_models
     wanted = _shapes(state)
     found = []
-    for name in list_models():
+    for name in trainer_models():
         try:
             model = build_model(dict(cfg, model=name))
         except Exception:  # noqa: BLE001 - a model that can't take this input shape isn't it

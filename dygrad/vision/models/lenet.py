@@ -1,5 +1,6 @@
 """LeNet-5 (with ReLU and max pooling, as in most PyTorch tutorials)."""
 from ... import nn
+from ._api import register_model
 
 
 class LeNet5(nn.Module):
@@ -21,5 +22,6 @@ class LeNet5(nn.Module):
         return self.classifier(self.features(x))
 
 
+@register_model()
 def lenet5(num_classes=10, in_channels=1, image_size=28):
     return LeNet5(num_classes, in_channels, image_size)

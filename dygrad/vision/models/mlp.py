@@ -1,5 +1,6 @@
 """A multilayer perceptron for flattened images (784-256-128-10 by default)."""
 from ... import nn
+from ._api import register_model
 
 
 class MLP(nn.Module):
@@ -20,5 +21,6 @@ class MLP(nn.Module):
         return self.net(x)
 
 
+@register_model()
 def mlp(num_classes=10, in_channels=1, image_size=28, **kwargs):
     return MLP(num_classes=num_classes, in_channels=in_channels, image_size=image_size, **kwargs)
