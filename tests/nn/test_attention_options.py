@@ -272,7 +272,7 @@ def test_encoder_mismatched_mask_kinds_warn_as_torch():
         tl = torch.nn.TransformerEncoderLayer(E, H, 16, dropout=0.0)
         te = torch.nn.TransformerEncoder(tl, 2)
     dl = nn.TransformerEncoderLayer(E, H, 16, dropout=0.0)
-    de = nn.TransformerEncoder(dl, 2)
+    de = nn.TransformerEncoder(dl, 2, enable_nested_tensor=False)
     copy_state(dl, tl)
     copy_state(de, te)
     x = _arr(S, N, E)

@@ -57,6 +57,7 @@ def test_decoder_layer_matches_numpy(norm_first):
                      (T(x, True), T(mem, True)))
 
 
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
 def test_transformer_is_encoder_then_decoder_and_gradchecks():
     dygrad.manual_seed(0)
     m = nn.Transformer(4, 2, 1, 1, 6, dropout=0.0).double()
@@ -123,3 +124,25 @@ def test_causal_hint_stands_for_the_mask():
     np.testing.assert_allclose(got.detach().numpy(), want, rtol=1e-10, atol=1e-12)
     with pytest.raises(RuntimeError, match="Need attn_mask if specifying the is_causal hint"):
         m(T(x), T(x), T(x), is_causal=True)
+
+
+def test_encoder_inference_zeroes_padded_positions():
+    """eval + no_grad + a padding mask at the sequences' ends: the output is 0 at the padded
+    positions before the final norm (PyTorch's nested-tensor path); elsewhere it is the masked
+    layers' output. With gradients recorded, or padding inside a sequence, nothing is zeroed."""
+    layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, batch_first=True)
+    enc = nn.TransformerEncoder(layer, 2).double().eval()
+    ref = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False).double().eval()
+    ref.load_state_dict(enc.state_dict())
+    x = R(2, 4, 4)
+    kpm = np.array([[False, False, True, True], [False] * 4])
+    with dygrad.no_grad():
+        got = enc(T(x), src_key_padding_mask=T(kpm)).numpy()
+        want = ref(T(x), src_key_padding_mask=T(kpm)).numpy()
+        inner = np.array([[False, True, False, False], [False] * 4])
+        np.testing.assert_array_equal(enc(T(x), src_key_padding_mask=T(inner)).numpy(),
+                                      ref(T(x), src_key_padding_mask=T(inner)).numpy())
+    np.testing.assert_array_equal(got[0, 2:], 0.0)
+    np.testing.assert_allclose(got[~kpm], want[~kpm], rtol=1e-12, atol=1e-12)
+    with_grad = enc(T(x), src_key_padding_mask=T(kpm)).detach().numpy()
+    np.testing.assert_allclose(with_grad, want, rtol=1e-12, atol=1e-12)

@@ -30,8 +30,14 @@ def _quiet(fn):
 
 def _pair(build, torch):
     """The same module built in both frameworks (`build(namespace)`), torch's weights in both."""
-    tm = _quiet(lambda: build(torch))
-    dm = build(dygrad)
+    with warnings.catch_warnings(record=True) as wt:
+        warnings.simplefilter("always")
+        tm = build(torch)
+    with warnings.catch_warnings(record=True) as wd:
+        warnings.simplefilter("always")
+        dm = build(dygrad)
+    # (the nested-tensor notice of TransformerEncoder, when PyTorch gives it)
+    assert [str(w.message) for w in wd] == [str(w.message) for w in wt]
     assert list(dm.state_dict()) == list(tm.state_dict())
     assert repr(dm) == repr(tm)
     copy_state(dm, tm)
@@ -215,7 +221,7 @@ def test_attributes_and_defaults():
                     assert dd is getattr(dygrad.nn.functional, td.__name__), (name, p)
                 else:
                     assert dd == td, (name, meth, p)
-    d = nn.Transformer(E, H, 1, 1, FF)
+    d = _quiet(lambda: nn.Transformer(E, H, 1, 1, FF))
     assert (d.d_model, d.nhead, d.batch_first) == (E, H, False)
     layer = nn.TransformerDecoderLayer(E, H)
     assert layer.activation is dygrad.nn.functional.relu and layer.norm_first is False
@@ -228,19 +234,19 @@ def test_attributes_and_defaults():
 
 def test_transformer_init_is_xavier_and_custom_parts():
     dygrad.manual_seed(0)
-    m = nn.Transformer(E, H, 1, 1, FF)
+    m = _quiet(lambda: nn.Transformer(E, H, 1, 1, FF))
     w = m.decoder.layers[0].linear1.weight.detach().numpy()
     bound = np.sqrt(6.0 / (E + FF))
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound
     assert isinstance(m.encoder.norm, nn.LayerNorm) and isinstance(m.decoder.norm, nn.LayerNorm)
     enc = nn.Identity()
-    m2 = nn.Transformer(E, H, custom_encoder=enc, custom_decoder=nn.TransformerDecoder(
+    m2 = nn.Transformer(E, H, batch_first=True, custom_encoder=enc, custom_decoder=nn.TransformerDecoder(
         nn.TransformerDecoderLayer(E, H, FF), 1))
     assert m2.encoder is enc and list(m2.state_dict())[0].startswith("decoder.layers.0.")
 
 
 def test_transformer_errors():
-    m = nn.Transformer(E, H, 1, 1, FF)
+    m = _quiet(lambda: nn.Transformer(E, H, 1, 1, FF))
     with pytest.raises(RuntimeError, match="the batch number of src and tgt must be equal"):
         m(dygrad.ones(S, 2, E), dygrad.ones(T, 3, E))
     with pytest.raises(RuntimeError, match="the feature number of src and tgt must be equal to d_model"):
@@ -257,10 +263,62 @@ def test_transformer_errors():
 
 def test_state_dict_round_trip_through_torch():
     torch = _torch()
-    dm = nn.Transformer(E, H, 1, 2, FF, norm_first=True)
+    dm = _quiet(lambda: nn.Transformer(E, H, 1, 2, FF, norm_first=True))
     tm = _quiet(lambda: torch.nn.Transformer(E, H, 1, 2, FF, norm_first=True))
     tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in dm.state_dict().items()})
     dm.eval()
     tm.eval()
     xd, xt = _inputs(torch, (S, N, E), (T, N, E))
     assert_close(dm(*xd), tm(*xt), rtol=2e-4, atol=2e-4)
+
+
+NESTED = [
+    dict(),                                     # PyTorch's nested path: padded outputs are 0
+    dict(enable_nested_tensor=False),
+    dict(mask_check=True, unaligned=True),      # padding not at the end: no nested path
+    dict(layer=dict(norm_first=True)), dict(layer=dict(nhead=1)), dict(layer=dict(bias=False)),
+    dict(layer=dict(activation="tanh_fn")), dict(layer=dict(batch_first=False)),
+]
+
+
+@pytest.mark.parametrize("case", NESTED, ids=str)
+@pytest.mark.parametrize("no_grad", [True, False])
+def test_encoder_inference_with_padding_as_torch(case, no_grad):
+    """In inference (eval, no gradient), PyTorch runs a TransformerEncoder given a padding mask
+    on nested tensors when its layer allows it: the padded positions of the output are 0 (then
+    the final norm). Otherwise its layers' fused inference kernel gives NaN to a sequence with
+    nothing to attend to. The notice when it cannot, and the outputs, are the same in dygrad."""
+    torch = _torch()
+    case = dict(case)
+    lkw = dict(case.pop("layer", {}))
+    unaligned = case.pop("unaligned", False)
+    bf = lkw.pop("batch_first", True)
+    heads = lkw.pop("nhead", H)
+    act = lkw.pop("activation", None)
+
+    def build(ns):
+        extra = {"activation": ns.tanh} if act else {}
+        layer = ns.nn.TransformerEncoderLayer(E, heads, FF, dropout=0.1, batch_first=bf, **lkw, **extra)
+        return ns.nn.TransformerEncoder(layer, 2, norm=ns.nn.LayerNorm(E), **case)
+    dm, tm = _pair(build, torch)
+    assert dm.use_nested_tensor == tm.use_nested_tensor
+    with torch.no_grad():
+        tm.norm.bias.fill_(0.5)
+    dm.norm.bias.data.fill_(0.5)
+    dm.eval()
+    tm.eval()
+    kpm = np.zeros((N, S), bool)
+    kpm[0, -2:] = True
+    kpm[2] = True  # an entry with nothing to attend to
+    if unaligned:
+        kpm[1, 1] = True
+    x = rng.standard_normal((N, S, E) if bf else (S, N, E)).astype(np.float32)
+    import contextlib
+    ctx_d = dygrad.no_grad() if no_grad else contextlib.nullcontext()
+    ctx_t = torch.no_grad() if no_grad else contextlib.nullcontext()
+    with ctx_d:
+        od = dm(dygrad.tensor(x), src_key_padding_mask=dygrad.tensor(kpm))
+    with ctx_t, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's notice that nested tensors are a prototype
+        ot = tm(torch.tensor(x), src_key_padding_mask=torch.tensor(kpm))
+    assert_close(od, ot, rtol=2e-4, atol=2e-4, equal_nan=True)

@@ -3,6 +3,7 @@ class path is also dygrad.nn.modules.activation, as PyTorch's."""
 from typing import Optional
 
 from ... import _creation
+from ...autograd.grad_mode import is_grad_enabled
 from ...device import check_device
 from ..parameter import Parameter
 from .. import init
@@ -102,17 +103,38 @@ class MultiheadAttention(Module):
                 is_causal: bool = False) -> tuple[Tensor, Optional[Tensor]]:
         """Attends from `query` over `key`/`value`; returns (output, attention weights or None)."""
         batched = query.dim() == 3
+        # PyTorch's fused inference kernel gives NaN (not 0) to a query that may attend to
+        # nothing, and reads attn_mask whatever is_causal says: the attention that computes
+        # the weights does the same (per head, so no reduction is added)
+        plain = need_weights or ((attn_mask is not None or key_padding_mask is not None)
+                                 and self._fused(query, key, value, attn_mask, key_padding_mask))
         if self.batch_first and batched:
             query, key, value = (x.transpose(0, 1) for x in (query, key, value))
         out, w = multi_head_attention_forward(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
             self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
             self.out_proj.weight, self.out_proj.bias, training=self.training,
-            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask, need_weights=plain, attn_mask=attn_mask,
             use_separate_proj_weight=not self._qkv_same_embed_dim,
             q_proj_weight=self.q_proj_weight, k_proj_weight=self.k_proj_weight,
-            v_proj_weight=self.v_proj_weight, average_attn_weights=average_attn_weights,
-            is_causal=is_causal)
+            v_proj_weight=self.v_proj_weight,
+            average_attn_weights=average_attn_weights and need_weights, is_causal=is_causal)
         if self.batch_first and batched:
             out = out.transpose(0, 1)
-        return out, w
+        return out, (w if need_weights else None)
+
+    def _fused(self, query, key, value, attn_mask, key_padding_mask):
+        """Whether PyTorch would run this call with its fused inference kernel: self-attention
+        (one tensor as query, key and value), batched and batch_first, in eval mode with no
+        gradient to record, an even number of heads, packed projections with biases, no
+        bias_k/bias_v/zero attention, and no float mask."""
+        w, b = self.in_proj_weight, self.in_proj_bias
+        if (attn_mask is not None and attn_mask.is_floating_point()) or \
+                (key_padding_mask is not None and key_padding_mask.is_floating_point()):
+            return False
+        if self.training or query.dim() != 3 or query is not key or key is not value or \
+                not self.batch_first or w is None or b is None or self.num_heads % 2 or \
+                self.bias_k is not None or self.add_zero_attn or query.dtype != w.dtype:
+            return False
+        return not (is_grad_enabled() and any(
+            t.requires_grad for t in (query, w, b, self.out_proj.weight, self.out_proj.bias)))

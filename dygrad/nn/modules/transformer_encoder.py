@@ -4,6 +4,9 @@ import copy
 import warnings
 from typing import Callable, Optional
 
+import numpy as np
+
+from ...autograd.grad_mode import is_grad_enabled
 from ...ops.attention import _additive_mask
 from ..._tensor import Tensor
 from .. import functional as F
@@ -38,15 +41,13 @@ def _relu_or_gelu(activation):
     return 0
 
 
-def _same_kind_masks(kpm, kpm_name, mask, mask_name, dtype):
-    """A bool and a float mask given together: PyTorch's deprecation warning (with the names the
-    caller uses), then both in additive float form, so that the attention below does not warn
-    again. Masks of one kind are returned as they are."""
-    if kpm is None or mask is None or (kpm.dtype == mask.dtype) or \
-            (kpm.is_floating_point() and mask.is_floating_point()):
-        return kpm, mask
-    warnings.warn(f"Support for mismatched {kpm_name} and {mask_name} is deprecated. Use same "
-                  "type for both instead.", UserWarning, stacklevel=4)
+def _float_masks(kpm, kpm_name, mask, mask_name, dtype):
+    """Both masks in additive float form (-inf where a bool mask is True), as PyTorch's encoder
+    passes them on; a bool and a float mask together first get PyTorch's deprecation warning,
+    with the names the caller uses."""
+    if kpm is not None and mask is not None and kpm.dtype != mask.dtype:
+        warnings.warn(f"Support for mismatched {kpm_name} and {mask_name} is deprecated. Use same "
+                      "type for both instead.", UserWarning, stacklevel=4)
     return _additive_mask(kpm, dtype.np), _additive_mask(mask, dtype.np)
 
 
@@ -88,9 +89,30 @@ class TransformerEncoderLayer(Module):
         self.activation = _get_activation(activation)
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+        # PyTorch's fused inference kernel for this layer gives NaN (not 0) to a query that may
+        # attend to nothing (the attention that returns weights, per head so no reduction is
+        # added, does too), and it masks every position whose float mask entry is not 0 (it
+        # does not add the value): both are kept, so that eval-mode results are PyTorch's
+        plain = (attn_mask is not None or key_padding_mask is not None) and self._fused(x)
+        if plain:
+            attn_mask = None if attn_mask is None else attn_mask != 0
+            key_padding_mask = None if key_padding_mask is None else key_padding_mask != 0
         x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
+                           need_weights=plain, average_attn_weights=False, is_causal=is_causal)[0]
         return self.dropout1(x)
+
+    def _fused(self, x):
+        """Whether PyTorch would run this call with its fused inference kernel (eval mode, no
+        gradient to record, batch_first, no hooks, and a layer that kernel supports)."""
+        sa = self.self_attn
+        if self.training or x.dim() != 3 or not sa.batch_first or sa.in_proj_bias is None or \
+                not sa._qkv_same_embed_dim or not self.activation_relu_or_gelu or \
+                self.norm1.eps != self.norm2.eps or sa.num_heads % 2:
+            return False
+        if any(m._forward_hooks or m._forward_pre_hooks for m in self.modules()):
+            return False
+        return not (is_grad_enabled() and (
+            x.requires_grad or any(p.requires_grad for p in self.parameters())))
 
     def _ff_block(self, x):
         x = self.linear2(self.dropout(self.activation(self.linear1(x))))
@@ -99,7 +121,7 @@ class TransformerEncoderLayer(Module):
     def forward(self, src: Tensor, src_mask: Optional[Tensor] = None,
                 src_key_padding_mask: Optional[Tensor] = None, is_causal: bool = False) -> Tensor:
         """Applies the self-attention and feed-forward blocks to `src`."""
-        src_key_padding_mask, src_mask = _same_kind_masks(
+        src_key_padding_mask, src_mask = _float_masks(
             src_key_padding_mask, "src_key_padding_mask", src_mask, "src_mask", src.dtype)
         x = src
         if self.norm_first:
@@ -109,6 +131,29 @@ class TransformerEncoderLayer(Module):
             x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
             x = self.norm2(x + self._ff_block(x))
         return x
+
+
+def _why_not_nested(layer):
+    """Why PyTorch's TransformerEncoder would not take its nested-tensor path with `layer`
+    ("" when it would), in PyTorch's words."""
+    e = "encoder_layer"
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{e} was not TransformerEncoderLayer"
+    if layer.norm_first:
+        return f"{e}.norm_first was True"
+    if not layer.self_attn.batch_first:
+        return f"{e}.self_attn.batch_first was not True(use batch_first for better inference performance)"
+    if not layer.self_attn._qkv_same_embed_dim:
+        return f"{e}.self_attn._qkv_same_embed_dim was not True"
+    if layer.self_attn.in_proj_bias is None:
+        return f"{e}.self_attn was passed bias=False"
+    if not layer.activation_relu_or_gelu:
+        return f"{e}.activation_relu_or_gelu was not True"
+    if layer.norm1.eps != layer.norm2.eps:
+        return f"{e}.norm1.eps was not equal to {e}.norm2.eps"
+    if layer.self_attn.num_heads % 2 == 1:
+        return f"{e}.self_attn.num_heads is odd"
+    return ""
 
 
 class TransformerEncoder(Module):
@@ -136,7 +181,11 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = False
+        why = _why_not_nested(encoder_layer)
+        self.use_nested_tensor = enable_nested_tensor and not why
+        if enable_nested_tensor and why:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
+                          f"because {why}", stacklevel=2)
         self.mask_check = mask_check
 
     def forward(self, src: Tensor, mask: Optional[Tensor] = None,
@@ -146,12 +195,34 @@ class TransformerEncoder(Module):
 
         is_causal None (PyTorch's "detect") runs the masks as given, which gives what PyTorch's
         detection gives: the causal hint only replaces a mask equal to the causal one."""
-        src_key_padding_mask, mask = _same_kind_masks(
+        padding = src_key_padding_mask
+        src_key_padding_mask, mask = _float_masks(
             src_key_padding_mask, "src_key_padding_mask", mask, "mask", src.dtype)
         out = src
         for mod in self.layers:
             out = mod(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                       is_causal=bool(is_causal))
+        if self.use_nested_tensor and padding is not None and mask is None:
+            padded = self._nested_padding(src, padding)
+            if padded is not None:
+                out = out.masked_fill(padded.unsqueeze(-1), 0.0)
         if self.norm is not None:
             out = self.norm(out)
         return out
+
+    def _nested_padding(self, src, kpm):
+        """The padded positions (bool (N, S)) when PyTorch would run this call on nested tensors
+        (inference: eval mode, no gradient to record, a key padding mask padding each sequence
+        at its end): PyTorch's output is then 0 at those positions (before `norm`); the other
+        positions are what the masked layers give. None when it would not."""
+        first = self.layers[0]
+        if first.training or src.dim() != 3:
+            return None
+        if is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in first.parameters())):
+            return None
+        padded = kpm if kpm._data.dtype == np.bool_ else kpm != 0
+        if self.mask_check:
+            keep = ~padded._data
+            if (keep[:, 1:] > keep[:, :-1]).any():  # a kept position after a padded one
+                return None
+        return padded
