@@ -18,6 +18,33 @@ def _lower_solve(L, B):
     return np.linalg.solve(L, B)
 
 
+def _first_failure(m):
+    """The order of the first leading minor of m that is not positive-definite."""
+    for k in range(1, m.shape[-1] + 1):
+        try:
+            np.linalg.cholesky(m[:k, :k])
+        except np.linalg.LinAlgError:
+            return k
+    return m.shape[-1]
+
+
+def _not_pd_message(a):
+    """PyTorch's message for a failed Cholesky factorisation (error path only)."""
+    batch = ""
+    m = a
+    if a.ndim > 2:
+        flat = a.reshape((-1,) + a.shape[-2:])
+        for i, mi in enumerate(flat):
+            try:
+                np.linalg.cholesky(mi)
+            except np.linalg.LinAlgError:
+                batch, m = f"(Batch element {i}): ", mi
+                break
+    return (f"linalg.cholesky: {batch}The factorization could not be completed because the input "
+            f"is not positive-definite (the leading minor of order {_first_failure(m)} is not "
+            "positive-definite).")
+
+
 class _Cholesky(Function):
     @staticmethod
     def forward(ctx, A):
@@ -25,9 +52,7 @@ class _Cholesky(Function):
         try:
             L = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:
-            raise torch.linalg.LinAlgError(
-                "linalg.cholesky: The factorization could not be completed because the input "
-                "is not positive-definite.") from None
+            raise torch.linalg.LinAlgError(_not_pd_message(a)) from None
         out = torch.from_numpy(L)
         ctx.save_for_backward(out)
         return out

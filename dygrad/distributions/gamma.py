@@ -5,12 +5,12 @@ import numpy as np
 
 import dygrad as torch
 from dygrad.autograd import Function
+from dygrad.ops._special_fns import lgamma
 from dygrad.random import _rng
 from . import constraints
 from ._gamma_grad import gammainc_and_grad, standard_gamma_grad
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
-from dygrad.ops._special_fns import lgamma
 
 __all__ = ["Gamma"]
 

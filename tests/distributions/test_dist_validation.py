@@ -111,3 +111,15 @@ def test_constraints():
     assert repr(Uniform(0., 2.).support) == "Interval(lower_bound=0.0, upper_bound=2.0)"
     assert repr(Categorical(torch.ones(3)).support) == "IntegerInterval(lower_bound=0, upper_bound=2)"
     assert Normal.arg_constraints == {"loc": constraints.real, "scale": constraints.positive}
+
+
+def test_not_positive_definite_without_validation():
+    # validate_args=False: the factorisation fails with PyTorch's LinAlgError (a RuntimeError)
+    with pytest.raises(RuntimeError) as e:
+        MultivariateNormal(torch.zeros(2), torch.tensor([[1., 2.], [2., 1.]]), validate_args=False)
+    assert isinstance(e.value, torch.linalg.LinAlgError)
+    assert str(e.value) == ("linalg.cholesky: The factorization could not be completed because the input "
+                            "is not positive-definite (the leading minor of order 2 is not positive-definite).")
+    with pytest.raises(RuntimeError, match=r"\(Batch element 1\): .* leading minor of order 2 "):
+        MultivariateNormal(torch.zeros(2), torch.stack([torch.eye(2), torch.tensor([[1., 2.], [2., 1.]])]),
+                           validate_args=False)
