@@ -120,8 +120,8 @@ def plot_curves(path, history, title):
 
 
 class TensorBoardLogger:
-    """Scalars for TensorBoard through tensorboardX's SummaryWriter or, without it, the event
-    file writer of the tensorboard package (the one torch.utils.tensorboard uses).
+    """Scalars for TensorBoard through tensorboardX's SummaryWriter or, without it, dygrad's own
+    (dygrad.utils.tensorboard, on the tensorboard package's event file writer).
 
     purge_step: when resuming, TensorBoard hides events of the earlier attempt from this step on.
     `backend` is None when neither library is installed (then nothing is written).
@@ -133,42 +133,25 @@ class TensorBoardLogger:
         import importlib.util
         if importlib.util.find_spec("tensorboardX") is not None:
             from tensorboardX import SummaryWriter
-            self._writer = SummaryWriter(logdir, purge_step=purge_step)
             self.backend = "tensorboardX"
         elif importlib.util.find_spec("tensorboard") is not None:
-            self._open_tensorboard(logdir, purge_step)
+            from ..utils.tensorboard import SummaryWriter
             self.backend = "tensorboard"
-
-    def _open_tensorboard(self, logdir, purge_step):
-        import time
-        from tensorboard.compat.proto.event_pb2 import Event, SessionLog
-        from tensorboard.compat.proto.summary_pb2 import Summary
-        from tensorboard.summary.writer.event_file_writer import EventFileWriter
-        self._Event, self._Summary = Event, Summary
-        self._tb = EventFileWriter(logdir)
-        if purge_step is not None:
-            self._tb.add_event(Event(step=purge_step, wall_time=time.time(),
-                                     session_log=SessionLog(status=SessionLog.START)))
+        else:
+            return
+        self._writer = SummaryWriter(logdir, purge_step=purge_step)
 
     def add_scalar(self, tag, value, step):
-        if self.backend == "tensorboardX":
+        if self.backend is not None:
             self._writer.add_scalar(tag, value, step)
-        elif self.backend == "tensorboard":
-            import time
-            summary = self._Summary(value=[self._Summary.Value(tag=tag, simple_value=float(value))])
-            self._tb.add_event(self._Event(wall_time=time.time(), step=step, summary=summary))
 
     def flush(self):
-        if self.backend == "tensorboardX":
+        if self.backend is not None:
             self._writer.flush()
-        elif self.backend == "tensorboard":
-            self._tb.flush()
 
     def close(self):
-        if self.backend == "tensorboardX":
+        if self.backend is not None:
             self._writer.close()
-        elif self.backend == "tensorboard":
-            self._tb.close()
         self.backend = None
 
 
