@@ -144,5 +144,6 @@ def download_from_mirrors(filename, mirrors, folder, md5, hint=""):
             failures.append(f"  {url}: {exc}")
     raise RuntimeError(
         f"could not download {filename} into {folder}; every mirror failed:\n" + "\n".join(failures)
-        + "\nIf this machine has no internet access, copy the official file there yourself"
+        + f"\nIf this machine has no internet access, copy the official file to "
+        f"{os.path.join(os.path.abspath(folder), filename)} yourself"
         + (f" {hint}" if hint else "") + ".")
