@@ -84,11 +84,15 @@ def _causal_bias(L, S, npdt):
 
 
 def _additive_mask(mask, dtype):
-    """Bool masks mark positions NOT allowed to attend (True = masked) -> -inf; float masks add."""
+    """Bool masks mark positions NOT allowed to attend (True = masked) -> -inf; float masks add
+    (in the attention's dtype)."""
     if mask is None:
         return None
     if mask._data.dtype == np.bool_:
         return _bool_bias(mask, np.dtype(dtype), True)
+    if mask._data.dtype != dtype:
+        from .. import _dtype
+        return mask.to(_dtype.from_numpy_dtype(np.dtype(dtype)))
     return mask
 
 
@@ -211,7 +215,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         # the hint stands for the mask: the causal mask is used, the given one is not read
         attn_mask = _causal(tgt_len, key.shape[0])
     kpm_bool, am_bool = check_mha_masks(query, key, value, key_padding_mask, attn_mask, num_heads,
-                                        use_separate_proj_weight)
+                                        use_separate_proj_weight, need_weights)
     if kpm_bool is not None and am_bool is not None and kpm_bool != am_bool:
         import warnings
         warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same "

@@ -93,19 +93,22 @@ def check_mha_shapes(query, key, value, key_padding_mask, attn_mask, num_heads):
                          "query tensor")
 
 
-def _mask_dtype(mask, name, query):
+def _mask_dtype(mask, name, query, need_weights):
     kind = mask._data.dtype
     if kind == np.bool_:
         return True
     if kind.kind != "f":
         raise AssertionError(f"only bool and floating types of {name} are supported")
-    if kind != query._data.dtype:
+    # PyTorch's fused attention (no weights asked for) also takes a float32 mask
+    if kind != query._data.dtype and (need_weights or kind != np.float32):
         raise RuntimeError(f"multi_head_attention_forward: {name} of dtype {mask.dtype} does not "
-                           f"match the query's dtype {query.dtype}")
+                           f"match the query's dtype {query.dtype}"
+                           + ("" if need_weights else " (nor is it torch.float32)"))
     return False
 
 
-def check_mha_masks(query, key, value, key_padding_mask, attn_mask, num_heads, separate):
+def check_mha_masks(query, key, value, key_padding_mask, attn_mask, num_heads, separate,
+                    need_weights):
     """Shapes and dtypes of the (batched, sequence-first) inputs and masks of multi-head
     attention, against the query (L, N, E) and key (S, N, kdim)."""
     L, N, _ = query._data.shape
@@ -121,12 +124,12 @@ def check_mha_masks(query, key, value, key_padding_mask, attn_mask, num_heads, s
                            f"of shape {_shape(key)} have different batch sizes ({N} and {NK})")
     kb = ab = None
     if key_padding_mask is not None:
-        kb = _mask_dtype(key_padding_mask, "key_padding_mask", query)
+        kb = _mask_dtype(key_padding_mask, "key_padding_mask", query, need_weights)
         if key_padding_mask._data.shape != (N, S):
             raise AssertionError(f"key_padding_mask of shape {_shape(key_padding_mask)} should be "
                                  f"(batch size, source length) = {(N, S)}")
     if attn_mask is not None:
-        ab = _mask_dtype(attn_mask, "attn_mask", query)
+        ab = _mask_dtype(attn_mask, "attn_mask", query, need_weights)
         shape = _shape(attn_mask)
         if len(shape) == 2 and shape != (L, S):
             raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be "

@@ -399,3 +399,26 @@ def test_non_dynamically_quantizable_linear_class_path():
     assert repr(m.out_proj) == "NonDynamicallyQuantizableLinear(in_features=4, out_features=4, bias=True)"
     from dygrad.nn.modules.activation import MultiheadAttention
     assert MultiheadAttention is nn.MultiheadAttention
+
+
+@pytest.mark.parametrize("name,shape", [("attn_mask", (L, S)), ("key_padding_mask", (N, S))])
+def test_float32_masks_on_float64_attention(name, shape):
+    """Without weights (PyTorch's fused attention) a float32 mask serves float64 attention;
+    with weights the dtypes must match (RuntimeError, as PyTorch)."""
+    torch = _torch()
+    tm = torch.nn.MultiheadAttention(E, H).double()
+    dm = nn.MultiheadAttention(E, H).double()
+    copy_state(dm, tm)
+    (qd, qt), (kd, kt) = _both(torch, rng.standard_normal((L, N, E))), _both(torch, rng.standard_normal((S, N, E)))
+    md, mt = _both(torch, _arr(*shape), grad=False)
+    od = dm(qd, kd, kd, need_weights=False, **{name: md})[0]
+    ot = tm(qt, kt, kt, need_weights=False, **{name: mt})[0]
+    assert od.dtype == dygrad.float64
+    assert_close(od, ot, rtol=1e-6, atol=1e-7)
+    _backward_match(od, ot, [(qd, qt), (kd, kt)], tol=1e-6)
+    msg = _error_pair(torch, lambda: dm(qd, kd, kd, **{name: md}), lambda: tm(qt, kt, kt, **{name: mt}))
+    assert f"{name} of dtype torch.float32 does not match the query's dtype torch.float64" in msg
+    model = nn.Transformer(E, H, 1, 1, 16, batch_first=True, dtype=dygrad.float64)
+    out = model(dygrad.ones(2, S, E, dtype=dygrad.float64), dygrad.ones(2, L, E, dtype=dygrad.float64),
+                tgt_mask=nn.Transformer.generate_square_subsequent_mask(L))
+    assert out.dtype == dygrad.float64
