@@ -94,6 +94,9 @@ def _programs() -> List[Program]:
         Program("snli", "legacy/snli", skip="needs torchtext and spaCy downloads (legacy)"),
         Program("vision_transformer", "vision_transformer",
                 skip="broken upstream (run_python_examples.sh leaves it out)"),
+        Program("distributed/*", "distributed",
+                skip="launched by torchrun with several processes (upstream's "
+                     "run_distributed_examples.sh); most need CUDA/NCCL: outside this corpus"),
     ]
     return progs
 
