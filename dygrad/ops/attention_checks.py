@@ -45,7 +45,11 @@ def check_sdpa(query, key, value, attn_mask, is_causal, enable_gqa):
         raise RuntimeError(
             "scaled_dot_product_attention: expected attn_mask of dtype torch.bool, torch.float32 "
             f"or the query's dtype {query.dtype}, got {attn_mask.dtype}")
-    want = qd.shape[:-1] + (kd.shape[-2],)
+    try:  # (the batch dims of query and key broadcast together; with GQA the query's count)
+        batch = np.broadcast_shapes(qd.shape[:-2], kd.shape[:-2])
+    except ValueError:
+        batch = qd.shape[:-2]
+    want = batch + (qd.shape[-2], kd.shape[-2])
     try:
         np.broadcast_shapes(md.shape, want)
     except ValueError:

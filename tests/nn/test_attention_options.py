@@ -299,6 +299,7 @@ SDPA = [
     dict(scale=0.3, mask="float_ls"),
     dict(enable_gqa=True, shape_k=(2, 1, 5, 8)),
     dict(shape_k=(1, 5, 8)),
+    dict(shape_q=(4, 8), mask="bool_b"),  # key's batch dims broadcast over the query's
 ]
 
 
