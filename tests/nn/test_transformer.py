@@ -1,6 +1,4 @@
 """MultiheadAttention and TransformerEncoder(Layer): structure, repr, outputs and gradients vs PyTorch."""
-import warnings
-
 import numpy as np
 import pytest
 
