@@ -41,7 +41,8 @@ from .ops import return_types  # noqa: F401,E402
 # Subpackages load on first use: `import dygrad` stays fast (the import-time benchmark), while
 # `dygrad.nn`, `import dygrad.nn as nn` and `from dygrad import optim` all work as usual.
 _LAZY_MODULES = frozenset({"nn", "optim", "utils", "linalg", "testing", "serialization", "vision",
-                           "distributed", "cli", "special", "jit", "compiler", "distributions"})
+                           "distributed", "cli", "special", "jit", "compiler", "distributions",
+                           "multiprocessing"})
 _LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
 
 

@@ -9,6 +9,7 @@ methods (_tensor_methods.py). Only four slots are set when a tensor is made; rar
 """
 from __future__ import annotations
 
+import sys
 import weakref
 from typing import TYPE_CHECKING
 
@@ -105,6 +106,11 @@ class Tensor(TensorInfo, TensorConvert, TensorOperators, TensorOpMethods):
 
     # -- pickling (DataLoader workers send tensors between processes; never used for files) --
     def __reduce_ex__(self, proto):
+        # values in a shared-memory block (share_memory_) travel as a reference to the block,
+        # so the receiver writes into the same memory; any other tensor is copied
+        shm = sys.modules.get("dygrad._shm")
+        if shm is not None and shm.block_of(self._data) is not None:
+            return (shm.rebuild, (shm.reference(self._data), self._rg))
         return (_rebuild, (self._data, self._rg))
 
     # -- basic properties ----------------------------------------------------------------

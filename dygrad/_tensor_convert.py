@@ -8,6 +8,7 @@ are bound by `_link()` once the class exists: plain module globals, so the hot c
 """
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -317,26 +318,34 @@ class TensorConvert:
         return False
 
     def share_memory_(self) -> Tensor:
-        """Would move the data to memory shared between processes; a no-op returning this
-        tensor here (`is_shared()` stays False, where PyTorch's turns True).
+        """Moves the values into memory shared between processes, in place, and returns this
+        tensor: dtype, shape, requires_grad and version counter are kept, and the tensor then
+        pickles as a reference to that memory, so a process it is sent to (a
+        `torch.multiprocessing` child, whatever its start method) writes into the same values.
+        A no-op when already shared. The memory is a file under /dev/shm that the process which
+        made it removes when it exits (docs/multiprocessing.md).
 
         Example::
 
             >>> x = torch.zeros(2)
-            >>> x.share_memory_() is x
-            True
+            >>> x.share_memory_() is x, x.is_shared()
+            (True, True)
         """
+        from . import _shm
+        _shm.share_(self)
         return self
 
     def is_shared(self) -> bool:
-        """Whether the data is in memory shared between processes: never here.
+        """Whether the values are in memory shared between processes (`share_memory_()`, or a
+        shared tensor received from another process).
 
         Example::
 
             >>> torch.zeros(2).is_shared()
             False
         """
-        return False
+        shm = sys.modules.get("dygrad._shm")
+        return shm is not None and shm.block_of(self._data) is not None
 
     def new_tensor(self, data: Any, dtype: _dtype.dtype | None = None,
                    device: _Device | str | None = None, requires_grad: bool = False) -> Tensor:

@@ -1,4 +1,6 @@
 """Parameter (a Tensor that modules register as learnable) and Buffer (a tensor marked as state)."""
+import sys
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap
@@ -43,6 +45,9 @@ class Parameter(Tensor):
     __str__ = __repr__
 
     def __reduce_ex__(self, proto):
+        shm = sys.modules.get("dygrad._shm")  # shared memory travels by reference (_tensor.py)
+        if shm is not None and shm.block_of(self._data) is not None:
+            return (_rebuild_shared_parameter, (shm.reference(self._data), self._rg))
         return (_rebuild_parameter, (self._data, self._rg))
 
     def __deepcopy__(self, memo):
@@ -55,6 +60,12 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(arr, rg):
     return Parameter(_wrap(np.array(arr)), rg)
+
+
+def _rebuild_shared_parameter(ref, rg):
+    # a Parameter again, on the sender's shared-memory block (dygrad/_shm.py)
+    from .._shm import attach
+    return Parameter(_wrap(attach(ref)), rg)
 
 
 class _BufferMeta(type):

@@ -37,7 +37,10 @@ class Adagrad(Optimizer):
         state["sum"] = _wrap(np.full_like(p._data, self.defaults["initial_accumulator_value"]))
 
     def share_memory(self):
-        """No-op: dygrad tensors live in ordinary process memory."""
+        """Moves the accumulators (state "sum") into memory shared between processes."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p]["sum"].share_memory_()
 
     def update(self, p, g, state, group):
         d = p._data

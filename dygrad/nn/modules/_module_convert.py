@@ -77,4 +77,14 @@ class _ConvertMixin:
         return self._apply(lambda t: empty_like(t), recurse=recurse)
 
     def share_memory(self):
+        """Moves every parameter, gradient and buffer into memory shared between processes
+        (`Tensor.share_memory_()`, in place) and returns the module: processes it is then sent
+        to train the same parameters (Hogwild, torch.multiprocessing).
+
+        Example::
+
+            >>> m = torch.nn.Linear(2, 1).share_memory()
+            >>> m.weight.is_shared()
+            True
+        """
         return self._apply(lambda t: t.share_memory_())
