@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import atexit
 import bisect
+import errno
 import itertools
 import mmap
 import os
@@ -115,12 +116,30 @@ def _map(path, size, create):
     fd = os.open(path, flags, 0o600)
     try:
         if create:
-            os.ftruncate(fd, size)
+            _reserve(fd, size, path)
         else:
             size = os.fstat(fd).st_size
         return mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
     finally:
         os.close(fd)
+
+
+def _reserve(fd, size, path):
+    # reserve the pages now: on a full tmpfs (a container's small /dev/shm) this fails here
+    # with ENOSPC, where a sparse file would kill the process with SIGBUS at its first write
+    try:
+        os.posix_fallocate(fd, 0, size)
+        return
+    except AttributeError:      # no posix_fallocate on this platform
+        pass
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            _unlink(path)  # (_map closes fd)
+            raise RuntimeError(
+                f"share_memory_(): cannot allocate {size} bytes of shared memory in "
+                f"{os.path.dirname(path)} ({exc.strerror}); free space there or enlarge it "
+                f"(e.g. docker run --shm-size=...)") from None
+    os.ftruncate(fd, size)      # a file system without fallocate
 
 
 def new_array(shape, dtype) -> np.ndarray:

@@ -6,14 +6,16 @@ set_start_method, get_context, cpu_count, current_process, ...), plus:
 - tensors in shared memory (`Tensor.share_memory_()`, `Module.share_memory()`) travel to other
   processes -- as Process arguments, through queues and pipes, whatever the start method -- as
   references to that memory: a child's in-place writes are seen by the parent (Hogwild);
-- `Queue`, `SimpleQueue` and `JoinableQueue` move each tensor they send into shared memory first;
+- tensors passed as arguments to a process being started ('spawn', 'forkserver') and those put
+  on this module's `Queue`, `SimpleQueue` and `JoinableQueue` are first moved into shared
+  memory in place, as PyTorch does (with 'fork' the child inherits a copy-on-write copy);
 - `spawn` / `start_processes` run `fn(i, *args)` in fresh processes and raise
   `ProcessRaisedException` with the child's traceback when one fails.
 
 Differences from PyTorch, plainly: the one sharing strategy is 'file_system' (files under
 /dev/shm, removed by the process that made them when it exits: docs/multiprocessing.md); a
-tensor that is not shared is *copied* when passed as a Process argument or through a plain
-`multiprocessing`/context queue (PyTorch moves it to shared memory there too).
+tensor that is not shared is *copied* when sent through a plain pipe or a context's queue
+(`get_context(...).Queue()`), where PyTorch moves it to shared memory too.
 
 Example::
 
@@ -34,6 +36,7 @@ from multiprocessing import *  # noqa: F401,F403  (PyTorch's module re-exports a
 
 from ._queues import JoinableQueue as _JoinableQueue, Queue as _Queue, \
     SimpleQueue as _SimpleQueue
+from ._reductions import init_reductions
 from .spawn import (ProcessContext, ProcessException, ProcessExitedException,  # noqa: F401
                     ProcessRaisedException, spawn, start_processes)
 
@@ -43,6 +46,7 @@ __all__ = sorted(set(multiprocessing.__all__) | {
     "get_all_sharing_strategies"})
 
 _STRATEGY = "file_system"
+init_reductions()
 
 
 def Queue(maxsize: int = 0):

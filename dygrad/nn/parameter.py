@@ -92,3 +92,9 @@ class Buffer(metaclass=_BufferMeta):
 def is_lazy(param):
     """dygrad has no lazy (uninitialized) parameters."""
     return False
+
+
+# tensors passed to a starting process share memory (dygrad/multiprocessing/_reductions.py);
+# its table is by exact type, so Parameter registers itself when that module came first
+if "dygrad.multiprocessing._reductions" in sys.modules:
+    sys.modules["dygrad.multiprocessing._reductions"].register(Parameter)
