@@ -73,8 +73,8 @@ def _address(a: np.ndarray) -> int:
 def _register(mm, path, owner):
     start = _address(np.frombuffer(mm, np.uint8, 1))
     blk = _Block(path, start, len(mm), owner)
+    _blocks[start] = blk           # before _starts: block_of may run in another thread
     bisect.insort(_starts, start)
-    _blocks[start] = blk
     _maps[path] = mm
     if owner:
         _owned[path] = blk
@@ -142,20 +142,24 @@ def _reserve(fd, size, path):
     os.ftruncate(fd, size)      # a file system without fallocate
 
 
-def new_array(shape, dtype) -> np.ndarray:
-    """A C-contiguous array of `shape` and `dtype` in a new shared block owned by this process."""
-    dtype = np.dtype(dtype)
-    nbytes = max(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, 1)  # mmap needs > 0
+def _new_block(nbytes):
+    """A new mmap of `nbytes` (at least 1: mmap refuses 0) in a block owned by this process."""
     while True:
         path = os.path.join(shm_dir(), f"{PREFIX}{os.getpid()}_{next(_counter)}_"
                                        f"{secrets.token_hex(4)}")
         try:
-            mm = _map(path, nbytes, create=True)
+            mm = _map(path, max(int(nbytes), 1), create=True)
             break
         except FileExistsError:
             continue
-    blk = _register(mm, path, owner=os.getpid())
-    del blk
+    _register(mm, path, owner=os.getpid())
+    return mm
+
+
+def new_array(shape, dtype) -> np.ndarray:
+    """A C-contiguous array of `shape` and `dtype` in a new shared block owned by this process."""
+    dtype = np.dtype(dtype)
+    mm = _new_block(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize)
     return np.ndarray(shape, dtype, buffer=mm)
 
 
@@ -167,42 +171,46 @@ def block_of(a: np.ndarray):
     i = bisect.bisect_right(_starts, addr) - 1
     if i < 0:
         return None
-    blk = _blocks[_starts[i]]
-    return blk if addr < blk.start + blk.size else None
+    blk = _blocks.get(_starts[i])
+    return blk if blk is not None and addr < blk.start + blk.size else None
+
+
+try:
+    from numpy.lib.array_utils import byte_bounds as _byte_bounds
+except ImportError:  # NumPy 1.x
+    _byte_bounds = np.byte_bounds
 
 
 def share_(t) -> None:
     """Moves tensor t's values into a new shared block in place (same object, dtype, shape,
-    requires_grad and version counter); a no-op when they already are in one. A view moves its
-    whole root, and the root's live views follow it, so the family keeps sharing memory."""
+    strides, requires_grad and version counter); a no-op when they already are in one. A view
+    moves its whole root, and the root's live views follow it (same elements, same layout), so
+    the family keeps sharing memory. Other tensors on the old memory (`detach()`, `.data`,
+    `from_numpy`) are not tracked and keep it."""
     root = t._base if t._base is not None else t
-    if block_of(root._data) is not None and block_of(t._data) is not None:
+    if block_of(t._data) is not None:
         return
     old = root._data
-    new = new_array(old.shape, old.dtype)
+    lo, hi = _byte_bounds(old)
+    mm = _new_block(hi - lo)
+    # the block spans the bytes `old` addresses, laid out as before: a view of old at byte
+    # offset k is the same view of the block at offset k
+    new = np.ndarray(old.shape, old.dtype, buffer=mm, offset=_address(old) - lo,
+                     strides=old.strides)
     np.copyto(new, old)
     root._data = new
-    if root is not t or root._views:
+    if root._views:
         from .autograd.views import live_views
-        _retarget(old, new, [v for v in live_views(root) if v is not root])
-    if block_of(t._data) is None:  # a view whose memory we could not relate to its root
+        for v in live_views(root):
+            d = v._data
+            vlo, vhi = _byte_bounds(d)
+            if v is not root and lo <= vlo and vhi <= hi and (d.size or vlo == lo):
+                v._data = np.ndarray(d.shape, d.dtype, buffer=mm, offset=_address(d) - lo,
+                                     strides=d.strides)
+    if block_of(t._data) is None:  # a view reaching outside its root's memory: on its own
         new = new_array(t._data.shape, t._data.dtype)
         np.copyto(new, t._data)
         t._data = new
-
-
-def _retarget(old, new, views):
-    """Points views of `old` at the same elements of `new` (same layout when old is
-    C-contiguous, which is the only case handled: other views keep their memory)."""
-    if not old.flags.c_contiguous or old.size == 0:
-        return
-    base, end = _address(old), _address(old) + old.nbytes
-    for v in views:
-        d = v._data
-        off = _address(d) - base
-        if d.size and 0 <= off < end - base:
-            v._data = np.ndarray(d.shape, d.dtype, buffer=new.base, offset=off,
-                                 strides=d.strides)
 
 
 # -- pickling -------------------------------------------------------------------------------

@@ -60,6 +60,14 @@ def test_views_follow_their_root_into_shared_memory():
     assert z.is_shared() and w.is_shared()
     w.fill_(7.0)
     assert z.tolist() == [0.0, 7.0, 7.0, 0.0]
+    # a root in Fortran order keeps its strides, and a column view stays on it
+    f = dygrad.from_numpy(np.asfortranarray(np.arange(6.0).reshape(2, 3)))
+    col = f[:, 1]
+    strides = f._data.strides
+    col.share_memory_()
+    assert f.is_shared() and f._data.strides == strides
+    col.fill_(-1.0)
+    assert f.tolist() == [[0.0, -1.0, 2.0], [3.0, -1.0, 5.0]]
 
 
 def test_shared_tensors_pickle_by_reference_others_by_copy():
