@@ -225,6 +225,23 @@ def test_add_graph_names_nodes_by_module_path(tb, tmp_path):
         assert all(i.split(":")[0] in nodes for i in n.input)
 
 
+def test_add_graph_keeps_instance_forwards_and_takes_traced_modules(tb, tmp_path):
+    net = Net()
+
+    def double(x):
+        return x * 2
+    net.act.forward = double  # the user's own instance attribute survives add_graph
+    x = dygrad.randn(5, 4)
+    with tb.SummaryWriter(tmp_path) as w:
+        w.add_graph(net, x)
+    assert net.act.__dict__["forward"] is double
+    assert "Net/ReLU[act]/mul" in {n.name for n in accumulate(tmp_path).Graph().node}
+    with tb.SummaryWriter(tmp_path / "traced") as w:
+        w.add_graph(dygrad.jit.trace(Net(), x), (x,))
+    names = {n.name for n in accumulate(tmp_path / "traced").Graph().node}
+    assert {"Net/Linear[fc1]/linear", "Net/Sequential[seq]/Tanh[1]/tanh"} <= names
+
+
 def test_add_graph_requires_an_input(tb, tmp_path):
     with tb.SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match="input_to_model"):
         w.add_graph(Net())

@@ -21,9 +21,13 @@ from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboard.compat.proto.versions_pb2 import VersionDef
 
 
+_NONE = object()
+
+
 def _scopes(model):
     """id(module) -> its scope name: 'Net', 'Net/Linear[fc1]', 'Net/Sequential[seq]/Linear[0]'."""
-    out = {id(model): type(model).__name__}
+    # a TracedModule is shown under its original's name, as PyTorch's ScriptModules are
+    out = {id(model): getattr(model, "original_name", None) or type(model).__name__}
     for name, m in model.named_modules():
         if name:
             parent = out[id(model)]
@@ -68,8 +72,8 @@ def _record(model, args, kwargs):
                 for op in tr.ops[start:]:
                     seen.setdefault(id(op), m)  # the innermost module returns first
             return out
+        patched.append((m, m.__dict__.get("forward", _NONE)))
         m.__dict__["forward"] = forward
-        patched.append(m)
 
     try:
         for m in model.modules():
@@ -78,8 +82,11 @@ def _record(model, args, kwargs):
             warnings.simplefilter("ignore", TracerWarning)
             trace(model, args, example_kwarg_inputs=kwargs or None)
     finally:
-        for m in patched:
-            m.__dict__.pop("forward", None)
+        for m, before in patched:  # a forward the user set on the instance stays
+            if before is _NONE:
+                m.__dict__.pop("forward", None)
+            else:
+                m.__dict__["forward"] = before
     return got.get("trace"), seen, got.get("out")
 
 
