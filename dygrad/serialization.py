@@ -5,8 +5,9 @@ then the raw little-endian bytes of every array and a SHA-256 of them (see
 docs/checkpoint-format.md). Loading rebuilds only data types, tensors and classes that are
 dygrad's own or allowlisted with add_safe_globals, and functions (saved by name) that are
 dygrad's public tensor functions or allowlisted (dygrad._safe_globals); nothing named in a file
-is ever called except `cls.__new__(cls)` and `__setstate__` of such classes. PyTorch's own files (torch.save's zip
-format and its legacy format) are read by dygrad._pt_reader with a restricted unpickler.
+is ever called except `cls.__new__(cls)` and `__setstate__` of such classes. PyTorch's own files
+(torch.save's zip format and its legacy format) are read by dygrad._pt_reader with a restricted
+unpickler.
 """
 import collections
 import enum
