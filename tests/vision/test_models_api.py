@@ -120,3 +120,29 @@ def test_torchvision_list_models_agrees():
     for inc, exc in [("resnet*", None), (["vgg*", "dense*"], "*_bn"), ("mobilenet*", "*small")]:
         theirs = [n for n in tvm.list_models(include=inc, exclude=exc) if n in ours]
         assert [n for n in dm.list_models(include=inc, exclude=exc) if n in ours] == theirs
+
+
+def test_weight_enums_name_torchvision_weights_and_are_refused():
+    assert repr(dm.ResNet50_Weights.DEFAULT) == "ResNet50_Weights.IMAGENET1K_V2"
+    assert dm.get_model_weights("resnet18") is dm.ResNet18_Weights
+    assert dm.get_model_weights(dm.vgg16) is dm.VGG16_Weights
+    assert dm.get_weight("MobileNet_V2_Weights.IMAGENET1K_V1") is dm.MobileNet_V2_Weights.IMAGENET1K_V1
+    assert dm.ResNet18_Weights.verify("DEFAULT") is dm.ResNet18_Weights.IMAGENET1K_V1
+    with pytest.raises(ValueError, match=r"vgg16\(weights=VGG16_Weights.IMAGENET1K_V1\).*weights=None"):
+        dm.vgg16(weights=dm.VGG16_Weights.DEFAULT)
+    with pytest.raises(ValueError, match="downloads nothing"):
+        dm.AlexNet_Weights.IMAGENET1K_V1.get_state_dict(progress=True)
+    with pytest.raises(ValueError, match="Invalid weight name"):
+        dm.get_weight("ResNet18_Weights.IMAGENET1K_V9")
+    with pytest.raises(ValueError, match="no pretrained weights in torchvision either"):
+        dm.get_model_weights("lenet5")
+
+
+def test_weight_enums_match_torchvision():
+    pytest.importorskip("torch")
+    tvm = pytest.importorskip("torchvision.models")
+    for name in set(dm.list_models()) - set(dm.trainer_models()):
+        ours, theirs = dm.get_model_weights(name), tvm.get_model_weights(name)
+        assert ours.__name__ == theirs.__name__
+        assert list(ours.__members__) == list(theirs.__members__)
+        assert ours.DEFAULT.name == theirs.DEFAULT.name

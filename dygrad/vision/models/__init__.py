@@ -27,6 +27,8 @@ from .resnet import (BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet5
 from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
 from .vgg import (VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn)
 from . import mobilenet  # noqa: F401  (torchvision.models.mobilenet)
+from . import _weights
+from ._weights import *  # noqa: F401,F403  (ResNet18_Weights, ...: refused by the builders)
 
 __all__ = [
     "get_model", "get_model_builder", "list_models", "register_model", "trainer_models",
@@ -38,3 +40,4 @@ __all__ = [
     "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
     "MLP", "mlp", "LeNet5", "lenet5", "CifarBasicBlock", "CifarResNet", "resnet8", "resnet20",
 ]
+__all__ += _weights.__all__
