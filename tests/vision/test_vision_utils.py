@@ -38,6 +38,8 @@ def test_make_grid_single_images_and_gray():
     assert g.shape == (3, 4, 4) and np.array_equal(g[0], x[0, 0]) and np.array_equal(g[2], x[0, 0])
     assert make_grid(dygrad.tensor(x[0, 0])).shape == (3, 4, 4)
     assert make_grid([dygrad.tensor(x[0])] * 3, padding=0).shape == (3, 4, 12)
+    # as torchvision's, the grid is built without autograd
+    assert not make_grid(dygrad.rand(2, 3, 4, 4, requires_grad=True)).requires_grad
 
 
 def test_make_grid_normalize_leaves_input_alone():
