@@ -25,7 +25,7 @@ def _module(g):
     kind = g.pick(("Linear", "Bilinear", "Conv1d", "Conv2d", "ConvTranspose2d", "RNN", "LSTM",
                    "GRU", "LSTM", "GRU", "Embedding", "LayerNorm", "GroupNorm", "BatchNorm1d",
                    "MultiheadAttention", "TransformerEncoderLayer", "PReLU", "RNNCell",
-                   "LSTMCell", "GRUCell"))
+                   "LSTMCell", "GRUCell", "TransformerDecoderLayer", "PackedRNN"))
     g.tag("op:" + kind)
     n = g.r.randint(1, 3)
     if kind == "Linear":
@@ -80,6 +80,20 @@ def _module(g):
         return (f"torch.nn.TransformerEncoderLayer({e}, {heads}, dim_feedforward=4, dropout=0.0, "
                 f"activation='{g.pick(('relu', 'gelu'))}', batch_first=True, "
                 f"norm_first={g.chance(0.5)})", (n, g.r.randint(1, 3), e), None)
+    if kind == "TransformerDecoderLayer":
+        heads = g.pick((1, 2))
+        e = heads * 2
+        t, src = g.r.randint(1, 3), g.r.randint(1, 3)
+        return (f"torch.nn.TransformerDecoderLayer({e}, {heads}, dim_feedforward=4, dropout=0.0, "
+                f"activation='{g.pick(('relu', 'gelu'))}', batch_first=True, "
+                f"norm_first={g.chance(0.5)})", (n, t, e), ("decoder", (n, src, e), g.chance(0.5)))
+    if kind == "PackedRNN":
+        m, shape = _rnn(g, g.pick(("RNN", "LSTM", "GRU")))
+        if len(shape) == 2:
+            shape = (shape[0], 1, shape[1])
+        t, b = (shape[1], shape[0]) if "batch_first=True" in m else (shape[0], shape[1])
+        lengths = [g.r.randint(1, t) for _ in range(b)]
+        return m, shape, ("packed", lengths, g.chance(0.5))
     return f"torch.nn.PReLU({g.pick((1, 2))})", (n, 2, 3), None
 
 
@@ -108,6 +122,20 @@ def gen_modules(g):
         x = g.tensor(dt, shape, grad=True, special=0.0, nonleaf=0, name="x")
         if second == "self":
             g.emit(f"out = m({x}, {x}, {x})")
+        elif isinstance(second, tuple) and second[0] == "decoder":
+            y = g.tensor(dt, second[1], grad=True, special=0.0, nonleaf=0, name="y")
+            mask = (f", tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask("
+                    f"{shape[1]}, dtype=torch.{dt}), tgt_is_causal=True" if second[2] else "")
+            g.emit(f"out = m({x}, {y}{mask})")
+        elif isinstance(second, tuple) and second[0] == "packed":
+            _, lengths, unpack = second
+            bf = "batch_first=True" in spec
+            # (inline: a packed input left in the namespace would be a second graph root)
+            g.emit(f"out = m(torch.nn.utils.rnn.pack_padded_sequence({x}, {lengths!r}, "
+                   f"batch_first={bf}, enforce_sorted=False))")
+            if unpack:  # back to a padded tensor, through pad_packed_sequence's own backward
+                g.emit(f"out = (torch.nn.utils.rnn.pad_packed_sequence(out[0], batch_first={bf})[0],"
+                       " out[1])")
         elif second is not None:
             y = g.tensor(dt, second, grad=True, special=0.0, nonleaf=0, name="y")
             g.emit(f"out = m({x}, {y})")
