@@ -239,7 +239,6 @@ def attach(ref) -> np.ndarray:
     return np.ndarray(shape, np.dtype(dtype), buffer=mm, offset=offset, strides=strides)
 
 
-
 def rebuild(ref, rg):
     """Unpickles a shared Tensor: its array mapped from the sender's block."""
     from ._tensor import _rebuild

@@ -7,10 +7,11 @@ import multiprocessing.queues
 import pickle
 from multiprocessing.reduction import ForkingPickler
 
+from .._tensor import Tensor
+
 
 class _SharingPickler(ForkingPickler):
     def reducer_override(self, obj):
-        from .._tensor import Tensor
         if isinstance(obj, Tensor):
             obj.share_memory_()  # then its __reduce_ex__ sends a reference to the block
         return NotImplemented
