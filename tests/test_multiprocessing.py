@@ -267,3 +267,26 @@ def test_blocks_are_removed_when_their_creator_exits(tmp_path):
     pid, values = out.split(maxsplit=1)
     assert values.strip() == "[1.0, 1.0, 1.0, 1.0]"
     assert _blocks(pid) == []
+
+
+def test_fork_and_forkserver_children_share(tmp_path):
+    out = _run(tmp_path, """
+        import dygrad as torch
+        import dygrad.multiprocessing as mp
+
+        def add_one(t, u):
+            t.add_(1)
+            u.add_(1)
+
+        if __name__ == "__main__":
+            for method in ("fork", "forkserver"):
+                ctx = mp.get_context(method)
+                shared, plain = torch.zeros(2).share_memory_(), torch.zeros(2)
+                p = ctx.Process(target=add_one, args=(shared, plain))
+                p.start(); p.join()
+                # fork: the child's copy-on-write copy; forkserver pickles the arguments, so
+                # the plain tensor moves to shared memory as with spawn
+                print(method, shared.tolist(), plain.tolist())
+    """)
+    assert out.strip().splitlines() == ["fork [1.0, 1.0] [0.0, 0.0]",
+                                        "forkserver [1.0, 1.0] [1.0, 1.0]"]
