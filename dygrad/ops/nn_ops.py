@@ -38,8 +38,37 @@ def _row_blocks(*arrays, dim):
     return [(i, min(i + step, rows)) for i in range(0, rows, step)]
 
 
-def _rows(a):
-    return a.reshape(-1, a.shape[-1])
+def _by_blocks(blocks, fn, *arrays):
+    """A new array like arrays[0] whose rows fn(out_rows, *rows_of_each_array) fills, one block
+    of rows at a time."""
+    out = np.empty_like(arrays[0])
+    rows = [a.reshape(-1, a.shape[-1]) for a in (out,) + arrays]
+    for i, j in blocks:
+        fn(*(r[i:j] for r in rows))
+    return out
+
+
+def _softmax_bw_rows(o, g, y):
+    np.multiply(g, y, out=o)
+    np.subtract(g, o.sum(-1, keepdims=True), out=o)
+    o *= y
+
+
+def _log_softmax_bw_rows(o, g, y):
+    np.exp(y, out=o)
+    o *= g.sum(-1, keepdims=True)
+    np.subtract(g, o, out=o)
+
+
+def _softmax_rows(o, d):
+    np.subtract(d, d.max(axis=-1, keepdims=True), out=o)
+    np.exp(o, out=o)
+    o /= o.sum(axis=-1, keepdims=True)
+
+
+def _log_softmax_rows(o, d):
+    np.subtract(d, d.max(axis=-1, keepdims=True), out=o)
+    o -= np.log(np.exp(o).sum(axis=-1, keepdims=True))
 
 
 class SoftmaxBackward0(Node):
@@ -48,14 +77,7 @@ class SoftmaxBackward0(Node):
     def backward(self, g, y):
         blocks = _row_blocks(g, y, dim=self.dim)
         if blocks is not None:
-            out = np.empty_like(y)
-            g2, y2, o2 = _rows(g), _rows(y), _rows(out)
-            for i, j in blocks:
-                o = o2[i:j]
-                np.multiply(g2[i:j], y2[i:j], out=o)
-                np.subtract(g2[i:j], o.sum(-1, keepdims=True), out=o)
-                o *= y2[i:j]
-            return out
+            return _by_blocks(blocks, _softmax_bw_rows, g, y)
         return (g - (g * y).sum(self.dim, keepdims=True) if not isinstance(g, Tensor)
                 else g - (g * y).sum(self.dim, keepdim=True)) * y
 
@@ -68,14 +90,7 @@ class LogSoftmaxBackward0(Node):
             return g - y.exp() * g.sum(self.dim, keepdim=True)
         blocks = _row_blocks(g, y, dim=self.dim)
         if blocks is not None:
-            out = np.empty_like(y)
-            g2, y2, o2 = _rows(g), _rows(y), _rows(out)
-            for i, j in blocks:
-                o = o2[i:j]
-                np.exp(y2[i:j], out=o)
-                o *= g2[i:j].sum(-1, keepdims=True)
-                np.subtract(g2[i:j], o, out=o)
-            return out
+            return _by_blocks(blocks, _log_softmax_bw_rows, g, y)
         e = np.exp(y)
         if type(e) is not np.ndarray or e.dtype != g.dtype or e.shape != g.shape:
             return g - e * g.sum(self.dim, keepdims=True)
@@ -106,14 +121,7 @@ def _softmax(d, dim, npdt):
             return np.asarray(np.exp(d - d) if d.ndim == 0 else d.copy())
     blocks = _row_blocks(d, dim=dim)
     if blocks is not None:
-        out = np.empty_like(d)
-        d2, o2 = _rows(d), _rows(out)
-        for i, j in blocks:
-            o = o2[i:j]
-            np.subtract(d2[i:j], d2[i:j].max(axis=-1, keepdims=True), out=o)
-            np.exp(o, out=o)
-            o /= o.sum(axis=-1, keepdims=True)
-        return out
+        return _by_blocks(blocks, _softmax_rows, d)
     m = d.max(axis=dim, keepdims=True)
     e = np.exp(d - m)
     return e / e.sum(axis=dim, keepdims=True)
@@ -128,15 +136,7 @@ def _log_softmax(d, dim, npdt):
             return np.asarray(d - d if d.ndim == 0 else d.copy())
     blocks = _row_blocks(d, dim=dim)
     if blocks is not None:
-        out = np.empty_like(d)
-        d2, o2 = _rows(d), _rows(out)
-        scratch = np.empty_like(o2[:blocks[0][1]])
-        for i, j in blocks:
-            o, e = o2[i:j], scratch[:j - i]
-            np.subtract(d2[i:j], d2[i:j].max(axis=-1, keepdims=True), out=o)
-            np.exp(o, out=e)
-            o -= np.log(e.sum(axis=-1, keepdims=True))
-        return out
+        return _by_blocks(blocks, _log_softmax_rows, d)
     m = d.max(axis=dim, keepdims=True)
     s = d - m
     lse = np.log(np.exp(s).sum(axis=dim, keepdims=True))
