@@ -37,9 +37,10 @@ class Tensor(TensorInfo, TensorConvert, TensorOperators, TensorOpMethods):
 
     Make one with a creation function (`torch.tensor`, `torch.zeros`, ...), not by calling the
     class. A few attributes are fixed, kept for code written for PyTorch that checks them: this
-    tensor lives in CPU memory as a dense strided array, so `is_cpu` is True, `is_cuda`,
-    `is_mps`, `is_meta`, `is_sparse` and `is_quantized` are False, and `layout` names
-    `torch.strided`.
+    tensor lives in CPU memory as a dense strided array, so `is_cpu` is True; `is_cuda`,
+    `is_mps`, `is_xpu`, `is_xla`, `is_ipu`, `is_maia`, `is_mtia`, `is_vulkan`, `is_meta`,
+    `is_mkldnn`, `is_nested`, `is_sparse`, `is_sparse_csr` and `is_quantized` are False; and
+    `layout` names `torch.strided`.
 
     Example::
 
@@ -74,6 +75,9 @@ class Tensor(TensorInfo, TensorConvert, TensorOperators, TensorOpMethods):
     is_cuda = False
     is_cpu = True
     is_mps = False
+    # the other device and layout flags PyTorch's tensors carry (programs test `x.is_xpu`)
+    is_xpu = is_xla = is_ipu = is_maia = is_mtia = is_vulkan = False
+    is_mkldnn = is_nested = is_sparse_csr = False
     layout = "torch.strided"
 
     def __new__(cls, *args, **kwargs):

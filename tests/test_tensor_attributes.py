@@ -250,3 +250,18 @@ def _outcome(fn, lib):
 def test_parity(case):
     torch = pytest.importorskip("torch")
     assert _outcome(PARITY[case], dygrad) == _outcome(PARITY[case], torch)
+
+
+def test_device_and_layout_flags_match_pytorch():
+    # programs branch on `x.is_cuda or x.is_xpu`: every is_* flag a PyTorch CPU tensor carries
+    torch = pytest.importorskip("torch")
+    t, d = torch.zeros(1), dygrad.zeros(1)
+    flags = [n for n in dir(t) if n.startswith("is_") and not callable(getattr(t, n))]
+    assert flags
+    for name in flags:
+        assert getattr(d, name) == getattr(t, name), name
+
+
+def test_device_flags_without_torch():
+    x = dygrad.zeros(2)
+    assert x.is_cpu and not (x.is_cuda or x.is_xpu or x.is_mps or x.is_xla or x.is_nested)
