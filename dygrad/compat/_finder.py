@@ -16,9 +16,7 @@ import types
 ROOTS = {"torch": "dygrad", "torchvision": "dygrad.vision", "functorch": "dygrad.func"}
 
 # names whose dygrad module lives elsewhere (the value) than the mechanical mapping says
-RENAMES = {
-    "torch._dynamo": "dygrad.compiler",
-}
+RENAMES = {}
 
 # torch modules dygrad does not have yet, and the planned work they wait for
 _WAITING = (

@@ -106,7 +106,11 @@ def compile(model=None, *, fullgraph: bool = False, dynamic: bool | None = None,
         ['_orig_mod.weight', '_orig_mod.bias']
     """
     backend = _check_args(mode, options, backend)
-    limit = _DEFAULT_RECOMPILE_LIMIT if recompile_limit is None else int(recompile_limit)
+    if recompile_limit is None:  # torch._dynamo.config's, where a program set it
+        import sys
+        cfg = sys.modules.get("dygrad._dynamo.config")
+        recompile_limit = _DEFAULT_RECOMPILE_LIMIT if cfg is None else cfg.recompile_limit
+    limit = int(recompile_limit)
 
     def wrap(fn):
         if disable or backend == "eager":
