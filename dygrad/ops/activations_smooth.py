@@ -263,3 +263,21 @@ def logsigmoid(input: Tensor) -> Tensor:
     return _act(input, "log_sigmoid", _np_logsigmoid, LogSigmoidBackward0)
 
 
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "gelu")
+def _onnx_gelu(g, c):
+    x = c["input"]
+    xv = g.value(x)
+    half = g.value(0.5, x)
+    if c.get("approximate", "none") == "tanh":
+        # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        cube = g.op("Mul", [g.op("Mul", [xv, xv]), xv])
+        inner = g.op("Add", [xv, g.op("Mul", [cube, g.value(0.044715, x)])])
+        t = g.op("Tanh", [g.op("Mul", [inner, g.value(math.sqrt(2.0 / math.pi), x)])])
+    else:
+        # 0.5 x (1 + erf(x / sqrt(2)))
+        t = g.op("Erf", [g.op("Mul", [xv, g.value(1.0 / math.sqrt(2.0), x)])])
+    return g.op("Mul", [g.op("Mul", [xv, half]), g.op("Add", [t, g.value(1.0, x)])])

@@ -374,3 +374,33 @@ def _conv_transpose_out(xd, wd, bd, geom, G, drop, xshape=None):
     if drop:
         out = out.reshape([d for i, d in enumerate(out.shape) if i not in drop])
     return out
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_tuple(v, n):
+    return [int(v)] * n if isinstance(v, int) else [int(a) for a in v]
+
+
+def _onnx_conv(g, c):
+    x, w, b = c["input"], c["weight"], c.get("bias")
+    n = w.dim() - 2
+    dil = _onnx_tuple(c.get("dilation", 1), n)
+    pad = c.get("padding", 0)
+    if isinstance(pad, str):
+        if pad == "valid":
+            pad = [0] * n * 2
+        else:  # "same": PyTorch puts an odd extra on the end side
+            tot = [d * (k - 1) for d, k in zip(dil, w.shape[2:])]
+            pad = [t // 2 for t in tot] + [t - t // 2 for t in tot]
+    else:
+        pad = _onnx_tuple(pad, n) * 2
+    ins = [g.value(x), g.value(w)] + ([g.value(b)] if b is not None else [])
+    return g.op("Conv", ins, kernel_shape=list(w.shape[2:]), strides=_onnx_tuple(
+        c.get("stride", 1), n), pads=pad, dilations=dil, group=int(c.get("groups", 1)))
+
+
+for _name in ("conv1d", "conv2d", "conv3d"):
+    _rule("onnx", _name)(_onnx_conv)

@@ -221,3 +221,18 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         torch.Size([2, 3, 4])
     """
     return _alpha_dropout(input, p, training, inplace, True)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_dropout(g, c):
+    if c.get("training", c.get("train", True)) and c.get("p", 0.5) > 0:
+        return None  # a random mask: only eval-mode dropout (the identity) is lowered
+    return g.op("Identity", [g.value(c["input"])])
+
+
+for _name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+              "feature_alpha_dropout"):
+    _rule("onnx", _name)(_onnx_dropout)

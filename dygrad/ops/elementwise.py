@@ -680,3 +680,25 @@ from .select import *  # noqa: E402,F401,F403
 from .compare import *  # noqa: E402,F401,F403
 from .special_binary import (xlogy, logaddexp, logaddexp2, hypot, copysign, float_power, ldexp,  # noqa: E402,F401
                              nextafter, gcd, lcm, xlog1py)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_binary(onnx_op):
+    def lower(g, c):
+        out = c.outs[0]
+        if c.get("rounding_mode") is not None:
+            return None  # floor/trunc division: not lowered yet (reported by the export)
+        a, b = g.cast(c["input"], out), g.cast(c["other"], out)
+        alpha = c.get("alpha", 1)
+        if alpha != 1:
+            b = g.op("Mul", [b, g.value(alpha, out)])
+        return g.op(onnx_op, [a, b])
+    lower.__name__ = f"_onnx_{onnx_op.lower()}"
+    return lower
+
+
+for _name, _onnx_op in (("add", "Add"), ("sub", "Sub"), ("mul", "Mul"), ("div", "Div")):
+    _rule("onnx", _name)(_onnx_binary(_onnx_op))

@@ -409,3 +409,55 @@ def index_put_(input, indices, values, accumulate=False):
     _write(input._data[bkey], akey, vd, accumulate, input)
     input._vc[0] += 1
     return input
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "getitem")
+def _onnx_getitem(g, c):
+    """Basic indexing (ints, slices with a positive step, None, Ellipsis) as Slice, Squeeze and
+    Unsqueeze; a tensor or list in the key is not lowered yet."""
+    x, key = c["input"], c["key"]
+    key = key if isinstance(key, tuple) else (key,)
+    if any(not (k is None or k is Ellipsis or isinstance(k, (int, slice))) or
+           isinstance(k, bool) for k in key) or sum(k is Ellipsis for k in key) > 1:
+        return None
+    used = sum(k is not None and k is not Ellipsis for k in key)
+    if Ellipsis in key:
+        at = key.index(Ellipsis)
+        key = key[:at] + (slice(None),) * (x.dim() - used) + key[at + 1:]
+    starts, ends, axes, steps, drop, new = [], [], [], [], [], []
+    dim = 0
+    out_dim = 0
+    for k in key:
+        if k is None:
+            new.append(out_dim)
+            out_dim += 1
+            continue
+        n = x.shape[dim]
+        if isinstance(k, int):
+            i = k % n if n else k
+            starts.append(i), ends.append(i + 1), axes.append(dim), steps.append(1)
+            drop.append(dim)
+        else:
+            if k.step is not None and k.step <= 0:
+                return None
+            if k != slice(None):
+                s, e, st = k.indices(n)
+                if g.dynamic and dim == 0 and g.is_live(x):
+                    # the batch axis: keep open ends open, so other batch sizes slice alike
+                    s = k.start if k.start is not None else 0
+                    e = k.stop if k.stop is not None else np.iinfo(np.int64).max
+                starts.append(s), ends.append(e), axes.append(dim), steps.append(st)
+            out_dim += 1
+        dim += 1
+    y = g.value(x)
+    if axes:
+        y = g.op("Slice", [y, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps)])
+    if drop:
+        y = g.op("Squeeze", [y, g.ints(drop)])
+    if new:
+        y = g.op("Unsqueeze", [y, g.ints(new)])
+    return y if (axes or drop or new) else g.op("Identity", [y])

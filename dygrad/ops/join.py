@@ -347,3 +347,15 @@ def combinations(input, r=2, with_replacement=False):
     idx = np.array(list(make(range(input._data.shape[0]), r)), dtype=np.int64).reshape(-1, r)
     from .index_ops import index_select  # the rows are gathered (differentiable)
     return stack([index_select(input, 0, _wrap(np.ascontiguousarray(idx[:, k]))) for k in range(r)], 1)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "cat")
+def _onnx_cat(g, c):
+    out = c.outs[0]
+    ts = [t for t in c["tensors"] if not (t.dim() == 1 and t.shape[0] == 0)]  # legacy empties
+    dim = c.get("dim", 0) if c.get("axis") is None else c["axis"]
+    return g.op("Concat", [g.cast(t, out) for t in ts], axis=int(dim) % out.dim())

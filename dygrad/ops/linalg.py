@@ -417,3 +417,24 @@ from .linalg_extra import (trace, kron, inner, addmv, addr, addbmm, matrix_power
                            block_diag, chain_matmul, dist, cov, corrcoef)
 # torch.linalg spellings that differ from the torch.* ops (declared in their module)
 from . import linalg_namespace  # noqa: E402,F401
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_matmul(g, c):
+    out = c.outs[0]
+    other = c.get("other", c.get("mat2"))
+    return g.op("MatMul", [g.cast(c["input"], out), g.cast(other, out)])
+
+
+@_rule("onnx", "addmm")
+def _onnx_addmm(g, c):
+    out = c.outs[0]
+    return g.op("Gemm", [g.cast(c["mat1"], out), g.cast(c["mat2"], out), g.cast(c["input"], out)],
+                alpha=float(c.get("alpha", 1)), beta=float(c.get("beta", 1)))
+
+
+for _name in ("matmul", "mm"):
+    _rule("onnx", _name)(_onnx_matmul)

@@ -383,3 +383,18 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     out = np.zeros(d.shape + (num_classes,), np.int64)
     np.put_along_axis(out, d[..., None], 1, axis=-1)
     return _wrap(out)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "linear")
+def _onnx_linear(g, c):
+    x, w, b = c["input"], c["weight"], c.get("bias")
+    if x.dim() == 2 and w.dim() == 2:
+        ins = [g.value(x), g.value(w)] + ([g.value(b)] if b is not None else [])
+        return g.op("Gemm", ins, transB=1)
+    wt = g.const(w._data.T) if not g.is_live(w) else g.op("Transpose", [g.value(w)])
+    y = g.op("MatMul", [g.value(x), wt])
+    return y if b is None else g.op("Add", [y, g.value(b)])

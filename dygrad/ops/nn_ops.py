@@ -285,3 +285,22 @@ def _hot_minus(y, dim):
     hot = np.zeros_like(y)
     np.put_along_axis(hot, np.expand_dims(y.argmax(axis=dim), dim), 1, axis=dim)
     return hot - y
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_softmax(onnx_op):
+    def lower(g, c):
+        x, out = c["input"], c.outs[0]
+        dim = c.get("dim")
+        if dim is None:  # PyTorch's legacy implicit dim
+            dim = 0 if x.dim() in (0, 1, 3) else 1
+        return g.op(onnx_op, [g.cast(x, out)], axis=int(dim) % (x.dim() or 1))
+    lower.__name__ = f"_onnx_{onnx_op.lower()}"
+    return lower
+
+
+_rule("onnx", "softmax")(_onnx_softmax("Softmax"))
+_rule("onnx", "log_softmax")(_onnx_softmax("LogSoftmax"))

@@ -393,3 +393,20 @@ def rms_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...],
     dims = tuple(range(input.dim() - k, input.dim()))
     out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
     return out if weight is None else out * weight
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "batch_norm")
+def _onnx_batch_norm(g, c):
+    x, mean, var = c["input"], c.get("running_mean"), c.get("running_var")
+    if c.get("training", False) or mean is None or var is None:
+        return None  # batch statistics: only eval mode with running statistics is lowered
+    w, b = c.get("weight"), c.get("bias")
+    ch = x.shape[1]
+    scale = g.value(w) if w is not None else g.const(np.ones(ch, x._data.dtype))
+    shift = g.value(b) if b is not None else g.const(np.zeros(ch, x._data.dtype))
+    return g.op("BatchNormalization", [g.value(x), scale, shift, g.value(mean), g.value(var)],
+                epsilon=float(c.get("eps", 1e-5)))

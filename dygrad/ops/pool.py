@@ -287,3 +287,51 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int | tuple[int, ...
     (k,), s, _, _ = pool_args("lp_pool1d", kernel_size, stride, 0, 1, 1)
     p = avg_pool1d(input ** norm_type, k, s, 0, ceil_mode)
     return (p.sign() * p.abs().relu()).mul(k) ** (1.0 / norm_type)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_pool_attrs(c, n):
+    """kernel, strides and pads of a pooling call, or None when ceil_mode changes the output
+    size (ONNX's ceil rule differs from PyTorch's at the border in older opsets)."""
+    def tup(v):
+        return [int(v)] * n if isinstance(v, int) else [int(a) for a in v]
+    k = tup(c["kernel_size"])
+    s = c.get("stride")
+    s = k if s is None or (not isinstance(s, int) and len(s) == 0) else tup(s)
+    p = tup(c.get("padding", 0))
+    d = tup(c.get("dilation", 1))
+    if c.get("ceil_mode", False):
+        ins = c["input"].shape[-n:]
+        floor = [(i + 2 * pp - dd * (kk - 1) - 1) // ss + 1
+                 for i, pp, dd, kk, ss in zip(ins, p, d, k, s)]
+        if list(c.outs[0].shape[-n:]) != floor:
+            return None
+    return dict(kernel_shape=k, strides=s, pads=p * 2), d
+
+
+def _onnx_max_pool(g, c):
+    n = c["input"].dim() - 2 if c["input"].dim() > 2 else 1
+    got = _onnx_pool_attrs(c, n)
+    if got is None or c.get("return_indices", False) or c["input"].dim() < 3:
+        return None
+    attrs, d = got
+    return g.op("MaxPool", [g.value(c["input"])], dilations=d, **attrs)
+
+
+def _onnx_avg_pool(g, c):
+    x = c["input"]
+    got = _onnx_pool_attrs(c, x.dim() - 2)
+    if got is None or c.get("divisor_override") is not None or x.dim() < 3:
+        return None
+    attrs, _ = got
+    return g.op("AveragePool", [g.value(x)],
+                count_include_pad=int(bool(c.get("count_include_pad", True))), **attrs)
+
+
+for _name in ("max_pool1d", "max_pool2d", "max_pool3d"):
+    _rule("onnx", _name)(_onnx_max_pool)
+for _name in ("avg_pool1d", "avg_pool2d", "avg_pool3d"):
+    _rule("onnx", _name)(_onnx_avg_pool)

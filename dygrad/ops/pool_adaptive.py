@@ -203,3 +203,28 @@ def adaptive_max_pool1d(input: Tensor, output_size: int | None | tuple[int | Non
     x, unbatched = _batched(input.unsqueeze(-2), "adaptive_max_pool1d")
     return _adaptive_max(x, 1, o, return_indices, (0, 2) if unbatched else (2,),
                          "adaptive_max_pool2d")
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_adaptive(onnx_pool, onnx_global):
+    def lower(g, c):
+        x, out = c["input"], c.outs[0]
+        if c.get("return_indices", False) or x.dim() < 3:
+            return None
+        n = out.dim() - 2
+        ins, outs = x.shape[-n:], out.shape[-n:]
+        if all(o == 1 for o in outs):
+            return g.op(onnx_global, [g.value(x)])
+        if any(i % o for i, o in zip(ins, outs)):
+            return None  # uneven windows: no single ONNX pooling does them
+        k = [i // o for i, o in zip(ins, outs)]
+        return g.op(onnx_pool, [g.value(x)], kernel_shape=k, strides=k)
+    return lower
+
+
+for _d in (1, 2, 3):
+    _rule("onnx", f"adaptive_avg_pool{_d}d")(_onnx_adaptive("AveragePool", "GlobalAveragePool"))
+    _rule("onnx", f"adaptive_max_pool{_d}d")(_onnx_adaptive("MaxPool", "GlobalMaxPool"))

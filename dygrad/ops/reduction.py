@@ -499,3 +499,17 @@ def _grad_dtype(x, dtype):
 from .cumulative import (cummax, cummin, logcumsumexp, diff, trapezoid, trapz,  # noqa: E402,F401
                          cumulative_trapezoid)
 from .stats import quantile, nanquantile, nanmedian, mode, kthvalue, msort  # noqa: E402,F401
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "mean")
+def _onnx_mean(g, c):
+    x, out = c["input"], c.outs[0]
+    dim = c.get("dim") if c.get("axis") is None else c["axis"]
+    if isinstance(dim, int):
+        dim = [dim]
+    axes = None if dim is None or len(dim) == 0 else [int(d) % (x.dim() or 1) for d in dim]
+    return g.reduce("ReduceMean", g.cast(x, out), axes, c.get("keepdim", False))

@@ -343,3 +343,48 @@ from .shape_extra import (repeat_interleave, tensor_split, hsplit, vsplit, dspli
                           take_along_dim, column_stack, diagflat, narrow_copy, select_scatter,
                           slice_scatter, diagonal_scatter, vander, renorm, unique_consecutive, isin,
                           broadcast_shapes, unravel_index)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_reshape_to(g, x, target):
+    """Reshape x to `target` (the traced sizes, -1 allowed); with a dynamic batch a leading size
+    equal to x's leading size copies it (0) and otherwise the leading size is inferred (-1), so
+    the file runs at other batch sizes."""
+    target = [int(t) for t in target]
+    if g.dynamic and g.is_live(x) and target and x.dim():
+        if target[0] == x.shape[0]:
+            target[0] = 0
+        elif -1 not in target:
+            target[0] = -1
+    return g.op("Reshape", [g.value(x), g.ints(target)])
+
+
+def _onnx_view(g, c):
+    size = [v for v in c.args.values()][1:]
+    size = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    if not all(isinstance(s, int) for s in size):
+        return None
+    return _onnx_reshape_to(g, c["input"], size)
+
+
+@_rule("onnx", "flatten")
+def _onnx_flatten(g, c):
+    x = c["input"]
+    nd = x.dim() or 1
+    s, e = c.get("start_dim", 0) % nd, c.get("end_dim", -1) % nd
+    if x.dim() == 0:
+        return _onnx_reshape_to(g, x, [1])
+    if e == nd - 1 and s == 1:
+        return g.op("Flatten", [g.value(x)], axis=1)
+    tail = list(x.shape[e + 1:])
+    target = list(x.shape[:s]) + [-1] + tail
+    return _onnx_reshape_to(g, x, target)
+
+
+for _name in ("view", "reshape"):
+    _rule("onnx", _name)(_onnx_view)

@@ -575,3 +575,19 @@ class FracBackward0(_Unary):
 def frac(input):
     _not_for(input, "frac", "biu")
     return _unary(input, lambda d: d - np.trunc(d), FracBackward0, save_in=False, float_only=False)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_unary(onnx_op):
+    def lower(g, c):
+        return g.op(onnx_op, [g.value(c["input"])])
+    lower.__name__ = f"_onnx_{onnx_op.lower()}"
+    return lower
+
+
+for _name, _onnx_op in (("relu", "Relu"), ("sigmoid", "Sigmoid"), ("tanh", "Tanh"),
+                        ("neg", "Neg"), ("exp", "Exp"), ("abs", "Abs"), ("sqrt", "Sqrt")):
+    _rule("onnx", _name)(_onnx_unary(_onnx_op))

@@ -1,0 +1,117 @@
+"""From the recorded op calls to an ONNX ModelProto (built with onnx.helper only)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..ops._registry import RULES
+from ._capture import _tensors
+from ._graph import Graph, OnnxExporterError, UnsupportedOperatorError, describe
+
+
+def _load_lowerings():
+    # the lowerings live beside their ops; importing the op modules registers them
+    import dygrad.nn.functional  # noqa: F401
+    from ..ops import (activations, activations_smooth, conv, dropout, elementwise,  # noqa: F401
+                       join, linalg, linear, nn_ops, norm, pool, pool_adaptive, reduction,
+                       shape, unary)
+
+
+def _axes(spec):
+    if isinstance(spec, Mapping_types):
+        return {int(k): str(v) for k, v in spec.items()}
+    return {int(k): None for k in spec}
+
+
+Mapping_types = (dict,)
+
+
+def _value_info(onnx, name, t, axes, role):
+    dims = []
+    for k, n in enumerate(t.shape):
+        if k in axes:
+            dims.append(axes[k] or f"{name}_dynamic_axes_{k + 1}")
+        else:
+            dims.append(int(n))
+    elem = onnx.helper.np_dtype_to_tensor_dtype(t._data.dtype)
+    return onnx.helper.make_tensor_value_info(name, elem, dims)
+
+
+def build(onnx, model, args, out, rec, *, opset, input_names, output_names, dynamic_axes,
+          export_params):
+    _load_lowerings()
+    dyn = {k: _axes(v) for k, v in dynamic_axes.items()}
+    g = Graph(onnx, opset, set(rec.made), dynamic=bool(dyn))
+    if hasattr(model, "named_parameters"):
+        for n, p in model.named_parameters():
+            g.params.setdefault(id(p), n)
+        for n, b in model.named_buffers():
+            g.params.setdefault(id(b), n)
+    ins = _tensors(list(args), [])
+    outs = _tensors(out, [])
+    in_names = list(input_names or [])
+    in_names += [f"input_{k}" if k else "input" for k in range(len(in_names), len(ins))]
+    out_names = list(output_names or [])
+    out_names += [f"output_{k}" if k else "output" for k in range(len(out_names), len(outs))]
+    unknown = set(dyn) - set(in_names[:len(ins)]) - set(out_names[:len(outs)])
+    if unknown:
+        raise ValueError(f"dygrad.onnx.export: dynamic_axes names {sorted(unknown)}, which are "
+                         f"neither inputs {in_names} nor outputs {out_names}")
+    graph_inputs = []
+    for t, name in zip(ins, in_names):
+        g.names[id(t)] = name
+        g.live.add(name)
+        graph_inputs.append(_value_info(onnx, name, t, dyn.get(name, {}), "input"))
+    for call in rec.calls:
+        _lower(g, call)
+    g.call = None
+    graph_outputs = []
+    for t, name in zip(outs, out_names):
+        g.nodes.append(onnx.helper.make_node("Identity", [g.value(t)], [name],
+                                             name=g.fresh("output")))
+        graph_outputs.append(_value_info(onnx, name, t, dyn.get(name, {}), "output"))
+    graph = onnx.helper.make_graph(g.nodes, type(model).__name__, graph_inputs, graph_outputs,
+                                   initializer=g.initializers)
+    proto = onnx.helper.make_model(graph, producer_name="dygrad",
+                                   opset_imports=[onnx.helper.make_opsetid("", opset)])
+    # onnxruntime reads IR versions up to a bound; the opset's own IR version is enough
+    proto.ir_version = min(proto.ir_version, 8 if opset <= 17 else 9 if opset <= 20 else 10)
+    return proto
+
+
+def _lower(g, call):
+    g.call = call
+    if not call.outs:
+        if call.name == "setitem":
+            raise UnsupportedOperatorError(
+                f"dygrad.onnx.export: in-place indexed assignment {describe(call)} cannot be "
+                "exported yet")
+        return  # a size, a dim, a Python value: the trace's constant
+    if not any(g.is_live(t) for t in call.ins.values()):
+        # computed from constants only: its values are the model's, folded in
+        for t in call.outs:
+            g.names[id(t)] = g.const(t._data.copy())
+        return
+    fn = RULES["onnx"].get(call.name)
+    if fn is None:
+        raise UnsupportedOperatorError(
+            f"dygrad.onnx.export: op {describe(call)} has no ONNX lowering yet; the model "
+            "cannot be exported (no file was written)")
+    res = fn(g, call)
+    if res is None:  # the lowering does not cover these arguments
+        raise UnsupportedOperatorError(
+            f"dygrad.onnx.export: op {describe(call)} is lowered to ONNX only for some of its "
+            "arguments, not these; the model cannot be exported (no file was written)")
+    names = res if isinstance(res, (list, tuple)) else [res]
+    if len(names) != len(call.outs):
+        raise OnnxExporterError(f"dygrad.onnx.export: the lowering of {describe(call)} gave "
+                                f"{len(names)} outputs for {len(call.outs)} tensors")
+    for t, name in zip(call.outs, names):
+        g.names[id(t)] = name
+        g.live.add(name)
+
+
+def onnx_dtype(g, t):
+    """The ONNX element type of tensor t."""
+    return g.helper.np_dtype_to_tensor_dtype(t._data.dtype if isinstance(t, Tensor)
+                                             else np.dtype(t))
