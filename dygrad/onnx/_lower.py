@@ -92,6 +92,14 @@ def _lower(g, call):
         for t in call.outs:
             g.names[id(t)] = g.const(t._data.copy())
         return
+    for t in call.outs:
+        if id(t) in call.ins and (t._base is not None or (
+                t._views and any(w() is not None for w in t._views))):
+            # the write shows through the tensor's views, which the graph holds as values
+            # computed before it: refused rather than exported with stale views
+            raise UnsupportedOperatorError(
+                f"dygrad.onnx.export: op {describe(call)} writes in place into a tensor that "
+                "shares its memory with a view; use the out-of-place op to export")
     fn = RULES["onnx"].get(call.name)
     if fn is None:
         raise UnsupportedOperatorError(

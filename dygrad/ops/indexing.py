@@ -439,7 +439,11 @@ def _onnx_getitem(g, c):
         n = x.shape[dim]
         if isinstance(k, int):
             i = k % n if n else k
-            starts.append(i), ends.append(i + 1), axes.append(dim), steps.append(1)
+            e = i + 1
+            if g.dynamic and dim == 0 and g.is_live(x) and k < 0:
+                # from the end of the batch axis, whatever its size
+                i, e = k, (k + 1 if k < -1 else np.iinfo(np.int64).max)
+            starts.append(i), ends.append(e), axes.append(dim), steps.append(1)
             drop.append(dim)
         else:
             if k.step is not None and k.step <= 0:

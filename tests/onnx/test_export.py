@@ -155,3 +155,37 @@ def test_import_without_onnx_and_the_error_at_export():
                        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert r.returncode == 0, r.stderr
     assert "pip install dygrad[onnx]" in r.stdout
+
+
+class BatchSlices(nn.Module):
+    def forward(self, x):
+        return x[1:] * x[:-1] + x[-1] - x[-2, 1:2]
+
+
+def test_slices_of_the_batch_axis_follow_the_batch_size():
+    _check(BatchSlices(), torch.randn(3, 4), [2, 6])
+
+
+class WriteThroughView(nn.Module):
+    def forward(self, x):
+        y = x * 2
+        v = y.view(-1)
+        y.relu_()
+        return v + 1
+
+
+def test_in_place_write_seen_through_a_view_is_refused():
+    with pytest.raises(torch.onnx.UnsupportedOperatorError, match="in place"):
+        _export(WriteThroughView().eval(), torch.randn(2, 3))
+
+
+def test_dynamo_flag_and_opset_are_accepted():
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU()).eval()
+    x = torch.randn(2, 3)
+    for opset in (13, 18):
+        data = _export(model, x, dynamo=True, opset_version=opset).getvalue()
+        proto = onnx.load_from_string(data)
+        assert proto.opset_import[0].version == opset
+        got = _session(data).run(None, {"x": x.numpy()})[0]
+        with torch.no_grad():
+            np.testing.assert_allclose(got, model(x).numpy(), rtol=0, atol=1e-6)
