@@ -15,9 +15,10 @@ from ..autograd.grad_mode import STATE
 from ..nn.modules.module import Module
 from ._traced import TracedFunction, TracedFunctionBackward, TracerWarning  # noqa: F401
 from ._module import TracedModule
+from ._save import LoadedModule, load, save
 
 __all__ = ["trace", "TracedModule", "TracedFunction", "TracedFunctionBackward", "TracerWarning",
-           "is_tracing"]
+           "is_tracing", "save", "load", "LoadedModule"]
 
 
 def is_tracing():

@@ -57,7 +57,8 @@ def relu_(input: Tensor) -> Tensor:
     """
     if input._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
-    if STATE.enabled and input._rg:
+    if STATE.enabled and input._rg or STATE.trace is not None:
+        # a graph capture records the write as relu then an in-place update (see _inplace)
         return _inplace(input, _ew.relu(input))
     check_no_overlap(input._data)
     np.maximum(input._data, 0, out=input._data)

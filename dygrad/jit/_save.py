@@ -1,0 +1,568 @@
+"""`jit.save` / `jit.load`: a traced model as data, loadable without its Python class.
+
+A trace's forward is a list of recorded ops, each a kernel (a module-level function of dygrad's
+op layer, or a NumPy function) applied to arrays and constants. `save` writes that list as a
+program of steps naming each kernel by its qualified name, with the steps' constants (ints,
+floats, strings, tuples, dtypes, a convolution's geometry) and references to earlier values,
+plus the model's parameters and buffers, in dygrad's checkpoint format (JSON manifest, raw
+arrays, SHA-256 checksums, atomic write; see docs/checkpoint-format.md). `load` reads it back
+with `dygrad.load(weights_only=True)` and resolves every kernel name through an allowlist
+(functions defined in `dygrad.ops.*`, NumPy ufuncs and a fixed set of NumPy array functions):
+nothing named in the file is imported from elsewhere, and no code from the file is run.
+
+The loaded model runs the steps in order on the new inputs' arrays: the same kernels on the same
+arrays as the traced replay, so its outputs are the traced model's, bit for bit. This first
+version is forward-only inference (no gradients through a loaded model) at the traced shapes.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+import types
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _wrap
+from ..nn.modules.module import Module
+from ..ops._conv_gemm import Geometry
+from ..serialization import CheckpointError, load as _load, save as _save
+from ._recall import Recall
+
+FORMAT = "dygrad.jit.traced"
+VERSION = 1
+
+# NumPy functions kernels may be (besides ufuncs): pure functions of arrays and plain values
+_NUMPY_FUNCS = frozenset((
+    "reshape", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims", "broadcast_to",
+    "concatenate", "stack", "ascontiguousarray", "asarray", "array", "copy", "flip", "roll",
+    "take", "take_along_axis", "where", "clip", "sum", "mean", "prod", "amax", "amin", "max",
+    "min", "argmax", "argmin", "cumsum", "cumprod", "matmul", "dot", "tensordot", "einsum",
+    "tril", "triu", "diagonal", "tile", "repeat", "pad", "sort", "argsort", "ravel",
+))
+_UFUNC_METHODS = frozenset(("reduce", "accumulate", "outer", "reduceat"))
+_MODULE_NAME = re.compile(r"dygrad\.ops(\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
+_PLAIN = (type(None), bool, int, float, str)
+
+
+class _Unsavable(Exception):
+    pass
+
+
+# -- kernels by name ----------------------------------------------------------------------------
+# A kernel is saved as the name of a module-level function of dygrad.ops, a NumPy ufunc or array
+# function, or a closure a dygrad.ops function makes (`_promoted.<locals>.kernel`): then its
+# factory's name, the nested function's name and the values of its free variables and defaults
+# (constants or kernels in turn). Loading rebuilds such a closure from the code object dygrad's
+# own module holds: the file supplies only data.
+def _enc_kernel(k, where):
+    """The data a kernel is saved as; raises _Unsavable naming `where`."""
+    if isinstance(k, np.ufunc):
+        if getattr(np, k.__name__, None) is k:
+            return f"numpy.{k.__name__}"
+    elif isinstance(k, types.FunctionType):
+        mod, qual = k.__module__ or "", k.__qualname__
+        if mod.startswith("numpy") and getattr(np, k.__name__, None) is k \
+                and k.__name__ in _NUMPY_FUNCS:
+            return f"numpy.{k.__name__}"
+        if _MODULE_NAME.match(mod):
+            top, _, rest = qual.partition(".<locals>.")
+            factory = getattr(importlib.import_module(mod), top, None)
+            if not rest and factory is k:
+                return f"{mod}:{qual}"
+            codes = _nested_codes(factory, rest) if rest.isidentifier() and \
+                isinstance(factory, types.FunctionType) else []
+            if k.__code__ in codes:
+                cells = {n: _enc_value(c.cell_contents, where)
+                         for n, c in zip(k.__code__.co_freevars, k.__closure__ or ())}
+                return {"kind": "closure", "factory": f"{mod}:{top}", "name": rest,
+                        "which": codes.index(k.__code__), "cells": cells,
+                        "defaults": _enc_value(k.__defaults__, where),
+                        "kwdefaults": _enc_value(k.__kwdefaults__, where)}
+    elif isinstance(getattr(k, "__self__", None), np.ufunc) and k.__name__ in _UFUNC_METHODS:
+        u = k.__self__
+        if getattr(np, u.__name__, None) is u:
+            return f"numpy.{u.__name__}.{k.__name__}"  # np.add.reduce
+    elif callable(k) and getattr(np, getattr(k, "__name__", ""), None) is k \
+            and k.__name__ in _NUMPY_FUNCS:
+        return f"numpy.{k.__name__}"  # NumPy functions implemented in C
+    raise _Unsavable(f"{where} is replayed by {k!r}, a kernel that cannot be described as data "
+                     "(not a function of dygrad.ops or NumPy)")
+
+
+def _enc_value(x, where):
+    if isinstance(x, (types.FunctionType, np.ufunc)) or \
+            isinstance(getattr(x, "__self__", None), np.ufunc) or \
+            (callable(x) and not isinstance(x, type) and getattr(x, "__module__", "") == "numpy"):
+        return {"kind": "kernel", "kernel": _enc_kernel(x, where)}
+    return _enc_const(x, where)
+
+
+def _nested_codes(factory, name):
+    """The code objects of the functions `name` defined directly in `factory` (a factory may
+    define one name in several branches: the file says which, by position)."""
+    return [c for c in factory.__code__.co_consts
+            if isinstance(c, types.CodeType) and c.co_name == name]
+
+
+def _resolve(name, fname):
+    """The kernel a file names, only from the allowlist; never imports outside dygrad.ops."""
+    if isinstance(name, dict) and name.get("kind") == "closure":
+        factory = _resolve(name.get("factory"), fname)
+        codes = _nested_codes(factory, str(name.get("name")))
+        which, cells = name.get("which"), name.get("cells")
+        code = codes[which] if type(which) is int and 0 <= which < len(codes) else None
+        if code is None or not isinstance(cells, dict) or set(cells) != set(code.co_freevars):
+            raise CheckpointError(f"{fname}: a step names a kernel {name!r} that "
+                                  f"{factory.__qualname__} does not define")
+        closure = tuple(types.CellType(_dec_const(cells[n], fname)) for n in code.co_freevars)
+        k = types.FunctionType(code, factory.__globals__, code.co_name,
+                               _dec_const(name.get("defaults"), fname), closure or None)
+        k.__kwdefaults__ = _dec_const(name.get("kwdefaults"), fname)
+        return k
+    if not isinstance(name, str):
+        raise CheckpointError(f"{fname}: a step names {name!r}, not a kernel name")
+    if name.startswith("numpy.") and ":" not in name:
+        attr, _, method = name[6:].partition(".")
+        k = getattr(np, attr, None) if attr.isidentifier() else None
+        if method:
+            if isinstance(k, np.ufunc) and method in _UFUNC_METHODS:
+                return getattr(k, method)
+            k = None
+        if isinstance(k, np.ufunc) or (attr in _NUMPY_FUNCS and k is not None):
+            return k
+    else:
+        mod, _, qual = name.partition(":")
+        if _MODULE_NAME.match(mod) and qual.isidentifier():
+            try:
+                m = importlib.import_module(mod)
+            except ImportError:
+                m = None
+            k = getattr(m, qual, None)
+            if isinstance(k, types.FunctionType) and k.__module__ == mod and k.__qualname__ == qual:
+                return k
+    raise CheckpointError(f"{fname}: the program calls {name!r}, which is not one of dygrad's op "
+                          "kernels; a traced-model file may only name those (refusing to load)")
+
+
+# -- constants ----------------------------------------------------------------------------------
+def _enc_const(x, where):
+    if isinstance(x, _PLAIN):
+        if isinstance(x, float) and x != x:
+            return {"kind": "nan"}  # kept apart: the checkpoint writes nan too, this is explicit
+        return x
+    if isinstance(x, tuple) and type(x) is tuple or type(x).__name__ == "Size":
+        return tuple(_enc_const(y, where) for y in x)
+    if type(x) is list:
+        return {"kind": "list", "items": [_enc_const(y, where) for y in x]}
+    if isinstance(x, np.dtype):
+        return {"kind": "np_dtype", "name": x.str}
+    if isinstance(x, type) and issubclass(x, np.generic):
+        return {"kind": "np_dtype", "name": np.dtype(x).str}
+    if isinstance(x, _dtype.dtype):
+        return {"kind": "dtype", "name": str(x)}
+    if isinstance(x, np.generic):
+        return {"kind": "np_scalar", "value": np.asarray(x).reshape(1)}
+    if isinstance(x, np.ndarray):
+        return {"kind": "array", "value": np.ascontiguousarray(x)}
+    if isinstance(x, slice):
+        return {"kind": "slice", "args": _enc_const((x.start, x.stop, x.step), where)}
+    if x is Ellipsis:
+        return {"kind": "ellipsis"}
+    if type(x) is Geometry:
+        return {"kind": "geometry",
+                "slots": {s: _enc_const(getattr(x, s), where) for s in Geometry.__slots__}}
+    raise _Unsavable(f"{where} takes a constant of type {type(x).__name__}, which a traced-model "
+                     "file cannot hold")
+
+
+def _dec_const(x, fname):
+    if isinstance(x, _PLAIN):
+        return x
+    if type(x) is tuple:
+        return tuple(_dec_const(y, fname) for y in x)
+    if isinstance(x, dict):
+        kind = x.get("kind")
+        if kind == "nan":
+            return float("nan")
+        if kind == "list":
+            return [_dec_const(y, fname) for y in x["items"]]
+        if kind == "np_dtype":
+            dt = np.dtype(str(x["name"]))
+            if dt.kind in "biufc":  # never object or structured dtypes
+                return dt
+        if kind == "dtype":
+            d = getattr(_dtype, str(x["name"]).replace("dygrad.", ""), None)
+            if isinstance(d, _dtype.dtype):
+                return d
+        if kind == "np_scalar" and isinstance(x["value"], np.ndarray):
+            return x["value"][0]
+        if kind == "array" and isinstance(x["value"], np.ndarray):
+            return x["value"]
+        if kind == "slice":
+            return slice(*_dec_const(x["args"], fname))
+        if kind == "ellipsis":
+            return Ellipsis
+        if kind == "kernel":
+            return _resolve(x.get("kernel"), fname)
+        if kind == "geometry" and isinstance(x.get("slots"), dict) and \
+                set(x["slots"]) == set(Geometry.__slots__):
+            g = object.__new__(Geometry)
+            for s, v in x["slots"].items():
+                setattr(g, s, _dec_const(v, fname))
+            return g
+    raise CheckpointError(f"{fname}: a step holds a constant the format does not define: {x!r}")
+
+
+# -- saving -------------------------------------------------------------------------------------
+def _layout_data(layout):
+    if layout is None:
+        return None
+    kind, parts = layout
+    return {"kind": "tuple" if kind is tuple else "list",
+            "items": [_layout_data(p) for p in parts]}
+
+
+def _plan_data(entry, key, ext_ref, where):
+    """One plan as data: its input signature and its steps; raises _Unsavable."""
+    plan = entry.plan
+    if plan.stepped or any(op.kind != "op" for op in plan.ops):
+        raise _Unsavable("it runs a backward() or updates tensors in place; only a model's "
+                         "forward can be saved")
+    args = key[2:]
+    flags = None
+    if args and isinstance(args[-1], tuple) and all(type(f) is bool for f in args[-1]):
+        flags, args = args[-1], args[:-1]
+    inputs = []
+    for a in args:
+        if not (isinstance(a, tuple) and len(a) == 3 and isinstance(a[1], np.dtype)):
+            raise _Unsavable("it was traced with arguments other than tensors")
+        inputs.append((tuple(int(n) for n in a[0]), a[1].str))
+    ext = [ext_ref(t) for t in plan.ext]
+    values = {}     # id(Value) -> reference
+    arg_vals = {}
+    steps = []
+    for op in plan.ops:
+        here = f"the op {op.name!r}"
+        if op.applied or isinstance(op.kernel, Recall):
+            raise _Unsavable(f"{here} has no replay kernel (it is re-called through "
+                             f"{getattr(op.kernel, '__name__', '?')}), which jit.save cannot "
+                             "describe as data yet")
+        if op.keep:
+            raise _Unsavable(f"{here} has an effect besides its result (a random draw or a "
+                             "running-statistics update); save the model in eval mode")
+        name = _enc_kernel(op.kernel, here)
+        ins = []
+        for x in op.ins:
+            if isinstance(x, tuple):
+                ins.append({"kind": "const", "value": _enc_const(x[1], here)})
+            elif x.kind == "arg":
+                ins.append({"kind": "input", "index": x.index})
+                arg_vals[x.vid] = x.index
+            elif x.kind == "ext":
+                ins.append({"kind": "ext", "index": x.index})
+            elif x.vid in values:
+                ins.append({"kind": "value", "index": values[x.vid]})
+            else:
+                raise _Unsavable(f"{here} reads a value the program does not compute")
+        outs = (op.out,) + op.extra
+        for v in outs:
+            values[v.vid] = len(values)
+        steps.append({"kernel": name, "name": op.name, "args": ins, "outputs": len(outs),
+                      "stateful": op.state is not None})
+    outputs = []
+    for v in _out_values(plan):
+        if v.vid not in values:
+            raise _Unsavable("an output is not computed by the saved steps")
+        outputs.append(values[v.vid])
+    return {"training": flags[0] if flags else False, "flags": flags or (),
+            "inputs": tuple(inputs), "externals": ext, "steps": steps, "outputs": outputs,
+            "layout": _layout_data(entry.layout)}
+
+
+def _out_values(plan):
+    order = sorted(plan.out_index.items(), key=lambda kv: kv[1])
+    by_vid = {}
+    for op in plan.ops:
+        for v in (op.out,) + op.extra:
+            by_vid[v.vid] = v
+    return [by_vid.get(vid) or _Missing for vid, _ in order]
+
+
+class _Missing:
+    vid = None
+
+
+def save(m, f, _extra_files=None):
+    """Saves what `dygrad.jit.trace` returned to `f` (a path or a binary file object).
+
+    The file holds the traced forward as data (kernel names, constants, value references) and
+    the parameters and buffers; `dygrad.jit.load` runs it without the model's class::
+
+        traced = torch.jit.trace(model.eval(), torch.randn(1, 3, 32, 32))
+        torch.jit.save(traced, "model.pt")
+        loaded = torch.jit.load("model.pt")    # in any process: no model code needed
+        loaded(torch.randn(1, 3, 32, 32))
+
+    Raises RuntimeError, writing nothing, when a traced op cannot be described as data.
+    """
+    from ._module import TracedModule
+    from ._traced import TracedFunction, _EAGER
+    if isinstance(m, LoadedModule):
+        _save(m._file_root(), f)
+        return
+    if isinstance(m, TracedModule):
+        fn, module, name = m._traced, m, m.original_name
+    elif isinstance(m, TracedFunction):
+        fn, module, name = m, None, m.__name__
+    else:
+        raise TypeError(f"dygrad.jit.save: expected what dygrad.jit.trace returns (a traced "
+                        f"module or function), got {type(m).__name__}")
+    state, persistent, by_id = OrderedDict(), [], {}
+    if module is not None:
+        for n, p in module.named_parameters(remove_duplicate=False):
+            by_id.setdefault(id(p), ("param", n))
+            state[n] = p.detach()
+        for mod_name, sub in module.named_modules(remove_duplicate=False):
+            for n, b in sub._buffers.items():
+                if b is None:
+                    continue
+                full = f"{mod_name}.{n}" if mod_name else n
+                by_id.setdefault(id(b), ("buffer", full))
+                state[full] = b.detach()
+                if n not in sub._non_persistent_buffers_set:
+                    persistent.append(full)
+    consts = []
+
+    def ext_ref(t):
+        hit = by_id.get(id(t))
+        if hit is not None:
+            return {"kind": hit[0], "name": hit[1]}
+        consts.append(np.ascontiguousarray(t._data))
+        return {"kind": "constant", "index": len(consts) - 1}
+
+    plans, seen = [], set()
+    for key, entry in list(fn._plans.items()):
+        if entry is _EAGER:
+            continue
+        try:
+            data = _plan_data(entry, key, ext_ref, "")
+        except _Unsavable as e:
+            raise RuntimeError(f"dygrad.jit.save({name}): cannot save this trace: {e}") from None
+        sig = (data["inputs"], data["training"])
+        if sig not in seen:  # plans under grad and no_grad run the same forward
+            seen.add(sig)
+            plans.append(data)
+    if not plans:
+        raise RuntimeError(f"dygrad.jit.save({name}): the traced model holds no replayable trace "
+                           f"(it runs eagerly: {'; '.join(fn.reasons) or 'never traced'})")
+    params = [n for kind, n in by_id.values() if kind == "param"]
+    root = {"format": FORMAT, "version": VERSION, "name": name,
+            "training": bool(module.training) if module is not None else False,
+            "state": state, "parameters": params, "persistent": persistent,
+            "requires_grad": {n: bool(t.requires_grad) for n, t in state.items()},
+            "constants": consts, "plans": plans}
+    _save(root, f)
+
+
+# -- loading ------------------------------------------------------------------------------------
+class _Holder(Module):
+    """A submodule of a loaded model: holds the parameters and buffers under its name."""
+
+    def forward(self, *args):
+        raise RuntimeError("a submodule of a loaded traced model cannot be called on its own")
+
+
+class _Program:
+    """One loaded plan: its signature and its steps with resolved kernels."""
+    __slots__ = ("inputs", "training", "externals", "steps", "outputs", "layout")
+
+
+def _bad(fname, what):
+    return CheckpointError(f"{fname}: not a valid traced-model file: {what}")
+
+
+def _read_layout(x, fname):
+    if x is None:
+        return None
+    if isinstance(x, dict) and x.get("kind") in ("tuple", "list") and isinstance(x.get("items"),
+                                                                               list):
+        return (tuple if x["kind"] == "tuple" else list,
+                tuple(_read_layout(p, fname) for p in x["items"]))
+    raise _bad(fname, f"output layout {x!r}")
+
+
+def _read_plan(d, fname, names, n_consts):
+    p = _Program()
+    try:
+        p.inputs = tuple((tuple(int(n) for n in shape), np.dtype(str(dt)))
+                         for shape, dt in d["inputs"])
+        p.training = bool(d["training"])
+        p.externals = []
+        for e in d["externals"]:
+            if e["kind"] in ("param", "buffer") and e["name"] in names:
+                p.externals.append((e["kind"], e["name"]))
+            elif e["kind"] == "constant" and 0 <= e["index"] < n_consts:
+                p.externals.append(("constant", e["index"]))
+            else:
+                raise _bad(fname, f"external {e!r}")
+        steps, count = [], 0
+        for s in d["steps"]:
+            kernel = _resolve(s["kernel"], fname)
+            args = []
+            for a in s["args"]:
+                kind = a["kind"]
+                if kind == "const":
+                    args.append((0, _dec_const(a["value"], fname)))
+                    continue
+                i = a["index"]
+                limit = {"input": len(p.inputs), "ext": len(p.externals), "value": count}.get(kind)
+                if limit is None or type(i) is not int or not 0 <= i < limit:
+                    raise _bad(fname, f"argument {a!r} of {s['kernel']}")
+                args.append(({"input": 1, "ext": 2, "value": 3}[kind], i))
+            n = int(s["outputs"])
+            steps.append((kernel, tuple(args), n, bool(s["stateful"]), str(s["name"])))
+            count += n
+        p.steps = steps
+        p.outputs = [int(i) for i in d["outputs"]]
+        if not all(0 <= i < count for i in p.outputs):
+            raise _bad(fname, "an output index out of range")
+        p.layout = _read_layout(d["layout"], fname)
+    except (KeyError, TypeError, ValueError) as e:
+        raise _bad(fname, f"malformed plan ({type(e).__name__}: {e})") from None
+    return p
+
+
+def _run(p, inputs, ext):
+    vals = []
+    for kernel, args, n, stateful, _ in p.steps:
+        arrays = [x if k == 0 else inputs[x] if k == 1 else ext[x] if k == 2 else vals[x]
+                  for k, x in args]
+        r = kernel(*arrays)
+        if n == 1 and not stateful:
+            vals.append(np.asarray(r))
+        else:
+            vals.extend(np.asarray(a) for a in r[:n])
+    return [vals[i] for i in p.outputs]
+
+
+class LoadedModule(Module):
+    """What `dygrad.jit.load` returns (PyTorch returns a ScriptModule): the saved parameters and
+    buffers under their state_dict names, and the traced forward, run on new inputs of the
+    traced shapes and dtypes (inference only: outputs carry no gradient)."""
+
+    def __init__(self, root, fname):
+        super().__init__()
+        d = self.__dict__
+        d["original_name"] = str(root.get("name", "traced"))
+        d["_consts"] = list(root["constants"])
+        state, rg = root["state"], root["requires_grad"]
+        params, persistent = set(root["parameters"]), set(root["persistent"])
+        from ..nn.parameter import Parameter
+        for name, t in state.items():
+            if not isinstance(name, str) or not isinstance(t, Tensor) or not name or \
+                    any(not part.isidentifier() and not part.isdigit()
+                        for part in name.split(".")):
+                raise _bad(fname, f"state entry {name!r}")
+            owner = self
+            *path, leaf = name.split(".")
+            for part in path:
+                sub = owner._modules.get(part)
+                if sub is None:
+                    sub = _Holder()
+                    owner.add_module(part, sub)
+                owner = sub
+            if name in params:
+                owner.register_parameter(leaf, Parameter(t, requires_grad=bool(rg.get(name))))
+            else:
+                owner.register_buffer(leaf, t, persistent=name in persistent)
+        d["_programs"] = [_read_plan(p, fname, set(state), len(d["_consts"]))
+                          for p in root["plans"]]
+        self.train(bool(root["training"]))
+
+    def _file_root(self):
+        raise RuntimeError("dygrad.jit.save: saving a loaded traced model again is not "
+                           "supported yet; save the traced model")
+
+    def _tensor(self, kind, name):
+        if kind == "constant":
+            return self._consts[name]
+        t = self.get_parameter(name) if kind == "param" else self.get_buffer(name)
+        return t._data
+
+    def forward(self, *args):
+        sig = []
+        for k, a in enumerate(args):
+            if not isinstance(a, Tensor):
+                raise TypeError(f"{self.original_name} (loaded traced model): argument {k} must "
+                                f"be a Tensor, not {type(a).__name__}")
+            sig.append((a._data.shape, a._data.dtype))
+        sig = tuple(sig)
+        modes = [p for p in self._programs if p.training == self.training]
+        prog = next((p for p in modes if p.inputs == sig), None)
+        if prog is None:
+            if not modes:
+                mode = "training" if self.training else "eval"
+                raise RuntimeError(
+                    f"{self.original_name} (loaded traced model) was traced in "
+                    f"{'eval' if self.training else 'training'} mode only and cannot run in "
+                    f"{mode} mode; call .{'eval' if self.training else 'train'}() or trace the "
+                    f"model in {mode} mode too before saving")
+            got = ", ".join(f"{dt.name}{list(s)}" for s, dt in sig)
+            want = "; ".join(", ".join(f"{dt.name}{list(s)}" for s, dt in p.inputs) for p in modes)
+            raise RuntimeError(f"{self.original_name} (loaded traced model): it was traced for "
+                               f"inputs ({want}) and cannot run on ({got}); a trace fixes the "
+                               "shapes and dtypes of its inputs")
+        ext = [self._tensor(kind, n) for kind, n in prog.externals]
+        outs = iter([_wrap(a) for a in _run(prog, [a._data for a in args], ext)])
+        if prog.layout is None:
+            return next(outs)
+        return _unflatten(prog.layout, outs)
+
+    @property
+    def code(self):
+        """The saved program, one line per step, for the current mode's first signature."""
+        prog = next((p for p in self._programs if p.training == self.training), None)
+        if prog is None:
+            return ""
+        lines, count = [], 0
+        names = ["", "x", "e", "v"]
+        for kernel, args, n, _, opname in prog.steps:
+            outs = ", ".join(f"v{count + j}" for j in range(n))
+            shown = ", ".join(repr(x) if k == 0 else f"{names[k]}{x}" for k, x in args)
+            lines.append(f"{outs} = {opname}({shown})")
+            count += n
+        lines.append("return " + ", ".join(f"v{i}" for i in prog.outputs))
+        return "\n".join(lines)
+
+    def extra_repr(self):
+        return f"original_name={self.original_name}"
+
+
+def _unflatten(layout, it):
+    if layout is None:
+        return next(it)
+    kind, parts = layout
+    return kind(_unflatten(p, it) for p in parts)
+
+
+def load(f, map_location=None, _extra_files=None):
+    """Loads a file written by `dygrad.jit.save` (a path or a binary file object) and returns a
+    callable module with the saved parameters and forward; the model's class is not needed,
+    and nothing named in the file is imported or run beyond dygrad's own op kernels::
+
+        model = torch.jit.load("model.pt").eval()
+        y = model(x)
+    """
+    fname = f if isinstance(f, str) else getattr(f, "name", "<file>")
+    root = _load(f, weights_only=True)
+    if not isinstance(root, dict) or root.get("format") != FORMAT:
+        raise _bad(fname, "it does not hold a traced model (written by dygrad.jit.save); load "
+                          "checkpoints with dygrad.load")
+    if root.get("version") != VERSION:
+        raise _bad(fname, f"format version {root.get('version')!r}, this dygrad reads {VERSION}")
+    try:
+        return LoadedModule(root, fname)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise _bad(fname, f"{type(e).__name__}: {e}") from None

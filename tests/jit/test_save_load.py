@@ -1,0 +1,199 @@
+"""dygrad.jit.save / dygrad.jit.load: traced models as data, loaded without their classes."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import dygrad as torch
+from dygrad.serialization import CheckpointError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class TinyTransformer(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = torch.nn.Embedding(50, 16)
+        layer = torch.nn.TransformerEncoderLayer(16, 2, 32, batch_first=True)
+        self.enc = torch.nn.TransformerEncoder(layer, 2)
+        self.norm = torch.nn.LayerNorm(16)
+        self.head = torch.nn.Linear(16, 3)
+
+    def forward(self, x):
+        return torch.nn.functional.log_softmax(self.head(self.norm(self.enc(self.emb(x))).mean(1)),
+                                               -1)
+
+
+def _models():
+    from dygrad.vision.models import get_model, resnet18
+    torch.manual_seed(0)
+    mlp = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 16), torch.nn.GELU(),
+                              torch.nn.Dropout(0.5), torch.nn.Linear(16, 4), torch.nn.Softmax(-1))
+    return {
+        "mlp": (mlp, lambda: torch.randn(2, 3, 4)),
+        "lenet": (get_model("lenet"), lambda: torch.randn(1, 1, 28, 28)),
+        "resnet18": (resnet18(num_classes=10), lambda: torch.randn(1, 3, 32, 32)),
+        "transformer": (TinyTransformer(), lambda: torch.randint(0, 50, (2, 7))),
+    }
+
+
+_LOADER = """
+import json, sys
+import numpy as np
+import dygrad
+d = sys.argv[1]
+for name in json.loads(sys.argv[2]):
+    m = dygrad.jit.load(f"{d}/{name}.pt")
+    x = dygrad.from_numpy(np.load(f"{d}/{name}.in.npy"))
+    np.save(f"{d}/{name}.out.npy", m(x).numpy())
+    with open(f"{d}/{name}.keys.json", "w") as fh:
+        json.dump(list(m.state_dict()), fh)
+    assert m.training is False
+bad = [k for k in sys.modules if k.startswith(("dygrad.vision", "test_save_load", "tests."))]
+assert not bad, bad
+"""
+
+
+def test_round_trip_in_a_fresh_process(tmp_path):
+    """Each model is traced in eval mode, saved, loaded in a process that never imports its
+    class, and run on new inputs: the outputs are the traced model's, bit for bit."""
+    expected = {}
+    for name, (model, make) in _models().items():
+        model.eval()
+        traced = torch.jit.trace(model, make())
+        torch.jit.save(traced, str(tmp_path / f"{name}.pt"))
+        x = make()  # new inputs of the traced shape
+        np.save(tmp_path / f"{name}.in.npy", x.numpy())
+        with torch.no_grad():
+            expected[name] = (traced(x).numpy(), model(x).numpy(), list(model.state_dict()))
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    r = subprocess.run([sys.executable, "-c", _LOADER, str(tmp_path), json.dumps(list(expected))],
+                       cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    for name, (traced_out, eager_out, keys) in expected.items():
+        got = np.load(tmp_path / f"{name}.out.npy")
+        assert got.dtype == traced_out.dtype and got.shape == traced_out.shape, name
+        assert got.tobytes() == traced_out.tobytes(), name
+        np.testing.assert_allclose(got, eager_out, rtol=1e-5, atol=1e-6, err_msg=name)
+        assert json.loads((tmp_path / f"{name}.keys.json").read_text()) == keys, name
+
+
+def _saved_lenet(tmp_path):
+    from dygrad.vision.models import get_model
+    torch.manual_seed(0)
+    model = get_model("lenet").eval()
+    x = torch.randn(1, 1, 28, 28)
+    traced = torch.jit.trace(model, x)
+    path = str(tmp_path / "lenet.pt")
+    torch.jit.save(traced, path)
+    return model, traced, x, path
+
+
+def test_loaded_module_api(tmp_path):
+    model, traced, x, path = _saved_lenet(tmp_path)
+    with open(path, "rb") as fh:  # a binary file object works too
+        loaded = torch.jit.load(fh)
+    assert isinstance(loaded, torch.nn.Module) and loaded.original_name == "LeNet5"
+    assert [n for n, _ in loaded.named_parameters()] == [n for n, _ in model.named_parameters()]
+    for (n, a), b in zip(loaded.state_dict().items(), model.state_dict().values()):
+        assert np.array_equal(a.numpy(), b.numpy()), n
+    assert "_conv_out" in loaded.code or "conv" in loaded.code
+    # load_state_dict reaches the program: zero weights give the bias alone
+    sd = {k: torch.zeros_like(v) for k, v in loaded.state_dict().items()}
+    loaded.load_state_dict(sd)
+    assert np.array_equal(loaded(x).numpy(), np.zeros((1, 10), np.float32))
+    with pytest.raises(RuntimeError, match=r"traced for inputs \(float32\[1, 1, 28, 28\]\)"):
+        loaded(torch.randn(2, 1, 28, 28))
+    with pytest.raises(RuntimeError, match="traced in eval mode only"):
+        loaded.train()(x)
+    # a trace that recorded both modes runs both
+    model.train()
+    traced(x)
+    torch.jit.save(traced, path)
+    both = torch.jit.load(path)
+    assert not both.training
+    both.train()
+    assert np.array_equal(both(x).numpy(), traced(x).detach().numpy())
+
+
+def test_tampered_and_truncated_files_are_refused(tmp_path):
+    _, _, _, path = _saved_lenet(tmp_path)
+    with open(path, "rb") as fh:
+        data = fh.read()
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0x01
+    (tmp_path / "flipped.pt").write_bytes(bytes(flipped))
+    with pytest.raises(CheckpointError, match="checksum"):
+        torch.jit.load(str(tmp_path / "flipped.pt"))
+    (tmp_path / "cut.pt").write_bytes(data[: len(data) - 100])
+    with pytest.raises(CheckpointError, match="truncated|checksum|ends"):
+        torch.jit.load(str(tmp_path / "cut.pt"))
+    # a checkpoint that is not a traced model
+    torch.save({"a": 1}, str(tmp_path / "ckpt.pt"))
+    with pytest.raises(CheckpointError, match="does not hold a traced model"):
+        torch.jit.load(str(tmp_path / "ckpt.pt"))
+
+
+@pytest.mark.parametrize("kernel", [
+    "os:system", "builtins:eval", "numpy.load", "dygrad.ops.x;os:system",
+    {"kind": "closure", "factory": "os:system", "name": "f", "which": 0, "cells": {}},
+])
+def test_a_file_naming_other_code_is_refused(tmp_path, kernel):
+    """A hand-made file calling os.system (or any function outside dygrad's op kernels) is
+    refused while loading, before anything runs."""
+    _, _, _, path = _saved_lenet(tmp_path)
+    root = torch.load(path, weights_only=True)
+    root["plans"][0]["steps"][1]["kernel"] = kernel
+    torch.save(root, path)
+    with pytest.raises(CheckpointError, match="not one of dygrad's op kernels"):
+        torch.jit.load(path)
+
+
+def test_a_constant_naming_other_code_is_refused(tmp_path):
+    _, _, _, path = _saved_lenet(tmp_path)
+    root = torch.load(path, weights_only=True)
+    root["plans"][0]["steps"][0]["args"][-1] = {
+        "kind": "const", "value": {"kind": "kernel", "kernel": "subprocess:call"}}
+    torch.save(root, path)
+    with pytest.raises(CheckpointError, match="not one of dygrad's op kernels"):
+        torch.jit.load(path)
+
+
+def test_an_op_without_a_data_kernel_fails_save_clearly(tmp_path):
+    """An op replayed by re-calling a Python function (or by a kernel that is not a function of
+    dygrad.ops) makes save raise, naming the op, and writes nothing."""
+    scale = torch.tensor(2.0)
+
+    def fn(x):
+        return torch.nn.functional.relu(x * scale) + 1
+
+    traced = torch.jit.trace(fn, torch.randn(3))
+    import dygrad.jit._save as S
+    plan = traced._last
+    victim = plan.ops[0]
+    victim.kernel = lambda *a: None  # what a closure made outside dygrad.ops looks like
+    path = tmp_path / "f.pt"
+    with pytest.raises(RuntimeError, match=r"jit.save\(fn\): cannot save this trace: the op "
+                                           rf"'{victim.name}'.*cannot be described as data"):
+        S.save(traced, str(path))
+    assert not path.exists()
+
+
+def test_a_traced_function_round_trips(tmp_path):
+    w = torch.randn(4, 3)
+
+    def fn(x, y):
+        return torch.tanh(x @ w) * 2.5, y.sum(0)
+
+    traced = torch.jit.trace(fn, (torch.randn(2, 4), torch.randn(5, 2)))
+    torch.jit.save(traced, str(tmp_path / "fn.pt"))
+    loaded = torch.jit.load(str(tmp_path / "fn.pt"))
+    x, y = torch.randn(2, 4), torch.randn(5, 2)
+    a, b = loaded(x, y)
+    ea, eb = traced(x, y)
+    assert isinstance(loaded(x, y), tuple)
+    assert a.numpy().tobytes() == ea.numpy().tobytes()
+    assert b.numpy().tobytes() == eb.numpy().tobytes()
