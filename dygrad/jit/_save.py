@@ -71,7 +71,7 @@ def _enc_kernel(k, where):
             factory = getattr(importlib.import_module(mod), top, None)
             if not rest and factory is k:
                 return f"{mod}:{qual}"
-            codes = _nested_codes(factory, rest) if rest.isidentifier() and \
+            codes = _nested_codes(factory, rest) if _nested_name(rest) and \
                 isinstance(factory, types.FunctionType) else []
             if k.__code__ in codes:
                 cells = {n: _enc_value(c.cell_contents, where)
@@ -99,6 +99,10 @@ def _enc_value(x, where):
     return _enc_const(x, where)
 
 
+def _nested_name(name):
+    return name.isidentifier() or name == "<lambda>"
+
+
 def _nested_codes(factory, name):
     """The code objects of the functions `name` defined directly in `factory` (a factory may
     define one name in several branches: the file says which, by position)."""
@@ -110,7 +114,8 @@ def _resolve(name, fname):
     """The kernel a file names, only from the allowlist; never imports outside dygrad.ops."""
     if isinstance(name, dict) and name.get("kind") == "closure":
         factory = _resolve(name.get("factory"), fname)
-        codes = _nested_codes(factory, str(name.get("name")))
+        nested = str(name.get("name"))
+        codes = _nested_codes(factory, nested) if _nested_name(nested) else []
         which, cells = name.get("which"), name.get("cells")
         code = codes[which] if type(which) is int and 0 <= which < len(codes) else None
         if code is None or not isinstance(cells, dict) or set(cells) != set(code.co_freevars):
@@ -153,9 +158,9 @@ def _enc_const(x, where):
             return {"kind": "nan"}  # kept apart: the checkpoint writes nan too, this is explicit
         return x
     if isinstance(x, tuple) and type(x) is tuple or type(x).__name__ == "Size":
-        return tuple(_enc_const(y, where) for y in x)
+        return tuple(_enc_value(y, where) for y in x)
     if type(x) is list:
-        return {"kind": "list", "items": [_enc_const(y, where) for y in x]}
+        return {"kind": "list", "items": [_enc_value(y, where) for y in x]}
     if isinstance(x, np.dtype):
         return {"kind": "np_dtype", "name": x.str}
     if isinstance(x, type) and issubclass(x, np.generic):
@@ -256,7 +261,7 @@ def _plan_data(entry, key, ext_ref, where):
         ins = []
         for x in op.ins:
             if isinstance(x, tuple):
-                ins.append({"kind": "const", "value": _enc_const(x[1], here)})
+                ins.append({"kind": "const", "value": _enc_value(x[1], here)})
             elif x.kind == "arg":
                 ins.append({"kind": "input", "index": x.index})
                 arg_vals[x.vid] = x.index
@@ -342,6 +347,8 @@ def save(m, f, _extra_files=None):
         consts.append(np.ascontiguousarray(t._data))
         return {"kind": "constant", "index": len(consts) - 1}
 
+    # the mode the model is in now (the original's flag: model.eval() may skip the traced wrapper)
+    training = bool(fn._flags()[0]) if fn._flags is not None else False
     plans, seen = [], set()
     for key, entry in list(fn._plans.items()):
         if entry is _EAGER:
@@ -349,6 +356,9 @@ def save(m, f, _extra_files=None):
         try:
             data = _plan_data(entry, key, ext_ref, "")
         except _Unsavable as e:
+            flags = key[-1] if module is not None else None
+            if flags and flags[0] != training:
+                continue  # a plan of the other mode (training with dropout): the file omits it
             raise RuntimeError(f"dygrad.jit.save({name}): cannot save this trace: {e}") from None
         sig = (data["inputs"], data["training"])
         if sig not in seen:  # plans under grad and no_grad run the same forward
@@ -359,7 +369,7 @@ def save(m, f, _extra_files=None):
                            f"(it runs eagerly: {'; '.join(fn.reasons) or 'never traced'})")
     params = [n for kind, n in by_id.values() if kind == "param"]
     root = {"format": FORMAT, "version": VERSION, "name": name,
-            "training": bool(module.training) if module is not None else False,
+            "training": training,
             "state": state, "parameters": params, "persistent": persistent,
             "requires_grad": {n: bool(t.requires_grad) for n, t in state.items()},
             "constants": consts, "plans": plans}

@@ -114,9 +114,10 @@ def test_loaded_module_api(tmp_path):
     traced(x)
     torch.jit.save(traced, path)
     both = torch.jit.load(path)
-    assert not both.training
-    both.train()
+    assert both.training  # the mode the model was in when saved
     assert np.array_equal(both(x).numpy(), traced(x).detach().numpy())
+    model.eval()
+    assert np.array_equal(both.eval()(x).numpy(), traced(x).detach().numpy())
 
 
 def test_tampered_and_truncated_files_are_refused(tmp_path):
@@ -197,3 +198,50 @@ def test_a_traced_function_round_trips(tmp_path):
     assert isinstance(loaded(x, y), tuple)
     assert a.numpy().tobytes() == ea.numpy().tobytes()
     assert b.numpy().tobytes() == eb.numpy().tobytes()
+
+
+class _Layers(torch.nn.Module):
+    """conv1d/2d, eval batch norm, pooling, LayerNorm, chunk/cat, flatten, view and the
+    activations with constants (leaky_relu's slope, a PReLU weight)."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.c = nn.Conv1d(4, 6, 3, padding=1)
+        self.bn = nn.BatchNorm1d(6)
+        self.p = nn.AvgPool1d(2)
+        self.c2 = nn.Conv2d(1, 2, 3, stride=2, padding=1)
+        self.ap = nn.AdaptiveAvgPool2d(2)
+        self.ln = nn.LayerNorm(6)
+        self.lin = nn.Linear(14, 5)
+        self.acts = nn.ModuleList([nn.LeakyReLU(0.1), nn.ELU(), nn.SiLU(), nn.Hardswish(),
+                                   nn.Tanh(), nn.Softplus(), nn.Mish(), nn.PReLU()])
+
+    def forward(self, x, img):
+        h = self.ln(self.p(self.bn(self.c(x))).transpose(1, 2)).mean(1)
+        a, b = h.chunk(2, dim=1)
+        g = self.ap(self.c2(img)).flatten(1)
+        y = self.lin(torch.cat([b, a, g], 1))
+        for act in self.acts:
+            y = act(y)
+        return y.softmax(-1), y.view(-1).sum()
+
+
+def test_common_layers_round_trip(tmp_path):
+    torch.manual_seed(1)
+    m = _Layers()
+    m.bn.running_mean.uniform_()
+    m.bn.running_var.uniform_(0.5, 2.0)
+    args = lambda: (torch.randn(3, 4, 8), torch.randn(3, 1, 8, 8))  # noqa: E731
+    traced = torch.jit.trace(m, args())   # training mode: dropout-free, but batch statistics
+    m.eval()
+    traced(*args())                       # and eval mode: the file keeps the eval plan only
+    torch.jit.save(traced, str(tmp_path / "m.pt"))
+    loaded = torch.jit.load(str(tmp_path / "m.pt"))
+    x = args()
+    got, want = loaded(*x), traced(*x)
+    assert isinstance(got, tuple) and len(got) == 2
+    for a, b in zip(got, want):
+        assert a.numpy().tobytes() == b.detach().numpy().tobytes()
+    with pytest.raises(RuntimeError, match="traced in eval mode only"):
+        loaded.train()(*x)
