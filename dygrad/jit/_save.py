@@ -16,208 +16,18 @@ version is forward-only inference (no gradients through a loaded model) at the t
 """
 from __future__ import annotations
 
-import importlib
-import re
-import types
 from collections import OrderedDict
 
 import numpy as np
 
-from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..nn.modules.module import Module
-from ..ops._conv_gemm import Geometry
 from ..serialization import CheckpointError, load as _load, save as _save
+from ._program import Unsavable, dec_const, enc_kernel, enc_recall, enc_value, resolve
 from ._recall import Recall
 
 FORMAT = "dygrad.jit.traced"
 VERSION = 1
-
-# NumPy functions kernels may be (besides ufuncs): pure functions of arrays and plain values
-_NUMPY_FUNCS = frozenset((
-    "reshape", "transpose", "swapaxes", "moveaxis", "squeeze", "expand_dims", "broadcast_to",
-    "concatenate", "stack", "ascontiguousarray", "asarray", "array", "copy", "flip", "roll",
-    "take", "take_along_axis", "where", "clip", "sum", "mean", "prod", "amax", "amin", "max",
-    "min", "argmax", "argmin", "cumsum", "cumprod", "matmul", "dot", "tensordot", "einsum",
-    "tril", "triu", "diagonal", "tile", "repeat", "pad", "sort", "argsort", "ravel",
-))
-_UFUNC_METHODS = frozenset(("reduce", "accumulate", "outer", "reduceat"))
-_MODULE_NAME = re.compile(r"dygrad\.ops(\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
-_PLAIN = (type(None), bool, int, float, str)
-
-
-class _Unsavable(Exception):
-    pass
-
-
-# -- kernels by name ----------------------------------------------------------------------------
-# A kernel is saved as the name of a module-level function of dygrad.ops, a NumPy ufunc or array
-# function, or a closure a dygrad.ops function makes (`_promoted.<locals>.kernel`): then its
-# factory's name, the nested function's name and the values of its free variables and defaults
-# (constants or kernels in turn). Loading rebuilds such a closure from the code object dygrad's
-# own module holds: the file supplies only data.
-def _enc_kernel(k, where):
-    """The data a kernel is saved as; raises _Unsavable naming `where`."""
-    if isinstance(k, np.ufunc):
-        if getattr(np, k.__name__, None) is k:
-            return f"numpy.{k.__name__}"
-    elif isinstance(k, types.FunctionType):
-        mod, qual = k.__module__ or "", k.__qualname__
-        if mod.startswith("numpy") and getattr(np, k.__name__, None) is k \
-                and k.__name__ in _NUMPY_FUNCS:
-            return f"numpy.{k.__name__}"
-        if _MODULE_NAME.match(mod):
-            top, _, rest = qual.partition(".<locals>.")
-            factory = getattr(importlib.import_module(mod), top, None)
-            if not rest and factory is k:
-                return f"{mod}:{qual}"
-            codes = _nested_codes(factory, rest) if _nested_name(rest) and \
-                isinstance(factory, types.FunctionType) else []
-            if k.__code__ in codes:
-                cells = {n: _enc_value(c.cell_contents, where)
-                         for n, c in zip(k.__code__.co_freevars, k.__closure__ or ())}
-                return {"kind": "closure", "factory": f"{mod}:{top}", "name": rest,
-                        "which": codes.index(k.__code__), "cells": cells,
-                        "defaults": _enc_value(k.__defaults__, where),
-                        "kwdefaults": _enc_value(k.__kwdefaults__, where)}
-    elif isinstance(getattr(k, "__self__", None), np.ufunc) and k.__name__ in _UFUNC_METHODS:
-        u = k.__self__
-        if getattr(np, u.__name__, None) is u:
-            return f"numpy.{u.__name__}.{k.__name__}"  # np.add.reduce
-    elif callable(k) and getattr(np, getattr(k, "__name__", ""), None) is k \
-            and k.__name__ in _NUMPY_FUNCS:
-        return f"numpy.{k.__name__}"  # NumPy functions implemented in C
-    raise _Unsavable(f"{where} is replayed by {k!r}, a kernel that cannot be described as data "
-                     "(not a function of dygrad.ops or NumPy)")
-
-
-def _enc_value(x, where):
-    if isinstance(x, (types.FunctionType, np.ufunc)) or \
-            isinstance(getattr(x, "__self__", None), np.ufunc) or \
-            (callable(x) and not isinstance(x, type) and getattr(x, "__module__", "") == "numpy"):
-        return {"kind": "kernel", "kernel": _enc_kernel(x, where)}
-    return _enc_const(x, where)
-
-
-def _nested_name(name):
-    return name.isidentifier() or name == "<lambda>"
-
-
-def _nested_codes(factory, name):
-    """The code objects of the functions `name` defined directly in `factory` (a factory may
-    define one name in several branches: the file says which, by position)."""
-    return [c for c in factory.__code__.co_consts
-            if isinstance(c, types.CodeType) and c.co_name == name]
-
-
-def _resolve(name, fname):
-    """The kernel a file names, only from the allowlist; never imports outside dygrad.ops."""
-    if isinstance(name, dict) and name.get("kind") == "closure":
-        factory = _resolve(name.get("factory"), fname)
-        nested = str(name.get("name"))
-        codes = _nested_codes(factory, nested) if _nested_name(nested) else []
-        which, cells = name.get("which"), name.get("cells")
-        code = codes[which] if type(which) is int and 0 <= which < len(codes) else None
-        if code is None or not isinstance(cells, dict) or set(cells) != set(code.co_freevars):
-            raise CheckpointError(f"{fname}: a step names a kernel {name!r} that "
-                                  f"{factory.__qualname__} does not define")
-        closure = tuple(types.CellType(_dec_const(cells[n], fname)) for n in code.co_freevars)
-        k = types.FunctionType(code, factory.__globals__, code.co_name,
-                               _dec_const(name.get("defaults"), fname), closure or None)
-        k.__kwdefaults__ = _dec_const(name.get("kwdefaults"), fname)
-        return k
-    if not isinstance(name, str):
-        raise CheckpointError(f"{fname}: a step names {name!r}, not a kernel name")
-    if name.startswith("numpy.") and ":" not in name:
-        attr, _, method = name[6:].partition(".")
-        k = getattr(np, attr, None) if attr.isidentifier() else None
-        if method:
-            if isinstance(k, np.ufunc) and method in _UFUNC_METHODS:
-                return getattr(k, method)
-            k = None
-        if isinstance(k, np.ufunc) or (attr in _NUMPY_FUNCS and k is not None):
-            return k
-    else:
-        mod, _, qual = name.partition(":")
-        if _MODULE_NAME.match(mod) and qual.isidentifier():
-            try:
-                m = importlib.import_module(mod)
-            except ImportError:
-                m = None
-            k = getattr(m, qual, None)
-            if isinstance(k, types.FunctionType) and k.__module__ == mod and k.__qualname__ == qual:
-                return k
-    raise CheckpointError(f"{fname}: the program calls {name!r}, which is not one of dygrad's op "
-                          "kernels; a traced-model file may only name those (refusing to load)")
-
-
-# -- constants ----------------------------------------------------------------------------------
-def _enc_const(x, where):
-    if isinstance(x, _PLAIN):
-        if isinstance(x, float) and x != x:
-            return {"kind": "nan"}  # kept apart: the checkpoint writes nan too, this is explicit
-        return x
-    if isinstance(x, tuple) and type(x) is tuple or type(x).__name__ == "Size":
-        return tuple(_enc_value(y, where) for y in x)
-    if type(x) is list:
-        return {"kind": "list", "items": [_enc_value(y, where) for y in x]}
-    if isinstance(x, np.dtype):
-        return {"kind": "np_dtype", "name": x.str}
-    if isinstance(x, type) and issubclass(x, np.generic):
-        return {"kind": "np_dtype", "name": np.dtype(x).str}
-    if isinstance(x, _dtype.dtype):
-        return {"kind": "dtype", "name": str(x)}
-    if isinstance(x, np.generic):
-        return {"kind": "np_scalar", "value": np.asarray(x).reshape(1)}
-    if isinstance(x, np.ndarray):
-        return {"kind": "array", "value": np.ascontiguousarray(x)}
-    if isinstance(x, slice):
-        return {"kind": "slice", "args": _enc_const((x.start, x.stop, x.step), where)}
-    if x is Ellipsis:
-        return {"kind": "ellipsis"}
-    if type(x) is Geometry:
-        return {"kind": "geometry",
-                "slots": {s: _enc_const(getattr(x, s), where) for s in Geometry.__slots__}}
-    raise _Unsavable(f"{where} takes a constant of type {type(x).__name__}, which a traced-model "
-                     "file cannot hold")
-
-
-def _dec_const(x, fname):
-    if isinstance(x, _PLAIN):
-        return x
-    if type(x) is tuple:
-        return tuple(_dec_const(y, fname) for y in x)
-    if isinstance(x, dict):
-        kind = x.get("kind")
-        if kind == "nan":
-            return float("nan")
-        if kind == "list":
-            return [_dec_const(y, fname) for y in x["items"]]
-        if kind == "np_dtype":
-            dt = np.dtype(str(x["name"]))
-            if dt.kind in "biufc":  # never object or structured dtypes
-                return dt
-        if kind == "dtype":
-            d = getattr(_dtype, str(x["name"]).replace("dygrad.", ""), None)
-            if isinstance(d, _dtype.dtype):
-                return d
-        if kind == "np_scalar" and isinstance(x["value"], np.ndarray):
-            return x["value"][0]
-        if kind == "array" and isinstance(x["value"], np.ndarray):
-            return x["value"]
-        if kind == "slice":
-            return slice(*_dec_const(x["args"], fname))
-        if kind == "ellipsis":
-            return Ellipsis
-        if kind == "kernel":
-            return _resolve(x.get("kernel"), fname)
-        if kind == "geometry" and isinstance(x.get("slots"), dict) and \
-                set(x["slots"]) == set(Geometry.__slots__):
-            g = object.__new__(Geometry)
-            for s, v in x["slots"].items():
-                setattr(g, s, _dec_const(v, fname))
-            return g
-    raise CheckpointError(f"{fname}: a step holds a constant the format does not define: {x!r}")
 
 
 # -- saving -------------------------------------------------------------------------------------
@@ -230,10 +40,10 @@ def _layout_data(layout):
 
 
 def _plan_data(entry, key, ext_ref, where):
-    """One plan as data: its input signature and its steps; raises _Unsavable."""
+    """One plan as data: its input signature and its steps; raises Unsavable."""
     plan = entry.plan
     if plan.stepped or any(op.kind != "op" for op in plan.ops):
-        raise _Unsavable("it runs a backward() or updates tensors in place; only a model's "
+        raise Unsavable("it runs a backward() or updates tensors in place; only a model's "
                          "forward can be saved")
     args = key[2:]
     flags = None
@@ -242,35 +52,34 @@ def _plan_data(entry, key, ext_ref, where):
     inputs = []
     for a in args:
         if not (isinstance(a, tuple) and len(a) == 3 and isinstance(a[1], np.dtype)):
-            raise _Unsavable("it was traced with arguments other than tensors")
+            raise Unsavable("it was traced with arguments other than tensors")
         inputs.append((tuple(int(n) for n in a[0]), a[1].str))
     ext = [ext_ref(t) for t in plan.ext]
     values = {}     # id(Value) -> reference
-    arg_vals = {}
     steps = []
     for op in plan.ops:
         here = f"the op {op.name!r}"
-        if op.applied or isinstance(op.kernel, Recall):
-            raise _Unsavable(f"{here} has no replay kernel (it is re-called through "
-                             f"{getattr(op.kernel, '__name__', '?')}), which jit.save cannot "
-                             "describe as data yet")
         if op.keep:
-            raise _Unsavable(f"{here} has an effect besides its result (a random draw or a "
-                             "running-statistics update); save the model in eval mode")
-        name = _enc_kernel(op.kernel, here)
+            raise Unsavable(f"{here} has an effect besides its result (a random draw or a "
+                            "running-statistics update); save the model in eval mode")
+        if isinstance(op.kernel, Recall):
+            name = enc_recall(op.kernel, here)
+        elif op.applied:
+            raise Unsavable(f"{here} is re-called in a way jit.save cannot describe")
+        else:
+            name = enc_kernel(op.kernel, here)
         ins = []
         for x in op.ins:
             if isinstance(x, tuple):
-                ins.append({"kind": "const", "value": _enc_value(x[1], here)})
+                ins.append({"kind": "const", "value": enc_value(x[1], here)})
             elif x.kind == "arg":
                 ins.append({"kind": "input", "index": x.index})
-                arg_vals[x.vid] = x.index
             elif x.kind == "ext":
                 ins.append({"kind": "ext", "index": x.index})
             elif x.vid in values:
                 ins.append({"kind": "value", "index": values[x.vid]})
             else:
-                raise _Unsavable(f"{here} reads a value the program does not compute")
+                raise Unsavable(f"{here} reads a value the program does not compute")
         outs = (op.out,) + op.extra
         for v in outs:
             values[v.vid] = len(values)
@@ -279,7 +88,7 @@ def _plan_data(entry, key, ext_ref, where):
     outputs = []
     for v in _out_values(plan):
         if v.vid not in values:
-            raise _Unsavable("an output is not computed by the saved steps")
+            raise Unsavable("an output is not computed by the saved steps")
         outputs.append(values[v.vid])
     return {"training": flags[0] if flags else False, "flags": flags or (),
             "inputs": tuple(inputs), "externals": ext, "steps": steps, "outputs": outputs,
@@ -355,7 +164,7 @@ def save(m, f, _extra_files=None):
             continue
         try:
             data = _plan_data(entry, key, ext_ref, "")
-        except _Unsavable as e:
+        except Unsavable as e:
             flags = key[-1] if module is not None else None
             if flags and flags[0] != training:
                 continue  # a plan of the other mode (training with dropout): the file omits it
@@ -419,12 +228,12 @@ def _read_plan(d, fname, names, n_consts):
                 raise _bad(fname, f"external {e!r}")
         steps, count = [], 0
         for s in d["steps"]:
-            kernel = _resolve(s["kernel"], fname)
+            kernel = resolve(s["kernel"], fname)
             args = []
             for a in s["args"]:
                 kind = a["kind"]
                 if kind == "const":
-                    args.append((0, _dec_const(a["value"], fname)))
+                    args.append((0, dec_const(a["value"], fname)))
                     continue
                 i = a["index"]
                 limit = {"input": len(p.inputs), "ext": len(p.externals), "value": count}.get(kind)

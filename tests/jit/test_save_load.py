@@ -245,3 +245,62 @@ def test_common_layers_round_trip(tmp_path):
         assert a.numpy().tobytes() == b.detach().numpy().tobytes()
     with pytest.raises(RuntimeError, match="traced in eval mode only"):
         loaded.train()(*x)
+
+
+class _Recurrent(torch.nn.Module):
+    def __init__(self, cls):
+        super().__init__()
+        self.emb = torch.nn.Embedding(20, 8)
+        self.rnn = cls(8, 6, num_layers=2, bidirectional=True, batch_first=True)
+        self.head = torch.nn.Linear(12, 3)
+
+    def forward(self, x):
+        out, _ = self.rnn(self.emb(x))
+        return self.head(out[:, -1])
+
+
+class _Recalled(torch.nn.Module):
+    """repeat_interleave is replayed by re-calling the Tensor method; group norm, transposed
+    convolution, pad, permute, slicing, where/clamp, reductions with dim, stack/split."""
+
+    def __init__(self):
+        super().__init__()
+        self.gn = torch.nn.GroupNorm(2, 4)
+        self.up = torch.nn.ConvTranspose2d(4, 2, 2, stride=2)
+
+    def forward(self, x):
+        y = self.gn(x).repeat_interleave(2, 2).repeat_interleave(2, 3)
+        y = self.up(torch.nn.functional.pad(y, (1, 1, 1, 1))).permute(0, 2, 3, 1).contiguous()
+        z = torch.where(y[:, 1:5, ::2, 0] > 0, y[:, 1:5, ::2, 0], -y[:, 1:5, ::2, 0]).clamp(0, 3)
+        return z.max(dim=1)[0] + 0, z.argmax(-1), torch.stack([z, z], 0).split(1)[0] * 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda: (_Recurrent(torch.nn.LSTM), torch.randint(0, 20, (2, 5))),
+    lambda: (_Recurrent(torch.nn.GRU), torch.randint(0, 20, (2, 5))),
+    lambda: (_Recalled(), torch.randn(2, 4, 3, 3)),
+], ids=["lstm", "gru", "recalled"])
+def test_more_models_round_trip(tmp_path, make):
+    torch.manual_seed(2)
+    model, x = make()
+    traced = torch.jit.trace(model.eval(), x)
+    torch.jit.save(traced, str(tmp_path / "m.pt"))
+    loaded = torch.jit.load(str(tmp_path / "m.pt"))
+    x = torch.randint(0, 20, x.shape) if x.dtype == torch.int64 else torch.randn(x.shape)
+    got, want = loaded(x), traced(x)
+    got, want = (got, want) if isinstance(got, tuple) else ((got,), (want,))
+    for a, b in zip(got, want):
+        assert a.numpy().tobytes() == b.detach().numpy().tobytes()
+
+
+def test_a_recalled_function_outside_the_op_layer_is_refused(tmp_path):
+    model, x = _Recalled(), torch.randn(2, 4, 3, 3)
+    torch.jit.save(torch.jit.trace(model.eval(), x), str(tmp_path / "m.pt"))
+    root = torch.load(str(tmp_path / "m.pt"), weights_only=True)
+    step = next(s for s in root["plans"][0]["steps"] if isinstance(s["kernel"], dict)
+                and s["kernel"]["kind"] == "recall")
+    for target in ("os:system", "dygrad.serialization:save", "dygrad._tensor_methods:_private"):
+        step["kernel"]["function"] = target
+        torch.save(root, str(tmp_path / "bad.pt"))
+        with pytest.raises(CheckpointError, match="not one of dygrad's op functions"):
+            torch.jit.load(str(tmp_path / "bad.pt"))
