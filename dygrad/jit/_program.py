@@ -18,7 +18,7 @@ import types
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _layout
 from ..ops._conv_gemm import Geometry
 from ..serialization import CheckpointError
 from ._recall import Recall
@@ -34,7 +34,8 @@ _NUMPY_FUNCS = frozenset((
 _NDARRAY_METHODS = frozenset(("copy", "astype", "reshape", "transpose", "ravel", "flatten",
                               "squeeze", "swapaxes", "sum", "mean", "max", "min", "clip"))
 _UFUNC_METHODS = frozenset(("reduce", "accumulate", "outer", "reduceat"))
-_MODULE_NAME = re.compile(r"dygrad\.ops(\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
+# modules whose functions may be kernels: the op layer, and memory-layout helpers (copy_as)
+_MODULE_NAME = re.compile(r"dygrad\.(ops(\.[A-Za-z_][A-Za-z0-9_]*)+|_layout)\Z")
 _PLAIN = (type(None), bool, int, float, str)
 
 
@@ -178,6 +179,8 @@ def _enc_const(x, where):
         return {"kind": "slice", "args": _enc_const((x.start, x.stop, x.step), where)}
     if x is Ellipsis:
         return {"kind": "ellipsis"}
+    if isinstance(x, _layout.memory_format) and getattr(_layout, x.name, None) is x:
+        return {"kind": "memory_format", "name": x.name}
     if type(x) is Geometry:
         return {"kind": "geometry",
                 "slots": {s: _enc_const(getattr(x, s), where) for s in Geometry.__slots__}}
@@ -212,6 +215,10 @@ def dec_const(x, fname):
             return slice(*dec_const(x["args"], fname))
         if kind == "ellipsis":
             return Ellipsis
+        if kind == "memory_format":
+            mf = getattr(_layout, str(x.get("name")), None)
+            if isinstance(mf, _layout.memory_format):
+                return mf
         if kind == "kernel":
             return resolve(x.get("kernel"), fname)
         if kind == "geometry" and isinstance(x.get("slots"), dict) and \

@@ -275,11 +275,18 @@ class _Recalled(torch.nn.Module):
         return z.max(dim=1)[0] + 0, z.argmax(-1), torch.stack([z, z], 0).split(1)[0] * 1
 
 
+def _mobilenet():
+    from dygrad.vision.models import mobilenet_v3_small
+    return mobilenet_v3_small(num_classes=10)
+
+
 @pytest.mark.parametrize("make", [
     lambda: (_Recurrent(torch.nn.LSTM), torch.randint(0, 20, (2, 5))),
     lambda: (_Recurrent(torch.nn.GRU), torch.randint(0, 20, (2, 5))),
     lambda: (_Recalled(), torch.randn(2, 4, 3, 3)),
-], ids=["lstm", "gru", "recalled"])
+    # depthwise convolutions, hardswish, squeeze-excite, a clone with a memory_format constant
+    lambda: (_mobilenet(), torch.randn(1, 3, 32, 32)),
+], ids=["lstm", "gru", "recalled", "mobilenet_v3_small"])
 def test_more_models_round_trip(tmp_path, make):
     torch.manual_seed(2)
     model, x = make()
