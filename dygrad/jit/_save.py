@@ -133,11 +133,12 @@ def save(m, f, _extra_files=None):
     else:
         raise TypeError(f"dygrad.jit.save: expected what dygrad.jit.trace returns (a traced "
                         f"module or function), got {type(m).__name__}")
-    state, persistent, by_id = OrderedDict(), [], {}
+    state, persistent, by_id, rg = OrderedDict(), [], {}, {}
     if module is not None:
         for n, p in module.named_parameters(remove_duplicate=False):
             by_id.setdefault(id(p), ("param", n))
             state[n] = p.detach()
+            rg[n] = bool(p.requires_grad)
         for mod_name, sub in module.named_modules(remove_duplicate=False):
             for n, b in sub._buffers.items():
                 if b is None:
@@ -145,6 +146,7 @@ def save(m, f, _extra_files=None):
                 full = f"{mod_name}.{n}" if mod_name else n
                 by_id.setdefault(id(b), ("buffer", full))
                 state[full] = b.detach()
+                rg[full] = bool(b.requires_grad)
                 if n not in sub._non_persistent_buffers_set:
                     persistent.append(full)
     consts = []
@@ -180,7 +182,7 @@ def save(m, f, _extra_files=None):
     root = {"format": FORMAT, "version": VERSION, "name": name,
             "training": training,
             "state": state, "parameters": params, "persistent": persistent,
-            "requires_grad": {n: bool(t.requires_grad) for n, t in state.items()},
+            "requires_grad": rg,
             "constants": consts, "plans": plans}
     _save(root, f)
 
@@ -241,6 +243,11 @@ def _read_plan(d, fname, names, n_consts):
                     raise _bad(fname, f"argument {a!r} of {s['kernel']}")
                 args.append(({"input": 1, "ext": 2, "value": 3}[kind], i))
             n = int(s["outputs"])
+            if isinstance(kernel, Recall) and not all(
+                    0 <= i < len(args) for i in _tensor_slots(kernel.args_lay,
+                                                              kernel.kwargs_lay.values())):
+                raise _bad(fname, f"a re-called {kernel.__name__} reads an argument it is not "
+                                  "given")
             steps.append((kernel, tuple(args), n, bool(s["stateful"]), str(s["name"])))
             count += n
         p.steps = steps
@@ -251,6 +258,16 @@ def _read_plan(d, fname, names, n_consts):
     except (KeyError, TypeError, ValueError) as e:
         raise _bad(fname, f"malformed plan ({type(e).__name__}: {e})") from None
     return p
+
+
+def _tensor_slots(*groups):
+    """The argument positions the layouts of a re-called op read (jit/_recall.py's _layout)."""
+    for group in groups:
+        for lay in group:
+            if lay[0] == "T":
+                yield lay[1]
+            elif lay[0] == "S":
+                yield from _tensor_slots(lay[2])
 
 
 def _run(p, inputs, ext):
@@ -298,11 +315,19 @@ class LoadedModule(Module):
                 owner.register_buffer(leaf, t, persistent=name in persistent)
         d["_programs"] = [_read_plan(p, fname, set(state), len(d["_consts"]))
                           for p in root["plans"]]
+        d["_root"] = {k: v for k, v in root.items() if k != "state"}  # to save it again
         self.train(bool(root["training"]))
 
     def _file_root(self):
-        raise RuntimeError("dygrad.jit.save: saving a loaded traced model again is not "
-                           "supported yet; save the traced model")
+        """The file's root with the current parameters and buffers and mode."""
+        names = list(self._root["requires_grad"])
+        state, rg = OrderedDict(), {}
+        for name in names:
+            t = self.get_parameter(name) if name in self._root["parameters"] else \
+                self.get_buffer(name)
+            state[name] = t.detach()
+            rg[name] = bool(t.requires_grad)
+        return {**self._root, "state": state, "training": self.training, "requires_grad": rg}
 
     def _tensor(self, kind, name):
         if kind == "constant":

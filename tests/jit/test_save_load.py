@@ -98,6 +98,7 @@ def test_loaded_module_api(tmp_path):
         loaded = torch.jit.load(fh)
     assert isinstance(loaded, torch.nn.Module) and loaded.original_name == "LeNet5"
     assert [n for n, _ in loaded.named_parameters()] == [n for n, _ in model.named_parameters()]
+    assert all(p.requires_grad for p in loaded.parameters())
     for (n, a), b in zip(loaded.state_dict().items(), model.state_dict().values()):
         assert np.array_equal(a.numpy(), b.numpy()), n
     assert "_conv_out" in loaded.code or "conv" in loaded.code
@@ -311,3 +312,15 @@ def test_a_recalled_function_outside_the_op_layer_is_refused(tmp_path):
         torch.save(root, str(tmp_path / "bad.pt"))
         with pytest.raises(CheckpointError, match="not one of dygrad's op functions"):
             torch.jit.load(str(tmp_path / "bad.pt"))
+
+
+def test_a_loaded_model_saves_again(tmp_path):
+    model, traced, x, path = _saved_lenet(tmp_path)
+    loaded = torch.jit.load(path)
+    with torch.no_grad():
+        loaded.get_parameter("classifier.5.bias").add_(1.0)  # a change after loading is what the new file holds
+    torch.jit.save(loaded, str(tmp_path / "again.pt"))
+    again = torch.jit.load(str(tmp_path / "again.pt"))
+    assert list(again.state_dict()) == list(model.state_dict())
+    assert again(x).numpy().tobytes() == loaded(x).numpy().tobytes()
+    assert again.get_parameter("classifier.5.bias").requires_grad
