@@ -6,9 +6,10 @@ program of steps naming each kernel by its qualified name, with the steps' const
 floats, strings, tuples, dtypes, a convolution's geometry) and references to earlier values,
 plus the model's parameters and buffers, in dygrad's checkpoint format (JSON manifest, raw
 arrays, SHA-256 checksums, atomic write; see docs/checkpoint-format.md). `load` reads it back
-with `dygrad.load(weights_only=True)` and resolves every kernel name through an allowlist
-(functions defined in `dygrad.ops.*`, NumPy ufuncs and a fixed set of NumPy array functions):
-nothing named in the file is imported from elsewhere, and no code from the file is run.
+with `dygrad.load(weights_only=True)` and resolves every kernel name through the allowlist of
+jit/_program.py (functions of dygrad's op layer and closures they make, NumPy ufuncs and a fixed
+set of NumPy array functions): nothing named in the file is imported from elsewhere, and no code
+from the file is run.
 
 The loaded model runs the steps in order on the new inputs' arrays: the same kernels on the same
 arrays as the traced replay, so its outputs are the traced model's, bit for bit. This first
@@ -85,6 +86,8 @@ def _plan_data(entry, key, ext_ref, where):
             values[v.vid] = len(values)
         steps.append({"kernel": name, "name": op.name, "args": ins, "outputs": len(outs),
                       "stateful": op.state is not None})
+    if len(plan.out_index) != len(plan.out_diff):
+        raise Unsavable("it returns one tensor twice")
     outputs = []
     for v in _out_values(plan):
         if v.vid not in values:

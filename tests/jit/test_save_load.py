@@ -324,3 +324,15 @@ def test_a_loaded_model_saves_again(tmp_path):
     assert list(again.state_dict()) == list(model.state_dict())
     assert again(x).numpy().tobytes() == loaded(x).numpy().tobytes()
     assert again.get_parameter("classifier.5.bias").requires_grad
+
+
+def test_save_refuses_what_it_cannot_describe(tmp_path):
+    def twice(x):
+        y = x * 2
+        return y, y
+
+    with pytest.raises(RuntimeError, match="returns one tensor twice"):
+        torch.jit.save(torch.jit.trace(twice, torch.randn(3)), str(tmp_path / "t.pt"))
+    with pytest.raises(TypeError, match="expected what dygrad.jit.trace returns"):
+        torch.jit.save(torch.nn.Linear(2, 2), str(tmp_path / "t.pt"))
+    assert not (tmp_path / "t.pt").exists()
