@@ -435,15 +435,20 @@ class Plan:
         if trace.problem is not None:
             raise NotReplayable(trace.problem)
         vc_users = {}
-        for t in {id(v.tensor): v.tensor for v in trace.values if v.tensor is not None}.values():
-            vc_users[id(t._vc)] = vc_users.get(id(t._vc), 0) + 1
+        for v in trace.values:
+            if v.tensor is not None:
+                vc_users.setdefault(id(v.tensor._vc), {})[id(v.tensor)] = v
+        returned = {id(o) for o in outputs}
         out_values = []
         for o in outputs:
             v = trace.by_id.get(id(o))
             if v is None or v.kind != "out":
                 raise NotReplayable("the function returns a tensor that none of its traced "
                                     "operations computed (an input, or a captured tensor)")
-            if vc_users[id(o._vc)] > 1:
+            # a view of an intermediate nothing else returns (`flatten` ending a model) is an
+            # ordinary output: the caller cannot reach its base to write through it
+            if any(k != id(o) and (w.kind != "out" or k in returned)
+                   for k, w in vc_users[id(o._vc)].items()):
                 raise NotReplayable("the function returns a view of another tensor")
             if o.grad_fn is not None and o._nr != 0 and \
                     not getattr(type(o.grad_fn), "_multi", False):

@@ -276,6 +276,11 @@ class _Recalled(torch.nn.Module):
         return z.max(dim=1)[0] + 0, z.argmax(-1), torch.stack([z, z], 0).split(1)[0] * 1
 
 
+def _squeezenet():
+    from dygrad.vision.models import squeezenet1_1
+    return squeezenet1_1(num_classes=10)
+
+
 def _mobilenet():
     from dygrad.vision.models import mobilenet_v3_small
     return mobilenet_v3_small(num_classes=10)
@@ -287,7 +292,8 @@ def _mobilenet():
     lambda: (_Recalled(), torch.randn(2, 4, 3, 3)),
     # depthwise convolutions, hardswish, squeeze-excite, a clone with a memory_format constant
     lambda: (_mobilenet(), torch.randn(1, 3, 32, 32)),
-], ids=["lstm", "gru", "recalled", "mobilenet_v3_small"])
+    lambda: (_squeezenet(), torch.randn(1, 3, 64, 64)),  # ends with a flatten (a view)
+], ids=["lstm", "gru", "recalled", "mobilenet_v3_small", "squeezenet1_1"])
 def test_more_models_round_trip(tmp_path, make):
     torch.manual_seed(2)
     model, x = make()
@@ -336,3 +342,27 @@ def test_save_refuses_what_it_cannot_describe(tmp_path):
     with pytest.raises(TypeError, match="expected what dygrad.jit.trace returns"):
         torch.jit.save(torch.nn.Linear(2, 2), str(tmp_path / "t.pt"))
     assert not (tmp_path / "t.pt").exists()
+
+
+def test_a_model_ending_with_a_view_replays():
+    """A model whose output is a view of an intermediate (nn.Flatten last) replays, with
+    eager's values and gradients; a view of an input still runs eagerly."""
+    nn = torch.nn
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    traced = torch.jit.trace(m, torch.randn(2, 1, 5, 5))
+    assert traced._traced.reasons == []
+    x = torch.randn(2, 1, 5, 5)
+    grads = []
+    for f in (m, traced):
+        m.zero_grad(set_to_none=True)
+        y = f(x)
+        (y * torch.arange(4.0).reshape(2, 2)).sum().backward()
+        grads.append((y.detach().numpy().tobytes(), m[0].weight.grad.numpy().tobytes()))
+    assert grads[0] == grads[1]
+
+    def view_of_input(a):
+        return a.view(-1)
+
+    with pytest.warns(torch.jit.TracerWarning, match="view of another tensor"):
+        torch.jit.trace(view_of_input, torch.randn(2, 2))
