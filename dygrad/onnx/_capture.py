@@ -42,10 +42,12 @@ class Call:
         self.result = None
 
     def __getitem__(self, key):
+        if key == "input" and key not in self.args:  # a first parameter named otherwise
+            return self.input(0)
         return self.args[key]
 
     def get(self, key, default=None):
-        return self.args.get(key, default)
+        return self[key] if key == "input" or key in self.args else default
 
     def input(self, pos=0):
         """The value of the pos-th parameter."""

@@ -12,9 +12,9 @@ from ._graph import Graph, OnnxExporterError, UnsupportedOperatorError, describe
 def _load_lowerings():
     # the lowerings live beside their ops; importing the op modules registers them
     import dygrad.nn.functional  # noqa: F401
-    from ..ops import (activations, activations_smooth, conv, dropout, elementwise,  # noqa: F401
-                       join, linalg, linear, nn_ops, norm, pool, pool_adaptive, reduction,
-                       shape, unary)
+    from ..ops import (activations, activations_hard, activations_smooth, conv,  # noqa: F401
+                       dropout, elementwise, indexing, join, linalg, linear, nn_ops, norm, pool,
+                       pool_adaptive, reduction, shape, transpose, unary)
 
 
 def _axes(spec):

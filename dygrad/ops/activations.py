@@ -369,3 +369,12 @@ def tanhshrink(input: Tensor) -> Tensor:
         tensor([-1.0360, -0.0379,  0.0000,  0.5949])
     """
     return input - _ew.tanh(input)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "leaky_relu")
+def _onnx_leaky_relu(g, c):
+    return g.op("LeakyRelu", [g.value(c["input"])], alpha=float(c.get("negative_slope", 0.01)))

@@ -187,3 +187,21 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         tensor([-2.0000,  0.0000,  0.0000,  1.5000])
     """
     return _act(input, "hardshrink", _np_hardshrink, HardshrinkBackward0, (lambd,))
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_clip(g, x, lo, hi):
+    return g.op("Clip", [g.value(x), g.value(float(lo), x), g.value(float(hi), x)])
+
+
+@_rule("onnx", "hardtanh")
+def _onnx_hardtanh(g, c):
+    return _onnx_clip(g, c["input"], c.get("min_val", -1.0), c.get("max_val", 1.0))
+
+
+@_rule("onnx", "relu6")
+def _onnx_relu6(g, c):
+    return _onnx_clip(g, c["input"], 0.0, 6.0)

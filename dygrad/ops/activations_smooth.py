@@ -281,3 +281,9 @@ def _onnx_gelu(g, c):
         # 0.5 x (1 + erf(x / sqrt(2)))
         t = g.op("Erf", [g.op("Mul", [xv, g.value(1.0 / math.sqrt(2.0), x)])])
     return g.op("Mul", [g.op("Mul", [xv, half]), g.op("Add", [t, g.value(1.0, x)])])
+
+
+@_rule("onnx", "silu")
+def _onnx_silu(g, c):
+    x = g.value(c["input"])
+    return g.op("Mul", [x, g.op("Sigmoid", [x])])

@@ -702,3 +702,8 @@ def _onnx_binary(onnx_op):
 
 for _name, _onnx_op in (("add", "Add"), ("sub", "Sub"), ("mul", "Mul"), ("div", "Div")):
     _rule("onnx", _name)(_onnx_binary(_onnx_op))
+
+
+@_rule("onnx", "clone")
+def _onnx_clone(g, c):
+    return g.op("Identity", [g.value(c["input"])])

@@ -410,3 +410,17 @@ def _onnx_batch_norm(g, c):
     shift = g.value(b) if b is not None else g.const(np.zeros(ch, x._data.dtype))
     return g.op("BatchNormalization", [g.value(x), scale, shift, g.value(mean), g.value(var)],
                 epsilon=float(c.get("eps", 1e-5)))
+
+
+@_rule("onnx", "layer_norm")
+def _onnx_layer_norm(g, c):
+    x = c["input"]
+    ns = c["normalized_shape"]
+    ns = [ns] if isinstance(ns, int) else list(ns)
+    if g.opset < 17:
+        return None  # LayerNormalization is an opset-17 op
+    w, b = c.get("weight"), c.get("bias")
+    dt = x._data.dtype
+    scale = g.value(w) if w is not None else g.const(np.ones(ns, dt))
+    ins = [g.value(x), scale] + ([g.value(b)] if b is not None else [])
+    return g.op("LayerNormalization", ins, axis=-len(ns), epsilon=float(c.get("eps", 1e-5)))

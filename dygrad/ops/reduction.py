@@ -513,3 +513,13 @@ def _onnx_mean(g, c):
         dim = [dim]
     axes = None if dim is None or len(dim) == 0 else [int(d) % (x.dim() or 1) for d in dim]
     return g.reduce("ReduceMean", g.cast(x, out), axes, c.get("keepdim", False))
+
+
+@_rule("onnx", "sum")
+def _onnx_sum(g, c):
+    x, out = c["input"], c.outs[0]
+    dim = c.get("dim") if c.get("axis") is None else c["axis"]
+    if isinstance(dim, int):
+        dim = [dim]
+    axes = None if dim is None or len(dim) == 0 else [int(d) % (x.dim() or 1) for d in dim]
+    return g.reduce("ReduceSum", g.cast(x, out), axes, c.get("keepdim", False))

@@ -388,3 +388,27 @@ def _onnx_flatten(g, c):
 
 for _name in ("view", "reshape"):
     _rule("onnx", _name)(_onnx_view)
+
+
+@_rule("onnx", "squeeze")
+def _onnx_squeeze(g, c):
+    x, out = c["input"], c.outs[0]
+    dim = c.get("dim")
+    dims = range(x.dim()) if dim is None else [dim] if isinstance(dim, int) else dim
+    axes = [int(d) % x.dim() for d in dims if x.shape[int(d) % x.dim()] == 1] if x.dim() else []
+    if not axes:
+        return g.op("Identity", [g.value(x)])
+    if dim is None and g.dynamic and g.is_live(x) and 0 in axes:
+        return None  # would squeeze the batch axis at batch 1 only
+    return g.op("Squeeze", [g.value(x), g.ints(axes)])
+
+
+@_rule("onnx", "unsqueeze")
+def _onnx_unsqueeze(g, c):
+    x = c["input"]
+    return g.op("Unsqueeze", [g.value(x), g.ints([int(c["dim"]) % (x.dim() + 1)])])
+
+
+@_rule("onnx", "contiguous")
+def _onnx_contiguous(g, c):
+    return g.op("Identity", [g.value(c["input"])])

@@ -155,3 +155,30 @@ def movedim(input, source, destination):
 
 
 moveaxis = movedim
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "permute")
+def _onnx_permute(g, c):
+    x = c["input"]
+    dims = list(c.args.values())[1:]
+    dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    return g.op("Transpose", [g.value(x)], perm=[int(d) % x.dim() for d in dims])
+
+
+def _onnx_transpose(g, c):
+    x = c["input"]
+    n = x.dim()
+    if n < 2:
+        return g.op("Identity", [g.value(x)])
+    a, b = list(c.args.values())[1:3] if len(c.args) >= 3 else (0, 1)
+    perm = list(range(n))
+    perm[a % n], perm[b % n] = perm[b % n], perm[a % n]
+    return g.op("Transpose", [g.value(x)], perm=perm)
+
+
+for _name in ("transpose", "swapaxes", "t"):
+    _rule("onnx", _name)(_onnx_transpose)

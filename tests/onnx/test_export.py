@@ -189,3 +189,29 @@ def test_dynamo_flag_and_opset_are_accepted():
         got = _session(data).run(None, {"x": x.numpy()})[0]
         with torch.no_grad():
             np.testing.assert_allclose(got, model(x).numpy(), rtol=0, atol=1e-6)
+
+
+class Tokens(nn.Module):
+    """Layout and normalisation ops of sequence models: transpose/permute, (un)squeeze,
+    layer norm, the other activations, sum, clone/contiguous."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(6)
+        self.plain = nn.LayerNorm([4, 6], elementwise_affine=False)
+        self.act = nn.Sequential(nn.LeakyReLU(0.2), nn.Hardtanh(-0.5, 0.7), nn.SiLU(), nn.ReLU6())
+
+    def forward(self, x):                       # x: (batch, 4, 6)
+        y = self.norm(x).transpose(1, 2).contiguous()      # (batch, 6, 4)
+        y = self.act(y.permute(0, 2, 1).clone() * 3)       # (batch, 4, 6)
+        z = self.plain(y).unsqueeze(1).squeeze(1)
+        return z.sum(dim=-1, keepdim=True) + torch.swapaxes(z, 1, 2).sum(1).unsqueeze(-1)
+
+
+def test_sequence_layout_ops():
+    torch.manual_seed(0)
+    model = Tokens()
+    with torch.no_grad():
+        model.norm.weight.uniform_(0.5, 1.5)
+        model.norm.bias.uniform_(-0.5, 0.5)
+    _check(model, torch.randn(2, 4, 6), [1, 5])
