@@ -22,7 +22,6 @@ RENAMES = {}
 _WAITING = (
     (("torch.fx", "torch.func", "functorch"),
      "program transformations (torch.fx and torch.func) are planned but not built yet"),
-    (("torch.onnx",), "deployment (torch.onnx export) is planned but not built yet"),
     (("torch.amp", "torch.cpu.amp", "torch.cuda.amp", "torch.utils.checkpoint"),
      "mixed precision and activation checkpointing are planned but not built yet"),
 )
