@@ -39,6 +39,27 @@ _MODULE_NAME = re.compile(r"dygrad\.(ops(\.[A-Za-z_][A-Za-z0-9_]*)+|_layout)\Z")
 _PLAIN = (type(None), bool, int, float, str)
 
 
+# dygrad.ops modules that are not op code (the code generator evaluates and writes text), and
+# names whose use makes a function no kernel, whatever its module: a file must not reach them
+_NOT_KERNELS = frozenset(("dygrad.ops._codegen", "dygrad.ops._registry"))
+_UNSAFE_NAMES = frozenset(("eval", "exec", "compile", "open", "__import__", "import_module",
+                           "system", "popen", "remove", "unlink", "rmtree", "setattr", "globals"))
+
+
+def _harmless(fn):
+    """fn is a function of a kernel module whose code (and nested code) calls none of the
+    things a kernel never needs: evaluating text, importing, files, processes."""
+    if fn.__module__ in _NOT_KERNELS:
+        return False
+    stack = [fn.__code__]
+    while stack:
+        code = stack.pop()
+        if not _UNSAFE_NAMES.isdisjoint(code.co_names):
+            return False
+        stack.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return True
+
+
 class Unsavable(Exception):
     """A part of the trace that cannot be described as data (the message names it)."""
 
@@ -62,6 +83,8 @@ def enc_kernel(k, where):
         if _MODULE_NAME.match(mod):
             top, _, rest = qual.partition(".<locals>.")
             factory = getattr(importlib.import_module(mod), top, None)
+            if not isinstance(factory, types.FunctionType) or not _harmless(factory):
+                factory = None
             if not rest and factory is k:
                 return f"{mod}:{qual}"
             codes = _nested_codes(factory, rest) if _nested_name(rest) and \
@@ -149,7 +172,8 @@ def resolve(name, fname):
             except ImportError:
                 m = None
             k = getattr(m, qual, None)
-            if isinstance(k, types.FunctionType) and k.__module__ == mod and k.__qualname__ == qual:
+            if isinstance(k, types.FunctionType) and k.__module__ == mod and \
+                    k.__qualname__ == qual and _harmless(k):
                 return k
     raise CheckpointError(f"{fname}: the program calls {name!r}, which is not one of dygrad's op "
                           "kernels; a traced-model file may only name those (refusing to load)")
@@ -249,7 +273,8 @@ def _public(mod, qual):
         return None
     for p in parts:
         obj = getattr(obj, p, None)
-    ok = isinstance(obj, types.FunctionType) and obj.__module__ == mod and obj.__qualname__ == qual
+    ok = isinstance(obj, types.FunctionType) and obj.__module__ == mod and \
+        obj.__qualname__ == qual and _harmless(obj)
     return obj if ok else None
 
 

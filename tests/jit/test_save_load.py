@@ -141,6 +141,11 @@ def test_tampered_and_truncated_files_are_refused(tmp_path):
 
 @pytest.mark.parametrize("kernel", [
     "os:system", "builtins:eval", "numpy.load", "dygrad.ops.x;os:system",
+    # functions of dygrad's op package that are not kernels: the code generator evaluates text
+    # and writes files
+    "dygrad.ops._codegen:_example", "dygrad.ops._codegen:render_functions",
+    {"kind": "closure", "factory": "dygrad.ops._codegen:_example", "name": "f", "which": 0,
+     "cells": {}},
     {"kind": "closure", "factory": "os:system", "name": "f", "which": 0, "cells": {}},
 ])
 def test_a_file_naming_other_code_is_refused(tmp_path, kernel):
