@@ -31,7 +31,7 @@ _REFLECTED = {"__radd__": "add", "__rsub__": "sub", "__rmul__": "mul", "__rtrued
 class Call:
     """One public op call: its op name, arguments by parameter name (the first one, `self` for
     a Tensor method, is named `input`), and where in the model it was made."""
-    __slots__ = ("name", "args", "ins", "outs", "where", "result")
+    __slots__ = ("name", "args", "ins", "outs", "where", "result", "versions")
 
     def __init__(self, name, args, where):
         self.name = name
@@ -40,6 +40,7 @@ class Call:
         self.ins = {}           # id(tensor) -> the tensor, every Tensor among the arguments
         self.outs = []          # the Tensors of the result, in order
         self.result = None
+        self.versions = {}      # id(tensor) -> its version counter as the call began
 
     def __getitem__(self, key):
         if key == "input" and key not in self.args:  # a first parameter named otherwise
@@ -64,6 +65,16 @@ def _tensors(x, out):
         for y in x.values():
             _tensors(y, out)
     return out
+
+
+def _snapshot(x):
+    if isinstance(x, list):
+        return [_snapshot(y) for y in x]
+    if type(x) is tuple:
+        return tuple(_snapshot(y) for y in x)
+    if isinstance(x, dict):
+        return {k: _snapshot(y) for k, y in x.items()}
+    return x
 
 
 class _Made(Trace):
@@ -112,6 +123,8 @@ def record(model, args):
                 if c is not None:
                     c.result = arg
                     c.outs = _tensors(arg, [])
+                    # which operands the call wrote in place (their versions moved)
+                    c.versions = {i: v for i, v in c.versions.items() if c.ins[i]._vc[0] != v}
                     rec.calls.append(c)
 
     rec.open_layer = lambda frame: bool(rec.open) or _recall._in_layer(
@@ -143,7 +156,8 @@ def _begin(fn, frame, rec):
     args = {}
     for k, p in enumerate(params):
         if p in loc:
-            args["input" if k == 0 and p == "self" else p] = loc[p]
+            # containers as they are now: the caller may append to a list after the call
+            args["input" if k == 0 and p == "self" else p] = _snapshot(loc[p])
     if name in _REFLECTED:
         vals = list(args.values())
         args = {"input": vals[1], "other": vals[0]}
@@ -155,4 +169,5 @@ def _begin(fn, frame, rec):
     c = Call(name, args, rec.modules[-1] if rec.modules else "")
     for t in _tensors(list(args.values()), []):
         c.ins[id(t)] = t
+        c.versions[id(t)] = t._vc[0]
     return c

@@ -92,8 +92,8 @@ def _lower(g, call):
         for t in call.outs:
             g.names[id(t)] = g.const(t._data.copy())
         return
-    for t in call.outs:
-        if id(t) in call.ins and (t._base is not None or (
+    for t in call.ins.values():
+        if id(t) in call.versions and (t._base is not None or (
                 t._views and any(w() is not None for w in t._views))):
             # the write shows through the tensor's views, which the graph holds as values
             # computed before it: refused rather than exported with stale views
@@ -105,6 +105,11 @@ def _lower(g, call):
         raise UnsupportedOperatorError(
             f"dygrad.onnx.export: op {describe(call)} has no ONNX lowering yet; the model "
             "cannot be exported (no file was written)")
+    written = [t for t in call.ins.values() if id(t) in call.versions]
+    if any(all(t is not o for o in call.outs) for t in written):
+        raise UnsupportedOperatorError(
+            f"dygrad.onnx.export: op {describe(call)} writes in place into an operand it does "
+            "not return; use the out-of-place op to export")
     res = fn(g, call)
     if res is None:  # the lowering does not cover these arguments
         raise UnsupportedOperatorError(

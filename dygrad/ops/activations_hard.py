@@ -205,3 +205,14 @@ def _onnx_hardtanh(g, c):
 @_rule("onnx", "relu6")
 def _onnx_relu6(g, c):
     return _onnx_clip(g, c["input"], 0.0, 6.0)
+
+
+@_rule("onnx", "hardsigmoid")
+def _onnx_hardsigmoid(g, c):
+    return g.op("HardSigmoid", [g.value(c["input"])], alpha=1.0 / 6, beta=0.5)
+
+
+@_rule("onnx", "hardswish")
+def _onnx_hardswish(g, c):
+    x = g.value(c["input"])
+    return g.op("Mul", [x, g.op("HardSigmoid", [x], alpha=1.0 / 6, beta=0.5)])

@@ -293,9 +293,10 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int | tuple[int, ...
 from ._registry import rule as _rule  # noqa: E402
 
 
-def _onnx_pool_attrs(c, n):
-    """kernel, strides and pads of a pooling call, or None when ceil_mode changes the output
-    size (ONNX's ceil rule differs from PyTorch's at the border in older opsets)."""
+def _onnx_pool_attrs(c, n, extend=False):
+    """kernel, strides and pads of a pooling call. ceil_mode: ONNX's rule for the last window
+    differs from PyTorch's in older opsets, so the output PyTorch gave is reached by padding the
+    end (`extend`, for max pooling, where padding never wins) or else refused (None)."""
     def tup(v):
         return [int(v)] * n if isinstance(v, int) else [int(a) for a in v]
     k = tup(c["kernel_size"])
@@ -303,22 +304,26 @@ def _onnx_pool_attrs(c, n):
     s = k if s is None or (not isinstance(s, int) and len(s) == 0) else tup(s)
     p = tup(c.get("padding", 0))
     d = tup(c.get("dilation", 1))
+    end = list(p)
     if c.get("ceil_mode", False):
         ins = c["input"].shape[-n:]
+        outs = list(c.outs[0].shape[-n:])
         floor = [(i + 2 * pp - dd * (kk - 1) - 1) // ss + 1
                  for i, pp, dd, kk, ss in zip(ins, p, d, k, s)]
-        if list(c.outs[0].shape[-n:]) != floor:
-            return None
-    return dict(kernel_shape=k, strides=s, pads=p * 2), d
+        if outs != floor:
+            if not extend:
+                return None
+            end = [pp + max(0, (o - 1) * ss + dd * (kk - 1) + 1 - (i + 2 * pp))
+                   for i, o, pp, dd, kk, ss in zip(ins, outs, p, d, k, s)]
+    return dict(kernel_shape=k, strides=s, pads=p + end), d
 
 
 def _onnx_max_pool(g, c):
-    n = c["input"].dim() - 2 if c["input"].dim() > 2 else 1
-    got = _onnx_pool_attrs(c, n)
-    if got is None or c.get("return_indices", False) or c["input"].dim() < 3:
+    x = c["input"]
+    if c.get("return_indices", False) or x.dim() < 3:
         return None
-    attrs, d = got
-    return g.op("MaxPool", [g.value(c["input"])], dilations=d, **attrs)
+    attrs, d = _onnx_pool_attrs(c, x.dim() - 2, extend=True)
+    return g.op("MaxPool", [g.value(x)], dilations=d, **attrs)
 
 
 def _onnx_avg_pool(g, c):

@@ -218,10 +218,15 @@ def _onnx_adaptive(onnx_pool, onnx_global):
         ins, outs = x.shape[-n:], out.shape[-n:]
         if all(o == 1 for o in outs):
             return g.op(onnx_global, [g.value(x)])
-        if any(i % o for i, o in zip(ins, outs)):
+        if any(i % o and i != 1 for i, o in zip(ins, outs)):
             return None  # uneven windows: no single ONNX pooling does them
-        k = [i // o for i, o in zip(ins, outs)]
-        return g.op(onnx_pool, [g.value(x)], kernel_shape=k, strides=k)
+        # an axis of size 1 is repeated (every window is that one element); others divide
+        k = [1 if i == 1 else i // o for i, o in zip(ins, outs)]
+        y = g.op(onnx_pool, [g.value(x)], kernel_shape=k, strides=k)
+        if any(i == 1 and o > 1 for i, o in zip(ins, outs)):
+            y = g.op("Expand", [y, g.ints([1] * (x.dim() - n) + [o if i == 1 else 1
+                                                                for i, o in zip(ins, outs)])])
+        return y
     return lower
 
 

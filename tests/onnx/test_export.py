@@ -215,3 +215,26 @@ def test_sequence_layout_ops():
         model.norm.weight.uniform_(0.5, 1.5)
         model.norm.bias.uniform_(-0.5, 0.5)
     _check(model, torch.randn(2, 4, 6), [1, 5])
+
+
+@pytest.mark.parametrize("name,shape", [
+    ("squeezenet1_0", (1, 3, 48, 48)),        # max pooling with ceil_mode, cat
+    ("mobilenet_v3_small", (1, 3, 32, 32)),   # hardswish/hardsigmoid, depthwise convolutions
+    ("densenet121", (1, 3, 32, 32)),          # a list of features appended after each cat
+    ("alexnet", (1, 3, 64, 64)),              # adaptive pooling of 1x1 up to 6x6
+])
+def test_more_vision_models(name, shape):
+    torch.manual_seed(0)
+    _check(getattr(models, name)(num_classes=10), torch.randn(*shape), [2])
+
+
+class AppendAfterCat(nn.Module):
+    def forward(self, x):
+        feats = [x]
+        for _ in range(3):
+            feats.append(torch.cat(feats, 1).sum(1, keepdim=True))
+        return torch.cat(feats, 1)
+
+
+def test_arguments_are_taken_as_the_call_saw_them():
+    _check(AppendAfterCat(), torch.randn(2, 3, 4), [1, 3])
