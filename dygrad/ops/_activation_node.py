@@ -46,6 +46,8 @@ def _act(x, op, fwd, node_cls, p=(), inplace=False, ints=False):
         if STATE.enabled and x._rg:
             # compute from a copy: the node keeps the pre-activation values it needs
             return _inplace(x, _act(x.clone(), op, fwd, node_cls, p))
+        if STATE.trace is not None:  # a graph capture records the op, then the in-place update
+            return _inplace(x, _act(x, op, fwd, node_cls, p))
         check_no_overlap(d)
         np.copyto(d, fwd(d if d.dtype != _F16 else d.astype(_F32), *p), casting="unsafe")
         return written(x)

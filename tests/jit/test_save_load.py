@@ -375,3 +375,21 @@ def test_a_model_ending_with_a_view_replays():
 
     with pytest.warns(torch.jit.TracerWarning, match="view of another tensor"):
         torch.jit.trace(view_of_input, torch.randn(2, 2))
+
+
+def test_in_place_activations_trace_under_no_grad(tmp_path):
+    """Deployment code traces under no_grad: in-place activations (ReLU/ReLU6/Hardswish with
+    inplace=True, as ResNet and MobileNet use) are captured, not a reason to run eagerly."""
+    nn = torch.nn
+    torch.manual_seed(3)
+    m = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(inplace=True), nn.Conv2d(4, 4, 1),
+                      nn.ReLU6(inplace=True), nn.Hardswish(inplace=True), nn.Flatten()).eval()
+    x = torch.randn(2, 1, 6, 6)
+    with torch.no_grad():
+        traced = torch.jit.trace(m, x)
+        assert traced._traced.reasons == []
+        torch.jit.save(traced, str(tmp_path / "m.pt"))
+        x = torch.randn(2, 1, 6, 6)
+        want = m(x)
+        assert traced(x).numpy().tobytes() == want.numpy().tobytes()
+    assert torch.jit.load(str(tmp_path / "m.pt"))(x).numpy().tobytes() == want.numpy().tobytes()
