@@ -31,7 +31,8 @@ _REFLECTED = {"__radd__": "add", "__rsub__": "sub", "__rmul__": "mul", "__rtrued
 class Call:
     """One public op call: its op name, arguments by parameter name (the first one, `self` for
     a Tensor method, is named `input`), and where in the model it was made."""
-    __slots__ = ("name", "args", "ins", "outs", "where", "result", "versions")
+    __slots__ = ("name", "args", "ins", "outs", "where", "result", "versions", "seen", "live",
+                 "frozen")
 
     def __init__(self, name, args, where):
         self.name = name
@@ -40,7 +41,10 @@ class Call:
         self.ins = {}           # id(tensor) -> the tensor, every Tensor among the arguments
         self.outs = []          # the Tensors of the result, in order
         self.result = None
-        self.versions = {}      # id(tensor) -> its version counter as the call began
+        self.seen = {}          # id(tensor) -> its version counter as the call began
+        self.versions = {}      # the same, for the operands the call wrote in place
+        self.live = False       # an operand depends on the model's inputs
+        self.frozen = None      # otherwise: the outputs' values as the call returned them
 
     def __getitem__(self, key):
         if key == "input" and key not in self.args:  # a first parameter named otherwise
@@ -98,6 +102,7 @@ class Recording:
         self.modules = []       # the module path stack
         self.open = {}          # frame -> Call, for the outermost op calls in progress
         self.made = None
+        self.live = set()       # ids of the tensors computed from the model's inputs
 
 
 def record(model, args):
@@ -124,7 +129,12 @@ def record(model, args):
                     c.result = arg
                     c.outs = _tensors(arg, [])
                     # which operands the call wrote in place (their versions moved)
-                    c.versions = {i: v for i, v in c.versions.items() if c.ins[i]._vc[0] != v}
+                    c.versions = {i: v for i, v in c.seen.items() if c.ins[i]._vc[0] != v}
+                    c.live = any(i in rec.live for i in c.ins)
+                    if c.live:
+                        rec.live.update(id(t) for t in c.outs)
+                    else:  # folded into constants: later in-place writes must not show
+                        c.frozen = [t._data.copy() for t in c.outs]
                     rec.calls.append(c)
 
     rec.open_layer = lambda frame: bool(rec.open) or _recall._in_layer(
@@ -133,6 +143,7 @@ def record(model, args):
         raise RuntimeError("dygrad.onnx.export: another profiler (sys.setprofile) is active; "
                            "the export needs the profile hook to record the model's calls")
     trace = _Made(list(args))
+    rec.live.update(id(t) for t in _tensors(list(args), []))
     old = STATE.trace
     with no_grad():
         STATE.trace = trace
@@ -169,5 +180,5 @@ def _begin(fn, frame, rec):
     c = Call(name, args, rec.modules[-1] if rec.modules else "")
     for t in _tensors(list(args.values()), []):
         c.ins[id(t)] = t
-        c.versions[id(t)] = t._vc[0]
+        c.seen[id(t)] = t._vc[0]
     return c

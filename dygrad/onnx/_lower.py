@@ -87,11 +87,17 @@ def _lower(g, call):
                 f"dygrad.onnx.export: in-place indexed assignment {describe(call)} cannot be "
                 "exported yet")
         return  # a size, a dim, a Python value: the trace's constant
-    if not any(g.is_live(t) for t in call.ins.values()):
-        # computed from constants only: its values are the model's, folded in
-        for t in call.outs:
-            g.names[id(t)] = g.const(t._data.copy())
+    if not call.live:
+        # computed from constants only: its values as it returned them are folded in
+        for t, data in zip(call.outs, call.frozen):
+            g.names[id(t)] = g.const(data)
         return
+    for i, t in call.ins.items():
+        if i not in g.names and t._vc[0] != call.seen[i]:
+            raise OnnxExporterError(
+                f"dygrad.onnx.export: {describe(call)} reads a constant tensor of shape "
+                f"{list(t.shape)} that the forward changes in place later; the file would hold "
+                "its final value")
     for t in call.ins.values():
         if id(t) in call.versions and (t._base is not None or (
                 t._views and any(w() is not None for w in t._views))):

@@ -238,3 +238,17 @@ class AppendAfterCat(nn.Module):
 
 def test_arguments_are_taken_as_the_call_saw_them():
     _check(AppendAfterCat(), torch.randn(2, 3, 4), [1, 3])
+
+
+class GrowConstant(nn.Module):
+    def forward(self, x):
+        acc = torch.zeros(3)        # a constant of the file...
+        acc += x.sum(0)             # ...that the forward then updates in place from the input
+        acc2 = torch.ones(3) * 2
+        y = x * acc2
+        acc2.add_(1)                # a constant changed after a use: that use must see 2
+        return y + acc + acc2
+
+
+def test_constants_are_taken_as_each_call_saw_them():
+    _check(GrowConstant(), torch.randn(4, 3), [1, 6])
