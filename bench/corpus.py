@@ -280,7 +280,8 @@ def summary(rows) -> str:
     text = (f"{len(ran)} programs run ({len(rows) - len(ran)} not runnable offline/CPU); "
             f"{len(both)} pass under PyTorch, {len(ok)} of them under dygrad too")
     if waiting:
-        text += f", {len(waiting)} wait for modules still to be built (torch.fx, torch.onnx)"
+        mods = sorted({m for r in waiting for m in ("torch.fx", "torch.onnx") if m in r["waits"]})
+        text += f", {len(waiting)} wait for {' and '.join(mods)}, still to be built"
     if others:
         text += f", {others} fail under dygrad"
     return text + f"; {len(d_only)} pass under dygrad in all"
@@ -315,7 +316,10 @@ def main(argv=None):
         # a partial run updates its rows of the saved table and keeps the others
         with open(RESULTS) as f:
             saved = {r["name"]: r for r in json.load(f)["rows"]}
-        saved.update({r["name"]: r for r in rows})
+        for r in rows:  # results of frameworks not run this time are kept
+            if r["name"] in saved:
+                r["results"] = {**saved[r["name"]]["results"], **r["results"]}
+            saved[r["name"]] = r
         order = [p.name for p in _programs()]
         rows = [saved[n] for n in order if n in saved]
     text = table(rows)
