@@ -127,7 +127,9 @@ CASES = [
                                           T.distributions.Uniform(lo, lo + hi).entropy(),
                                           T.distributions.Uniform(lo, lo + hi).cdf(v))
          + _props(T.distributions.Uniform(lo, lo + hi), "mean", "variance", "stddev", "mode"),
-         A("f32", 4, lo=-1., hi=0.), A("f32", 4, **POS), np.array([-0.5, 0.2, 0.9, 0.1], np.float32), grad=(True, True, False)),
+         # fixed bounds: every value lies inside [low, high) whatever the shared generator's state
+         np.array([-0.9, -0.7, -1.0, -0.6], np.float32), np.array([2.0, 2.5, 2.2, 3.0], np.float32),
+         np.array([-0.5, 0.2, 0.9, 0.1], np.float32), grad=(True, True, False)),
     case("uniform_icdf", lambda T, lo, hi, u: T.distributions.Uniform(lo, lo + hi).icdf(u),
          A("f32", 4), A("f32", 4, **POS), A("f32", 4, lo=0., hi=1.)),
     # Independent
