@@ -97,16 +97,8 @@ def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequenc
 def _write(f, data):
     """Writes data to a path atomically (a temporary file renamed), or to a file object."""
     if isinstance(f, (str, os.PathLike)):
-        path = os.fspath(f)
-        tmp = f"{path}.tmp{os.getpid()}"
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        from ..serialization import _atomic_write  # checkpoints' writer: exclusive temp, fsync
+        _atomic_write(os.fsdecode(f), lambda fh: fh.write(data))
     elif hasattr(f, "write"):
         f.write(data)
     else:
