@@ -33,6 +33,11 @@ def explain(f, *extra_args, **extra_kwargs):
         compiled(*args, **kwargs)
         return _explain(compiled)
 
-    if extra_args or extra_kwargs:  # the older spelling: explain(f, *args)
+    if extra_args or extra_kwargs:  # the older spelling: explain(f, *args), deprecated there
+        import warnings
+        warnings.warn("explain(f, *args, **kwargs) is deprecated, use explain(f)(*args, **kwargs) "
+                      "instead.  If you don't migrate, we may break your explain call in the "
+                      "future if your user defined kwargs conflict with future kwargs added to "
+                      "explain(f).", FutureWarning, stacklevel=2)
         return run(*extra_args, **extra_kwargs)
     return run

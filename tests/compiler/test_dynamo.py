@@ -40,7 +40,8 @@ def test_explain_runs_the_function():
     assert (out.graph_count, out.graph_break_count) == (1, 0)
     out = dynamo.explain(lambda x: x * x.sum().item())(dygrad.ones(3))
     assert out.graph_break_count == 1 and "item()" in out.break_reasons[0]
-    assert dynamo.explain(_f, dygrad.ones(2)).graph_count == 1  # the older spelling
+    with pytest.warns(FutureWarning, match="explain.f, .args, .*kwargs. is deprecated"):
+        assert dynamo.explain(_f, dygrad.ones(2)).graph_count == 1  # the older spelling
 
 
 def test_fullgraph_raises_dynamo_exc_unsupported():
