@@ -22,7 +22,7 @@ import runpy
 import sys
 from typing import Optional, Sequence
 
-from ._finder import ROOTS, TorchFinder, missing_message, resolve, target_of, waiting_reason
+from ._finder import ROOTS, TorchFinder, missing_message, waiting_reason
 
 __all__ = ["install", "uninstall", "is_installed", "run_path", "run_module", "missing_message",
            "waiting_reason"]

@@ -15,9 +15,6 @@ import types
 # top-level names that stand for dygrad, and the dygrad module each maps to
 ROOTS = {"torch": "dygrad", "torchvision": "dygrad.vision", "functorch": "dygrad.func"}
 
-# names whose dygrad module lives elsewhere (the value) than the mechanical mapping says
-RENAMES = {}
-
 # torch modules dygrad does not have yet, and the planned work they wait for
 _WAITING = (
     (("torch.fx", "torch.func", "functorch"),
@@ -37,12 +34,8 @@ def waiting_reason(name):
 
 
 def target_of(name):
-    """The dygrad module name that stands for `name`, or None when `name` is not ours."""
-    if name in RENAMES:
-        return RENAMES[name]
-    for prefix, target in RENAMES.items():
-        if name.startswith(prefix + "."):
-            return target + name[len(prefix):]
+    """The dygrad module name that stands for `name`, or None when `name` is not ours
+    (torch._dynamo -> dygrad._dynamo: every torch name maps by its root alone)."""
     root, dot, rest = name.partition(".")
     if root not in ROOTS:
         return None
