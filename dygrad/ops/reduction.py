@@ -505,21 +505,17 @@ from .stats import quantile, nanquantile, nanmedian, mode, kthvalue, msort  # no
 from ._registry import rule as _rule  # noqa: E402
 
 
-@_rule("onnx", "mean")
-def _onnx_mean(g, c):
-    x, out = c["input"], c.outs[0]
-    dim = c.get("dim") if c.get("axis") is None else c["axis"]
-    if isinstance(dim, int):
-        dim = [dim]
-    axes = None if dim is None or len(dim) == 0 else [int(d) % (x.dim() or 1) for d in dim]
-    return g.reduce("ReduceMean", g.cast(x, out), axes, c.get("keepdim", False))
+def _onnx_reduce(onnx_op):
+    def lower(g, c):
+        x, out = c["input"], c.outs[0]
+        dim = c.get("dim") if c.get("axis") is None else c["axis"]
+        if isinstance(dim, int):
+            dim = [dim]
+        axes = None if dim is None or len(dim) == 0 else [int(d) % (x.dim() or 1) for d in dim]
+        return g.reduce(onnx_op, g.cast(x, out), axes, c.get("keepdim", False))
+    lower.__name__ = f"_onnx_{onnx_op.lower()}"
+    return lower
 
 
-@_rule("onnx", "sum")
-def _onnx_sum(g, c):
-    x, out = c["input"], c.outs[0]
-    dim = c.get("dim") if c.get("axis") is None else c["axis"]
-    if isinstance(dim, int):
-        dim = [dim]
-    axes = None if dim is None or len(dim) == 0 else [int(d) % (x.dim() or 1) for d in dim]
-    return g.reduce("ReduceSum", g.cast(x, out), axes, c.get("keepdim", False))
+_onnx_mean = _rule("onnx", "mean")(_onnx_reduce("ReduceMean"))
+_onnx_sum = _rule("onnx", "sum")(_onnx_reduce("ReduceSum"))

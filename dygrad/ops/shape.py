@@ -363,9 +363,8 @@ def _onnx_reshape_to(g, x, target):
 
 
 def _onnx_view(g, c):
-    size = [v for v in c.args.values()][1:]
-    size = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+    size = list(c.args.values())[1:]
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):  # view((a, b)) as view(a, b)
         size = size[0]
     if not all(isinstance(s, int) for s in size):
         return None
