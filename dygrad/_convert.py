@@ -93,7 +93,7 @@ def finish(arr, requires_grad, out=None, op="op"):
         return write_out(out, arr, op)
     t = _wrap(arr)
     if requires_grad:
-        if arr.dtype.kind != "f":
+        if arr.dtype.kind not in "fV":
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t._rg = True
     return t
@@ -188,14 +188,14 @@ def checked(nat, npdt, ctype=False):
     if k in "iu" and nat.dtype.kind != "b" and nat.size:
         info = np.iinfo(npdt)
         lo = -int(info.max) if k == "u" and nat.dtype.kind in "iu" else int(info.min)
-        if nat.dtype.kind == "f":
+        if nat.dtype.kind in "fV":
             bad = ~np.isfinite(nat) | (nat < lo) | (nat > info.max)
         else:
             bad = (nat < lo) | (nat > info.max)
         if bad.any():
             name = _CTYPE[npdt.name] if ctype else npdt.name
             raise RuntimeError(f"value cannot be converted to type {name} without overflow")
-        if nat.dtype.kind == "f":
+        if nat.dtype.kind in "fV":
             nat = np.trunc(nat)
         return nat.astype(np.int64).astype(npdt) if k == "u" else nat.astype(npdt)
     if ctype and npdt == _F32 and nat.dtype == _F64 and nat.size:
@@ -313,7 +313,7 @@ def from_data(data, npdt):
     # build exactly first (Python ints as int64, anything with floats as float64), then convert
     if target.kind == "b" and npdt is not None:
         nat_dt = _F64 if found - {bool, _BOOL} else _BOOL
-    elif target.kind == "f" or any(f is float or (f is not int and f is not bool and f.kind == "f")
+    elif target.kind in "fV" or any(f is float or (f is not int and f is not bool and f.kind in "fV")
                                    for f in found):
         nat_dt = _F64
     elif found <= {bool, _BOOL}:

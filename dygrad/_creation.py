@@ -224,7 +224,7 @@ def _fill_array(op, shape, value, npdt):
     try:
         nat = np.array(value, dtype=nat_dt)
     except OverflowError:
-        if npdt.kind == "f":
+        if npdt.kind in "fV":
             nat = np.array(float(value))
         else:
             raise RuntimeError(f"value cannot be converted to type {_CTYPE[npdt.name]} without "

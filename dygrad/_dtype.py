@@ -13,14 +13,22 @@ __all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types", "
 class dtype:
     __slots__ = ("name", "np", "itemsize", "is_floating_point", "is_signed", "is_complex", "_cat")
 
-    def __init__(self, name, npdtype, cat):
+    def __init__(self, name, npdtype, cat, itemsize=None):
         self.name = name
-        self.np = np.dtype(npdtype)
-        self.itemsize = self.np.itemsize
+        if npdtype is not None:
+            self.np = np.dtype(npdtype)
+        self.itemsize = itemsize or self.np.itemsize
         self.is_floating_point = cat == 2
         self.is_complex = False
-        self.is_signed = self.np.kind in "fi"
+        self.is_signed = cat == 2 or np.dtype(npdtype).kind == "i"
         self._cat = cat  # 0 bool, 1 integer, 2 floating
+
+    def __getattr__(self, attr):
+        # only reached for an unfilled slot: bfloat16's NumPy dtype, which loads ml_dtypes
+        # (about 1 s to import) the first time a bfloat16 array is needed
+        if attr == "np" and self.name == "bfloat16":
+            return _bf16_np()
+        raise AttributeError(f"'torch.dtype' object has no attribute '{attr}'")
 
     def __repr__(self):
         return "torch." + self.name
@@ -41,10 +49,35 @@ int64 = dtype("int64", np.int64, 1)
 float16 = dtype("float16", np.float16, 2)
 float32 = dtype("float32", np.float32, 2)
 float64 = dtype("float64", np.float64, 2)
+# bfloat16's NumPy dtype comes from the optional ml_dtypes package (pip install 'dygrad[bf16]'),
+# loaded on first use so that naming torch.bfloat16 costs nothing and works without it
+bfloat16 = dtype("bfloat16", None, 2, itemsize=2)
+_BF16_MISSING = ("torch.bfloat16 tensors need the ml_dtypes package (NumPy's bfloat16 dtype): "
+                 "pip install 'dygrad[bf16]' (or pip install ml_dtypes)")
+
+
+def _bf16_np():
+    """bfloat16's NumPy dtype, registering it on first call; ImportError naming the extra when
+    ml_dtypes is not installed."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        raise ImportError(_BF16_MISSING) from None
+    npdt = np.dtype(ml_dtypes.bfloat16)
+    bfloat16.np = npdt
+    _BY_NP[npdt] = bfloat16
+    _FMAX[npdt] = float(ml_dtypes.finfo(npdt).max)
+    return npdt
+
+
+def is_bf16_np(npdt):
+    """True for ml_dtypes' bfloat16 NumPy dtype (kind 'V', not 'f')."""
+    return npdt.kind == "V" and npdt.name == "bfloat16"
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NP = {d.np: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
+_BY_NAME["bfloat16"] = bfloat16
 # PyTorch's aliases
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
 
@@ -60,11 +93,14 @@ def from_numpy_dtype(npdt):
         return _BY_NP[npdt]
     except KeyError:
         try:
-            return _BY_NP[np.dtype(npdt)]
+            npdt = np.dtype(npdt)
+            if npdt.name == "bfloat16" and npdt.kind == "V":
+                _bf16_np()
+            return _BY_NP[npdt]
         except (KeyError, TypeError):
             raise TypeError(
                 f"can't convert NumPy array of dtype {np.dtype(npdt)}: the supported dtypes are "
-                "float64, float32, float16, int64, int32, int16, int8, uint8, and bool"
+                "float64, float32, float16, bfloat16, int64, int32, int16, int8, uint8, and bool"
             ) from None
 
 
@@ -110,6 +146,14 @@ def _promote_np(a, b):
     if a is b or a == b:
         return a
     ka, kb = a.kind, b.kind
+    if ka == "V" or kb == "V":  # bfloat16 (kind 'V'): a float type NumPy does not rank
+        if ka in "iub":
+            return b
+        if kb in "iub":
+            return a
+        # with another float: float16 or float32 -> float32, float64 -> float64 (PyTorch)
+        other = b if ka == "V" else a
+        return _NP_F32 if other.itemsize <= 4 else other
     if ka == "f" and kb in "iub":
         return a
     if kb == "f" and ka in "iub":
@@ -123,7 +167,7 @@ def promote_types(a, b):
 
 def _category(npdt):
     k = npdt.kind
-    return 2 if k == "f" else (0 if k == "b" else 1)
+    return 2 if k in "fV" else (0 if k == "b" else 1)
 
 
 def _combine(higher, lower):
@@ -132,9 +176,9 @@ def _combine(higher, lower):
         return lower
     if lower is None:
         return higher
-    if higher.kind == "f":
+    if higher.kind in "fV":
         return higher
-    if higher.kind == "b" or lower.kind == "f":
+    if higher.kind == "b" or lower.kind in "fV":
         return _promote_np(higher, lower)
     return higher
 
@@ -199,7 +243,7 @@ def scalar_value(npdt, v):
     dtype: an integer out of range wraps around (two's complement), a float beyond a narrow
     float type's range becomes inf (without NumPy's overflow warning)."""
     try:
-        if npdt.kind == "f" and npdt.itemsize < 8 and abs(v) > _FMAX[npdt]:
+        if npdt.kind in "fV" and npdt.itemsize < 8 and abs(v) > _FMAX[npdt]:
             with np.errstate(over="ignore"):
                 return npdt.type(v)
         return npdt.type(v)
@@ -213,7 +257,7 @@ def scalar_value(npdt, v):
 
 _CTYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
           "int64": "int64_t", "float32": "float", "float16": "c10::Half", "float64": "double",
-          "bool": "bool"}
+          "bool": "bool", "bfloat16": "c10::BFloat16"}
 
 
 def checked_value(npdt, v):
@@ -224,7 +268,7 @@ def checked_value(npdt, v):
     k = npdt.kind
     if k == "b":
         return npdt.type(v)
-    if k == "f":
+    if k in "fV":
         if npdt.itemsize < 8 and v == v and abs(v) != float("inf") and abs(v) > _FMAX[npdt]:
             raise RuntimeError(f"value cannot be converted to type {_CTYPE[npdt.name]} without overflow")
         return npdt.type(v)

@@ -27,8 +27,13 @@ class finfo:
     def __init__(self, type=None):
         from . import _dtype
         dt = _dtype.get_default_dtype() if type is None else type
+        if dt is _dtype.bfloat16:  # known constants: no need to load ml_dtypes
+            self.bits, self.eps, self.max, self.resolution = 16, 2.0 ** -7, 3.3895313892515355e38, 0.01
+            self.min, self.tiny = -self.max, 2.0 ** -126
+            self.smallest_normal, self.dtype = self.tiny, "bfloat16"
+            return
         npdt = getattr(dt, "np", None)
-        if npdt is None or npdt.kind != "f":
+        if npdt is None or npdt.kind not in "fV":
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to "
                             "handle 'torch.finfo'")
         import numpy as np

@@ -83,6 +83,15 @@ _TENSOR_TYPE = object()     # torch.Tensor as the new_type of _rebuild_from_type
 _PARAMETER_TYPE = object()  # torch.nn.Parameter likewise
 
 
+def _has_ml_dtypes():
+    """Whether bfloat16 tensors can be kept as bfloat16 (ml_dtypes installed)."""
+    try:
+        _dtype.bfloat16.np
+    except ImportError:
+        return False
+    return True
+
+
 def _is_int(v, low=0):
     return type(v) is int and v >= low
 
@@ -251,7 +260,9 @@ class _Reader:
             raise pickle.UnpicklingError(
                 f"malformed tensor geometry offset={offset!r} size={size!r} stride={stride!r}")
         dtype = dtype or storage.dtype
-        out = "float32" if dtype == "bfloat16" else dtype  # bfloat16 widens to float32 exactly
+        out = dtype
+        if dtype == "bfloat16" and not _has_ml_dtypes():
+            out = "float32"  # without ml_dtypes, bfloat16 widens to float32 exactly
         if out not in _TENSOR_DTYPES:
             raise CheckpointError(f"{self.fname} holds a tensor of dtype torch.{dtype}, which "
                                   "dygrad does not support")
@@ -288,7 +299,8 @@ class _Reader:
             src = np.lib.stride_tricks.as_strided(
                 elems[start:], size, [s * layout.itemsize for s in stride], writeable=False)
             if dtype == "bfloat16":
-                src = (src.astype(np.uint32) << 16).view(np.float32)
+                src = (src.view(dest.dtype) if dest.dtype.kind == "V"
+                       else (src.astype(np.uint32) << 16).view(np.float32))
             np.copyto(dest, src)
         self.pending.clear()
         self.raw.clear()

@@ -55,7 +55,7 @@ def _number(op, v, name, pos):
             raise OverflowError("int too big to convert")  # PyTorch's Scalar holds 64 bits
         return v
     if isinstance(v, np.generic) and v.dtype.kind in "biuf":
-        return v.item() if v.dtype.kind != "f" else float(v)
+        return v.item() if v.dtype.kind not in "fV" else float(v)
     if isinstance(v, Tensor) and v._data.ndim == 0:
         return v._data.item()
     raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Number, not {type_name(v)}")
@@ -63,7 +63,7 @@ def _number(op, v, name, pos):
 
 def _is_float_arg(v):
     if isinstance(v, Tensor):
-        return v._data.dtype.kind == "f"
+        return v._data.dtype.kind in "fV"
     return isinstance(v, (float, np.floating))
 
 
@@ -279,7 +279,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
         vals = _pow(base, np.array([float(start)]))  # the argument itself, unconverted
     else:
         s, e = _to_scalar_t(start, npdt), _to_scalar_t(end, npdt)
-        diff = npdt.type(e - s) if npdt.kind == "f" else int(e) - int(s)
+        diff = npdt.type(e - s) if npdt.kind in "fV" else int(e) - int(s)
         st = float(diff) / (steps - 1)
         i = np.arange(steps, dtype=np.float64)
         if npdt == _F16:  # the loop counter itself is a half

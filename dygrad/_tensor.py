@@ -141,7 +141,7 @@ class Tensor(TensorInfo, TensorConvert, TensorOperators, TensorOpMethods):
     def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
-        if self._rg and value._data.dtype.kind != "f":
+        if self._rg and value._data.dtype.kind not in "fV":
             raise RuntimeError(
                 "data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value._data
@@ -170,7 +170,7 @@ class Tensor(TensorInfo, TensorConvert, TensorOperators, TensorOpMethods):
                 "you can only change requires_grad flags of leaf variables." + ("" if flag else
                 " If you want to use a computed variable in a subgraph that doesn't require "
                 "differentiation use var_no_grad = var.detach()."))
-        if flag and self._data.dtype.kind != "f":
+        if flag and self._data.dtype.kind not in "fV":
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype})")
         self._rg = flag
@@ -353,7 +353,7 @@ class Tensor(TensorInfo, TensorConvert, TensorOperators, TensorOpMethods):
                 STATE.trace = tr
         d = self._data
         if (gradient is None and inputs is None and not create_graph and self.grad_fn is not None
-                and d.size == 1 and d.dtype.kind == "f"):
+                and d.size == 1 and d.dtype.kind in "fV"):
             # the usual `loss.backward()`: skip the general argument handling
             one = np.array(1, d.dtype) if not d.ndim else np.ones(d.shape, d.dtype)  # array(): 4x faster
             _backward_root(self.grad_fn, self._nr, one, bool(retain_graph))

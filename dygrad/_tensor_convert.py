@@ -217,6 +217,17 @@ class TensorConvert:
         """
         return _converted(self, _dtype.float16)
 
+    def bfloat16(self, memory_format: Any = None) -> Tensor:
+        """Same as `self.to(torch.bfloat16)` (needs the ml_dtypes package): this tensor itself
+        when it already has that dtype.
+
+        Example::
+
+            >>> torch.tensor([1.0, 1 / 3]).bfloat16()
+            tensor([1.0000, 0.3340], dtype=torch.bfloat16)
+        """
+        return _converted(self, _dtype.bfloat16)
+
     def long(self, memory_format: Any = None) -> Tensor:
         """Same as `self.to(torch.int64)` (floats are truncated toward zero): this tensor itself when it already has that
         dtype.
@@ -452,6 +463,8 @@ class TensorConvert:
             tensor([1.5000, 2.0000], dtype=torch.float64)
         """
         if dtype is None:
+            if self._data.dtype.kind == "V":
+                return "torch.BFloat16Tensor"
             return _TYPE_NAMES[self._data.dtype]
         if isinstance(dtype, type):  # a legacy class (torch.DoubleTensor) or torch.Tensor
             if dtype.__name__ not in _LEGACY_TYPES:

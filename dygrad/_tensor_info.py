@@ -159,7 +159,7 @@ class TensorInfo:
             >>> torch.tensor([1.0]).is_floating_point(), torch.tensor([1]).is_floating_point()
             (True, False)
         """
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind in "fV"
 
     def is_complex(self) -> bool:
         """True for a complex dtype; dygrad has none, so always False.
@@ -180,7 +180,7 @@ class TensorInfo:
             >>> torch.tensor([1]).is_signed(), torch.tensor([1], dtype=torch.uint8).is_signed()
             (True, False)
         """
-        return self._data.dtype.kind in "fi"
+        return self._data.dtype.kind in "fiV"
 
     def data_ptr(self) -> int:
         """Memory address of the first element; tensors sharing memory (views, `detach()`)

@@ -76,7 +76,7 @@ class _Formatter:
     """Chooses the notation and the common width for a set of values (a flat ndarray)."""
 
     def __init__(self, flat):
-        self.floating = flat.dtype.kind == "f"
+        self.floating = flat.dtype.kind in "fV"
         self.int_mode = True
         self.sci = False
         self.width = 1
@@ -160,8 +160,8 @@ def _nested(d, indent, summarize, fmt, edge):
 
 def format_values(d, indent):
     """The bracketed body for a non-empty ndarray, as PyTorch lays it out."""
-    if d.dtype == np.float16:
-        d = d.astype(np.float32)  # exact; PyTorch formats half through float
+    if d.dtype == np.float16 or d.dtype.kind == "V":
+        d = d.astype(np.float32)  # exact; PyTorch formats half and bfloat16 through float
     edge = PRINT_OPTS.edgeitems
     summarize = d.size > PRINT_OPTS.threshold
     fmt = _Formatter((_summarized(d, edge) if summarize else d).reshape(-1))

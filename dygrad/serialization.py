@@ -45,8 +45,13 @@ _after_chunk = None
 
 _ARRAY_DTYPES = frozenset(
     "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64 "
-    "complex64 complex128".split())
-_TENSOR_DTYPES = frozenset(d.name for d in _dtype.ALL)
+    "complex64 complex128 bfloat16".split())
+_TENSOR_DTYPES = frozenset(d.name for d in _dtype.ALL) | {"bfloat16"}
+
+
+def _np_dtype(name):
+    """A stored array's NumPy dtype; bfloat16 loads ml_dtypes (ImportError naming it if absent)."""
+    return _dtype.bfloat16.np if name == "bfloat16" else np.dtype(name)
 _BIG = 1 << 63
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: the class was written in Python
 _CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
@@ -404,7 +409,7 @@ def _check_layout(arrays, payload_size, fname):
                 and type(a.get("nbytes")) is int
                 and all(type(s) is int and s >= 0 for s in a["shape"])):
             raise _bad(fname, f"malformed array entry {a!r}")
-        if a["nbytes"] != math.prod(a["shape"]) * np.dtype(a["dtype"]).itemsize:
+        if a["nbytes"] != math.prod(a["shape"]) * _np_dtype(a["dtype"]).itemsize:
             raise _bad(fname, f"array entry {a!r} has the wrong byte count")
         if a["offset"] < pos or a["offset"] + a["nbytes"] > payload_size:
             raise _bad(fname, f"array entry {a!r} lies outside the payload")
@@ -457,7 +462,7 @@ def _load_native(fh, fname, weights_only):
             mv = memoryview(ba)
         h.update(mv)
         pos = a["offset"] + a["nbytes"]
-        dt = np.dtype(a["dtype"]).newbyteorder("<")
+        dt = _np_dtype(a["dtype"]).newbyteorder("<")
         arr = buf.view(dt).reshape(a["shape"])
         out.append(arr if dt.isnative else arr.astype(dt.newbyteorder("=")))
     if psize > pos:
@@ -482,7 +487,7 @@ def _make_tensor(cls, arr, rg):
     """A tensor (or tensor subclass such as nn.Parameter) around arr, built without __init__."""
     t = object.__new__(cls)
     t._data = arr
-    t._rg = bool(rg) and arr.dtype.kind == "f"
+    t._rg = bool(rg) and arr.dtype.kind in "fV"
     t.grad_fn = None
     t._vc = [0]
     return t

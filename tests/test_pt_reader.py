@@ -150,8 +150,14 @@ def test_torch_state_dict_drives_a_dygrad_model(fmt):
 
 
 @pytest.mark.requires_torch
-def test_bfloat16_loads_as_float32_and_unsupported_dtypes_fail(fmt):
-    t = torch.tensor([1.5, -2.25, 3e38, 1e-30]).to(torch.bfloat16)
+def test_bfloat16_loads_as_bfloat16_and_unsupported_dtypes_fail(fmt, monkeypatch):
+    t = torch.tensor([[1.5, -2.25], [3e38, 1e-30]]).to(torch.bfloat16).t()  # strided
+    out = S.load(tsave(t, fmt))
+    assert out.dtype.name == "bfloat16"
+    np.testing.assert_array_equal(out.float()._data, t.float().numpy())
+    # without ml_dtypes, bfloat16 widens to float32 exactly
+    from dygrad import _pt_reader
+    monkeypatch.setattr(_pt_reader, "_has_ml_dtypes", lambda: False)
     out = S.load(tsave(t, fmt))
     assert out._data.dtype == np.float32
     np.testing.assert_array_equal(out._data, t.float().numpy())

@@ -35,7 +35,7 @@ def _make_grads(outputs, grad_outputs, create_graph, op):
                     f"grad can be implicitly created only for scalar outputs ({op}: output {i} has "
                     f"shape {list(out._data.shape)}; pass a gradient of that shape, e.g. "
                     "out.backward(torch.ones_like(out)))")
-            if out._data.dtype.kind != "f":
+            if out._data.dtype.kind not in "fV":
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
             garr = np.ones(out._data.shape, out._data.dtype)
@@ -81,7 +81,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn")
     if len(tensors) == 1 and grad_tensors[0] is None and tensors[0]._data.size == 1 \
-            and not create_graph and tensors[0]._data.dtype.kind == "f":
+            and not create_graph and tensors[0]._data.dtype.kind in "fV":
         out = tensors[0]
         grads = [np.ones(out._data.shape, out._data.dtype)]
     else:

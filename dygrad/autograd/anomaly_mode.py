@@ -64,7 +64,7 @@ def run_checked(node, buf, create_graph):
             if g is None:
                 continue
             arr = g._data if hasattr(g, "_data") else np.asarray(g)
-            if arr.dtype.kind == "f" and np.isnan(arr).any():
+            if arr.dtype.kind in "fV" and np.isnan(arr).any():
                 raise RuntimeError(
                     f"Function '{node.name()}' returned nan values in its {i}th output.\n\n"
                     f"Traceback of forward call that caused the error:\n{_forward_trace(node)}")

@@ -167,7 +167,7 @@ class Function(metaclass=_FunctionMeta):
                 ctx._out_meta.append(((), np.float32))
                 continue
             ctx._out_meta.append((o._data.shape, o._data.dtype))
-            if record and id(o) not in ctx._non_diff and o._data.dtype.kind == "f":
+            if record and id(o) not in ctx._non_diff and o._data.dtype.kind in "fV":
                 if id(o) in input_ids and id(o) not in dirty:
                     o = o.view_as(o)  # an input returned as is becomes a new tensor of the graph
                     o = Tensor.detach(o)

@@ -23,7 +23,7 @@ def _outputs(fn, inputs):
     out = fn(*inputs)
     if isinstance(out, Tensor):
         return (out,)
-    return tuple(o for o in out if isinstance(o, Tensor) and o._data.dtype.kind == "f")
+    return tuple(o for o in out if isinstance(o, Tensor) and o._data.dtype.kind in "fV")
 
 
 def _numerical_jacobian(fn, inputs, wrt, eps):
@@ -110,7 +110,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(_wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype), True)
-                             for o in outs if o._data.dtype.kind == "f")
+                             for o in outs if o._data.dtype.kind in "fV")
     grad_outputs = _tensors(grad_outputs)
     n_in = len(inputs)
     wrt_idx = [i for i, x in enumerate(inputs) if x.requires_grad]

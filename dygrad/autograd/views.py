@@ -368,7 +368,7 @@ def copy_into(dst, src):
     they select)."""
     if 0 in dst.strides and has_internal_overlap(dst):
         changed = src != dst
-        if dst.dtype.kind == "f":
+        if dst.dtype.kind in "fV":
             changed &= ~(np.isnan(src) & np.isnan(dst))  # an old NaN kept is not a change
         np.copyto(dst, src, where=changed)
     else:

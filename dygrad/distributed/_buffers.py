@@ -90,7 +90,7 @@ def reduce_plan(dtype, op, opname):
     size afterwards) for reducing arrays of `dtype` with `op`."""
     op = _as_redop(op)
     kind = dtype.kind
-    table = _FLOAT_OPS if kind == "f" else _BOOL_OPS if kind == "b" else _INT_OPS
+    table = _FLOAT_OPS if kind in "fV" else _BOOL_OPS if kind == "b" else _INT_OPS
     name = table.get(op)
     if name is None:
         if op == _RedOpType.AVG:

@@ -333,6 +333,6 @@ def same_array(a, b):
     """Bit-for-bit equality, NaNs in the same places counting as equal."""
     if a.dtype != b.dtype or a.shape != b.shape:
         return False
-    if a.dtype.kind == "f":
+    if a.dtype.kind in "fV":
         return bool(np.array_equal(a, b, equal_nan=True))
     return bool(np.array_equal(a, b))

@@ -48,7 +48,7 @@ def calculate_gain(nonlinearity, param=None):
 def _check(tensor, fn):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init.{fn}: expected a Tensor, got {type(tensor).__name__}")
-    if tensor._data.dtype.kind != "f":
+    if tensor._data.dtype.kind not in "fV":
         raise TypeError(f"nn.init.{fn}: expected a floating-point tensor, got {tensor.dtype}")
 
 

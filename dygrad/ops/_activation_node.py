@@ -39,7 +39,7 @@ def _act(x, op, fwd, node_cls, p=(), inplace=False, ints=False):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
     d = x._data
-    if d.dtype.kind != "f" and not (ints and d.dtype.kind in "iu"):
+    if d.dtype.kind not in "fV" and not (ints and d.dtype.kind in "iu"):
         raise NotImplementedError(f"{op}: expected a floating-point input, got {x.dtype} (\"{op}\" is not "
                            "implemented for integer tensors)")
     if inplace:

@@ -53,7 +53,7 @@ def sign(x):
 
 def np_sign(d):
     """PyTorch's sign: 0 (not NumPy's nan) for a nan."""
-    if d.dtype.kind == "f":
+    if d.dtype.kind in "fV":
         return np.subtract(d > 0, d < 0, dtype=d.dtype)
     return np.sign(d)
 

@@ -24,7 +24,7 @@ from ._record import attach, record
 
 
 def fill_value(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+    return -np.inf if dtype.kind in "fV" else np.iinfo(dtype).min
 
 
 def tap_pads(xshape, kh, kw, geom, ph, pw):
@@ -56,7 +56,7 @@ def window_argmax(xd, kh, kw, geom, ph, pw):
     pad_r = max(0, (ow - 1) * sw + dw * (kw - 1) + 1 - w - pw)
     padded = bool(ph or pw or pad_b or pad_r)
     if padded:
-        fill = -np.inf if xd.dtype.kind == "f" else np.iinfo(xd.dtype).min
+        fill = -np.inf if xd.dtype.kind in "fV" else np.iinfo(xd.dtype).min
         xp = np.pad(xd, ((0, 0), (0, 0), (ph, pad_b), (pw, pad_r)), constant_values=fill)
     else:
         xp = xd
@@ -64,7 +64,7 @@ def window_argmax(xd, kh, kw, geom, ph, pw):
     win = as_strided(xp, (n, c, oh, ow, kh, kw), (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw),
                      writeable=False).reshape(n, c, oh, ow, kh * kw)
     arg = win.argmax(axis=-1)
-    if xd.dtype.kind == "f":
+    if xd.dtype.kind in "fV":
         # argmax stops at a window's first NaN; PyTorch's scan ends on its last one
         bad = np.isnan(np.take_along_axis(win, arg[..., None], -1)[..., 0])
         if bad.any():

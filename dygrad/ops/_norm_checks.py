@@ -8,7 +8,7 @@ from ._reduce_util import scalar_type_name
 
 
 def float_input(x, kernel):
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         raise NotImplementedError(
             f'"{kernel}" not implemented for \'{scalar_type_name(x._data.dtype)}\'')
 

@@ -41,6 +41,8 @@ class NativeBatchNormBackward0(Node):
 def _channel_dot(a, b):
     """sum over every axis but 1 of a * b, shape (C,), without a full-size product array."""
     ix = "abcdefghijklmnop"[:a.ndim]
+    if a.dtype.kind == "V":  # bfloat16: einsum has no kernel; accumulate in float32
+        return np.einsum(f"{ix},{ix}->{ix[1]}", a.astype(np.float32), b.astype(np.float32))
     return np.einsum(f"{ix},{ix}->{ix[1]}", a, b)
 
 

@@ -42,7 +42,7 @@ def record(out, node_cls, inputs, *, float_out=False, replay=None, args=None, na
     """
     t = _result(out)
     node = None
-    if STATE.enabled and (not float_out or out.dtype.kind in "fc"):
+    if STATE.enabled and (not float_out or out.dtype.kind in "fcV"):
         for x in inputs:
             if isinstance(x, Tensor) and x._rg:
                 node = node_cls(tuple(map(_edge, inputs)))

@@ -67,15 +67,20 @@ def dtype_name(npdt):
 
 
 def require_float(d, op):
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise RuntimeError(
             f"{op}(): expected a floating point input, but got {dtype_name(d.dtype)} "
             f"(shape {list(d.shape)})")
 
 
 def acc_dtype(d):
-    """float16 reductions accumulate in float32 (as PyTorch's CPU kernels do)."""
-    return np.float32 if d.dtype == np.float16 else d.dtype
+    """float16 and bfloat16 reductions accumulate in float32 (as PyTorch's CPU kernels do)."""
+    return np.float32 if lowp(d.dtype) else d.dtype
+
+
+def lowp(dt):
+    """float16 or bfloat16 (ml_dtypes' kind 'V'): math that PyTorch accumulates in float32."""
+    return dt.itemsize == 2 and dt.kind in "fV"
 
 
 def named_nodes(base, module, *names):
@@ -89,7 +94,7 @@ def finish(out, x, node_cls, replay=None, args=None, name=None):
     integer result gets no node."""
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if out.dtype.kind == "f":
+    if out.dtype.kind in "fV":
         return record1(out, node_cls, x, replay, args, name)
     return record(out, node_cls, (x,), float_out=True, replay=replay, args=args, name=name)
 

@@ -158,4 +158,4 @@ def erfinv(d):
 
 
 def _ftype(d):
-    return d.dtype if d.dtype.kind == "f" else np.float64
+    return d.dtype if d.dtype.kind in "fV" else np.float64

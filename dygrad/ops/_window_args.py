@@ -177,7 +177,7 @@ def _check_transposed_dtype(op, x):
     # PyTorch's CPU transposed convolution has floating and long kernels only; narrower integers
     # and bool would wrap around or saturate in the NumPy products
     dt = x._data.dtype
-    if dt.kind != "f" and dt.name != "int64":
+    if dt.kind not in "fV" and dt.name != "int64":
         raise NotImplementedError(f'"{op}" not implemented for \'{scalar_type_name(dt)}\'')
 
 

@@ -212,7 +212,7 @@ class ThresholdBackward0(_Act):
 
 def _np_threshold(d, th, value):
     # `x <= th` selects the value (PyTorch's test): a NaN input, or a NaN threshold, keeps x
-    return np.where(d <= th, d.dtype.type(value if d.dtype.kind == "f" else int(value)), d)
+    return np.where(d <= th, d.dtype.type(value if d.dtype.kind in "fV" else int(value)), d)
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:

@@ -21,7 +21,7 @@ class HardtanhBackward0(_Act):
 
 
 def _np_hardtanh(d, lo, hi):
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         return np.clip(d, int(lo), int(hi)).astype(d.dtype, copy=False)
     return np.clip(d, lo, hi)
 

@@ -134,7 +134,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"gelu(): argument 'input' must be Tensor, not {type(input).__name__}")
     d = input._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise NotImplementedError(f"gelu: expected a floating-point input, got {input.dtype} "
                                   "(\"gelu\" is not implemented for integer tensors)")
     out, st = _gelu_fwd(d, approximate)

@@ -101,7 +101,7 @@ def _mask_dtype(mask, name, query, need_weights):
     kind = mask._data.dtype
     if kind == np.bool_:
         return True
-    if kind.kind != "f":
+    if kind.kind not in "fV":
         raise AssertionError(f"only bool and floating types of {name} are supported")
     # PyTorch's fused attention (no weights asked for) also takes a float32 mask
     if kind != query._data.dtype and (need_weights or kind != np.float32):

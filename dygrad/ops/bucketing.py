@@ -126,7 +126,7 @@ def histc(input, bins=100, min=0, max=0):
     """Histogram of input's values in `bins` equal-width bins over [min, max] (the data's range
     when both are 0); values outside are ignored. Same dtype as input."""
     d = input._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         not_implemented("histogram_cpu", d.dtype)
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")

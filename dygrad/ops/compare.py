@@ -101,7 +101,7 @@ logical_xor = _logical_op("logical_xor", np.logical_xor, "XOR")
 def _bitwise(a, b, npop, opname):
     if not isinstance(a, Tensor):
         a = as_tensor_like(a, b)
-    if a._data.dtype.kind == "f" or (isinstance(b, Tensor) and b._data.dtype.kind == "f") or isinstance(b, float):
+    if a._data.dtype.kind in "fV" or (isinstance(b, Tensor) and b._data.dtype.kind in "fV") or isinstance(b, float):
         raise NotImplementedError(f"{opname}: not implemented for floating-point tensors "
                                   f"(got {_fmt(a)} and {_fmt(b)})")
     ad, bd, _ = _operands(a, b, opname)
@@ -160,7 +160,7 @@ class _InvertError(NotImplementedError, TypeError):
     summary='Elementwise bitwise NOT of integer or bool tensors.',
     example='torch.tensor([0, 5, -3])')
 def bitwise_not(input):
-    if input._data.dtype.kind == "f":
+    if input._data.dtype.kind in "fV":
         raise _InvertError("bitwise_not (~): only implemented on integer and bool tensors, got "
                            f"{_fmt(input)}")
     return _wrap(np.invert(input._data))

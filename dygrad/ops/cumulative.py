@@ -51,7 +51,7 @@ def _cumext(x, dim, acc, node_cls, result_cls, op):
         vals = acc.accumulate(d, axis=dim)
         pos = np.arange(d.shape[dim]).reshape((-1,) + (1,) * (d.ndim - dim - 1))
         hit = d == vals
-        if d.dtype.kind == "f":
+        if d.dtype.kind in "fV":
             hit |= np.isnan(d)
         idx = np.maximum.accumulate(np.where(hit, pos, -1), axis=dim).astype(_I64, copy=False)
     t, node = finish(vals, x, node_cls)
@@ -99,7 +99,7 @@ class LogcumsumexpBackward0(Node):
 def logcumsumexp(input, dim):
     d = input._data
     dim = one_dim(dim, d.shape, "logcumsumexp")
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise NotImplementedError(f"logcumsumexp: not implemented for {input.dtype} tensors")
     if d.ndim == 0:
         # one element is its own logcumsumexp; PyTorch's gradient is g even at nan and inf

@@ -20,11 +20,12 @@ def _square(x, op):
     if d.shape[-1] != d.shape[-2]:
         raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
                            f"{d.shape[-2]} by {d.shape[-1]} matrices")
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
                            f"Got {scalar_type_name(d.dtype)}")
-    if d.dtype == np.float16:
-        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got Half")
+    if d.dtype.itemsize == 2:
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got "
+                           f"{'Half' if d.dtype == np.float16 else 'BFloat16'}")
     return d
 
 

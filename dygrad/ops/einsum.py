@@ -192,7 +192,7 @@ def _core(terms, out, ops):
 
 def _np_einsum(spec, arrays):
     dt = arrays[0].dtype
-    if dt == np.float16:
+    if dt == np.float16 or dt.kind == "V":  # float16/bfloat16 accumulate in float32
         arrays = [a.astype(np.float32) for a in arrays]
     res = np.asarray(np.einsum(spec, *arrays, optimize=len(arrays) > 1))
     if len(arrays) == 1 and np.may_share_memory(res, arrays[0]):
@@ -253,7 +253,7 @@ def einsum(*args):
     terms, out = _parse(equation, [o._data for o in ops])
     sizes = _sizes(terms, [o._data for o in ops])
     dt = ops[0]._data.dtype
-    if dt.kind != "f" or any(o._data.dtype != dt for o in ops):  # one float dtype: unchanged
+    if dt.kind not in "fV" or any(o._data.dtype != dt for o in ops):  # one float dtype: unchanged
         dt = _result_dtype(terms, out, [o._data for o in ops])
     norm = [_normalise(t, o, sizes) for t, o in zip(terms, ops)]
     if any(o._data.dtype != dt for o in ops):

@@ -21,7 +21,7 @@ _F32 = np.dtype(np.float32)
 # helpers
 def _float_np(d):
     """Floating dtype an op on array d computes in (ints and bools go to the default dtype)."""
-    return d.dtype if d.dtype.kind == "f" else _dtype._default[0].np
+    return d.dtype if d.dtype.kind in "fV" else _dtype._default[0].np
 
 
 def _fmt(x):
@@ -145,7 +145,7 @@ def _as_torch_promotes(vals, g):
     out = []
     for v in vals:
         d = _data(v)
-        if d.dtype != npdt and (d.dtype.kind != "f" or (
+        if d.dtype != npdt and (d.dtype.kind not in "fV" or (
                 dims and d.ndim == 0 and np.can_cast(npdt, d.dtype))):
             v = _bw.cast(v, npdt)
         out.append(v)
@@ -164,7 +164,7 @@ def _binary(a, b, npop, node_cls, opname, save=True):
                 raise _broadcast_error(opname, a, b, e) from None
             t, node = record2(out, node_cls, a, b, npop, None, opname)
             if node is not None:
-                if ad.dtype.kind != "f":
+                if ad.dtype.kind not in "fV":
                     raise RuntimeError(f"{opname}: integer results cannot require gradients")
                 node.shapes = (ad.shape, bd.shape)
                 node.dtypes = _NO_CAST
@@ -179,7 +179,7 @@ def _binary(a, b, npop, node_cls, opname, save=True):
         raise _broadcast_error(opname, a, b, e) from None
     t, node = record2(out, node_cls, a, b, (_promoted, npop, a, b, npdt), None, opname)
     if node is not None:
-        if npdt.kind != "f":
+        if npdt.kind not in "fV":
             raise RuntimeError(f"{opname}: integer results cannot require gradients")
         ad0 = a._data.dtype
         if isinstance(b, Tensor):
@@ -273,7 +273,7 @@ def _scaled(a, b, alpha, opname):
     """alpha * b for add/sub, computed as PyTorch does: b cast to the result dtype of a and b
     first (uint8 b * 2 must not wrap when a is int16), alpha converted to it with a range check."""
     npdt = _dtype.result_np_dtype((a, b))
-    if isinstance(alpha, (float, np.floating)) and npdt.kind != "f":
+    if isinstance(alpha, (float, np.floating)) and npdt.kind not in "fV":
         raise RuntimeError(f"{opname}: For integral input tensors, argument alpha must not be a "
                            "floating point number.")
     if alpha == 1 and npdt.kind != "b":
@@ -390,7 +390,7 @@ def div(input, other, *, rounding_mode=None):
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     ad = input._data
     bd_kind = other._data.dtype.kind if isinstance(other, Tensor) else ("f" if isinstance(other, float) else "i")
-    if ad.dtype.kind != "f" and bd_kind != "f":
+    if ad.dtype.kind not in "fV" and bd_kind not in "fV":
         # integer / integer is true division in the default float dtype
         _dtype.result_np_dtype((input, other))  # still rejects what cannot promote (bool, 2**63)
         input = cast(input, _dtype.get_default_dtype())
@@ -407,13 +407,13 @@ def rdiv(a, b):
     if type(b) is int:
         _dtype.scalar_np_dtype(b)  # OverflowError beyond [-2**63, 2**64), as PyTorch
     npdt = a._data.dtype
-    if npdt.kind != "f":
+    if npdt.kind not in "fV":
         npdt = _dtype._default[0].np
     return div(scalar_like(b, a, npdt), a)
 
 
 def _trunc_div(x, y):
-    if np.result_type(x, y).kind == "f":
+    if np.result_type(x, y).kind in "fV":
         return np.trunc(np.true_divide(x, y))
     # exact integer truncation (through float64, large int64 values would lose digits)
     q = np.floor_divide(x, y)
@@ -518,7 +518,7 @@ def _np_remainder(a, b):
     equals NumPy's except for a zero result, which keeps fmod's sign (the dividend's) where
     NumPy gives it the divisor's: 2. % -1. is 0. in PyTorch and -0. in NumPy (1/x tells)."""
     m = np.remainder(a, b)
-    if m.dtype.kind == "f":
+    if m.dtype.kind in "fV":
         m = np.where(m == 0, np.copysign(m, a), m)
     return m
 
@@ -638,7 +638,7 @@ class ToCopyBackward0(Node):
 
 def _cast_array(d, npdt):
     """d converted to npdt as PyTorch converts (the eager cast and its replay kernel)."""
-    if npdt.itemsize == 2 and npdt.kind == "f" and d.dtype.itemsize == 8 and d.dtype.kind == "f":
+    if npdt.itemsize == 2 and npdt.kind in "fV" and d.dtype.itemsize == 8 and d.dtype.kind in "fV":
         return d.astype(np.float32).astype(npdt)  # double -> half through float, as PyTorch
     return d.astype(npdt)
 

@@ -299,7 +299,7 @@ def setitem(x, key, value):
     vt = isinstance(value, Tensor)
     if akey is not None:
         vd = _put_value(x, key, value, vd, bkey, akey)
-    if STATE.enabled and d.dtype.kind == "f" and (x._rg or (vt and value._rg)):
+    if STATE.enabled and d.dtype.kind in "fV" and (x._rg or (vt and value._rg)):
         if akey is None and (not vt or value._data.ndim <= d[bkey].ndim):
             # x[key] = v is x[key].copy_(v), as in PyTorch: the history records the region
             from .inplace import copy_
@@ -394,7 +394,7 @@ def index_put(input, indices, values, accumulate=False):
     key = _indices_key(indices)
     bkey, akey = parse_key(input._data.shape, key)
     vd = _index_put_value(input, key, values, bkey, akey, accumulate)
-    if input._data.dtype.kind != "f" and vd is not getattr(values, "_data", None):
+    if input._data.dtype.kind not in "fV" and vd is not getattr(values, "_data", None):
         values = _wrap(vd)  # converted for an integer/bool input (no gradient to keep)
     # every index tensor is read, a 0-d one too (PyTorch's index_put checks them all)
     return _put(input, bkey, akey, values, accumulate, key)

@@ -74,7 +74,7 @@ def mul_(self, other):
 
 
 def div_(self, other, *, rounding_mode=None):
-    if rounding_mode is None and self._data.dtype.kind == "f" and _fast_inplace(self, other, np.true_divide, "div_"):
+    if rounding_mode is None and self._data.dtype.kind in "fV" and _fast_inplace(self, other, np.true_divide, "div_"):
         return self
     return _inplace(self, div(self, other, rounding_mode=rounding_mode))
 
@@ -85,7 +85,7 @@ def fill_(self, value):
             raise RuntimeError(
                 f"fill_ only supports 0-dimension value tensor but got tensor with "
                 f"{value._data.ndim} dimensions.")
-        if STATE.enabled and value._rg and self._data.dtype.kind == "f":
+        if STATE.enabled and value._rg and self._data.dtype.kind in "fV":
             return _inplace(self, mul(zeros_like_t(self), 0) + value, True)
         value = value._data.item()
     value = checked_scalar(value, self._data.dtype)
@@ -132,7 +132,7 @@ def zeros_like_t(t):
 def copy_(self, src):
     if not isinstance(src, Tensor):
         src = as_tensor_like(src, self)
-    if STATE.enabled and (src._rg or self._rg) and self._data.dtype.kind == "f":
+    if STATE.enabled and (src._rg or self._rg) and self._data.dtype.kind in "fV":
         vals = expand_as_copy(src, self)
         if not src._rg:
             vals = constant(vals._data, self)

@@ -134,7 +134,7 @@ def interpolate(input: Tensor, size: int | tuple[int, ...] | None = None,
     if mode != "area":  # area is an adaptive average: an output size of 0 gives an empty result
         _check_sizes(in_size, out)
     dt = input._data.dtype
-    if dt.kind != "f" and not (dt == np.uint8 and mode in ("nearest", "nearest-exact")):
+    if dt.kind not in "fV" and not (dt == np.uint8 and mode in ("nearest", "nearest-exact")):
         # interpolation weights would be truncated to the integer dtype: refuse, as PyTorch
         # does for all but uint8 (whose rounded linear modes are not implemented here)
         from ._reduce_util import scalar_type_name

@@ -74,8 +74,9 @@ def _mismatch(ad, bd):
 
 
 def _np_matmul(ad, bd):
-    if ad.dtype == np.float16:  # accumulate in float32, as PyTorch's CPU kernels do
-        return np.matmul(ad.astype(np.float32), bd.astype(np.float32)).astype(np.float16)
+    if ad.dtype == np.float16 or ad.dtype.kind == "V":
+        # float16/bfloat16 accumulate in float32 and round once, as PyTorch's CPU kernels do
+        return np.matmul(ad.astype(np.float32), bd.astype(np.float32)).astype(ad.dtype)
     return np.matmul(ad, bd)
 
 
@@ -406,7 +407,7 @@ def cdist(x1, x2, p=2.0, compute_mode=None):
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values (got p={p})")
     for d in (d1, d2):
-        if d.dtype.kind != "f":
+        if d.dtype.kind not in "fV":
             raise RuntimeError(f"cdist only supports floating-point dtypes, X1 got: {x1.dtype}")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return vector_norm(diff, p, -1)

@@ -98,7 +98,7 @@ def _axpby(inp, prod, beta, alpha, node_cls, op, terms=True):
         elif out is pd:
             out = pd.copy()
         out = out.astype(dt, copy=False)
-    if STATE.enabled and (prod._rg or inp._rg) and dt.kind == "f":
+    if STATE.enabled and (prod._rg or inp._rg) and dt.kind in "fV":
         node = node_cls((prod._grad_node(), inp._grad_node()))
         node.alpha, node.beta, node.ishape = alpha, beta, idt.shape
         t = attach(out, node)
@@ -246,7 +246,7 @@ def dist(input, other, p=2):
 
 
 def _float(x):
-    return x if x._data.dtype.kind == "f" else x.to(_dtype.get_default_dtype())
+    return x if x._data.dtype.kind in "fV" else x.to(_dtype.get_default_dtype())
 
 
 @op(summary='Covariance of the variables in the rows of input.',

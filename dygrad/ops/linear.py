@@ -143,6 +143,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _np_linear(xd, wd, bd=None):
+    if xd.dtype.kind == "V":  # bfloat16: accumulate in float32, round once (as PyTorch's CPU)
+        f = np.float32
+        return _np_linear(xd.astype(f), wd.astype(f), None if bd is None else bd.astype(f)).astype(xd.dtype)
     if xd.ndim == 2:
         out = np.dot(xd, wd.T)
     elif xd.ndim == 1:

@@ -168,7 +168,7 @@ def _class_forward(xd, td, w, ignore_index, reduction, eps, fused, op):
     if fused:
         logp, p = _np_log_softmax(xd, cdim)
     else:
-        if xd.dtype.kind != "f":
+        if xd.dtype.kind not in "fV":
             raise NotImplementedError(f"{op}: expected a floating-point input, got "
                                       f"{_dtype.from_numpy_dtype(xd.dtype)}")
         logp, p = xd, None
@@ -322,14 +322,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     # PyTorch checks only the upper bound and smooths only when label_smoothing > 0
     label_smoothing = label_smoothing if label_smoothing > 0 else 0.0
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for "
                                   f"'{scalar_type_name(input._data.dtype)}'")
-    if input._data.ndim == target._data.ndim and target._data.dtype.kind != "f":
+    if input._data.ndim == target._data.ndim and target._data.dtype.kind not in "fV":
         # equal ranks mean class probabilities to PyTorch (even for a 0-dim input)
         raise RuntimeError(f"cross_entropy: expected floating point type for target with class "
                            f"probabilities, got {scalar_type_name(target._data.dtype)}")
-    if target._data.dtype.kind == "f":
+    if target._data.dtype.kind in "fV":
         if input._data.ndim == 0:
             raise IndexError("cross_entropy: dimension specified as 1 but the input has no dimensions")
         if target._data.shape != input._data.shape:

@@ -85,7 +85,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                           "Using a target size ({t}) that is different to the input size ({i}) is "
                           "deprecated. Please ensure they have the same size.")
     xd, td = _pair_arrays(input, target, "binary_cross_entropy")
-    if xd.dtype.kind != "f":
+    if xd.dtype.kind not in "fV":
         raise NotImplementedError("binary_cross_entropy: expected a floating-point input, got "
                            f"{input.dtype}")
     if input._data.dtype != target._data.dtype:
@@ -158,7 +158,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         w = weight._data.astype(xd.dtype, copy=False)
         elem = elem * w
     # PyTorch builds the loss in place from (1 - target): it keeps the target's dtype
-    elem = np.asarray(elem, dtype=target._data.dtype if target._data.dtype.kind == "f"
+    elem = np.asarray(elem, dtype=target._data.dtype if target._data.dtype.kind in "fV"
                       else xd.dtype, order="C")  # (ascontiguousarray makes 0-dim 1-dim)
     # the weights are saved too: w and pw may share their memory, so changing one in place
     # before backward raises (as PyTorch) instead of silently changing the gradient
@@ -254,7 +254,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = 
         raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the "
                            f"broadcast shape {list(shape)}")
     xd, td = input._data, target._data
-    if xd.dtype.kind != "f":
+    if xd.dtype.kind not in "fV":
         raise NotImplementedError(f"soft_margin_loss: expected a floating-point input, got "
                                   f"{input.dtype}")
     # PyTorch's literal log(1 + exp(-y x)) (overflowing to inf as PyTorch does)

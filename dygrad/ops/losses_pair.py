@@ -22,7 +22,7 @@ def _pair_checks(op, input, target, float_only=False):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", stacklevel=3)
-    if float_only and input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
+    if float_only and input._data.dtype.kind not in "fV" and target._data.dtype.kind not in "fV":
         raise NotImplementedError(f"{op}: not implemented for integer inputs (got {input.dtype} "
                                   f"and {target.dtype})")
 
@@ -76,7 +76,7 @@ class MseLossBackward0(_PairLoss):
 def _pair_arrays(input, target, op):
     xd, td = input._data, target._data
     npdt = xd.dtype if xd.dtype == td.dtype else _dtype.result_np_dtype((input, target))
-    if npdt.kind != "f":  # PyTorch has no integer kernel for these losses
+    if npdt.kind not in "fV":  # PyTorch has no integer kernel for these losses
         if op == "kl_div":
             raise RuntimeError("kl_div: Integral inputs not supported.")
         raise NotImplementedError(f"{op}: not implemented for integer inputs (got {input.dtype} "

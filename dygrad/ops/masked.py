@@ -73,7 +73,7 @@ def _masked_fill(x, mask, value, inplace):
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                            f"with {value._data.ndim} dimension(s).")
     d = x._data
-    if vt and value._rg and d.dtype.kind != "f" and STATE.enabled and not inplace:
+    if vt and value._rg and d.dtype.kind not in "fV" and STATE.enabled and not inplace:
         # PyTorch refuses to record history on an integer/bool result (masked_fill_ into such a
         # tensor does record it, a PyTorch quirk the fuzzer does not generate)
         raise RuntimeError(f"Autograd not support dtype: {_NAMES.get(d.dtype, d.dtype)}")

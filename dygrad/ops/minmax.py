@@ -21,7 +21,7 @@ def _ties(xd, out_kept, nan_ties=True):
     """Mask of the elements equal to their slice's extremum (NaN counts as equal to NaN for
     max/min; for amax/amin it does not, so a NaN slice gets a NaN gradient, as PyTorch)."""
     mask = xd == out_kept
-    if nan_ties and xd.dtype.kind == "f":
+    if nan_ties and xd.dtype.kind in "fV":
         mask |= np.isnan(xd) & np.isnan(out_kept)
     return mask
 
@@ -170,7 +170,7 @@ def aminmax(input, *, dim=None, keepdim=False):
         _check_nonempty(d, dims, "aminmax", ":")
     lo = np.asarray(np.amin(d, axis=dims, keepdims=keepdim))
     hi = np.asarray(np.amax(d, axis=dims, keepdims=keepdim))
-    if STATE.enabled and input._rg and d.dtype.kind == "f":
+    if STATE.enabled and input._rg and d.dtype.kind in "fV":
         node = AminmaxBackward0((input._grad_node(),))
         node.dims, node.keepdim = dims, keepdim
         ws = []

@@ -27,7 +27,7 @@ def _moments(x, dim, unbiased, keepdim, correction, op, root=False):
     floats accumulate in float64 (as PyTorch's CPU kernel does), so the squares of large float32
     values do not overflow where the standard deviation is finite."""
     d = x._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise RuntimeError(f"std and var only support floating point and complex dtypes "
                            f"(got {x.dtype} in {op})")
     dim, c = _correction(dim, unbiased, correction)

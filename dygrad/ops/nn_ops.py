@@ -106,7 +106,7 @@ def _prep(x, dim, dtype, op, stacklevel):
     dim = wrap_dim(dim, d.ndim, op)     # a bad dim is reported before a bad dtype, as PyTorch
     if dtype is not None:
         dtype = dtype.np
-    elif d.dtype.kind != "f" and d.size:   # (PyTorch returns an empty integer input as is)
+    elif d.dtype.kind not in "fV" and d.size:   # (PyTorch returns an empty integer input as is)
         raise NotImplementedError(f"{op}: expected a floating-point tensor, got {x.dtype}")
     return dim, dtype
 
@@ -239,7 +239,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     if n % 2:
         d = dim if dim >= 0 else dim + input.dim()
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f"glu: expected a floating-point input, got {input.dtype}")
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()

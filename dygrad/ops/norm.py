@@ -200,6 +200,13 @@ def layer_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...
 def _ln(xd, w, b, k, eps, needs):
     """Layer norm of the array xd over its last k dims: (out, its node, whose next_functions are
     `needs`, or None when needs is None). The eager op and its replay kernel."""
+    if xd.dtype.kind == "V":  # bfloat16: statistics in float32, what is kept rounded to bfloat16
+        f = np.float32
+        out, node = _ln(xd.astype(f), None if w is None else w.astype(f),
+                        None if b is None else b.astype(f), k, eps, needs)
+        if node is not None:
+            node.xhat = node.xhat.astype(xd.dtype)
+        return out.astype(xd.dtype), node
     axes = tuple(range(xd.ndim - k, xd.ndim))
     mean = xd.mean(axis=axes, keepdims=True)
     xc = xd - mean
@@ -389,7 +396,7 @@ def rms_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...],
         raise RuntimeError(f"rms_norm: normalized_shape {list(shape)} does not match the last dims of "
                            f"the input of shape {list(input.shape)}")
     if eps is None:
-        eps = float(np.finfo(input._data.dtype).eps) if input._data.dtype.kind == "f" else 1.1920928955078125e-07
+        eps = float(np.finfo(input._data.dtype).eps) if input._data.dtype.kind in "fV" else 1.1920928955078125e-07
     dims = tuple(range(input.dim() - k, input.dim()))
     out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
     return out if weight is None else out * weight

@@ -58,12 +58,12 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         from .elementwise import cast
         x = cast(x, dtype)
     d = x._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {scalar_type_name(d.dtype)}")
     p = float(ord)
     dims = rdims(dim, d.shape, "linalg.vector_norm")
-    w = d.astype(np.float32) if d.dtype == np.float16 else d
+    w = d.astype(np.float32) if d.dtype.itemsize == 2 and d.dtype.kind in "fV" else d
     a = np.abs(w)
     if math.isinf(p):
         if d.size == 0 and (dim is None or dim == ()):
@@ -136,7 +136,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if d.ndim < 2:
         raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
                            f"dimensions (got shape {list(d.shape)})")
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as "
                            f"input. Got {scalar_type_name(d.dtype)}")
     dims = rdims(tuple(dim), d.shape, "linalg.matrix_norm")

@@ -137,7 +137,7 @@ def _avg_backward_graph(node, g):
 
 def _sum_over_taps(xp, kh, kw, geom):
     # integers are averaged in float64 (then truncated back), as the window sums could overflow
-    acc = xp.dtype if xp.dtype.kind == "f" else np.float64
+    acc = xp.dtype if xp.dtype.kind in "fV" else np.float64
     total = None
     for i in range(kh):
         for j in range(kw):

@@ -12,7 +12,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _bw
 from ._registry import op
-from ._reduce_util import (rdims, one_dim, expand_back, finish, acc_dtype, scalar_type_name, flip,
+from ._reduce_util import (rdims, one_dim, expand_back, finish, acc_dtype, scalar_type_name, flip, lowp,
                            shift, select, stack)
 from .minmax import max, min, amax, amin, aminmax, argmax, argmin  # noqa: F401
 from .sort_ops import sort, argsort, topk, median  # noqa: F401
@@ -77,11 +77,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     if dtype is not None:
         _grad_dtype(input, dtype)
     out = _np_sum(d, dims, keepdim, npdt)
-    if npdt == np.float16:
+    if lowp(npdt):
         replay, args = _np_sum, (input, dims, keepdim, npdt)
     else:  # ndarray.sum is this ufunc reduction; calling it directly skips two layers
         replay = np.add.reduce
-        args = (input, dims, None if npdt == d.dtype and npdt.kind == "f" else npdt, None, keepdim)
+        args = (input, dims, None if npdt == d.dtype and npdt.kind in "fV" else npdt, None, keepdim)
     t, node = finish(out, input, SumBackward0 if dim is None else SumBackward1, replay, args, "sum")
     if node is not None:
         # dims None marks the full sum, whose gradient is one value filled over the input
@@ -91,12 +91,12 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
 
 
 def _np_sum(d, dims, keepdim, npdt):
-    if npdt == d.dtype and npdt.kind == "f" and npdt != np.float16:
+    if npdt == d.dtype and npdt.kind in "fV" and npdt.itemsize != 2:
         # the same reduction as d.sum(dtype=npdt); naming the dtype costs NumPy ~0.4 µs of
         # dtype resolution, a fifth of a small op (integers must name it: NumPy would widen
         # an int8 sum to int64 where sum(dtype=torch.int8) keeps int8)
         return np.add.reduce(d, dims, None, None, keepdim)
-    if npdt == np.float16:
+    if lowp(npdt):  # float16/bfloat16 accumulate in float32 and round once, as PyTorch
         return d.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(npdt)
     return d.sum(axis=dims, keepdims=keepdim, dtype=npdt)
 
@@ -117,7 +117,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     npdt = _sum_dtype(d, dtype)
     dims = rdims(dim, d.shape, "nansum")
     _grad_dtype(input, dtype)
-    out = np.nansum(d, axis=dims, keepdims=keepdim, dtype=np.float32 if npdt == np.float16 else npdt)
+    out = np.nansum(d, axis=dims, keepdims=keepdim, dtype=np.float32 if lowp(npdt) else npdt)
     t, node = finish(out.astype(npdt, copy=False), input, NansumBackward0)
     if node is not None:
         node.shape, node.dims, node.keepdim, node.src = d.shape, dims, keepdim, None
@@ -152,7 +152,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     src = d.dtype
     if dtype is not None and dtype.np != src:
         d = d.astype(dtype.np)
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         _check_mean_dtype(d, "mean", dtype is not None)
     dims = rdims(dim, d.shape, "mean")
     n = 1
@@ -193,11 +193,11 @@ class NanmeanBackward0(_Reduce):
     example='torch.tensor([1.0, 2.0, 4.0]), 0')
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     d = input._data
-    if d.dtype.kind != "f":  # checked before dtype=: an integer input is refused either way
+    if d.dtype.kind not in "fV":  # checked before dtype=: an integer input is refused either way
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {scalar_type_name(d.dtype)}")
     if dtype is not None and dtype.np != d.dtype:
-        if dtype.np.kind != "f":
+        if dtype.np.kind not in "fV":
             _check_mean_dtype(np.empty(0, dtype.np), "nanmean", True)
         d = d.astype(dtype.np)
     dims = rdims(dim, d.shape, "nanmean")
@@ -308,10 +308,10 @@ class LogsumexpBackward0(Node):
     example='torch.tensor([1.0, 2.0, 4.0]), 0')
 def logsumexp(input, dim, keepdim=False):
     d = input._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         d = d.astype(_dtype._default[0].np)
     dims = rdims(dim, d.shape, "logsumexp")
-    w = d.astype(np.float32) if d.dtype == np.float16 else d
+    w = d.astype(np.float32) if lowp(d.dtype) else d
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if w.size:
             m = np.amax(w, axis=dims, keepdims=True)
@@ -393,7 +393,7 @@ def _cum(x, dim, dtype, npfn, op):
     src = d
     if d.ndim == 0:
         src = d.reshape(1)
-    if npdt == np.float16:  # accumulate in float32, as PyTorch does
+    if lowp(npdt):  # accumulate in float32, as PyTorch does
         out = npfn(src, axis=dim, dtype=np.float32).astype(npdt).reshape(d.shape)
     else:
         out = npfn(src, axis=dim, dtype=npdt).reshape(d.shape)
@@ -482,7 +482,7 @@ def _cast_for_grad(x, dtype):
     """A dtype= argument on a tensor that requires grad: cast first so the cast is recorded."""
     if dtype is not None and x._rg:
         _grad_dtype(x, dtype)
-        if dtype.np != x._data.dtype and dtype.np.kind == "f":
+        if dtype.np != x._data.dtype and dtype.np.kind in "fV":
             from .elementwise import cast
             return cast(x, dtype)
     return x
@@ -491,7 +491,7 @@ def _cast_for_grad(x, dtype):
 def _grad_dtype(x, dtype):
     """PyTorch refuses a dtype= that autograd cannot follow: a non-float result of a tensor
     that requires grad (while grad mode is on)."""
-    if dtype is not None and x._rg and STATE.enabled and dtype.np.kind != "f":
+    if dtype is not None and x._rg and STATE.enabled and dtype.np.kind not in "fV":
         raise RuntimeError(f"Autograd not support dtype: {scalar_type_name(dtype.np)}")
 
 

@@ -201,7 +201,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
                             "Tensor mean or std the shape comes from the tensors")
         ref = mean if tm else std
         npdt = ref._data.dtype
-        if npdt.kind != "f":
+        if npdt.kind not in "fV":
             _convert.not_implemented("normal_kernel_cpu", npdt)
         m = mean._data if tm else float(mean)
         s = std._data if ts else float(std)
@@ -258,7 +258,7 @@ def _fmt(v):
             "(in out's dtype with out=).")
 def bernoulli(input, p=None, *, generator=None, out=None):
     d = input._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         _convert.not_implemented("bernoulli_tensor_cpu_p_" if p is None else "bernoulli_scalar_cpu_", d.dtype)
     if p is None:
         prob = d
@@ -286,7 +286,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 def poisson(input, generator=None):
     """Poisson samples with rates `input` (floating, non-negative), in input's dtype."""
     d = input._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         _convert.not_implemented("poisson_cpu", d.dtype)
     if (d < 0).any() or np.isnan(d).any():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
@@ -299,7 +299,7 @@ def poisson(input, generator=None):
             "or 2-d); without replacement each row yields distinct indices.")
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     d = input._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
                            f"{_convert.TORCH_NAME[d.dtype.name]}")
     if d.ndim not in (1, 2):

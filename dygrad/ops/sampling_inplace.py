@@ -23,14 +23,14 @@ _SEEDED = "generator=torch.Generator().manual_seed(0)"
 
 def _floating(input, kernel):
     d = input._data.dtype
-    if d.kind != "f":
+    if d.kind not in "fV":
         _convert.not_implemented(kernel, d)
     return d
 
 
 def _continuous(input, name):
     d = input._data.dtype
-    if d.kind != "f":
+    if d.kind not in "fV":
         ctype = {"Long": "long int", "Int": "int", "Short": "short int", "Char": "signed char",
                  "Byte": "unsigned char", "Bool": "bool"}[_convert.TORCH_NAME[d.name]]
         raise RuntimeError(f"{name} distribution is a continuous probability distribution. dtype "

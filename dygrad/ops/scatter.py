@@ -282,7 +282,7 @@ def _identity(reduce, dt):
         return 0
     if reduce == "prod":
         return 1
-    if dt.kind == "f":
+    if dt.kind in "fV":
         lo, hi = -np.inf, np.inf
     elif dt.kind == "b":
         lo, hi = False, True
@@ -316,7 +316,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         cnt = np.full(x1.shape, int(include_self), np.int64)
         np.add.at(cnt, coords, 1)
         cnt = np.maximum(cnt, 1)
-        out = (out / cnt if out.dtype.kind == "f" else out // cnt).astype(out.dtype)
+        out = (out / cnt if out.dtype.kind in "fV" else out // cnt).astype(out.dtype)
     t, node = _record(out.reshape(input._data.shape), ScatterReduceBackward0, input, src)
     if node is not None:
         hit = _scatter_node(node, input, x1, coords, skey, src, index)

@@ -124,7 +124,7 @@ def clamp(input, min=None, max=None):
     d = input._data
     lo = min
     hi = max
-    if d.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
+    if d.dtype.kind not in "fV" and (isinstance(lo, float) or isinstance(hi, float)):
         d = d.astype(_dtype._default[0].np)
     elif d.dtype.kind == "b":
         d = _bool_clamp_input(d, lo, hi)
@@ -155,7 +155,7 @@ def _bool_clamp_input(d, lo, hi):
 
 def _fits_in_place(d, lo, hi):
     """Scalar bounds that clamp a tensor of d's dtype without changing its dtype."""
-    if d.dtype.kind == "f":
+    if d.dtype.kind in "fV":
         return True
     return d.dtype.kind in "iu" and all(b is None or isinstance(b, (int, np.integer))
                                         for b in (lo, hi))
@@ -365,7 +365,7 @@ def lerp(input, end, weight):
         from .._convert import _CTYPE
         raise RuntimeError(f"expected dtype {_CTYPE.get(sd.name, sd.name)} for `end` but got "
                            f"dtype {_CTYPE.get(ed.name, ed.name)}")
-    if sd.kind != "f":
+    if sd.kind not in "fV":
         from .._convert import SCALAR_NAMES
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         raise NotImplementedError(

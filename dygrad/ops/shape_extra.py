@@ -204,7 +204,7 @@ def vander(x, N=None, increasing=False):
     powers = np.arange(n, dtype=_I64)
     if not increasing:
         powers = powers[::-1].copy()
-    base = x if x._data.dtype.kind == "f" else x.long()
+    base = x if x._data.dtype.kind in "fV" else x.long()
     return base.unsqueeze(1) ** _wrap(powers)
 
 

@@ -136,7 +136,7 @@ def _lower_median_idx(d, dim):
     n = d.shape[dim]
     order = np.argsort(d, axis=dim, kind="stable")
     idx = np.take(order, [(n - 1) // 2], axis=dim)
-    if d.dtype.kind == "f":
+    if d.dtype.kind in "fV":
         nan = np.isnan(d)
         has = nan.any(axis=dim, keepdims=True)
         if has.any():
@@ -159,7 +159,7 @@ def _median(input, dim, keepdim, op, median_idx, result_cls,
         raise NotImplementedError(f"{op}: not implemented for torch.bool tensors")
     if dim is None:
         if d.size == 0:
-            if d.dtype.kind != "f":
+            if d.dtype.kind not in "fV":
                 raise RuntimeError(f"{op}() of an empty tensor has no value for an integer dtype")
             t, node = finish(np.asarray(np.nan, d.dtype), input, full_node)
             if node is not None:
@@ -170,7 +170,7 @@ def _median(input, dim, keepdim, op, median_idx, result_cls,
         t, node = finish(np.asarray(val), input, full_node)
         if node is not None:
             mask = d == val
-            if d.dtype.kind == "f" and np.isnan(val):
+            if d.dtype.kind in "fV" and np.isnan(val):
                 mask = np.isnan(d)
             node.w = (mask / mask.sum()).astype(d.dtype)
         return t

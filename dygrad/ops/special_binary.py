@@ -21,12 +21,12 @@ def _lhs(x, y):
     if isinstance(x, Tensor):
         return x
     npdt = _dtype.result_np_dtype((x, y))
-    return _wrap(np.asarray(x, dtype=npdt if npdt.kind == "f" else _dtype._default[0].np))
+    return _wrap(np.asarray(x, dtype=npdt if npdt.kind in "fV" else _dtype._default[0].np))
 
 
 def _to_float(a, b):
     """Integer/bool operands compute in the default float dtype (as PyTorch's float-only ops)."""
-    if _dtype.result_np_dtype((a, b)).kind != "f":
+    if _dtype.result_np_dtype((a, b)).kind not in "fV":
         a = cast(a, _dtype.get_default_dtype())
     return a
 
@@ -36,7 +36,7 @@ def _float_binary(input, other, npop, node_cls, opname, save=True):
     error), and a promoted dtype that is floating."""
     _tensor_arg(input, opname, 1)
     _tensor_arg(other, opname, 2)
-    if _dtype.result_np_dtype((input, other)).kind != "f":
+    if _dtype.result_np_dtype((input, other)).kind not in "fV":
         raise NotImplementedError(f"{opname}: not implemented for integer inputs "
                                   f"(got {_fmt(input)} and {_fmt(other)})")
     return _binary(input, other, npop, node_cls, opname, save=save)

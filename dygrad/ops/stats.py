@@ -30,7 +30,7 @@ def _q_array(q, x):
 
 def _quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
     d = x._data
-    if d.dtype.kind != "f":
+    if d.dtype.kind not in "fV":
         raise RuntimeError(f"{op}() input tensor must be either float or double dtype")
     if d.size == 0:
         raise RuntimeError(f"{op}() input tensor must be non-empty")
@@ -98,7 +98,7 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 def _nan_order(d, dim):
     """Stable ascending order along dim, NaN last; and the count of non-NaN per slice."""
     order = np.argsort(d, axis=dim, kind="stable")
-    if d.dtype.kind == "f":
+    if d.dtype.kind in "fV":
         nn = d.shape[dim] - np.isnan(d).sum(axis=dim, keepdims=True)
     else:  # an array too, so that take_along_axis sees the slice's dims
         nn = np.full(order.take([0], axis=dim).shape, d.shape[dim])
@@ -159,7 +159,7 @@ def mode(input, dim=-1, keepdim=False):
     run = first[np.arange(len(rows)), best][:, None]
     same = first == run
     idx = np.where(same, order, -1).max(axis=1)
-    if d.dtype.kind == "f" and n <= 16:
+    if d.dtype.kind in "fV" and n <= 16:
         for r in np.flatnonzero(np.isnan(rows).any(1)):
             idx[r] = _mode_with_nan(rows[r])
     idx = idx.reshape(m.shape[:-1] + (1,))

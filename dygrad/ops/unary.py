@@ -25,7 +25,7 @@ def _unary(x, npfn, node_cls, save_in=True, save_out=False, float_only=True, hal
         x = as_tensor_like(x, None)
     d = x._data
     replay = npfn
-    if float_only and d.dtype.kind != "f":
+    if float_only and d.dtype.kind not in "fV":
         d = d.astype(_dtype._default[0].np)
         replay = (_cast_kernel, npfn, d.dtype, x)
     elif half_in_float and d.dtype is _F16:
@@ -229,7 +229,7 @@ class PowScalarBackward(_Unary):
 def square(input):
     if input._data.dtype.kind == "b":  # square is pow(input, 2): bool promotes with the int 2
         return _unary(input, lambda d: np.square(d.astype(np.int64)), PowScalarBackward, float_only=False)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         return _unary(input, np.square, PowScalarBackward, float_only=False)
     return pow(input, 2)
 
@@ -341,7 +341,7 @@ class Atan2Backward0(_Binary):
 def atan2(input, other):
     if not isinstance(other, Tensor):
         raise TypeError(f"atan2(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
-    if _dtype.result_np_dtype((input, other)).kind != "f":
+    if _dtype.result_np_dtype((input, other)).kind not in "fV":
         input = cast(input, _dtype.get_default_dtype())
     return _binary(input, other, np.arctan2, Atan2Backward0, "atan2")
 
@@ -406,7 +406,7 @@ class ReluBackward0(_Unary):
     __slots__ = ()
 
     def backward(self, g, y):
-        if type(g) is np.ndarray and g.dtype.kind == "f" and g.ndim and g.shape == y.shape:
+        if type(g) is np.ndarray and g.dtype.kind in "fV" and g.ndim and g.shape == y.shape:
             # g where y > 0 else +0.0, bit for bit as np.where but ~10x faster: AND with -1/0 masks
             # the mask is `not y <= 0` (PyTorch's rule): a NaN output passes its gradient through
             it = _INT_OF_SIZE[g.itemsize]
@@ -536,7 +536,7 @@ def _integral(name, npfn, node, summary, aliases=()):
     """floor/ceil/trunc: the float kernel, and an integer tensor returned as a copy (bool has no
     kernel in PyTorch)."""
     def integral(input):
-        if input._data.dtype.kind != "f":
+        if input._data.dtype.kind not in "fV":
             _not_for(input, name, "b")
             return _int_copy(input, node)
         return _unary(input, npfn, node, save_in=False)
@@ -555,7 +555,7 @@ trunc = fix = _integral("trunc", np.trunc, TruncBackward0, "Rounds toward zero, 
     summary='Rounds half to even, to `decimals` decimal places.',
     example='torch.tensor([0.5, 1.5, 2.675])')
 def round(input, *, decimals=0):
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         _not_for(input, "round", "b" if decimals == 0 else "biu")
         return _int_copy(input, RoundBackward0)
     if decimals:

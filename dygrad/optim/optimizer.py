@@ -591,7 +591,7 @@ def _cast_state(param, value, key, step_to_f32):
                 return _wrap(value._data.astype(np.float32))
             return value
         pd = param._data.dtype
-        if pd.kind == "f" and value._data.dtype != pd:
+        if pd.kind in "fV" and value._data.dtype != pd:
             return _wrap(value._data.astype(pd))
         return value
     if isinstance(value, dict):

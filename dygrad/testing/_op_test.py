@@ -142,7 +142,7 @@ def _build(arrays, flags, make, explicit):
     def one(a, rg):
         if not isinstance(a, np.ndarray):
             return a
-        if rg and a.dtype.kind != "f":
+        if rg and a.dtype.kind not in "fV":
             if explicit:
                 raise ValueError(f"requires_grad=True for an input of dtype {a.dtype}")
             rg = False
@@ -271,7 +271,7 @@ def gradcheck_op(fn, *arrays, requires_grad=True, gradgradcheck=False, eps=1e-6,
         out = fn(*[type(a)(sub(x) for x in a) if type(a) in (list, tuple) else sub(a) for a in args])
         if _is_seq(out):  # integer outputs (indices) have no gradient to check
             out = tuple(o for o in _flat_tensors(out, lambda o: hasattr(o, "_data"))
-                        if o._data.dtype.kind == "f")
+                        if o._data.dtype.kind in "fV")
         return out
 
     assert autograd.gradcheck(call, tuple(tensors), eps=eps, atol=atol, rtol=rtol)
@@ -282,6 +282,6 @@ def gradcheck_op(fn, *arrays, requires_grad=True, gradgradcheck=False, eps=1e-6,
 def _f64(a):
     if _is_seq(a):
         return type(a)(_f64(x) for x in a)
-    if isinstance(a, np.ndarray) and a.dtype.kind == "f":
+    if isinstance(a, np.ndarray) and a.dtype.kind in "fV":
         return a.astype(np.float64)
     return a

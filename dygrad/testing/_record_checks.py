@@ -47,7 +47,7 @@ def applicable(rec, sample) -> list:
 
 def _all_float64(args):
     fl = [a for x in args for a in (x if type(x) in (list, tuple) else (x,))
-          if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+          if isinstance(a, np.ndarray) and a.dtype.kind in "fV"]
     return all(a.dtype == np.float64 for a in fl)
 
 

@@ -59,7 +59,7 @@ class Sample:
         """Whether any array input is floating (so gradients can be checked)."""
         def fl(a):
             if isinstance(a, np.ndarray):
-                return a.dtype.kind == "f"
+                return a.dtype.kind in "fV"
             return type(a) in (list, tuple) and any(fl(x) for x in a)
         return any(fl(a) for a in self.args)
 

@@ -76,7 +76,7 @@ def _build(T, inputs, grad):
     def one(a, rg):
         if isinstance(a, np.ndarray):
             t = T.from_numpy(a.copy())
-            if rg and a.dtype.kind == "f":
+            if rg and a.dtype.kind in "fV":
                 t.requires_grad_(True)
                 leaves.append(t)
             return t

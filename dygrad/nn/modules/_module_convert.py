@@ -67,8 +67,8 @@ class _ConvertMixin:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def bfloat16(self):
-        raise TypeError("Module.bfloat16(): dygrad has no bfloat16 dtype (NumPy lacks one); use "
-                        "float32 or float16")
+        """Casts floating-point parameters and buffers to bfloat16 (needs ml_dtypes)."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
     def to_empty(self, *, device=None, recurse=True):
         from ...device import check_device

@@ -27,7 +27,7 @@ def _vector_norm(arr, p):
     if p == 1:
         return a.sum(dtype=arr.dtype)
     if p == 2:
-        return np.sqrt(np.dot(a, a)) if a.dtype.kind == "f" else np.sqrt((a * a).sum())
+        return np.sqrt(np.dot(a, a)) if a.dtype.kind in "fV" else np.sqrt((a * a).sum())
     return (a ** p).sum(dtype=arr.dtype) ** (1.0 / p)
 
 

@@ -91,13 +91,13 @@ def convert_image_dtype(image, dtype=_dtype.float32):
     src = a.dtype
     if src == dst:
         return image
-    if src.kind == "f":
-        if dst.kind == "f":
+    if src.kind in "fV":
+        if dst.kind in "fV":
             return image.to(_dtype.from_numpy_dtype(dst)) if isinstance(image, Tensor) else a.astype(dst)
         _float_to_int_check(src, dst, "cast")
         return back(_float_to_int(a, dst))
     in_max, out_max = _max_value(src), _max_value(dst)
-    if dst.kind == "f":
+    if dst.kind in "fV":
         return back(np.divide(a.astype(dst), dst.type(in_max), dtype=dst))
     if in_max > out_max:
         return back((a // ((in_max + 1) // (out_max + 1))).astype(dst))
@@ -114,12 +114,12 @@ def to_dtype(image, dtype=_dtype.float32, scale=False):
     src = a.dtype
     if src == dst:
         return image
-    if not scale or (src.kind == "f" and dst.kind == "f"):
+    if not scale or (src.kind in "fV" and dst.kind in "fV"):
         return image.to(_dtype.from_numpy_dtype(dst)) if isinstance(image, Tensor) else a.astype(dst)
-    if src.kind == "f":
+    if src.kind in "fV":
         _float_to_int_check(src, dst, "conversion")
         return back(_float_to_int(a, dst))
-    if dst.kind == "f":
+    if dst.kind in "fV":
         # v2 multiplies by the reciprocal, which can differ from dividing in the last bit
         return back(np.multiply(a.astype(dst), dst.type(1.0 / _max_value(src)), dtype=dst))
     if src == np.bool_ or dst == np.bool_:
@@ -148,14 +148,14 @@ def _check_normalize_input(tensor):
     """(data, channels_first) after checking the image is float and has a channel axis."""
     if isinstance(tensor, Tensor):
         d = tensor._data
-        if d.dtype.kind != "f":
+        if d.dtype.kind not in "fV":
             raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
         if d.ndim < 3:
             raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                              f"tensor.size() = {tensor.shape}.")
         return d, True
     if isinstance(tensor, np.ndarray):
-        if tensor.dtype.kind != "f":
+        if tensor.dtype.kind not in "fV":
             raise TypeError(f"normalize: the NumPy image should be float, got {tensor.dtype}")
         if tensor.ndim not in (2, 3):
             raise ValueError(f"normalize: a NumPy image must be H x W or H x W x C, got shape {tensor.shape}")

@@ -242,7 +242,7 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
             return img[..., ri[:, None], ci[None, :]]
         return _back(img, _planes(img)[..., ri[:, None], ci[None, :]])
     a = _planes(img)
-    ft = a.dtype if a.dtype.kind == "f" else np.dtype(np.float32)
+    ft = a.dtype if a.dtype.kind in "fV" else np.dtype(np.float32)
     if _tracks_grad(img):
         x, wrap = img, _wrap
     else:
@@ -254,7 +254,7 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
         x = _resize.apply_taps(x, *_resize.taps(h, oh, mode, antialias, ft), axis=-2, wrap=wrap)
     if _tracks_grad(img):
         return x
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fV":
         if mode == "bicubic" and a.dtype == np.uint8:
             np.clip(x, 0, 255, out=x)
         x = np.round(x).astype(a.dtype)
