@@ -26,6 +26,7 @@ from ..nn.modules.module import Module
 from ..serialization import CheckpointError, load as _load, save as _save
 from ._program import Unsavable, dec_const, enc_kernel, enc_recall, enc_value, resolve
 from ._recall import Recall
+from ._batch import NotPolymorphic, batch_of, generalise, read_spec, shown, substitute
 
 FORMAT = "dygrad.jit.traced"
 VERSION = 1
@@ -161,6 +162,16 @@ def save(m, f, _extra_files=None):
         consts.append(np.ascontiguousarray(t._data))
         return {"kind": "constant", "index": len(consts) - 1}
 
+    def probe_ref(t):  # a constant of a re-trace at another batch size: compared by value
+        hit = by_id.get(id(t))
+        if hit is not None:
+            return {"kind": hit[0], "name": hit[1]}
+        return {"kind": "constant", "value": np.ascontiguousarray(t._data)}
+
+    def by_value(d):
+        return {**d, "externals": [{"kind": "constant", "value": consts[e["index"]]}
+                                   if e["kind"] == "constant" else e for e in d["externals"]]}
+
     # the mode the model is in now (the original's flag: model.eval() may skip the traced wrapper)
     training = bool(fn._flags()[0]) if fn._flags is not None else False
     plans, seen = [], set()
@@ -177,6 +188,11 @@ def save(m, f, _extra_files=None):
         sig = (data["inputs"], data["training"])
         if sig not in seen:  # plans under grad and no_grad run the same forward
             seen.add(sig)
+            try:
+                data["batch"] = generalise(fn, key, by_value(data),
+                                           lambda e, k: _plan_data(e, k, probe_ref, ""))
+            except NotPolymorphic as e:
+                data["batch"], data["fixed"] = None, str(e)
             plans.append(data)
     if not plans:
         raise RuntimeError(f"dygrad.jit.save({name}): the traced model holds no replayable trace "
@@ -200,7 +216,8 @@ class _Holder(Module):
 
 class _Program:
     """One loaded plan: its signature and its steps with resolved kernels."""
-    __slots__ = ("inputs", "training", "externals", "steps", "outputs", "layout")
+    __slots__ = ("inputs", "training", "externals", "steps", "outputs", "layout", "batch",
+                 "raw", "fixed", "sizes")
 
 
 def _bad(fname, what):
@@ -258,6 +275,8 @@ def _read_plan(d, fname, names, n_consts):
         if not all(0 <= i < count for i in p.outputs):
             raise _bad(fname, "an output index out of range")
         p.layout = _read_layout(d["layout"], fname)
+        p.batch = read_spec(d.get("batch"), len(p.inputs), fname, _bad)
+        p.raw, p.fixed, p.sizes = d, str(d.get("fixed") or ""), {}
     except (KeyError, TypeError, ValueError) as e:
         raise _bad(fname, f"malformed plan ({type(e).__name__}: {e})") from None
     return p
@@ -316,7 +335,8 @@ class LoadedModule(Module):
                 owner.register_parameter(leaf, Parameter(t, requires_grad=bool(rg.get(name))))
             else:
                 owner.register_buffer(leaf, t, persistent=name in persistent)
-        d["_programs"] = [_read_plan(p, fname, set(state), len(d["_consts"]))
+        d["_names"] = set(state)
+        d["_programs"] = [_read_plan(p, fname, d["_names"], len(d["_consts"]))
                           for p in root["plans"]]
         d["_root"] = {k: v for k, v in root.items() if k != "state"}  # to save it again
         self.train(bool(root["training"]))
@@ -347,7 +367,7 @@ class LoadedModule(Module):
             sig.append((a._data.shape, a._data.dtype))
         sig = tuple(sig)
         modes = [p for p in self._programs if p.training == self.training]
-        prog = next((p for p in modes if p.inputs == sig), None)
+        prog = next((p for p in modes if p.inputs == sig), None) or self._resized(modes, sig)
         if prog is None:
             if not modes:
                 mode = "training" if self.training else "eval"
@@ -357,15 +377,40 @@ class LoadedModule(Module):
                     f"{mode} mode; call .{'eval' if self.training else 'train'}() or trace the "
                     f"model in {mode} mode too before saving")
             got = ", ".join(f"{dt.name}{list(s)}" for s, dt in sig)
-            want = "; ".join(", ".join(f"{dt.name}{list(s)}" for s, dt in p.inputs) for p in modes)
+            want = "; ".join(shown(p.inputs, p.batch[0] if p.batch else ()) for p in modes)
+            why = "; ".join(f"not at other batch sizes: {p.fixed}" for p in modes if p.fixed)
             raise RuntimeError(f"{self.original_name} (loaded traced model): it was traced for "
                                f"inputs ({want}) and cannot run on ({got}); a trace fixes the "
-                               "shapes and dtypes of its inputs")
+                               "shapes and dtypes of its inputs"
+                               + (" (N: any batch size)" if "N" in want else "")
+                               + (f" ({why})" if why else ""))
         ext = [self._tensor(kind, n) for kind, n in prog.externals]
         outs = iter([_wrap(a) for a in _run(prog, [a._data for a in args], ext)])
         if prog.layout is None:
             return next(outs)
         return _unflatten(prog.layout, outs)
+
+    def _resized(self, modes, sig):
+        """The program of a batch-polymorphic plan for the batch size sig asks for, or None."""
+        for p in modes:
+            if p.batch is None:
+                continue
+            vary, _, exprs = p.batch
+            n = batch_of(sig, vary)
+            if n is None or n < 1:
+                continue
+            q = p.sizes.get(n)
+            if q is None:
+                raw = substitute(p.raw, exprs, n)
+                if raw is None:
+                    continue
+                q = _read_plan(raw, self.original_name, self._names, len(self._consts))
+                if len(p.sizes) >= 16:
+                    p.sizes.pop(next(iter(p.sizes)))
+                p.sizes[n] = q
+            if q.inputs == sig:
+                return q
+        return None
 
     @property
     def code(self):
