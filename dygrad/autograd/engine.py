@@ -14,13 +14,16 @@ ndarray = np.ndarray
 _getrefcount = sys.getrefcount
 
 
-def _topo_deps(roots):
-    """Number of incoming edges of every node reachable from `roots`."""
+def _topo_deps(roots, stop=None):
+    """Number of incoming edges of every node reachable from `roots` (not walking past the
+    nodes in `stop`)."""
     deps = {}
     stack = list(roots)
     seen = set(stack)
     while stack:
         node = stack.pop()
+        if stop is not None and node in stop:
+            continue
         for nf, _ in node.next_functions:
             if nf is None:
                 continue
@@ -34,7 +37,7 @@ def _topo_deps(roots):
     return deps
 
 
-def _needed(roots, targets):
+def _needed(roots, targets, stop=None):
     """Nodes from which some target node can be reached (the only ones worth running)."""
     order = []
     stack = [(r, False) for r in roots]
@@ -48,6 +51,8 @@ def _needed(roots, targets):
             continue
         seen.add(node)
         stack.append((node, True))
+        if stop is not None and node in stop:
+            continue
         for nf, _ in node.next_functions:
             if nf is not None and nf not in seen:
                 stack.append((nf, False))
@@ -163,12 +168,19 @@ def _accumulate(node, g, create_graph, steal):
             h(t)
 
 
+# how many autograd.grad-style runs (gradients captured at `inputs`) are in progress: a
+# reentrant checkpoint refuses to run inside one, as PyTorch's does
+CAPTURING = [0]
+
+
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
-                 accumulate=True, allow_unused=False):
+                 accumulate=True, allow_unused=False, stop=False):
     """Runs backward from `roots` (list of (node, output_nr)) with `root_grads`.
 
     When `inputs` is given (a list of (node, output_nr) to capture), returns the gradients
-    flowing into those points, and with accumulate=False touches no leaf's `.grad`.
+    flowing into those points, and with accumulate=False touches no leaf's `.grad`. stop=True:
+    the captured nodes do not run and nothing past them is visited (a checkpoint's inner
+    backward, whose inputs lead into the outer graph).
     """
     if STATE.trace is not None:
         STATE.trace.escape("backward() or autograd.grad()")
@@ -183,24 +195,30 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             root_nodes.append(node)
         buf[nr] = g if buf[nr] is None else buf[nr] + g
 
-    deps = _topo_deps(root_nodes)
+    stop = {n for n, _ in inputs if n is not None} if stop else None
+    deps = _topo_deps(root_nodes, stop)
     ready = [n for n in root_nodes if n not in deps]
     return _execute(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate,
-                    root_nodes)
+                    root_nodes, stop)
 
 
-def _execute(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate, root_nodes):
+def _execute(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate, root_nodes,
+             stop=None):
     """Runs the loop with grad mode set as backward needs it (on only to build a graph)."""
     prev_enabled = STATE.enabled
     STATE.enabled = create_graph
+    if inputs is not None and stop is None:
+        CAPTURING[0] += 1
     try:
         if inputs is None and not STATE.anomaly:
             _loop(ready, buffers, deps, create_graph, retain_graph)
             return None
         return _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate,
-                             root_nodes)
+                             root_nodes, stop)
     finally:
         STATE.enabled = prev_enabled
+        if inputs is not None and stop is None:
+            CAPTURING[0] -= 1
 
 
 def backward_root(node, nr, g, retain_graph):
@@ -279,7 +297,8 @@ def _run_node_hooks(node, outs, buf, create_graph):
     return outs
 
 
-def _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate, root_nodes):
+def _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate, root_nodes,
+                  stop=None):
     capture = None
     needed = None
     results = None
@@ -288,7 +307,9 @@ def _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accu
         for i, (node, nr) in enumerate(inputs):
             if node is not None:
                 capture.setdefault(node, []).append((i, nr))
-        needed = _needed(root_nodes, list(capture))
+        needed = _needed(root_nodes, list(capture), stop)
+        if stop is not None:
+            needed -= stop
         results = [None] * len(inputs)
     anomaly = STATE.anomaly
     while ready:
@@ -296,6 +317,12 @@ def _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accu
         buf = buffers.pop(node, None)
         if buf is None:
             buf = [None] * node._nout
+        if stop is not None and node in stop:
+            # the edge of an outer graph: its gradient is the result; its hooks and all
+            # past it run in the outer backward
+            for i, nr in capture[node]:
+                results[i] = buf[nr]
+            continue
         if node._pre_hooks:
             buf = _run_pre_hooks(node, buf, create_graph)
         outs = None

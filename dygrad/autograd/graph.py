@@ -1,5 +1,101 @@
 """Seeing the graph a step built: walk grad_fn.next_functions, print it, or write Graphviz DOT."""
-__all__ = ["walk", "format_graph", "to_dot", "saved_bytes", "track_memory"]
+__all__ = ["walk", "format_graph", "to_dot", "saved_bytes", "track_memory",
+           "saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
+
+from . import node as _node
+
+
+class saved_tensors_hooks:
+    """Context in which every tensor an op saves for backward goes through `pack_hook`, and
+    backward receives what `unpack_hook` returns for it.
+
+    `pack_hook(tensor) -> Any` runs when the op records (grad mode off); `unpack_hook(packed)
+    -> Tensor` runs when backward (or a custom Function's `saved_tensors`) needs the tensor,
+    each time it needs it. Nested contexts: the innermost pair applies. The pack hook must not
+    modify its input in place, and the unpack hook must return a Tensor of the saved one's
+    shape and dtype (what it returns is used as it is; in-place changes made to the original
+    after packing are not detected, as in PyTorch). What nodes keep beside their saved tensors
+    (dropout masks, a normalisation's statistics) does not go through the hooks.
+
+    Example::
+
+        >>> def pack(t): return t.to(torch.float16)        # keep half the bytes
+        >>> def unpack(t): return t.to(torch.float32)
+        >>> with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        ...     y = (x.exp() * w).sum()
+        >>> y.backward()
+    """
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        if _node.DISABLED[0] is not None:
+            raise RuntimeError(_node.DISABLED[0])
+        _node.HOOKS.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        _node.HOOKS.pop()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors kept in CPU memory until backward needs them. PyTorch moves them off the
+    GPU; dygrad's tensors already live in CPU memory, so this keeps them as they are (an
+    independent copy when `pin_memory=True`, as pinning makes one). Accepts PyTorch's
+    arguments, so programs that offload activations run unchanged.
+
+    Example::
+
+        >>> with torch.autograd.graph.save_on_cpu(pin_memory=True):
+        ...     loss = model(x).sum()
+        >>> loss.backward()
+    """
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        def pack(t):
+            return (t.device, t.detach().clone() if pin_memory else t)
+
+        def unpack(packed):
+            device, t = packed
+            return t.to(device)
+
+        super().__init__(pack, unpack)
+
+
+class disable_saved_tensors_hooks:
+    """Context in which entering saved_tensors_hooks (or save_on_cpu) raises RuntimeError with
+    `error_message` (for code whose saved tensors must stay as they are).
+
+    Example::
+
+        >>> with torch.autograd.graph.disable_saved_tensors_hooks("not here"):
+        ...     with torch.autograd.graph.save_on_cpu():   # RuntimeError: not here
+        ...         pass
+    """
+
+    def __init__(self, error_message: str) -> None:
+        self.error_message = error_message
+
+    def __enter__(self):
+        self._prev = _node.DISABLED[0]
+        _node.DISABLED[0] = self.error_message
+        return self
+
+    def __exit__(self, *exc):
+        _node.DISABLED[0] = self._prev
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with disable_saved_tensors_hooks(self.error_message):
+                return fn(*args, **kwargs)
+        return wrapper
 
 
 def walk(root):

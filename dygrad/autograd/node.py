@@ -58,8 +58,11 @@ class Node:
 
     def __init__(self, next_functions=()):
         self.next_functions = next_functions
-        if STATE.anomaly:
-            self._trace = traceback.format_stack()[:-2]
+        if STATE.anomaly:   # anomaly mode, or a checkpoint noting the nodes its function made
+            if COLLECT:
+                COLLECT[-1].append(self)
+            if STATE.anomaly is True:
+                self._trace = traceback.format_stack()[:-2]
 
     def name(self):
         return type(self).__name__
@@ -68,13 +71,21 @@ class Node:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     # -- saving -------------------------------------------------------------------------
+    # The one place where the graph keeps tensors: `save` and `save_output`. With saved-tensor
+    # hooks active (autograd.graph.saved_tensors_hooks) each saved tensor goes through `pack`
+    # here, and `_unpack` hands backward what `unpack` returns. Without hooks it costs one
+    # global lookup.
     def save(self, *tensors):
+        if HOOKS:
+            self._saved = _pack_all(tensors)
+            self._vers = None
+            return
         self._saved = tensors
         self._vers = tuple([t._vc[0] for t in tensors])
 
     def _vals(self, as_tensors):
         saved = self._saved
-        if self._sout is None and not as_tensors and saved:
+        if self._sout is None and not as_tensors and saved and self._vers is not None:
             # the usual case: saved inputs, none modified since (else _unpack raises)
             vers = self._vers
             if len(saved) == 2:
@@ -91,6 +102,9 @@ class Node:
 
     def save_output(self, t):
         """Saves this node's own output without a reference cycle (array + version counter)."""
+        if HOOKS:
+            self._sout = _pack_all((t,), t._nr)
+            return
         self._sout = (t._data, t._vc, t._vc[0], t._nr)
 
     def _unpack(self, as_tensors):
@@ -103,6 +117,9 @@ class Node:
                 f"retain_graph=True if you need to backward through the graph a second time "
                 f"(in {self.name()}).")
         vers = self._vers
+        if type(saved) is _Packed:
+            saved = saved.unpacked()
+            vers = [t._vc[0] for t in saved]  # PyTorch checks no versions through hooks
         for i, t in enumerate(saved):
             if t._vc[0] != vers[i]:
                 raise RuntimeError(
@@ -113,6 +130,9 @@ class Node:
                     "`x[i] = v`) by its out-of-place form, or clone the tensor first.")
         vals = list(saved) if as_tensors else [t._data for t in saved]
         so = self._sout
+        if type(so) is _Packed:
+            t = so.unpacked()[0]
+            so = (t._data, t._vc, t._vc[0], so.nr)
         if so is not None:
             arr, vc, ver, nr = so
             if vc[0] != ver:
@@ -170,6 +190,67 @@ class Node:
         if d is None:
             d = self.__dict__["_metadata"] = {}
         return d
+
+
+# the active (pack, unpack) pairs, innermost last; saved_tensors_hooks pushes and pops them.
+# A list, so that `if HOOKS:` in save is a global lookup and a truth test.
+HOOKS = []
+# lists that dygrad.utils.checkpoint fills with the nodes made while its function runs (it
+# sets STATE.anomaly to a truthy marker meanwhile, so Node.__init__ pays no extra test)
+COLLECT = []
+# the message of the innermost disable_saved_tensors_hooks, or None
+DISABLED = [None]
+
+
+class _Packed(tuple):
+    """What a node keeps for its saved tensors while hooks are active: pack's results (counted
+    by saved_bytes), the unpack function of the hooks that packed them."""
+    def __new__(cls, packed, unpack, nr=0):
+        self = tuple.__new__(cls, packed)
+        self.unpack = unpack
+        self.nr = nr
+        return self
+
+    def unpacked(self):
+        from .._tensor import Tensor
+        out = []
+        for p in self:
+            t = self.unpack(p)
+            if not isinstance(t, Tensor):
+                raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but "
+                                f"got result of type {type(t).__name__}")
+            out.append(t)
+        return out
+
+
+def _pack_all(tensors, nr=0):
+    pack, unpack = HOOKS[-1]
+    from .grad_mode import no_grad
+    with no_grad():   # pack runs with grad mode off, as PyTorch runs it
+        packed = []
+        for t in tensors:
+            ver = t._vc[0]
+            packed.append(pack(t))
+            if t._vc[0] != ver:
+                raise RuntimeError(
+                    "A saved tensor pack hook is modifying its input in place. Tensors provided "
+                    "as input to pack hook cannot be modified by in-place operations as this can "
+                    "lead to unexpected side-effects.")
+    return _Packed(packed, unpack, nr)
+
+
+def repack_snapshot(node, t):
+    """_tensor._snapshot_saved for a node whose saved tensors went through pack: a pack result
+    that is `t` itself (about to be written in place) is replaced by the pack of a copy of
+    t's current value and history, so backward sees the value the op saw."""
+    saved = node._saved
+    if not any(p is t for p in saved):
+        return
+    from .._tensor import _wrap
+    old = _wrap(t._data.copy(), t._rg)
+    old.grad_fn, old._nr = t.grad_fn, t._nr
+    repacked = _pack_all((old,))[0]
+    node._saved = _Packed([repacked if p is t else p for p in saved], saved.unpack, saved.nr)
 
 
 class RemovableHandle:

@@ -9,6 +9,6 @@ __all__ = ["data", "hooks"]
 def __getattr__(name):
     # torch.utils.tensorboard works as an attribute too; imported on first use, since it loads
     # the tensorboard package (and protobuf), which most programs never need
-    if name == "tensorboard":
-        return importlib.import_module(".tensorboard", __name__)
+    if name in ("tensorboard", "checkpoint"):   # checkpoint: activation checkpointing
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
