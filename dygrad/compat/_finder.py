@@ -17,8 +17,7 @@ ROOTS = {"torch": "dygrad", "torchvision": "dygrad.vision", "functorch": "dygrad
 
 # torch modules dygrad does not have yet, and the planned work they wait for
 _WAITING = (
-    (("torch.fx", "torch.func", "functorch"),
-     "program transformations (torch.fx and torch.func) are planned but not built yet"),
+    (("torch.fx",), "graph transformations (torch.fx) are planned but not built yet"),
     (("torch.amp", "torch.cpu.amp", "torch.cuda.amp", "torch.utils.checkpoint"),
      "mixed precision and activation checkpointing are planned but not built yet"),
 )

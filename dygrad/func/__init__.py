@@ -1,0 +1,13 @@
+"""dygrad.func (``torch.func``, also ``functorch``): composable function transforms.
+
+``functional_call`` runs a module with other parameters; ``grad``, ``grad_and_value``, ``vjp``,
+``jvp``, ``jacrev``, ``jacfwd`` and ``hessian`` transform functions of tensors and compose with
+each other and with eager autograd (docs/func.md); ``stack_module_state`` prepares ensembles.
+"""
+from ._functional_call import functional_call, stack_module_state
+from ._grad import grad, grad_and_value, vjp, jvp
+from ._jac import jacrev, jacfwd, hessian
+from ._vmap import vmap  # vmap: batching rules in _batching*.py
+
+__all__ = ["functional_call", "stack_module_state", "grad", "grad_and_value", "vjp", "jvp",
+           "jacrev", "jacfwd", "hessian", "vmap"]
