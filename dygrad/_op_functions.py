@@ -9,6 +9,7 @@ from ._convert import not_tensor_error as _not_tensor, not_overload_error as _no
 from ._tensor import Tensor, _inplace
 from .ops.inplace import copy_ as _copy_  # noqa: F401 - in-place spellings may use it
 from ._convert import write_out_tensor as _write_out_tensor, write_outs as _write_outs
+from ._overrides import handle_failed_call as _handle_failed_call
 from .ops import bucketing as _op_bucketing
 from .ops import compare as _op_compare
 from .ops import cumulative as _op_cumulative
@@ -113,18 +114,24 @@ def abs(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.abs(torch.tensor([1.0, -2.0, 0.5]))
         tensor([1.0000, 2.0000, 0.5000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('abs', input)
-    if out is None:
-        return _op_unary.abs(input)
-    return _write_out(out, _op_unary.abs(input), 'abs', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('abs', input)
+        if out is None:
+            return _op_unary.abs(input)
+        return _write_out(out, _op_unary.abs(input), 'abs', True)
+    except Exception as _e:
+        return _handle_failed_call(abs, locals(), _e)
 
 
 def abs_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.abs`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('abs_', input)
-    return _inplace(input, _op_unary.abs(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('abs_', input)
+        return _inplace(input, _op_unary.abs(input))
+    except Exception as _e:
+        return _handle_failed_call(abs_, locals(), _e)
 
 
 absolute = abs
@@ -141,18 +148,24 @@ def acos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.acos(torch.tensor([0.25, 0.5, 1.0]))
         tensor([1.3181, 1.0472, 0.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('acos', input)
-    if out is None:
-        return _op_unary.acos(input)
-    return _write_out(out, _op_unary.acos(input), 'acos')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('acos', input)
+        if out is None:
+            return _op_unary.acos(input)
+        return _write_out(out, _op_unary.acos(input), 'acos')
+    except Exception as _e:
+        return _handle_failed_call(acos, locals(), _e)
 
 
 def acos_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.acos`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('acos_', input)
-    return _inplace(input, _op_unary.acos(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('acos_', input)
+        return _inplace(input, _op_unary.acos(input))
+    except Exception as _e:
+        return _handle_failed_call(acos_, locals(), _e)
 
 
 arccos = acos
@@ -169,18 +182,24 @@ def acosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.acosh(torch.tensor([1.0, 2.0, 4.0]))
         tensor([0.0000, 1.3170, 2.0634])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('acosh', input)
-    if out is None:
-        return _op_special_unary.acosh(input)
-    return _write_out(out, _op_special_unary.acosh(input), 'acosh')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('acosh', input)
+        if out is None:
+            return _op_special_unary.acosh(input)
+        return _write_out(out, _op_special_unary.acosh(input), 'acosh')
+    except Exception as _e:
+        return _handle_failed_call(acosh, locals(), _e)
 
 
 def acosh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.acosh`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('acosh_', input)
-    return _inplace(input, _op_special_unary.acosh_value(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('acosh_', input)
+        return _inplace(input, _op_special_unary.acosh_value(input))
+    except Exception as _e:
+        return _handle_failed_call(acosh_, locals(), _e)
 
 
 arccosh = acosh
@@ -195,9 +214,12 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
         >>> torch.adaptive_avg_pool1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), 3)
         tensor([[[-0.5000,  1.7500,  0.5000]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('adaptive_avg_pool1d', input)
-    return _op_nn_torch.adaptive_avg_pool1d(input, output_size)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('adaptive_avg_pool1d', input)
+        return _op_nn_torch.adaptive_avg_pool1d(input, output_size)
+    except Exception as _e:
+        return _handle_failed_call(adaptive_avg_pool1d, locals(), _e)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size) -> Tensor:
@@ -208,9 +230,12 @@ def adaptive_max_pool1d(input: Tensor, output_size) -> Tensor:
         >>> torch.adaptive_max_pool1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), 3)
         (tensor([[[1., 3., 2.]]]), tensor([[[0, 2, 5]]]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('adaptive_max_pool1d', input)
-    return _op_nn_torch.adaptive_max_pool1d(input, output_size)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('adaptive_max_pool1d', input)
+        return _op_nn_torch.adaptive_max_pool1d(input, output_size)
+    except Exception as _e:
+        return _handle_failed_call(adaptive_max_pool1d, locals(), _e)
 
 
 def add(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -223,9 +248,12 @@ def add(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> 
         >>> torch.add(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
         tensor([1.5000, 6.0000, 1.0000])
     """
-    if out is None:
-        return _op_elementwise.add(input, other, alpha=alpha)
-    return _write_out(out, _op_elementwise.add(input, other, alpha=alpha), 'add')
+    try:
+        if out is None:
+            return _op_elementwise.add(input, other, alpha=alpha)
+        return _write_out(out, _op_elementwise.add(input, other, alpha=alpha), 'add')
+    except Exception as _e:
+        return _handle_failed_call(add, locals(), _e)
 
 
 def addbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -239,11 +267,14 @@ def addbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | None
         tensor([[ 8., 12.],
                 [18., 26.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('addbmm', input)
-    if out is None:
-        return _op_linalg_extra.addbmm(input, batch1, batch2, beta=beta, alpha=alpha)
-    return _write_out(out, _op_linalg_extra.addbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'addbmm', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('addbmm', input)
+        if out is None:
+            return _op_linalg_extra.addbmm(input, batch1, batch2, beta=beta, alpha=alpha)
+        return _write_out(out, _op_linalg_extra.addbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'addbmm', True)
+    except Exception as _e:
+        return _handle_failed_call(addbmm, locals(), _e)
 
 
 def addcdiv(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = None) -> Tensor:
@@ -256,11 +287,14 @@ def addcdiv(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = No
         >>> torch.addcdiv(torch.tensor([1.0, 1.0]), torch.tensor([2.0, 3.0]), torch.tensor([4.0, 0.5]))
         tensor([1.5000, 7.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('addcdiv', input)
-    if out is None:
-        return _op_select.addcdiv(input, tensor1, tensor2, value=value)
-    return _write_out(out, _op_select.addcdiv(input, tensor1, tensor2, value=value), 'addcdiv')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('addcdiv', input)
+        if out is None:
+            return _op_select.addcdiv(input, tensor1, tensor2, value=value)
+        return _write_out(out, _op_select.addcdiv(input, tensor1, tensor2, value=value), 'addcdiv')
+    except Exception as _e:
+        return _handle_failed_call(addcdiv, locals(), _e)
 
 
 def addcmul(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = None) -> Tensor:
@@ -273,11 +307,14 @@ def addcmul(input: Tensor, tensor1, tensor2, *, value=1, out: Tensor | None = No
         >>> torch.addcmul(torch.tensor([1.0, 1.0]), torch.tensor([2.0, 3.0]), torch.tensor([4.0, 0.5]))
         tensor([9.0000, 2.5000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('addcmul', input)
-    if out is None:
-        return _op_select.addcmul(input, tensor1, tensor2, value=value)
-    return _write_out(out, _op_select.addcmul(input, tensor1, tensor2, value=value), 'addcmul')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('addcmul', input)
+        if out is None:
+            return _op_select.addcmul(input, tensor1, tensor2, value=value)
+        return _write_out(out, _op_select.addcmul(input, tensor1, tensor2, value=value), 'addcmul')
+    except Exception as _e:
+        return _handle_failed_call(addcmul, locals(), _e)
 
 
 def addmm(input: Tensor, mat1, mat2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -291,11 +328,14 @@ def addmm(input: Tensor, mat1, mat2, *, beta=1, alpha=1, out: Tensor | None = No
         tensor([[ 7.5000, 11.0000],
                 [16.5000, 24.0000]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('addmm', input)
-    if out is None:
-        return _op_linalg.addmm(input, mat1, mat2, beta=beta, alpha=alpha)
-    return _write_out(out, _op_linalg.addmm(input, mat1, mat2, beta=beta, alpha=alpha), 'addmm', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('addmm', input)
+        if out is None:
+            return _op_linalg.addmm(input, mat1, mat2, beta=beta, alpha=alpha)
+        return _write_out(out, _op_linalg.addmm(input, mat1, mat2, beta=beta, alpha=alpha), 'addmm', True)
+    except Exception as _e:
+        return _handle_failed_call(addmm, locals(), _e)
 
 
 def addmv(input: Tensor, mat, vec, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -308,18 +348,24 @@ def addmv(input: Tensor, mat, vec, *, beta=1, alpha=1, out: Tensor | None = None
         >>> torch.addmv(torch.tensor([1.0, -1.0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]))
         tensor([ 0., -2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('addmv', input)
-    if out is None:
-        return _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha)
-    return _write_out(out, _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha), 'addmv', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('addmv', input)
+        if out is None:
+            return _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha)
+        return _write_out(out, _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha), 'addmv', True)
+    except Exception as _e:
+        return _handle_failed_call(addmv, locals(), _e)
 
 
 def addmv_(input: Tensor, mat, vec, *, beta=1, alpha=1) -> Tensor:
     """In-place version of :meth:`Tensor.addmv`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('addmv_', input)
-    return _inplace(input, _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('addmv_', input)
+        return _inplace(input, _op_linalg_extra.addmv(input, mat, vec, beta=beta, alpha=alpha))
+    except Exception as _e:
+        return _handle_failed_call(addmv_, locals(), _e)
 
 
 def addr(input: Tensor, vec1, vec2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -333,11 +379,14 @@ def addr(input: Tensor, vec1, vec2, *, beta=1, alpha=1, out: Tensor | None = Non
         tensor([[2., 1.],
                 [2., 5.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('addr', input)
-    if out is None:
-        return _op_linalg_extra.addr(input, vec1, vec2, beta=beta, alpha=alpha)
-    return _write_out(out, _op_linalg_extra.addr(input, vec1, vec2, beta=beta, alpha=alpha), 'addr')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('addr', input)
+        if out is None:
+            return _op_linalg_extra.addr(input, vec1, vec2, beta=beta, alpha=alpha)
+        return _write_out(out, _op_linalg_extra.addr(input, vec1, vec2, beta=beta, alpha=alpha), 'addr')
+    except Exception as _e:
+        return _handle_failed_call(addr, locals(), _e)
 
 
 def all(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -350,11 +399,14 @@ def all(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) ->
         >>> torch.all(torch.tensor([True, False, True]), 0)
         tensor(False)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('all', input)
-    if out is None:
-        return _op_reduction.all(input, dim, keepdim)
-    return _write_out(out, _op_reduction.all(input, dim, keepdim), 'all', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('all', input)
+        if out is None:
+            return _op_reduction.all(input, dim, keepdim)
+        return _write_out(out, _op_reduction.all(input, dim, keepdim), 'all', True)
+    except Exception as _e:
+        return _handle_failed_call(all, locals(), _e)
 
 
 def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -365,9 +417,12 @@ def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=Fal
         >>> torch.allclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0 + 1e-9, 2.1]))
         False
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('allclose', input)
-    return _op_compare.allclose(input, other, rtol, atol, equal_nan)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('allclose', input)
+        return _op_compare.allclose(input, other, rtol, atol, equal_nan)
+    except Exception as _e:
+        return _handle_failed_call(allclose, locals(), _e)
 
 
 def alpha_dropout(input: Tensor, p, train) -> Tensor:
@@ -378,16 +433,22 @@ def alpha_dropout(input: Tensor, p, train) -> Tensor:
         >>> torch.alpha_dropout(torch.tensor([-2.0, -0.25, 0.5, 3.0]), 0.5, False)
         tensor([-2.0000, -0.2500,  0.5000,  3.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('alpha_dropout', input)
-    return _op_nn_torch.alpha_dropout(input, p, train)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('alpha_dropout', input)
+        return _op_nn_torch.alpha_dropout(input, p, train)
+    except Exception as _e:
+        return _handle_failed_call(alpha_dropout, locals(), _e)
 
 
 def alpha_dropout_(input: Tensor, p, train) -> Tensor:
     """In-place version of :meth:`Tensor.alpha_dropout`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('alpha_dropout_', input)
-    return _inplace(input, _op_nn_torch.alpha_dropout(input, p, train))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('alpha_dropout_', input)
+        return _inplace(input, _op_nn_torch.alpha_dropout(input, p, train))
+    except Exception as _e:
+        return _handle_failed_call(alpha_dropout_, locals(), _e)
 
 
 def amax(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -400,11 +461,14 @@ def amax(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> 
         >>> torch.amax(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
         tensor([5., 4.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('amax', input)
-    if out is None:
-        return _op_minmax.amax(input, dim, keepdim)
-    return _write_out(out, _op_minmax.amax(input, dim, keepdim), 'amax', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('amax', input)
+        if out is None:
+            return _op_minmax.amax(input, dim, keepdim)
+        return _write_out(out, _op_minmax.amax(input, dim, keepdim), 'amax', True)
+    except Exception as _e:
+        return _handle_failed_call(amax, locals(), _e)
 
 
 def amin(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -417,11 +481,14 @@ def amin(input: Tensor, dim=(), keepdim=False, *, out: Tensor | None = None) -> 
         >>> torch.amin(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
         tensor([1., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('amin', input)
-    if out is None:
-        return _op_minmax.amin(input, dim, keepdim)
-    return _write_out(out, _op_minmax.amin(input, dim, keepdim), 'amin', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('amin', input)
+        if out is None:
+            return _op_minmax.amin(input, dim, keepdim)
+        return _write_out(out, _op_minmax.amin(input, dim, keepdim), 'amin', True)
+    except Exception as _e:
+        return _handle_failed_call(amin, locals(), _e)
 
 
 def aminmax(input: Tensor, *, dim=None, keepdim=False, out: Tensor | None = None) -> Tensor:
@@ -436,11 +503,14 @@ def aminmax(input: Tensor, *, dim=None, keepdim=False, out: Tensor | None = None
         min=tensor([1., 2.]),
         max=tensor([5., 4.]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('aminmax', input)
-    if out is None:
-        return _op_minmax.aminmax(input, dim=dim, keepdim=keepdim)
-    return _write_out(out, _op_minmax.aminmax(input, dim=dim, keepdim=keepdim), 'aminmax', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('aminmax', input)
+        if out is None:
+            return _op_minmax.aminmax(input, dim=dim, keepdim=keepdim)
+        return _write_out(out, _op_minmax.aminmax(input, dim=dim, keepdim=keepdim), 'aminmax', True)
+    except Exception as _e:
+        return _handle_failed_call(aminmax, locals(), _e)
 
 
 def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -453,11 +523,14 @@ def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.angle(torch.tensor([-2.0, 0.0, 3.0]))
         tensor([3.1416, 0.0000, 0.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('angle', input)
-    if out is None:
-        return _op_special_unary.angle(input)
-    return _write_out(out, _op_special_unary.angle(input), 'angle')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('angle', input)
+        if out is None:
+            return _op_special_unary.angle(input)
+        return _write_out(out, _op_special_unary.angle(input), 'angle')
+    except Exception as _e:
+        return _handle_failed_call(angle, locals(), _e)
 
 
 def any(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -470,11 +543,14 @@ def any(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) ->
         >>> torch.any(torch.tensor([True, False, True]), 0)
         tensor(True)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('any', input)
-    if out is None:
-        return _op_reduction.any(input, dim, keepdim)
-    return _write_out(out, _op_reduction.any(input, dim, keepdim), 'any', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('any', input)
+        if out is None:
+            return _op_reduction.any(input, dim, keepdim)
+        return _write_out(out, _op_reduction.any(input, dim, keepdim), 'any', True)
+    except Exception as _e:
+        return _handle_failed_call(any, locals(), _e)
 
 
 def argmax(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -487,11 +563,14 @@ def argmax(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None)
         >>> torch.argmax(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
         tensor([1, 0])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('argmax', input)
-    if out is None:
-        return _op_minmax.argmax(input, dim, keepdim)
-    return _write_out(out, _op_minmax.argmax(input, dim, keepdim), 'argmax', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('argmax', input)
+        if out is None:
+            return _op_minmax.argmax(input, dim, keepdim)
+        return _write_out(out, _op_minmax.argmax(input, dim, keepdim), 'argmax', True)
+    except Exception as _e:
+        return _handle_failed_call(argmax, locals(), _e)
 
 
 def argmin(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -504,11 +583,14 @@ def argmin(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None)
         >>> torch.argmin(torch.tensor([[1.0, 5.0], [4.0, 2.0]]), 1)
         tensor([0, 1])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('argmin', input)
-    if out is None:
-        return _op_minmax.argmin(input, dim, keepdim)
-    return _write_out(out, _op_minmax.argmin(input, dim, keepdim), 'argmin', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('argmin', input)
+        if out is None:
+            return _op_minmax.argmin(input, dim, keepdim)
+        return _write_out(out, _op_minmax.argmin(input, dim, keepdim), 'argmin', True)
+    except Exception as _e:
+        return _handle_failed_call(argmin, locals(), _e)
 
 
 def argsort(input: Tensor, dim=-1, descending=False, *, stable=False) -> Tensor:
@@ -519,9 +601,12 @@ def argsort(input: Tensor, dim=-1, descending=False, *, stable=False) -> Tensor:
         >>> torch.argsort(torch.tensor([3.0, 1.0, 2.0]))
         tensor([1, 2, 0])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('argsort', input)
-    return _op_sort_ops.argsort(input, dim, descending, stable=stable)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('argsort', input)
+        return _op_sort_ops.argsort(input, dim, descending, stable=stable)
+    except Exception as _e:
+        return _handle_failed_call(argsort, locals(), _e)
 
 
 def argwhere(input: Tensor) -> Tensor:
@@ -533,9 +618,12 @@ def argwhere(input: Tensor) -> Tensor:
         tensor([[0, 0],
                 [1, 1]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('argwhere', input)
-    return _op_masked.argwhere(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('argwhere', input)
+        return _op_masked.argwhere(input)
+    except Exception as _e:
+        return _handle_failed_call(argwhere, locals(), _e)
 
 
 def asin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -548,18 +636,24 @@ def asin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.asin(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2527, 0.5236, 1.5708])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('asin', input)
-    if out is None:
-        return _op_unary.asin(input)
-    return _write_out(out, _op_unary.asin(input), 'asin')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('asin', input)
+        if out is None:
+            return _op_unary.asin(input)
+        return _write_out(out, _op_unary.asin(input), 'asin')
+    except Exception as _e:
+        return _handle_failed_call(asin, locals(), _e)
 
 
 def asin_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.asin`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('asin_', input)
-    return _inplace(input, _op_unary.asin(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('asin_', input)
+        return _inplace(input, _op_unary.asin(input))
+    except Exception as _e:
+        return _handle_failed_call(asin_, locals(), _e)
 
 
 arcsin = asin
@@ -576,18 +670,24 @@ def asinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.asinh(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2475, 0.4812, 0.8814])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('asinh', input)
-    if out is None:
-        return _op_special_unary.asinh(input)
-    return _write_out(out, _op_special_unary.asinh(input), 'asinh')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('asinh', input)
+        if out is None:
+            return _op_special_unary.asinh(input)
+        return _write_out(out, _op_special_unary.asinh(input), 'asinh')
+    except Exception as _e:
+        return _handle_failed_call(asinh, locals(), _e)
 
 
 def asinh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.asinh`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('asinh_', input)
-    return _inplace(input, _op_special_unary.asinh_value(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('asinh_', input)
+        return _inplace(input, _op_special_unary.asinh_value(input))
+    except Exception as _e:
+        return _handle_failed_call(asinh_, locals(), _e)
 
 
 arcsinh = asinh
@@ -604,18 +704,24 @@ def atan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.atan(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2450, 0.4636, 0.7854])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('atan', input)
-    if out is None:
-        return _op_unary.atan(input)
-    return _write_out(out, _op_unary.atan(input), 'atan')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('atan', input)
+        if out is None:
+            return _op_unary.atan(input)
+        return _write_out(out, _op_unary.atan(input), 'atan')
+    except Exception as _e:
+        return _handle_failed_call(atan, locals(), _e)
 
 
 def atan_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.atan`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('atan_', input)
-    return _inplace(input, _op_unary.atan(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('atan_', input)
+        return _inplace(input, _op_unary.atan(input))
+    except Exception as _e:
+        return _handle_failed_call(atan_, locals(), _e)
 
 
 arctan = atan
@@ -632,11 +738,14 @@ def atan2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.atan2(torch.tensor([1.0, -1.0]), torch.tensor([-1.0, -1.0]))
         tensor([ 2.3562, -2.3562])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('atan2', input)
-    if out is None:
-        return _op_unary.atan2(input, other)
-    return _write_out(out, _op_unary.atan2(input, other), 'atan2')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('atan2', input)
+        if out is None:
+            return _op_unary.atan2(input, other)
+        return _write_out(out, _op_unary.atan2(input, other), 'atan2')
+    except Exception as _e:
+        return _handle_failed_call(atan2, locals(), _e)
 
 
 arctan2 = atan2
@@ -652,18 +761,24 @@ def atanh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.atanh(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2554, 0.5493,    inf])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('atanh', input)
-    if out is None:
-        return _op_special_unary.atanh(input)
-    return _write_out(out, _op_special_unary.atanh(input), 'atanh')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('atanh', input)
+        if out is None:
+            return _op_special_unary.atanh(input)
+        return _write_out(out, _op_special_unary.atanh(input), 'atanh')
+    except Exception as _e:
+        return _handle_failed_call(atanh, locals(), _e)
 
 
 def atanh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.atanh`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('atanh_', input)
-    return _inplace(input, _op_special_unary.atanh_value(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('atanh_', input)
+        return _inplace(input, _op_special_unary.atanh_value(input))
+    except Exception as _e:
+        return _handle_failed_call(atanh_, locals(), _e)
 
 
 arctanh = atanh
@@ -678,7 +793,10 @@ def atleast_1d(*tensors) -> Tensor | tuple[Tensor, ...]:
         >>> torch.atleast_1d(torch.tensor(1.0))
         tensor([1.])
     """
-    return _op_join.atleast_1d(*tensors)
+    try:
+        return _op_join.atleast_1d(*tensors)
+    except Exception as _e:
+        return _handle_failed_call(atleast_1d, locals(), _e)
 
 
 def atleast_2d(*tensors) -> Tensor | tuple[Tensor, ...]:
@@ -689,7 +807,10 @@ def atleast_2d(*tensors) -> Tensor | tuple[Tensor, ...]:
         >>> torch.atleast_2d(torch.tensor([1.0, 2.0]))
         tensor([[1., 2.]])
     """
-    return _op_join.atleast_2d(*tensors)
+    try:
+        return _op_join.atleast_2d(*tensors)
+    except Exception as _e:
+        return _handle_failed_call(atleast_2d, locals(), _e)
 
 
 def atleast_3d(*tensors) -> Tensor | tuple[Tensor, ...]:
@@ -701,7 +822,10 @@ def atleast_3d(*tensors) -> Tensor | tuple[Tensor, ...]:
         tensor([[[1.],
                  [2.]]])
     """
-    return _op_join.atleast_3d(*tensors)
+    try:
+        return _op_join.atleast_3d(*tensors)
+    except Exception as _e:
+        return _handle_failed_call(atleast_3d, locals(), _e)
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True) -> Tensor:
@@ -712,9 +836,12 @@ def avg_pool1d(input: Tensor, kernel_size, stride=(), padding=0, ceil_mode=False
         >>> torch.avg_pool1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), 2)
         tensor([[[-0.5000,  1.7500,  0.5000]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('avg_pool1d', input)
-    return _op_nn_torch.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('avg_pool1d', input)
+        return _op_nn_torch.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+    except Exception as _e:
+        return _handle_failed_call(avg_pool1d, locals(), _e)
 
 
 def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -728,11 +855,14 @@ def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1, out: Tensor | Non
         tensor([[[15., 22.],
                  [33., 48.]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('baddbmm', input)
-    if out is None:
-        return _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha)
-    return _write_out(out, _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'baddbmm', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('baddbmm', input)
+        if out is None:
+            return _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha)
+        return _write_out(out, _op_linalg.baddbmm(input, batch1, batch2, beta=beta, alpha=alpha), 'baddbmm', True)
+    except Exception as _e:
+        return _handle_failed_call(baddbmm, locals(), _e)
 
 
 def batch_norm(input: Tensor, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled=True) -> Tensor:
@@ -744,9 +874,12 @@ def batch_norm(input: Tensor, weight, bias, running_mean, running_var, training,
         tensor([[-1.0000, -1.0000],
                 [ 1.0000,  1.0000]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('batch_norm', input)
-    return _op_nn_torch.batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('batch_norm', input)
+        return _op_nn_torch.batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled)
+    except Exception as _e:
+        return _handle_failed_call(batch_norm, locals(), _e)
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
@@ -759,9 +892,12 @@ def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
         >>> torch.bernoulli(torch.tensor([0.0, 1.0, 1.0]))
         tensor([0., 1., 1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('bernoulli', input)
-    return _op_sampling.bernoulli(input, p, generator=generator, out=out)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('bernoulli', input)
+        return _op_sampling.bernoulli(input, p, generator=generator, out=out)
+    except Exception as _e:
+        return _handle_failed_call(bernoulli, locals(), _e)
 
 
 def bilinear(input1, input2, weight, bias=None) -> Tensor:
@@ -772,9 +908,12 @@ def bilinear(input1, input2, weight, bias=None) -> Tensor:
         >>> torch.bilinear(torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0]]), torch.ones(1, 2, 1))
         tensor([[9.]])
     """
-    if not isinstance(input1, Tensor):
-        raise _not_tensor('bilinear', input1)
-    return _op_nn_torch.bilinear(input1, input2, weight, bias)
+    try:
+        if not isinstance(input1, Tensor):
+            raise _not_tensor('bilinear', input1)
+        return _op_nn_torch.bilinear(input1, input2, weight, bias)
+    except Exception as _e:
+        return _handle_failed_call(bilinear, locals(), _e)
 
 
 def bincount(input: Tensor, weights=None, minlength=0) -> Tensor:
@@ -785,9 +924,12 @@ def bincount(input: Tensor, weights=None, minlength=0) -> Tensor:
         >>> torch.bincount(torch.tensor([0, 1, 1, 3]))
         tensor([1, 2, 0, 1])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('bincount', input)
-    return _op_bucketing.bincount(input, weights, minlength)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('bincount', input)
+        return _op_bucketing.bincount(input, weights, minlength)
+    except Exception as _e:
+        return _handle_failed_call(bincount, locals(), _e)
 
 
 def bitwise_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -800,9 +942,12 @@ def bitwise_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> T
         >>> torch.bitwise_and(torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3]))
         tensor([8, 2, 3])
     """
-    if out is None:
-        return _op_compare.bitwise_and(input, other)
-    return _write_out(out, _op_compare.bitwise_and(input, other), 'bitwise_and')
+    try:
+        if out is None:
+            return _op_compare.bitwise_and(input, other)
+        return _write_out(out, _op_compare.bitwise_and(input, other), 'bitwise_and')
+    except Exception as _e:
+        return _handle_failed_call(bitwise_and, locals(), _e)
 
 
 def bitwise_left_shift(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -815,9 +960,12 @@ def bitwise_left_shift(input: Tensor, other: Tensor, *, out: Tensor | None = Non
         >>> torch.bitwise_left_shift(torch.tensor([1, 8, -8]), torch.tensor([2, 1, 1]))
         tensor([  4,  16, -16])
     """
-    if out is None:
-        return _op_compare.bitwise_left_shift(input, other)
-    return _write_out(out, _op_compare.bitwise_left_shift(input, other), 'bitwise_left_shift')
+    try:
+        if out is None:
+            return _op_compare.bitwise_left_shift(input, other)
+        return _write_out(out, _op_compare.bitwise_left_shift(input, other), 'bitwise_left_shift')
+    except Exception as _e:
+        return _handle_failed_call(bitwise_left_shift, locals(), _e)
 
 
 def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -830,11 +978,14 @@ def bitwise_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.bitwise_not(torch.tensor([0, 5, -3]))
         tensor([-1, -6,  2])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('bitwise_not', input)
-    if out is None:
-        return _op_compare.bitwise_not(input)
-    return _write_out(out, _op_compare.bitwise_not(input), 'bitwise_not', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('bitwise_not', input)
+        if out is None:
+            return _op_compare.bitwise_not(input)
+        return _write_out(out, _op_compare.bitwise_not(input), 'bitwise_not', True)
+    except Exception as _e:
+        return _handle_failed_call(bitwise_not, locals(), _e)
 
 
 def bitwise_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -847,9 +998,12 @@ def bitwise_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Te
         >>> torch.bitwise_or(torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3]))
         tensor([14, 14,  7])
     """
-    if out is None:
-        return _op_compare.bitwise_or(input, other)
-    return _write_out(out, _op_compare.bitwise_or(input, other), 'bitwise_or')
+    try:
+        if out is None:
+            return _op_compare.bitwise_or(input, other)
+        return _write_out(out, _op_compare.bitwise_or(input, other), 'bitwise_or')
+    except Exception as _e:
+        return _handle_failed_call(bitwise_or, locals(), _e)
 
 
 def bitwise_right_shift(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -862,9 +1016,12 @@ def bitwise_right_shift(input: Tensor, other: Tensor, *, out: Tensor | None = No
         >>> torch.bitwise_right_shift(torch.tensor([1, 8, -8]), torch.tensor([2, 1, 1]))
         tensor([ 0,  4, -4])
     """
-    if out is None:
-        return _op_compare.bitwise_right_shift(input, other)
-    return _write_out(out, _op_compare.bitwise_right_shift(input, other), 'bitwise_right_shift')
+    try:
+        if out is None:
+            return _op_compare.bitwise_right_shift(input, other)
+        return _write_out(out, _op_compare.bitwise_right_shift(input, other), 'bitwise_right_shift')
+    except Exception as _e:
+        return _handle_failed_call(bitwise_right_shift, locals(), _e)
 
 
 def bitwise_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -877,9 +1034,12 @@ def bitwise_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> T
         >>> torch.bitwise_xor(torch.tensor([12, 10, 7]), torch.tensor([10, 6, 3]))
         tensor([ 6, 12,  4])
     """
-    if out is None:
-        return _op_compare.bitwise_xor(input, other)
-    return _write_out(out, _op_compare.bitwise_xor(input, other), 'bitwise_xor')
+    try:
+        if out is None:
+            return _op_compare.bitwise_xor(input, other)
+        return _write_out(out, _op_compare.bitwise_xor(input, other), 'bitwise_xor')
+    except Exception as _e:
+        return _handle_failed_call(bitwise_xor, locals(), _e)
 
 
 def block_diag(*tensors) -> Tensor:
@@ -891,7 +1051,10 @@ def block_diag(*tensors) -> Tensor:
         tensor([[ 1., -1.,  0.],
                 [ 0.,  0.,  3.]])
     """
-    return _op_linalg_extra.block_diag(*tensors)
+    try:
+        return _op_linalg_extra.block_diag(*tensors)
+    except Exception as _e:
+        return _handle_failed_call(block_diag, locals(), _e)
 
 
 def bmm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
@@ -905,11 +1068,14 @@ def bmm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
         tensor([[[ 7., 10.],
                  [15., 22.]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('bmm', input)
-    if out is None:
-        return _op_linalg.bmm(input, mat2)
-    return _write_out(out, _op_linalg.bmm(input, mat2), 'bmm', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('bmm', input)
+        if out is None:
+            return _op_linalg.bmm(input, mat2)
+        return _write_out(out, _op_linalg.bmm(input, mat2), 'bmm', True)
+    except Exception as _e:
+        return _handle_failed_call(bmm, locals(), _e)
 
 
 def broadcast_tensors(*tensors) -> tuple[Tensor, ...]:
@@ -922,7 +1088,10 @@ def broadcast_tensors(*tensors) -> tuple[Tensor, ...]:
                 [2., 2., 2.]]), tensor([[3., 4., 5.],
                 [3., 4., 5.]]))
     """
-    return _op_join.broadcast_tensors(*tensors)
+    try:
+        return _op_join.broadcast_tensors(*tensors)
+    except Exception as _e:
+        return _handle_failed_call(broadcast_tensors, locals(), _e)
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:
@@ -934,9 +1103,12 @@ def broadcast_to(input: Tensor, size) -> Tensor:
         tensor([[1., 2.],
                 [1., 2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('broadcast_to', input)
-    return _op_shape.broadcast_to(input, size)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('broadcast_to', input)
+        return _op_shape.broadcast_to(input, size)
+    except Exception as _e:
+        return _handle_failed_call(broadcast_to, locals(), _e)
 
 
 def bucketize(input: Tensor, boundaries, *, out_int32=False, right=False, out: Tensor | None = None) -> Tensor:
@@ -949,11 +1121,14 @@ def bucketize(input: Tensor, boundaries, *, out_int32=False, right=False, out: T
         >>> torch.bucketize(torch.tensor([0.5, 3.0, 9.0]), torch.tensor([1.0, 3.0, 5.0]))
         tensor([0, 1, 3])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('bucketize', input)
-    if out is None:
-        return _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right)
-    return _write_out(out, _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right), 'bucketize', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('bucketize', input)
+        if out is None:
+            return _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right)
+        return _write_out(out, _op_bucketing.bucketize(input, boundaries, out_int32=out_int32, right=right), 'bucketize', True)
+    except Exception as _e:
+        return _handle_failed_call(bucketize, locals(), _e)
 
 
 def cartesian_prod(*tensors) -> Tensor:
@@ -967,7 +1142,10 @@ def cartesian_prod(*tensors) -> Tensor:
                 [2., 3.],
                 [2., 4.]])
     """
-    return _op_join.cartesian_prod(*tensors)
+    try:
+        return _op_join.cartesian_prod(*tensors)
+    except Exception as _e:
+        return _handle_failed_call(cartesian_prod, locals(), _e)
 
 
 def cat(tensors, dim=0, *, axis=None, out: Tensor | None = None) -> Tensor:
@@ -980,9 +1158,12 @@ def cat(tensors, dim=0, *, axis=None, out: Tensor | None = None) -> Tensor:
         >>> torch.cat([torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0, 4.0]])], 1)
         tensor([[1., 2., 3., 4.]])
     """
-    if out is None:
-        return _op_join.cat(tensors, dim, axis=axis)
-    return _write_out(out, _op_join.cat(tensors, dim, axis=axis), 'cat')
+    try:
+        if out is None:
+            return _op_join.cat(tensors, dim, axis=axis)
+        return _write_out(out, _op_join.cat(tensors, dim, axis=axis), 'cat')
+    except Exception as _e:
+        return _handle_failed_call(cat, locals(), _e)
 
 
 concat = cat
@@ -998,7 +1179,10 @@ def cdist(x1, x2, p=2.0, compute_mode=None) -> Tensor:
         tensor([[5.0000],
                 [3.6056]])
     """
-    return _op_linalg.cdist(x1, x2, p, compute_mode)
+    try:
+        return _op_linalg.cdist(x1, x2, p, compute_mode)
+    except Exception as _e:
+        return _handle_failed_call(cdist, locals(), _e)
 
 
 def ceil(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1011,18 +1195,24 @@ def ceil(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.ceil(torch.tensor([-1.5, 0.2, 2.7]))
         tensor([-1.,  1.,  3.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('ceil', input)
-    if out is None:
-        return _op_unary.ceil(input)
-    return _write_out(out, _op_unary.ceil(input), 'ceil', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('ceil', input)
+        if out is None:
+            return _op_unary.ceil(input)
+        return _write_out(out, _op_unary.ceil(input), 'ceil', True)
+    except Exception as _e:
+        return _handle_failed_call(ceil, locals(), _e)
 
 
 def ceil_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.ceil`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('ceil_', input)
-    return _inplace(input, _op_unary.ceil(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('ceil_', input)
+        return _inplace(input, _op_unary.ceil(input))
+    except Exception as _e:
+        return _handle_failed_call(ceil_, locals(), _e)
 
 
 def celu(input: Tensor, alpha=1.0) -> Tensor:
@@ -1033,16 +1223,22 @@ def celu(input: Tensor, alpha=1.0) -> Tensor:
         >>> torch.celu(torch.tensor([-2.0, -0.25, 0.5, 3.0]))
         tensor([-0.8647, -0.2212,  0.5000,  3.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('celu', input)
-    return _op_nn_torch.celu(input, alpha)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('celu', input)
+        return _op_nn_torch.celu(input, alpha)
+    except Exception as _e:
+        return _handle_failed_call(celu, locals(), _e)
 
 
 def celu_(input: Tensor, alpha=1.0) -> Tensor:
     """In-place version of :meth:`Tensor.celu`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('celu_', input)
-    return _inplace(input, _op_nn_torch.celu(input, alpha))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('celu_', input)
+        return _inplace(input, _op_nn_torch.celu(input, alpha))
+    except Exception as _e:
+        return _handle_failed_call(celu_, locals(), _e)
 
 
 def chain_matmul(*matrices, out: Tensor | None = None) -> Tensor:
@@ -1056,9 +1252,12 @@ def chain_matmul(*matrices, out: Tensor | None = None) -> Tensor:
         tensor([[ 7., 10.],
                 [15., 22.]])
     """
-    if out is None:
-        return _op_linalg_extra.chain_matmul(*matrices)
-    return _write_out(out, _op_linalg_extra.chain_matmul(*matrices), 'chain_matmul', True)
+    try:
+        if out is None:
+            return _op_linalg_extra.chain_matmul(*matrices)
+        return _write_out(out, _op_linalg_extra.chain_matmul(*matrices), 'chain_matmul', True)
+    except Exception as _e:
+        return _handle_failed_call(chain_matmul, locals(), _e)
 
 
 def channel_shuffle(input: Tensor, groups) -> Tensor:
@@ -1072,9 +1271,12 @@ def channel_shuffle(input: Tensor, groups) -> Tensor:
                  [1.],
                  [3.]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('channel_shuffle', input)
-    return _op_nn_torch.channel_shuffle(input, groups)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('channel_shuffle', input)
+        return _op_nn_torch.channel_shuffle(input, groups)
+    except Exception as _e:
+        return _handle_failed_call(channel_shuffle, locals(), _e)
 
 
 native_channel_shuffle = channel_shuffle
@@ -1088,9 +1290,12 @@ def chunk(input: Tensor, chunks, dim=0) -> tuple[Tensor, ...]:
         >>> torch.chunk(torch.arange(5.0), 2)
         (tensor([0., 1., 2.]), tensor([3., 4.]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('chunk', input)
-    return _op_slicing.chunk(input, chunks, dim)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('chunk', input)
+        return _op_slicing.chunk(input, chunks, dim)
+    except Exception as _e:
+        return _handle_failed_call(chunk, locals(), _e)
 
 
 def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Tensor:
@@ -1103,18 +1308,24 @@ def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Te
         >>> torch.clamp(torch.tensor([-2.0, 0.5, 3.0]), min=-1.0, max=1.0)
         tensor([-1.0000,  0.5000,  1.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('clamp', input)
-    if out is None:
-        return _op_select.clamp(input, min, max)
-    return _write_out(out, _op_select.clamp(input, min, max), 'clamp', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('clamp', input)
+        if out is None:
+            return _op_select.clamp(input, min, max)
+        return _write_out(out, _op_select.clamp(input, min, max), 'clamp', True)
+    except Exception as _e:
+        return _handle_failed_call(clamp, locals(), _e)
 
 
 def clamp_(input: Tensor, min=None, max=None) -> Tensor:
     """In-place version of :meth:`Tensor.clamp`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('clamp_', input)
-    return _op_select.clamp_(input, min, max)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('clamp_', input)
+        return _op_select.clamp_(input, min, max)
+    except Exception as _e:
+        return _handle_failed_call(clamp_, locals(), _e)
 
 
 clip = clamp
@@ -1131,18 +1342,24 @@ def clamp_max(input: Tensor, max, *, out: Tensor | None = None) -> Tensor:
         >>> torch.clamp_max(torch.tensor([-2.0, 0.5, 3.0]), 1.0)
         tensor([-2.0000,  0.5000,  1.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('clamp_max', input)
-    if out is None:
-        return _op_select.clamp_max(input, max)
-    return _write_out(out, _op_select.clamp_max(input, max), 'clamp_max', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('clamp_max', input)
+        if out is None:
+            return _op_select.clamp_max(input, max)
+        return _write_out(out, _op_select.clamp_max(input, max), 'clamp_max', True)
+    except Exception as _e:
+        return _handle_failed_call(clamp_max, locals(), _e)
 
 
 def clamp_max_(input: Tensor, max) -> Tensor:
     """In-place version of :meth:`Tensor.clamp_max`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('clamp_max_', input)
-    return _op_select.clamp_max_(input, max)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('clamp_max_', input)
+        return _op_select.clamp_max_(input, max)
+    except Exception as _e:
+        return _handle_failed_call(clamp_max_, locals(), _e)
 
 
 def clamp_min(input: Tensor, min, *, out: Tensor | None = None) -> Tensor:
@@ -1155,18 +1372,24 @@ def clamp_min(input: Tensor, min, *, out: Tensor | None = None) -> Tensor:
         >>> torch.clamp_min(torch.tensor([-2.0, 0.5, 3.0]), 0.0)
         tensor([0.0000, 0.5000, 3.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('clamp_min', input)
-    if out is None:
-        return _op_select.clamp_min(input, min)
-    return _write_out(out, _op_select.clamp_min(input, min), 'clamp_min', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('clamp_min', input)
+        if out is None:
+            return _op_select.clamp_min(input, min)
+        return _write_out(out, _op_select.clamp_min(input, min), 'clamp_min', True)
+    except Exception as _e:
+        return _handle_failed_call(clamp_min, locals(), _e)
 
 
 def clamp_min_(input: Tensor, min) -> Tensor:
     """In-place version of :meth:`Tensor.clamp_min`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('clamp_min_', input)
-    return _op_select.clamp_min_(input, min)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('clamp_min_', input)
+        return _op_select.clamp_min_(input, min)
+    except Exception as _e:
+        return _handle_failed_call(clamp_min_, locals(), _e)
 
 
 def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
@@ -1180,9 +1403,12 @@ def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
         tensor([[1., 3.],
                 [2., 4.]])
     """
-    if out is None:
-        return _op_shape_extra.column_stack(tensors)
-    return _write_out(out, _op_shape_extra.column_stack(tensors), 'column_stack')
+    try:
+        if out is None:
+            return _op_shape_extra.column_stack(tensors)
+        return _write_out(out, _op_shape_extra.column_stack(tensors), 'column_stack')
+    except Exception as _e:
+        return _handle_failed_call(column_stack, locals(), _e)
 
 
 def combinations(input: Tensor, r=2, with_replacement=False) -> Tensor:
@@ -1195,9 +1421,12 @@ def combinations(input: Tensor, r=2, with_replacement=False) -> Tensor:
                 [1., 3.],
                 [2., 3.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('combinations', input)
-    return _op_join.combinations(input, r, with_replacement)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('combinations', input)
+        return _op_join.combinations(input, r, with_replacement)
+    except Exception as _e:
+        return _handle_failed_call(combinations, locals(), _e)
 
 
 def conj(input: Tensor) -> Tensor:
@@ -1208,9 +1437,12 @@ def conj(input: Tensor) -> Tensor:
         >>> torch.conj(torch.tensor([1.0, -2.0]))
         tensor([ 1., -2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('conj', input)
-    return _op_predicates.conj(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('conj', input)
+        return _op_predicates.conj(input)
+    except Exception as _e:
+        return _handle_failed_call(conj, locals(), _e)
 
 
 def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
@@ -1221,9 +1453,12 @@ def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
         >>> torch.conv1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), torch.tensor([[[1.0, 0.0, -1.0]]]))
         tensor([[[-2.0000, -2.5000,  4.0000, -1.5000]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('conv1d', input)
-    return _op_nn_torch.conv1d(input, weight, bias, stride, padding, dilation, groups)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('conv1d', input)
+        return _op_nn_torch.conv1d(input, weight, bias, stride, padding, dilation, groups)
+    except Exception as _e:
+        return _handle_failed_call(conv1d, locals(), _e)
 
 
 def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
@@ -1236,9 +1471,12 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
                   [26., 30., 34.],
                   [42., 46., 50.]]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('conv2d', input)
-    return _op_nn_torch.conv2d(input, weight, bias, stride, padding, dilation, groups)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('conv2d', input)
+        return _op_nn_torch.conv2d(input, weight, bias, stride, padding, dilation, groups)
+    except Exception as _e:
+        return _handle_failed_call(conv2d, locals(), _e)
 
 
 def conv_transpose1d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1) -> Tensor:
@@ -1249,9 +1487,12 @@ def conv_transpose1d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
         >>> torch.conv_transpose1d(torch.tensor([[[1.0, 2.0, 3.0]]]), torch.tensor([[[1.0, -1.0]]]))
         tensor([[[ 1.,  1.,  1., -3.]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('conv_transpose1d', input)
-    return _op_nn_torch.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('conv_transpose1d', input)
+        return _op_nn_torch.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    except Exception as _e:
+        return _handle_failed_call(conv_transpose1d, locals(), _e)
 
 
 def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1) -> Tensor:
@@ -1264,9 +1505,12 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
                   [ 4., 10.,  6.],
                   [ 3.,  7.,  4.]]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('conv_transpose2d', input)
-    return _op_nn_torch.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('conv_transpose2d', input)
+        return _op_nn_torch.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    except Exception as _e:
+        return _handle_failed_call(conv_transpose2d, locals(), _e)
 
 
 def copysign(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1279,9 +1523,12 @@ def copysign(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tens
         >>> torch.copysign(torch.tensor([1.0, -2.0, 3.0]), torch.tensor([-1.0, 1.0, -0.0]))
         tensor([-1.,  2., -3.])
     """
-    if out is None:
-        return _op_special_binary.copysign(input, other)
-    return _write_out(out, _op_special_binary.copysign(input, other), 'copysign')
+    try:
+        if out is None:
+            return _op_special_binary.copysign(input, other)
+        return _write_out(out, _op_special_binary.copysign(input, other), 'copysign')
+    except Exception as _e:
+        return _handle_failed_call(copysign, locals(), _e)
 
 
 def corrcoef(input: Tensor) -> Tensor:
@@ -1293,9 +1540,12 @@ def corrcoef(input: Tensor) -> Tensor:
         tensor([[1.0000, 0.6547],
                 [0.6547, 1.0000]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('corrcoef', input)
-    return _op_linalg_extra.corrcoef(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('corrcoef', input)
+        return _op_linalg_extra.corrcoef(input)
+    except Exception as _e:
+        return _handle_failed_call(corrcoef, locals(), _e)
 
 
 def cos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1308,18 +1558,24 @@ def cos(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.cos(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.9689, 0.8776, 0.5403])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cos', input)
-    if out is None:
-        return _op_unary.cos(input)
-    return _write_out(out, _op_unary.cos(input), 'cos')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cos', input)
+        if out is None:
+            return _op_unary.cos(input)
+        return _write_out(out, _op_unary.cos(input), 'cos')
+    except Exception as _e:
+        return _handle_failed_call(cos, locals(), _e)
 
 
 def cos_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.cos`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cos_', input)
-    return _inplace(input, _op_unary.cos(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cos_', input)
+        return _inplace(input, _op_unary.cos(input))
+    except Exception as _e:
+        return _handle_failed_call(cos_, locals(), _e)
 
 
 def cosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1332,18 +1588,24 @@ def cosh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.cosh(torch.tensor([0.25, 0.5, 1.0]))
         tensor([1.0314, 1.1276, 1.5431])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cosh', input)
-    if out is None:
-        return _op_unary.cosh(input)
-    return _write_out(out, _op_unary.cosh(input), 'cosh')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cosh', input)
+        if out is None:
+            return _op_unary.cosh(input)
+        return _write_out(out, _op_unary.cosh(input), 'cosh')
+    except Exception as _e:
+        return _handle_failed_call(cosh, locals(), _e)
 
 
 def cosh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.cosh`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cosh_', input)
-    return _inplace(input, _op_unary.cosh(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cosh_', input)
+        return _inplace(input, _op_unary.cosh(input))
+    except Exception as _e:
+        return _handle_failed_call(cosh_, locals(), _e)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-08) -> Tensor:
@@ -1354,9 +1616,12 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-08) -> Tensor:
         >>> torch.cosine_similarity(torch.tensor([[1.0, 0.0]]), torch.tensor([[1.0, 1.0]]))
         tensor([0.7071])
     """
-    if not isinstance(x1, Tensor):
-        raise _not_tensor('cosine_similarity', x1)
-    return _op_nn_torch.cosine_similarity(x1, x2, dim, eps)
+    try:
+        if not isinstance(x1, Tensor):
+            raise _not_tensor('cosine_similarity', x1)
+        return _op_nn_torch.cosine_similarity(x1, x2, dim, eps)
+    except Exception as _e:
+        return _handle_failed_call(cosine_similarity, locals(), _e)
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
@@ -1367,9 +1632,12 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
         >>> torch.count_nonzero(torch.tensor([1.0, 0.0, 4.0]))
         tensor(2)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('count_nonzero', input)
-    return _op_reduction.count_nonzero(input, dim)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('count_nonzero', input)
+        return _op_reduction.count_nonzero(input, dim)
+    except Exception as _e:
+        return _handle_failed_call(count_nonzero, locals(), _e)
 
 
 def cov(input: Tensor, *, correction=1, fweights=None, aweights=None) -> Tensor:
@@ -1381,9 +1649,12 @@ def cov(input: Tensor, *, correction=1, fweights=None, aweights=None) -> Tensor:
         tensor([[2.3333, 1.0000],
                 [1.0000, 1.0000]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cov', input)
-    return _op_linalg_extra.cov(input, correction=correction, fweights=fweights, aweights=aweights)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cov', input)
+        return _op_linalg_extra.cov(input, correction=correction, fweights=fweights, aweights=aweights)
+    except Exception as _e:
+        return _handle_failed_call(cov, locals(), _e)
 
 
 def cross(input: Tensor, other: Tensor, dim=None, *, out: Tensor | None = None) -> Tensor:
@@ -1396,11 +1667,14 @@ def cross(input: Tensor, other: Tensor, dim=None, *, out: Tensor | None = None) 
         >>> torch.cross(torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0]), 0)
         tensor([0., 0., 1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cross', input)
-    if out is None:
-        return _op_linalg.cross(input, other, dim)
-    return _write_out(out, _op_linalg.cross(input, other, dim), 'cross', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cross', input)
+        if out is None:
+            return _op_linalg.cross(input, other, dim)
+        return _write_out(out, _op_linalg.cross(input, other, dim), 'cross', True)
+    except Exception as _e:
+        return _handle_failed_call(cross, locals(), _e)
 
 
 def cummax(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
@@ -1415,11 +1689,14 @@ def cummax(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
         values=tensor([1., 3., 3.]),
         indices=tensor([0, 1, 1]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cummax', input)
-    if out is None:
-        return _op_cumulative.cummax(input, dim)
-    return _write_out(out, _op_cumulative.cummax(input, dim), 'cummax', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cummax', input)
+        if out is None:
+            return _op_cumulative.cummax(input, dim)
+        return _write_out(out, _op_cumulative.cummax(input, dim), 'cummax', True)
+    except Exception as _e:
+        return _handle_failed_call(cummax, locals(), _e)
 
 
 def cummin(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
@@ -1434,11 +1711,14 @@ def cummin(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
         values=tensor([1., 1., 1.]),
         indices=tensor([0, 0, 0]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cummin', input)
-    if out is None:
-        return _op_cumulative.cummin(input, dim)
-    return _write_out(out, _op_cumulative.cummin(input, dim), 'cummin', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cummin', input)
+        if out is None:
+            return _op_cumulative.cummin(input, dim)
+        return _write_out(out, _op_cumulative.cummin(input, dim), 'cummin', True)
+    except Exception as _e:
+        return _handle_failed_call(cummin, locals(), _e)
 
 
 def cumprod(input: Tensor, dim, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -1451,11 +1731,14 @@ def cumprod(input: Tensor, dim, *, dtype=None, out: Tensor | None = None) -> Ten
         >>> torch.cumprod(torch.tensor([1.0, 2.0, 4.0]), 0)
         tensor([1., 2., 8.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cumprod', input)
-    if out is None:
-        return _op_reduction.cumprod(input, dim, dtype=dtype)
-    return _write_out(out, _op_reduction.cumprod(input, dim, dtype=dtype), 'cumprod')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cumprod', input)
+        if out is None:
+            return _op_reduction.cumprod(input, dim, dtype=dtype)
+        return _write_out(out, _op_reduction.cumprod(input, dim, dtype=dtype), 'cumprod')
+    except Exception as _e:
+        return _handle_failed_call(cumprod, locals(), _e)
 
 
 def cumsum(input: Tensor, dim, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -1468,11 +1751,14 @@ def cumsum(input: Tensor, dim, *, dtype=None, out: Tensor | None = None) -> Tens
         >>> torch.cumsum(torch.tensor([1.0, 2.0, 4.0]), 0)
         tensor([1., 3., 7.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('cumsum', input)
-    if out is None:
-        return _op_reduction.cumsum(input, dim, dtype=dtype)
-    return _write_out(out, _op_reduction.cumsum(input, dim, dtype=dtype), 'cumsum')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('cumsum', input)
+        if out is None:
+            return _op_reduction.cumsum(input, dim, dtype=dtype)
+        return _write_out(out, _op_reduction.cumsum(input, dim, dtype=dtype), 'cumsum')
+    except Exception as _e:
+        return _handle_failed_call(cumsum, locals(), _e)
 
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
@@ -1483,7 +1769,10 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
         >>> torch.cumulative_trapezoid(torch.tensor([1.0, 3.0, 7.0]))
         tensor([2., 7.])
     """
-    return _op_cumulative.cumulative_trapezoid(y, x, dx=dx, dim=dim)
+    try:
+        return _op_cumulative.cumulative_trapezoid(y, x, dx=dx, dim=dim)
+    except Exception as _e:
+        return _handle_failed_call(cumulative_trapezoid, locals(), _e)
 
 
 def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1496,18 +1785,24 @@ def deg2rad(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.deg2rad(torch.tensor([90.0, 180.0]))
         tensor([1.5708, 3.1416])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('deg2rad', input)
-    if out is None:
-        return _op_special_unary.deg2rad(input)
-    return _write_out(out, _op_special_unary.deg2rad(input), 'deg2rad')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('deg2rad', input)
+        if out is None:
+            return _op_special_unary.deg2rad(input)
+        return _write_out(out, _op_special_unary.deg2rad(input), 'deg2rad')
+    except Exception as _e:
+        return _handle_failed_call(deg2rad, locals(), _e)
 
 
 def deg2rad_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.deg2rad`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('deg2rad_', input)
-    return _inplace(input, _op_special_unary.deg2rad(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('deg2rad_', input)
+        return _inplace(input, _op_special_unary.deg2rad(input))
+    except Exception as _e:
+        return _handle_failed_call(deg2rad_, locals(), _e)
 
 
 def det(input: Tensor) -> Tensor:
@@ -1518,9 +1813,12 @@ def det(input: Tensor) -> Tensor:
         >>> torch.det(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
         tensor(5.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('det', input)
-    return _op_dense.det(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('det', input)
+        return _op_dense.det(input)
+    except Exception as _e:
+        return _handle_failed_call(det, locals(), _e)
 
 
 def diag(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
@@ -1534,11 +1832,14 @@ def diag(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
         tensor([[1., 0.],
                 [0., 2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('diag', input)
-    if out is None:
-        return _op_rearrange.diag(input, diagonal)
-    return _write_out(out, _op_rearrange.diag(input, diagonal), 'diag', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('diag', input)
+        if out is None:
+            return _op_rearrange.diag(input, diagonal)
+        return _write_out(out, _op_rearrange.diag(input, diagonal), 'diag', True)
+    except Exception as _e:
+        return _handle_failed_call(diag, locals(), _e)
 
 
 def diag_embed(input: Tensor, offset=0, dim1=-2, dim2=-1) -> Tensor:
@@ -1550,9 +1851,12 @@ def diag_embed(input: Tensor, offset=0, dim1=-2, dim2=-1) -> Tensor:
         tensor([[1., 0.],
                 [0., 2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('diag_embed', input)
-    return _op_bucketing.diag_embed(input, offset, dim1, dim2)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('diag_embed', input)
+        return _op_bucketing.diag_embed(input, offset, dim1, dim2)
+    except Exception as _e:
+        return _handle_failed_call(diag_embed, locals(), _e)
 
 
 def diagflat(input: Tensor, offset=0) -> Tensor:
@@ -1564,9 +1868,12 @@ def diagflat(input: Tensor, offset=0) -> Tensor:
         tensor([[1., 0.],
                 [0., 2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('diagflat', input)
-    return _op_shape_extra.diagflat(input, offset)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('diagflat', input)
+        return _op_shape_extra.diagflat(input, offset)
+    except Exception as _e:
+        return _handle_failed_call(diagflat, locals(), _e)
 
 
 def diagonal(input: Tensor, offset=0, dim1=0, dim2=1) -> Tensor:
@@ -1577,9 +1884,12 @@ def diagonal(input: Tensor, offset=0, dim1=0, dim2=1) -> Tensor:
         >>> torch.diagonal(torch.arange(6.0).reshape(2, 3), 1)
         tensor([1., 5.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('diagonal', input)
-    return _op_slicing.diagonal(input, offset, dim1, dim2)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('diagonal', input)
+        return _op_slicing.diagonal(input, offset, dim1, dim2)
+    except Exception as _e:
+        return _handle_failed_call(diagonal, locals(), _e)
 
 
 def diagonal_scatter(input: Tensor, src, offset=0, dim1=0, dim2=1) -> Tensor:
@@ -1591,9 +1901,12 @@ def diagonal_scatter(input: Tensor, src, offset=0, dim1=0, dim2=1) -> Tensor:
         tensor([[1., 0.],
                 [0., 2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('diagonal_scatter', input)
-    return _op_shape_extra.diagonal_scatter(input, src, offset, dim1, dim2)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('diagonal_scatter', input)
+        return _op_shape_extra.diagonal_scatter(input, src, offset, dim1, dim2)
+    except Exception as _e:
+        return _handle_failed_call(diagonal_scatter, locals(), _e)
 
 
 def diff(input: Tensor, n=1, dim=-1, prepend=None, append=None, *, out: Tensor | None = None) -> Tensor:
@@ -1606,11 +1919,14 @@ def diff(input: Tensor, n=1, dim=-1, prepend=None, append=None, *, out: Tensor |
         >>> torch.diff(torch.tensor([1.0, 3.0, 7.0]))
         tensor([2., 4.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('diff', input)
-    if out is None:
-        return _op_cumulative.diff(input, n, dim, prepend, append)
-    return _write_out(out, _op_cumulative.diff(input, n, dim, prepend, append), 'diff')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('diff', input)
+        if out is None:
+            return _op_cumulative.diff(input, n, dim, prepend, append)
+        return _write_out(out, _op_cumulative.diff(input, n, dim, prepend, append), 'diff')
+    except Exception as _e:
+        return _handle_failed_call(diff, locals(), _e)
 
 
 def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1623,11 +1939,14 @@ def digamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.digamma(torch.tensor([0.25, 0.5, 1.0]))
         tensor([-4.2275, -1.9635, -0.5772])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('digamma', input)
-    if out is None:
-        return _op_special_unary.digamma(input)
-    return _write_out(out, _op_special_unary.digamma(input), 'digamma')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('digamma', input)
+        if out is None:
+            return _op_special_unary.digamma(input)
+        return _write_out(out, _op_special_unary.digamma(input), 'digamma')
+    except Exception as _e:
+        return _handle_failed_call(digamma, locals(), _e)
 
 
 def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
@@ -1638,9 +1957,12 @@ def dist(input: Tensor, other: Tensor, p=2) -> Tensor:
         >>> torch.dist(torch.tensor([0.0, 0.0]), torch.tensor([3.0, 4.0]))
         tensor(5.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('dist', input)
-    return _op_linalg_extra.dist(input, other, p)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('dist', input)
+        return _op_linalg_extra.dist(input, other, p)
+    except Exception as _e:
+        return _handle_failed_call(dist, locals(), _e)
 
 
 def div(input: Tensor, other: Tensor, *, rounding_mode=None, out: Tensor | None = None) -> Tensor:
@@ -1653,9 +1975,12 @@ def div(input: Tensor, other: Tensor, *, rounding_mode=None, out: Tensor | None 
         >>> torch.div(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
         tensor([ 2.0000,  0.5000, -1.5000])
     """
-    if out is None:
-        return _op_elementwise.div(input, other, rounding_mode=rounding_mode)
-    return _write_out(out, _op_elementwise.div(input, other, rounding_mode=rounding_mode), 'div')
+    try:
+        if out is None:
+            return _op_elementwise.div(input, other, rounding_mode=rounding_mode)
+        return _write_out(out, _op_elementwise.div(input, other, rounding_mode=rounding_mode), 'div')
+    except Exception as _e:
+        return _handle_failed_call(div, locals(), _e)
 
 
 divide = div
@@ -1672,11 +1997,14 @@ def dot(input: Tensor, tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.dot(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]))
         tensor(11.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('dot', input)
-    if out is None:
-        return _op_linalg.dot(input, tensor)
-    return _write_out(out, _op_linalg.dot(input, tensor), 'dot', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('dot', input)
+        if out is None:
+            return _op_linalg.dot(input, tensor)
+        return _write_out(out, _op_linalg.dot(input, tensor), 'dot', True)
+    except Exception as _e:
+        return _handle_failed_call(dot, locals(), _e)
 
 
 def dropout(input: Tensor, p=0.5, train=True) -> Tensor:
@@ -1687,16 +2015,22 @@ def dropout(input: Tensor, p=0.5, train=True) -> Tensor:
         >>> torch.dropout(torch.tensor([-2.0, -0.25, 0.5, 3.0]), 0.5, False)
         tensor([-2.0000, -0.2500,  0.5000,  3.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('dropout', input)
-    return _op_nn_torch.dropout(input, p, train)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('dropout', input)
+        return _op_nn_torch.dropout(input, p, train)
+    except Exception as _e:
+        return _handle_failed_call(dropout, locals(), _e)
 
 
 def dropout_(input: Tensor, p=0.5, train=True) -> Tensor:
     """In-place version of :meth:`Tensor.dropout`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('dropout_', input)
-    return _inplace(input, _op_nn_torch.dropout(input, p, train))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('dropout_', input)
+        return _inplace(input, _op_nn_torch.dropout(input, p, train))
+    except Exception as _e:
+        return _handle_failed_call(dropout_, locals(), _e)
 
 
 def dsplit(input: Tensor, indices_or_sections) -> Tensor:
@@ -1707,9 +2041,12 @@ def dsplit(input: Tensor, indices_or_sections) -> Tensor:
         >>> torch.dsplit(torch.tensor([[[1.0, 2.0]]]), 2)
         (tensor([[[1.]]]), tensor([[[2.]]]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('dsplit', input)
-    return _op_shape_extra.dsplit(input, indices_or_sections)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('dsplit', input)
+        return _op_shape_extra.dsplit(input, indices_or_sections)
+    except Exception as _e:
+        return _handle_failed_call(dsplit, locals(), _e)
 
 
 def dstack(tensors, *, out: Tensor | None = None) -> Tensor:
@@ -1723,9 +2060,12 @@ def dstack(tensors, *, out: Tensor | None = None) -> Tensor:
         tensor([[[1., 3.],
                  [2., 4.]]])
     """
-    if out is None:
-        return _op_join.dstack(tensors)
-    return _write_out(out, _op_join.dstack(tensors), 'dstack')
+    try:
+        if out is None:
+            return _op_join.dstack(tensors)
+        return _write_out(out, _op_join.dstack(tensors), 'dstack')
+    except Exception as _e:
+        return _handle_failed_call(dstack, locals(), _e)
 
 
 def einsum(*args) -> Tensor:
@@ -1736,7 +2076,10 @@ def einsum(*args) -> Tensor:
         >>> torch.einsum("ij,jk->ik", torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0], [4.0]]))
         tensor([[11.]])
     """
-    return _op_einsum.einsum(*args)
+    try:
+        return _op_einsum.einsum(*args)
+    except Exception as _e:
+        return _handle_failed_call(einsum, locals(), _e)
 
 
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False) -> Tensor:
@@ -1748,9 +2091,12 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
         tensor([[4., 5.],
                 [0., 1.]])
     """
-    if not isinstance(weight, Tensor):
-        raise _not_tensor('embedding', weight)
-    return _op_nn_torch.embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse)
+    try:
+        if not isinstance(weight, Tensor):
+            raise _not_tensor('embedding', weight)
+        return _op_nn_torch.embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse)
+    except Exception as _e:
+        return _handle_failed_call(embedding, locals(), _e)
 
 
 def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1763,11 +2109,14 @@ def entr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.special.entr(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.3466, 0.3466, -0.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('entr', input)
-    if out is None:
-        return _op_special_unary.entr(input)
-    return _write_out(out, _op_special_unary.entr(input), 'entr')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('entr', input)
+        if out is None:
+            return _op_special_unary.entr(input)
+        return _write_out(out, _op_special_unary.entr(input), 'entr')
+    except Exception as _e:
+        return _handle_failed_call(entr, locals(), _e)
 
 
 def eq(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1780,11 +2129,14 @@ def eq(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.eq(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
         tensor([False,  True, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_overload('eq', input, other)
-    if out is None:
-        return _op_compare.eq(input, other)
-    return _write_out(out, _op_compare.eq(input, other), 'eq')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_overload('eq', input, other)
+        if out is None:
+            return _op_compare.eq(input, other)
+        return _write_out(out, _op_compare.eq(input, other), 'eq')
+    except Exception as _e:
+        return _handle_failed_call(eq, locals(), _e)
 
 
 def erf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1797,18 +2149,24 @@ def erf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.erf(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2763, 0.5205, 0.8427])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('erf', input)
-    if out is None:
-        return _op_unary.erf(input)
-    return _write_out(out, _op_unary.erf(input), 'erf')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('erf', input)
+        if out is None:
+            return _op_unary.erf(input)
+        return _write_out(out, _op_unary.erf(input), 'erf')
+    except Exception as _e:
+        return _handle_failed_call(erf, locals(), _e)
 
 
 def erf_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.erf`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('erf_', input)
-    return _inplace(input, _op_unary.erf(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('erf_', input)
+        return _inplace(input, _op_unary.erf(input))
+    except Exception as _e:
+        return _handle_failed_call(erf_, locals(), _e)
 
 
 def erfc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1821,18 +2179,24 @@ def erfc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.erfc(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.7237, 0.4795, 0.1573])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('erfc', input)
-    if out is None:
-        return _op_special_unary.erfc(input)
-    return _write_out(out, _op_special_unary.erfc(input), 'erfc')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('erfc', input)
+        if out is None:
+            return _op_special_unary.erfc(input)
+        return _write_out(out, _op_special_unary.erfc(input), 'erfc')
+    except Exception as _e:
+        return _handle_failed_call(erfc, locals(), _e)
 
 
 def erfc_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.erfc`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('erfc_', input)
-    return _inplace(input, _op_special_unary.erfc(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('erfc_', input)
+        return _inplace(input, _op_special_unary.erfc(input))
+    except Exception as _e:
+        return _handle_failed_call(erfc_, locals(), _e)
 
 
 def erfcx(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1845,11 +2209,14 @@ def erfcx(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.special.erfcx(torch.tensor([-1.0, 0.0, 1.0, 30.0]))
         tensor([5.0090, 1.0000, 0.4276, 0.0188])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('erfcx', input)
-    if out is None:
-        return _op_special_unary.erfcx(input)
-    return _write_out(out, _op_special_unary.erfcx(input), 'erfcx')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('erfcx', input)
+        if out is None:
+            return _op_special_unary.erfcx(input)
+        return _write_out(out, _op_special_unary.erfcx(input), 'erfcx')
+    except Exception as _e:
+        return _handle_failed_call(erfcx, locals(), _e)
 
 
 def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1862,11 +2229,14 @@ def erfinv(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.erfinv(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2253, 0.4769,    inf])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('erfinv', input)
-    if out is None:
-        return _op_special_unary.erfinv(input)
-    return _write_out(out, _op_special_unary.erfinv(input), 'erfinv')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('erfinv', input)
+        if out is None:
+            return _op_special_unary.erfinv(input)
+        return _write_out(out, _op_special_unary.erfinv(input), 'erfinv')
+    except Exception as _e:
+        return _handle_failed_call(erfinv, locals(), _e)
 
 
 def exp(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1879,18 +2249,24 @@ def exp(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.exp(torch.tensor([0.25, 0.5, 1.0]))
         tensor([1.2840, 1.6487, 2.7183])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('exp', input)
-    if out is None:
-        return _op_unary.exp(input)
-    return _write_out(out, _op_unary.exp(input), 'exp')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('exp', input)
+        if out is None:
+            return _op_unary.exp(input)
+        return _write_out(out, _op_unary.exp(input), 'exp')
+    except Exception as _e:
+        return _handle_failed_call(exp, locals(), _e)
 
 
 def exp_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.exp`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('exp_', input)
-    return _inplace(input, _op_unary.exp(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('exp_', input)
+        return _inplace(input, _op_unary.exp(input))
+    except Exception as _e:
+        return _handle_failed_call(exp_, locals(), _e)
 
 
 def exp2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1903,18 +2279,24 @@ def exp2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.exp2(torch.tensor([0.25, 0.5, 1.0]))
         tensor([1.1892, 1.4142, 2.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('exp2', input)
-    if out is None:
-        return _op_unary.exp2(input)
-    return _write_out(out, _op_unary.exp2(input), 'exp2')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('exp2', input)
+        if out is None:
+            return _op_unary.exp2(input)
+        return _write_out(out, _op_unary.exp2(input), 'exp2')
+    except Exception as _e:
+        return _handle_failed_call(exp2, locals(), _e)
 
 
 def exp2_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.exp2`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('exp2_', input)
-    return _inplace(input, _op_unary.exp2(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('exp2_', input)
+        return _inplace(input, _op_unary.exp2(input))
+    except Exception as _e:
+        return _handle_failed_call(exp2_, locals(), _e)
 
 
 def expm1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -1927,18 +2309,24 @@ def expm1(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.expm1(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2840, 0.6487, 1.7183])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('expm1', input)
-    if out is None:
-        return _op_unary.expm1(input)
-    return _write_out(out, _op_unary.expm1(input), 'expm1')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('expm1', input)
+        if out is None:
+            return _op_unary.expm1(input)
+        return _write_out(out, _op_unary.expm1(input), 'expm1')
+    except Exception as _e:
+        return _handle_failed_call(expm1, locals(), _e)
 
 
 def expm1_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.expm1`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('expm1_', input)
-    return _inplace(input, _op_unary.expm1(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('expm1_', input)
+        return _inplace(input, _op_unary.expm1(input))
+    except Exception as _e:
+        return _handle_failed_call(expm1_, locals(), _e)
 
 
 def feature_alpha_dropout(input: Tensor, p, train) -> Tensor:
@@ -1950,16 +2338,22 @@ def feature_alpha_dropout(input: Tensor, p, train) -> Tensor:
         tensor([[[1., 1., 1.],
                  [1., 1., 1.]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('feature_alpha_dropout', input)
-    return _op_nn_torch.feature_alpha_dropout(input, p, train)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('feature_alpha_dropout', input)
+        return _op_nn_torch.feature_alpha_dropout(input, p, train)
+    except Exception as _e:
+        return _handle_failed_call(feature_alpha_dropout, locals(), _e)
 
 
 def feature_alpha_dropout_(input: Tensor, p, train) -> Tensor:
     """In-place version of :meth:`Tensor.feature_alpha_dropout`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('feature_alpha_dropout_', input)
-    return _inplace(input, _op_nn_torch.feature_alpha_dropout(input, p, train))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('feature_alpha_dropout_', input)
+        return _inplace(input, _op_nn_torch.feature_alpha_dropout(input, p, train))
+    except Exception as _e:
+        return _handle_failed_call(feature_alpha_dropout_, locals(), _e)
 
 
 def feature_dropout(input: Tensor, p, train) -> Tensor:
@@ -1971,16 +2365,22 @@ def feature_dropout(input: Tensor, p, train) -> Tensor:
         tensor([[[1., 1., 1.],
                  [1., 1., 1.]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('feature_dropout', input)
-    return _op_nn_torch.feature_dropout(input, p, train)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('feature_dropout', input)
+        return _op_nn_torch.feature_dropout(input, p, train)
+    except Exception as _e:
+        return _handle_failed_call(feature_dropout, locals(), _e)
 
 
 def feature_dropout_(input: Tensor, p, train) -> Tensor:
     """In-place version of :meth:`Tensor.feature_dropout`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('feature_dropout_', input)
-    return _inplace(input, _op_nn_torch.feature_dropout(input, p, train))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('feature_dropout_', input)
+        return _inplace(input, _op_nn_torch.feature_dropout(input, p, train))
+    except Exception as _e:
+        return _handle_failed_call(feature_dropout_, locals(), _e)
 
 
 def flatten(input: Tensor, start_dim=0, end_dim=-1) -> Tensor:
@@ -1992,9 +2392,12 @@ def flatten(input: Tensor, start_dim=0, end_dim=-1) -> Tensor:
         tensor([[0., 1., 2., 3.],
                 [4., 5., 6., 7.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('flatten', input)
-    return _op_shape.flatten(input, start_dim, end_dim)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('flatten', input)
+        return _op_shape.flatten(input, start_dim, end_dim)
+    except Exception as _e:
+        return _handle_failed_call(flatten, locals(), _e)
 
 
 def flip(input: Tensor, dims) -> Tensor:
@@ -2006,9 +2409,12 @@ def flip(input: Tensor, dims) -> Tensor:
         tensor([[3., 4.],
                 [1., 2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('flip', input)
-    return _op_rearrange.flip(input, *dims)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('flip', input)
+        return _op_rearrange.flip(input, *dims)
+    except Exception as _e:
+        return _handle_failed_call(flip, locals(), _e)
 
 
 def fliplr(input: Tensor) -> Tensor:
@@ -2020,9 +2426,12 @@ def fliplr(input: Tensor) -> Tensor:
         tensor([[2., 1.],
                 [4., 3.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('fliplr', input)
-    return _op_rearrange.fliplr(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('fliplr', input)
+        return _op_rearrange.fliplr(input)
+    except Exception as _e:
+        return _handle_failed_call(fliplr, locals(), _e)
 
 
 def flipud(input: Tensor) -> Tensor:
@@ -2034,9 +2443,12 @@ def flipud(input: Tensor) -> Tensor:
         tensor([[3., 4.],
                 [1., 2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('flipud', input)
-    return _op_rearrange.flipud(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('flipud', input)
+        return _op_rearrange.flipud(input)
+    except Exception as _e:
+        return _handle_failed_call(flipud, locals(), _e)
 
 
 def float_power(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor:
@@ -2049,9 +2461,12 @@ def float_power(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor
         >>> torch.float_power(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
         tensor([ 0.,  1., 16.], dtype=torch.float64)
     """
-    if out is None:
-        return _op_special_binary.float_power(input, exponent)
-    return _write_out(out, _op_special_binary.float_power(input, exponent), 'float_power', True)
+    try:
+        if out is None:
+            return _op_special_binary.float_power(input, exponent)
+        return _write_out(out, _op_special_binary.float_power(input, exponent), 'float_power', True)
+    except Exception as _e:
+        return _handle_failed_call(float_power, locals(), _e)
 
 
 def floor(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2064,18 +2479,24 @@ def floor(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.floor(torch.tensor([-1.5, 0.2, 2.7]))
         tensor([-2.,  0.,  2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('floor', input)
-    if out is None:
-        return _op_unary.floor(input)
-    return _write_out(out, _op_unary.floor(input), 'floor', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('floor', input)
+        if out is None:
+            return _op_unary.floor(input)
+        return _write_out(out, _op_unary.floor(input), 'floor', True)
+    except Exception as _e:
+        return _handle_failed_call(floor, locals(), _e)
 
 
 def floor_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.floor`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('floor_', input)
-    return _inplace(input, _op_unary.floor(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('floor_', input)
+        return _inplace(input, _op_unary.floor(input))
+    except Exception as _e:
+        return _handle_failed_call(floor_, locals(), _e)
 
 
 def floor_divide(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2088,9 +2509,12 @@ def floor_divide(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> 
         >>> torch.floor_divide(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
         tensor([ 2.,  0., -2.])
     """
-    if out is None:
-        return _op_elementwise.floor_divide(input, other)
-    return _write_out(out, _op_elementwise.floor_divide(input, other), 'floor_divide')
+    try:
+        if out is None:
+            return _op_elementwise.floor_divide(input, other)
+        return _write_out(out, _op_elementwise.floor_divide(input, other), 'floor_divide')
+    except Exception as _e:
+        return _handle_failed_call(floor_divide, locals(), _e)
 
 
 def fmax(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2103,11 +2527,14 @@ def fmax(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.fmax(torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0]))
         tensor([ 3.,  5., -1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('fmax', input)
-    if out is None:
-        return _op_select.fmax(input, other)
-    return _write_out(out, _op_select.fmax(input, other), 'fmax')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('fmax', input)
+        if out is None:
+            return _op_select.fmax(input, other)
+        return _write_out(out, _op_select.fmax(input, other), 'fmax')
+    except Exception as _e:
+        return _handle_failed_call(fmax, locals(), _e)
 
 
 def fmin(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2120,11 +2547,14 @@ def fmin(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.fmin(torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0]))
         tensor([ 1.,  2., -2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('fmin', input)
-    if out is None:
-        return _op_select.fmin(input, other)
-    return _write_out(out, _op_select.fmin(input, other), 'fmin')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('fmin', input)
+        if out is None:
+            return _op_select.fmin(input, other)
+        return _write_out(out, _op_select.fmin(input, other), 'fmin')
+    except Exception as _e:
+        return _handle_failed_call(fmin, locals(), _e)
 
 
 def fmod(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2137,11 +2567,14 @@ def fmod(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.fmod(torch.tensor([-3.0, 3.0, 5.5]), torch.tensor([2.0, -2.0, 2.0]))
         tensor([-1.0000,  1.0000,  1.5000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_overload('fmod', input, other)
-    if out is None:
-        return _op_elementwise.fmod(input, other)
-    return _write_out(out, _op_elementwise.fmod(input, other), 'fmod')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_overload('fmod', input, other)
+        if out is None:
+            return _op_elementwise.fmod(input, other)
+        return _write_out(out, _op_elementwise.fmod(input, other), 'fmod')
+    except Exception as _e:
+        return _handle_failed_call(fmod, locals(), _e)
 
 
 def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2154,18 +2587,24 @@ def frac(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.frac(torch.tensor([-1.5, 0.2, 2.7]))
         tensor([-0.5000,  0.2000,  0.7000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('frac', input)
-    if out is None:
-        return _op_unary.frac(input)
-    return _write_out(out, _op_unary.frac(input), 'frac', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('frac', input)
+        if out is None:
+            return _op_unary.frac(input)
+        return _write_out(out, _op_unary.frac(input), 'frac', True)
+    except Exception as _e:
+        return _handle_failed_call(frac, locals(), _e)
 
 
 def frac_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.frac`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('frac_', input)
-    return _inplace(input, _op_unary.frac(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('frac_', input)
+        return _inplace(input, _op_unary.frac(input))
+    except Exception as _e:
+        return _handle_failed_call(frac_, locals(), _e)
 
 
 def gather(input: Tensor, dim, index, *, sparse_grad=False, out: Tensor | None = None) -> Tensor:
@@ -2179,11 +2618,14 @@ def gather(input: Tensor, dim, index, *, sparse_grad=False, out: Tensor | None =
         tensor([[1., 1.],
                 [4., 3.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('gather', input)
-    if out is None:
-        return _op_scatter.gather(input, dim, index, sparse_grad=sparse_grad)
-    return _write_out(out, _op_scatter.gather(input, dim, index, sparse_grad=sparse_grad), 'gather', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('gather', input)
+        if out is None:
+            return _op_scatter.gather(input, dim, index, sparse_grad=sparse_grad)
+        return _write_out(out, _op_scatter.gather(input, dim, index, sparse_grad=sparse_grad), 'gather', True)
+    except Exception as _e:
+        return _handle_failed_call(gather, locals(), _e)
 
 
 def gcd(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2196,14 +2638,20 @@ def gcd(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.gcd(torch.tensor([12, 10, 7]), torch.tensor([8, 4, 3]))
         tensor([4, 2, 1])
     """
-    if out is None:
-        return _op_special_binary.gcd(input, other)
-    return _write_out(out, _op_special_binary.gcd(input, other), 'gcd')
+    try:
+        if out is None:
+            return _op_special_binary.gcd(input, other)
+        return _write_out(out, _op_special_binary.gcd(input, other), 'gcd')
+    except Exception as _e:
+        return _handle_failed_call(gcd, locals(), _e)
 
 
 def gcd_(input: Tensor, other: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.gcd`."""
-    return _inplace(input, _op_special_binary.gcd(input, other))
+    try:
+        return _inplace(input, _op_special_binary.gcd(input, other))
+    except Exception as _e:
+        return _handle_failed_call(gcd_, locals(), _e)
 
 
 def ge(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2216,11 +2664,14 @@ def ge(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.ge(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
         tensor([False,  True,  True])
     """
-    if not isinstance(input, Tensor):
-        raise _not_overload('ge', input, other)
-    if out is None:
-        return _op_compare.ge(input, other)
-    return _write_out(out, _op_compare.ge(input, other), 'ge')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_overload('ge', input, other)
+        if out is None:
+            return _op_compare.ge(input, other)
+        return _write_out(out, _op_compare.ge(input, other), 'ge')
+    except Exception as _e:
+        return _handle_failed_call(ge, locals(), _e)
 
 
 greater_equal = ge
@@ -2237,9 +2688,12 @@ def group_norm(input: Tensor, num_groups, weight=None, bias=None, eps=1e-05, cud
                  [-1.3416, -0.4472],
                  [ 0.4472,  1.3416]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('group_norm', input)
-    return _op_nn_torch.group_norm(input, num_groups, weight, bias, eps, cudnn_enabled)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('group_norm', input)
+        return _op_nn_torch.group_norm(input, num_groups, weight, bias, eps, cudnn_enabled)
+    except Exception as _e:
+        return _handle_failed_call(group_norm, locals(), _e)
 
 
 def gt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2252,11 +2706,14 @@ def gt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.gt(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
         tensor([False, False,  True])
     """
-    if not isinstance(input, Tensor):
-        raise _not_overload('gt', input, other)
-    if out is None:
-        return _op_compare.gt(input, other)
-    return _write_out(out, _op_compare.gt(input, other), 'gt')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_overload('gt', input, other)
+        if out is None:
+            return _op_compare.gt(input, other)
+        return _write_out(out, _op_compare.gt(input, other), 'gt')
+    except Exception as _e:
+        return _handle_failed_call(gt, locals(), _e)
 
 
 greater = gt
@@ -2272,11 +2729,14 @@ def hardshrink(input: Tensor, lambd=0.5, *, out: Tensor | None = None) -> Tensor
         >>> torch.hardshrink(torch.tensor([-2.0, -0.25, 0.5, 3.0]))
         tensor([-2.,  0.,  0.,  3.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('hardshrink', input)
-    if out is None:
-        return _op_nn_torch.hardshrink(input, lambd)
-    return _write_out(out, _op_nn_torch.hardshrink(input, lambd), 'hardshrink', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('hardshrink', input)
+        if out is None:
+            return _op_nn_torch.hardshrink(input, lambd)
+        return _write_out(out, _op_nn_torch.hardshrink(input, lambd), 'hardshrink', True)
+    except Exception as _e:
+        return _handle_failed_call(hardshrink, locals(), _e)
 
 
 def heaviside(input: Tensor, values, *, out: Tensor | None = None) -> Tensor:
@@ -2289,11 +2749,14 @@ def heaviside(input: Tensor, values, *, out: Tensor | None = None) -> Tensor:
         >>> torch.heaviside(torch.tensor([-1.0, 0.0, 2.0]), torch.tensor([0.5]))
         tensor([0.0000, 0.5000, 1.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('heaviside', input)
-    if out is None:
-        return _op_bucketing.heaviside(input, values)
-    return _write_out(out, _op_bucketing.heaviside(input, values), 'heaviside', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('heaviside', input)
+        if out is None:
+            return _op_bucketing.heaviside(input, values)
+        return _write_out(out, _op_bucketing.heaviside(input, values), 'heaviside', True)
+    except Exception as _e:
+        return _handle_failed_call(heaviside, locals(), _e)
 
 
 def histc(input: Tensor, bins=100, min=0, max=0, *, out: Tensor | None = None) -> Tensor:
@@ -2306,11 +2769,14 @@ def histc(input: Tensor, bins=100, min=0, max=0, *, out: Tensor | None = None) -
         >>> torch.histc(torch.tensor([1.0, 2.0, 1.0, 4.0]), 4, 0, 4)
         tensor([0., 2., 1., 1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('histc', input)
-    if out is None:
-        return _op_bucketing.histc(input, bins, min, max)
-    return _write_out(out, _op_bucketing.histc(input, bins, min, max), 'histc', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('histc', input)
+        if out is None:
+            return _op_bucketing.histc(input, bins, min, max)
+        return _write_out(out, _op_bucketing.histc(input, bins, min, max), 'histc', True)
+    except Exception as _e:
+        return _handle_failed_call(histc, locals(), _e)
 
 
 def hsplit(input: Tensor, indices_or_sections) -> Tensor:
@@ -2321,9 +2787,12 @@ def hsplit(input: Tensor, indices_or_sections) -> Tensor:
         >>> torch.hsplit(torch.tensor([1.0, 2.0, 3.0, 4.0]), 2)
         (tensor([1., 2.]), tensor([3., 4.]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('hsplit', input)
-    return _op_shape_extra.hsplit(input, indices_or_sections)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('hsplit', input)
+        return _op_shape_extra.hsplit(input, indices_or_sections)
+    except Exception as _e:
+        return _handle_failed_call(hsplit, locals(), _e)
 
 
 def hstack(tensors, *, out: Tensor | None = None) -> Tensor:
@@ -2336,9 +2805,12 @@ def hstack(tensors, *, out: Tensor | None = None) -> Tensor:
         >>> torch.hstack([torch.tensor([1.0, 2.0]), torch.tensor([3.0])])
         tensor([1., 2., 3.])
     """
-    if out is None:
-        return _op_join.hstack(tensors)
-    return _write_out(out, _op_join.hstack(tensors), 'hstack')
+    try:
+        if out is None:
+            return _op_join.hstack(tensors)
+        return _write_out(out, _op_join.hstack(tensors), 'hstack')
+    except Exception as _e:
+        return _handle_failed_call(hstack, locals(), _e)
 
 
 def hypot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2351,9 +2823,12 @@ def hypot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.hypot(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
         tensor([3.0000, 1.1180, 4.4721])
     """
-    if out is None:
-        return _op_special_binary.hypot(input, other)
-    return _write_out(out, _op_special_binary.hypot(input, other), 'hypot')
+    try:
+        if out is None:
+            return _op_special_binary.hypot(input, other)
+        return _write_out(out, _op_special_binary.hypot(input, other), 'hypot')
+    except Exception as _e:
+        return _handle_failed_call(hypot, locals(), _e)
 
 
 def i0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2366,18 +2841,24 @@ def i0(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.i0(torch.tensor([0.25, 0.5, 1.0]))
         tensor([1.0157, 1.0635, 1.2661])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('i0', input)
-    if out is None:
-        return _op_special_unary.i0(input)
-    return _write_out(out, _op_special_unary.i0(input), 'i0')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('i0', input)
+        if out is None:
+            return _op_special_unary.i0(input)
+        return _write_out(out, _op_special_unary.i0(input), 'i0')
+    except Exception as _e:
+        return _handle_failed_call(i0, locals(), _e)
 
 
 def i0_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.i0`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('i0_', input)
-    return _inplace(input, _op_special_unary.i0(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('i0_', input)
+        return _inplace(input, _op_special_unary.i0(input))
+    except Exception as _e:
+        return _handle_failed_call(i0_, locals(), _e)
 
 
 def index_add(input: Tensor, dim, index, source, *, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -2392,11 +2873,14 @@ def index_add(input: Tensor, dim, index, source, *, alpha=1, out: Tensor | None 
                 [0., 0.],
                 [1., 1.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('index_add', input)
-    if out is None:
-        return _op_index_ops.index_add(input, dim, index, source, alpha=alpha)
-    return _write_out(out, _op_index_ops.index_add(input, dim, index, source, alpha=alpha), 'index_add', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('index_add', input)
+        if out is None:
+            return _op_index_ops.index_add(input, dim, index, source, alpha=alpha)
+        return _write_out(out, _op_index_ops.index_add(input, dim, index, source, alpha=alpha), 'index_add', True)
+    except Exception as _e:
+        return _handle_failed_call(index_add, locals(), _e)
 
 
 def index_copy(input: Tensor, dim, index, source, *, out: Tensor | None = None) -> Tensor:
@@ -2411,11 +2895,14 @@ def index_copy(input: Tensor, dim, index, source, *, out: Tensor | None = None) 
                 [0., 0.],
                 [1., 2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('index_copy', input)
-    if out is None:
-        return _op_index_ops.index_copy(input, dim, index, source)
-    return _write_out(out, _op_index_ops.index_copy(input, dim, index, source), 'index_copy', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('index_copy', input)
+        if out is None:
+            return _op_index_ops.index_copy(input, dim, index, source)
+        return _write_out(out, _op_index_ops.index_copy(input, dim, index, source), 'index_copy', True)
+    except Exception as _e:
+        return _handle_failed_call(index_copy, locals(), _e)
 
 
 def index_fill(input: Tensor, dim, index, value) -> Tensor:
@@ -2427,9 +2914,12 @@ def index_fill(input: Tensor, dim, index, value) -> Tensor:
         tensor([[-1.,  0., -1.],
                 [-1.,  0., -1.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('index_fill', input)
-    return _op_index_ops.index_fill(input, dim, index, value)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('index_fill', input)
+        return _op_index_ops.index_fill(input, dim, index, value)
+    except Exception as _e:
+        return _handle_failed_call(index_fill, locals(), _e)
 
 
 def index_put(input: Tensor, indices, values, accumulate=False) -> Tensor:
@@ -2440,16 +2930,22 @@ def index_put(input: Tensor, indices, values, accumulate=False) -> Tensor:
         >>> torch.index_put(torch.zeros(3), (torch.tensor([0, 2]),), torch.tensor([1.0, 2.0]))
         tensor([1., 0., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('index_put', input)
-    return _op_indexing.index_put(input, indices, values, accumulate)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('index_put', input)
+        return _op_indexing.index_put(input, indices, values, accumulate)
+    except Exception as _e:
+        return _handle_failed_call(index_put, locals(), _e)
 
 
 def index_put_(input: Tensor, indices, values, accumulate=False) -> Tensor:
     """In-place version of :meth:`Tensor.index_put`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('index_put_', input)
-    return _op_indexing.index_put_(input, indices, values, accumulate)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('index_put_', input)
+        return _op_indexing.index_put_(input, indices, values, accumulate)
+    except Exception as _e:
+        return _handle_failed_call(index_put_, locals(), _e)
 
 
 def index_select(input: Tensor, dim, index, *, out: Tensor | None = None) -> Tensor:
@@ -2463,11 +2959,14 @@ def index_select(input: Tensor, dim, index, *, out: Tensor | None = None) -> Ten
         tensor([[3., 1.],
                 [6., 4.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('index_select', input)
-    if out is None:
-        return _op_index_ops.index_select(input, dim, index)
-    return _write_out(out, _op_index_ops.index_select(input, dim, index), 'index_select', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('index_select', input)
+        if out is None:
+            return _op_index_ops.index_select(input, dim, index)
+        return _write_out(out, _op_index_ops.index_select(input, dim, index), 'index_select', True)
+    except Exception as _e:
+        return _handle_failed_call(index_select, locals(), _e)
 
 
 def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2480,11 +2979,14 @@ def inner(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.inner(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]))
         tensor([-1., -1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('inner', input)
-    if out is None:
-        return _op_linalg_extra.inner(input, other)
-    return _write_out(out, _op_linalg_extra.inner(input, other), 'inner', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('inner', input)
+        if out is None:
+            return _op_linalg_extra.inner(input, other)
+        return _write_out(out, _op_linalg_extra.inner(input, other), 'inner', True)
+    except Exception as _e:
+        return _handle_failed_call(inner, locals(), _e)
 
 
 def instance_norm(input: Tensor, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled=True) -> Tensor:
@@ -2496,9 +2998,12 @@ def instance_norm(input: Tensor, weight, bias, running_mean, running_var, use_in
         tensor([[[-1.2247,  0.0000,  1.2247],
                  [-1.2247,  0.0000,  1.2247]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('instance_norm', input)
-    return _op_nn_torch.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('instance_norm', input)
+        return _op_nn_torch.instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled)
+    except Exception as _e:
+        return _handle_failed_call(instance_norm, locals(), _e)
 
 
 def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2512,11 +3017,14 @@ def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         tensor([[ 0.6000, -0.2000],
                 [-0.2000,  0.4000]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('inverse', input)
-    if out is None:
-        return _op_dense.inverse(input)
-    return _write_out(out, _op_dense.inverse(input), 'inverse', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('inverse', input)
+        if out is None:
+            return _op_dense.inverse(input)
+        return _write_out(out, _op_dense.inverse(input), 'inverse', True)
+    except Exception as _e:
+        return _handle_failed_call(inverse, locals(), _e)
 
 
 def is_conj(input: Tensor) -> bool:
@@ -2527,9 +3035,12 @@ def is_conj(input: Tensor) -> bool:
         >>> torch.is_conj(torch.tensor([1.0, -2.0]))
         False
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('is_conj', input)
-    return _op_predicates.is_conj(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('is_conj', input)
+        return _op_predicates.is_conj(input)
+    except Exception as _e:
+        return _handle_failed_call(is_conj, locals(), _e)
 
 
 def is_neg(input: Tensor) -> bool:
@@ -2540,9 +3051,12 @@ def is_neg(input: Tensor) -> bool:
         >>> torch.is_neg(torch.tensor([1.0, -2.0]))
         False
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('is_neg', input)
-    return _op_predicates.is_neg(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('is_neg', input)
+        return _op_predicates.is_neg(input)
+    except Exception as _e:
+        return _handle_failed_call(is_neg, locals(), _e)
 
 
 def is_nonzero(input: Tensor) -> bool:
@@ -2553,9 +3067,12 @@ def is_nonzero(input: Tensor) -> bool:
         >>> torch.is_nonzero(torch.tensor([0.5]))
         True
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('is_nonzero', input)
-    return _op_predicates.is_nonzero(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('is_nonzero', input)
+        return _op_predicates.is_nonzero(input)
+    except Exception as _e:
+        return _handle_failed_call(is_nonzero, locals(), _e)
 
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:
@@ -2566,9 +3083,12 @@ def is_same_size(input: Tensor, other: Tensor) -> bool:
         >>> torch.is_same_size(torch.zeros(2, 3), torch.ones(2, 3))
         True
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('is_same_size', input)
-    return _op_predicates.is_same_size(input, other)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('is_same_size', input)
+        return _op_predicates.is_same_size(input, other)
+    except Exception as _e:
+        return _handle_failed_call(is_same_size, locals(), _e)
 
 
 def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
@@ -2579,9 +3099,12 @@ def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=Fals
         >>> torch.isclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0 + 1e-9, 2.1]))
         tensor([ True, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('isclose', input)
-    return _op_compare.isclose(input, other, rtol, atol, equal_nan)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('isclose', input)
+        return _op_compare.isclose(input, other, rtol, atol, equal_nan)
+    except Exception as _e:
+        return _handle_failed_call(isclose, locals(), _e)
 
 
 def isfinite(input: Tensor) -> Tensor:
@@ -2592,9 +3115,12 @@ def isfinite(input: Tensor) -> Tensor:
         >>> torch.isfinite(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
         tensor([ True, False, False, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('isfinite', input)
-    return _op_compare.isfinite(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('isfinite', input)
+        return _op_compare.isfinite(input)
+    except Exception as _e:
+        return _handle_failed_call(isfinite, locals(), _e)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False, out: Tensor | None = None) -> Tensor:
@@ -2607,9 +3133,12 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False, out: Ten
         >>> torch.isin(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0]))
         tensor([False,  True, False])
     """
-    if out is None:
-        return _op_shape_extra.isin(elements, test_elements, assume_unique=assume_unique, invert=invert)
-    return _write_out(out, _op_shape_extra.isin(elements, test_elements, assume_unique=assume_unique, invert=invert), 'isin', True)
+    try:
+        if out is None:
+            return _op_shape_extra.isin(elements, test_elements, assume_unique=assume_unique, invert=invert)
+        return _write_out(out, _op_shape_extra.isin(elements, test_elements, assume_unique=assume_unique, invert=invert), 'isin', True)
+    except Exception as _e:
+        return _handle_failed_call(isin, locals(), _e)
 
 
 def isinf(input: Tensor) -> Tensor:
@@ -2620,9 +3149,12 @@ def isinf(input: Tensor) -> Tensor:
         >>> torch.isinf(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
         tensor([False, False,  True,  True])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('isinf', input)
-    return _op_compare.isinf(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('isinf', input)
+        return _op_compare.isinf(input)
+    except Exception as _e:
+        return _handle_failed_call(isinf, locals(), _e)
 
 
 def isnan(input: Tensor) -> Tensor:
@@ -2633,9 +3165,12 @@ def isnan(input: Tensor) -> Tensor:
         >>> torch.isnan(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
         tensor([False,  True, False, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('isnan', input)
-    return _op_compare.isnan(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('isnan', input)
+        return _op_compare.isnan(input)
+    except Exception as _e:
+        return _handle_failed_call(isnan, locals(), _e)
 
 
 def isneginf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2648,11 +3183,14 @@ def isneginf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.isneginf(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
         tensor([False, False, False,  True])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('isneginf', input)
-    if out is None:
-        return _op_compare.isneginf(input)
-    return _write_out(out, _op_compare.isneginf(input), 'isneginf', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('isneginf', input)
+        if out is None:
+            return _op_compare.isneginf(input)
+        return _write_out(out, _op_compare.isneginf(input), 'isneginf', True)
+    except Exception as _e:
+        return _handle_failed_call(isneginf, locals(), _e)
 
 
 def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2665,11 +3203,14 @@ def isposinf(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.isposinf(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
         tensor([False, False,  True, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('isposinf', input)
-    if out is None:
-        return _op_compare.isposinf(input)
-    return _write_out(out, _op_compare.isposinf(input), 'isposinf', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('isposinf', input)
+        if out is None:
+            return _op_compare.isposinf(input)
+        return _write_out(out, _op_compare.isposinf(input), 'isposinf', True)
+    except Exception as _e:
+        return _handle_failed_call(isposinf, locals(), _e)
 
 
 def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2682,11 +3223,14 @@ def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.kron(torch.tensor([1.0, -1.0]), torch.tensor([1.0, 2.0]))
         tensor([ 1.,  2., -1., -2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('kron', input)
-    if out is None:
-        return _op_linalg_extra.kron(input, other)
-    return _write_out(out, _op_linalg_extra.kron(input, other), 'kron')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('kron', input)
+        if out is None:
+            return _op_linalg_extra.kron(input, other)
+        return _write_out(out, _op_linalg_extra.kron(input, other), 'kron')
+    except Exception as _e:
+        return _handle_failed_call(kron, locals(), _e)
 
 
 def kthvalue(input: Tensor, k, dim=-1, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -2701,11 +3245,14 @@ def kthvalue(input: Tensor, k, dim=-1, keepdim=False, *, out: Tensor | None = No
         values=tensor(2.),
         indices=tensor(2))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('kthvalue', input)
-    if out is None:
-        return _op_stats.kthvalue(input, k, dim, keepdim)
-    return _write_out(out, _op_stats.kthvalue(input, k, dim, keepdim), 'kthvalue', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('kthvalue', input)
+        if out is None:
+            return _op_stats.kthvalue(input, k, dim, keepdim)
+        return _write_out(out, _op_stats.kthvalue(input, k, dim, keepdim), 'kthvalue', True)
+    except Exception as _e:
+        return _handle_failed_call(kthvalue, locals(), _e)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True) -> Tensor:
@@ -2717,9 +3264,12 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps=1e-0
         tensor([[ 1.0000, -1.0000],
                 [ 1.0000, -1.0000]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('layer_norm', input)
-    return _op_nn_torch.layer_norm(input, normalized_shape, weight, bias, eps, cudnn_enable)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('layer_norm', input)
+        return _op_nn_torch.layer_norm(input, normalized_shape, weight, bias, eps, cudnn_enable)
+    except Exception as _e:
+        return _handle_failed_call(layer_norm, locals(), _e)
 
 
 def lcm(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2732,14 +3282,20 @@ def lcm(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.lcm(torch.tensor([12, 10, 7]), torch.tensor([8, 4, 3]))
         tensor([24, 20, 21])
     """
-    if out is None:
-        return _op_special_binary.lcm(input, other)
-    return _write_out(out, _op_special_binary.lcm(input, other), 'lcm')
+    try:
+        if out is None:
+            return _op_special_binary.lcm(input, other)
+        return _write_out(out, _op_special_binary.lcm(input, other), 'lcm')
+    except Exception as _e:
+        return _handle_failed_call(lcm, locals(), _e)
 
 
 def lcm_(input: Tensor, other: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.lcm`."""
-    return _inplace(input, _op_special_binary.lcm(input, other))
+    try:
+        return _inplace(input, _op_special_binary.lcm(input, other))
+    except Exception as _e:
+        return _handle_failed_call(lcm_, locals(), _e)
 
 
 def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2752,14 +3308,20 @@ def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.ldexp(torch.tensor([1.0, 3.0]), torch.tensor([2, 3]))
         tensor([ 4., 24.])
     """
-    if out is None:
-        return _op_special_binary.ldexp(input, other)
-    return _write_out(out, _op_special_binary.ldexp(input, other), 'ldexp', True)
+    try:
+        if out is None:
+            return _op_special_binary.ldexp(input, other)
+        return _write_out(out, _op_special_binary.ldexp(input, other), 'ldexp', True)
+    except Exception as _e:
+        return _handle_failed_call(ldexp, locals(), _e)
 
 
 def ldexp_(input: Tensor, other: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.ldexp`."""
-    return _inplace(input, _op_special_binary.ldexp(input, other))
+    try:
+        return _inplace(input, _op_special_binary.ldexp(input, other))
+    except Exception as _e:
+        return _handle_failed_call(ldexp_, locals(), _e)
 
 
 def le(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2772,11 +3334,14 @@ def le(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.le(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
         tensor([ True,  True, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_overload('le', input, other)
-    if out is None:
-        return _op_compare.le(input, other)
-    return _write_out(out, _op_compare.le(input, other), 'le')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_overload('le', input, other)
+        if out is None:
+            return _op_compare.le(input, other)
+        return _write_out(out, _op_compare.le(input, other), 'le')
+    except Exception as _e:
+        return _handle_failed_call(le, locals(), _e)
 
 
 less_equal = le
@@ -2792,11 +3357,14 @@ def lerp(input: Tensor, end, weight, *, out: Tensor | None = None) -> Tensor:
         >>> torch.lerp(torch.tensor([0.0, 1.0]), torch.tensor([10.0, 3.0]), 0.5)
         tensor([5., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_overload('lerp', input, end, weight)
-    if out is None:
-        return _op_select.lerp(input, end, weight)
-    return _write_out(out, _op_select.lerp(input, end, weight), 'lerp')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_overload('lerp', input, end, weight)
+        if out is None:
+            return _op_select.lerp(input, end, weight)
+        return _write_out(out, _op_select.lerp(input, end, weight), 'lerp')
+    except Exception as _e:
+        return _handle_failed_call(lerp, locals(), _e)
 
 
 def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -2809,11 +3377,14 @@ def lgamma(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.lgamma(torch.tensor([0.25, 0.5, 1.0]))
         tensor([1.2880, 0.5724, 0.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('lgamma', input)
-    if out is None:
-        return _op_special_unary.lgamma(input)
-    return _write_out(out, _op_special_unary.lgamma(input), 'lgamma')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('lgamma', input)
+        if out is None:
+            return _op_special_unary.lgamma(input)
+        return _write_out(out, _op_special_unary.lgamma(input), 'lgamma')
+    except Exception as _e:
+        return _handle_failed_call(lgamma, locals(), _e)
 
 
 def linalg_cross(input: Tensor, other: Tensor, *, dim=-1, out: Tensor | None = None) -> Tensor:
@@ -2826,11 +3397,14 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim=-1, out: Tensor | None = N
         >>> torch.linalg.cross(torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0]))
         tensor([0., 0., 1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('linalg_cross', input)
-    if out is None:
-        return _op_linalg_namespace.linalg_cross(input, other, dim=dim)
-    return _write_out(out, _op_linalg_namespace.linalg_cross(input, other, dim=dim), 'linalg_cross', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('linalg_cross', input)
+        if out is None:
+            return _op_linalg_namespace.linalg_cross(input, other, dim=dim)
+        return _write_out(out, _op_linalg_namespace.linalg_cross(input, other, dim=dim), 'linalg_cross', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_cross, locals(), _e)
 
 
 def linalg_det(A, *, out: Tensor | None = None) -> Tensor:
@@ -2843,11 +3417,14 @@ def linalg_det(A, *, out: Tensor | None = None) -> Tensor:
         >>> torch.linalg.det(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
         tensor(5.)
     """
-    if not isinstance(A, Tensor):
-        raise _not_tensor('linalg_det', A)
-    if out is None:
-        return _op_linalg_namespace.linalg_det(A)
-    return _write_out(out, _op_linalg_namespace.linalg_det(A), 'linalg_det', True)
+    try:
+        if not isinstance(A, Tensor):
+            raise _not_tensor('linalg_det', A)
+        if out is None:
+            return _op_linalg_namespace.linalg_det(A)
+        return _write_out(out, _op_linalg_namespace.linalg_det(A), 'linalg_det', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_det, locals(), _e)
 
 
 def linalg_inv(A, *, out: Tensor | None = None) -> Tensor:
@@ -2861,11 +3438,14 @@ def linalg_inv(A, *, out: Tensor | None = None) -> Tensor:
         tensor([[ 0.6000, -0.2000],
                 [-0.2000,  0.4000]])
     """
-    if not isinstance(A, Tensor):
-        raise _not_tensor('linalg_inv', A)
-    if out is None:
-        return _op_linalg_namespace.linalg_inv(A)
-    return _write_out(out, _op_linalg_namespace.linalg_inv(A), 'linalg_inv', True)
+    try:
+        if not isinstance(A, Tensor):
+            raise _not_tensor('linalg_inv', A)
+        if out is None:
+            return _op_linalg_namespace.linalg_inv(A)
+        return _write_out(out, _op_linalg_namespace.linalg_inv(A), 'linalg_inv', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_inv, locals(), _e)
 
 
 def linalg_inv_ex(A, *, check_errors=False, out: Tensor | None = None) -> Tensor:
@@ -2881,11 +3461,14 @@ def linalg_inv_ex(A, *, check_errors=False, out: Tensor | None = None) -> Tensor
                 [-0.2000,  0.4000]]),
         info=tensor(0, dtype=torch.int32))
     """
-    if not isinstance(A, Tensor):
-        raise _not_tensor('linalg_inv_ex', A)
-    if out is None:
-        return _op_linalg_namespace.linalg_inv_ex(A, check_errors=check_errors)
-    return _write_out(out, _op_linalg_namespace.linalg_inv_ex(A, check_errors=check_errors), 'linalg_inv_ex', True)
+    try:
+        if not isinstance(A, Tensor):
+            raise _not_tensor('linalg_inv_ex', A)
+        if out is None:
+            return _op_linalg_namespace.linalg_inv_ex(A, check_errors=check_errors)
+        return _write_out(out, _op_linalg_namespace.linalg_inv_ex(A, check_errors=check_errors), 'linalg_inv_ex', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_inv_ex, locals(), _e)
 
 
 def linalg_matrix_power(A, n, *, out: Tensor | None = None) -> Tensor:
@@ -2899,11 +3482,14 @@ def linalg_matrix_power(A, n, *, out: Tensor | None = None) -> Tensor:
         tensor([[ 5.,  5.],
                 [ 5., 10.]])
     """
-    if not isinstance(A, Tensor):
-        raise _not_tensor('linalg_matrix_power', A)
-    if out is None:
-        return _op_linalg_namespace.linalg_matrix_power(A, n)
-    return _write_out(out, _op_linalg_namespace.linalg_matrix_power(A, n), 'linalg_matrix_power', True)
+    try:
+        if not isinstance(A, Tensor):
+            raise _not_tensor('linalg_matrix_power', A)
+        if out is None:
+            return _op_linalg_namespace.linalg_matrix_power(A, n)
+        return _write_out(out, _op_linalg_namespace.linalg_matrix_power(A, n), 'linalg_matrix_power', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_matrix_power, locals(), _e)
 
 
 def linalg_multi_dot(tensors, *, out: Tensor | None = None) -> Tensor:
@@ -2916,9 +3502,12 @@ def linalg_multi_dot(tensors, *, out: Tensor | None = None) -> Tensor:
         >>> torch.linalg.multi_dot([torch.tensor([[2.0, 1.0], [1.0, 3.0]]), torch.tensor([[2.0, 1.0], [1.0, 3.0]]), torch.tensor([1.0, -1.0])])
         tensor([ 0., -5.])
     """
-    if out is None:
-        return _op_linalg_namespace.linalg_multi_dot(tensors)
-    return _write_out(out, _op_linalg_namespace.linalg_multi_dot(tensors), 'linalg_multi_dot', True)
+    try:
+        if out is None:
+            return _op_linalg_namespace.linalg_multi_dot(tensors)
+        return _write_out(out, _op_linalg_namespace.linalg_multi_dot(tensors), 'linalg_multi_dot', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_multi_dot, locals(), _e)
 
 
 def linalg_norm(input: Tensor, ord=None, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -2931,11 +3520,14 @@ def linalg_norm(input: Tensor, ord=None, dim=None, keepdim=False, *, dtype=None,
         >>> torch.linalg.norm(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
         tensor(3.8730)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('linalg_norm', input)
-    if out is None:
-        return _op_linalg_namespace.linalg_norm(input, ord, dim, keepdim, dtype=dtype)
-    return _write_out(out, _op_linalg_namespace.linalg_norm(input, ord, dim, keepdim, dtype=dtype), 'linalg_norm', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('linalg_norm', input)
+        if out is None:
+            return _op_linalg_namespace.linalg_norm(input, ord, dim, keepdim, dtype=dtype)
+        return _write_out(out, _op_linalg_namespace.linalg_norm(input, ord, dim, keepdim, dtype=dtype), 'linalg_norm', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_norm, locals(), _e)
 
 
 def linalg_slogdet(A, *, out: Tensor | None = None) -> Tensor:
@@ -2950,11 +3542,14 @@ def linalg_slogdet(A, *, out: Tensor | None = None) -> Tensor:
         sign=tensor(1.),
         logabsdet=tensor(1.6094))
     """
-    if not isinstance(A, Tensor):
-        raise _not_tensor('linalg_slogdet', A)
-    if out is None:
-        return _op_linalg_namespace.linalg_slogdet(A)
-    return _write_out(out, _op_linalg_namespace.linalg_slogdet(A), 'linalg_slogdet', True)
+    try:
+        if not isinstance(A, Tensor):
+            raise _not_tensor('linalg_slogdet', A)
+        if out is None:
+            return _op_linalg_namespace.linalg_slogdet(A)
+        return _write_out(out, _op_linalg_namespace.linalg_slogdet(A), 'linalg_slogdet', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_slogdet, locals(), _e)
 
 
 def linalg_solve(A, B, *, left=True, out: Tensor | None = None) -> Tensor:
@@ -2967,11 +3562,14 @@ def linalg_solve(A, B, *, left=True, out: Tensor | None = None) -> Tensor:
         >>> torch.linalg.solve(torch.tensor([[2.0, 1.0], [1.0, 3.0]]), torch.tensor([1.0, 2.0]))
         tensor([0.2000, 0.6000])
     """
-    if not isinstance(A, Tensor):
-        raise _not_tensor('linalg_solve', A)
-    if out is None:
-        return _op_linalg_namespace.linalg_solve(A, B, left=left)
-    return _write_out(out, _op_linalg_namespace.linalg_solve(A, B, left=left), 'linalg_solve', True)
+    try:
+        if not isinstance(A, Tensor):
+            raise _not_tensor('linalg_solve', A)
+        if out is None:
+            return _op_linalg_namespace.linalg_solve(A, B, left=left)
+        return _write_out(out, _op_linalg_namespace.linalg_solve(A, B, left=left), 'linalg_solve', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_solve, locals(), _e)
 
 
 def linalg_solve_ex(A, B, *, left=True, check_errors=False, out: Tensor | None = None) -> Tensor:
@@ -2986,11 +3584,14 @@ def linalg_solve_ex(A, B, *, left=True, check_errors=False, out: Tensor | None =
         result=tensor([0.2000, 0.6000]),
         info=tensor(0, dtype=torch.int32))
     """
-    if not isinstance(A, Tensor):
-        raise _not_tensor('linalg_solve_ex', A)
-    if out is None:
-        return _op_linalg_namespace.linalg_solve_ex(A, B, left=left, check_errors=check_errors)
-    return _write_out(out, _op_linalg_namespace.linalg_solve_ex(A, B, left=left, check_errors=check_errors), 'linalg_solve_ex', True)
+    try:
+        if not isinstance(A, Tensor):
+            raise _not_tensor('linalg_solve_ex', A)
+        if out is None:
+            return _op_linalg_namespace.linalg_solve_ex(A, B, left=left, check_errors=check_errors)
+        return _write_out(out, _op_linalg_namespace.linalg_solve_ex(A, B, left=left, check_errors=check_errors), 'linalg_solve_ex', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_solve_ex, locals(), _e)
 
 
 def linalg_vecdot(x, y, *, dim=-1, out: Tensor | None = None) -> Tensor:
@@ -3003,11 +3604,14 @@ def linalg_vecdot(x, y, *, dim=-1, out: Tensor | None = None) -> Tensor:
         >>> torch.linalg.vecdot(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]))
         tensor(11.)
     """
-    if not isinstance(x, Tensor):
-        raise _not_tensor('linalg_vecdot', x)
-    if out is None:
-        return _op_linalg_namespace.linalg_vecdot(x, y, dim=dim)
-    return _write_out(out, _op_linalg_namespace.linalg_vecdot(x, y, dim=dim), 'linalg_vecdot', True)
+    try:
+        if not isinstance(x, Tensor):
+            raise _not_tensor('linalg_vecdot', x)
+        if out is None:
+            return _op_linalg_namespace.linalg_vecdot(x, y, dim=dim)
+        return _write_out(out, _op_linalg_namespace.linalg_vecdot(x, y, dim=dim), 'linalg_vecdot', True)
+    except Exception as _e:
+        return _handle_failed_call(linalg_vecdot, locals(), _e)
 
 
 def log(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3020,18 +3624,24 @@ def log(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.log(torch.tensor([0.25, 0.5, 1.0]))
         tensor([-1.3863, -0.6931,  0.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log', input)
-    if out is None:
-        return _op_unary.log(input)
-    return _write_out(out, _op_unary.log(input), 'log')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log', input)
+        if out is None:
+            return _op_unary.log(input)
+        return _write_out(out, _op_unary.log(input), 'log')
+    except Exception as _e:
+        return _handle_failed_call(log, locals(), _e)
 
 
 def log_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.log`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log_', input)
-    return _inplace(input, _op_unary.log(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log_', input)
+        return _inplace(input, _op_unary.log(input))
+    except Exception as _e:
+        return _handle_failed_call(log_, locals(), _e)
 
 
 def log10(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3044,18 +3654,24 @@ def log10(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.log10(torch.tensor([0.25, 0.5, 1.0]))
         tensor([-0.6021, -0.3010,  0.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log10', input)
-    if out is None:
-        return _op_unary.log10(input)
-    return _write_out(out, _op_unary.log10(input), 'log10')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log10', input)
+        if out is None:
+            return _op_unary.log10(input)
+        return _write_out(out, _op_unary.log10(input), 'log10')
+    except Exception as _e:
+        return _handle_failed_call(log10, locals(), _e)
 
 
 def log10_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.log10`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log10_', input)
-    return _inplace(input, _op_unary.log10(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log10_', input)
+        return _inplace(input, _op_unary.log10(input))
+    except Exception as _e:
+        return _handle_failed_call(log10_, locals(), _e)
 
 
 def log1p(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3068,18 +3684,24 @@ def log1p(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.log1p(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2231, 0.4055, 0.6931])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log1p', input)
-    if out is None:
-        return _op_unary.log1p(input)
-    return _write_out(out, _op_unary.log1p(input), 'log1p')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log1p', input)
+        if out is None:
+            return _op_unary.log1p(input)
+        return _write_out(out, _op_unary.log1p(input), 'log1p')
+    except Exception as _e:
+        return _handle_failed_call(log1p, locals(), _e)
 
 
 def log1p_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.log1p`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log1p_', input)
-    return _inplace(input, _op_unary.log1p(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log1p_', input)
+        return _inplace(input, _op_unary.log1p(input))
+    except Exception as _e:
+        return _handle_failed_call(log1p_, locals(), _e)
 
 
 def log2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3092,18 +3714,24 @@ def log2(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.log2(torch.tensor([0.25, 0.5, 1.0]))
         tensor([-2., -1.,  0.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log2', input)
-    if out is None:
-        return _op_unary.log2(input)
-    return _write_out(out, _op_unary.log2(input), 'log2')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log2', input)
+        if out is None:
+            return _op_unary.log2(input)
+        return _write_out(out, _op_unary.log2(input), 'log2')
+    except Exception as _e:
+        return _handle_failed_call(log2, locals(), _e)
 
 
 def log2_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.log2`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log2_', input)
-    return _inplace(input, _op_unary.log2(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log2_', input)
+        return _inplace(input, _op_unary.log2(input))
+    except Exception as _e:
+        return _handle_failed_call(log2_, locals(), _e)
 
 
 def log_ndtr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3116,11 +3744,14 @@ def log_ndtr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.special.log_ndtr(torch.tensor([-40.0, 0.0, 3.0]))
         tensor([-8.0461e+02, -6.9315e-01, -1.3508e-03])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log_ndtr', input)
-    if out is None:
-        return _op_special_unary.log_ndtr(input)
-    return _write_out(out, _op_special_unary.log_ndtr(input), 'log_ndtr')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log_ndtr', input)
+        if out is None:
+            return _op_special_unary.log_ndtr(input)
+        return _write_out(out, _op_special_unary.log_ndtr(input), 'log_ndtr')
+    except Exception as _e:
+        return _handle_failed_call(log_ndtr, locals(), _e)
 
 
 def log_softmax(input: Tensor, dim, dtype=None, *, out: Tensor | None = None) -> Tensor:
@@ -3133,11 +3764,14 @@ def log_softmax(input: Tensor, dim, dtype=None, *, out: Tensor | None = None) ->
         >>> torch.log_softmax(torch.tensor([1.0, 2.0, 3.0]), 0)
         tensor([-2.4076, -1.4076, -0.4076])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('log_softmax', input)
-    if out is None:
-        return _op_nn_ops.torch_log_softmax(input, dim, dtype)
-    return _write_out(out, _op_nn_ops.torch_log_softmax(input, dim, dtype), 'log_softmax', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('log_softmax', input)
+        if out is None:
+            return _op_nn_ops.torch_log_softmax(input, dim, dtype)
+        return _write_out(out, _op_nn_ops.torch_log_softmax(input, dim, dtype), 'log_softmax', True)
+    except Exception as _e:
+        return _handle_failed_call(log_softmax, locals(), _e)
 
 
 def logaddexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3150,9 +3784,12 @@ def logaddexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
         >>> torch.logaddexp(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
         tensor([3.0486, 1.4741, 4.1269])
     """
-    if out is None:
-        return _op_special_binary.logaddexp(input, other)
-    return _write_out(out, _op_special_binary.logaddexp(input, other), 'logaddexp')
+    try:
+        if out is None:
+            return _op_special_binary.logaddexp(input, other)
+        return _write_out(out, _op_special_binary.logaddexp(input, other), 'logaddexp')
+    except Exception as _e:
+        return _handle_failed_call(logaddexp, locals(), _e)
 
 
 def logaddexp2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3165,9 +3802,12 @@ def logaddexp2(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Te
         >>> torch.logaddexp2(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
         tensor([3.1699, 1.7716, 4.3219])
     """
-    if out is None:
-        return _op_special_binary.logaddexp2(input, other)
-    return _write_out(out, _op_special_binary.logaddexp2(input, other), 'logaddexp2')
+    try:
+        if out is None:
+            return _op_special_binary.logaddexp2(input, other)
+        return _write_out(out, _op_special_binary.logaddexp2(input, other), 'logaddexp2')
+    except Exception as _e:
+        return _handle_failed_call(logaddexp2, locals(), _e)
 
 
 def logcumsumexp(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
@@ -3180,11 +3820,14 @@ def logcumsumexp(input: Tensor, dim, *, out: Tensor | None = None) -> Tensor:
         >>> torch.logcumsumexp(torch.tensor([0.0, 1.0, 2.0]), 0)
         tensor([0.0000, 1.3133, 2.4076])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('logcumsumexp', input)
-    if out is None:
-        return _op_cumulative.logcumsumexp(input, dim)
-    return _write_out(out, _op_cumulative.logcumsumexp(input, dim), 'logcumsumexp', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('logcumsumexp', input)
+        if out is None:
+            return _op_cumulative.logcumsumexp(input, dim)
+        return _write_out(out, _op_cumulative.logcumsumexp(input, dim), 'logcumsumexp', True)
+    except Exception as _e:
+        return _handle_failed_call(logcumsumexp, locals(), _e)
 
 
 def logdet(input: Tensor) -> Tensor:
@@ -3195,9 +3838,12 @@ def logdet(input: Tensor) -> Tensor:
         >>> torch.logdet(torch.tensor([[2.0, 1.0], [1.0, 3.0]]))
         tensor(1.6094)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('logdet', input)
-    return _op_linalg_extra.logdet(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('logdet', input)
+        return _op_linalg_extra.logdet(input)
+    except Exception as _e:
+        return _handle_failed_call(logdet, locals(), _e)
 
 
 def logical_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3210,11 +3856,14 @@ def logical_and(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> T
         >>> torch.logical_and(torch.tensor([True, False, True]), torch.tensor([True, True, False]))
         tensor([ True, False, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('logical_and', input)
-    if out is None:
-        return _op_compare.logical_and(input, other)
-    return _write_out(out, _op_compare.logical_and(input, other), 'logical_and')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('logical_and', input)
+        if out is None:
+            return _op_compare.logical_and(input, other)
+        return _write_out(out, _op_compare.logical_and(input, other), 'logical_and')
+    except Exception as _e:
+        return _handle_failed_call(logical_and, locals(), _e)
 
 
 def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3227,11 +3876,14 @@ def logical_not(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.logical_not(torch.tensor([1.0, 0.0, -2.0]))
         tensor([False,  True, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('logical_not', input)
-    if out is None:
-        return _op_compare.logical_not(input)
-    return _write_out(out, _op_compare.logical_not(input), 'logical_not')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('logical_not', input)
+        if out is None:
+            return _op_compare.logical_not(input)
+        return _write_out(out, _op_compare.logical_not(input), 'logical_not')
+    except Exception as _e:
+        return _handle_failed_call(logical_not, locals(), _e)
 
 
 def logical_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3244,11 +3896,14 @@ def logical_or(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Te
         >>> torch.logical_or(torch.tensor([True, False, True]), torch.tensor([True, True, False]))
         tensor([True, True, True])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('logical_or', input)
-    if out is None:
-        return _op_compare.logical_or(input, other)
-    return _write_out(out, _op_compare.logical_or(input, other), 'logical_or')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('logical_or', input)
+        if out is None:
+            return _op_compare.logical_or(input, other)
+        return _write_out(out, _op_compare.logical_or(input, other), 'logical_or')
+    except Exception as _e:
+        return _handle_failed_call(logical_or, locals(), _e)
 
 
 def logical_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3261,11 +3916,14 @@ def logical_xor(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> T
         >>> torch.logical_xor(torch.tensor([True, False, True]), torch.tensor([True, True, False]))
         tensor([False,  True,  True])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('logical_xor', input)
-    if out is None:
-        return _op_compare.logical_xor(input, other)
-    return _write_out(out, _op_compare.logical_xor(input, other), 'logical_xor')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('logical_xor', input)
+        if out is None:
+            return _op_compare.logical_xor(input, other)
+        return _write_out(out, _op_compare.logical_xor(input, other), 'logical_xor')
+    except Exception as _e:
+        return _handle_failed_call(logical_xor, locals(), _e)
 
 
 def logit(input: Tensor, eps=None, *, out: Tensor | None = None) -> Tensor:
@@ -3278,18 +3936,24 @@ def logit(input: Tensor, eps=None, *, out: Tensor | None = None) -> Tensor:
         >>> torch.logit(torch.tensor([0.25, 0.5, 1.0]))
         tensor([-1.0986,  0.0000,     inf])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('logit', input)
-    if out is None:
-        return _op_special_unary.logit(input, eps)
-    return _write_out(out, _op_special_unary.logit(input, eps), 'logit')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('logit', input)
+        if out is None:
+            return _op_special_unary.logit(input, eps)
+        return _write_out(out, _op_special_unary.logit(input, eps), 'logit')
+    except Exception as _e:
+        return _handle_failed_call(logit, locals(), _e)
 
 
 def logit_(input: Tensor, eps=None) -> Tensor:
     """In-place version of :meth:`Tensor.logit`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('logit_', input)
-    return _inplace(input, _op_special_unary.logit(input, eps))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('logit_', input)
+        return _inplace(input, _op_special_unary.logit(input, eps))
+    except Exception as _e:
+        return _handle_failed_call(logit_, locals(), _e)
 
 
 def logsumexp(input: Tensor, dim, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -3302,11 +3966,14 @@ def logsumexp(input: Tensor, dim, keepdim=False, *, out: Tensor | None = None) -
         >>> torch.logsumexp(torch.tensor([1.0, 2.0, 4.0]), 0)
         tensor(4.1698)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('logsumexp', input)
-    if out is None:
-        return _op_reduction.logsumexp(input, dim, keepdim)
-    return _write_out(out, _op_reduction.logsumexp(input, dim, keepdim), 'logsumexp')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('logsumexp', input)
+        if out is None:
+            return _op_reduction.logsumexp(input, dim, keepdim)
+        return _write_out(out, _op_reduction.logsumexp(input, dim, keepdim), 'logsumexp')
+    except Exception as _e:
+        return _handle_failed_call(logsumexp, locals(), _e)
 
 
 def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3319,11 +3986,14 @@ def lt(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.lt(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
         tensor([ True, False, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_overload('lt', input, other)
-    if out is None:
-        return _op_compare.lt(input, other)
-    return _write_out(out, _op_compare.lt(input, other), 'lt')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_overload('lt', input, other)
+        if out is None:
+            return _op_compare.lt(input, other)
+        return _write_out(out, _op_compare.lt(input, other), 'lt')
+    except Exception as _e:
+        return _handle_failed_call(lt, locals(), _e)
 
 
 less = lt
@@ -3337,9 +4007,12 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
         >>> torch.masked_fill(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([True, False, True]), 0.0)
         tensor([0., 2., 0.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('masked_fill', input)
-    return _op_masked.masked_fill(input, mask, value)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('masked_fill', input)
+        return _op_masked.masked_fill(input, mask, value)
+    except Exception as _e:
+        return _handle_failed_call(masked_fill, locals(), _e)
 
 
 def masked_scatter(input: Tensor, mask, source) -> Tensor:
@@ -3350,9 +4023,12 @@ def masked_scatter(input: Tensor, mask, source) -> Tensor:
         >>> torch.masked_scatter(torch.zeros(4), torch.tensor([True, False, True, True]), torch.tensor([1.0, 2.0, 3.0, 4.0]))
         tensor([1., 0., 2., 3.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('masked_scatter', input)
-    return _op_masked.masked_scatter(input, mask, source)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('masked_scatter', input)
+        return _op_masked.masked_scatter(input, mask, source)
+    except Exception as _e:
+        return _handle_failed_call(masked_scatter, locals(), _e)
 
 
 def masked_select(input: Tensor, mask, *, out: Tensor | None = None) -> Tensor:
@@ -3365,11 +4041,14 @@ def masked_select(input: Tensor, mask, *, out: Tensor | None = None) -> Tensor:
         >>> torch.masked_select(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[True, False], [False, True]]))
         tensor([1., 4.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('masked_select', input)
-    if out is None:
-        return _op_masked.masked_select(input, mask)
-    return _write_out(out, _op_masked.masked_select(input, mask), 'masked_select', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('masked_select', input)
+        if out is None:
+            return _op_masked.masked_select(input, mask)
+        return _write_out(out, _op_masked.masked_select(input, mask), 'masked_select', True)
+    except Exception as _e:
+        return _handle_failed_call(masked_select, locals(), _e)
 
 
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3382,11 +4061,14 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
         >>> torch.matmul(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]))
         tensor([-1., -1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('matmul', input)
-    if out is None:
-        return _op_linalg.matmul(input, other)
-    return _write_out(out, _op_linalg.matmul(input, other), 'matmul', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('matmul', input)
+        if out is None:
+            return _op_linalg.matmul(input, other)
+        return _write_out(out, _op_linalg.matmul(input, other), 'matmul', True)
+    except Exception as _e:
+        return _handle_failed_call(matmul, locals(), _e)
 
 
 def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -3399,11 +4081,14 @@ def matrix_norm(A, ord='fro', dim=(-2, -1), keepdim=False, *, dtype=None, out: T
         >>> torch.linalg.matrix_norm(torch.tensor([[3.0, 0.0], [0.0, 4.0]]))
         tensor(5.)
     """
-    if not isinstance(A, Tensor):
-        raise _not_tensor('matrix_norm', A)
-    if out is None:
-        return _op_norms.matrix_norm(A, ord, dim, keepdim, dtype=dtype)
-    return _write_out(out, _op_norms.matrix_norm(A, ord, dim, keepdim, dtype=dtype), 'matrix_norm', True)
+    try:
+        if not isinstance(A, Tensor):
+            raise _not_tensor('matrix_norm', A)
+        if out is None:
+            return _op_norms.matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+        return _write_out(out, _op_norms.matrix_norm(A, ord, dim, keepdim, dtype=dtype), 'matrix_norm', True)
+    except Exception as _e:
+        return _handle_failed_call(matrix_norm, locals(), _e)
 
 
 def matrix_power(input: Tensor, n, *, out: Tensor | None = None) -> Tensor:
@@ -3417,11 +4102,14 @@ def matrix_power(input: Tensor, n, *, out: Tensor | None = None) -> Tensor:
         tensor([[ 7., 10.],
                 [15., 22.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('matrix_power', input)
-    if out is None:
-        return _op_linalg_extra.matrix_power(input, n)
-    return _write_out(out, _op_linalg_extra.matrix_power(input, n), 'matrix_power', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('matrix_power', input)
+        if out is None:
+            return _op_linalg_extra.matrix_power(input, n)
+        return _write_out(out, _op_linalg_extra.matrix_power(input, n), 'matrix_power', True)
+    except Exception as _e:
+        return _handle_failed_call(matrix_power, locals(), _e)
 
 
 def max(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -3436,11 +4124,14 @@ def max(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) ->
         values=tensor([5., 4.]),
         indices=tensor([1, 0]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('max', input)
-    if out is None:
-        return _op_minmax.max(input, dim, keepdim)
-    return _write_out(out, _op_minmax.max(input, dim, keepdim), 'max')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('max', input)
+        if out is None:
+            return _op_minmax.max(input, dim, keepdim)
+        return _write_out(out, _op_minmax.max(input, dim, keepdim), 'max')
+    except Exception as _e:
+        return _handle_failed_call(max, locals(), _e)
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False) -> Tensor:
@@ -3451,9 +4142,12 @@ def max_pool1d(input: Tensor, kernel_size, stride=(), padding=0, dilation=1, cei
         >>> torch.max_pool1d(torch.tensor([[[1.0, -2.0, 3.0, 0.5, -1.0, 2.0]]]), 2)
         tensor([[[1., 3., 2.]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('max_pool1d', input)
-    return _op_nn_torch.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('max_pool1d', input)
+        return _op_nn_torch.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    except Exception as _e:
+        return _handle_failed_call(max_pool1d, locals(), _e)
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False) -> Tensor:
@@ -3465,9 +4159,12 @@ def max_pool2d(input: Tensor, kernel_size, stride=(), padding=0, dilation=1, cei
         tensor([[[[ 5.,  7.],
                   [13., 15.]]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('max_pool2d', input)
-    return _op_nn_torch.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('max_pool2d', input)
+        return _op_nn_torch.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    except Exception as _e:
+        return _handle_failed_call(max_pool2d, locals(), _e)
 
 
 def maximum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3480,11 +4177,14 @@ def maximum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
         >>> torch.maximum(torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0]))
         tensor([ 3.,  5., -1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('maximum', input)
-    if out is None:
-        return _op_select.maximum(input, other)
-    return _write_out(out, _op_select.maximum(input, other), 'maximum')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('maximum', input)
+        if out is None:
+            return _op_select.maximum(input, other)
+        return _write_out(out, _op_select.maximum(input, other), 'maximum')
+    except Exception as _e:
+        return _handle_failed_call(maximum, locals(), _e)
 
 
 def mean(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, out: Tensor | None = None) -> Tensor:
@@ -3497,11 +4197,14 @@ def mean(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, out: 
         >>> torch.mean(torch.tensor([1.0, 2.0, 4.0]), 0)
         tensor(2.3333)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('mean', input)
-    if out is None:
-        return _op_reduction.mean(input, dim, keepdim, dtype=dtype, axis=axis)
-    return _write_out(out, _op_reduction.mean(input, dim, keepdim, dtype=dtype, axis=axis), 'mean')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('mean', input)
+        if out is None:
+            return _op_reduction.mean(input, dim, keepdim, dtype=dtype, axis=axis)
+        return _write_out(out, _op_reduction.mean(input, dim, keepdim, dtype=dtype, axis=axis), 'mean')
+    except Exception as _e:
+        return _handle_failed_call(mean, locals(), _e)
 
 
 def median(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -3516,11 +4219,14 @@ def median(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None)
         values=tensor([2., 4.]),
         indices=tensor([2, 2]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('median', input)
-    if out is None:
-        return _op_sort_ops.median(input, dim, keepdim)
-    return _write_out(out, _op_sort_ops.median(input, dim, keepdim), 'median', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('median', input)
+        if out is None:
+            return _op_sort_ops.median(input, dim, keepdim)
+        return _write_out(out, _op_sort_ops.median(input, dim, keepdim), 'median', True)
+    except Exception as _e:
+        return _handle_failed_call(median, locals(), _e)
 
 
 def meshgrid(*tensors, indexing=None) -> tuple[Tensor, ...]:
@@ -3533,7 +4239,10 @@ def meshgrid(*tensors, indexing=None) -> tuple[Tensor, ...]:
                 [2., 2., 2.]]), tensor([[3., 4., 5.],
                 [3., 4., 5.]]))
     """
-    return _op_join.meshgrid(*tensors, indexing=indexing)
+    try:
+        return _op_join.meshgrid(*tensors, indexing=indexing)
+    except Exception as _e:
+        return _handle_failed_call(meshgrid, locals(), _e)
 
 
 def min(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -3548,11 +4257,14 @@ def min(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) ->
         values=tensor([1., 2.]),
         indices=tensor([0, 1]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('min', input)
-    if out is None:
-        return _op_minmax.min(input, dim, keepdim)
-    return _write_out(out, _op_minmax.min(input, dim, keepdim), 'min')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('min', input)
+        if out is None:
+            return _op_minmax.min(input, dim, keepdim)
+        return _write_out(out, _op_minmax.min(input, dim, keepdim), 'min')
+    except Exception as _e:
+        return _handle_failed_call(min, locals(), _e)
 
 
 def minimum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3565,11 +4277,14 @@ def minimum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
         >>> torch.minimum(torch.tensor([1.0, 5.0, -2.0]), torch.tensor([3.0, 2.0, -1.0]))
         tensor([ 1.,  2., -2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('minimum', input)
-    if out is None:
-        return _op_select.minimum(input, other)
-    return _write_out(out, _op_select.minimum(input, other), 'minimum')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('minimum', input)
+        if out is None:
+            return _op_select.minimum(input, other)
+        return _write_out(out, _op_select.minimum(input, other), 'minimum')
+    except Exception as _e:
+        return _handle_failed_call(minimum, locals(), _e)
 
 
 def mm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
@@ -3583,11 +4298,14 @@ def mm(input: Tensor, mat2, *, out: Tensor | None = None) -> Tensor:
         tensor([[ 7., 10.],
                 [15., 22.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('mm', input)
-    if out is None:
-        return _op_linalg.mm(input, mat2)
-    return _write_out(out, _op_linalg.mm(input, mat2), 'mm', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('mm', input)
+        if out is None:
+            return _op_linalg.mm(input, mat2)
+        return _write_out(out, _op_linalg.mm(input, mat2), 'mm', True)
+    except Exception as _e:
+        return _handle_failed_call(mm, locals(), _e)
 
 
 def mode(input: Tensor, dim=-1, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -3602,11 +4320,14 @@ def mode(input: Tensor, dim=-1, keepdim=False, *, out: Tensor | None = None) -> 
         values=tensor(2.),
         indices=tensor(2))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('mode', input)
-    if out is None:
-        return _op_stats.mode(input, dim, keepdim)
-    return _write_out(out, _op_stats.mode(input, dim, keepdim), 'mode', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('mode', input)
+        if out is None:
+            return _op_stats.mode(input, dim, keepdim)
+        return _write_out(out, _op_stats.mode(input, dim, keepdim), 'mode', True)
+    except Exception as _e:
+        return _handle_failed_call(mode, locals(), _e)
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
@@ -3623,9 +4344,12 @@ def movedim(input: Tensor, source, destination) -> Tensor:
                  [4.],
                  [5.]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('movedim', input)
-    return _op_transpose.movedim(input, source, destination)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('movedim', input)
+        return _op_transpose.movedim(input, source, destination)
+    except Exception as _e:
+        return _handle_failed_call(movedim, locals(), _e)
 
 
 moveaxis = movedim
@@ -3642,11 +4366,14 @@ def msort(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         tensor([[2., 0.],
                 [3., 1.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('msort', input)
-    if out is None:
-        return _op_stats.msort(input)
-    return _write_out(out, _op_stats.msort(input), 'msort', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('msort', input)
+        if out is None:
+            return _op_stats.msort(input)
+        return _write_out(out, _op_stats.msort(input), 'msort', True)
+    except Exception as _e:
+        return _handle_failed_call(msort, locals(), _e)
 
 
 def mul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3659,9 +4386,12 @@ def mul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.mul(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
         tensor([ 0.5000,  8.0000, -6.0000])
     """
-    if out is None:
-        return _op_elementwise.mul(input, other)
-    return _write_out(out, _op_elementwise.mul(input, other), 'mul')
+    try:
+        if out is None:
+            return _op_elementwise.mul(input, other)
+        return _write_out(out, _op_elementwise.mul(input, other), 'mul')
+    except Exception as _e:
+        return _handle_failed_call(mul, locals(), _e)
 
 
 multiply = mul
@@ -3677,9 +4407,12 @@ def multinomial(input: Tensor, num_samples, replacement=False, *, generator=None
         >>> torch.multinomial(torch.tensor([0.0, 1.0, 0.0]), 2, True)
         tensor([1, 1])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('multinomial', input)
-    return _op_sampling.multinomial(input, num_samples, replacement, generator=generator, out=out)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('multinomial', input)
+        return _op_sampling.multinomial(input, num_samples, replacement, generator=generator, out=out)
+    except Exception as _e:
+        return _handle_failed_call(multinomial, locals(), _e)
 
 
 def mv(input: Tensor, vec, *, out: Tensor | None = None) -> Tensor:
@@ -3692,11 +4425,14 @@ def mv(input: Tensor, vec, *, out: Tensor | None = None) -> Tensor:
         >>> torch.mv(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0]))
         tensor([-1., -1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('mv', input)
-    if out is None:
-        return _op_linalg.mv(input, vec)
-    return _write_out(out, _op_linalg.mv(input, vec), 'mv', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('mv', input)
+        if out is None:
+            return _op_linalg.mv(input, vec)
+        return _write_out(out, _op_linalg.mv(input, vec), 'mv', True)
+    except Exception as _e:
+        return _handle_failed_call(mv, locals(), _e)
 
 
 def mvlgamma(input: Tensor, p, *, out: Tensor | None = None) -> Tensor:
@@ -3709,11 +4445,14 @@ def mvlgamma(input: Tensor, p, *, out: Tensor | None = None) -> Tensor:
         >>> torch.mvlgamma(torch.tensor([2.5, 3.0]), 2)
         tensor([0.8570, 1.5502])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('mvlgamma', input)
-    if out is None:
-        return _op_special_unary.mvlgamma(input, p)
-    return _write_out(out, _op_special_unary.mvlgamma(input, p), 'mvlgamma')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('mvlgamma', input)
+        if out is None:
+            return _op_special_unary.mvlgamma(input, p)
+        return _write_out(out, _op_special_unary.mvlgamma(input, p), 'mvlgamma')
+    except Exception as _e:
+        return _handle_failed_call(mvlgamma, locals(), _e)
 
 
 def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None, *, out: Tensor | None = None) -> Tensor:
@@ -3726,18 +4465,24 @@ def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None, *, out: Tensor 
         >>> torch.nan_to_num(torch.tensor([1.0, float('nan'), float('inf'), -float('inf')]))
         tensor([ 1.0000e+00,  0.0000e+00,  3.4028e+38, -3.4028e+38])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('nan_to_num', input)
-    if out is None:
-        return _op_compare.nan_to_num(input, nan, posinf, neginf)
-    return _write_out(out, _op_compare.nan_to_num(input, nan, posinf, neginf), 'nan_to_num', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('nan_to_num', input)
+        if out is None:
+            return _op_compare.nan_to_num(input, nan, posinf, neginf)
+        return _write_out(out, _op_compare.nan_to_num(input, nan, posinf, neginf), 'nan_to_num', True)
+    except Exception as _e:
+        return _handle_failed_call(nan_to_num, locals(), _e)
 
 
 def nan_to_num_(input: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
     """In-place version of :meth:`Tensor.nan_to_num`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('nan_to_num_', input)
-    return _inplace(input, _op_compare.nan_to_num(input, nan, posinf, neginf))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('nan_to_num_', input)
+        return _inplace(input, _op_compare.nan_to_num(input, nan, posinf, neginf))
+    except Exception as _e:
+        return _handle_failed_call(nan_to_num_, locals(), _e)
 
 
 def nanmean(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -3750,11 +4495,14 @@ def nanmean(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor |
         >>> torch.nanmean(torch.tensor([1.0, 2.0, 4.0]), 0)
         tensor(2.3333)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('nanmean', input)
-    if out is None:
-        return _op_reduction.nanmean(input, dim, keepdim, dtype=dtype)
-    return _write_out(out, _op_reduction.nanmean(input, dim, keepdim, dtype=dtype), 'nanmean')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('nanmean', input)
+        if out is None:
+            return _op_reduction.nanmean(input, dim, keepdim, dtype=dtype)
+        return _write_out(out, _op_reduction.nanmean(input, dim, keepdim, dtype=dtype), 'nanmean')
+    except Exception as _e:
+        return _handle_failed_call(nanmean, locals(), _e)
 
 
 def nanmedian(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = None) -> Tensor:
@@ -3769,11 +4517,14 @@ def nanmedian(input: Tensor, dim=None, keepdim=False, *, out: Tensor | None = No
         values=tensor([2., 4.]),
         indices=tensor([2, 2]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('nanmedian', input)
-    if out is None:
-        return _op_stats.nanmedian(input, dim, keepdim)
-    return _write_out(out, _op_stats.nanmedian(input, dim, keepdim), 'nanmedian', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('nanmedian', input)
+        if out is None:
+            return _op_stats.nanmedian(input, dim, keepdim)
+        return _write_out(out, _op_stats.nanmedian(input, dim, keepdim), 'nanmedian', True)
+    except Exception as _e:
+        return _handle_failed_call(nanmedian, locals(), _e)
 
 
 def nanquantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='linear', out: Tensor | None = None) -> Tensor:
@@ -3786,11 +4537,14 @@ def nanquantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='lin
         >>> torch.nanquantile(torch.tensor([1.0, float('nan'), 4.0, 7.0]), 0.5)
         tensor(4.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('nanquantile', input)
-    if out is None:
-        return _op_stats.nanquantile(input, q, dim, keepdim, interpolation=interpolation)
-    return _write_out(out, _op_stats.nanquantile(input, q, dim, keepdim, interpolation=interpolation), 'nanquantile', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('nanquantile', input)
+        if out is None:
+            return _op_stats.nanquantile(input, q, dim, keepdim, interpolation=interpolation)
+        return _write_out(out, _op_stats.nanquantile(input, q, dim, keepdim, interpolation=interpolation), 'nanquantile', True)
+    except Exception as _e:
+        return _handle_failed_call(nanquantile, locals(), _e)
 
 
 def nansum(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -3803,11 +4557,14 @@ def nansum(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | 
         >>> torch.nansum(torch.tensor([1.0, 2.0, 4.0]), 0)
         tensor(7.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('nansum', input)
-    if out is None:
-        return _op_reduction.nansum(input, dim, keepdim, dtype=dtype)
-    return _write_out(out, _op_reduction.nansum(input, dim, keepdim, dtype=dtype), 'nansum')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('nansum', input)
+        if out is None:
+            return _op_reduction.nansum(input, dim, keepdim, dtype=dtype)
+        return _write_out(out, _op_reduction.nansum(input, dim, keepdim, dtype=dtype), 'nansum')
+    except Exception as _e:
+        return _handle_failed_call(nansum, locals(), _e)
 
 
 def narrow(input: Tensor, dim, start, length) -> Tensor:
@@ -3819,9 +4576,12 @@ def narrow(input: Tensor, dim, start, length) -> Tensor:
         tensor([[1., 2.],
                 [4., 5.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('narrow', input)
-    return _op_slicing.narrow(input, dim, start, length)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('narrow', input)
+        return _op_slicing.narrow(input, dim, start, length)
+    except Exception as _e:
+        return _handle_failed_call(narrow, locals(), _e)
 
 
 def narrow_copy(input: Tensor, dim, start, length, *, out: Tensor | None = None) -> Tensor:
@@ -3834,11 +4594,14 @@ def narrow_copy(input: Tensor, dim, start, length, *, out: Tensor | None = None)
         >>> torch.narrow_copy(torch.tensor([1.0, 2.0, 3.0]), 0, 1, 2)
         tensor([2., 3.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('narrow_copy', input)
-    if out is None:
-        return _op_shape_extra.narrow_copy(input, dim, start, length)
-    return _write_out(out, _op_shape_extra.narrow_copy(input, dim, start, length), 'narrow_copy', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('narrow_copy', input)
+        if out is None:
+            return _op_shape_extra.narrow_copy(input, dim, start, length)
+        return _write_out(out, _op_shape_extra.narrow_copy(input, dim, start, length), 'narrow_copy', True)
+    except Exception as _e:
+        return _handle_failed_call(narrow_copy, locals(), _e)
 
 
 def ndtr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3851,11 +4614,14 @@ def ndtr(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.special.ndtr(torch.tensor([-1.0, 0.0, 1.0]))
         tensor([0.1587, 0.5000, 0.8413])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('ndtr', input)
-    if out is None:
-        return _op_special_unary.ndtr(input)
-    return _write_out(out, _op_special_unary.ndtr(input), 'ndtr')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('ndtr', input)
+        if out is None:
+            return _op_special_unary.ndtr(input)
+        return _write_out(out, _op_special_unary.ndtr(input), 'ndtr')
+    except Exception as _e:
+        return _handle_failed_call(ndtr, locals(), _e)
 
 
 def ndtri(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3868,11 +4634,14 @@ def ndtri(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.special.ndtri(torch.tensor([0.1, 0.5, 0.9]))
         tensor([-1.2816,  0.0000,  1.2816])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('ndtri', input)
-    if out is None:
-        return _op_special_unary.ndtri(input)
-    return _write_out(out, _op_special_unary.ndtri(input), 'ndtri')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('ndtri', input)
+        if out is None:
+            return _op_special_unary.ndtri(input)
+        return _write_out(out, _op_special_unary.ndtri(input), 'ndtri')
+    except Exception as _e:
+        return _handle_failed_call(ndtri, locals(), _e)
 
 
 def ne(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -3885,11 +4654,14 @@ def ne(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.ne(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 2.0, 1.0]))
         tensor([ True, False,  True])
     """
-    if not isinstance(input, Tensor):
-        raise _not_overload('ne', input, other)
-    if out is None:
-        return _op_compare.ne(input, other)
-    return _write_out(out, _op_compare.ne(input, other), 'ne')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_overload('ne', input, other)
+        if out is None:
+            return _op_compare.ne(input, other)
+        return _write_out(out, _op_compare.ne(input, other), 'ne')
+    except Exception as _e:
+        return _handle_failed_call(ne, locals(), _e)
 
 
 not_equal = ne
@@ -3905,18 +4677,24 @@ def neg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.neg(torch.tensor([1.0, -2.0, 0.5]))
         tensor([-1.0000,  2.0000, -0.5000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('neg', input)
-    if out is None:
-        return _op_unary.neg(input)
-    return _write_out(out, _op_unary.neg(input), 'neg', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('neg', input)
+        if out is None:
+            return _op_unary.neg(input)
+        return _write_out(out, _op_unary.neg(input), 'neg', True)
+    except Exception as _e:
+        return _handle_failed_call(neg, locals(), _e)
 
 
 def neg_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.neg`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('neg_', input)
-    return _inplace(input, _op_unary.neg(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('neg_', input)
+        return _inplace(input, _op_unary.neg(input))
+    except Exception as _e:
+        return _handle_failed_call(neg_, locals(), _e)
 
 
 negative = neg
@@ -3933,9 +4711,12 @@ def nextafter(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
         >>> torch.nextafter(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 1.0]))
         tensor([1.0000, 2.0000])
     """
-    if out is None:
-        return _op_special_binary.nextafter(input, other)
-    return _write_out(out, _op_special_binary.nextafter(input, other), 'nextafter')
+    try:
+        if out is None:
+            return _op_special_binary.nextafter(input, other)
+        return _write_out(out, _op_special_binary.nextafter(input, other), 'nextafter')
+    except Exception as _e:
+        return _handle_failed_call(nextafter, locals(), _e)
 
 
 def nonzero(input: Tensor, *, as_tuple=False, out: Tensor | None = None) -> Tensor | tuple[Tensor, ...]:
@@ -3949,11 +4730,14 @@ def nonzero(input: Tensor, *, as_tuple=False, out: Tensor | None = None) -> Tens
         tensor([[0, 0],
                 [1, 1]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('nonzero', input)
-    if out is None:
-        return _op_masked.nonzero(input, as_tuple=as_tuple)
-    return _write_out(out, _op_masked.nonzero(input, as_tuple=as_tuple), 'nonzero', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('nonzero', input)
+        if out is None:
+            return _op_masked.nonzero(input, as_tuple=as_tuple)
+        return _write_out(out, _op_masked.nonzero(input, as_tuple=as_tuple), 'nonzero', True)
+    except Exception as _e:
+        return _handle_failed_call(nonzero, locals(), _e)
 
 
 def outer(input: Tensor, vec2, *, out: Tensor | None = None) -> Tensor:
@@ -3967,11 +4751,14 @@ def outer(input: Tensor, vec2, *, out: Tensor | None = None) -> Tensor:
         tensor([[ 3.,  4.,  5.],
                 [ 6.,  8., 10.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('outer', input)
-    if out is None:
-        return _op_linalg.outer(input, vec2)
-    return _write_out(out, _op_linalg.outer(input, vec2), 'outer')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('outer', input)
+        if out is None:
+            return _op_linalg.outer(input, vec2)
+        return _write_out(out, _op_linalg.outer(input, vec2), 'outer')
+    except Exception as _e:
+        return _handle_failed_call(outer, locals(), _e)
 
 
 ger = outer
@@ -3985,9 +4772,12 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-06, keepdim=False) -> Tensor:
         >>> torch.pairwise_distance(torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]]))
         tensor([5.0000])
     """
-    if not isinstance(x1, Tensor):
-        raise _not_tensor('pairwise_distance', x1)
-    return _op_nn_torch.pairwise_distance(x1, x2, p, eps, keepdim)
+    try:
+        if not isinstance(x1, Tensor):
+            raise _not_tensor('pairwise_distance', x1)
+        return _op_nn_torch.pairwise_distance(x1, x2, p, eps, keepdim)
+    except Exception as _e:
+        return _handle_failed_call(pairwise_distance, locals(), _e)
 
 
 def pdist(input: Tensor, p=2) -> Tensor:
@@ -3998,9 +4788,12 @@ def pdist(input: Tensor, p=2) -> Tensor:
         >>> torch.pdist(torch.tensor([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0]]))
         tensor([ 5., 10.,  5.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('pdist', input)
-    return _op_nn_torch.pdist(input, p)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('pdist', input)
+        return _op_nn_torch.pdist(input, p)
+    except Exception as _e:
+        return _handle_failed_call(pdist, locals(), _e)
 
 
 def permute(input: Tensor, dims) -> Tensor:
@@ -4015,9 +4808,12 @@ def permute(input: Tensor, dims) -> Tensor:
         <BLANKLINE>
                 [[2., 5.]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('permute', input)
-    return _op_transpose.permute(input, *dims)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('permute', input)
+        return _op_transpose.permute(input, *dims)
+    except Exception as _e:
+        return _handle_failed_call(permute, locals(), _e)
 
 
 def pixel_shuffle(input: Tensor, upscale_factor) -> Tensor:
@@ -4029,9 +4825,12 @@ def pixel_shuffle(input: Tensor, upscale_factor) -> Tensor:
         tensor([[[[0., 1.],
                   [2., 3.]]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('pixel_shuffle', input)
-    return _op_nn_torch.pixel_shuffle(input, upscale_factor)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('pixel_shuffle', input)
+        return _op_nn_torch.pixel_shuffle(input, upscale_factor)
+    except Exception as _e:
+        return _handle_failed_call(pixel_shuffle, locals(), _e)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor) -> Tensor:
@@ -4048,9 +4847,12 @@ def pixel_unshuffle(input: Tensor, downscale_factor) -> Tensor:
         <BLANKLINE>
                  [[3.]]]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('pixel_unshuffle', input)
-    return _op_nn_torch.pixel_unshuffle(input, downscale_factor)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('pixel_unshuffle', input)
+        return _op_nn_torch.pixel_unshuffle(input, downscale_factor)
+    except Exception as _e:
+        return _handle_failed_call(pixel_unshuffle, locals(), _e)
 
 
 def poisson(input: Tensor, generator=None) -> Tensor:
@@ -4061,9 +4863,12 @@ def poisson(input: Tensor, generator=None) -> Tensor:
         >>> torch.poisson(torch.tensor([0.0, 0.0]))
         tensor([0., 0.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('poisson', input)
-    return _op_sampling.poisson(input, generator)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('poisson', input)
+        return _op_sampling.poisson(input, generator)
+    except Exception as _e:
+        return _handle_failed_call(poisson, locals(), _e)
 
 
 def polygamma(n, input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4076,9 +4881,12 @@ def polygamma(n, input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.polygamma(1, torch.tensor([0.5, 1.0, 2.0]))
         tensor([4.9348, 1.6449, 0.6449])
     """
-    if out is None:
-        return _op_special_unary.polygamma(n, input)
-    return _write_out(out, _op_special_unary.polygamma(n, input), 'polygamma')
+    try:
+        if out is None:
+            return _op_special_unary.polygamma(n, input)
+        return _write_out(out, _op_special_unary.polygamma(n, input), 'polygamma')
+    except Exception as _e:
+        return _handle_failed_call(polygamma, locals(), _e)
 
 
 def positive(input: Tensor) -> Tensor:
@@ -4089,9 +4897,12 @@ def positive(input: Tensor) -> Tensor:
         >>> torch.positive(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2500, 0.5000, 1.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('positive', input)
-    return _op_special_unary.positive(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('positive', input)
+        return _op_special_unary.positive(input)
+    except Exception as _e:
+        return _handle_failed_call(positive, locals(), _e)
 
 
 def pow(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor:
@@ -4104,9 +4915,12 @@ def pow(input: Tensor, exponent, *, out: Tensor | None = None) -> Tensor:
         >>> torch.pow(torch.tensor([1.0, 2.0, 3.0]), 2)
         tensor([1., 4., 9.])
     """
-    if out is None:
-        return _op_elementwise.pow(input, exponent)
-    return _write_out(out, _op_elementwise.pow(input, exponent), 'pow')
+    try:
+        if out is None:
+            return _op_elementwise.pow(input, exponent)
+        return _write_out(out, _op_elementwise.pow(input, exponent), 'pow')
+    except Exception as _e:
+        return _handle_failed_call(pow, locals(), _e)
 
 
 def prelu(input: Tensor, weight) -> Tensor:
@@ -4118,9 +4932,12 @@ def prelu(input: Tensor, weight) -> Tensor:
         tensor([[-0.5000,  1.0000],
                 [ 0.5000, -1.0000]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('prelu', input)
-    return _op_nn_torch.prelu(input, weight)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('prelu', input)
+        return _op_nn_torch.prelu(input, weight)
+    except Exception as _e:
+        return _handle_failed_call(prelu, locals(), _e)
 
 
 def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -4133,11 +4950,14 @@ def prod(input: Tensor, dim=None, keepdim=False, *, dtype=None, out: Tensor | No
         >>> torch.prod(torch.tensor([1.0, 2.0, 4.0]), 0)
         tensor(8.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('prod', input)
-    if out is None:
-        return _op_reduction.prod(input, dim, keepdim, dtype=dtype)
-    return _write_out(out, _op_reduction.prod(input, dim, keepdim, dtype=dtype), 'prod')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('prod', input)
+        if out is None:
+            return _op_reduction.prod(input, dim, keepdim, dtype=dtype)
+        return _write_out(out, _op_reduction.prod(input, dim, keepdim, dtype=dtype), 'prod')
+    except Exception as _e:
+        return _handle_failed_call(prod, locals(), _e)
 
 
 def put(input: Tensor, index, source, accumulate=False) -> Tensor:
@@ -4149,9 +4969,12 @@ def put(input: Tensor, index, source, accumulate=False) -> Tensor:
         tensor([[2., 0.],
                 [0., 1.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('put', input)
-    return _op_index_ops.put(input, index, source, accumulate)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('put', input)
+        return _op_index_ops.put(input, index, source, accumulate)
+    except Exception as _e:
+        return _handle_failed_call(put, locals(), _e)
 
 
 def quantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='linear', out: Tensor | None = None) -> Tensor:
@@ -4164,11 +4987,14 @@ def quantile(input: Tensor, q, dim=None, keepdim=False, *, interpolation='linear
         >>> torch.quantile(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0.5)
         tensor(3.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('quantile', input)
-    if out is None:
-        return _op_stats.quantile(input, q, dim, keepdim, interpolation=interpolation)
-    return _write_out(out, _op_stats.quantile(input, q, dim, keepdim, interpolation=interpolation), 'quantile', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('quantile', input)
+        if out is None:
+            return _op_stats.quantile(input, q, dim, keepdim, interpolation=interpolation)
+        return _write_out(out, _op_stats.quantile(input, q, dim, keepdim, interpolation=interpolation), 'quantile', True)
+    except Exception as _e:
+        return _handle_failed_call(quantile, locals(), _e)
 
 
 def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4181,18 +5007,24 @@ def rad2deg(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.rad2deg(torch.tensor([0.25, 0.5, 1.0]))
         tensor([14.3239, 28.6479, 57.2958])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('rad2deg', input)
-    if out is None:
-        return _op_special_unary.rad2deg(input)
-    return _write_out(out, _op_special_unary.rad2deg(input), 'rad2deg')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('rad2deg', input)
+        if out is None:
+            return _op_special_unary.rad2deg(input)
+        return _write_out(out, _op_special_unary.rad2deg(input), 'rad2deg')
+    except Exception as _e:
+        return _handle_failed_call(rad2deg, locals(), _e)
 
 
 def rad2deg_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.rad2deg`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('rad2deg_', input)
-    return _inplace(input, _op_special_unary.rad2deg(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('rad2deg_', input)
+        return _inplace(input, _op_special_unary.rad2deg(input))
+    except Exception as _e:
+        return _handle_failed_call(rad2deg_, locals(), _e)
 
 
 def ravel(input: Tensor) -> Tensor:
@@ -4203,9 +5035,12 @@ def ravel(input: Tensor) -> Tensor:
         >>> torch.ravel(torch.arange(6.0).reshape(2, 3).t())
         tensor([0., 3., 1., 4., 2., 5.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('ravel', input)
-    return _op_shape.ravel(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('ravel', input)
+        return _op_shape.ravel(input)
+    except Exception as _e:
+        return _handle_failed_call(ravel, locals(), _e)
 
 
 def reciprocal(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4218,18 +5053,24 @@ def reciprocal(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.reciprocal(torch.tensor([0.25, 0.5, 1.0]))
         tensor([4., 2., 1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('reciprocal', input)
-    if out is None:
-        return _op_unary.reciprocal(input)
-    return _write_out(out, _op_unary.reciprocal(input), 'reciprocal')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('reciprocal', input)
+        if out is None:
+            return _op_unary.reciprocal(input)
+        return _write_out(out, _op_unary.reciprocal(input), 'reciprocal')
+    except Exception as _e:
+        return _handle_failed_call(reciprocal, locals(), _e)
 
 
 def reciprocal_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.reciprocal`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('reciprocal_', input)
-    return _inplace(input, _op_unary.reciprocal(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('reciprocal_', input)
+        return _inplace(input, _op_unary.reciprocal(input))
+    except Exception as _e:
+        return _handle_failed_call(reciprocal_, locals(), _e)
 
 
 def relu(input: Tensor) -> Tensor:
@@ -4240,16 +5081,22 @@ def relu(input: Tensor) -> Tensor:
         >>> torch.relu(torch.tensor([-1.0, 0.0, 2.0]))
         tensor([0., 0., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('relu', input)
-    return _op_unary.relu(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('relu', input)
+        return _op_unary.relu(input)
+    except Exception as _e:
+        return _handle_failed_call(relu, locals(), _e)
 
 
 def relu_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.relu`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('relu_', input)
-    return _inplace(input, _op_unary.relu(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('relu_', input)
+        return _inplace(input, _op_unary.relu(input))
+    except Exception as _e:
+        return _handle_failed_call(relu_, locals(), _e)
 
 
 def remainder(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4262,9 +5109,12 @@ def remainder(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Ten
         >>> torch.remainder(torch.tensor([-3.0, 3.0, 5.5]), torch.tensor([2.0, -2.0, 2.0]))
         tensor([ 1.0000, -1.0000,  1.5000])
     """
-    if out is None:
-        return _op_elementwise.remainder(input, other)
-    return _write_out(out, _op_elementwise.remainder(input, other), 'remainder')
+    try:
+        if out is None:
+            return _op_elementwise.remainder(input, other)
+        return _write_out(out, _op_elementwise.remainder(input, other), 'remainder')
+    except Exception as _e:
+        return _handle_failed_call(remainder, locals(), _e)
 
 
 def renorm(input: Tensor, p, dim, maxnorm, *, out: Tensor | None = None) -> Tensor:
@@ -4278,11 +5128,14 @@ def renorm(input: Tensor, p, dim, maxnorm, *, out: Tensor | None = None) -> Tens
         tensor([[0.6000, 0.8000],
                 [0.3000, 0.4000]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('renorm', input)
-    if out is None:
-        return _op_shape_extra.renorm(input, p, dim, maxnorm)
-    return _write_out(out, _op_shape_extra.renorm(input, p, dim, maxnorm), 'renorm', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('renorm', input)
+        if out is None:
+            return _op_shape_extra.renorm(input, p, dim, maxnorm)
+        return _write_out(out, _op_shape_extra.renorm(input, p, dim, maxnorm), 'renorm', True)
+    except Exception as _e:
+        return _handle_failed_call(renorm, locals(), _e)
 
 
 def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None) -> Tensor:
@@ -4293,9 +5146,12 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
         >>> torch.repeat_interleave(torch.tensor([1.0, 2.0]), 2)
         tensor([1., 1., 2., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('repeat_interleave', input)
-    return _op_shape_extra.repeat_interleave(input, repeats, dim, output_size=output_size)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('repeat_interleave', input)
+        return _op_shape_extra.repeat_interleave(input, repeats, dim, output_size=output_size)
+    except Exception as _e:
+        return _handle_failed_call(repeat_interleave, locals(), _e)
 
 
 def reshape(input: Tensor, shape) -> Tensor:
@@ -4307,9 +5163,12 @@ def reshape(input: Tensor, shape) -> Tensor:
         tensor([[0., 1., 2.],
                 [3., 4., 5.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('reshape', input)
-    return _op_shape.reshape(input, *shape)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('reshape', input)
+        return _op_shape.reshape(input, *shape)
+    except Exception as _e:
+        return _handle_failed_call(reshape, locals(), _e)
 
 
 def resolve_conj(input: Tensor) -> Tensor:
@@ -4320,9 +5179,12 @@ def resolve_conj(input: Tensor) -> Tensor:
         >>> torch.resolve_conj(torch.tensor([1.0, -2.0]))
         tensor([ 1., -2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('resolve_conj', input)
-    return _op_predicates.resolve_conj(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('resolve_conj', input)
+        return _op_predicates.resolve_conj(input)
+    except Exception as _e:
+        return _handle_failed_call(resolve_conj, locals(), _e)
 
 
 def resolve_neg(input: Tensor) -> Tensor:
@@ -4333,9 +5195,12 @@ def resolve_neg(input: Tensor) -> Tensor:
         >>> torch.resolve_neg(torch.tensor([1.0, -2.0]))
         tensor([ 1., -2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('resolve_neg', input)
-    return _op_predicates.resolve_neg(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('resolve_neg', input)
+        return _op_predicates.resolve_neg(input)
+    except Exception as _e:
+        return _handle_failed_call(resolve_neg, locals(), _e)
 
 
 def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
@@ -4347,9 +5212,12 @@ def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
         tensor([[ 1.0000, -1.0000],
                 [ 1.3416,  0.4472]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('rms_norm', input)
-    return _op_nn_torch.rms_norm(input, normalized_shape, weight, eps)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('rms_norm', input)
+        return _op_nn_torch.rms_norm(input, normalized_shape, weight, eps)
+    except Exception as _e:
+        return _handle_failed_call(rms_norm, locals(), _e)
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
@@ -4360,9 +5228,12 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
         >>> torch.roll(torch.tensor([1.0, 2.0, 3.0, 4.0]), 1)
         tensor([4., 1., 2., 3.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('roll', input)
-    return _op_rearrange.roll(input, shifts, dims)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('roll', input)
+        return _op_rearrange.roll(input, shifts, dims)
+    except Exception as _e:
+        return _handle_failed_call(roll, locals(), _e)
 
 
 def rot90(input: Tensor, k=1, dims=(0, 1)) -> Tensor:
@@ -4374,9 +5245,12 @@ def rot90(input: Tensor, k=1, dims=(0, 1)) -> Tensor:
         tensor([[2., 4.],
                 [1., 3.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('rot90', input)
-    return _op_shape_extra.rot90(input, k, dims)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('rot90', input)
+        return _op_shape_extra.rot90(input, k, dims)
+    except Exception as _e:
+        return _handle_failed_call(rot90, locals(), _e)
 
 
 def round(input: Tensor, *, decimals=0, out: Tensor | None = None) -> Tensor:
@@ -4389,18 +5263,24 @@ def round(input: Tensor, *, decimals=0, out: Tensor | None = None) -> Tensor:
         >>> torch.round(torch.tensor([0.5, 1.5, 2.675]))
         tensor([0., 2., 3.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('round', input)
-    if out is None:
-        return _op_unary.round(input, decimals=decimals)
-    return _write_out(out, _op_unary.round(input, decimals=decimals), 'round', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('round', input)
+        if out is None:
+            return _op_unary.round(input, decimals=decimals)
+        return _write_out(out, _op_unary.round(input, decimals=decimals), 'round', True)
+    except Exception as _e:
+        return _handle_failed_call(round, locals(), _e)
 
 
 def round_(input: Tensor, *, decimals=0) -> Tensor:
     """In-place version of :meth:`Tensor.round`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('round_', input)
-    return _inplace(input, _op_unary.round(input, decimals=decimals))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('round_', input)
+        return _inplace(input, _op_unary.round(input, decimals=decimals))
+    except Exception as _e:
+        return _handle_failed_call(round_, locals(), _e)
 
 
 def rrelu(input: Tensor, lower=0.125, upper=0.3333333333333333, training=False, generator=None) -> Tensor:
@@ -4411,16 +5291,22 @@ def rrelu(input: Tensor, lower=0.125, upper=0.3333333333333333, training=False, 
         >>> torch.rrelu(torch.tensor([-2.0, -0.25, 0.5, 3.0]))
         tensor([-0.4583, -0.0573,  0.5000,  3.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('rrelu', input)
-    return _op_nn_torch.rrelu(input, lower, upper, training, generator)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('rrelu', input)
+        return _op_nn_torch.rrelu(input, lower, upper, training, generator)
+    except Exception as _e:
+        return _handle_failed_call(rrelu, locals(), _e)
 
 
 def rrelu_(input: Tensor, lower=0.125, upper=0.3333333333333333, training=False, generator=None) -> Tensor:
     """In-place version of :meth:`Tensor.rrelu`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('rrelu_', input)
-    return _inplace(input, _op_nn_torch.rrelu(input, lower, upper, training, generator))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('rrelu_', input)
+        return _inplace(input, _op_nn_torch.rrelu(input, lower, upper, training, generator))
+    except Exception as _e:
+        return _handle_failed_call(rrelu_, locals(), _e)
 
 
 def rsqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4433,18 +5319,24 @@ def rsqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.rsqrt(torch.tensor([0.25, 0.5, 1.0]))
         tensor([2.0000, 1.4142, 1.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('rsqrt', input)
-    if out is None:
-        return _op_unary.rsqrt(input)
-    return _write_out(out, _op_unary.rsqrt(input), 'rsqrt')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('rsqrt', input)
+        if out is None:
+            return _op_unary.rsqrt(input)
+        return _write_out(out, _op_unary.rsqrt(input), 'rsqrt')
+    except Exception as _e:
+        return _handle_failed_call(rsqrt, locals(), _e)
 
 
 def rsqrt_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.rsqrt`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('rsqrt_', input)
-    return _inplace(input, _op_unary.rsqrt(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('rsqrt_', input)
+        return _inplace(input, _op_unary.rsqrt(input))
+    except Exception as _e:
+        return _handle_failed_call(rsqrt_, locals(), _e)
 
 
 def scatter(input: Tensor, dim, index, src=None, value=None, *, reduce=None, out: Tensor | None = None) -> Tensor:
@@ -4458,11 +5350,14 @@ def scatter(input: Tensor, dim, index, src=None, value=None, *, reduce=None, out
         tensor([[0., 0., 1.],
                 [2., 0., 0.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('scatter', input)
-    if out is None:
-        return _op_scatter.scatter(input, dim, index, src, value, reduce=reduce)
-    return _write_out(out, _op_scatter.scatter(input, dim, index, src, value, reduce=reduce), 'scatter', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('scatter', input)
+        if out is None:
+            return _op_scatter.scatter(input, dim, index, src, value, reduce=reduce)
+        return _write_out(out, _op_scatter.scatter(input, dim, index, src, value, reduce=reduce), 'scatter', True)
+    except Exception as _e:
+        return _handle_failed_call(scatter, locals(), _e)
 
 
 def scatter_add(input: Tensor, dim, index, src, *, out: Tensor | None = None) -> Tensor:
@@ -4475,11 +5370,14 @@ def scatter_add(input: Tensor, dim, index, src, *, out: Tensor | None = None) ->
         >>> torch.scatter_add(torch.zeros(3), 0, torch.tensor([0, 2, 0]), torch.tensor([1.0, 2.0, 3.0]))
         tensor([4., 0., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('scatter_add', input)
-    if out is None:
-        return _op_scatter.scatter_add(input, dim, index, src)
-    return _write_out(out, _op_scatter.scatter_add(input, dim, index, src), 'scatter_add', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('scatter_add', input)
+        if out is None:
+            return _op_scatter.scatter_add(input, dim, index, src)
+        return _write_out(out, _op_scatter.scatter_add(input, dim, index, src), 'scatter_add', True)
+    except Exception as _e:
+        return _handle_failed_call(scatter_add, locals(), _e)
 
 
 def scatter_reduce(input: Tensor, dim, index, src, reduce, *, include_self=True, out: Tensor | None = None) -> Tensor:
@@ -4492,11 +5390,14 @@ def scatter_reduce(input: Tensor, dim, index, src, reduce, *, include_self=True,
         >>> torch.scatter_reduce(torch.tensor([1.0, 2.0]), 0, torch.tensor([0, 1, 0]), torch.tensor([5.0, 1.0, 3.0]), 'amax')
         tensor([5., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('scatter_reduce', input)
-    if out is None:
-        return _op_scatter.scatter_reduce(input, dim, index, src, reduce, include_self=include_self)
-    return _write_out(out, _op_scatter.scatter_reduce(input, dim, index, src, reduce, include_self=include_self), 'scatter_reduce', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('scatter_reduce', input)
+        if out is None:
+            return _op_scatter.scatter_reduce(input, dim, index, src, reduce, include_self=include_self)
+        return _write_out(out, _op_scatter.scatter_reduce(input, dim, index, src, reduce, include_self=include_self), 'scatter_reduce', True)
+    except Exception as _e:
+        return _handle_failed_call(scatter_reduce, locals(), _e)
 
 
 def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None, out: Tensor | None = None) -> Tensor:
@@ -4509,11 +5410,14 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
         >>> torch.searchsorted(torch.tensor([1.0, 3.0, 5.0]), torch.tensor([3.0, 6.0]))
         tensor([1, 3])
     """
-    if not isinstance(sorted_sequence, Tensor):
-        raise _not_tensor('searchsorted', sorted_sequence)
-    if out is None:
-        return _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter)
-    return _write_out(out, _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter), 'searchsorted', True)
+    try:
+        if not isinstance(sorted_sequence, Tensor):
+            raise _not_tensor('searchsorted', sorted_sequence)
+        if out is None:
+            return _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter)
+        return _write_out(out, _op_bucketing.searchsorted(sorted_sequence, values, out_int32=out_int32, right=right, side=side, sorter=sorter), 'searchsorted', True)
+    except Exception as _e:
+        return _handle_failed_call(searchsorted, locals(), _e)
 
 
 def select(input: Tensor, dim, index) -> Tensor:
@@ -4524,9 +5428,12 @@ def select(input: Tensor, dim, index) -> Tensor:
         >>> torch.select(torch.arange(6.0).reshape(2, 3), 1, -1)
         tensor([2., 5.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('select', input)
-    return _op_slicing.select(input, dim, index)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('select', input)
+        return _op_slicing.select(input, dim, index)
+    except Exception as _e:
+        return _handle_failed_call(select, locals(), _e)
 
 
 def select_scatter(input: Tensor, src, dim, index) -> Tensor:
@@ -4538,9 +5445,12 @@ def select_scatter(input: Tensor, src, dim, index) -> Tensor:
         tensor([[1., 2.],
                 [0., 0.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('select_scatter', input)
-    return _op_shape_extra.select_scatter(input, src, dim, index)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('select_scatter', input)
+        return _op_shape_extra.select_scatter(input, src, dim, index)
+    except Exception as _e:
+        return _handle_failed_call(select_scatter, locals(), _e)
 
 
 def selu(input: Tensor) -> Tensor:
@@ -4551,16 +5461,22 @@ def selu(input: Tensor) -> Tensor:
         >>> torch.selu(torch.tensor([-2.0, -0.25, 0.5, 3.0]))
         tensor([-1.5202, -0.3889,  0.5254,  3.1521])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('selu', input)
-    return _op_nn_torch.selu(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('selu', input)
+        return _op_nn_torch.selu(input)
+    except Exception as _e:
+        return _handle_failed_call(selu, locals(), _e)
 
 
 def selu_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.selu`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('selu_', input)
-    return _inplace(input, _op_nn_torch.selu(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('selu_', input)
+        return _inplace(input, _op_nn_torch.selu(input))
+    except Exception as _e:
+        return _handle_failed_call(selu_, locals(), _e)
 
 
 def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4573,18 +5489,24 @@ def sigmoid(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.sigmoid(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.5622, 0.6225, 0.7311])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sigmoid', input)
-    if out is None:
-        return _op_unary.sigmoid(input)
-    return _write_out(out, _op_unary.sigmoid(input), 'sigmoid')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sigmoid', input)
+        if out is None:
+            return _op_unary.sigmoid(input)
+        return _write_out(out, _op_unary.sigmoid(input), 'sigmoid')
+    except Exception as _e:
+        return _handle_failed_call(sigmoid, locals(), _e)
 
 
 def sigmoid_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sigmoid`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sigmoid_', input)
-    return _inplace(input, _op_unary.sigmoid(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sigmoid_', input)
+        return _inplace(input, _op_unary.sigmoid(input))
+    except Exception as _e:
+        return _handle_failed_call(sigmoid_, locals(), _e)
 
 
 def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4597,11 +5519,14 @@ def sign(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.sign(torch.tensor([-3.0, 0.0, 2.5]))
         tensor([-1.,  0.,  1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sign', input)
-    if out is None:
-        return _op_unary.sign(input)
-    return _write_out(out, _op_unary.sign(input), 'sign', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sign', input)
+        if out is None:
+            return _op_unary.sign(input)
+        return _write_out(out, _op_unary.sign(input), 'sign', True)
+    except Exception as _e:
+        return _handle_failed_call(sign, locals(), _e)
 
 
 sgn = sign
@@ -4617,11 +5542,14 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.signbit(torch.tensor([-1.0, -0.0, 2.0]))
         tensor([ True,  True, False])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('signbit', input)
-    if out is None:
-        return _op_special_unary.signbit(input)
-    return _write_out(out, _op_special_unary.signbit(input), 'signbit', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('signbit', input)
+        if out is None:
+            return _op_special_unary.signbit(input)
+        return _write_out(out, _op_special_unary.signbit(input), 'signbit', True)
+    except Exception as _e:
+        return _handle_failed_call(signbit, locals(), _e)
 
 
 def sin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4634,18 +5562,24 @@ def sin(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.sin(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2474, 0.4794, 0.8415])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sin', input)
-    if out is None:
-        return _op_unary.sin(input)
-    return _write_out(out, _op_unary.sin(input), 'sin')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sin', input)
+        if out is None:
+            return _op_unary.sin(input)
+        return _write_out(out, _op_unary.sin(input), 'sin')
+    except Exception as _e:
+        return _handle_failed_call(sin, locals(), _e)
 
 
 def sin_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sin`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sin_', input)
-    return _inplace(input, _op_unary.sin(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sin_', input)
+        return _inplace(input, _op_unary.sin(input))
+    except Exception as _e:
+        return _handle_failed_call(sin_, locals(), _e)
 
 
 def sinc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4658,18 +5592,24 @@ def sinc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.sinc(torch.tensor([0.25, 0.5, 1.0]))
         tensor([ 9.0032e-01,  6.3662e-01, -2.7828e-08])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sinc', input)
-    if out is None:
-        return _op_special_unary.sinc(input)
-    return _write_out(out, _op_special_unary.sinc(input), 'sinc')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sinc', input)
+        if out is None:
+            return _op_special_unary.sinc(input)
+        return _write_out(out, _op_special_unary.sinc(input), 'sinc')
+    except Exception as _e:
+        return _handle_failed_call(sinc, locals(), _e)
 
 
 def sinc_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sinc`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sinc_', input)
-    return _inplace(input, _op_special_unary.sinc(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sinc_', input)
+        return _inplace(input, _op_special_unary.sinc(input))
+    except Exception as _e:
+        return _handle_failed_call(sinc_, locals(), _e)
 
 
 def sinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4682,18 +5622,24 @@ def sinh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.sinh(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2526, 0.5211, 1.1752])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sinh', input)
-    if out is None:
-        return _op_unary.sinh(input)
-    return _write_out(out, _op_unary.sinh(input), 'sinh')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sinh', input)
+        if out is None:
+            return _op_unary.sinh(input)
+        return _write_out(out, _op_unary.sinh(input), 'sinh')
+    except Exception as _e:
+        return _handle_failed_call(sinh, locals(), _e)
 
 
 def sinh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sinh`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sinh_', input)
-    return _inplace(input, _op_unary.sinh(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sinh_', input)
+        return _inplace(input, _op_unary.sinh(input))
+    except Exception as _e:
+        return _handle_failed_call(sinh_, locals(), _e)
 
 
 def slice_scatter(input: Tensor, src, dim=0, start=None, end=None, step=1, *, out: Tensor | None = None) -> Tensor:
@@ -4706,11 +5652,14 @@ def slice_scatter(input: Tensor, src, dim=0, start=None, end=None, step=1, *, ou
         >>> torch.slice_scatter(torch.zeros(4), torch.tensor([1.0, 2.0]), 0, 1, 3)
         tensor([0., 1., 2., 0.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('slice_scatter', input)
-    if out is None:
-        return _op_shape_extra.slice_scatter(input, src, dim, start, end, step)
-    return _write_out(out, _op_shape_extra.slice_scatter(input, src, dim, start, end, step), 'slice_scatter', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('slice_scatter', input)
+        if out is None:
+            return _op_shape_extra.slice_scatter(input, src, dim, start, end, step)
+        return _write_out(out, _op_shape_extra.slice_scatter(input, src, dim, start, end, step), 'slice_scatter', True)
+    except Exception as _e:
+        return _handle_failed_call(slice_scatter, locals(), _e)
 
 
 def slogdet(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4725,11 +5674,14 @@ def slogdet(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         sign=tensor(1.),
         logabsdet=tensor(1.6094))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('slogdet', input)
-    if out is None:
-        return _op_dense.slogdet(input)
-    return _write_out(out, _op_dense.slogdet(input), 'slogdet', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('slogdet', input)
+        if out is None:
+            return _op_dense.slogdet(input)
+        return _write_out(out, _op_dense.slogdet(input), 'slogdet', True)
+    except Exception as _e:
+        return _handle_failed_call(slogdet, locals(), _e)
 
 
 def softmax(input: Tensor, dim, dtype=None, *, out: Tensor | None = None) -> Tensor:
@@ -4742,11 +5694,14 @@ def softmax(input: Tensor, dim, dtype=None, *, out: Tensor | None = None) -> Ten
         >>> torch.softmax(torch.tensor([1.0, 2.0, 3.0]), 0)
         tensor([0.0900, 0.2447, 0.6652])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('softmax', input)
-    if out is None:
-        return _op_nn_ops.torch_softmax(input, dim, dtype)
-    return _write_out(out, _op_nn_ops.torch_softmax(input, dim, dtype), 'softmax', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('softmax', input)
+        if out is None:
+            return _op_nn_ops.torch_softmax(input, dim, dtype)
+        return _write_out(out, _op_nn_ops.torch_softmax(input, dim, dtype), 'softmax', True)
+    except Exception as _e:
+        return _handle_failed_call(softmax, locals(), _e)
 
 
 def sort(input: Tensor, dim=-1, descending=False, *, stable=False, out: Tensor | None = None) -> Tensor:
@@ -4761,11 +5716,14 @@ def sort(input: Tensor, dim=-1, descending=False, *, stable=False, out: Tensor |
         values=tensor([1., 2., 3.]),
         indices=tensor([1, 2, 0]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sort', input)
-    if out is None:
-        return _op_sort_ops.sort(input, dim, descending, stable=stable)
-    return _write_out(out, _op_sort_ops.sort(input, dim, descending, stable=stable), 'sort', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sort', input)
+        if out is None:
+            return _op_sort_ops.sort(input, dim, descending, stable=stable)
+        return _write_out(out, _op_sort_ops.sort(input, dim, descending, stable=stable), 'sort', True)
+    except Exception as _e:
+        return _handle_failed_call(sort, locals(), _e)
 
 
 def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
@@ -4776,7 +5734,10 @@ def split(tensor, split_size_or_sections, dim=0) -> tuple[Tensor, ...]:
         >>> torch.split(torch.arange(5.0), 2)
         (tensor([0., 1.]), tensor([2., 3.]), tensor([4.]))
     """
-    return _op_slicing.split(tensor, split_size_or_sections, dim)
+    try:
+        return _op_slicing.split(tensor, split_size_or_sections, dim)
+    except Exception as _e:
+        return _handle_failed_call(split, locals(), _e)
 
 
 def sqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4789,18 +5750,24 @@ def sqrt(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.sqrt(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.5000, 0.7071, 1.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sqrt', input)
-    if out is None:
-        return _op_unary.sqrt(input)
-    return _write_out(out, _op_unary.sqrt(input), 'sqrt')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sqrt', input)
+        if out is None:
+            return _op_unary.sqrt(input)
+        return _write_out(out, _op_unary.sqrt(input), 'sqrt')
+    except Exception as _e:
+        return _handle_failed_call(sqrt, locals(), _e)
 
 
 def sqrt_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.sqrt`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sqrt_', input)
-    return _inplace(input, _op_unary.sqrt(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sqrt_', input)
+        return _inplace(input, _op_unary.sqrt(input))
+    except Exception as _e:
+        return _handle_failed_call(sqrt_, locals(), _e)
 
 
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4813,18 +5780,24 @@ def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.square(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.0625, 0.2500, 1.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('square', input)
-    if out is None:
-        return _op_unary.square(input)
-    return _write_out(out, _op_unary.square(input), 'square')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('square', input)
+        if out is None:
+            return _op_unary.square(input)
+        return _write_out(out, _op_unary.square(input), 'square')
+    except Exception as _e:
+        return _handle_failed_call(square, locals(), _e)
 
 
 def square_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.square`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('square_', input)
-    return _inplace(input, _op_unary.square(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('square_', input)
+        return _inplace(input, _op_unary.square(input))
+    except Exception as _e:
+        return _handle_failed_call(square_, locals(), _e)
 
 
 def squeeze(input: Tensor, dim=None) -> Tensor:
@@ -4835,9 +5808,12 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         >>> torch.squeeze(torch.tensor([[[1.0], [2.0]]]))
         tensor([1., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('squeeze', input)
-    return _op_shape.squeeze(input, dim)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('squeeze', input)
+        return _op_shape.squeeze(input, dim)
+    except Exception as _e:
+        return _handle_failed_call(squeeze, locals(), _e)
 
 
 def stack(tensors, dim=0, *, axis=None, out: Tensor | None = None) -> Tensor:
@@ -4851,9 +5827,12 @@ def stack(tensors, dim=0, *, axis=None, out: Tensor | None = None) -> Tensor:
         tensor([[1., 3.],
                 [2., 4.]])
     """
-    if out is None:
-        return _op_join.stack(tensors, dim, axis=axis)
-    return _write_out(out, _op_join.stack(tensors, dim, axis=axis), 'stack')
+    try:
+        if out is None:
+            return _op_join.stack(tensors, dim, axis=axis)
+        return _write_out(out, _op_join.stack(tensors, dim, axis=axis), 'stack')
+    except Exception as _e:
+        return _handle_failed_call(stack, locals(), _e)
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, out: Tensor | None = None) -> Tensor:
@@ -4866,11 +5845,14 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=Non
         >>> torch.std(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0)
         tensor(2.6458)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('std', input)
-    if out is None:
-        return _op_moments.std(input, dim, unbiased, keepdim, correction=correction)
-    return _write_out(out, _op_moments.std(input, dim, unbiased, keepdim, correction=correction), 'std')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('std', input)
+        if out is None:
+            return _op_moments.std(input, dim, unbiased, keepdim, correction=correction)
+        return _write_out(out, _op_moments.std(input, dim, unbiased, keepdim, correction=correction), 'std')
+    except Exception as _e:
+        return _handle_failed_call(std, locals(), _e)
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
@@ -4881,9 +5863,12 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correctio
         >>> torch.std_mean(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0)
         (tensor(2.6458), tensor(3.5000))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('std_mean', input)
-    return _op_moments.std_mean(input, dim, unbiased, keepdim, correction=correction)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('std_mean', input)
+        return _op_moments.std_mean(input, dim, unbiased, keepdim, correction=correction)
+    except Exception as _e:
+        return _handle_failed_call(std_mean, locals(), _e)
 
 
 def sub(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> Tensor:
@@ -4896,9 +5881,12 @@ def sub(input: Tensor, other: Tensor, *, alpha=1, out: Tensor | None = None) -> 
         >>> torch.sub(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.5, 4.0, -2.0]))
         tensor([ 0.5000, -2.0000,  5.0000])
     """
-    if out is None:
-        return _op_elementwise.sub(input, other, alpha=alpha)
-    return _write_out(out, _op_elementwise.sub(input, other, alpha=alpha), 'sub')
+    try:
+        if out is None:
+            return _op_elementwise.sub(input, other, alpha=alpha)
+        return _write_out(out, _op_elementwise.sub(input, other, alpha=alpha), 'sub')
+    except Exception as _e:
+        return _handle_failed_call(sub, locals(), _e)
 
 
 subtract = sub
@@ -4914,11 +5902,14 @@ def sum(input: Tensor, dim=None, keepdim=False, *, dtype=None, axis=None, out: T
         >>> torch.sum(torch.tensor([1.0, 2.0, 4.0]), 0)
         tensor(7.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('sum', input)
-    if out is None:
-        return _op_reduction.sum(input, dim, keepdim, dtype=dtype, axis=axis)
-    return _write_out(out, _op_reduction.sum(input, dim, keepdim, dtype=dtype, axis=axis), 'sum')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('sum', input)
+        if out is None:
+            return _op_reduction.sum(input, dim, keepdim, dtype=dtype, axis=axis)
+        return _write_out(out, _op_reduction.sum(input, dim, keepdim, dtype=dtype, axis=axis), 'sum')
+    except Exception as _e:
+        return _handle_failed_call(sum, locals(), _e)
 
 
 def swapaxes(input: Tensor, axis0, axis1) -> Tensor:
@@ -4931,9 +5922,12 @@ def swapaxes(input: Tensor, axis0, axis1) -> Tensor:
                 [1., 4.],
                 [2., 5.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('swapaxes', input)
-    return _op_transpose.swapaxes(input, axis0, axis1)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('swapaxes', input)
+        return _op_transpose.swapaxes(input, axis0, axis1)
+    except Exception as _e:
+        return _handle_failed_call(swapaxes, locals(), _e)
 
 
 def t(input: Tensor) -> Tensor:
@@ -4946,9 +5940,12 @@ def t(input: Tensor) -> Tensor:
                 [1., 4.],
                 [2., 5.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('t', input)
-    return _op_transpose.t(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('t', input)
+        return _op_transpose.t(input)
+    except Exception as _e:
+        return _handle_failed_call(t, locals(), _e)
 
 
 def take(input: Tensor, index, *, out: Tensor | None = None) -> Tensor:
@@ -4962,11 +5959,14 @@ def take(input: Tensor, index, *, out: Tensor | None = None) -> Tensor:
         tensor([[4., 1.],
                 [4., 2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('take', input)
-    if out is None:
-        return _op_index_ops.take(input, index)
-    return _write_out(out, _op_index_ops.take(input, index), 'take', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('take', input)
+        if out is None:
+            return _op_index_ops.take(input, index)
+        return _write_out(out, _op_index_ops.take(input, index), 'take', True)
+    except Exception as _e:
+        return _handle_failed_call(take, locals(), _e)
 
 
 def take_along_dim(input: Tensor, indices, dim=None, *, out: Tensor | None = None) -> Tensor:
@@ -4980,11 +5980,14 @@ def take_along_dim(input: Tensor, indices, dim=None, *, out: Tensor | None = Non
         tensor([[5.],
                 [4.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('take_along_dim', input)
-    if out is None:
-        return _op_shape_extra.take_along_dim(input, indices, dim)
-    return _write_out(out, _op_shape_extra.take_along_dim(input, indices, dim), 'take_along_dim', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('take_along_dim', input)
+        if out is None:
+            return _op_shape_extra.take_along_dim(input, indices, dim)
+        return _write_out(out, _op_shape_extra.take_along_dim(input, indices, dim), 'take_along_dim', True)
+    except Exception as _e:
+        return _handle_failed_call(take_along_dim, locals(), _e)
 
 
 def tan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -4997,18 +6000,24 @@ def tan(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.tan(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2553, 0.5463, 1.5574])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('tan', input)
-    if out is None:
-        return _op_unary.tan(input)
-    return _write_out(out, _op_unary.tan(input), 'tan')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('tan', input)
+        if out is None:
+            return _op_unary.tan(input)
+        return _write_out(out, _op_unary.tan(input), 'tan')
+    except Exception as _e:
+        return _handle_failed_call(tan, locals(), _e)
 
 
 def tan_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.tan`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('tan_', input)
-    return _inplace(input, _op_unary.tan(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('tan_', input)
+        return _inplace(input, _op_unary.tan(input))
+    except Exception as _e:
+        return _handle_failed_call(tan_, locals(), _e)
 
 
 def tanh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -5021,18 +6030,24 @@ def tanh(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.tanh(torch.tensor([0.25, 0.5, 1.0]))
         tensor([0.2449, 0.4621, 0.7616])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('tanh', input)
-    if out is None:
-        return _op_unary.tanh(input)
-    return _write_out(out, _op_unary.tanh(input), 'tanh')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('tanh', input)
+        if out is None:
+            return _op_unary.tanh(input)
+        return _write_out(out, _op_unary.tanh(input), 'tanh')
+    except Exception as _e:
+        return _handle_failed_call(tanh, locals(), _e)
 
 
 def tanh_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.tanh`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('tanh_', input)
-    return _inplace(input, _op_unary.tanh(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('tanh_', input)
+        return _inplace(input, _op_unary.tanh(input))
+    except Exception as _e:
+        return _handle_failed_call(tanh_, locals(), _e)
 
 
 def tensor_split(input: Tensor, indices_or_sections, dim=0) -> Tensor:
@@ -5043,9 +6058,12 @@ def tensor_split(input: Tensor, indices_or_sections, dim=0) -> Tensor:
         >>> torch.tensor_split(torch.tensor([1.0, 2.0, 3.0]), 2)
         (tensor([1., 2.]), tensor([3.]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('tensor_split', input)
-    return _op_shape_extra.tensor_split(input, indices_or_sections, dim)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('tensor_split', input)
+        return _op_shape_extra.tensor_split(input, indices_or_sections, dim)
+    except Exception as _e:
+        return _handle_failed_call(tensor_split, locals(), _e)
 
 
 def tensordot(a, b, dims=2, *, out: Tensor | None = None) -> Tensor:
@@ -5059,11 +6077,14 @@ def tensordot(a, b, dims=2, *, out: Tensor | None = None) -> Tensor:
         tensor([[1., 4.],
                 [3., 8.]])
     """
-    if not isinstance(a, Tensor):
-        raise _not_tensor('tensordot', a)
-    if out is None:
-        return _op_einsum.tensordot(a, b, dims)
-    return _write_out(out, _op_einsum.tensordot(a, b, dims), 'tensordot', True)
+    try:
+        if not isinstance(a, Tensor):
+            raise _not_tensor('tensordot', a)
+        if out is None:
+            return _op_einsum.tensordot(a, b, dims)
+        return _write_out(out, _op_einsum.tensordot(a, b, dims), 'tensordot', True)
+    except Exception as _e:
+        return _handle_failed_call(tensordot, locals(), _e)
 
 
 def threshold(input: Tensor, threshold, value) -> Tensor:
@@ -5074,16 +6095,22 @@ def threshold(input: Tensor, threshold, value) -> Tensor:
         >>> torch.threshold(torch.tensor([-2.0, -0.25, 0.5, 3.0]), 0.0, -1.0)
         tensor([-1.0000, -1.0000,  0.5000,  3.0000])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('threshold', input)
-    return _op_nn_torch.threshold(input, threshold, value)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('threshold', input)
+        return _op_nn_torch.threshold(input, threshold, value)
+    except Exception as _e:
+        return _handle_failed_call(threshold, locals(), _e)
 
 
 def threshold_(input: Tensor, threshold, value) -> Tensor:
     """In-place version of :meth:`Tensor.threshold`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('threshold_', input)
-    return _inplace(input, _op_nn_torch.threshold(input, threshold, value))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('threshold_', input)
+        return _inplace(input, _op_nn_torch.threshold(input, threshold, value))
+    except Exception as _e:
+        return _handle_failed_call(threshold_, locals(), _e)
 
 
 def tile(input: Tensor, dims) -> Tensor:
@@ -5094,9 +6121,12 @@ def tile(input: Tensor, dims) -> Tensor:
         >>> torch.tile(torch.tensor([1.0, 2.0]), (2,))
         tensor([1., 2., 1., 2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('tile', input)
-    return _op_rearrange.tile(input, *dims)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('tile', input)
+        return _op_rearrange.tile(input, *dims)
+    except Exception as _e:
+        return _handle_failed_call(tile, locals(), _e)
 
 
 def topk(input: Tensor, k, dim=-1, largest=True, sorted=True, *, out: Tensor | None = None) -> Tensor:
@@ -5111,11 +6141,14 @@ def topk(input: Tensor, k, dim=-1, largest=True, sorted=True, *, out: Tensor | N
         values=tensor([3., 2.]),
         indices=tensor([0, 2]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('topk', input)
-    if out is None:
-        return _op_sort_ops.topk(input, k, dim, largest, sorted)
-    return _write_out(out, _op_sort_ops.topk(input, k, dim, largest, sorted), 'topk', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('topk', input)
+        if out is None:
+            return _op_sort_ops.topk(input, k, dim, largest, sorted)
+        return _write_out(out, _op_sort_ops.topk(input, k, dim, largest, sorted), 'topk', True)
+    except Exception as _e:
+        return _handle_failed_call(topk, locals(), _e)
 
 
 def trace(input: Tensor) -> Tensor:
@@ -5126,9 +6159,12 @@ def trace(input: Tensor) -> Tensor:
         >>> torch.trace(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
         tensor(5.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('trace', input)
-    return _op_linalg_extra.trace(input)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('trace', input)
+        return _op_linalg_extra.trace(input)
+    except Exception as _e:
+        return _handle_failed_call(trace, locals(), _e)
 
 
 def transpose(input: Tensor, dim0, dim1) -> Tensor:
@@ -5141,9 +6177,12 @@ def transpose(input: Tensor, dim0, dim1) -> Tensor:
                 [1., 4.],
                 [2., 5.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('transpose', input)
-    return _op_transpose.transpose(input, dim0, dim1)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('transpose', input)
+        return _op_transpose.transpose(input, dim0, dim1)
+    except Exception as _e:
+        return _handle_failed_call(transpose, locals(), _e)
 
 
 swapdims = transpose
@@ -5157,7 +6196,10 @@ def trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
         >>> torch.trapezoid(torch.tensor([1.0, 3.0, 7.0]))
         tensor(7.)
     """
-    return _op_cumulative.trapezoid(y, x, dx=dx, dim=dim)
+    try:
+        return _op_cumulative.trapezoid(y, x, dx=dx, dim=dim)
+    except Exception as _e:
+        return _handle_failed_call(trapezoid, locals(), _e)
 
 
 def trapz(y, x=None, *, dx=None, dim=-1) -> Tensor:
@@ -5168,7 +6210,10 @@ def trapz(y, x=None, *, dx=None, dim=-1) -> Tensor:
         >>> torch.trapz(torch.tensor([1.0, 3.0, 7.0]))
         tensor(7.)
     """
-    return _op_cumulative.trapz(y, x, dx=dx, dim=dim)
+    try:
+        return _op_cumulative.trapz(y, x, dx=dx, dim=dim)
+    except Exception as _e:
+        return _handle_failed_call(trapz, locals(), _e)
 
 
 def tril(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
@@ -5182,11 +6227,14 @@ def tril(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
         tensor([[1., 0.],
                 [3., 4.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('tril', input)
-    if out is None:
-        return _op_rearrange.tril(input, diagonal)
-    return _write_out(out, _op_rearrange.tril(input, diagonal), 'tril', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('tril', input)
+        if out is None:
+            return _op_rearrange.tril(input, diagonal)
+        return _write_out(out, _op_rearrange.tril(input, diagonal), 'tril', True)
+    except Exception as _e:
+        return _handle_failed_call(tril, locals(), _e)
 
 
 def triu(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
@@ -5200,11 +6248,14 @@ def triu(input: Tensor, diagonal=0, *, out: Tensor | None = None) -> Tensor:
         tensor([[1., 2.],
                 [0., 4.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('triu', input)
-    if out is None:
-        return _op_rearrange.triu(input, diagonal)
-    return _write_out(out, _op_rearrange.triu(input, diagonal), 'triu', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('triu', input)
+        if out is None:
+            return _op_rearrange.triu(input, diagonal)
+        return _write_out(out, _op_rearrange.triu(input, diagonal), 'triu', True)
+    except Exception as _e:
+        return _handle_failed_call(triu, locals(), _e)
 
 
 def trunc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -5217,18 +6268,24 @@ def trunc(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.trunc(torch.tensor([-1.5, 0.2, 2.7]))
         tensor([-1.,  0.,  2.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('trunc', input)
-    if out is None:
-        return _op_unary.trunc(input)
-    return _write_out(out, _op_unary.trunc(input), 'trunc', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('trunc', input)
+        if out is None:
+            return _op_unary.trunc(input)
+        return _write_out(out, _op_unary.trunc(input), 'trunc', True)
+    except Exception as _e:
+        return _handle_failed_call(trunc, locals(), _e)
 
 
 def trunc_(input: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.trunc`."""
-    if not isinstance(input, Tensor):
-        raise _not_tensor('trunc_', input)
-    return _inplace(input, _op_unary.trunc(input))
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('trunc_', input)
+        return _inplace(input, _op_unary.trunc(input))
+    except Exception as _e:
+        return _handle_failed_call(trunc_, locals(), _e)
 
 
 fix = trunc
@@ -5243,9 +6300,12 @@ def unbind(input: Tensor, dim=0) -> tuple[Tensor, ...]:
         >>> torch.unbind(torch.arange(6.0).reshape(2, 3))
         (tensor([0., 1., 2.]), tensor([3., 4., 5.]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('unbind', input)
-    return _op_slicing.unbind(input, dim)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('unbind', input)
+        return _op_slicing.unbind(input, dim)
+    except Exception as _e:
+        return _handle_failed_call(unbind, locals(), _e)
 
 
 def unflatten(input: Tensor, dim, sizes) -> Tensor:
@@ -5257,9 +6317,12 @@ def unflatten(input: Tensor, dim, sizes) -> Tensor:
         tensor([[0., 1., 2.],
                 [3., 4., 5.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('unflatten', input)
-    return _op_shape.unflatten(input, dim, sizes)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('unflatten', input)
+        return _op_shape.unflatten(input, dim, sizes)
+    except Exception as _e:
+        return _handle_failed_call(unflatten, locals(), _e)
 
 
 def unique(input: Tensor, sorted=True, return_inverse=False, return_counts=False, dim=None) -> Tensor | tuple[Tensor, ...]:
@@ -5270,9 +6333,12 @@ def unique(input: Tensor, sorted=True, return_inverse=False, return_counts=False
         >>> torch.unique(torch.tensor([3.0, 1.0, 3.0, 2.0]))
         tensor([1., 2., 3.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('unique', input)
-    return _op_masked.unique(input, sorted, return_inverse, return_counts, dim)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('unique', input)
+        return _op_masked.unique(input, sorted, return_inverse, return_counts, dim)
+    except Exception as _e:
+        return _handle_failed_call(unique, locals(), _e)
 
 
 def unique_consecutive(input: Tensor, return_inverse=False, return_counts=False, dim=None) -> Tensor:
@@ -5283,9 +6349,12 @@ def unique_consecutive(input: Tensor, return_inverse=False, return_counts=False,
         >>> torch.unique_consecutive(torch.tensor([1.0, 1.0, 2.0, 1.0]))
         tensor([1., 2., 1.])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('unique_consecutive', input)
-    return _op_shape_extra.unique_consecutive(input, return_inverse, return_counts, dim)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('unique_consecutive', input)
+        return _op_shape_extra.unique_consecutive(input, return_inverse, return_counts, dim)
+    except Exception as _e:
+        return _handle_failed_call(unique_consecutive, locals(), _e)
 
 
 def unravel_index(indices, shape) -> Tensor:
@@ -5296,7 +6365,10 @@ def unravel_index(indices, shape) -> Tensor:
         >>> torch.unravel_index(torch.tensor([4, 1]), (2, 3))
         (tensor([1, 0]), tensor([1, 1]))
     """
-    return _op_shape_extra.unravel_index(indices, shape)
+    try:
+        return _op_shape_extra.unravel_index(indices, shape)
+    except Exception as _e:
+        return _handle_failed_call(unravel_index, locals(), _e)
 
 
 def unsqueeze(input: Tensor, dim) -> Tensor:
@@ -5308,9 +6380,12 @@ def unsqueeze(input: Tensor, dim) -> Tensor:
         tensor([[1.],
                 [2.]])
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('unsqueeze', input)
-    return _op_shape.unsqueeze(input, dim)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('unsqueeze', input)
+        return _op_shape.unsqueeze(input, dim)
+    except Exception as _e:
+        return _handle_failed_call(unsqueeze, locals(), _e)
 
 
 def vander(x, N=None, increasing=False) -> Tensor:
@@ -5323,7 +6398,10 @@ def vander(x, N=None, increasing=False) -> Tensor:
                 [4., 2., 1.],
                 [9., 3., 1.]])
     """
-    return _op_shape_extra.vander(x, N, increasing)
+    try:
+        return _op_shape_extra.vander(x, N, increasing)
+    except Exception as _e:
+        return _handle_failed_call(vander, locals(), _e)
 
 
 def var(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None, out: Tensor | None = None) -> Tensor:
@@ -5336,11 +6414,14 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=Non
         >>> torch.var(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0)
         tensor(7.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('var', input)
-    if out is None:
-        return _op_moments.var(input, dim, unbiased, keepdim, correction=correction)
-    return _write_out(out, _op_moments.var(input, dim, unbiased, keepdim, correction=correction), 'var')
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('var', input)
+        if out is None:
+            return _op_moments.var(input, dim, unbiased, keepdim, correction=correction)
+        return _write_out(out, _op_moments.var(input, dim, unbiased, keepdim, correction=correction), 'var')
+    except Exception as _e:
+        return _handle_failed_call(var, locals(), _e)
 
 
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
@@ -5351,9 +6432,12 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim=False, *, correctio
         >>> torch.var_mean(torch.tensor([1.0, 2.0, 4.0, 7.0]), 0)
         (tensor(7.), tensor(3.5000))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('var_mean', input)
-    return _op_moments.var_mean(input, dim, unbiased, keepdim, correction=correction)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('var_mean', input)
+        return _op_moments.var_mean(input, dim, unbiased, keepdim, correction=correction)
+    except Exception as _e:
+        return _handle_failed_call(var_mean, locals(), _e)
 
 
 def vdot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -5366,11 +6450,14 @@ def vdot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.vdot(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0]))
         tensor(11.)
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('vdot', input)
-    if out is None:
-        return _op_linalg.vdot(input, other)
-    return _write_out(out, _op_linalg.vdot(input, other), 'vdot', True)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('vdot', input)
+        if out is None:
+            return _op_linalg.vdot(input, other)
+        return _write_out(out, _op_linalg.vdot(input, other), 'vdot', True)
+    except Exception as _e:
+        return _handle_failed_call(vdot, locals(), _e)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out: Tensor | None = None) -> Tensor:
@@ -5383,11 +6470,14 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out: Tensor | 
         >>> torch.linalg.vector_norm(torch.tensor([3.0, 4.0]))
         tensor(5.)
     """
-    if not isinstance(x, Tensor):
-        raise _not_tensor('vector_norm', x)
-    if out is None:
-        return _op_norms.vector_norm(x, ord, dim, keepdim, dtype=dtype)
-    return _write_out(out, _op_norms.vector_norm(x, ord, dim, keepdim, dtype=dtype), 'vector_norm', True)
+    try:
+        if not isinstance(x, Tensor):
+            raise _not_tensor('vector_norm', x)
+        if out is None:
+            return _op_norms.vector_norm(x, ord, dim, keepdim, dtype=dtype)
+        return _write_out(out, _op_norms.vector_norm(x, ord, dim, keepdim, dtype=dtype), 'vector_norm', True)
+    except Exception as _e:
+        return _handle_failed_call(vector_norm, locals(), _e)
 
 
 def vsplit(input: Tensor, indices_or_sections) -> Tensor:
@@ -5398,9 +6488,12 @@ def vsplit(input: Tensor, indices_or_sections) -> Tensor:
         >>> torch.vsplit(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), 2)
         (tensor([[1., 2.]]), tensor([[3., 4.]]))
     """
-    if not isinstance(input, Tensor):
-        raise _not_tensor('vsplit', input)
-    return _op_shape_extra.vsplit(input, indices_or_sections)
+    try:
+        if not isinstance(input, Tensor):
+            raise _not_tensor('vsplit', input)
+        return _op_shape_extra.vsplit(input, indices_or_sections)
+    except Exception as _e:
+        return _handle_failed_call(vsplit, locals(), _e)
 
 
 def vstack(tensors, *, out: Tensor | None = None) -> Tensor:
@@ -5414,9 +6507,12 @@ def vstack(tensors, *, out: Tensor | None = None) -> Tensor:
         tensor([[1., 2.],
                 [3., 4.]])
     """
-    if out is None:
-        return _op_join.vstack(tensors)
-    return _write_out(out, _op_join.vstack(tensors), 'vstack')
+    try:
+        if out is None:
+            return _op_join.vstack(tensors)
+        return _write_out(out, _op_join.vstack(tensors), 'vstack')
+    except Exception as _e:
+        return _handle_failed_call(vstack, locals(), _e)
 
 
 row_stack = vstack
@@ -5432,9 +6528,12 @@ def where(condition, input: Tensor = None, other: Tensor = None, *, out: Tensor 
         >>> torch.where(torch.tensor([True, False, True]), torch.tensor([1.0, 2.0, 3.0]), torch.tensor(-1.0))
         tensor([ 1., -1.,  3.])
     """
-    if out is None:
-        return _op_select.where(condition, input, other)
-    return _write_out(out, _op_select.where(condition, input, other), 'where', True)
+    try:
+        if out is None:
+            return _op_select.where(condition, input, other)
+        return _write_out(out, _op_select.where(condition, input, other), 'where', True)
+    except Exception as _e:
+        return _handle_failed_call(where, locals(), _e)
 
 
 def xlog1py(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -5447,9 +6546,12 @@ def xlog1py(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tenso
         >>> torch.special.xlog1py(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
         tensor([0.0000, 0.4055, 3.2189])
     """
-    if out is None:
-        return _op_special_binary.xlog1py(input, other)
-    return _write_out(out, _op_special_binary.xlog1py(input, other), 'xlog1py')
+    try:
+        if out is None:
+            return _op_special_binary.xlog1py(input, other)
+        return _write_out(out, _op_special_binary.xlog1py(input, other), 'xlog1py')
+    except Exception as _e:
+        return _handle_failed_call(xlog1py, locals(), _e)
 
 
 def xlogy(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
@@ -5462,11 +6564,17 @@ def xlogy(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
         >>> torch.xlogy(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([3.0, 0.5, 4.0]))
         tensor([ 0.0000, -0.6931,  2.7726])
     """
-    if out is None:
-        return _op_special_binary.xlogy(input, other)
-    return _write_out(out, _op_special_binary.xlogy(input, other), 'xlogy')
+    try:
+        if out is None:
+            return _op_special_binary.xlogy(input, other)
+        return _write_out(out, _op_special_binary.xlogy(input, other), 'xlogy')
+    except Exception as _e:
+        return _handle_failed_call(xlogy, locals(), _e)
 
 
 def xlogy_(input: Tensor, other: Tensor) -> Tensor:
     """In-place version of :meth:`Tensor.xlogy`."""
-    return _inplace(input, _op_special_binary.xlogy(input, other))
+    try:
+        return _inplace(input, _op_special_binary.xlogy(input, other))
+    except Exception as _e:
+        return _handle_failed_call(xlogy_, locals(), _e)

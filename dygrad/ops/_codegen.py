@@ -264,24 +264,34 @@ def _function_source(d):
     extra = [("out", "out: Tensor | None = None")] if d.out is True else []
     sig = _render_params(params, extra_kw=extra)
     src = [f"def {d.name}({sig}) -> {_ret(d)}:", _doc(d, "function", 4)]
-    src += _check_first(d, params)
+    body = _check_first(d, params)
     if d.out is True:
-        src += ["    if out is None:", f"        return {fn}({call})",
-                f"    return _write_out(out, {fn}({call}), {d.name!r}"
-                f"{', True' if d.out_dtype == 'same' else ''})"]
+        body += ["    if out is None:", f"        return {fn}({call})",
+                 f"    return _write_out(out, {fn}({call}), {d.name!r}"
+                 f"{', True' if d.out_dtype == 'same' else ''})"]
     else:
-        src.append(f"    return {fn}({call})")
-    src += ["", ""]
+        body.append(f"    return {fn}({call})")
+    src += _guarded(body, d.name) + ["", ""]
     if d.inplace_function:
         isig = _render_params(params)
         src += [f"def {d.name}_({isig}) -> {_ret(d)}:", _doc(d, "inplace", 4)]
-        src += _check_first(d, params, name=d.name + "_")
-        src += [f"    return {_inplace_body(d, first, call)}", "", ""]
+        body = _check_first(d, params, name=d.name + "_")
+        body += [f"    return {_inplace_body(d, first, call)}"]
+        src += _guarded(body, d.name + "_") + ["", ""]
     for a in d.aliases:
         src.append(f"{a} = {d.name}" + (f"\n{a}_ = {d.name}_" if d.inplace_function else ""))
     if d.aliases:
         src += ["", ""]
     return src
+
+
+def _guarded(body, name):
+    """The body inside `try`: a call that raises is offered to an argument's
+    `__torch_function__` (an fx Proxy records it) before the error reaches the caller. A `try`
+    costs nothing until something raises (Python 3.11's zero-cost exceptions)."""
+    return (["    try:"] + ["    " + ln for ln in body] +
+            ["    except Exception as _e:",
+             f"        return _handle_failed_call({name}, locals(), _e)"])
 
 
 def _decls():
@@ -325,7 +335,8 @@ def render_functions() -> str:
            "from ._convert import not_tensor_error as _not_tensor, not_overload_error as _not_overload",
            "from ._tensor import Tensor, _inplace",
            "from .ops.inplace import copy_ as _copy_  # noqa: F401 - in-place spellings may use it",
-           "from ._convert import write_out_tensor as _write_out_tensor, write_outs as _write_outs"]
+           "from ._convert import write_out_tensor as _write_out_tensor, write_outs as _write_outs",
+           "from ._overrides import handle_failed_call as _handle_failed_call"]
     out += [f"from .ops import {m.rsplit('.', 1)[1]} as {_alias(m)}" for m in mods]
     out += ["", "__all__ = " + _list(_namespaces(decls).get("torch", []))]
     out += ["", "", _WRITE_OUT, ""]

@@ -1,0 +1,2 @@
+"""fx passes (torch.fx.passes): shape_prop.ShapeProp."""
+from . import shape_prop  # noqa: F401
