@@ -17,7 +17,6 @@ ROOTS = {"torch": "dygrad", "torchvision": "dygrad.vision", "functorch": "dygrad
 
 # torch modules dygrad does not have yet, and the planned work they wait for
 _WAITING = (
-    (("torch.fx",), "graph transformations (torch.fx) are planned but not built yet"),
     (("torch.amp", "torch.cpu.amp", "torch.cuda.amp", "torch.utils.checkpoint"),
      "mixed precision and activation checkpointing are planned but not built yet"),
 )

@@ -290,3 +290,122 @@ def _heads(x, static, name, bh, head_dim):
         raise AssertionError(f"expecting {name} of shape (batch size * num_heads, source length, "
                              f"head_dim) = ({bh}, S, {head_dim}), but got {tuple(static.shape)}")
     return static
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_mask_bias(g, mask, dt, masked):
+    """The additive form of a mask in dtype dt: a bool mask gives -inf where it equals `masked`
+    (True in nn.MultiheadAttention's masks, False in SDPA's), 0 elsewhere."""
+    if mask._data.dtype != np.bool_:
+        v = g.value(mask)
+        return v if mask._data.dtype == dt else g.to(v, dt)
+    inf, zero = g.const(np.asarray(-np.inf, dt)), g.const(np.asarray(0, dt))
+    return g.op("Where", [g.value(mask), inf, zero] if masked else [g.value(mask), zero, inf])
+
+
+def _onnx_causal(g, lq, lk, L, S, dt):
+    """The (L, S) causal bias, -inf above the diagonal, from the run-time lengths lq and lk
+    (1-D values), so a dynamic sequence axis gets its own mask (Trilu: opset 14+)."""
+    if g.opset < 14:  # the traced lengths
+        return g.const(_causal_bias(L, S, dt))
+    full = g.op("Expand", [g.const(np.asarray(-np.inf, dt)), g.op("Concat", [lq, lk], axis=0)])
+    return g.op("Trilu", [full, g.const(np.asarray(1, np.int64))], upper=1)
+
+
+def _onnx_attend(g, q, k, v, scale, bias, safe, nd, dt):
+    """softmax(q * scale @ k^T + bias) @ v over the last two axes of nd-D values; `safe`: a
+    row that may attend to nothing gets 0 weights, not NaN (PyTorch's fused attention)."""
+    perm = list(range(nd - 2)) + [nd - 1, nd - 2]
+    scores = g.op("MatMul", [g.op("Mul", [q, g.const(np.asarray(scale, dt))]),
+                             g.op("Transpose", [k], perm=perm)])
+    for b in bias:
+        scores = g.op("Add", [scores, b])
+    attn = g.op("Softmax", [scores], axis=-1)
+    if safe and bias:
+        attn = g.op("Where", [g.op("IsNaN", [attn]), g.const(np.zeros((), dt)), attn])
+    return g.op("MatMul", [attn, v]), attn
+
+
+@_rule("onnx", "scaled_dot_product_attention")
+def _onnx_sdpa(g, c):
+    q, k, v = c["query"], c["key"], c["value"]
+    if c.get("dropout_p", 0.0) or q.dim() < 2 or (c.get("enable_gqa") and q.dim() >= 3 and
+                                                   q.shape[-3] != k.shape[-3]):
+        return None
+    dt = q._data.dtype
+    scale = c.get("scale")
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    qv, kv = g.value(q), g.value(k)
+    bias = []
+    if c.get("is_causal"):
+        bias.append(_onnx_causal(g, g.dims(qv, [-2]), g.dims(kv, [-2]), q.shape[-2],
+                                 k.shape[-2], dt))
+    if c.get("attn_mask") is not None:
+        bias.append(_onnx_mask_bias(g, c["attn_mask"], dt, False))
+    return _onnx_attend(g, qv, kv, g.value(v), scale, bias, True, q.dim(), dt)[0]
+
+
+def _onnx_proj(g, x, w, b):
+    """x @ w^T + b for constant w (rows of a parameter) and b."""
+    y = g.op("MatMul", [x, g.const(np.ascontiguousarray(w.T))])
+    return y if b is None else g.op("Add", [y, g.const(b)])
+
+
+@_rule("onnx", "multi_head_attention_forward")
+def _onnx_mha(g, c):
+    """nn.MultiheadAttention's computation decomposed: projections (MatMul/Add), heads as
+    (N, heads, L, head_dim) by Reshape/Transpose with run-time sizes, masked softmax, output
+    projection; the averaged (or per-head) weights when the call returned them."""
+    q, k, v = c["query"], c["key"], c["value"]
+    if any(c.get(a) is not None for a in ("bias_k", "bias_v", "static_k", "static_v")) or \
+            c.get("add_zero_attn") or (c.get("training", True) and c.get("dropout_p", 0.0)):
+        return None
+    sep = c.get("use_separate_proj_weight")
+    weights = [c["q_proj_weight"], c["k_proj_weight"], c["v_proj_weight"], c["out_proj_weight"]] \
+        if sep else [c["in_proj_weight"], c["out_proj_weight"]]
+    biases = [c.get("in_proj_bias"), c.get("out_proj_bias")]
+    if any(g.is_live(t) for t in weights + biases):
+        return None  # projections computed from the inputs
+    h, E, dt = int(c["num_heads"]), q.shape[-1], q._data.dtype
+    hd = E // h
+    unbatched = q.dim() == 2
+    ws = weights[:3] if sep else [weights[0][i * E:(i + 1) * E] for i in range(3)]
+    b = biases[0]
+    heads = []
+    for x, i in zip((q, k, v), range(3)):
+        xv = g.value(x)
+        if unbatched:
+            xv = g.op("Unsqueeze", [xv, g.ints([1])])
+        y = _onnx_proj(g, xv, ws[i]._data, None if b is None else b._data[i * E:(i + 1) * E])
+        y = g.op("Reshape", [y, g.ints([0, 0, h, hd])])               # (L, N, h, hd)
+        heads.append(g.op("Transpose", [y], perm=[1, 2, 0, 3]))     # (N, h, L, hd)
+    am, kpm = c.get("attn_mask"), c.get("key_padding_mask")
+    need = c.get("need_weights", True)
+    bias = []
+    if c.get("is_causal") and kpm is None and not need:
+        lq, lk = g.dims(g.value(q), [0]), g.dims(g.value(k), [0])
+        bias.append(_onnx_causal(g, lq, lk, q.shape[0], k.shape[0], dt))
+    elif am is not None:
+        m = _onnx_mask_bias(g, am, dt, True)
+        if am.dim() == 3:  # (N * heads, L, S)
+            m = g.op("Reshape", [m, g.ints([-1, h] + list(am.shape[1:]))])
+        bias.append(m)
+    if kpm is not None:  # (N, S) or (S,) unbatched
+        m = _onnx_mask_bias(g, kpm, dt, True)
+        bias.append(g.op("Unsqueeze", [m, g.ints([1, 2] if kpm.dim() == 2 else [0, 1, 2])]))
+    out, attn = _onnx_attend(g, *heads, 1.0 / math.sqrt(hd), bias, not need, 4, dt)
+    out = g.op("Reshape", [g.op("Transpose", [out], perm=[2, 0, 1, 3]), g.ints([0, 0, E])])
+    ob = c.get("out_proj_bias")
+    out = _onnx_proj(g, out, weights[-1]._data, None if ob is None else ob._data)
+    if unbatched:
+        out = g.op("Squeeze", [out, g.ints([1])])
+    if len(c.outs) == 1:
+        return out
+    if c.get("average_attn_weights", True):
+        attn = g.reduce("ReduceMean", attn, [1], False)
+    if unbatched:
+        attn = g.op("Squeeze", [attn, g.ints([0])])
+    return [out, attn]

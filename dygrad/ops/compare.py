@@ -197,3 +197,68 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     if node is not None:
         node.mask = np.isfinite(d)
     return t
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_compare(onnx_op, negate=False):
+    def lower(g, c):
+        (a, b), _ = g.promote(c["input"], c["other"])  # compared in PyTorch's promoted dtype
+        y = g.op(onnx_op, [a, b])
+        return g.op("Not", [y]) if negate else y
+    return lower
+
+
+for _name, _onnx_op, _neg in (("eq", "Equal", False), ("ne", "Equal", True),
+                              ("lt", "Less", False), ("le", "LessOrEqual", False),
+                              ("gt", "Greater", False), ("ge", "GreaterOrEqual", False)):
+    _rule("onnx", _name)(_onnx_compare(_onnx_op, _neg))
+
+
+def _onnx_logical(onnx_op):
+    def lower(g, c):
+        a, b = (g.value(x) for x in (c["input"], c["other"]))
+        a, b = (x if t._data.dtype == np.bool_ else g.op("Cast", [x], to=9)
+                for x, t in ((a, c["input"]), (b, c["other"])))
+        return g.op(onnx_op, [a, b])
+    return lower
+
+
+for _name, _onnx_op in (("logical_and", "And"), ("logical_or", "Or"), ("logical_xor", "Xor")):
+    _rule("onnx", _name)(_onnx_logical(_onnx_op))
+
+
+def _onnx_bitwise(bool_op, int_op):
+    def lower(g, c):
+        (a, b), dt = g.promote(c["input"], c["other"])
+        if dt == np.bool_:
+            return g.op(bool_op, [a, b])
+        return g.op(int_op, [a, b]) if g.opset >= 18 else None  # BitwiseAnd: opset 18
+    return lower
+
+
+for _name, _ops in (("bitwise_and", ("And", "BitwiseAnd")), ("bitwise_or", ("Or", "BitwiseOr")),
+                    ("bitwise_xor", ("Xor", "BitwiseXor"))):
+    _rule("onnx", _name)(_onnx_bitwise(*_ops))
+
+
+@_rule("onnx", "logical_not")
+def _onnx_logical_not(g, c):
+    x = c["input"]
+    v = g.value(x)
+    return g.op("Not", [v if x._data.dtype == np.bool_ else g.op("Cast", [v], to=9)])
+
+
+@_rule("onnx", "bitwise_not")
+def _onnx_bitwise_not(g, c):
+    x = c["input"]
+    if x._data.dtype == np.bool_:
+        return g.op("Not", [g.value(x)])
+    return g.op("BitwiseNot", [g.value(x)]) if g.opset >= 18 else None
+
+
+for _name, _onnx_op in (("isnan", "IsNaN"), ("isinf", "IsInf")):
+    _rule("onnx", _name)(lambda g, c, _o=_onnx_op: g.op(_o, [g.value(c["input"])])
+                         if c["input"]._data.dtype.kind == "f" else None)

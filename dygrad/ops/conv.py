@@ -404,3 +404,23 @@ def _onnx_conv(g, c):
 
 for _name in ("conv1d", "conv2d", "conv3d"):
     _rule("onnx", _name)(_onnx_conv)
+
+
+def _onnx_conv_transpose(g, c):
+    x, w, b = c["input"], c["weight"], c.get("bias")
+    n = w.dim() - 2
+    xv = g.value(x)
+    unbatched = x.dim() == n + 1
+    if unbatched:
+        xv = g.op("Unsqueeze", [xv, g.ints([0])])
+    ins = [xv, g.value(w)] + ([g.value(b)] if b is not None else [])
+    y = g.op("ConvTranspose", ins, kernel_shape=list(w.shape[2:]),
+             strides=_onnx_tuple(c.get("stride", 1), n),
+             pads=_onnx_tuple(c.get("padding", 0), n) * 2,
+             output_padding=_onnx_tuple(c.get("output_padding", 0), n),
+             dilations=_onnx_tuple(c.get("dilation", 1), n), group=int(c.get("groups", 1)))
+    return g.op("Squeeze", [y, g.ints([0])]) if unbatched else y
+
+
+for _name in ("conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
+    _rule("onnx", _name)(_onnx_conv_transpose)

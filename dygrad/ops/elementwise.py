@@ -689,8 +689,9 @@ from ._registry import rule as _rule  # noqa: E402
 def _onnx_binary(onnx_op):
     def lower(g, c):
         out = c.outs[0]
-        if c.get("rounding_mode") is not None:
-            return None  # floor/trunc division: not lowered yet (reported by the export)
+        mode = c.get("rounding_mode")
+        if mode is not None:
+            return _onnx_rounded_div(g, c["input"], c["other"], out, mode)
         a, b = g.cast(c["input"], out), g.cast(c["other"], out)
         alpha = c.get("alpha", 1)
         if alpha != 1:
@@ -707,3 +708,47 @@ for _name, _onnx_op in (("add", "Add"), ("sub", "Sub"), ("mul", "Mul"), ("div", 
 @_rule("onnx", "clone")
 def _onnx_clone(g, c):
     return g.op("Identity", [g.value(c["input"])])
+
+
+@_rule("onnx", "pow")
+def _onnx_pow(g, c):
+    out = c.outs[0]
+    e = c.get("exponent", c.get("other"))
+    if out._data.dtype.kind != "f":
+        return None
+    return g.op("Pow", [g.cast(c["input"], out), g.cast(e, out)])
+
+
+def _onnx_rounded_div(g, x, y, out, mode):
+    """Division rounded toward -inf ("floor", as floor_divide) or toward 0 ("trunc") in the
+    result's dtype: integers by exact steps (ONNX's integer Div truncates), floats by Floor."""
+    a, b = g.cast(x, out), g.cast(y, out)
+    if out._data.dtype.kind in "iu":
+        if mode == "trunc":
+            return g.op("Div", [a, b])
+        # a - mod(a, b) (the divisor's sign, as Python's) is a multiple of b: exact division
+        return g.op("Div", [g.op("Sub", [a, g.op("Mod", [a, b], fmod=0)]), b])
+    q = g.op("Div", [a, b])
+    if mode == "floor":
+        return g.op("Floor", [q])
+    return g.op("Mul", [g.op("Sign", [q]), g.op("Floor", [g.op("Abs", [q])])])
+
+
+_rule("onnx", "floor_divide")(lambda g, c: _onnx_rounded_div(g, c["input"], c["other"],
+                                                             c.outs[0], "floor"))
+
+
+@_rule("onnx", "remainder")
+def _onnx_remainder(g, c):
+    """Python's remainder (the divisor's sign): Mod for integers, a - floor(a / b) * b else."""
+    out = c.outs[0]
+    a, b = g.cast(c["input"], out), g.cast(c["other"], out)
+    if out._data.dtype.kind in "iu":
+        return g.op("Mod", [a, b], fmod=0)
+    return g.op("Sub", [a, g.op("Mul", [g.op("Floor", [g.op("Div", [a, b])]), b])])
+
+
+@_rule("onnx", "fmod")
+def _onnx_fmod(g, c):
+    out = c.outs[0]
+    return g.op("Mod", [g.cast(c["input"], out), g.cast(c["other"], out)], fmod=1)

@@ -418,50 +418,56 @@ from ._registry import rule as _rule  # noqa: E402
 @_rule("onnx", "getitem")
 def _onnx_getitem(g, c):
     """Basic indexing (ints, slices with a positive step, None, Ellipsis) as Slice, Squeeze and
-    Unsqueeze; a tensor or list in the key is not lowered yet."""
+    Unsqueeze, plus one integer tensor (or list) index as Gather. Negative indices and open
+    ends count from the axis's end at run time, so a dynamic axis is sliced alike at any size."""
     x, key = c["input"], c["key"]
     key = key if isinstance(key, tuple) else (key,)
-    if any(not (k is None or k is Ellipsis or isinstance(k, (int, slice))) or
-           isinstance(k, bool) for k in key) or sum(k is Ellipsis for k in key) > 1:
-        return None
+    if isinstance(key[0], list) and len(key) == 1:
+        key = (key[0],)
+    gathers = [k for k in key if isinstance(k, (Tensor, list))]
+    if len(gathers) > 1 or any(isinstance(k, Tensor) and k._data.dtype.kind not in "iu"
+                               for k in gathers) or \
+            any(not (k is None or k is Ellipsis or isinstance(k, (int, slice, Tensor, list))) or
+                isinstance(k, bool) for k in key) or sum(k is Ellipsis for k in key) > 1:
+        return None  # bool masks, several index tensors: not lowered
     used = sum(k is not None and k is not Ellipsis for k in key)
     if Ellipsis in key:
         at = key.index(Ellipsis)
         key = key[:at] + (slice(None),) * (x.dim() - used) + key[at + 1:]
-    starts, ends, axes, steps, drop, new = [], [], [], [], [], []
-    dim = 0
-    out_dim = 0
+    big = np.iinfo(np.int64).max
+    starts, ends, axes, steps, drop, new, gather = [], [], [], [], [], [], None
+    dim = out_dim = 0
     for k in key:
         if k is None:
             new.append(out_dim)
             out_dim += 1
             continue
-        n = x.shape[dim]
         if isinstance(k, int):
-            i = k % n if n else k
-            e = i + 1
-            if g.dynamic and dim == 0 and g.is_live(x) and k < 0:
-                # from the end of the batch axis, whatever its size
-                i, e = k, (k + 1 if k < -1 else np.iinfo(np.int64).max)
-            starts.append(i), ends.append(e), axes.append(dim), steps.append(1)
-            drop.append(dim)
-        else:
+            starts.append(k), ends.append(k + 1 if k != -1 else big), axes.append(dim)
+            steps.append(1), drop.append(dim)
+        elif isinstance(k, slice):
             if k.step is not None and k.step <= 0:
                 return None
             if k != slice(None):
-                s, e, st = k.indices(n)
-                if g.dynamic and dim == 0 and g.is_live(x):
-                    # the batch axis: keep open ends open, so other batch sizes slice alike
-                    s = k.start if k.start is not None else 0
-                    e = k.stop if k.stop is not None else np.iinfo(np.int64).max
-                starts.append(s), ends.append(e), axes.append(dim), steps.append(st)
+                starts.append(0 if k.start is None else int(k.start))
+                ends.append(big if k.stop is None else int(k.stop))
+                axes.append(dim), steps.append(1 if k.step is None else int(k.step))
+            out_dim += 1
+        else:
+            if new or drop:
+                return None  # the gathered axis would move; only the simple case is lowered
+            gather = (dim, k)
             out_dim += 1
         dim += 1
     y = g.value(x)
     if axes:
         y = g.op("Slice", [y, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps)])
+    if gather is not None:
+        idx = gather[1]
+        idx = g.value(idx) if isinstance(idx, Tensor) else g.ints(idx)
+        y = g.op("Gather", [y, idx], axis=gather[0])
     if drop:
         y = g.op("Squeeze", [y, g.ints(drop)])
     if new:
         y = g.op("Unsqueeze", [y, g.ints(new)])
-    return y if (axes or drop or new) else g.op("Identity", [y])
+    return y if (axes or drop or new or gather) else g.op("Identity", [y])

@@ -176,3 +176,57 @@ def upsample(input: Tensor, size: int | tuple[int, ...] | None = None,
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_nearest_agrees(in_size, out, scales, sf, mode):
+    """Whether onnxruntime's nearest indices (from the float32 scales) are the ones PyTorch
+    samples (from its scale factors sf): a floor that lands one below an integer would pick
+    another pixel."""
+    for n, m, s, t in zip(in_size, out, scales, sf):
+        dst = np.arange(m, dtype=np.float32)
+        src = (dst + np.float32(0.5)) / np.float32(s) - np.float32(0.5)
+        idx = np.floor(src + 0.5) if mode == "nearest-exact" else np.floor(dst / np.float32(s))
+        if not np.array_equal(np.minimum(idx.astype(np.int64), n - 1),
+                              _src_index(m, n, t, False, mode)):
+            return False
+    return True
+
+
+@_rule("onnx", "interpolate")
+def _onnx_interpolate(g, c):
+    """Resize: nearest (asymmetric, floor), nearest-exact (half_pixel, round half up),
+    linear modes (align_corners, or pytorch_half_pixel); scales when the file computes PyTorch's
+    output size from them, else the sizes."""
+    x, mode = c["input"], c.get("mode", "nearest")
+    out = list(c.outs[0].shape[2:])
+    in_size = list(x.shape[2:])
+    if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear") or \
+            c.get("antialias"):
+        return None
+    _, sf = _out_size(in_size, c.get("size"), c.get("scale_factor"), len(out),
+                      c.get("recompute_scale_factor"))
+    f32 = [np.float32(s) for s in sf] if None not in sf else None
+    if f32 is not None and [int(np.floor(n * s)) for n, s in zip(in_size, f32)] != out:
+        f32 = None  # the file would compute another output size from these scales
+    eff = f32 if f32 is not None else [np.float32(m) / np.float32(n) for n, m in zip(in_size, out)]
+    if mode.startswith("nearest") and not _onnx_nearest_agrees(in_size, out, eff, sf, mode):
+        return None
+    v = g.value(x)
+    if f32 is not None:
+        ins = [v, "", g.const(np.asarray([1, 1] + f32, np.float32))]
+    else:
+        ins = [v, "", "", g.op("Concat", [g.dims(v, [0, 1]), g.ints(out)], axis=0)]
+    if mode == "nearest":
+        attrs = dict(mode="nearest", coordinate_transformation_mode="asymmetric",
+                     nearest_mode="floor")
+    elif mode == "nearest-exact":
+        attrs = dict(mode="nearest", coordinate_transformation_mode="half_pixel",
+                     nearest_mode="round_prefer_ceil")
+    else:
+        attrs = dict(mode="linear", coordinate_transformation_mode="align_corners" if
+                     c.get("align_corners") else "pytorch_half_pixel")
+    return g.op("Resize", ins, **attrs)

@@ -359,3 +359,12 @@ def _onnx_cat(g, c):
     ts = [t for t in c["tensors"] if not (t.dim() == 1 and t.shape[0] == 0)]  # legacy empties
     dim = c.get("dim", 0) if c.get("axis") is None else c["axis"]
     return g.op("Concat", [g.cast(t, out) for t in ts], axis=int(dim) % out.dim())
+
+
+@_rule("onnx", "stack")
+def _onnx_stack(g, c):
+    out = c.outs[0]
+    dim = c.get("dim", 0) if c.get("axis") is None else c["axis"]
+    dim = int(dim) % out.dim()
+    return g.op("Concat", [g.op("Unsqueeze", [g.cast(t, out), g.ints([dim])])
+                           for t in c["tensors"]], axis=dim)

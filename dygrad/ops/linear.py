@@ -401,3 +401,10 @@ def _onnx_linear(g, c):
     wt = g.const(w._data.T) if not g.is_live(w) else g.op("Transpose", [g.value(w)])
     y = g.op("MatMul", [g.value(x), wt])
     return y if b is None else g.op("Add", [y, g.value(b)])
+
+
+@_rule("onnx", "embedding")
+def _onnx_embedding(g, c):
+    if c.get("max_norm") is not None:
+        return None  # renormalises the weight in place while it looks up
+    return g.op("Gather", [g.value(c["weight"]), g.value(c["input"])], axis=0)

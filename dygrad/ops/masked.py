@@ -231,3 +231,16 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False,
     if return_counts:
         out.append(_wrap(res[2].astype(np.int64, copy=False)))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "masked_fill")
+def _onnx_masked_fill(g, c):
+    x, mask = c["input"], c["mask"]
+    m = g.value(mask)
+    if mask._data.dtype != np.bool_:
+        m = g.op("Cast", [m], to=9)
+    return g.op("Where", [m, g.cast(c["value"], x), g.value(x)])

@@ -212,3 +212,55 @@ def _declare_arg(name, npfn, which):
 
 argmax = _declare_arg("argmax", np.argmax, "largest")
 argmin = _declare_arg("argmin", np.argmin, "smallest")
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_arg(g, x, dim, keepdim, onnx_op):
+    """ArgMax/ArgMin (first index of ties, as PyTorch) along dim, or of the flattened x."""
+    v = g.value(x)
+    if dim is None:
+        y = g.op(onnx_op, [g.op("Reshape", [v, g.ints([-1])])], axis=0, keepdims=0)
+        return g.op("Reshape", [y, g.ints([1] * x.dim())]) if keepdim else y
+    if x.dim() == 0:
+        return g.op("Cast", [g.op("Mul", [v, g.value(0, x)])], to=7)
+    return g.op(onnx_op, [v], axis=int(dim) % x.dim(), keepdims=int(bool(keepdim)))
+
+
+def _onnx_extremum(reduce_op, arg_op, elementwise_op):
+    def lower(g, c):
+        x, dim, keepdim = c["input"], c.get("dim"), c.get("keepdim", False)
+        if isinstance(dim, Tensor):  # max(input, other): the elementwise maximum
+            out = c.outs[0]
+            return g.op(elementwise_op, [g.cast(x, out), g.cast(dim, out)])
+        if dim is None:
+            return g.reduce(reduce_op, g.value(x), None, False)
+        if x.dim() == 0:
+            return [g.op("Identity", [g.value(x)]), _onnx_arg(g, x, dim, keepdim, arg_op)]
+        axis = int(dim) % x.dim()
+        return [g.reduce(reduce_op, g.value(x), [axis], keepdim),
+                _onnx_arg(g, x, axis, keepdim, arg_op)]
+    return lower
+
+
+_rule("onnx", "max")(_onnx_extremum("ReduceMax", "ArgMax", "Max"))
+_rule("onnx", "min")(_onnx_extremum("ReduceMin", "ArgMin", "Min"))
+
+
+def _onnx_amaxmin(reduce_op):
+    def lower(g, c):
+        x, dim = c["input"], c.get("dim", ())
+        dims = [dim] if isinstance(dim, int) else list(dim or ())
+        axes = [int(d) % (x.dim() or 1) for d in dims] or None
+        return g.reduce(reduce_op, g.value(x), axes if x.dim() else None, c.get("keepdim", False))
+    return lower
+
+
+_rule("onnx", "amax")(_onnx_amaxmin("ReduceMax"))
+_rule("onnx", "amin")(_onnx_amaxmin("ReduceMin"))
+_rule("onnx", "argmax")(lambda g, c: _onnx_arg(g, c["input"], c.get("dim"),
+                                               c.get("keepdim", False), "ArgMax"))
+_rule("onnx", "argmin")(lambda g, c: _onnx_arg(g, c["input"], c.get("dim"),
+                                               c.get("keepdim", False), "ArgMin"))

@@ -409,9 +409,11 @@ from ._registry import rule as _rule  # noqa: E402
 @_rule("onnx", "batch_norm")
 def _onnx_batch_norm(g, c):
     x, mean, var = c["input"], c.get("running_mean"), c.get("running_var")
-    if c.get("training", False) or mean is None or var is None:
-        return None  # batch statistics: only eval mode with running statistics is lowered
     w, b = c.get("weight"), c.get("bias")
+    if c.get("training", False) or mean is None or var is None:
+        # the batch's statistics (biased variance), over every axis but the channels'
+        return _onnx_normalize(g, g.value(x), [0] + list(range(2, x.dim())), c.get("eps", 1e-5),
+                               x, w, b)
     ch = x.shape[1]
     scale = g.value(w) if w is not None else g.const(np.ones(ch, x._data.dtype))
     shift = g.value(b) if b is not None else g.const(np.zeros(ch, x._data.dtype))
@@ -431,3 +433,38 @@ def _onnx_layer_norm(g, c):
     scale = g.value(w) if w is not None else g.const(np.ones(ns, dt))
     ins = [g.value(x), scale] + ([g.value(b)] if b is not None else [])
     return g.op("LayerNormalization", ins, axis=-len(ns), epsilon=float(c.get("eps", 1e-5)))
+
+
+def _onnx_normalize(g, v, axes, eps, x, w=None, b=None, shape=None):
+    """(v - mean) / sqrt(var + eps) over axes (biased variance), reshaped to `shape` (a value
+    name) when given, then times w and plus b along x's channel axis 1."""
+    mean = g.reduce("ReduceMean", v, axes, True)
+    d = g.op("Sub", [v, mean])
+    var = g.reduce("ReduceMean", g.op("Mul", [d, d]), axes, True)
+    y = g.op("Div", [d, g.op("Sqrt", [g.op("Add", [var, g.value(float(eps), x)])])])
+    if shape is not None:
+        y = g.op("Reshape", [y, shape])
+    bshape = g.ints([-1] + [1] * (x.dim() - 2))
+    if w is not None:
+        y = g.op("Mul", [y, g.op("Reshape", [g.value(w), bshape])])
+    if b is not None:
+        y = g.op("Add", [y, g.op("Reshape", [g.value(b), bshape])])
+    return y
+
+
+@_rule("onnx", "group_norm")
+def _onnx_group_norm(g, c):
+    x = c["input"]
+    v = g.value(x)
+    grouped = g.op("Reshape", [v, g.ints([0, int(c["num_groups"]), -1])])
+    return _onnx_normalize(g, grouped, [2], c.get("eps", 1e-5), x, c.get("weight"),
+                           c.get("bias"), g.op("Shape", [v]))
+
+
+@_rule("onnx", "instance_norm")
+def _onnx_instance_norm(g, c):
+    x = c["input"]
+    if not c.get("use_input_stats", True):
+        return None
+    return _onnx_normalize(g, g.value(x), list(range(2, x.dim())), c.get("eps", 1e-5), x,
+                           c.get("weight"), c.get("bias"))

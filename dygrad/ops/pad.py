@@ -140,3 +140,30 @@ def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant",
     maps.reverse()  # now in dim order
     key = (slice(None),) * (nd - k) + np.ix_(*maps)
     return x[key]
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+_ONNX_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+                   "circular": "wrap"}
+
+
+@_rule("onnx", "pad")
+def _onnx_pad(g, c):
+    """Pad, whose pads list every axis's begins then every axis's ends (PyTorch's pad lists
+    (begin, end) pairs from the last axis back)."""
+    x, mode = c["input"], c.get("mode", "constant")
+    pads = [int(p) for p in c["pad"]]
+    if mode not in _ONNX_PAD_MODES or (mode == "circular" and g.opset < 19) or (
+            mode != "constant" and min(pads) < 0):
+        return None
+    nd, k = x.dim(), len(pads) // 2
+    begins, ends = [0] * nd, [0] * nd
+    for i in range(k):
+        begins[nd - 1 - i], ends[nd - 1 - i] = pads[2 * i], pads[2 * i + 1]
+    ins = [g.value(x), g.ints(begins + ends)]
+    if mode == "constant":
+        value = c.get("value")
+        ins.append(g.value(0.0 if value is None else value, x))
+    return g.op("Pad", ins, mode=_ONNX_PAD_MODES[mode])

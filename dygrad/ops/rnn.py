@@ -372,3 +372,42 @@ def _record(inputs, res, kernel, args):
         # PyTorch's LSTM saves its output: writing to it before backward raises there, so here
         node.save_output(outs[0])
     return outs
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_recurrent(onnx_op, order, **attrs):
+    """One direction of one layer as ONNX's own RNN/LSTM/GRU node (one direction, so layers and
+    directions are the nodes the model's calls are). `order`: PyTorch's gate blocks in ONNX's
+    order (LSTM i,f,g,o -> i,o,f,c; GRU r,z,n -> z,r,h)."""
+    def lower(g, c):
+        x, w_ih, w_hh, b_ih, b_hh = c["x"], c["w_ih"], c["w_hh"], c.get("b_ih"), c.get("b_hh")
+        H = w_hh.shape[1]
+        if c.get("sizes") is not None or w_hh.shape[0] != len(order) * H or any(
+                g.is_live(t) for t in (w_ih, w_hh, b_ih, b_hh)):
+            return None  # packed sequences, LSTM projections, computed weights: not lowered
+        rows = np.concatenate([np.arange(k * H, (k + 1) * H) for k in order])
+        dt = w_ih._data.dtype
+        b = np.concatenate([(np.zeros(len(rows), dt) if t is None else t._data[rows])
+                            for t in (b_ih, b_hh)])
+        states = [("" if s is None else g.op("Unsqueeze", [g.value(s), g.ints([0])]))
+                  for s in ([c["h0"], c["c0"]] if onnx_op == "LSTM" else [c["h0"]])]
+        outs = g.op(onnx_op, [g.value(x), g.const(w_ih._data[rows][None]),
+                              g.const(w_hh._data[rows][None]), g.const(b[None]), "", *states],
+                    outputs=len(states) + 1, hidden_size=H,
+                    direction="reverse" if c.get("reverse") else "forward", **attrs)
+        return [g.op("Squeeze", [outs[0], g.ints([1])])] + [
+            g.op("Squeeze", [s, g.ints([0])]) for s in outs[1:]]
+    lower.__name__ = f"_onnx_{onnx_op.lower()}"
+    return lower
+
+
+_rule("onnx", "lstm_layer")(_onnx_recurrent("LSTM", (0, 3, 1, 2)))
+
+
+@_rule("onnx", "rnn_layer")
+def _onnx_rnn(g, c):
+    act = {"tanh": "Tanh", "relu": "Relu"}.get(c.get("nonlinearity", "tanh"))
+    return _onnx_recurrent("RNN", (0,), activations=[act])(g, c) if act else None

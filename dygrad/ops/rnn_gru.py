@@ -126,3 +126,10 @@ def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, sizes=None
                    sizes)
     args = (x, h0, w_ih, w_hh, b_ih, b_hh, reverse, needs, sizes)
     return _record(inputs, res, _gru_fwd, args)
+
+
+# -- ONNX lowering: ONNX's GRU, gates r,z,n -> z,r,h; PyTorch applies r after W_hn h + b_hn ------
+from ._registry import rule as _rule  # noqa: E402
+from .rnn import _onnx_recurrent  # noqa: E402
+
+_rule("onnx", "gru_layer")(_onnx_recurrent("GRU", (1, 0, 2), linear_before_reset=1))

@@ -461,3 +461,35 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
                            "(input + value * tensor1 / tensor2) for a true division, or "
                            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype)")
     return _addc(input, tensor1, tensor2, value, np.true_divide, AddcdivBackward0)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "clamp")
+def _onnx_clamp(g, c):
+    """min(max(x, lo), hi) in the result's dtype (PyTorch's order: hi wins when lo > hi)."""
+    out = c.outs[0]
+    y = g.cast(c["input"], out)
+    for bound, onnx_op in ((c.get("min"), "Max"), (c.get("max"), "Min")):
+        if bound is not None:
+            y = g.op(onnx_op, [y, g.cast(bound, out)])
+    return y
+
+
+@_rule("onnx", "where")
+def _onnx_where(g, c):
+    out = c.outs[0]
+    if c.get("input") is None:
+        return None  # where(condition) alone: nonzero, data-dependent shape
+    cond = c["condition"]
+    cv = g.value(cond)
+    if cond._data.dtype != np.bool_:
+        cv = g.op("Cast", [cv], to=9)
+    return g.op("Where", [cv, g.cast(c["input"], out), g.cast(c["other"], out)])
+
+
+for _name, _onnx_op in (("maximum", "Max"), ("minimum", "Min")):
+    _rule("onnx", _name)(lambda g, c, _o=_onnx_op: g.op(_o, [g.cast(c["input"], c.outs[0]),
+                                                             g.cast(c["other"], c.outs[0])]))

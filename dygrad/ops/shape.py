@@ -411,3 +411,29 @@ def _onnx_unsqueeze(g, c):
 @_rule("onnx", "contiguous")
 def _onnx_contiguous(g, c):
     return g.op("Identity", [g.value(c["input"])])
+
+
+def _onnx_expand_to(g, x, size):
+    """Expand x to `size` (-1: keep); a size equal to x's own is kept too (1 in Expand's shape
+    broadcasts to x's size, whatever it is at run time)."""
+    size = [int(s) for s in size]
+    lead = len(size) - x.dim()
+    shape = [1 if (s == -1 or (k >= lead and s == x.shape[k - lead])) else s
+             for k, s in enumerate(size)]
+    return g.op("Expand", [g.value(x), g.ints(shape)])
+
+
+@_rule("onnx", "expand")
+def _onnx_expand(g, c):
+    size = c.get("size")
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return _onnx_expand_to(g, c["input"], size) if all(isinstance(s, int) for s in size) else None
+
+
+_rule("onnx", "broadcast_to")(lambda g, c: _onnx_expand_to(g, c["input"], c["size"]))
+_rule("onnx", "expand_as")(lambda g, c: g.op("Expand", [g.value(c["input"]),
+                                                        g.op("Shape", [g.value(c["other"])])]))
+for _name in ("view_as", "reshape_as"):
+    _rule("onnx", _name)(lambda g, c: g.op("Reshape", [g.value(c["input"]),
+                                                       g.op("Shape", [g.value(c["other"])])]))

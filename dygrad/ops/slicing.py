@@ -280,3 +280,41 @@ def unbind(input, dim=0) -> "tuple[Tensor, ...]":
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     dim = wrap_dim(dim, len(shape), "unbind")
     return _split_pieces(input, dim, [1] * shape[dim], UnbindBackward0, unbind=True)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+def _onnx_split(g, c, dim, squeeze=False):
+    """Split into the pieces the eager run gave (their sizes along dim)."""
+    x = c.input(0)
+    dim = int(dim) % x.dim()
+    sizes = [1] * len(c.outs) if squeeze else [o.shape[dim] for o in c.outs]
+    if len(sizes) == 1:
+        parts = [g.op("Identity", [g.value(x)])]
+    else:
+        parts = g.op("Split", [g.value(x), g.ints(sizes)], outputs=len(sizes), axis=dim)
+    return [g.op("Squeeze", [p, g.ints([dim])]) for p in parts] if squeeze else parts
+
+
+_rule("onnx", "split")(lambda g, c: _onnx_split(g, c, c.get("dim", 0)))
+_rule("onnx", "chunk")(lambda g, c: _onnx_split(g, c, c.get("dim", 0)))
+_rule("onnx", "unbind")(lambda g, c: _onnx_split(g, c, c.get("dim", 0), squeeze=True))
+
+
+@_rule("onnx", "select")
+def _onnx_select(g, c):
+    x, i = c["input"], int(c["index"])
+    return g.op("Gather", [g.value(x), g.const(np.asarray(i, np.int64))],
+                axis=int(c["dim"]) % x.dim())
+
+
+@_rule("onnx", "narrow")
+def _onnx_narrow(g, c):
+    x, dim, start = c["input"], int(c["dim"]) % c["input"].dim(), c["start"]
+    if isinstance(start, Tensor):
+        start = int(start.item())
+    start = int(start) % x.shape[dim] if start < 0 else int(start)
+    return g.op("Slice", [g.value(x), g.ints([start]), g.ints([start + int(c["length"])]),
+                          g.ints([dim])])

@@ -589,5 +589,13 @@ def _onnx_unary(onnx_op):
 
 
 for _name, _onnx_op in (("relu", "Relu"), ("sigmoid", "Sigmoid"), ("tanh", "Tanh"),
-                        ("neg", "Neg"), ("exp", "Exp"), ("abs", "Abs"), ("sqrt", "Sqrt")):
+                        ("neg", "Neg"), ("exp", "Exp"), ("abs", "Abs"), ("sqrt", "Sqrt"),
+                        ("log", "Log"), ("sin", "Sin"), ("cos", "Cos"), ("erf", "Erf"),
+                        ("floor", "Floor"), ("ceil", "Ceil"), ("sign", "Sign"),
+                        ("reciprocal", "Reciprocal")):
     _rule("onnx", _name)(_onnx_unary(_onnx_op))
+
+
+@_rule("onnx", "rsqrt")
+def _onnx_rsqrt(g, c):
+    return g.op("Reciprocal", [g.op("Sqrt", [g.value(c["input"])])])
