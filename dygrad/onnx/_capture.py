@@ -23,9 +23,16 @@ from ..nn.modules.module import Module
 _DUNDER = {"__add__": "add", "__iadd__": "add", "__sub__": "sub", "__isub__": "sub",
            "__mul__": "mul", "__imul__": "mul", "__truediv__": "div", "__itruediv__": "div",
            "__matmul__": "matmul", "__neg__": "neg", "__getitem__": "getitem",
-           "__setitem__": "setitem", "__pow__": "pow"}
+           "__setitem__": "setitem", "__pow__": "pow", "__eq__": "eq", "__ne__": "ne",
+           "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
+           "__and__": "bitwise_and", "__or__": "bitwise_or", "__xor__": "bitwise_xor",
+           "__iand__": "bitwise_and", "__ior__": "bitwise_or", "__ixor__": "bitwise_xor",
+           "__invert__": "bitwise_not", "__abs__": "abs", "__floordiv__": "floor_divide",
+           "__mod__": "remainder"}
 _REFLECTED = {"__radd__": "add", "__rsub__": "sub", "__rmul__": "mul", "__rtruediv__": "div",
-              "__rmatmul__": "matmul", "__rpow__": "pow"}
+              "__rmatmul__": "matmul", "__rpow__": "pow",
+              "__rand__": "bitwise_and", "__ror__": "bitwise_or", "__rxor__": "bitwise_xor",
+              "__rfloordiv__": "floor_divide", "__rmod__": "remainder"}
 
 
 class Call:

@@ -36,6 +36,7 @@ class Graph:
         self.made = made        # ids of the tensors ops made while the model ran
         self.dynamic = dynamic  # the batch axis of the inputs is dynamic
         self.params = {}        # id(tensor) -> parameter/buffer name, for initializer names
+        self.frozen = {}        # id(tensor) -> values of a result computed from constants only
         self._n = 0
         self.call = None        # the call being lowered (for error messages)
 
@@ -53,6 +54,9 @@ class Graph:
         if isinstance(x, Tensor):
             name = self.names.get(id(x))
             if name is not None:
+                return name
+            if id(x) in self.frozen:
+                name = self.names[id(x)] = self.const(self.frozen.pop(id(x)))
                 return name
             if id(x) in self.made:
                 raise OnnxExporterError(
@@ -98,6 +102,29 @@ class Graph:
             to = self.helper.np_dtype_to_tensor_dtype(like._data.dtype)
             name = self.op("Cast", [name], to=to)
         return name
+
+    def promote(self, a, b):
+        """The names of a and b (tensors or numbers) cast to PyTorch's promoted dtype of the
+        two (an int tensor compared with 0.5 compares in float), and that dtype."""
+        from .. import _dtype, result_type
+        dt = np.dtype(_dtype.to_numpy_dtype(result_type(a, b)))
+        names = []
+        for x in (a, b):
+            if isinstance(x, Tensor):
+                n = self.value(x)
+                names.append(n if x._data.dtype == dt else self.to(n, dt))
+            else:
+                names.append(self.const(np.asarray(x, dtype=dt)))
+        return names, dt
+
+    def to(self, name, dtype):
+        """A Cast of the value `name` to the NumPy dtype `dtype`."""
+        return self.op("Cast", [name], to=self.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+
+    def dims(self, name, axes):
+        """The sizes of value `name` along `axes`, as a 1-D int64 value computed at run time (so
+        a dynamic axis gives the size it has then)."""
+        return self.op("Gather", [self.op("Shape", [name]), self.ints(list(axes))], axis=0)
 
     def reduce(self, op_type, x, axes, keepdim):
         """A Reduce* node over `axes` (None: all), as the opset takes them."""

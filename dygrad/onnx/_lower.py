@@ -11,10 +11,14 @@ from ._graph import Graph, OnnxExporterError, UnsupportedOperatorError, describe
 
 def _load_lowerings():
     # the lowerings live beside their ops; importing the op modules registers them
+    import importlib
+    import pkgutil
+
     import dygrad.nn.functional  # noqa: F401
-    from ..ops import (activations, activations_hard, activations_smooth, conv,  # noqa: F401
-                       dropout, elementwise, indexing, join, linalg, linear, nn_ops, norm, pool,
-                       pool_adaptive, reduction, shape, transpose, unary)
+    from .. import ops
+    for m in pkgutil.iter_modules(ops.__path__):
+        importlib.import_module(f"{ops.__name__}.{m.name}")
+    from . import _convert  # noqa: F401  (Tensor conversion methods)
 
 
 def _axes(spec):
@@ -69,14 +73,46 @@ def build(onnx, model, args, out, rec, *, opset, input_names, output_names, dyna
     for t, name in zip(outs, out_names):
         g.nodes.append(onnx.helper.make_node("Identity", [g.value(t)], [name],
                                              name=g.fresh("output")))
-        graph_outputs.append(_value_info(onnx, name, t, dyn.get(name, {}), "output"))
+        if dyn and name not in dyn:  # its shape follows the dynamic inputs: inferred below
+            elem = onnx.helper.np_dtype_to_tensor_dtype(t._data.dtype)
+            graph_outputs.append(onnx.helper.make_tensor_value_info(name, elem, None))
+        else:
+            graph_outputs.append(_value_info(onnx, name, t, dyn.get(name, {}), "output"))
     graph = onnx.helper.make_graph(g.nodes, type(model).__name__, graph_inputs, graph_outputs,
                                    initializer=g.initializers)
     proto = onnx.helper.make_model(graph, producer_name="dygrad",
                                    opset_imports=[onnx.helper.make_opsetid("", opset)])
+    if dyn:
+        _infer_output_shapes(onnx, proto, outs, out_names, dyn)
     # onnxruntime reads IR versions up to a bound; the opset's own IR version is enough
     proto.ir_version = min(proto.ir_version, 8 if opset <= 17 else 9 if opset <= 20 else 10)
     return proto
+
+
+def _infer_output_shapes(onnx, proto, outs, out_names, dyn):
+    """The shapes of the outputs dynamic_axes does not name, from ONNX's shape inference on the
+    graph with dynamic inputs: a size it cannot tell becomes a named dynamic axis."""
+    try:
+        inferred = onnx.shape_inference.infer_shapes(proto)
+        found = {v.name: v for v in inferred.graph.output}
+    except Exception:  # noqa: BLE001  (inference is best effort; the dims stay named)
+        found = {}
+    for t, name, out in zip(outs, out_names, proto.graph.output):
+        if name in dyn:
+            continue
+        dims = found[name].type.tensor_type.shape.dim if name in found else []
+        shape = out.type.tensor_type.shape
+        for k in range(t.dim()):
+            d = shape.dim.add()
+            v = dims[k] if len(dims) == t.dim() else None
+            if v is not None and v.HasField("dim_value") and v.dim_value == t.shape[k]:
+                d.dim_value = v.dim_value
+            elif v is not None and v.HasField("dim_param"):
+                d.dim_param = v.dim_param
+            else:
+                d.dim_param = f"{name}_dynamic_axes_{k + 1}"
+        if t.dim() == 0:
+            shape.SetInParent()
 
 
 def _lower(g, call):
@@ -90,10 +126,11 @@ def _lower(g, call):
     if not call.live:
         # computed from constants only: its values as it returned them are folded in
         for t, data in zip(call.outs, call.frozen):
-            g.names[id(t)] = g.const(data)
+            g.names.pop(id(t), None)  # an in-place op's result: its new value from here on
+            g.frozen[id(t)] = data  # an initializer only if the graph reads it
         return
     for i, t in call.ins.items():
-        if i not in g.names and t._vc[0] != call.seen[i]:
+        if i not in g.names and i not in g.frozen and t._vc[0] != call.seen[i]:
             raise OnnxExporterError(
                 f"dygrad.onnx.export: {describe(call)} reads a constant tensor of shape "
                 f"{list(t.shape)} that the forward changes in place later; the file would hold "
