@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _dtype
 from .autograd.grad_mode import STATE
-from .autograd.node import AccumulateGrad, add_hook as _add_hook
+from .autograd.node import AccumulateGrad, add_hook as _add_hook, repack_snapshot as _repack_snapshot
 from ._tensor_convert import TensorConvert
 from ._tensor_info import TensorInfo
 from ._tensor_methods import TensorOpMethods
@@ -662,6 +662,8 @@ def _snapshot_saved(node, t):
     saved = node._saved
     if not saved:
         return
+    if node._vers is None:   # saved through saved-tensor hooks (autograd/node.py)
+        return _repack_snapshot(node, t)
     for i, s in enumerate(saved):
         if s is t:
             break
