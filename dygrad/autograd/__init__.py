@@ -165,3 +165,5 @@ def Variable(data, requires_grad=False, volatile=False):
         t = t.detach() if t._rg else t
         t.requires_grad_(True)
     return t
+
+from . import profiler  # noqa: E402,F401  (torch.autograd.profiler)

@@ -210,7 +210,8 @@ class Node:
         if self.op == "call_function":
             # in-place functions (relu_) write into their input: never dropped as unused
             name = getattr(self.target, "__name__", "")
-            return self.target in _side_effectful or (name.endswith("_")
+            return self.target in _side_effectful or getattr(
+                self.target, "_fx_side_effect", False) or (name.endswith("_")
                                                       and not name.endswith("__"))
         if self.op == "call_method":
             return self.target.endswith("_") and not self.target.endswith("__")

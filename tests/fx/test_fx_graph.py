@@ -225,3 +225,19 @@ def test_save_and_load_whole_graph_module(tmp_path):
     loaded = torch.load(tmp_path / "gm.pt", weights_only=False)
     assert loaded.code == gm.code
     np.testing.assert_array_equal(loaded(x).detach().numpy(), m(x).detach().numpy())
+
+
+def test_profiler_ranges_and_a_tracer_that_records_them():
+    with torch.autograd.profiler.profile() as prof:
+        with torch.profiler.record_function("foo"):
+            torch.relu(torch.ones(2))
+    assert [e.name for e in prof.events()] == ["foo"] and "foo" in str(prof)
+    g = fx.Graph()
+    h = g.call_function(torch.ops.profiler._record_function_enter, ("r",))
+    g.call_function(torch.ops.profiler._record_function_exit, (h,))
+    g.output(None)
+    assert not g.eliminate_dead_code()  # the range calls have side effects: kept
+    gm = fx.GraphModule(nn.Module(), g)
+    with torch.autograd.profiler.profile() as prof:
+        gm()
+    assert [e.name for e in prof.events()] == ["r"]
