@@ -42,7 +42,8 @@ from .ops import return_types  # noqa: F401,E402
 # `dygrad.nn`, `import dygrad.nn as nn` and `from dygrad import optim` all work as usual.
 _LAZY_MODULES = frozenset({"nn", "optim", "utils", "linalg", "testing", "serialization", "vision",
                            "distributed", "cli", "special", "jit", "compiler", "distributions",
-                           "multiprocessing", "_dynamo", "onnx", "func", "fx"})
+                           "multiprocessing", "_dynamo", "onnx", "func", "fx",
+                           "profiler"})
 _LAZY_ATTRS = {"save": "serialization", "load": "serialization"}
 
 
