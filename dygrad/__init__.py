@@ -42,13 +42,9 @@ from .ops import return_types  # noqa: F401,E402
 # `dygrad.nn`, `import dygrad.nn as nn` and `from dygrad import optim` all work as usual.
 _LAZY_MODULES = frozenset({"nn", "optim", "utils", "linalg", "testing", "serialization", "vision",
                            "distributed", "cli", "special", "jit", "compiler", "distributions",
-                           "multiprocessing", "_dynamo", "onnx", "amp", "cpu", "func", "fx",
+                           "multiprocessing", "_dynamo", "onnx", "func", "fx",
                            "profiler"})
 _LAZY_ATTRS = {"save": "serialization", "load": "serialization", "vmap": "func"}
-_LAZY_ATTRS.update(dict.fromkeys((  # torch.autocast and its state functions (amp autocast)
-    "autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
-    "set_autocast_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
-    "clear_autocast_cache"), "amp.autocast_mode"))
 
 
 def __getattr__(name):
