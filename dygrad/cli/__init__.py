@@ -1,4 +1,4 @@
-"""The `dygrad` command: `dygrad train`, `dygrad eval` and `dygrad run` (also
+"""The `dygrad` command: `dygrad train`, `dygrad eval`, `dygrad export` and `dygrad run` (also
 `python -m dygrad ...`).
 
 Expected problems (bad options, missing or corrupt data, unusable checkpoints) end with one
@@ -59,6 +59,7 @@ def add_data_arguments(p, default_note):
 
 def build_parser():
     from . import eval as eval_cmd
+    from . import export as export_cmd  # deploy-export
     from . import train as train_cmd
     parser = argparse.ArgumentParser(
         prog="dygrad", description="Train and evaluate image classifiers with dygrad, offline.",
@@ -69,6 +70,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     train_cmd.add_parser(sub)
     eval_cmd.add_parser(sub)
+    export_cmd.add_parser(sub)  # deploy-export
     # main() hands `dygrad run ...` to the launcher before parsing; listed here for --help
     run = sub.add_parser("run", add_help=False,
                          help="run a Python program as an N-process MPI job, like torchrun: "

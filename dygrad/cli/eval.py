@@ -1,4 +1,5 @@
-"""`dygrad eval CHECKPOINT`: accuracy and confusion matrix of a trained model.
+"""`dygrad eval CHECKPOINT`: accuracy and confusion matrix of a trained model (a checkpoint, or
+a file `dygrad export` wrote: ONNX or a traced model).
 
 Also home of the checkpoint helpers `dygrad train` shares (finding, loading, rebuilding the
 model and loading its weights with errors that say which model a checkpoint belongs to).
@@ -140,7 +141,8 @@ def add_parser(sub):
                        description="Evaluate a checkpoint on the held-out/test split of the "
                                    "dataset it was trained on (or another one).")
     p.add_argument("checkpoint", metavar="CHECKPOINT",
-                   help="a .ckpt file, or a run directory (meaning its best.ckpt)")
+                   help="a .ckpt file, a run directory (meaning its best.ckpt), or a file of "
+                        "dygrad export (ONNX or traced model)")
     add_data_arguments(p, "(default: the one recorded in the checkpoint)")
     p.add_argument("--split", choices=("test", "train"), default="test",
                    help="test (default) = the held-out/test split; train = the training split")
@@ -181,8 +183,15 @@ def _eval_config(args, ckpt, path):
 
 def run(args):
     path = resolve_checkpoint_path(args.checkpoint, prefer="best.ckpt", purpose="evaluate")
-    ckpt = load_checkpoint(path)
-    cfg, saved = _eval_config(args, ckpt, path)
+    from .export import load_exported
+    exported = load_exported(path)  # an ONNX file or a traced model, told apart by content
+    if exported is not None:
+        model, saved = exported
+        ckpt = None
+        cfg = _exported_config(args, saved)
+    else:
+        ckpt = load_checkpoint(path)
+        cfg, saved = _eval_config(args, ckpt, path)
     role = "eval" if args.split == "test" else "train"
     limits = {"limit_eval": args.limit} if role == "eval" else {"limit_train": args.limit}
     data = load_data(cfg["dataset"], cfg["data_dir"], args.download, roles=(role,), **limits)
@@ -194,16 +203,23 @@ def run(args):
                        f"{cfg['dataset']} has {_geometry(shape, len(data.classes))}. Fix: drop "
                        f"--dataset, or pass a dataset with the same image size")
     cfg.update(image_shape=shape, num_classes=len(data.classes))
-    model = build_model(cfg)
-    load_model_state(model, ckpt, path, cfg["model"], cfg)
+    if exported is None:
+        model = build_model(cfg)
+        load_model_state(model, ckpt, path, cfg["model"], cfg)
 
     loss, acc, cm = evaluate(model, dataset, len(data.classes), args.batch_size, args.workers or 0)
     n = int(cm.sum())
     source = cfg["data_dir"] or ""
     split_desc = data.describe(source)
     split_label = data.eval_label if role == "eval" else "train"
-    trained = (f"{saved['model']}, epoch {ckpt['epoch']}, trained on {saved['data_description']}"
-               if saved else f"state_dict for {cfg['model']}")
+    if exported is not None:
+        trained = f"exported {cfg['model'] or 'model'}" + (
+            f", trained on {saved['data_description']}" if saved.get("data_description") else "")
+    elif saved:
+        trained = (f"{saved['model']}, epoch {ckpt['epoch']}, trained on "
+                   f"{saved['data_description']}")
+    else:
+        trained = f"state_dict for {cfg['model']}"
     print(f"checkpoint  {path} ({trained})")
     print(f"data        {split_desc}")
     for note in data.notes + _overlap_notes(saved, cfg, role):
@@ -238,6 +254,20 @@ def run(args):
         print("skipping   confusion-matrix plot (matplotlib not installed): "
               "pip install 'dygrad[train]'")
     return 0
+
+
+def _exported_config(args, saved):
+    """The eval config of an exported file: its recorded training config (when it has one)
+    with the command's overrides; an exported model has no architecture to choose."""
+    if args.model:
+        raise CLIError("--model does not apply to an exported file (it holds its model). Fix: "
+                       "drop --model")
+    dataset = args.dataset or ("mnist" if args.data_dir else saved.get("dataset",
+                                                                      "mnist-embedded"))
+    data_dir = args.data_dir
+    if data_dir is None and dataset == saved.get("dataset"):
+        data_dir = saved.get("data_dir")
+    return {"model": saved.get("model"), "dataset": dataset, "data_dir": data_dir}
 
 
 def _geometry(shape, classes):

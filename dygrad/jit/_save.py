@@ -124,11 +124,17 @@ def save(m, f, _extra_files=None):
         loaded(torch.randn(1, 3, 32, 32))
 
     Raises RuntimeError, writing nothing, when a traced op cannot be described as data.
+    `_extra_files` ({name: str or bytes}) are stored beside the program, as PyTorch does, and
+    read back by `jit.load(f, _extra_files={name: ""})`.
     """
+    extra = _extra_data(_extra_files)
     from ._module import TracedModule
     from ._traced import TracedFunction, _EAGER
     if isinstance(m, LoadedModule):
-        _save(m._file_root(), f)
+        root = m._file_root()
+        if _extra_files is not None:
+            root["extra_files"] = extra
+        _save(root, f)
         return
     if isinstance(m, TracedModule):
         fn, module, name = m._traced, m, m.original_name
@@ -202,8 +208,18 @@ def save(m, f, _extra_files=None):
             "training": training,
             "state": state, "parameters": params, "persistent": persistent,
             "requires_grad": rg,
-            "constants": consts, "plans": plans}
+            "constants": consts, "plans": plans, "extra_files": extra}
     _save(root, f)
+
+
+def _extra_data(files):
+    out = {}
+    for name, data in (files or {}).items():
+        if not isinstance(name, str) or not isinstance(data, (str, bytes, bytearray)):
+            raise TypeError("dygrad.jit.save: _extra_files maps file names (str) to str or bytes")
+        data = data.encode() if isinstance(data, str) else bytes(data)
+        out[name] = np.frombuffer(data, np.uint8).copy()
+    return out
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -455,6 +471,13 @@ def load(f, map_location=None, _extra_files=None):
     if root.get("version") != VERSION:
         raise _bad(fname, f"format version {root.get('version')!r}, this dygrad reads {VERSION}")
     try:
-        return LoadedModule(root, fname)
+        m = LoadedModule(root, fname)
     except (KeyError, TypeError, AttributeError) as e:
         raise _bad(fname, f"{type(e).__name__}: {e}") from None
+    if _extra_files is not None:  # PyTorch's protocol: the caller names the files it wants
+        stored = root.get("extra_files") or {}
+        for name in list(_extra_files):
+            data = stored.get(name)
+            ok = isinstance(data, np.ndarray) and data.dtype == np.uint8 and data.ndim == 1
+            _extra_files[name] = data.tobytes() if ok else b""  # PyTorch: b"" when absent
+    return m

@@ -125,3 +125,16 @@ def test_a_size_that_changes_sign_is_refused():
     assert _same(loaded(x).numpy(), all_but_last(x).numpy())
     with pytest.raises(RuntimeError, match=r"float32\[3, 2\].*changes sign"):
         loaded(torch.randn(4, 2))
+
+
+def test_extra_files_round_trip(tmp_path):
+    """_extra_files as PyTorch's: stored beside the program; load fills the names asked for
+    (b"" for a name the file does not hold)."""
+    path = str(tmp_path / "m.pt")
+    traced = torch.jit.trace(torch.nn.Linear(2, 2).eval(), torch.randn(1, 2))
+    torch.jit.save(traced, path, _extra_files={"config.json": '{"a": 1}', "raw": b"\x00\xff"})
+    extra = {"config.json": "", "raw": "", "missing": "x"}
+    torch.jit.load(path, _extra_files=extra)
+    assert extra == {"config.json": b'{"a": 1}', "raw": b"\x00\xff", "missing": b""}
+    with pytest.raises(TypeError, match="_extra_files"):
+        torch.jit.save(traced, path, _extra_files={"x": 1})
