@@ -172,10 +172,24 @@ def _empty_affine(x, weight, bias, bshape):
 
 
 class NativeLayerNormBackward0(NativeBatchNormBackward0):
-    __slots__ = ()
+    """Keeps x (saved) and its per-row mean and invstd, not xhat: backward recomputes
+    xhat = (x - mean) * invstd (two passes) instead of the graph holding a second array of
+    x's size for every layer norm, as PyTorch keeps input, mean and rstd."""
+    __slots__ = ("mean",)
 
     def backward(self, g, x, *wb):
         w = wb[0] if self.has_w else None
         if isinstance(g, Tensor):
             return _norm_backward_graph(self, g, x, w)
-        return _norm_backward_np(self, g, w, batch_axes=self.sum_axes, bshape=self.bshape, x=x)
+        mean = self.mean
+        xf = x if x.dtype == mean.dtype else x.astype(mean.dtype)
+        self.xhat = ((xf - mean) * self.invstd).astype(x.dtype, copy=False)
+        try:
+            return _norm_backward_np(self, g, w, batch_axes=self.sum_axes, bshape=self.bshape,
+                                     x=x)
+        finally:
+            self.xhat = None
+
+    def _release_extra(self):
+        NativeBatchNormBackward0._release_extra(self)
+        self.mean = None

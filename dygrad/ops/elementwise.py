@@ -248,10 +248,23 @@ class MulBackward0(_Binary):
     __slots__ = ()
     _scalar_saves = False
 
+    def save(self, a, b):
+        # a's gradient reads b and b's reads a: keep only what a needed gradient reads (x * mask
+        # in dropout keeps the mask, not x), as PyTorch saves only what backward uses
+        nf = self.next_functions
+        if nf[1][0] is None:
+            Node.save(self, b)
+        elif nf[0][0] is None:
+            Node.save(self, a)
+        else:
+            Node.save(self, a, b)
+
     def backward(self, g, a=None, b=None):
         if a is None:  # tensor * scalar
             return g * self.scalar, None
         nf = self.next_functions
+        if b is None:  # one operand kept (save): the other's gradient is g times it
+            return (g * a, None) if nf[0][0] is not None else (None, g * a)
         return (g * b if nf[0][0] is not None else None,
                 g * a if nf[1][0] is not None else None)
 

@@ -200,12 +200,12 @@ def layer_norm(input: Tensor, normalized_shape: int | list[int] | tuple[int, ...
 def _ln(xd, w, b, k, eps, needs):
     """Layer norm of the array xd over its last k dims: (out, its node, whose next_functions are
     `needs`, or None when needs is None). The eager op and its replay kernel."""
-    if xd.dtype.kind == "V":  # bfloat16: statistics in float32, what is kept rounded to bfloat16
+    if xd.dtype.kind == "V" or (xd.dtype.itemsize == 2 and (  # bfloat16, or float16 beside
+            (w is not None and w.dtype != xd.dtype) or (b is not None and b.dtype != xd.dtype))):
+        # float32 parameters: statistics in float32, what is kept rounded to the input's dtype
         f = np.float32
         out, node = _ln(xd.astype(f), None if w is None else w.astype(f),
                         None if b is None else b.astype(f), k, eps, needs)
-        if node is not None:
-            node.xhat = node.xhat.astype(xd.dtype)
         return out.astype(xd.dtype), node
     axes = tuple(range(xd.ndim - k, xd.ndim))
     mean = xd.mean(axis=axes, keepdims=True)
@@ -218,12 +218,11 @@ def _ln(xd, w, b, k, eps, needs):
         out = out * w
     if b is not None:
         out = out + b
-    if out is xhat:
-        out = xhat.copy()
     if needs is None:
         return out, None
     node = NativeLayerNormBackward0(needs)
-    node.xhat, node.invstd, node.eps, node.xc = xhat, invstd, eps, None
+    # xhat is not kept: backward recomputes it from the saved x (see NativeLayerNormBackward0)
+    node.xhat, node.invstd, node.eps, node.xc, node.mean = None, invstd, eps, None, mean
     nshape = xd.shape[xd.ndim - k:]
     _set_shapes(node, axes, tuple(range(xd.ndim - k)), nshape, nshape, w, b)
     return out, node
@@ -256,6 +255,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         normed = normed * weight.reshape(bshape)
     if bias is not None:
         normed = normed + bias.reshape(bshape)
+    if normed.dtype is not x.dtype:  # float32 parameters of a low-precision input: its dtype
+        normed = normed.to(x.dtype)
     if weight is not None and STATE.trace is not None:
         # the choice above depends on the weight's values: a replay makes it again
         return _guarded(normed, x, num_groups, weight, bias, eps)
