@@ -614,7 +614,11 @@ def _targets():
             found[id(fn)] = (fn, _make_wrapper(name, fn))
     for name, decl in OPS.items():
         found[id(decl.fn)] = (decl.fn, _make_wrapper(name, decl.fn))
-    for mod in (nnf, elementwise, inplace):
+    # every public function of the op modules (helpers such as the recurrent layers' kernels
+    # are called by modules as attributes of their op module)
+    mods = [m for n, m in list(sys.modules.items()) if m is not None and
+            n.startswith("dygrad.ops.") and not n.startswith("dygrad.ops._")]
+    for mod in [nnf, elementwise, inplace] + mods:
         for name, fn in vars(mod).items():
             if (callable(fn) and not isinstance(fn, type) and not name.startswith("__")
                     and getattr(fn, "__module__", "").startswith("dygrad.ops")

@@ -261,3 +261,45 @@ def test_autograd_through_vmap():
     out.sum().backward()
     close(x.grad, (x * w).cos().detach() * w.detach())
     close(w.grad, ((x * w).cos() * x).sum(0).detach())
+
+
+def test_models_eval_mode():
+    """A recurrent layer (no rule: the per-sample loop, warned once) and a CNN with batch norm
+    in eval mode (all rules) equal the per-sample loop."""
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, 4, batch_first=True).double()
+    x = t(3, 2, 5, 3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "There is a performance drop")
+        out, (h, c) = vmap(lstm)(x)
+    for i in range(3):
+        o_i, (h_i, c_i) = lstm(x[i])
+        close(out[i], o_i)
+        close(h[i], h_i)
+    nn = torch.nn
+    cnn = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(),
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 2)).double().eval()
+    cnn[1].running_mean.uniform_(-1, 1)
+    xi = t(4, 2, 2, 5, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(cnn)(xi)
+    close(got, loop(cnn, xi))
+
+
+def test_docs_examples():
+    import os
+    import re
+    doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "func.md")
+    with open(doc, encoding="utf-8") as f:
+        text = f.read()
+    section = text[text.index("## vmap"):text.index("## How it works")]
+    for block in re.findall(r"```python\n(.*?)```", section, re.S):
+        lines = []
+        ns = {"__name__": "vmap_doc", "print": lambda *a: lines.append(" ".join(map(str, a)))}
+        exec(compile(block, "docs/func.md", "exec"), ns)  # noqa: S102
+        shown = [ln.split("# ", 1)[1] for ln in block.splitlines()
+                 if ln.strip().startswith("print(") and "# " in ln]
+        assert len(shown) == len(lines)
+        for want, got in zip(shown, lines):
+            assert got.startswith(want.strip()), (got, want)
