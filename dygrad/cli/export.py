@@ -239,7 +239,7 @@ def load_exported(path):
     something else (a checkpoint)."""
     kind = _kind(path)
     if kind == "dygrad":
-        from .. import jit
+        from ..jit._save import from_root
         from ..serialization import CheckpointError, load
         try:
             root = load(path, weights_only=True)
@@ -249,7 +249,7 @@ def load_exported(path):
             return None
         extra = {CONFIG_KEY: ""}
         try:
-            model = jit.load(path, _extra_files=extra)
+            model = from_root(root, path, extra)
         except (CheckpointError, RuntimeError) as exc:
             raise CLIError(f"cannot read the traced model {path}: {exc}") from None
         model.eval()

@@ -464,7 +464,11 @@ def load(f, map_location=None, _extra_files=None):
         y = model(x)
     """
     fname = f if isinstance(f, str) else getattr(f, "name", "<file>")
-    root = _load(f, weights_only=True)
+    return from_root(_load(f, weights_only=True), fname, _extra_files)
+
+
+def from_root(root, fname, _extra_files=None):
+    """`load` of a file already read with `dygrad.load(weights_only=True)`."""
     if not isinstance(root, dict) or root.get("format") != FORMAT:
         raise _bad(fname, "it does not hold a traced model (written by dygrad.jit.save); load "
                           "checkpoints with dygrad.load")

@@ -122,3 +122,19 @@ def test_eval_refuses_a_tampered_traced_model(run_dir, capsys, tmp_path):
     capsys.readouterr()
     assert main(["eval", str(path)]) == 2
     assert "checksum" in capsys.readouterr().err
+
+
+def test_a_file_of_one_batch_size_is_evaluated_in_pieces():
+    """dygrad eval's batches reach a file that takes one batch size only in pieces of that
+    size, the last one padded and cut back."""
+    from dygrad.cli.export import _Runner
+    seen = []
+
+    def fn(a):
+        seen.append(a.shape[0])
+        return a.reshape(a.shape[0], -1)[:, :2] * 2
+
+    x = np.arange(10 * 3, dtype=np.float32).reshape(10, 3)
+    out = _Runner(fn, fixed=4).eval()(dygrad.from_numpy(x))
+    assert seen == [4, 4, 4]
+    np.testing.assert_array_equal(out.numpy(), x[:, :2] * 2)
