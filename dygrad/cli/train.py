@@ -76,6 +76,10 @@ def add_parser(sub):
                    help="StepLR period in epochs (default half the epochs)")
     p.add_argument("--gamma", type=positive_float, help="StepLR decay factor (default 0.1)")
     p.add_argument("--seed", type=nonneg_int, help=f"random seed (default {DEFAULTS['seed']})")
+    p.add_argument("--checkpoint-activations", action="store_true",
+                   help="activation checkpointing: the model's blocks keep only their inputs "
+                        "for backward and run again in backward (less memory, same gradients; "
+                        "slower)")
     p.add_argument("--limit-train", type=positive_int, metavar="N",
                    help="train on the first N training images only (quick runs)")
     p.add_argument("--limit-eval", type=positive_int, metavar="N",
@@ -133,6 +137,56 @@ def optimizer_defaults(cls):
 def _takes(cls, name):
     import inspect
     return name in inspect.signature(cls).parameters
+
+
+# -- activation checkpointing (--checkpoint-activations) ---------------------------------------
+def _blocks(model):
+    """The modules to checkpoint: the children of every top-level Sequential made of blocks
+    (ResNet's BasicBlocks), or a Sequential of plain layers as a whole (LeNet's features, the
+    MLP's net)."""
+    from ..nn import Sequential
+    found = []
+    for child in model.children():
+        if isinstance(child, Sequential) and any(True for _ in child.parameters()):
+            if any(any(True for _ in c.children()) for c in child.children()):
+                found.extend(c for c in child.children())
+            else:
+                found.append(child)
+    return found
+
+
+def checkpoint_blocks(model):
+    """Makes each block of `model` (see _blocks) run under non-reentrant checkpoint while
+    training with grad on; returns the blocks. Batch-norm running statistics that the
+    recomputation in backward updates a second time are put back as the forward left them,
+    so training matches training without checkpointing (checkpoint_activations)."""
+    import contextlib
+    import functools
+
+    from ..autograd.grad_mode import is_grad_enabled
+    from ..utils.checkpoint import checkpoint
+
+    @contextlib.contextmanager
+    def restore_buffers(block):
+        saved = [(b, b.detach().clone()) for b in block.buffers()]
+        try:
+            yield
+        finally:
+            for b, old in saved:
+                b.data.copy_(old)
+
+    def contexts(block):
+        return contextlib.nullcontext(), restore_buffers(block)
+
+    blocks = _blocks(model)
+    for block in blocks:
+        def forward(*a, _fwd=block.forward, _block=block, **k):
+            if not (_block.training and is_grad_enabled()):
+                return _fwd(*a, **k)
+            return checkpoint(_fwd, *a, use_reentrant=False,
+                              context_fn=functools.partial(contexts, _block), **k)
+        block.forward = forward
+    return blocks
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -365,6 +419,8 @@ def _train(args, setup, job):
     model = build_model(cfg)
     if saved is not None:  # before wrapping: DDP then copies rank 0's weights to every rank
         load_model_state(model, saved, ckpt_path, cfg["model"])
+    if getattr(args, "checkpoint_activations", False):
+        checkpoint_blocks(model)   # (--checkpoint-activations)
     model = job.wrap(model)
     optimizer = make_optimizer(cfg, model.parameters())
     steps_per_epoch = job.steps_per_epoch(len(data.train), cfg["batch_size"])
@@ -399,6 +455,9 @@ def _train(args, setup, job):
         f"{cfg['batch_size']}, {opt_desc}, "
         f"scheduler {sched_desc}, seed {cfg['seed']}",
         f"  output     {out_dir}")
+    if getattr(args, "checkpoint_activations", False):
+        say("  memory     activation checkpointing of the model's blocks "
+            "(--checkpoint-activations)")
     if job.world > 1:
         say(f"  parallel   {job.world} processes (DistributedDataParallel over MPI): batch "
             f"{cfg['batch_size']} per process, {job.world * cfg['batch_size']} per step")
