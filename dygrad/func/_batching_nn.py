@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..ops._registry import rule
-from ._batched import phys
+from ._batched import VmapError, phys
 from ._batching_rules import bind, call, is_b, wrap, wrap_out, pad_to
 
 
@@ -197,6 +197,15 @@ def _layer_norm(level, op, args, kwargs):
 def _batch_norm(level, op, args, kwargs):
     b = bind(op, args, kwargs)
     x = b.arguments["input"]
+    stats = [b.arguments.get(n) for n in ("running_mean", "running_var")]
+    if b.arguments.get("training", False) and is_b(x, level) and \
+            any(s is not None and not is_b(s, level) for s in stats):
+        raise VmapError(
+            "Batch norm got a batched tensor as input while the running_mean or running_var, "
+            "which will be updated in place, were not batched.\nIf you are using a module and "
+            "do not need eval mode, please set `track_running_stats` to be False.If you are "
+            "using a prebuilt module and do not need eval mode, please see the functorch "
+            "website for resources on how to patch your module to work with vmap")
     if b.arguments.get("training", False) or not is_b(x, level) or x.dim() < 2 or \
             any(is_b(b.arguments.get(n), level) for n in ("weight", "bias", "running_mean",
                                                            "running_var")):

@@ -9,7 +9,7 @@ go through the per-sample loop, which restores the generator state before each s
 from __future__ import annotations
 
 from ..ops._registry import rule
-from ._batched import LEVELS, BatchedTensor, wrap
+from ._batched import LEVELS, BatchedTensor, Op, VmapError, levels_of, max_level, wrap
 
 
 def _different_levels():
@@ -19,7 +19,11 @@ def _different_levels():
 def _factory(fn):
     """A random factory (no tensor input): unbatched under "same", one draw per sample of every
     "different" level (stacked and batched at those levels) under "different"."""
+    op = Op(fn.__name__, fn)
+
     def vmap_intercept(*args, **kwargs):
+        if max_level(args, kwargs):  # normal(mean_tensor, std): an op on batched tensors
+            return op(*args, **kwargs)
         levels = _different_levels() if LEVELS else ()
         if not levels:
             return fn(*args, **kwargs)
@@ -38,11 +42,38 @@ def _factory(fn):
     return vmap_intercept
 
 
+def _inplace_random(fn):
+    """An in-place random fill (uniform_, normal_, ...): under "different" randomness the tensor
+    must be batched at every such level (PyTorch's error otherwise: its samples would get the
+    same values); batched tensors go through the per-sample loop."""
+    op = Op(fn.__name__, fn)
+
+    def vmap_intercept(*args, **kwargs):
+        if LEVELS and args:
+            have = levels_of(args[0])
+            if any(lv[0] not in have for lv in _different_levels()):
+                raise VmapError(
+                    "vmap: Cannot ask for different inplace randomness on an unbatched tensor. "
+                    "This will appear like same randomness. If this is necessary for your usage, "
+                    "please file an issue with functorch.")
+        if max_level(args, kwargs):
+            return op(*args, **kwargs)
+        return fn(*args, **kwargs)
+    vmap_intercept.__name__ = fn.__name__
+    vmap_intercept.__wrapped__ = fn
+    return vmap_intercept
+
+
 def factories():
-    """(function, wrapper) for each random factory vmap intercepts."""
-    from ..ops import sampling
-    return [(getattr(sampling, n), _factory(getattr(sampling, n)))
-            for n in ("rand", "randn", "randint", "randperm") if hasattr(sampling, n)]
+    """(function, wrapper) for each random factory and in-place random fill vmap intercepts."""
+    from ..ops import sampling, sampling_inplace
+    out = [(getattr(sampling, n), _factory(getattr(sampling, n)))
+           for n in ("rand", "randn", "randint", "randperm", "normal") if hasattr(sampling, n)]
+    for name, fn in vars(sampling_inplace).items():
+        if name.endswith("_") and not name.startswith("_") and callable(fn) and \
+                getattr(fn, "__module__", "") == sampling_inplace.__name__:
+            out.append((fn, _inplace_random(fn)))
+    return out
 
 
 def _mode(level):
@@ -84,3 +115,21 @@ def _dropout_rule(level, fn, args, kwargs):
         return x * mask
     return wrap(fn(x._bv, *args[1:], **kwargs), level)
 
+
+
+def _fill_rule(level, op, args, kwargs):
+    """An in-place random fill of a batched tensor: independent values for every element under
+    "different"; one sample's draw written into every sample under "same"."""
+    x = args[0]
+    if type(x) is not BatchedTensor or x._lvl != level or max_level(args[1:], kwargs):
+        return NotImplemented
+    if _mode(level) == "same":
+        from ._batched import write_into
+        return write_into(x, op(_one_sample(x), *args[1:], **kwargs))
+    op(x._bv, *args[1:], **kwargs)
+    return x
+
+
+for _n in ("uniform_", "normal_", "bernoulli_", "exponential_", "geometric_", "cauchy_",
+           "log_normal_", "random_"):
+    rule("vmap", _n)(_fill_rule)

@@ -135,6 +135,9 @@ def dim_rule(param="dim", none="all", inp=None):
                 return NotImplemented
         nd = x.dim()
         d = b.arguments.get(param, None)
+        if isinstance(d, bool) or (isinstance(d, (tuple, list)) and
+                                   any(not isinstance(i, int) or isinstance(i, bool) for i in d)):
+            return NotImplemented  # an overload without a dim (var(x, True)), or dims as a list
         if nd == 0:
             return _zero_dim(level, op, b, x_name, param, d, none)
         b.arguments[x_name] = x._bv

@@ -303,3 +303,30 @@ def test_docs_examples():
         assert len(shown) == len(lines)
         for want, got in zip(shown, lines):
             assert got.startswith(want.strip()), (got, want)
+
+
+def test_randomness_factories_and_inplace_fills():
+    x = torch.zeros(4, 3)
+    diff = vmap(lambda a: a + torch.normal(0.0, 1.0, (3,)), randomness="different")(x)
+    assert not (diff == diff[0]).all()
+    same = vmap(lambda a: a + torch.empty(3).uniform_(), randomness="same")(x)
+    assert (same == same[0]).all()
+    with pytest.raises(RuntimeError, match="different inplace randomness on an unbatched"):
+        vmap(lambda a: a + torch.empty(3).uniform_(), randomness="different")(x)
+    filled = vmap(lambda a: a.clone().normal_(), randomness="different")(x)
+    assert not (filled == filled[0]).all()
+    nested = vmap(vmap(lambda a: a + torch.rand(()), randomness="different"),
+                  randomness="different")(torch.zeros(3, 5))
+    assert len(set(nested.flatten().tolist())) == 15
+
+
+def test_batch_norm_training_refuses_unbatched_running_stats():
+    bn = torch.nn.BatchNorm1d(4).double()
+    with pytest.raises(RuntimeError, match="Batch norm got a batched tensor as input while the "
+                                           "running_mean or running_var"):
+        vmap(bn)(t(3, 2, 4))
+    free = torch.nn.BatchNorm1d(4, track_running_stats=False).double()
+    xs = t(3, 2, 4)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "There is a performance drop")
+        close(vmap(free)(xs), loop(free, xs))  # each sample normalized by its own statistics
