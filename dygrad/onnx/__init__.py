@@ -87,8 +87,8 @@ def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequenc
     proto = build(onnx, model, args, out, rec, opset=opset, input_names=input_names,
                   output_names=output_names, dynamic_axes=dynamic_axes or {},
                   export_params=export_params)
-    onnx.checker.check_model(proto)
     data = proto.SerializeToString()
+    onnx.checker.check_model(data)  # on the bytes: checking the proto would serialize it again
     if verbose:
         print(onnx.helper.printable_graph(proto.graph))
     _write(f, data)

@@ -37,6 +37,8 @@ class Graph:
         self.dynamic = dynamic  # the batch axis of the inputs is dynamic
         self.params = {}        # id(tensor) -> parameter/buffer name, for initializer names
         self.frozen = {}        # id(tensor) -> values of a result computed from constants only
+        self.export_params = True
+        self.param_inputs = []  # (name, tensor) of parameters that are graph inputs
         self._n = 0
         self.call = None        # the call being lowered (for error messages)
 
@@ -64,7 +66,13 @@ class Graph:
                     f"{self._where()} was made by an operation the export did not see")
             name = self.consts.get(id(x))
             if name is None:
-                name = self.const(x._data, self.params.get(id(x)))
+                pname = self.params.get(id(x))
+                if pname is not None and not self.export_params:
+                    # export_params=False: a parameter is an input the caller feeds
+                    self.param_inputs.append((pname, x))
+                    name = pname
+                else:
+                    name = self.const(x._data, pname)
                 self.consts[id(x)] = name
             return name
         if isinstance(x, (numbers.Number, np.number, np.bool_)):

@@ -46,6 +46,7 @@ def build(onnx, model, args, out, rec, *, opset, input_names, output_names, dyna
     _load_lowerings()
     dyn = {k: _axes(v) for k, v in dynamic_axes.items()}
     g = Graph(onnx, opset, set(rec.made), dynamic=bool(dyn))
+    g.export_params = bool(export_params)
     if hasattr(model, "named_parameters"):
         for n, p in model.named_parameters():
             g.params.setdefault(id(p), n)
@@ -78,22 +79,33 @@ def build(onnx, model, args, out, rec, *, opset, input_names, output_names, dyna
             graph_outputs.append(onnx.helper.make_tensor_value_info(name, elem, None))
         else:
             graph_outputs.append(_value_info(onnx, name, t, dyn.get(name, {}), "output"))
-    graph = onnx.helper.make_graph(g.nodes, type(model).__name__, graph_inputs, graph_outputs,
-                                   initializer=g.initializers)
+    graph_inputs += [_value_info(onnx, name, t, {}, "input") for name, t in g.param_inputs]
+    graph = onnx.helper.make_graph(g.nodes, type(model).__name__, graph_inputs, graph_outputs)
     proto = onnx.helper.make_model(graph, producer_name="dygrad",
                                    opset_imports=[onnx.helper.make_opsetid("", opset)])
     if dyn:
-        _infer_output_shapes(onnx, proto, outs, out_names, dyn)
+        _infer_output_shapes(onnx, proto, g.initializers, outs, out_names, dyn)
+    # the initializers go straight into the model: a graph holding them would be copied whole
+    proto.graph.initializer.extend(g.initializers)
     # onnxruntime reads IR versions up to a bound; the opset's own IR version is enough
     proto.ir_version = min(proto.ir_version, 8 if opset <= 17 else 9 if opset <= 20 else 10)
     return proto
 
 
-def _infer_output_shapes(onnx, proto, outs, out_names, dyn):
+def _infer_output_shapes(onnx, proto, inits, outs, out_names, dyn):
     """The shapes of the outputs dynamic_axes does not name, from ONNX's shape inference on the
-    graph with dynamic inputs: a size it cannot tell becomes a named dynamic axis."""
+    graph with dynamic inputs: a size it cannot tell becomes a named dynamic axis. Inference
+    reads the small initializers (shapes, indices) and only the shapes of the large ones."""
+    light = onnx.ModelProto()
+    light.CopyFrom(proto)
+    for t in inits:
+        if len(t.raw_data) <= 4096:
+            light.graph.initializer.append(t)
+        else:
+            light.graph.input.append(onnx.helper.make_tensor_value_info(t.name, t.data_type,
+                                                                        list(t.dims)))
     try:
-        inferred = onnx.shape_inference.infer_shapes(proto)
+        inferred = onnx.shape_inference.infer_shapes(light)
         found = {v.name: v for v in inferred.graph.output}
     except Exception:  # noqa: BLE001  (inference is best effort; the dims stay named)
         found = {}
