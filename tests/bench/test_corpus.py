@@ -19,7 +19,7 @@ def _examples(tmp_path):
         "x = torch.ones(3, requires_grad=True); (x * a.epochs).sum().backward()\n"
         "open('out.txt', 'w').write(str(x.grad.tolist()))\n")
     (root / "fxuser").mkdir()
-    (root / "fxuser" / "main.py").write_text("import torch.fx\n")
+    (root / "fxuser" / "main.py").write_text("import torch.no_such_module\n")  # torch.fx exists
     (root / "mnistuser").mkdir()
     (root / "mnistuser" / "main.py").write_text(
         "import os\nassert sorted(os.listdir('../data/MNIST/raw'))[0].endswith('.gz')\n")
@@ -44,7 +44,7 @@ def test_runner_runs_programs_unchanged_under_dygrad(tmp_path, monkeypatch):
     assert by["toy"]["results"]["dygrad"]["status"] == "pass", by["toy"]
     assert by["mnistuser"]["results"]["dygrad"]["status"] == "pass", by["mnistuser"]
     fx = by["fxuser"]["results"]["dygrad"]
-    assert fx["status"] == "fail" and "No module named 'torch.fx'" in fx["error"]
+    assert fx["status"] == "fail" and "No module named 'torch.no_such_module'" in fx["error"]
     assert by["offline"]["results"] == {}
     assert not (src / "toy" / "out.txt").exists()  # the snapshot itself is never written
     text = corpus.table(rows)

@@ -85,7 +85,7 @@ def test_try_import_fallbacks_see_an_import_error():
         import dygrad.compat
         dygrad.compat.install()
         try:
-            from torch.fx import symbolic_trace
+            from torch.no_such_module import symbolic_trace
         except ImportError:
             print("fallback")
     """)
