@@ -85,6 +85,41 @@ def _operator_deferring(fn: Callable) -> Callable:
     return wrapper
 
 
+# While a trace runs, each public dygrad function's code is swapped for a trampoline: the
+# function object stays the same, so references taken before the trace (`from torch import
+# relu`, an activation stored on a module, nn.ReLU's `_fn`) record too, and the node's target is
+# the function itself. The trampoline is compiled from a fixed template holding only the
+# function's name (an identifier) and an int key; __fx_route__ is put in the function's module
+# globals for the trace.
+_swaps: Dict[int, tuple] = {}
+_codes: Dict[int, Any] = {}
+
+
+def __fx_route__(key, args, kwargs):
+    fn, clone = _swaps[key]
+    tracer = _tracer_of(args, kwargs)
+    if tracer is not None:
+        return tracer.create_proxy("call_function", fn, args, kwargs)
+    return clone(*args, **kwargs)
+
+
+def _swap_code(p, fn):
+    key = id(fn)
+    if key not in _swaps or _swaps[key][0] is not fn:
+        clone = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__)
+        clone.__kwdefaults__ = fn.__kwdefaults__
+        clone.__dict__.update(fn.__dict__)
+        src = f"def {fn.__name__}(*args, **kwargs):\n    return __fx_route__({key}, args, kwargs)\n"
+        ns: Dict[str, Any] = {}
+        exec(compile(src, "<fx trampoline>", "exec"), ns)  # noqa: S102 - fixed template
+        _swaps[key] = (fn, clone)
+        _codes[key] = ns[fn.__name__].__code__
+    if "__signature__" not in fn.__dict__:  # inspect.signature(fn) still gives fn's own
+        p.set(fn, "__signature__", inspect.signature(fn))
+    p.set(fn.__globals__, "__fx_route__", __fx_route__, is_dict=True)
+    p.set_code(fn, _codes[key])
+
+
 class _Patcher:
     """Swaps attributes for the duration of a trace and puts every one back."""
 
@@ -102,9 +137,17 @@ class _Patcher:
             setattr(obj, name, value)
         self._undo.append((obj, name, old, is_dict))
 
+    def set_code(self, fn, code):
+        """Swaps a function's code (the function object, and every reference to it, stays)."""
+        old = fn.__code__
+        fn.__code__ = code
+        self._undo.append((fn, "__code__", old, "code"))
+
     def restore(self):
         for obj, name, old, is_dict in reversed(self._undo):
-            if is_dict:
+            if is_dict == "code":
+                obj.__code__ = old
+            elif is_dict:
                 if old is self._MISSING:
                     obj.pop(name, None)
                 else:
@@ -123,15 +166,19 @@ _OPERATORS = ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul"
 def _patch_dygrad(p: _Patcher):
     """Records calls of dygrad's functions and Tensor methods that get a Proxy."""
     from .._tensor import Tensor
+    swapped = set()
     for mod_name in _NAMESPACES:
         mod = sys.modules.get(mod_name)
         if mod is None:
             continue
         d = mod.__dict__
         for name, value in list(d.items()):
-            if name.startswith("_") or name in _NOT_RECORDED:
+            if name.startswith("_") or name in _NOT_RECORDED or id(value) in swapped:
                 continue
-            if isinstance(value, (types.FunctionType, types.BuiltinFunctionType)):
+            if isinstance(value, types.FunctionType) and not value.__code__.co_freevars:
+                _swap_code(p, value)
+                swapped.add(id(value))
+            elif isinstance(value, (types.FunctionType, types.BuiltinFunctionType)):
                 p.set(d, name, _recording(value), is_dict=True)
     for name in _OPERATORS:
         for dunder in (f"__{name}__", f"__r{name}__"):

@@ -241,3 +241,27 @@ def test_profiler_ranges_and_a_tracer_that_records_them():
     with torch.autograd.profiler.profile() as prof:
         gm()
     assert [e.name for e in prof.events()] == ["r"]
+
+
+def test_functions_held_before_the_trace_are_recorded_as_themselves():
+    from dygrad import tanh as held_tanh  # a reference taken before tracing
+
+    class Lower(fx.Tracer):
+        def is_leaf_module(self, m, qualname):
+            return False if isinstance(m, nn.ReLU) else super().is_leaf_module(m, qualname)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.relu = nn.ReLU()       # calls F.relu through a class attribute
+            self.act = F.gelu           # an activation stored as a value
+
+        def forward(self, x):
+            return self.act(held_tanh(self.relu(x)))
+    g = Lower().trace(M())
+    targets = [n.target for n in g.nodes if n.op == "call_function"]
+    assert targets == [F.relu, torch.tanh, F.gelu]
+    assert F.relu.__code__.co_name == "relu" and "fx_route" not in str(F.relu.__code__.co_names)
+    gm = fx.GraphModule(M(), g)
+    x = torch.randn(5)
+    np.testing.assert_allclose(gm(x).numpy(), F.gelu(torch.tanh(F.relu(x))).numpy(), rtol=1e-6)
