@@ -240,21 +240,44 @@ def _encode_target(t):
 
 def _decode_target(t):
     if isinstance(t, tuple) and len(t) == 2 and isinstance(t[1], str):
-        table = {"__operator__": operator, "__builtins__": builtins}
-        if t[0] in table:
-            fn = getattr(table[t[0]], t[1], None)
-            if fn is None or not callable(fn) or t[1] in _UNSAFE_BUILTINS:
-                raise RuntimeError(f"GraphModule checkpoint names {t[0]}.{t[1]}, which fx does "
-                                   "not load")
-            return fn
+        allowed = {"__operator__": (operator, _OPERATOR_OK), "__builtins__": (builtins, _BUILTIN_OK)}
+        if t[0] in allowed:
+            mod, ok = allowed[t[0]]
+            if t[1] not in ok:
+                raise _refused(f"the function {t[0].strip('_')}.{t[1]}")
+            return getattr(mod, t[1])
         if t[0] == "__fx__" and t[1] in _fx_functions():
             return _fx_functions()[t[1]]
     return t
 
 
-# builtins that run code, open files or reach the interpreter are never loaded as targets
-_UNSAFE_BUILTINS = {"eval", "exec", "compile", "open", "__import__", "input", "breakpoint",
-                    "globals", "locals", "vars", "setattr", "delattr", "help", "exit", "quit"}
+# what a loaded graph may call from Python's operator and builtins modules: arithmetic,
+# comparisons, indexing and plain conversions, never anything that runs code or reaches the
+# interpreter (operator.call, methodcaller, eval, type, ...)
+_OPERATOR_OK = frozenset(
+    "add sub mul truediv floordiv mod pow matmul lshift rshift and_ or_ xor eq ne lt le gt ge neg "
+    "pos invert abs not_ truth getitem setitem contains concat is_ is_not index".split())
+_BUILTIN_OK = frozenset("getattr len abs min max sum round int float bool tuple list dict slice "
+                        "range isinstance".split())
+
+
+def _refused(what):
+    from .._safe_globals import UnsafeGlobalError
+    return UnsafeGlobalError(f"GraphModule checkpoint: {what} is not loaded (a loaded graph may "
+                             "not reach private or dunder attributes, or call code-running "
+                             "functions)")
+
+
+def _check_loaded_node(op, target, args):
+    """A graph from a file runs when the module is called: it may not walk to private or dunder
+    attributes (x.__class__.__subclasses__() ... is how Python sandboxes are escaped)."""
+    if op in ("call_method", "get_attr", "call_module"):
+        private = "_" if op == "call_method" else "__"
+        if not isinstance(target, str) or any(p.startswith(private) for p in target.split(".")):
+            raise _refused(f"the {op} target {target!r}")
+    if op == "call_function" and target is builtins.getattr:
+        if len(args) < 2 or not isinstance(args[1], str) or args[1].startswith("_"):
+            raise _refused("getattr of a private or dunder attribute")
 
 
 def _graph_to_data(graph: Graph):
@@ -286,6 +309,7 @@ def _graph_from_data(data) -> Graph:
     for op, name, target, args, kwargs in data:
         if op == "call_function":
             target = _decode_target(target)
+        _check_loaded_node(op, target, args)
         n = g.create_node(op, target, dec(args), dec(kwargs), name)
         nodes.append(n)
     return g

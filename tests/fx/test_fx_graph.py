@@ -265,3 +265,17 @@ def test_functions_held_before_the_trace_are_recorded_as_themselves():
     gm = fx.GraphModule(M(), g)
     x = torch.randn(5)
     np.testing.assert_allclose(gm(x).numpy(), F.gelu(torch.tanh(F.relu(x))).numpy(), rtol=1e-6)
+
+
+def test_a_loaded_graph_may_not_reach_dunder_attributes(tmp_path):
+    import builtins
+    from dygrad.serialization import UnsafeGlobalError
+    for build in (lambda g, x: g.call_function(builtins.getattr, (x, "__class__")),
+                  lambda g, x: g.call_method("__subclasses__", (x,)),
+                  lambda g, x: g.call_function(operator.methodcaller, ("system",))):
+        g = fx.Graph()
+        x = g.placeholder("x")
+        g.output(build(g, x))
+        torch.save(fx.GraphModule(nn.Module(), g), tmp_path / "evil.pt")
+        with pytest.raises(UnsafeGlobalError, match="is not loaded"):
+            torch.load(tmp_path / "evil.pt", weights_only=False)
