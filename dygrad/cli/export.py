@@ -263,10 +263,13 @@ def load_exported(path):
         onnx, _ = _onnx_modules()
         try:
             proto = onnx.load(path, load_external_data=False)
-        except Exception:  # noqa: BLE001 - protobuf's DecodeError: not an ONNX file after all
-            return None
-        if not proto.graph.node:
-            return None
+            if not proto.graph.node:
+                raise ValueError("it has no graph")
+            onnx.checker.check_model(proto)
+        except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError, the checker's errors
+            raise CLIError(f"{path} is not a valid ONNX file (damaged or truncated?): "
+                           f"{type(exc).__name__}: {str(exc).strip()[:300]}. Fix: export it "
+                           "again with dygrad export") from None
         meta = {p.key: p.value for p in proto.metadata_props}
         sess = _ort_session(path)
         inp = sess.get_inputs()[0]

@@ -93,6 +93,10 @@ def test_export_onnx_checks_with_onnxruntime(run_dir, capsys, tmp_path):
     got = capsys.readouterr().out
     assert main(["eval", str(run_dir), "--limit", "100", "--output-dir", str(tmp_path)]) == 0
     assert _accuracy(got) == _accuracy(capsys.readouterr().out)
+    cut = tmp_path / "cut.onnx"  # ONNX has no checksum: protobuf and onnx.checker catch this
+    cut.write_bytes(out_file.read_bytes()[:100_000])
+    assert main(["eval", str(cut)]) == 2
+    assert "is not a valid ONNX file (damaged or truncated?)" in capsys.readouterr().err
 
 
 def test_export_onnx_without_the_packages_says_what_to_install(run_dir, capsys, monkeypatch):
