@@ -13,9 +13,12 @@ import os
 import warnings
 from typing import Any, Mapping, Optional, Sequence
 
+import numpy as np
+
 from ._graph import OnnxExporterError, UnsupportedOperatorError
 
-__all__ = ["export", "OnnxExporterError", "UnsupportedOperatorError", "is_in_onnx_export"]
+__all__ = ["export", "OnnxExporterError", "UnsupportedOperatorError", "TrainingMode",
+           "is_in_onnx_export"]
 
 _EXPORTING = [False]
 
@@ -36,18 +39,38 @@ def _import_onnx():
     return onnx
 
 
+class TrainingMode:
+    """torch.onnx.TrainingMode: the `training` argument of the legacy (dynamo=False) export."""
+    EVAL = "EVAL"           # exported in eval semantics (the default)
+    PRESERVE = "PRESERVE"   # as the modules are
+    TRAINING = "TRAINING"   # in training semantics
+
+
+# PyTorch 2.13's warning for exporting a training-mode model (its default, dynamo=True, path)
+_TRAINING_WARNING = ("Exporting a model while it is in training mode. Please ensure that this is "
+                     "intended, as it may lead to different behavior during inference. Calling "
+                     "model.eval() before export is recommended.")
+
+
 def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequence[str]] = None,
            output_names: Optional[Sequence[str]] = None, dynamic_axes: Optional[Mapping] = None,
            opset_version: Optional[int] = None, do_constant_folding: bool = True,
-           export_params: bool = True, verbose: Optional[bool] = None, dynamo: bool = False,
-           training=None, keep_initializers_as_inputs: bool = False, **options: Any) -> None:
+           export_params: bool = True, verbose: Optional[bool] = None, dynamo: bool = True,
+           training=TrainingMode.EVAL, keep_initializers_as_inputs: bool = False,
+           **options: Any) -> None:
     """Exports `model` (an nn.Module or a function of tensors) run on `args` to ONNX.
 
-    f: a path or a binary file object. The model runs in eval semantics (a model in training
-    mode is switched to eval for the export, with a warning, and switched back). dynamic_axes
-    names the axes of inputs/outputs that may change size (`{"input": {0: "batch"}}`); the file
-    then runs at other batch sizes. `dynamo` is accepted: the same capture is used either way.
-    The file is written only when the whole model was lowered.
+    f: a path or a binary file object. dynamic_axes names the axes of inputs/outputs that may
+    change size (`{"input": {0: "batch"}}`); the file then runs at other sizes of them (the
+    export checks that the graph does not depend on those sizes). export_params=False leaves
+    the parameters out of the file: they become inputs named as in the state_dict.
+
+    Training mode, as PyTorch 2.13: with dynamo=True (the default) a model in training mode is
+    exported as it is (dropout draws, batch norm uses the batch's statistics) with PyTorch's
+    UserWarning; call model.eval() first for inference. With dynamo=False, `training`
+    (TrainingMode.EVAL by default) decides: the model is exported in eval semantics unless
+    TRAINING or PRESERVE is given. The model's modes, buffers and the random generator are as
+    they were after the export. The file is written only when the whole model was lowered.
 
     Example::
 
@@ -56,7 +79,6 @@ def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequenc
                           dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
     """
     from ..nn.modules.module import Module
-    from ._capture import record
     from ._lower import build
     onnx = _import_onnx()
     if f is None:
@@ -69,29 +91,132 @@ def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequenc
     if not 13 <= opset <= 21:
         raise ValueError(f"dygrad.onnx.export: opset_version {opset} is not supported "
                          "(13 to 21)")
-    restore = []
+    mode = getattr(training, "name", training)
+    if mode not in (TrainingMode.EVAL, TrainingMode.PRESERVE, TrainingMode.TRAINING):
+        raise ValueError(f"dygrad.onnx.export: training must be a torch.onnx.TrainingMode, got "
+                         f"{training!r}")
+    set_mode = None
     if isinstance(model, Module):
-        restore = [(m, m.training) for m in model.modules()]
-        if model.training:
-            warnings.warn("dygrad.onnx.export: the model is in training mode; it is exported in "
-                          "eval mode (dropout off, batch norm using its running statistics). "
-                          "Call model.eval() before exporting.", UserWarning, stacklevel=2)
-        model.eval()
-    _EXPORTING[0] = True
-    try:
-        rec, out = record(model, args)
-    finally:
-        _EXPORTING[0] = False
-        for m, mode in restore:
-            m.training = mode
-    proto = build(onnx, model, args, out, rec, opset=opset, input_names=input_names,
-                  output_names=output_names, dynamic_axes=dynamic_axes or {},
-                  export_params=export_params)
+        if dynamo:
+            if model.training:
+                warnings.warn(_TRAINING_WARNING, UserWarning, stacklevel=2)
+        elif mode != TrainingMode.PRESERVE:
+            set_mode = mode == TrainingMode.TRAINING
+    run = _Runner(model, set_mode)
+    rec, out = run(args)
+    kw = dict(opset=opset, input_names=input_names, output_names=output_names,
+              dynamic_axes=dynamic_axes or {}, export_params=export_params)
+    proto, node_calls = build(onnx, model, args, out, rec, **kw)
+    if dynamic_axes:
+        _check_size_free(onnx, proto, node_calls, run, args, build, model, kw)
     data = proto.SerializeToString()
     onnx.checker.check_model(data)  # on the bytes: checking the proto would serialize it again
     if verbose:
         print(onnx.helper.printable_graph(proto.graph))
     _write(f, data)
+
+
+class _Runner:
+    """Records model(*args) in the export's mode, leaving no trace on the model: its modules'
+    modes, its buffers (batch norm's running statistics in training mode) and the default
+    random generator are restored afterwards."""
+
+    def __init__(self, model, set_mode):
+        self.model = model
+        self.set_mode = set_mode
+
+    def __call__(self, args):
+        from ..nn.modules.module import Module
+        from ..random import get_rng_state, set_rng_state
+        from ._capture import record
+        model = self.model
+        modes, buffers = [], []
+        if isinstance(model, Module):
+            modes = [(m, m.training) for m in model.modules()]
+            buffers = [(b, b._data.copy()) for b in model.buffers()]
+            if self.set_mode is not None:
+                model.train(self.set_mode)
+        rng = get_rng_state()
+        _EXPORTING[0] = True
+        try:
+            return record(model, args)
+        finally:
+            _EXPORTING[0] = False
+            set_rng_state(rng)
+            for m, was in modes:
+                m.training = was
+            for b, data in buffers:
+                if b._data.shape == data.shape:
+                    b._data[...] = data
+                else:
+                    b._data = data
+
+
+def _grown(args, names, dyn):
+    """args with every dynamic axis of an input one longer (its last slice repeated, so token
+    ids and masks stay valid)."""
+    from .._tensor import Tensor, _wrap
+    from ._capture import _tensors
+    ins = _tensors(list(args), [])
+    order = {id(t): k for k, t in enumerate(ins)}
+
+    def grow(x):
+        if isinstance(x, Tensor) and id(x) in order:
+            k = order[id(x)]
+            name = names[k] if k < len(names) else (f"input_{k}" if k else "input")
+            d = x._data
+            for ax in (dyn.get(name) or {}):
+                ax = int(ax) % d.ndim
+                d = np.concatenate([d, d.take([-1], axis=ax)], axis=ax)
+            return _wrap(d) if d is not x._data else x
+        if isinstance(x, (list, tuple)):
+            return type(x)(grow(y) for y in x)
+        return x
+    return tuple(grow(a) for a in args)
+
+
+def _check_size_free(onnx, proto, node_calls, run, args, build, model, kw):
+    """With dynamic axes the graph must not depend on their sizes: the model is recorded again
+    with every dynamic input axis one longer and the two graphs must agree node for node (a
+    size read as a Python number, e.g. view(x.size(1), -1), would give another graph)."""
+    args2 = _grown(args, list(kw["input_names"] or []), kw["dynamic_axes"])
+    try:
+        rec2, out2 = run(args2)
+    except Exception as e:  # noqa: BLE001
+        warnings.warn(f"dygrad.onnx.export: could not check that the graph holds at other sizes "
+                      f"of the dynamic axes (the model failed on inputs one longer on them: "
+                      f"{type(e).__name__}: {e})", UserWarning, stacklevel=3)
+        return
+    proto2, _ = build(onnx, model, args2, out2, rec2, **kw)
+    g1, g2 = proto.graph, proto2.graph
+    for k, (n1, n2) in enumerate(zip(g1.node, g2.node)):
+        if n1 != n2:
+            break
+    else:
+        k = None if len(g1.node) == len(g2.node) else min(len(g1.node), len(g2.node))
+        if k is None:
+            small = {t.name: t for t in g2.initializer if len(t.raw_data) <= 4096}
+            for t in g1.initializer:
+                o = small.get(t.name)
+                if (o is not None and o != t) or (o is None and t.name not in
+                                                   {i.name for i in g2.initializer}):
+                    k = next((j for j, n in enumerate(g1.node) if t.name in n.input), 0)
+                    break
+            else:
+                sizes = {t.name: list(t.dims) for t in g2.initializer}
+                bad = [t for t in g1.initializer if sizes.get(t.name) != list(t.dims)]
+                if not bad:
+                    return
+                k = next((j for j, n in enumerate(g1.node) if bad[0].name in n.input), 0)
+    from ._graph import describe
+    where = describe(node_calls[k]) if k < len(node_calls) and node_calls[k] is not None \
+        else "the model's outputs"
+    raise OnnxExporterError(
+        f"dygrad.onnx.export: the graph depends on the sizes of the dynamic axes "
+        f"{kw['dynamic_axes']}: op {where} is lowered differently when they change (a size read "
+        "as a Python number, such as x.size(1) passed to view/reshape or used to slice or build "
+        "a tensor, is frozen into the file). Compute it from tensors, or leave that axis out "
+        "of dynamic_axes.")
 
 
 def _write(f, data):

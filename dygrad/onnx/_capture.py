@@ -115,7 +115,8 @@ class Recording:
 def record(model, args):
     """Runs model(*args) under no_grad, noting its public op calls; returns (Recording, out)."""
     from ..autograd.grad_mode import no_grad
-    codes = _recall._candidates()
+    codes = dict(_recall._candidates())
+    codes.update(_internal())
     rec = Recording(model)
     call_code = Module.__call__.__code__
 
@@ -162,6 +163,13 @@ def record(model, args):
             STATE.trace = old
     rec.made = trace.made
     return rec, out
+
+
+def _internal():
+    """Op-layer helpers that modules call directly (not public ops), recorded like op calls so
+    their results are lowered rather than made unseen: nn.Transformer*'s additive masks."""
+    from ..ops import attention
+    return {attention._additive_mask.__code__: attention._additive_mask}
 
 
 def _begin(fn, frame, rec):

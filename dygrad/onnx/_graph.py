@@ -34,11 +34,13 @@ class Graph:
         self.consts = {}        # id(tensor) -> initializer name (parameters, captured tensors)
         self.live = set()       # names computed from the graph's inputs
         self.made = made        # ids of the tensors ops made while the model ran
+        self.recorded = set()   # ids of the results of the recorded calls
         self.dynamic = dynamic  # the batch axis of the inputs is dynamic
         self.params = {}        # id(tensor) -> parameter/buffer name, for initializer names
         self.frozen = {}        # id(tensor) -> values of a result computed from constants only
         self.export_params = True
         self.param_inputs = []  # (name, tensor) of parameters that are graph inputs
+        self.node_calls = []    # the op call each node was lowered from
         self._n = 0
         self.call = None        # the call being lowered (for error messages)
 
@@ -98,6 +100,7 @@ class Graph:
         live = any(i in self.live for i in inputs)
         self.nodes.append(self.helper.make_node(op_type, list(inputs), outs,
                                                 name=self.fresh(op_type + "_node"), **attrs))
+        self.node_calls.append(self.call)
         if live:
             self.live.update(outs)
         return outs[0] if outputs == 1 else outs

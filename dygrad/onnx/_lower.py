@@ -47,6 +47,7 @@ def build(onnx, model, args, out, rec, *, opset, input_names, output_names, dyna
     dyn = {k: _axes(v) for k, v in dynamic_axes.items()}
     g = Graph(onnx, opset, set(rec.made), dynamic=bool(dyn))
     g.export_params = bool(export_params)
+    g.recorded = {id(t) for c in rec.calls for t in c.outs}
     if hasattr(model, "named_parameters"):
         for n, p in model.named_parameters():
             g.params.setdefault(id(p), n)
@@ -89,7 +90,7 @@ def build(onnx, model, args, out, rec, *, opset, input_names, output_names, dyna
     proto.graph.initializer.extend(g.initializers)
     # onnxruntime reads IR versions up to a bound; the opset's own IR version is enough
     proto.ir_version = min(proto.ir_version, 8 if opset <= 17 else 9 if opset <= 20 else 10)
-    return proto
+    return proto, g.node_calls
 
 
 def _infer_output_shapes(onnx, proto, inits, outs, out_names, dyn):
@@ -136,6 +137,12 @@ def _lower(g, call):
                 "exported yet")
         return  # a size, a dim, a Python value: the trace's constant
     if not call.live:
+        for i, t in call.ins.items():
+            if i in g.made and i not in g.recorded:
+                # made by an op the capture did not see: it may depend on the inputs
+                raise OnnxExporterError(
+                    f"dygrad.onnx.export: {describe(call)} reads a tensor of shape "
+                    f"{list(t.shape)} made by an operation the export did not see")
         # computed from constants only: its values as it returned them are folded in
         for t, data in zip(call.outs, call.frozen):
             g.names.pop(id(t), None)  # an in-place op's result: its new value from here on
@@ -160,7 +167,9 @@ def _lower(g, call):
         raise UnsupportedOperatorError(
             f"dygrad.onnx.export: op {describe(call)} has no ONNX lowering yet; the model "
             "cannot be exported (no file was written)")
-    written = [t for t in call.ins.values() if id(t) in call.versions]
+    written = [t for t in call.ins.values() if id(t) in call.versions and not (
+        call.name == "batch_norm" and (t is call.get("running_mean") or
+                                       t is call.get("running_var")))]  # not an output
     if any(all(t is not o for o in call.outs) for t in written):
         raise UnsupportedOperatorError(
             f"dygrad.onnx.export: op {describe(call)} writes in place into an operand it does "

@@ -409,3 +409,9 @@ def _onnx_mha(g, c):
     if unbatched:
         attn = g.op("Squeeze", [attn, g.ints([0])])
     return [out, attn]
+
+
+@_rule("onnx", "_additive_mask")
+def _onnx_additive_mask(g, c):
+    """nn.Transformer*'s masks in additive form: -inf where a bool mask is True."""
+    return _onnx_mask_bias(g, c["mask"], np.dtype(c["dtype"]), True)

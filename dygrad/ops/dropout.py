@@ -228,9 +228,14 @@ from ._registry import rule as _rule  # noqa: E402
 
 
 def _onnx_dropout(g, c):
-    if c.get("training", c.get("train", True)) and c.get("p", 0.5) > 0:
-        return None  # a random mask: only eval-mode dropout (the identity) is lowered
-    return g.op("Identity", [g.value(c["input"])])
+    x, p = c["input"], c.get("p", 0.5)
+    if c.get("training", c.get("train", True)) and p > 0:
+        if c.name != "dropout" or x._data.dtype.kind != "f":
+            return None  # channel-wise and alpha dropout in training: not lowered
+        # a training-mode export: ONNX's Dropout draws its own mask (from another generator)
+        return g.op("Dropout", [g.value(x), g.value(float(p), x),
+                                g.const(np.asarray(True))])
+    return g.op("Identity", [g.value(x)])
 
 
 for _name in ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",

@@ -349,16 +349,18 @@ from .shape_extra import (repeat_interleave, tensor_split, hsplit, vsplit, dspli
 from ._registry import rule as _rule  # noqa: E402
 
 
-def _onnx_reshape_to(g, x, target):
+def _onnx_reshape_to(g, x, target, out=None):
     """Reshape x to `target` (the traced sizes, -1 allowed); with a dynamic batch a leading size
     equal to x's leading size copies it (0) and otherwise the leading size is inferred (-1), so
-    the file runs at other batch sizes."""
+    the file runs at other batch sizes (the export checks the graph at another size)."""
     target = [int(t) for t in target]
     if g.dynamic and g.is_live(x) and target and x.dim():
         if target[0] == x.shape[0]:
             target[0] = 0
         elif -1 not in target:
             target[0] = -1
+        elif out is not None and len(out) == len(target):  # (B * T, -1) -> (-1, F)
+            target = [-1] + [int(n) for n in out[1:]]
     return g.op("Reshape", [g.value(x), g.ints(target)])
 
 
@@ -368,7 +370,7 @@ def _onnx_view(g, c):
         size = size[0]
     if not all(isinstance(s, int) for s in size):
         return None
-    return _onnx_reshape_to(g, c["input"], size)
+    return _onnx_reshape_to(g, c["input"], size, c.outs[0].shape)
 
 
 @_rule("onnx", "flatten")
