@@ -1,7 +1,6 @@
 """jit.save / jit.load at batch sizes other than the traced one (dygrad/jit/_batch.py)."""
 import io
 
-import numpy as np
 import pytest
 
 import dygrad as torch
