@@ -128,6 +128,14 @@ def _infer_output_shapes(onnx, proto, inits, outs, out_names, dyn):
             shape.SetInParent()
 
 
+def _updated_stats(call):
+    """Ids of the running statistics a training-mode batch_norm call updates: the file computes
+    its output from the batch's statistics and never reads them (nor returns their update)."""
+    if call.name != "batch_norm" or not call.get("training", False):
+        return ()
+    return {id(t) for t in (call.get("running_mean"), call.get("running_var")) if t is not None}
+
+
 def _lower(g, call):
     g.call = call
     if not call.outs:
@@ -148,8 +156,10 @@ def _lower(g, call):
             g.names.pop(id(t), None)  # an in-place op's result: its new value from here on
             g.frozen[id(t)] = data  # an initializer only if the graph reads it
         return
+    stats = _updated_stats(call)
     for i, t in call.ins.items():
-        if i not in g.names and i not in g.frozen and t._vc[0] != call.seen[i]:
+        if i not in g.names and i not in g.frozen and t._vc[0] != call.seen[i] and \
+                i not in stats:
             raise OnnxExporterError(
                 f"dygrad.onnx.export: {describe(call)} reads a constant tensor of shape "
                 f"{list(t.shape)} that the forward changes in place later; the file would hold "
@@ -167,9 +177,7 @@ def _lower(g, call):
         raise UnsupportedOperatorError(
             f"dygrad.onnx.export: op {describe(call)} has no ONNX lowering yet; the model "
             "cannot be exported (no file was written)")
-    written = [t for t in call.ins.values() if id(t) in call.versions and not (
-        call.name == "batch_norm" and (t is call.get("running_mean") or
-                                       t is call.get("running_var")))]  # not an output
+    written = [t for t in call.ins.values() if id(t) in call.versions and id(t) not in stats]
     if any(all(t is not o for o in call.outs) for t in written):
         raise UnsupportedOperatorError(
             f"dygrad.onnx.export: op {describe(call)} writes in place into an operand it does "

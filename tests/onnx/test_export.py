@@ -125,17 +125,6 @@ def test_op_without_lowering_names_op_module_and_shapes_and_writes_nothing(tmp_p
     assert os.listdir(tmp_path) == []
 
 
-def test_training_mode_warns_exports_eval_and_restores():
-    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.9))
-    x = torch.randn(5, 3)
-    with pytest.warns(UserWarning, match="training mode"):
-        data = _export(model, x).getvalue()
-    assert model.training and model[1].training
-    got = _session(data).run(None, {"x": x.numpy()})[0]
-    with torch.no_grad():
-        np.testing.assert_allclose(got, model.eval()(x).numpy(), rtol=0, atol=1e-6)
-
-
 def test_import_without_onnx_and_the_error_at_export():
     code = textwrap.dedent("""
         import sys
