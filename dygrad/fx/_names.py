@@ -4,6 +4,7 @@ torch path PyTorch prints (`torch.relu`, `torch.nn.functional.relu`), Python's o
 import builtins
 import importlib
 import operator
+import re
 
 # public namespaces, searched in this order, and the name code refers to each by
 _PUBLIC = (("dygrad", "torch"), ("dygrad.nn.functional", "torch.nn.functional"),
@@ -45,3 +46,8 @@ def qualified_name(fn) -> str:
             text = f"{mod}.{getattr(fn, '__qualname__', getattr(fn, '__name__', repr(fn)))}"
     _cache[key] = (fn, text)
     return text
+
+
+def snake(name: str) -> str:
+    """CamelCase -> camel_case (node names from class names)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()

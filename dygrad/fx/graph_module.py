@@ -14,7 +14,7 @@ import itertools
 import linecache
 import operator
 import os
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Union
 
 from ..nn import Module
 from .graph import Graph, PythonCode
@@ -120,7 +120,7 @@ class GraphModule(Module):
         return python_code
 
     def __call__(self, *args, **kwargs):
-        from ._symbolic_trace import _Routing, _tracer_of, _active
+        from ._patching import _Routing, _tracer_of, _active
         if _active[0] == 0 and _tracer_of(args, kwargs) is not None:
             with _Routing():  # Proxies outside a trace: the code's calls record into their graph
                 return super().__call__(*args, **kwargs)
