@@ -12,7 +12,8 @@ integer that is not linear in it) leaves the program at the traced shapes, and a
 batch size is refused with an error naming them; never a program guessed wrong.
 
 As with PyTorch's tracer, Python control flow is frozen: a model that branches on its batch size
-at sizes other than the three traced ones runs the traced branch.
+at sizes other than the three traced ones runs the traced branch, and a size it clamps above
+the largest of them (`x[:8]` traced at 1, 2 and 4) is taken for the batch size.
 """
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ class NotPolymorphic(Exception):
 
 
 def probe_sizes(b0):
-    """The two batch sizes traced besides b0: 1 is always among the three."""
-    return (2, 3) if b0 == 1 else (1, b0 + 1)
+    """The two batch sizes traced besides b0: 1 is always among the three (a batch of one is
+    where broadcasting and squeeze() differ), and the largest is b0 + 3, so that a size the
+    model clamps (`x[:3]`, min(N, 4)) shows as not linear unless the clamp is above it."""
+    return (2, 4) if b0 == 1 else (1, b0 + 3)
 
 
 def generalise(fn, key, data, plan_data):

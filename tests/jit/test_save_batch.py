@@ -137,3 +137,15 @@ def test_extra_files_round_trip(tmp_path):
     assert extra == {"config.json": b'{"a": 1}', "raw": b"\x00\xff", "missing": b""}
     with pytest.raises(TypeError, match="_extra_files"):
         torch.jit.save(traced, path, _extra_files={"x": 1})
+
+
+def test_a_clamped_batch_size_is_not_taken_for_the_batch_size():
+    """A model that keeps the first 3 samples: traced at 1, 2 (and 5 by save), the sizes 1, 2, 3
+    are not linear in the batch size, so the file keeps its traced shapes."""
+    def first_three(x):
+        y = x[:3]
+        return y.reshape(y.shape[0], -1) * 1
+
+    loaded = _round_trip(torch.jit.trace(first_three, torch.randn(2, 2, 2)))
+    with pytest.raises(RuntimeError, match=r"float32\[2, 2, 2\].*not a multiple of the batch"):
+        loaded(torch.randn(6, 2, 2))
