@@ -15,7 +15,7 @@ _malloc.tune()  # large arrays reuse freed heap memory instead of fresh pages (s
 
 from ._dtype import (dtype, get_default_dtype, set_default_dtype, promote_types, can_cast,  # noqa: F401
                      bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64)
-from ._dtype import float16 as half, float32 as float, float64 as double  # noqa: F401
+from ._dtype import float16 as half, float32 as float, float64 as double, bfloat16  # noqa: F401
 from ._dtype import int16 as short, int32 as int, int64 as long  # noqa: F401
 from ._tensor import Tensor, Size  # noqa: F401
 from .device import device  # noqa: F401
@@ -42,9 +42,13 @@ from .ops import return_types  # noqa: F401,E402
 # `dygrad.nn`, `import dygrad.nn as nn` and `from dygrad import optim` all work as usual.
 _LAZY_MODULES = frozenset({"nn", "optim", "utils", "linalg", "testing", "serialization", "vision",
                            "distributed", "cli", "special", "jit", "compiler", "distributions",
-                           "multiprocessing", "_dynamo", "onnx", "func", "fx",
+                           "multiprocessing", "_dynamo", "onnx", "amp", "cpu", "func", "fx",
                            "profiler"})
 _LAZY_ATTRS = {"save": "serialization", "load": "serialization", "vmap": "func"}
+_LAZY_ATTRS.update(dict.fromkeys((  # torch.autocast and its state functions (amp autocast)
+    "autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
+    "set_autocast_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
+    "clear_autocast_cache"), "amp.autocast_mode"))
 
 
 def __getattr__(name):

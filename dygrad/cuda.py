@@ -165,3 +165,18 @@ def stream(stream):
 
 def current_stream(device=None):
     raise_no_cuda("torch.cuda.current_stream()")
+
+
+# a package path (empty) so that `import torch.cuda.amp` under dygrad.compat reaches the finder,
+# which takes the `amp` attribute below
+__path__ = []
+
+
+def __getattr__(name):
+    # torch.cuda.amp (deprecated spellings that disable themselves without CUDA), loaded on use
+    if name == "amp":
+        import sys
+        from .amp import _cuda
+        sys.modules.setdefault(__name__ + ".amp", _cuda)
+        return _cuda
+    raise AttributeError(f"module 'dygrad.cuda' has no attribute '{name}'")

@@ -37,7 +37,8 @@ DEFAULTS = {"model": "lenet5", "epochs": 5, "batch_size": 64, "optimizer": "sgd"
 SCHEDULERS = ("none", "step", "cosine", "onecycle")
 # options that define the training run itself; a resumed run must not change them
 RUN_KEYS = ("model", "dataset", "batch_size", "optimizer", "lr", "momentum", "weight_decay",
-            "scheduler", "step_size", "gamma", "seed", "limit_train", "limit_eval", "nproc")
+            "scheduler", "step_size", "gamma", "seed", "limit_train", "limit_eval", "nproc",
+            "amp")
 
 
 def add_parser(sub):
@@ -76,6 +77,9 @@ def add_parser(sub):
                    help="StepLR period in epochs (default half the epochs)")
     p.add_argument("--gamma", type=positive_float, help="StepLR decay factor (default 0.1)")
     p.add_argument("--seed", type=nonneg_int, help=f"random seed (default {DEFAULTS['seed']})")
+    p.add_argument("--amp", choices=["bf16"],
+                   help="mixed precision: training steps run under torch.autocast('cpu', "
+                        "dtype=torch.bfloat16) (needs ml_dtypes: pip install 'dygrad[bf16]')")
     p.add_argument("--checkpoint-activations", action="store_true",
                    help="activation checkpointing: the model's blocks keep only their inputs "
                         "for backward and run again in backward (less memory, same gradients; "
@@ -204,6 +208,13 @@ def _fresh_config(args, world=None):
     cfg.setdefault("data_dir", None)
     cfg.setdefault("limit_train", None)
     cfg.setdefault("limit_eval", None)
+    cfg.setdefault("amp", None)
+    if cfg["amp"]:  # fail before any work when bfloat16 is unavailable
+        from .. import _dtype
+        try:
+            _dtype.bfloat16.np
+        except ImportError as e:
+            raise CLIError(f"--amp bf16: {e}") from None
     opt = cfg["optimizer"]
     cls = optimizers()[opt]
     defaults = optimizer_defaults(cls)
@@ -453,7 +464,8 @@ def _train(args, setup, job):
         f"  model      {cfg['model']} ({n_params:,} parameters)",
         f"  training   {cfg['epochs']} epoch{'s' if cfg['epochs'] > 1 else ''}, batch "
         f"{cfg['batch_size']}, {opt_desc}, "
-        f"scheduler {sched_desc}, seed {cfg['seed']}",
+        f"scheduler {sched_desc}, seed {cfg['seed']}"
+        + (", bfloat16 autocast (--amp bf16)" if cfg.get("amp") else ""),
         f"  output     {out_dir}")
     if getattr(args, "checkpoint_activations", False):
         say("  memory     activation checkpointing of the model's blocks "
@@ -566,10 +578,14 @@ def _train_epoch(model, optimizer, batch_scheduler, dataset, cfg, epoch, step, w
                              mode)
     total_loss, correct, seen = 0.0, 0, 0
     log_every = max(1, len(loader) // 20)
+    from ..amp import autocast
+    from .._dtype import bfloat16
+    amp = cfg.get("amp") == "bf16"  # the forward and loss under bfloat16 autocast (--amp bf16)
     try:
         for x, y in loader:
-            out = model(x)
-            loss = F.cross_entropy(out, y)
+            with autocast("cpu", dtype=bfloat16, enabled=amp):
+                out = model(x)
+                loss = F.cross_entropy(out, y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -15,11 +15,9 @@ import types
 # top-level names that stand for dygrad, and the dygrad module each maps to
 ROOTS = {"torch": "dygrad", "torchvision": "dygrad.vision", "functorch": "dygrad.func"}
 
-# torch modules dygrad does not have yet, and the planned work they wait for
-_WAITING = (
-    (("torch.amp", "torch.cpu.amp", "torch.cuda.amp", "torch.utils.checkpoint"),
-     "mixed precision and activation checkpointing are planned but not built yet"),
-)
+# torch modules dygrad does not have yet, and the planned work they wait for: ((prefixes),
+# reason) pairs (none now: torch.amp and torch.utils.checkpoint are built)
+_WAITING = ()
 
 
 def waiting_reason(name):

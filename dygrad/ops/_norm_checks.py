@@ -14,8 +14,15 @@ def float_input(x, kernel):
 
 
 def same_dtype(x, *params):
-    """PyTorch's CPU norm kernels take parameters of the input's dtype only (no promotion)."""
+    """PyTorch's CPU norm kernels take parameters of the input's dtype only (no promotion), or
+    float32 parameters beside a bfloat16/float16 input (the mixed kernels autocast relies on:
+    float32 LayerNorm weights under a bfloat16 region)."""
     dt = x._data.dtype
+    if dt.itemsize == 2 and dt.kind in "fV":
+        for p in params:
+            if p is not None and p._data.dtype != dt and p._data.dtype.name != "float32":
+                raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        return
     for p in params:
         if p is not None and p._data.dtype != dt:
             if dt.name == "float32":

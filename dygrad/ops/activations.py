@@ -18,6 +18,7 @@ from . import elementwise as _ew
 from ._activation_node import _Act, _act
 from ._layer_util import npv
 from ._record import record
+from ..amp._state import STATE as _AC, cast as _autocast
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_", "celu",
            "celu_", "sigmoid", "tanh", "softsign", "threshold", "threshold_", "tanhshrink", "prelu",
@@ -303,6 +304,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         tensor([[-1.0000,  1.0000],
                 [-0.5000, -1.0000]])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, weight = _autocast('prelu', input, weight)
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu(): argument 'weight' must be Tensor, not {type(weight).__name__}")
     n = weight.numel()

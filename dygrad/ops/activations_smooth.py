@@ -94,6 +94,9 @@ def _gelu_grad(g, x, cdf):
 
 def _gelu_fwd(d, approximate):
     """(gelu(d), st): the output in d's dtype and what the backward reads (float16 in float32)."""
+    if d.dtype.kind == "V":  # bfloat16: computed in float32; the backward's state kept in
+        out, st = _gelu_fwd(d.astype(_F32), approximate)  # bfloat16, so the graph stays small
+        return out.astype(d.dtype), st.astype(d.dtype)
     if approximate == "tanh":
         x = d if d.dtype != _F16 else d.astype(_F32)
         k = x.dtype.type

@@ -10,6 +10,7 @@ from ._record import record, record1
 from .dropout import _drawn
 from . import nn_ops
 from .attention_checks import check_sdpa, check_mha_shapes, check_mha_masks
+from ..amp._state import STATE as _AC, cast as _autocast
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -128,6 +129,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         >>> F.scaled_dot_product_attention(q, k, v).shape
         torch.Size([2, 4, 5, 3])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        query, key, value, attn_mask = _autocast('scaled_dot_product_attention', query, key, value, attn_mask)
     check_sdpa(query, key, value, attn_mask, is_causal, enable_gqa)
     L, S = query.shape[-2], key.shape[-2]
     if enable_gqa and query.dim() >= 3 and key.dim() >= 3:

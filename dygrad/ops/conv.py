@@ -12,6 +12,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
 from . import _buffers, _conv_gemm
 from ._window_args import check_conv
+from ..amp._state import STATE as _AC, cast as _autocast
 
 
 def _same_padding(k, d):
@@ -118,6 +119,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         >>> F.conv2d(torch.ones(2, 3, 8, 8), torch.ones(4, 3, 3, 3), stride=2, padding=1).shape
         torch.Size([2, 4, 4, 4])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, weight, bias = _autocast('conv2d', input, weight, bias)
     (sh, sw), p, (dh, dw), _, groups = check_conv(
         "conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
     kh, kw = weight._data.shape[2:]
@@ -209,6 +212,8 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         >>> F.conv1d(x, torch.tensor([[[1.0, 0.0, -1.0]]]), padding=1)
         tensor([[[-2., -2., -2.,  3.]]])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, weight, bias = _autocast('conv1d', input, weight, bias)
     (s,), p, (d,), _, groups = check_conv(
         "conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
     if p == "same":
@@ -297,6 +302,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         >>> F.conv_transpose2d(torch.ones(1, 4, 5, 5), torch.ones(4, 2, 3, 3), stride=2).shape
         torch.Size([1, 2, 11, 11])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, weight, bias = _autocast('conv_transpose2d', input, weight, bias)
     s, p, d, op_, G = check_conv("conv_transpose2d", input, weight, bias, stride, padding, dilation,
                                  groups, 2, True, output_padding)
     return _conv_transpose2d(input, weight, bias, s, p, op_, d, G)
@@ -315,6 +322,8 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         >>> F.conv_transpose1d(torch.tensor([[[1.0, 2.0]]]), torch.tensor([[[1.0, 1.0, 1.0]]]))
         tensor([[[1., 3., 3., 2.]]])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, weight, bias = _autocast('conv_transpose1d', input, weight, bias)
     # checked as 1-D (errors name conv_transpose1d and 1-D shapes), then run as a 2-D transposed
     # convolution over a height-1 plane with a height-1 kernel: the height axis adds nothing
     (s,), (p,), (d,), (op_,), G = check_conv(

@@ -18,6 +18,7 @@ from ..autograd.node import Node
 from . import _bw
 from ._reduce_util import finish, scalar_type_name
 from ._registry import op
+from ..amp._state import STATE as _AC, cast as _autocast
 
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
 
@@ -247,6 +248,8 @@ def einsum(*args):
             ops = list(ops[0])
     else:
         equation, ops = _sublist(args)
+    if _AC.on:  # autocast region: PyTorch's CPU policy runs einsum in the low precision
+        ops = list(_autocast("einsum", *ops))
     for k, o in enumerate(ops):
         if not isinstance(o, Tensor):
             raise TypeError(f"einsum(): operand {k} must be a Tensor, not {type(o).__name__}")
@@ -332,6 +335,8 @@ def _result_dtype(terms, out, arrays):
             "the two lists of dims given.",
     example="torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 0.0], [0.0, 2.0]]), 1")
 def tensordot(a, b, dims=2):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        a, b = _autocast('tensordot', a, b)
     na, nb = a._data.ndim, b._data.ndim
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"tensordot: both inputs should have same dtype, got "

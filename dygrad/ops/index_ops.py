@@ -11,6 +11,7 @@ from ._record import record1
 from ._registry import op
 from ._util import checked_scalar, wrap_dim
 from .scatter import _NAMES, _dt, _index, _nd1, _record, _shape1
+from ..amp._state import STATE as _AC, cast as _autocast
 
 
 def _index_vector(x, dim, index, op, int64_only=False, msg=None, vector_msg=None, err=RuntimeError,
@@ -200,6 +201,8 @@ class IndexCopyBackward0(Node):
     summary="input with its slices at index (a vector) along dim replaced by source's.",
     example="torch.zeros(3, 2), 0, torch.tensor([2, 0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])")
 def index_copy(input, dim, index, source):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, source = _autocast('index_copy', input, source)
     x1, idx, dim = _index_vector(input, dim, index, "index_copy", int64_only=True,
                                  msg=f"index_copy_(): Expected a long tensor for index, but got "
                                  f"{_NAMES.get(getattr(index, '_data', np.empty(0)).dtype, '?')}",

@@ -18,6 +18,7 @@ from ._reduce_util import scalar_type_name
 from ._util import wrap_dim
 from .einsum import einsum, tensordot  # noqa: F401
 from .dense import inverse, det, slogdet, solve, LinAlgError  # noqa: F401
+from ..amp._state import STATE as _AC, cast as _autocast
 
 
 def _x(shape):
@@ -148,6 +149,12 @@ def _saving2(out, a, b, node_cls, replay=None, name=None):
     summary="Matrix product with NumPy's rules for 1-D and batched operands.",
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([1.0, -1.0])')
 def matmul(input, other):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, other = _autocast('matmul', input, other)
+    return _matmul(input, other)
+
+
+def _matmul(input, other):  # matmul without autocast's policy: mv, dot and vdot call it
     ad, bd = _check(input, other, "matmul")
     na, nb = ad.ndim, bd.ndim
     if na == 0 or nb == 0:
@@ -178,6 +185,8 @@ def matmul(input, other):
 @op(out_dtype="same", out=True, summary='Product of two matrices.',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])')
 def mm(input, mat2):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, mat2 = _autocast('mm', input, mat2)
     if input._data.ndim != 2:
         raise RuntimeError(f"self must be a matrix (got a {input._data.ndim}-D tensor in mm)")
     if not isinstance(mat2, Tensor) or mat2._data.ndim != 2:
@@ -206,6 +215,8 @@ def _check_batches(batch1, batch2, op=None):
 @op(out_dtype="same", out=True, summary='Batched product of 3-D tensors: input[i] @ mat2[i].',
     example='torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])')
 def bmm(input, mat2):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, mat2 = _autocast('bmm', input, mat2)
     _check_batches(input, mat2)
     return matmul(input, mat2)
 
@@ -215,7 +226,7 @@ def bmm(input, mat2):
 def mv(input, vec):
     if input._data.ndim != 2 or _d(vec).ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, {_d(vec).ndim}")
-    return matmul(input, vec)
+    return _matmul(input, vec)
 
 
 @op(out_dtype="same", out=True,
@@ -224,7 +235,7 @@ def mv(input, vec):
 def dot(input, tensor):
     if input._data.ndim != 1 or _d(tensor).ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {_d(tensor).ndim}D tensors")
-    return matmul(input, tensor)
+    return _matmul(input, tensor)
 
 
 
@@ -321,6 +332,8 @@ def _int_scalars(prod, alpha, beta, terms, op):
     summary='beta * input + alpha * (mat1 @ mat2).',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]), beta=0.5')
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, mat1, mat2 = _autocast('addmm', input, mat1, mat2)
     for name, x in (("mat1", mat1), ("mat2", mat2)):
         if _d(x).ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {_d(x).ndim}-D tensor")
@@ -334,6 +347,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     summary='beta * input + alpha * bmm(batch1, batch2).',
     example='torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), alpha=2.0')
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, batch1, batch2 = _autocast('baddbmm', input, batch1, batch2)
     _check_batches(batch1, batch2, "baddbmm")
     return _addmm(input, batch1, batch2, beta, alpha, BaddbmmBackward0, "baddbmm")
 
@@ -401,6 +416,8 @@ def cross(input, other, dim=None):
     summary='p-norm distances between the rows of x1 and of x2 (batched).',
     example='torch.tensor([[0.0, 0.0], [1.0, 1.0]]), torch.tensor([[3.0, 4.0]])')
 def cdist(x1, x2, p=2.0, compute_mode=None):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        x1, x2 = _autocast('cdist', x1, x2)
     from .norms import vector_norm
     d1, d2 = x1._data, x2._data
     for name, d in (("X1", d1), ("X2", d2)):

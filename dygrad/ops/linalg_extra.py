@@ -11,11 +11,14 @@ from ._reduce_util import scalar_type_name
 from ._registry import op
 from .linalg import matmul, mm, mv, outer, tensordot, _int_scalars
 from .dense import slogdet, inverse
+from ..amp._state import STATE as _AC, cast as _autocast
 
 
 @op(summary='Sum of the main diagonal of a 2-D tensor.',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]])')
 def trace(input):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, = _autocast('trace', input)
     if input.dim() != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
     return input.diagonal().sum()
@@ -149,6 +152,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     summary='beta * input + alpha * (sum of batch1[i] @ batch2[i]).',
     example='torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]]), torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])')
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, batch1, batch2 = _autocast('addbmm', input, batch1, batch2)
     if batch1.dim() != 3 or batch2.dim() != 3:
         raise RuntimeError(f"addbmm: batch1 and batch2 must be 3-D tensors, got {batch1.dim()}-D and "
                            f"{batch2.dim()}-D")

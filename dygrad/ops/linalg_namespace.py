@@ -9,6 +9,7 @@ from . import return_types as _rt
 from ._registry import op
 from .linalg import cross, matmul, mm
 from .norms import vector_norm, matrix_norm
+from ..amp._state import STATE as _AC, cast as _autocast
 
 _SQ = "torch.tensor([[2.0, 1.0], [1.0, 3.0]])"
 
@@ -91,6 +92,8 @@ def linalg_cross(input, other, *, dim=-1):
     summary="Dot products of vectors along dim (broadcast over the other dims).",
     example="torch.tensor([1.0, 2.0]), torch.tensor([3.0, 4.0])")
 def linalg_vecdot(x, y, *, dim=-1):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        x, y = _autocast("linalg.vecdot", x, y)
     return (x * y).sum(dim)
 
 

@@ -11,6 +11,7 @@ from ..autograd.node import Node, sum_to
 from . import _bw
 from ._layer_util import attach, edges, needs_grad, short_name, check_tensor
 from ._record import record, record1, record2
+from ..amp._state import STATE as _AC, cast as _autocast
 
 __all__ = ["linear", "bilinear", "embedding", "one_hot"]
 
@@ -91,6 +92,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(x, w, torch.tensor([0.5, 0.0, 0.0]))
         tensor([[ 1.5000,  3.0000, -2.0000]])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, weight, bias = _autocast('linear', input, weight, bias)
     try:
         xd, wd = input._data, weight._data
     except AttributeError:

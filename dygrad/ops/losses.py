@@ -17,6 +17,7 @@ from ._layer_util import (attach, check_reduction, check_tensor, not_differentia
                           npv)
 from ._record import record1
 from ._reduce_util import scalar_type_name
+from ..amp._state import STATE as _AC, cast as _autocast
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -315,6 +316,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         >>> F.cross_entropy(logits, torch.tensor([0, 2]), reduction='none')
         tensor([0.2395, 1.0986])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target, weight = _autocast('cross_entropy', input, target, weight)
     check_tensor(input, "input", "cross_entropy")
     check_tensor(target, "target", "cross_entropy")
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
@@ -359,6 +362,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
         >>> F.nll_loss(logp, torch.tensor([0, 1]))
         tensor(0.3000)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target, weight = _autocast('nll_loss', input, target, weight)
     check_tensor(input, "input", "nll_loss")
     check_tensor(target, "target", "nll_loss")
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))

@@ -14,6 +14,7 @@ from ._layer_util import (check_reduction, check_tensor, not_differentiable, red
                           reduce_loss)
 from .losses_pair import _PairLoss, _finish_pair, _pair_arrays, _saved_pair
 from .activations_smooth import logsigmoid
+from ..amp._state import STATE as _AC, cast as _autocast
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",
            "multilabel_soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss"]
@@ -80,6 +81,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         >>> F.binary_cross_entropy(torch.tensor([0.8, 0.2]), torch.tensor([1.0, 0.0]))
         tensor(0.2231)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target, weight = _autocast('binary_cross_entropy', input, target, weight)
     reduction = _bce_args("binary_cross_entropy", input, target, weight,
                           reduction_of(size_average, reduce, reduction),
                           "Using a target size ({t}) that is different to the input size ({i}) is "
@@ -142,6 +145,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         >>> F.binary_cross_entropy_with_logits(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
         tensor(0.2201)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target, weight, pos_weight = _autocast('binary_cross_entropy_with_logits', input, target, weight, pos_weight)
     reduction = _bce_args("binary_cross_entropy_with_logits", input, target, weight,
                           reduction_of(size_average, reduce, reduction),
                           "Target size ({t}) must be the same as input size ({i})")
@@ -205,6 +210,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
         >>> F.kl_div(logq, torch.tensor([0.9, 0.1]), reduction='sum')
         tensor(0.3681)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target = _autocast('kl_div', input, target)
     check_tensor(input, "input", "kl_div")
     check_tensor(target, "target", "kl_div")
     if size_average is not None or reduce is not None:
@@ -240,6 +247,8 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = 
         >>> F.soft_margin_loss(torch.tensor([2.0, -1.0]), torch.tensor([1.0, -1.0]))
         tensor(0.2201)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target = _autocast('soft_margin_loss', input, target)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     not_differentiable("soft_margin_loss", "target", target)
     # PyTorch computes -input * target in place in a tensor like input: the target must

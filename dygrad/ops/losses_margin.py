@@ -15,6 +15,7 @@ from ._layer_util import (attach, check_reduction, not_differentiable, npv,
 from .losses_pair import (_PairLoss, _finish_pair, _pair_arrays, _saved_pair, _pair_checks,
                           _weighted, broadcast_pair)
 from .distance import pairwise_distance
+from ..amp._state import STATE as _AC, cast as _autocast
 
 __all__ = ["l1_loss", "smooth_l1_loss", "huber_loss", "hinge_embedding_loss", "margin_ranking_loss",
            "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
@@ -32,6 +33,8 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
         >>> F.l1_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
         tensor(1.6667)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target = _autocast('l1_loss', input, target)
     _pair_checks("l1_loss", input, target)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     input, target = broadcast_pair(input, target)
@@ -52,6 +55,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
         >>> F.smooth_l1_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction='none')
         tensor([0.1250, 2.5000])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target = _autocast('smooth_l1_loss', input, target)
     _pair_checks("smooth_l1_loss", input, target, float_only=True)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if beta < 0:
@@ -103,6 +108,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         >>> F.huber_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), reduction='none', delta=2.0)
         tensor([0.1250, 4.0000])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target = _autocast('huber_loss', input, target)
     _pair_checks("huber_loss", input, target, float_only=True)
     check_reduction(reduction)
     if delta <= 0:
@@ -157,6 +164,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
         >>> F.hinge_embedding_loss(x, t, reduction='none')
         tensor([0.3000, 0.6000])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, = _autocast('hinge_embedding_loss', input)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     td = target._data
     margin_part = _ew.where(_wrap(td != 1), (margin - input).clamp(min=0), 0.0)
@@ -176,6 +185,8 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         >>> F.margin_ranking_loss(x1, x2, torch.tensor([1.0, 1.0]))
         tensor(0.5000)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input1, input2 = _autocast('margin_ranking_loss', input1, input2)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if not (input1.dim() == input2.dim() == target.dim()):
         raise RuntimeError(
@@ -197,6 +208,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
         >>> F.cosine_embedding_loss(a, b, t, reduction='none')
         tensor([0.2929, 1.0000])
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input1, input2 = _autocast('cosine_embedding_loss', input1, input2)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     tdim = target.dim()
     if input1.dim() != input2.dim():
@@ -231,6 +244,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
         >>> F.triplet_margin_loss(a, p, n, margin=3.0, eps=0.0)
         tensor(1.)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        anchor, positive, negative = _autocast('triplet_margin_loss', anchor, positive, negative)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     a, pdim, n = anchor.dim(), positive.dim(), negative.dim()
     if not (a == pdim == n):
@@ -281,6 +296,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         >>> F.multi_margin_loss(torch.tensor([[0.1, 0.8, 0.4]]), torch.tensor([1]))
         tensor(0.3000)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, weight = _autocast('multi_margin_loss', input, weight)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")

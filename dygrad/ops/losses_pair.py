@@ -10,6 +10,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.node import Node, sum_to
 from . import _bw
 from ._layer_util import attach, check_reduction, check_tensor, reduce_loss, reduction_of
+from ..amp._state import STATE as _AC, cast as _autocast
 
 
 def _pair_checks(op, input, target, float_only=False):
@@ -133,6 +134,8 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
         >>> F.mse_loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
         tensor(4.3333)
     """
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, target = _autocast('mse_loss', input, target)
     _pair_checks("mse_loss", input, target)
     reduction = check_reduction(reduction_of(size_average, reduce, reduction))
     if weight is not None:

@@ -18,6 +18,7 @@ from .minmax import max, min, amax, amin, aminmax, argmax, argmin  # noqa: F401
 from .sort_ops import sort, argsort, topk, median  # noqa: F401
 from .moments import var, std, var_mean, std_mean  # noqa: F401
 from .norms import norm, vector_norm, matrix_norm  # noqa: F401
+from ..amp._state import STATE as _AC, cast as _autocast
 
 _I64 = np.dtype(np.int64)
 
@@ -267,6 +268,8 @@ def _kshape(v, x, dim):
     summary='Product of the elements over one dim (all of them by default).',
     example='torch.tensor([1.0, 2.0, 4.0]), 0')
 def prod(input, dim=None, keepdim=False, *, dtype=None):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, = _autocast('prod', input)
     if dim is not None:  # a bad dim is reported before the dtype
         dim = one_dim(dim, input._data.shape, "prod")
     input = _cast_for_grad(input, dtype)

@@ -11,6 +11,7 @@ from ._registry import op
 from ._reduce_util import named_nodes, one_dim
 from .sort_ops import (sort, _k_in_range, _pick_result, _median, _scalar_pick, MedianBackward0,
                        MedianBackward1, SortBackward0)
+from ..amp._state import STATE as _AC, cast as _autocast
 
 _I64 = np.dtype(np.int64)
 _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -86,12 +87,16 @@ def _quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
     summary='The q-th quantiles over dim (of all elements by default), interpolated as asked.',
     example='torch.tensor([1.0, 2.0, 4.0, 7.0]), 0.5')
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, = _autocast('quantile', input)
     return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
 
 
 @op(out_dtype="same", out=True, summary='quantile() ignoring NaN values.',
     example="torch.tensor([1.0, float('nan'), 4.0, 7.0]), 0.5")
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    if _AC.on:  # autocast region: PyTorch's CPU policy for this op
+        input, = _autocast('nanquantile', input)
     return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
 
 
