@@ -187,7 +187,8 @@ def _check_size_free(onnx, proto, node_calls, run, args, build, model, kw):
                       f"of the dynamic axes (the model failed on inputs one longer on them: "
                       f"{type(e).__name__}: {e})", UserWarning, stacklevel=3)
         return
-    proto2, _ = build(onnx, model, args2, out2, rec2, **kw)
+    # parameters as inputs: their data is the same, and copying it again would cost
+    proto2, _ = build(onnx, model, args2, out2, rec2, **{**kw, "export_params": False})
     g1, g2 = proto.graph, proto2.graph
     for k, (n1, n2) in enumerate(zip(g1.node, g2.node)):
         if n1 != n2:
@@ -195,19 +196,16 @@ def _check_size_free(onnx, proto, node_calls, run, args, build, model, kw):
     else:
         k = None if len(g1.node) == len(g2.node) else min(len(g1.node), len(g2.node))
         if k is None:
+            # constants: small ones (shapes, indices, masks) equal, large ones of equal shape
+            sizes = {t.name: list(t.dims) for t in g2.initializer}
+            sizes.update({i.name: [d.dim_value for d in i.type.tensor_type.shape.dim]
+                          for i in g2.input})
             small = {t.name: t for t in g2.initializer if len(t.raw_data) <= 4096}
-            for t in g1.initializer:
-                o = small.get(t.name)
-                if (o is not None and o != t) or (o is None and t.name not in
-                                                   {i.name for i in g2.initializer}):
-                    k = next((j for j, n in enumerate(g1.node) if t.name in n.input), 0)
-                    break
-            else:
-                sizes = {t.name: list(t.dims) for t in g2.initializer}
-                bad = [t for t in g1.initializer if sizes.get(t.name) != list(t.dims)]
-                if not bad:
-                    return
-                k = next((j for j, n in enumerate(g1.node) if bad[0].name in n.input), 0)
+            bad = [t for t in g1.initializer if sizes.get(t.name) != list(t.dims) or
+                   (len(t.raw_data) <= 4096 and t.name in small and small[t.name] != t)]
+            if not bad:
+                return
+            k = next((j for j, n in enumerate(g1.node) if bad[0].name in n.input), 0)
     from ._graph import describe
     where = describe(node_calls[k]) if k < len(node_calls) and node_calls[k] is not None \
         else "the model's outputs"

@@ -459,5 +459,5 @@ def _onnx_addmm(g, c):
                 alpha=float(c.get("alpha", 1)), beta=float(c.get("beta", 1)))
 
 
-for _name in ("matmul", "mm"):
+for _name in ("matmul", "mm", "bmm"):
     _rule("onnx", _name)(_onnx_matmul)

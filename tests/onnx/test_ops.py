@@ -190,3 +190,23 @@ def test_eval_model_exports_without_warning_and_legacy_export_uses_eval_semantic
     trained = io.BytesIO()
     torch.onnx.export(model, (x,), trained, dynamo=False, training=torch.onnx.TrainingMode.TRAINING)
     assert "Dropout" in [n.op_type for n in onnx.load_from_string(trained.getvalue()).graph.node]
+
+
+class More(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inorm = nn.InstanceNorm2d(3, affine=True)
+
+    def forward(self, x, y):
+        return (torch.bmm(x[:, 0], y[:, 0].transpose(1, 2)), self.inorm(x),
+                F.pad(x, (1, 2, 2, 1), mode="circular"), x.view_as(x) + y.reshape_as(x),
+                torch.broadcast_to(x[:, :1], (x.shape[0], 3, 4, 5)),
+                torch.logical_and(x > 0, y > 0), torch.isnan(x),
+                F.hardsigmoid(x) + F.hardswish(y))
+
+
+def test_bmm_instance_norm_circular_pad_broadcast_logical_at_opset_19():
+    torch.manual_seed(0)
+    _check(More(), [(torch.randn(2, 3, 4, 5), torch.randn(2, 3, 4, 5)),
+                    (torch.randn(3, 3, 4, 5), torch.randn(3, 3, 4, 5))],
+           {"x0": {0: "b"}, "x1": {0: "b"}}, opset_version=19)
