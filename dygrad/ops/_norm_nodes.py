@@ -31,7 +31,7 @@ class NativeBatchNormBackward0(Node):
         return _batch_norm_backward_np(self, g, w)
 
     def _release_extra(self):
-        self.xhat = None
+        self.xhat = self.invstd = None
         xc = getattr(self, "xc", None)
         if xc is not None:
             self.xc = None
