@@ -15,9 +15,12 @@ import types
 # top-level names that stand for dygrad, and the dygrad module each maps to
 ROOTS = {"torch": "dygrad", "torchvision": "dygrad.vision", "functorch": "dygrad.func"}
 
-# torch modules dygrad does not have yet, and the planned work they wait for: ((prefixes),
-# reason) pairs (none now: torch.amp and torch.utils.checkpoint are built)
-_WAITING = ()
+# torch modules dygrad does not have yet, and the planned work they wait for
+_WAITING = (
+    (("torch.fx",), "graph transformations (torch.fx) are planned but not built yet"),
+    (("torch.amp", "torch.cpu.amp", "torch.cuda.amp", "torch.utils.checkpoint"),
+     "mixed precision and activation checkpointing are planned but not built yet"),
+)
 
 
 def waiting_reason(name):

@@ -233,8 +233,43 @@ def test_reachable_as_torch_func_and_functorch():
     assert dygrad.func.grad is grad
     import subprocess
     import sys
-    code = ("import dygrad.compat; dygrad.compat.install()\n"
-            "import functorch, torch\nfrom torch.func import grad, functional_call\n"
-            "assert functorch.grad is grad is torch.func.grad\nprint('ok')")
+    code = """if True:
+        import dygrad.compat; dygrad.compat.install()
+        import warnings
+        import functorch, torch
+        from torch.func import grad, functional_call
+        assert torch.func.grad is grad
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            g = functorch.grad(lambda x: (x * x).sum())(torch.ones(2))
+            fmodel, params = functorch.make_functional(torch.nn.Linear(2, 1))
+            out = fmodel(params, torch.ones(3, 2))
+            fe, pe, be = functorch.combine_state_for_ensemble([torch.nn.Linear(2, 1)] * 3)
+        assert g.tolist() == [2.0, 2.0] and out.shape == (3, 1)
+        assert pe[0].shape == (3, 1, 2) and not pe[0].requires_grad
+        assert [x.category for x in w] == [FutureWarning] * 3
+        assert "Please use `torch.func.grad` instead" in str(w[0].message)
+        assert "Please use `torch.func.functional_call` instead" in str(w[1].message)
+        print("ok")
+    """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.strip() == "ok", r.stderr
+
+
+def test_functorch_module_api():
+    from dygrad.func import _functorch as functorch
+    bn = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    with pytest.warns(FutureWarning, match="functorch.make_functional"):
+        with pytest.raises(RuntimeError, match="`model` has buffers"):
+            functorch.make_functional(bn)
+    with pytest.warns(FutureWarning, match="functorch.make_functional_with_buffers"):
+        fmodel, params, buffers = functorch.make_functional_with_buffers(bn)
+    assert len(params) == 4 and len(buffers) == 3 and params[0] is not bn[0].weight
+    x = torch.tensor([[1.0, 2.0], [3.0, 5.0]])
+    with torch.no_grad():
+        _close(fmodel(params, buffers, x), bn(x), 1e-6)
+    g = grad(lambda p: fmodel(p, buffers, x).pow(2).sum())(params)
+    assert isinstance(g, tuple) and g[0].shape == (2, 2)
+    with pytest.warns(FutureWarning, match="torch.func.stack_module_state"):
+        with pytest.raises(RuntimeError, match="combine_state_for_ensemble: Expected at least"):
+            functorch.combine_state_for_ensemble([])
