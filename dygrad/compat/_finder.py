@@ -12,15 +12,14 @@ import importlib.machinery
 import sys
 import types
 
-# top-level names that stand for dygrad, and the dygrad module each maps to
-ROOTS = {"torch": "dygrad", "torchvision": "dygrad.vision", "functorch": "dygrad.func"}
+# top-level names that stand for dygrad, and the dygrad module each maps to (functorch: the
+# deprecated spellings of torch.func that PyTorch 2.13 still offers)
+ROOTS = {"torch": "dygrad", "torchvision": "dygrad.vision",
+         "functorch": "dygrad.func._functorch"}
 
-# torch modules dygrad does not have yet, and the planned work they wait for
-_WAITING = (
-    (("torch.fx",), "graph transformations (torch.fx) are planned but not built yet"),
-    (("torch.amp", "torch.cpu.amp", "torch.cuda.amp", "torch.utils.checkpoint"),
-     "mixed precision and activation checkpointing are planned but not built yet"),
-)
+# torch modules dygrad does not have yet, and the planned work they wait for: ((prefixes),
+# reason) pairs (none now: torch.amp and torch.utils.checkpoint are built)
+_WAITING = ()
 
 
 def waiting_reason(name):
