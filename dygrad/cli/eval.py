@@ -231,6 +231,8 @@ def run(args):
 
     out_dir = args.output_dir or os.path.dirname(os.path.abspath(path))
     stem = os.path.splitext(os.path.basename(path))[0]
+    if exported is not None:  # best.onnx and best.pt sit beside best.ckpt: keep their results apart
+        stem = os.path.basename(path).replace(".", "-")
     try:
         os.makedirs(out_dir, exist_ok=True)
         result = {"checkpoint": os.path.abspath(path), "model": cfg["model"],

@@ -62,6 +62,7 @@ def test_eval_takes_a_traced_model_as_a_checkpoint(run_dir, capsys, tmp_path):
     assert main(["eval", str(traced), "--limit", "100", "--output-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "(exported lenet5, trained on MNIST-10k" in out
+    assert (tmp_path / "model-bin-eval.json").exists()  # beside best-eval.json, not over it
     assert _accuracy(out) == want
     assert main(["eval", str(traced), "--model", "mlp"]) == 2
     assert "--model does not apply to an exported file" in capsys.readouterr().err
