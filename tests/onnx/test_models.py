@@ -36,21 +36,32 @@ DYN = {"x": {0: "batch"}, "y": {0: "batch"}}
 
 
 class _Pool:
-    """Stand-ins for dygrad.random's _uniform/_normal while models are built: slices of one
-    pool of float32 draws at a moving offset (values that look like an initialiser's)."""
+    """Stand-ins for dygrad.random's _uniform/_normal while models are built: strided views of
+    one pool of float32 draws (element [..., i, j] is pool[start + ... + 3*i + 1*j], so
+    rows, channels and kernel axes all differ and a transposed axis shows), which the
+    initialisers copy once into the parameters (no draw of 130M normals for VGG)."""
+
+    STRIDES = (1, 3, 7, 11, 13)
 
     def __init__(self):
         rng = np.random.default_rng(0)
-        self.normal = rng.standard_normal(1 << 16).astype(np.float32)
-        self.uniform = rng.random(1 << 16).astype(np.float32)
+        self.normal = rng.standard_normal(1 << 18).astype(np.float32)
+        self.uniform = rng.random(1 << 18).astype(np.float32)
         self.at = 0
 
     def _take(self, pool, shape, scale, shift, npdt):
-        # scaled while small, then tiled: one pass over the (possibly huge) result
-        self.at = (self.at + 7919) % pool.size
-        small = (np.roll(pool, -self.at) * np.float32(scale) + np.float32(shift))
+        shape = tuple(int(n) for n in shape)
+        strides = self.STRIDES[:len(shape)][::-1]      # the last axis contiguous
+        span = sum((n - 1) * s for n, s in zip(shape, strides)) + 1
+        self.at = (self.at + 7919) % (pool.size // 2)
+        small = pool[self.at:] * np.float32(scale) + np.float32(shift)
+        small = small.astype(npdt or np.float32)
+        if span <= small.size:
+            item = small.itemsize
+            return np.lib.stride_tricks.as_strided(small, shape, [s * item for s in strides],
+                                                   writeable=False)
         n = int(np.prod(shape, dtype=np.int64))
-        return np.resize(small.astype(npdt or np.float32), n).reshape(shape)
+        return np.resize(small, n).reshape(shape)
 
     def uniform_(self, shape, a, b, generator=None, npdt=None):
         return self._take(self.uniform, shape, b - a, a, npdt)
