@@ -8,7 +8,8 @@ __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
 def is_anomaly_enabled():
-    return STATE.anomaly
+    # `is True`: a checkpoint sets a truthy marker while noting the nodes its function makes
+    return STATE.anomaly is True
 
 
 class detect_anomaly:

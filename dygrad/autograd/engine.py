@@ -210,7 +210,7 @@ def _execute(ready, buffers, deps, create_graph, retain_graph, inputs, accumulat
     if inputs is not None and stop is None:
         CAPTURING[0] += 1
     try:
-        if inputs is None and not STATE.anomaly:
+        if inputs is None and STATE.anomaly is not True:   # (a checkpoint's marker: not on)
             _loop(ready, buffers, deps, create_graph, retain_graph)
             return None
         return _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accumulate,
@@ -311,7 +311,7 @@ def _loop_general(ready, buffers, deps, create_graph, retain_graph, inputs, accu
         if stop is not None:
             needed -= stop
         results = [None] * len(inputs)
-    anomaly = STATE.anomaly
+    anomaly = STATE.anomaly is True
     while ready:
         node = ready.pop()
         buf = buffers.pop(node, None)

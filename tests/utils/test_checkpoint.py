@@ -180,3 +180,31 @@ def test_parity_with_torch_values():
         y[0].pow(2).sum().backward()
         res.append(x.grad.numpy())
     np.testing.assert_allclose(got[0], ref[0], rtol=1e-6)
+
+
+def test_anomaly_mode_inside_and_around():
+    seen = []
+
+    def f(t):
+        seen.append(torch.autograd.is_anomaly_enabled())
+        return t.exp()
+    x = torch.randn(3, requires_grad=True)
+    checkpoint(f, x, use_reentrant=False).sum().backward()
+    assert seen == [False, False]
+    with torch.autograd.detect_anomaly():
+        y = checkpoint(f, x, use_reentrant=False)
+        y.sum().backward()
+    assert seen[2:] == [True, True] and not torch.autograd.is_anomaly_enabled()
+
+
+def test_view_and_double_backward():
+    x = torch.randn(3, 4, requires_grad=True)
+    v = checkpoint(lambda t: (t * 3).view(12), x * 2, use_reentrant=False)
+    v.mul_(2)
+    v.sum().backward()
+    assert np.array_equal(x.grad.numpy(), np.full((3, 4), 12, np.float32))
+    x = torch.randn(3, requires_grad=True)
+    y = checkpoint(lambda t: t.pow(3), x, use_reentrant=False).sum()
+    (g,) = torch.autograd.grad(y, x, create_graph=True)
+    g.sum().backward()
+    assert np.allclose(x.grad.numpy(), 6 * x.detach().numpy())
