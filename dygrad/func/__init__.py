@@ -1,8 +1,9 @@
 """dygrad.func (``torch.func``, also ``functorch``): composable function transforms.
 
 ``functional_call`` runs a module with other parameters; ``grad``, ``grad_and_value``, ``vjp``,
-``jvp``, ``jacrev``, ``jacfwd`` and ``hessian`` transform functions of tensors and compose with
-each other and with eager autograd (docs/func.md); ``stack_module_state`` prepares ensembles.
+``jvp``, ``jacrev``, ``jacfwd``, ``hessian`` and ``vmap`` transform functions of tensors and
+compose with each other and with eager autograd (docs/func.md); ``stack_module_state`` prepares
+ensembles.
 """
 from ._functional_call import functional_call, stack_module_state
 from ._grad import grad, grad_and_value, vjp, jvp

@@ -32,8 +32,24 @@ def _tensor_cls():
 
 
 def _zeros_like(x):
+    # through the module attribute: under vmap a batched x gets batched zeros
+    from .. import _creation
+    return _creation.zeros_like(x)
+
+
+def _basis(t, i):
+    """A tensor of t's (per-sample) shape and dtype, 1 at flat index i, 0 elsewhere."""
     from .._tensor import _wrap
-    return _wrap(np.zeros(x._data.shape, x._data.dtype))
+    a = np.zeros(t.numel(), t.dtype.np)
+    a[i] = 1
+    return _wrap(a.reshape(tuple(t.shape)))
+
+
+def _physical(t):
+    """The plain tensor under vmap's batched wrappers (whose graph it is)."""
+    while hasattr(t, "_bv"):
+        t = t._bv
+    return t
 
 
 def _wrap_np(a):
@@ -57,7 +73,7 @@ class Level:
     def leaf(self, array_like_tensor):
         """A fresh leaf of the level that requires grad (a dummy cotangent of jvp)."""
         t = array_like_tensor.detach().requires_grad_(True)
-        self.inside.add(t._grad_node()[0])
+        self.inside.add(_physical(t)._grad_node()[0])
         return t
 
     def enter(self, x):
@@ -73,10 +89,10 @@ class Level:
 
     def external(self, t):
         """Whether `t`'s value depends on a requires-grad tensor outside this level."""
-        if not self.outer or not isinstance(t, _tensor_cls()) or not t._rg:
+        if not self.outer or not isinstance(t, _tensor_cls()) or not t.requires_grad:
             return False
         inside = self.inside
-        node = t._grad_node()[0]
+        node = _physical(t)._grad_node()[0]
         stack, seen = [node], {node}
         while stack:
             n = stack.pop()
@@ -92,14 +108,14 @@ class Level:
 
     def lower(self, t):
         """`t` as the caller sees it: detached unless it depends on the caller's graph."""
-        if isinstance(t, _tensor_cls()) and t._rg and not self.external(t):
+        if isinstance(t, _tensor_cls()) and t.requires_grad and not self.external(t):
             return t.detach()
         return t
 
     def backward(self, outputs, inputs, cotangents, create, retain=True):
         """Gradients of `outputs` (weighted by `cotangents`) with respect to the entry tensors
         `inputs`, zeros where nothing flows; lowered when computed with a graph."""
-        pairs = [(o, c) for o, c in zip(outputs, cotangents) if o._rg]
+        pairs = [(o, c) for o, c in zip(outputs, cotangents) if o.requires_grad]
         if not pairs or not inputs:
             return [_zeros_like(x) for x in inputs]
         gs = _autograd_grad([o for o, _ in pairs], inputs, [c for _, c in pairs],
@@ -301,7 +317,7 @@ class Linearized:
         self.us = [level.leaf(_zeros_like(o)) for o in outs]
         self.external = any(level.external(o) for o in outs)
         self.rows = None
-        live = [(o, u) for o, u in zip(outs, self.us) if o._rg]
+        live = [(o, u) for o, u in zip(outs, self.us) if o.requires_grad]
         self.gs = [None] * len(flat)
         if live and flat:
             try:
@@ -312,7 +328,7 @@ class Linearized:
                     raise
                 self.rows = self._jacobian_rows()
                 return
-            self.gs = [g if g is not None and g._rg else None for g in gs]
+            self.gs = [g if g is not None and g.requires_grad else None for g in gs]
 
     def _jacobian_rows(self):
         """rows[k][j]: the Jacobian of output k by entry tensor j as a (numel_k, numel_j)
@@ -322,11 +338,9 @@ class Linearized:
         rows = []
         for o in self.outs:
             m, create = o.numel(), level.external(o)
-            eye = np.eye(m, dtype=o._data.dtype)
-            per = [level.backward([o], flat, [_wrap_np(eye[i].reshape(o.shape))], create)
-                   for i in range(m)]
+            per = [level.backward([o], flat, [_basis(o, i)], create) for i in range(m)]
             rows.append([stack([r[j].reshape(-1) for r in per]) if m else
-                         _wrap_np(np.zeros((0, x.numel()), x._data.dtype))
+                         _wrap_np(np.zeros((0, x.numel()), x.dtype.np))
                          for j, x in enumerate(flat)])
         return rows
 

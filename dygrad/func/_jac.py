@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
-from ._grad import (Level, Linearized, enter_args, flat_outputs, lower_tree, rebuild,
+from ._grad import (Level, Linearized, _basis, enter_args, flat_outputs, lower_tree, rebuild,
                     split_aux)
 from ._pytree import tree_unflatten
 
@@ -31,7 +31,7 @@ def _assemble(pieces, lead_shape, tail_shape, lead_first, dtype):
     from .. import stack
     full = tuple(lead_shape) + tuple(tail_shape)
     if not pieces:
-        return _wrap(np.zeros(full, dtype))
+        return _wrap(np.zeros(full, dtype.np))
     if lead_first:
         return stack(pieces).reshape(full)
     return stack(pieces, dim=-1).reshape(full)
@@ -73,11 +73,9 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
             jac = []
             for o in outs:
                 create = level.external(o)
-                m = o.numel()
-                eye = np.eye(m, dtype=o._data.dtype) if m else None
-                rows = [level.backward([o], flat, [_wrap(eye[i].reshape(o.shape))], create)
-                        for i in range(m)]
-                jac.append([_assemble([r[j] for r in rows], o.shape, x.shape, True, x._data.dtype)
+                rows = [level.backward([o], flat, [_basis(o, i)], create)
+                        for i in range(o.numel())]
+                jac.append([_assemble([r[j] for r in rows], o.shape, x.shape, True, x.dtype)
                             for j, x in enumerate(flat)])
         result = _structure(jac, out_spec, layout, argnums)
         return (result, lower_tree(level, aux)) if has_aux else result
@@ -109,15 +107,13 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
             zeros = [None] * len(flat)
             cols = []  # cols[j]: the list over input j's elements of [J_k e for each output k]
             for j, x in enumerate(flat):
-                n = x.numel()
-                eye = np.eye(n, dtype=x._data.dtype) if n else None
                 tans = list(zeros)
                 col = []
-                for i in range(n):
-                    tans[j] = _wrap(eye[i].reshape(x.shape))
+                for i in range(x.numel()):
+                    tans[j] = _basis(x, i)
                     col.append(lin(tans, only=(j,)))
                 cols.append(col)
-            jac = [[_assemble([c[k] for c in cols[j]], o.shape, x.shape, False, o._data.dtype)
+            jac = [[_assemble([c[k] for c in cols[j]], o.shape, x.shape, False, o.dtype)
                     for j, x in enumerate(flat)] for k, o in enumerate(outs)]
         result = _structure(jac, out_spec, layout, argnums)
         return (result, lower_tree(level, aux)) if has_aux else result

@@ -139,7 +139,7 @@ def test_resnet18_functional_grad_and_vjp_match_torch():
         fw.manual_seed(0)
         return (tvm if fw is torch else dvm).resnet18(num_classes=3)
     dm, tm = _both(build)
-    x = RNG.standard_normal((2, 3, 16, 16))
+    x = RNG.standard_normal((2, 3, 8, 8))
     labels = np.array([0, 2])
     ct = RNG.standard_normal((2, 3))
     res = []
