@@ -12,7 +12,7 @@ import warnings
 from .. import func as _func
 from ..nn.modules.module import Module
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
            "make_functional", "make_functional_with_buffers", "combine_state_for_ensemble",
            "FunctionalModule", "FunctionalModuleWithBuffers"]
 
@@ -43,14 +43,7 @@ jvp = _deprecated("jvp")
 jacrev = _deprecated("jacrev")
 jacfwd = _deprecated("jacfwd")
 hessian = _deprecated("hessian")
-
-
-def __getattr__(name):
-    if name == "vmap":  # torch.func.vmap lives beside the other transforms
-        value = _deprecated("vmap")
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'functorch' has no attribute '{name}'")
+vmap = _deprecated("vmap")
 
 
 class FunctionalModule(Module):

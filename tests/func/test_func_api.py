@@ -273,3 +273,19 @@ def test_functorch_module_api():
     with pytest.warns(FutureWarning, match="torch.func.stack_module_state"):
         with pytest.raises(RuntimeError, match="combine_state_for_ensemble: Expected at least"):
             functorch.combine_state_for_ensemble([])
+
+
+def test_transforms_under_vmap_equal_the_per_sample_loop():
+    from dygrad.func import vmap
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, dtype=torch.float64)
+    t = torch.randn(4, 3, dtype=torch.float64)
+
+    def f(x):
+        return x.sin() * x.sum()
+    for T, args in ((jacrev(f), (x,)), (jacfwd(f), (x,)),
+                    (hessian(lambda x: (x.sin() * x).sum()), (x,)),
+                    (lambda x, t: jvp(f, (x,), (t,))[1], (x, t)),
+                    (lambda x, t: vjp(f, x)[1](t)[0], (x, t))):
+        loop = torch.stack([T(*(a[i] for a in args)) for i in range(4)])
+        _close(vmap(T)(*args), loop, 1e-12)
