@@ -23,6 +23,10 @@ def _square(x, op):
     if d.dtype.kind not in "fV":
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
                            f"Got {scalar_type_name(d.dtype)}")
+    if d.dtype.itemsize == 2 and op in ("linalg.det", "linalg.solve"):
+        # PyTorch reaches its LU kernel first for these, which has no half/bfloat16 version
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for "
+                                  f"'{'Half' if d.dtype == np.float16 else 'BFloat16'}'")
     if d.dtype.itemsize == 2:
         raise RuntimeError(f"{op}: Low precision dtypes not supported. Got "
                            f"{'Half' if d.dtype == np.float16 else 'BFloat16'}")

@@ -254,7 +254,14 @@ def _np_erfcx(d):
     summary="Scaled complementary error function exp(x**2) * erfc(x), without overflow.",
     example="torch.tensor([-1.0, 0.0, 1.0, 30.0])")
 def erfcx(input):
+    _no_bfloat16(input, "erfcx")
     return _unary(input, _np_erfcx, ErfcxBackward0, save_out=True)
+
+
+def _no_bfloat16(x, name):
+    """PyTorch has no bfloat16 kernel for these special functions (checked against torch 2.13)."""
+    if isinstance(x, Tensor) and x._data.dtype.kind == "V":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'BFloat16\'')
 
 
 # The normal CDF family of torch.special, composed of erfc/erfinv/log (so their gradients are
@@ -270,6 +277,7 @@ def ndtr(input):
     summary="Inverse of the standard normal CDF (the quantile function), elementwise.",
     example="torch.tensor([0.1, 0.5, 0.9])")
 def ndtri(input):
+    _no_bfloat16(input, "ndtri")
     return erfinv(input * 2.0 - 1.0) * math.sqrt(2.0)
 
 
@@ -277,6 +285,7 @@ def ndtri(input):
     summary="Log of the standard normal CDF, accurate far into the lower tail.",
     example="torch.tensor([-40.0, 0.0, 3.0])")
 def log_ndtr(input):
+    _no_bfloat16(input, "log_ndtr")
     from . import elementwise as _ew
     far = input._data < -20
     safe = _ew.where(_wrap(far), 0.0, input)

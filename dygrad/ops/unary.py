@@ -30,6 +30,8 @@ def _unary(x, npfn, node_cls, save_in=True, save_out=False, float_only=True, hal
         replay = (_cast_kernel, npfn, d.dtype, x)
     elif half_in_float and d.dtype is _F16:
         replay = npfn = _in_float32(npfn)
+    elif d.dtype.kind == "V":  # bfloat16: PyTorch computes in float32 and rounds once
+        replay = npfn = _in_float32(npfn, d.dtype)
     t, node = record1(npfn(d), node_cls, x, replay)
     if node is not None:
         if save_in:
@@ -50,12 +52,12 @@ def _cast_kernel(npfn, npdt, x):
 _F16 = np.dtype(np.float16)
 
 
-def _in_float32(npfn):
+def _in_float32(npfn, out=_F16):
     """float16 math as PyTorch's CPU kernels do it for composites (sigmoid, rsqrt, sinc): in
     float32, rounded once at the end; rounding every step in float16 is 1 ulp off. (Others,
     logit among them, PyTorch computes step by step in float16: they keep NumPy's float16.)"""
     def kernel(d):
-        return np.asarray(npfn(d.astype(np.float32))).astype(np.float16)
+        return np.asarray(npfn(d.astype(np.float32))).astype(out)
     kernel.__name__ = getattr(npfn, "__name__", "unary")
     return kernel
 
