@@ -37,7 +37,9 @@ class FunctionCtx(Node):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError("save_for_backward can only save variables, but argument "
                                 f"{type(t).__name__} is not a Variable")
-        self._ctx_saved = tuple(tensors)
+        # which positions hold a tensor (not the tensors: under saved-tensor hooks only what
+        # pack returned may stay alive)
+        self._ctx_saved = tuple([t is not None for t in tensors])
         self.save(*[t for t in tensors if t is not None])
 
     @property
@@ -50,7 +52,7 @@ class FunctionCtx(Node):
                 "tensors after they have already been freed). Specify retain_graph=True if you "
                 "need to backward through the graph a second time.")
         vals = iter(self._unpack(True))
-        return tuple(None if t is None else next(vals) for t in self._ctx_saved)
+        return tuple(next(vals) if kept else None for kept in self._ctx_saved)
 
     saved_variables = saved_tensors
 

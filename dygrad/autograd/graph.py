@@ -241,29 +241,42 @@ class track_memory:
         52428800
     """
 
+    _active = []   # the trackers whose blocks are running, outermost first
+
     def __init__(self):
         self.peak_bytes = None
         self.end_bytes = None
         self.peak_rss_bytes = None
         self._started = False
-        self._start = 0
+        self._start = self._max = 0
+
+    @staticmethod
+    def _note_peak():
+        # a nested tracker resets tracemalloc's peak: the enclosing ones keep what they saw
+        import tracemalloc
+        cur, peak = tracemalloc.get_traced_memory()
+        for t in track_memory._active:
+            t._max = max(t._max, peak)
+        return cur
 
     def __enter__(self):
         import tracemalloc
         self._started = not tracemalloc.is_tracing()
         if self._started:
             tracemalloc.start()
-        self._start = tracemalloc.get_traced_memory()[0]
+        self._start = self._max = self._note_peak()
         tracemalloc.reset_peak()
-        self._rss = _reset_hwm()
+        track_memory._active.append(self)
+        self._rss = _reset_hwm()   # (a nested block's RSS peak resets the enclosing one's too)
         return self
 
     def __exit__(self, *exc):
         import tracemalloc
-        cur, peak = tracemalloc.get_traced_memory()
+        cur = self._note_peak()
+        track_memory._active.remove(self)
         if self._started:
             tracemalloc.stop()
-        self.peak_bytes = max(peak - self._start, 0)
+        self.peak_bytes = max(self._max - self._start, 0)
         self.end_bytes = cur - self._start
         if self._rss:
             hwm = _status_kb("VmHWM")

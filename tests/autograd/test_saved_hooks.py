@@ -129,3 +129,31 @@ def test_parity_with_torch():
         y.backward()
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6, atol=1e-6)
+
+
+def test_packed_originals_are_not_kept():
+    import gc
+    import weakref
+
+    class Sq(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t, None)
+            return t * t
+
+        @staticmethod
+        def backward(ctx, g):
+            t, none = ctx.saved_tensors
+            assert none is None
+            return 2 * t * g
+    x = torch.randn(64, requires_grad=True)
+    with saved_tensors_hooks(lambda t: t.detach().numpy().astype(np.float16),
+                             lambda a: torch.from_numpy(a.astype(np.float32))):
+        h = x * 1.0
+        y = Sq.apply(h).sum() + h.exp().sum()
+    ref = weakref.ref(h)
+    del h
+    gc.collect()
+    assert ref() is None          # only the float16 copies stay with the graph
+    y.backward()
+    assert np.allclose(x.grad.numpy(), (2 * x.detach() + x.detach().exp()).numpy(), rtol=1e-2)
