@@ -81,12 +81,14 @@ def run(args):
     else:
         kind = "traced dygrad model (dygrad.jit.load), no opset"
     print(f"exported    {out} ({kind}, {_size(size)}, batch {args.batch}, {took:.2f} s)")
-    with _no_grad():
-        want = model(_tensor(images)).numpy()
     if args.format == "onnx":
-        got, how, shown = _run_onnx(out, images, args.batch), "onnxruntime", "onnx.checker: ok; "
-    else:
-        got, how, shown = _run_traced(out, images, args.batch), "the loaded file", ""
+        got, how, shown = _run_onnx(out, images), "onnxruntime", "onnx.checker: ok; "
+        chunk = len(images)
+    else:  # a file of one batch size runs in pieces of it: so does the model it is held to
+        (got, chunk, images), how, shown = _run_traced(out, images), "the loaded file", ""
+    with _no_grad():
+        want = np.concatenate([model(_tensor(images[i:i + chunk])).numpy()
+                               for i in range(0, len(images), chunk)])
     diff = float(np.max(np.abs(got.astype(np.float64) - want))) if got.size else 0.0
     agree = int((got.argmax(1) == want.argmax(1)).sum())
     print(f"checked     {shown}{how} vs dygrad on {len(images)} {source}: max |difference| "
@@ -170,7 +172,7 @@ def _ort_session(path):
     return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
 
 
-def _run_onnx(path, images, batch):
+def _run_onnx(path, images):
     onnx, _ = _onnx_modules()
     onnx.checker.check_model(path)
     sess = _ort_session(path)
@@ -190,10 +192,14 @@ def _export_traced(model, example, out, meta):
             raise CLIError(f"the traced model cannot be saved: {exc}") from None
 
 
-def _run_traced(path, images, batch):
+def _run_traced(path, images):
+    """(the loaded file's outputs, the batch size it ran at, the images it ran on: whole
+    batches of a file that takes one batch size only)."""
     model = load_exported(path)[0]
+    chunk = getattr(model, "fixed", None) or len(images)
+    images = images[: max(len(images) // chunk, 1) * chunk]
     with _no_grad():
-        return model(_tensor(images)).numpy()
+        return model(_tensor(images)).numpy(), chunk, images
 
 
 # -- reading exported files (dygrad eval) ---------------------------------------------------------

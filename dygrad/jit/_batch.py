@@ -54,7 +54,8 @@ def generalise(fn, key, data, plan_data):
         raise NotPolymorphic("it was traced with an empty batch")
     flags = key[-1] if fn._flags is not None else None
     if flags is not None and flags != fn._flags():
-        raise NotPolymorphic("it was traced in a mode the model is not in now")
+        raise NotPolymorphic("the model was in the other mode (train/eval) when saved, and "
+                             "jit.save re-traces the mode the model is in")
     arg_keys = key[2:-1] if flags is not None else key[2:]
     rng = np.random.default_rng(0)  # never the user's generator
     variants = [data]

@@ -143,3 +143,24 @@ def test_a_file_of_one_batch_size_is_evaluated_in_pieces():
     out = _Runner(fn, fixed=4).eval()(dygrad.from_numpy(x))
     assert seen == [4, 4, 4]
     np.testing.assert_array_equal(out.numpy(), x[:, :2] * 2)
+
+
+def test_a_traced_file_of_one_batch_size_is_checked_and_evaluated(run_dir, capsys, tmp_path,
+                                                                  monkeypatch):
+    """A model whose program does not generalise to other batch sizes (forced here) is checked
+    in whole batches of its size and evaluated in pieces of it."""
+    import dygrad.jit._save as S
+    from dygrad.jit._batch import NotPolymorphic
+
+    def refuse(*a, **k):
+        raise NotPolymorphic("forced by the test")
+
+    monkeypatch.setattr(S, "generalise", refuse)
+    path = tmp_path / "fixed.pt"
+    assert main(["export", str(run_dir), "--format", "dygrad", "--batch", "4", "--out",
+                 str(path), "--check-images", "10"]) == 0
+    assert "vs dygrad on 8 held-out" in capsys.readouterr().out  # two whole batches of 4
+    assert main(["eval", str(path), "--limit", "10", "--output-dir", str(tmp_path)]) == 0
+    got = _accuracy(capsys.readouterr().out)
+    assert main(["eval", str(run_dir), "--limit", "10", "--output-dir", str(tmp_path)]) == 0
+    assert got == _accuracy(capsys.readouterr().out)
