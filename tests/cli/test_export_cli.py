@@ -164,3 +164,20 @@ def test_a_traced_file_of_one_batch_size_is_checked_and_evaluated(run_dir, capsy
     got = _accuracy(capsys.readouterr().out)
     assert main(["eval", str(run_dir), "--limit", "10", "--output-dir", str(tmp_path)]) == 0
     assert got == _accuracy(capsys.readouterr().out)
+
+
+def test_export_onnx_of_an_op_without_lowering_points_to_the_dygrad_format(run_dir, capsys,
+                                                                            tmp_path, monkeypatch):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    import dygrad.onnx as donnx
+
+    def unsupported(*a, **k):
+        raise donnx.UnsupportedOperatorError("no ONNX lowering for 'frobnicate' (in features.0)")
+
+    monkeypatch.setattr(donnx, "export", unsupported)
+    out = tmp_path / "m.onnx"
+    assert main(["export", str(run_dir), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be exported to ONNX: no ONNX lowering for 'frobnicate'" in err
+    assert "Fix: use --format dygrad" in err and not out.exists()
