@@ -289,3 +289,32 @@ def test_transforms_under_vmap_equal_the_per_sample_loop():
                     (lambda x, t: vjp(f, x)[1](t)[0], (x, t))):
         loop = torch.stack([T(*(a[i] for a in args)) for i in range(4)])
         _close(vmap(T)(*args), loop, 1e-12)
+
+
+def test_linearize_functionalize_and_batch_norm_replacement():
+    from dygrad.func import functionalize, linearize, replace_all_batch_norm_modules_
+    x = _x()
+    out, jvp_fn = linearize(lambda a, b: (a * b, a.sum()), x, x + 1)
+    assert not out[0].requires_grad
+    t = torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64)
+    for _ in range(2):  # reusable
+        ja, js = jvp_fn(t, t)
+        _close(ja, t * (x + 1) + x * t), _close(js, t.sum())
+    with pytest.raises(RuntimeError, match=r"tangent:0 with shape torch.Size\(\[2\]\)"):
+        jvp_fn(torch.ones(2), t)
+    with pytest.raises(RuntimeError, match="same argspec as the primals"):
+        jvp_fn(t)
+
+    def g(a):
+        a.add_(1)
+        return a * 2
+    y = x.clone()
+    _close(functionalize(g)(y), (x + 1) * 2)
+    _close(y, x + 1)
+    with pytest.raises(RuntimeError, match="received invalid argument for remove=x"):
+        functionalize(g, remove="x")
+    m = nn.Sequential(nn.BatchNorm1d(2), nn.Sequential(nn.BatchNorm2d(3)))
+    assert replace_all_batch_norm_modules_(m) is m
+    assert m[0].running_mean is None and m[1][0].running_var is None
+    assert m[0].num_batches_tracked is None and not m[0].track_running_stats
+    m[0](torch.randn(4, 2))  # batch statistics, nothing to update

@@ -11,9 +11,11 @@ from tests.func._pair import assert_close, copy_weights, detached_params
 
 torch = pytest.importorskip("torch")
 # torch.func.jvp's first call imports decompositions that warn about torch.jit.script
-# and its vmap over attention's backward warns about a missing batching rule
+# and its vmap over attention's backward warns about a missing batching rule, its linearize
+# (make_fx) about a get_attr node
 pytestmark = [pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated"),
-              pytest.mark.filterwarnings("ignore:There is a performance drop")]
+              pytest.mark.filterwarnings("ignore:There is a performance drop"),
+              pytest.mark.filterwarnings("ignore:Attempted to insert a get_attr Node")]
 
 RNG = np.random.default_rng(0)
 
@@ -92,7 +94,8 @@ def test_mlp_jacfwd_and_hessian_match_torch():
         p = detached_params(m)
         f = lambda x: F.functional_call(m, p, (x,)).sum()  # noqa: E731
         g = lambda p: F.functional_call(m, p, (xx,)).pow(2).sum()  # noqa: E731
-        res = (F.jacfwd(lambda x: F.functional_call(m, p, (x,)))(xx), F.hessian(f)(xx),
+        lin = F.linearize(lambda x: F.functional_call(m, p, (x,)), xx)[1](xx * 0.5 + 1)
+        res = (lin, F.jacfwd(lambda x: F.functional_call(m, p, (x,)))(xx), F.hessian(f)(xx),
                F.jacrev(F.jacrev(f))(xx), F.hessian(g)({"2.bias": p["2.bias"],
                                                          "4.weight": p["4.weight"]}))
         both.append(res)
