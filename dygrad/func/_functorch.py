@@ -13,7 +13,7 @@ from .. import func as _func
 from ..nn.modules.module import Module
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "make_functional", "make_functional_with_buffers", "combine_state_for_ensemble",
+           "functionalize", "make_functional", "make_functional_with_buffers", "combine_state_for_ensemble",
            "FunctionalModule", "FunctionalModuleWithBuffers"]
 
 
@@ -44,6 +44,7 @@ jacrev = _deprecated("jacrev")
 jacfwd = _deprecated("jacfwd")
 hessian = _deprecated("hessian")
 vmap = _deprecated("vmap")
+functionalize = _func.functionalize  # not deprecated in PyTorch 2.13
 
 
 class FunctionalModule(Module):
