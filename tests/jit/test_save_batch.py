@@ -149,3 +149,16 @@ def test_a_clamped_batch_size_is_not_taken_for_the_batch_size():
     loaded = _round_trip(torch.jit.trace(first_three, torch.randn(2, 2, 2)))
     with pytest.raises(RuntimeError, match=r"float32\[2, 2, 2\].*not a multiple of the batch"):
         loaded(torch.randn(6, 2, 2))
+
+
+def test_an_input_without_the_batch_size_keeps_its_shape():
+    """Only inputs whose leading size is the example's batch size vary with it: a (3, 4)
+    weight passed beside a (2, 4) batch stays (3, 4)."""
+    def fn(x, w):
+        return x @ w.t()
+
+    loaded = _round_trip(torch.jit.trace(fn, (torch.randn(2, 4), torch.randn(3, 4))))
+    x, w = torch.randn(6, 4), torch.randn(3, 4)
+    assert _same(loaded(x, w).numpy(), fn(x, w).numpy())
+    with pytest.raises(RuntimeError, match=r"float32\[N, 4\], float32\[3, 4\]"):
+        loaded(x, torch.randn(6, 4))
