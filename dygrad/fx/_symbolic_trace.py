@@ -135,6 +135,9 @@ class Tracer(TracerBase):
         if isinstance(root, Module):
             self.root = root
             fn = getattr(type(root), self.traced_func_name)
+            own = root.__dict__.get(self.traced_func_name)  # a GraphModule's generated forward
+            if own is not None and getattr(own, "__self__", None) is root:
+                fn = own.__func__
             self.traced_func_name = getattr(fn, "__name__", "forward")
         else:
             self.root = Module()

@@ -279,3 +279,10 @@ def test_a_loaded_graph_may_not_reach_dunder_attributes(tmp_path):
         torch.save(fx.GraphModule(nn.Module(), g), tmp_path / "evil.pt")
         with pytest.raises(UnsafeGlobalError, match="is not loaded"):
             torch.load(tmp_path / "evil.pt", weights_only=False)
+
+
+def test_a_graph_module_traces_again():
+    gm = fx.symbolic_trace(lambda x: torch.relu(x) + 1)
+    gm2 = fx.symbolic_trace(gm)
+    assert gm2.code == gm.code
+    np.testing.assert_array_equal(gm2(torch.tensor([-1.0, 2.0])).numpy(), [1.0, 3.0])
