@@ -6,28 +6,27 @@ Nested vmaps nest wrappers (the innermost vmap, the highest level, outermost): `
 tensor may be a level-1 BatchedTensor, so a rule written with ordinary dygrad ops on `_bv` is
 batched again by the level below.
 
-dygrad has no dispatcher, so while any vmap runs, the op functions (every declared op, the
-nn.functional functions, the random generator lookup and the in-place writer) are swapped, in
-the dygrad modules that name them, for wrappers that look for a BatchedTensor among their
-arguments (`install`/`uninstall`, reference counted; nothing changes when no vmap runs, so plain
-calls pay nothing). A wrapper with a batched argument runs the op's rule from
-`RULES["vmap"][name]` or, without one, the per-sample loop `fallback` (warned once per op,
-as PyTorch does). Reading a BatchedTensor's values by any other path (`_data`) raises: an op that
-escaped both gives an error, never a silently wrong result.
+dygrad has no dispatcher, so while any vmap runs the op functions are swapped for wrappers
+that look for a BatchedTensor among their arguments (_batching_intercept.py; nothing changes
+when no vmap runs, so plain calls pay nothing). A call with a batched argument runs the op's
+rule from `RULES["vmap"][name]` (`dispatch`) or, without one, the per-sample loop `fallback`
+(warned once per op, as PyTorch does). Reading a BatchedTensor's values by any other path
+(`_data`) raises: an op that escaped both gives an error, never a silently wrong result.
 """
 from __future__ import annotations
 
-import sys
 import warnings
 
 from .._tensor import Tensor, Size
-from ..ops._registry import OPS, RULES
+from ..ops._registry import RULES
 
 RULES_VMAP = RULES["vmap"]
 _new = object.__new__
 
 # the running vmap levels, innermost last: [level, batch size, randomness]
 LEVELS: list = []
+# the intercepted functions the hooks call through ("_inplace", "_rng", "autograd_grad")
+_ORIG: dict = {}
 
 _DATA_DEPENDENT = ("vmap: It looks like you're attempting to use a Tensor in some data-dependent "
                    "control flow. We don't support that yet, please file an issue at "
@@ -560,171 +559,3 @@ def write_into(self, result):
     else:
         target.fill_(r)
     return self
-
-
-def _inplace_hook(self, result, overlap_ok=False):
-    if type(self) is BatchedTensor or type(result) is BatchedTensor:
-        return write_into(self, result)
-    return _ORIG["_inplace"](self, result, overlap_ok)
-
-
-def _rng_hook(generator):
-    for lv in LEVELS:
-        if lv[2] == "error":
-            raise VmapError(_RANDOM)
-    return _ORIG["_rng"](generator)
-
-
-# -- interception ---------------------------------------------------------------------------
-_ORIG: dict = {}
-_PATCHES: list = []    # (module dict, key, original, wrapper)
-_STATE = {"installed": 0, "nmods": -1}
-
-
-def _make_wrapper(name, fn):
-    op = Op(name, fn)
-
-    def vmap_intercept(*args, **kwargs):
-        if max_level(args, kwargs):
-            return dispatch(name, fn, args, kwargs, op)
-        return fn(*args, **kwargs)
-    vmap_intercept.__name__ = getattr(fn, "__name__", name)
-    vmap_intercept.__qualname__ = getattr(fn, "__qualname__", name)
-    vmap_intercept.__doc__ = getattr(fn, "__doc__", None)
-    vmap_intercept.__wrapped__ = fn
-    return vmap_intercept
-
-
-def _targets():
-    """{id(function): (function, wrapper)} for every function vmap intercepts."""
-    from .. import random as _random, _tensor, _creation, autograd
-    from ..nn import functional as nnf
-    from ..ops import elementwise, inplace, sampling
-    from . import _batching_autograd
-    found = {}
-    from ..ops import indexing
-    found[id(indexing.getitem)] = (indexing.getitem,
-                                   _make_wrapper("__getitem__", indexing.getitem))
-    found[id(indexing.setitem)] = (indexing.setitem,
-                                   _make_wrapper("__setitem__", indexing.setitem))
-    for mod, names in ((_creation, ("zeros_like", "ones_like", "full_like", "empty_like")),
-                       (sampling, ("rand_like", "randn_like", "randint_like"))):
-        for name in names:
-            fn = getattr(mod, name)
-            found[id(fn)] = (fn, _make_wrapper(name, fn))
-    for name, decl in OPS.items():
-        found[id(decl.fn)] = (decl.fn, _make_wrapper(name, decl.fn))
-    # every public function of the op modules (helpers such as the recurrent layers' kernels
-    # are called by modules as attributes of their op module)
-    mods = [m for n, m in list(sys.modules.items()) if m is not None and
-            n.startswith("dygrad.ops.") and not n.startswith("dygrad.ops._")]
-    for mod in [nnf, elementwise, inplace] + mods:
-        for name, fn in vars(mod).items():
-            if (callable(fn) and not isinstance(fn, type) and not name.startswith("__")
-                    and getattr(fn, "__module__", "").startswith("dygrad.ops")
-                    and id(fn) not in found):
-                found[id(fn)] = (fn, _make_wrapper(getattr(fn, "__name__", name), fn))
-    from . import _batching_random
-    for fn, wrapper in _batching_random.factories():
-        found[id(fn)] = (fn, wrapper)
-    _ORIG["autograd_grad"] = autograd.grad
-    found[id(autograd.grad)] = (autograd.grad, _batching_autograd.grad_hook)
-    _ORIG["_inplace"] = _tensor._inplace
-    _ORIG["_rng"] = _random._rng
-    found[id(_tensor._inplace)] = (_tensor._inplace, _inplace_hook)
-    found[id(_random._rng)] = (_random._rng, _rng_hook)
-    return found
-
-
-_OWN = ("dygrad.func._batch", "dygrad.func._vmap")
-
-
-def _scan():
-    targets = _STATE["targets"] = _targets()
-    patches = []
-    for modname, mod in list(sys.modules.items()):
-        if mod is None or not (modname == "dygrad" or modname.startswith("dygrad.")):
-            continue
-        if modname.startswith(_OWN):
-            continue
-        d = getattr(mod, "__dict__", None)
-        if not d:
-            continue
-        for key, val in list(d.items()):
-            hit = targets.get(id(val))
-            if hit is not None and hit[0] is val:
-                patches.append((d, key, val, hit[1]))
-            elif isinstance(val, type) and val.__module__ == modname:
-                # a class holding an op as an attribute (nn.Conv2d's `_conv_fn`)
-                for ckey, cval in list(val.__dict__.items()):
-                    fn = cval.__func__ if isinstance(cval, staticmethod) else cval
-                    hit = targets.get(id(fn))
-                    if hit is not None and hit[0] is fn:
-                        w = staticmethod(hit[1]) if isinstance(cval, staticmethod) else hit[1]
-                        patches.append((val, ckey, cval, w))
-    _PATCHES[:] = patches
-    _STATE["nmods"] = len(sys.modules)
-
-
-def _grouped():
-    """The patches grouped per dict ({dict: (wrappers, originals)}) and the class ones."""
-    groups, classes = {}, []
-    for d, key, orig, wrapper in _PATCHES:
-        if type(d) is dict:
-            w, o = groups.setdefault(id(d), (d, {}, {}))[1:]
-            w[key] = wrapper
-            o[key] = orig
-        else:
-            classes.append((d, key, orig, wrapper))
-    _STATE["groups"] = list(groups.values())
-    _STATE["classes"] = classes
-
-
-def install():
-    """Swaps the op functions for the dispatching wrappers (first running vmap only)."""
-    if _STATE["installed"] == 0:
-        if _STATE["nmods"] != len(sys.modules):
-            _scan()
-            _grouped()
-        for d, wrappers, _ in _STATE["groups"]:
-            d.update(wrappers)
-        for cls, key, orig, wrapper in _STATE["classes"]:
-            setattr(cls, key, wrapper)
-    _STATE["installed"] += 1
-
-
-def patch_globals(func):
-    """Patches the globals of the user's module of `func` too (`from torch.nn.functional
-    import relu` binds the function there); returns what to restore."""
-    g = getattr(getattr(func, "__func__", func), "__globals__", None)
-    if g is None or g.get("__name__", "").startswith("dygrad"):
-        return ()
-    targets = _STATE["targets"]
-    done = []
-    for key, val in list(g.items()):
-        hit = targets.get(id(val))
-        if hit is not None and hit[0] is val:
-            g[key] = hit[1]
-            done.append((g, key, val, hit[1]))
-    return done
-
-
-def target_wrapper(func):
-    """The dispatching wrapper of `func` when vmap intercepts it (vmap(F.linear))."""
-    hit = _STATE["targets"].get(id(func))
-    return hit[1] if hit is not None and hit[0] is func else func
-
-
-def unpatch(done):
-    for d, key, orig, wrapper in done:
-        if d.get(key) is wrapper:
-            d[key] = orig
-
-
-def uninstall():
-    _STATE["installed"] -= 1
-    if _STATE["installed"] == 0:
-        for d, _, originals in _STATE["groups"]:
-            d.update(originals)
-        for cls, key, orig, wrapper in _STATE["classes"]:
-            setattr(cls, key, orig)

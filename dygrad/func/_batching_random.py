@@ -1,8 +1,8 @@
 """vmap's randomness: random factories (torch.rand, randn, ...) and dropout under `vmap`.
 
 randomness="error" raises on any random draw (the generator lookup `dygrad.random._rng` is
-intercepted while a vmap runs, _batched._rng_hook); "same" draws one sample's values and shares
-them across the batch; "different" draws independent values per sample. Ops without a rule here
+intercepted while a vmap runs: _batching_intercept._rng_hook); "same" draws one sample's values
+and shares them across the batch; "different" draws independent values per sample. Ops without a rule here
 go through the per-sample loop, which restores the generator state before each sample under
 "same" (so every sample draws the same values) and lets it advance under "different".
 """

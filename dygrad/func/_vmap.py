@@ -6,7 +6,7 @@ import functools
 from typing import Any, Callable
 
 from .._tensor import Tensor
-from . import _batched as _b
+from . import _batching_intercept as _b
 from ._batched import BatchedTensor, LEVELS, wrap
 
 _LOADED: list = []

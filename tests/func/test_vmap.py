@@ -8,7 +8,7 @@ import pytest
 
 import dygrad as torch
 from dygrad.func import grad, vmap, functional_call, stack_module_state
-from dygrad.func import _batched
+from dygrad.func import _batched, _batching_intercept
 
 F = torch.nn.functional
 RNG = np.random.default_rng(0)
@@ -249,7 +249,7 @@ def test_errors():
 
 def test_interception_is_gone_after_vmap():
     vmap(torch.sin)(t(2, 2))
-    assert _batched._STATE["installed"] == 0
+    assert _batching_intercept._STATE["installed"] == 0
     assert F.linear.__name__ == "linear" and not hasattr(F.linear, "__wrapped__")
     assert not hasattr(torch.ops if hasattr(torch, "ops") else F, "vmap_intercept")
 
