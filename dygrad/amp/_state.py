@@ -12,7 +12,7 @@ POLICY = dict.fromkeys((
     "linear", "matmul", "mm", "bmm", "addmm", "baddbmm", "addbmm", "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "prelu",
     "scaled_dot_product_attention", "einsum", "tensordot", "chain_matmul", "linalg.vecdot",
-    "linalg.multi_dot"), LOWER)
+    "linalg.multi_dot", "lstm_layer", "rnn_layer"), LOWER)  # nn.LSTM, nn.RNN (not GRU)
 POLICY.update(dict.fromkeys((
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",

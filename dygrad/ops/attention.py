@@ -232,6 +232,8 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         bq, bk, bv = in_proj_bias.chunk(3, 0)
 
     def lin(x, w, b):
+        if _AC.on:  # autocast region: a projection is a linear (its bias cast with it)
+            x, w, b = _autocast("linear", x, w, b)
         y = x @ w.t()
         return y + b if b is not None else y
 

@@ -33,6 +33,7 @@ import numpy as np
 from ._record import attach_outputs
 from ..autograd.grad_mode import STATE
 from ..autograd.node import Node
+from ..amp._state import STATE as _AC, cast as _autocast
 
 
 class _RNNBase(Node):
@@ -169,6 +170,9 @@ class RnnTanhBackward(_RNNBase):
 def _rnn_fwd(x, h0, w_ih, w_hh, b_ih, b_hh, act, reverse, needs, sizes=None):
     """One direction of one RNN layer on arrays: (out (T, B, H), h_T, node); `sizes`: the
     running rows per time step (packed input, see the module docstring) or None."""
+    if x.dtype.kind == "V":  # bfloat16 (autocast): computed in float32, outputs rounded once
+        *outs, node = _rnn_fwd(*[_f32(a) for a in (x, h0, w_ih, w_hh, b_ih, b_hh)], act, reverse, needs, sizes)
+        return (*[o.astype(x.dtype) for o in outs], node)
     T, B, _ = x.shape
     H = w_hh.shape[1]
     proj = (x.reshape(T * B, -1) @ _t_contig(w_ih)).reshape(T, B, H)
@@ -204,6 +208,8 @@ def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reve
     """One direction of one layer. x: (T, B, I), h0: (B, H) or None (zeros); sizes: for
     sequences of several lengths (longest first), how many run at each time step. Returns
     (out (T, B, H), h_T); out rows outside a sequence hold a copy of a state."""
+    if _AC.on:  # autocast region: PyTorch's CPU policy runs RNN layers in the low precision
+        x, h0, w_ih, w_hh, b_ih, b_hh = _autocast("rnn_layer", x, h0, w_ih, w_hh, b_ih, b_hh)
     inputs = _inputs(x, (h0,), w_ih, w_hh, b_ih, b_hh)
     needs = _needs(x, h0)
     res = _rnn_fwd(x._data, _d(h0), w_ih._data, w_hh._data, _d(b_ih), _d(b_hh), nonlinearity,
@@ -279,6 +285,9 @@ def _gate_cols(w, H):
 
 def _lstm_fwd(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, needs, sizes=None):
     """One direction of one LSTM layer on arrays: (out (T, B, H), h_T, c_T, node)."""
+    if x.dtype.kind == "V":  # bfloat16 (autocast): computed in float32, outputs rounded once
+        *outs, node = _lstm_fwd(*[_f32(a) for a in (x, h0, c0, w_ih, w_hh, b_ih, b_hh)], reverse, needs, sizes)
+        return (*[o.astype(x.dtype) for o in outs], node)
     T, B, _ = x.shape
     H = w_hh.shape[1]
     H2, H3 = 2 * H, 3 * H
@@ -330,6 +339,9 @@ def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, sizes
     in rnn_layer. Returns (out (T, B, H), h_T, c_T)."""
     if (h0 is None) != (c0 is None):
         raise ValueError("lstm_layer: give both h0 and c0, or neither (zeros)")
+    if _AC.on:  # autocast region: PyTorch's CPU policy runs LSTM layers in the low precision
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh = _autocast("lstm_layer", x, h0, c0, w_ih, w_hh, b_ih,
+                                                      b_hh)
     inputs = _inputs(x, (h0, c0), w_ih, w_hh, b_ih, b_hh)
     needs = _needs(x, h0, c0)
     res = _lstm_fwd(x._data, _d(h0), _d(c0), w_ih._data, w_hh._data, _d(b_ih), _d(b_hh),
@@ -355,6 +367,10 @@ def _needs(x, *states):
 
 def _d(t):
     return None if t is None else t._data
+
+
+def _f32(a):
+    return None if a is None else a.astype(np.float32)
 
 
 def _record(inputs, res, kernel, args):

@@ -73,6 +73,12 @@ def _t_neg_rz(w, H2):
 
 def _gru_fwd(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, needs, sizes=None):
     """One direction of one GRU layer on arrays: (out (T, B, H), h_T, node)."""
+    if x.dtype.kind == "V" or x.dtype != w_ih.dtype:
+        # bfloat16, or a low-precision input beside float32 weights (autocast leaves GRU's
+        # weights float32): computed in float32, outputs rounded once to the input's dtype
+        f = [None if a is None else a.astype(np.float32) for a in (x, h0, w_ih, w_hh, b_ih, b_hh)]
+        *outs, node = _gru_fwd(*f, reverse, needs, sizes)
+        return (*[o.astype(x.dtype) for o in outs], node)
     T, B, _ = x.shape
     H = w_hh.shape[1]
     H2 = 2 * H

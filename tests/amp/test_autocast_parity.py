@@ -65,7 +65,19 @@ CASES = {
     "quantile": (lambda L, a: L.quantile(a, 0.5), [(5,)]),
     "nanquantile": (lambda L, a: L.nanquantile(a, 0.5), [(5,)]),
     "index_copy": (lambda L, a, b: a.index_copy(0, L.tensor([0]), b), [(3, 2), (1, 2)]),
+    "lstm_layer": (lambda L, x, wi, wh: _rnn(L, L.nn.LSTM, x, wi, wh), [(5, 2, 4), (12, 4), (12, 3)]),
+    "rnn_layer": (lambda L, x, wi, wh: _rnn(L, L.nn.RNN, x, wi, wh), [(5, 2, 4), (3, 4), (3, 3)]),
 }
+
+
+def _rnn(L, cls, x, wi, wh):
+    m = cls(4, 3)
+    with L.no_grad():
+        m.weight_ih_l0.copy_(wi * 0.5)
+        m.weight_hh_l0.copy_(wh * 0.5)
+        m.bias_ih_l0.zero_()
+        m.bias_hh_l0.fill_(0.1)
+    return m(x)[0]
 # ops outside the policy: they keep a low-precision input's dtype (and float32 stays float32)
 KEEP = {
     "layer_norm": (lambda L, x: L.nn.functional.layer_norm(x, (4,)), [(3, 4)]),
@@ -81,7 +93,18 @@ KEEP = {
     "cat": (lambda L, a, b: L.cat([a, b]), [(3, 4), (3, 4)]),
     "max_pool2d": (lambda L, x: L.nn.functional.max_pool2d(x, 2), [(1, 2, 4, 4)]),
     "batch_norm": (lambda L, x: L.nn.functional.batch_norm(x, None, None, training=True), [(2, 3, 4)]),
+    "gru": (lambda L, x, wi, wh: _rnn(L, L.nn.GRU, x, wi, wh), [(5, 2, 4), (9, 4), (9, 3)]),
+    "multihead_attention": (lambda L, x: _mha(L, x), [(2, 3, 4)]),
 }
+
+
+def _mha(L, x):
+    L.manual_seed(0)
+    m = L.nn.MultiheadAttention(4, 2, batch_first=True)
+    with L.no_grad():
+        for i, p in enumerate(m.parameters()):
+            p.copy_(L.linspace(-1, 1, p.numel()).reshape(p.shape) * (i + 1) * 0.3)
+    return m(x, x, x)[0]
 ALL = {**CASES, **KEEP}
 LOW = ("bfloat16", "float16")
 

@@ -12,6 +12,7 @@ from ..utils.rnn import PackedSequence, packed_rows, pad_rows
 from .module import Module
 from .rnn_cell import _reset_recurrent
 from .rnn_cell import RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401  (PyTorch's path)
+from ...amp._state import STATE as _autocast_state
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -129,7 +130,8 @@ class RNNBase(Module):
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
         w = self.weight_ih_l0
-        if x.dtype != w.dtype:  # the fused layers would otherwise promote silently
+        if x.dtype != w.dtype and not _autocast_state.on:  # (an autocast region casts them;
+            # outside one the fused layers would otherwise promote silently)
             raise ValueError(f"RNN input dtype ({x.dtype}) does not match weight dtype ({w.dtype}). "
                              f"Convert input: input.to({w.dtype}), or convert model: "
                              f"model.to({x.dtype})")
