@@ -2,7 +2,7 @@
 import functools
 
 from ..autograd.grad_mode import enable_grad
-from ._grad import Level, Linearized, enter_args, flat_outputs, _size
+from ._grad import Level, Linearized, cast_tangents, enter_args, flat_outputs, widen, _size
 from ._pytree import tree_flatten, tree_unflatten
 
 __all__ = ["linearize", "functionalize", "replace_all_batch_norm_modules_"]
@@ -37,9 +37,8 @@ def linearize(func, *primals):
                 raise RuntimeError(
                     f"tangent:{i} with shape {_size(t.shape)} in flattened pytree doesn't match "
                     f"the shape {_size(x.shape)} of the corresponding primal.")
-        tans = [t if t.dtype == x.dtype else t.to(x.dtype) for t, x in zip(t_flat, flat)]
         with enable_grad():
-            return tree_unflatten(lin(tans), out_spec)
+            return tree_unflatten(widen(lin(cast_tangents(t_flat, flat)), t_flat), out_spec)
 
     return tree_unflatten([level.lower(o) for o in outs], out_spec), jvp_fn
 

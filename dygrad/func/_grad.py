@@ -367,6 +367,24 @@ class Linearized:
                 for r, o in zip(res, self.outs)]
 
 
+def cast_tangents(tangents, flat):
+    return [t if t.dtype == x.dtype else t.to(x.dtype) for t, x in zip(tangents, flat)]
+
+
+def widen(results, tangents):
+    """Output tangents in PyTorch's dtype: an output's dtype promoted with the tangents' (a
+    float64 tangent of a float32 primal gives a float64 product)."""
+    from .._dtype import promote_types
+    dts = {t.dtype for t in tangents}
+    out = []
+    for r in results:
+        dt = r.dtype
+        for d in dts:
+            dt = promote_types(dt, d)
+        out.append(r if dt == r.dtype else r.to(dt))
+    return out
+
+
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """``(func(*primals), J @ tangents)``: the Jacobian-vector product (forward mode), computed
     exactly with two reverse passes. `primals` and `tangents` are tuples of the same structure.
@@ -407,8 +425,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         out, aux = split_aux(func(*args), has_aux, api)
         outs, out_spec = flat_outputs(out, api)
         lin = Linearized(level, outs, flat)
-        tans = [t if t.dtype == x.dtype else t.to(x.dtype) for t, x in zip(t_flat, flat)]
-        res = lin(tans)
+        res = widen(lin(cast_tangents(t_flat, flat)), t_flat)
     result = (tree_unflatten([level.lower(o) for o in outs], out_spec),
               tree_unflatten(res, out_spec))
     if has_aux:

@@ -318,3 +318,12 @@ def test_linearize_functionalize_and_batch_norm_replacement():
     assert m[0].running_mean is None and m[1][0].running_var is None
     assert m[0].num_batches_tracked is None and not m[0].track_running_stats
     m[0](torch.randn(4, 2))  # batch statistics, nothing to update
+
+
+def test_jvp_output_dtype_promotes_with_the_tangent_as_pytorch():
+    x32 = torch.tensor([1.0, 2.0])
+    _, j = jvp(lambda x: x.sin() * 2, (x32,), (x32.double(),))
+    assert j.dtype == torch.float64
+    _close(j, 2 * x32.double().cos(), 1e-6)
+    _, j = jvp(lambda x: x * 2, (x32.double(),), (x32,))
+    assert j.dtype == torch.float64
