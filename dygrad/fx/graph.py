@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import inspect
 import keyword
 import re
 from typing import Any, Callable, Dict, List, Optional
@@ -146,7 +147,9 @@ class Graph:
         return n
 
     def placeholder(self, name: str, type_expr=None, default_value=...) -> Node:
-        args = () if default_value is ... else (default_value,)
+        # no default: left out, or inspect.Signature.empty as PyTorch's callers pass it
+        args = () if default_value is ... or default_value is inspect.Signature.empty \
+            else (default_value,)
         return self.create_node("placeholder", name, args=args, type_expr=type_expr)
 
     def get_attr(self, qualified_name: str, type_expr=None) -> Node:
