@@ -75,7 +75,14 @@ def _build(name, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(_random, "_uniform", pool.uniform_)
         m.setattr(_random, "_normal", pool.normal_)
-        return models.get_model(name, num_classes=10).eval()
+        model = models.get_model(name, num_classes=10).eval()
+    # running statistics that are not the fresh 0/1, so batch norm's lowering is exercised
+    with torch.no_grad():
+        for m in model.modules():
+            if getattr(m, "running_mean", None) is not None:
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 1.5)
+    return model
 
 
 @pytest.mark.parametrize("name", models.list_models())
