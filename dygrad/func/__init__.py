@@ -6,7 +6,8 @@ compose with each other and with eager autograd (docs/func.md); ``stack_module_s
 ensembles.
 """
 from ._functional_call import functional_call, stack_module_state
-from ._grad import grad, grad_and_value, vjp, jvp
+from ._grad import grad, grad_and_value, vjp
+from ._forward import jvp
 from ._jac import jacrev, jacfwd, hessian
 from ._vmap import vmap  # vmap: batching rules in _batching*.py
 from ._extras import linearize, functionalize, replace_all_batch_norm_modules_

@@ -2,7 +2,8 @@
 import functools
 
 from ..autograd.grad_mode import enable_grad
-from ._grad import Level, Linearized, cast_tangents, enter_args, flat_outputs, widen, _size
+from ._forward import Linearized, cast_tangents, widen
+from ._grad import Level, enter_args, flat_outputs, _size
 from ._pytree import tree_flatten, tree_unflatten
 
 __all__ = ["linearize", "functionalize", "replace_all_batch_norm_modules_"]

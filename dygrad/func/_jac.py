@@ -1,7 +1,7 @@
 """jacrev, jacfwd and hessian: full Jacobians assembled one basis vector at a time.
 
 jacrev runs one backward per output element (rows), jacfwd one forward-mode product per input
-element (columns, by the double-vjp trick of `_grad.Linearized`); both reuse a single forward
+element (columns, by the double-vjp trick of `_forward.Linearized`); both reuse a single forward
 call, so `f` runs once, as in PyTorch. The Jacobian of an output of shape O with respect to an
 input of shape I has shape O + I. Rows and columns are stacked with dygrad ops, so a Jacobian
 that depends on tensors outside the transform keeps their graph (jacrev(jacrev(f)), hessian).
@@ -11,8 +11,8 @@ import functools
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
-from ._grad import (Level, Linearized, _basis, enter_args, flat_outputs, lower_tree, rebuild,
-                    split_aux)
+from ._forward import Linearized
+from ._grad import Level, _basis, enter_args, flat_outputs, lower_tree, rebuild, split_aux
 from ._pytree import tree_unflatten
 
 __all__ = ["jacrev", "jacfwd", "hessian"]
