@@ -139,3 +139,47 @@ def test_warnings_match_torch():
                 make(L)
             msgs.append([(x.category, str(x.message)) for x in w])
         assert msgs[0] == msgs[1]
+
+
+def test_custom_fwd_and_bwd():
+    seen = []
+
+    class MyMM(torch.autograd.Function):
+        @staticmethod
+        @torch.amp.custom_fwd(device_type="cpu", cast_inputs=torch.float32)
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a.mm(b)
+
+        @staticmethod
+        @torch.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            seen.append((torch.is_autocast_enabled("cpu"), g.dtype))
+            return g.mm(b.t()), a.t().mm(g)
+
+    class Plain(torch.autograd.Function):
+        @staticmethod
+        @torch.amp.custom_fwd(device_type="cpu")
+        def forward(ctx, a, b):
+            return a.mm(b)
+
+        @staticmethod
+        @torch.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, g):
+            seen.append((torch.is_autocast_enabled("cpu"), g.dtype))
+            return g, g
+
+    a = torch.ones(2, 2, requires_grad=True)
+    b = torch.ones(2, 2, dtype=torch.bfloat16, requires_grad=True)
+    with torch.autocast("cpu"):
+        y, z = MyMM.apply(a, b), Plain.apply(a, a)
+    assert (y.dtype, z.dtype) == (torch.float32, torch.bfloat16)  # cast_inputs: run in float32
+    y.sum().backward()
+    z.float().sum().backward()
+    assert seen == [(False, torch.float32), (True, torch.bfloat16)]
+    assert a.grad.dtype is torch.float32 and b.grad.dtype is torch.bfloat16
+    with pytest.warns(FutureWarning, match=r"torch.cuda.amp.custom_fwd\(args...\)` is deprecated"):
+        torch.cuda.amp.custom_fwd(lambda ctx, x: x)
+    with pytest.raises(TypeError):
+        torch.amp.custom_fwd(lambda ctx, x: x)  # device_type is required
