@@ -213,9 +213,12 @@ def _onnx_interpolate(g, c):
     if f32 is not None and [int(np.floor(n * s)) for n, s in zip(in_size, f32)] != out:
         f32 = None  # the file would compute another output size from these scales
     eff = f32 if f32 is not None else [np.float32(m) / np.float32(n) for n, m in zip(in_size, out)]
-    if mode.startswith("nearest") and not _onnx_nearest_agrees(in_size, out, eff, sf, mode):
-        return None
     v = g.value(x)
+    if mode.startswith("nearest") and not _onnx_nearest_agrees(in_size, out, eff, sf, mode):
+        # Resize would round another way: PyTorch's own source indices, gathered per axis
+        for i, (n, m, t) in enumerate(zip(in_size, out, sf)):
+            v = g.op("Gather", [v, g.ints(_src_index(m, n, t, False, mode))], axis=2 + i)
+        return v
     if f32 is not None:
         ins = [v, "", g.const(np.asarray([1, 1] + f32, np.float32))]
     else:

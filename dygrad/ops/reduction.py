@@ -522,3 +522,10 @@ def _onnx_reduce(onnx_op):
 
 _onnx_mean = _rule("onnx", "mean")(_onnx_reduce("ReduceMean"))
 _onnx_sum = _rule("onnx", "sum")(_onnx_reduce("ReduceSum"))
+
+
+@_rule("onnx", "cumsum")
+def _onnx_cumsum(g, c):
+    x, out = c["input"], c.outs[0]
+    axis = g.const(np.asarray(int(c["dim"]) % (x.dim() or 1), np.int64))
+    return g.op("CumSum", [g.cast(x, out), axis]) if x.dim() else g.cast(x, out)

@@ -362,3 +362,15 @@ def _reduce_scales(reduce, include_self, x1, vals, out, coords, hit, cnt):
                       out[coords] / np.where(zero, 1, vals))
     return sx, sv
 
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "gather")
+def _onnx_gather(g, c):
+    x = c["input"]
+    if x.dim() == 0:
+        return None
+    return g.op("GatherElements", [g.value(x), g.value(c["index"])], axis=int(c["dim"]) % x.dim())

@@ -187,3 +187,18 @@ def _median(input, dim, keepdim, op, median_idx, result_cls,
     example='torch.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]), 1')
 def median(input, dim=None, keepdim=False):
     return _median(input, dim, keepdim, "median", _lower_median_idx, return_types.median)
+
+
+# -- ONNX lowering (dygrad/onnx: `fn(g, call)` gives the ONNX value of the op's result) --------
+from ._registry import rule as _rule  # noqa: E402
+
+
+@_rule("onnx", "topk")
+def _onnx_topk(g, c):
+    """TopK: (values, indices), sorted as PyTorch returns them."""
+    x = c["input"]
+    if x.dim() == 0 or x._data.dtype.kind not in "fiu":
+        return None
+    return g.op("TopK", [g.value(x), g.ints([int(c["k"])])], outputs=2,
+                axis=int(c.get("dim", -1)) % x.dim(), largest=int(bool(c.get("largest", True))),
+                sorted=1)

@@ -116,15 +116,15 @@ def test_integer_indexing_and_slices_with_steps_on_dynamic_axes():
                         (torch.randn(1, 11, 5),)], {"x0": {0: "b", 1: "t"}})
 
 
-class CumSum(nn.Module):
+class CumProd(nn.Module):
     def forward(self, x):
-        return torch.cumsum(x, 1)
+        return torch.cumprod(x, 1)
 
 
 def test_an_op_without_lowering_names_the_op_module_and_shapes():
-    model = nn.Sequential(nn.Linear(3, 4), CumSum()).eval()
+    model = nn.Sequential(nn.Linear(3, 4), CumProd()).eval()
     with pytest.raises(torch.onnx.UnsupportedOperatorError,
-                       match=r"'cumsum' \(called from module '1', input shapes \[\[2, 4\]\]\)"):
+                       match=r"'cumprod' \(called from module '1', input shapes \[\[2, 4\]\]\)"):
         torch.onnx.export(model, (torch.randn(2, 3),), io.BytesIO())
 
 
@@ -210,3 +210,21 @@ def test_bmm_instance_norm_circular_pad_broadcast_logical_at_opset_19():
     _check(More(), [(torch.randn(2, 3, 4, 5), torch.randn(2, 3, 4, 5)),
                     (torch.randn(3, 3, 4, 5), torch.randn(3, 3, 4, 5))],
            {"x0": {0: "b"}, "x1": {0: "b"}}, opset_version=19)
+
+
+class ScanGatherTopk(nn.Module):
+    def forward(self, x, idx):
+        v, i = x.topk(3, dim=1)
+        v2, i2 = torch.topk(x, 2, dim=-1, largest=False)
+        return (torch.cumsum(x, 1), x.cumsum(-1, dtype=torch.float64), torch.gather(x, 2, idx),
+                v, i, v2, i2,
+                F.interpolate(x, size=4),     # 14 -> 4: PyTorch's indices, gathered
+                F.interpolate(x, size=9),
+                F.interpolate(x.unsqueeze(1), size=(3, 4), mode="nearest-exact"))
+
+
+def test_cumsum_gather_topk_and_nearest_sizes():
+    torch.manual_seed(0)
+    _check(ScanGatherTopk(), [(torch.randn(2, 5, 14), torch.randint(0, 14, (2, 5, 3))),
+                              (torch.randn(3, 5, 14), torch.randint(0, 14, (3, 5, 3)))],
+           {"x0": {0: "b"}, "x1": {0: "b"}})
