@@ -464,6 +464,8 @@ def _onnx_getitem(g, c):
         y = g.op("Slice", [y, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps)])
     if gather is not None:
         idx = gather[1]
+        if (drop or new) and np.ndim(idx._data if isinstance(idx, Tensor) else idx) != 1:
+            return None  # the gathered axes would shift the dims dropped or added after it
         idx = g.value(idx) if isinstance(idx, Tensor) else g.ints(idx)
         y = g.op("Gather", [y, idx], axis=gather[0])
     if drop:
