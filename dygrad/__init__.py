@@ -111,7 +111,7 @@ def compile(model=None, **kwargs):
     return _compile(model, **kwargs)
 
 
-FloatTensor = DoubleTensor = HalfTensor = LongTensor = IntTensor = ShortTensor = CharTensor = ByteTensor = BoolTensor = None
+FloatTensor = DoubleTensor = HalfTensor = LongTensor = IntTensor = ShortTensor = CharTensor = ByteTensor = BoolTensor = BFloat16Tensor = None
 
 
 def _legacy_types():
@@ -119,7 +119,8 @@ def _legacy_types():
     g = globals()
     for name, dt in (("FloatTensor", float32), ("DoubleTensor", float64), ("HalfTensor", float16),
                      ("LongTensor", int64), ("IntTensor", int32), ("ShortTensor", int16),
-                     ("CharTensor", int8), ("ByteTensor", uint8), ("BoolTensor", bool)):
+                     ("CharTensor", int8), ("ByteTensor", uint8), ("BoolTensor", bool),
+                     ("BFloat16Tensor", bfloat16)):
         def make(dt):
             class _T(Tensor):
                 def __new__(cls, *args, **kwargs):

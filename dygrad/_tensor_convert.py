@@ -476,6 +476,8 @@ class TensorConvert:
             if dtype.startswith("torch.cuda."):
                 from .device import raise_no_cuda
                 raise_no_cuda(f"Tensor.type({dtype!r})")
+            if dtype == "torch.BFloat16Tensor":
+                return self.to(_dtype.bfloat16)
             inv = {v: k for k, v in _TYPE_NAMES.items()}
             try:
                 dtype = _dtype.from_numpy_dtype(inv[dtype])
@@ -555,7 +557,7 @@ class TensorConvert:
 
 _WARNED_FLOAT = []  # __float__ of a tensor requiring grad warned already (once per process)
 _LEGACY_TYPES = {"FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
-                 "CharTensor", "ByteTensor", "BoolTensor"}
+                 "CharTensor", "ByteTensor", "BoolTensor", "BFloat16Tensor"}
 
 
 _TYPE_NAMES = {

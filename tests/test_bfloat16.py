@@ -45,6 +45,8 @@ def test_conversions():
     b = x.bfloat16()
     assert b.dtype is bf16 and b.element_size() == 2 and b.type() == "torch.BFloat16Tensor"
     assert b.bfloat16() is b and x.to(bf16).dtype is bf16
+    assert x.type(dygrad.BFloat16Tensor).dtype is bf16 and x.type("torch.BFloat16Tensor").dtype is bf16
+    assert dygrad.BFloat16Tensor([1.5]).dtype is bf16
     np.testing.assert_array_equal(b.float()._data, np.array([1.0, 0.333984375, -2.5], np.float32))
     assert b.half().dtype is dygrad.float16 and b.to(dygrad.int64).tolist() == [1, 0, -2]
     assert b.tolist() == [1.0, 0.333984375, -2.5] and b[1].item() == 0.333984375
