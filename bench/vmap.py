@@ -1,11 +1,13 @@
 """Per-sample gradients of an MLP: `vmap(grad(loss))` against the per-sample Python loop, on
 dygrad and on PyTorch, one thread, the same weights and data (drawn with NumPy).
 
-    python -m bench.vmap [--batch 64] [--reps 20] [--frameworks dygrad,torch]
+    python -m bench.vmap [--batch 64] [--reps 10] [--sizes 784,128,128,10 32,64,64,10]
+                         [--frameworks dygrad,torch]
 
-The model is a 784-128-128-10 MLP (Linear, ReLU, Linear, Tanh, Linear) with cross-entropy; the
-per-sample gradient of every parameter is computed for a batch of `--batch` samples (a
-differential-privacy training step's main cost). The loop calls `grad(loss)` once per sample;
+Each model is an MLP of the given layer sizes (Linear, ReLU, Linear, Tanh, Linear) with
+cross-entropy; the per-sample gradient of every parameter is computed for a batch of `--batch`
+samples (a differential-privacy training step's main cost). The MNIST-sized MLP is bound by
+writing the per-sample weight gradients (64 x 128 x 784 floats); the small one by per-op work. The loop calls `grad(loss)` once per sample;
 vmap batches the forward and the backward over the samples at once. Reported: the fastest of
 `--reps` interleaved runs of each, their ratio, and the largest difference between the results.
 """
@@ -27,19 +29,19 @@ import numpy as np  # noqa: E402
 SIZES = (784, 128, 128, 10)
 
 
-def setup(fw, batch, seed=0):
+def setup(fw, batch, seed=0, sizes=SIZES):
     rng = np.random.default_rng(seed)
     nn = fw.nn
-    model = nn.Sequential(nn.Linear(SIZES[0], SIZES[1]), nn.ReLU(), nn.Linear(SIZES[1], SIZES[2]),
-                          nn.Tanh(), nn.Linear(SIZES[2], SIZES[3]))
+    model = nn.Sequential(nn.Linear(sizes[0], sizes[1]), nn.ReLU(), nn.Linear(sizes[1], sizes[2]),
+                          nn.Tanh(), nn.Linear(sizes[2], sizes[3]))
     state = {}
-    for i, (a, b) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         bound = 1 / np.sqrt(a)
         state[f"{2 * i}.weight"] = fw.tensor(rng.uniform(-bound, bound, (b, a)).astype(np.float32))
         state[f"{2 * i}.bias"] = fw.tensor(rng.uniform(-bound, bound, b).astype(np.float32))
     model.load_state_dict(state)
-    x = fw.tensor(rng.standard_normal((batch, SIZES[0])).astype(np.float32))
-    y = fw.tensor(rng.integers(0, SIZES[-1], batch))
+    x = fw.tensor(rng.standard_normal((batch, sizes[0])).astype(np.float32))
+    y = fw.tensor(rng.integers(0, sizes[-1], batch))
     params = {k: v.detach() for k, v in model.named_parameters()}
 
     def loss(p, xi, yi):
@@ -62,8 +64,8 @@ def _once(fn):
     return time.perf_counter() - t0
 
 
-def measure(fw, batch, reps):
-    vmapped, looped = setup(fw, batch)
+def measure(fw, batch, reps, sizes=SIZES):
+    vmapped, looped = setup(fw, batch, sizes=sizes)
     a, b = vmapped(), looped()
     diff = max(float(np.abs(a[k].detach().numpy() - b[k].detach().numpy()).max()) for k in a)
     # interleaved, and the fastest run of each: other processes only ever add time, and the
@@ -81,20 +83,24 @@ def main(argv=None):
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--reps", type=int, default=10)
     p.add_argument("--frameworks", default="dygrad,torch")
+    p.add_argument("--sizes", nargs="+", default=["784,128,128,10", "32,64,64,10"],
+                   help="layer sizes of each MLP to time (four numbers each)")
     args = p.parse_args(argv)
     results = {}
-    for name in args.frameworks.split(","):
-        try:
-            fw = __import__(name)
-        except ImportError:
-            print(f"{name}: not installed")
-            continue
-        if name == "torch":
-            fw.set_num_threads(1)
-        r = results[name] = measure(fw, args.batch, args.reps)
-        print(f"{name:7s} batch {args.batch}: vmap(grad) {r['vmap_ms']:8.2f} ms   loop "
-              f"{r['loop_ms']:8.2f} ms   speedup {r['speedup']:5.1f}x   "
-              f"max |vmap - loop| {r['max_diff']:.1e}")
+    for spec in args.sizes:
+        sizes = tuple(int(v) for v in spec.split(","))
+        for name in args.frameworks.split(","):
+            try:
+                fw = __import__(name)
+            except ImportError:
+                print(f"{name}: not installed")
+                continue
+            if name == "torch":
+                fw.set_num_threads(1)
+            r = results[f"{name} {spec}"] = measure(fw, args.batch, args.reps, sizes)
+            print(f"{name:7s} MLP {spec:15s} batch {args.batch}: vmap(grad) {r['vmap_ms']:8.2f} ms"
+                  f"   loop {r['loop_ms']:8.2f} ms   speedup {r['speedup']:5.1f}x   "
+                  f"max |vmap - loop| {r['max_diff']:.1e}")
     print(json.dumps(results))
     return results
 

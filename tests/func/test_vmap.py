@@ -330,3 +330,20 @@ def test_batch_norm_training_refuses_unbatched_running_stats():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "There is a performance drop")
         close(vmap(free)(xs), loop(free, xs))  # each sample normalized by its own statistics
+
+
+def test_composes_with_the_other_transforms():
+    from dygrad.func import hessian, jacfwd, jacrev, jvp
+    x, tangents, w = t(4, 3), t(4, 3), t(3, 3)
+
+    def f(a):
+        return (a @ w).tanh()
+
+    def g(a):
+        return (a @ w).tanh().sum()
+    close(vmap(jacrev(f))(x), loop(jacrev(f), x))
+    close(vmap(jacfwd(f))(x), loop(jacfwd(f), x))
+    close(vmap(hessian(g))(x), loop(hessian(g), x))
+    close(vmap(lambda a, b: jvp(f, (a,), (b,))[1])(x, tangents),
+          loop(lambda a, b: jvp(f, (a,), (b,))[1], x, tangents))
+    close(vmap(grad(lambda a: grad(lambda b: (b ** 3).sum())(a).sum()))(x), 6 * x)
