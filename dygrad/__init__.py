@@ -48,7 +48,9 @@ _LAZY_ATTRS = {"save": "serialization", "load": "serialization", "vmap": "func"}
 _LAZY_ATTRS.update(dict.fromkeys((  # torch.autocast and its state functions (amp autocast)
     "autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
     "set_autocast_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
-    "clear_autocast_cache"), "amp.autocast_mode"))
+    "clear_autocast_cache", "is_autocast_cpu_enabled", "get_autocast_cpu_dtype",
+    "get_autocast_gpu_dtype", "set_autocast_cpu_enabled", "set_autocast_cpu_dtype"),
+    "amp.autocast_mode"))
 
 
 def __getattr__(name):

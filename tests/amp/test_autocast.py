@@ -183,3 +183,12 @@ def test_custom_fwd_and_bwd():
         torch.cuda.amp.custom_fwd(lambda ctx, x: x)
     with pytest.raises(TypeError):
         torch.amp.custom_fwd(lambda ctx, x: x)  # device_type is required
+
+
+def test_deprecated_state_spellings():
+    with pytest.warns(DeprecationWarning, match=r"is_autocast_cpu_enabled\(\) is deprecated"):
+        assert torch.is_autocast_cpu_enabled() is False
+    with pytest.warns(DeprecationWarning, match=r"Please use torch.get_autocast_dtype\('cpu'\)"):
+        assert torch.get_autocast_cpu_dtype() is torch.bfloat16
+    with pytest.warns(DeprecationWarning):
+        assert torch.get_autocast_gpu_dtype() is torch.float16
