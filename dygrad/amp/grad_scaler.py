@@ -102,7 +102,7 @@ class GradScaler:
         if st["stage"] is OptState.STEPPED:
             raise RuntimeError("unscale_() is being called after step().")
         inv = np.float32(1.0) / self._scale
-        found = False
+        found = None  # stays None when no parameter has a gradient (PyTorch records no check)
         from .. import _dtype
         from ..autograd.grad_mode import no_grad
         with no_grad():
@@ -115,6 +115,7 @@ class GradScaler:
                         raise ValueError("Attempting to unscale FP16 gradients.")
                     g.mul_(float(inv))  # inv is a float32 value: exact in a float32 grad
                     d = g._data
+                    found = bool(found)
                     if not found and not np.isfinite(d.astype(np.float32, copy=False)).all():
                         found = True
         st["found_inf"] = found

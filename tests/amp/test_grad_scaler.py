@@ -101,3 +101,14 @@ def test_cuda_scalers_disable_themselves_and_training_proceeds():
         s.step(opt)
         s.update()
         assert p.tolist() == [0.0, 0.0]
+
+
+def test_no_gradients_means_no_inf_check():
+    s = dygrad.amp.GradScaler("cpu")
+    p = dygrad.nn.Parameter(dygrad.ones(2))
+    opt = dygrad.optim.SGD([p], lr=0.1)
+    s.scale(p.sum())  # no backward: no parameter has a gradient
+    with pytest.raises(AssertionError, match="No inf checks were recorded for this optimizer."):
+        s.step(opt)
+    with pytest.raises(AssertionError, match="No inf checks were recorded prior to update."):
+        s.update()
