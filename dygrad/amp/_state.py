@@ -4,6 +4,7 @@ policy, read op by op from running torch (tests/amp/test_autocast_parity.py chec
 entry against torch). Op entry points call `cast(name, *tensors)` only when `STATE.on` is
 true, so code outside an autocast region pays one attribute test."""
 from .._dtype import float32, float64
+from ..autograd.grad_mode import STATE as _grad_mode
 
 LOWER, FP32, PROMOTE = "lower", "fp32", "promote"
 
@@ -45,7 +46,9 @@ def _eligible(t):
 def _to(t, dt):
     if t.dtype is dt:
         return t
-    if STATE.cache_on and t._rg and t.grad_fn is None:  # a weight: cast once per region
+    # a weight: cast once per region. Not under no_grad: a copy made there has no edge to the
+    # weight, and reusing it later in the region with grad mode on would drop its gradient
+    if STATE.cache_on and t._rg and t.grad_fn is None and _grad_mode.enabled:
         hit = STATE.cache.get(id(t))
         if hit is not None and hit[0] is t and hit[1].dtype is dt:
             return hit[1]

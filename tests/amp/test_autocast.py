@@ -192,3 +192,12 @@ def test_deprecated_state_spellings():
         assert torch.get_autocast_cpu_dtype() is torch.bfloat16
     with pytest.warns(DeprecationWarning):
         assert torch.get_autocast_gpu_dtype() is torch.float16
+
+
+def test_a_cast_made_under_no_grad_is_not_reused_with_grad():
+    m = _lin()
+    with torch.autocast("cpu"):
+        with torch.no_grad():
+            m(torch.ones(1, 4))
+        m(torch.ones(1, 4)).float().sum().backward()
+    assert m.weight.grad is not None and m.weight.grad.dtype is torch.float32
