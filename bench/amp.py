@@ -7,7 +7,7 @@ batch of 256. One forward is recorded in float32 and one under
 `torch.autocast("cpu", dtype=torch.bfloat16)`, and `dygrad.autograd.graph.saved_bytes(loss)`
 counts the distinct arrays each graph keeps for backward. Under autocast the Linear layers
 run in bfloat16, so what the graph keeps (their inputs, the cast weights, LayerNorm's
-normalised input, GELU's input, Dropout's mask) is bfloat16 or boolean. The target is a ratio
+input, GELU's input, Dropout's mask) is bfloat16 or boolean. The target is a ratio
 of at most 0.55. Also reports the step time of both (forward + backward, best of 3).
 --quick: width 256, batch 64 (same layers).
 --train: also runs `dygrad train` (default recipe, MNIST-10k) in float32 and with
