@@ -1,5 +1,5 @@
 """Every model of dygrad.vision.models exports to ONNX: the file passes onnx's checker and
-onnxruntime gives dygrad's outputs at the export batch size (2) and at two others (1, 3).
+onnxruntime gives dygrad's outputs at the export batch size (1) and at two others (2, 3).
 
 Speed (the sweep must stay cheap on CI's two cores): the models are built with a cheap stand-in
 for the random initialisers (values drawn from one small pool, so building VGG does not draw 130M
@@ -93,14 +93,14 @@ def test_vision_model_matches_onnxruntime(name, monkeypatch):
     in_file = sum(p.numel() for p in model.parameters()) <= IN_FILE
     torch.manual_seed(0)
     f = io.BytesIO()
-    torch.onnx.export(model, (torch.randn(2, *shape),), f, input_names=["x"],
+    torch.onnx.export(model, (torch.randn(1, *shape),), f, input_names=["x"],
                       output_names=["y"], dynamic_axes=DYN, export_params=in_file)
     data = f.getvalue()
     onnx.checker.check_model(data)
     sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
     feeds = {i.name: params[i.name].numpy() for i in sess.get_inputs() if i.name != "x"}
     assert bool(feeds) != in_file
-    for b in (2, 1, 3):
+    for b in (1, 2, 3):
         x = torch.randn(b, *shape)
         with torch.no_grad():
             want = model(x).numpy()
