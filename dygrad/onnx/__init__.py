@@ -60,7 +60,8 @@ def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequenc
            **options: Any) -> None:
     """Exports `model` (an nn.Module or a function of tensors) run on `args` to ONNX.
 
-    f: a path or a binary file object. dynamic_axes names the axes of inputs/outputs that may
+    f: a path or a binary file object. kwargs: keyword inputs of the model's call (their
+    tensors follow those of args among the graph's inputs). dynamic_axes names the axes of inputs/outputs that may
     change size (`{"input": {0: "batch"}}`); the file then runs at other sizes of them (the
     export checks that the graph does not depend on those sizes). export_params=False leaves
     the parameters out of the file: they become inputs named as in the state_dict.
@@ -83,10 +84,8 @@ def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequenc
     onnx = _import_onnx()
     if f is None:
         raise ValueError("dygrad.onnx.export: f (a path or a binary file object) is required")
-    if kwargs:
-        raise OnnxExporterError("dygrad.onnx.export: keyword inputs (kwargs=) are not supported "
-                                "yet; pass the inputs positionally in args")
     args = args if isinstance(args, tuple) else (args,)
+    kwargs = dict(kwargs or {})
     opset = 17 if opset_version is None else int(opset_version)
     if not 13 <= opset <= 21:
         raise ValueError(f"dygrad.onnx.export: opset_version {opset} is not supported "
@@ -103,12 +102,13 @@ def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequenc
         elif mode != TrainingMode.PRESERVE:
             set_mode = mode == TrainingMode.TRAINING
     run = _Runner(model, set_mode)
-    rec, out = run(args)
+    rec, out = run(args, kwargs)
     kw = dict(opset=opset, input_names=input_names, output_names=output_names,
               dynamic_axes=dynamic_axes or {}, export_params=export_params)
-    proto, node_calls = build(onnx, model, args, out, rec, **kw)
+    # the graph's inputs: the tensors of args, then those of kwargs (in their order)
+    proto, node_calls = build(onnx, model, (*args, *kwargs.values()), out, rec, **kw)
     if dynamic_axes:
-        _check_size_free(onnx, proto, node_calls, run, args, build, model, kw)
+        _check_size_free(onnx, proto, node_calls, run, (args, kwargs), build, model, kw)
     data = proto.SerializeToString()
     onnx.checker.check_model(data)  # on the bytes: checking the proto would serialize it again
     if verbose:
@@ -125,7 +125,7 @@ class _Runner:
         self.model = model
         self.set_mode = set_mode
 
-    def __call__(self, args):
+    def __call__(self, args, kwargs):
         from ..nn.modules.module import Module
         from ..random import get_rng_state, set_rng_state
         from ._capture import record
@@ -139,7 +139,7 @@ class _Runner:
         rng = get_rng_state()
         _EXPORTING[0] = True
         try:
-            return record(model, args)
+            return record(model, args, kwargs)
         finally:
             _EXPORTING[0] = False
             set_rng_state(rng)
@@ -152,12 +152,12 @@ class _Runner:
                     b._data = data
 
 
-def _grown(args, names, dyn):
-    """args with every dynamic axis of an input one longer (its last slice repeated, so token
-    ids and masks stay valid)."""
+def _grown(args, kwargs, names, dyn):
+    """args and kwargs with every dynamic axis of an input one longer (its last slice repeated,
+    so token ids and masks stay valid)."""
     from .._tensor import Tensor, _wrap
     from ._capture import _tensors
-    ins = _tensors(list(args), [])
+    ins = _tensors(list(args) + list(kwargs.values()), [])
     order = {id(t): k for k, t in enumerate(ins)}
 
     def grow(x):
@@ -172,23 +172,24 @@ def _grown(args, names, dyn):
         if isinstance(x, (list, tuple)):
             return type(x)(grow(y) for y in x)
         return x
-    return tuple(grow(a) for a in args)
+    return tuple(grow(a) for a in args), {k: grow(v) for k, v in kwargs.items()}
 
 
-def _check_size_free(onnx, proto, node_calls, run, args, build, model, kw):
+def _check_size_free(onnx, proto, node_calls, run, inputs, build, model, kw):
     """With dynamic axes the graph must not depend on their sizes: the model is recorded again
     with every dynamic input axis one longer and the two graphs must agree node for node (a
     size read as a Python number, e.g. view(x.size(1), -1), would give another graph)."""
-    args2 = _grown(args, list(kw["input_names"] or []), kw["dynamic_axes"])
+    args2, kwargs2 = _grown(*inputs, list(kw["input_names"] or []), kw["dynamic_axes"])
     try:
-        rec2, out2 = run(args2)
+        rec2, out2 = run(args2, kwargs2)
     except Exception as e:  # noqa: BLE001
         warnings.warn(f"dygrad.onnx.export: could not check that the graph holds at other sizes "
                       f"of the dynamic axes (the model failed on inputs one longer on them: "
                       f"{type(e).__name__}: {e})", UserWarning, stacklevel=3)
         return
     # parameters as inputs: their data is the same, and copying it again would cost
-    proto2, _ = build(onnx, model, args2, out2, rec2, **{**kw, "export_params": False})
+    proto2, _ = build(onnx, model, (*args2, *kwargs2.values()), out2, rec2,
+                      **{**kw, "export_params": False})
     g1, g2 = proto.graph, proto2.graph
     for k, (n1, n2) in enumerate(zip(g1.node, g2.node)):
         if n1 != n2:

@@ -112,8 +112,10 @@ class Recording:
         self.live = set()       # ids of the tensors computed from the model's inputs
 
 
-def record(model, args):
-    """Runs model(*args) under no_grad, noting its public op calls; returns (Recording, out)."""
+def record(model, args, kwargs=None):
+    """Runs model(*args, **kwargs) under no_grad, noting its public op calls; returns
+    (Recording, out)."""
+    kwargs = kwargs or {}
     from ..autograd.grad_mode import no_grad
     codes = dict(_recall._candidates())
     codes.update(_internal())
@@ -150,14 +152,15 @@ def record(model, args):
     if sys.getprofile() is not None:
         raise RuntimeError("dygrad.onnx.export: another profiler (sys.setprofile) is active; "
                            "the export needs the profile hook to record the model's calls")
-    trace = _Made(list(args))
-    rec.live.update(id(t) for t in _tensors(list(args), []))
+    inputs = _tensors(list(args) + list(kwargs.values()), [])
+    trace = _Made(inputs)
+    rec.live.update(id(t) for t in inputs)
     old = STATE.trace
     with no_grad():
         STATE.trace = trace
         sys.setprofile(profile)
         try:
-            out = model(*args)
+            out = model(*args, **kwargs)
         finally:
             sys.setprofile(None)
             STATE.trace = old

@@ -191,3 +191,22 @@ def test_merging_the_batch_axis_into_another_exports_for_any_batch():
     torch.manual_seed(0)
     _run_all(MergeBatchAndTime(), [(torch.randn(2, 7, 3),), (torch.randn(5, 7, 3),)],
              {"x0": {0: "b"}})
+
+
+def test_keyword_inputs_follow_the_positional_ones():
+    torch.manual_seed(0)
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 1,
+                                enable_nested_tensor=False).eval()
+    x, pad = torch.randn(2, 7, 8), torch.tensor([[False] * 7, [False] * 4 + [True] * 3])
+    f = io.BytesIO()
+    torch.onnx.export(enc, (x,), f, kwargs={"src_key_padding_mask": pad},
+                      input_names=["x", "pad"],
+                      dynamic_axes={"x": {0: "b", 1: "t"}, "pad": {0: "b", 1: "t"}})
+    sess = ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"])
+    for b, t in ((2, 7), (3, 5)):
+        xb, pb = torch.randn(b, t, 8), torch.zeros(b, t, dtype=torch.bool)
+        pb[0, t - 2:] = True
+        with torch.no_grad():
+            want = enc(xb, src_key_padding_mask=pb).numpy()
+        got = sess.run(None, {"x": xb.numpy(), "pad": pb.numpy()})[0]
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
