@@ -218,15 +218,33 @@ argmin = _declare_arg("argmin", np.argmin, "smallest")
 from ._registry import rule as _rule  # noqa: E402
 
 
-def _onnx_arg(g, x, dim, keepdim, onnx_op):
-    """ArgMax/ArgMin (first index of ties, as PyTorch) along dim, or of the flattened x."""
-    v = g.value(x)
+def _onnx_arg(g, x, dim, keepdim, onnx_op, v=None):
+    """ArgMax/ArgMin (first index of ties, as PyTorch) along dim, or of the flattened x (or of
+    the value `v` of x's shape when given)."""
+    v = g.value(x) if v is None else v
     if dim is None:
         y = g.op(onnx_op, [g.op("Reshape", [v, g.ints([-1])])], axis=0, keepdims=0)
         return g.op("Reshape", [y, g.ints([1] * x.dim())]) if keepdim else y
     if x.dim() == 0:
         return g.op("Cast", [g.op("Mul", [v, g.value(0, x)])], to=7)
     return g.op(onnx_op, [v], axis=int(dim) % x.dim(), keepdims=int(bool(keepdim)))
+
+
+def _nan_first(g, x, axes, keepdim, res, dim=None):
+    """PyTorch's max/min/argmax/argmin/amax/amin answer NaN (and the first NaN's index) where a
+    reduced slice holds one; onnxruntime's ReduceMax/ArgMax skip NaNs (nanmax), so the lowering
+    puts them back: any = ReduceMax(IsNaN(x)) over the same axes selects NaN, or the ArgMax of
+    the NaN mask, in place of the plain result. `res`: (values or None, indices or None)."""
+    if x._data.dtype.kind != "f" or x.dim() == 0:
+        return res
+    isnan = g.to(g.op("IsNaN", [g.value(x)]), np.float32)
+    anyn = g.to(g.reduce("ReduceMax", isnan, axes, keepdim), np.bool_)
+    vals, idx = res
+    if vals is not None:
+        vals = g.op("Where", [anyn, g.const(np.asarray(np.nan, x._data.dtype)), vals])
+    if idx is not None:
+        idx = g.op("Where", [anyn, _onnx_arg(g, x, dim, keepdim, "ArgMax", isnan), idx])
+    return vals, idx
 
 
 def _onnx_extremum(reduce_op, arg_op, elementwise_op):
@@ -236,12 +254,14 @@ def _onnx_extremum(reduce_op, arg_op, elementwise_op):
             out = c.outs[0]
             return g.op(elementwise_op, [g.cast(x, out), g.cast(dim, out)])
         if dim is None:
-            return g.reduce(reduce_op, g.value(x), None, False)
+            return _nan_first(g, x, None, False,
+                              (g.reduce(reduce_op, g.value(x), None, False), None))[0]
         if x.dim() == 0:
             return [g.op("Identity", [g.value(x)]), _onnx_arg(g, x, dim, keepdim, arg_op)]
         axis = int(dim) % x.dim()
-        return [g.reduce(reduce_op, g.value(x), [axis], keepdim),
-                _onnx_arg(g, x, axis, keepdim, arg_op)]
+        return list(_nan_first(g, x, [axis], keepdim,
+                               (g.reduce(reduce_op, g.value(x), [axis], keepdim),
+                                _onnx_arg(g, x, axis, keepdim, arg_op)), axis))
     return lower
 
 
@@ -254,13 +274,24 @@ def _onnx_amaxmin(reduce_op):
         x, dim = c["input"], c.get("dim", ())
         dims = [dim] if isinstance(dim, int) else list(dim or ())
         axes = [int(d) % (x.dim() or 1) for d in dims] or None
-        return g.reduce(reduce_op, g.value(x), axes if x.dim() else None, c.get("keepdim", False))
+        axes = axes if x.dim() else None
+        keep = c.get("keepdim", False)
+        return _nan_first(g, x, axes, keep, (g.reduce(reduce_op, g.value(x), axes, keep), None))[0]
+    return lower
+
+
+def _onnx_argnan(onnx_op):
+    def lower(g, c):
+        x, dim, keep = c["input"], c.get("dim"), c.get("keepdim", False)
+        if dim is not None and x.dim():
+            dim = int(dim) % x.dim()
+        idx = _onnx_arg(g, x, dim, keep, onnx_op)
+        axes = None if dim is None else [dim]
+        return _nan_first(g, x, axes, keep if dim is not None else False, (None, idx), dim)[1]
     return lower
 
 
 _rule("onnx", "amax")(_onnx_amaxmin("ReduceMax"))
 _rule("onnx", "amin")(_onnx_amaxmin("ReduceMin"))
-_rule("onnx", "argmax")(lambda g, c: _onnx_arg(g, c["input"], c.get("dim"),
-                                               c.get("keepdim", False), "ArgMax"))
-_rule("onnx", "argmin")(lambda g, c: _onnx_arg(g, c["input"], c.get("dim"),
-                                               c.get("keepdim", False), "ArgMin"))
+_rule("onnx", "argmax")(_onnx_argnan("ArgMax"))
+_rule("onnx", "argmin")(_onnx_argnan("ArgMin"))
