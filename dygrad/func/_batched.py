@@ -441,9 +441,11 @@ class Op:
         return dispatch(self.name, self.fn, args, kwargs)
 
 
-def dispatch(name, fn, args, kwargs, op=None):
-    """Runs op `name` (its unbatched function `fn`) on arguments that may be batched."""
-    level = max_level(args, kwargs)
+def dispatch(name, fn, args, kwargs, op=None, level=0):
+    """Runs op `name` (its unbatched function `fn`) on arguments that may be batched (`level`:
+    their highest level, when the caller has it)."""
+    if not level:
+        level = max_level(args, kwargs)
     if not level:
         return fn(*args, **kwargs)
     if op is None:

@@ -36,8 +36,18 @@ def _make_wrapper(name, fn):
     op = Op(name, fn)
 
     def vmap_intercept(*args, **kwargs):
-        if max_level(args, kwargs):
-            return dispatch(name, fn, args, kwargs, op)
+        # most calls (the ops' internal calls of each other) carry no batched tensor: a quick
+        # look at the argument types before the full scan
+        for a in args:
+            t = type(a)
+            if t is BatchedTensor or t is list or t is tuple:
+                break
+        else:
+            if not kwargs:
+                return fn(*args, **kwargs)
+        level = max_level(args, kwargs)
+        if level:
+            return dispatch(name, fn, args, kwargs, op, level)
         return fn(*args, **kwargs)
     vmap_intercept.__name__ = getattr(fn, "__name__", name)
     vmap_intercept.__qualname__ = getattr(fn, "__qualname__", name)

@@ -10,26 +10,10 @@ after checking them against the sample's rank.
 """
 from __future__ import annotations
 
-import inspect
-
 from .._tensor import Tensor
 from ..ops._registry import rule
 from ._batched import BatchedTensor, wrap, phys, _wrap_dim
-
-_SIGS: dict = {}
-
-
-def bind(op, args, kwargs):
-    """The call's arguments by parameter name (op.fn's signature)."""
-    sig = _SIGS.get(op.fn)
-    if sig is None:
-        sig = _SIGS[op.fn] = inspect.signature(op.fn)
-    b = sig.bind(*args, **kwargs)
-    return b
-
-
-def call(op, b):
-    return op(*b.args, **b.kwargs)
+from ._batching_bind import bind, call  # noqa: F401 - the rules' helpers
 
 
 def is_b(x, level):

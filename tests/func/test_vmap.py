@@ -347,3 +347,29 @@ def test_composes_with_the_other_transforms():
     close(vmap(lambda a, b: jvp(f, (a,), (b,))[1])(x, tangents),
           loop(lambda a, b: jvp(f, (a,), (b,))[1], x, tangents))
     close(vmap(grad(lambda a: grad(lambda b: (b ** 3).sum())(a).sum()))(x), 6 * x)
+
+
+def test_rules_bind_calls_as_inspect_does():
+    """The rules' cached binder gives inspect.BoundArguments' arguments/args/kwargs, and a call
+    it can not bind raises inspect's TypeError."""
+    import inspect
+    from dygrad.func._batching_bind import bind
+    from dygrad.func._batched import Op
+
+    def f(input, target, weight=None, *, reduction="mean", eps=0.0):
+        pass
+    x = t(3)
+    calls = [((x, x), {}), ((x,), {"target": x}), ((x, x, None), {"reduction": "sum"}),
+             ((), {"input": x, "target": x, "eps": 1.0}), ((x, x), {"weight": x, "eps": 2.0})]
+    op = Op("f", f)
+    for args, kwargs in calls:
+        ours, ref = bind(op, args, kwargs), inspect.signature(f).bind(*args, **kwargs)
+        assert list(ours.arguments.items()) == list(ref.arguments.items())
+        assert ours.args == ref.args and ours.kwargs == ref.kwargs
+        ours.arguments["reduction"] = "none"
+        ref.arguments["reduction"] = "none"
+        assert ours.args == ref.args and ours.kwargs == ref.kwargs
+    for args, kwargs in [((x,), {}), ((x, x, x, x), {}), ((x, x), {"input": x}),
+                         ((x, x), {"bogus": 1})]:
+        with pytest.raises(TypeError):
+            bind(op, args, kwargs)
