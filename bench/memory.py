@@ -179,20 +179,36 @@ def deep_mlp_child(fw_name, mode, grads, steps=3):
 
 def deep_time_child(fw_name, rounds=8):
     """Seconds of a plain and a checkpointed step, interleaved in one process (the VM's speed
-    drifts; runs in different processes would not compare): the fastest of `rounds` each."""
+    drifts; runs in different processes would not compare): the fastest of `rounds` each.
+    Also the forwards alone (grad on, no_grad, checkpointed), which give the floor of the
+    checkpointed step: a no_grad forward plus the plain step (the recomputation is a grad-mode
+    forward, the backward the plain one), i.e. ratio >= (F_nograd + F + B) / (F + B)."""
     import time
     mod = _import(fw_name)
     x = mod.randn(DEEP["batch"], DEEP["width"])
     runs = {m: _deep_model(mod, fw_name, m) for m in ("plain", "checkpoint")}
-    best = {m: float("inf") for m in runs}
+
+    def step(m):
+        model, forward = runs[m]
+        model.zero_grad()
+        forward(x).pow(2).mean().backward()
+
+    def fwd_nograd():
+        with mod.no_grad():
+            runs["plain"][1](x)
+    work = {"plain": lambda: step("plain"), "checkpoint": lambda: step("checkpoint"),
+            "fwd": lambda: runs["plain"][1](x), "fwd_nograd": fwd_nograd,
+            "fwd_checkpoint": lambda: runs["checkpoint"][1](x)}
+    best = {m: float("inf") for m in work}
     for r in range(rounds + 1):
-        for m, (model, forward) in runs.items():
-            model.zero_grad()
+        for m, f in work.items():
             t = time.perf_counter()
-            forward(x).pow(2).mean().backward()
+            f()
             if r:   # the first round warms up
                 best[m] = min(best[m], time.perf_counter() - t)
-    return {"status": "ok", "plain_s": best["plain"], "checkpoint_s": best["checkpoint"]}
+    return {"status": "ok", "plain_s": best["plain"], "checkpoint_s": best["checkpoint"],
+            "fwd_s": best["fwd"], "fwd_nograd_s": best["fwd_nograd"],
+            "fwd_checkpoint_s": best["fwd_checkpoint"]}
 
 
 def _malloc_trim():
@@ -259,6 +275,14 @@ def deep_mlp_table(mem, times):
         checks.append(("dygrad checkpointed step time / plain step time",
                        t["checkpoint_s"] / t["plain_s"], 1.5))
     lines = ["\n".join(rows), ""]
+    for fw in ("dygrad", "torch"):
+        t = times.get(fw, {})
+        if t.get("status") == "ok" and "fwd_s" in t:
+            floor = (t["fwd_nograd_s"] + t["plain_s"]) / t["plain_s"]
+            lines.append(f"- {fw} forward alone: grad on {t['fwd_s']:.3f} s, no_grad "
+                         f"{t['fwd_nograd_s']:.3f} s, checkpointed {t['fwd_checkpoint_s']:.3f} s;"
+                         f" checkpointed step / plain {t['checkpoint_s'] / t['plain_s']:.3f}, "
+                         f"floor (F_nograd + plain) / plain {floor:.3f}")
     for what, ratio, target in checks:
         lines.append(f"- {what}: {ratio:.2f} (target <= {target}: "
                      f"{'met' if ratio <= target else 'missed'})")
