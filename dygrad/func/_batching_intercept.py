@@ -1,7 +1,9 @@
 """How vmap reaches the ops: while any vmap runs, the op functions (every declared op, every
 public function of the op modules and nn.functional, the random factories, the generator lookup,
 the in-place writer and autograd.grad) are swapped, in the dygrad modules and classes that hold
-them, for wrappers that send calls with a batched argument to `_batched.dispatch`.
+them, for wrappers that send calls with a batched argument to `_batched.dispatch`; each op
+function's code is also swapped for a trampoline to its wrapper (dygrad/_trampoline.py), so a
+reference held outside those modules (a helper module's import, a closure) is batched too.
 `install`/`uninstall` are reference counted (nested vmaps swap once); the list of places is
 built once and again only when new modules were imported. When no vmap runs nothing is swapped,
 so a plain call pays nothing.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import sys
 
+from .. import _trampoline
 from ..ops._registry import OPS
 from ._batched import BatchedTensor, LEVELS, Op, VmapError, _ORIG, _RANDOM, dispatch, max_level, \
     write_into
@@ -32,7 +35,29 @@ _PATCHES: list = []    # (module dict, key, original, wrapper)
 _STATE = {"installed": 0, "nmods": -1}
 
 
-def _make_wrapper(name, fn):
+def __vmap_route__(key, args, kwargs):
+    """Where a swapped op function's code sends its calls (see _trampoline.py)."""
+    return _ROUTES[key](*args, **kwargs)
+
+
+_ROUTES: dict = {}   # id(function) -> its wrapper, for the trampolines
+_STUBS: dict = {}    # id(function) -> (function, its trampoline code)
+
+
+def _make_wrapper(name, fn, tramps=None):
+    """The dispatching wrapper of op function fn. With `tramps` (a list), fn's code is also
+    to be swapped for a trampoline to the wrapper while a vmap runs, so references to fn held
+    outside the dygrad modules (another module's import, a closure, a default argument) are
+    batched too; the wrapper then runs fn's code through a clone."""
+    orig = fn
+    if tramps is not None and _trampoline.swappable(fn):
+        key = id(fn)
+        hit = _STUBS.get(key)
+        if hit is None or hit[0] is not fn:  # compiled once per function
+            hit = _STUBS[key] = (fn, _trampoline.stub_code(fn, "__vmap_route__", key))
+        tramps.append((fn, hit[1], fn.__code__))
+        fn.__globals__["__vmap_route__"] = __vmap_route__
+        fn = _trampoline.clone(fn)
     op = Op(name, fn)
 
     def vmap_intercept(*args, **kwargs):
@@ -52,7 +77,9 @@ def _make_wrapper(name, fn):
     vmap_intercept.__name__ = getattr(fn, "__name__", name)
     vmap_intercept.__qualname__ = getattr(fn, "__qualname__", name)
     vmap_intercept.__doc__ = getattr(fn, "__doc__", None)
-    vmap_intercept.__wrapped__ = fn
+    vmap_intercept.__wrapped__ = orig
+    if fn is not orig:
+        _ROUTES[id(orig)] = vmap_intercept
     return vmap_intercept
 
 
@@ -63,28 +90,29 @@ def _targets():
     from ..ops import elementwise, inplace, sampling
     from . import _batching_autograd
     found = {}
+    tramps = _STATE["tramps"] = []
     from ..ops import indexing
     found[id(indexing.getitem)] = (indexing.getitem,
-                                   _make_wrapper("__getitem__", indexing.getitem))
+                                   _make_wrapper("__getitem__", indexing.getitem, tramps))
     found[id(indexing.setitem)] = (indexing.setitem,
-                                   _make_wrapper("__setitem__", indexing.setitem))
+                                   _make_wrapper("__setitem__", indexing.setitem, tramps))
     for mod, names in ((_creation, ("zeros_like", "ones_like", "full_like", "empty_like")),
                        (sampling, ("rand_like", "randn_like", "randint_like"))):
         for name in names:
             fn = getattr(mod, name)
-            found[id(fn)] = (fn, _make_wrapper(name, fn))
+            found[id(fn)] = (fn, _make_wrapper(name, fn, tramps))
     for name, decl in OPS.items():
-        found[id(decl.fn)] = (decl.fn, _make_wrapper(name, decl.fn))
+        found[id(decl.fn)] = (decl.fn, _make_wrapper(name, decl.fn, tramps))
     # every public function of the op modules (helpers such as the recurrent layers' kernels
     # are called by modules as attributes of their op module)
     mods = [m for n, m in list(sys.modules.items()) if m is not None and
             n.startswith("dygrad.ops.") and not n.startswith("dygrad.ops._")]
     for mod in [nnf, elementwise, inplace] + mods:
-        for name, fn in vars(mod).items():
+        for name, fn in list(vars(mod).items()):
             if (callable(fn) and not isinstance(fn, type) and not name.startswith("__")
                     and getattr(fn, "__module__", "").startswith("dygrad.ops")
                     and id(fn) not in found):
-                found[id(fn)] = (fn, _make_wrapper(getattr(fn, "__name__", name), fn))
+                found[id(fn)] = (fn, _make_wrapper(getattr(fn, "__name__", name), fn, tramps))
     from . import _batching_random
     for fn, wrapper in _batching_random.factories():
         found[id(fn)] = (fn, wrapper)
@@ -167,6 +195,8 @@ def install():
             d.update(wrappers)
         for cls, key, orig, wrapper in _STATE["classes"]:
             setattr(cls, key, wrapper)
+        for fn, stub, _ in _STATE["tramps"]:
+            fn.__code__ = stub
     _STATE["installed"] += 1
 
 
@@ -205,3 +235,5 @@ def uninstall():
             d.update(originals)
         for cls, key, orig, wrapper in _STATE["classes"]:
             setattr(cls, key, orig)
+        for fn, _, code in _STATE["tramps"]:
+            fn.__code__ = code

@@ -13,6 +13,7 @@ import sys
 import types
 from typing import Any, Callable, Dict
 
+from .. import _trampoline
 from .node import map_aggregate
 from .proxy import Proxy
 
@@ -98,14 +99,8 @@ def __fx_route__(key, args, kwargs):
 def _swap_code(p, fn):
     key = id(fn)
     if key not in _swaps or _swaps[key][0] is not fn:
-        clone = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__)
-        clone.__kwdefaults__ = fn.__kwdefaults__
-        clone.__dict__.update(fn.__dict__)
-        src = f"def {fn.__name__}(*args, **kwargs):\n    return __fx_route__({key}, args, kwargs)\n"
-        ns: Dict[str, Any] = {}
-        exec(compile(src, "<fx trampoline>", "exec"), ns)  # noqa: S102 - fixed template
-        _swaps[key] = (fn, clone)
-        _codes[key] = ns[fn.__name__].__code__
+        _swaps[key] = (fn, _trampoline.clone(fn))
+        _codes[key] = _trampoline.stub_code(fn, "__fx_route__", key)
     if "__signature__" not in fn.__dict__:  # inspect.signature(fn) still gives fn's own
         p.set(fn, "__signature__", inspect.signature(fn))
     p.set(fn.__globals__, "__fx_route__", __fx_route__, is_dict=True)
@@ -167,7 +162,7 @@ def _patch_dygrad(p: _Patcher):
         for name, value in list(d.items()):
             if name.startswith("_") or name in _NOT_RECORDED or id(value) in swapped:
                 continue
-            if isinstance(value, types.FunctionType) and not value.__code__.co_freevars:
+            if _trampoline.swappable(value):
                 _swap_code(p, value)
                 swapped.add(id(value))
             elif isinstance(value, (types.FunctionType, types.BuiltinFunctionType)):

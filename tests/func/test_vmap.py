@@ -373,3 +373,28 @@ def test_rules_bind_calls_as_inspect_does():
                          ((x, x), {"bogus": 1})]:
         with pytest.raises(TypeError):
             bind(op, args, kwargs)
+
+
+def test_held_references_to_op_functions_are_batched():
+    """An op function held where vmap's module patches do not reach (imported by name into
+    another module, in a closure, as a default argument) is batched through its code
+    trampoline (no per-sample loop, no error), and its code is back after the vmap."""
+    import types
+    helper = types.ModuleType("vmap_helper_mod")
+    exec("from dygrad.nn.functional import gelu, softmax\n"  # noqa: S102 - a test module
+         "def act(x):\n    return gelu(x)\n"
+         "def held(x, f=softmax):\n    return f(x, -1)\n", helper.__dict__)
+    g = F.gelu
+
+    def closure(x):
+        return g(x) * 2
+    x = t(3, 4)
+    code = F.gelu.__code__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the per-sample loop would warn
+        assert torch.equal(vmap(lambda v: helper.act(v))(x), F.gelu(x))
+        assert torch.equal(vmap(lambda v: helper.held(v))(x), F.softmax(x, -1))
+        assert torch.equal(vmap(closure)(x), F.gelu(x) * 2)
+        per = vmap(grad(lambda w, v: helper.act(v * w).sum()), in_dims=(None, 0))(t(4), x)
+    assert F.gelu.__code__ is code
+    assert per.shape == (3, 4)
