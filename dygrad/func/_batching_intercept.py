@@ -1,9 +1,10 @@
 """How vmap reaches the ops: while any vmap runs, the op functions (every declared op, every
 public function of the op modules and nn.functional, the random factories, the generator lookup,
 the in-place writer and autograd.grad) are swapped, in the dygrad modules and classes that hold
-them, for wrappers that send calls with a batched argument to `_batched.dispatch`; each op
-function's code is also swapped for a trampoline to its wrapper (dygrad/_trampoline.py), so a
-reference held outside those modules (a helper module's import, a closure) is batched too.
+them, for wrappers that send calls with a batched argument to `_batched.dispatch`; the code of
+each op function of the public namespaces is also swapped for a trampoline to its wrapper
+(dygrad/_trampoline.py), so a reference held outside those modules (a helper module's import, a
+closure) is batched too.
 `install`/`uninstall` are reference counted (nested vmaps swap once); the list of places is
 built once and again only when new modules were imported. When no vmap runs nothing is swapped,
 so a plain call pays nothing.
@@ -42,6 +43,9 @@ def __vmap_route__(key, args, kwargs):
 
 _ROUTES: dict = {}   # id(function) -> its wrapper, for the trampolines
 _STUBS: dict = {}    # id(function) -> (function, its trampoline code)
+_PUBLIC: set = set()
+_NAMESPACES = ("dygrad", "dygrad.nn.functional", "dygrad.special", "dygrad.linalg",
+               "dygrad.fft", "dygrad.nn.init")
 
 
 def _make_wrapper(name, fn, tramps=None):
@@ -50,7 +54,7 @@ def _make_wrapper(name, fn, tramps=None):
     outside the dygrad modules (another module's import, a closure, a default argument) are
     batched too; the wrapper then runs fn's code through a clone."""
     orig = fn
-    if tramps is not None and _trampoline.swappable(fn):
+    if tramps is not None and id(fn) in _PUBLIC and _trampoline.swappable(fn):
         key = id(fn)
         hit = _STUBS.get(key)
         if hit is None or hit[0] is not fn:  # compiled once per function
@@ -91,6 +95,13 @@ def _targets():
     from . import _batching_autograd
     found = {}
     tramps = _STATE["tramps"] = []
+    # the trampolines are for the functions users can hold (the public namespaces): swapping
+    # every op function's code would cost more per vmap call than the rest of install
+    _PUBLIC.clear()
+    for name in _NAMESPACES:
+        mod = sys.modules.get(name)
+        if mod is not None:
+            _PUBLIC.update(id(v) for v in vars(mod).values() if callable(v))
     from ..ops import indexing
     found[id(indexing.getitem)] = (indexing.getitem,
                                    _make_wrapper("__getitem__", indexing.getitem, tramps))
