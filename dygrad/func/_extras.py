@@ -4,7 +4,7 @@ import functools
 from ..autograd.grad_mode import enable_grad
 from ._forward import Linearized, cast_tangents, widen
 from ._grad import Level, enter_args, flat_outputs, _size
-from ._pytree import tree_flatten, tree_unflatten
+from ..utils._pytree import tree_flatten, tree_unflatten
 
 __all__ = ["linearize", "functionalize", "replace_all_batch_norm_modules_"]
 

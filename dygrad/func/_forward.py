@@ -6,7 +6,7 @@ from ..autograd import grad as _autograd_grad
 from ..autograd.grad_mode import enable_grad
 from ._grad import (Level, _basis, _tensor_cls, _wrap_np, _zeros_like, enter_args, flat_outputs,
                     lower_tree, split_aux)
-from ._pytree import tree_flatten, tree_unflatten
+from ..utils._pytree import tree_flatten, tree_unflatten
 
 __all__ = ["jvp"]
 

@@ -20,7 +20,7 @@ import numpy as np
 from ..autograd import grad as _autograd_grad
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..autograd.node import AccumulateGrad
-from ._pytree import tree_flatten, tree_unflatten
+from ..utils._pytree import tree_flatten, tree_unflatten
 from ._batched import LEVELS as _VMAP_LEVELS
 from ._batching_autograd import lift as _vmap_lift
 

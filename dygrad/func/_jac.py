@@ -13,7 +13,7 @@ import numpy as np
 from ..autograd.grad_mode import enable_grad
 from ._forward import Linearized
 from ._grad import Level, _basis, enter_args, flat_outputs, lower_tree, rebuild, split_aux
-from ._pytree import tree_unflatten
+from ..utils._pytree import tree_unflatten
 
 __all__ = ["jacrev", "jacfwd", "hessian"]
 

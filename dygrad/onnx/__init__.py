@@ -156,8 +156,8 @@ def _grown(args, kwargs, names, dyn):
     """args and kwargs with every dynamic axis of an input one longer (its last slice repeated,
     so token ids and masks stay valid)."""
     from .._tensor import Tensor, _wrap
-    from ._capture import _tensors
-    ins = _tensors(list(args) + list(kwargs.values()), [])
+    from ..utils._pytree import tensor_leaves
+    ins = tensor_leaves(list(args) + list(kwargs.values()))
     order = {id(t): k for k, t in enumerate(ins)}
 
     def grow(x):

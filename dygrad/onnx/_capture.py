@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import sys
 
-from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..jit import _recall
 from ..jit._recorder import Trace
 from ..nn.modules.module import Module
+from ..utils._pytree import tensor_leaves
 
 # operators and their op names; the reflected ones swap their two operands
 _DUNDER = {"__add__": "add", "__iadd__": "add", "__sub__": "sub", "__isub__": "sub",
@@ -64,18 +64,6 @@ class Call:
     def input(self, pos=0):
         """The value of the pos-th parameter."""
         return list(self.args.values())[pos]
-
-
-def _tensors(x, out):
-    if isinstance(x, Tensor):
-        out.append(x)
-    elif isinstance(x, (tuple, list)):
-        for y in x:
-            _tensors(y, out)
-    elif isinstance(x, dict):
-        for y in x.values():
-            _tensors(y, out)
-    return out
 
 
 def _snapshot(x):
@@ -137,7 +125,7 @@ def record(model, args, kwargs=None):
                 c = rec.open.pop(frame, None)
                 if c is not None:
                     c.result = arg
-                    c.outs = _tensors(arg, [])
+                    c.outs = tensor_leaves(arg)
                     # which operands the call wrote in place (their versions moved)
                     c.versions = {i: v for i, v in c.seen.items() if c.ins[i]._vc[0] != v}
                     c.live = any(i in rec.live for i in c.ins)
@@ -152,7 +140,7 @@ def record(model, args, kwargs=None):
     if sys.getprofile() is not None:
         raise RuntimeError("dygrad.onnx.export: another profiler (sys.setprofile) is active; "
                            "the export needs the profile hook to record the model's calls")
-    inputs = _tensors(list(args) + list(kwargs.values()), [])
+    inputs = tensor_leaves(list(args) + list(kwargs.values()))
     trace = _Made(inputs)
     rec.live.update(id(t) for t in inputs)
     old = STATE.trace
@@ -196,7 +184,7 @@ def _begin(fn, frame, rec):
     elif name.endswith("_") and not name.startswith("_"):
         name = name[:-1]        # relu_, add_: the out-of-place op, whose result rebinds input
     c = Call(name, args, rec.modules[-1] if rec.modules else "")
-    for t in _tensors(list(args.values()), []):
+    for t in tensor_leaves(list(args.values())):
         c.ins[id(t)] = t
         c.seen[id(t)] = t._vc[0]
     return c

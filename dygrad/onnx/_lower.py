@@ -5,7 +5,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..ops._registry import RULES
-from ._capture import _tensors
+from ..utils._pytree import tensor_leaves
 from ._graph import Graph, OnnxExporterError, UnsupportedOperatorError, describe
 
 
@@ -53,8 +53,8 @@ def build(onnx, model, args, out, rec, *, opset, input_names, output_names, dyna
             g.params.setdefault(id(p), n)
         for n, b in model.named_buffers():
             g.params.setdefault(id(b), n)
-    ins = _tensors(list(args), [])
-    outs = _tensors(out, [])
+    ins = tensor_leaves(list(args))
+    outs = tensor_leaves(out)
     in_names = list(input_names or [])
     in_names += [f"input_{k}" if k else "input" for k in range(len(in_names), len(ins))]
     out_names = list(output_names or [])

@@ -28,6 +28,7 @@ from ..autograd import engine as _engine
 from ..autograd import node as _node
 from ..autograd.grad_mode import STATE, enable_grad, no_grad
 from ..autograd.node import Node
+from ._pytree import tensor_leaves
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "noop_context_fn",
            "detach_variable"]
@@ -108,19 +109,6 @@ def _rng_as(state):
         _random.set_rng_state(now)
 
 
-def _flat_tensors(out, acc):
-    """The tensors in out (nested tuples, lists, dict values), in order."""
-    if _is_tensor(out):
-        acc.append(out)
-    elif isinstance(out, (tuple, list)):
-        for o in out:
-            _flat_tensors(o, acc)
-    elif isinstance(out, dict):
-        for o in out.values():
-            _flat_tensors(o, acc)
-    return acc
-
-
 def _unique(ts):
     seen = set()
     return [t for t in ts if not (id(t) in seen or seen.add(id(t)))]
@@ -141,7 +129,7 @@ class CheckpointBackward(Node):
             out = self.fn(*self.args, **self.kwargs)
         inner = set(nodes)
         del nodes
-        outs = _unique([t for t in _flat_tensors(out, []) if t.grad_fn in inner])
+        outs = _unique([t for t in tensor_leaves(out) if t.grad_fn in inner])
         if self.check and [(tuple(t.shape), t.dtype) for t in outs] != self.metas:
             raise CheckpointError(
                 "torch.utils.checkpoint: Recomputed values for the following tensors have "
@@ -175,7 +163,7 @@ def _checkpoint_non_reentrant(fn, args, kwargs, preserve_rng_state, context_fn,
         out = fn(*args, **kwargs)
     inner = {n for n in nodes if not isinstance(n, _node.AccumulateGrad)}
     del nodes
-    outs = _unique([t for t in _flat_tensors(out, []) if t.grad_fn in inner])
+    outs = _unique([t for t in tensor_leaves(out) if t.grad_fn in inner])
     if not outs:
         return out
     # the edges leaving the subgraph, in the order they are met

@@ -1,8 +1,14 @@
 """Nested containers of tensors (tuples, lists, dicts, namedtuples) flattened to a list of leaves
-and rebuilt from one: the transforms differentiate every tensor of an argument such as a dict of
-parameters, and return gradients in the argument's own structure."""
+and rebuilt from one (``torch.utils._pytree``): the transforms differentiate every tensor of an
+argument such as a dict of parameters and return gradients in the argument's own structure;
+checkpointing and the ONNX capture find the tensors of a nested result.
 
-__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "Spec"]
+    >>> leaves, spec = tree_flatten({"w": 1, "b": (2, 3)})
+    >>> leaves, tree_unflatten([x * 10 for x in leaves], spec)
+    ([1, 2, 3], {'w': 10, 'b': (20, 30)})
+"""
+
+__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "tensor_leaves", "Spec"]
 
 
 class Spec:
@@ -74,3 +80,16 @@ def _build(spec, it):
 def tree_map(fn, tree):
     leaves, spec = tree_flatten(tree)
     return tree_unflatten([fn(x) for x in leaves], spec)
+
+
+def tree_leaves(tree) -> list:
+    """The leaves of `tree`, in flatten order."""
+    leaves = []
+    _flatten(tree, leaves)
+    return leaves
+
+
+def tensor_leaves(tree) -> list:
+    """The Tensors among the leaves of `tree`, in flatten order."""
+    from .._tensor import Tensor
+    return [x for x in tree_leaves(tree) if isinstance(x, Tensor)]
