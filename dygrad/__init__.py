@@ -53,21 +53,9 @@ _LAZY_ATTRS.update(dict.fromkeys((  # torch.autocast and its state functions (am
     "amp.autocast_mode"))
 
 
-def __getattr__(name):
-    import importlib
-    if name in _LAZY_MODULES:
-        mod = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = mod
-        return mod
-    if name in _LAZY_ATTRS:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_ATTRS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'dygrad' has no attribute '{name}'")
+from ._lazy import lazy as _make_lazy  # noqa: E402
 
-
-def __dir__():
-    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_ATTRS))
+__getattr__, __dir__ = _make_lazy(__name__, _LAZY_MODULES, _LAZY_ATTRS)
 
 range = _range_fn
 

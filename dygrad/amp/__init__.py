@@ -8,16 +8,6 @@ _WHERE = {"autocast": "autocast_mode", "is_autocast_available": "autocast_mode",
 _SUBMODULES = ("autocast_mode", "grad_scaler")
 
 
-def __getattr__(name):
-    import importlib
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'dygrad.amp' has no attribute '{name}'")
+from .._lazy import lazy as _make_lazy  # noqa: E402
 
-
-def __dir__():
-    return sorted(set(globals()) | set(_WHERE) | set(_SUBMODULES))
+__getattr__, __dir__ = _make_lazy(__name__, _SUBMODULES, _WHERE)

@@ -1,14 +1,10 @@
 """dygrad.utils: helpers outside the core, as torch.utils."""
-import importlib
-
 from . import data, hooks
+from .._lazy import lazy as _make_lazy
 
 __all__ = ["data", "hooks"]
 
 
-def __getattr__(name):
-    # torch.utils.tensorboard works as an attribute too; imported on first use, since it loads
-    # the tensorboard package (and protobuf), which most programs never need
-    if name in ("tensorboard", "checkpoint"):   # checkpoint: activation checkpointing
-        return importlib.import_module("." + name, __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# torch.utils.tensorboard and torch.utils.checkpoint work as attributes too, imported on first
+# use: tensorboard loads the tensorboard package (and protobuf), which most programs never need
+__getattr__, __dir__ = _make_lazy(__name__, ("tensorboard", "checkpoint"))
