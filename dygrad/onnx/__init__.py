@@ -11,14 +11,14 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from typing import Any, Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
 from ._graph import OnnxExporterError, UnsupportedOperatorError
 
 __all__ = ["export", "OnnxExporterError", "UnsupportedOperatorError", "TrainingMode",
-           "is_in_onnx_export"]
+           "OperatorExportTypes", "is_in_onnx_export"]
 
 _EXPORTING = [False]
 
@@ -39,6 +39,26 @@ def _import_onnx():
     return onnx
 
 
+class OperatorExportTypes:
+    """torch.onnx.OperatorExportTypes: only ONNX (standard ops) is exported."""
+    ONNX = "ONNX"
+    ONNX_ATEN = "ONNX_ATEN"
+    ONNX_ATEN_FALLBACK = "ONNX_ATEN_FALLBACK"
+    ONNX_FALLTHROUGH = "ONNX_FALLTHROUGH"
+
+
+def _refuse_options(**given):
+    """NotImplementedError for an export option whose non-default value dygrad cannot honour."""
+    for name, value in given.items():
+        default = value is None or value is False or value == {} or \
+            getattr(value, "name", value) == "ONNX"
+        if not default:
+            hint = (" (give the varying axes as dynamic_axes={input_name: {axis: 'name'}})"
+                    if name == "dynamic_shapes" else "")
+            raise NotImplementedError(f"dygrad.onnx.export: {name}={value!r} is not supported: "
+                                      f"dygrad exports standard ONNX ops only{hint}")
+
+
 class TrainingMode:
     """torch.onnx.TrainingMode: the `training` argument of the legacy (dynamo=False) export."""
     EVAL = "EVAL"           # exported in eval semantics (the default)
@@ -57,7 +77,11 @@ def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequenc
            opset_version: Optional[int] = None, do_constant_folding: bool = True,
            export_params: bool = True, verbose: Optional[bool] = None, dynamo: bool = True,
            training=TrainingMode.EVAL, keep_initializers_as_inputs: bool = False,
-           **options: Any) -> None:
+           external_data: bool = True, dynamic_shapes=None, custom_translation_table=None,
+           report: bool = False, optimize: bool = True, verify: bool = False,
+           profile: bool = False, dump_exported_program: bool = False, artifacts_dir=".",
+           operator_export_type=None, custom_opsets=None,
+           export_modules_as_functions: bool = False, autograd_inlining: bool = True) -> None:
     """Exports `model` (an nn.Module or a function of tensors) run on `args` to ONNX.
 
     f: a path or a binary file object. kwargs: keyword inputs of the model's call (their
@@ -81,6 +105,13 @@ def export(model, args=(), f=None, *, kwargs=None, input_names: Optional[Sequenc
     """
     from ..nn.modules.module import Module
     from ._lower import build
+    # PyTorch's options that only tune its own pipeline or reports (external_data, report,
+    # optimize, verify, profile, dump_exported_program, artifacts_dir, autograd_inlining) are
+    # accepted as they change nothing in the file here; those that would are refused, never
+    # silently ignored
+    _refuse_options(dynamic_shapes=dynamic_shapes, custom_translation_table=custom_translation_table,
+                    operator_export_type=operator_export_type, custom_opsets=custom_opsets,
+                    export_modules_as_functions=export_modules_as_functions)
     onnx = _import_onnx()
     if f is None:
         raise ValueError("dygrad.onnx.export: f (a path or a binary file object) is required")

@@ -213,3 +213,22 @@ class GrowConstant(nn.Module):
 
 def test_constants_are_taken_as_each_call_saw_them():
     _check(GrowConstant(), torch.randn(4, 3), [1, 6])
+
+
+def test_pytorch_options_accepted_refused_or_a_typeerror_never_ignored():
+    m = nn.Sequential(nn.Linear(3, 2)).eval()
+    x = torch.randn(2, 3)
+    # options that tune PyTorch's own pipeline or reports change nothing in the file
+    data = _export(m, x, external_data=False, optimize=False, verify=True, report=False,
+                   autograd_inlining=True,
+                   operator_export_type=torch.onnx.OperatorExportTypes.ONNX).getvalue()
+    got = _session(data).run(None, {"x": x.numpy()})[0]
+    np.testing.assert_allclose(got, m(x).detach().numpy(), rtol=1e-6, atol=1e-6)
+    # one that would change the file is refused, naming it and the dygrad spelling
+    with pytest.raises(NotImplementedError, match="dynamic_shapes.*dynamic_axes"):
+        torch.onnx.export(m, (x,), io.BytesIO(), dynamic_shapes={"input": {0: "batch"}})
+    with pytest.raises(NotImplementedError, match="export_modules_as_functions"):
+        torch.onnx.export(m, (x,), io.BytesIO(), export_modules_as_functions=True)
+    # a misspelt keyword is a TypeError, not a silently fixed-size file
+    with pytest.raises(TypeError):
+        torch.onnx.export(m, (x,), io.BytesIO(), dynamic_axis={"input": {0: "batch"}})
