@@ -3,7 +3,10 @@
 Each sample is the perf_counter time around the import statement inside a new process, so
 interpreter start-up is excluded and everything the import pulls in (numpy included) counts.
 `import numpy` is measured the same way as context: dygrad cannot import faster than numpy.
-Frameworks alternate, and the first round is discarded (it pays for a cold file cache).
+Frameworks alternate, and the first round is discarded (it pays for a cold file cache and
+writes the bytecode cache: PYTHONDONTWRITEBYTECODE is dropped for the children, since with it
+every round would recompile whatever changed since the last cache was written, which an
+installed package never does).
 """
 import os
 import subprocess
@@ -18,7 +21,8 @@ CODE = ("import time; t0 = time.perf_counter(); import {mod}; "
 
 
 def _one(mod):
-    proc = subprocess.run([sys.executable, "-c", CODE.format(mod=mod)], cwd=ROOT,
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.run([sys.executable, "-c", CODE.format(mod=mod)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
