@@ -13,7 +13,7 @@ from dygrad.testing.fuzz.sweep import run_chunk  # noqa: E402
 
 SEED = 0
 CASES = {"conv": 1200, "norm": 1200, "loss": 1200, "optim": 600, "modules": 600,
-         "autograd": 1500}   # the slower families run fewer
+         "autograd": 1500, "transforms": 450}   # the slower families run fewer
 DEFAULT_CASES = 2500
 
 

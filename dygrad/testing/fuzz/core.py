@@ -240,8 +240,11 @@ def _backward(lib, flat, tensor_type, seed):
             continue
         if not t.dtype.is_floating_point:
             continue
-        w = rng.standard_normal(tuple(t.shape)).astype(str(t.dtype).replace("torch.", ""))
-        term = (t * lib.tensor(w)).sum()
+        dt = str(t.dtype).replace("torch.", "")
+        # NumPy's bfloat16 (ml_dtypes) is no dtype torch.tensor takes: draw float32, then cast
+        w = lib.tensor(rng.standard_normal(tuple(t.shape)).astype(
+            "float32" if dt == "bfloat16" else dt))
+        term = (t * (w.to(t.dtype) if dt == "bfloat16" else w)).sum()
         loss = term if loss is None else loss + term
     if loss is not None:
         loss.backward()

@@ -9,6 +9,7 @@ from . import fam_nn as _nn
 from . import fam_optim as _op
 from . import fam_reduce as _rd
 from . import fam_shape as _sh
+from . import fam_transforms as _tf
 from . import fam_views as _vw
 from .gen import Gen
 
@@ -28,6 +29,7 @@ FAMILIES = {
     "autograd": _ag.gen_autograd,
     "optim": _op.gen_optim,
     "modules": _md.gen_modules,
+    "transforms": _tf.gen_transforms,
 }
 
 

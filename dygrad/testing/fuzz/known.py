@@ -15,9 +15,16 @@ def _ops(family, *ops):  # noqa: F401 - the usual predicate for a new entry
     return lambda p: p.family == family and not tags.isdisjoint(p.tags)
 
 
-# Empty: every family sweeps clean (see the issue-11 closing note). A new entry needs a
-# minimal repro and a reason; remove it when the fix lands.
+# Every family sweeps clean but for the entries below (see the issue-11 closing note).
+# A new entry needs a minimal repro and a reason; remove it when the fix lands.
 KNOWN_GAPS = [
+    # bfloat16 matmul backward returns NumPy's float32 product unrounded (ml_dtypes' matmul
+    # promotes), so the gradient reaching the autocast/`.to` cast's backward is more precise
+    # than PyTorch's bfloat16 one; beyond tolerance only where terms cancel. Repro:
+    # y = torch.randn(3, 4, requires_grad=True); w = torch.randn(4, 4).bfloat16()
+    # (y.bfloat16() @ w).backward(torch.ones(3, 4).bfloat16()); y.grad is not bf16-rounded
+    ("bf16_matmul_backward_unrounded", _ops("transforms", "autocast_matmul"),
+     "bfloat16 mm/matmul/linear backward not rounded to bfloat16"),
 ]
 
 
